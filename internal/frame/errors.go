@@ -1,0 +1,23 @@
+package frame
+
+import "errors"
+
+// ErrTooLarge is the errors.Is target for a frame whose body would exceed the
+// maximum size; the returned error also names both sizes. The reader detects
+// it from the length prefix alone, before allocating anything for the body.
+var ErrTooLarge = errors.New("frame: frame too large")
+
+// ErrMalformed is the errors.Is target for a frame that breaks the wire
+// format: unknown type, undefined or unagreed flags, non-zero reserved bits,
+// or a length too short to hold the body header.
+var ErrMalformed = errors.New("frame: malformed frame")
+
+// ErrAuthFailed is the errors.Is target for a sealed frame that fails to
+// open: it was tampered with, replayed, reordered, or one before it was
+// dropped. The connection can no longer be trusted and must be closed.
+var ErrAuthFailed = errors.New("frame: message authentication failed")
+
+// ErrSequenceExhausted is returned once a direction has used every sequence
+// number: reusing one would reuse an AEAD nonce, so the connection must be
+// closed and a new one (with new keys) established.
+var ErrSequenceExhausted = errors.New("frame: sequence number exhausted")

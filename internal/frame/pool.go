@@ -1,0 +1,80 @@
+package frame
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// Size classes are powers of two from 1<<minClassShift to 1<<maxClassShift
+// bytes. Rounding up to a power of two wastes at most half a buffer but lets
+// a handful of pools serve every size; buffers above the largest class are
+// rare and big enough that pinning them in a pool would cost more than
+// allocating them.
+const (
+	minClassShift = 8  // 256 B
+	maxClassShift = 22 // 4 MiB
+	numClasses    = maxClassShift - minClassShift + 1
+)
+
+var pools [numClasses]sync.Pool
+
+// Buffer is a pooled byte slice holding a frame's payload. B is the payload;
+// its backing array belongs to the pool, so Release must be called exactly
+// once when the payload is no longer needed, and neither the Buffer nor B may
+// be used afterwards.
+type Buffer struct {
+	// B is the payload. Callers may reslice it but must not rely on its
+	// capacity.
+	B []byte
+
+	buf   []byte // the whole pooled array; B is a window into it
+	class int    // index into pools, or -1 if not pooled
+}
+
+// classOf returns the pool index for an n-byte buffer, or -1 if n is too
+// large to be pooled.
+func classOf(n int) int {
+	if n <= 1<<minClassShift {
+		return 0
+	}
+	shift := bits.Len(uint(n - 1)) // ceil(log2(n))
+	if shift > maxClassShift {
+		return -1
+	}
+	return shift - minClassShift
+}
+
+// GetBuffer returns a Buffer with len(B) == n. Its contents are unspecified:
+// the caller is expected to overwrite all n bytes. The caller owns the Buffer
+// and must Release it.
+func GetBuffer(n int) *Buffer {
+	if n < 0 {
+		panic("frame: negative buffer size")
+	}
+	c := classOf(n)
+	if c < 0 {
+		buf := make([]byte, n)
+		return &Buffer{B: buf, buf: buf, class: -1}
+	}
+	if b, ok := pools[c].Get().(*Buffer); ok {
+		b.B = b.buf[:n]
+		return b
+	}
+	buf := make([]byte, 1<<(c+minClassShift))
+	return &Buffer{B: buf[:n], buf: buf, class: c}
+}
+
+// Release returns b to its pool. Calling it on a nil Buffer does nothing, so
+// that error paths need not check. B is cleared so that a use after Release
+// fails loudly instead of reading someone else's payload.
+func (b *Buffer) Release() {
+	if b == nil {
+		return
+	}
+	b.B = nil
+	if b.class < 0 {
+		b.buf = nil
+		return
+	}
+	pools[b.class].Put(b)
+}

@@ -1,0 +1,149 @@
+package frame
+
+import (
+	"bufio"
+	"crypto/cipher"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+)
+
+// readBufferSize is the Reader's buffer: big enough that a burst of small
+// frames is parsed from a single read system call.
+const readBufferSize = 32 << 10
+
+// Reader reads frames from a byte stream, typically a net.Conn. It buffers
+// its input, so a small frame costs at most one read system call and several
+// frames that arrive together are parsed from one read.
+//
+// A Reader is not safe for concurrent use: each connection has one reading
+// goroutine. After any error the stream position is unknown, so the Reader
+// stays broken and returns the same error from every later ReadFrame.
+type Reader struct {
+	br  *bufio.Reader
+	max uint32
+	s   sealer
+	err error
+	hdr [HeaderSize]byte // scratch for the plain header, kept here to avoid allocating
+}
+
+// NewReader returns a Reader that reads from r and rejects bodies longer
+// than maxSize bytes. A non-positive maxSize means DefaultMaxSize.
+func NewReader(r io.Reader, maxSize int) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, readBufferSize), max: clampMax(maxSize)}
+}
+
+// clampMax turns a caller's maximum into one the 32-bit length prefix can
+// express.
+func clampMax(maxSize int) uint32 {
+	if maxSize <= 0 {
+		return DefaultMaxSize
+	}
+	if uint64(maxSize) > math.MaxUint32 {
+		return math.MaxUint32
+	}
+	return uint32(maxSize)
+}
+
+// SetAEAD makes every following frame be opened with a, as described in the
+// package documentation. It is called once the handshake has produced keys,
+// between two ReadFrame calls. It panics if a is nil or its nonce is not 12
+// bytes, since either is a programming error.
+func (r *Reader) SetAEAD(a cipher.AEAD) { r.s.set(a) }
+
+// ReadFrame returns the next frame's header and payload. The payload is in a
+// pooled Buffer that the caller owns and must Release; it is never nil when
+// err is nil, even for an empty payload.
+//
+// It returns io.EOF exactly when the stream ends cleanly between frames, and
+// an error satisfying errors.Is(err, io.ErrUnexpectedEOF) when it ends inside
+// one. Other errors wrap ErrTooLarge (detected before the body is
+// allocated), ErrMalformed, ErrAuthFailed, ErrSequenceExhausted or the
+// underlying reader's error.
+func (r *Reader) ReadFrame() (Header, *Buffer, error) {
+	if r.err != nil {
+		return Header{}, nil, r.err
+	}
+	h, b, err := r.readFrame()
+	if err != nil {
+		r.err = err
+		return Header{}, nil, err
+	}
+	return h, b, nil
+}
+
+func (r *Reader) readFrame() (Header, *Buffer, error) {
+	if _, err := io.ReadFull(r.br, r.hdr[:4]); err != nil {
+		if err == io.EOF {
+			return Header{}, nil, io.EOF
+		}
+		return Header{}, nil, readErr("length", err)
+	}
+	length := binary.BigEndian.Uint32(r.hdr[:4])
+	if length > r.max {
+		return Header{}, nil, fmt.Errorf("%w: body of %d bytes exceeds maximum of %d", ErrTooLarge, length, r.max)
+	}
+	if minLen := BodyHeaderSize + r.s.overhead(); int64(length) < int64(minLen) {
+		return Header{}, nil, fmt.Errorf("%w: body of %d bytes is shorter than the minimum %d", ErrMalformed, length, minLen)
+	}
+	if r.s.aead != nil {
+		return r.readSealed(int(length))
+	}
+	return r.readPlain(int(length))
+}
+
+// readPlain reads the body header into scratch space and the payload
+// straight into its pooled Buffer, so the payload is copied only once.
+func (r *Reader) readPlain(length int) (Header, *Buffer, error) {
+	if _, err := io.ReadFull(r.br, r.hdr[4:]); err != nil {
+		return Header{}, nil, readErr("header", err)
+	}
+	h, err := parseBodyHeader(r.hdr[4:])
+	if err != nil {
+		return Header{}, nil, err
+	}
+	b := GetBuffer(length - BodyHeaderSize)
+	if _, err := io.ReadFull(r.br, b.B); err != nil {
+		b.Release()
+		return Header{}, nil, readErr("payload", err)
+	}
+	return h, b, nil
+}
+
+// readSealed reads the whole sealed body into one pooled Buffer and opens
+// it in place; the Buffer's B is then narrowed to the payload.
+func (r *Reader) readSealed(length int) (Header, *Buffer, error) {
+	b := GetBuffer(length)
+	if _, err := io.ReadFull(r.br, b.B); err != nil {
+		b.Release()
+		return Header{}, nil, readErr("sealed body", err)
+	}
+	nonce, err := r.s.next()
+	if err != nil {
+		b.Release()
+		return Header{}, nil, err
+	}
+	plain, err := r.s.aead.Open(b.B[:0], nonce, b.B, r.hdr[:4])
+	if err != nil {
+		b.Release()
+		return Header{}, nil, ErrAuthFailed
+	}
+	h, err := parseBodyHeader(plain)
+	if err != nil {
+		b.Release()
+		return Header{}, nil, err
+	}
+	b.B = plain[BodyHeaderSize:]
+	return h, b, nil
+}
+
+// readErr describes a failed read inside a frame. Running out of input there
+// is never a clean end, so a bare io.EOF becomes io.ErrUnexpectedEOF.
+func readErr(what string, err error) error {
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("frame: reading %s: %w", what, err)
+}

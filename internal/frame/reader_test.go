@@ -1,0 +1,184 @@
+package frame
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"math"
+	"runtime"
+	"testing"
+)
+
+func TestReaderLengthPrefix(t *testing.T) {
+	const max = 1024
+	full := func(length uint32) []byte {
+		return rawFrame(length, rawBody(TypeCall, 0, 0, 1, make([]byte, length-BodyHeaderSize))...)
+	}
+	tests := []struct {
+		name    string
+		in      []byte
+		wantErr error // nil: a frame with wantLen payload bytes
+		wantLen int
+	}{
+		{"length 0", rawFrame(0), ErrMalformed, 0},
+		{"length 11", rawFrame(11, make([]byte, 11)...), ErrMalformed, 0},
+		{"length 12", full(12), nil, 0},
+		{"length max", full(max), nil, max - BodyHeaderSize},
+		{"length max+1", rawFrame(max + 1), ErrTooLarge, 0},
+		{"length 0xFFFFFFFF", rawFrame(0xFFFFFFFF), ErrTooLarge, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := NewReader(bytes.NewReader(tt.in), max)
+			_, b, err := r.ReadFrame()
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) {
+					t.Fatalf("ReadFrame() error = %v, want %v", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ReadFrame() = %v", err)
+			}
+			defer b.Release()
+			if len(b.B) != tt.wantLen {
+				t.Fatalf("payload %d bytes, want %d", len(b.B), tt.wantLen)
+			}
+		})
+	}
+}
+
+// TestReaderOversizeDoesNotAllocate checks that a hostile length prefix is
+// refused before anything is allocated for the body.
+func TestReaderOversizeDoesNotAllocate(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		length uint32
+	}{
+		{"default max+1", DefaultMaxSize + 1},
+		{"0xFFFFFFFF", 0xFFFFFFFF},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := NewReader(bytes.NewReader(rawFrame(tc.length)), 0)
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			_, _, err := r.ReadFrame()
+			runtime.ReadMemStats(&after)
+			if !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("ReadFrame() = %v, want ErrTooLarge", err)
+			}
+			if grew := after.TotalAlloc - before.TotalAlloc; grew > 64<<10 {
+				t.Fatalf("allocated %d bytes for a refused %d-byte frame", grew, tc.length)
+			}
+		})
+	}
+}
+
+func TestReaderMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		body []byte
+	}{
+		{"type 0", rawBody(0, 0, 0, 1, nil)},
+		{"type 8", rawBody(8, 0, 0, 1, nil)},
+		{"type 255", rawBody(255, 0, 0, 1, nil)},
+		{"unknown flag", rawBody(TypeCall, 1<<1, 0, 1, nil)},
+		{"compressed not agreed", rawBody(TypeCall, FlagCompressed, 0, 1, []byte("x"))},
+		{"reserved high", rawBody(TypeCall, 0, 0x8000, 1, nil)},
+		{"reserved low", rawBody(TypeCall, 0, 1, 1, nil)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := rawFrame(uint32(len(tt.body)), tt.body...)
+			r := NewReader(bytes.NewReader(in), 0)
+			if _, _, err := r.ReadFrame(); !errors.Is(err, ErrMalformed) {
+				t.Fatalf("ReadFrame() = %v, want ErrMalformed", err)
+			}
+		})
+	}
+}
+
+func TestReaderTruncated(t *testing.T) {
+	valid := rawFrame(BodyHeaderSize+5, rawBody(TypeCall, 0, 0, 1, []byte("hello"))...)
+	for _, sealed := range []bool{false, true} {
+		if sealed {
+			var stream bytes.Buffer
+			w := NewWriter(&stream, 0)
+			w.SetAEAD(newGCM(t))
+			if err := w.WriteFrame(Header{Type: TypeCall, ID: 1}, []byte("hello")); err != nil {
+				t.Fatal(err)
+			}
+			valid = stream.Bytes()
+		}
+		for cut := 1; cut < len(valid); cut++ {
+			r := NewReader(bytes.NewReader(valid[:cut]), 0)
+			if sealed {
+				r.SetAEAD(newGCM(t))
+			}
+			_, _, err := r.ReadFrame()
+			if !errors.Is(err, io.ErrUnexpectedEOF) {
+				t.Fatalf("sealed=%v, cut at %d of %d: ReadFrame() = %v, want io.ErrUnexpectedEOF", sealed, cut, len(valid), err)
+			}
+		}
+	}
+}
+
+func TestReaderCleanEOF(t *testing.T) {
+	two := append(rawFrame(BodyHeaderSize, rawBody(TypePing, 0, 0, 0, nil)...),
+		rawFrame(BodyHeaderSize, rawBody(TypePong, 0, 0, 0, nil)...)...)
+	for _, in := range [][]byte{nil, two} {
+		r := NewReader(bytes.NewReader(in), 0)
+		for range len(in) / HeaderSize {
+			_, b, err := r.ReadFrame()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.Release()
+		}
+		if _, _, err := r.ReadFrame(); err != io.EOF {
+			t.Fatalf("ReadFrame() = %v, want exactly io.EOF", err)
+		}
+	}
+}
+
+// TestReaderSticky checks that a Reader stays broken after an error, since
+// it no longer knows where the next frame starts.
+func TestReaderSticky(t *testing.T) {
+	in := append(rawBody(0, 0, 0, 0, nil), rawFrame(BodyHeaderSize, rawBody(TypePing, 0, 0, 0, nil)...)...)
+	in = append(rawFrame(BodyHeaderSize), in...)
+	r := NewReader(bytes.NewReader(in), 0)
+	_, _, err1 := r.ReadFrame()
+	_, _, err2 := r.ReadFrame()
+	if !errors.Is(err1, ErrMalformed) || err2 != err1 {
+		t.Fatalf("errors %v then %v, want the same ErrMalformed twice", err1, err2)
+	}
+}
+
+type failingReader struct{ err error }
+
+func (f failingReader) Read([]byte) (int, error) { return 0, f.err }
+
+func TestReaderUnderlyingError(t *testing.T) {
+	boom := errors.New("boom")
+	r := NewReader(io.MultiReader(bytes.NewReader([]byte{0, 0}), failingReader{boom}), 0)
+	if _, _, err := r.ReadFrame(); !errors.Is(err, boom) {
+		t.Fatalf("ReadFrame() = %v, want %v", err, boom)
+	}
+}
+
+func TestNewReaderMax(t *testing.T) {
+	tests := []struct {
+		in   int
+		want uint32
+	}{
+		{0, DefaultMaxSize},
+		{-1, DefaultMaxSize},
+		{100, 100},
+		{math.MaxInt, uint32(min(uint64(math.MaxInt), math.MaxUint32))},
+	}
+	for _, tt := range tests {
+		if got := NewReader(nil, tt.in).max; got != tt.want {
+			t.Errorf("NewReader(nil, %d).max = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,245 @@
+package frame
+
+import (
+	"crypto/cipher"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"slices"
+	"sync"
+)
+
+const (
+	// directPayload is the payload size from which a plain frame is written
+	// straight from the caller's slices (writev through net.Buffers) when the
+	// Writer is idle, instead of being copied into the pending buffer.
+	directPayload = 64 << 10
+
+	// maxRetained is the largest buffer kept for reuse after a write, so that
+	// one burst does not pin megabytes to an idle connection.
+	maxRetained = 2 << 20
+)
+
+// Writer writes frames to a byte stream, typically a net.Conn, from many
+// goroutines at once, and coalesces them into few write system calls.
+//
+// A goroutine that finds no write in progress becomes the flusher: it
+// writes everything pending (its own frame and any that others append
+// meanwhile) outside the lock, and loops until nothing is pending. A
+// goroutine that finds a write in progress appends its frame to the pending
+// buffer and returns at once. So a lone caller costs exactly one write
+// system call and no goroutine hop, and N concurrent callers cost far fewer
+// than N. Two buffers are swapped between pending and being-written, so the
+// steady state allocates nothing.
+//
+// WriteFrame waits for nothing but the write it performs as the flusher.
+// There is no limit on what others may queue meanwhile: frames queued behind
+// a stalled peer are held in memory until the write completes or fails, and
+// callers bound that by bounding their outstanding calls.
+//
+// After a write error every later WriteFrame and Flush returns that error,
+// wrapped; frames queued by other goroutines but not yet written are lost,
+// and the connection should be closed.
+type Writer struct {
+	w   io.Writer
+	max int
+
+	mu      sync.Mutex
+	cond    sync.Cond // on mu; broadcast when a batch is written, for Flush
+	waiters int       // goroutines in cond.Wait, so Broadcast is skipped when there are none
+	s       sealer
+	pending []byte // frames queued and not yet being written
+	spare   []byte // the other buffer, empty, for reuse
+	writing bool   // a flusher is active
+	queued  uint64 // frames ever appended to pending
+	written uint64 // frames known to be written
+	err     error  // sticky: a write error or sequence exhaustion
+	failed  bool   // the underlying Write failed; nothing more will be written
+
+	// Used only by the flusher.
+	iov  [][]byte
+	bufs net.Buffers
+}
+
+// NewWriter returns a Writer that writes to w and refuses bodies longer than
+// maxSize bytes. A non-positive maxSize means DefaultMaxSize.
+func NewWriter(w io.Writer, maxSize int) *Writer {
+	fw := &Writer{w: w, max: int(clampMax(maxSize))}
+	fw.cond.L = &fw.mu
+	return fw
+}
+
+// SetAEAD makes every frame queued after it be sealed with a, as described
+// in the package documentation. Frames queued before it are still sent
+// plain, in order. It panics if a is nil or its nonce is not 12 bytes, since
+// either is a programming error.
+func (w *Writer) SetAEAD(a cipher.AEAD) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.s.set(a)
+}
+
+// WriteFrame queues one frame, whose payload is the concatenation of parts,
+// and writes it unless another goroutine is already writing and will pick it
+// up. Taking the payload in parts lets callers pass, say, a method-name
+// prefix and an encoded request without joining them. The parts may be
+// reused as soon as WriteFrame returns.
+//
+// It returns an error wrapping ErrTooLarge if the body would exceed the
+// maximum size, ErrMalformed for an invalid header, and otherwise the first
+// write error the Writer met. A nil result means the frame was written or
+// queued; Flush reports whether queued frames reached the stream.
+func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
+	if err := h.check(); err != nil {
+		return err
+	}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	w.mu.Lock()
+	if w.err != nil {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	body := BodyHeaderSize + n + w.s.overhead()
+	if n > w.max || body > w.max {
+		w.mu.Unlock()
+		return fmt.Errorf("%w: body of %d bytes exceeds maximum of %d", ErrTooLarge, body, w.max)
+	}
+	// Sealing needs a copy anyway, and a busy Writer must not hold on to the
+	// caller's slices after returning; otherwise a big payload goes out as is.
+	direct := !w.writing && w.s.aead == nil && n >= directPayload
+	if err := w.appendLocked(h, body, parts, direct); err != nil {
+		w.err = err
+		w.mu.Unlock()
+		return err
+	}
+	w.queued++
+	if w.writing {
+		w.mu.Unlock()
+		return nil
+	}
+	w.writing = true
+	if !direct {
+		parts = nil
+	}
+	return w.flushLocked(parts)
+}
+
+// appendLocked encodes a frame onto w.pending, sealing it if an AEAD is set.
+// With headerOnly it appends only the 16-byte plain header; the caller then
+// writes the payload itself. Sealing happens here, under the lock, so that
+// sequence numbers follow the order of frames in the stream.
+func (w *Writer) appendLocked(h Header, body int, parts [][]byte, headerOnly bool) error {
+	var nonce []byte
+	if w.s.aead != nil {
+		var err error
+		if nonce, err = w.s.next(); err != nil {
+			return err
+		}
+	}
+	size := 4 + body
+	if headerOnly {
+		size = HeaderSize
+	}
+	start := len(w.pending)
+	buf := slices.Grow(w.pending, size)[:start+size]
+	binary.BigEndian.PutUint32(buf[start:], uint32(body))
+	putBodyHeader(buf[start+4:], h)
+	if !headerOnly {
+		off := start + HeaderSize
+		for _, p := range parts {
+			off += copy(buf[off:], p)
+		}
+		if nonce != nil {
+			// In place: the ciphertext overwrites the plaintext and the
+			// tag fills the room reserved by size.
+			w.s.aead.Seal(buf[start+4:start+4], nonce, buf[start+4:off], buf[start:start+4])
+		}
+	}
+	w.pending = buf
+	return nil
+}
+
+// flushLocked is the flusher's loop. It is entered with mu held and
+// w.writing set, and returns with mu released. extra, if any, is written
+// right after the first batch: the payload of a direct frame.
+func (w *Writer) flushLocked(extra [][]byte) error {
+	for {
+		buf := w.pending
+		w.pending, w.spare = w.spare[:0], nil
+		batch := w.queued
+		w.mu.Unlock()
+
+		err := w.write(buf, extra)
+		extra = nil
+
+		w.mu.Lock()
+		if cap(buf) <= maxRetained {
+			w.spare = buf[:0]
+		}
+		if err != nil {
+			w.err = fmt.Errorf("frame: write failed: %w", err)
+			w.failed = true
+			w.pending = w.pending[:0]
+		} else {
+			w.written = batch
+		}
+		w.broadcastLocked()
+		if err != nil || len(w.pending) == 0 {
+			w.writing = false
+			err := w.err
+			if !w.failed {
+				err = nil // sequence exhaustion by another caller is theirs to report
+			}
+			w.mu.Unlock()
+			return err
+		}
+	}
+}
+
+// write sends one batch, followed by extra without copying it.
+func (w *Writer) write(buf []byte, extra [][]byte) error {
+	if len(extra) == 0 {
+		_, err := w.w.Write(buf)
+		return err
+	}
+	w.iov = append(w.iov[:0], buf)
+	for _, p := range extra {
+		if len(p) > 0 {
+			w.iov = append(w.iov, p)
+		}
+	}
+	w.bufs = w.iov
+	_, err := w.bufs.WriteTo(w.w)
+	clear(w.iov) // do not keep the caller's payload alive
+	w.bufs = nil
+	return err
+}
+
+// Flush blocks until every frame queued before the call has been written,
+// and returns the Writer's error if there is one.
+func (w *Writer) Flush() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	target := w.queued
+	for w.written < target && !w.failed {
+		w.wait()
+	}
+	return w.err
+}
+
+func (w *Writer) wait() {
+	w.waiters++
+	w.cond.Wait()
+	w.waiters--
+}
+
+func (w *Writer) broadcastLocked() {
+	if w.waiters > 0 {
+		w.cond.Broadcast()
+	}
+}
