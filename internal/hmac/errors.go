@@ -1,0 +1,30 @@
+package hmac
+
+import "errors"
+
+// The sentinels below are errors.Is targets. Returned errors wrap them and
+// add what happened, in the form "hmac: handshake with <peer>: ...", so the
+// sentinels' own text carries no package prefix.
+
+// ErrAuth is the errors.Is target for a failed authentication: the peer's
+// MAC did not verify, the server rejected our proof (the keys differ), or the
+// local authkey is empty.
+var ErrAuth = errors.New("authentication failed")
+
+// ErrNotUactor is the errors.Is target for a peer whose first bytes are not
+// the uactor magic, such as an HTTP or TLS endpoint.
+var ErrNotUactor = errors.New("not a uactor peer")
+
+// ErrVersion is the errors.Is target for a peer speaking another version of
+// the handshake protocol.
+var ErrVersion = errors.New("unsupported protocol version")
+
+// ErrProtocol is the errors.Is target for a uactor peer that breaks the wire
+// format: unknown feature bits, non-zero reserved bytes, or a verdict status
+// other than accepted or rejected.
+var ErrProtocol = errors.New("protocol violation")
+
+// ErrWrongActor is the errors.Is target for a server announcing an actor
+// uuid other than the one the client expects. The client detects it before
+// sending its proof.
+var ErrWrongActor = errors.New("wrong actor")

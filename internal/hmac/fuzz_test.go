@@ -1,0 +1,180 @@
+package hmac
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+)
+
+// feedConn is a net.Conn whose peer has sent exactly in and then hung up;
+// what is written to it is kept. It never blocks, so fuzzing runs at full
+// speed, and every input ends in either success or a clean EOF.
+type feedConn struct {
+	in  *bytes.Reader
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func newFeedConn(in []byte) *feedConn { return &feedConn{in: bytes.NewReader(in)} }
+
+func (c *feedConn) Read(b []byte) (int, error) { return c.in.Read(b) }
+func (c *feedConn) Write(b []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.out.Write(b)
+}
+func (c *feedConn) written() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.out.Bytes())
+}
+func (c *feedConn) Close() error                     { return nil }
+func (c *feedConn) LocalAddr() net.Addr              { return feedAddr{} }
+func (c *feedConn) RemoteAddr() net.Addr             { return feedAddr{} }
+func (c *feedConn) SetDeadline(time.Time) error      { return nil }
+func (c *feedConn) SetReadDeadline(time.Time) error  { return nil }
+func (c *feedConn) SetWriteDeadline(time.Time) error { return nil }
+
+type feedAddr struct{}
+
+func (feedAddr) Network() string { return "feed" }
+func (feedAddr) String() string  { return "feed" }
+
+// The fuzz targets' fixed parameters: both nonces are fixed so that valid
+// transcripts exist, and the expected hellos are spelled out byte by byte
+// rather than built by the code under test.
+const (
+	fuzzServerFirst = 0x40 // server nonce 0x40, 0x41, ...
+	fuzzClientFirst = 0x80 // client nonce 0x80, 0x81, ...
+)
+
+func fuzzServerHello() []byte {
+	n := fixedNonce(fuzzServerFirst)
+	return append(append([]byte("uAct\x01\x02\x00\x00"), n[:]...), testID[:]...) // offers zstd
+}
+
+func fuzzClientHello() []byte {
+	n := fixedNonce(fuzzClientFirst)
+	return append([]byte("uAct\x01\x01\x00\x00"), n[:]...) // wants sealing
+}
+
+// validHeader is the spec's header rule, restated for the oracle.
+func validHeader(b []byte) bool {
+	return string(b[:4]) == "uAct" && b[4] == 1 && b[5]&^3 == 0 && b[6] == 0 && b[7] == 0
+}
+
+// macOver is HMAC(testKey, label || 0 || ch || sh), restated.
+func macOver(label string, ch, sh []byte) []byte {
+	return referenceMAC(testKey, bytes.Join([][]byte{[]byte(label), {0}, ch, sh}, nil))
+}
+
+// classified reports whether err wraps one of the failures the package
+// promises to name.
+func classified(err error) bool {
+	for _, target := range []error{ErrAuth, ErrNotUactor, ErrVersion, ErrProtocol, ErrWrongActor, io.ErrUnexpectedEOF} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
+}
+
+// within runs f, failing the test if it takes longer than testTimeout.
+func within(t *testing.T, f func() (*Session, error)) (*Session, error) {
+	r := await(t, async(f))
+	return r.s, r.err
+}
+
+// FuzzServer feeds arbitrary bytes to Server as the client's messages. It
+// must succeed exactly when they are a valid hello and proof, and otherwise
+// return a classified error, having sent only what the protocol allows.
+func FuzzServer(f *testing.F) {
+	ch := fuzzClientHello()
+	valid := append(bytes.Clone(ch), macOver(clientLabel, ch, fuzzServerHello())...)
+	f.Add(valid)
+	f.Add(valid[:ClientHelloSize])
+	f.Add(append(bytes.Clone(ch), make([]byte, ClientProofSize)...))
+	f.Add([]byte("GET / HTTP/1.1\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		conn := newFeedConn(in)
+		s, err := within(t, func() (*Session, error) {
+			return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzServerFirst))
+		})
+		sh := fuzzServerHello()
+		helloOK := len(in) >= ClientHelloSize && validHeader(in)
+		proofRead := helloOK && len(in) >= ClientHelloSize+ClientProofSize
+		ok := proofRead && bytes.Equal(in[ClientHelloSize:ClientHelloSize+ClientProofSize], macOver(clientLabel, in[:ClientHelloSize], sh))
+
+		want := bytes.Clone(sh)
+		switch {
+		case ok:
+			want = append(append(want, statusAccepted), macOver(serverLabel, in[:ClientHelloSize], sh)...)
+		case proofRead:
+			want = append(append(want, statusRejected), make([]byte, ClientProofSize)...)
+		}
+		if got := conn.written(); !bytes.Equal(got, want) {
+			t.Errorf("server sent %x, want %x", got, want)
+		}
+		if !ok {
+			if err == nil || !classified(err) {
+				t.Fatalf("input %q: got %v, want a classified error", in, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("valid input %q: %v", in, err)
+		}
+		wantF := Features(in[5]) // the server offers zstd only, so the client's flags decide
+		if s.Features != wantF || s.ActorID != testID || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
+			t.Fatalf("valid input %q: session %+v", in, s)
+		}
+	})
+}
+
+// FuzzClient feeds arbitrary bytes to Client as the server's messages. It
+// must succeed exactly when they are a valid hello from the expected actor
+// and an accepting verdict, must send its proof only to the expected actor,
+// and must otherwise return a classified error.
+func FuzzClient(f *testing.F) {
+	ch := fuzzClientHello()
+	sh := fuzzServerHello()
+	valid := append(append(bytes.Clone(sh), statusAccepted), macOver(serverLabel, ch, sh)...)
+	f.Add(valid)
+	f.Add(append(bytes.Clone(sh), statusRejected))
+	f.Add(append(append(bytes.Clone(sh), statusAccepted), macOver(clientLabel, ch, sh)...))
+	f.Add([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		conn := newFeedConn(in)
+		s, err := within(t, func() (*Session, error) {
+			return runClient(conn, ClientConfig{Key: testKey, Want: FeatureSeal, ExpectID: testID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzClientFirst))
+		})
+		rightActor := len(in) >= ServerHelloSize && validHeader(in) && bytes.Equal(in[40:56], testID[:])
+		ok := rightActor && len(in) >= ServerHelloSize+ServerVerdictSize && in[ServerHelloSize] == statusAccepted &&
+			bytes.Equal(in[ServerHelloSize+1:ServerHelloSize+ServerVerdictSize], macOver(serverLabel, ch, in[:ServerHelloSize]))
+
+		want := bytes.Clone(ch)
+		if rightActor {
+			want = append(want, macOver(clientLabel, ch, in[:ServerHelloSize])...)
+		}
+		if got := conn.written(); !bytes.Equal(got, want) {
+			t.Errorf("client sent %x, want %x", got, want)
+		}
+		if !ok {
+			if err == nil || !classified(err) {
+				t.Fatalf("input %q: got %v, want a classified error", in, err)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("valid input %q: %v", in, err)
+		}
+		const wantF = FeatureSeal // wanted by the client, which cannot do zstd
+		if s.Features != wantF || s.ActorID != testID || s.ReadAEAD == nil || s.WriteAEAD == nil {
+			t.Fatalf("valid input %q: session %+v", in, s)
+		}
+	})
+}

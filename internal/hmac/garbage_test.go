@@ -1,0 +1,143 @@
+package hmac
+
+import (
+	"errors"
+	"io"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// randomBytes returns n reproducible random bytes that do not start with
+// the magic.
+func randomBytes(n int) []byte {
+	r := rand.New(rand.NewPCG(1, 2))
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	b[0] = 'x'
+	return b
+}
+
+// Peers speaking other protocols are told apart from uactor peers with the
+// wrong key, and turned away as soon as their first bytes arrive.
+func TestServerRejectsForeignClients(t *testing.T) {
+	cases := []struct {
+		name string
+		send []byte
+	}{
+		{"http", []byte("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")},
+		{"tls", []byte{0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03}},
+		{"ssh", []byte("SSH-2.0-OpenSSH_9.6\r\n")},
+		{"random", randomBytes(ClientHelloSize + ClientProofSize)},
+		{"two bytes", []byte("GE")},
+		{"near miss", []byte("uAcT")},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, sc := pipePair(t)
+			startPeer(t, cc, tc.send) // stays connected: no waiting for the deadline
+			start := time.Now()
+			r := await(t, async(func() (*Session, error) {
+				return Server(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
+			}))
+			if !errors.Is(r.err, ErrNotUactor) {
+				t.Fatalf("got %v, want ErrNotUactor", r.err)
+			}
+			if el := time.Since(start); el > 2*time.Second {
+				t.Errorf("took %v: it waited for the deadline", el)
+			}
+		})
+	}
+}
+
+func TestClientRejectsForeignServers(t *testing.T) {
+	cases := []struct {
+		name string
+		send []byte
+		hup  bool // the server hangs up after sending
+	}{
+		{"http 400", []byte("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n400 Bad Request"), true},
+		{"http short", []byte("HTTP/1.0 400\r\n\r\n"), true},
+		{"tls alert", []byte{0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x0a}, true},
+		{"smtp banner", []byte("220 mail.example.com ESMTP\r\n"), false},
+		{"random", randomBytes(ServerHelloSize), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, sc := listenPair(t, "tcp", "127.0.0.1:0")
+			p := startPeer(t, sc, tc.send)
+			if tc.hup {
+				go func() {
+					time.Sleep(20 * time.Millisecond)
+					p.conn.Close()
+				}()
+			}
+			r := await(t, async(func() (*Session, error) {
+				return Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
+			}))
+			if !errors.Is(r.err, ErrNotUactor) {
+				t.Fatalf("got %v, want ErrNotUactor", r.err)
+			}
+		})
+	}
+}
+
+// Well-formed hellos that break the rules get their own errors.
+func TestHandshakeBadHello(t *testing.T) {
+	good := (&hello{nonce: fixedNonce(1), id: testID}).encodeServer()
+	cases := []struct {
+		name  string
+		index int
+		value byte
+		want  error
+	}{
+		{"version 2", 4, 2, ErrVersion},
+		{"version 0", 4, 0, ErrVersion},
+		{"unknown flag", 5, 0x80, ErrProtocol},
+		{"reserved", 6, 1, ErrProtocol},
+		{"reserved 2", 7, 0xff, ErrProtocol},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bad := good
+			bad[tc.index] = tc.value
+			cc, sc := pipePair(t)
+			startPeer(t, sc, bad[:])
+			r := await(t, async(func() (*Session, error) {
+				return Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
+			}))
+			if !errors.Is(r.err, tc.want) {
+				t.Fatalf("client: %v, want %v", r.err, tc.want)
+			}
+			cc, sc = pipePair(t)
+			startPeer(t, cc, bad[:ClientHelloSize])
+			r = await(t, async(func() (*Session, error) {
+				return Server(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
+			}))
+			if !errors.Is(r.err, tc.want) {
+				t.Fatalf("server: %v, want %v", r.err, tc.want)
+			}
+		})
+	}
+}
+
+// A peer hanging up mid-handshake is an unexpected EOF, not an auth error.
+func TestHandshakePeerHangsUp(t *testing.T) {
+	serverHello := (&hello{nonce: fixedNonce(1), id: testID}).encodeServer()
+	for _, n := range []int{0, 3, ServerHelloSize - 1, ServerHelloSize, ServerHelloSize + 1} {
+		cc, sc := pipePair(t)
+		p := startPeer(t, sc, serverHello[:min(n, ServerHelloSize)])
+		go func() {
+			time.Sleep(20 * time.Millisecond)
+			p.conn.Close()
+		}()
+		r := await(t, async(func() (*Session, error) {
+			return Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
+		}))
+		if !errors.Is(r.err, io.ErrUnexpectedEOF) || errors.Is(r.err, ErrAuth) {
+			t.Errorf("after %d bytes: %v, want an unexpected EOF", n, r.err)
+		}
+	}
+}

@@ -1,0 +1,156 @@
+package hmac
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"net"
+	"time"
+)
+
+// ClientConfig configures the dialling side of a handshake.
+type ClientConfig struct {
+	// Key is the shared authkey; it must not be empty.
+	Key []byte
+	// Want is what the client asks for (FeatureSeal) and supports
+	// (FeatureZstd).
+	Want Features
+	// ExpectID, if not zero, is the uuid of the actor the client means to
+	// reach; a server announcing another is refused before the client
+	// proves anything to it.
+	ExpectID [16]byte
+	// Deadline is the absolute time by which the whole handshake must be
+	// done; the zero time means none.
+	Deadline time.Time
+}
+
+// ServerConfig configures the accepting side (the actor) of a handshake.
+type ServerConfig struct {
+	// Key is the shared authkey; it must not be empty.
+	Key []byte
+	// Offer is what the server requires (FeatureSeal) and supports
+	// (FeatureZstd).
+	Offer Features
+	// ActorID is the actor's uuid, announced in the server hello.
+	ActorID [16]byte
+	// Deadline is the absolute time by which the whole handshake must be
+	// done; the zero time means none.
+	Deadline time.Time
+}
+
+// Client runs the dialling side of the handshake on conn, which it leaves
+// open whatever happens; on error the caller must close it, since the
+// handshake may have stopped mid-message. On success conn has no deadline.
+func Client(conn net.Conn, cfg ClientConfig) (*Session, error) {
+	return runClient(conn, cfg, rand.Reader)
+}
+
+// Server runs the accepting side of the handshake on conn, which it leaves
+// open whatever happens; on error the caller must close it, since the
+// handshake may have stopped mid-message. On success conn has no deadline.
+func Server(conn net.Conn, cfg ServerConfig) (*Session, error) {
+	return runServer(conn, cfg, rand.Reader)
+}
+
+// runClient is Client with the nonce source as a parameter, so that tests
+// and fuzzing can replay exact transcripts.
+func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error) {
+	mine := hello{flags: cfg.Want}
+	if err := prepare(conn, cfg.Key, cfg.Want, cfg.Deadline, rnd, &mine.nonce); err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	ch := mine.encodeClient()
+	var sh [ServerHelloSize]byte
+	if err := crossHellos(conn, ch[:], sh[:]); err != nil {
+		return nil, handshakeError(conn, fmt.Errorf("server hello: %w", err))
+	}
+	theirs, err := parseServerHello(&sh)
+	if err != nil {
+		return nil, handshakeError(conn, fmt.Errorf("server hello: %w", err))
+	}
+	if cfg.ExpectID != ([idSize]byte{}) && theirs.id != cfg.ExpectID {
+		return nil, handshakeError(conn, fmt.Errorf("%w: want actor %x, the server is actor %x", ErrWrongActor, cfg.ExpectID, theirs.id))
+	}
+	proof := transcriptMAC(cfg.Key, clientLabel, &ch, &sh)
+	if err := writeMsg(conn, "proof", proof[:]); err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	var v [ServerVerdictSize]byte
+	if err := readMsg(conn, "verdict", v[:]); err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	switch v[0] {
+	case statusAccepted:
+	case statusRejected:
+		return nil, handshakeError(conn, fmt.Errorf("%w: the server rejected our proof (the authkeys differ)", ErrAuth))
+	default:
+		return nil, handshakeError(conn, fmt.Errorf("%w: verdict status %d", ErrProtocol, v[0]))
+	}
+	want := transcriptMAC(cfg.Key, serverLabel, &ch, &sh)
+	if !macEqual(&want, (*[ClientProofSize]byte)(v[1:])) {
+		return nil, handshakeError(conn, fmt.Errorf("%w: the server's verdict does not verify (it does not hold the authkey)", ErrAuth))
+	}
+	return establish(conn, cfg.Key, true, agree(mine.flags, theirs.flags), theirs.id, &mine.nonce, &theirs.nonce)
+}
+
+// runServer is Server with the nonce source as a parameter, so that tests
+// and fuzzing can replay exact transcripts.
+func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error) {
+	mine := hello{flags: cfg.Offer, id: cfg.ActorID}
+	if err := prepare(conn, cfg.Key, cfg.Offer, cfg.Deadline, rnd, &mine.nonce); err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	sh := mine.encodeServer()
+	var ch [ClientHelloSize]byte
+	if err := crossHellos(conn, sh[:], ch[:]); err != nil {
+		return nil, handshakeError(conn, fmt.Errorf("client hello: %w", err))
+	}
+	theirs, err := parseClientHello(&ch)
+	if err != nil {
+		return nil, handshakeError(conn, fmt.Errorf("client hello: %w", err))
+	}
+	var proof [ClientProofSize]byte
+	if err := readMsg(conn, "proof", proof[:]); err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	var v [ServerVerdictSize]byte
+	want := transcriptMAC(cfg.Key, clientLabel, &ch, &sh)
+	if !macEqual(&want, &proof) {
+		// Say so, so that a client with the wrong key gets an
+		// authentication error rather than a bare EOF.
+		v[0] = statusRejected
+		err := fmt.Errorf("%w: the client's proof does not verify (the authkeys differ)", ErrAuth)
+		if werr := writeMsg(conn, "rejection", v[:]); werr != nil {
+			err = fmt.Errorf("%w; %w", err, werr)
+		}
+		return nil, handshakeError(conn, err)
+	}
+	v[0] = statusAccepted
+	mac := transcriptMAC(cfg.Key, serverLabel, &ch, &sh)
+	copy(v[1:], mac[:])
+	if err := writeMsg(conn, "verdict", v[:]); err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	return establish(conn, cfg.Key, false, agree(theirs.flags, mine.flags), mine.id, &theirs.nonce, &mine.nonce)
+}
+
+// prepare does what both sides do before sending anything: refuse a
+// configuration that cannot be right, arm the single deadline, and draw the
+// nonce.
+func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.Reader, nonce *[nonceSize]byte) error {
+	if len(key) == 0 {
+		return fmt.Errorf("empty authkey: %w", ErrAuth)
+	}
+	if f&^knownFeatures != 0 {
+		return fmt.Errorf("unknown feature flags %#02x configured", byte(f&^knownFeatures))
+	}
+	// Set once for the whole handshake: a peer that drips bytes cannot
+	// extend an absolute deadline.
+	if err := conn.SetDeadline(deadline); err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(rnd, nonce[:]); err != nil {
+		return fmt.Errorf("drawing a nonce: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,182 @@
+package hmac
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// testTimeout bounds every wait in these tests, so that a broken handshake
+// fails the test instead of hanging it.
+const testTimeout = 10 * time.Second
+
+var (
+	testKey = []byte("correct horse battery staple")
+	testID  = [16]byte{0x6b, 0xa7, 0xb8, 0x10, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}
+	otherID = [16]byte{15: 1}
+)
+
+// soon is a handshake deadline far enough away never to fire in a
+// well-behaved test.
+func soon() time.Time { return time.Now().Add(5 * time.Second) }
+
+// transport makes a connected pair of conns, closed when the test ends.
+type transport struct {
+	name string
+	pair func(t *testing.T) (client, server net.Conn)
+}
+
+var transports = []transport{
+	{"pipe", pipePair},
+	{"tcp", func(t *testing.T) (net.Conn, net.Conn) { return listenPair(t, "tcp", "127.0.0.1:0") }},
+	{"unix", unixPair},
+}
+
+func pipePair(t *testing.T) (net.Conn, net.Conn) {
+	c, s := net.Pipe()
+	t.Cleanup(func() { c.Close(); s.Close() })
+	return c, s
+}
+
+func unixPair(t *testing.T) (net.Conn, net.Conn) {
+	// Not t.TempDir: its long paths can exceed the socket path limit.
+	dir, err := os.MkdirTemp("", "hmac")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return listenPair(t, "unix", filepath.Join(dir, "s"))
+}
+
+// listenPair connects a client to a one-shot listener.
+func listenPair(t *testing.T, network, addr string) (net.Conn, net.Conn) {
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		s, _ := ln.Accept()
+		accepted <- s
+	}()
+	c, err := net.DialTimeout(network, ln.Addr().String(), testTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	s := <-accepted
+	if s == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { s.Close() })
+	return c, s
+}
+
+// result is what a handshake returned.
+type result struct {
+	s   *Session
+	err error
+}
+
+// async runs f on its own goroutine; await collects its result.
+func async(f func() (*Session, error)) <-chan result {
+	ch := make(chan result, 1)
+	go func() {
+		s, err := f()
+		ch <- result{s, err}
+	}()
+	return ch
+}
+
+func await(t *testing.T, ch <-chan result) result {
+	t.Helper()
+	select {
+	case r := <-ch:
+		return r
+	case <-time.After(testTimeout):
+		t.Fatal("handshake did not return")
+		return result{}
+	}
+}
+
+// handshake runs both sides on their conns and returns both results.
+func handshake(t *testing.T, cc, sc net.Conn, ccfg ClientConfig, scfg ServerConfig) (client, server result) {
+	t.Helper()
+	sr := async(func() (*Session, error) { return Server(sc, scfg) })
+	cr := async(func() (*Session, error) { return Client(cc, ccfg) })
+	return await(t, cr), await(t, sr)
+}
+
+// peer plays the other side by hand: it writes send while reading all
+// that arrives, until the conn closes. Its goroutines end by cleanup.
+type peer struct {
+	conn net.Conn
+	got  chan []byte
+}
+
+func startPeer(t *testing.T, conn net.Conn, send []byte) *peer {
+	p := &peer{conn: conn, got: make(chan []byte, 1)}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		conn.Write(send)
+	}()
+	go func() {
+		defer wg.Done()
+		b, _ := io.ReadAll(conn)
+		p.got <- b
+	}()
+	t.Cleanup(func() { conn.Close(); wg.Wait() })
+	return p
+}
+
+// received closes the peer's conn and returns all it read.
+func (p *peer) received(t *testing.T) []byte {
+	t.Helper()
+	p.conn.Close()
+	select {
+	case b := <-p.got:
+		return b
+	case <-time.After(testTimeout):
+		t.Fatal("peer reader did not stop")
+		return nil
+	}
+}
+
+// recordingConn keeps a copy of everything written through it.
+type recordingConn struct {
+	net.Conn
+	mu  sync.Mutex
+	out bytes.Buffer
+}
+
+func (c *recordingConn) Write(b []byte) (int, error) {
+	n, err := c.Conn.Write(b)
+	c.mu.Lock()
+	c.out.Write(b[:n])
+	c.mu.Unlock()
+	return n, err
+}
+
+func (c *recordingConn) written() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return bytes.Clone(c.out.Bytes())
+}
+
+// nonceSource returns a reader yielding one fixed nonce, for exact
+// transcripts.
+func nonceSource(first byte) io.Reader {
+	var n [nonceSize]byte
+	for i := range n {
+		n[i] = first + byte(i)
+	}
+	return bytes.NewReader(n[:])
+}

@@ -1,0 +1,85 @@
+package hmac
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	stdhmac "crypto/hmac"
+	"crypto/sha256"
+	"testing"
+)
+
+// referenceMAC is HMAC-SHA256 computed the plain way, to check the
+// package's transcript against.
+func referenceMAC(key, msg []byte) []byte {
+	m := stdhmac.New(sha256.New, key)
+	m.Write(msg)
+	return m.Sum(nil)
+}
+
+// referenceAEAD derives a direction's AEAD with hkdf.Key, independently of
+// the package's Extract/Expand, to pin the salt order and info strings.
+func referenceAEAD(t *testing.T, key []byte, cn, sn [nonceSize]byte, info string) cipher.AEAD {
+	t.Helper()
+	k, err := hkdf.Key(sha256.New, key, append(cn[:], sn[:]...), info, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := aes.NewCipher(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := cipher.NewGCM(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestSessionAEADs(t *testing.T) {
+	cn, sn := fixedNonce(1), fixedNonce(100)
+	c2s, s2c, err := sessionAEADs(testKey, &cn, &sn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _, err := sessionAEADs(testKey, &sn, &cn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nonce := make([]byte, 12)
+	msg := []byte("frame body")
+	cases := []struct {
+		name       string
+		seal, open cipher.AEAD
+		ok         bool
+	}{
+		{"c2s is the spec's", c2s, referenceAEAD(t, testKey, cn, sn, "uactor/1 seal c2s"), true},
+		{"s2c is the spec's", s2c, referenceAEAD(t, testKey, cn, sn, "uactor/1 seal s2c"), true},
+		{"directions differ", c2s, s2c, false},
+		{"nonces matter", c2s, other, false},
+		{"key matters", c2s, referenceAEAD(t, []byte("another key"), cn, sn, "uactor/1 seal c2s"), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.open.Open(nil, nonce, tc.seal.Seal(nil, nonce, msg, nil), nil)
+			if ok := err == nil && bytes.Equal(got, msg); ok != tc.ok {
+				t.Errorf("opened = %v, want %v", ok, tc.ok)
+			}
+		})
+	}
+}
+
+func TestAgree(t *testing.T) {
+	all := []Features{0, FeatureSeal, FeatureZstd, FeatureSeal | FeatureZstd}
+	for _, c := range all {
+		for _, s := range all {
+			got := agree(c, s)
+			seal := c&FeatureSeal != 0 || s&FeatureSeal != 0
+			zstd := c&FeatureZstd != 0 && s&FeatureZstd != 0
+			if (got&FeatureSeal != 0) != seal || (got&FeatureZstd != 0) != zstd || got&^knownFeatures != 0 {
+				t.Errorf("agree(%#x, %#x) = %#x", c, s, got)
+			}
+		}
+	}
+}

@@ -1,0 +1,120 @@
+package hmac
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+)
+
+// Sizes of the handshake messages. Every message is fixed-size, so a peer
+// can never make a side allocate or wait for more than these.
+const (
+	// ClientHelloSize is the size of the hello the client sends on connect.
+	ClientHelloSize = headerSize + nonceSize
+	// ServerHelloSize is the size of the hello the server sends on accept.
+	ServerHelloSize = headerSize + nonceSize + idSize
+	// ClientProofSize is the size of the client's MAC over the transcript.
+	ClientProofSize = sha256.Size
+	// ServerVerdictSize is the size of the server's status byte and MAC.
+	ServerVerdictSize = 1 + sha256.Size
+)
+
+const (
+	version    = 1
+	headerSize = 8  // magic, version, flags, 2 reserved bytes
+	nonceSize  = 32 // big enough that a nonce never repeats
+	idSize     = 16 // an actor uuid
+)
+
+// magic opens both hellos. Checking it first turns "connected to the wrong
+// kind of server" into a clear error rather than a failed MAC.
+var magic = [4]byte{'u', 'A', 'c', 't'}
+
+// Verdict statuses.
+const (
+	statusAccepted = 0
+	statusRejected = 1
+)
+
+// hello is the content of either hello; id is only sent by the server.
+type hello struct {
+	flags Features
+	nonce [nonceSize]byte
+	id    [idSize]byte
+}
+
+// putHeader writes the fields both hellos start with.
+func putHeader(b []byte, f Features) {
+	copy(b, magic[:])
+	b[4] = version
+	b[5] = byte(f)
+	b[6], b[7] = 0, 0
+}
+
+// encodeClient returns h as a ClientHello.
+func (h *hello) encodeClient() (b [ClientHelloSize]byte) {
+	putHeader(b[:], h.flags)
+	copy(b[headerSize:], h.nonce[:])
+	return b
+}
+
+// encodeServer returns h as a ServerHello.
+func (h *hello) encodeServer() (b [ServerHelloSize]byte) {
+	putHeader(b[:], h.flags)
+	copy(b[headerSize:], h.nonce[:])
+	copy(b[headerSize+nonceSize:], h.id[:])
+	return b
+}
+
+// parseHeader checks the fields both hellos start with, in the order that
+// gives the most useful error: wrong protocol, then wrong version, then a
+// malformed message.
+func parseHeader(b []byte) (Features, error) {
+	if !bytes.Equal(b[:4], magic[:]) {
+		return 0, fmt.Errorf("%w (its first bytes are %q)", ErrNotUactor, b[:4])
+	}
+	if b[4] != version {
+		return 0, fmt.Errorf("%w %d (this side speaks %d)", ErrVersion, b[4], version)
+	}
+	f := Features(b[5])
+	if f&^knownFeatures != 0 {
+		return 0, fmt.Errorf("%w: unknown feature flags %#02x", ErrProtocol, byte(f&^knownFeatures))
+	}
+	if b[6] != 0 || b[7] != 0 {
+		return 0, fmt.Errorf("%w: reserved bytes %#02x %#02x are not zero", ErrProtocol, b[6], b[7])
+	}
+	return f, nil
+}
+
+// parseClientHello decodes a ClientHello.
+func parseClientHello(b *[ClientHelloSize]byte) (hello, error) {
+	var h hello
+	f, err := parseHeader(b[:])
+	if err != nil {
+		return h, err
+	}
+	h.flags = f
+	copy(h.nonce[:], b[headerSize:])
+	return h, nil
+}
+
+// parseServerHello decodes a ServerHello.
+func parseServerHello(b *[ServerHelloSize]byte) (hello, error) {
+	var h hello
+	f, err := parseHeader(b[:])
+	if err != nil {
+		return h, err
+	}
+	h.flags = f
+	copy(h.nonce[:], b[headerSize:])
+	copy(h.id[:], b[headerSize+nonceSize:])
+	return h, nil
+}
+
+// badMagic reports whether the first bytes received already rule out a
+// uactor peer, so a short read from, say, an HTTP server that answered and
+// hung up is reported as such rather than as a bare EOF.
+func badMagic(got []byte) bool {
+	n := min(len(got), len(magic))
+	return !bytes.Equal(got[:n], magic[:n])
+}

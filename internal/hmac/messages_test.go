@@ -1,0 +1,57 @@
+package hmac
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestHelloRoundTrip(t *testing.T) {
+	h := hello{flags: FeatureSeal | FeatureZstd, nonce: fixedNonce(9), id: testID}
+	cb := h.encodeClient()
+	if string(cb[:4]) != "uAct" || cb[4] != 1 || cb[5] != 3 || cb[6] != 0 || cb[7] != 0 {
+		t.Fatalf("client hello header %x", cb[:8])
+	}
+	got, err := parseClientHello(&cb)
+	if err != nil || got.flags != h.flags || got.nonce != h.nonce || got.id != ([16]byte{}) {
+		t.Fatalf("client hello round trip: %+v, %v", got, err)
+	}
+	sb := h.encodeServer()
+	if [16]byte(sb[40:]) != testID {
+		t.Fatalf("server hello uuid at the wrong place: %x", sb)
+	}
+	got, err = parseServerHello(&sb)
+	if err != nil || got != h {
+		t.Fatalf("server hello round trip: %+v, %v", got, err)
+	}
+}
+
+func TestParseHeader(t *testing.T) {
+	cases := []struct {
+		name string
+		b    string
+		want error
+	}{
+		{"ok", "uAct\x01\x03\x00\x00", nil},
+		{"http", "GET / HT", ErrNotUactor},
+		{"case", "uact\x01\x00\x00\x00", ErrNotUactor},
+		{"version", "uAct\x02\x00\x00\x00", ErrVersion},
+		{"flags", "uAct\x01\x04\x00\x00", ErrProtocol},
+		{"reserved", "uAct\x01\x00\x00\x01", ErrProtocol},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := parseHeader([]byte(tc.b))
+			if tc.want == nil && err != nil || !errors.Is(err, tc.want) {
+				t.Errorf("got %v, want %v", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestBadMagic(t *testing.T) {
+	for in, want := range map[string]bool{"": false, "u": false, "uA": false, "uAct": false, "uActX": false, "x": true, "uB": true, "uAcT": true} {
+		if got := badMagic([]byte(in)); got != want {
+			t.Errorf("badMagic(%q) = %v, want %v", in, got, want)
+		}
+	}
+}

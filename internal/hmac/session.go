@@ -1,0 +1,40 @@
+package hmac
+
+import (
+	"crypto/cipher"
+	"net"
+	"time"
+)
+
+// Session is the outcome of a successful handshake, for one side of the
+// connection.
+type Session struct {
+	// Features is what both sides agreed on.
+	Features Features
+	// ActorID is the uuid the server announced (for the server, its own).
+	ActorID [16]byte
+	// ReadAEAD opens the frames this side reads and WriteAEAD seals the
+	// frames it writes. Both are nil unless Features has FeatureSeal.
+	ReadAEAD, WriteAEAD cipher.AEAD
+}
+
+// establish builds this side's Session and clears the handshake deadline,
+// which must not outlive the handshake: the connection may idle afterwards.
+func establish(conn net.Conn, key []byte, isClient bool, f Features, id [idSize]byte, clientNonce, serverNonce *[nonceSize]byte) (*Session, error) {
+	s := &Session{Features: f, ActorID: id}
+	if f&FeatureSeal != 0 {
+		c2s, s2c, err := sessionAEADs(key, clientNonce, serverNonce)
+		if err != nil {
+			return nil, err
+		}
+		if isClient {
+			s.WriteAEAD, s.ReadAEAD = c2s, s2c
+		} else {
+			s.WriteAEAD, s.ReadAEAD = s2c, c2s
+		}
+	}
+	if err := conn.SetDeadline(time.Time{}); err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	return s, nil
+}

@@ -1,0 +1,34 @@
+package hmac
+
+import (
+	stdhmac "crypto/hmac"
+	"crypto/sha256"
+)
+
+// The labels name the role of the side computing the MAC. Because they
+// differ, a client proof can never pass as a server verdict or the reverse,
+// which stops reflection.
+const (
+	clientLabel = "uactor/1 client"
+	serverLabel = "uactor/1 server"
+)
+
+// transcriptMAC returns HMAC-SHA256(key, label || 0x00 || ch || sh). The raw
+// hellos carry both nonces, the version, both sides' flags and the actor
+// uuid, so all of them are bound; the zero byte ends the label so that no
+// label can be a prefix trick on another.
+func transcriptMAC(key []byte, label string, ch *[ClientHelloSize]byte, sh *[ServerHelloSize]byte) (mac [sha256.Size]byte) {
+	m := stdhmac.New(sha256.New, key)
+	m.Write([]byte(label))
+	m.Write([]byte{0})
+	m.Write(ch[:])
+	m.Write(sh[:])
+	m.Sum(mac[:0])
+	return mac
+}
+
+// macEqual compares MACs in constant time, so that timing reveals nothing
+// about how much of a forged MAC was right.
+func macEqual(a, b *[sha256.Size]byte) bool {
+	return stdhmac.Equal(a[:], b[:])
+}
