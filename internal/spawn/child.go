@@ -1,0 +1,94 @@
+package spawn
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// bootstrapFD is where the child finds its end of the bootstrap socketpair
+// (ExtraFiles[0]).
+const bootstrapFD = 3
+
+// Child is the child's side of the bootstrap channel.
+type Child struct {
+	Kind string // the kind the parent asked this process to run
+	ctl  net.Conn
+}
+
+// ChildKind reports whether this process was started by Start, and for which kind.
+func ChildKind() (string, bool) {
+	return os.LookupEnv(EnvKind)
+}
+
+// OpenChild takes over the bootstrap channel and removes EnvKind from the
+// environment, so that actors spawned by this process are started afresh.
+func OpenChild() (*Child, error) {
+	kind, ok := ChildKind()
+	if !ok {
+		return nil, errors.New("spawn: not a child process")
+	}
+	os.Unsetenv(EnvKind)
+	f := os.NewFile(bootstrapFD, "uactor-bootstrap")
+	if f == nil {
+		return nil, errors.New("spawn: no bootstrap descriptor")
+	}
+	c, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("spawn: bootstrap descriptor: %w", err)
+	}
+	return &Child{Kind: kind, ctl: c}, nil
+}
+
+// Bootstrap reads the parent's bootstrap record.
+func (c *Child) Bootstrap() ([]byte, error) {
+	tag, data, err := readRecord(c.ctl)
+	if err != nil {
+		return nil, fmt.Errorf("spawn: reading bootstrap: %w", err)
+	}
+	if tag != TagBootstrap {
+		return nil, fmt.Errorf("spawn: expected bootstrap record, got %q", tag)
+	}
+	return data, nil
+}
+
+// Ready tells the parent that the actor serves; data says where.
+func (c *Child) Ready(data []byte) error { return writeRecord(c.ctl, TagReady, data) }
+
+// Fail tells the parent why the actor could not start; Start returns data in a *ChildError.
+func (c *Child) Fail(data []byte) error { return writeRecord(c.ctl, TagError, data) }
+
+// Watch waits, in the background, for the parent to ask for a graceful stop
+// (onStop runs, once) or to vanish: EOF on the channel, or the parent-death
+// signal (onOrphan runs, once; it should exit the process promptly). After
+// a stop, a later EOF still calls onOrphan, so that a child that hangs while
+// stopping still goes when its parent does.
+func (c *Child) Watch(onStop, onOrphan func()) {
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
+	orphan := make(chan struct{}, 2)
+	go func() {
+		<-sig
+		orphan <- struct{}{}
+	}()
+	go func() {
+		for {
+			tag, _, err := readRecord(c.ctl)
+			if err != nil {
+				orphan <- struct{}{}
+				return
+			}
+			if tag == TagStop {
+				go onStop()
+			}
+		}
+	}()
+	go func() {
+		<-orphan
+		onOrphan()
+	}()
+}

@@ -1,0 +1,22 @@
+// Package spawn starts actor processes by re-executing the running binary, and
+// lets such a child find its way back to its parent.
+//
+// The parent starts os.Executable() with no arguments and one environment
+// variable, UACTOR_KIND, naming the kind the child must run. Everything else
+// (keys, addresses, the spawn argument) travels over a Unix socketpair that the
+// child inherits as file descriptor 3, never in the environment or on the
+// command line, so that it does not show in /proc/<pid>/environ or ps.
+//
+// The bootstrap channel carries records of the form
+//
+//	tag    uint8   'B' bootstrap, 'S' stop (parent to child); 'R' ready, 'E' error (child to parent)
+//	length uint32  big-endian, at most MaxRecord
+//	data   length bytes
+//
+// The parent keeps its end open for as long as the child lives. When the
+// parent dies, for whatever reason and from whatever thread it spawned, the
+// kernel closes that end and the child reads EOF: that is how a child knows
+// to exit. The Linux parent-death signal (SIGTERM) is a second line; since it
+// fires when the spawning thread exits rather than the process, all children
+// are started from one OS thread that never exits.
+package spawn

@@ -1,0 +1,188 @@
+package spawn
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// EnvKind is the environment variable that marks a re-executed child and
+// names the kind it runs.
+const EnvKind = "UACTOR_KIND"
+
+// ChildError is returned by Start when the child reported that it could not
+// start; Data is what it sent with the report.
+type ChildError struct{ Data []byte }
+
+func (e *ChildError) Error() string { return "spawn: child failed to start: " + string(e.Data) }
+
+// Config says what to start.
+type Config struct {
+	Kind      string    // the value of UACTOR_KIND in the child
+	Bootstrap []byte    // sent to the child as the first record
+	Stdout    io.Writer // the child's stdout; nil means this process's
+	Stderr    io.Writer // the child's stderr; nil means this process's
+}
+
+// Process is a started child. Its zero value is not usable; Start makes one.
+type Process struct {
+	cmd  *exec.Cmd
+	ctl  net.Conn      // our end of the bootstrap socketpair
+	done chan struct{} // closed once the child is reaped
+	err  error         // Wait's result, valid after done
+
+	stopOnce sync.Once
+}
+
+// Start re-executes the running binary as a child for cfg.Kind, sends it the
+// bootstrap record and waits until it reports ready (returning the ready
+// record's data) or failure. If ctx ends first, the child is killed and
+// reaped and ctx's error returned.
+func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, fmt.Errorf("spawn: locating the running binary: %w", err)
+	}
+	ours, theirs, err := socketpair()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = childEnv(cfg.Kind)
+	cmd.Stdout, cmd.Stderr = orStd(cfg.Stdout, os.Stdout), orStd(cfg.Stderr, os.Stderr)
+	cmd.ExtraFiles = []*os.File{theirs} // fd 3 in the child
+	cmd.SysProcAttr = sysProcAttr()
+	err = startOnLockedThread(cmd)
+	theirs.Close()
+	if err != nil {
+		ours.Close()
+		return nil, nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
+	}
+	p := &Process{cmd: cmd, ctl: ours, done: make(chan struct{})}
+	go p.reap()
+
+	ready, err := p.handshake(ctx, cfg.Bootstrap)
+	if err != nil {
+		p.Kill()
+		<-p.done
+		return nil, nil, err
+	}
+	return p, ready, nil
+}
+
+func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
+	type result struct {
+		tag  byte
+		data []byte
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		if err := writeRecord(p.ctl, TagBootstrap, boot); err != nil {
+			res <- result{err: err}
+			return
+		}
+		tag, data, err := readRecord(p.ctl)
+		res <- result{tag, data, err}
+	}()
+	select {
+	case r := <-res:
+		switch {
+		case r.err != nil:
+			<-p.done // the child closed its end: it is exiting, say how
+			return nil, fmt.Errorf("spawn: child %d exited before it was ready (%v): %w", p.PID(), p.err, r.err)
+		case r.tag == TagError:
+			return nil, &ChildError{r.data}
+		case r.tag != TagReady:
+			return nil, fmt.Errorf("spawn: child %d sent unexpected record %q", p.PID(), r.tag)
+		}
+		return r.data, nil
+	case <-ctx.Done():
+		p.ctl.Close() // unblocks the goroutine above
+		return nil, ctx.Err()
+	}
+}
+
+func (p *Process) reap() {
+	p.err = p.cmd.Wait()
+	close(p.done)
+}
+
+// PID returns the child's process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// Done is closed once the child has exited and been reaped.
+func (p *Process) Done() <-chan struct{} { return p.done }
+
+// Err reports how the child exited; it is valid once Done is closed.
+func (p *Process) Err() error { return p.err }
+
+// Kill ends the child at once. The child is reaped in the background; wait on Done.
+func (p *Process) Kill() {
+	select {
+	case <-p.done:
+	default:
+		p.cmd.Process.Kill()
+	}
+	p.ctl.Close()
+}
+
+// Stop asks the child to stop gracefully, gives it grace to do so, then kills
+// it; either way it returns only once the child has been reaped.
+func (p *Process) Stop(grace time.Duration) {
+	p.stopOnce.Do(func() {
+		p.ctl.SetWriteDeadline(time.Now().Add(time.Second))
+		if writeRecord(p.ctl, TagStop, nil) == nil {
+			t := time.NewTimer(grace)
+			defer t.Stop()
+			select {
+			case <-p.done:
+			case <-t.C:
+			}
+		}
+		p.Kill()
+		<-p.done
+	})
+	<-p.done
+}
+
+func childEnv(kind string) []string {
+	env := make([]string, 0, len(os.Environ())+1)
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, EnvKind+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, EnvKind+"="+kind)
+}
+
+func orStd(w io.Writer, std *os.File) io.Writer {
+	if w == nil {
+		return std
+	}
+	return w
+}
+
+// socketpair returns our end as a net.Conn (so it has deadlines and works
+// with the poller) and the child's end as a file to inherit.
+func socketpair() (net.Conn, *os.File, error) {
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("spawn: socketpair: %w", err)
+	}
+	f := os.NewFile(uintptr(fds[0]), "uactor-bootstrap")
+	c, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		syscall.Close(fds[1])
+		return nil, nil, fmt.Errorf("spawn: socketpair: %w", err)
+	}
+	return c, os.NewFile(uintptr(fds[1]), "uactor-bootstrap"), nil
+}

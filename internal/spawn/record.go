@@ -1,0 +1,53 @@
+package spawn
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// Record tags on the bootstrap channel.
+const (
+	TagBootstrap byte = 'B' // parent to child: the opaque bootstrap data
+	TagStop      byte = 'S' // parent to child: stop gracefully
+	TagReady     byte = 'R' // child to parent: serving; data describes where
+	TagError     byte = 'E' // child to parent: could not start; data is the message
+)
+
+// MaxRecord bounds a record's data, so that a confused peer cannot make the
+// other side allocate without limit. Spawn arguments must fit in it.
+const MaxRecord = 64 << 20
+
+// ErrRecordTooLarge is returned for a record whose declared length exceeds MaxRecord.
+var ErrRecordTooLarge = errors.New("spawn: bootstrap record too large")
+
+func writeRecord(w io.Writer, tag byte, data []byte) error {
+	if len(data) > MaxRecord {
+		return fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, len(data))
+	}
+	b := make([]byte, 5, 5+len(data))
+	b[0] = tag
+	binary.BigEndian.PutUint32(b[1:], uint32(len(data)))
+	_, err := w.Write(append(b, data...))
+	return err
+}
+
+func readRecord(r io.Reader) (tag byte, data []byte, err error) {
+	var h [5]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, nil, err
+	}
+	n := binary.BigEndian.Uint32(h[1:])
+	if n > MaxRecord {
+		return 0, nil, fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, n)
+	}
+	data = make([]byte, n)
+	if _, err := io.ReadFull(r, data); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return 0, nil, err
+	}
+	return h[0], data, nil
+}
