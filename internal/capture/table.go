@@ -1,0 +1,61 @@
+package capture
+
+import "sync"
+
+// Table rewrites addresses: while a capture is held, refs naming one of its
+// addresses are reached at its target instead (the seed's capture list:
+// an actor that listens on 0.0.0.0:7000 is reached at localhost:7000).
+// The zero value is ready to use. When several captures name the same
+// address, the latest one held wins.
+type Table struct {
+	mu    sync.Mutex
+	rules map[string][]*rule
+}
+
+type rule struct{ to string }
+
+// Add rewrites each of from to to until the returned release is called
+// (release is idempotent).
+func (t *Table) Add(from []string, to string) (release func()) {
+	r := &rule{to: to}
+	t.mu.Lock()
+	if t.rules == nil {
+		t.rules = map[string][]*rule{}
+	}
+	for _, f := range from {
+		t.rules[f] = append(t.rules[f], r)
+	}
+	t.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			t.mu.Lock()
+			defer t.mu.Unlock()
+			for _, f := range from {
+				rs := t.rules[f]
+				for i, x := range rs {
+					if x == r {
+						rs = append(rs[:i:i], rs[i+1:]...)
+						break
+					}
+				}
+				if len(rs) == 0 {
+					delete(t.rules, f)
+				} else {
+					t.rules[f] = rs
+				}
+			}
+		})
+	}
+}
+
+// Rewrite returns the address to reach addr at, and whether a capture applied.
+func (t *Table) Rewrite(addr string) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	rs := t.rules[addr]
+	if len(rs) == 0 {
+		return addr, false
+	}
+	return rs[len(rs)-1].to, true
+}
