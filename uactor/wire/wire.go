@@ -1,0 +1,208 @@
+// Package wire helps user types travel between actors: a few appenders and a
+// Reader for the binary layouts that AppendBinary and UnmarshalBinary methods
+// need, so that such a method is a few lines.
+//
+//	func (p Point) AppendBinary(b []byte) ([]byte, error) {
+//		b = wire.AppendVarint(b, p.X)
+//		return wire.AppendVarint(b, p.Y), nil
+//	}
+//
+//	func (p *Point) UnmarshalBinary(b []byte) error {
+//		r := wire.NewReader(b)
+//		p.X, p.Y = r.Varint(), r.Varint()
+//		return r.Close()
+//	}
+//
+// Every value is self-delimiting: unsigned integers as uvarints, signed ones
+// zig-zag encoded, strings and byte slices with a uvarint length first, and
+// nested values (anything with AppendBinary, a uactor.Ref among them) with a
+// uvarint length first too.
+package wire
+
+import (
+	"encoding"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// ErrShort is reported by a Reader that ran out of input.
+var ErrShort = errors.New("wire: input too short")
+
+// ErrTrailing is reported by Close when input remains after the last read.
+var ErrTrailing = errors.New("wire: unexpected trailing bytes")
+
+// AppendUvarint appends v as a uvarint.
+func AppendUvarint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
+
+// AppendVarint appends v zig-zag encoded as a varint.
+func AppendVarint(b []byte, v int64) []byte { return binary.AppendVarint(b, v) }
+
+// AppendBool appends v as one byte, 0 or 1.
+func AppendBool(b []byte, v bool) []byte {
+	if v {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// AppendFloat64 appends v as its 8 IEEE-754 bytes, big-endian.
+func AppendFloat64(b []byte, v float64) []byte {
+	return binary.BigEndian.AppendUint64(b, math.Float64bits(v))
+}
+
+// AppendString appends s with its length first.
+func AppendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// AppendBytes appends p with its length first.
+func AppendBytes(b []byte, p []byte) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(p))), p...)
+}
+
+// AppendValue appends v's binary form with its length first; a Reader takes
+// it back with Value.
+func AppendValue(b []byte, v encoding.BinaryAppender) ([]byte, error) {
+	start := len(b)
+	b = append(b, make([]byte, binary.MaxVarintLen64)...) // room for the length
+	body := len(b)
+	b, err := v.AppendBinary(b)
+	if err != nil {
+		return b[:start], err
+	}
+	n := len(b) - body
+	lenBytes := binary.AppendUvarint(nil, uint64(n))
+	// Close the gap between the reserved room and what the length needs.
+	copy(b[start:], lenBytes)
+	copy(b[start+len(lenBytes):], b[body:])
+	return b[:start+len(lenBytes)+n], nil
+}
+
+// Reader takes values off a byte slice in order. The first failure sticks:
+// later reads return zero values and Err (and Close) report it, so a decoder
+// can read every field and check once at the end.
+type Reader struct {
+	b   []byte
+	err error
+}
+
+// NewReader returns a Reader over b. It does not copy b; Bytes and String copy.
+func NewReader(b []byte) *Reader { return &Reader{b: b} }
+
+// Err returns the first error met, if any.
+func (r *Reader) Err() error { return r.err }
+
+// Len returns the number of bytes not yet read.
+func (r *Reader) Len() int { return len(r.b) }
+
+// Close returns the first error met, or ErrTrailing if input remains.
+func (r *Reader) Close() error {
+	if r.err == nil && len(r.b) > 0 {
+		r.err = fmt.Errorf("%w: %d bytes", ErrTrailing, len(r.b))
+	}
+	return r.err
+}
+
+func (r *Reader) fail(what string) {
+	if r.err == nil {
+		r.err = fmt.Errorf("%w: reading %s", ErrShort, what)
+	}
+	r.b = nil
+}
+
+// Uvarint reads a uvarint.
+func (r *Reader) Uvarint() uint64 {
+	v, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.fail("uvarint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// Varint reads a zig-zag varint.
+func (r *Reader) Varint() int64 {
+	v, n := binary.Varint(r.b)
+	if n <= 0 {
+		r.fail("varint")
+		return 0
+	}
+	r.b = r.b[n:]
+	return v
+}
+
+// Bool reads one byte that must be 0 or 1.
+func (r *Reader) Bool() bool {
+	if len(r.b) < 1 || r.b[0] > 1 {
+		r.fail("bool")
+		return false
+	}
+	v := r.b[0] == 1
+	r.b = r.b[1:]
+	return v
+}
+
+// Float64 reads 8 IEEE-754 bytes, big-endian.
+func (r *Reader) Float64() float64 {
+	if len(r.b) < 8 {
+		r.fail("float64")
+		return 0
+	}
+	v := math.Float64frombits(binary.BigEndian.Uint64(r.b))
+	r.b = r.b[8:]
+	return v
+}
+
+// Raw reads exactly n bytes, with no length before them, without copying.
+func (r *Reader) Raw(n int) []byte {
+	if n < 0 || n > len(r.b) {
+		r.fail("raw bytes")
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// BytesView reads a length-prefixed byte slice without copying: the result
+// aliases the input.
+func (r *Reader) BytesView() []byte {
+	n := r.Uvarint()
+	if r.err != nil {
+		return nil
+	}
+	if n > uint64(len(r.b)) {
+		r.fail("bytes")
+		return nil
+	}
+	v := r.b[:n:n]
+	r.b = r.b[n:]
+	return v
+}
+
+// Bytes reads a length-prefixed byte slice into a copy of its own.
+func (r *Reader) Bytes() []byte {
+	v := r.BytesView()
+	if v == nil {
+		return nil
+	}
+	return append([]byte{}, v...)
+}
+
+// String reads a length-prefixed string.
+func (r *Reader) String() string { return string(r.BytesView()) }
+
+// Value reads a length-prefixed value written by AppendValue into v.
+func (r *Reader) Value(v encoding.BinaryUnmarshaler) {
+	b := r.BytesView()
+	if r.err != nil {
+		return
+	}
+	if err := v.UnmarshalBinary(b); err != nil {
+		r.err = err
+		r.b = nil
+	}
+}

@@ -1,0 +1,105 @@
+package wire
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"testing"
+)
+
+type pair struct{ A, B string }
+
+func (p pair) AppendBinary(b []byte) ([]byte, error) {
+	return AppendString(AppendString(b, p.A), p.B), nil
+}
+
+func (p *pair) UnmarshalBinary(b []byte) error {
+	r := NewReader(b)
+	p.A, p.B = r.String(), r.String()
+	return r.Close()
+}
+
+func TestRoundTrip(t *testing.T) {
+	var b []byte
+	b = AppendUvarint(b, math.MaxUint64)
+	b = AppendVarint(b, math.MinInt64)
+	b = AppendBool(b, true)
+	b = AppendFloat64(b, -2.5)
+	b = AppendString(b, "héllo")
+	b = AppendBytes(b, []byte{0, 1})
+	b = append(b, 7, 8, 9)
+	b, err := AppendValue(b, pair{"x", "yz"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := pair{string(bytes.Repeat([]byte("a"), 300)), ""} // a 2-byte length
+	b, _ = AppendValue(b, long)
+
+	r := NewReader(b)
+	if v := r.Uvarint(); v != math.MaxUint64 {
+		t.Fatalf("Uvarint = %d", v)
+	}
+	if v := r.Varint(); v != math.MinInt64 {
+		t.Fatalf("Varint = %d", v)
+	}
+	if !r.Bool() || r.Float64() != -2.5 || r.String() != "héllo" || !bytes.Equal(r.Bytes(), []byte{0, 1}) {
+		t.Fatal("scalar fields")
+	}
+	if raw := r.Raw(3); !bytes.Equal(raw, []byte{7, 8, 9}) {
+		t.Fatalf("Raw = %v", raw)
+	}
+	var p, q pair
+	r.Value(&p)
+	r.Value(&q)
+	if err := r.Close(); err != nil || p != (pair{"x", "yz"}) || q != long {
+		t.Fatalf("values %v %v, err %v", p, q, err)
+	}
+}
+
+func TestReaderErrors(t *testing.T) {
+	cases := []struct {
+		name string
+		in   []byte
+		read func(r *Reader)
+		want error
+	}{
+		{"empty uvarint", nil, func(r *Reader) { r.Uvarint() }, ErrShort},
+		{"bytes longer than input", []byte{5, 'a'}, func(r *Reader) { r.Bytes() }, ErrShort},
+		{"bad bool", []byte{2}, func(r *Reader) { r.Bool() }, ErrShort},
+		{"short float", []byte{1, 2, 3}, func(r *Reader) { r.Float64() }, ErrShort},
+		{"raw past the end", []byte{1}, func(r *Reader) { r.Raw(2) }, ErrShort},
+		{"trailing", []byte{1, 2}, func(r *Reader) { r.Uvarint() }, ErrTrailing},
+		{"huge length", AppendUvarint(nil, math.MaxUint64), func(r *Reader) { _ = r.String() }, ErrShort},
+	}
+	for _, c := range cases {
+		r := NewReader(c.in)
+		c.read(r)
+		if err := r.Close(); !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v; want %v", c.name, err, c.want)
+		}
+	}
+}
+
+func TestFirstErrorSticks(t *testing.T) {
+	r := NewReader([]byte{0xff})
+	r.Uvarint()
+	if r.String() != "" || r.Varint() != 0 || r.Err() == nil {
+		t.Fatal("reads after an error must return zero values and keep the error")
+	}
+}
+
+func FuzzReader(f *testing.F) {
+	f.Add(AppendString(AppendVarint(nil, -3), "x"))
+	f.Add([]byte{0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r := NewReader(b)
+		r.Uvarint()
+		r.Bool()
+		_ = r.String()
+		var p pair
+		r.Value(&p)
+		r.Raw(1)
+		r.Float64()
+		r.Close()
+	})
+}
