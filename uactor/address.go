@@ -1,0 +1,87 @@
+package uactor
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// address is a parsed actor address: network "unix" or "tcp".
+type address struct {
+	network string
+	addr    string // a path, or host:port
+}
+
+// parseAddress accepts "unix:///path", "tcp://host:port" and plain "host:port" (TCP).
+func parseAddress(s string) (address, error) {
+	switch {
+	case strings.HasPrefix(s, "unix://"):
+		p := strings.TrimPrefix(s, "unix://")
+		if p == "" {
+			return address{}, fmt.Errorf("uactor: address %q: empty socket path", s)
+		}
+		return address{"unix", p}, nil
+	case strings.HasPrefix(s, "tcp://"):
+		s = strings.TrimPrefix(s, "tcp://")
+	case strings.Contains(s, "://"):
+		return address{}, fmt.Errorf("uactor: address %q: unknown scheme (want unix:// or tcp://)", s)
+	}
+	if _, _, err := net.SplitHostPort(s); err != nil {
+		return address{}, fmt.Errorf("uactor: address %q: %w", s, err)
+	}
+	return address{"tcp", s}, nil
+}
+
+func (a address) String() string { return a.network + "://" + a.addr }
+
+// listenOn listens where spec says. "unix" (or "") makes a private 0700
+// directory for the socket, returned as dir so that it can be removed.
+// The returned address is what refs name: the bound port fills in port 0,
+// and an empty host reads 0.0.0.0.
+func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
+	if spec == "" || spec == "unix" {
+		dir, err = os.MkdirTemp("", "uactor-")
+		if err != nil {
+			return nil, address{}, "", fmt.Errorf("uactor: private socket directory: %w", err)
+		}
+		spec = "unix://" + filepath.Join(dir, "actor.sock")
+	}
+	a, err = parseAddress(spec)
+	if err != nil {
+		return nil, address{}, dir, err
+	}
+	ln, err = net.Listen(a.network, a.addr)
+	if err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+		return nil, address{}, "", fmt.Errorf("uactor: listen on %s: %w", a, err)
+	}
+	if a.network == "tcp" {
+		host, _, _ := net.SplitHostPort(a.addr)
+		if host == "" {
+			host = "0.0.0.0"
+		}
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		a.addr = net.JoinHostPort(host, port)
+	} else {
+		ln.(*net.UnixListener).SetUnlinkOnClose(true)
+	}
+	return ln, a, dir, nil
+}
+
+func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, a.network, a.addr)
+	if err != nil {
+		return nil, fmt.Errorf("uactor: dial %s: %w", a, err)
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	return c, nil
+}

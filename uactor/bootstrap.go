@@ -1,0 +1,79 @@
+package uactor
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// bootstrap is what a parent tells the child it spawns, over the inherited
+// socketpair (never the environment or command line: it holds keys).
+type bootstrap struct {
+	kind    string
+	treeKey []byte
+	key     []byte
+	opts    options
+	arg     []byte
+}
+
+const bootstrapVersion = 1
+
+func (b *bootstrap) encode() []byte {
+	p := []byte{bootstrapVersion}
+	p = wire.AppendString(p, b.kind)
+	p = wire.AppendBytes(p, b.treeKey)
+	p = wire.AppendBytes(p, b.key)
+	p = wire.AppendString(p, b.opts.listen)
+	p = wire.AppendString(p, b.opts.advertise)
+	p = wire.AppendVarint(p, int64(b.opts.grace))
+	p = wire.AppendBool(p, b.opts.serial)
+	p = wire.AppendUvarint(p, uint64(b.opts.seal))
+	p = wire.AppendUvarint(p, uint64(b.opts.maxFrame))
+	p = wire.AppendVarint(p, int64(b.opts.handshake))
+	p = wire.AppendVarint(p, int64(b.opts.dialTimeout))
+	return wire.AppendBytes(p, b.arg)
+}
+
+func decodeBootstrap(p []byte) (*bootstrap, error) {
+	if len(p) == 0 || p[0] != bootstrapVersion {
+		return nil, fmt.Errorf("uactor: bootstrap from a different uactor version")
+	}
+	r := wire.NewReader(p[1:])
+	b := &bootstrap{kind: r.String(), treeKey: r.Bytes(), key: r.Bytes()}
+	b.opts.listen = r.String()
+	b.opts.advertise = r.String()
+	b.opts.grace = time.Duration(r.Varint())
+	b.opts.serial = r.Bool()
+	b.opts.seal = sealMode(r.Uvarint())
+	b.opts.maxFrame = int(r.Uvarint())
+	b.opts.handshake = time.Duration(r.Varint())
+	b.opts.dialTimeout = time.Duration(r.Varint())
+	b.arg = r.Bytes()
+	if err := r.Close(); err != nil {
+		return nil, fmt.Errorf("uactor: bootstrap: %w", err)
+	}
+	return b, nil
+}
+
+// ready is what the child answers once it serves.
+type ready struct {
+	addr string // where it listens
+	id   uuid.UUID
+}
+
+func (r ready) encode() []byte {
+	p := wire.AppendString(nil, r.addr)
+	return append(p, r.id[:]...)
+}
+
+func decodeReady(p []byte) (ready, error) {
+	rd := wire.NewReader(p)
+	r := ready{addr: rd.String()}
+	copy(r.id[:], rd.Raw(16))
+	if err := rd.Close(); err != nil {
+		return ready{}, fmt.Errorf("uactor: ready record: %w", err)
+	}
+	return r, nil
+}

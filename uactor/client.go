@@ -1,0 +1,193 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/hmac"
+)
+
+// clientConn is one authenticated connection to an actor, carrying many
+// concurrent calls matched by id. One goroutine reads replies; callers write
+// their own frames through the coalescing frame.Writer, so a lone call costs
+// one write and no goroutine hop on the way out.
+type clientConn struct {
+	nc      net.Conn
+	w       *frame.Writer
+	r       *frame.Reader
+	addr    address
+	actorID uuid.UUID
+	nextID  atomic.Uint64
+	broken  atomic.Bool
+
+	mu      sync.Mutex
+	pending map[uint64]*call
+	err     error // why the connection broke; set once
+}
+
+// call is one call waiting for its reply; pooled.
+type call struct {
+	done chan struct{} // one send per use
+	typ  frame.Type
+	buf  *frame.Buffer
+	err  error
+}
+
+var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
+
+func dialConn(ctx context.Context, a address, key []byte, o options) (*clientConn, error) {
+	nc, err := dialAddress(ctx, a, o.dialTimeout)
+	if err != nil {
+		return nil, err
+	}
+	var want hmac.Features
+	if o.seal == sealAlways || (o.seal == sealDefault && a.network == "tcp") {
+		want |= hmac.FeatureSeal
+	}
+	sess, err := hmac.Client(nc, hmac.ClientConfig{Key: key, Want: want, Deadline: handshakeDeadline(o)})
+	if err != nil {
+		nc.Close()
+		return nil, handshakeError(a, err)
+	}
+	c := &clientConn{
+		nc:      nc,
+		w:       frame.NewWriter(nc, o.maxFrame),
+		r:       frame.NewReader(nc, o.maxFrame),
+		addr:    a,
+		actorID: uuid.UUID(sess.ActorID),
+		pending: map[uint64]*call{},
+	}
+	if sess.WriteAEAD != nil {
+		c.w.SetAEAD(sess.WriteAEAD)
+		c.r.SetAEAD(sess.ReadAEAD)
+	}
+	go c.readLoop()
+	return c, nil
+}
+
+// handshakeError maps the handshake's failures onto the public errors.
+func handshakeError(a address, err error) error {
+	switch {
+	case errors.Is(err, hmac.ErrAuth):
+		return fmt.Errorf("%w (%w)", &AuthKeyError{Address: a.String()}, err)
+	case errors.Is(err, hmac.ErrNotUactor), errors.Is(err, hmac.ErrVersion), errors.Is(err, hmac.ErrProtocol):
+		return fmt.Errorf("uactor: %s: %w: %w", a, ErrProtocol, err)
+	}
+	return fmt.Errorf("uactor: handshake with %s: %w", a, err)
+}
+
+// roundTrip sends one call and waits for its reply frame, which the caller
+// must Release. An error frame is decoded into the error returned.
+func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req []byte) (*frame.Buffer, error) {
+	cl := callPool.Get().(*call)
+	id := c.nextID.Add(1)
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		callPool.Put(cl)
+		return nil, fmt.Errorf("uactor: %s: %w", method, err)
+	}
+	c.pending[id] = cl
+	c.mu.Unlock()
+
+	if err := c.w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, prefix, req); err != nil {
+		if errors.Is(err, frame.ErrTooLarge) {
+			c.forget(id)
+			callPool.Put(cl)
+			return nil, fmt.Errorf("uactor: %s: request: %w", method, err)
+		}
+		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
+	}
+	select {
+	case <-cl.done:
+	case <-ctx.Done():
+		if c.forget(id) {
+			c.w.WriteFrame(frame.Header{Type: frame.TypeCancel, ID: id})
+			callPool.Put(cl)
+			return nil, fmt.Errorf("uactor: %s: %w", method, ctx.Err())
+		}
+		<-cl.done // the reply won the race; take it
+	}
+	typ, buf, err := cl.typ, cl.buf, cl.err
+	cl.buf, cl.err = nil, nil
+	callPool.Put(cl)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("uactor: %s: %w", method, err)
+	case typ == frame.TypeError:
+		defer buf.Release()
+		return nil, decodeError(method, buf.B)
+	}
+	return buf, nil
+}
+
+// forget removes a pending call, reporting whether it was still pending.
+func (c *clientConn) forget(id uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.pending[id]
+	delete(c.pending, id)
+	return ok
+}
+
+func (c *clientConn) readLoop() {
+	for {
+		h, buf, err := c.r.ReadFrame()
+		if err != nil {
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				err = io.EOF
+			}
+			c.close(fmt.Errorf("%w: %s: %w", ErrActorDied, c.addr, err))
+			return
+		}
+		switch h.Type {
+		case frame.TypeReply, frame.TypeError:
+			c.mu.Lock()
+			cl := c.pending[h.ID]
+			delete(c.pending, h.ID)
+			c.mu.Unlock()
+			if cl == nil { // cancelled, or a late reply after a deadline: dropped
+				buf.Release()
+				continue
+			}
+			cl.typ, cl.buf = h.Type, buf
+			cl.done <- struct{}{}
+		case frame.TypePing:
+			buf.Release()
+			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
+		case frame.TypePong:
+			buf.Release()
+		default:
+			buf.Release()
+			c.close(fmt.Errorf("%w: %s sent an unexpected %v frame", ErrProtocol, c.addr, h.Type))
+			return
+		}
+	}
+}
+
+// close breaks the connection for good, failing every pending call with err.
+func (c *clientConn) close(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	c.broken.Store(true)
+	pending := c.pending
+	c.pending = nil
+	c.mu.Unlock()
+	c.nc.Close()
+	for _, cl := range pending {
+		cl.err = err
+		cl.done <- struct{}{}
+	}
+}

@@ -1,0 +1,73 @@
+package uactor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// Connect returns a ref to the actor of kind k that serves at address, which
+// this process did not start: "host:port" or "tcp://host:port" for TCP,
+// "unix:///path" for a Unix socket. It dials, authenticates with authkey,
+// and checks that the actor is of kind k. Closing the ref disconnects and
+// leaves the actor running. While the ref is open, this process holds
+// authkey in its keyring (so refs to actors with that key decode) and the
+// captures given with Capture.
+func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, authkey []byte, opts ...Option) (Ref[A], error) {
+	a, err := parseAddress(address)
+	if err != nil {
+		return Ref[A]{}, err
+	}
+	if len(authkey) == 0 {
+		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w: empty authkey", a, ErrAuthKey)
+	}
+	o := defaultOptions().with(opts)
+	key := append([]byte(nil), authkey...)
+	var extra []func()
+	if len(o.captures) > 0 {
+		extra = append(extra, captures.Add(o.captures, a.String()))
+	}
+	h := newHandle(k.entry.name, uuid.UUID{}, a, 0, key, o, nil, extra...)
+	inf, err := fetchInfo(ctx, h)
+	if err != nil {
+		h.close()
+		return Ref[A]{}, err
+	}
+	if inf.kind != k.entry.name {
+		h.close()
+		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w: the actor there is of kind %q, not %q", a, ErrWrongActor, inf.kind, k.entry.name)
+	}
+	h.id, h.pid = inf.id, inf.pid
+	return Ref[A]{h}, nil
+}
+
+type actorInfo struct {
+	kind      string
+	id        uuid.UUID
+	advertise string
+	pid       int
+}
+
+// fetchInfo asks the actor behind h what it is (the built-in info method).
+func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
+	c, err := h.peer.conn(ctx)
+	if err != nil {
+		return actorInfo{}, err // already says what failed where
+	}
+	buf, err := c.roundTrip(ctx, infoMethod, infoPrefix, nil)
+	if err != nil {
+		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w", h.addr, err)
+	}
+	defer buf.Release()
+	r := wire.NewReader(buf.B)
+	inf := actorInfo{kind: r.String()}
+	copy(inf.id[:], r.Raw(16))
+	inf.advertise = r.String()
+	inf.pid = int(r.Uvarint())
+	if err := r.Close(); err != nil {
+		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w: info: %w", h.addr, ErrProtocol, err)
+	}
+	return inf, nil
+}

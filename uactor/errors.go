@@ -1,0 +1,164 @@
+package uactor
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// ErrAuthKey is matched (errors.Is) by every authentication failure: a
+// handshake refused because the keys differ, or a ref naming an actor whose
+// key this process does not know.
+var ErrAuthKey = errors.New("uactor: authkey refused or unknown")
+
+// AuthKeyError is the concrete error behind ErrAuthKey: Address is the actor
+// that could not be authenticated.
+type AuthKeyError struct{ Address string }
+
+func (e *AuthKeyError) Error() string {
+	return fmt.Sprintf("uactor: authkey for %s is wrong or unknown to this process (Connect to it with its key first)", e.Address)
+}
+
+// Is reports whether target is ErrAuthKey.
+func (e *AuthKeyError) Is(target error) bool { return target == ErrAuthKey }
+
+// RemoteError is an error returned by an actor's method that was not
+// registered with RegisterError: its message survives the trip, its type does not.
+type RemoteError struct{ Method, Message string }
+
+func (e *RemoteError) Error() string {
+	return fmt.Sprintf("uactor: %s: %s", e.Method, e.Message)
+}
+
+var (
+	// ErrClosed is returned by calls on a ref that was closed, or to an actor that is stopping.
+	ErrClosed = errors.New("uactor: actor closed")
+	// ErrActorDied is returned by calls in flight when the connection to the
+	// actor is lost (its process died, or the network failed): the outcome of
+	// such a call is unknown, so it is never retried.
+	ErrActorDied = errors.New("uactor: connection to actor lost with the call in flight")
+	// ErrUnknownMethod is returned when the actor does not have the method called.
+	ErrUnknownMethod = errors.New("uactor: unknown method")
+	// ErrPanic is matched by the error of a call whose handler panicked.
+	ErrPanic = errors.New("uactor: handler panicked")
+	// ErrProtocol is matched when the peer does not speak uactor's protocol or breaks it.
+	ErrProtocol = errors.New("uactor: protocol error")
+	// ErrWrongActor is returned when a ref's actor has been replaced by another
+	// at the same address (a restart on a fixed port): the ref never reaches the new one.
+	ErrWrongActor = errors.New("uactor: actor at that address is not the one the ref names")
+	// ErrNoMain is returned by Spawn when uactor.Main was not called at the start of main (or TestMain).
+	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")
+)
+
+// registered sentinels, by name, for errors that keep their identity across processes.
+var sentinels struct {
+	sync.RWMutex
+	byName map[string]error
+	names  []string // registration order: the first match wins
+}
+
+// RegisterError declares err as a sentinel that keeps its identity across
+// processes: when a handler returns an error e with errors.Is(e, err), the
+// caller receives an error for which errors.Is(…, err) holds too, with e's
+// message. Every process involved must register the same name, typically
+// from a package-level var:
+//
+//	var ErrNotFound = uactor.RegisterError("myapp.NotFound", errors.New("not found"))
+func RegisterError(name string, err error) error {
+	sentinels.Lock()
+	defer sentinels.Unlock()
+	if sentinels.byName == nil {
+		sentinels.byName = map[string]error{}
+	}
+	if _, dup := sentinels.byName[name]; dup {
+		panic(fmt.Sprintf("uactor: RegisterError: %q registered twice", name))
+	}
+	sentinels.byName[name] = err
+	sentinels.names = append(sentinels.names, name)
+	return err
+}
+
+func sentinelName(err error) string {
+	sentinels.RLock()
+	defer sentinels.RUnlock()
+	for _, name := range sentinels.names {
+		if errors.Is(err, sentinels.byName[name]) {
+			return name
+		}
+	}
+	return ""
+}
+
+func sentinelByName(name string) error {
+	sentinels.RLock()
+	defer sentinels.RUnlock()
+	return sentinels.byName[name]
+}
+
+// sentinelError is what a registered error becomes on the caller's side.
+type sentinelError struct {
+	method, message string
+	sentinel        error
+}
+
+func (e *sentinelError) Error() string { return fmt.Sprintf("uactor: %s: %s", e.method, e.message) }
+func (e *sentinelError) Unwrap() error { return e.sentinel }
+
+// Error codes in an error frame (PROTOCOL.md, "Error payload").
+const (
+	codeHandler byte = 1 // the handler returned an error
+	codePanic   byte = 2 // the handler panicked
+	codeMethod  byte = 3 // no such method
+	codeClosed  byte = 4 // the actor is stopping
+	codeDecode  byte = 5 // the request did not decode
+)
+
+// appendError encodes err, returned for a call of method, as an error frame payload.
+func appendError(b []byte, code byte, err error) []byte {
+	b = append(b, code)
+	name := ""
+	if code == codeHandler {
+		name = sentinelName(err)
+	}
+	b = wire.AppendString(b, name)
+	return wire.AppendString(b, err.Error())
+}
+
+// decodeError turns an error frame payload back into an error for the caller.
+func decodeError(method string, p []byte) error {
+	if len(p) == 0 {
+		return fmt.Errorf("%w: empty error frame", ErrProtocol)
+	}
+	r := wire.NewReader(p[1:])
+	name, msg := r.String(), r.String()
+	if err := r.Close(); err != nil {
+		return fmt.Errorf("%w: error frame: %w", ErrProtocol, err)
+	}
+	re := &RemoteError{Method: method, Message: msg}
+	switch p[0] {
+	case codeHandler:
+		if s := sentinelByName(name); s != nil {
+			return &sentinelError{method, msg, s}
+		}
+		return re
+	case codePanic:
+		return &remoteWrap{re, ErrPanic}
+	case codeMethod:
+		return &remoteWrap{re, ErrUnknownMethod}
+	case codeClosed:
+		return &remoteWrap{re, ErrClosed}
+	case codeDecode:
+		return &remoteWrap{re, ErrDecode}
+	}
+	return re
+}
+
+// remoteWrap is a RemoteError that also matches one of this package's sentinels.
+type remoteWrap struct {
+	*RemoteError
+	kind error
+}
+
+func (e *remoteWrap) Unwrap() []error { return []error{e.RemoteError, e.kind} }

@@ -1,0 +1,24 @@
+package uactor
+
+import (
+	"context"
+	"os"
+)
+
+// Host serves a as an actor of kind k inside the current process, with no new
+// process, and returns a ref that this and other processes can call (or that
+// an actor can return, as uActor's result proxies do). Methods run on a
+// itself, so every ref to it sees the same state. Closing the returned ref
+// stops serving. Host also gives unit tests an in-process actor.
+func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option) (Ref[A], error) {
+	if err := ctx.Err(); err != nil {
+		return Ref[A]{}, err
+	}
+	o := k.opts.with(opts)
+	key := keyOrDefault(o.key)
+	s, err := newServer(k.entry, a, key, o)
+	if err != nil {
+		return Ref[A]{}, err
+	}
+	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, os.Getpid(), key, o, s)}, nil
+}

@@ -1,0 +1,90 @@
+package uactor
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+)
+
+// Kind is a named actor type: how to build an actor of type A from a spawn
+// argument of type Arg, and the methods it exposes. Declare kinds in
+// package-level vars, so that a re-executed child process, and any other
+// binary that declares the same kind, can build them by name.
+type Kind[A, Arg any] struct {
+	entry *kindEntry
+	opts  options
+}
+
+// kindEntry is what the process knows of a kind, untyped, by name.
+type kindEntry struct {
+	name      string
+	late      bool // defined after Main ran: a child process cannot know it
+	construct func(ctx context.Context, arg []byte) (any, error)
+
+	mu      sync.RWMutex
+	methods map[string]*methodEntry
+}
+
+// methodEntry is one method of a kind, untyped: it decodes the request,
+// runs the method on an actor and appends the encoded response to out.
+type methodEntry struct {
+	name   string
+	late   bool
+	invoke func(ctx context.Context, actor any, req []byte, out []byte) ([]byte, error)
+}
+
+var (
+	mainRan atomic.Bool // Main has been called in this process
+	kinds   sync.Map    // name -> *kindEntry
+)
+
+// Define declares a kind named name. newActor runs inside the actor's own
+// process with the argument given to Spawn; opts are the kind's default
+// options. Define panics if the name is taken or if Arg cannot travel
+// between processes (the message says what to implement).
+func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg) (A, error), opts ...Option) *Kind[A, Arg] {
+	if name == "" || strings.HasPrefix(name, "uactor.") {
+		panic(fmt.Sprintf("uactor: Define: kind name %q is empty or reserved", name))
+	}
+	if newActor == nil {
+		panic(fmt.Sprintf("uactor: Define(%q): newActor is nil", name))
+	}
+	if err := checkCodec[Arg]("spawn argument"); err != nil {
+		panic(fmt.Sprintf("uactor: Define(%q): %v", name, err))
+	}
+	e := &kindEntry{
+		name:    name,
+		late:    mainRan.Load(),
+		methods: map[string]*methodEntry{},
+		construct: func(ctx context.Context, b []byte) (any, error) {
+			var arg Arg
+			if err := decodeValue(b, &arg); err != nil {
+				return nil, fmt.Errorf("spawn argument: %w", err)
+			}
+			return newActor(ctx, arg)
+		},
+	}
+	if _, dup := kinds.LoadOrStore(name, e); dup {
+		panic(fmt.Sprintf("uactor: Define: kind %q defined twice", name))
+	}
+	return &Kind[A, Arg]{entry: e, opts: defaultOptions().with(opts)}
+}
+
+// Name returns the kind's name.
+func (k *Kind[A, Arg]) Name() string { return k.entry.name }
+
+func lookupKind(name string) *kindEntry {
+	e, ok := kinds.Load(name)
+	if !ok {
+		return nil
+	}
+	return e.(*kindEntry)
+}
+
+func (k *kindEntry) method(name string) *methodEntry {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	return k.methods[name]
+}

@@ -1,0 +1,95 @@
+package uactor
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/uactor-go/uactor/internal/spawn"
+)
+
+// Main must be the first statement of main (and of TestMain) in every binary
+// that spawns actors. In a process that Spawn started, it runs the actor and
+// never returns; anywhere else it returns at once.
+func Main() {
+	mainRan.Store(true)
+	if _, child := spawn.ChildKind(); !child {
+		return
+	}
+	os.Exit(runChild())
+}
+
+// runChild is the whole life of a spawned actor's process.
+func runChild() int {
+	ch, err := spawn.OpenChild()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "uactor:", err)
+		return 2
+	}
+	data, err := ch.Bootstrap()
+	if err != nil {
+		return 2 // the parent is gone or is not a uactor parent
+	}
+	boot, err := decodeBootstrap(data)
+	if err != nil {
+		ch.Fail(appendError(nil, codeHandler, err))
+		return 2
+	}
+	inheritTreeKey(boot.treeKey)
+	k := lookupKind(boot.kind)
+	if k == nil || k.late || boot.kind != ch.Kind {
+		ch.Fail(appendError(nil, codeHandler, fmt.Errorf(
+			"kind %q is not defined in this binary (declare it with uactor.Define in a package-level var)", boot.kind)))
+		return 2
+	}
+
+	var stopping sync.Once
+	stopped := make(chan struct{})
+	var srv atomic.Pointer[server]
+	// From here on, the parent's death ends this process whatever it is doing.
+	ch.Watch(func() {
+		stopping.Do(func() {
+			if s := srv.Load(); s != nil {
+				s.stop()
+			}
+			close(stopped)
+		})
+	}, func() {
+		if s := srv.Load(); s != nil {
+			s.removeDir()
+		}
+		os.Exit(3)
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	actor, err := construct(ctx, k, boot.arg)
+	if err != nil {
+		ch.Fail(appendError(nil, codeHandler, err))
+		return 1
+	}
+	s, err := newServer(k, actor, boot.key, boot.opts)
+	if err != nil {
+		ch.Fail(appendError(nil, codeHandler, err))
+		return 1
+	}
+	srv.Store(s)
+	if err := ch.Ready(ready{addr: s.addr.String(), id: s.id}.encode()); err != nil {
+		s.stop()
+		return 1
+	}
+	<-stopped
+	return 0
+}
+
+// construct runs the kind's constructor, turning a panic into an error.
+func construct(ctx context.Context, k *kindEntry, arg []byte) (a any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %v", ErrPanic, r)
+		}
+	}()
+	return k.construct(ctx, arg)
+}

@@ -1,0 +1,105 @@
+package uactor
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"strings"
+)
+
+// Method is one named, typed operation of a kind. Make one with Expose.
+type Method[A, Req, Resp any] struct {
+	kind   *kindEntry
+	name   string
+	prefix []byte // the frame's method field: uvarint length, then the name
+}
+
+// Expose declares the method name of kind k, run by fn, usually a method
+// expression such as (*Counter).Add. Declare methods in package-level vars,
+// beside their kind. Expose panics if the name is taken or reserved, or if
+// Req or Resp cannot travel between processes (the message says what to implement).
+func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
+	fn func(a A, ctx context.Context, req Req) (Resp, error)) Method[A, Req, Resp] {
+	where := fmt.Sprintf("uactor: Expose(%q, %q)", k.entry.name, name)
+	if name == "" || strings.HasPrefix(name, "uactor.") {
+		panic(where + ": method name is empty or reserved")
+	}
+	if fn == nil {
+		panic(where + ": fn is nil")
+	}
+	for role, err := range map[string]error{"request": checkCodec[Req]("request"), "response": checkCodec[Resp]("response")} {
+		if err != nil {
+			panic(fmt.Sprintf("%s: %s: %v", where, role, err))
+		}
+	}
+	e := &methodEntry{
+		name: name,
+		late: mainRan.Load(),
+		invoke: func(ctx context.Context, actor any, b []byte, out []byte) ([]byte, error) {
+			var req Req
+			if err := decodeValue(b, &req); err != nil {
+				return out, requestError{err}
+			}
+			resp, err := fn(actor.(A), ctx, req)
+			if err != nil {
+				return out, err
+			}
+			return appendValue(out, resp)
+		},
+	}
+	k.entry.mu.Lock()
+	defer k.entry.mu.Unlock()
+	if _, dup := k.entry.methods[name]; dup {
+		panic(where + ": method exposed twice")
+	}
+	k.entry.methods[name] = e
+	return Method[A, Req, Resp]{kind: k.entry, name: name,
+		prefix: append(binary.AppendUvarint(nil, uint64(len(name))), name...)}
+}
+
+// Name returns the method's name.
+func (m Method[A, Req, Resp]) Name() string { return m.name }
+
+// Call calls the method on the actor r refers to and waits for its response.
+// Cancelling ctx abandons the call at once and cancels the handler's
+// context in the actor. An error returned by the handler comes back as a
+// *RemoteError, or as its registered sentinel (see RegisterError).
+func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp, error) {
+	var resp Resp
+	if m.kind == nil {
+		return resp, fmt.Errorf("uactor: Call on a Method not made by Expose")
+	}
+	if r.h == nil {
+		return resp, fmt.Errorf("uactor: %s: %w: zero Ref", m.name, ErrClosed)
+	}
+	buf := getScratch()
+	defer putScratch(buf)
+	b, err := appendValue((*buf)[:0], req)
+	*buf = b
+	if err != nil {
+		return resp, fmt.Errorf("uactor: %s: encoding request: %w", m.name, err)
+	}
+	reply, err := r.h.roundTrip(ctx, m.name, m.prefix, b)
+	if err != nil {
+		return resp, err
+	}
+	defer reply.Release()
+	if err := decodeValue(reply.B, &resp); err != nil {
+		return resp, fmt.Errorf("uactor: %s: decoding response: %w", m.name, err)
+	}
+	return resp, nil
+}
+
+// On returns the method bound to the actor r refers to, as a Handler: code
+// written against Handler does not know whether it runs here or there.
+func (m Method[A, Req, Resp]) On(r Ref[A]) Handler[Req, Resp] {
+	return HandlerFunc[Req, Resp](func(ctx context.Context, req Req) (Resp, error) {
+		return m.Call(ctx, r, req)
+	})
+}
+
+// requestError marks a request that did not decode, as opposed to an error
+// returned by the handler.
+type requestError struct{ error }
+
+func (e requestError) Unwrap() error { return e.error }

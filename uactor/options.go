@@ -1,0 +1,111 @@
+package uactor
+
+import (
+	"time"
+)
+
+// Option configures a kind (given to Define, as the kind's defaults, like
+// uActor's _options_), or one actor or connection (given to Spawn, Host or
+// Connect, overriding the kind's defaults).
+type Option func(*options)
+
+type options struct {
+	listen      string        // where a spawned or hosted actor listens
+	advertise   string        // the address put into refs it hands out
+	key         []byte        // nil: the process tree's key
+	captures    []string      // Connect: addresses rewritten to the connected one
+	grace       time.Duration // owner Close: how long in-flight calls may take
+	serial      bool          // one call at a time in the actor
+	seal        sealMode      // sealing of TCP frames
+	maxFrame    int           // largest frame accepted or sent
+	handshake   time.Duration // deadline for a connection's handshake
+	dialTimeout time.Duration
+}
+
+type sealMode uint8
+
+const (
+	sealDefault sealMode = iota // sealed on TCP, plain on Unix sockets
+	sealAlways
+	sealNever
+)
+
+func defaultOptions() options {
+	return options{
+		listen:      "unix",
+		grace:       5 * time.Second,
+		maxFrame:    16 << 20,
+		handshake:   5 * time.Second,
+		dialTimeout: 5 * time.Second,
+	}
+}
+
+func (o options) with(opts []Option) options {
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&o)
+		}
+	}
+	return o
+}
+
+// Listen sets where an actor listens: "unix" (the default: a socket in a
+// fresh private 0700 directory), "unix:///path/to/socket", or TCP as
+// "tcp://host:port" ("tcp://0.0.0.0:0" listens on all interfaces, on a free
+// port that Ref.Address reports).
+func Listen(address string) Option { return func(o *options) { o.listen = address } }
+
+// AuthKey sets the shared secret that both ends of every connection prove
+// they hold. The default is a random key made once per process tree and
+// inherited by spawned actors, so actors of one tree reach each other with no
+// configuration. Refs handed out by an actor with its own key can only be used
+// by processes that know that key (see Connect and Capture).
+func AuthKey(key []byte) Option {
+	k := append([]byte(nil), key...)
+	return func(o *options) { o.key = k }
+}
+
+// Capture, given to Connect, makes refs that name any of addresses (for
+// example the "tcp://0.0.0.0:7000" an actor listens on) reach the connected
+// address instead, for as long as the connection's ref is open.
+func Capture(addresses ...string) Option {
+	a := append([]string(nil), addresses...)
+	return func(o *options) { o.captures = append(o.captures, a...) }
+}
+
+// Advertise sets the address an actor puts into refs that it hands out, in
+// place of the one it listens on: a listener on 0.0.0.0 can advertise a
+// host name that other machines reach.
+func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
+
+// GracePeriod sets how long an owner's Close lets in-flight calls run before
+// the actor's process is killed. The default is 5 seconds.
+func GracePeriod(d time.Duration) Option { return func(o *options) { o.grace = d } }
+
+// Serial makes the actor run one call at a time, in arrival order across all
+// its connections, like a mailbox. By default calls run concurrently.
+func Serial() Option { return func(o *options) { o.serial = true } }
+
+// Sealed turns sealing of frames (AES-GCM under per-connection keys) on or
+// off for every transport. By default frames are sealed on TCP and plain on
+// Unix sockets, which are reachable only through a 0700 directory. Sealing is
+// in force when either end asks for it.
+func Sealed(on bool) Option {
+	return func(o *options) {
+		o.seal = sealNever
+		if on {
+			o.seal = sealAlways
+		}
+	}
+}
+
+// MaxFrameSize bounds the size of one frame (a request or a response with a
+// few bytes of header), in both directions. The default is 16 MiB.
+func MaxFrameSize(n int) Option { return func(o *options) { o.maxFrame = n } }
+
+// HandshakeTimeout bounds the whole handshake of a connection, however the
+// peer paces its bytes. The default is 5 seconds.
+func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.handshake = d } }
+
+// DialTimeout bounds connecting to an actor (before the handshake). The default is 5 seconds.
+func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }

@@ -1,0 +1,135 @@
+package uactor
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/capture"
+)
+
+// peer is this process's link to one address under one key: every ref to
+// an actor there shares it, and so shares one connection. A broken
+// connection is replaced by a fresh dial on the next call; concurrent
+// callers wait for the same dial.
+type peer struct {
+	poolKey poolKey
+	addr    address
+	key     []byte
+	opts    options
+
+	cur atomic.Pointer[clientConn]
+
+	mu      sync.Mutex
+	dialing *dialResult
+	refs    int // guarded by pool.mu
+	closed  bool
+}
+
+type dialResult struct {
+	done chan struct{}
+	c    *clientConn
+	err  error
+}
+
+type poolKey struct {
+	addr string
+	key  capture.Fingerprint
+}
+
+var pool struct {
+	sync.Mutex
+	peers map[poolKey]*peer
+}
+
+// acquirePeer returns the shared peer for a and key, holding one reference
+// to it until releasePeer.
+func acquirePeer(a address, key []byte, o options) *peer {
+	k := poolKey{a.String(), capture.FingerprintOf(key)}
+	pool.Lock()
+	defer pool.Unlock()
+	if pool.peers == nil {
+		pool.peers = map[poolKey]*peer{}
+	}
+	p := pool.peers[k]
+	if p == nil {
+		p = &peer{poolKey: k, addr: a, key: key, opts: o}
+		pool.peers[k] = p
+	}
+	p.refs++
+	return p
+}
+
+// release drops one reference; the last one closes the connection.
+func (p *peer) release() {
+	pool.Lock()
+	p.refs--
+	last := p.refs == 0
+	if last {
+		delete(pool.peers, p.poolKey)
+	}
+	pool.Unlock()
+	if !last {
+		return
+	}
+	p.mu.Lock()
+	p.closed = true
+	c := p.cur.Swap(nil)
+	p.mu.Unlock()
+	if c != nil {
+		c.close(ErrClosed)
+	}
+}
+
+// conn returns a live connection, dialling if there is none.
+func (p *peer) conn(ctx context.Context) (*clientConn, error) {
+	if c := p.cur.Load(); c != nil && !c.broken.Load() {
+		return c, nil
+	}
+	p.mu.Lock()
+	if c := p.cur.Load(); c != nil && !c.broken.Load() {
+		p.mu.Unlock()
+		return c, nil
+	}
+	if p.closed {
+		p.mu.Unlock()
+		return nil, ErrClosed
+	}
+	d := p.dialing
+	if d == nil {
+		d = &dialResult{done: make(chan struct{})}
+		p.dialing = d
+		// The dial runs on its own clock, not ctx's: other callers may be
+		// waiting for it, and one caller giving up must not fail them all.
+		go p.dial(d)
+	}
+	p.mu.Unlock()
+	select {
+	case <-d.done:
+		return d.c, d.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (p *peer) dial(d *dialResult) {
+	ctx, cancel := context.WithTimeout(context.Background(), p.opts.dialTimeout+p.opts.handshake)
+	defer cancel()
+	d.c, d.err = dialConn(ctx, p.addr, p.key, p.opts)
+	p.mu.Lock()
+	p.dialing = nil
+	if d.err == nil {
+		if p.closed {
+			d.c.close(ErrClosed)
+			d.c, d.err = nil, ErrClosed
+		} else {
+			p.cur.Store(d.c)
+		}
+	}
+	p.mu.Unlock()
+	close(d.done)
+}
+
+// handshakeDeadline is when a handshake that starts now must be over.
+func handshakeDeadline(o options) time.Time { return time.Now().Add(o.handshake) }

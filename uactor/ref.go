@@ -1,0 +1,172 @@
+package uactor
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// Ref is a handle on a live actor of type A: the seed's proxy. It is a small
+// value: copy it freely, put it in requests and responses (it implements
+// encoding.BinaryAppender, and *Ref encoding.BinaryUnmarshaler), and hand
+// it to other processes. The zero Ref refers to no actor.
+type Ref[A any] struct{ h *handle }
+
+// handle is what a Ref and its copies share.
+type handle struct {
+	kind    string
+	id      uuid.UUID
+	addr    address // where this process reaches the actor
+	pid     int
+	keyFP   capture.Fingerprint
+	peer    *peer
+	owner   owner  // nil unless this ref started the actor
+	release func() // drops what the ref holds (peer, key, captures)
+
+	closeOnce sync.Once
+	closed    atomic.Bool
+}
+
+// owner stops an actor that a ref owns: a spawned process or a hosted server.
+type owner interface{ stop() }
+
+func newHandle(kind string, id uuid.UUID, a address, pid int, key []byte, o options, own owner, extra ...func()) *handle {
+	p := acquirePeer(a, key, o)
+	dropKey := keyring.Add(key)
+	h := &handle{kind: kind, id: id, addr: a, pid: pid, keyFP: capture.FingerprintOf(key), peer: p, owner: own}
+	var once sync.Once
+	h.release = func() {
+		once.Do(func() {
+			p.release()
+			dropKey()
+			for _, f := range extra {
+				f()
+			}
+		})
+	}
+	return h
+}
+
+// Address returns the address this process reaches the actor at: the seed's
+// connection_address, such as "tcp://0.0.0.0:37255" or "unix:///tmp/uactor-…/actor.sock".
+func (r Ref[A]) Address() string {
+	if r.h == nil {
+		return ""
+	}
+	return r.h.addr.String()
+}
+
+// PID returns the actor's process id.
+func (r Ref[A]) PID() int {
+	if r.h == nil {
+		return 0
+	}
+	return r.h.pid
+}
+
+// Close releases the ref. For the ref Spawn (or Host) returned, it stops the
+// actor: no new calls are accepted, calls in flight may finish within the
+// grace period (GracePeriod), then the process is killed if need be, and
+// always reaped. For any other ref it drops this process's hold on the
+// connection, leaving the actor running. Close is idempotent; calls through
+// the ref (and its copies) fail with ErrClosed afterwards.
+func (r Ref[A]) Close() error {
+	if r.h == nil {
+		return nil
+	}
+	r.h.close()
+	return nil
+}
+
+func (h *handle) close() {
+	h.closeOnce.Do(func() {
+		h.closed.Store(true)
+		if h.owner != nil {
+			h.owner.stop()
+		}
+		h.release()
+	})
+}
+
+func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byte) (*frame.Buffer, error) {
+	if h.closed.Load() {
+		return nil, fmt.Errorf("uactor: %s: %w", method, ErrClosed)
+	}
+	c, err := h.peer.conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("uactor: %s: %w", method, err)
+	}
+	if c.actorID != h.id && h.id != (uuid.UUID{}) {
+		return nil, fmt.Errorf("uactor: %s: %w: %s now serves actor %s, not %s", method, ErrWrongActor, h.addr, c.actorID, h.id)
+	}
+	return c.roundTrip(ctx, method, prefix, req)
+}
+
+// refVersion leads a ref's binary form.
+const refVersion = 1
+
+// AppendBinary implements encoding.BinaryAppender: the ref's kind, actor
+// id, address, process id and key fingerprint (never the key).
+func (r Ref[A]) AppendBinary(b []byte) ([]byte, error) {
+	if r.h == nil {
+		return append(b, 0), nil
+	}
+	h := r.h
+	b = append(b, refVersion)
+	b = wire.AppendString(b, h.kind)
+	b = append(b, h.id[:]...)
+	b = wire.AppendString(b, h.addr.String())
+	b = wire.AppendUvarint(b, uint64(h.pid))
+	return append(b, h.keyFP[:]...), nil
+}
+
+// MarshalBinary implements encoding.BinaryMarshaler.
+func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
+
+// UnmarshalBinary implements encoding.BinaryUnmarshaler. It looks the ref's
+// key up in this process's keyring: a ref to an actor whose key this process
+// does not hold fails with *AuthKeyError. An address captured by Connect
+// (see Capture) is rewritten to the connected one.
+func (r *Ref[A]) UnmarshalBinary(b []byte) error {
+	if len(b) == 1 && b[0] == 0 {
+		*r = Ref[A]{}
+		return nil
+	}
+	if len(b) == 0 || b[0] != refVersion {
+		return fmt.Errorf("%w: ref: unknown version", ErrDecode)
+	}
+	rd := wire.NewReader(b[1:])
+	kind := rd.String()
+	var id uuid.UUID
+	copy(id[:], rd.Raw(16))
+	addrStr := rd.String()
+	pid := rd.Uvarint()
+	var fp capture.Fingerprint
+	copy(fp[:], rd.Raw(len(fp)))
+	if err := rd.Close(); err != nil {
+		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
+	}
+	if addrStr2, ok := captures.Rewrite(addrStr); ok {
+		addrStr = addrStr2
+	}
+	a, err := parseAddress(addrStr)
+	if err != nil {
+		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
+	}
+	key, ok := keyring.Lookup(fp)
+	if !ok {
+		return &AuthKeyError{Address: addrStr}
+	}
+	h := newHandle(kind, id, a, int(pid), key, defaultOptions(), nil)
+	// A decoded ref is rarely closed by hand: let the collector release it.
+	runtime.AddCleanup(h, func(release func()) { release() }, h.release)
+	*r = Ref[A]{h}
+	return nil
+}

@@ -1,0 +1,158 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// server serves one actor value on one listener: the same code runs in a
+// spawned process and for Host in the current one.
+type server struct {
+	kind  *kindEntry
+	actor any
+	id    uuid.UUID
+	key   []byte
+	opts  options
+	ln    net.Listener
+	addr  address // where it listens
+	adv   string  // what refs it hands out name
+	dir   string  // private socket directory to remove, if any
+
+	base     context.Context // parent of every handler's context
+	cancel   context.CancelFunc
+	draining atomic.Bool
+	calls    sync.WaitGroup // handlers running
+	serialMu sync.Mutex     // held around each call with Serial
+
+	mu    sync.Mutex
+	conns map[net.Conn]struct{}
+	done  chan struct{} // closed when stopped
+	once  sync.Once
+}
+
+func newServer(k *kindEntry, actor any, key []byte, o options) (*server, error) {
+	ln, a, dir, err := listenOn(o.listen)
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		kind: k, actor: actor, id: uuid.New(), key: key, opts: o,
+		ln: ln, addr: a, adv: a.String(), dir: dir,
+		conns: map[net.Conn]struct{}{}, done: make(chan struct{}),
+	}
+	if o.advertise != "" {
+		if adv, err := parseAddress(o.advertise); err == nil {
+			s.adv = adv.String()
+		} else {
+			ln.Close()
+			s.removeDir()
+			return nil, err
+		}
+	}
+	s.base, s.cancel = context.WithCancel(context.Background())
+	go s.acceptLoop()
+	return s, nil
+}
+
+func (s *server) acceptLoop() {
+	var backoff time.Duration
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if s.draining.Load() || errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Out of descriptors and the like: wait, rather than spin.
+			backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+			time.Sleep(backoff)
+			continue
+		}
+		backoff = 0
+		if !s.track(nc) {
+			nc.Close()
+			return
+		}
+		go s.serveConn(nc)
+	}
+}
+
+func (s *server) track(nc net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining.Load() {
+		return false
+	}
+	s.conns[nc] = struct{}{}
+	return true
+}
+
+// beginCall counts a call in, unless the server is draining. Taking mu orders
+// every Add before stop's Wait, as sync.WaitGroup requires.
+func (s *server) beginCall() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.draining.Load() {
+		return false
+	}
+	s.calls.Add(1)
+	return true
+}
+
+func (s *server) untrack(nc net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, nc)
+	s.mu.Unlock()
+	nc.Close()
+}
+
+// stop stops accepting, answers new calls with ErrClosed, lets handlers in
+// flight finish within the grace period, then cancels them and closes every
+// connection.
+func (s *server) stop() {
+	s.once.Do(func() {
+		s.mu.Lock()
+		s.draining.Store(true) // under mu: no beginCall can Add after this
+		s.mu.Unlock()
+		s.ln.Close()
+		idle := make(chan struct{})
+		go func() { s.calls.Wait(); close(idle) }()
+		t := time.NewTimer(s.opts.grace)
+		select {
+		case <-idle:
+		case <-t.C:
+		}
+		t.Stop()
+		s.cancel()
+		s.mu.Lock()
+		for nc := range s.conns {
+			nc.Close()
+		}
+		s.mu.Unlock()
+		s.removeDir()
+		close(s.done)
+	})
+	<-s.done
+}
+
+func (s *server) removeDir() {
+	if s.dir != "" {
+		os.RemoveAll(s.dir)
+	}
+}
+
+// info is the answer to the built-in "uactor.info" method, which Connect
+// calls to learn what it reached.
+func (s *server) info() []byte {
+	b := wire.AppendString(nil, s.kind.name)
+	b = append(b, s.id[:]...)
+	b = wire.AppendString(b, s.adv)
+	return wire.AppendUvarint(b, uint64(os.Getpid()))
+}

@@ -1,0 +1,178 @@
+package uactor
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/hmac"
+)
+
+// infoMethod is the built-in method that tells a connecting process which
+// actor it reached.
+const infoMethod = "uactor.info"
+
+var infoPrefix = append([]byte{byte(len(infoMethod))}, infoMethod...)
+
+// serverConn is one authenticated connection into an actor: one goroutine
+// reads calls and starts a goroutine per call; replies go out through the
+// coalescing writer.
+type serverConn struct {
+	s *server
+	w *frame.Writer
+
+	mu      sync.Mutex
+	cancels map[uint64]context.CancelFunc
+}
+
+func (s *server) serveConn(nc net.Conn) {
+	defer s.untrack(nc)
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+	}
+	var offer hmac.Features
+	if s.opts.seal == sealAlways || (s.opts.seal == sealDefault && s.addr.network == "tcp") {
+		offer |= hmac.FeatureSeal
+	}
+	sess, err := hmac.Server(nc, hmac.ServerConfig{
+		Key: s.key, Offer: offer, ActorID: s.id, Deadline: handshakeDeadline(s.opts),
+	})
+	if err != nil {
+		return // a peer that cannot authenticate gets nothing more
+	}
+	r := frame.NewReader(nc, s.opts.maxFrame)
+	c := &serverConn{s: s, w: frame.NewWriter(nc, s.opts.maxFrame), cancels: map[uint64]context.CancelFunc{}}
+	if sess.ReadAEAD != nil {
+		r.SetAEAD(sess.ReadAEAD)
+		c.w.SetAEAD(sess.WriteAEAD)
+	}
+	defer c.cancelAll()
+	for {
+		h, buf, err := r.ReadFrame()
+		if err != nil {
+			return // EOF, a broken frame or a failed seal: the connection is done
+		}
+		switch h.Type {
+		case frame.TypeCall:
+			if !c.dispatch(h.ID, buf) {
+				return
+			}
+		case frame.TypeCancel:
+			buf.Release()
+			c.mu.Lock()
+			cancel := c.cancels[h.ID]
+			c.mu.Unlock()
+			if cancel != nil {
+				cancel()
+			}
+		case frame.TypePing:
+			buf.Release()
+			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
+		case frame.TypePong:
+			buf.Release()
+		default:
+			buf.Release()
+			return // not something a client sends: drop the peer
+		}
+	}
+}
+
+// dispatch starts one call; it returns false if the frame is malformed.
+func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
+	n, k := binary.Uvarint(buf.B)
+	if k <= 0 || n > uint64(len(buf.B)-k) {
+		buf.Release()
+		return false
+	}
+	name := buf.B[k : k+int(n)]
+	req := buf.B[k+int(n):]
+	s := c.s
+	if string(name) == infoMethod {
+		buf.Release()
+		c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info())
+		return true
+	}
+	m := s.kind.method(string(name))
+	switch {
+	case m != nil && !s.beginCall():
+		c.fail(id, codeClosed, fmt.Errorf("%w: %s is stopping", ErrClosed, s.kind.name))
+		buf.Release()
+		return true
+	case m == nil:
+		c.fail(id, codeMethod, fmt.Errorf("kind %q has no method %q", s.kind.name, name))
+		buf.Release()
+		return true
+	}
+	ctx, cancel := context.WithCancel(s.base)
+	c.mu.Lock()
+	c.cancels[id] = cancel
+	c.mu.Unlock()
+	go c.run(ctx, id, m, buf, req)
+	return true
+}
+
+func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *frame.Buffer, req []byte) {
+	s := c.s
+	defer s.calls.Done()
+	defer func() {
+		c.mu.Lock()
+		cancel := c.cancels[id]
+		delete(c.cancels, id)
+		c.mu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+	}()
+	out := getScratch()
+	defer putScratch(out)
+	resp, code, err := c.invoke(ctx, m, req, (*out)[:0])
+	buf.Release()
+	*out = resp[:0]
+	if err != nil {
+		c.fail(id, code, err)
+		return
+	}
+	if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, resp); err != nil {
+		// Too large for a frame (or the connection is gone): say so if we still can.
+		c.fail(id, codeHandler, fmt.Errorf("response: %w", err))
+	}
+}
+
+func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req, out []byte) (resp []byte, code byte, err error) {
+	s := c.s
+	if s.opts.serial {
+		s.serialMu.Lock()
+		defer s.serialMu.Unlock()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			resp, code, err = out, codePanic, fmt.Errorf("panic: %v", r)
+		}
+	}()
+	resp, err = m.invoke(ctx, s.actor, req, out)
+	if err != nil {
+		if _, bad := err.(requestError); bad {
+			return resp, codeDecode, err
+		}
+		return resp, codeHandler, err
+	}
+	return resp, 0, nil
+}
+
+func (c *serverConn) fail(id uint64, code byte, err error) {
+	b := getScratch()
+	defer putScratch(b)
+	*b = appendError((*b)[:0], code, err)
+	c.w.WriteFrame(frame.Header{Type: frame.TypeError, ID: id}, *b)
+}
+
+func (c *serverConn) cancelAll() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cancel := range c.cancels {
+		cancel()
+	}
+}
