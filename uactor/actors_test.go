@@ -1,0 +1,114 @@
+package uactor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// Counter is the test suite's workhorse actor.
+type Counter struct {
+	n         atomic.Int64
+	calls     atomic.Int64 // every handler run, to prove that refused peers ran none
+	cancelled atomic.Bool
+	mu        sync.Mutex
+	children  []uactor.Ref[*Counter]
+}
+
+var ErrNegative = uactor.RegisterError("uactor_test.Negative", errors.New("negative amount"))
+
+func (c *Counter) Add(ctx context.Context, d int64) (int64, error) {
+	c.calls.Add(1)
+	if d < 0 {
+		return 0, fmt.Errorf("add %d: %w", d, ErrNegative)
+	}
+	return c.n.Add(d), nil
+}
+
+func (c *Counter) Calls(ctx context.Context, _ uactor.Empty) (int64, error) {
+	return c.calls.Load(), nil
+}
+
+func (c *Counter) GetPID(ctx context.Context, _ uactor.Empty) (int, error) {
+	c.calls.Add(1)
+	return os.Getpid(), nil
+}
+
+func (c *Counter) Echo(ctx context.Context, b []byte) ([]byte, error) { return b, nil }
+
+func (c *Counter) Fail(ctx context.Context, msg string) (uactor.Empty, error) {
+	c.calls.Add(1)
+	return uactor.Empty{}, errors.New(msg)
+}
+
+func (c *Counter) Panic(ctx context.Context, msg string) (uactor.Empty, error) {
+	c.calls.Add(1)
+	panic(msg)
+}
+
+// Block waits for its context to end (recording that it did) or for d.
+func (c *Counter) Block(ctx context.Context, d time.Duration) (bool, error) {
+	c.calls.Add(1)
+	select {
+	case <-ctx.Done():
+		c.cancelled.Store(true)
+		return false, ctx.Err()
+	case <-time.After(d):
+		return true, nil
+	}
+}
+
+func (c *Counter) WasCancelled(ctx context.Context, _ uactor.Empty) (bool, error) {
+	return c.cancelled.Load(), nil
+}
+
+// SpawnChild spawns a counter of its own (a nested spawn) and returns its pid.
+func (c *Counter) SpawnChild(ctx context.Context, _ uactor.Empty) (int, error) {
+	r, err := uactor.Spawn(ctx, CounterKind, 0)
+	if err != nil {
+		return 0, err
+	}
+	c.mu.Lock()
+	c.children = append(c.children, r)
+	c.mu.Unlock()
+	return GetPID.Call(ctx, r, uactor.Empty{})
+}
+
+var (
+	CounterKind = uactor.Define("counter", func(ctx context.Context, start int64) (*Counter, error) {
+		if start < 0 {
+			return nil, fmt.Errorf("counter cannot start at %d", start)
+		}
+		c := &Counter{}
+		c.n.Store(start)
+		return c, nil
+	})
+	Add          = uactor.Expose(CounterKind, "add", (*Counter).Add)
+	Calls        = uactor.Expose(CounterKind, "calls", (*Counter).Calls)
+	GetPID       = uactor.Expose(CounterKind, "getpid", (*Counter).GetPID)
+	Echo         = uactor.Expose(CounterKind, "echo", (*Counter).Echo)
+	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
+	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
+	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)
+	WasCancelled = uactor.Expose(CounterKind, "wascancelled", (*Counter).WasCancelled)
+	SpawnChild   = uactor.Expose(CounterKind, "spawnchild", (*Counter).SpawnChild)
+)
+
+// ghostName is "ghost" in the test process, and something else in a child
+// started while UACTOR_TEST_HIDE_GHOST is set: a kind the child does not know.
+var ghostName = func() string {
+	if os.Getenv("UACTOR_TEST_HIDE_GHOST") != "" {
+		return "ghost-hidden"
+	}
+	return "ghost"
+}()
+
+var GhostKind = uactor.Define(ghostName, func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
+	return &Counter{}, nil
+})

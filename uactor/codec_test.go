@@ -1,0 +1,173 @@
+package uactor
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// point is a user type that travels by implementing AppendBinary and UnmarshalBinary.
+type point struct {
+	X, Y int64
+	Name string
+}
+
+func (p point) AppendBinary(b []byte) ([]byte, error) {
+	b = wire.AppendVarint(b, p.X)
+	b = wire.AppendVarint(b, p.Y)
+	return wire.AppendString(b, p.Name), nil
+}
+
+func (p *point) UnmarshalBinary(b []byte) error {
+	r := wire.NewReader(b)
+	p.X, p.Y, p.Name = r.Varint(), r.Varint(), r.String()
+	return r.Close()
+}
+
+// legacy travels through MarshalBinary, with a pointer receiver.
+type legacy struct{ s string }
+
+func (l *legacy) MarshalBinary() ([]byte, error) { return []byte(l.s), nil }
+func (l *legacy) UnmarshalBinary(b []byte) error { l.s = string(b); return nil }
+
+func roundTrip[T any](t *testing.T, v T, eq func(a, b T) bool) {
+	t.Helper()
+	if err := checkCodec[T]("test"); err != nil {
+		t.Fatalf("%T: %v", v, err)
+	}
+	b, err := appendValue([]byte("prefix"), v)
+	if err != nil {
+		t.Fatalf("%T: encode: %v", v, err)
+	}
+	var got T
+	if err := decodeValue(b[len("prefix"):], &got); err != nil {
+		t.Fatalf("%T: decode: %v", v, err)
+	}
+	if !eq(v, got) {
+		t.Fatalf("%T: round trip %v -> %v", v, v, got)
+	}
+}
+
+func same[T comparable](a, b T) bool { return a == b }
+
+func TestCodecBuiltins(t *testing.T) {
+	roundTrip(t, true, same)
+	roundTrip(t, false, same)
+	roundTrip(t, int(-1<<62), same)
+	roundTrip(t, int8(-128), same)
+	roundTrip(t, int16(math.MaxInt16), same)
+	roundTrip(t, int32(math.MinInt32), same)
+	roundTrip(t, int64(math.MaxInt64), same)
+	roundTrip(t, uint(math.MaxUint), same)
+	roundTrip(t, uint8(255), same)
+	roundTrip(t, uint16(math.MaxUint16), same)
+	roundTrip(t, uint32(math.MaxUint32), same)
+	roundTrip(t, uint64(math.MaxUint64), same)
+	roundTrip(t, uintptr(12345), same)
+	roundTrip(t, float32(-1.5), same)
+	roundTrip(t, math.Pi, same)
+	roundTrip(t, "héllo\x00world", same)
+	roundTrip(t, "", same)
+	roundTrip(t, Empty{}, same)
+	roundTrip(t, 90*time.Second, same)
+	roundTrip(t, time.Date(2026, 11, 24, 1, 2, 3, 4, time.FixedZone("X", 3600)), func(a, b time.Time) bool { return a.Equal(b) })
+	roundTrip(t, []byte{0, 1, 2, 255}, bytes.Equal)
+	roundTrip(t, []byte{}, bytes.Equal)
+	roundTrip(t, point{-3, 4, "p"}, same)
+	roundTrip(t, legacy{"old"}, same)
+}
+
+func TestCodecRejectsBadInput(t *testing.T) {
+	var i8 int8
+	var u16 uint16
+	var bl bool
+	var e Empty
+	var f float64
+	var p point
+	cases := map[string]error{
+		"int8 overflow":     decodeValue(appendVar(300), &i8),
+		"uint16 overflow":   decodeValue(appendUvar(1<<20), &u16),
+		"bool 2":            decodeValue([]byte{2}, &bl),
+		"empty with bytes":  decodeValue([]byte{1}, &e),
+		"short float":       decodeValue([]byte{1, 2}, &f),
+		"trailing varint":   decodeValue(append(appendVar(1), 0), &i8),
+		"truncated struct":  decodeValue([]byte{2}, &p),
+		"malformed varint":  decodeValue([]byte{0xff}, &i8),
+		"empty uint8 input": decodeValue([]byte{}, new(uint8)),
+	}
+	for name, err := range cases {
+		if !errors.Is(err, ErrDecode) {
+			t.Errorf("%s: err = %v; want ErrDecode", name, err)
+		}
+	}
+}
+
+type panicky struct{}
+
+func (panicky) AppendBinary(b []byte) ([]byte, error) { return b, nil }
+func (*panicky) UnmarshalBinary([]byte) error         { panic("bad") }
+
+func TestCodecRecoversUnmarshalPanic(t *testing.T) {
+	var v panicky
+	if err := decodeValue([]byte{1}, &v); !errors.Is(err, ErrDecode) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestExposeRejectsTypesThatCannotTravel(t *testing.T) {
+	type opaque struct{ ch chan int }
+	k := Define("codec-test-kind", func(ctx context.Context, _ Empty) (*int, error) { return new(int), nil })
+	defer func() {
+		r := recover()
+		msg, _ := r.(string)
+		if !strings.Contains(msg, "AppendBinary") || !strings.Contains(msg, "UnmarshalBinary") {
+			t.Fatalf("panic = %v; want a message that says what to implement", r)
+		}
+	}()
+	Expose(k, "bad", func(a *int, ctx context.Context, req opaque) (Empty, error) { return Empty{}, nil })
+	t.Fatal("Expose accepted a request type that cannot travel")
+}
+
+func appendVar(v int64) []byte   { return wire.AppendVarint(nil, v) }
+func appendUvar(v uint64) []byte { return wire.AppendUvarint(nil, v) }
+
+// FuzzDecode feeds arbitrary bytes to every built-in codec and to Ref: each
+// must decode or return an error, never panic.
+func FuzzDecode(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{1})
+	f.Add(appendVar(-1 << 40))
+	f.Add([]byte{refVersion, 1, 'k'})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		decodeValue(b, new(bool))
+		decodeValue(b, new(int))
+		decodeValue(b, new(int8))
+		decodeValue(b, new(int16))
+		decodeValue(b, new(int32))
+		decodeValue(b, new(int64))
+		decodeValue(b, new(uint))
+		decodeValue(b, new(uint8))
+		decodeValue(b, new(uint16))
+		decodeValue(b, new(uint32))
+		decodeValue(b, new(uint64))
+		decodeValue(b, new(uintptr))
+		decodeValue(b, new(float32))
+		decodeValue(b, new(float64))
+		decodeValue(b, new(string))
+		decodeValue(b, new([]byte))
+		decodeValue(b, new(Empty))
+		decodeValue(b, new(time.Duration))
+		decodeValue(b, new(time.Time))
+		decodeValue(b, new(point))
+		decodeValue(b, new(Ref[*int]))
+		decodeError("m", b)
+		decodeBootstrap(b)
+		decodeReady(b)
+	})
+}

@@ -1,0 +1,197 @@
+package uactor_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// testCtx bounds a test's own time.
+func testCtx(t *testing.T, d time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// spawnCounter spawns a counter that the test stops (and reaps) when it ends.
+func spawnCounter(t *testing.T, ctx context.Context, opts ...uactor.Option) uactor.Ref[*Counter] {
+	t.Helper()
+	r, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
+	if err != nil {
+		t.Fatalf("Spawn: %v", err)
+	}
+	t.Cleanup(func() {
+		r.Close()
+		assertGone(t, r.PID(), time.Second)
+	})
+	return r
+}
+
+// processGone reports whether pid has exited: no such process, or a zombie
+// (an orphan whose reaper is slow is as dead as it gets).
+func processGone(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] == 'Z' || s[i+2] == 'X'
+}
+
+// assertGone fails the test unless pid exits within d.
+func assertGone(t *testing.T, pid int, d time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !processGone(pid) {
+		if time.Now().After(deadline) {
+			t.Errorf("process %d still alive %v later", pid, d)
+			syscall.Kill(pid, syscall.SIGKILL)
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// runParentMode, in a process started by startParent, spawns a counter,
+// asks it to spawn one of its own (a three-level tree), prints both pids
+// and waits to be killed.
+func runParentMode() bool {
+	if os.Getenv("UACTOR_TEST_PARENT") == "" {
+		return false
+	}
+	ctx := context.Background()
+	r, err := uactor.Spawn(ctx, CounterKind, 0)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	grandchild, err := SpawnChild.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println("pids", r.PID(), grandchild)
+	time.Sleep(time.Minute) // the test kills us long before
+	os.Exit(0)
+	return true
+}
+
+// startParent runs the test binary in parent mode and returns it with the
+// pids of its actor and its actor's actor.
+func startParent(t *testing.T) (*exec.Cmd, int, int) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "UACTOR_TEST_PARENT=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(out).ReadString('\n')
+		line <- s
+	}()
+	var s string
+	select {
+	case s = <-line:
+	case <-time.After(10 * time.Second):
+		t.Fatal("parent process did not report its actors")
+	}
+	f := strings.Fields(s)
+	if len(f) != 3 || f[0] != "pids" {
+		t.Fatalf("parent process said %q", s)
+	}
+	a, _ := strconv.Atoi(f[1])
+	b, _ := strconv.Atoi(f[2])
+	return cmd, a, b
+}
+
+// serveRawEcho, in a process started by startRawEcho, echoes length-prefixed
+// messages on a Unix socket with no library in between: the physical floor
+// that the benchmarks compare calls against.
+func serveRawEcho() bool {
+	path := os.Getenv("UACTOR_TEST_RAW_ECHO")
+	if path == "" {
+		return false
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println("ready")
+	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }() // exit with the parent
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			os.Exit(1)
+		}
+		go func() {
+			defer c.Close()
+			r := bufio.NewReaderSize(c, 64<<10)
+			var buf []byte
+			for {
+				var h [4]byte
+				if _, err := io.ReadFull(r, h[:]); err != nil {
+					return
+				}
+				n := int(binary.BigEndian.Uint32(h[:]))
+				if cap(buf) < 4+n {
+					buf = make([]byte, 4+n)
+				}
+				buf = buf[:4+n]
+				copy(buf, h[:])
+				if _, err := io.ReadFull(r, buf[4:]); err != nil {
+					return
+				}
+				if _, err := c.Write(buf); err != nil {
+					return
+				}
+			}
+		}()
+	}
+}
+
+// startRawEcho starts a raw echo process and returns a connection to it.
+func startRawEcho(tb testing.TB) net.Conn {
+	tb.Helper()
+	path := tb.TempDir() + "/echo.sock"
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+path)
+	stdin, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
+	if s, _ := bufio.NewReader(out).ReadString('\n'); s != "ready\n" {
+		tb.Fatalf("raw echo: %q", s)
+	}
+	c, err := net.Dial("unix", path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { c.Close() })
+	return c
+}
+
+func killPID(pid int) { syscall.Kill(pid, syscall.SIGKILL) }
