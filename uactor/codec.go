@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"time"
-	"unicode/utf8"
 )
 
 // Values travel without reflection: a type switch on the static type picks
@@ -86,6 +85,17 @@ func appendValue[T any](b []byte, v T) ([]byte, error) {
 		return binary.BigEndian.AppendUint64(b, math.Float64bits(x)), nil
 	case time.Time:
 		return x.AppendBinary(b)
+	}
+	return appendMethod(b, v)
+}
+
+// appendMethod encodes through the type's own methods. It is apart from
+// appendValue because calling a method through an interface makes the value
+// escape: here only the copy does, so built-in types never allocate.
+//
+//go:noinline
+func appendMethod[T any](b []byte, v T) ([]byte, error) {
+	switch x := any(v).(type) {
 	case encoding.BinaryAppender:
 		return x.AppendBinary(b)
 	case encoding.BinaryMarshaler:
@@ -105,7 +115,7 @@ func appendValue[T any](b []byte, v T) ([]byte, error) {
 // decodeValue decodes b, which must be exactly one encoded value, into *v.
 // It never panics on bad input: a user UnmarshalBinary that panics is
 // reported as an error.
-func decodeValue[T any](b []byte, v *T) (err error) {
+func decodeValue[T any](b []byte, v *T) error {
 	switch p := any(v).(type) {
 	case *[]byte:
 		*p = append([]byte{}, b...)
@@ -186,18 +196,32 @@ func decodeValue[T any](b []byte, v *T) (err error) {
 		}
 		*p = math.Float64frombits(binary.BigEndian.Uint64(b))
 		return nil
-	case encoding.BinaryUnmarshaler:
-		defer func() {
-			if r := recover(); r != nil {
-				err = fmt.Errorf("%w: %T.UnmarshalBinary panicked: %v", ErrDecode, v, r)
-			}
-		}()
-		if err := p.UnmarshalBinary(b); err != nil {
-			return fmt.Errorf("%w: %T: %w", ErrDecode, *v, err)
-		}
-		return nil
 	}
-	return fmt.Errorf("uactor: %T cannot travel between processes", *v)
+	x, err := unmarshalMethod[T](b)
+	if err == nil {
+		*v = x
+	}
+	return err
+}
+
+// unmarshalMethod decodes through UnmarshalBinary, into a value of its own
+// (which escapes) so that decodeValue's target does not have to.
+//
+//go:noinline
+func unmarshalMethod[T any](b []byte) (v T, err error) {
+	u, ok := any(&v).(encoding.BinaryUnmarshaler)
+	if !ok {
+		return v, fmt.Errorf("uactor: %T cannot travel between processes", v)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: %T.UnmarshalBinary panicked: %v", ErrDecode, v, r)
+		}
+	}()
+	if err := u.UnmarshalBinary(b); err != nil {
+		return v, fmt.Errorf("%w: %T: %w", ErrDecode, v, err)
+	}
+	return v, nil
 }
 
 func wantLen(b []byte, n int, what string) error {
@@ -228,6 +252,3 @@ func uvarint(b []byte, bits uint) (uint64, error) {
 	}
 	return x, nil
 }
-
-// validString is used where the protocol itself carries names.
-func validString(b []byte) bool { return utf8.Valid(b) }
