@@ -54,17 +54,17 @@ const (
 
 func fuzzServerHello() []byte {
 	n := fixedNonce(fuzzServerFirst)
-	return append(append([]byte("uAct\x01\x02\x00\x00"), n[:]...), testID[:]...) // offers zstd
+	return append(append([]byte("uAct\x01\x02\r\n"), n[:]...), testID[:]...) // offers zstd
 }
 
 func fuzzClientHello() []byte {
 	n := fixedNonce(fuzzClientFirst)
-	return append([]byte("uAct\x01\x01\x00\x00"), n[:]...) // wants sealing
+	return append([]byte("uAct\x01\x01\r\n"), n[:]...) // wants sealing
 }
 
 // validHeader is the spec's header rule, restated for the oracle.
 func validHeader(b []byte) bool {
-	return string(b[:4]) == "uAct" && b[4] == 1 && b[5]&^3 == 0 && b[6] == 0 && b[7] == 0
+	return string(b[:4]) == "uAct" && b[4] == 1 && b[5]&^3 == 0 && b[6] == '\r' && b[7] == '\n'
 }
 
 // macOver is HMAC(testKey, label || 0 || ch || sh), restated.

@@ -21,7 +21,7 @@ const (
 
 const (
 	version    = 1
-	headerSize = 8  // magic, version, flags, 2 reserved bytes
+	headerSize = 8  // magic, version, flags, CR LF
 	nonceSize  = 32 // big enough that a nonce never repeats
 	idSize     = 16 // an actor uuid
 )
@@ -43,12 +43,15 @@ type hello struct {
 	id    [idSize]byte
 }
 
-// putHeader writes the fields both hellos start with.
+// putHeader writes the fields both hellos start with. They end in CR LF so
+// that a line-oriented server dialled by mistake (HTTP, SMTP, Redis…) sees a
+// complete line and answers at once, instead of waiting for the rest of it
+// until the deadline: its answer then fails the magic check.
 func putHeader(b []byte, f Features) {
 	copy(b, magic[:])
 	b[4] = version
 	b[5] = byte(f)
-	b[6], b[7] = 0, 0
+	b[6], b[7] = '\r', '\n'
 }
 
 // encodeClient returns h as a ClientHello.
@@ -80,8 +83,8 @@ func parseHeader(b []byte) (Features, error) {
 	if f&^knownFeatures != 0 {
 		return 0, fmt.Errorf("%w: unknown feature flags %#02x", ErrProtocol, byte(f&^knownFeatures))
 	}
-	if b[6] != 0 || b[7] != 0 {
-		return 0, fmt.Errorf("%w: reserved bytes %#02x %#02x are not zero", ErrProtocol, b[6], b[7])
+	if b[6] != '\r' || b[7] != '\n' {
+		return 0, fmt.Errorf("%w: header does not end in CR LF (%#02x %#02x)", ErrProtocol, b[6], b[7])
 	}
 	return f, nil
 }

@@ -8,7 +8,7 @@ import (
 func TestHelloRoundTrip(t *testing.T) {
 	h := hello{flags: FeatureSeal | FeatureZstd, nonce: fixedNonce(9), id: testID}
 	cb := h.encodeClient()
-	if string(cb[:4]) != "uAct" || cb[4] != 1 || cb[5] != 3 || cb[6] != 0 || cb[7] != 0 {
+	if string(cb[:4]) != "uAct" || cb[4] != 1 || cb[5] != 3 || cb[6] != '\r' || cb[7] != '\n' {
 		t.Fatalf("client hello header %x", cb[:8])
 	}
 	got, err := parseClientHello(&cb)
@@ -31,12 +31,12 @@ func TestParseHeader(t *testing.T) {
 		b    string
 		want error
 	}{
-		{"ok", "uAct\x01\x03\x00\x00", nil},
+		{"ok", "uAct\x01\x03\r\n", nil},
 		{"http", "GET / HT", ErrNotUactor},
 		{"case", "uact\x01\x00\x00\x00", ErrNotUactor},
-		{"version", "uAct\x02\x00\x00\x00", ErrVersion},
-		{"flags", "uAct\x01\x04\x00\x00", ErrProtocol},
-		{"reserved", "uAct\x01\x00\x00\x01", ErrProtocol},
+		{"version", "uAct\x02\x00\r\n", ErrVersion},
+		{"flags", "uAct\x01\x04\r\n", ErrProtocol},
+		{"no CR LF", "uAct\x01\x00\x00\x01", ErrProtocol},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
