@@ -60,17 +60,19 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 // ready is what the child answers once it serves.
 type ready struct {
 	addr string // where it listens
+	adv  string // what refs to it carry
 	id   uuid.UUID
 }
 
 func (r ready) encode() []byte {
 	p := wire.AppendString(nil, r.addr)
+	p = wire.AppendString(p, r.adv)
 	return append(p, r.id[:]...)
 }
 
 func decodeReady(p []byte) (ready, error) {
 	rd := wire.NewReader(p)
-	r := ready{addr: rd.String()}
+	r := ready{addr: rd.String(), adv: rd.String()}
 	copy(r.id[:], rd.Raw(16))
 	if err := rd.Close(); err != nil {
 		return ready{}, fmt.Errorf("uactor: ready record: %w", err)

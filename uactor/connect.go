@@ -29,7 +29,7 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	if len(o.captures) > 0 {
 		extra = append(extra, captures.Add(o.captures, a.String()))
 	}
-	h := newHandle(k.entry.name, uuid.UUID{}, a, 0, key, o, nil, extra...)
+	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key, o, nil, extra...)
 	inf, err := fetchInfo(ctx, h)
 	if err != nil {
 		h.close()

@@ -76,7 +76,7 @@ func runChild() int {
 		return 1
 	}
 	srv.Store(s)
-	if err := ch.Ready(ready{addr: s.addr.String(), id: s.id}.encode()); err != nil {
+	if err := ch.Ready(ready{addr: s.addr.String(), adv: s.adv, id: s.id}.encode()); err != nil {
 		s.stop()
 		return 1
 	}

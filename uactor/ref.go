@@ -24,6 +24,7 @@ type handle struct {
 	kind    string
 	id      uuid.UUID
 	addr    address // where this process reaches the actor
+	adv     string  // the address refs to it carry to other processes
 	pid     int
 	keyFP   capture.Fingerprint
 	peer    *peer
@@ -37,10 +38,12 @@ type handle struct {
 // owner stops an actor that a ref owns: a spawned process or a hosted server.
 type owner interface{ stop() }
 
-func newHandle(kind string, id uuid.UUID, a address, pid int, key []byte, o options, own owner, extra ...func()) *handle {
+// newHandle makes a handle on the actor reached at a and named adv in refs
+// handed to other processes. extra runs on release.
+func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, o options, own owner, extra ...func()) *handle {
 	p := acquirePeer(a, key, o)
 	dropKey := keyring.Add(key)
-	h := &handle{kind: kind, id: id, addr: a, pid: pid, keyFP: capture.FingerprintOf(key), peer: p, owner: own}
+	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyFP: capture.FingerprintOf(key), peer: p, owner: own}
 	var once sync.Once
 	h.release = func() {
 		once.Do(func() {
@@ -122,7 +125,7 @@ func (r Ref[A]) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, refVersion)
 	b = wire.AppendString(b, h.kind)
 	b = append(b, h.id[:]...)
-	b = wire.AppendString(b, h.addr.String())
+	b = wire.AppendString(b, h.adv)
 	b = wire.AppendUvarint(b, uint64(h.pid))
 	return append(b, h.keyFP[:]...), nil
 }
@@ -153,10 +156,8 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if err := rd.Close(); err != nil {
 		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
 	}
-	if addrStr2, ok := captures.Rewrite(addrStr); ok {
-		addrStr = addrStr2
-	}
-	a, err := parseAddress(addrStr)
+	reach, _ := captures.Rewrite(addrStr)
+	a, err := parseAddress(reach)
 	if err != nil {
 		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
 	}
@@ -164,7 +165,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if !ok {
 		return &AuthKeyError{Address: addrStr}
 	}
-	h := newHandle(kind, id, a, int(pid), key, defaultOptions(), nil)
+	h := newHandle(kind, id, a, addrStr, int(pid), key, defaultOptions(), nil)
 	// A decoded ref is rarely closed by hand: let the collector release it.
 	runtime.AddCleanup(h, func(release func()) { release() }, h.release)
 	*r = Ref[A]{h}
