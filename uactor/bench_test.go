@@ -10,23 +10,24 @@ import (
 	"github.com/uactor-go/uactor/uactor"
 )
 
-// The sequential round trip of a 64-byte request, and beside it the raw
-// ping-pong of 64 bytes between two processes over a Unix socket with no
-// library at all: compare the two from one run (pin with taskset -c 0 for
-// the same-core figure).
+// Sequential round trips through the library, each beside the raw
+// ping-pong of the same payload between two processes over the same
+// transport with no library at all: compare figures from one run only, and
+// pin both processes (taskset -c 0) for the same-core placement.
 
-func BenchmarkCallUnix64(b *testing.B) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+func benchCall(b *testing.B, size int, opts ...uactor.Option) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	r, err := uactor.Spawn(ctx, CounterKind, 0)
+	r, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	req := make([]byte, 64)
+	req := make([]byte, size)
 	if _, err := Echo.Call(ctx, r, req); err != nil {
 		b.Fatal(err)
 	}
+	b.SetBytes(int64(2 * size))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -36,11 +37,12 @@ func BenchmarkCallUnix64(b *testing.B) {
 	}
 }
 
-func BenchmarkRawUnix64(b *testing.B) {
-	c := startRawEcho(b)
-	msg := make([]byte, 4+64)
-	binary.BigEndian.PutUint32(msg, 64)
+func benchRaw(b *testing.B, network string, size int) {
+	c := startRawEcho(b, network)
+	msg := make([]byte, 4+size)
+	binary.BigEndian.PutUint32(msg, uint32(size))
 	in := make([]byte, len(msg))
+	b.SetBytes(int64(2 * size))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -53,6 +55,20 @@ func BenchmarkRawUnix64(b *testing.B) {
 	}
 }
 
+var tcp = uactor.Listen("tcp://127.0.0.1:0")
+
+func BenchmarkCallUnix64(b *testing.B)        { benchCall(b, 64) }
+func BenchmarkRawUnix64(b *testing.B)         { benchRaw(b, "unix", 64) }
+func BenchmarkCallTCP64Sealed(b *testing.B)   { benchCall(b, 64, tcp) }
+func BenchmarkCallTCP64Plain(b *testing.B)    { benchCall(b, 64, tcp, uactor.Sealed(false)) }
+func BenchmarkRawTCP64(b *testing.B)          { benchRaw(b, "tcp", 64) }
+func BenchmarkCallUnix1MiB(b *testing.B)      { benchCall(b, 1<<20) }
+func BenchmarkRawUnix1MiB(b *testing.B)       { benchRaw(b, "unix", 1<<20) }
+func BenchmarkCallTCP1MiBSealed(b *testing.B) { benchCall(b, 1<<20, tcp) }
+func BenchmarkCallTCP1MiBPlain(b *testing.B)  { benchCall(b, 1<<20, tcp, uactor.Sealed(false)) }
+func BenchmarkRawTCP1MiB(b *testing.B)        { benchRaw(b, "tcp", 1<<20) }
+
+// 64 concurrent callers on one ref (one connection).
 func BenchmarkCallUnix64Parallel(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()

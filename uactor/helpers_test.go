@@ -129,16 +129,20 @@ func startParent(t *testing.T) (*exec.Cmd, int, int) {
 // messages on a Unix socket with no library in between: the physical floor
 // that the benchmarks compare calls against.
 func serveRawEcho() bool {
-	path := os.Getenv("UACTOR_TEST_RAW_ECHO")
-	if path == "" {
+	where := os.Getenv("UACTOR_TEST_RAW_ECHO")
+	if where == "" {
 		return false
 	}
-	ln, err := net.Listen("unix", path)
+	network, addr := "unix", where
+	if where == "tcp" {
+		network, addr = "tcp", "127.0.0.1:0"
+	}
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
-	fmt.Println("ready")
+	fmt.Println("ready", ln.Addr())
 	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }() // exit with the parent
 	for {
 		c, err := ln.Accept()
@@ -147,6 +151,9 @@ func serveRawEcho() bool {
 		}
 		go func() {
 			defer c.Close()
+			if tc, ok := c.(*net.TCPConn); ok {
+				tc.SetNoDelay(true)
+			}
 			r := bufio.NewReaderSize(c, 64<<10)
 			var buf []byte
 			for {
@@ -171,22 +178,28 @@ func serveRawEcho() bool {
 	}
 }
 
-// startRawEcho starts a raw echo process and returns a connection to it.
-func startRawEcho(tb testing.TB) net.Conn {
+// startRawEcho starts a raw echo process on network ("unix" or "tcp") and
+// returns a connection to it.
+func startRawEcho(tb testing.TB, network string) net.Conn {
 	tb.Helper()
-	path := tb.TempDir() + "/echo.sock"
+	where := "tcp"
+	if network == "unix" {
+		where = tb.TempDir() + "/echo.sock"
+	}
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+path)
+	cmd.Env = append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+where)
 	stdin, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	if s, _ := bufio.NewReader(out).ReadString('\n'); s != "ready\n" {
+	s, _ := bufio.NewReader(out).ReadString('\n')
+	addr, ok := strings.CutPrefix(strings.TrimSpace(s), "ready ")
+	if !ok {
 		tb.Fatalf("raw echo: %q", s)
 	}
-	c, err := net.Dial("unix", path)
+	c, err := net.Dial(network, addr)
 	if err != nil {
 		tb.Fatal(err)
 	}

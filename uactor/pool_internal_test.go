@@ -1,0 +1,84 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+type sleeper struct{}
+
+func (sleeper) Sleep(ctx context.Context, d time.Duration) (Empty, error) {
+	select {
+	case <-time.After(d):
+	case <-ctx.Done():
+	}
+	return Empty{}, nil
+}
+
+var (
+	sleeperKind = Define("pool-test-sleeper", func(ctx context.Context, _ Empty) (sleeper, error) { return sleeper{}, nil })
+	sleepM      = Expose(sleeperKind, "sleep", sleeper.Sleep)
+)
+
+func TestRefsShareOneConnection(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	owner, err := Host(ctx, sleeperKind, sleeper{}, Listen("tcp://127.0.0.1:0"), AuthKey([]byte("k")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	a, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if a.h.peer != b.h.peer || a.h.peer.cur.Load() == nil || a.h.peer.cur.Load() != b.h.peer.cur.Load() {
+		t.Fatal("two refs to one address do not share one connection")
+	}
+	srv := owner.h.owner.(*server)
+	srv.mu.Lock()
+	got := len(srv.conns)
+	srv.mu.Unlock()
+	if got != 1 { // the owner's ref has not called, so has not dialled
+		t.Fatalf("actor has %d connections; want the one shared", got)
+	}
+}
+
+// A dropped connection to a live actor is re-dialled on the next call; the
+// call that was in flight when it dropped fails and is not retried.
+func TestRedialAfterDrop(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	owner, err := Host(ctx, sleeperKind, sleeper{}, Listen("tcp://127.0.0.1:0"), AuthKey([]byte("k")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	r, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	inFlight := make(chan error, 1)
+	go func() { _, err := sleepM.Call(ctx, r, 10*time.Second); inFlight <- err }()
+	time.Sleep(100 * time.Millisecond)
+	before := r.h.peer.cur.Load()
+	before.nc.Close() // the network drops the connection
+	if err := <-inFlight; !errors.Is(err, ErrActorDied) {
+		t.Fatalf("call in flight on a dropped connection = %v; want ErrActorDied", err)
+	}
+	if _, err := sleepM.Call(ctx, r, 0); err != nil {
+		t.Fatalf("call after the drop: %v; want a fresh connection", err)
+	}
+	if r.h.peer.cur.Load() == before {
+		t.Fatal("the broken connection was reused")
+	}
+}

@@ -1,0 +1,102 @@
+package uactor_test
+
+import (
+	"bytes"
+	"io"
+	"net"
+	"sync"
+	"testing"
+)
+
+// relay is a man in the middle on loopback TCP: it forwards both ways
+// between its clients and target, and lets a test watch or change the bytes
+// that clients send (offset counts from the start of each connection).
+type relay struct {
+	ln     net.Listener
+	target string
+	c2s    func(conn int, off int, b []byte) []byte // may rewrite a chunk; nil forwards as is
+
+	mu    sync.Mutex
+	seen  bytes.Buffer // everything relayed, both ways
+	conns int
+}
+
+func startRelay(t *testing.T, target string, c2s func(conn, off int, b []byte) []byte) *relay {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &relay{ln: ln, target: target, c2s: c2s}
+	var wg sync.WaitGroup
+	var open []net.Conn
+	var openMu sync.Mutex
+	track := func(c net.Conn) { openMu.Lock(); open = append(open, c); openMu.Unlock() }
+	wg.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			track(c)
+			track(s)
+			r.mu.Lock()
+			id := r.conns
+			r.conns++
+			r.mu.Unlock()
+			wg.Go(func() { r.pipe(c, s, id, true) })
+			wg.Go(func() { r.pipe(s, c, id, false) })
+		}
+	})
+	t.Cleanup(func() {
+		ln.Close()
+		openMu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		openMu.Unlock()
+		wg.Wait()
+	})
+	return r
+}
+
+func (r *relay) addr() string { return r.ln.Addr().String() }
+
+func (r *relay) pipe(from, to net.Conn, id int, fromClient bool) {
+	defer to.Close()
+	buf := make([]byte, 64<<10)
+	off := 0
+	for {
+		n, err := from.Read(buf)
+		if n > 0 {
+			b := buf[:n]
+			if fromClient && r.c2s != nil {
+				b = r.c2s(id, off, append([]byte(nil), b...))
+			}
+			off += n
+			r.mu.Lock()
+			r.seen.Write(b)
+			r.mu.Unlock()
+			if _, werr := to.Write(b); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			if err != io.EOF {
+				from.Close()
+			}
+			return
+		}
+	}
+}
+
+func (r *relay) saw(marker []byte) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return bytes.Contains(r.seen.Bytes(), marker)
+}
