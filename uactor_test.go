@@ -1,0 +1,221 @@
+// End-to-end tests of the seed's scenarios (../shared/seed/networking.md):
+// the example programs are built and run as real, separate processes, the
+// way a user runs them, and their output is checked.
+package uactor_test
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+func TestMain(m *testing.M) {
+	uactor.Main()
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	buildMu sync.Mutex
+	binDir  string
+	built   = map[string]string{}
+)
+
+// example builds ./examples/<name> once per test binary and returns its path.
+func example(t *testing.T, name string) string {
+	t.Helper()
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[name]; ok {
+		return p
+	}
+	if binDir == "" {
+		d, err := os.MkdirTemp("", "uactor-examples-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		binDir = d
+	}
+	p := filepath.Join(binDir, name)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", p, "./examples/"+name).CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build ./examples/%s: %v\n%s", name, err, out)
+	}
+	built[name] = p
+	return p
+}
+
+// proc is a running example program whose stdout is read line by line.
+type proc struct {
+	cmd   *exec.Cmd
+	lines chan string
+	done  chan struct{}
+}
+
+func start(t *testing.T, bin string, args ...string) *proc {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, lines: make(chan string, 100), done: make(chan struct{})}
+	go func() {
+		s := bufio.NewScanner(out)
+		for s.Scan() {
+			p.lines <- s.Text()
+		}
+		io.Copy(io.Discard, out)
+		cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-p.done
+	})
+	return p
+}
+
+func (p *proc) line(t *testing.T, d time.Duration) string {
+	t.Helper()
+	select {
+	case l := <-p.lines:
+		return l
+	case <-p.done:
+		select { // every line is queued before done closes
+		case l := <-p.lines:
+			return l
+		default:
+		}
+		t.Fatalf("%s exited (%v) before printing", p.cmd.Path, p.cmd.ProcessState)
+	case <-time.After(d):
+		t.Fatalf("%s printed nothing within %v", p.cmd.Path, d)
+	}
+	return ""
+}
+
+func (p *proc) exited(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case <-p.done:
+		if !p.cmd.ProcessState.Success() {
+			t.Fatalf("%s %v: %v", p.cmd.Path, p.cmd.Args[1:], p.cmd.ProcessState)
+		}
+	case <-time.After(d):
+		t.Fatalf("%s %v still running after %v", p.cmd.Path, p.cmd.Args[1:], d)
+	}
+}
+
+var actorLine = regexp.MustCompile(`^Actor process (\d+) at ([^ ]+):(\d+)$`)
+
+// parseActor reads "Actor process <pid> at <host>:<port>".
+func parseActor(t *testing.T, line string) (pid int, host, port string) {
+	t.Helper()
+	m := actorLine.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("unexpected line %q", line)
+	}
+	pid, _ = strconv.Atoi(m[1])
+	return pid, m[2], m[3]
+}
+
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
+}
+
+func waitGone(t *testing.T, pid int, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); alive(pid); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("actor process %d still alive after %v", pid, d)
+		}
+	}
+}
+
+// Seed, "Connection": an actor on a random TCP port with an authkey; a second
+// process connects by address and key and reaches the same process.
+func TestSeedConnection(t *testing.T) {
+	bin := example(t, "connection")
+	owner := start(t, bin, "-listen", "tcp://127.0.0.1:0", "serve")
+	pid, host, port := parseActor(t, owner.line(t, 20*time.Second))
+	if host != "127.0.0.1" || port == "0" || pid == owner.cmd.Process.Pid {
+		t.Fatalf("owner printed pid %d at %s:%s (owner is %d)", pid, host, port, owner.cmd.Process.Pid)
+	}
+	remote := start(t, bin, "connect", "localhost:"+port)
+	rpid, rhost, rport := parseActor(t, remote.line(t, 20*time.Second))
+	if rpid != pid || rhost != "localhost" || rport != port {
+		t.Fatalf("remote saw pid %d at %s:%s; want %d at localhost:%s", rpid, rhost, rport, pid, port)
+	}
+	remote.exited(t, 10*time.Second)
+	if !alive(pid) {
+		t.Fatal("a remote disconnect stopped the actor")
+	}
+	owner.cmd.Process.Signal(os.Interrupt)
+	owner.exited(t, 10*time.Second)
+	waitGone(t, pid, 2*time.Second)
+}
+
+// Seed, "Server mainloop with remote shutdown": the owner loops on Wait; a
+// second process calls Shutdown; the loop ends and the actor process exits.
+func TestSeedMainloopRemoteShutdown(t *testing.T) {
+	bin := example(t, "mainloop")
+	owner := start(t, bin, "-listen", "tcp://127.0.0.1:0", "serve")
+	pid, _, port := parseActor(t, owner.line(t, 20*time.Second))
+	time.Sleep(100 * time.Millisecond) // the owner is now inside Wait
+	if !alive(pid) {
+		t.Fatal("actor not running")
+	}
+	remote := start(t, bin, "shutdown", "localhost:"+port)
+	if l := remote.line(t, 20*time.Second); l != fmt.Sprintf("Asked actor process %d to shut down", pid) {
+		t.Fatalf("shutdown printed %q", l)
+	}
+	remote.exited(t, 10*time.Second)
+	if l := owner.line(t, 5*time.Second); l != "Shut down remotely" {
+		t.Fatalf("owner printed %q", l)
+	}
+	owner.exited(t, 10*time.Second)
+	waitGone(t, pid, 2*time.Second)
+}
+
+// The quickstart runs and its caller and actor are different processes.
+func TestQuickstartExample(t *testing.T) {
+	p := start(t, example(t, "quickstart"))
+	caller := p.line(t, 20*time.Second)
+	actor := p.line(t, 5*time.Second)
+	var cpid, apid int
+	fmt.Sscanf(caller, "caller process %d", &cpid)
+	fmt.Sscanf(actor, "actor process  %d", &apid)
+	if cpid == 0 || apid == 0 || cpid == apid {
+		t.Fatalf("quickstart printed %q, %q: want two different pids", caller, actor)
+	}
+	p.exited(t, 10*time.Second)
+}
