@@ -25,9 +25,17 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	}
 	o := defaultOptions().with(opts)
 	key := append([]byte(nil), authkey...)
-	var extra []func()
-	if len(o.captures) > 0 {
-		extra = append(extra, captures.Add(o.captures, a.String()))
+	from := make([]string, len(o.captures))
+	for i, c := range o.captures {
+		ca, err := parseAddress(c)
+		if err != nil {
+			return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): Capture: %w", a, err)
+		}
+		from[i] = ca.String()
+	}
+	extra := []func(){keyring.Add(key)}
+	if len(from) > 0 {
+		extra = append(extra, captures.Add(from, a.String()))
 	}
 	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key, o, nil, extra...)
 	inf, err := fetchInfo(ctx, h)

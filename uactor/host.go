@@ -20,5 +20,5 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 	if err != nil {
 		return Ref[A]{}, err
 	}
-	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key, o, s)}, nil
+	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key, o, s, keyring.Add(key))}, nil
 }

@@ -42,13 +42,11 @@ type owner interface{ stop() }
 // handed to other processes. extra runs on release.
 func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, o options, own owner, extra ...func()) *handle {
 	p := acquirePeer(a, key, o)
-	dropKey := keyring.Add(key)
 	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyFP: capture.FingerprintOf(key), peer: p, owner: own}
 	var once sync.Once
 	h.release = func() {
 		once.Do(func() {
 			p.release()
-			dropKey()
 			for _, f := range extra {
 				f()
 			}
@@ -165,6 +163,8 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if !ok {
 		return &AuthKeyError{Address: addrStr}
 	}
+	// The handle keeps the key to reach its actor, but does not add it to the
+	// keyring: only Spawn, Host and Connect teach this process a key.
 	h := newHandle(kind, id, a, addrStr, int(pid), key, defaultOptions(), nil)
 	// A decoded ref is rarely closed by hand: let the collector release it.
 	runtime.AddCleanup(h, func(release func()) { release() }, h.release)

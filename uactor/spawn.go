@@ -54,7 +54,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	if o.listen == "" || o.listen == "unix" {
 		own.dir = filepath.Dir(a.addr) // private: ours to remove if the child cannot
 	}
-	h := newHandle(name, rd.id, a, rd.adv, p.PID(), key, o, own)
+	h := newHandle(name, rd.id, a, rd.adv, p.PID(), key, o, own, keyring.Add(key))
 	return Ref[A]{h}, nil
 }
 
