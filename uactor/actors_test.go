@@ -19,6 +19,7 @@ type Counter struct {
 	cancelled atomic.Bool
 	mu        sync.Mutex
 	children  []uactor.Ref[*Counter]
+	shared    uactor.Ref[*Counter]
 }
 
 var ErrNegative = uactor.RegisterError("uactor_test.Negative", errors.New("negative amount"))
@@ -112,3 +113,45 @@ var ghostName = func() string {
 var GhostKind = uactor.Define(ghostName, func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
 	return &Counter{}, nil
 })
+
+// AddVia calls Add on another counter, whose ref came in the request: an
+// actor calling an actor it was handed.
+func (c *Counter) AddVia(ctx context.Context, other uactor.Ref[*Counter]) (int64, error) {
+	return Add.Call(ctx, other, 1)
+}
+
+// Shared hosts one Counter inside this actor's process (made on first use)
+// and returns a ref to it: uActor's result proxies.
+func (c *Counter) Shared(ctx context.Context, _ uactor.Empty) (uactor.Ref[*Counter], error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.shared.PID() == 0 {
+		r, err := uactor.Host(ctx, CounterKind, &Counter{})
+		if err != nil {
+			return r, err
+		}
+		c.shared = r
+	}
+	return c.shared, nil
+}
+
+var (
+	AddVia = uactor.Expose(CounterKind, "addvia", (*Counter).AddVia)
+	Shared = uactor.Expose(CounterKind, "shared", (*Counter).Shared)
+)
+
+// MyActor is the seed's: made with a MyOtherActor of its own, listening on
+// TCP at the address given, under a key only MyActor's process holds.
+type MyActor struct{ other uactor.Ref[*Counter] }
+
+func (a *MyActor) MyOtherActor(ctx context.Context, _ uactor.Empty) (uactor.Ref[*Counter], error) {
+	return a.other, nil
+}
+
+var (
+	MyActorKind = uactor.Define("myactor", func(ctx context.Context, listen string) (*MyActor, error) {
+		other, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen(listen), uactor.AuthKey([]byte("OtherSecret")))
+		return &MyActor{other: other}, err
+	})
+	MyOtherActor = uactor.Expose(MyActorKind, "my_other_actor", (*MyActor).MyOtherActor)
+)

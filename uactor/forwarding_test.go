@@ -1,0 +1,187 @@
+package uactor_test
+
+import (
+	"errors"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, p, _ := net.SplitHostPort(ln.Addr().String())
+	return p
+}
+
+// The seed's forwarded proxies: MyActor returns a ref to its MyOtherActor,
+// which has another key. Without that key the caller gets AuthKeyError;
+// after Connect with the key and Capture of the address the ref names, the
+// same call returns a ref that works. Both of the seed's orders.
+func TestSeedForwardedProxies(t *testing.T) {
+	for _, connectFirst := range []bool{false, true} {
+		t.Run(map[bool]string{false: "catch then connect", true: "connect first"}[connectFirst], func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			p := freePort(t)
+			listen := "tcp://127.0.0.1:" + p
+			actor, err := uactor.Spawn(ctx, MyActorKind, listen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { actor.Close() })
+			connect := func() uactor.Ref[*Counter] {
+				c, err := uactor.Connect(ctx, CounterKind, "localhost:"+p, []byte("OtherSecret"), uactor.Capture(listen))
+				if err != nil {
+					t.Fatalf("Connect: %v", err)
+				}
+				t.Cleanup(func() { c.Close() })
+				return c
+			}
+			var conn uactor.Ref[*Counter]
+			if connectFirst {
+				conn = connect()
+			} else {
+				_, err := MyOtherActor.Call(ctx, actor, uactor.Empty{})
+				var ake *uactor.AuthKeyError
+				if !errors.Is(err, uactor.ErrAuthKey) || !errors.As(err, &ake) || ake.Address != listen {
+					t.Fatalf("ref to an actor with an unknown key = %v; want *AuthKeyError for %s", err, listen)
+				}
+				conn = connect()
+			}
+			other, err := MyOtherActor.Call(ctx, actor, uactor.Empty{})
+			if err != nil {
+				t.Fatalf("after Connect and Capture: %v", err)
+			}
+			if other.Address() != "tcp://localhost:"+p {
+				t.Fatalf("captured ref reaches %s; want tcp://localhost:%s", other.Address(), p)
+			}
+			pid, err := GetPID.Call(ctx, other, uactor.Empty{})
+			if err != nil || pid != conn.PID() || pid == actor.PID() {
+				t.Fatalf("forwarded ref's getpid = %d, %v; want MyOtherActor's %d", pid, err, conn.PID())
+			}
+			// The capture and the key live as long as the connection.
+			conn.Close()
+			if _, err := MyOtherActor.Call(ctx, actor, uactor.Empty{}); !errors.Is(err, uactor.ErrAuthKey) {
+				t.Fatalf("after the connection closed = %v; want AuthKeyError again", err)
+			}
+		})
+	}
+}
+
+// A ref passed to an actor (here from this process: a third one, to both
+// actors) is called there.
+func TestRefPassedToAnotherActor(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	a, b := spawnCounter(t, ctx), spawnCounter(t, ctx)
+	for want := int64(1); want <= 3; want++ {
+		n, err := AddVia.Call(ctx, a, b)
+		if err != nil || n != want {
+			t.Fatalf("a.AddVia(b) = %d, %v; want %d", n, err, want)
+		}
+	}
+	if n, _ := Add.Call(ctx, b, 0); n != 3 {
+		t.Fatalf("b = %d; want the 3 adds a made", n)
+	}
+	if n, _ := Add.Call(ctx, a, 0); n != 0 {
+		t.Fatalf("a = %d; want 0", n)
+	}
+}
+
+// An actor hands out a live object it holds (a result proxy): two refs to
+// it, from two calls, see each other's changes.
+func TestHostedObjectSharedByRefs(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	a := spawnCounter(t, ctx)
+	r1, err := Shared.Call(ctx, a, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := Shared.Call(ctx, a, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.PID() != a.PID() {
+		t.Fatalf("hosted object's pid %d; want its host's %d", r1.PID(), a.PID())
+	}
+	if _, err := Add.Call(ctx, r1, 5); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Add.Call(ctx, r2, 1); err != nil || n != 6 {
+		t.Fatalf("through the second ref = %d, %v; want 6", n, err)
+	}
+	if n, _ := Add.Call(ctx, a, 0); n != 0 {
+		t.Fatalf("the host's own count = %d; the hosted object is another value", n)
+	}
+}
+
+// A ref whose actor was replaced by another at the same address (a restart
+// on a fixed port) fails cleanly and never reaches the new actor.
+func TestStaleRefAfterRestart(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	listen := "tcp://127.0.0.1:" + freePort(t)
+	opts := []uactor.Option{uactor.Listen(listen), uactor.AuthKey([]byte("k"))}
+	first, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := uactor.Connect(ctx, CounterKind, listen, []byte("k"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stale.Close()
+	if _, err := Add.Call(ctx, stale, 1); err != nil {
+		t.Fatal(err)
+	}
+	first.Close()
+	second := spawnCounter(t, ctx, opts...)
+	if _, err := Add.Call(ctx, stale, 1); !errors.Is(err, uactor.ErrWrongActor) {
+		t.Fatalf("stale ref after a restart = %v; want ErrWrongActor", err)
+	}
+	if n, err := Calls.Call(ctx, second, uactor.Empty{}); err != nil || n != 0 {
+		t.Fatalf("the new actor ran %d calls (%v); want none from the stale ref", n, err)
+	}
+}
+
+// pair carries a ref inside a user type, written with the wire helpers.
+type pair struct {
+	Label string
+	Ref   uactor.Ref[*Counter]
+}
+
+func (p pair) AppendBinary(b []byte) ([]byte, error) {
+	return wire.AppendValue(wire.AppendString(b, p.Label), p.Ref)
+}
+
+func (p *pair) UnmarshalBinary(b []byte) error {
+	r := wire.NewReader(b)
+	p.Label = r.String()
+	r.Value(&p.Ref)
+	return r.Close()
+}
+
+func TestRefInsideUserType(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	a := spawnCounter(t, ctx)
+	b, err := pair{"a", a}.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got pair
+	if err := got.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if got.Label != "a" || got.Ref.PID() != a.PID() || got.Ref.Address() != a.Address() {
+		t.Fatalf("decoded %+v; want a ref to %d at %s", got, a.PID(), a.Address())
+	}
+	if n, err := Add.Call(ctx, got.Ref, 2); err != nil || n != 2 {
+		t.Fatalf("call through the decoded ref = %d, %v", n, err)
+	}
+}
