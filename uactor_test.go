@@ -219,3 +219,31 @@ func TestQuickstartExample(t *testing.T) {
 	}
 	p.exited(t, 10*time.Second)
 }
+
+// Seed, "Forwarded proxies": both approaches, as the example prints them.
+func TestSeedForwardingExample(t *testing.T) {
+	p := start(t, example(t, "forwarding"), "-host", "127.0.0.1", "-port", "0")
+	want := []*regexp.Regexp{
+		regexp.MustCompile(`^without its key:  uactor: authkey for tcp://127\.0\.0\.1:\d+ is wrong or unknown`),
+		regexp.MustCompile(`^approach 1: got AuthKeyError; connecting to localhost:\d+ capturing tcp://127\.0\.0\.1:\d+$`),
+		regexp.MustCompile(`^approach 1: my_other_actor reached at tcp://localhost:\d+, process (\d+)$`),
+		regexp.MustCompile(`^approach 2: connecting to localhost:\d+ capturing tcp://127\.0\.0\.1:\d+ first$`),
+		regexp.MustCompile(`^approach 2: my_other_actor reached at tcp://localhost:\d+, process (\d+)$`),
+		regexp.MustCompile(`^after disconnecting, AuthKeyError again: true$`),
+	}
+	var pids []string
+	for _, re := range want {
+		l := p.line(t, 20*time.Second)
+		m := re.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("printed %q; want %v", l, re)
+		}
+		if len(m) > 1 {
+			pids = append(pids, m[1])
+		}
+	}
+	if pids[0] != pids[1] || pids[0] == strconv.Itoa(p.cmd.Process.Pid) {
+		t.Fatalf("the two approaches reached processes %v", pids)
+	}
+	p.exited(t, 10*time.Second)
+}
