@@ -1,0 +1,31 @@
+// Package uactor runs typed actors, each in an OS process of its own, that
+// call each other over authenticated, multiplexed frames on Unix sockets or TCP.
+//
+// A kind declares how to build an actor; Expose declares its methods; both
+// live in package-level vars, so that the binary, re-executed as the actor's
+// process, knows them too:
+//
+//	var (
+//		Counters = uactor.Define("counter", newCounter)
+//		Add      = uactor.Expose(Counters, "add", (*Counter).Add)
+//	)
+//
+//	func main() {
+//		uactor.Main() // first: in a spawned child, this runs the actor
+//		c, err := uactor.Spawn(ctx, Counters, 0)
+//		...
+//		n, err := Add.Call(ctx, c, 1)
+//	}
+//
+// Spawn starts an actor in a new process and returns its owner's Ref; Connect
+// reaches an actor that another process started, by address and authkey;
+// Host serves a value as an actor inside the current process. A Ref is a
+// value that can travel inside requests and responses: a process that
+// decodes one must hold the actor's key (the spawn tree's own key, or one
+// taught by Connect), or it gets an *AuthKeyError, and Capture rewrites
+// the addresses refs name to ones this process can reach.
+//
+// Errors a handler returns come back as *RemoteError, or, for errors
+// registered with RegisterError, as errors that match the registered
+// sentinel with errors.Is. PROTOCOL.md in the repository describes the wire.
+package uactor
