@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"time"
+	"unsafe"
 )
 
 // Values travel without reflection: a type switch on the static type picks
@@ -39,6 +40,20 @@ func checkCodec[T any](role string) error {
 		"and UnmarshalBinary([]byte) error (encoding.BinaryUnmarshaler) on *%T "+
 		"(the uactor/wire package helps), or use a built-in scalar, string, []byte, Empty, time.Duration, time.Time or a Ref",
 		role, v, v, v)
+}
+
+// rawBytes returns v's encoding without copying, for the types whose
+// encoding is their own bytes ([]byte and string), so that large payloads go
+// to the frame writer as they are. The result must only be read, and not
+// kept past the write.
+func rawBytes[T any](v T) ([]byte, bool) {
+	switch x := any(v).(type) {
+	case []byte:
+		return x, true
+	case string:
+		return unsafe.Slice(unsafe.StringData(x), len(x)), true
+	}
+	return nil, false
 }
 
 // appendValue appends v's encoding to b.

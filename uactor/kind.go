@@ -28,11 +28,12 @@ type kindEntry struct {
 }
 
 // methodEntry is one method of a kind, untyped: it decodes the request,
-// runs the method on an actor and appends the encoded response to out.
+// runs the method on an actor and returns the encoded response: appended to
+// *out (which it may grow), or, for []byte and string, the value's own bytes.
 type methodEntry struct {
 	name   string
 	late   bool
-	invoke func(ctx context.Context, actor any, req []byte, out []byte) ([]byte, error)
+	invoke func(ctx context.Context, actor any, req []byte, out *[]byte) ([]byte, error)
 }
 
 var (

@@ -35,16 +35,20 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	e := &methodEntry{
 		name: name,
 		late: mainRan.Load(),
-		invoke: func(ctx context.Context, actor any, b []byte, out []byte) ([]byte, error) {
+		invoke: func(ctx context.Context, actor any, b []byte, out *[]byte) ([]byte, error) {
 			var req Req
 			if err := decodeValue(b, &req); err != nil {
-				return out, requestError{err}
+				return nil, requestError{err}
 			}
 			resp, err := fn(actor.(A), ctx, req)
 			if err != nil {
-				return out, err
+				return nil, err
 			}
-			return appendValue(out, resp)
+			if p, ok := rawBytes(resp); ok {
+				return p, nil
+			}
+			*out, err = appendValue((*out)[:0], resp)
+			return *out, err
 		},
 	}
 	k.entry.mu.Lock()
@@ -72,18 +76,24 @@ func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp
 	if r.h == nil {
 		return resp, fmt.Errorf("uactor: %s: %w: zero Ref", m.name, ErrClosed)
 	}
-	buf := getScratch()
-	defer putScratch(buf)
-	b, err := appendValue((*buf)[:0], req)
-	*buf = b
-	if err != nil {
-		return resp, fmt.Errorf("uactor: %s: encoding request: %w", m.name, err)
+	b, raw := rawBytes(req)
+	if !raw {
+		buf := getScratch()
+		defer putScratch(buf)
+		var err error
+		if b, err = appendValue((*buf)[:0], req); err != nil {
+			return resp, fmt.Errorf("uactor: %s: encoding request: %w", m.name, err)
+		}
+		*buf = b
 	}
 	reply, err := r.h.roundTrip(ctx, m.name, m.prefix, b)
 	if err != nil {
 		return resp, err
 	}
 	defer reply.Release()
+	// Even a large []byte is copied out of the frame: handing the pooled
+	// array over instead was measured slower, as the pool must then allocate
+	// and zero a new one (of the next size class up) for every frame.
 	if err := decodeValue(reply.B, &resp); err != nil {
 		return resp, fmt.Errorf("uactor: %s: decoding response: %w", m.name, err)
 	}

@@ -1,7 +1,6 @@
 package uactor
 
 import (
-	"context"
 	"errors"
 	"net"
 	"os"
@@ -26,8 +25,7 @@ type server struct {
 	adv   string  // what refs it hands out name
 	dir   string  // private socket directory to remove, if any
 
-	base     context.Context // parent of every handler's context
-	cancel   context.CancelFunc
+	jobs     chan job // hands calls to idle workers
 	draining atomic.Bool
 	calls    sync.WaitGroup // handlers running
 	serialMu sync.Mutex     // held around each call with Serial
@@ -57,7 +55,7 @@ func newServer(k *kindEntry, actor any, key []byte, o options) (*server, error) 
 			return nil, err
 		}
 	}
-	s.base, s.cancel = context.WithCancel(context.Background())
+	s.jobs = make(chan job)
 	go s.acceptLoop()
 	return s, nil
 }
@@ -130,14 +128,13 @@ func (s *server) stop() {
 		case <-t.C:
 		}
 		t.Stop()
-		s.cancel()
 		s.mu.Lock()
 		for nc := range s.conns {
-			nc.Close()
+			nc.Close() // and so its calls' contexts are cancelled
 		}
 		s.mu.Unlock()
 		s.removeDir()
-		close(s.done)
+		close(s.done) // and so idle workers exit
 	})
 	<-s.done
 }

@@ -88,7 +88,7 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 		return false
 	}
 	name := buf.B[k : k+int(n)]
-	req := buf.B[k+int(n):]
+	off := k + int(n) // where the request starts
 	s := c.s
 	if string(name) == infoMethod {
 		buf.Release()
@@ -106,15 +106,17 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 		buf.Release()
 		return true
 	}
-	ctx, cancel := context.WithCancel(s.base)
+	// Not derived from a cancellable parent, which would cost a registration
+	// per call: stopping the server cancels calls through their connections.
+	ctx, cancel := context.WithCancel(context.Background())
 	c.mu.Lock()
 	c.cancels[id] = cancel
 	c.mu.Unlock()
-	go c.run(ctx, id, m, buf, req)
+	s.start(job{c, ctx, id, m, buf, off})
 	return true
 }
 
-func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *frame.Buffer, req []byte) {
+func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *frame.Buffer, off int) {
 	s := c.s
 	defer s.calls.Done()
 	defer func() {
@@ -128,9 +130,8 @@ func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *fr
 	}()
 	out := getScratch()
 	defer putScratch(out)
-	resp, code, err := c.invoke(ctx, m, req, (*out)[:0])
+	resp, code, err := c.invoke(ctx, m, buf, off, out)
 	buf.Release()
-	*out = resp[:0]
 	if err != nil {
 		c.fail(id, code, err)
 		return
@@ -141,7 +142,7 @@ func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *fr
 	}
 }
 
-func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req, out []byte) (resp []byte, code byte, err error) {
+func (c *serverConn) invoke(ctx context.Context, m *methodEntry, in *frame.Buffer, off int, out *[]byte) (resp []byte, code byte, err error) {
 	s := c.s
 	if s.opts.serial {
 		s.serialMu.Lock()
@@ -149,10 +150,10 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req, out []byte
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			resp, code, err = out, codePanic, fmt.Errorf("panic: %v", r)
+			resp, code, err = nil, codePanic, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	resp, err = m.invoke(ctx, s.actor, req, out)
+	resp, err = m.invoke(ctx, s.actor, in.B[off:], out)
 	if err != nil {
 		if _, bad := err.(requestError); bad {
 			return resp, codeDecode, err
