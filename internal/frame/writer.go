@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 const (
@@ -44,6 +46,12 @@ const (
 type Writer struct {
 	w   io.Writer
 	max int
+
+	// entering counts goroutines inside WriteFrame that have not yet queued
+	// their frame. A flusher that sees some yields once before it takes its
+	// batch, so that they join it: with many concurrent callers this turns
+	// most write system calls into appends, and a lone caller never waits.
+	entering atomic.Int32
 
 	mu      sync.Mutex
 	cond    sync.Cond // on mu; broadcast when a batch is written, for Flush
@@ -98,7 +106,9 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 	for _, p := range parts {
 		n += len(p)
 	}
+	w.entering.Add(1)
 	w.mu.Lock()
+	w.entering.Add(-1)
 	if w.err != nil {
 		err := w.err
 		w.mu.Unlock()
@@ -169,6 +179,11 @@ func (w *Writer) appendLocked(h Header, body int, parts [][]byte, headerOnly boo
 // right after the first batch: the payload of a direct frame.
 func (w *Writer) flushLocked(extra [][]byte) error {
 	for {
+		if extra == nil && w.entering.Load() > 0 {
+			w.mu.Unlock()
+			runtime.Gosched() // let the goroutines on their way queue their frames
+			w.mu.Lock()
+		}
 		buf := w.pending
 		w.pending, w.spare = w.spare[:0], nil
 		batch := w.queued
