@@ -74,6 +74,21 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	return ln, a, dir, nil
 }
 
+// advertised resolves an Advertise address against the one bound: port 0
+// means the bound port, so that an actor listening on a free port can
+// advertise a host name with it ("tcp://localhost:0").
+func advertised(spec string, bound address) (string, error) {
+	a, err := parseAddress(spec)
+	if err != nil {
+		return "", fmt.Errorf("uactor: Advertise: %w", err)
+	}
+	if host, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" && bound.network == "tcp" {
+		_, bp, _ := net.SplitHostPort(bound.addr)
+		a.addr = net.JoinHostPort(host, bp)
+	}
+	return a.String(), nil
+}
+
 func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Conn, error) {
 	d := net.Dialer{Timeout: timeout}
 	c, err := d.DialContext(ctx, a.network, a.addr)

@@ -253,3 +253,11 @@ func TestAdvertise(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+func TestAdvertisePortZeroMeansBoundPort(t *testing.T) {
+	r := tcpCounter(t, "tcp://127.0.0.1:0", uactor.Advertise("tcp://localhost:0"))
+	b, _ := r.AppendBinary(nil)
+	if want := "tcp://localhost:" + port(t, r.Address()); !strings.Contains(string(b), want) {
+		t.Fatalf("ref handed out = %q; want it to name %s", b, want)
+	}
+}

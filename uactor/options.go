@@ -75,7 +75,8 @@ func Capture(addresses ...string) Option {
 
 // Advertise sets the address an actor puts into refs that it hands out, in
 // place of the one it listens on: a listener on 0.0.0.0 can advertise a
-// host name that other machines reach.
+// host name that other machines reach. Port 0 stands for the port the actor
+// bound, so "tcp://myhost:0" goes with Listen("tcp://0.0.0.0:0").
 func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
 
 // GracePeriod sets how long an owner's Close lets in-flight calls run before

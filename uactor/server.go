@@ -47,13 +47,13 @@ func newServer(k *kindEntry, actor any, key []byte, o options) (*server, error) 
 		conns: map[net.Conn]struct{}{}, done: make(chan struct{}),
 	}
 	if o.advertise != "" {
-		if adv, err := parseAddress(o.advertise); err == nil {
-			s.adv = adv.String()
-		} else {
+		adv, err := advertised(o.advertise, a)
+		if err != nil {
 			ln.Close()
 			s.removeDir()
 			return nil, err
 		}
+		s.adv = adv
 	}
 	s.jobs = make(chan job)
 	go s.acceptLoop()
