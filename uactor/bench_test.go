@@ -88,3 +88,21 @@ func BenchmarkCallUnix64Parallel(b *testing.B) {
 		}
 	})
 }
+
+// Spawn to first reply: re-exec, bootstrap, listen, dial, handshake, one call.
+func BenchmarkSpawnToFirstReply(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	for b.Loop() {
+		r, err := uactor.Spawn(ctx, CounterKind, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Add.Call(ctx, r, 1); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		r.Close()
+		b.StartTimer()
+	}
+}

@@ -33,6 +33,10 @@ func (b *bootstrap) encode() []byte {
 	p = wire.AppendUvarint(p, uint64(b.opts.maxFrame))
 	p = wire.AppendVarint(p, int64(b.opts.handshake))
 	p = wire.AppendVarint(p, int64(b.opts.dialTimeout))
+	p = wire.AppendVarint(p, int64(b.opts.write))
+	p = wire.AppendVarint(p, int64(b.opts.keepalive))
+	p = wire.AppendUvarint(p, uint64(b.opts.inflight))
+	p = wire.AppendUvarint(p, uint64(b.opts.maxConns))
 	return wire.AppendBytes(p, b.arg)
 }
 
@@ -50,6 +54,10 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	b.opts.maxFrame = int(r.Uvarint())
 	b.opts.handshake = time.Duration(r.Varint())
 	b.opts.dialTimeout = time.Duration(r.Varint())
+	b.opts.write = time.Duration(r.Varint())
+	b.opts.keepalive = time.Duration(r.Varint())
+	b.opts.inflight = int(r.Uvarint())
+	b.opts.maxConns = int(r.Uvarint())
 	b.arg = r.Bytes()
 	if err := r.Close(); err != nil {
 		return nil, fmt.Errorf("uactor: bootstrap: %w", err)

@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/hmac"
+	"golang.org/x/sync/semaphore"
 )
 
 // clientConn is one authenticated connection to an actor, carrying many
@@ -26,6 +27,8 @@ type clientConn struct {
 	actorID uuid.UUID
 	nextID  atomic.Uint64
 	broken  atomic.Bool
+	slots   *semaphore.Weighted // bounds calls in flight (MaxInFlight)
+	ka      *keepalive
 
 	mu      sync.Mutex
 	pending map[uint64]*call
@@ -58,16 +61,22 @@ func dialConn(ctx context.Context, a address, key []byte, o options) (*clientCon
 	}
 	c := &clientConn{
 		nc:      nc,
-		w:       frame.NewWriter(nc, o.maxFrame),
+		w:       frame.NewWriter(withWriteTimeout(nc, o.write), o.maxFrame),
 		r:       frame.NewReader(nc, o.maxFrame),
 		addr:    a,
 		actorID: uuid.UUID(sess.ActorID),
+		slots:   semaphore.NewWeighted(int64(o.inflight)),
 		pending: map[uint64]*call{},
 	}
 	if sess.WriteAEAD != nil {
 		c.w.SetAEAD(sess.WriteAEAD)
 		c.r.SetAEAD(sess.ReadAEAD)
 	}
+	c.ka = startKeepalive(o.keepalive, func() {
+		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
+	}, func() {
+		c.close(fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive))
+	})
 	go c.readLoop()
 	return c, nil
 }
@@ -86,6 +95,9 @@ func handshakeError(a address, err error) error {
 // roundTrip sends one call and waits for its reply frame, which the caller
 // must Release. An error frame is decoded into the error returned.
 func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req []byte) (*frame.Buffer, error) {
+	if err := c.slots.Acquire(ctx, 1); err != nil {
+		return nil, fmt.Errorf("uactor: %s: waiting for a call slot: %w", method, err)
+	}
 	cl := callPool.Get().(*call)
 	id := c.nextID.Add(1)
 	c.mu.Lock()
@@ -93,6 +105,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		err := c.err
 		c.mu.Unlock()
 		callPool.Put(cl)
+		c.slots.Release(1)
 		return nil, fmt.Errorf("uactor: %s: %w", method, err)
 	}
 	c.pending[id] = cl
@@ -102,6 +115,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		if errors.Is(err, frame.ErrTooLarge) {
 			c.forget(id)
 			callPool.Put(cl)
+			c.slots.Release(1)
 			return nil, fmt.Errorf("uactor: %s: request: %w", method, err)
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
@@ -109,13 +123,14 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	select {
 	case <-cl.done:
 	case <-ctx.Done():
-		if c.forget(id) {
+		if c.abandon(id) {
 			c.w.WriteFrame(frame.Header{Type: frame.TypeCancel, ID: id})
 			callPool.Put(cl)
 			return nil, fmt.Errorf("uactor: %s: %w", method, ctx.Err())
 		}
 		<-cl.done // the reply won the race; take it
 	}
+	c.slots.Release(1)
 	typ, buf, err := cl.typ, cl.buf, cl.err
 	cl.buf, cl.err = nil, nil
 	callPool.Put(cl)
@@ -127,6 +142,22 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		return nil, decodeError(method, buf.B)
 	}
 	return buf, nil
+}
+
+// abandoned stands in the pending table for a call whose caller gave up: it
+// keeps the call's slot until the actor answers it (or the connection ends),
+// since until then the call still counts against the actor's own bound.
+var abandoned = &call{}
+
+// abandon marks a pending call abandoned, reporting whether it was still pending.
+func (c *clientConn) abandon(id uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.pending[id]; !ok {
+		return false
+	}
+	c.pending[id] = abandoned
+	return true
 }
 
 // forget removes a pending call, reporting whether it was still pending.
@@ -148,14 +179,18 @@ func (c *clientConn) readLoop() {
 			c.close(fmt.Errorf("%w: %s: %w", ErrActorDied, c.addr, err))
 			return
 		}
+		c.ka.saw()
 		switch h.Type {
 		case frame.TypeReply, frame.TypeError:
 			c.mu.Lock()
 			cl := c.pending[h.ID]
 			delete(c.pending, h.ID)
 			c.mu.Unlock()
-			if cl == nil { // cancelled, or a late reply after a deadline: dropped
+			if cl == nil || cl == abandoned { // the caller gave up: the late answer is dropped
 				buf.Release()
+				if cl == abandoned {
+					c.slots.Release(1)
+				}
 				continue
 			}
 			cl.typ, cl.buf = h.Type, buf
@@ -182,11 +217,16 @@ func (c *clientConn) close(err error) {
 	}
 	c.err = err
 	c.broken.Store(true)
+	c.ka.stop()
 	pending := c.pending
 	c.pending = nil
 	c.mu.Unlock()
 	c.nc.Close()
 	for _, cl := range pending {
+		if cl == abandoned {
+			c.slots.Release(1)
+			continue
+		}
 		cl.err = err
 		cl.done <- struct{}{}
 	}

@@ -48,6 +48,10 @@ var (
 	// ErrWrongActor is returned when a ref's actor has been replaced by another
 	// at the same address (a restart on a fixed port): the ref never reaches the new one.
 	ErrWrongActor = errors.New("uactor: actor at that address is not the one the ref names")
+	// ErrBusy is returned for a call that the actor refused without running
+	// it, because the connection already had as many calls in flight as the
+	// actor allows (MaxInFlight).
+	ErrBusy = errors.New("uactor: too many calls in flight on this connection")
 	// ErrNoMain is returned by Spawn when uactor.Main was not called at the start of main (or TestMain).
 	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")
 )
@@ -113,6 +117,7 @@ const (
 	codeMethod  byte = 3 // no such method
 	codeClosed  byte = 4 // the actor is stopping
 	codeDecode  byte = 5 // the request did not decode
+	codeBusy    byte = 6 // over the actor's bound of calls in flight
 )
 
 // appendError encodes err, returned for a call of method, as an error frame payload.
@@ -151,6 +156,8 @@ func decodeError(method string, p []byte) error {
 		return &remoteWrap{re, ErrClosed}
 	case codeDecode:
 		return &remoteWrap{re, ErrDecode}
+	case codeBusy:
+		return &remoteWrap{re, ErrBusy}
 	}
 	return re
 }

@@ -208,3 +208,16 @@ func startRawEcho(tb testing.TB, network string) net.Conn {
 }
 
 func killPID(pid int) { syscall.Kill(pid, syscall.SIGKILL) }
+
+// stop sends SIGSTOP to pid and waits until the process is stopped.
+func stop(t *testing.T, pid int) {
+	t.Helper()
+	syscall.Kill(pid, syscall.SIGSTOP)
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) && b[i+2] == 'T' {
+			return
+		}
+	}
+	t.Fatalf("process %d did not stop", pid)
+}

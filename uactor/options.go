@@ -20,6 +20,10 @@ type options struct {
 	maxFrame    int           // largest frame accepted or sent
 	handshake   time.Duration // deadline for a connection's handshake
 	dialTimeout time.Duration
+	write       time.Duration // deadline for each write: a peer that stops reading is cut off
+	keepalive   time.Duration // ping a connection silent this long; 0: never
+	inflight    int           // calls in flight per connection
+	maxConns    int           // connections an actor serves at once
 }
 
 type sealMode uint8
@@ -37,6 +41,10 @@ func defaultOptions() options {
 		maxFrame:    16 << 20,
 		handshake:   5 * time.Second,
 		dialTimeout: 5 * time.Second,
+		write:       10 * time.Second,
+		keepalive:   15 * time.Second,
+		inflight:    1024,
+		maxConns:    1024,
 	}
 }
 
@@ -110,3 +118,26 @@ func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.hand
 
 // DialTimeout bounds connecting to an actor (before the handshake). The default is 5 seconds.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
+
+// WriteTimeout bounds each write to a connection: a peer that stops reading
+// for this long is cut off, so what waits for it in memory stays bounded.
+// The default is 10 seconds.
+func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = d } }
+
+// Keepalive makes each end ping a connection that has been silent for d, and
+// drop it if the peer stays silent for d more: a half-open connection (a
+// peer that vanished without closing, or stopped) is found, and calls in
+// flight on it fail with ErrActorDied. The default is 15 seconds; 0 turns
+// pings off.
+func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive = d } }
+
+// MaxInFlight bounds the calls in flight on one connection. A caller over the
+// bound waits (for its context) until a call finishes; an actor answers calls
+// over the bound with ErrBusy without running them, so a flood from one peer
+// cannot grow its goroutines. The default is 1024.
+func MaxInFlight(n int) Option { return func(o *options) { o.inflight = max(n, 1) } }
+
+// MaxConnections bounds the connections an actor serves at once, counting
+// those still in their handshake; more are closed as soon as they are
+// accepted. The default is 1024.
+func MaxConnections(n int) Option { return func(o *options) { o.maxConns = max(n, 1) } }

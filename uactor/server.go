@@ -76,16 +76,21 @@ func (s *server) acceptLoop() {
 		backoff = 0
 		if !s.track(nc) {
 			nc.Close()
-			return
+			if s.draining.Load() {
+				return
+			}
+			continue
 		}
 		go s.serveConn(nc)
 	}
 }
 
+// track admits a new connection, unless the actor is stopping or already
+// serves as many as it may (MaxConnections): the excess is refused at once.
 func (s *server) track(nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.draining.Load() {
+	if s.draining.Load() || len(s.conns) >= s.opts.maxConns {
 		return false
 	}
 	s.conns[nc] = struct{}{}

@@ -3,6 +3,7 @@ package uactor
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -21,11 +22,13 @@ var infoPrefix = append([]byte{byte(len(infoMethod))}, infoMethod...)
 // reads calls and starts a goroutine per call; replies go out through the
 // coalescing writer.
 type serverConn struct {
-	s *server
-	w *frame.Writer
+	s  *server
+	nc net.Conn
+	w  *frame.Writer
+	ka *keepalive
 
 	mu      sync.Mutex
-	cancels map[uint64]context.CancelFunc
+	cancels map[uint64]context.CancelFunc // calls running, by id (MaxInFlight bounds them)
 }
 
 func (s *server) serveConn(nc net.Conn) {
@@ -44,17 +47,23 @@ func (s *server) serveConn(nc net.Conn) {
 		return // a peer that cannot authenticate gets nothing more
 	}
 	r := frame.NewReader(nc, s.opts.maxFrame)
-	c := &serverConn{s: s, w: frame.NewWriter(nc, s.opts.maxFrame), cancels: map[uint64]context.CancelFunc{}}
+	c := &serverConn{s: s, nc: nc, w: frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
+		cancels: map[uint64]context.CancelFunc{}}
 	if sess.ReadAEAD != nil {
 		r.SetAEAD(sess.ReadAEAD)
 		c.w.SetAEAD(sess.WriteAEAD)
 	}
+	c.ka = startKeepalive(s.opts.keepalive, func() {
+		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
+	}, func() { nc.Close() }) // a vanished client: free what it held
+	defer c.ka.stop()
 	defer c.cancelAll()
 	for {
 		h, buf, err := r.ReadFrame()
 		if err != nil {
 			return // EOF, a broken frame or a failed seal: the connection is done
 		}
+		c.ka.saw()
 		switch h.Type {
 		case frame.TypeCall:
 			if !c.dispatch(h.ID, buf) {
@@ -110,6 +119,14 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	// per call: stopping the server cancels calls through their connections.
 	ctx, cancel := context.WithCancel(context.Background())
 	c.mu.Lock()
+	if len(c.cancels) >= s.opts.inflight {
+		c.mu.Unlock()
+		cancel()
+		s.calls.Done()
+		buf.Release()
+		c.fail(id, codeBusy, fmt.Errorf("%w (%d)", ErrBusy, s.opts.inflight))
+		return true
+	}
 	c.cancels[id] = cancel
 	c.mu.Unlock()
 	s.start(job{c, ctx, id, m, buf, off})
@@ -137,8 +154,11 @@ func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *fr
 		return
 	}
 	if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, resp); err != nil {
-		// Too large for a frame (or the connection is gone): say so if we still can.
-		c.fail(id, codeHandler, fmt.Errorf("response: %w", err))
+		if errors.Is(err, frame.ErrTooLarge) {
+			c.fail(id, codeHandler, fmt.Errorf("response: %w", err))
+			return
+		}
+		c.nc.Close() // a peer that stopped reading, or a broken connection: done
 	}
 }
 

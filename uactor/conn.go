@@ -1,0 +1,72 @@
+package uactor
+
+import (
+	"net"
+	"sync/atomic"
+	"time"
+)
+
+// deadlineConn gives every write its own deadline, so that a peer that stops
+// reading cuts the connection off instead of holding a writer, and what
+// queues behind it, for ever. Setting a deadline arms a runtime timer; it is
+// not a system call.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
+	if d <= 0 {
+		return c
+	}
+	return &deadlineConn{c, d}
+}
+
+func (c *deadlineConn) Write(b []byte) (int, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return c.Conn.Write(b)
+}
+
+// keepalive watches a connection for silence: every period it checks
+// whether a frame arrived since the last check; after one silent period it
+// pings, after two it gives up. It costs a timer per connection, no goroutine.
+type keepalive struct {
+	period time.Duration
+	heard  atomic.Bool // a frame arrived since the last tick
+	silent int         // ticks without a frame; only the timer touches it
+	timer  *time.Timer
+}
+
+// startKeepalive calls ping after one silent period and dead after two.
+// A zero period means no keepalive (nil).
+func startKeepalive(period time.Duration, ping, dead func()) *keepalive {
+	if period <= 0 {
+		return nil
+	}
+	k := &keepalive{period: period}
+	k.timer = time.AfterFunc(period, func() {
+		if k.heard.Swap(false) {
+			k.silent = 0
+		} else if k.silent++; k.silent == 1 {
+			ping()
+		} else {
+			dead()
+			return
+		}
+		k.timer.Reset(k.period)
+	})
+	return k
+}
+
+// saw records that a frame arrived.
+func (k *keepalive) saw() {
+	if k != nil {
+		k.heard.Store(true)
+	}
+}
+
+func (k *keepalive) stop() {
+	if k != nil {
+		k.timer.Stop()
+	}
+}

@@ -1,0 +1,167 @@
+package uactor_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// authenticated opens a connection to an actor and passes the handshake, as
+// a real client would; what it does next is up to the test.
+func authenticated(t *testing.T, address, key string) net.Conn {
+	t.Helper()
+	c := dialRaw(t, address)
+	if _, err := hmac.Client(c, hmac.ClientConfig{Key: []byte(key), Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// A peer that sends calls but never reads their replies is cut off at the
+// write deadline, and the actor keeps serving others.
+func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := keyedCounter(t, "k", uactor.WriteTimeout(300*time.Millisecond))
+	c := authenticated(t, r.Address(), "k")
+	w := frame.NewWriter(c, 0)
+	big := make([]byte, 1<<20)
+	for id := uint64(1); id <= 8; id++ { // 8 MiB of replies: far more than the socket holds
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x04echo"), big)
+	}
+	time.Sleep(time.Second) // the actor's writes block, then time out
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("others while a peer does not read: %d, %v", n, err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_, err := io.Copy(io.Discard, c) // what was sent before the cut, then the end
+	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		t.Fatalf("the non-reading peer was not cut off: %v", err)
+	}
+}
+
+// Keepalive finds an actor that stopped answering (SIGSTOP): the call in
+// flight fails with ErrActorDied instead of waiting for ever.
+func TestKeepaliveFindsStoppedActor(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawnCounter(t, ctx, uactor.Keepalive(200*time.Millisecond))
+	if _, err := Add.Call(ctx, r, 1); err != nil {
+		t.Fatal(err)
+	}
+	stop(t, r.PID())
+	t.Cleanup(func() { syscall.Kill(r.PID(), syscall.SIGCONT) })
+	start := time.Now()
+	_, err := Block.Call(ctx, r, time.Minute)
+	if !errors.Is(err, uactor.ErrActorDied) {
+		t.Fatalf("call to a stopped actor = %v; want ErrActorDied", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("took %v to give up on a stopped actor", el)
+	}
+}
+
+// A stopped actor and a caller's deadline: the call fails at the deadline;
+// after SIGCONT the late reply is dropped and the ref works on.
+func TestStoppedActorDeadlineAndLateReply(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawnCounter(t, ctx)
+	if _, err := Add.Call(ctx, r, 1); err != nil {
+		t.Fatal(err)
+	}
+	stop(t, r.PID())
+	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	_, err := Add.Call(dctx, r, 10) // its reply comes after SIGCONT, too late
+	cancel()
+	syscall.Kill(r.PID(), syscall.SIGCONT)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("call to a stopped actor with a deadline = %v", err)
+	}
+	n, err := Add.Call(ctx, r, 100)
+	if err != nil || (n != 101 && n != 111) {
+		t.Fatalf("after SIGCONT: Add = %d, %v; want this call's own answer", n, err)
+	}
+}
+
+// The actor answers calls over its in-flight bound with ErrBusy, without
+// running them (so a flood from one peer cannot grow its goroutines).
+func TestMaxInFlightActorRefusesExcess(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := keyedCounter(t, "k", uactor.MaxInFlight(4))
+	c := authenticated(t, r.Address(), "k")
+	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
+	block := append([]byte("\x05block"), binary.AppendVarint(nil, int64(10*time.Second))...)
+	for id := uint64(1); id <= 10; id++ {
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, block)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	for range 6 {
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Type != frame.TypeError || len(buf.B) == 0 || buf.B[0] != 6 {
+			t.Fatalf("frame %v %q; want a busy error", h, buf.B)
+		}
+		buf.Release()
+	}
+	if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n != 4 {
+		t.Fatalf("handlers run = %d, %v; want the 4 within the bound", n, err)
+	}
+}
+
+// A caller over its connection's bound waits for a slot (for its context).
+func TestMaxInFlightCallerWaits(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawnCounter(t, ctx, uactor.MaxInFlight(4))
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range 4 {
+		go Block.Call(bctx, r, 10*time.Second)
+	}
+	time.Sleep(200 * time.Millisecond)
+	wctx, cancel2 := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel2()
+	if _, err := Add.Call(wctx, r, 1); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "slot") {
+		t.Fatalf("5th call over the bound = %v; want it to wait for a slot", err)
+	}
+	cancel()
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("once slots free up: %d, %v", n, err)
+	}
+}
+
+// Connections over the actor's bound are closed at once; those admitted
+// are served.
+func TestMaxConnections(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := keyedCounter(t, "k", uactor.MaxConnections(3))
+	if _, err := Add.Call(ctx, r, 1); err != nil { // the owner's connection: 1 of 3
+		t.Fatal(err)
+	}
+	var conns []net.Conn
+	for range 2 {
+		conns = append(conns, dialRaw(t, r.Address())) // silent: 3 of 3
+	}
+	time.Sleep(100 * time.Millisecond)
+	extra := dialRaw(t, r.Address())
+	start := time.Now()
+	expectDropped(t, extra, 2*time.Second)
+	if el := time.Since(start); el > time.Second {
+		t.Fatalf("excess connection dropped after %v; want at once", el)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 2 {
+		t.Fatalf("admitted connection: %d, %v", n, err)
+	}
+	for _, c := range conns {
+		c.Close()
+	}
+}
