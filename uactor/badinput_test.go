@@ -145,3 +145,13 @@ func TestActorKilledMidCall(t *testing.T) {
 		}
 	}
 }
+
+func TestEmptyAuthKeyRefused(t *testing.T) {
+	ctx := testCtx(t, 10*time.Second)
+	if _, err := uactor.Spawn(ctx, CounterKind, 0, uactor.AuthKey([]byte{})); !errors.Is(err, uactor.ErrAuthKey) {
+		t.Fatalf("Spawn with an empty key = %v; want ErrAuthKey", err)
+	}
+	if _, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.AuthKey(nil)); !errors.Is(err, uactor.ErrAuthKey) {
+		t.Fatalf("Host with an empty key = %v; want ErrAuthKey", err)
+	}
+}

@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"fmt"
 	"os"
 )
 
@@ -15,7 +16,10 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 		return Ref[A]{}, err
 	}
 	o := k.opts.with(opts)
-	key := keyOrDefault(o.key)
+	key, err := keyOrDefault(o.key)
+	if err != nil {
+		return Ref[A]{}, fmt.Errorf("uactor: Host(%q): %w", k.entry.name, err)
+	}
 	s, err := newServer(k.entry, a, key, o)
 	if err != nil {
 		return Ref[A]{}, err

@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"crypto/rand"
+	"fmt"
 	"sync"
 
 	"github.com/uactor-go/uactor/internal/capture"
@@ -42,9 +43,17 @@ func inheritTreeKey(k []byte) {
 	treeKey.once.Do(func() { setTreeKey(k) })
 }
 
-func keyOrDefault(k []byte) []byte {
-	if k == nil {
-		return defaultKey()
+// errEmptyKey refuses AuthKey with an empty key: an authkey anyone can guess.
+var errEmptyKey = fmt.Errorf("%w: AuthKey was given an empty key", ErrAuthKey)
+
+// keyOrDefault returns the key to use: the one set with AuthKey, or the
+// process tree's when none was set.
+func keyOrDefault(k []byte) ([]byte, error) {
+	switch {
+	case k == nil:
+		return defaultKey(), nil
+	case len(k) == 0:
+		return nil, errEmptyKey
 	}
-	return k
+	return k, nil
 }

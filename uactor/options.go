@@ -69,7 +69,7 @@ func Listen(address string) Option { return func(o *options) { o.listen = addres
 // configuration. Refs handed out by an actor with its own key can only be used
 // by processes that know that key (see Connect and Capture).
 func AuthKey(key []byte) Option {
-	k := append([]byte(nil), key...)
+	k := append([]byte{}, key...) // never nil, so that an empty key is refused, not taken as "default"
 	return func(o *options) { o.key = k }
 }
 

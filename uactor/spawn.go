@@ -31,7 +31,10 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): argument: %w", name, err)
 	}
-	key := keyOrDefault(o.key)
+	key, err := keyOrDefault(o.key)
+	if err != nil {
+		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+	}
 	boot := bootstrap{kind: name, treeKey: defaultKey(), key: key, opts: o, arg: argBytes}
 	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: boot.encode()})
 	if err != nil {
