@@ -1,0 +1,62 @@
+package registry
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// Defaults for the zero fields of a Config.
+const (
+	DefaultProbeInterval = time.Second
+	DefaultDialTimeout   = 500 * time.Millisecond
+)
+
+// MinProbeInterval is the shortest ProbeInterval New accepts.
+const MinProbeInterval = 10 * time.Millisecond
+
+// Config is the registry's spawn argument. The zero Config gives the defaults.
+type Config struct {
+	// ProbeInterval is how often every registered address is checked, and
+	// the dead ones dropped. Zero means DefaultProbeInterval; a negative
+	// interval turns the periodic probe off (Pick still checks what it hands out).
+	ProbeInterval time.Duration
+	// DialTimeout bounds one liveness check's dial. Zero means DefaultDialTimeout.
+	DialTimeout time.Duration
+}
+
+// withDefaults fills in the zero fields, and refuses what makes no sense.
+func (c Config) withDefaults() (Config, error) {
+	if c.ProbeInterval == 0 {
+		c.ProbeInterval = DefaultProbeInterval
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	switch {
+	case c.ProbeInterval > 0 && c.ProbeInterval < MinProbeInterval:
+		return c, fmt.Errorf("registry: ProbeInterval %v is below the minimum %v", c.ProbeInterval, MinProbeInterval)
+	case c.DialTimeout < 0:
+		return c, fmt.Errorf("registry: negative DialTimeout %v", c.DialTimeout)
+	}
+	return c, nil
+}
+
+// AppendBinary implements encoding.BinaryAppender.
+func (c Config) AppendBinary(b []byte) ([]byte, error) {
+	b = wire.AppendVarint(b, int64(c.ProbeInterval))
+	return wire.AppendVarint(b, int64(c.DialTimeout)), nil
+}
+
+// UnmarshalBinary implements encoding.BinaryUnmarshaler.
+func (c *Config) UnmarshalBinary(b []byte) error {
+	r := wire.NewReader(b)
+	probe, dial := r.Varint(), r.Varint()
+	if err := r.Close(); err != nil {
+		return fmt.Errorf("%w: registry.Config: %w", uactor.ErrDecode, err)
+	}
+	*c = Config{ProbeInterval: time.Duration(probe), DialTimeout: time.Duration(dial)}
+	return nil
+}

@@ -1,0 +1,60 @@
+package registry_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/registry"
+)
+
+// PoolFromRegistry connects to what the registry lists, leaving out what it
+// cannot connect to, and spreads calls over the rest.
+func TestPoolFromRegistry(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
+	refs, _ := hostWorkers(t, 3)
+	dead := listen(t, "tcp")
+	dead.close()
+	other := listen(t, "tcp") // listens, but is no actor
+	register(t, ctx, reg, refs[0].Address(), dead.addr, refs[1].Address(), other.addr, refs[2].Address())
+	pool, err := registry.PoolFromRegistry(ctx, reg, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	want := []string{refs[0].Address(), refs[1].Address(), refs[2].Address()}
+	if got := pool.Addresses(); !slices.Equal(got, want) {
+		t.Fatalf("pool of %v, want %v", got, want)
+	}
+	if got := calls(t, pool, 4); !slices.Equal(got, []string{"w0", "w1", "w2", "w0"}) {
+		t.Fatalf("calls went to %v", got)
+	}
+	pool.Close()
+	pool.Close()
+	if _, err := pool.Handle(ctx, uactor.Empty{}); !errors.Is(err, uactor.ErrClosed) {
+		t.Fatalf("call after Close: %v", err)
+	}
+	for _, r := range refs { // the actors still run
+		if _, err := hit.Call(ctx, r, uactor.Empty{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// With nothing to connect to, PoolFromRegistry fails with ErrNoActors.
+func TestPoolFromRegistryNone(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
+	if _, err := registry.PoolFromRegistry(ctx, reg, workerKind, testKey, hit); !errors.Is(err, registry.ErrNoActors) {
+		t.Fatalf("empty registry: %v", err)
+	}
+	refs, _ := hostWorkers(t, 1)
+	register(t, ctx, reg, refs[0].Address())
+	_, err := registry.PoolFromRegistry(ctx, reg, workerKind, []byte("wrong key"), hit)
+	if !errors.Is(err, registry.ErrNoActors) || !errors.Is(err, uactor.ErrAuthKey) {
+		t.Fatalf("wrong key: %v", err)
+	}
+}

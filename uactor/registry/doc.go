@@ -1,0 +1,56 @@
+// Package registry is the seed's "Autodiscovery": a ready-made registry actor
+// that any program can Spawn (or Host, or Connect to), where actors are
+// registered by address and handed out round-robin, and a client-side Pool
+// that spreads calls over several actors.
+//
+//	reg, err := uactor.Spawn(ctx, registry.Kind, registry.Config{},
+//		uactor.Listen("tcp://0.0.0.0:5000"), uactor.AuthKey(secret))
+//	n, err := registry.Register.Call(ctx, reg, registry.Addresses{"tcp://localhost:41653"})
+//
+//	// elsewhere, in another process:
+//	reg, err := uactor.Connect(ctx, registry.Kind, "localhost:5000", secret)
+//	p, err := registry.Pick.Call(ctx, reg, uactor.Empty{})
+//	if p.OK {
+//		actor, err := uactor.Connect(ctx, MyKind, p.Address, secret)
+//		...
+//	}
+//
+// # Round-robin
+//
+// Like the seed's itertools.cycle over the registered set, Pick cycles over
+// the registered addresses in registration order. Registering an address
+// already there does not duplicate it; new addresses join the end of the
+// cycle, and the cycle carries on where it was (it does not restart).
+//
+// # Liveness
+//
+// An actor that dies does not deregister itself, so the registry drops the
+// addresses of actors that are gone, in two ways:
+//
+//   - Pick checks an address before handing it out, and moves on to the next
+//     one if the check fails: a Pick never hands out an actor found dead
+//     while live ones remain.
+//   - A probe checks every address periodically (Config.ProbeInterval, every
+//     second by default) and drops the dead ones, so that List stays true
+//     between picks. Probe runs one on demand.
+//
+// The check is a plain dial of the address (TCP or Unix socket) with a short
+// timeout (Config.DialTimeout), closed at once. It proves that a listener is
+// there, costs one connection setup, and needs no authkey: the registry
+// never learns the keys of the actors it lists, and no handshake or call
+// runs in them. It does not prove that the listener is the actor that was
+// registered (a port may be reused): the client's Connect, which
+// authenticates and checks the kind, has the last word. A dial that is
+// refused, or a socket file or host name that no longer exists, drops the
+// address at once; other failures (a timeout, say, from a swamped or
+// unreachable host) skip the address for that Pick and drop it after three
+// failed checks in a row. Concurrent checks of one address share one dial,
+// and concurrent probes share one probe.
+//
+// # Pool
+//
+// Pool binds a method to several refs and spreads calls over them
+// round-robin, moving on to the next actor when a call could not reach one
+// (see Pool for exactly which errors those are). PoolFromRegistry builds one
+// from what a registry lists: uActor's actor-pool example, in one line.
+package registry

@@ -1,0 +1,17 @@
+package registry
+
+import (
+	"errors"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// ErrBadAddress is matched (errors.Is) by the error of a Register call with
+// an address that is not an actor's: it keeps its identity across processes.
+var ErrBadAddress = uactor.RegisterError(KindName+".ErrBadAddress",
+	errors.New("registry: not an actor address"))
+
+// ErrNoActors is matched by the error of a pool call when the pool has no
+// actor, or when none of its actors could be reached (the last failure is
+// wrapped too), and by PoolFromRegistry's when it reached none.
+var ErrNoActors = errors.New("registry: no actor reachable")

@@ -1,0 +1,126 @@
+package registry_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/registry"
+)
+
+// Named is an actor that says its name.
+type Named struct{ name string }
+
+// Name returns the actor's name.
+func (n *Named) Name(ctx context.Context, _ uactor.Empty) (string, error) { return n.name, nil }
+
+var (
+	namedKind = uactor.Define("registry_example.named", func(ctx context.Context, name string) (*Named, error) {
+		return &Named{name: name}, nil
+	})
+	name = uactor.Expose(namedKind, "name", (*Named).Name)
+)
+
+var secret = []byte("SECRET")
+
+// hostNamed serves one Named actor per name in this process, and returns
+// their refs and a function that stops them.
+func hostNamed(ctx context.Context, names ...string) ([]uactor.Ref[*Named], func()) {
+	var refs []uactor.Ref[*Named]
+	for _, n := range names {
+		r, err := uactor.Host(ctx, namedKind, &Named{name: n}, uactor.AuthKey(secret))
+		if err != nil {
+			log.Fatal(err)
+		}
+		refs = append(refs, r)
+	}
+	return refs, func() {
+		for _, r := range refs {
+			r.Close()
+		}
+	}
+}
+
+// A registry hands out the addresses registered with it, round-robin,
+// leaving out actors that are gone. Here the registry and its actors are
+// hosted in this process; a registry is usually spawned, on a fixed port,
+// and connected to from other processes.
+func Example() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel() // stops the registry's probe
+	r, err := registry.New(ctx, registry.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	reg, err := uactor.Host(ctx, registry.Kind, r, uactor.AuthKey(secret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+
+	actors, stop := hostNamed(ctx, "ann", "bob", "cy")
+	defer stop()
+	names := map[string]string{}
+	var addrs registry.Addresses
+	for i, a := range actors {
+		names[a.Address()] = []string{"ann", "bob", "cy"}[i]
+		addrs = append(addrs, a.Address())
+	}
+	n, _ := registry.Register.Call(ctx, reg, addrs)
+	fmt.Println("registered:", n)
+
+	for range 4 {
+		p, _ := registry.Pick.Call(ctx, reg, uactor.Empty{})
+		fmt.Println("picked:", names[p.Address])
+	}
+
+	actors[1].Close() // bob stops: the next Pick finds him gone, and moves on
+	for range 2 {
+		p, _ := registry.Pick.Call(ctx, reg, uactor.Empty{})
+		fmt.Println("picked:", names[p.Address])
+	}
+	left, _ := registry.List.Call(ctx, reg, uactor.Empty{})
+	fmt.Println("registered now:", len(left))
+	// Output:
+	// registered: 3
+	// picked: ann
+	// picked: bob
+	// picked: cy
+	// picked: ann
+	// picked: cy
+	// picked: ann
+	// registered now: 2
+}
+
+// A pool over every actor a registry lists: calls go round-robin.
+func ExamplePoolFromRegistry() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := registry.New(ctx, registry.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	reg, err := uactor.Host(ctx, registry.Kind, r)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	actors, stop := hostNamed(ctx, "ann", "bob")
+	defer stop()
+	registry.Register.Call(ctx, reg, registry.Addresses{actors[0].Address(), actors[1].Address()})
+
+	pool, err := registry.PoolFromRegistry(ctx, reg, namedKind, secret, name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	for range 3 {
+		n, err := pool.Handle(ctx, uactor.Empty{})
+		fmt.Println(n, err)
+	}
+	// Output:
+	// ann <nil>
+	// bob <nil>
+	// ann <nil>
+}

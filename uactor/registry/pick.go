@@ -1,0 +1,34 @@
+package registry
+
+import (
+	"context"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// Pick returns the next registered address, round-robin, after checking
+// that a listener is still there (see the package doc): an address found
+// dead is dropped, and Pick moves on to the next one. It answers OK false,
+// not an error, when no live actor is registered. Each registered address
+// is tried at most once per Pick.
+func (r *Registry) Pick(ctx context.Context, _ uactor.Empty) (Picked, error) {
+	r.mu.Lock()
+	n := r.ring.len()
+	r.mu.Unlock()
+	for range n {
+		r.mu.Lock()
+		e, ok := r.ring.advance()
+		r.mu.Unlock()
+		if !ok {
+			break
+		}
+		v, err := r.check(ctx, e)
+		if err != nil {
+			return Picked{}, err
+		}
+		if v == alive {
+			return Picked{Address: e.addr, OK: true}, nil
+		}
+	}
+	return Picked{}, nil
+}

@@ -1,0 +1,161 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/registry"
+)
+
+// hostWorkers serves n workers named w0… in this process, with testKey.
+func hostWorkers(t *testing.T, n int) ([]uactor.Ref[*worker], []*worker) {
+	t.Helper()
+	ctx := testCtx(t, time.Minute)
+	refs := make([]uactor.Ref[*worker], n)
+	ws := make([]*worker, n)
+	for i := range refs {
+		ws[i] = &worker{name: fmt.Sprintf("w%d", i)}
+		r, err := uactor.Host(ctx, workerKind, ws[i], uactor.AuthKey(testKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		refs[i] = r
+	}
+	return refs, ws
+}
+
+func calls(t *testing.T, h uactor.Handler[uactor.Empty, string], n int) []string {
+	t.Helper()
+	ctx := testCtx(t, 20*time.Second)
+	var got []string
+	for range n {
+		name, err := h.Handle(ctx, uactor.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, name)
+	}
+	return got
+}
+
+// A pool spreads calls round-robin.
+func TestPoolRoundRobin(t *testing.T) {
+	refs, _ := hostWorkers(t, 3)
+	got := calls(t, registry.Pool(hit, refs...), 7)
+	if want := []string{"w0", "w1", "w2", "w0", "w1", "w2", "w0"}; !slices.Equal(got, want) {
+		t.Fatalf("calls went to %v, want %v", got, want)
+	}
+}
+
+// A pool skips a ref it cannot reach: a closed one, or one whose actor died.
+func TestPoolSkipsDeadRef(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	hosted, _ := hostWorkers(t, 2)
+	spawned := spawnWorkers(t, ctx, 2) // w0, w1 in processes of their own
+	kill(t, spawned[0].PID())          // never called: the pool's first call dials, refused
+	hosted[1].Close()
+	refs := []uactor.Ref[*worker]{hosted[0], spawned[0], hosted[1], spawned[1]}
+	got := calls(t, registry.Pool(hit, refs...), 6)
+	if want := []string{"w0", "w1", "w0", "w1", "w0", "w1"}; !slices.Equal(got, want) {
+		t.Fatalf("calls went to %v, want %v", got, want)
+	}
+}
+
+// Errors that say the call ran (or may have) come back as they are, and
+// are not retried on another actor.
+func TestPoolReturnsCallErrors(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	refs, ws := hostWorkers(t, 3)
+	p := registry.Pool(fail, refs...)
+	_, err := p.Handle(ctx, "boom")
+	if re, ok := errors.AsType[*uactor.RemoteError](err); !ok || re.Message != "boom" {
+		t.Fatalf("handler error: %v", err)
+	}
+	if _, err := p.Handle(ctx, "sentinel"); !errors.Is(err, errTest) {
+		t.Fatalf("sentinel error: %v", err)
+	}
+	if _, err := p.Handle(ctx, "panic"); !errors.Is(err, uactor.ErrPanic) {
+		t.Fatalf("panic: %v", err)
+	}
+	for i, w := range ws {
+		if n := w.hits.Load(); n != 1 {
+			t.Errorf("worker %d ran %d calls, want 1: a failed call was retried", i, n)
+		}
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := p.Handle(cancelled, "x"); !errors.Is(err, cancelled.Err()) {
+		t.Fatalf("cancelled call: %v", err)
+	}
+}
+
+// With no actor to reach, a pool call fails with ErrNoActors, wrapping why.
+func TestPoolNoActors(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	if _, err := registry.Pool(hit).Handle(ctx, uactor.Empty{}); !errors.Is(err, registry.ErrNoActors) {
+		t.Fatalf("empty pool: %v", err)
+	}
+	refs, _ := hostWorkers(t, 2)
+	for _, r := range refs {
+		r.Close()
+	}
+	_, err := registry.Pool(hit, refs...).Handle(ctx, uactor.Empty{})
+	if !errors.Is(err, registry.ErrNoActors) || !errors.Is(err, uactor.ErrClosed) {
+		t.Fatalf("pool of closed refs: %v", err)
+	}
+}
+
+// 1000 calls, from concurrent callers, through a pool of actors in
+// processes of their own, one of which died: the live ones share them
+// evenly (±10%), as the actors' own counts tell.
+func TestPoolSpreadsEvenly(t *testing.T) {
+	const total, actors = 1000, 5
+	ctx := testCtx(t, time.Minute)
+	refs := spawnWorkers(t, ctx, actors)
+	for i, r := range refs {
+		t.Logf("actor %d: pid %d at %s", i, r.PID(), r.Address())
+	}
+	kill(t, refs[2].PID())
+	p := registry.Pool(hit, refs...)
+	var wg sync.WaitGroup
+	errs := make(chan error, total)
+	for g := range 8 {
+		wg.Go(func() {
+			for i := g; i < total; i += 8 {
+				if _, err := p.Handle(ctx, uactor.Empty{}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	sum, share := int64(0), int64(total/(actors-1))
+	for i, r := range refs {
+		if i == 2 {
+			continue
+		}
+		n, err := count.Call(ctx, r, uactor.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("actor %d (pid %d): %d calls", i, r.PID(), n)
+		if n < share*9/10 || n > share*11/10 {
+			t.Errorf("actor %d served %d calls, want %d ±10%%", i, n, share)
+		}
+		sum += n
+	}
+	if sum != total {
+		t.Fatalf("the live actors served %d calls, want %d", sum, total)
+	}
+}

@@ -1,0 +1,102 @@
+package registry
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"golang.org/x/sync/singleflight"
+)
+
+// Registry is the registry actor: a set of actor addresses, handed out
+// round-robin, from which dead actors are dropped (see the package doc).
+// Spawn it as Kind, or make one with New and Host it. Its methods are safe
+// for concurrent use.
+type Registry struct {
+	cfg  Config
+	life context.Context // the registry's lifetime: the ctx given to New
+
+	mu   sync.Mutex
+	ring ring
+
+	checks singleflight.Group // one dial per address at a time
+	probes singleflight.Group // one probe at a time
+}
+
+// New makes a registry, and starts its periodic probe, which runs until ctx
+// is done. It is the kind's constructor: a spawned registry gets a ctx that
+// lasts as long as its process. To Host one, pass a ctx that you cancel when
+// done with it.
+func New(ctx context.Context, cfg Config) (*Registry, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	r := &Registry{cfg: cfg, life: ctx}
+	if cfg.ProbeInterval > 0 {
+		go r.probeEvery(cfg.ProbeInterval)
+	}
+	return r, nil
+}
+
+// Register adds the addresses not registered yet at the end of the cycle,
+// and returns how many it added. It checks every address first, and
+// registers none if one is not an actor's address (ErrBadAddress). It does
+// not check that the actors are alive: Pick and the probe do.
+func (r *Registry) Register(ctx context.Context, addrs Addresses) (int, error) {
+	entries := make([]entry, len(addrs))
+	for i, a := range addrs {
+		e, err := parseEntry(a)
+		if err != nil {
+			return 0, err
+		}
+		entries[i] = e
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, e := range entries {
+		if r.ring.add(e) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// Deregister removes the addresses and returns how many of them were
+// registered. An address that is not an actor's cannot be registered, and
+// counts as absent.
+func (r *Registry) Deregister(ctx context.Context, addrs Addresses) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	for _, a := range addrs {
+		if e, err := parseEntry(a); err == nil && r.ring.remove(e.addr) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// List returns the registered addresses, in canonical form (see
+// Register), in registration order.
+func (r *Registry) List(ctx context.Context, _ uactor.Empty) (Addresses, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.ring.addresses(), nil
+}
+
+// probeEvery probes every d until the registry's lifetime ends.
+func (r *Registry) probeEvery(d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-r.life.Done():
+			return
+		case <-t.C:
+			r.Probe(r.life, uactor.Empty{})
+		}
+	}
+}

@@ -1,0 +1,178 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/registry"
+)
+
+// Pick cycles over the registered addresses in registration order.
+func TestPickRoundRobin(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{})
+	_, a := listeners(t, 3)
+	if n := register(t, ctx, reg, a...); n != 3 {
+		t.Fatalf("Register returned %d, want 3", n)
+	}
+	got := picks(t, ctx, reg, 7)
+	want := []string{a[0], a[1], a[2], a[0], a[1], a[2], a[0]}
+	if !slices.Equal(got, want) {
+		t.Fatalf("picks %v, want %v", got, want)
+	}
+}
+
+// Registering an address again, in any spelling, does not duplicate it nor
+// restart the cycle; new addresses join its end.
+func TestRegisterDedupe(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{})
+	_, a := listeners(t, 3)
+	plain := strings.TrimPrefix(a[0], "tcp://")
+	if n := register(t, ctx, reg, a[0], a[0], plain, a[1]); n != 2 {
+		t.Fatalf("Register returned %d, want 2", n)
+	}
+	if got := picks(t, ctx, reg, 1); got[0] != a[0] {
+		t.Fatalf("first pick %v, want %s", got, a[0])
+	}
+	if n := register(t, ctx, reg, plain, a[2], a[1]); n != 1 {
+		t.Fatalf("Register again returned %d, want 1", n)
+	}
+	if got := list(t, ctx, reg); !slices.Equal(got, a) {
+		t.Fatalf("List %v, want %v", got, a)
+	}
+	want := []string{a[1], a[2], a[0], a[1]}
+	if got := picks(t, ctx, reg, 4); !slices.Equal(got, want) {
+		t.Fatalf("picks %v, want %v", got, want)
+	}
+}
+
+// Deregister removes addresses; the cycle carries on with the ones left.
+func TestDeregister(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{})
+	_, a := listeners(t, 4)
+	register(t, ctx, reg, a...)
+	picks(t, ctx, reg, 1) // a0; a1 is next
+	n, err := registry.Deregister.Call(ctx, reg, registry.Addresses{a[1], "tcp://127.0.0.1:1", "nonsense"})
+	if err != nil || n != 1 {
+		t.Fatalf("Deregister = %d, %v; want 1, nil", n, err)
+	}
+	want := []string{a[2], a[3], a[0], a[2]}
+	if got := picks(t, ctx, reg, 4); !slices.Equal(got, want) {
+		t.Fatalf("picks %v, want %v", got, want)
+	}
+	// a3 is under the cursor: the cycle goes on with a0.
+	if n, err := registry.Deregister.Call(ctx, reg, registry.Addresses{a[3]}); err != nil || n != 1 {
+		t.Fatalf("Deregister = %d, %v; want 1, nil", n, err)
+	}
+	want = []string{a[0], a[2], a[0]}
+	if got := picks(t, ctx, reg, 3); !slices.Equal(got, want) {
+		t.Fatalf("picks %v, want %v", got, want)
+	}
+	registry.Deregister.Call(ctx, reg, registry.Addresses{a[0], a[2]})
+	if got := picks(t, ctx, reg, 1); got[0] != "-" {
+		t.Fatalf("pick after deregistering all: %v", got)
+	}
+}
+
+// An empty registry answers OK false, not an error.
+func TestPickEmpty(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{})
+	p, err := registry.Pick.Call(ctx, reg, uactor.Empty{})
+	if err != nil || p.OK || p.Address != "" {
+		t.Fatalf("Pick on an empty registry = %+v, %v", p, err)
+	}
+	if got := list(t, ctx, reg); len(got) != 0 {
+		t.Fatalf("List = %v", got)
+	}
+}
+
+// A bad address fails the whole Register with ErrBadAddress, across the wire.
+func TestRegisterBadAddress(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{})
+	_, a := listeners(t, 1)
+	for _, bad := range []string{"", "localhost", "tcp://127.0.0.1:0", "tcp://:5000", "http://x:1", "unix://", "unix://rel.sock", strings.Repeat("x", 2000) + ":1"} {
+		_, err := registry.Register.Call(ctx, reg, registry.Addresses{a[0], bad})
+		if !errors.Is(err, registry.ErrBadAddress) {
+			t.Errorf("Register(%.20q): %v; want ErrBadAddress", bad, err)
+		}
+	}
+	if got := list(t, ctx, reg); len(got) != 0 {
+		t.Fatalf("a failed Register registered %v", got)
+	}
+}
+
+// Addresses are kept in canonical form.
+func TestCanonicalAddresses(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{})
+	register(t, ctx, reg, "LocalHost:0080", "tcp://[::0001]:5000", "unix:///tmp//x/../y.sock", "unix://@abstract")
+	want := registry.Addresses{"tcp://localhost:80", "tcp://[::1]:5000", "unix:///tmp/y.sock", "unix://@abstract"}
+	if got := list(t, ctx, reg); !slices.Equal(got, want) {
+		t.Fatalf("List %q, want %q", got, want)
+	}
+}
+
+// New refuses a nonsensical Config; Spawn reports the constructor's error.
+func TestBadConfig(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	for _, cfg := range []registry.Config{{ProbeInterval: time.Millisecond}, {DialTimeout: -1}} {
+		if _, err := registry.New(ctx, cfg); err == nil {
+			t.Errorf("New(%+v) succeeded", cfg)
+		}
+	}
+	if r, err := uactor.Spawn(ctx, registry.Kind, registry.Config{ProbeInterval: time.Millisecond}); err == nil {
+		r.Close()
+		t.Fatal("Spawn with a bad Config succeeded")
+	} else if !strings.Contains(err.Error(), "ProbeInterval") {
+		t.Fatalf("Spawn: %v", err)
+	}
+}
+
+// The registry as a real actor process, its Config travelling with Spawn:
+// its probe drops an actor that died.
+func TestSpawnedRegistry(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	reg, err := uactor.Spawn(ctx, registry.Kind, registry.Config{ProbeInterval: 20 * time.Millisecond},
+		uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(testKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	remote, err := uactor.Connect(ctx, registry.Kind, reg.Address(), testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	ls, a := listeners(t, 2)
+	register(t, ctx, remote, a...)
+	if got := picks(t, ctx, remote, 3); !slices.Equal(got, []string{a[0], a[1], a[0]}) {
+		t.Fatalf("picks %v", got)
+	}
+	ls[0].close()
+	waitList(t, ctx, remote, a[1:])
+}
+
+// waitList waits (within ctx) for the registry to list want.
+func waitList(t *testing.T, ctx context.Context, reg uactor.Ref[*registry.Registry], want registry.Addresses) {
+	t.Helper()
+	for {
+		got := list(t, ctx, reg)
+		if slices.Equal(got, want) {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("List %v, want %v", got, want)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}

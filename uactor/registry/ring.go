@@ -1,0 +1,79 @@
+package registry
+
+import "slices"
+
+// ring is the registered set in registration order, with a cursor that
+// cycles over it. It is not safe for concurrent use: Registry guards it.
+type ring struct {
+	entries []*entry
+	byAddr  map[string]*entry
+	next    int // index of the entry the next advance returns
+}
+
+// add appends e unless its address is there already, and reports whether it did.
+func (r *ring) add(e entry) bool {
+	if r.byAddr == nil {
+		r.byAddr = map[string]*entry{}
+	}
+	if old := r.byAddr[e.addr]; old != nil {
+		old.strikes = 0 // registered again: whoever did thinks it lives
+		return false
+	}
+	p := &e
+	r.entries = append(r.entries, p)
+	r.byAddr[e.addr] = p
+	return true
+}
+
+// remove drops the entry for addr, if any, and reports whether it did. The
+// cursor keeps pointing at the same next entry.
+func (r *ring) remove(addr string) bool {
+	e := r.byAddr[addr]
+	if e == nil {
+		return false
+	}
+	delete(r.byAddr, addr)
+	i := slices.Index(r.entries, e)
+	r.entries = slices.Delete(r.entries, i, i+1)
+	if i < r.next {
+		r.next--
+	}
+	if r.next >= len(r.entries) {
+		r.next = 0
+	}
+	return true
+}
+
+// get returns the entry for addr, or nil.
+func (r *ring) get(addr string) *entry { return r.byAddr[addr] }
+
+// advance returns a copy of the entry under the cursor and moves the cursor
+// on, wrapping around; false when the ring is empty.
+func (r *ring) advance() (entry, bool) {
+	if len(r.entries) == 0 {
+		return entry{}, false
+	}
+	e := *r.entries[r.next]
+	r.next = (r.next + 1) % len(r.entries)
+	return e, true
+}
+
+// snapshot returns copies of the entries, in order.
+func (r *ring) snapshot() []entry {
+	out := make([]entry, len(r.entries))
+	for i, e := range r.entries {
+		out[i] = *e
+	}
+	return out
+}
+
+// addresses returns the registered addresses, in order.
+func (r *ring) addresses() Addresses {
+	out := make(Addresses, len(r.entries))
+	for i, e := range r.entries {
+		out[i] = e.addr
+	}
+	return out
+}
+
+func (r *ring) len() int { return len(r.entries) }

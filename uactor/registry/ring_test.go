@@ -1,0 +1,77 @@
+package registry
+
+import (
+	"slices"
+	"testing"
+)
+
+func ringOf(addrs ...string) *ring {
+	r := &ring{}
+	for _, a := range addrs {
+		r.add(entry{addr: a})
+	}
+	return r
+}
+
+func (r *ring) take(n int) []string {
+	var out []string
+	for range n {
+		e, ok := r.advance()
+		if !ok {
+			out = append(out, "-")
+			continue
+		}
+		out = append(out, e.addr)
+	}
+	return out
+}
+
+// Removing an entry keeps the cycle going with the entry that was next,
+// whether the removed one was before, under or after the cursor.
+func TestRingRemoveKeepsCycle(t *testing.T) {
+	for _, c := range []struct {
+		taken  int
+		remove string
+		want   []string
+	}{
+		{1, "a", []string{"b", "c", "d", "b"}}, // before the cursor
+		{1, "b", []string{"c", "d", "a", "c"}}, // under it
+		{1, "c", []string{"b", "d", "a", "b"}}, // after it
+		{3, "d", []string{"a", "b", "c", "a"}}, // under it, at the end: wraps
+		{0, "x", []string{"a", "b", "c", "d"}}, // absent
+	} {
+		r := ringOf("a", "b", "c", "d")
+		r.take(c.taken)
+		if removed := r.remove(c.remove); removed != (c.remove != "x") {
+			t.Errorf("remove(%s) = %v", c.remove, removed)
+		}
+		if got := r.take(4); !slices.Equal(got, c.want) {
+			t.Errorf("after %d taken, remove(%s): %v, want %v", c.taken, c.remove, got, c.want)
+		}
+	}
+	r := ringOf("a")
+	r.remove("a")
+	if got := r.take(1); got[0] != "-" || r.len() != 0 {
+		t.Fatalf("empty ring gave %v", got)
+	}
+	if !r.add(entry{addr: "b"}) || r.add(entry{addr: "b"}) {
+		t.Fatal("add after emptying, or dedupe, misbehaves")
+	}
+	if got := r.take(2); !slices.Equal(got, []string{"b", "b"}) {
+		t.Fatalf("got %v", got)
+	}
+}
+
+func TestParseEntry(t *testing.T) {
+	for in, want := range map[string]entry{
+		"127.0.0.1:80":             {addr: "tcp://127.0.0.1:80", network: "tcp", target: "127.0.0.1:80"},
+		"tcp://LOCALHOST:05000":    {addr: "tcp://localhost:5000", network: "tcp", target: "localhost:5000"},
+		"tcp://[0:0::1]:7":         {addr: "tcp://[::1]:7", network: "tcp", target: "[::1]:7"},
+		"unix:///run//x/./a.sock":  {addr: "unix:///run/x/a.sock", network: "unix", target: "/run/x/a.sock"},
+		"unix://@uactor-abstract1": {addr: "unix://@uactor-abstract1", network: "unix", target: "@uactor-abstract1"},
+	} {
+		if got, err := parseEntry(in); err != nil || got != want {
+			t.Errorf("parseEntry(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+}

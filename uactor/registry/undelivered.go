@@ -1,0 +1,29 @@
+package registry
+
+import (
+	"errors"
+	"net"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// undelivered reports whether a call's error proves that the call never ran
+// in an actor, so that a pool may hand it to another one:
+//
+//   - the dial failed (refused, timed out, no such socket or host);
+//   - the ref, or the connection under it, was closed, or the actor
+//     answered that it is stopping (uactor.ErrClosed): it did not run the call;
+//   - another actor now serves at the ref's address (uactor.ErrWrongActor).
+//
+// Every other error goes back to the caller as it is: whatever the handler
+// returned (a *uactor.RemoteError, or a registered sentinel), a panic, an
+// unknown method, a request or response that does not encode or decode,
+// the caller's own context ending, an authkey or protocol failure (a
+// misconfiguration, not a dead actor), and uactor.ErrActorDied, as the call
+// was in flight when the connection broke and may have run.
+func undelivered(err error) bool {
+	if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(err, uactor.ErrClosed) || errors.Is(err, uactor.ErrWrongActor)
+}
