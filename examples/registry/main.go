@@ -1,0 +1,229 @@
+// Command registry is the seed's "Autodiscovery" section: a registry actor
+// on a fixed port where network actors are registered, more actors added by
+// another process at any time, and a third process that picks them
+// round-robin. The seed's three programs are the three modes of this one:
+//
+//	go run ./examples/registry serve                 # registry on tcp://0.0.0.0:5000, ten actors
+//	                                                 # prints: Registry listening at port 5000
+//	                                                 #         Actors listening at ports [36061 35245 …]
+//	go run ./examples/registry add localhost:5000    # ten more actors, registered
+//	go run ./examples/registry pick localhost:5000   # prints: Actor at port 36061 has pid 140262 (× 20)
+//
+// Actors listen on free ports of -host (all interfaces by default) and are
+// registered as tcp://localhost:<port>, the address they advertise, as in
+// the seed. serve and add keep their actors alive until interrupted; actors
+// that die are dropped by the registry (see package registry).
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/registry"
+)
+
+// NetworkActor answers with the process it runs in.
+type NetworkActor struct{}
+
+// GetPID returns the actor's process id.
+func (NetworkActor) GetPID(ctx context.Context, _ uactor.Empty) (int, error) { return os.Getpid(), nil }
+
+var secret = []byte("SECRET")
+
+var (
+	// Like the seed's _options_: a random TCP port, the shared key.
+	networkKind = uactor.Define("registry.network", func(ctx context.Context, _ uactor.Empty) (NetworkActor, error) {
+		return NetworkActor{}, nil
+	}, uactor.Listen("tcp://0.0.0.0:0"), uactor.AuthKey(secret))
+	getPID = uactor.Expose(networkKind, "getpid", NetworkActor.GetPID)
+)
+
+const usage = `usage:
+  registry serve [-listen tcp://0.0.0.0:5000] [-host 0.0.0.0] [-probe 1s]
+  registry add [-host 0.0.0.0] <registry host:port>
+  registry pick [-n 20] <registry host:port>`
+
+func main() {
+	uactor.Main()
+	if len(os.Args) < 2 {
+		fail()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	fs.Usage = fail
+	switch os.Args[1] {
+	case "serve":
+		listen := fs.String("listen", "tcp://0.0.0.0:5000", "where the registry listens")
+		host := fs.String("host", "0.0.0.0", "the host the actors listen on")
+		probe := fs.Duration("probe", registry.DefaultProbeInterval, "how often the registry checks its actors")
+		parse(fs, 0)
+		serve(ctx, *listen, *host, *probe)
+	case "add":
+		host := fs.String("host", "0.0.0.0", "the host the actors listen on")
+		args := parse(fs, 1)
+		add(ctx, args[0], *host)
+	case "pick":
+		n := fs.Int("n", 20, "how many actors to pick")
+		args := parse(fs, 1)
+		if !pick(ctx, args[0], *n) {
+			os.Exit(1)
+		}
+	default:
+		fail()
+	}
+}
+
+func fail() {
+	fmt.Fprintln(os.Stderr, usage)
+	os.Exit(2)
+}
+
+// parse parses fs's flags from the command line, before and after the n
+// positional arguments it returns.
+func parse(fs *flag.FlagSet, n int) []string {
+	fs.Parse(os.Args[2:])
+	var args []string
+	for fs.NArg() > 0 && len(args) < n {
+		args = append(args, fs.Arg(0))
+		fs.Parse(fs.Args()[1:])
+	}
+	if len(args) != n || fs.NArg() > 0 {
+		fail()
+	}
+	return args
+}
+
+// serve is the seed's first program: the registry, ten actors registered.
+func serve(ctx context.Context, listen, host string, probe time.Duration) {
+	reg, err := uactor.Spawn(ctx, registry.Kind, registry.Config{ProbeInterval: probe},
+		uactor.Listen(listen), uactor.AuthKey(secret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	actors, ports := spawnActors(ctx, host, 10)
+	defer closeAll(actors)
+	if _, err := registry.Register.Call(ctx, reg, addresses(ports)); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("Registry listening at port %s\n", port(reg.Address()))
+	fmt.Printf("Actors listening at ports %v\n", ports)
+	<-ctx.Done() // keep the registry and the actors alive until interrupted
+}
+
+// add is the seed's second program: ten more actors, registered.
+func add(ctx context.Context, address, host string) {
+	reg, err := uactor.Connect(ctx, registry.Kind, address, secret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	actors, ports := spawnActors(ctx, host, 10)
+	defer closeAll(actors)
+	if _, err := registry.Register.Call(ctx, reg, addresses(ports)); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("Actors listening at ports %v\n", ports)
+	<-ctx.Done() // keep the actors alive until interrupted
+	// Leave the registry as we found it; the dial checks would find out anyway.
+	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	registry.Deregister.Call(dctx, reg, addresses(ports))
+}
+
+// pick is the seed's third program: pick n actors and reach each one.
+func pick(ctx context.Context, address string, n int) bool {
+	reg, err := uactor.Connect(ctx, registry.Kind, address, secret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	ok := true
+	for range n {
+		p, err := registry.Pick.Call(ctx, reg, uactor.Empty{})
+		if err != nil {
+			log.Fatal(err)
+		}
+		if !p.OK {
+			fmt.Fprintln(os.Stderr, "no actors registered")
+			return false
+		}
+		pid, err := reachPID(ctx, p.Address)
+		if err != nil { // it died since the registry checked it
+			fmt.Fprintf(os.Stderr, "actor at %s: %v\n", p.Address, err)
+			ok = false
+			continue
+		}
+		fmt.Printf("Actor at port %s has pid %d\n", port(p.Address), pid)
+	}
+	return ok
+}
+
+func reachPID(ctx context.Context, address string) (int, error) {
+	actor, err := uactor.Connect(ctx, networkKind, address, secret)
+	if err != nil {
+		return 0, err
+	}
+	defer actor.Close()
+	return getPID.Call(ctx, actor, uactor.Empty{})
+}
+
+// spawnActors spawns n actors on free ports of host, at once, and returns
+// them with their ports.
+func spawnActors(ctx context.Context, host string, n int) ([]uactor.Ref[NetworkActor], []int) {
+	actors := make([]uactor.Ref[NetworkActor], n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range actors {
+		wg.Go(func() {
+			actors[i], errs[i] = uactor.Spawn(ctx, networkKind, uactor.Empty{},
+				uactor.Listen("tcp://"+net.JoinHostPort(host, "0")),
+				uactor.Advertise("tcp://localhost:0")) // refs name localhost and the bound port
+		})
+	}
+	wg.Wait()
+	ports := make([]int, n)
+	for i, a := range actors {
+		if errs[i] != nil {
+			closeAll(actors)
+			log.Fatal(errs[i])
+		}
+		ports[i], _ = strconv.Atoi(port(a.Address()))
+	}
+	return actors, ports
+}
+
+// addresses are the addresses the actors on ports advertise.
+func addresses(ports []int) registry.Addresses {
+	out := make(registry.Addresses, len(ports))
+	for i, p := range ports {
+		out[i] = "tcp://localhost:" + strconv.Itoa(p)
+	}
+	return out
+}
+
+func port(address string) string {
+	_, p, _ := net.SplitHostPort(strings.TrimPrefix(address, "tcp://"))
+	return p
+}
+
+// closeAll stops the actors, at once.
+func closeAll(actors []uactor.Ref[NetworkActor]) {
+	var wg sync.WaitGroup
+	for _, a := range actors {
+		wg.Go(func() { a.Close() })
+	}
+	wg.Wait()
+}

@@ -1,0 +1,142 @@
+package uactor_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+var (
+	regPortsLine = regexp.MustCompile(`^Actors listening at ports \[(\d+(?: \d+)*)\]$`)
+	regPickLine  = regexp.MustCompile(`^Actor at port (\d+) has pid (\d+)$`)
+)
+
+// parsePorts reads "Actors listening at ports [p1 p2 …]".
+func parsePorts(t *testing.T, line string) []string {
+	t.Helper()
+	m := regPortsLine.FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("unexpected line %q", line)
+	}
+	return strings.Fields(m[1])
+}
+
+// waitReaped waits until a killed process is reaped by its parent. Unlike
+// waitGone, a zombie is not enough: a process's main thread turns zombie
+// while its other threads may still hold its listener open.
+func waitReaped(t *testing.T, pid int, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); ; time.Sleep(5 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(err, os.ErrNotExist) {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("process %d not reaped within %v", pid, d)
+		}
+	}
+}
+
+// pickResult is one line of the pick mode: an actor's port and pid.
+type pickResult struct {
+	port string
+	pid  int
+}
+
+// runPicks runs `registry pick -n n` against the registry and returns what it
+// printed; the program must reach every actor it picks, and exit 0.
+func runPicks(t *testing.T, bin, registry string, n int) []pickResult {
+	t.Helper()
+	p := start(t, bin, "pick", "-n", strconv.Itoa(n), registry)
+	out := make([]pickResult, n)
+	for i := range out {
+		l := p.line(t, 20*time.Second)
+		m := regPickLine.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("pick printed %q", l)
+		}
+		out[i].port = m[1]
+		out[i].pid, _ = strconv.Atoi(m[2])
+	}
+	p.exited(t, 10*time.Second)
+	return out
+}
+
+// Seed, "Autodiscovery": a registry with ten actors, ten more registered by a
+// second process, and a third that picks them round-robin and reaches all
+// twenty. An actor killed without a word is never handed out again.
+func TestSeedAutodiscovery(t *testing.T) {
+	const probe = 200 * time.Millisecond
+	bin := example(t, "registry")
+	serve := start(t, bin, "serve", "-listen", "tcp://127.0.0.1:0", "-host", "127.0.0.1", "-probe", probe.String())
+	var regPort int
+	l := serve.line(t, 30*time.Second)
+	if _, err := fmt.Sscanf(l, "Registry listening at port %d", &regPort); err != nil || regPort == 0 {
+		t.Fatalf("serve printed %q", l)
+	}
+	registry := fmt.Sprintf("127.0.0.1:%d", regPort)
+	ports := parsePorts(t, serve.line(t, 30*time.Second))
+	add := start(t, bin, "add", "-host", "127.0.0.1", registry)
+	ports = append(ports, parsePorts(t, add.line(t, 30*time.Second))...)
+	if slices.Sort(ports); len(slices.Compact(slices.Clone(ports))) != 20 {
+		t.Fatalf("20 actors expected on distinct ports, got %v", ports)
+	}
+
+	// Twenty picks reach the twenty actors, each in a process of its own.
+	picked := runPicks(t, bin, registry, 20)
+	pids := map[int]string{}
+	var pickedPorts []string
+	for _, p := range picked {
+		pids[p.pid] = p.port
+		pickedPorts = append(pickedPorts, p.port)
+	}
+	if slices.Sort(pickedPorts); len(pids) != 20 || !slices.Equal(pickedPorts, ports) {
+		t.Fatalf("20 picks reached %d processes, on ports %v; want 20, on %v", len(pids), pickedPorts, ports)
+	}
+	t.Cleanup(func() { // whatever happens, no actor outlives the test
+		for pid := range pids {
+			if alive(pid) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+
+	// One actor dies without a word: picks at once (the on-pick check), and
+	// after the probe period (the probe), never hand it out again.
+	victim := picked[0].pid
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitReaped(t, victim, 5*time.Second)
+	for round, wait := range []time.Duration{0, 2 * probe} {
+		time.Sleep(wait)
+		seen := map[int]bool{}
+		for _, p := range runPicks(t, bin, registry, 38) {
+			if p.pid == victim || p.port == pids[victim] {
+				t.Fatalf("round %d: pick handed out the dead actor (pid %d, port %s)", round, p.pid, p.port)
+			}
+			if pids[p.pid] != p.port {
+				t.Fatalf("round %d: pick reached pid %d at port %s, unknown", round, p.pid, p.port)
+			}
+			seen[p.pid] = true
+		}
+		if len(seen) != 19 {
+			t.Fatalf("round %d: 38 picks reached %d actors, want the 19 live ones", round, len(seen))
+		}
+	}
+
+	// Interrupted, add and serve stop their actors (and serve its registry).
+	add.cmd.Process.Signal(os.Interrupt)
+	add.exited(t, 15*time.Second)
+	serve.cmd.Process.Signal(os.Interrupt)
+	serve.exited(t, 15*time.Second)
+	for pid := range pids {
+		waitGone(t, pid, 5*time.Second)
+	}
+}
