@@ -45,7 +45,8 @@ type call struct {
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 
-func dialConn(ctx context.Context, a address, key []byte, o options) (*clientConn, error) {
+// dialConn dials a, and authenticates with key the actor expect (zero: any).
+func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o options) (*clientConn, error) {
 	nc, err := dialAddress(ctx, a, o.dialTimeout)
 	if err != nil {
 		return nil, err
@@ -54,7 +55,7 @@ func dialConn(ctx context.Context, a address, key []byte, o options) (*clientCon
 	if o.seal == sealAlways || (o.seal == sealDefault && a.network == "tcp") {
 		want |= hmac.FeatureSeal
 	}
-	sess, err := hmac.Client(nc, hmac.ClientConfig{Key: key, Want: want, Deadline: handshakeDeadline(o)})
+	sess, err := hmac.Client(nc, hmac.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
 	if err != nil {
 		nc.Close()
 		return nil, handshakeError(a, err)
@@ -86,6 +87,8 @@ func handshakeError(a address, err error) error {
 	switch {
 	case errors.Is(err, hmac.ErrAuth):
 		return fmt.Errorf("%w (%w)", &AuthKeyError{Address: a.String()}, err)
+	case errors.Is(err, hmac.ErrWrongActor):
+		return fmt.Errorf("uactor: %s: %w (%w)", a, ErrWrongActor, err)
 	case errors.Is(err, hmac.ErrNotUactor), errors.Is(err, hmac.ErrVersion), errors.Is(err, hmac.ErrProtocol):
 		return fmt.Errorf("uactor: %s: %w: %w", a, ErrProtocol, err)
 	}

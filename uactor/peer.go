@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
 )
 
@@ -33,9 +34,13 @@ type dialResult struct {
 	err  error
 }
 
+// poolKey says which connections can be shared: same address, same key,
+// and the same actor expected there (zero: any, for Connect), so that a
+// dial knows whom to expect and refuses another before proving anything.
 type poolKey struct {
 	addr string
 	key  capture.Fingerprint
+	id   uuid.UUID
 }
 
 var pool struct {
@@ -43,10 +48,10 @@ var pool struct {
 	peers map[poolKey]*peer
 }
 
-// acquirePeer returns the shared peer for a and key, holding one reference
-// to it until releasePeer.
-func acquirePeer(a address, key []byte, o options) *peer {
-	k := poolKey{a.String(), capture.FingerprintOf(key)}
+// acquirePeer returns the shared peer for a, key and the actor id expected
+// there, holding one reference to it until release.
+func acquirePeer(a address, key []byte, id uuid.UUID, o options) *peer {
+	k := poolKey{a.String(), capture.FingerprintOf(key), id}
 	pool.Lock()
 	defer pool.Unlock()
 	if pool.peers == nil {
@@ -116,7 +121,7 @@ func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 func (p *peer) dial(d *dialResult) {
 	ctx, cancel := context.WithTimeout(context.Background(), p.opts.dialTimeout+p.opts.handshake)
 	defer cancel()
-	d.c, d.err = dialConn(ctx, p.addr, p.key, p.opts)
+	d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
 	p.mu.Lock()
 	p.dialing = nil
 	if d.err == nil {

@@ -41,7 +41,7 @@ type owner interface{ stop() }
 // newHandle makes a handle on the actor reached at a and named adv in refs
 // handed to other processes. extra runs on release.
 func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, o options, own owner, extra ...func()) *handle {
-	p := acquirePeer(a, key, o)
+	p := acquirePeer(a, key, id, o)
 	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyFP: capture.FingerprintOf(key), peer: p, owner: own}
 	var once sync.Once
 	h.release = func() {
