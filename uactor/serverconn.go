@@ -134,21 +134,20 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 }
 
 func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *frame.Buffer, off int) {
-	s := c.s
-	defer s.calls.Done()
-	defer func() {
-		c.mu.Lock()
-		cancel := c.cancels[id]
-		delete(c.cancels, id)
-		c.mu.Unlock()
-		if cancel != nil {
-			cancel()
-		}
-	}()
+	defer c.s.calls.Done()
+	if err := ctx.Err(); err != nil { // cancelled before it started: do not start it
+		buf.Release()
+		c.done(id)
+		c.fail(id, codeHandler, err)
+		return
+	}
 	out := getScratch()
 	defer putScratch(out)
 	resp, code, err := c.invoke(ctx, m, buf, off, out)
 	buf.Release()
+	// Out of the in-flight count before the answer leaves: a caller that gets
+	// it may call again at once, and must find the slot free.
+	c.done(id)
 	if err != nil {
 		c.fail(id, code, err)
 		return
@@ -159,6 +158,17 @@ func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *fr
 			return
 		}
 		c.nc.Close() // a peer that stopped reading, or a broken connection: done
+	}
+}
+
+// done takes a call out of the in-flight table and releases its context.
+func (c *serverConn) done(id uint64) {
+	c.mu.Lock()
+	cancel := c.cancels[id]
+	delete(c.cancels, id)
+	c.mu.Unlock()
+	if cancel != nil {
+		cancel()
 	}
 }
 
