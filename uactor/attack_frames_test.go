@@ -1,0 +1,164 @@
+package uactor_test
+
+// The fault and attack suite (issue 7): length prefixes from an
+// authenticated peer, against an actor hosted in this process so that
+// runtime.MemStats sees the server's allocations.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"net"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
+	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// authenticatedWith is authenticated (limits_test.go) with the features the
+// client asks for, such as sealing.
+func authenticatedWith(t *testing.T, address, key string, want uhmac.Features) net.Conn {
+	t.Helper()
+	c := dialAddr(t, address)
+	if _, err := uhmac.Client(c, uhmac.ClientConfig{Key: []byte(key), Want: want, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// frameHead is a frame's length prefix followed by a plain body header.
+func frameHead(length uint32, typ byte, id uint64) []byte {
+	b := binary.BigEndian.AppendUint32(nil, length)
+	b = append(b, typ, 0, 0, 0)
+	return binary.BigEndian.AppendUint64(b, id)
+}
+
+// allocated runs f and returns the bytes allocated meanwhile (TotalAlloc)
+// and the growth of live heap (HeapAlloc, after a collection).
+func allocated(f func()) (total uint64, live int64) {
+	runtime.GC()
+	runtime.GC() // twice: frame buffer pools keep a victim cache for one cycle
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.GC()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc, int64(b.HeapAlloc) - int64(a.HeapAlloc)
+}
+
+const mib = 1 << 20
+
+func TestAttackLengthPrefixes(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 60*time.Second)
+	const max = mib
+	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.MaxFrameSize(max), uactor.AuthKey([]byte("k6")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+
+	garbage := bytes.Repeat([]byte{0xEE}, max)
+	for _, c := range []struct {
+		name    string
+		send    []byte
+		bounded bool // allocation must stay small
+	}{
+		{"0", frameHead(0, 0, 0)[:4], true},
+		{"11", append(frameHead(11, 0, 0)[:4], make([]byte, 11)...), true},
+		{"max+1", frameHead(max+1, 1, 1), true},
+		{"4GiB-1", frameHead(1<<32-1, 1, 1), true},
+		{"max, garbage body", append(binary.BigEndian.AppendUint32(nil, max), garbage...), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn := authenticatedWith(t, r.Address(), "k6", 0)
+			var el time.Duration
+			var werr error
+			total, live := allocated(func() {
+				start := time.Now()
+				wrote := make(chan error, 1)
+				go func() { _, err := conn.Write(c.send); wrote <- err }() // the actor may hang up mid-write
+				at, err := waitDrop(conn, 2*time.Second)
+				if err != nil {
+					werr = err
+					conn.Close()
+				}
+				el = at.Sub(start)
+				<-wrote
+			})
+			if werr != nil {
+				t.Fatal(werr)
+			}
+			t.Logf("dropped after %v; allocated %d KiB meanwhile, live heap %+d KiB", el.Round(time.Microsecond), total>>10, live>>10)
+			if c.bounded && (total > 4*mib || live > 4*mib) {
+				t.Errorf("an oversized or malformed length made the process allocate %d bytes (live %+d); want under 4 MiB", total, live)
+			}
+		})
+	}
+
+	t.Run("max, valid call", func(t *testing.T) {
+		conn := authenticatedWith(t, r.Address(), "k6", 0)
+		payload := bytes.Repeat([]byte("0123456789abcdef"), mib/16)[:max-frame.BodyHeaderSize-5]
+		w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+		if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 7}, []byte("\x04echo"), payload); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("a frame of exactly the maximum: %v", err)
+		}
+		if h.Type != frame.TypeReply || h.ID != 7 || !bytes.Equal(buf.B, payload) {
+			t.Fatalf("a frame of exactly the maximum: answer %v of %d bytes; want the echo", h, len(buf.B))
+		}
+		buf.Release()
+		// And the connection serves on.
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 8}, []byte("\x03add"), wire.AppendVarint(nil, 2))
+		if h, buf, err := rd.ReadFrame(); err != nil || h.Type != frame.TypeReply || h.ID != 8 {
+			t.Fatalf("after the maximum frame: %v, %v", h, err)
+		} else {
+			buf.Release()
+		}
+	})
+
+	// Not asserted, reported: what a peer that declares the maximum and then
+	// sends nothing more makes the actor hold, plain (the length and the
+	// 12-byte body header sent) and sealed (the length alone sent).
+	const conns = 4
+	for _, c := range []struct {
+		name string
+		want uhmac.Features
+		send []byte
+	}{
+		{"plain, length only", 0, frameHead(max, 1, 1)[:4]},
+		{"plain, length and body header", 0, frameHead(max, 1, 1)},
+		{"sealed, length only", uhmac.FeatureSeal, frameHead(max, 1, 1)[:4]},
+	} {
+		t.Run("declared max then silence/"+c.name, func(t *testing.T) {
+			held := make([]net.Conn, conns)
+			for i := range held {
+				held[i] = authenticatedWith(t, r.Address(), "k6", c.want)
+			}
+			total, live := allocated(func() {
+				for _, conn := range held {
+					if _, err := conn.Write(c.send); err != nil {
+						t.Error(err)
+					}
+				}
+				time.Sleep(300 * time.Millisecond) // the actor reads what came
+			})
+			t.Logf("%d connections that declared %d bytes and sent %d: allocated %d KiB, live heap %+d KiB (%+d KiB a connection)",
+				conns, max, len(c.send), total>>10, live>>10, live/conns>>10)
+			for _, conn := range held {
+				conn.Close()
+			}
+		})
+	}
+
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 3 {
+		t.Fatalf("the actor afterwards: Add = %d, %v", n, err)
+	}
+}

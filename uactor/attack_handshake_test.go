@@ -1,0 +1,270 @@
+package uactor_test
+
+// The fault and attack suite (issue 7): peers that abuse the handshake.
+
+import (
+	"bytes"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// A silent peer and one that drips a byte every 100 ms are both cut at the
+// absolute handshake deadline, which the dripping does not extend, while 100
+// concurrent callers are served meanwhile.
+func TestAttackSlowHandshakePeers(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 30*time.Second)
+	r := keyedCounter(t, "k", uactor.HandshakeTimeout(600*time.Millisecond))
+	if _, err := Add.Call(ctx, r, 0); err != nil { // the owner's connection is up
+		t.Fatal(err)
+	}
+
+	type result struct {
+		name string
+		cut  time.Duration
+		err  error
+	}
+	results := make(chan result, 2)
+	var wg sync.WaitGroup
+
+	silent := dialAddr(t, r.Address())
+	silentStart := time.Now()
+	wg.Go(func() {
+		at, err := waitDrop(silent, 5*time.Second)
+		results <- result{"silent", at.Sub(silentStart), err}
+	})
+
+	drip := dialAddr(t, r.Address())
+	dripStart := time.Now()
+	stopDrip := make(chan struct{})
+	var dripped int
+	wg.Go(func() {
+		hello := clientHello(0, randomBytes(32)) // a valid prefix: never refused for its content
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for _, b := range hello {
+			if _, err := drip.Write([]byte{b}); err != nil {
+				return
+			}
+			dripped++
+			select {
+			case <-tick.C:
+			case <-stopDrip:
+				return
+			}
+		}
+	})
+	wg.Go(func() {
+		at, err := waitDrop(drip, 5*time.Second)
+		results <- result{"dripping", at.Sub(dripStart), err}
+		close(stopDrip)
+	})
+
+	// 100 callers at once, while both peers hold their connections.
+	callStart := time.Now()
+	var callers sync.WaitGroup
+	errs := make(chan error, 100)
+	for range 100 {
+		callers.Go(func() {
+			if _, err := Add.Call(ctx, r, 1); err != nil {
+				errs <- err
+			}
+		})
+	}
+	callers.Wait()
+	callTime := time.Since(callStart)
+	close(errs)
+	for err := range errs {
+		t.Errorf("a caller during the slow handshakes: %v", err)
+	}
+	if n, err := Add.Call(ctx, r, 0); err != nil || n != 100 {
+		t.Fatalf("count after 100 callers = %d, %v", n, err)
+	}
+	t.Logf("100 concurrent callers served in %v", callTime)
+
+	wg.Wait()
+	close(results)
+	for res := range results {
+		if res.err != nil {
+			t.Errorf("%s peer: %v", res.name, res.err)
+			continue
+		}
+		t.Logf("%s peer cut after %v", res.name, res.cut)
+		if res.cut < 500*time.Millisecond || res.cut > 3*time.Second {
+			t.Errorf("%s peer cut after %v; want at the 600 ms deadline (0.5 s to 3 s)", res.name, res.cut)
+		}
+	}
+	t.Logf("the dripping peer got %d of 40 hello bytes in", dripped)
+	if n := calls(t, ctx, r); n != 102 {
+		t.Fatalf("handlers run = %d; want the 102 Adds of the owner and the callers", n)
+	}
+}
+
+// Another protocol's first bytes are refused at the first check: the
+// connection is dropped well before the 5 s handshake deadline.
+func TestAttackForeignFirstBytes(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 30*time.Second)
+	r := keyedCounter(t, "k", uactor.HandshakeTimeout(5*time.Second))
+	random := randomBytes(64)
+	if random[0] == 'u' {
+		random[0] = 'x' // a random stream that starts like the magic would not be refused at once
+	}
+	for _, c := range []struct{ name, junk string }{
+		{"HTTP", "GET / HTTP/1.1\r\n\r\n"},
+		{"TLS ClientHello", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + strings.Repeat("\x00", 32)},
+		{"random", string(random)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn := dialAddr(t, r.Address())
+			start := time.Now()
+			if _, err := conn.Write([]byte(c.junk)); err != nil {
+				t.Fatal(err)
+			}
+			el := dropTime(t, conn, time.Second).Sub(start)
+			t.Logf("dropped after %v", el)
+		})
+	}
+	if n := calls(t, ctx, r); n != 0 {
+		t.Fatalf("%d handlers ran", n)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("the actor after foreign peers: Add = %d, %v", n, err)
+	}
+}
+
+// verdict sends what a client sends (hello and proof) on c and returns the
+// server's verdict status: 0 accepted, 1 rejected, -1 if it closed instead.
+// The server's hello must have been read already, or be read by sh.
+func verdict(t *testing.T, c net.Conn, clientBytes []byte, readHello bool) int {
+	t.Helper()
+	if readHello {
+		sh := make([]byte, uhmac.ServerHelloSize)
+		if err := readExactly(c, sh, 5*time.Second); err != nil {
+			t.Fatalf("server hello: %v", err)
+		}
+	}
+	if _, err := c.Write(clientBytes); err != nil {
+		if isClosedErr(err) {
+			return -1
+		}
+		t.Fatal(err)
+	}
+	v := make([]byte, uhmac.ServerVerdictSize)
+	if err := readExactly(c, v, 5*time.Second); err != nil {
+		if isClosedErr(err) {
+			return -1
+		}
+		t.Fatalf("verdict: %v", err)
+	}
+	if v[0] == 0 {
+		return 0
+	}
+	if !bytes.Equal(v[1:], make([]byte, 32)) {
+		t.Errorf("a rejection carries a MAC: %x", v[1:])
+	}
+	return int(v[0])
+}
+
+// A client handshake recorded from a real Connect, replayed on a new
+// connection, is rejected and runs no handler.
+func TestAttackReplayedHandshake(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 30*time.Second)
+	r := tcpCounter(t, "tcp://127.0.0.1:0")
+	var mu sync.Mutex
+	var recorded []byte
+	record := func(conn, off int, b []byte) []byte {
+		mu.Lock()
+		defer mu.Unlock()
+		if conn == 0 {
+			for i := range b {
+				if off+i < uhmac.ClientHelloSize+uhmac.ClientProofSize {
+					recorded = append(recorded, b[i])
+				}
+			}
+		}
+		return b
+	}
+	rl := startRelay(t, strings.TrimPrefix(r.Address(), "tcp://"), record)
+	remote, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET"))
+	if err != nil {
+		t.Fatalf("the recorded Connect: %v", err)
+	}
+	remote.Close()
+	mu.Lock()
+	replay := append([]byte(nil), recorded...)
+	mu.Unlock()
+	if len(replay) != 72 {
+		t.Fatalf("recorded %d bytes of handshake; want 72", len(replay))
+	}
+	c := dialAddr(t, r.Address())
+	start := time.Now()
+	if st := verdict(t, c, replay, true); st != 1 && st != -1 {
+		t.Fatalf("replayed handshake: verdict status %d; want rejected", st)
+	} else {
+		t.Logf("replay: status %d (1 rejected, -1 closed) after %v", st, time.Since(start))
+	}
+	if n := calls(t, ctx, r); n != 0 {
+		t.Fatalf("%d handlers ran", n)
+	}
+}
+
+// Reflection across two connections: A's ClientHello carries the nonce the
+// server sent on B, and A's proof is made of what the server sent on B (or
+// on A). No combination passes: the server proves nothing before it has
+// verified a proof, so there is no server MAC to reflect.
+func TestAttackReflectedHandshake(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 30*time.Second)
+	r := tcpCounter(t, "tcp://127.0.0.1:0")
+	nonceOf := func(sh []byte) []byte { return sh[8:40] }
+	for _, c := range []struct {
+		name  string
+		proof func(shA, shB, verdictB []byte) []byte
+	}{
+		{"B's nonce", func(shA, shB, _ []byte) []byte { return nonceOf(shB) }},
+		{"B's hello tail", func(shA, shB, _ []byte) []byte { return shB[24:56] }},
+		{"A's own nonce", func(shA, shB, _ []byte) []byte { return nonceOf(shA) }},
+		{"B's verdict", func(shA, shB, vB []byte) []byte { return vB[1:] }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a, b := dialAddr(t, r.Address()), dialAddr(t, r.Address())
+			shA, shB := make([]byte, uhmac.ServerHelloSize), make([]byte, uhmac.ServerHelloSize)
+			if err := readExactly(a, shA, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if err := readExactly(b, shB, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			// B: a hello mirroring A's server nonce, and a proof of zeros,
+			// to get whatever verdict material B gives.
+			vB := make([]byte, uhmac.ServerVerdictSize)
+			b.Write(append(clientHello(shA[5], nonceOf(shA)), make([]byte, 32)...))
+			if err := readExactly(b, vB, 5*time.Second); err != nil && !isClosedErr(err) {
+				t.Fatal(err)
+			}
+			if vB[0] != 1 {
+				t.Fatalf("B's zero proof: verdict status %d", vB[0])
+			}
+			out := append(clientHello(shA[5], nonceOf(shB)), c.proof(shA, shB, vB)...)
+			if st := verdict(t, a, out, false); st != 1 && st != -1 {
+				t.Fatalf("reflected proof: verdict status %d; want rejected", st)
+			} else {
+				t.Logf("verdict status %d (1 rejected, -1 closed)", st)
+			}
+		})
+	}
+	if n := calls(t, ctx, r); n != 0 {
+		t.Fatalf("%d handlers ran", n)
+	}
+	if _, err := Add.Call(ctx, r, 1); err != nil {
+		t.Fatalf("the actor after reflection attempts: %v", err)
+	}
+}

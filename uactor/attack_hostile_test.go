@@ -1,0 +1,260 @@
+package uactor_test
+
+// The fault and attack suite (issue 7): a ref that points at a hostile
+// listener.
+
+import (
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
+	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// forgeRef takes r's binary form (version 1, kind, 16-byte id, address,
+// pid, 8-byte key fingerprint), puts address in place of r's, and decodes
+// it in this process, as a ref that arrived in a response would be. It
+// returns the forged ref and the actor id it names.
+func forgeRef(t *testing.T, r uactor.Ref[*Counter], address string) (uactor.Ref[*Counter], []byte) {
+	t.Helper()
+	b, err := r.AppendBinary(nil)
+	if err != nil || len(b) == 0 || b[0] != 1 {
+		t.Fatalf("ref's binary form %x, %v", b, err)
+	}
+	rd := wire.NewReader(b[1:])
+	kind := rd.String()
+	id := append([]byte(nil), rd.Raw(16)...)
+	_ = rd.String() // the real address
+	pid := rd.Uvarint()
+	fp := append([]byte(nil), rd.Raw(8)...)
+	if err := rd.Close(); err != nil {
+		t.Fatalf("parsing a ref: %v", err)
+	}
+	f := wire.AppendString([]byte{1}, kind)
+	f = append(f, id...)
+	f = wire.AppendString(f, address)
+	f = wire.AppendUvarint(f, pid)
+	f = append(f, fp...)
+	var forged uactor.Ref[*Counter]
+	if err := forged.UnmarshalBinary(f); err != nil {
+		t.Fatalf("decoding the forged ref: %v", err)
+	}
+	t.Cleanup(func() { forged.Close() })
+	return forged, id
+}
+
+// captured is what a hostile listener got from the caller it lured.
+type captured struct {
+	hello, proof []byte
+	err          error
+}
+
+// hostileListener plays a server on a loopback port for one connection: it
+// sends a well-formed ServerHello announcing actor id with a nonce of its
+// own, records the ClientHello and ClientProof, and answers with a forged
+// "accepted" verdict (status 0, a MAC of zeros).
+func hostileListener(ln net.Listener, id []byte) <-chan captured {
+	out := make(chan captured, 1)
+	go func() {
+		var got captured
+		defer func() { out <- got }()
+		c, err := ln.Accept()
+		if err != nil {
+			got.err = err
+			return
+		}
+		defer c.Close()
+		if _, got.err = c.Write(serverHello(1, randomBytes(32), id)); got.err != nil {
+			return
+		}
+		got.hello = make([]byte, uhmac.ClientHelloSize)
+		if got.err = readExactly(c, got.hello, 5*time.Second); got.err != nil {
+			return
+		}
+		proof := make([]byte, uhmac.ClientProofSize)
+		if err := readExactly(c, proof, 2*time.Second); err != nil {
+			return // no proof: the caller refused us before proving anything
+		}
+		got.proof = proof
+		c.Write(make([]byte, uhmac.ServerVerdictSize)) // "accepted", with a MAC it cannot make
+		c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		io.Copy(io.Discard, c)
+	}()
+	return out
+}
+
+// listenTCP listens on a free loopback port until the test ends.
+func listenTCP(t *testing.T) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// A ref rewritten to name a hostile listener: the call fails promptly, and
+// what the hostile side recorded (ClientHello and ClientProof) does not
+// get it into the real actor.
+func TestAttackHostileListener(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 30*time.Second)
+	real := spawnCounter(t, ctx)
+	ln := listenTCP(t)
+	forged, id := forgeRef(t, real, "tcp://"+ln.Addr().String())
+	got := hostileListener(ln, id)
+
+	start := time.Now()
+	_, err := Add.Call(ctx, forged, 1)
+	el := time.Since(start)
+	if err == nil {
+		t.Fatal("a call through a ref to a hostile listener succeeded")
+	}
+	if !errors.Is(err, uactor.ErrAuthKey) && !errors.Is(err, uactor.ErrProtocol) && !errors.Is(err, uactor.ErrActorDied) {
+		t.Fatalf("call through a ref to a hostile listener = %v; want ErrAuthKey, ErrProtocol or ErrActorDied", err)
+	}
+	if el > 5*time.Second {
+		t.Fatalf("the call took %v to fail", el)
+	}
+	t.Logf("call failed after %v: %v", el, err)
+
+	var cap captured
+	select {
+	case cap = <-got:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the hostile listener never finished")
+	}
+	if cap.err != nil || cap.proof == nil {
+		t.Fatalf("the hostile listener recorded hello %x, proof %x (%v); the caller proved itself to the id it expected, so both were expected", cap.hello, cap.proof, cap.err)
+	}
+
+	// The hostile side now tries what it recorded on the real actor.
+	c := dialAddr(t, real.Address())
+	if st := verdict(t, c, append(cap.hello, cap.proof...), true); st != 1 && st != -1 {
+		t.Fatalf("the recorded proof on the real actor: verdict status %d; want rejected", st)
+	} else {
+		t.Logf("recorded proof on the real actor: status %d (1 rejected, -1 closed)", st)
+	}
+	if n := calls(t, ctx, real); n != 0 {
+		t.Fatalf("%d handlers ran", n)
+	}
+	if n, err := Add.Call(ctx, real, 1); err != nil || n != 1 {
+		t.Fatalf("the real actor afterwards: Add = %d, %v", n, err)
+	}
+}
+
+// PROTOCOL.md §1: "A client that expects a particular actor (a ref carries
+// its actor's uuid) refuses a ServerHello with another id before it sends
+// its proof." A hostile listener announcing another actor id must get no
+// proof from a ref that names the real actor.
+func TestAttackHostileListenerOtherID(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 30*time.Second)
+	real := spawnCounter(t, ctx)
+	ln := listenTCP(t)
+	forged, _ := forgeRef(t, real, "tcp://"+ln.Addr().String())
+	got := hostileListener(ln, randomBytes(16))
+	start := time.Now()
+	_, err := Add.Call(ctx, forged, 1)
+	el := time.Since(start)
+	if err == nil {
+		t.Fatal("a call through a ref to a hostile listener succeeded")
+	}
+	t.Logf("call failed after %v: %v", el, err)
+	cap := <-got
+	if cap.proof != nil {
+		t.Errorf("BUG: the caller sent its ClientProof (%x) to a server that announced another actor id than the ref's", cap.proof)
+	}
+	if !errors.Is(err, uactor.ErrWrongActor) {
+		t.Errorf("call through a ref to a listener announcing another actor = %v; want ErrWrongActor", err)
+	}
+	if n := calls(t, ctx, real); n != 0 {
+		t.Fatalf("%d handlers ran", n)
+	}
+}
+
+// A hostile listener that relays the handshake to the real actor (so the
+// caller's proof is valid there) and then injects a frame of its own: the
+// caller's ref names a TCP address, so sealing was agreed (the caller asked
+// for it in a hello the proof covers), and the injected frame, which the
+// relay cannot seal, closes the connection without running a handler.
+func TestAttackHostileRelayInjects(t *testing.T) {
+	checkGoroutines(t)
+	ctx := testCtx(t, 30*time.Second)
+	real := spawnCounter(t, ctx)
+	ln := listenTCP(t)
+	forged, _ := forgeRef(t, real, "tcp://"+ln.Addr().String())
+	type outcome struct {
+		accepted, dropped bool
+		err               error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		defer func() { done <- o }()
+		victim, err := ln.Accept()
+		if err != nil {
+			o.err = err
+			return
+		}
+		defer victim.Close()
+		network, address := "unix", real.Address()[len("unix://"):]
+		actor, err := net.Dial(network, address)
+		if err != nil {
+			o.err = err
+			return
+		}
+		defer actor.Close()
+		relay := func(from, to net.Conn, n int) error {
+			b := make([]byte, n)
+			if err := readExactly(from, b, 5*time.Second); err != nil {
+				return err
+			}
+			_, err := to.Write(b)
+			return err
+		}
+		if o.err = relay(actor, victim, uhmac.ServerHelloSize); o.err != nil {
+			return
+		}
+		if o.err = relay(victim, actor, uhmac.ClientHelloSize+uhmac.ClientProofSize); o.err != nil {
+			return
+		}
+		v := make([]byte, uhmac.ServerVerdictSize)
+		if o.err = readExactly(actor, v, 5*time.Second); o.err != nil {
+			return
+		}
+		o.accepted = v[0] == 0
+		if _, o.err = victim.Write(v); o.err != nil { // the caller is in, sealed
+			return
+		}
+		// Inject a plain call before the caller's own first frame.
+		w := frame.NewWriter(actor, 0)
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x03add"), wire.AppendVarint(nil, 1000), make([]byte, 32))
+		_, err = waitDrop(actor, 3*time.Second)
+		o.dropped = err == nil
+	}()
+	_, err := Add.Call(ctx, forged, 1)
+	if err == nil {
+		t.Fatal("the call through the injecting relay succeeded")
+	}
+	t.Logf("the caller's call: %v", err)
+	o := <-done
+	if o.err != nil {
+		t.Fatalf("relay: %v", o.err)
+	}
+	if !o.accepted {
+		t.Fatal("the relayed handshake was not accepted: the test did not reach the injection")
+	}
+	if !o.dropped {
+		t.Fatal("the actor did not drop a connection carrying an unsealed frame after a sealed handshake")
+	}
+	if n := calls(t, ctx, real); n != 0 {
+		t.Fatalf("%d handlers ran (the injected Add)", n)
+	}
+}
