@@ -12,8 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"runtime"
-	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -21,32 +19,6 @@ import (
 	uhmac "github.com/uactor-go/uactor/internal/hmac"
 	"github.com/uactor-go/uactor/uactor"
 )
-
-// checkGoroutines records how many goroutines run now and, when the test
-// ends (after every cleanup registered later), waits up to 3 s for the count
-// to come back to at most that (plus a little slack), failing with a dump
-// of every goroutine otherwise. Call it first in a test.
-func checkGoroutines(t *testing.T) {
-	t.Helper()
-	base := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		const slack = 2
-		deadline := time.Now().Add(3 * time.Second)
-		for {
-			n := runtime.NumGoroutine()
-			if n <= base+slack {
-				return
-			}
-			if time.Now().After(deadline) {
-				var b strings.Builder
-				pprof.Lookup("goroutine").WriteTo(&b, 1)
-				t.Errorf("goroutine leak: %d goroutines at the start, %d three seconds after the end\n%s", base, n, b.String())
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
-}
 
 // dialAddr opens a plain connection to an actor address, unix:// or tcp://.
 func dialAddr(t *testing.T, address string) net.Conn {

@@ -9,6 +9,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -18,9 +20,11 @@ import (
 	"github.com/uactor-go/uactor/uactor"
 )
 
-// testCtx bounds a test's own time.
+// testCtx bounds a test's own time, and checks that the test leaves no
+// goroutine behind (its cleanups, registered later, run before that check).
 func testCtx(t *testing.T, d time.Duration) context.Context {
 	t.Helper()
+	checkGoroutines(t)
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
@@ -221,3 +225,30 @@ func stop(t *testing.T, pid int) {
 	}
 	t.Fatalf("process %d did not stop", pid)
 }
+
+// checkGoroutines records how many goroutines run now and, when the test
+// ends (after every cleanup registered later), waits up to 3 s for the count
+// to come back to at most that (plus a little slack), failing with a dump
+// of every goroutine otherwise. Call it first in a test.
+func checkGoroutines(t *testing.T) {
+	t.Helper()
+	base := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		const slack = 2
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			n := runtime.NumGoroutine()
+			if n <= base+slack {
+				return
+			}
+			if time.Now().After(deadline) {
+				var b strings.Builder
+				pprof.Lookup("goroutine").WriteTo(&b, 1)
+				t.Errorf("goroutine leak: %d goroutines at the start, %d three seconds after the end\n%s", base, n, b.String())
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
