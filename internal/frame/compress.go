@@ -1,33 +1,316 @@
 package frame
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
 
 // ---------------------------------------------------------------------------
-// COMPRESSION HOOK (FlagCompressed)
+// zstd compression (FlagCompressed)
 //
-// zstd compression is not implemented yet. When it is, it will be enabled by
-// an option that both peers agree on during the handshake (for example a
-// Reader/Writer method EnableCompression). That change should:
+// Compression is off unless both peers agreed on it during the handshake:
+// the sending side calls Writer.SetCompression and the receiving side
+// Reader.SetDecompression. A compressed frame's payload is exactly one zstd
+// frame (RFC 8878) holding the real payload. The Writer compresses before it
+// seals, and the Reader decompresses after it opens.
 //
-//   - add FlagCompressed to the flags accepted by checkFlags once enabled;
-//   - compress in Writer.WriteFrame before sealing (compress, then encrypt);
-//   - decompress in Reader.ReadFrame after opening, checking the decompressed
-//     size against the reader's maximum before allocating it.
+// The receiver bounds the decompressed payload by its maximum, the same
+// bound an uncompressed frame has: BodyHeaderSize + payload (+ the AEAD
+// overhead when sealed) must not exceed the maximum body size. Before it
+// allocates for the output it checks, from the zstd frame header and the
+// block headers alone:
 //
-// Until then a frame carrying FlagCompressed is malformed in both directions.
+//   - the frame is a single, ordinary zstd frame: no skippable frame, no
+//     dictionary, no second frame, nothing after its checksum;
+//   - a declared content size is within the bound, and consistent with what
+//     the blocks can hold;
+//   - the window is at most windowLimit;
+//   - the bytes that raw and RLE blocks must produce are within the bound.
+//
+// It then decodes into a pooled Buffer whose capacity is the declared size,
+// or without a declared size the smaller of the bound and what the blocks can
+// hold, with WithDecodeAllCapLimit so the decoder stops there. A refused size
+// is reported as ErrTooLarge, anything else wrong with the zstd data as
+// ErrMalformed.
 // ---------------------------------------------------------------------------
 
 // knownFlags is the set of flag bits defined by the protocol.
 const knownFlags = FlagCompressed
 
-// checkFlags rejects undefined flag bits, and FlagCompressed while
-// compression has not been agreed.
-func checkFlags(f Flags) error {
+// checkFlags rejects undefined flag bits, and FlagCompressed unless
+// compressed is true (the Reader has decompression on). A Writer never
+// accepts FlagCompressed from its caller: it sets the flag itself.
+func checkFlags(f Flags, compressed bool) error {
 	if f&^knownFlags != 0 {
 		return fmt.Errorf("%w: unknown flags %#02x", ErrMalformed, uint8(f&^knownFlags))
 	}
-	if f&FlagCompressed != 0 {
+	if f&FlagCompressed != 0 && !compressed {
 		return fmt.Errorf("%w: compression not agreed", ErrMalformed)
 	}
 	return nil
+}
+
+const (
+	// maxWindow is the largest zstd window a Reader accepts, whatever its
+	// maximum.
+	maxWindow = 8 << 20
+
+	// encoderWindow is the Writer's zstd window. An encoder that has
+	// compressed a payload of more than one block keeps a history of the
+	// window plus a block, so with the library's default of 8 MiB every
+	// pooled encoder would pin 9 MiB; JSON-like payloads compress no
+	// better with the larger window.
+	encoderWindow = 512 << 10
+
+	// minWindowLimit is the window a Reader accepts even when its maximum
+	// is smaller: the Writer describes a payload of up to 1 KiB with a
+	// window of the next power of two, so up to 2 KiB.
+	minWindowLimit = 2 << 10
+
+	// zstdBlockMax is the most a zstd block can hold (Block_Maximum_Size
+	// for any window of 128 KiB or more).
+	zstdBlockMax = 128 << 10
+)
+
+// windowLimit is the largest zstd window accepted by a Reader whose
+// maximum body size is maxSize.
+func windowLimit(maxSize uint32) uint64 {
+	return min(maxWindow, max(uint64(maxSize), minWindowLimit))
+}
+
+// encoders holds zstd encoders for Writer.WriteFrame. Each does its work on
+// the calling goroutine (concurrency 1, EncodeAll only) and owns its tables,
+// so a pooled encoder is reused across frames and Writers without locking.
+var encoders = sync.Pool{New: func() any {
+	e, err := zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(encoderWindow),
+		// A sealed frame is authenticated already, and a plain frame
+		// has no checksum either when it is not compressed.
+		zstd.WithEncoderCRC(false),
+		// Keep the history at the window plus one block, rather than
+		// twice the window and at least 1 MiB.
+		zstd.WithLowerEncoderMem(true),
+	)
+	if err != nil {
+		panic("frame: zstd encoder options: " + err.Error())
+	}
+	return e
+}}
+
+// compress returns the zstd frame of the concatenation of parts (n bytes in
+// all) in a pooled Buffer, or nil if it is not smaller than n bytes.
+func compress(parts [][]byte, n int) *Buffer {
+	var src []byte
+	var joined *Buffer
+	for _, p := range parts {
+		if len(p) == 0 {
+			continue
+		}
+		if src == nil {
+			src = p
+			continue
+		}
+		// More than one non-empty part: EncodeAll needs them contiguous.
+		joined = GetBuffer(n)
+		off := 0
+		for _, p := range parts {
+			off += copy(joined.B[off:], p)
+		}
+		src = joined.B
+		break
+	}
+	if len(src) == 0 {
+		return nil
+	}
+	enc := encoders.Get().(*zstd.Encoder)
+	// The output goes straight into out's array, which can hold even an
+	// incompressible payload's (stored as raw blocks), so that finding out
+	// that it does not shrink costs no allocation.
+	out := GetBuffer(enc.MaxEncodedSize(n))
+	z := enc.EncodeAll(src, out.buf[:0])
+	encoders.Put(enc)
+	joined.Release()
+	if len(z) == 0 || len(z) >= n || &z[0] != &out.buf[0] {
+		out.Release()
+		return nil
+	}
+	out.B = z
+	return out
+}
+
+// decoderPool holds zstd decoders configured for one maximum body size.
+type decoderPool struct {
+	max  uint32
+	pool sync.Pool
+}
+
+// decoderPools maps a Reader's maximum body size to its *decoderPool. In
+// practice a process uses one or two maximums, so this stays tiny.
+var decoderPools sync.Map
+
+// decodersFor returns the shared decoder pool for Readers whose maximum
+// body size is max.
+func decodersFor(max uint32) *decoderPool {
+	if p, ok := decoderPools.Load(max); ok {
+		return p.(*decoderPool)
+	}
+	p, _ := decoderPools.LoadOrStore(max, &decoderPool{max: max})
+	return p.(*decoderPool)
+}
+
+func (p *decoderPool) get() *zstd.Decoder {
+	if d, ok := p.pool.Get().(*zstd.Decoder); ok {
+		return d
+	}
+	d, err := zstd.NewReader(nil,
+		// Decode on the calling goroutine, one frame at a time.
+		zstd.WithDecoderConcurrency(1),
+		zstd.WithDecoderLowmem(true),
+		// The exact bound is the capacity decompress passes to
+		// DecodeAll; these are a second line of defence. A single-segment
+		// frame's window is at least 1 KiB, so the memory limit is never
+		// below that.
+		zstd.WithDecodeAllCapLimit(true),
+		zstd.WithDecoderMaxMemory(max(uint64(p.max), minWindowLimit)),
+		zstd.WithDecoderMaxWindow(windowLimit(p.max)),
+	)
+	if err != nil {
+		panic("frame: zstd decoder options: " + err.Error())
+	}
+	return d
+}
+
+func (p *decoderPool) put(d *zstd.Decoder) { p.pool.Put(d) }
+
+// decompress decodes z, the payload of a compressed frame, into a new pooled
+// Buffer of at most limit bytes. It allocates nothing for a frame it
+// refuses on the strength of its headers.
+func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
+	size, exact, blockMax, err := zstdSize(z, max(limit, 0), windowLimit(p.max))
+	if err != nil {
+		return nil, err
+	}
+	out := GetBuffer(size)
+	dst := out.buf[:0:size]
+	if exact {
+		// The decoder holds the output to the declared size itself, so
+		// it may use the pooled array's slack for its fast copies.
+		dst = out.buf[:0]
+	}
+	d := p.get()
+	res, err := d.DecodeAll(z, dst)
+	p.put(d)
+	if err == nil && len(res) > size {
+		err = zstd.ErrDecoderSizeExceeded // cannot happen with the cap limit; be sure
+	}
+	switch {
+	case err == nil:
+	case !exact && size == limit && (errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(res)+blockMax > limit):
+		// Only the maximum held it back: the decoder ran out of room in
+		// a block that could have crossed it (running out of room in the
+		// middle of a block has no error of its own).
+		out.Release()
+		return nil, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
+	default:
+		// Including more output than the declared size or than the
+		// blocks can hold: the frame contradicts itself.
+		out.Release()
+		return nil, fmt.Errorf("%w: compressed payload: %v", ErrMalformed, err)
+	}
+	if len(res) > 0 && &res[0] != &out.buf[0] {
+		// The decoder had to move to a bigger array; it is no bigger
+		// than size, which out can hold.
+		copy(out.buf, res)
+	}
+	out.B = out.buf[:len(res)]
+	return out, nil
+}
+
+// zstdSize checks that z is exactly one zstd frame that decompresses to at
+// most limit bytes and uses a window of at most window bytes, reading only
+// its frame header and block headers. It returns the capacity to decode
+// into: the declared content size (exact) or an upper bound of at most
+// limit; and the most one of its blocks can hold.
+func zstdSize(z []byte, limit int, window uint64) (size int, exact bool, blockMax int, err error) {
+	var h zstd.Header
+	rest, err := h.DecodeAndStrip(z)
+	if err != nil {
+		return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame header: %v", ErrMalformed, err)
+	}
+	switch {
+	case h.Skippable:
+		return 0, false, 0, fmt.Errorf("%w: compressed payload is a skippable zstd frame", ErrMalformed)
+	case h.DictionaryID != 0:
+		return 0, false, 0, fmt.Errorf("%w: compressed payload needs zstd dictionary %d", ErrMalformed, h.DictionaryID)
+	case h.HasFCS && h.FrameContentSize > uint64(limit):
+		return 0, false, 0, fmt.Errorf("%w: compressed payload declares %d bytes, maximum is %d", ErrTooLarge, h.FrameContentSize, limit)
+	case !h.SingleSegment && h.WindowSize > window:
+		return 0, false, 0, fmt.Errorf("%w: compressed payload has a zstd window of %d bytes, maximum is %d", ErrTooLarge, h.WindowSize, window)
+	}
+	w := h.WindowSize
+	if h.SingleSegment {
+		w = max(h.FrameContentSize, zstd.MinWindowSize) // as the decoder takes it
+	}
+	bmax := min(w, zstdBlockMax)
+
+	// lo is what the blocks must produce (raw and RLE blocks say exactly),
+	// hi what they can produce at most (a compressed block up to
+	// bmax). Neither can overflow: each block takes 3 bytes of z.
+	var lo, hi uint64
+	for {
+		if len(rest) < 3 {
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
+		}
+		bh := uint32(rest[0]) | uint32(rest[1])<<8 | uint32(rest[2])<<16
+		rest = rest[3:]
+		last, typ, n := bh&1 != 0, (bh>>1)&3, uint64(bh>>3)
+		var data uint64
+		switch typ {
+		case 0: // raw
+			lo, hi, data = lo+n, hi+n, n
+		case 1: // RLE
+			lo, hi, data = lo+n, hi+n, 1
+		case 2: // compressed
+			if n < 2 {
+				return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd block too small", ErrMalformed)
+			}
+			hi, data = hi+bmax, n
+		default:
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: reserved zstd block type", ErrMalformed)
+		}
+		if n > bmax {
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd block of %d bytes exceeds %d", ErrMalformed, n, bmax)
+		}
+		if data > uint64(len(rest)) {
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
+		}
+		rest = rest[data:]
+		if lo > uint64(limit) {
+			return 0, false, 0, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
+		}
+		if last {
+			break
+		}
+	}
+	if h.HasCheckSum {
+		if len(rest) < 4 {
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
+		}
+		rest = rest[4:]
+	}
+	if len(rest) != 0 {
+		return 0, false, 0, fmt.Errorf("%w: compressed payload: %d bytes after the zstd frame", ErrMalformed, len(rest))
+	}
+	if h.HasFCS {
+		if h.FrameContentSize < lo || h.FrameContentSize > hi {
+			return 0, false, 0, fmt.Errorf("%w: compressed payload declares %d bytes but its blocks hold %d to %d", ErrMalformed, h.FrameContentSize, lo, hi)
+		}
+		return int(h.FrameContentSize), true, int(bmax), nil
+	}
+	return int(min(hi, uint64(limit))), false, int(bmax), nil
 }

@@ -40,6 +40,24 @@
 // ErrAuthFailed and the connection must be closed. The counter never wraps:
 // a side that has used 2^64-1 sequence numbers refuses to go on.
 //
-// Compression (FlagCompressed) is reserved for a later change; until it is
-// agreed between the peers a frame carrying the flag is malformed.
+// # Compression
+//
+// When the peers agreed on compression in the handshake, the sender calls
+// Writer.SetCompression and the receiver Reader.SetDecompression. A frame
+// with FlagCompressed then carries, as its payload, exactly one zstd frame
+// (RFC 8878) whose content is the real payload: no skippable frames, no
+// dictionary, nothing after it. Compression comes before sealing, so the
+// sealed plaintext is the body header followed by the zstd frame, and the
+// reader opens, then decompresses. The Writer compresses a payload of at
+// least the threshold bytes with zstd's fastest level and sets the flag
+// only if that made it smaller; a caller cannot set the flag itself.
+//
+// The decompressed payload is bounded exactly as an uncompressed one is:
+// 12 + its length (+ the AEAD overhead when sealed) must not exceed the
+// receiver's maximum. The reader checks the zstd frame's declared content
+// size, its window (at most min(maximum, 8 MiB), though 2 KiB is always
+// allowed) and its block headers before allocating anything, decodes into a
+// buffer no larger than the bound, and refuses a frame that would exceed it
+// with ErrTooLarge. Without decompression on, a frame carrying
+// FlagCompressed is malformed, as is any other flag bit.
 package frame

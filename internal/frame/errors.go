@@ -5,11 +5,19 @@ import "errors"
 // ErrTooLarge is the errors.Is target for a frame whose body would exceed the
 // maximum size; the returned error also names both sizes. The reader detects
 // it from the length prefix alone, before allocating anything for the body.
+//
+// It is also the target for a compressed frame whose payload would
+// decompress to more than an uncompressed frame may carry (a "zip bomb"),
+// or that asks for a zstd window above the reader's limit. The reader
+// detects a declared size or window, or the bytes its raw and RLE blocks
+// must produce, from the zstd headers before allocating for them, and stops
+// decoding anything else at the bound.
 var ErrTooLarge = errors.New("frame: frame too large")
 
 // ErrMalformed is the errors.Is target for a frame that breaks the wire
 // format: unknown type, undefined or unagreed flags, non-zero reserved bits,
-// or a length too short to hold the body header.
+// a length too short to hold the body header, or a compressed payload that
+// is not exactly one valid zstd frame.
 var ErrMalformed = errors.New("frame: malformed frame")
 
 // ErrAuthFailed is the errors.Is target for a sealed frame that fails to

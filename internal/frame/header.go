@@ -58,9 +58,11 @@ func (t Type) valid() bool { return t >= TypeCall && t <= TypeGoAway }
 // Flags modify how a frame's payload is to be interpreted.
 type Flags uint8
 
-// FlagCompressed marks a zstd-compressed payload. It is reserved: until
-// compression is agreed between the peers (see compress.go) a frame that
-// carries it is malformed.
+// FlagCompressed marks a payload that is one zstd frame. Only the Writer
+// sets it, when SetCompression is on and compressing made the payload
+// smaller; a Reader accepts it only when SetDecompression is on (otherwise
+// the frame is malformed), and returns the payload decompressed with the
+// flag cleared. See compress.go.
 const FlagCompressed Flags = 1 << 0
 
 // Header is the decoded body header of a frame.
@@ -70,13 +72,18 @@ type Header struct {
 	ID    uint64 // call id; 0 for connection-level frames
 }
 
-// check reports whether h may appear on the wire, so that the writer never
-// emits what the reader would reject.
-func (h Header) check() error {
+// check reports whether the caller of WriteFrame may send h, so that the
+// writer never emits what the reader would reject. FlagCompressed is the
+// Writer's to set, never the caller's.
+func (h Header) check() error { return h.checkAs(false) }
+
+// checkAs is check for a header read off the wire, where FlagCompressed is
+// allowed if compressed is true.
+func (h Header) checkAs(compressed bool) error {
 	if !h.Type.valid() {
 		return fmt.Errorf("%w: unknown type %d", ErrMalformed, uint8(h.Type))
 	}
-	return checkFlags(h.Flags)
+	return checkFlags(h.Flags, compressed)
 }
 
 // putBodyHeader encodes h into the first BodyHeaderSize bytes of b.
@@ -89,13 +96,14 @@ func putBodyHeader(b []byte, h Header) {
 }
 
 // parseBodyHeader decodes and validates the first BodyHeaderSize bytes of b.
-func parseBodyHeader(b []byte) (Header, error) {
+// FlagCompressed is accepted only if compressed is true.
+func parseBodyHeader(b []byte, compressed bool) (Header, error) {
 	_ = b[BodyHeaderSize-1]
 	h := Header{Type: Type(b[0]), Flags: Flags(b[1]), ID: binary.BigEndian.Uint64(b[4:])}
 	if b[2] != 0 || b[3] != 0 {
 		return Header{}, fmt.Errorf("%w: reserved bits set (%#02x%02x)", ErrMalformed, b[2], b[3])
 	}
-	if err := h.check(); err != nil {
+	if err := h.checkAs(compressed); err != nil {
 		return Header{}, err
 	}
 	return h, nil

@@ -62,7 +62,7 @@ func TestBodyHeaderRoundTrip(t *testing.T) {
 	} {
 		var b [BodyHeaderSize]byte
 		putBodyHeader(b[:], h)
-		got, err := parseBodyHeader(b[:])
+		got, err := parseBodyHeader(b[:], false)
 		if err != nil || got != h {
 			t.Errorf("round trip of %+v = %+v, %v", h, got, err)
 		}

@@ -27,6 +27,9 @@ type Reader struct {
 	s   sealer
 	err error
 	hdr [HeaderSize]byte // scratch for the plain header, kept here to avoid allocating
+
+	decompress bool         // FlagCompressed is accepted
+	decoders   *decoderPool // for r.max; set with decompress
 }
 
 // NewReader returns a Reader that reads from r and rejects bodies longer
@@ -53,6 +56,25 @@ func clampMax(maxSize int) uint32 {
 // bytes, since either is a programming error.
 func (r *Reader) SetAEAD(a cipher.AEAD) { r.s.set(a) }
 
+// SetDecompression says whether frames carrying FlagCompressed are accepted,
+// as agreed in the handshake; it is called between two ReadFrame calls.
+// Off, the default, such a frame is malformed. On, its payload is
+// decompressed into the pooled Buffer that ReadFrame returns, and the
+// returned Header has FlagCompressed cleared.
+//
+// The decompressed payload is bounded like an uncompressed one:
+// BodyHeaderSize + payload (+ the AEAD overhead once sealing is on) must not
+// exceed the maximum size. A frame that declares more, that turns out to
+// hold more, or whose zstd window exceeds min(max, 8 MiB) (a window of up to
+// 2 KiB is always allowed) is refused with ErrTooLarge, without allocating
+// for what it declares. Anything but exactly one zstd frame is malformed.
+func (r *Reader) SetDecompression(on bool) {
+	r.decompress = on
+	if on && r.decoders == nil {
+		r.decoders = decodersFor(r.max)
+	}
+}
+
 // ReadFrame returns the next frame's header and payload. The payload is in a
 // pooled Buffer that the caller owns and must Release; it is never nil when
 // err is nil, even for an empty payload.
@@ -60,8 +82,9 @@ func (r *Reader) SetAEAD(a cipher.AEAD) { r.s.set(a) }
 // It returns io.EOF exactly when the stream ends cleanly between frames, and
 // an error satisfying errors.Is(err, io.ErrUnexpectedEOF) when it ends inside
 // one. Other errors wrap ErrTooLarge (detected before the body is
-// allocated), ErrMalformed, ErrAuthFailed, ErrSequenceExhausted or the
-// underlying reader's error.
+// allocated, or for a compressed frame before allocating what it declares),
+// ErrMalformed, ErrAuthFailed, ErrSequenceExhausted or the underlying
+// reader's error.
 func (r *Reader) ReadFrame() (Header, *Buffer, error) {
 	if r.err != nil {
 		return Header{}, nil, r.err
@@ -88,10 +111,26 @@ func (r *Reader) readFrame() (Header, *Buffer, error) {
 	if minLen := BodyHeaderSize + r.s.overhead(); int64(length) < int64(minLen) {
 		return Header{}, nil, fmt.Errorf("%w: body of %d bytes is shorter than the minimum %d", ErrMalformed, length, minLen)
 	}
+	var h Header
+	var b *Buffer
+	var err error
 	if r.s.aead != nil {
-		return r.readSealed(int(length))
+		h, b, err = r.readSealed(int(length))
+	} else {
+		h, b, err = r.readPlain(int(length))
 	}
-	return r.readPlain(int(length))
+	if err != nil || h.Flags&FlagCompressed == 0 {
+		return h, b, err
+	}
+	// Only reached with decompression on: parseBodyHeader refuses the
+	// flag otherwise.
+	out, err := decompress(r.decoders, b.B, int(r.max)-BodyHeaderSize-r.s.overhead())
+	b.Release()
+	if err != nil {
+		return Header{}, nil, err
+	}
+	h.Flags &^= FlagCompressed
+	return h, out, nil
 }
 
 // readPlain reads the body header into scratch space and the payload
@@ -100,7 +139,7 @@ func (r *Reader) readPlain(length int) (Header, *Buffer, error) {
 	if _, err := io.ReadFull(r.br, r.hdr[4:]); err != nil {
 		return Header{}, nil, readErr("header", err)
 	}
-	h, err := parseBodyHeader(r.hdr[4:])
+	h, err := parseBodyHeader(r.hdr[4:], r.decompress)
 	if err != nil {
 		return Header{}, nil, err
 	}
@@ -130,7 +169,7 @@ func (r *Reader) readSealed(length int) (Header, *Buffer, error) {
 		b.Release()
 		return Header{}, nil, ErrAuthFailed
 	}
-	h, err := parseBodyHeader(plain)
+	h, err := parseBodyHeader(plain, r.decompress)
 	if err != nil {
 		b.Release()
 		return Header{}, nil, err

@@ -53,6 +53,11 @@ type Writer struct {
 	// most write system calls into appends, and a lone caller never waits.
 	entering atomic.Int32
 
+	// threshold is the payload size from which frames are compressed; 0
+	// means never. It is read before taking mu, since compressing happens
+	// outside the lock.
+	threshold atomic.Int64
+
 	mu      sync.Mutex
 	cond    sync.Cond // on mu; broadcast when a batch is written, for Flush
 	waiters int       // goroutines in cond.Wait, so Broadcast is skipped when there are none
@@ -88,6 +93,20 @@ func (w *Writer) SetAEAD(a cipher.AEAD) {
 	w.s.set(a)
 }
 
+// SetCompression makes every frame whose payload is at least threshold bytes
+// and that WriteFrame is called for from now on be compressed with zstd, if
+// that makes it smaller; others go out plain. A threshold of zero or less
+// turns compression off, which is the default. It is meant to be called once
+// the handshake agreed on compression, and may be called at any time.
+//
+// Compression happens before sealing and, to keep it off the lock other
+// writers wait on, before the frame is queued. The maximum size still
+// applies to the uncompressed payload (see WriteFrame), since that is what
+// the receiver bounds the decompressed payload by.
+func (w *Writer) SetCompression(threshold int) {
+	w.threshold.Store(int64(max(threshold, 0)))
+}
+
 // WriteFrame queues one frame, whose payload is the concatenation of parts,
 // and writes it unless another goroutine is already writing and will pick it
 // up. Taking the payload in parts lets callers pass, say, a method-name
@@ -95,7 +114,9 @@ func (w *Writer) SetAEAD(a cipher.AEAD) {
 // reused as soon as WriteFrame returns.
 //
 // It returns an error wrapping ErrTooLarge if the body would exceed the
-// maximum size, ErrMalformed for an invalid header, and otherwise the first
+// maximum size were it sent uncompressed, ErrMalformed for an invalid header
+// (including one that carries FlagCompressed: the Writer sets that flag
+// itself, see SetCompression), and otherwise the first
 // write error the Writer met. A nil result means the frame was written or
 // queued; Flush reports whether queued frames reached the stream.
 func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
@@ -106,6 +127,16 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 	for _, p := range parts {
 		n += len(p)
 	}
+	sent := n // the payload actually sent
+	if t := w.threshold.Load(); t > 0 && int64(n) >= t && n <= w.max-BodyHeaderSize {
+		// Compressed into our own buffer, so the caller's parts are free
+		// once WriteFrame returns whatever happens next.
+		if z := compress(parts, n); z != nil {
+			defer z.Release() // after the frame is copied or written
+			h.Flags |= FlagCompressed
+			parts, sent = [][]byte{z.B}, len(z.B)
+		}
+	}
 	w.entering.Add(1)
 	w.mu.Lock()
 	w.entering.Add(-1)
@@ -114,14 +145,14 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 		w.mu.Unlock()
 		return err
 	}
-	body := BodyHeaderSize + n + w.s.overhead()
-	if n > w.max || body > w.max {
+	if body := BodyHeaderSize + n + w.s.overhead(); n > w.max || body > w.max {
 		w.mu.Unlock()
 		return fmt.Errorf("%w: body of %d bytes exceeds maximum of %d", ErrTooLarge, body, w.max)
 	}
+	body := BodyHeaderSize + sent + w.s.overhead()
 	// Sealing needs a copy anyway, and a busy Writer must not hold on to the
 	// caller's slices after returning; otherwise a big payload goes out as is.
-	direct := !w.writing && w.s.aead == nil && n >= directPayload
+	direct := !w.writing && w.s.aead == nil && sent >= directPayload
 	if err := w.appendLocked(h, body, parts, direct); err != nil {
 		w.err = err
 		w.mu.Unlock()
