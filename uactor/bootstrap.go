@@ -37,6 +37,7 @@ func (b *bootstrap) encode() []byte {
 	p = wire.AppendVarint(p, int64(b.opts.keepalive))
 	p = wire.AppendUvarint(p, uint64(b.opts.inflight))
 	p = wire.AppendUvarint(p, uint64(b.opts.maxConns))
+	p = wire.AppendVarint(p, int64(b.opts.compress))
 	return wire.AppendBytes(p, b.arg)
 }
 
@@ -58,6 +59,7 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	b.opts.keepalive = time.Duration(r.Varint())
 	b.opts.inflight = int(r.Uvarint())
 	b.opts.maxConns = int(r.Uvarint())
+	b.opts.compress = int(r.Varint())
 	b.arg = r.Bytes()
 	if err := r.Close(); err != nil {
 		return nil, fmt.Errorf("uactor: bootstrap: %w", err)

@@ -51,10 +51,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 	if err != nil {
 		return nil, err
 	}
-	var want hmac.Features
-	if o.seal == sealAlways || (o.seal == sealDefault && a.network == "tcp") {
-		want |= hmac.FeatureSeal
-	}
+	want := features(o, a)
 	sess, err := hmac.Client(nc, hmac.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
 	if err != nil {
 		nc.Close()
@@ -69,10 +66,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 		slots:   semaphore.NewWeighted(int64(o.inflight)),
 		pending: map[uint64]*call{},
 	}
-	if sess.WriteAEAD != nil {
-		c.w.SetAEAD(sess.WriteAEAD)
-		c.r.SetAEAD(sess.ReadAEAD)
-	}
+	agree(sess, c.r, c.w, o)
 	c.ka = startKeepalive(o.keepalive, func() {
 		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
 	}, func() {

@@ -2,9 +2,41 @@ package uactor
 
 import (
 	"net"
+
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/hmac"
 	"sync/atomic"
 	"time"
 )
+
+// features is what this end asks for in the handshake: sealing (by default
+// on TCP only), and zstd, which every end can decompress unless it refuses.
+func features(o options, a address) hmac.Features {
+	var f hmac.Features
+	if o.seal == sealAlways || (o.seal == sealDefault && a.network == "tcp") {
+		f |= hmac.FeatureSeal
+	}
+	if o.compress >= 0 {
+		f |= hmac.FeatureZstd
+	}
+	return f
+}
+
+// agree sets a connection's reader and writer up as the handshake agreed:
+// sealed both ways or not; compressed frames accepted if zstd was agreed,
+// and sent if this end also asked to compress.
+func agree(sess *hmac.Session, r *frame.Reader, w *frame.Writer, o options) {
+	if sess.ReadAEAD != nil {
+		r.SetAEAD(sess.ReadAEAD)
+		w.SetAEAD(sess.WriteAEAD)
+	}
+	if sess.Features&hmac.FeatureZstd != 0 {
+		r.SetDecompression(true)
+		if o.compress > 0 {
+			w.SetCompression(o.compress)
+		}
+	}
+}
 
 // deadlineConn gives every write its own deadline, so that a peer that stops
 // reading cuts the connection off instead of holding a writer, and what

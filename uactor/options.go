@@ -24,6 +24,7 @@ type options struct {
 	keepalive   time.Duration // ping a connection silent this long; 0: never
 	inflight    int           // calls in flight per connection
 	maxConns    int           // connections an actor serves at once
+	compress    int           // >0: compress payloads from this size; 0: send plain; <0: refuse compressed input too
 }
 
 type sealMode uint8
@@ -141,3 +142,17 @@ func MaxInFlight(n int) Option { return func(o *options) { o.inflight = max(n, 1
 // those still in their handshake; more are closed as soon as they are
 // accepted. The default is 1024.
 func MaxConnections(n int) Option { return func(o *options) { o.maxConns = max(n, 1) } }
+
+// Compression makes this end compress, with zstd, the payloads it sends
+// that are at least minSize bytes (and only when that makes them smaller).
+// Every end accepts compressed frames, bounded by MaxFrameSize once
+// decompressed, unless it was given a negative minSize, which refuses them
+// (peers then send plain). The default, 0, sends plain.
+//
+// Compression pays only on links slower than zstd's fastest level, about
+// 300 MB/s to compress JSON-like data here (1.1 GB/s to decompress, at a
+// ratio of 2.4 for 1 KiB up to 5 for 1 MiB): across a 1 Gbit/s link or a
+// WAN, Compression(4096) saves time; on Unix sockets, loopback TCP (about
+// 5 GB/s) or 10 Gbit/s it costs several times what it saves, which is why it
+// is off by default on every transport.
+func Compression(minSize int) Option { return func(o *options) { o.compress = minSize } }

@@ -36,12 +36,8 @@ func (s *server) serveConn(nc net.Conn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	var offer hmac.Features
-	if s.opts.seal == sealAlways || (s.opts.seal == sealDefault && s.addr.network == "tcp") {
-		offer |= hmac.FeatureSeal
-	}
 	sess, err := hmac.Server(nc, hmac.ServerConfig{
-		Key: s.key, Offer: offer, ActorID: s.id, Deadline: handshakeDeadline(s.opts),
+		Key: s.key, Offer: features(s.opts, s.addr), ActorID: s.id, Deadline: handshakeDeadline(s.opts),
 	})
 	if err != nil {
 		return // a peer that cannot authenticate gets nothing more
@@ -49,10 +45,7 @@ func (s *server) serveConn(nc net.Conn) {
 	r := frame.NewReader(nc, s.opts.maxFrame)
 	c := &serverConn{s: s, nc: nc, w: frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
 		cancels: map[uint64]context.CancelFunc{}}
-	if sess.ReadAEAD != nil {
-		r.SetAEAD(sess.ReadAEAD)
-		c.w.SetAEAD(sess.WriteAEAD)
-	}
+	agree(sess, r, c.w, s.opts)
 	c.ka = startKeepalive(s.opts.keepalive, func() {
 		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
 	}, func() { nc.Close() }) // a vanished client: free what it held
