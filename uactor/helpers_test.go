@@ -251,4 +251,3 @@ func checkGoroutines(t *testing.T) {
 		}
 	})
 }
-
