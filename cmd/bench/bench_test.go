@@ -1,0 +1,279 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// TestMain lets this test binary, re-executed, be an actor, a floor's
+// child or the pinned worker, as the command's binary is.
+func TestMain(m *testing.M) {
+	uactor.Main()
+	if runChildMode() {
+		return
+	}
+	os.Exit(m.Run())
+}
+
+func TestPercentile(t *testing.T) {
+	us := func(ns ...int) []time.Duration {
+		d := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			d[i] = time.Duration(n) * time.Microsecond
+		}
+		return d
+	}
+	hundred := make([]int, 100)
+	for i := range hundred {
+		hundred[i] = i + 1
+	}
+	for _, c := range []struct {
+		sorted []time.Duration
+		p      float64
+		want   time.Duration
+	}{
+		{nil, 50, 0},
+		{us(7), 50, 7 * time.Microsecond},
+		{us(7), 99.9, 7 * time.Microsecond},
+		{us(1, 2), 50, 1 * time.Microsecond},
+		{us(1, 2, 3, 4), 50, 2 * time.Microsecond},
+		{us(1, 2, 3, 4), 75, 3 * time.Microsecond},
+		{us(1, 2, 3, 4), 76, 4 * time.Microsecond},
+		{us(hundred...), 50, 50 * time.Microsecond},
+		{us(hundred...), 99, 99 * time.Microsecond},
+		{us(hundred...), 99.9, 100 * time.Microsecond},
+		{us(hundred...), 100, 100 * time.Microsecond},
+		{us(hundred...), 0.5, 1 * time.Microsecond},
+	} {
+		if got := percentile(c.sorted, c.p); got != c.want {
+			t.Errorf("percentile(%d samples, %v) = %v, want %v", len(c.sorted), c.p, got, c.want)
+		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	s := []time.Duration{5, 1, 4, 2, 3}
+	l := summarize(s, 15)
+	if l.N != 5 || l.P50 != 3 || l.P99 != 5 || l.P999 != 5 || l.Max != 5 || l.Mean != 3 {
+		t.Errorf("summarize = %+v", l)
+	}
+	if got := median([]time.Duration{1, 2, 3, 10}); got != 2 {
+		t.Errorf("median of 4 = %v, want 2", got)
+	}
+}
+
+func TestFormat(t *testing.T) {
+	for _, c := range []struct{ got, want string }{
+		{fmtDur(1500 * time.Nanosecond), "1.50 µs"},
+		{fmtDur(21300 * time.Nanosecond), "21.3 µs"},
+		{fmtDur(2500 * time.Microsecond), "2.50 ms"},
+		{fmtSize(64), "64 B"},
+		{fmtSize(4 << 10), "4 KiB"},
+		{fmtSize(1 << 20), "1 MiB"},
+		{fmtRate(45100), "45.1 k/s"},
+		{ratio(cell{d: 118}, cell{d: 100}, "raw"), "1.18× raw"},
+		{ratio(cell{rate: 52}, cell{rate: 100}, "raw"), "0.52× raw"},
+		{ratio(cell{rate: 52}, cell{err: true}, "raw"), "—"},
+		{tickDur(1e4), "10 µs"},
+		{tickRate(5e5), "500 k/s"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
+		}
+	}
+}
+
+// TestFloors runs the measurement functions for a few milliseconds against
+// real children: the raw ping-pong, the raw multiplexed client and net/rpc.
+func TestFloors(t *testing.T) {
+	ctx := context.Background()
+	var cl cleanups
+	defer cl.run()
+	f, err := startFloors(ctx, "unix", t.TempDir(), &cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, size := range []int{64, 100 << 10} {
+		if l := measureLatency(ctx, 5*time.Millisecond, rawCall(f.rawConn, size)); l.Err != "" || l.N == 0 {
+			t.Errorf("raw %d B: %+v", size, l)
+		}
+		if l := measureLatency(ctx, 5*time.Millisecond, rpcCall(f.rpc, make([]byte, size))); l.Err != "" || l.N == 0 {
+			t.Errorf("net/rpc %d B: %+v", size, l)
+		}
+	}
+	conn, err := f.raw.dial()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux, err := newMuxClient(conn, 16, 64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mux.Close()
+	th := measureThroughput(ctx, 5*time.Millisecond, 16, func(i int) func() error { return func() error { return mux.call(i) } })
+	if th.Err != "" || th.N == 0 {
+		t.Errorf("raw mux: %+v", th)
+	}
+	mux.Close()
+	if err := mux.call(0); err == nil {
+		t.Error("call on a closed mux client succeeded")
+	}
+}
+
+// TestStall checks that a call that never returns costs one measurement,
+// not the run.
+func TestStall(t *testing.T) {
+	defer func(d time.Duration) { stallTimeout = d }(stallTimeout)
+	stallTimeout = 50 * time.Millisecond
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	stuck := func() error { // a request nobody answers
+		var buf [1]byte
+		_, err := a.Read(buf[:])
+		return err
+	}
+	l := bounded(context.Background(), time.Millisecond, []net.Conn{a}, func(ctx context.Context) Latency {
+		return measureLatency(ctx, time.Millisecond, stuck)
+	})
+	if !strings.HasPrefix(l.Err, "stalled") {
+		t.Errorf("latency of a stuck call: %+v", l)
+	}
+	th := bounded(context.Background(), time.Millisecond, nil, func(ctx context.Context) Throughput {
+		return measureThroughput(ctx, time.Millisecond, 4, func(int) func() error {
+			return func() error { <-ctx.Done(); return ctx.Err() }
+		})
+	})
+	if !strings.HasPrefix(th.Err, "stalled") {
+		t.Errorf("throughput of stuck calls: %+v", th)
+	}
+}
+
+// TestQuickRun runs the whole command with tiny durations, both
+// placements, and checks the shape of what it writes, and that it leaves
+// no child process behind. It asserts nothing about timings.
+func TestQuickRun(t *testing.T) {
+	dir := t.TempDir()
+	jsonPath, svgPath := filepath.Join(dir, "b.json"), filepath.Join(dir, "b.svg")
+	var out, errb bytes.Buffer
+	if code := run([]string{"-quick", "-duration=5ms", "-json", jsonPath, "-svg", svgPath}, &out, &errb); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errb.String())
+	}
+
+	var rep Report
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Placements) != 2 {
+		t.Fatalf("%d placements, want 2", len(rep.Placements))
+	}
+	// One row per figure: 3 transports × 3 payloads × 4 figures, 4 concurrencies, 1 spawn.
+	const perPlacement = 3*3*4 + 4 + 1
+	for _, p := range rep.Placements {
+		rows := strings.Count(out.String(), "\n| "+p.Placement)
+		if p.Skipped != "" {
+			t.Logf("%s skipped: %s", p.Placement, p.Skipped)
+			if rows != 1 {
+				t.Errorf("%s: %d rows for a skipped placement, want 1", p.Placement, rows)
+			}
+			continue
+		}
+		if rows != perPlacement {
+			t.Errorf("%s: %d rows, want %d", p.Placement, rows, perPlacement)
+		}
+		if p.Err != "" {
+			t.Errorf("%s: %s", p.Placement, p.Err)
+		}
+		if p.Placement == sameCore && (p.CPU < 0 || p.GOMAXPROCS != 1) {
+			t.Errorf("same core: CPU %d, GOMAXPROCS %d", p.CPU, p.GOMAXPROCS)
+		}
+		if len(p.Sequential) != 9 || len(p.Concurrency) != 4 {
+			t.Errorf("%s: %d sequential, %d concurrency results", p.Placement, len(p.Sequential), len(p.Concurrency))
+		}
+		for _, s := range p.Sequential {
+			for _, l := range []Latency{s.Ours, s.Raw, s.RPC} {
+				if l.Err != "" || l.N == 0 {
+					t.Errorf("%s %s %d B: %+v", p.Placement, s.Transport, s.Payload, l)
+				}
+			}
+		}
+		for _, c := range p.Concurrency {
+			for _, th := range []Throughput{c.Ours, c.Raw, c.RPC} {
+				if th.Err != "" || th.N == 0 {
+					t.Errorf("%s %d callers: %+v", p.Placement, c.Callers, th)
+				}
+			}
+		}
+		if p.Spawn.Ours.Err != "" || p.Spawn.Raw.Err != "" || p.Spawn.Ours.N != quickSpawns {
+			t.Errorf("%s spawn: %+v", p.Placement, p.Spawn)
+		}
+	}
+	if !strings.Contains(out.String(), "Legend:") {
+		t.Error("no legend under the table")
+	}
+
+	svg, err := os.ReadFile(svgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	rects := 0
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("SVG is not well-formed: %v", err)
+		}
+		if se, ok := tok.(xml.StartElement); ok && se.Name.Local == "rect" {
+			rects++
+		}
+	}
+	if rects < 2*(3*9+4*3) { // every bar of both placements, whatever the legend and background add
+		t.Errorf("SVG has %d rects", rects)
+	}
+
+	if kids := children(os.Getpid()); len(kids) > 0 {
+		t.Errorf("child processes left behind: %v", kids)
+	}
+}
+
+// children lists the processes whose parent is pid.
+func children(pid int) []int {
+	var kids []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		n, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			kids = append(kids, n)
+		}
+	}
+	return kids
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/rpc"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// echoActor is the actor measured: it returns its request.
+type echoActor struct{}
+
+// Echo returns b unchanged.
+func (*echoActor) Echo(ctx context.Context, b []byte) ([]byte, error) { return b, nil }
+
+var (
+	echoKind = uactor.Define("bench-echo", func(ctx context.Context, _ uactor.Empty) (*echoActor, error) {
+		return &echoActor{}, nil
+	})
+	echoMethod = uactor.Expose(echoKind, "echo", (*echoActor).Echo)
+)
+
+// EchoServer is the net/rpc service of the net/rpc floor.
+type EchoServer struct{}
+
+// Echo sets *reply to req.
+func (EchoServer) Echo(req []byte, reply *[]byte) error {
+	*reply = req
+	return nil
+}
+
+// envChild marks a process re-executed as one of the floors' children:
+// "raw NETWORK ADDRESS", "rpc NETWORK ADDRESS" or "firstbyte".
+const envChild = "UACTOR_BENCH_CHILD"
+
+// runChildMode runs this process as a child of the harness if it was
+// started as one (a floor's child, or the pinned worker) and never returns
+// then; otherwise it returns false at once.
+func runChildMode() bool {
+	if spec, ok := os.LookupEnv(envChild); ok {
+		os.Exit(serveChild(spec))
+	}
+	if cfg, ok := os.LookupEnv(envWorker); ok {
+		os.Exit(runWorker(cfg))
+	}
+	return false
+}
+
+// serveChild is the whole life of a floor's child process.
+func serveChild(spec string) int {
+	f := strings.Fields(spec)
+	if len(f) == 1 && f[0] == "firstbyte" {
+		// The spawn floor: the cheapest possible "I am up" from a re-executed binary.
+		w := os.NewFile(3, "firstbyte")
+		if w == nil {
+			return 2
+		}
+		if _, err := w.Write([]byte{1}); err != nil {
+			return 1
+		}
+		return 0
+	}
+	if len(f) != 3 || (f[0] != "raw" && f[0] != "rpc") {
+		fmt.Fprintf(os.Stderr, "bench: bad %s=%q\n", envChild, spec)
+		return 2
+	}
+	ln, err := net.Listen(f[1], f[2])
+	if err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	fmt.Println("ready", ln.Addr())
+	// Exit with the parent: it holds our stdin open for as long as it lives.
+	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }()
+	if f[0] == "rpc" {
+		srv := rpc.NewServer()
+		if err := srv.RegisterName("Echo", EchoServer{}); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		srv.Accept(ln)
+		return 1
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return 1
+		}
+		go rawEcho(c)
+	}
+}
+
+// rawEcho echoes [4-byte big-endian length][payload] messages on c. Replies
+// are flushed whenever no further request is already buffered, so a lone
+// request costs one write and a burst of pipelined ones costs few.
+func rawEcho(c net.Conn) {
+	defer c.Close()
+	r := bufio.NewReaderSize(c, 64<<10)
+	w := bufio.NewWriterSize(c, 64<<10)
+	var buf []byte
+	for {
+		var h [4]byte
+		if _, err := io.ReadFull(r, h[:]); err != nil {
+			return
+		}
+		n := int(binary.BigEndian.Uint32(h[:]))
+		if cap(buf) < n {
+			buf = make([]byte, n)
+		}
+		buf = buf[:n]
+		if _, err := io.ReadFull(r, buf); err != nil {
+			return
+		}
+		w.Write(h[:])
+		w.Write(buf)
+		if r.Buffered() == 0 {
+			if err := w.Flush(); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// child is a floor's child process, serving at network and addr.
+type child struct {
+	cmd     *exec.Cmd
+	stdin   io.Closer
+	network string
+	addr    string
+}
+
+// startChild re-executes this binary as a floor's child of the given mode
+// ("raw" or "rpc") listening at network and addr, and waits until it serves.
+func startChild(mode, network, addr string) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = childEnv(envChild + "=" + mode + " " + network + " " + addr)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	c := &child{cmd: cmd, stdin: stdin, network: network}
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(out).ReadString('\n')
+		line <- s
+		io.Copy(io.Discard, out)
+	}()
+	select {
+	case s := <-line:
+		a, ok := strings.CutPrefix(strings.TrimSpace(s), "ready ")
+		if !ok {
+			c.Close()
+			return nil, fmt.Errorf("%s %s child: %q", mode, network, strings.TrimSpace(s))
+		}
+		c.addr = a
+		return c, nil
+	case <-time.After(10 * time.Second):
+		c.Close()
+		return nil, fmt.Errorf("%s %s child: not ready after 10s", mode, network)
+	}
+}
+
+// Close kills the child and reaps it.
+func (c *child) Close() {
+	c.stdin.Close()
+	c.cmd.Process.Kill()
+	c.cmd.Wait()
+}
+
+// dial connects to the child.
+func (c *child) dial() (net.Conn, error) {
+	return net.DialTimeout(c.network, c.addr, 5*time.Second)
+}
+
+// childEnv is this process's environment, minus the harness's own markers,
+// plus extra.
+func childEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, envChild+"=") && !strings.HasPrefix(kv, envWorker+"=") {
+			env = append(env, kv)
+		}
+	}
+	return append(env, extra...)
+}
+
+// rawFirstByte re-executes this binary in "firstbyte" mode and returns the
+// time from starting it to reading the byte it writes: the spawn floor.
+func rawFirstByte() (time.Duration, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return 0, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return 0, err
+	}
+	defer r.Close()
+	cmd := exec.Command(exe)
+	cmd.Env = childEnv(envChild + "=firstbyte")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	cmd.ExtraFiles = []*os.File{w} // fd 3
+	t0 := time.Now()
+	err = cmd.Start()
+	w.Close()
+	if err != nil {
+		return 0, err
+	}
+	defer cmd.Wait()
+	r.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var b [1]byte
+	_, err = io.ReadFull(r, b[:])
+	d := time.Since(t0)
+	if err != nil {
+		cmd.Process.Kill()
+		return 0, fmt.Errorf("firstbyte child: %w", err)
+	}
+	return d, nil
+}
+
+// oursFirstReply spawns an echo actor and returns the time from calling
+// Spawn to its first reply; the actor is closed outside the timing.
+func oursFirstReply(ctx context.Context, req []byte) (time.Duration, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	ref, err := uactor.Spawn(ctx, echoKind, uactor.Empty{})
+	if err != nil {
+		return 0, err
+	}
+	defer ref.Close()
+	resp, err := echoMethod.Call(ctx, ref, req)
+	d := time.Since(t0)
+	if err == nil && len(resp) != len(req) {
+		err = errors.New("echo: wrong reply length")
+	}
+	return d, err
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"net/rpc"
+	"path/filepath"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// floors are the children that the library is measured against, over one network.
+type floors struct {
+	raw     *child
+	rawConn net.Conn
+	rpc     *rpc.Client
+	rpcConn net.Conn // the rpc client's
+}
+
+// startFloors starts the raw echo and net/rpc children for network and
+// connects to them; cl closes them all.
+func startFloors(ctx context.Context, network, dir string, cl *cleanups) (*floors, error) {
+	addr := func(name string) string {
+		if network == "unix" {
+			return filepath.Join(dir, name+".sock")
+		}
+		return "127.0.0.1:0"
+	}
+	f := &floors{}
+	var err error
+	if f.raw, err = startChild("raw", network, addr("raw")); err != nil {
+		return nil, err
+	}
+	cl.add(f.raw.Close)
+	if f.rawConn, err = f.raw.dial(); err != nil {
+		return nil, err
+	}
+	cl.add(func() { f.rawConn.Close() })
+	cl.add(onCancel(ctx, func() { f.rawConn.Close() }))
+	rc, err := startChild("rpc", network, addr("rpc"))
+	if err != nil {
+		return nil, err
+	}
+	cl.add(rc.Close)
+	if f.rpcConn, err = rc.dial(); err != nil {
+		return nil, err
+	}
+	f.rpc = rpc.NewClient(f.rpcConn)
+	cl.add(func() { f.rpc.Close() })
+	cl.add(onCancel(ctx, func() { f.rpc.Close() }))
+	return f, nil
+}
+
+var errShortEcho = errors.New("echo: reply of the wrong length")
+
+// oursCall is one call through the library.
+func oursCall(ctx context.Context, ref uactor.Ref[*echoActor], req []byte) func() error {
+	return func() error {
+		resp, err := echoMethod.Call(ctx, ref, req)
+		if err == nil && len(resp) != len(req) {
+			err = errShortEcho
+		}
+		return err
+	}
+}
+
+// rawCall is one ping-pong of size bytes on conn, with no library.
+func rawCall(conn net.Conn, size int) func() error {
+	msg := make([]byte, 4+size)
+	binary.BigEndian.PutUint32(msg, uint32(size))
+	in := make([]byte, len(msg))
+	return func() error {
+		if _, err := conn.Write(msg); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(conn, in)
+		return err
+	}
+}
+
+// rpcCall is one net/rpc call of Echo.Echo.
+func rpcCall(c *rpc.Client, req []byte) func() error {
+	var reply []byte
+	return func() error {
+		err := c.Call("Echo.Echo", req, &reply)
+		if err == nil && len(reply) != len(req) {
+			err = errShortEcho
+		}
+		return err
+	}
+}
+
+// cleanups runs what it was given, last first.
+type cleanups []func()
+
+func (c *cleanups) add(f func()) { *c = append(*c, f) }
+
+func (c *cleanups) run() {
+	for i := len(*c) - 1; i >= 0; i-- {
+		(*c)[i]()
+	}
+	*c = nil
+}
+
+// onCancel runs f if ctx ends before the returned function is called.
+func onCancel(ctx context.Context, f func()) func() {
+	stop := context.AfterFunc(ctx, f)
+	return func() { stop() }
+}

@@ -1,0 +1,247 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// Report is everything one run measured: what bench.json holds.
+type Report struct {
+	Started     time.Time         `json:"started"`
+	Go          string            `json:"go"`
+	Platform    string            `json:"platform"`
+	CPUs        int               `json:"cpus"`
+	Duration    string            `json:"duration_per_measurement"`
+	Spawns      int               `json:"spawn_samples"`
+	Quick       bool              `json:"quick"`
+	RawMux      string            `json:"raw_mux_writes"`
+	Placements  []PlacementResult `json:"placements"`
+	ElapsedSecs float64           `json:"elapsed_s"`
+}
+
+// progress prints one line per measurement: what, where, then the result.
+type progress struct {
+	w         io.Writer
+	placement string
+}
+
+func (p *progress) start(transport string, size int, what, who string) {
+	fmt.Fprintf(p.w, "%-9s  %-10s %5s  %-24s %-7s  ", p.placement, transport, fmtSize(size), what, who)
+}
+
+// done ends p's line with v and returns v.
+func done[T fmt.Stringer](p *progress, v T) T {
+	fmt.Fprintln(p.w, v)
+	return v
+}
+
+// writeJSON writes r to the file named path.
+func writeJSON(path string, r *Report) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// cell is one figure of the table: a value, and whether it is a rate
+// (higher is better) or a time (lower is better).
+type cell struct {
+	d    time.Duration
+	rate float64
+	few  bool // a percentile from too few samples
+	err  bool
+	na   bool // not measured for this row
+}
+
+func (c cell) String() string {
+	switch {
+	case c.na:
+		return "—"
+	case c.err:
+		return "error"
+	case c.rate > 0:
+		return fmtRate(c.rate)
+	}
+	s := fmtDur(c.d)
+	if c.few {
+		s += "\\*"
+	}
+	return s
+}
+
+// ratio is ours against floor, named as in "1.18× raw".
+func ratio(ours, floor cell, name string) string {
+	switch {
+	case ours.na || floor.na || ours.err || floor.err:
+		return "—"
+	case ours.rate > 0 && floor.rate > 0:
+		return fmt.Sprintf("%.2f× %s", ours.rate/floor.rate, name)
+	case ours.d > 0 && floor.d > 0:
+		return fmt.Sprintf("%.2f× %s", float64(ours.d)/float64(floor.d), name)
+	}
+	return "—"
+}
+
+// latencyCells are the figures of one sequential measurement: p50, p99, p99.9, calls/s.
+func latencyCells(l Latency) [4]cell {
+	bad := l.Err != "" && l.N == 0
+	return [4]cell{
+		{d: l.P50, err: bad},
+		{d: l.P99, err: bad, few: l.N < 100},
+		{d: l.P999, err: bad, few: l.N < 1000},
+		{rate: l.PerSec, err: bad},
+	}
+}
+
+// noteErr is a measurement's error, for the notes under the table.
+type noteErr struct{ who, err string }
+
+var figureNames = [4]string{"p50", "p99", "p99.9", "calls/s"}
+
+// writeTable writes the markdown table of r, its legend and notes, to w.
+func writeTable(w io.Writer, r *Report) {
+	fmt.Fprintf(w, "## uactor IPC benchmark\n\n%s %s, %d CPUs, %s per measurement, spawn figures the median of %d, %s.\n\n",
+		r.Go, r.Platform, r.CPUs, r.Duration, r.Spawns, r.Started.Format("2006-01-02 15:04 MST"))
+	fmt.Fprintln(w, "| placement | transport | payload | what | ours | raw floor | ×raw | net/rpc | ×net/rpc | allocs/call ours / net/rpc |")
+	fmt.Fprintln(w, "| --- | --- | --: | --- | --: | --: | --: | --: | --: | --: |")
+	row := func(place, transport, payload, what string, ours, raw, rpc cell, allocs string) {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", place, transport, payload, what,
+			ours, raw, ratio(ours, raw, "raw"), rpc, ratio(ours, rpc, "net/rpc"), allocs)
+	}
+	var notes []string
+	for _, p := range r.Placements {
+		place := p.Placement
+		if p.CPU >= 0 {
+			place = fmt.Sprintf("%s (CPU %d)", p.Placement, p.CPU)
+		}
+		if p.Skipped != "" {
+			fmt.Fprintf(w, "| %s | — | — | skipped | — | — | — | — | — | — |\n", p.Placement)
+			notes = append(notes, fmt.Sprintf("%s: skipped: %s.", p.Placement, p.Skipped))
+			continue
+		}
+		if p.Err != "" {
+			notes = append(notes, fmt.Sprintf("%s: %s.", p.Placement, p.Err))
+		}
+		for _, s := range p.Sequential {
+			o, rw, rp := latencyCells(s.Ours), latencyCells(s.Raw), latencyCells(s.RPC)
+			for i, name := range figureNames {
+				allocs := ""
+				if i == 3 {
+					allocs = fmt.Sprintf("%.1f / %.1f", s.Ours.Allocs, s.RPC.Allocs)
+				}
+				row(place, s.Transport, fmtSize(s.Payload), name, o[i], rw[i], rp[i], allocs)
+			}
+			for _, e := range []noteErr{{"ours", s.Ours.Err}, {"raw", s.Raw.Err}, {"net/rpc", s.RPC.Err}} {
+				if e.err != "" {
+					notes = append(notes, fmt.Sprintf("%s, %s %s, %s: %s", p.Placement, s.Transport, fmtSize(s.Payload), e.who, e.err))
+				}
+			}
+		}
+		for _, c := range p.Concurrency {
+			cellOf := func(t Throughput) cell { return cell{rate: t.PerSec, err: t.Err != "" && t.N == 0} }
+			row(place, "unix", fmtSize(64), "calls/s, "+plural(c.Callers, "caller"),
+				cellOf(c.Ours), cellOf(c.Raw), cellOf(c.RPC), fmt.Sprintf("%.1f / %.1f", c.Ours.Allocs, c.RPC.Allocs))
+			for _, e := range []noteErr{{"ours", c.Ours.Err}, {"raw mux", c.Raw.Err}, {"net/rpc", c.RPC.Err}} {
+				if e.err != "" {
+					notes = append(notes, fmt.Sprintf("%s, %s, %s: %s", p.Placement, plural(c.Callers, "caller"), e.who, e.err))
+				}
+			}
+		}
+		startCell := func(s Startup) cell { return cell{d: s.Median, err: s.Err != ""} }
+		row(place, "unix", fmtSize(64), "spawn → first reply",
+			startCell(p.Spawn.Ours), startCell(p.Spawn.Raw), cell{na: true}, "—")
+		for _, e := range []noteErr{{"ours", p.Spawn.Ours.Err}, {"raw", p.Spawn.Raw.Err}} {
+			if e.err != "" {
+				notes = append(notes, fmt.Sprintf("%s, spawn, %s: %s", p.Placement, e.who, e.err))
+			}
+		}
+	}
+	fmt.Fprint(w, legend(r))
+	if len(notes) > 0 {
+		fmt.Fprintln(w, "\nNotes:")
+		for _, n := range notes {
+			fmt.Fprintln(w, "- "+n)
+		}
+	}
+}
+
+// legend says what the table's columns and rows mean.
+func legend(r *Report) string {
+	var b strings.Builder
+	b.WriteString("\nLegend:\n")
+	for _, l := range []string{
+		"**ours**: uactor, `Method.Call` of a `[]byte` echo on a spawned actor; one ref, so one connection.",
+		"**raw floor**: the same transport with no library: a child process (this binary, re-executed) echoing " +
+			"[4-byte big-endian length][payload]. Sequential rows: one write, then one read of the reply. " +
+			"Concurrency rows (raw multiplexed): the callers share one connection, each request tagged with its " +
+			"caller's id, " + r.RawMux + ", one reader goroutine dispatches replies. " +
+			"Spawn row: re-executing this binary until it writes one byte on a pipe.",
+		"**net/rpc**: the standard library's net/rpc (gob), `Echo([]byte) []byte`, server in a child process, " +
+			"one client connection, shared by all callers on the concurrency rows.",
+		"**TCP rows**: the floors are plain TCP on 127.0.0.1 (neither raw nor net/rpc seals), measured once per " +
+			"payload and shown on both the tcp sealed and the tcp plain rows.",
+		"**×raw, ×net/rpc** = ours ÷ floor. On time rows (p50, p99, p99.9, spawn) \"1.18× raw\" means ours takes " +
+			"1.18 times as long as raw (lower is better; 1.00× is the floor). On calls/s rows \"0.52× raw\" means ours " +
+			"completes 0.52 times as many calls per second as raw (higher is better).",
+		"**p50, p99, p99.9**: nearest-rank percentiles of the calls timed one by one; \\* marks one taken from too " +
+			"few calls (p99 from < 100, p99.9 from < 1000: it is the slowest call or close to it). Counts are in the JSON.",
+		"**calls/s**: sequential rows, with one call in flight; concurrency rows, N goroutines calling at once on one connection.",
+		"**allocs/call**: heap allocations per call in the calling process (runtime.MemStats.Mallocs delta ÷ calls), ours / net/rpc.",
+		"**spawn → first reply**: median time from `uactor.Spawn` to the reply of a first 64 B call (Close not timed).",
+		"**placements**: *same core*: the measuring process and every process it starts pinned to one CPU " +
+			"(sched_setaffinity on the thread that forks it, inherited; GOMAXPROCS 1); *free*: unpinned. " +
+			"On a small VM, waking an idle core costs tens of µs, so free figures are often bimodal.",
+	} {
+		b.WriteString("- " + l + "\n")
+	}
+	return b.String()
+}
+
+// plural is "1 caller", "8 callers".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func fmtDur(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0"
+	case d < time.Microsecond:
+		return fmt.Sprintf("%d ns", d.Nanoseconds())
+	case d < 10*time.Microsecond:
+		return fmt.Sprintf("%.2f µs", float64(d)/1e3)
+	case d < time.Millisecond:
+		return fmt.Sprintf("%.1f µs", float64(d)/1e3)
+	case d < time.Second:
+		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+func fmtRate(r float64) string {
+	switch {
+	case r >= 1e6:
+		return fmt.Sprintf("%.2f M/s", r/1e6)
+	case r >= 1e3:
+		return fmt.Sprintf("%.1f k/s", r/1e3)
+	}
+	return fmt.Sprintf("%.0f /s", r)
+}
+
+func fmtSize(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}

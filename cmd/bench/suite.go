@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+var (
+	payloads = []int{64, 4 << 10, 1 << 20}
+	callers  = []int{1, 8, 64, 256}
+)
+
+// transport is one way of reaching the actor measured.
+type transport struct {
+	name    string // as the table shows it
+	network string // of its floors: "unix" or "tcp"
+	opts    []uactor.Option
+}
+
+var transports = []transport{
+	{"unix", "unix", nil},
+	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}},
+	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}},
+}
+
+// PlacementResult is everything measured in one placement.
+type PlacementResult struct {
+	Placement   string    `json:"placement"`
+	CPU         int       `json:"cpu"` // the CPU everything was pinned to; -1 when unpinned
+	GOMAXPROCS  int       `json:"gomaxprocs"`
+	Skipped     string    `json:"skipped,omitempty"` // why the placement was not measured
+	Err         string    `json:"error,omitempty"`   // why it stopped short
+	Sequential  []SeqRow  `json:"sequential"`
+	Concurrency []ConcRow `json:"concurrency"`
+	Spawn       SpawnRow  `json:"spawn"`
+}
+
+// SeqRow is one transport and payload, one call in flight. The floors of
+// both TCP rows are the same measurement: neither raw TCP nor net/rpc seals.
+type SeqRow struct {
+	Transport string  `json:"transport"`
+	Payload   int     `json:"payload_bytes"`
+	Ours      Latency `json:"ours"`
+	Raw       Latency `json:"raw"`
+	RPC       Latency `json:"net_rpc"`
+}
+
+// ConcRow is one count of concurrent callers on one connection, 64 B over a Unix socket.
+type ConcRow struct {
+	Callers int        `json:"callers"`
+	Ours    Throughput `json:"ours"`
+	Raw     Throughput `json:"raw_mux"`
+	RPC     Throughput `json:"net_rpc"`
+}
+
+// SpawnRow is the time from starting a process to its first reply.
+type SpawnRow struct {
+	Ours Startup `json:"ours"` // Spawn, then a 64 B call; Close outside the timing
+	Raw  Startup `json:"raw"`  // re-exec, then one byte on a pipe
+}
+
+// suite is one placement's run: its children and what it has measured.
+type suite struct {
+	ctx  context.Context
+	d    time.Duration
+	p    *progress
+	cl   cleanups
+	fl   map[string]*floors                // by network
+	refs map[string]uactor.Ref[*echoActor] // by transport name
+	res  PlacementResult
+}
+
+// errInterrupted ends a suite early.
+var errInterrupted = errors.New("interrupted")
+
+// runSuite measures everything, in this process and its children, for
+// the placement named; progress goes to log. Every child is gone when it
+// returns.
+func runSuite(ctx context.Context, cfg config, placement string, log io.Writer) PlacementResult {
+	s := &suite{ctx: ctx, d: cfg.Duration, p: &progress{w: log, placement: placement},
+		res: PlacementResult{Placement: placement, CPU: -1, GOMAXPROCS: runtime.GOMAXPROCS(0)}}
+	defer s.cl.run()
+	for _, phase := range []func() error{s.setup, s.sequential, s.concurrency, func() error { return s.startup(cfg.Spawns) }} {
+		if err := phase(); err != nil {
+			s.res.Err = err.Error()
+			break
+		}
+	}
+	return s.res
+}
+
+// interrupted is errInterrupted once the run is interrupted.
+func (s *suite) interrupted() error {
+	if s.ctx.Err() != nil {
+		return errInterrupted
+	}
+	return nil
+}
+
+// setup starts the floors' children and spawns an actor per transport.
+func (s *suite) setup() error {
+	dir, err := os.MkdirTemp("", "uactor-bench-")
+	if err != nil {
+		return err
+	}
+	s.cl.add(func() { os.RemoveAll(dir) })
+	s.fl = map[string]*floors{}
+	for _, network := range []string{"unix", "tcp"} {
+		if s.fl[network], err = startFloors(s.ctx, network, dir, &s.cl); err != nil {
+			return err
+		}
+	}
+	s.refs = map[string]uactor.Ref[*echoActor]{}
+	for _, t := range transports {
+		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
+		ref, err := uactor.Spawn(ctx, echoKind, uactor.Empty{}, t.opts...)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("spawning the %s actor: %w", t.name, err)
+		}
+		s.cl.add(func() { ref.Close() })
+		s.refs[t.name] = ref
+	}
+	return nil
+}
+
+// sequential measures one call in flight, per transport and payload. The
+// floors of a network and payload are measured once, for the first
+// transport over that network.
+func (s *suite) sequential() error {
+	type key struct {
+		network string
+		size    int
+	}
+	raw, rpc := map[key]Latency{}, map[key]Latency{}
+	for _, t := range transports {
+		f, ref := s.fl[t.network], s.refs[t.name]
+		for _, size := range payloads {
+			if err := s.interrupted(); err != nil {
+				return err
+			}
+			req := make([]byte, size)
+			row := SeqRow{Transport: t.name, Payload: size}
+			s.p.start(t.name, size, "sequential", "ours")
+			row.Ours = done(s.p, bounded(s.ctx, s.d, nil, func(ctx context.Context) Latency {
+				return measureLatency(ctx, s.d, oursCall(ctx, ref, req))
+			}))
+			k := key{t.network, size}
+			if _, ok := raw[k]; !ok {
+				s.p.start(t.network, size, "sequential", "raw")
+				raw[k] = done(s.p, bounded(s.ctx, s.d, []net.Conn{f.rawConn}, func(ctx context.Context) Latency {
+					return measureLatency(ctx, s.d, rawCall(f.rawConn, size))
+				}))
+				s.p.start(t.network, size, "sequential", "net/rpc")
+				rpc[k] = done(s.p, bounded(s.ctx, s.d, []net.Conn{f.rpcConn}, func(ctx context.Context) Latency {
+					return measureLatency(ctx, s.d, rpcCall(f.rpc, req))
+				}))
+			}
+			row.Raw, row.RPC = raw[k], rpc[k]
+			s.res.Sequential = append(s.res.Sequential, row)
+		}
+	}
+	return nil
+}
+
+// concSize is the payload of the concurrency rows and of the first call after a spawn.
+const concSize = 64
+
+// concurrency measures calls/s of N callers sharing one connection, over a Unix socket.
+func (s *suite) concurrency() error {
+	f, ref := s.fl["unix"], s.refs["unix"]
+	req := make([]byte, concSize)
+	muxConn, err := f.raw.dial()
+	if err != nil {
+		return err
+	}
+	mux, err := newMuxClient(muxConn, callers[len(callers)-1], concSize)
+	if err != nil {
+		muxConn.Close()
+		return err
+	}
+	s.cl.add(mux.Close)
+	s.cl.add(onCancel(s.ctx, mux.Close))
+	for _, n := range callers {
+		if err := s.interrupted(); err != nil {
+			return err
+		}
+		row := ConcRow{Callers: n}
+		what := plural(n, "caller")
+		s.p.start("unix", concSize, what, "ours")
+		row.Ours = done(s.p, bounded(s.ctx, s.d, nil, func(ctx context.Context) Throughput {
+			return measureThroughput(ctx, s.d, n, func(int) func() error { return oursCall(ctx, ref, req) })
+		}))
+		s.p.start("unix", concSize, what, "raw mux")
+		row.Raw = done(s.p, bounded(s.ctx, s.d, []net.Conn{muxConn}, func(ctx context.Context) Throughput {
+			return measureThroughput(ctx, s.d, n, func(i int) func() error { return func() error { return mux.call(i) } })
+		}))
+		s.p.start("unix", concSize, what, "net/rpc")
+		row.RPC = done(s.p, bounded(s.ctx, s.d, []net.Conn{f.rpcConn}, func(ctx context.Context) Throughput {
+			return measureThroughput(ctx, s.d, n, func(int) func() error { return rpcCall(f.rpc, req) })
+		}))
+		s.res.Concurrency = append(s.res.Concurrency, row)
+	}
+	return nil
+}
+
+// startup measures n spawns to a first reply, and n bare re-execs to a first byte.
+func (s *suite) startup(n int) error {
+	if err := s.interrupted(); err != nil {
+		return err
+	}
+	req := make([]byte, concSize)
+	what := fmt.Sprintf("spawn→first reply ×%d", n)
+	s.p.start("unix", concSize, what, "ours")
+	s.res.Spawn.Ours = done(s.p, measureStartup(s.ctx, n, func() (time.Duration, error) { return oursFirstReply(s.ctx, req) }))
+	s.p.start("pipe", 1, what, "raw")
+	s.res.Spawn.Raw = done(s.p, measureStartup(s.ctx, n, rawFirstByte))
+	return s.interrupted()
+}
