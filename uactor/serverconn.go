@@ -19,8 +19,8 @@ const infoMethod = "uactor.info"
 var infoPrefix = append([]byte{byte(len(infoMethod))}, infoMethod...)
 
 // serverConn is one authenticated connection into an actor: one goroutine
-// reads calls and starts a goroutine per call; replies go out through the
-// coalescing writer.
+// reads it and hands each call to a worker (workers.go); replies go out
+// through the coalescing writer.
 type serverConn struct {
 	s  *server
 	nc net.Conn
