@@ -17,6 +17,7 @@ var ErrAuthKey = errors.New("uactor: authkey refused or unknown")
 // that could not be authenticated.
 type AuthKeyError struct{ Address string }
 
+// Error says which actor could not be authenticated, and what to do about it.
 func (e *AuthKeyError) Error() string {
 	return fmt.Sprintf("uactor: authkey for %s is wrong or unknown to this process (Connect to it with its key first)", e.Address)
 }
@@ -28,6 +29,7 @@ func (e *AuthKeyError) Is(target error) bool { return target == ErrAuthKey }
 // registered with RegisterError: its message survives the trip, its type does not.
 type RemoteError struct{ Method, Message string }
 
+// Error returns the method's name and the handler's message.
 func (e *RemoteError) Error() string {
 	return fmt.Sprintf("uactor: %s: %s", e.Method, e.Message)
 }

@@ -21,6 +21,7 @@ const EnvKind = "UACTOR_KIND"
 // start; Data is what it sent with the report.
 type ChildError struct{ Data []byte }
 
+// Error returns what the child reported.
 func (e *ChildError) Error() string { return "spawn: child failed to start: " + string(e.Data) }
 
 // Config says what to start.
