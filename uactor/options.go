@@ -110,7 +110,9 @@ func Sealed(on bool) Option {
 }
 
 // MaxFrameSize bounds the size of one frame (a request or a response with a
-// few bytes of header), in both directions. The default is 16 MiB.
+// few bytes of header), in both directions. The default is 16 MiB. Frames
+// over 4 MiB are allocated as their bytes arrive, so a peer that declares a
+// large frame and stalls holds at most 4 MiB of this end's memory.
 func MaxFrameSize(n int) Option { return func(o *options) { o.maxFrame = n } }
 
 // HandshakeTimeout bounds the whole handshake of a connection, however the

@@ -143,9 +143,8 @@ func (r *Reader) readPlain(length int) (Header, *Buffer, error) {
 	if err != nil {
 		return Header{}, nil, err
 	}
-	b := GetBuffer(length - BodyHeaderSize)
-	if _, err := io.ReadFull(r.br, b.B); err != nil {
-		b.Release()
+	b, err := r.readBody(length - BodyHeaderSize)
+	if err != nil {
 		return Header{}, nil, readErr("payload", err)
 	}
 	return h, b, nil
@@ -154,9 +153,8 @@ func (r *Reader) readPlain(length int) (Header, *Buffer, error) {
 // readSealed reads the whole sealed body into one pooled Buffer and opens
 // it in place; the Buffer's B is then narrowed to the payload.
 func (r *Reader) readSealed(length int) (Header, *Buffer, error) {
-	b := GetBuffer(length)
-	if _, err := io.ReadFull(r.br, b.B); err != nil {
-		b.Release()
+	b, err := r.readBody(length)
+	if err != nil {
 		return Header{}, nil, readErr("sealed body", err)
 	}
 	nonce, err := r.s.next()
@@ -180,6 +178,35 @@ func (r *Reader) readSealed(length int) (Header, *Buffer, error) {
 
 // readErr describes a failed read inside a frame. Running out of input there
 // is never a clean end, so a bare io.EOF becomes io.ErrUnexpectedEOF.
+// eagerBody is the largest body allocated whole as soon as its length is
+// known: the pool's largest size class, so that every pooled size still
+// costs one allocation. A larger body grows, doubling, as its bytes arrive:
+// a peer that declares a huge frame and then sends nothing makes this end
+// hold at most this much, not the maximum frame size, and one that sends
+// slowly at most twice what it sent.
+const eagerBody = 1 << maxClassShift
+
+// readBody reads an n-byte body into a pooled Buffer.
+func (r *Reader) readBody(n int) (*Buffer, error) {
+	b := GetBuffer(min(n, eagerBody))
+	got := 0
+	for {
+		m, err := io.ReadFull(r.br, b.B[got:])
+		got += m
+		if err != nil {
+			b.Release()
+			return nil, err
+		}
+		if got == n {
+			return b, nil
+		}
+		grown := GetBuffer(min(2*len(b.B), n))
+		copy(grown.B, b.B[:got])
+		b.Release()
+		b = grown
+	}
+}
+
 func readErr(what string, err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF

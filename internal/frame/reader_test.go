@@ -2,11 +2,13 @@ package frame
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"math"
 	"runtime"
 	"testing"
+	"testing/iotest"
 )
 
 func TestReaderLengthPrefix(t *testing.T) {
@@ -181,4 +183,45 @@ func TestNewReaderMax(t *testing.T) {
 			t.Errorf("NewReader(nil, %d).max = %d, want %d", tt.in, got, tt.want)
 		}
 	}
+}
+
+// A peer that declares a frame far larger than it sends makes the reader
+// hold what arrived (about twice at most), not what was declared.
+func TestDeclaredSizeNotAllocatedUpFront(t *testing.T) {
+	const declared = 64 << 20
+	var frame bytes.Buffer
+	binary.Write(&frame, binary.BigEndian, uint32(declared))
+	frame.Write([]byte{byte(TypeCall), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1})
+	frame.Write(make([]byte, 3<<20)) // 3 MiB of the 64 MiB, then the stream ends
+	r := NewReader(&frame, declared+BodyHeaderSize)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, _, err := r.ReadFrame()
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v; want unexpected EOF", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 16<<20 {
+		t.Fatalf("reader allocated %d MiB for a frame that sent 3 MiB", grew>>20)
+	}
+}
+
+// Bodies above the eager size still arrive whole, byte for byte.
+func TestLargeBodyGrowsIntact(t *testing.T) {
+	payload := make([]byte, 5<<20+123)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	var buf bytes.Buffer
+	w := NewWriter(&buf, 8<<20)
+	if err := w.WriteFrame(Header{Type: TypeReply, ID: 9}, payload); err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(iotest.HalfReader(&buf), 8<<20)
+	h, b, err := r.ReadFrame()
+	if err != nil || h.ID != 9 || !bytes.Equal(b.B, payload) {
+		t.Fatalf("ReadFrame = %v, %d bytes, %v", h, len(b.B), err)
+	}
+	b.Release()
 }
