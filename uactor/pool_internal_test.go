@@ -22,24 +22,30 @@ var (
 	sleepM      = Expose(sleeperKind, "sleep", sleeper.Sleep)
 )
 
-func TestRefsShareOneConnection(t *testing.T) {
+// hostedSleeper hosts a sleeper on loopback TCP for the test, and returns
+// a function that connects a new ref to it.
+func hostedSleeper(t *testing.T) (context.Context, Ref[sleeper], func() Ref[sleeper]) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
+	t.Cleanup(cancel)
 	owner, err := Host(ctx, sleeperKind, sleeper{}, Listen("tcp://127.0.0.1:0"), AuthKey([]byte("k")))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer owner.Close()
-	a, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"))
-	if err != nil {
-		t.Fatal(err)
+	t.Cleanup(func() { owner.Close() })
+	return ctx, owner, func() Ref[sleeper] {
+		r, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
 	}
-	defer a.Close()
-	b, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+}
+
+func TestRefsShareOneConnection(t *testing.T) {
+	_, owner, connect := hostedSleeper(t)
+	a, b := connect(), connect()
 	if a.h.peer != b.h.peer || a.h.peer.cur.Load() == nil || a.h.peer.cur.Load() != b.h.peer.cur.Load() {
 		t.Fatal("two refs to one address do not share one connection")
 	}
@@ -55,18 +61,8 @@ func TestRefsShareOneConnection(t *testing.T) {
 // A dropped connection to a live actor is re-dialled on the next call; the
 // call that was in flight when it dropped fails and is not retried.
 func TestRedialAfterDrop(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	owner, err := Host(ctx, sleeperKind, sleeper{}, Listen("tcp://127.0.0.1:0"), AuthKey([]byte("k")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer owner.Close()
-	r, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	ctx, _, connect := hostedSleeper(t)
+	r := connect()
 	inFlight := make(chan error, 1)
 	go func() { _, err := sleepM.Call(ctx, r, 10*time.Second); inFlight <- err }()
 	time.Sleep(100 * time.Millisecond)

@@ -246,22 +246,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 				r.SetAEAD(newGCM(t))
 			}
 			r.SetDecompression(true)
-			for _, c := range cases {
-				h, b, err := r.ReadFrame()
-				if err != nil {
-					t.Fatalf("%s: ReadFrame: %v", c.name, err)
-				}
-				if h != c.h {
-					t.Errorf("%s: header %+v, want %+v (FlagCompressed cleared)", c.name, h, c.h)
-				}
-				if !bytes.Equal(b.B, c.want()) {
-					t.Errorf("%s: payload differs (len %d, want %d)", c.name, len(b.B), len(c.want()))
-				}
-				b.Release()
-			}
-			if _, _, err := r.ReadFrame(); err != io.EOF {
-				t.Fatalf("ReadFrame at end = %v, want io.EOF", err)
-			}
+			expectFrames(t, r, cases) // headers come back with FlagCompressed cleared
 		})
 	}
 }

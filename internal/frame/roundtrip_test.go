@@ -72,22 +72,7 @@ func TestRoundTrip(t *testing.T) {
 			if err := w.Flush(); err != nil {
 				t.Fatal(err)
 			}
-			for _, c := range cases {
-				h, b, err := r.ReadFrame()
-				if err != nil {
-					t.Fatalf("%s: ReadFrame: %v", c.name, err)
-				}
-				if h != c.h {
-					t.Errorf("%s: header %+v, want %+v", c.name, h, c.h)
-				}
-				if !bytes.Equal(b.B, c.want()) {
-					t.Errorf("%s: payload differs (len %d, want %d)", c.name, len(b.B), len(c.want()))
-				}
-				b.Release()
-			}
-			if _, _, err := r.ReadFrame(); err != io.EOF {
-				t.Fatalf("ReadFrame at end = %v, want io.EOF", err)
-			}
+			expectFrames(t, r, cases)
 		})
 	}
 }
@@ -161,5 +146,27 @@ func TestReadAllocs(t *testing.T) {
 	})
 	if allocs != 0 {
 		t.Fatalf("%v allocs per 64-byte write+read, want 0", allocs)
+	}
+}
+
+// expectFrames reads cases from r in order, each with its header and
+// payload, then a clean end of stream.
+func expectFrames(t *testing.T, r *Reader, cases []roundTripCase) {
+	t.Helper()
+	for _, c := range cases {
+		h, b, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("%s: ReadFrame: %v", c.name, err)
+		}
+		if h != c.h {
+			t.Errorf("%s: header %+v, want %+v", c.name, h, c.h)
+		}
+		if !bytes.Equal(b.B, c.want()) {
+			t.Errorf("%s: payload differs (len %d, want %d)", c.name, len(b.B), len(c.want()))
+		}
+		b.Release()
+	}
+	if _, _, err := r.ReadFrame(); err != io.EOF {
+		t.Fatalf("ReadFrame at end = %v, want io.EOF", err)
 	}
 }
