@@ -120,9 +120,13 @@ func TestCodecRecoversUnmarshalPanic(t *testing.T) {
 	}
 }
 
+// codecTestKind is package-level so that the test can run more than once
+// (-count): a kind cannot be defined twice.
+var codecTestKind = Define("codec-test-kind", func(ctx context.Context, _ Empty) (*int, error) { return new(int), nil })
+
 func TestExposeRejectsTypesThatCannotTravel(t *testing.T) {
 	type opaque struct{ ch chan int }
-	k := Define("codec-test-kind", func(ctx context.Context, _ Empty) (*int, error) { return new(int), nil })
+	k := codecTestKind
 	defer func() {
 		r := recover()
 		msg, _ := r.(string)

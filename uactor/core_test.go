@@ -61,11 +61,16 @@ func TestSpawnUnknownKind(t *testing.T) {
 	}
 }
 
-func TestSpawnLateKind(t *testing.T) {
-	late := uactor.Define("late-kind", func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
+// lateKind is defined on first use, after Main has run, and only once, so
+// that the test can run more than once (-count).
+var lateKind = sync.OnceValue(func() *uactor.Kind[*Counter, uactor.Empty] {
+	return uactor.Define("late-kind", func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
 		return &Counter{}, nil
 	})
-	_, err := uactor.Spawn(testCtx(t, 5*time.Second), late, uactor.Empty{})
+})
+
+func TestSpawnLateKind(t *testing.T) {
+	_, err := uactor.Spawn(testCtx(t, 5*time.Second), lateKind(), uactor.Empty{})
 	if err == nil || !strings.Contains(err.Error(), "package-level var") {
 		t.Fatalf("Spawn of a kind defined after Main = %v; want an explanation", err)
 	}
