@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -192,6 +193,9 @@ func (c *clientConn) readLoop() {
 			}
 			cl.typ, cl.buf = h.Type, buf
 			cl.done <- struct{}{}
+			// Let the caller run before this goroutine reads again (see the
+			// actor's reader): pinned 64 B calls 26.3 -> 25.2 us.
+			runtime.Gosched()
 		case frame.TypePing:
 			buf.Release()
 			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
