@@ -25,7 +25,8 @@ type server struct {
 	adv   string  // what refs it hands out name
 	dir   string  // private socket directory to remove, if any
 
-	jobs     chan job // hands calls to idle workers
+	jobs     chan job     // hands calls to idle workers
+	idle     atomic.Int32 // workers waiting on jobs
 	draining atomic.Bool
 	calls    sync.WaitGroup // handlers running
 	serialMu sync.Mutex     // held around each call with Serial

@@ -16,6 +16,12 @@ import (
 // workerIdle is how long a worker waits for another call before it exits.
 const workerIdle = 2 * time.Second
 
+// maxIdleWorkers bounds the workers kept waiting: busy ones are bounded by
+// the calls in flight, and without this bound a burst (a flood of calls and
+// cancels, say) would leave as many idle goroutines behind it as it had
+// calls, for workerIdle, since a call's slot frees before its worker does.
+const maxIdleWorkers = 32
+
 // job is one call, handed to a worker.
 type job struct {
 	c   *serverConn
@@ -41,12 +47,19 @@ func (s *server) worker(j job) {
 	for {
 		j.c.run(j.ctx, j.id, j.m, j.buf, j.off)
 		j = job{} // hold nothing while idle
+		if s.idle.Add(1) > maxIdleWorkers {
+			s.idle.Add(-1)
+			return
+		}
 		t.Reset(workerIdle)
 		select {
 		case j = <-s.jobs:
+			s.idle.Add(-1)
 		case <-t.C:
+			s.idle.Add(-1)
 			return
 		case <-s.done:
+			s.idle.Add(-1)
 			return
 		}
 	}
