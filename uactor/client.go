@@ -58,6 +58,11 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 		nc.Close()
 		return nil, handshakeError(a, err)
 	}
+	return newClientConn(nc, a, sess, o), nil
+}
+
+// newClientConn runs calls over nc, set up as sess agreed, to the actor at a.
+func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clientConn {
 	c := &clientConn{
 		nc:      nc,
 		w:       frame.NewWriter(withWriteTimeout(nc, o.write), o.maxFrame),
@@ -74,7 +79,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 		c.close(fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive))
 	})
 	go c.readLoop()
-	return c, nil
+	return c
 }
 
 // handshakeError maps the handshake's failures onto the public errors.

@@ -311,3 +311,20 @@ func TestZeroRefAndZeroMethod(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// The owner reaches its actor over a connection only the two hold: its calls
+// need no dial (and work with the actor's socket gone), while others dial.
+func TestOwnerHasPrivateConnection(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	sock := t.TempDir() + "/a.sock"
+	r := spawnCounter(t, ctx, uactor.Listen("unix://"+sock), uactor.AuthKey([]byte("k")))
+	if err := os.Remove(sock); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("owner's call with the socket gone: %d, %v", n, err)
+	}
+	if _, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("k")); err == nil {
+		t.Fatal("Connect reached an actor whose socket is gone")
+	}
+}

@@ -76,6 +76,9 @@ func runChild() int {
 		return 1
 	}
 	srv.Store(s)
+	if ch.Conn != nil {
+		s.serveOwner(ch.Conn)
+	}
 	if err := ch.Ready(ready{addr: s.addr.String(), adv: s.adv, id: s.id}.encode()); err != nil {
 		s.stop()
 		return 1

@@ -87,6 +87,16 @@ func (p *peer) release() {
 	}
 }
 
+// adopt makes c the peer's connection if it has none (and closes c if it
+// has one already, or is closed).
+func (p *peer) adopt(c *clientConn) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || !p.cur.CompareAndSwap(nil, c) {
+		c.close(ErrClosed)
+	}
+}
+
 // conn returns a live connection, dialling if there is none.
 func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 	if c := p.cur.Load(); c != nil && !c.broken.Load() {

@@ -43,6 +43,25 @@ func (s *server) serveConn(nc net.Conn) {
 	if err != nil {
 		return // a peer that cannot authenticate gets nothing more
 	}
+	s.serveSession(nc, sess)
+}
+
+// serveOwner serves the owner's private connection (spawn.Process.Conn):
+// only the owner holds its other end, so there is nothing to authenticate,
+// and frames go plain.
+func (s *server) serveOwner(nc net.Conn) {
+	if !s.track(nc) {
+		nc.Close()
+		return
+	}
+	go func() {
+		defer s.untrack(nc)
+		s.serveSession(nc, &hmac.Session{ActorID: s.id})
+	}()
+}
+
+// serveSession reads and runs calls on an authenticated connection.
+func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
 	r := frame.NewReader(nc, s.opts.maxFrame)
 	c := &serverConn{s: s, nc: nc, w: frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
 		cancels: map[uint64]context.CancelFunc{}}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/hmac"
 	"github.com/uactor-go/uactor/internal/spawn"
 )
 
@@ -58,6 +59,10 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 		own.dir = filepath.Dir(a.addr) // private: ours to remove if the child cannot
 	}
 	h := newHandle(name, rd.id, a, rd.adv, p.PID(), key, o, own, keyring.Add(key))
+	// The owner's first call needs no dial and no handshake: it goes over the
+	// socketpair only this process and the actor hold. If that breaks, the
+	// ref dials the actor's address like any other.
+	h.peer.adopt(newClientConn(p.Conn(), a, &hmac.Session{ActorID: rd.id}, o))
 	return Ref[A]{h}, nil
 }
 

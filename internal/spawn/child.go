@@ -10,12 +10,16 @@ import (
 )
 
 // bootstrapFD is where the child finds its end of the bootstrap socketpair
-// (ExtraFiles[0]).
-const bootstrapFD = 3
+// (ExtraFiles[0]); ownerFD its end of the owner's connection (ExtraFiles[1]).
+const (
+	bootstrapFD = 3
+	ownerFD     = 4
+)
 
 // Child is the child's side of the bootstrap channel.
 type Child struct {
-	Kind string // the kind the parent asked this process to run
+	Kind string   // the kind the parent asked this process to run
+	Conn net.Conn // the child's end of the owner's connection (Process.Conn)
 	ctl  net.Conn
 }
 
@@ -41,7 +45,16 @@ func OpenChild() (*Child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spawn: bootstrap descriptor: %w", err)
 	}
-	return &Child{Kind: kind, ctl: c}, nil
+	child := &Child{Kind: kind, ctl: c}
+	if f := os.NewFile(ownerFD, "uactor-owner"); f != nil {
+		child.Conn, err = net.FileConn(f)
+		f.Close()
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("spawn: owner descriptor: %w", err)
+		}
+	}
+	return child, nil
 }
 
 // Bootstrap reads the parent's bootstrap record.

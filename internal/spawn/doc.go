@@ -5,7 +5,9 @@
 // variable, UACTOR_KIND, naming the kind the child must run. Everything else
 // (keys, addresses, the spawn argument) travels over a Unix socketpair that the
 // child inherits as file descriptor 3, never in the environment or on the
-// command line, so that it does not show in /proc/<pid>/environ or ps.
+// command line, so that it does not show in /proc/<pid>/environ or ps. A
+// second socketpair, descriptor 4, is the owner's own connection to the
+// actor: held by these two processes only, so it needs no dial and no handshake.
 //
 // The bootstrap channel carries records of the form
 //

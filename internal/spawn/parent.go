@@ -35,6 +35,7 @@ type Config struct {
 // Process is a started child. Its zero value is not usable; Start makes one.
 type Process struct {
 	cmd  *exec.Cmd
+	conn net.Conn      // our end of the owner's connection (see Conn)
 	ctl  net.Conn      // our end of the bootstrap socketpair
 	done chan struct{} // closed once the child is reaped
 	err  error         // Wait's result, valid after done
@@ -55,28 +56,42 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	conn, theirConn, err := socketpair()
+	if err != nil {
+		ours.Close()
+		theirs.Close()
+		return nil, nil, err
+	}
 	cmd := exec.Command(exe)
 	cmd.Env = childEnv(cfg.Kind)
 	cmd.Stdout, cmd.Stderr = orStd(cfg.Stdout, os.Stdout), orStd(cfg.Stderr, os.Stderr)
-	cmd.ExtraFiles = []*os.File{theirs} // fd 3 in the child
+	cmd.ExtraFiles = []*os.File{theirs, theirConn} // fds 3 and 4 in the child
 	cmd.SysProcAttr = sysProcAttr()
 	err = startOnLockedThread(cmd)
 	theirs.Close()
+	theirConn.Close()
 	if err != nil {
 		ours.Close()
+		conn.Close()
 		return nil, nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
 	}
-	p := &Process{cmd: cmd, ctl: ours, done: make(chan struct{})}
+	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{})}
 	go p.reap()
 
 	ready, err := p.handshake(ctx, cfg.Bootstrap)
 	if err != nil {
 		p.Kill()
 		<-p.done
+		conn.Close()
 		return nil, nil, err
 	}
 	return p, ready, nil
 }
+
+// Conn returns the parent's end of a connection that only the parent and
+// the child hold (a socketpair): the owner's own way to the actor, with no
+// dial and nothing to authenticate. The caller owns it and must close it.
+func (p *Process) Conn() net.Conn { return p.conn }
 
 func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
 	type result struct {
