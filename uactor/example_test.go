@@ -2,9 +2,11 @@ package uactor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
+	"strings"
 
 	"github.com/uactor-go/uactor/uactor"
 )
@@ -44,4 +46,64 @@ func Example() {
 	// Output:
 	// true
 	// caller and actor are different processes: true
+}
+
+// Connect reaches an actor that another process started, by its address and
+// key: here the actor is spawned on loopback TCP first, as a server would.
+func ExampleConnect() {
+	ctx := context.Background()
+	server, err := uactor.Spawn(ctx, GreeterKind, "Hi",
+		uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey([]byte("SECRET")))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer server.Close()
+
+	// Elsewhere, with only the address and the key:
+	remote, err := uactor.Connect(ctx, GreeterKind, server.Address(), []byte("SECRET"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer remote.Close() // disconnects; the actor keeps running
+	msg, _ := Greet.Call(ctx, remote, "there")
+	fmt.Println(remote.PID() == server.PID(), strings.HasPrefix(msg, "Hi, there"))
+
+	_, err = uactor.Connect(ctx, GreeterKind, server.Address(), []byte("wrong"))
+	fmt.Println(errors.Is(err, uactor.ErrAuthKey))
+	// Output:
+	// true true
+	// true
+}
+
+// Host serves a value as an actor inside this process: what an actor does to
+// hand out a live object it holds, and an in-process actor for unit tests.
+func ExampleHost() {
+	ctx := context.Background()
+	g := &Greeter{greeting: "Hello"}
+	ref, err := uactor.Host(ctx, GreeterKind, g)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ref.Close()
+	msg, _ := Greet.Call(ctx, ref, "host")
+	fmt.Println(ref.PID() == os.Getpid(), strings.HasPrefix(msg, "Hello, host"))
+	// Output: true true
+}
+
+// A registered error keeps its identity across processes: errors.Is holds
+// in the caller for what the handler returned (ErrNegative is registered in
+// this package's tests with uactor.RegisterError).
+func ExampleRegisterError() {
+	ctx := context.Background()
+	counter, err := uactor.Spawn(ctx, CounterKind, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer counter.Close()
+	_, err = Add.Call(ctx, counter, -1)
+	fmt.Println(errors.Is(err, ErrNegative))
+	fmt.Println(err)
+	// Output:
+	// true
+	// uactor: add: add -1: negative amount
 }
