@@ -261,3 +261,18 @@ func TestAdvertisePortZeroMeansBoundPort(t *testing.T) {
 		t.Fatalf("ref handed out = %q; want it to name %s", b, want)
 	}
 }
+
+func TestAdvertisedAccessor(t *testing.T) {
+	r := tcpCounter(t, "tcp://127.0.0.1:0", uactor.Advertise("tcp://localhost:0"))
+	if want := "tcp://localhost:" + port(t, r.Address()); r.Advertised() != want {
+		t.Fatalf("Advertised() = %q; want %q", r.Advertised(), want)
+	}
+	plain := tcpCounter(t, "tcp://127.0.0.1:0")
+	if plain.Advertised() != plain.Address() {
+		t.Fatalf("without Advertise: Advertised() = %q; want the listen address %q", plain.Advertised(), plain.Address())
+	}
+	var zero uactor.Ref[*Counter]
+	if zero.Advertised() != "" {
+		t.Fatal("zero Ref")
+	}
+}

@@ -64,6 +64,16 @@ func (r Ref[A]) Address() string {
 	return r.h.addr.String()
 }
 
+// Advertised returns the address this ref carries to other processes when
+// it travels: the one the actor was given with Advertise (its port filled
+// in), or else the one it listens on. Register this one with a registry.
+func (r Ref[A]) Advertised() string {
+	if r.h == nil {
+		return ""
+	}
+	return r.h.adv
+}
+
 // PID returns the actor's process id.
 func (r Ref[A]) PID() int {
 	if r.h == nil {

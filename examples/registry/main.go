@@ -10,7 +10,7 @@
 //	go run ./examples/registry pick localhost:5000   # prints: Actor at port 36061 has pid 140262 (× 20)
 //
 // Actors listen on free ports of -host (all interfaces by default) and are
-// registered as tcp://localhost:<port>, the address they advertise, as in
+// registered as tcp://localhost:<port>, the address they advertise (Ref.Advertised), as in
 // the seed. serve and add keep their actors alive until interrupted; actors
 // that die are dropped by the registry (see package registry).
 package main
@@ -115,7 +115,7 @@ func serve(ctx context.Context, listen, host string, probe time.Duration) {
 	defer reg.Close()
 	actors, ports := spawnActors(ctx, host, 10)
 	defer closeAll(actors)
-	if _, err := registry.Register.Call(ctx, reg, addresses(ports)); err != nil {
+	if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("Registry listening at port %s\n", port(reg.Address()))
@@ -132,7 +132,7 @@ func add(ctx context.Context, address, host string) {
 	defer reg.Close()
 	actors, ports := spawnActors(ctx, host, 10)
 	defer closeAll(actors)
-	if _, err := registry.Register.Call(ctx, reg, addresses(ports)); err != nil {
+	if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil {
 		log.Fatal(err)
 	}
 	fmt.Printf("Actors listening at ports %v\n", ports)
@@ -140,7 +140,7 @@ func add(ctx context.Context, address, host string) {
 	// Leave the registry as we found it; the dial checks would find out anyway.
 	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	registry.Deregister.Call(dctx, reg, addresses(ports))
+	registry.Deregister.Call(dctx, reg, addresses(actors))
 }
 
 // pick is the seed's third program: pick n actors and reach each one.
@@ -205,11 +205,11 @@ func spawnActors(ctx context.Context, host string, n int) ([]uactor.Ref[NetworkA
 	return actors, ports
 }
 
-// addresses are the addresses the actors on ports advertise.
-func addresses(ports []int) registry.Addresses {
-	out := make(registry.Addresses, len(ports))
-	for i, p := range ports {
-		out[i] = "tcp://localhost:" + strconv.Itoa(p)
+// addresses are the addresses the actors advertise: where other processes reach them.
+func addresses(actors []uactor.Ref[NetworkActor]) registry.Addresses {
+	out := make(registry.Addresses, len(actors))
+	for i, a := range actors {
+		out[i] = a.Advertised()
 	}
 	return out
 }
