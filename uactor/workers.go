@@ -29,7 +29,7 @@ type job struct {
 	id  uint64
 	m   *methodEntry
 	buf *frame.Buffer
-	off int // where the request starts in buf
+	req []byte // the request, within buf
 }
 
 // start runs j on an idle worker, or on a new one if all are busy.
@@ -45,7 +45,7 @@ func (s *server) worker(j job) {
 	t := time.NewTimer(workerIdle)
 	defer t.Stop()
 	for {
-		j.c.run(j.ctx, j.id, j.m, j.buf, j.off)
+		j.c.run(j.ctx, j.id, j.m, j.buf, j.req)
 		j = job{} // hold nothing while idle
 		if s.idle.Add(1) > maxIdleWorkers {
 			s.idle.Add(-1)
