@@ -22,7 +22,7 @@ import (
 // client asks for, such as sealing.
 func authenticatedWith(t *testing.T, address, key string, want uhmac.Features) net.Conn {
 	t.Helper()
-	c := dialAddr(t, address)
+	c := dialRaw(t, address)
 	if _, err := uhmac.Client(c, uhmac.ClientConfig{Key: []byte(key), Want: want, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}

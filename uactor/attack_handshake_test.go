@@ -33,14 +33,14 @@ func TestAttackSlowHandshakePeers(t *testing.T) {
 	results := make(chan result, 2)
 	var wg sync.WaitGroup
 
-	silent := dialAddr(t, r.Address())
+	silent := dialRaw(t, r.Address())
 	silentStart := time.Now()
 	wg.Go(func() {
 		at, err := waitDrop(silent, 5*time.Second)
 		results <- result{"silent", at.Sub(silentStart), err}
 	})
 
-	drip := dialAddr(t, r.Address())
+	drip := dialRaw(t, r.Address())
 	dripStart := time.Now()
 	stopDrip := make(chan struct{})
 	var dripped int
@@ -122,7 +122,7 @@ func TestAttackForeignFirstBytes(t *testing.T) {
 		{"random", string(random)},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			conn := dialAddr(t, r.Address())
+			conn := dialRaw(t, r.Address())
 			start := time.Now()
 			if _, err := conn.Write([]byte(c.junk)); err != nil {
 				t.Fatal(err)
@@ -204,7 +204,7 @@ func TestAttackReplayedHandshake(t *testing.T) {
 	if len(replay) != 72 {
 		t.Fatalf("recorded %d bytes of handshake; want 72", len(replay))
 	}
-	c := dialAddr(t, r.Address())
+	c := dialRaw(t, r.Address())
 	start := time.Now()
 	if st := verdict(t, c, replay, true); st != 1 && st != -1 {
 		t.Fatalf("replayed handshake: verdict status %d; want rejected", st)
@@ -235,7 +235,7 @@ func TestAttackReflectedHandshake(t *testing.T) {
 		{"B's verdict", func(shA, shB, vB []byte) []byte { return vB[1:] }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			a, b := dialAddr(t, r.Address()), dialAddr(t, r.Address())
+			a, b := dialRaw(t, r.Address()), dialRaw(t, r.Address())
 			shA, shB := make([]byte, uhmac.ServerHelloSize), make([]byte, uhmac.ServerHelloSize)
 			if err := readExactly(a, shA, 5*time.Second); err != nil {
 				t.Fatal(err)

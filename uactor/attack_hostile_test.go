@@ -135,7 +135,7 @@ func TestAttackHostileListener(t *testing.T) {
 	}
 
 	// The hostile side now tries what it recorded on the real actor.
-	c := dialAddr(t, real.Address())
+	c := dialRaw(t, real.Address())
 	if st := verdict(t, c, append(cap.hello, cap.proof...), true); st != 1 && st != -1 {
 		t.Fatalf("the recorded proof on the real actor: verdict status %d; want rejected", st)
 	} else {

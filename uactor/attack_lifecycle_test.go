@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -118,7 +119,7 @@ func TestAttackCloseWithCallsInFlight(t *testing.T) {
 	}
 	t.Logf("Close took %v; the last call returned %v after Close began; %d/80 short calls completed, %d/20 long ones failed %v",
 		closeTime, slowest, shortOK, longFailed, kinds)
-	if _, err := os.Stat("/proc/" + itoa(pid)); !os.IsNotExist(err) {
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !os.IsNotExist(err) {
 		t.Fatalf("process %d still exists after Close (a zombie?): %v", pid, err)
 	}
 	if _, err := Add.Call(ctx, r, 1); !errors.Is(err, uactor.ErrClosed) {

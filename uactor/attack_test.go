@@ -20,21 +20,6 @@ import (
 	"github.com/uactor-go/uactor/uactor"
 )
 
-// dialAddr opens a plain connection to an actor address, unix:// or tcp://.
-func dialAddr(t *testing.T, address string) net.Conn {
-	t.Helper()
-	network, addr := "unix", strings.TrimPrefix(address, "unix://")
-	if a, ok := strings.CutPrefix(address, "tcp://"); ok {
-		network, addr = "tcp", a
-	}
-	c, err := net.DialTimeout(network, addr, 5*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // readExactly reads len(b) bytes from c within d.
 func readExactly(c net.Conn, b []byte, d time.Duration) error {
 	c.SetReadDeadline(time.Now().Add(d))

@@ -49,10 +49,14 @@ func TestConnectWrongKind(t *testing.T) {
 	}
 }
 
-// dialRaw opens a plain connection to an actor's socket.
+// dialRaw opens a plain connection to an actor address, unix:// or tcp://.
 func dialRaw(t *testing.T, address string) net.Conn {
 	t.Helper()
-	c, err := net.Dial("unix", strings.TrimPrefix(address, "unix://"))
+	network, addr := "unix", strings.TrimPrefix(address, "unix://")
+	if a, ok := strings.CutPrefix(address, "tcp://"); ok {
+		network, addr = "tcp", a
+	}
+	c, err := net.DialTimeout(network, addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -195,7 +195,7 @@ func TestCloseReapsAndRefuses(t *testing.T) {
 	pid := r.PID()
 	r.Close()
 	// Close reaps: not even a zombie remains.
-	if _, err := os.Stat("/proc/" + itoa(pid)); !os.IsNotExist(err) {
+	if _, err := os.Stat("/proc/" + strconv.Itoa(pid)); !os.IsNotExist(err) {
 		t.Fatalf("process %d still exists after Close (stat err %v)", pid, err)
 	}
 	if _, err := Add.Call(ctx, r, 1); !errors.Is(err, uactor.ErrClosed) {
@@ -309,8 +309,6 @@ func TestZeroRefAndZeroMethod(t *testing.T) {
 		t.Fatal("zero Ref methods")
 	}
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // The owner reaches its actor over a connection only the two hold: its calls
 // need no dial (and work with the actor's socket gone), while others dial.

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	"github.com/uactor-go/uactor/internal/hmac"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -20,11 +19,7 @@ import (
 // a real client would; what it does next is up to the test.
 func authenticated(t *testing.T, address, key string) net.Conn {
 	t.Helper()
-	c := dialRaw(t, address)
-	if _, err := hmac.Client(c, hmac.ClientConfig{Key: []byte(key), Deadline: time.Now().Add(5 * time.Second)}); err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return authenticatedWith(t, address, key, 0)
 }
 
 // A peer that sends calls but never reads their replies is cut off at the

@@ -1,7 +1,6 @@
 package uactor_test
 
 import (
-	"context"
 	"errors"
 	"net"
 	"net/http"
@@ -204,10 +203,7 @@ func TestFramesReplayedAcrossConnections(t *testing.T) {
 	if err != nil {
 		t.Fatalf("first connection: %v", err)
 	}
-	defer first.Close()
-	// A second, separate connection (a different key in the pool: same
-	// secret, but a new peer is forced by closing the first's connection).
-	first.Close()
+	first.Close() // so that the next Connect dials a connection of its own
 	if _, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET")); !errors.Is(err, uactor.ErrActorDied) {
 		t.Fatalf("Connect with replayed frames = %v; want the connection dropped", err)
 	}
@@ -251,7 +247,6 @@ func TestAdvertise(t *testing.T) {
 	if _, err := GetPID.Call(ctx, r, uactor.Empty{}); err != nil {
 		t.Fatalf("the owner still reaches its actor where it listens: %v", err)
 	}
-	_ = context.Background
 }
 
 func TestAdvertisePortZeroMeansBoundPort(t *testing.T) {
