@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -65,7 +66,7 @@ var concPeers = []peer{
 
 // The server kinds that a child process can run, each on a Unix listener.
 var serverKinds = map[string]func(ln net.Listener) error{
-	"raw":    serveRaw,
+	"raw":    rawecho.Serve,
 	"rawmux": serveRawMux,
 	"netrpc": serveNetRPC,
 	"grpc":   serveGRPC,

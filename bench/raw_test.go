@@ -24,39 +24,6 @@ import (
 // write in a single syscall. The server echoes in its reader goroutine and
 // writes its replies once it has no more complete request frames buffered.
 
-// serveRaw echoes raw frames, one at a time, on each connection.
-func serveRaw(ln net.Listener) error {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return err
-		}
-		go func() {
-			defer c.Close()
-			r := bufio.NewReaderSize(c, 64<<10)
-			var buf []byte
-			for {
-				var h [4]byte
-				if _, err := io.ReadFull(r, h[:]); err != nil {
-					return
-				}
-				n := int(binary.BigEndian.Uint32(h[:]))
-				if cap(buf) < 4+n {
-					buf = make([]byte, 4+n)
-				}
-				buf = buf[:4+n]
-				copy(buf, h[:])
-				if _, err := io.ReadFull(r, buf[4:]); err != nil {
-					return
-				}
-				if _, err := c.Write(buf); err != nil {
-					return
-				}
-			}
-		}()
-	}
-}
-
 // rawClient is the sequential floor's client: one writev of header and
 // payload, one read of the reply into a buffer it reuses. Not safe for
 // concurrent use; the reply is valid until the next call.

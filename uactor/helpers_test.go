@@ -3,7 +3,6 @@ package uactor_test
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -17,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -148,38 +148,9 @@ func serveRawEcho() bool {
 	}
 	fmt.Println("ready", ln.Addr())
 	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }() // exit with the parent
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			os.Exit(1)
-		}
-		go func() {
-			defer c.Close()
-			if tc, ok := c.(*net.TCPConn); ok {
-				tc.SetNoDelay(true)
-			}
-			r := bufio.NewReaderSize(c, 64<<10)
-			var buf []byte
-			for {
-				var h [4]byte
-				if _, err := io.ReadFull(r, h[:]); err != nil {
-					return
-				}
-				n := int(binary.BigEndian.Uint32(h[:]))
-				if cap(buf) < 4+n {
-					buf = make([]byte, 4+n)
-				}
-				buf = buf[:4+n]
-				copy(buf, h[:])
-				if _, err := io.ReadFull(r, buf[4:]); err != nil {
-					return
-				}
-				if _, err := c.Write(buf); err != nil {
-					return
-				}
-			}
-		}()
-	}
+	rawecho.Serve(ln)
+	os.Exit(1)
+	return true
 }
 
 // startRawEcho starts a raw echo process on network ("unix" or "tcp") and
