@@ -9,6 +9,9 @@ import (
 	"time"
 )
 
+// handshakeDeadline is when a handshake that starts now must be over.
+func handshakeDeadline(o options) time.Time { return time.Now().Add(o.handshake) }
+
 // features is what this end asks for in the handshake: sealing (by default
 // on TCP only), and zstd, which every end can decompress unless it refuses.
 func features(o options, a address) hmac.Features {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
@@ -145,6 +144,3 @@ func (p *peer) dial(d *dialResult) {
 	p.mu.Unlock()
 	close(d.done)
 }
-
-// handshakeDeadline is when a handshake that starts now must be over.
-func handshakeDeadline(o options) time.Time { return time.Now().Add(o.handshake) }
