@@ -8,34 +8,12 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// ---------------------------------------------------------------------------
-// zstd compression (FlagCompressed)
-//
-// Compression is off unless both peers agreed on it during the handshake:
-// the sending side calls Writer.SetCompression and the receiving side
-// Reader.SetDecompression. A compressed frame's payload is exactly one zstd
-// frame (RFC 8878) holding the real payload. The Writer compresses before it
-// seals, and the Reader decompresses after it opens.
-//
-// The receiver bounds the decompressed payload by its maximum, the same
-// bound an uncompressed frame has: BodyHeaderSize + payload (+ the AEAD
-// overhead when sealed) must not exceed the maximum body size. Before it
-// allocates for the output it checks, from the zstd frame header and the
-// block headers alone:
-//
-//   - the frame is a single, ordinary zstd frame: no skippable frame, no
-//     dictionary, no second frame, nothing after its checksum;
-//   - a declared content size is within the bound, and consistent with what
-//     the blocks can hold;
-//   - the window is at most windowLimit;
-//   - the bytes that raw and RLE blocks must produce are within the bound.
-//
-// It then decodes into a pooled Buffer whose capacity is the declared size,
-// or without a declared size the smaller of the bound and what the blocks can
-// hold, with WithDecodeAllCapLimit so the decoder stops there. A refused size
-// is reported as ErrTooLarge, anything else wrong with the zstd data as
-// ErrMalformed.
-// ---------------------------------------------------------------------------
+// zstd compression (FlagCompressed). The format and the limits a Reader
+// enforces are specified in PROTOCOL.md ("Compressed frames"). How they are
+// enforced: the Reader checks the zstd frame header and the block headers
+// before it allocates, then decodes into a pooled Buffer no larger than the
+// bound with WithDecodeAllCapLimit, so the decoder stops there. A refused
+// size is ErrTooLarge; anything else wrong with the zstd data ErrMalformed.
 
 // knownFlags is the set of flag bits defined by the protocol.
 const knownFlags = FlagCompressed

@@ -3,6 +3,7 @@ package frame
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"testing"
 )
@@ -11,31 +12,42 @@ import (
 // fuzzer declares can never make the Reader allocate much.
 const fuzzMax = 64 << 10
 
-// fuzzSeeds returns valid streams, plain or sealed with testKey, for
-// FuzzReader's seed corpus; testdata/fuzz/FuzzReader holds the same kind of
-// input so that it is also checked by a plain go test.
-func fuzzSeeds(tb testing.TB, sealed bool) [][]byte {
+// readerSeeds returns FuzzReader's seed corpus: valid streams, plain or
+// sealed with testKey, so that the fuzzer starts from deep inside the
+// parser, and their truncations (see seed for what the names promise).
+func readerSeeds(tb testing.TB) []seed {
 	tb.Helper()
-	streams := [][]Header{
-		{{Type: TypeCall, ID: 1}},
-		{{Type: TypePing}, {Type: TypePong}, {Type: TypeReply, ID: 1}},
-		{{Type: TypeError, ID: 1<<64 - 1}, {Type: TypeCancel, ID: 2}, {Type: TypeGoAway}},
+	streams := []struct {
+		name string
+		hs   []Header
+	}{
+		{"call", []Header{{Type: TypeCall, ID: 1}}},
+		{"ping-pong-reply", []Header{{Type: TypePing}, {Type: TypePong}, {Type: TypeReply, ID: 1}}},
+		{"error-cancel-goaway", []Header{{Type: TypeError, ID: 1<<64 - 1}, {Type: TypeCancel, ID: 2}, {Type: TypeGoAway}}},
 	}
-	var out [][]byte
-	for i, hs := range streams {
-		var buf bytes.Buffer
-		w := NewWriter(&buf, 0)
-		if sealed {
-			w.SetAEAD(newGCM(tb))
-		}
-		for j, h := range hs {
-			if err := w.WriteFrame(h, pattern(i+j, (i+1)*j*7)); err != nil {
-				tb.Fatal(err)
+	var out []seed
+	for _, sealed := range []bool{false, true} {
+		mode := map[bool]string{false: "plain", true: "sealed"}[sealed]
+		for i, st := range streams {
+			var buf bytes.Buffer
+			w := NewWriter(&buf, 0)
+			if sealed {
+				w.SetAEAD(newGCM(tb))
 			}
+			for j, h := range st.hs {
+				if err := w.WriteFrame(h, pattern(i+j, (i+1)*j*7)); err != nil {
+					tb.Fatal(err)
+				}
+			}
+			b := buf.Bytes()
+			out = append(out,
+				seed{fmt.Sprintf("valid-%s-%s", mode, st.name), b, sealed},
+				seed{fmt.Sprintf("truncated-%s-%s", mode, st.name), b[:len(b)-1], sealed})
 		}
-		out = append(out, buf.Bytes())
 	}
-	return out
+	return append(out,
+		seed{"malformed-plain-length-0", []byte{0, 0, 0, 0}, false},
+		seed{"bomb-sealed-length-max", []byte{0xff, 0xff, 0xff, 0xff}, true})
 }
 
 // FuzzReader feeds arbitrary bytes to a Reader, plain or sealed. It must
@@ -44,13 +56,9 @@ func fuzzSeeds(tb testing.TB, sealed bool) [][]byte {
 // to exactly the bytes it read (so nothing is silently accepted or
 // reinterpreted).
 func FuzzReader(f *testing.F) {
-	for _, sealed := range []bool{false, true} {
-		for _, s := range fuzzSeeds(f, sealed) {
-			f.Add(s, sealed)
-		}
+	for _, s := range readerSeeds(f) {
+		f.Add(s.data, s.sealed)
 	}
-	f.Add([]byte{0, 0, 0, 0}, false)
-	f.Add([]byte{0xff, 0xff, 0xff, 0xff}, true)
 
 	f.Fuzz(func(t *testing.T, data []byte, sealed bool) {
 		r := NewReader(bytes.NewReader(data), fuzzMax)
@@ -95,27 +103,4 @@ func FuzzReader(f *testing.F) {
 			t.Fatalf("error not sticky: %v then %v", err, err2)
 		}
 	})
-}
-
-// TestFuzzSeedsValid makes sure the generated seeds are what they claim:
-// complete, valid streams, so the fuzzer starts from deep inside the parser.
-func TestFuzzSeedsValid(t *testing.T) {
-	for _, sealed := range []bool{false, true} {
-		for i, s := range fuzzSeeds(t, sealed) {
-			r := NewReader(bytes.NewReader(s), fuzzMax)
-			if sealed {
-				r.SetAEAD(newGCM(t))
-			}
-			for {
-				_, b, err := r.ReadFrame()
-				if err == io.EOF {
-					break
-				}
-				if err != nil {
-					t.Fatalf("sealed=%v seed %d: %v", sealed, i, err)
-				}
-				b.Release()
-			}
-		}
-	}
 }
