@@ -1,9 +1,15 @@
 // Command connection is the seed's "Connection" section: an actor listening
 // on TCP with an authkey, reached from another process by address and key.
 //
-//	go run ./examples/connection serve              # prints: Actor process 140262 at 0.0.0.0:37255
-//	go run ./examples/connection connect localhost:37255
-//	                                                # prints: Actor process 140262 at localhost:37255
+//	go run ./examples/connection serve              # prints: Actor process 140262 at 192.0.2.2:37255
+//	go run ./examples/connection connect 192.0.2.2:37255
+//	                                                # prints: Actor process 140262 at 192.0.2.2:37255
+//
+// serve prints the address that the actor advertises, one that other hosts
+// can dial: -advertise names it (a host, or tcp://host:port, where port 0
+// stands for the bound one); without it, a specific -listen host, or this
+// host's only address when the actor listens on every interface. When no
+// such address is known, it prints 0.0.0.0 and says so.
 package main
 
 import (
@@ -16,6 +22,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/uactor-go/uactor/internal/advertise"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -37,15 +44,16 @@ var (
 func main() {
 	uactor.Main()
 	listen := flag.String("listen", "tcp://0.0.0.0:0", "serve: where the actor listens")
+	adv := flag.String("advertise", "", "serve: the address other hosts reach the actor at (host, or tcp://host:port)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: connection [-listen tcp://host:port] serve | connection connect host:port")
+		fmt.Fprintln(os.Stderr, "usage: connection [-listen tcp://host:port] [-advertise host] serve | connection connect host:port")
 	}
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch {
 	case flag.Arg(0) == "serve":
-		serve(ctx, *listen)
+		serve(ctx, *listen, *adv)
 	case flag.Arg(0) == "connect" && flag.NArg() == 2:
 		connect(ctx, flag.Arg(1))
 	default:
@@ -54,13 +62,17 @@ func main() {
 	}
 }
 
-func serve(ctx context.Context, listen string) {
-	actor, err := uactor.Spawn(ctx, networkKind, uactor.Empty{}, uactor.Listen(listen))
+func serve(ctx context.Context, listen, adv string) {
+	spec, known := advertise.For(adv, listen)
+	if !known {
+		fmt.Fprintln(os.Stderr, "connection: this host's address is not known: other hosts cannot dial what is printed; give -advertise")
+	}
+	actor, err := uactor.Spawn(ctx, networkKind, uactor.Empty{}, uactor.Listen(listen), uactor.Advertise(spec))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer actor.Close()
-	report(ctx, actor)
+	report(ctx, actor, actor.Advertised())
 	<-ctx.Done() // keep the owner (and so the actor) alive until interrupted
 }
 
@@ -70,13 +82,13 @@ func connect(ctx context.Context, address string) {
 		log.Fatal(err)
 	}
 	defer actor.Close()
-	report(ctx, actor)
+	report(ctx, actor, actor.Address())
 }
 
-func report(ctx context.Context, actor uactor.Ref[NetworkActor]) {
+func report(ctx context.Context, actor uactor.Ref[NetworkActor], address string) {
 	pid, err := getPID.Call(ctx, actor, uactor.Empty{})
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("Actor process %d at %s\n", pid, strings.TrimPrefix(actor.Address(), "tcp://"))
+	fmt.Printf("Actor process %d at %s\n", pid, strings.TrimPrefix(address, "tcp://"))
 }

@@ -7,6 +7,17 @@
 //
 //	go run ./examples/forwarding            # MyOtherActor on tcp://0.0.0.0:7000
 //	go run ./examples/forwarding -port 0    # any free port
+//
+// Across hosts, one host serves MyActor (with the key SECRET) and its
+// MyOtherActor, and another runs both approaches against it:
+//
+//	go run ./examples/forwarding serve -listen tcp://0.0.0.0:5001
+//	                                        # prints: MyActor process 140262 at 192.0.2.2:5001
+//	go run ./examples/forwarding connect 192.0.2.2:5001
+//
+// MyOtherActor's ref names the address it listens on (0.0.0.0:7000 unless
+// -advertise says otherwise); connect reaches it on the host it reached
+// MyActor at, and captures the address the ref names.
 package main
 
 import (
@@ -17,8 +28,11 @@ import (
 	"log"
 	"net"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
+	"github.com/uactor-go/uactor/internal/advertise"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -36,7 +50,10 @@ func (a *MyActor) MyOtherActor(ctx context.Context, _ uactor.Empty) (uactor.Ref[
 	return a.other, nil
 }
 
-var otherSecret = []byte("OtherSecret")
+var (
+	secret      = []byte("SECRET") // MyActor's key, when it serves other hosts
+	otherSecret = []byte("OtherSecret")
+)
 
 var (
 	myOtherActorKind = uactor.Define("forwarding.myotheractor", func(ctx context.Context, _ uactor.Empty) (MyOtherActor, error) {
@@ -44,37 +61,99 @@ var (
 	}, uactor.Listen("tcp://0.0.0.0:7000"), uactor.AuthKey(otherSecret))
 	getPID = uactor.Expose(myOtherActorKind, "getpid", MyOtherActor.GetPID)
 
-	// MyActor's argument is where its MyOtherActor listens.
-	myActorKind = uactor.Define("forwarding.myactor", func(ctx context.Context, listen string) (*MyActor, error) {
-		other, err := uactor.Spawn(ctx, myOtherActorKind, uactor.Empty{}, uactor.Listen(listen))
+	// MyActor's argument is where its MyOtherActor listens, then, after a
+	// space, what it advertises, if anything.
+	myActorKind = uactor.Define("forwarding.myactor", func(ctx context.Context, at string) (*MyActor, error) {
+		listen, adv, _ := strings.Cut(at, " ")
+		other, err := uactor.Spawn(ctx, myOtherActorKind, uactor.Empty{}, uactor.Listen(listen), uactor.Advertise(adv))
 		return &MyActor{other: other}, err
 	})
 	myOtherActor = uactor.Expose(myActorKind, "my_other_actor", (*MyActor).MyOtherActor)
 )
 
+const usage = `usage:
+  forwarding [-host 0.0.0.0] [-port 7000]                 both approaches, on this host
+  forwarding serve [-listen tcp://0.0.0.0:5001] [-advertise host] [-other tcp://0.0.0.0:7000] [-other-advertise host]
+  forwarding connect <MyActor host:port>                  both approaches, against a MyActor served elsewhere`
+
 func main() {
 	uactor.Main()
-	host := flag.String("host", "0.0.0.0", "the host MyOtherActor listens on")
-	port := flag.Int("port", 7000, "the port MyOtherActor listens on (0: any free port)")
-	flag.Parse()
-	ctx := context.Background()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	mode := "local"
+	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
+		mode = os.Args[1]
+		os.Args = append(os.Args[:1], os.Args[2:]...)
+	}
+	flag.Usage = func() { fmt.Fprintln(os.Stderr, usage) }
+	switch mode {
+	case "local":
+		host := flag.String("host", "0.0.0.0", "the host MyOtherActor listens on")
+		port := flag.Int("port", 7000, "the port MyOtherActor listens on (0: any free port)")
+		flag.Parse()
+		actor, err := uactor.Spawn(ctx, myActorKind, fmt.Sprintf("tcp://%s:%d", *host, *port))
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer actor.Close()
+		approaches(ctx, actor, "localhost")
+	case "serve":
+		listen := flag.String("listen", "tcp://0.0.0.0:5001", "where MyActor listens")
+		adv := flag.String("advertise", "", "the address other hosts reach MyActor at (host, or tcp://host:port)")
+		other := flag.String("other", "tcp://0.0.0.0:7000", "where MyOtherActor listens")
+		otherAdv := flag.String("other-advertise", "", "the address MyOtherActor's refs name (default: where it listens)")
+		flag.Parse()
+		serve(ctx, *listen, *adv, *other, *otherAdv)
+	case "connect":
+		flag.Parse()
+		if flag.NArg() != 1 {
+			flag.Usage()
+			os.Exit(2)
+		}
+		actor, err := uactor.Connect(ctx, myActorKind, flag.Arg(0), secret)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer actor.Close()
+		host, _, _ := net.SplitHostPort(strings.TrimPrefix(flag.Arg(0), "tcp://"))
+		approaches(ctx, actor, host)
+	default:
+		flag.Usage()
+		os.Exit(2)
+	}
+}
 
-	listen := fmt.Sprintf("tcp://%s:%d", *host, *port)
-	actor, err := uactor.Spawn(ctx, myActorKind, listen)
+// serve runs MyActor for other hosts until interrupted.
+func serve(ctx context.Context, listen, adv, other, otherAdv string) {
+	spec, known := advertise.For(adv, listen)
+	if !known {
+		fmt.Fprintln(os.Stderr, "forwarding: this host's address is not known: other hosts cannot dial what is printed; give -advertise")
+	}
+	if otherAdv != "" {
+		otherAdv, _ = advertise.For(otherAdv, other)
+	}
+	actor, err := uactor.Spawn(ctx, myActorKind, other+" "+otherAdv,
+		uactor.Listen(listen), uactor.Advertise(spec), uactor.AuthKey(secret))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer actor.Close()
+	fmt.Printf("MyActor process %d at %s\n", actor.PID(), strings.TrimPrefix(actor.Advertised(), "tcp://"))
+	<-ctx.Done()
+}
 
+// approaches runs the seed's two approaches: MyOtherActor is reached on
+// host, at the port its ref names.
+func approaches(ctx context.Context, actor uactor.Ref[*MyActor], host string) {
 	// The ref says where MyOtherActor listens; learn it from the error.
-	_, err = myOtherActor.Call(ctx, actor, uactor.Empty{})
+	_, err := myOtherActor.Call(ctx, actor, uactor.Empty{})
 	var ake *uactor.AuthKeyError
 	if !errors.As(err, &ake) {
 		log.Fatalf("expected an AuthKeyError, got %v", err)
 	}
 	fmt.Printf("without its key:  %v\n", ake)
 	_, p, _ := net.SplitHostPort(strings.TrimPrefix(ake.Address, "tcp://"))
-	address, capture := "localhost:"+p, ake.Address
+	address, capture := net.JoinHostPort(host, p), ake.Address
 
 	// Approach 1: wait for the AuthKeyError, then connect and ask again.
 	func() {

@@ -2,8 +2,12 @@
 // owner keeps its actor alive by looping on the actor's Wait method, and any
 // process that knows the address and key can end the loop with Shutdown.
 //
-//	go run ./examples/mainloop serve                 # prints: Actor process 140262 at 0.0.0.0:6000
-//	go run ./examples/mainloop shutdown localhost:6000
+//	go run ./examples/mainloop serve                 # prints: Actor process 140262 at 192.0.2.2:6000
+//	go run ./examples/mainloop shutdown 192.0.2.2:6000
+//
+// serve prints the address that the actor advertises, as the connection
+// example does: -advertise, else a specific -listen host, else this host's
+// only address.
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/advertise"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -57,14 +62,15 @@ var (
 func main() {
 	uactor.Main()
 	listen := flag.String("listen", "tcp://0.0.0.0:6000", "serve: where the actor listens")
+	adv := flag.String("advertise", "", "serve: the address other hosts reach the actor at (host, or tcp://host:port)")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: mainloop [-listen tcp://host:port] serve | mainloop shutdown host:port")
+		fmt.Fprintln(os.Stderr, "usage: mainloop [-listen tcp://host:port] [-advertise host] serve | mainloop shutdown host:port")
 	}
 	flag.Parse()
 	ctx := context.Background()
 	switch {
 	case flag.Arg(0) == "serve":
-		serve(ctx, *listen)
+		serve(ctx, *listen, *adv)
 	case flag.Arg(0) == "shutdown" && flag.NArg() == 2:
 		remoteShutdown(ctx, flag.Arg(1))
 	default:
@@ -73,13 +79,17 @@ func main() {
 	}
 }
 
-func serve(ctx context.Context, listen string) {
-	actor, err := uactor.Spawn(ctx, networkKind, uactor.Empty{}, uactor.Listen(listen))
+func serve(ctx context.Context, listen, adv string) {
+	spec, known := advertise.For(adv, listen)
+	if !known {
+		fmt.Fprintln(os.Stderr, "mainloop: this host's address is not known: other hosts cannot dial what is printed; give -advertise")
+	}
+	actor, err := uactor.Spawn(ctx, networkKind, uactor.Empty{}, uactor.Listen(listen), uactor.Advertise(spec))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer actor.Close() // stops and reaps the actor's process
-	fmt.Printf("Actor process %d at %s\n", actor.PID(), strings.TrimPrefix(actor.Address(), "tcp://"))
+	fmt.Printf("Actor process %d at %s\n", actor.PID(), strings.TrimPrefix(actor.Advertised(), "tcp://"))
 	for {
 		done, err := wait.Call(ctx, actor, 10*time.Second) // short waits: no call outlives a socket timeout
 		if err != nil {

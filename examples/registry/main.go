@@ -10,9 +10,12 @@
 //	go run ./examples/registry pick localhost:5000   # prints: Actor at port 36061 has pid 140262 (× 20)
 //
 // Actors listen on free ports of -host (all interfaces by default) and are
-// registered as tcp://localhost:<port>, the address they advertise (Ref.Advertised), as in
-// the seed. serve and add keep their actors alive until interrupted; actors
-// that die are dropped by the registry (see package registry).
+// registered at the address they advertise (Ref.Advertised), one that the
+// other hosts can dial: -advertise names this host (a name or an address);
+// without it, a specific -host, or else this host's only address; failing
+// both, localhost, as in the seed, which only this host can dial. serve and
+// add keep their actors alive until interrupted; actors that die are
+// dropped by the registry (see package registry).
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/advertise"
 	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/registry"
 )
@@ -50,8 +54,8 @@ var (
 )
 
 const usage = `usage:
-  registry serve [-listen tcp://0.0.0.0:5000] [-host 0.0.0.0] [-probe 1s]
-  registry add [-host 0.0.0.0] <registry host:port>
+  registry serve [-listen tcp://0.0.0.0:5000] [-host 0.0.0.0] [-advertise host] [-probe 1s]
+  registry add [-host 0.0.0.0] [-advertise host] <registry host:port>
   registry pick [-n 20] <registry host:port>`
 
 func main() {
@@ -67,13 +71,15 @@ func main() {
 	case "serve":
 		listen := fs.String("listen", "tcp://0.0.0.0:5000", "where the registry listens")
 		host := fs.String("host", "0.0.0.0", "the host the actors listen on")
+		adv := fs.String("advertise", "", "the host the actors are registered at")
 		probe := fs.Duration("probe", registry.DefaultProbeInterval, "how often the registry checks its actors")
 		parse(fs, 0)
-		serve(ctx, *listen, *host, *probe)
+		serve(ctx, *listen, placement{*host, *adv}, *probe)
 	case "add":
 		host := fs.String("host", "0.0.0.0", "the host the actors listen on")
+		adv := fs.String("advertise", "", "the host the actors are registered at")
 		args := parse(fs, 1)
-		add(ctx, args[0], *host)
+		add(ctx, args[0], placement{*host, *adv})
 	case "pick":
 		n := fs.Int("n", 20, "how many actors to pick")
 		args := parse(fs, 1)
@@ -106,14 +112,14 @@ func parse(fs *flag.FlagSet, n int) []string {
 }
 
 // serve is the seed's first program: the registry, ten actors registered.
-func serve(ctx context.Context, listen, host string, probe time.Duration) {
+func serve(ctx context.Context, listen string, at placement, probe time.Duration) {
 	reg, err := uactor.Spawn(ctx, registry.Kind, registry.Config{ProbeInterval: probe},
 		uactor.Listen(listen), uactor.AuthKey(secret))
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer reg.Close()
-	actors, ports := spawnActors(ctx, host, 10)
+	actors, ports := spawnActors(ctx, at, 10)
 	defer closeAll(actors)
 	if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil {
 		log.Fatal(err)
@@ -124,13 +130,13 @@ func serve(ctx context.Context, listen, host string, probe time.Duration) {
 }
 
 // add is the seed's second program: ten more actors, registered.
-func add(ctx context.Context, address, host string) {
+func add(ctx context.Context, address string, at placement) {
 	reg, err := uactor.Connect(ctx, registry.Kind, address, secret)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer reg.Close()
-	actors, ports := spawnActors(ctx, host, 10)
+	actors, ports := spawnActors(ctx, at, 10)
 	defer closeAll(actors)
 	if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil {
 		log.Fatal(err)
@@ -180,17 +186,25 @@ func reachPID(ctx context.Context, address string) (int, error) {
 	return getPID.Call(ctx, actor, uactor.Empty{})
 }
 
-// spawnActors spawns n actors on free ports of host, at once, and returns
+// placement is where actors listen (a host), and the host they advertise.
+type placement struct{ host, advertise string }
+
+// spawnActors spawns n actors on free ports of at.host, at once, and returns
 // them with their ports.
-func spawnActors(ctx context.Context, host string, n int) ([]uactor.Ref[NetworkActor], []int) {
+func spawnActors(ctx context.Context, at placement, n int) ([]uactor.Ref[NetworkActor], []int) {
+	listen := "tcp://" + net.JoinHostPort(at.host, "0")
+	adv, known := advertise.For(at.advertise, listen)
+	if !known {
+		fmt.Fprintln(os.Stderr, "registry: this host's address is not known; registering the actors at localhost; give -advertise")
+		adv = "tcp://localhost:0"
+	}
 	actors := make([]uactor.Ref[NetworkActor], n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	for i := range actors {
 		wg.Go(func() {
 			actors[i], errs[i] = uactor.Spawn(ctx, networkKind, uactor.Empty{},
-				uactor.Listen("tcp://"+net.JoinHostPort(host, "0")),
-				uactor.Advertise("tcp://localhost:0")) // refs name localhost and the bound port
+				uactor.Listen(listen), uactor.Advertise(adv))
 		})
 	}
 	wg.Wait()

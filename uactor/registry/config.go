@@ -8,10 +8,13 @@ import (
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
-// Defaults for the zero fields of a Config.
+// Defaults for the zero fields of a Config. DefaultDialTimeout is above
+// TCP's first SYN retransmission (one second on Linux, RFC 6298) plus a
+// round trip: a check that loses one SYN, or one SYN-ACK, on a lossy link
+// still finds its actor alive, a second late.
 const (
 	DefaultProbeInterval = time.Second
-	DefaultDialTimeout   = 500 * time.Millisecond
+	DefaultDialTimeout   = 2500 * time.Millisecond
 )
 
 // MinProbeInterval is the shortest ProbeInterval New accepts.
@@ -23,7 +26,9 @@ type Config struct {
 	// the dead ones dropped. Zero means DefaultProbeInterval; a negative
 	// interval turns the periodic probe off (Pick still checks what it hands out).
 	ProbeInterval time.Duration
-	// DialTimeout bounds one liveness check's dial. Zero means DefaultDialTimeout.
+	// DialTimeout bounds one liveness check's dial. Zero means
+	// DefaultDialTimeout. Below a second, one lost SYN makes a live actor
+	// look dead.
 	DialTimeout time.Duration
 }
 

@@ -34,7 +34,7 @@
 //     second by default) and drops the dead ones, so that List stays true
 //     between picks. Probe runs one on demand.
 //
-// The check is a plain dial of the address (TCP or Unix socket) with a short
+// The check is a plain dial of the address (TCP or Unix socket) with a
 // timeout (Config.DialTimeout), closed at once. It proves that a listener is
 // there, costs one connection setup, and needs no authkey: the registry
 // never learns the keys of the actors it lists, and no handshake or call
@@ -46,6 +46,19 @@
 // unreachable host) skip the address for that Pick and drop it after three
 // failed checks in a row. Concurrent checks of one address share one dial,
 // and concurrent probes share one probe.
+//
+// What that guarantees, on a lossy link too:
+//
+//   - A Pick never hands out an actor that its own check did not find alive:
+//     an actor whose process is gone is never handed out once it is gone
+//     (only one that dies between the check and the caller's Connect).
+//   - A Pick skips a live actor only if its dial gets no answer within
+//     DialTimeout. The default timeout outlasts TCP's first SYN
+//     retransmission, so one lost SYN (or SYN-ACK) delays the Pick by a
+//     second and skips nothing; it takes two lost in a row.
+//   - An actor whose host stops answering costs each Pick that reaches it
+//     up to DialTimeout, and is dropped after three failed checks: within
+//     about three probe intervals plus three dial timeouts.
 //
 // # Pool
 //

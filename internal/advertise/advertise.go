@@ -1,0 +1,69 @@
+// Package advertise chooses the address that the example programs' actors
+// put in the refs they hand out, so that what they print and register is an
+// address other hosts can dial, whenever this host can know one.
+package advertise
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+)
+
+// For returns the Advertise option's address for an actor that listens on
+// listen ("tcp://host:port"), given the -advertise flag's value.
+//
+//   - A flag naming a host ("10.0.0.5") or an address ("tcp://10.0.0.5:0")
+//     is used as it is: port 0, or no port, stands for the bound port.
+//   - Otherwise, if listen names a specific host, refs name it already: ""
+//     (no Advertise).
+//   - Otherwise (listening on every interface) this host's address, if it
+//     has exactly one that is up and not loopback; and if it has none or
+//     several, "" with ok false: no address is known that other hosts reach.
+func For(flag, listen string) (spec string, ok bool) {
+	if flag != "" {
+		if strings.Contains(flag, "://") {
+			return flag, true
+		}
+		if _, _, err := net.SplitHostPort(flag); err == nil {
+			return "tcp://" + flag, true
+		}
+		return "tcp://" + net.JoinHostPort(flag, "0"), true
+	}
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(listen, "tcp://"))
+	if err != nil {
+		return "", false
+	}
+	if ip, err := netip.ParseAddr(host); host != "" && (err != nil || !ip.IsUnspecified()) {
+		return "", true
+	}
+	a, err := only()
+	if err != nil {
+		return "", false
+	}
+	return "tcp://" + net.JoinHostPort(a.String(), "0"), true
+}
+
+// only returns this host's one IPv4 address that is up and not loopback.
+func only() (netip.Addr, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	var found []netip.Addr
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		addrs, _ := ifc.Addrs()
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() && p.Addr().IsGlobalUnicast() {
+				found = append(found, p.Addr())
+			}
+		}
+	}
+	if len(found) != 1 {
+		return netip.Addr{}, fmt.Errorf("%d candidate addresses", len(found))
+	}
+	return found[0], nil
+}

@@ -1,0 +1,198 @@
+package uactor_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/netns"
+)
+
+// The seed's scenarios across hosts: three network namespaces, each with
+// an address of its own, joined by a link with 5 ms of delay each way and
+// 0.5% loss (package netns). Each example program runs as processes in
+// the hosts, the way a user runs them on three machines.
+
+// lossy is the link of the multi-host tests.
+var lossy = netns.Link{Delay: 5 * time.Millisecond, Loss: 0.005}
+
+// startIn starts the example bin in host h.
+func startIn(t *testing.T, h *netns.Host, bin string, args ...string) *proc {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second) // bounds a stuck program
+	t.Cleanup(cancel)
+	return startCmd(t, h.Command(ctx, bin, args...))
+}
+
+// hostPort splits "host:port", failing the test if it is not one.
+func hostPort(t *testing.T, s string) (string, string) {
+	t.Helper()
+	h, p, err := net.SplitHostPort(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h, p
+}
+
+// Connection: the actor's owner, on host A, prints an address that host C
+// can dial, with no -advertise (A has one address: the example finds it);
+// from C, connect reaches the same process.
+func TestMultiHostConnection(t *testing.T) {
+	bin := example(t, "connection")
+	nw := netns.New(t, 3, lossy)
+	a, c := nw.Hosts[0], nw.Hosts[2]
+	owner := startIn(t, a, bin, "-listen", "tcp://0.0.0.0:0", "serve")
+	pid, host, port := parseActor(t, owner.line(t, 30*time.Second))
+	if host != a.Addr.String() {
+		t.Fatalf("owner printed host %s; want A's address %s", host, a.Addr)
+	}
+	remote := startIn(t, c, bin, "connect", net.JoinHostPort(host, port))
+	rpid, rhost, rport := parseActor(t, remote.line(t, 30*time.Second))
+	if rpid != pid || rhost != host || rport != port {
+		t.Fatalf("from C: pid %d at %s:%s; want %d at %s:%s", rpid, rhost, rport, pid, host, port)
+	}
+	remote.exited(t, 10*time.Second)
+	owner.cmd.Process.Signal(os.Interrupt)
+	owner.exited(t, 15*time.Second)
+	waitGone(t, pid, 5*time.Second)
+}
+
+// Mainloop: the owner on A advertises what -advertise says; B shuts it down.
+func TestMultiHostMainloop(t *testing.T) {
+	bin := example(t, "mainloop")
+	nw := netns.New(t, 3, lossy)
+	a, b := nw.Hosts[0], nw.Hosts[1]
+	owner := startIn(t, a, bin, "-listen", "tcp://0.0.0.0:0", "-advertise", a.Addr.String(), "serve")
+	pid, host, port := parseActor(t, owner.line(t, 30*time.Second))
+	if host != a.Addr.String() {
+		t.Fatalf("owner printed host %s; want %s", host, a.Addr)
+	}
+	remote := startIn(t, b, bin, "shutdown", net.JoinHostPort(host, port))
+	if l := remote.line(t, 30*time.Second); l != fmt.Sprintf("Asked actor process %d to shut down", pid) {
+		t.Fatalf("shutdown printed %q", l)
+	}
+	remote.exited(t, 10*time.Second)
+	if l := owner.line(t, 15*time.Second); l != "Shut down remotely" {
+		t.Fatalf("owner printed %q", l)
+	}
+	owner.exited(t, 15*time.Second)
+	waitGone(t, pid, 5*time.Second)
+}
+
+// Forwarding: MyActor and its MyOtherActor serve on A; from C, both of the
+// seed's approaches reach MyOtherActor through the ref MyActor hands out:
+// once capturing the 0.0.0.0 address the ref names, once with a
+// MyOtherActor that advertises A's address.
+func TestMultiHostForwarding(t *testing.T) {
+	bin := example(t, "forwarding")
+	nw := netns.New(t, 3, lossy)
+	a, c := nw.Hosts[0], nw.Hosts[2]
+	A := regexp.QuoteMeta(a.Addr.String())
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		capture string // the address the ref names, which the client captures
+	}{
+		{"capture", nil, `tcp://0\.0\.0\.0:\d+`},
+		{"advertise", []string{"-other-advertise", a.Addr.String()}, `tcp://` + A + `:\d+`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			serve := startIn(t, a, bin, append([]string{"serve", "-listen", "tcp://0.0.0.0:0", "-other", "tcp://0.0.0.0:0"}, tc.args...)...)
+			var pid int
+			var addr string
+			if _, err := fmt.Sscanf(serve.line(t, 30*time.Second), "MyActor process %d at %s", &pid, &addr); err != nil {
+				t.Fatal(err)
+			}
+			if host, _ := hostPort(t, addr); host != a.Addr.String() {
+				t.Fatalf("serve printed %s; want A's address %s", addr, a.Addr)
+			}
+			p := startIn(t, c, bin, "connect", addr)
+			want := []*regexp.Regexp{
+				regexp.MustCompile(`^without its key:  uactor: authkey for ` + tc.capture + ` is wrong or unknown`),
+				regexp.MustCompile(`^approach 1: got AuthKeyError; connecting to ` + A + `:\d+ capturing ` + tc.capture + `$`),
+				regexp.MustCompile(`^approach 1: my_other_actor reached at tcp://` + A + `:\d+, process (\d+)$`),
+				regexp.MustCompile(`^approach 2: connecting to ` + A + `:\d+ capturing ` + tc.capture + ` first$`),
+				regexp.MustCompile(`^approach 2: my_other_actor reached at tcp://` + A + `:\d+, process (\d+)$`),
+				regexp.MustCompile(`^after disconnecting, AuthKeyError again: true$`),
+			}
+			var pids []string
+			for _, re := range want {
+				l := p.line(t, 30*time.Second)
+				m := re.FindStringSubmatch(l)
+				if m == nil {
+					t.Fatalf("printed %q; want %v", l, re)
+				}
+				if len(m) > 1 {
+					pids = append(pids, m[1])
+				}
+			}
+			if pids[0] != pids[1] || pids[0] == strconv.Itoa(pid) {
+				t.Fatalf("the two approaches reached processes %v (MyActor is %d)", pids, pid)
+			}
+			p.exited(t, 15*time.Second)
+			serve.cmd.Process.Signal(os.Interrupt)
+			serve.exited(t, 15*time.Second)
+		})
+	}
+}
+
+// Autodiscovery: the registry and ten actors on A, ten more actors on B,
+// and twenty picks from C that reach the twenty actors of both hosts.
+// Besides the link's random loss, the first SYN of every connection from A
+// to B is lost: each of the registry's liveness checks of B's actors waits
+// for the SYN's retransmission, and must not skip them.
+func TestMultiHostRegistry(t *testing.T) {
+	bin := example(t, "registry")
+	link := lossy
+	link.Drop = netns.FirstSYN(netns.HostAddr(0), netns.HostAddr(1))
+	nw := netns.New(t, 3, link)
+	a, b, c := nw.Hosts[0], nw.Hosts[1], nw.Hosts[2]
+	serve := startIn(t, a, bin, "serve", "-listen", "tcp://0.0.0.0:0")
+	var regPort int
+	if l := serve.line(t, 30*time.Second); func() error {
+		_, err := fmt.Sscanf(l, "Registry listening at port %d", &regPort)
+		return err
+	}() != nil {
+		t.Fatalf("serve printed %q", l)
+	}
+	reg := net.JoinHostPort(a.Addr.String(), strconv.Itoa(regPort))
+	ports := parsePorts(t, serve.line(t, 30*time.Second))
+	add := startIn(t, b, bin, "add", reg)
+	ports = append(ports, parsePorts(t, add.line(t, 30*time.Second))...)
+
+	start := time.Now()
+	p := startIn(t, c, bin, "pick", "-n", "20", reg)
+	pids := map[int]bool{}
+	var picked []string
+	for range 20 {
+		l := p.line(t, 30*time.Second)
+		m := regPickLine.FindStringSubmatch(l)
+		if m == nil {
+			t.Fatalf("pick printed %q", l)
+		}
+		pid, _ := strconv.Atoi(m[2])
+		pids[pid] = true
+		picked = append(picked, m[1])
+		t.Log(l)
+	}
+	p.exited(t, 15*time.Second)
+	t.Logf("20 picks from C took %v", time.Since(start).Round(time.Millisecond))
+	slices.Sort(picked)
+	slices.Sort(ports)
+	if len(pids) != 20 || !slices.Equal(picked, ports) {
+		t.Fatalf("20 picks reached %d processes, on ports %v; want 20, on %v", len(pids), picked, ports)
+	}
+	if nw.Stats().Dropped == 0 {
+		t.Fatal("no SYN from A to B was lost: the test did not test the retransmission")
+	}
+	add.cmd.Process.Signal(os.Interrupt)
+	add.exited(t, 15*time.Second)
+	serve.cmd.Process.Signal(os.Interrupt)
+	serve.exited(t, 15*time.Second)
+}
