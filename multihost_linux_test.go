@@ -3,14 +3,18 @@ package uactor_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net"
+	"net/netip"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/dnstest"
 	"github.com/uactor-go/uactor/internal/netns"
 )
 
@@ -153,19 +157,9 @@ func TestMultiHostRegistry(t *testing.T) {
 	link.Drop = netns.FirstSYN(netns.HostAddr(0), netns.HostAddr(1))
 	nw := netns.New(t, 3, link)
 	a, b, c := nw.Hosts[0], nw.Hosts[1], nw.Hosts[2]
-	serve := startIn(t, a, bin, "serve", "-listen", "tcp://0.0.0.0:0")
-	var regPort int
-	if l := serve.line(t, 30*time.Second); func() error {
-		_, err := fmt.Sscanf(l, "Registry listening at port %d", &regPort)
-		return err
-	}() != nil {
-		t.Fatalf("serve printed %q", l)
-	}
-	reg := net.JoinHostPort(a.Addr.String(), strconv.Itoa(regPort))
-	ports := parsePorts(t, serve.line(t, 30*time.Second))
-	add := startIn(t, b, bin, "add", reg)
-	ports = append(ports, parsePorts(t, add.line(t, 30*time.Second))...)
-
+	reg, portsA, portsB, stop := registryHosts(t, bin, a, b)
+	defer stop()
+	ports := append(portsA, portsB...)
 	start := time.Now()
 	p := startIn(t, c, bin, "pick", "-n", "20", reg)
 	pids := map[int]bool{}
@@ -191,8 +185,83 @@ func TestMultiHostRegistry(t *testing.T) {
 	if nw.Stats().Dropped == 0 {
 		t.Fatal("no SYN from A to B was lost: the test did not test the retransmission")
 	}
-	add.cmd.Process.Signal(os.Interrupt)
-	add.exited(t, 15*time.Second)
-	serve.cmd.Process.Signal(os.Interrupt)
-	serve.exited(t, 15*time.Second)
+}
+
+// registryHosts runs the registry example's serve on a (the registry and
+// ten actors) and add on b (ten more), and returns the registry's address
+// and the ports of the actors of each host; stop interrupts both programs
+// and checks that they exit.
+func registryHosts(t *testing.T, bin string, a, b *netns.Host) (reg string, portsA, portsB []string, stop func()) {
+	t.Helper()
+	serve := startIn(t, a, bin, "serve", "-listen", "tcp://0.0.0.0:0")
+	var regPort int
+	if l := serve.line(t, 30*time.Second); func() error {
+		_, err := fmt.Sscanf(l, "Registry listening at port %d", &regPort)
+		return err
+	}() != nil {
+		t.Fatalf("serve printed %q", l)
+	}
+	reg = net.JoinHostPort(a.Addr.String(), strconv.Itoa(regPort))
+	portsA = parsePorts(t, serve.line(t, 30*time.Second))
+	add := startIn(t, b, bin, "add", reg)
+	portsB = parsePorts(t, add.line(t, 30*time.Second))
+	return reg, portsA, portsB, func() {
+		add.cmd.Process.Signal(os.Interrupt)
+		add.exited(t, 15*time.Second)
+		serve.cmd.Process.Signal(os.Interrupt)
+		serve.exited(t, 15*time.Second)
+	}
+}
+
+// The same program, with its one line of discovery changed, finds the
+// twenty actors of hosts A and B from host C through the registry, and
+// through DNS SRV records that a real DNS server (dnsmasq, on C) serves.
+func TestMultiHostRegistryAndDNS(t *testing.T) {
+	const name = "_network._tcp.uactor.test"
+	viaRegistry := example(t, "registry")
+	viaDNS := exampleVariant(t, "registry",
+		`src := registry.At(from, secret) // discovery: the registry actor at from`,
+		`src := registry.SRV{Name: from} // discovery: DNS SRV records`)
+	nw := netns.New(t, 3, lossy)
+	a, b, c := nw.Hosts[0], nw.Hosts[1], nw.Hosts[2]
+	reg, portsA, portsB, stop := registryHosts(t, viaRegistry, a, b)
+	defer stop()
+
+	zone := dnstest.Zone{Domain: "uactor.test", Hosts: map[string]netip.Addr{"a.uactor.test": a.Addr, "b.uactor.test": b.Addr}}
+	for target, ports := range map[string][]string{"a.uactor.test": portsA, "b.uactor.test": portsB} {
+		for _, p := range ports {
+			port, _ := strconv.Atoi(p)
+			zone.SRV = append(zone.SRV, dnstest.SRV{Name: name, Target: target, Port: uint16(port)})
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	dnstest.Start(t, netip.MustParseAddrPort("127.0.0.1:53"), zone, func(name string, args ...string) *exec.Cmd {
+		return c.Command(ctx, name, args...)
+	})
+	if err := c.WriteResolvConf(netip.MustParseAddr("127.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+
+	var reached [2]map[int]bool
+	for i, run := range []struct{ bin, from string }{{viaRegistry, reg}, {viaDNS, name}} {
+		start := time.Now()
+		p := startIn(t, c, run.bin, "pool", "-n", "20", run.from)
+		if l := p.line(t, 30*time.Second); l != "Pool of 20 actors" {
+			t.Fatalf("pool %s printed %q", run.from, l)
+		}
+		reached[i] = map[int]bool{}
+		for range 20 {
+			var n, pid int
+			if _, err := fmt.Sscanf(p.line(t, 30*time.Second), "Call %d reached pid %d", &n, &pid); err != nil {
+				t.Fatal(err)
+			}
+			reached[i][pid] = true
+		}
+		p.exited(t, 15*time.Second)
+		t.Logf("pool from %s: 20 calls reached %d actors, in %v", run.from, len(reached[i]), time.Since(start).Round(time.Millisecond))
+	}
+	if len(reached[0]) != 20 || !maps.Equal(reached[0], reached[1]) {
+		t.Fatalf("through the registry, calls reached %v; through DNS, %v; want the same 20 actors", reached[0], reached[1])
+	}
 }

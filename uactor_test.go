@@ -40,9 +40,18 @@ var (
 // example builds ./examples/<name> once per test binary and returns its path.
 func example(t *testing.T, name string) string {
 	t.Helper()
+	return exampleVariant(t, name, "", "")
+}
+
+// exampleVariant builds ./examples/<name> with the one line of its main.go
+// that reads old replaced by new (through go build -overlay, the source is
+// left alone), once per test binary, and returns its path.
+func exampleVariant(t *testing.T, name, old, new string) string {
+	t.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
-	if p, ok := built[name]; ok {
+	key := name + "\x00" + old + "\x00" + new
+	if p, ok := built[key]; ok {
 		return p
 	}
 	if binDir == "" {
@@ -52,15 +61,53 @@ func example(t *testing.T, name string) string {
 		}
 		binDir = d
 	}
-	p := filepath.Join(binDir, name)
+	p := filepath.Join(binDir, fmt.Sprintf("%s-%d", name, len(built)))
+	args := []string{"build", "-o", p}
+	if old != "" {
+		args = append(args, "-overlay", overlay(t, filepath.Join("examples", name, "main.go"), old, new))
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "go", "build", "-o", p, "./examples/"+name).CombinedOutput()
+	out, err := exec.CommandContext(ctx, "go", append(args, "./examples/"+name)...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build ./examples/%s: %v\n%s", name, err, out)
 	}
-	built[name] = p
+	built[key] = p
 	return p
+}
+
+// overlay writes, into binDir, a copy of file whose one line that reads old
+// (spaces aside) reads new instead, and the go build -overlay file that
+// puts it in file's place; it returns the latter's path.
+func overlay(t *testing.T, file, old, new string) string {
+	t.Helper()
+	src, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(string(src), "\n")
+	n := 0
+	for i, l := range lines {
+		if strings.TrimSpace(l) == old {
+			lines[i], n = new, n+1
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%s has %d lines that read %q; want exactly one", file, n, old)
+	}
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	variant := filepath.Join(binDir, fmt.Sprintf("variant-%d.go", len(built)))
+	if err := os.WriteFile(variant, []byte(strings.Join(lines, "\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	js := filepath.Join(binDir, fmt.Sprintf("overlay-%d.json", len(built)))
+	if err := os.WriteFile(js, []byte(fmt.Sprintf(`{"Replace": {%q: %q}}`, abs, variant)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return js
 }
 
 // proc is a running example program whose stdout is read line by line.

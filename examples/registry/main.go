@@ -8,6 +8,14 @@
 //	                                                 #         Actors listening at ports [36061 35245 …]
 //	go run ./examples/registry add localhost:5000    # ten more actors, registered
 //	go run ./examples/registry pick localhost:5000   # prints: Actor at port 36061 has pid 140262 (× 20)
+//	go run ./examples/registry pool localhost:5000   # prints: Call 1 reached pid 140262 (× 20)
+//
+// pool spreads calls over every actor the registry lists, through a
+// registry.Pool that follows the list. Its discovery is one line: change
+// it to registry.SRV{Name: from} and the same program finds its actors
+// through DNS SRV records (Kubernetes, Consul) instead:
+//
+//	go run ./examples/registry pool _network._tcp.example.com
 //
 // Actors listen on free ports of -host (all interfaces by default) and are
 // registered at the address they advertise (Ref.Advertised), one that the
@@ -56,7 +64,8 @@ var (
 const usage = `usage:
   registry serve [-listen tcp://0.0.0.0:5000] [-host 0.0.0.0] [-advertise host] [-probe 1s]
   registry add [-host 0.0.0.0] [-advertise host] <registry host:port>
-  registry pick [-n 20] <registry host:port>`
+  registry pick [-n 20] <registry host:port>
+  registry pool [-n 20] <registry host:port>`
 
 func main() {
 	uactor.Main()
@@ -84,6 +93,12 @@ func main() {
 		n := fs.Int("n", 20, "how many actors to pick")
 		args := parse(fs, 1)
 		if !pick(ctx, args[0], *n) {
+			os.Exit(1)
+		}
+	case "pool":
+		n := fs.Int("n", 20, "how many calls to make")
+		args := parse(fs, 1)
+		if !pool(ctx, args[0], *n) {
 			os.Exit(1)
 		}
 	default:
@@ -173,6 +188,28 @@ func pick(ctx context.Context, address string, n int) bool {
 			continue
 		}
 		fmt.Printf("Actor at port %s has pid %d\n", port(p.Address), pid)
+	}
+	return ok
+}
+
+// pool makes n calls through a pool of every actor that from lists.
+func pool(ctx context.Context, from string, n int) bool {
+	src := registry.At(from, secret) // discovery: the registry actor at from
+	p, err := registry.PoolFrom(ctx, src, time.Second, networkKind, secret, getPID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer p.Close()
+	fmt.Printf("Pool of %d actors\n", len(p.Addresses()))
+	ok := true
+	for i := range n {
+		pid, err := p.Handle(ctx, uactor.Empty{})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "call %d: %v\n", i+1, err)
+			ok = false
+			continue
+		}
+		fmt.Printf("Call %d reached pid %d\n", i+1, pid)
 	}
 	return ok
 }

@@ -5,35 +5,144 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/uactor-go/uactor/uactor"
-	"golang.org/x/sync/errgroup"
 )
 
-// connectParallel bounds the Connects PoolFromRegistry runs at once.
-const connectParallel = 8
+// refreshTimeout bounds one refresh of a ConnectedPool: its lookup and its Connects.
+const refreshTimeout = 30 * time.Second
 
-// ConnectedPool is a Pool over connections that PoolFromRegistry made: a
-// Handler, and the connections to close when done.
+// ConnectedPool is a Pool over connections that PoolFrom (or
+// PoolFromRegistry) made: a Handler, and the connections to close when done.
 type ConnectedPool[Req, Resp any] struct {
+	cur     atomic.Pointer[poolView[Req, Resp]]
+	refresh func(context.Context) error // one lookup, and the Connects it needs
+
+	mu     sync.Mutex // one refresh at a time; none after Close
+	closed bool
+	conns  interface{ closeAll() }
+
+	stop context.CancelFunc // the periodic refresh, if any
+	done chan struct{}
+}
+
+// poolView is what a pool calls at one time: the Pool, and its addresses.
+type poolView[Req, Resp any] struct {
 	h     uactor.Handler[Req, Resp]
 	addrs []string
-	close func()
 }
 
 // Handle calls the pool's method on the next reachable actor (see Pool).
 func (p *ConnectedPool[Req, Resp]) Handle(ctx context.Context, req Req) (Resp, error) {
-	return p.h.Handle(ctx, req)
+	return p.cur.Load().h.Handle(ctx, req)
 }
 
-// Addresses returns the addresses of the actors in the pool, in the registry's order.
-func (p *ConnectedPool[Req, Resp]) Addresses() []string { return append([]string(nil), p.addrs...) }
+// Addresses returns the addresses of the actors in the pool, in the
+// source's order.
+func (p *ConnectedPool[Req, Resp]) Addresses() []string {
+	return append([]string(nil), p.cur.Load().addrs...)
+}
 
-// Close disconnects from every actor of the pool, leaving them running.
-// Calls through the pool fail afterwards. Close is idempotent.
+// Refresh looks the source up now, connects to the actors it lists that
+// the pool lacks, and leaves out those it no longer lists (their
+// connections close at the next refresh, so that calls in flight on them
+// end first). A lookup that fails leaves the pool as it was, and so does
+// a refresh after Close. It fails with ErrNoActors when the source lists no
+// actor that it could connect to; the pool is then empty.
+func (p *ConnectedPool[Req, Resp]) Refresh(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return uactor.ErrClosed
+	}
+	return p.refresh(ctx)
+}
+
+// Close stops the periodic refresh and disconnects from every actor of the
+// pool, leaving them running. Calls through the pool fail afterwards.
+// Close is idempotent.
 func (p *ConnectedPool[Req, Resp]) Close() error {
-	p.close()
+	if p.stop != nil {
+		p.stop()
+		<-p.done
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		p.closed = true
+		p.conns.closeAll()
+	}
 	return nil
+}
+
+// refreshEvery refreshes the pool every d until ctx ends.
+func (p *ConnectedPool[Req, Resp]) refreshEvery(ctx context.Context, d time.Duration) {
+	defer close(p.done)
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+			p.Refresh(rctx) // a failed refresh keeps the pool as it was; the next one retries
+			cancel()
+		}
+	}
+}
+
+// PoolFrom looks up the actors that src lists, connects to each with
+// authkey (and opts, given to every Connect) as actors of kind k, and
+// returns a Pool of m over them. Addresses that cannot be connected to
+// (gone since the source last heard of them, or serving another kind) are
+// left out; PoolFrom fails with ErrNoActors, wrapping those failures, only
+// if none is left.
+//
+// With every > 0, the pool refreshes itself that often (see Refresh), until
+// Close: actors that join the source join the pool, actors the source drops
+// leave it, and actors it could not connect to are tried again. With every
+// <= 0 the pool is a snapshot. ctx bounds the first lookup only.
+//
+//	src := registry.SRV{Name: "_workers._tcp.example.com"} // or: registry.At("reghost:5000", secret)
+//	pool, err := registry.PoolFrom(ctx, src, 10*time.Second, Workers, secret, Work)
+//	defer pool.Close()
+//	resp, err := pool.Handle(ctx, req)
+func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time.Duration, k *uactor.Kind[A, Arg],
+	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
+	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: opts, refs: map[string]uactor.Ref[A]{}}
+	p := &ConnectedPool[Req, Resp]{conns: c}
+	p.refresh = func(ctx context.Context) error {
+		addrs, err := src.Lookup(ctx)
+		if err != nil {
+			return err
+		}
+		live, liveAddrs, errs := c.sync(ctx, addrs)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.cur.Store(&poolView[Req, Resp]{h: Pool(m, live...), addrs: liveAddrs})
+		switch {
+		case len(live) == 0 && len(addrs) == 0:
+			return fmt.Errorf("registry: %w: the source lists no actor", ErrNoActors)
+		case len(live) == 0:
+			return fmt.Errorf("registry: %w: %w", ErrNoActors, errors.Join(errs...))
+		}
+		return nil
+	}
+	if err := p.refresh(ctx); err != nil {
+		c.closeAll()
+		return nil, err
+	}
+	if every > 0 {
+		var life context.Context
+		life, p.stop = context.WithCancel(context.Background())
+		p.done = make(chan struct{})
+		go p.refreshEvery(life, every)
+	}
+	return p, nil
 }
 
 // PoolFromRegistry lists the actors registered in reg, connects to each with
@@ -44,47 +153,9 @@ func (p *ConnectedPool[Req, Resp]) Close() error {
 //	defer pool.Close()
 //	resp, err := pool.Handle(ctx, req)
 //
-// Addresses that cannot be connected to (gone since the registry last
-// checked, or serving another kind) are left out; PoolFromRegistry fails
-// with ErrNoActors, wrapping those failures, only if none is left. The pool
-// is a snapshot: actors registered later join the next one.
+// It is PoolFrom(ctx, Registered(reg), 0, …): the pool is a snapshot, and
+// actors registered later join the next one.
 func PoolFromRegistry[A, Arg, Req, Resp any](ctx context.Context, reg uactor.Ref[*Registry], k *uactor.Kind[A, Arg],
 	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
-	addrs, err := List.Call(ctx, reg, uactor.Empty{})
-	if err != nil {
-		return nil, err
-	}
-	refs := make([]uactor.Ref[A], len(addrs))
-	errs := make([]error, len(addrs))
-	var g errgroup.Group
-	g.SetLimit(connectParallel)
-	for i, a := range addrs {
-		g.Go(func() error {
-			refs[i], errs[i] = uactor.Connect(ctx, k, a, authkey, opts...)
-			return nil
-		})
-	}
-	g.Wait()
-	var live []uactor.Ref[A]
-	var liveAddrs []string
-	for i, r := range refs {
-		if errs[i] == nil {
-			live, liveAddrs = append(live, r), append(liveAddrs, addrs[i])
-		}
-	}
-	closeAll := sync.OnceFunc(func() {
-		for _, r := range live {
-			r.Close()
-		}
-	})
-	switch {
-	case ctx.Err() != nil:
-		closeAll()
-		return nil, ctx.Err()
-	case len(live) == 0 && len(addrs) == 0:
-		return nil, fmt.Errorf("registry: %w: the registry lists no actor", ErrNoActors)
-	case len(live) == 0:
-		return nil, fmt.Errorf("registry: %w: %w", ErrNoActors, errors.Join(errs...))
-	}
-	return &ConnectedPool[Req, Resp]{h: Pool(m, live...), addrs: liveAddrs, close: closeAll}, nil
+	return PoolFrom(ctx, Registered(reg), 0, k, authkey, m, opts...)
 }

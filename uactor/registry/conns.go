@@ -1,0 +1,87 @@
+package registry
+
+import (
+	"context"
+	"slices"
+
+	"github.com/uactor-go/uactor/uactor"
+	"golang.org/x/sync/errgroup"
+)
+
+// connectParallel bounds the Connects one refresh runs at once.
+const connectParallel = 8
+
+// conns are a pool's connections, by address. Its owner serialises calls.
+type conns[A, Arg any] struct {
+	k    *uactor.Kind[A, Arg]
+	key  []byte
+	opts []uactor.Option
+
+	refs    map[string]uactor.Ref[A]
+	retired []uactor.Ref[A] // left out by the last sync: closed by the next
+}
+
+// sync makes the connections match addrs: it connects to the addresses it
+// has no live connection to, retires those not listed, and returns the
+// live refs in addrs's order, with the errors of the Connects that failed.
+func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref[A], []string, []error) {
+	for _, r := range c.retired {
+		r.Close()
+	}
+	c.retired = nil
+	want := make(map[string]bool, len(addrs))
+	for _, a := range addrs {
+		want[a] = true
+	}
+	for a, r := range c.refs {
+		if !want[a] {
+			c.retired = append(c.retired, r)
+			delete(c.refs, a)
+		}
+	}
+	var missing []string
+	for _, a := range addrs {
+		if _, ok := c.refs[a]; !ok && !slices.Contains(missing, a) {
+			missing = append(missing, a)
+		}
+	}
+	refs := make([]uactor.Ref[A], len(missing))
+	errs := make([]error, len(missing))
+	var g errgroup.Group
+	g.SetLimit(connectParallel)
+	for i, a := range missing {
+		g.Go(func() error {
+			refs[i], errs[i] = uactor.Connect(ctx, c.k, a, c.key, c.opts...)
+			return nil
+		})
+	}
+	g.Wait()
+	var failed []error
+	for i, a := range missing {
+		if errs[i] == nil {
+			c.refs[a] = refs[i]
+		} else {
+			failed = append(failed, errs[i])
+		}
+	}
+	var live []uactor.Ref[A]
+	var liveAddrs []string
+	for _, a := range addrs {
+		if r, ok := c.refs[a]; ok && !slices.Contains(liveAddrs, a) {
+			live, liveAddrs = append(live, r), append(liveAddrs, a)
+		}
+	}
+	return live, liveAddrs, failed
+}
+
+// closeAll closes every connection, live or retired.
+func (c *conns[A, Arg]) closeAll() {
+	for _, r := range c.retired {
+		r.Close()
+	}
+	c.retired = nil
+	for a, r := range c.refs {
+		r.Close()
+		delete(c.refs, a)
+	}
+}

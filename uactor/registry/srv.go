@@ -1,0 +1,69 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// SRV is a Source that finds actors through DNS SRV records, as Kubernetes
+// headless Services and Consul publish them: Name is the full record name,
+// "_service._tcp.domain". Every target of the answer is an actor at
+// "tcp://<target's address>:<port>", in the answer's order of preference
+// (lowest priority first, then shuffled by weight, RFC 2782).
+//
+// The target names are resolved with the same Resolver, so that a
+// Resolver that reaches a private DNS server resolves its names too; the
+// first address of each target is used. A name with no records (NXDOMAIN,
+// or an empty answer) lists no actors; other DNS failures are errors.
+type SRV struct {
+	Name     string
+	Resolver *net.Resolver // nil: net.DefaultResolver
+}
+
+// Lookup queries Name's SRV records and resolves their targets.
+func (s SRV) Lookup(ctx context.Context) (Addresses, error) {
+	r := s.Resolver
+	if r == nil {
+		r = net.DefaultResolver
+	}
+	_, srvs, err := r.LookupSRV(ctx, "", "", s.Name)
+	if notFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("registry: SRV %s: %w", s.Name, err)
+	}
+	out := make(Addresses, 0, len(srvs))
+	seen := map[string]bool{}
+	for _, rec := range srvs {
+		host := strings.TrimSuffix(rec.Target, ".")
+		if host == "" { // "." means: no such service here (RFC 2782)
+			continue
+		}
+		ips, err := r.LookupNetIP(ctx, "ip", host)
+		if notFound(err) {
+			continue // a target without an address is no actor to reach
+		}
+		if err != nil {
+			return nil, fmt.Errorf("registry: SRV %s: target %s: %w", s.Name, host, err)
+		}
+		if len(ips) == 0 {
+			continue
+		}
+		a := "tcp://" + net.JoinHostPort(ips[0].Unmap().String(), strconv.Itoa(int(rec.Port)))
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+func notFound(err error) bool {
+	var dns *net.DNSError
+	return errors.As(err, &dns) && dns.IsNotFound
+}

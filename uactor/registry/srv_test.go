@@ -1,0 +1,153 @@
+package registry_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/netip"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/dnstest"
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/registry"
+)
+
+const srvName = "_worker._tcp.uactor.test"
+
+// tcpWorkers serves n workers named w0… on loopback TCP, and returns them
+// with their ports.
+func tcpWorkers(t *testing.T, n int) ([]uactor.Ref[*worker], []uint16) {
+	t.Helper()
+	ctx := testCtx(t, time.Minute)
+	refs := make([]uactor.Ref[*worker], n)
+	ports := make([]uint16, n)
+	for i := range refs {
+		r, err := uactor.Host(ctx, workerKind, &worker{name: "w" + strconv.Itoa(i)},
+			uactor.AuthKey(testKey), uactor.Listen("tcp://127.0.0.1:0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		ap, err := netip.ParseAddrPort(r.Address()[len("tcp://"):])
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs[i], ports[i] = r, ap.Port()
+	}
+	return refs, ports
+}
+
+// zone lists one SRV record per port, at priorities 0, 1, 2… in that order,
+// all with the target w.uactor.test, on loopback.
+func zone(ports ...uint16) dnstest.Zone {
+	z := dnstest.Zone{Domain: "uactor.test", Hosts: map[string]netip.Addr{"w.uactor.test": netip.MustParseAddr("127.0.0.1")}}
+	for i, p := range ports {
+		z.SRV = append(z.SRV, dnstest.SRV{Name: srvName, Target: "w.uactor.test", Port: p, Priority: uint16(i)})
+	}
+	return z
+}
+
+func addrsOf(ports ...uint16) registry.Addresses {
+	var out registry.Addresses
+	for _, p := range ports {
+		out = append(out, "tcp://127.0.0.1:"+strconv.Itoa(int(p)))
+	}
+	return out
+}
+
+// SRV lists the targets of a real DNS server's answer, resolved, in
+// priority order; a name with no records lists none.
+func TestSRVLookup(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	dns := dnstest.Start(t, netip.MustParseAddrPort("127.0.0.1:0"), zone(7001, 7002, 7003), nil)
+	src := registry.SRV{Name: srvName, Resolver: dns.Resolver()}
+	got, err := src.Lookup(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := addrsOf(7001, 7002, 7003); !slices.Equal(got, want) {
+		t.Fatalf("Lookup = %v; want %v", got, want)
+	}
+	none := registry.SRV{Name: "_none._tcp.uactor.test", Resolver: dns.Resolver()}
+	if got, err := none.Lookup(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("a name without records: %v, %v; want none, no error", got, err)
+	}
+	if _, err := registry.ConnectFrom(ctx, none, workerKind, testKey); !errors.Is(err, registry.ErrNoActors) {
+		t.Fatalf("ConnectFrom with no records: %v; want ErrNoActors", err)
+	}
+	// A server that does not answer is an error, not an empty list.
+	silent := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		return nil, errors.New("no server")
+	}}
+	if _, err := (registry.SRV{Name: srvName, Resolver: silent}).Lookup(ctx); err == nil {
+		t.Fatal("Lookup without a DNS server succeeded")
+	}
+}
+
+// ConnectFrom connects to the most preferred target that answers.
+func TestConnectFromSRV(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	_, ports := tcpWorkers(t, 2)
+	dead := listen(t, "tcp")
+	dead.close()
+	deadAP, _ := netip.ParseAddrPort(dead.addr[len("tcp://"):])
+	dns := dnstest.Start(t, netip.MustParseAddrPort("127.0.0.1:0"), zone(deadAP.Port(), ports[1], ports[0]), nil)
+	ref, err := registry.ConnectFrom(ctx, registry.SRV{Name: srvName, Resolver: dns.Resolver()}, workerKind, testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	if name, err := hit.Call(ctx, ref, uactor.Empty{}); err != nil || name != "w1" {
+		t.Fatalf("reached %q, %v; want w1, the preferred target that answers", name, err)
+	}
+}
+
+// A pool from SRV records spreads calls over every target, and follows
+// the answer as it changes: targets that leave it leave the pool, new ones
+// join.
+func TestPoolFromSRVFollowsAnswer(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	_, ports := tcpWorkers(t, 3)
+	dns := dnstest.Start(t, netip.MustParseAddrPort("127.0.0.1:0"), zone(ports[0], ports[1]), nil)
+	src := registry.SRV{Name: srvName, Resolver: dns.Resolver()}
+	pool, err := registry.PoolFrom(ctx, src, 100*time.Millisecond, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if got, want := pool.Addresses(), addrsOf(ports[0], ports[1]); !slices.Equal(got, []string(want)) {
+		t.Fatalf("pool of %v; want %v", got, want)
+	}
+	if got := calls(t, pool, 4); !slices.Equal(got, []string{"w0", "w1", "w0", "w1"}) {
+		t.Fatalf("calls went to %v", got)
+	}
+
+	dns.Update(zone(ports[2], ports[1]))
+	want := addrsOf(ports[2], ports[1])
+	for end := time.Now().Add(20 * time.Second); !slices.Equal(pool.Addresses(), []string(want)); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("after the answer changed, the pool still has %v; want %v", pool.Addresses(), want)
+		}
+	}
+	got := calls(t, pool, 6)
+	slices.Sort(got)
+	if want := []string{"w1", "w1", "w1", "w2", "w2", "w2"}; !slices.Equal(got, want) {
+		t.Fatalf("calls went to %v; want %v", got, want)
+	}
+
+	// An empty answer empties the pool; Refresh says why.
+	dns.Update(zone())
+	if err := pool.Refresh(ctx); !errors.Is(err, registry.ErrNoActors) {
+		t.Fatalf("Refresh of an empty answer: %v; want ErrNoActors", err)
+	}
+	if _, err := pool.Handle(ctx, uactor.Empty{}); !errors.Is(err, registry.ErrNoActors) {
+		t.Fatalf("call on an empty pool: %v", err)
+	}
+	pool.Close()
+	if err := pool.Refresh(ctx); !errors.Is(err, uactor.ErrClosed) {
+		t.Fatalf("Refresh after Close: %v", err)
+	}
+}
