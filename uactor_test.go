@@ -24,6 +24,9 @@ import (
 
 func TestMain(m *testing.M) {
 	uactor.Main()
+	if spec := os.Getenv(linkClientEnv); spec != "" { // a helper process of BenchmarkLinkCompression
+		os.Exit(runLinkClient(spec))
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)

@@ -1,7 +1,8 @@
 // Package registry is the seed's "Autodiscovery": a ready-made registry actor
 // that any program can Spawn (or Host, or Connect to), where actors are
-// registered by address and handed out round-robin, and a client-side Pool
-// that spreads calls over several actors.
+// registered by address and handed out round-robin, a client-side Pool
+// that spreads calls over several actors, and discovery through DNS SRV
+// records as well as through a registry.
 //
 //	reg, err := uactor.Spawn(ctx, registry.Kind, registry.Config{},
 //		uactor.Listen("tcp://0.0.0.0:5000"), uactor.AuthKey(secret))
@@ -66,4 +67,17 @@
 // round-robin, moving on to the next actor when a call could not reach one
 // (see Pool for exactly which errors those are). PoolFromRegistry builds one
 // from what a registry lists: uActor's actor-pool example, in one line.
+//
+// # Sources: a registry, or DNS
+//
+// A Source lists actors' addresses: Registered (a registry actor's ref), At
+// (a registry actor's address), or SRV (DNS SRV records, as a Kubernetes
+// headless Service or Consul publishes them, through the standard library's
+// resolver). ConnectFrom connects to one actor of a Source, PoolFrom builds
+// a Pool over all of them that follows the Source as it changes. Moving a
+// program from a registry to DNS is one line:
+//
+//	src := registry.At("reghost:5000", secret)           // a registry actor
+//	src := registry.SRV{Name: "_workers._tcp.example.com"} // DNS SRV records
+//	pool, err := registry.PoolFrom(ctx, src, 10*time.Second, Workers, secret, Work)
 package registry

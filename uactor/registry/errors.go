@@ -13,5 +13,6 @@ var ErrBadAddress = uactor.RegisterError(KindName+".ErrBadAddress",
 
 // ErrNoActors is matched by the error of a pool call when the pool has no
 // actor, or when none of its actors could be reached (the last failure is
-// wrapped too), and by PoolFromRegistry's when it reached none.
+// wrapped too), and by the errors of PoolFrom, PoolFromRegistry,
+// ConnectedPool.Refresh and ConnectFrom when they reached none.
 var ErrNoActors = errors.New("registry: no actor reachable")

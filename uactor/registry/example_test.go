@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"time"
 
 	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/registry"
@@ -123,4 +124,62 @@ func ExamplePoolFromRegistry() {
 	// ann <nil>
 	// bob <nil>
 	// ann <nil>
+}
+
+// A pool over what a Source lists, refreshed every ten seconds: here the
+// registry actor at an address; DNS SRV records are one line away (see
+// ExampleSRV).
+func ExamplePoolFrom() {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r, err := registry.New(ctx, registry.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	reg, err := uactor.Host(ctx, registry.Kind, r, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(secret))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer reg.Close()
+	actors, stop := hostNamed(ctx, "ann", "bob")
+	defer stop()
+	registry.Register.Call(ctx, reg, registry.Addresses{actors[0].Address(), actors[1].Address()})
+
+	src := registry.At(reg.Address(), secret)
+	pool, err := registry.PoolFrom(ctx, src, 10*time.Second, namedKind, secret, name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	for range 3 {
+		n, err := pool.Handle(ctx, uactor.Empty{})
+		fmt.Println(n, err)
+	}
+	// Output:
+	// ann <nil>
+	// bob <nil>
+	// ann <nil>
+}
+
+// Actors found through DNS: a Kubernetes headless Service named workers,
+// in namespace default, with a port named uactor, answers SRV queries for
+// _uactor._tcp.workers.default.svc.cluster.local.
+func ExampleSRV() {
+	ctx := context.Background()
+	src := registry.SRV{Name: "_uactor._tcp.workers.default.svc.cluster.local"}
+
+	// One actor: the most preferred target that answers.
+	ref, err := registry.ConnectFrom(ctx, src, namedKind, secret)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer ref.Close()
+
+	// Or every actor, following the answer as pods come and go.
+	pool, err := registry.PoolFrom(ctx, src, 10*time.Second, namedKind, secret, name)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer pool.Close()
+	fmt.Println(pool.Handle(ctx, uactor.Empty{}))
 }
