@@ -48,8 +48,8 @@ func hostPort(t *testing.T, s string) (string, string) {
 // can dial, with no -advertise (A has one address: the example finds it);
 // from C, connect reaches the same process.
 func TestMultiHostConnection(t *testing.T) {
+	nw := netns.New(t, 3, lossy) // first: it skips where it cannot run
 	bin := example(t, "connection")
-	nw := netns.New(t, 3, lossy)
 	a, c := nw.Hosts[0], nw.Hosts[2]
 	owner := startIn(t, a, bin, "-listen", "tcp://0.0.0.0:0", "serve")
 	pid, host, port := parseActor(t, owner.line(t, 30*time.Second))
@@ -69,8 +69,8 @@ func TestMultiHostConnection(t *testing.T) {
 
 // Mainloop: the owner on A advertises what -advertise says; B shuts it down.
 func TestMultiHostMainloop(t *testing.T) {
-	bin := example(t, "mainloop")
 	nw := netns.New(t, 3, lossy)
+	bin := example(t, "mainloop")
 	a, b := nw.Hosts[0], nw.Hosts[1]
 	owner := startIn(t, a, bin, "-listen", "tcp://0.0.0.0:0", "-advertise", a.Addr.String(), "serve")
 	pid, host, port := parseActor(t, owner.line(t, 30*time.Second))
@@ -94,8 +94,8 @@ func TestMultiHostMainloop(t *testing.T) {
 // once capturing the 0.0.0.0 address the ref names, once with a
 // MyOtherActor that advertises A's address.
 func TestMultiHostForwarding(t *testing.T) {
-	bin := example(t, "forwarding")
 	nw := netns.New(t, 3, lossy)
+	bin := example(t, "forwarding")
 	a, c := nw.Hosts[0], nw.Hosts[2]
 	A := regexp.QuoteMeta(a.Addr.String())
 	for _, tc := range []struct {
@@ -152,10 +152,10 @@ func TestMultiHostForwarding(t *testing.T) {
 // to B is lost: each of the registry's liveness checks of B's actors waits
 // for the SYN's retransmission, and must not skip them.
 func TestMultiHostRegistry(t *testing.T) {
-	bin := example(t, "registry")
 	link := lossy
 	link.Drop = netns.FirstSYN(netns.HostAddr(0), netns.HostAddr(1))
 	nw := netns.New(t, 3, link)
+	bin := example(t, "registry")
 	a, b, c := nw.Hosts[0], nw.Hosts[1], nw.Hosts[2]
 	reg, portsA, portsB, stop := registryHosts(t, bin, a, b)
 	defer stop()
@@ -218,11 +218,11 @@ func registryHosts(t *testing.T, bin string, a, b *netns.Host) (reg string, port
 // through DNS SRV records that a real DNS server (dnsmasq, on C) serves.
 func TestMultiHostRegistryAndDNS(t *testing.T) {
 	const name = "_network._tcp.uactor.test"
+	nw := netns.New(t, 3, lossy)
 	viaRegistry := example(t, "registry")
 	viaDNS := exampleVariant(t, "registry",
 		`src := registry.At(from, secret) // discovery: the registry actor at from`,
 		`src := registry.SRV{Name: from} // discovery: DNS SRV records`)
-	nw := netns.New(t, 3, lossy)
 	a, b, c := nw.Hosts[0], nw.Hosts[1], nw.Hosts[2]
 	reg, portsA, portsB, stop := registryHosts(t, viaRegistry, a, b)
 	defer stop()
