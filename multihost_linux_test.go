@@ -77,16 +77,7 @@ func TestMultiHostMainloop(t *testing.T) {
 	if host != a.Addr.String() {
 		t.Fatalf("owner printed host %s; want %s", host, a.Addr)
 	}
-	remote := startIn(t, b, bin, "shutdown", net.JoinHostPort(host, port))
-	if l := remote.line(t, 30*time.Second); l != fmt.Sprintf("Asked actor process %d to shut down", pid) {
-		t.Fatalf("shutdown printed %q", l)
-	}
-	remote.exited(t, 10*time.Second)
-	if l := owner.line(t, 15*time.Second); l != "Shut down remotely" {
-		t.Fatalf("owner printed %q", l)
-	}
-	owner.exited(t, 15*time.Second)
-	waitGone(t, pid, 5*time.Second)
+	shutdownRemotely(t, owner, startIn(t, b, bin, "shutdown", net.JoinHostPort(host, port)), pid)
 }
 
 // Forwarding: MyActor and its MyOtherActor serve on A; from C, both of the
@@ -97,14 +88,13 @@ func TestMultiHostForwarding(t *testing.T) {
 	nw := netns.New(t, 3, lossy)
 	bin := example(t, "forwarding")
 	a, c := nw.Hosts[0], nw.Hosts[2]
-	A := regexp.QuoteMeta(a.Addr.String())
 	for _, tc := range []struct {
 		name    string
 		args    []string
 		capture string // the address the ref names, which the client captures
 	}{
 		{"capture", nil, `tcp://0\.0\.0\.0:\d+`},
-		{"advertise", []string{"-other-advertise", a.Addr.String()}, `tcp://` + A + `:\d+`},
+		{"advertise", []string{"-other-advertise", a.Addr.String()}, `tcp://` + regexp.QuoteMeta(a.Addr.String()) + `:\d+`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			serve := startIn(t, a, bin, append([]string{"serve", "-listen", "tcp://0.0.0.0:0", "-other", "tcp://0.0.0.0:0"}, tc.args...)...)
@@ -116,30 +106,7 @@ func TestMultiHostForwarding(t *testing.T) {
 			if host, _ := hostPort(t, addr); host != a.Addr.String() {
 				t.Fatalf("serve printed %s; want A's address %s", addr, a.Addr)
 			}
-			p := startIn(t, c, bin, "connect", addr)
-			want := []*regexp.Regexp{
-				regexp.MustCompile(`^without its key:  uactor: authkey for ` + tc.capture + ` is wrong or unknown`),
-				regexp.MustCompile(`^approach 1: got AuthKeyError; connecting to ` + A + `:\d+ capturing ` + tc.capture + `$`),
-				regexp.MustCompile(`^approach 1: my_other_actor reached at tcp://` + A + `:\d+, process (\d+)$`),
-				regexp.MustCompile(`^approach 2: connecting to ` + A + `:\d+ capturing ` + tc.capture + ` first$`),
-				regexp.MustCompile(`^approach 2: my_other_actor reached at tcp://` + A + `:\d+, process (\d+)$`),
-				regexp.MustCompile(`^after disconnecting, AuthKeyError again: true$`),
-			}
-			var pids []string
-			for _, re := range want {
-				l := p.line(t, 30*time.Second)
-				m := re.FindStringSubmatch(l)
-				if m == nil {
-					t.Fatalf("printed %q; want %v", l, re)
-				}
-				if len(m) > 1 {
-					pids = append(pids, m[1])
-				}
-			}
-			if pids[0] != pids[1] || pids[0] == strconv.Itoa(pid) {
-				t.Fatalf("the two approaches reached processes %v (MyActor is %d)", pids, pid)
-			}
-			p.exited(t, 15*time.Second)
+			expectForwarding(t, startIn(t, c, bin, "connect", addr), tc.capture, a.Addr.String(), pid)
 			serve.cmd.Process.Signal(os.Interrupt)
 			serve.exited(t, 15*time.Second)
 		})

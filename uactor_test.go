@@ -249,16 +249,22 @@ func TestSeedMainloopRemoteShutdown(t *testing.T) {
 	if !alive(pid) {
 		t.Fatal("actor not running")
 	}
-	remote := start(t, bin, "shutdown", "localhost:"+port)
-	if l := remote.line(t, 20*time.Second); l != fmt.Sprintf("Asked actor process %d to shut down", pid) {
+	shutdownRemotely(t, owner, start(t, bin, "shutdown", "localhost:"+port), pid)
+}
+
+// shutdownRemotely checks the mainloop example's remote shutdown: remote
+// says it asked, the owner's loop ends, and the actor's process is gone.
+func shutdownRemotely(t *testing.T, owner, remote *proc, pid int) {
+	t.Helper()
+	if l := remote.line(t, 30*time.Second); l != fmt.Sprintf("Asked actor process %d to shut down", pid) {
 		t.Fatalf("shutdown printed %q", l)
 	}
 	remote.exited(t, 10*time.Second)
-	if l := owner.line(t, 5*time.Second); l != "Shut down remotely" {
+	if l := owner.line(t, 15*time.Second); l != "Shut down remotely" {
 		t.Fatalf("owner printed %q", l)
 	}
-	owner.exited(t, 10*time.Second)
-	waitGone(t, pid, 2*time.Second)
+	owner.exited(t, 15*time.Second)
+	waitGone(t, pid, 5*time.Second)
 }
 
 // The quickstart runs and its caller and actor are different processes.
@@ -278,17 +284,27 @@ func TestQuickstartExample(t *testing.T) {
 // Seed, "Forwarded proxies": both approaches, as the example prints them.
 func TestSeedForwardingExample(t *testing.T) {
 	p := start(t, example(t, "forwarding"), "-host", "127.0.0.1", "-port", "0")
+	expectForwarding(t, p, `tcp://127\.0\.0\.1:\d+`, "localhost", p.cmd.Process.Pid)
+}
+
+// expectForwarding checks what the forwarding example prints as it runs
+// both approaches: capture is the address MyOtherActor's ref names (a
+// regexp), host the host it reaches MyOtherActor on, and notPID a process
+// MyOtherActor must not run in.
+func expectForwarding(t *testing.T, p *proc, capture, host string, notPID int) {
+	t.Helper()
+	host = regexp.QuoteMeta(host)
 	want := []*regexp.Regexp{
-		regexp.MustCompile(`^without its key:  uactor: authkey for tcp://127\.0\.0\.1:\d+ is wrong or unknown`),
-		regexp.MustCompile(`^approach 1: got AuthKeyError; connecting to localhost:\d+ capturing tcp://127\.0\.0\.1:\d+$`),
-		regexp.MustCompile(`^approach 1: my_other_actor reached at tcp://localhost:\d+, process (\d+)$`),
-		regexp.MustCompile(`^approach 2: connecting to localhost:\d+ capturing tcp://127\.0\.0\.1:\d+ first$`),
-		regexp.MustCompile(`^approach 2: my_other_actor reached at tcp://localhost:\d+, process (\d+)$`),
+		regexp.MustCompile(`^without its key:  uactor: authkey for ` + capture + ` is wrong or unknown`),
+		regexp.MustCompile(`^approach 1: got AuthKeyError; connecting to ` + host + `:\d+ capturing ` + capture + `$`),
+		regexp.MustCompile(`^approach 1: my_other_actor reached at tcp://` + host + `:\d+, process (\d+)$`),
+		regexp.MustCompile(`^approach 2: connecting to ` + host + `:\d+ capturing ` + capture + ` first$`),
+		regexp.MustCompile(`^approach 2: my_other_actor reached at tcp://` + host + `:\d+, process (\d+)$`),
 		regexp.MustCompile(`^after disconnecting, AuthKeyError again: true$`),
 	}
 	var pids []string
 	for _, re := range want {
-		l := p.line(t, 20*time.Second)
+		l := p.line(t, 30*time.Second)
 		m := re.FindStringSubmatch(l)
 		if m == nil {
 			t.Fatalf("printed %q; want %v", l, re)
@@ -297,8 +313,8 @@ func TestSeedForwardingExample(t *testing.T) {
 			pids = append(pids, m[1])
 		}
 	}
-	if pids[0] != pids[1] || pids[0] == strconv.Itoa(p.cmd.Process.Pid) {
+	if pids[0] != pids[1] || pids[0] == strconv.Itoa(notPID) {
 		t.Fatalf("the two approaches reached processes %v", pids)
 	}
-	p.exited(t, 10*time.Second)
+	p.exited(t, 15*time.Second)
 }
