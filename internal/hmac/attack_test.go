@@ -42,12 +42,12 @@ func TestReplayRejected(t *testing.T) {
 // got hold of one, for instance from a verdict, cannot log in with it)...
 func TestReflectedVerdictRejected(t *testing.T) {
 	cc, sc := pipePair(t)
-	ch := (&hello{nonce: fixedNonce(7)}).encodeClient()
+	ch := (&hello{nonce: fixedNonce(7), share: fixedShare(7)}).encodeClient()
 	sr := async(func() (*Session, error) {
 		return runServer(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()}, nonceSource(0x40))
 	})
-	sh := (&hello{nonce: fixedNonce(0x40), id: testID}).encodeServer()
-	verdictMAC := transcriptMAC(testKey, serverLabel, &ch, &sh)
+	sh := (&hello{nonce: fixedNonce(0x40), share: fixedShare(0x40), id: testID}).encodeServer()
+	verdictMAC := transcriptMAC(testKey, serverLabel, &ch, &sh, nil)
 	p := startPeer(t, cc, append(ch[:], verdictMAC[:]...))
 	if r := await(t, sr); !errors.Is(r.err, ErrAuth) {
 		t.Fatalf("server: %v, want ErrAuth", r.err)
@@ -59,7 +59,7 @@ func TestReflectedVerdictRejected(t *testing.T) {
 // does not convince the client.
 func TestReflectedProofRejected(t *testing.T) {
 	cc, sc := pipePair(t)
-	sh := (&hello{nonce: fixedNonce(0x40), id: testID}).encodeServer()
+	sh := (&hello{nonce: fixedNonce(0x40), share: fixedShare(0x40), id: testID}).encodeServer()
 	fake := async(func() (*Session, error) {
 		if _, err := sc.Write(sh[:]); err != nil {
 			return nil, err
@@ -68,7 +68,7 @@ func TestReflectedProofRejected(t *testing.T) {
 		if err := readMsg(sc, "client stream", in[:]); err != nil {
 			return nil, err
 		}
-		_, err := sc.Write(append([]byte{statusAccepted}, in[ClientHelloSize:]...))
+		_, err := sc.Write(append(append([]byte{statusAccepted}, in[ClientHelloSize:]...), make([]byte, KeyIDSize)...))
 		return nil, err
 	})
 	c := await(t, async(func() (*Session, error) {
@@ -130,6 +130,8 @@ func TestTranscriptBinding(t *testing.T) {
 		{"uuid last byte", nil, map[int]byte{uuid + idSize - 1: 0x01}},
 		{"client nonce", map[int]byte{nonce + 3: 0x10}, nil},
 		{"server nonce", nil, map[int]byte{nonce + nonceSize - 1: 0x80}},
+		{"client X25519 share", map[int]byte{nonce + nonceSize + 5: 0x01}, nil},
+		{"server X25519 share", nil, map[int]byte{uuid + idSize + shareSize - 1: 0x01}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -158,15 +160,15 @@ func TestTranscriptBinding(t *testing.T) {
 // The labels really differ in the MAC input, and the layout is exactly
 // label, zero byte, client hello, server hello.
 func TestTranscriptLayout(t *testing.T) {
-	ch := (&hello{flags: FeatureSeal, nonce: fixedNonce(1)}).encodeClient()
-	sh := (&hello{flags: FeatureZstd, nonce: fixedNonce(2), id: testID}).encodeServer()
-	c := transcriptMAC(testKey, clientLabel, &ch, &sh)
-	s := transcriptMAC(testKey, serverLabel, &ch, &sh)
+	ch := (&hello{flags: FeatureSeal, nonce: fixedNonce(1), share: fixedShare(1)}).encodeClient()
+	sh := (&hello{flags: FeatureZstd, nonce: fixedNonce(2), share: fixedShare(2), id: testID}).encodeServer()
+	c := transcriptMAC(testKey, clientLabel, &ch, &sh, nil)
+	s := transcriptMAC(testKey, serverLabel, &ch, &sh, nil)
 	if c == s {
 		t.Fatal("client and server MACs are equal")
 	}
 	var manual bytes.Buffer
-	manual.WriteString("uactor/1 client\x00")
+	manual.WriteString("uactor/2 client\x00")
 	manual.Write(ch[:])
 	manual.Write(sh[:])
 	if want := referenceMAC(testKey, manual.Bytes()); !bytes.Equal(c[:], want) {

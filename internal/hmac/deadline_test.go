@@ -46,9 +46,9 @@ func drip(t *testing.T, conn net.Conn, burst, b []byte, interval time.Duration) 
 // validClientStream is what an honest client would send with the fixed
 // nonce 0x80...; the proof matches a server using nonceSource(0x40).
 func validClientStream(offer Features) []byte {
-	ch := (&hello{flags: FeatureSeal, nonce: fixedNonce(0x80)}).encodeClient()
-	sh := (&hello{flags: offer, nonce: fixedNonce(0x40), id: testID}).encodeServer()
-	proof := transcriptMAC(testKey, clientLabel, &ch, &sh)
+	ch := (&hello{flags: FeatureSeal, nonce: fixedNonce(0x80), share: fixedShare(0x80)}).encodeClient()
+	sh := (&hello{flags: offer, nonce: fixedNonce(0x40), share: fixedShare(0x40), id: testID}).encodeServer()
+	proof := transcriptMAC(testKey, clientLabel, &ch, &sh, nil)
 	return append(ch[:], proof[:]...)
 }
 
@@ -60,7 +60,7 @@ func fixedNonce(first byte) (n [nonceSize]byte) {
 // The one deadline is absolute: silence and a trickle of bytes both end at
 // it, whichever message the handshake is waiting for.
 func TestHandshakeDeadline(t *testing.T) {
-	serverHello := (&hello{nonce: fixedNonce(0x40), id: testID}).encodeServer()
+	serverHello := (&hello{nonce: fixedNonce(0x40), share: fixedShare(0x40), id: testID}).encodeServer()
 	clientStream := validClientStream(0)
 	cases := []struct {
 		name     string

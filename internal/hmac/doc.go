@@ -5,24 +5,33 @@
 // # Protocol
 //
 // Both sides send a fixed-size hello carrying a fresh 32-byte random nonce
-// as soon as the connection exists; the hellos cross, neither waits for the
-// other's. The server's hello also announces the actor's 16-byte uuid. Then
-// the client proves the key, and the server, once convinced, proves it back:
+// and an ephemeral X25519 public key as soon as the connection exists; the
+// hellos cross, neither waits for the other's. The server's hello also
+// announces the actor's 16-byte uuid. Then the client proves the key, and the
+// server, once convinced, proves it back and tells the client its key id:
 //
-//	client -> server  ClientHello   40 bytes  magic "uAct", version 1, flags, 2 reserved zero bytes, nonce
-//	server -> client  ServerHello   56 bytes  magic "uAct", version 1, flags, 2 reserved zero bytes, nonce, actor uuid
-//	client -> server  ClientProof   32 bytes  HMAC-SHA256(key, transcript("uactor/1 client"))
-//	server -> client  ServerVerdict 33 bytes  status (0 accepted, 1 rejected), HMAC-SHA256(key, transcript("uactor/1 server"))
+//	client -> server  ClientHello   72 bytes  magic "uAct", version 2, flags, CR LF, nonce, X25519 share
+//	server -> client  ServerHello   88 bytes  magic "uAct", version 2, flags, CR LF, nonce, actor uuid, X25519 share
+//	client -> server  ClientProof   32 bytes  HMAC-SHA256(key, transcript("uactor/2 client"))
+//	server -> client  ServerVerdict 41 bytes  status (0 accepted, 1 rejected), HMAC-SHA256(key, transcript("uactor/2 server") || key id), key id XOR mask
 //
 // where transcript(label) = label || 0x00 || ClientHello || ServerHello, so
-// each MAC binds the role, both nonces, the version, both sides' flags and
-// the uuid. The two labels differ so that neither MAC can be reflected as
-// the other. The key itself never crosses the wire.
+// each MAC binds the role, both nonces, both shares, the version, both
+// sides' flags and the uuid. The two labels differ so that neither MAC can
+// be reflected as the other. The key itself never crosses the wire.
 //
 // The agreed features are: sealing if either side asks for it (a client
-// wants it, or a server requires it), zstd only if both can do it. With
-// sealing, both sides derive one AES-256-GCM key per direction with HKDF-
-// SHA256 from the authkey, salted with both nonces.
+// wants it, or a server requires it), zstd only if both can do it. Every
+// session secret is HKDF-SHA256 over the authkey and the X25519 shared
+// secret, salted with both nonces; the sealing keys (AES-256-GCM, one per
+// direction) and the key id's mask are expanded from it. The ephemeral
+// private keys die with the handshake, so a recording cannot be opened later
+// even by someone who learns the authkey (forward secrecy).
+//
+// The handshake cannot avoid being an oracle for the key: whoever sees a
+// proof can test guesses against it offline. Callers therefore hand it a
+// stretched key (see package uactor), and may slow the answers to wrong
+// proofs with ServerConfig.Penalty.
 //
 // # Robustness
 //

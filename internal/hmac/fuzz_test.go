@@ -2,6 +2,9 @@ package hmac
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/hkdf"
+	"crypto/sha256"
 	"errors"
 	"io"
 	"net"
@@ -53,23 +56,51 @@ const (
 )
 
 func fuzzServerHello() []byte {
-	n := fixedNonce(fuzzServerFirst)
-	return append(append([]byte("uAct\x01\x02\r\n"), n[:]...), testID[:]...) // offers zstd
+	n, s := fixedNonce(fuzzServerFirst), fixedShare(fuzzServerFirst)
+	return bytes.Join([][]byte{[]byte("uAct\x02\x02\r\n"), n[:], testID[:], s[:]}, nil) // offers zstd
 }
 
 func fuzzClientHello() []byte {
-	n := fixedNonce(fuzzClientFirst)
-	return append([]byte("uAct\x01\x01\r\n"), n[:]...) // wants sealing
+	n, s := fixedNonce(fuzzClientFirst), fixedShare(fuzzClientFirst)
+	return bytes.Join([][]byte{[]byte("uAct\x02\x01\r\n"), n[:], s[:]}, nil) // wants sealing
 }
+
+// testKeyID is the key id the fuzzed server announces.
+var testKeyID = [KeyIDSize]byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4}
 
 // validHeader is the spec's header rule, restated for the oracle.
 func validHeader(b []byte) bool {
-	return string(b[:4]) == "uAct" && b[4] == 1 && b[5]&^3 == 0 && b[6] == '\r' && b[7] == '\n'
+	return string(b[:4]) == "uAct" && b[4] == 2 && b[5]&^3 == 0 && b[6] == '\r' && b[7] == '\n'
 }
 
-// macOver is HMAC(testKey, label || 0 || ch || sh), restated.
-func macOver(label string, ch, sh []byte) []byte {
-	return referenceMAC(testKey, bytes.Join([][]byte{[]byte(label), {0}, ch, sh}, nil))
+// macOver is HMAC(testKey, label || 0 || ch || sh || extra), restated.
+func macOver(label string, ch, sh []byte, extra ...byte) []byte {
+	return referenceMAC(testKey, bytes.Join([][]byte{[]byte(label), {0}, ch, sh, extra}, nil))
+}
+
+// refKeyIDMask restates the key id mask of the session between mine (the
+// side whose nonceSource starts at first) and the raw share theirs, with ch
+// and sh giving the nonces; ok is false when theirs is not a usable share.
+func refKeyIDMask(first byte, theirs, ch, sh []byte) (mask []byte, ok bool) {
+	pub, err := ecdh.X25519().NewPublicKey(theirs)
+	if err != nil {
+		return nil, false
+	}
+	dh, err := fixedPriv(first).ECDH(pub)
+	if err != nil {
+		return nil, false
+	}
+	salt := append(bytes.Clone(ch[headerSize:headerSize+nonceSize]), sh[headerSize:headerSize+nonceSize]...)
+	m, err := hkdf.Key(sha256.New, append(bytes.Clone(testKey), dh...), salt, "uactor/2 key id", KeyIDSize)
+	return m, err == nil
+}
+
+func xor(a, b []byte) []byte {
+	out := make([]byte, len(a))
+	for i := range a {
+		out[i] = a[i] ^ b[i]
+	}
+	return out
 }
 
 // classified reports whether err wraps one of the failures the package
@@ -102,19 +133,25 @@ func FuzzServer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		conn := newFeedConn(in)
 		s, err := within(t, func() (*Session, error) {
-			return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzServerFirst))
+			return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, KeyID: testKeyID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzServerFirst))
 		})
 		sh := fuzzServerHello()
 		helloOK := len(in) >= ClientHelloSize && validHeader(in)
 		proofRead := helloOK && len(in) >= ClientHelloSize+ClientProofSize
-		ok := proofRead && bytes.Equal(in[ClientHelloSize:ClientHelloSize+ClientProofSize], macOver(clientLabel, in[:ClientHelloSize], sh))
+		proved := proofRead && bytes.Equal(in[ClientHelloSize:ClientHelloSize+ClientProofSize], macOver(clientLabel, in[:ClientHelloSize], sh))
+		var mask []byte
+		ok := false
+		if proved {
+			mask, ok = refKeyIDMask(fuzzServerFirst, in[headerSize+nonceSize:ClientHelloSize], in[:ClientHelloSize], sh)
+		}
 
 		want := bytes.Clone(sh)
 		switch {
 		case ok:
-			want = append(append(want, statusAccepted), macOver(serverLabel, in[:ClientHelloSize], sh)...)
-		case proofRead:
-			want = append(append(want, statusRejected), make([]byte, ClientProofSize)...)
+			want = append(append(want, statusAccepted), macOver(serverLabel, in[:ClientHelloSize], sh, testKeyID[:]...)...)
+			want = append(want, xor(testKeyID[:], mask)...)
+		case proofRead && !proved:
+			want = append(append(want, statusRejected), make([]byte, ServerVerdictSize-1)...)
 		}
 		if got := conn.written(); !bytes.Equal(got, want) {
 			t.Errorf("server sent %x, want %x", got, want)
@@ -129,7 +166,7 @@ func FuzzServer(f *testing.F) {
 			t.Fatalf("valid input %q: %v", in, err)
 		}
 		wantF := Features(in[5]) // the server offers zstd only, so the client's flags decide
-		if s.Features != wantF || s.ActorID != testID || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
+		if s.Features != wantF || s.ActorID != testID || s.KeyID != testKeyID || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})
@@ -142,7 +179,9 @@ func FuzzServer(f *testing.F) {
 func FuzzClient(f *testing.F) {
 	ch := fuzzClientHello()
 	sh := fuzzServerHello()
-	valid := append(append(bytes.Clone(sh), statusAccepted), macOver(serverLabel, ch, sh)...)
+	mask, _ := refKeyIDMask(fuzzClientFirst, sh[headerSize+nonceSize+idSize:], ch, sh)
+	valid := append(append(bytes.Clone(sh), statusAccepted), macOver(serverLabel, ch, sh, testKeyID[:]...)...)
+	valid = append(valid, xor(testKeyID[:], mask)...)
 	f.Add(valid)
 	f.Add(append(bytes.Clone(sh), statusRejected))
 	f.Add(append(append(bytes.Clone(sh), statusAccepted), macOver(clientLabel, ch, sh)...))
@@ -152,9 +191,19 @@ func FuzzClient(f *testing.F) {
 		s, err := within(t, func() (*Session, error) {
 			return runClient(conn, ClientConfig{Key: testKey, Want: FeatureSeal, ExpectID: testID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzClientFirst))
 		})
-		rightActor := len(in) >= ServerHelloSize && validHeader(in) && bytes.Equal(in[40:56], testID[:])
-		ok := rightActor && len(in) >= ServerHelloSize+ServerVerdictSize && in[ServerHelloSize] == statusAccepted &&
-			bytes.Equal(in[ServerHelloSize+1:ServerHelloSize+ServerVerdictSize], macOver(serverLabel, ch, in[:ServerHelloSize]))
+		const idAt, shareAt = headerSize + nonceSize, headerSize + nonceSize + idSize
+		rightActor := len(in) >= ServerHelloSize && validHeader(in) && bytes.Equal(in[idAt:shareAt], testID[:])
+		ok := rightActor && len(in) >= ServerHelloSize+ServerVerdictSize && in[ServerHelloSize] == statusAccepted
+		var keyID []byte
+		if ok {
+			var mask []byte
+			mask, ok = refKeyIDMask(fuzzClientFirst, in[shareAt:ServerHelloSize], ch, in[:ServerHelloSize])
+			if ok {
+				v := in[ServerHelloSize : ServerHelloSize+ServerVerdictSize]
+				keyID = xor(v[1+ClientProofSize:], mask)
+				ok = bytes.Equal(v[1:1+ClientProofSize], macOver(serverLabel, ch, in[:ServerHelloSize], keyID...))
+			}
+		}
 
 		want := bytes.Clone(ch)
 		if rightActor {
@@ -173,7 +222,7 @@ func FuzzClient(f *testing.F) {
 			t.Fatalf("valid input %q: %v", in, err)
 		}
 		const wantF = FeatureSeal // wanted by the client, which cannot do zstd
-		if s.Features != wantF || s.ActorID != testID || s.ReadAEAD == nil || s.WriteAEAD == nil {
+		if s.Features != wantF || s.ActorID != testID || !bytes.Equal(s.KeyID[:], keyID) || s.ReadAEAD == nil || s.WriteAEAD == nil {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})

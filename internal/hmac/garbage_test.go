@@ -86,14 +86,15 @@ func TestClientRejectsForeignServers(t *testing.T) {
 
 // Well-formed hellos that break the rules get their own errors.
 func TestHandshakeBadHello(t *testing.T) {
-	good := (&hello{nonce: fixedNonce(1), id: testID}).encodeServer()
+	good := (&hello{nonce: fixedNonce(1), share: fixedShare(1), id: testID}).encodeServer()
 	cases := []struct {
 		name  string
 		index int
 		value byte
 		want  error
 	}{
-		{"version 2", 4, 2, ErrVersion},
+		{"version 1", 4, 1, ErrVersion},
+		{"version 3", 4, 3, ErrVersion},
 		{"version 0", 4, 0, ErrVersion},
 		{"unknown flag", 5, 0x80, ErrProtocol},
 		{"reserved", 6, 1, ErrProtocol},
@@ -125,7 +126,7 @@ func TestHandshakeBadHello(t *testing.T) {
 
 // A peer hanging up mid-handshake is an unexpected EOF, not an auth error.
 func TestHandshakePeerHangsUp(t *testing.T) {
-	serverHello := (&hello{nonce: fixedNonce(1), id: testID}).encodeServer()
+	serverHello := (&hello{nonce: fixedNonce(1), share: fixedShare(1), id: testID}).encodeServer()
 	for _, n := range []int{0, 3, ServerHelloSize - 1, ServerHelloSize, ServerHelloSize + 1} {
 		cc, sc := pipePair(t)
 		p := startPeer(t, sc, serverHello[:min(n, ServerHelloSize)])

@@ -1,6 +1,7 @@
 package hmac
 
 import (
+	"crypto/ecdh"
 	"crypto/rand"
 	"fmt"
 	"io"
@@ -33,10 +34,21 @@ type ServerConfig struct {
 	Offer Features
 	// ActorID is the actor's uuid, announced in the server hello.
 	ActorID [16]byte
+	// KeyID is the server's id for Key, told (encrypted) only to a client
+	// that proved the key.
+	KeyID [KeyIDSize]byte
 	// Deadline is the absolute time by which the whole handshake must be
 	// done; the zero time means none.
 	Deadline time.Time
+	// Penalty, if not nil, runs after a client's proof failed to verify and
+	// before the rejection is sent: the caller's way to make wrong guesses
+	// slow. The handshake deadline does not cut it short; the rejection
+	// then has rejectTimeout to leave.
+	Penalty func()
 }
+
+// rejectTimeout bounds writing the rejection after a Penalty.
+const rejectTimeout = time.Second
 
 // Client runs the dialling side of the handshake on conn, which it leaves
 // open whatever happens; on error the caller must close it, since the
@@ -56,7 +68,8 @@ func Server(conn net.Conn, cfg ServerConfig) (*Session, error) {
 // and fuzzing can replay exact transcripts.
 func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error) {
 	mine := hello{flags: cfg.Want}
-	if err := prepare(conn, cfg.Key, cfg.Want, cfg.Deadline, rnd, &mine.nonce); err != nil {
+	priv, err := prepare(conn, cfg.Key, cfg.Want, cfg.Deadline, rnd, &mine)
+	if err != nil {
 		return nil, handshakeError(conn, err)
 	}
 	ch := mine.encodeClient()
@@ -71,7 +84,7 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 	if cfg.ExpectID != ([idSize]byte{}) && theirs.id != cfg.ExpectID {
 		return nil, handshakeError(conn, fmt.Errorf("%w: want actor %x, the server is actor %x", ErrWrongActor, cfg.ExpectID, theirs.id))
 	}
-	proof := transcriptMAC(cfg.Key, clientLabel, &ch, &sh)
+	proof := transcriptMAC(cfg.Key, clientLabel, &ch, &sh, nil)
 	if err := writeMsg(conn, "proof", proof[:]); err != nil {
 		return nil, handshakeError(conn, err)
 	}
@@ -86,18 +99,30 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 	default:
 		return nil, handshakeError(conn, fmt.Errorf("%w: verdict status %d", ErrProtocol, v[0]))
 	}
-	want := transcriptMAC(cfg.Key, serverLabel, &ch, &sh)
+	prk, err := sessionSecret(cfg.Key, priv, &theirs.share, &mine.nonce, &theirs.nonce)
+	if err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	keyID, err := keyIDMask(prk)
+	if err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	for i := range keyID {
+		keyID[i] ^= v[1+ClientProofSize+i]
+	}
+	want := transcriptMAC(cfg.Key, serverLabel, &ch, &sh, keyID[:])
 	if !macEqual(&want, (*[ClientProofSize]byte)(v[1:])) {
 		return nil, handshakeError(conn, fmt.Errorf("%w: the server's verdict does not verify (it does not hold the authkey)", ErrAuth))
 	}
-	return establish(conn, cfg.Key, true, agree(mine.flags, theirs.flags), theirs.id, &mine.nonce, &theirs.nonce)
+	return establish(conn, prk, true, agree(mine.flags, theirs.flags), theirs.id, keyID)
 }
 
 // runServer is Server with the nonce source as a parameter, so that tests
 // and fuzzing can replay exact transcripts.
 func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error) {
 	mine := hello{flags: cfg.Offer, id: cfg.ActorID}
-	if err := prepare(conn, cfg.Key, cfg.Offer, cfg.Deadline, rnd, &mine.nonce); err != nil {
+	priv, err := prepare(conn, cfg.Key, cfg.Offer, cfg.Deadline, rnd, &mine)
+	if err != nil {
 		return nil, handshakeError(conn, err)
 	}
 	sh := mine.encodeServer()
@@ -114,43 +139,69 @@ func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error)
 		return nil, handshakeError(conn, err)
 	}
 	var v [ServerVerdictSize]byte
-	want := transcriptMAC(cfg.Key, clientLabel, &ch, &sh)
+	want := transcriptMAC(cfg.Key, clientLabel, &ch, &sh, nil)
 	if !macEqual(&want, &proof) {
-		// Say so, so that a client with the wrong key gets an
-		// authentication error rather than a bare EOF.
-		v[0] = statusRejected
-		err := fmt.Errorf("%w: the client's proof does not verify (the authkeys differ)", ErrAuth)
-		if werr := writeMsg(conn, "rejection", v[:]); werr != nil {
-			err = fmt.Errorf("%w; %w", err, werr)
-		}
+		return nil, handshakeError(conn, reject(conn, cfg.Penalty))
+	}
+	prk, err := sessionSecret(cfg.Key, priv, &theirs.share, &theirs.nonce, &mine.nonce)
+	if err != nil {
+		return nil, handshakeError(conn, err)
+	}
+	mask, err := keyIDMask(prk)
+	if err != nil {
 		return nil, handshakeError(conn, err)
 	}
 	v[0] = statusAccepted
-	mac := transcriptMAC(cfg.Key, serverLabel, &ch, &sh)
+	mac := transcriptMAC(cfg.Key, serverLabel, &ch, &sh, cfg.KeyID[:])
 	copy(v[1:], mac[:])
+	for i := range mask {
+		v[1+ClientProofSize+i] = cfg.KeyID[i] ^ mask[i]
+	}
 	if err := writeMsg(conn, "verdict", v[:]); err != nil {
 		return nil, handshakeError(conn, err)
 	}
-	return establish(conn, cfg.Key, false, agree(theirs.flags, mine.flags), mine.id, &theirs.nonce, &mine.nonce)
+	return establish(conn, prk, false, agree(theirs.flags, mine.flags), mine.id, cfg.KeyID)
+}
+
+// reject answers a proof that did not verify, after penalty if any. It says
+// so, so that a client with the wrong key gets an authentication error
+// rather than a bare EOF.
+func reject(conn net.Conn, penalty func()) error {
+	err := fmt.Errorf("%w: the client's proof does not verify (the authkeys differ)", ErrAuth)
+	if penalty != nil {
+		penalty()
+		conn.SetWriteDeadline(time.Now().Add(rejectTimeout))
+	}
+	var v [ServerVerdictSize]byte
+	v[0] = statusRejected
+	if werr := writeMsg(conn, "rejection", v[:]); werr != nil {
+		err = fmt.Errorf("%w; %w", err, werr)
+	}
+	return err
 }
 
 // prepare does what both sides do before sending anything: refuse a
 // configuration that cannot be right, arm the single deadline, and draw the
-// nonce.
-func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.Reader, nonce *[nonceSize]byte) error {
+// nonce and the ephemeral key pair into h.
+func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.Reader, h *hello) (*ecdh.PrivateKey, error) {
 	if len(key) == 0 {
-		return fmt.Errorf("empty authkey: %w", ErrAuth)
+		return nil, fmt.Errorf("empty authkey: %w", ErrAuth)
 	}
 	if f&^knownFeatures != 0 {
-		return fmt.Errorf("unknown feature flags %#02x configured", byte(f&^knownFeatures))
+		return nil, fmt.Errorf("unknown feature flags %#02x configured", byte(f&^knownFeatures))
 	}
 	// Set once for the whole handshake: a peer that drips bytes cannot
 	// extend an absolute deadline.
 	if err := conn.SetDeadline(deadline); err != nil {
-		return err
+		return nil, err
 	}
-	if _, err := io.ReadFull(rnd, nonce[:]); err != nil {
-		return fmt.Errorf("drawing a nonce: %w", err)
+	if _, err := io.ReadFull(rnd, h.nonce[:]); err != nil {
+		return nil, fmt.Errorf("drawing a nonce: %w", err)
 	}
-	return nil
+	priv, err := ephemeral(rnd)
+	if err != nil {
+		return nil, err
+	}
+	copy(h.share[:], priv.PublicKey().Bytes())
+	return priv, nil
 }

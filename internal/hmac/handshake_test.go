@@ -191,3 +191,42 @@ func TestHandshakeWrongActor(t *testing.T) {
 		})
 	}
 }
+
+// Penalty runs for a proof that fails, before the rejection leaves, and
+// never for one that verifies.
+func TestPenalty(t *testing.T) {
+	for _, key := range [][]byte{testKey, []byte("wrong key")} {
+		cc, sc := pipePair(t)
+		ran := make(chan struct{}, 1)
+		release := make(chan struct{})
+		sr := async(func() (*Session, error) {
+			return Server(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon(),
+				Penalty: func() { ran <- struct{}{}; <-release }})
+		})
+		cr := async(func() (*Session, error) { return Client(cc, ClientConfig{Key: key, Deadline: soon()}) })
+		if bytes.Equal(key, testKey) {
+			if c, s := await(t, cr), await(t, sr); c.err != nil || s.err != nil {
+				t.Fatalf("right key: client %v; server %v", c.err, s.err)
+			}
+			if len(ran) != 0 {
+				t.Error("the penalty ran for a proof that verified")
+			}
+			continue
+		}
+		select {
+		case <-ran:
+		case <-time.After(testTimeout):
+			t.Fatal("the penalty did not run for a wrong proof")
+		}
+		select {
+		case r := <-cr:
+			t.Fatalf("the client had its answer during the penalty: %v", r.err)
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(release)
+		if c := await(t, cr); !errors.Is(c.err, ErrAuth) {
+			t.Errorf("client: %v, want ErrAuth", c.err)
+		}
+		await(t, sr)
+	}
+}

@@ -2,6 +2,7 @@ package hmac
 
 import (
 	"bytes"
+	"crypto/ecdh"
 	"io"
 	"net"
 	"os"
@@ -171,12 +172,29 @@ func (c *recordingConn) written() []byte {
 	return bytes.Clone(c.out.Bytes())
 }
 
-// nonceSource returns a reader yielding one fixed nonce, for exact
-// transcripts.
+// nonceSource returns a reader yielding one fixed nonce and then one fixed
+// ephemeral key seed, for exact transcripts.
 func nonceSource(first byte) io.Reader {
-	var n [nonceSize]byte
+	var n [nonceSize + shareSize]byte
 	for i := range n {
 		n[i] = first + byte(i)
 	}
 	return bytes.NewReader(n[:])
+}
+
+// fixedPriv is the ephemeral key a side drawing from nonceSource(first) uses.
+func fixedPriv(first byte) *ecdh.PrivateKey {
+	r := nonceSource(first)
+	io.CopyN(io.Discard, r, nonceSize)
+	k, err := ephemeral(r)
+	if err != nil {
+		panic(err)
+	}
+	return k
+}
+
+// fixedShare is the X25519 share a side drawing from nonceSource(first) sends.
+func fixedShare(first byte) (s [shareSize]byte) {
+	copy(s[:], fixedPriv(first).PublicKey().Bytes())
+	return s
 }

@@ -3,33 +3,76 @@ package hmac
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/sha256"
 	"fmt"
+	"io"
 )
 
-// HKDF info strings, one per direction: each direction gets its own key, so
-// the two sides' frame counters (which both start at zero) never produce the
-// same key and nonce pair.
+// HKDF info strings: one key per direction, so the two sides' frame
+// counters (which both start at zero) never produce the same key and nonce
+// pair, and one mask for the key id the server announces.
 const (
-	infoC2S = "uactor/1 seal c2s"
-	infoS2C = "uactor/1 seal s2c"
+	infoC2S   = "uactor/2 seal c2s"
+	infoS2C   = "uactor/2 seal s2c"
+	infoKeyID = "uactor/2 key id"
 )
 
 // sealKeySize selects AES-256.
 const sealKeySize = 32
 
-// sessionAEADs derives the AES-256-GCM AEADs for both directions. Salting
-// with both fresh nonces gives every connection new keys even though the
-// authkey is long-lived.
-func sessionAEADs(key []byte, clientNonce, serverNonce *[nonceSize]byte) (c2s, s2c cipher.AEAD, err error) {
+// ephemeral draws a fresh X25519 key pair from rnd. Its private half lives
+// only for one handshake, which is what gives sessions forward secrecy.
+func ephemeral(rnd io.Reader) (*ecdh.PrivateKey, error) {
+	var seed [shareSize]byte
+	if _, err := io.ReadFull(rnd, seed[:]); err != nil {
+		return nil, fmt.Errorf("drawing an ephemeral key: %w", err)
+	}
+	// NewPrivateKey rather than GenerateKey, so that tests can replay a
+	// transcript from a fixed random source.
+	return ecdh.X25519().NewPrivateKey(seed[:])
+}
+
+// sessionSecret is the pseudo-random key every session key is expanded
+// from: HKDF-Extract over the authkey and the X25519 shared secret, salted
+// with both nonces. Without the ephemeral private keys, which are gone once
+// the handshake ends, a recording of the connection cannot be opened even
+// with the authkey.
+func sessionSecret(key []byte, mine *ecdh.PrivateKey, theirs *[shareSize]byte, clientNonce, serverNonce *[nonceSize]byte) ([]byte, error) {
+	pub, err := ecdh.X25519().NewPublicKey(theirs[:])
+	if err != nil {
+		return nil, fmt.Errorf("%w: X25519 share: %w", ErrProtocol, err)
+	}
+	dh, err := mine.ECDH(pub)
+	if err != nil { // a low-order point: the peer tried to force a known secret
+		return nil, fmt.Errorf("%w: X25519 share: %w", ErrProtocol, err)
+	}
+	ikm := append(append(make([]byte, 0, len(key)+len(dh)), key...), dh...)
 	var salt [2 * nonceSize]byte
 	copy(salt[:], clientNonce[:])
 	copy(salt[nonceSize:], serverNonce[:])
-	prk, err := hkdf.Extract(sha256.New, key, salt[:])
+	prk, err := hkdf.Extract(sha256.New, ikm, salt[:])
 	if err != nil {
-		return nil, nil, fmt.Errorf("hmac: deriving session keys: %w", err)
+		return nil, fmt.Errorf("deriving session keys: %w", err)
 	}
+	return prk, nil
+}
+
+// keyIDMask is what the key id in the verdict is XORed with: only the two
+// ends of this session can remove it.
+func keyIDMask(prk []byte) ([KeyIDSize]byte, error) {
+	var m [KeyIDSize]byte
+	k, err := hkdf.Expand(sha256.New, prk, infoKeyID, KeyIDSize)
+	if err != nil {
+		return m, fmt.Errorf("deriving the key id mask: %w", err)
+	}
+	copy(m[:], k)
+	return m, nil
+}
+
+// sessionAEADs derives the AES-256-GCM AEADs for both directions from prk.
+func sessionAEADs(prk []byte) (c2s, s2c cipher.AEAD, err error) {
 	if c2s, err = directionAEAD(prk, infoC2S); err != nil {
 		return nil, nil, err
 	}

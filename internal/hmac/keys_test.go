@@ -2,6 +2,7 @@ package hmac
 
 import (
 	"bytes"
+	"errors"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
@@ -19,10 +20,11 @@ func referenceMAC(key, msg []byte) []byte {
 }
 
 // referenceAEAD derives a direction's AEAD with hkdf.Key, independently of
-// the package's Extract/Expand, to pin the salt order and info strings.
-func referenceAEAD(t *testing.T, key []byte, cn, sn [nonceSize]byte, info string) cipher.AEAD {
+// the package's Extract/Expand, to pin the input (authkey, then the X25519
+// secret), the salt order and the info strings.
+func referenceAEAD(t *testing.T, key, dh []byte, cn, sn [nonceSize]byte, info string) cipher.AEAD {
 	t.Helper()
-	k, err := hkdf.Key(sha256.New, key, append(cn[:], sn[:]...), info, 32)
+	k, err := hkdf.Key(sha256.New, append(bytes.Clone(key), dh...), append(cn[:], sn[:]...), info, 32)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,14 +41,25 @@ func referenceAEAD(t *testing.T, key []byte, cn, sn [nonceSize]byte, info string
 
 func TestSessionAEADs(t *testing.T) {
 	cn, sn := fixedNonce(1), fixedNonce(100)
-	c2s, s2c, err := sessionAEADs(testKey, &cn, &sn)
+	cPriv, sShare := fixedPriv(1), fixedShare(100)
+	dh, err := fixedPriv(100).ECDH(cPriv.PublicKey())
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, _, err := sessionAEADs(testKey, &sn, &cn)
-	if err != nil {
-		t.Fatal(err)
+	derive := func(cn, sn [nonceSize]byte, share [shareSize]byte) (cipher.AEAD, cipher.AEAD) {
+		prk, err := sessionSecret(testKey, cPriv, &share, &cn, &sn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c2s, s2c, err := sessionAEADs(prk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c2s, s2c
 	}
+	c2s, s2c := derive(cn, sn, sShare)
+	other, _ := derive(sn, cn, sShare)
+	otherDH, _ := derive(cn, sn, fixedShare(101))
 	nonce := make([]byte, 12)
 	msg := []byte("frame body")
 	cases := []struct {
@@ -54,11 +67,16 @@ func TestSessionAEADs(t *testing.T) {
 		seal, open cipher.AEAD
 		ok         bool
 	}{
-		{"c2s is the spec's", c2s, referenceAEAD(t, testKey, cn, sn, "uactor/1 seal c2s"), true},
-		{"s2c is the spec's", s2c, referenceAEAD(t, testKey, cn, sn, "uactor/1 seal s2c"), true},
+		{"c2s is the spec's", c2s, referenceAEAD(t, testKey, dh, cn, sn, "uactor/2 seal c2s"), true},
+		{"s2c is the spec's", s2c, referenceAEAD(t, testKey, dh, cn, sn, "uactor/2 seal s2c"), true},
 		{"directions differ", c2s, s2c, false},
 		{"nonces matter", c2s, other, false},
-		{"key matters", c2s, referenceAEAD(t, []byte("another key"), cn, sn, "uactor/1 seal c2s"), false},
+		{"ephemeral shares matter", c2s, otherDH, false},
+		{"key matters", c2s, referenceAEAD(t, []byte("another key"), dh, cn, sn, "uactor/2 seal c2s"), false},
+		// Forward secrecy: the authkey and everything on the wire (nonces,
+		// public shares) do not give the session keys without the X25519
+		// secret, which dies with the handshake.
+		{"authkey alone is not enough", c2s, referenceAEAD(t, testKey, nil, cn, sn, "uactor/2 seal c2s"), false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -67,6 +85,16 @@ func TestSessionAEADs(t *testing.T) {
 				t.Errorf("opened = %v, want %v", ok, tc.ok)
 			}
 		})
+	}
+}
+
+// A share that is a low-order point would force a known shared secret; it
+// is refused as a protocol violation.
+func TestSessionSecretRefusesLowOrderShare(t *testing.T) {
+	cn, sn := fixedNonce(1), fixedNonce(100)
+	var zero [shareSize]byte
+	if _, err := sessionSecret(testKey, fixedPriv(1), &zero, &cn, &sn); !errors.Is(err, ErrProtocol) {
+		t.Fatalf("all-zero share: %v, want ErrProtocol", err)
 	}
 }
 

@@ -10,20 +10,26 @@ import (
 // can never make a side allocate or wait for more than these.
 const (
 	// ClientHelloSize is the size of the hello the client sends on connect.
-	ClientHelloSize = headerSize + nonceSize
+	ClientHelloSize = headerSize + nonceSize + shareSize
 	// ServerHelloSize is the size of the hello the server sends on accept.
-	ServerHelloSize = headerSize + nonceSize + idSize
+	ServerHelloSize = headerSize + nonceSize + idSize + shareSize
 	// ClientProofSize is the size of the client's MAC over the transcript.
 	ClientProofSize = sha256.Size
-	// ServerVerdictSize is the size of the server's status byte and MAC.
-	ServerVerdictSize = 1 + sha256.Size
+	// ServerVerdictSize is the size of the server's status byte, MAC and
+	// encrypted key id.
+	ServerVerdictSize = 1 + sha256.Size + KeyIDSize
 )
 
+// KeyIDSize is the size of a key id: a random name for an authkey, which
+// the server tells only a client that proved the key.
+const KeyIDSize = 8
+
 const (
-	version    = 1
+	version    = 2
 	headerSize = 8  // magic, version, flags, CR LF
 	nonceSize  = 32 // big enough that a nonce never repeats
 	idSize     = 16 // an actor uuid
+	shareSize  = 32 // an X25519 public key
 )
 
 // magic opens both hellos. Checking it first turns "connected to the wrong
@@ -41,6 +47,7 @@ type hello struct {
 	flags Features
 	nonce [nonceSize]byte
 	id    [idSize]byte
+	share [shareSize]byte // the sender's ephemeral X25519 public key
 }
 
 // putHeader writes the fields both hellos start with. They end in CR LF so
@@ -58,6 +65,7 @@ func putHeader(b []byte, f Features) {
 func (h *hello) encodeClient() (b [ClientHelloSize]byte) {
 	putHeader(b[:], h.flags)
 	copy(b[headerSize:], h.nonce[:])
+	copy(b[headerSize+nonceSize:], h.share[:])
 	return b
 }
 
@@ -66,6 +74,7 @@ func (h *hello) encodeServer() (b [ServerHelloSize]byte) {
 	putHeader(b[:], h.flags)
 	copy(b[headerSize:], h.nonce[:])
 	copy(b[headerSize+nonceSize:], h.id[:])
+	copy(b[headerSize+nonceSize+idSize:], h.share[:])
 	return b
 }
 
@@ -98,6 +107,7 @@ func parseClientHello(b *[ClientHelloSize]byte) (hello, error) {
 	}
 	h.flags = f
 	copy(h.nonce[:], b[headerSize:])
+	copy(h.share[:], b[headerSize+nonceSize:])
 	return h, nil
 }
 
@@ -111,6 +121,7 @@ func parseServerHello(b *[ServerHelloSize]byte) (hello, error) {
 	h.flags = f
 	copy(h.nonce[:], b[headerSize:])
 	copy(h.id[:], b[headerSize+nonceSize:])
+	copy(h.share[:], b[headerSize+nonceSize+idSize:])
 	return h, nil
 }
 

@@ -13,17 +13,21 @@ type Session struct {
 	Features Features
 	// ActorID is the uuid the server announced (for the server, its own).
 	ActorID [16]byte
+	// KeyID is the server's id for the authkey, which it tells only a
+	// client that proved the key (for the server, its own).
+	KeyID [KeyIDSize]byte
 	// ReadAEAD opens the frames this side reads and WriteAEAD seals the
 	// frames it writes. Both are nil unless Features has FeatureSeal.
 	ReadAEAD, WriteAEAD cipher.AEAD
 }
 
-// establish builds this side's Session and clears the handshake deadline,
-// which must not outlive the handshake: the connection may idle afterwards.
-func establish(conn net.Conn, key []byte, isClient bool, f Features, id [idSize]byte, clientNonce, serverNonce *[nonceSize]byte) (*Session, error) {
-	s := &Session{Features: f, ActorID: id}
+// establish builds this side's Session from the session secret prk and
+// clears the handshake deadline, which must not outlive the handshake: the
+// connection may idle afterwards.
+func establish(conn net.Conn, prk []byte, isClient bool, f Features, id [idSize]byte, keyID [KeyIDSize]byte) (*Session, error) {
+	s := &Session{Features: f, ActorID: id, KeyID: keyID}
 	if f&FeatureSeal != 0 {
-		c2s, s2c, err := sessionAEADs(key, clientNonce, serverNonce)
+		c2s, s2c, err := sessionAEADs(prk)
 		if err != nil {
 			return nil, err
 		}

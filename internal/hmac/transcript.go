@@ -9,20 +9,23 @@ import (
 // differ, a client proof can never pass as a server verdict or the reverse,
 // which stops reflection.
 const (
-	clientLabel = "uactor/1 client"
-	serverLabel = "uactor/1 server"
+	clientLabel = "uactor/2 client"
+	serverLabel = "uactor/2 server"
 )
 
-// transcriptMAC returns HMAC-SHA256(key, label || 0x00 || ch || sh). The raw
-// hellos carry both nonces, the version, both sides' flags and the actor
-// uuid, so all of them are bound; the zero byte ends the label so that no
-// label can be a prefix trick on another.
-func transcriptMAC(key []byte, label string, ch *[ClientHelloSize]byte, sh *[ServerHelloSize]byte) (mac [sha256.Size]byte) {
+// transcriptMAC returns HMAC-SHA256(key, label || 0x00 || ch || sh || extra).
+// The raw hellos carry both nonces, both ephemeral X25519 shares, the
+// version, both sides' flags and the actor uuid, so all of them are bound;
+// the zero byte ends the label so that no label can be a prefix trick on
+// another. extra is the server's key id in its verdict, empty in the
+// client's proof.
+func transcriptMAC(key []byte, label string, ch *[ClientHelloSize]byte, sh *[ServerHelloSize]byte, extra []byte) (mac [sha256.Size]byte) {
 	m := stdhmac.New(sha256.New, key)
 	m.Write([]byte(label))
 	m.Write([]byte{0})
 	m.Write(ch[:])
 	m.Write(sh[:])
+	m.Write(extra)
 	m.Sum(mac[:0])
 	return mac
 }
