@@ -2,12 +2,12 @@ package hmac
 
 import (
 	"bytes"
-	"errors"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
 	stdhmac "crypto/hmac"
 	"crypto/sha256"
+	"errors"
 	"testing"
 )
 
