@@ -91,7 +91,7 @@ func TestAttackCancelFlood(t *testing.T) {
 	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
 	g := &Gauge{}
-	r, err := uactor.Host(ctx, GaugeKind, g, uactor.MaxInFlight(64), uactor.AuthKey([]byte("k10")))
+	r, err := uactor.Host(ctx, GaugeKind, g, uactor.MaxInFlight(64), uactor.AuthKey([]byte("k10")), uactor.Sealed(false)) // frames by hand
 	if err != nil {
 		t.Fatal(err)
 	}

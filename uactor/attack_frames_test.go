@@ -19,11 +19,13 @@ import (
 )
 
 // authenticatedWith is authenticated (limits_test.go) with the features the
-// client asks for, such as sealing.
+// client asks for, such as sealing. Without FeatureSeal, the connection is
+// plain only if the actor was given Sealed(false): tests that write frames
+// by hand do that.
 func authenticatedWith(t *testing.T, address, key string, want uhmac.Features) net.Conn {
 	t.Helper()
 	c := dialRaw(t, address)
-	if _, err := uhmac.Client(c, uhmac.ClientConfig{Key: []byte(key), Want: want, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+	if _, err := uhmac.Client(c, uhmac.ClientConfig{Key: uactor.StretchKey([]byte(key)), Want: want, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -55,7 +57,7 @@ func TestAttackLengthPrefixes(t *testing.T) {
 	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
 	const max = mib
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.MaxFrameSize(max), uactor.AuthKey([]byte("k6")))
+	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.MaxFrameSize(max), uactor.AuthKey([]byte("k6")), uactor.Sealed(false)) // frames by hand
 	if err != nil {
 		t.Fatal(err)
 	}

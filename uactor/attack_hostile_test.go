@@ -16,14 +16,14 @@ import (
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
-// forgeRef takes r's binary form (version 1, kind, 16-byte id, address,
-// pid, 8-byte key fingerprint), puts address in place of r's, and decodes
+// forgeRef takes r's binary form (version 2, kind, 16-byte id, address,
+// pid, 8-byte key id), puts address in place of r's, and decodes
 // it in this process, as a ref that arrived in a response would be. It
 // returns the forged ref and the actor id it names.
 func forgeRef(t *testing.T, r uactor.Ref[*Counter], address string) (uactor.Ref[*Counter], []byte) {
 	t.Helper()
 	b, err := r.AppendBinary(nil)
-	if err != nil || len(b) == 0 || b[0] != 1 {
+	if err != nil || len(b) == 0 || b[0] != 2 {
 		t.Fatalf("ref's binary form %x, %v", b, err)
 	}
 	rd := wire.NewReader(b[1:])
@@ -31,15 +31,15 @@ func forgeRef(t *testing.T, r uactor.Ref[*Counter], address string) (uactor.Ref[
 	id := append([]byte(nil), rd.Raw(16)...)
 	_ = rd.String() // the real address
 	pid := rd.Uvarint()
-	fp := append([]byte(nil), rd.Raw(8)...)
+	keyID := append([]byte(nil), rd.Raw(8)...)
 	if err := rd.Close(); err != nil {
 		t.Fatalf("parsing a ref: %v", err)
 	}
-	f := wire.AppendString([]byte{1}, kind)
+	f := wire.AppendString([]byte{2}, kind)
 	f = append(f, id...)
 	f = wire.AppendString(f, address)
 	f = wire.AppendUvarint(f, pid)
-	f = append(f, fp...)
+	f = append(f, keyID...)
 	var forged uactor.Ref[*Counter]
 	if err := forged.UnmarshalBinary(f); err != nil {
 		t.Fatalf("decoding the forged ref: %v", err)
@@ -181,8 +181,8 @@ func TestAttackHostileListenerOtherID(t *testing.T) {
 
 // A hostile listener that relays the handshake to the real actor (so the
 // caller's proof is valid there) and then injects a frame of its own: the
-// caller's ref names a TCP address, so sealing was agreed (the caller asked
-// for it in a hello the proof covers), and the injected frame, which the
+// caller asked for sealing in a hello the proof covers (every connection
+// after a handshake is sealed, to a Unix socket as here too), and the injected frame, which the
 // relay cannot seal, closes the connection without running a handler.
 func TestAttackHostileRelayInjects(t *testing.T) {
 	checkGoroutines(t)

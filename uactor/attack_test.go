@@ -5,6 +5,7 @@ package uactor_test
 
 import (
 	"context"
+	"crypto/ecdh"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -63,15 +64,26 @@ func dropTime(t *testing.T, c net.Conn, d time.Duration) time.Time {
 
 // clientHello builds a ClientHello (PROTOCOL.md §1) with the given flags and nonce.
 func clientHello(flags byte, nonce []byte) []byte {
-	b := []byte{'u', 'A', 'c', 't', 1, flags, '\r', '\n'}
-	return append(b, nonce[:32]...)
+	b := []byte{'u', 'A', 'c', 't', 2, flags, '\r', '\n'}
+	b = append(b, nonce[:32]...)
+	return append(b, x25519Share()...)
+}
+
+// x25519Share is a fresh ephemeral X25519 public key, as a hello carries.
+func x25519Share() []byte {
+	k, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return k.PublicKey().Bytes()
 }
 
 // serverHello builds a ServerHello with the given flags, nonce and actor id.
 func serverHello(flags byte, nonce, id []byte) []byte {
-	b := []byte{'u', 'A', 'c', 't', 1, flags, '\r', '\n'}
+	b := []byte{'u', 'A', 'c', 't', 2, flags, '\r', '\n'}
 	b = append(b, nonce[:32]...)
-	return append(b, id[:16]...)
+	b = append(b, id[:16]...)
+	return append(b, x25519Share()...)
 }
 
 func randomBytes(n int) []byte {
@@ -156,10 +168,11 @@ func TestAttackServerWithOtherKey(t *testing.T) {
 			return
 		}
 		m := hmac.New(sha256.New, []byte("b")) // the impostor's own key
-		m.Write([]byte("uactor/1 server\x00"))
+		m.Write([]byte("uactor/2 server\x00"))
 		m.Write(in[:uhmac.ClientHelloSize])
 		m.Write(sh)
-		_, err = c.Write(append([]byte{0}, m.Sum(nil)...))
+		m.Write(make([]byte, uhmac.KeyIDSize)) // a key id it cannot mask, which changes nothing
+		_, err = c.Write(append(append([]byte{0}, m.Sum(nil)...), make([]byte, uhmac.KeyIDSize)...))
 		served <- err
 		io.Copy(io.Discard, c) // until the caller hangs up
 	}()

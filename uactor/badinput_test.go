@@ -113,9 +113,9 @@ func TestSilentPeerCutAtDeadline(t *testing.T) {
 // and the actor keeps serving others.
 func TestOversizedFrame(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	r := keyedCounter(t, "k", uactor.MaxFrameSize(1<<20))
+	r := keyedCounter(t, "k", uactor.MaxFrameSize(1<<20), uactor.Sealed(false)) // frames by hand
 	c := dialRaw(t, r.Address())
-	if _, err := hmac.Client(c, hmac.ClientConfig{Key: []byte("k"), Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+	if _, err := hmac.Client(c, hmac.ClientConfig{Key: uactor.StretchKey([]byte("k")), Deadline: time.Now().Add(5 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	var h [16]byte

@@ -5,26 +5,31 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/capture"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // bootstrap is what a parent tells the child it spawns, over the inherited
 // socketpair (never the environment or command line: it holds keys).
 type bootstrap struct {
-	kind    string
-	treeKey []byte
-	key     []byte
-	opts    options
-	arg     []byte
+	kind      string
+	treeKey   []byte
+	treeKeyID capture.KeyID
+	key       []byte // stretched already: the child uses it as it is
+	keyID     capture.KeyID
+	opts      options
+	arg       []byte
 }
 
-const bootstrapVersion = 1
+const bootstrapVersion = 2
 
 func (b *bootstrap) encode() []byte {
 	p := []byte{bootstrapVersion}
 	p = wire.AppendString(p, b.kind)
 	p = wire.AppendBytes(p, b.treeKey)
+	p = append(p, b.treeKeyID[:]...)
 	p = wire.AppendBytes(p, b.key)
+	p = append(p, b.keyID[:]...)
 	p = wire.AppendString(p, b.opts.listen)
 	p = wire.AppendString(p, b.opts.advertise)
 	p = wire.AppendVarint(p, int64(b.opts.grace))
@@ -46,7 +51,10 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 		return nil, fmt.Errorf("uactor: bootstrap from a different uactor version")
 	}
 	r := wire.NewReader(p[1:])
-	b := &bootstrap{kind: r.String(), treeKey: r.Bytes(), key: r.Bytes()}
+	b := &bootstrap{kind: r.String(), treeKey: r.Bytes()}
+	copy(b.treeKeyID[:], r.Raw(len(b.treeKeyID)))
+	b.key = r.Bytes()
+	copy(b.keyID[:], r.Raw(len(b.keyID)))
 	b.opts.listen = r.String()
 	b.opts.advertise = r.String()
 	b.opts.grace = time.Duration(r.Varint())

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/capture"
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/hmac"
 	"golang.org/x/sync/semaphore"
@@ -26,6 +27,7 @@ type clientConn struct {
 	r       *frame.Reader
 	addr    address
 	actorID uuid.UUID
+	keyID   capture.KeyID // the actor's id for the key
 	nextID  atomic.Uint64
 	broken  atomic.Bool
 	slots   *semaphore.Weighted // bounds calls in flight (MaxInFlight)
@@ -52,12 +54,13 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 	if err != nil {
 		return nil, err
 	}
-	want := features(o, a)
+	want := features(o)
 	sess, err := hmac.Client(nc, hmac.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
 	if err != nil {
 		nc.Close()
 		return nil, handshakeError(a, err)
 	}
+	keyring.Learn(key, sess.KeyID) // refs to actors there name the key by it
 	return newClientConn(nc, a, sess, o), nil
 }
 
@@ -69,6 +72,7 @@ func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clien
 		r:       frame.NewReader(nc, o.maxFrame),
 		addr:    a,
 		actorID: uuid.UUID(sess.ActorID),
+		keyID:   capture.KeyID(sess.KeyID),
 		slots:   semaphore.NewWeighted(int64(o.inflight)),
 		pending: map[uint64]*call{},
 	}

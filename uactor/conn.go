@@ -12,11 +12,14 @@ import (
 // handshakeDeadline is when a handshake that starts now must be over.
 func handshakeDeadline(o options) time.Time { return time.Now().Add(o.handshake) }
 
-// features is what this end asks for in the handshake: sealing (by default
-// on TCP only), and zstd, which every end can decompress unless it refuses.
-func features(o options, a address) hmac.Features {
+// features is what this end asks for in the handshake: sealing (unless
+// turned off), and zstd, which every end can decompress unless it refuses.
+// Sealing is on for Unix sockets too: a ref, a registry entry or any address
+// in a message can send a client to a relay, and only sealing keeps what it
+// relays from being read or added to.
+func features(o options) hmac.Features {
 	var f hmac.Features
-	if o.seal == sealAlways || (o.seal == sealDefault && a.network == "tcp") {
+	if o.seal != sealNever {
 		f |= hmac.FeatureSeal
 	}
 	if o.compress >= 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/capture"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
@@ -24,7 +25,6 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w: empty authkey", a, ErrAuthKey)
 	}
 	o := defaultOptions().with(opts)
-	key := append([]byte(nil), authkey...)
 	from := make([]string, len(o.captures))
 	for i, c := range o.captures {
 		ca, err := parseAddress(c)
@@ -33,11 +33,17 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		}
 		from[i] = ca.String()
 	}
-	extra := []func(){keyring.Add(key)}
+	key, err := holdKey(authkey)
+	if err != nil {
+		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w", a, err)
+	}
+	extra := []func(){key.release}
 	if len(from) > 0 {
 		extra = append(extra, captures.Add(from, a.String()))
 	}
-	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key, o, nil, extra...)
+	// The ref names the key by the actor's id for it, learned in the
+	// handshake, so that other processes that reached the actor know it.
+	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, capture.KeyID{}, o, nil, extra...)
 	inf, err := fetchInfo(ctx, h)
 	if err != nil {
 		h.close()
@@ -47,7 +53,7 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		h.close()
 		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w: the actor there is of kind %q, not %q", a, ErrWrongActor, inf.kind, k.entry.name)
 	}
-	h.id, h.pid = inf.id, inf.pid
+	h.id, h.pid, h.keyID = inf.id, inf.pid, inf.keyID
 	return Ref[A]{h}, nil
 }
 
@@ -56,6 +62,7 @@ type actorInfo struct {
 	id        uuid.UUID
 	advertise string
 	pid       int
+	keyID     capture.KeyID // the actor's id for the key (from the handshake)
 }
 
 // fetchInfo asks the actor behind h what it is (the built-in info method).
@@ -74,6 +81,7 @@ func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
 	copy(inf.id[:], r.Raw(16))
 	inf.advertise = r.String()
 	inf.pid = int(r.Uvarint())
+	inf.keyID = c.keyID
 	if err := r.Close(); err != nil {
 		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w: info: %w", h.addr, ErrProtocol, err)
 	}

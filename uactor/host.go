@@ -16,13 +16,14 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 		return Ref[A]{}, err
 	}
 	o := k.opts.with(opts)
-	key, err := keyOrDefault(o.key)
+	key, err := holdKey(o.key)
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
-	s, err := newServer(k.entry, a, key, o)
+	s, err := newServer(k.entry, a, key.key, key.id, o)
 	if err != nil {
+		key.release()
 		return Ref[A]{}, err
 	}
-	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key, o, s, keyring.Add(key))}, nil
+	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key.key, key.id, o, s, key.release)}, nil
 }

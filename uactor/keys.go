@@ -1,7 +1,9 @@
 package uactor
 
 import (
+	"crypto/pbkdf2"
 	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"sync"
 
@@ -15,45 +17,111 @@ var (
 	captures capture.Table
 )
 
-// treeKey is the default authkey of every actor in this process tree: made at
-// random by the root process, inherited by spawned ones through the bootstrap.
-var treeKey struct {
+// NewKey returns 32 random bytes from crypto/rand: an authkey no one can
+// guess, for AuthKey and Connect. Keys a person chose (passwords) are only
+// as strong as their entropy allows, and belong on trusted networks.
+func NewKey() []byte {
+	k := make([]byte, 32)
+	rand.Read(k)
+	return k
+}
+
+// A handshake proof lets whoever sees it (a recording, or a fake actor that
+// a forged ref sent a client to) test guesses of the key offline. So keys
+// given by the user are stretched before they are used: each guess then
+// costs a PBKDF2-HMAC-SHA256 of stretchIterations, tens of milliseconds of
+// one core (see BENCHMARKS.md), instead of a microsecond. A process pays that
+// once per user key: the result is cached, and spawned actors receive the
+// stretched key. Both ends of a connection must stretch alike, so the
+// parameters are part of the protocol (PROTOCOL.md).
+const (
+	stretchIterations = 250_000
+	stretchSalt       = "uactor/2 authkey"
+	stretchedSize     = 32
+)
+
+var stretchCache struct {
+	sync.Mutex
+	keys map[string]*stretchedKey
+}
+
+type stretchedKey struct {
 	once sync.Once
 	key  []byte
 }
 
-func defaultKey() []byte {
-	treeKey.once.Do(func() {
-		k := make([]byte, 32)
-		rand.Read(k)
-		setTreeKey(k)
+// stretch returns the key a handshake uses for the user key raw, computing
+// it at most once per process (concurrent callers wait for the same work).
+func stretch(raw []byte) []byte {
+	stretchCache.Lock()
+	if stretchCache.keys == nil {
+		stretchCache.keys = map[string]*stretchedKey{}
+	}
+	s := stretchCache.keys[string(raw)]
+	if s == nil {
+		s = &stretchedKey{}
+		stretchCache.keys[string(raw)] = s
+	}
+	stretchCache.Unlock()
+	s.once.Do(func() {
+		k, err := pbkdf2.Key(sha256.New, string(raw), []byte(stretchSalt), stretchIterations, stretchedSize)
+		if err != nil { // only for parameters outside FIPS bounds, which these are not
+			panic(fmt.Sprintf("uactor: stretching an authkey: %v", err))
+		}
+		s.key = k
 	})
-	return treeKey.key
+	return s.key
 }
 
-// setTreeKey is called at most once, by the root on first use or by a child
-// with its parent's key, before anything else asks for it.
-func setTreeKey(k []byte) {
-	treeKey.key = k
-	keyring.Add(k) // held for the life of the process
+// treeKey is the default authkey of every actor in this process tree: made at
+// random by the root process, inherited by spawned ones through the bootstrap,
+// with the id refs name it by. It is 32 random bytes, so it needs no stretching.
+var treeKey struct {
+	once sync.Once
+	key  []byte
+	id   capture.KeyID
 }
 
-// inheritTreeKey installs the parent's key in a child process.
-func inheritTreeKey(k []byte) {
-	treeKey.once.Do(func() { setTreeKey(k) })
+func defaultKey() ([]byte, capture.KeyID) {
+	treeKey.once.Do(func() {
+		k := NewKey()
+		id, _ := keyring.Add(k) // held for the life of the process
+		treeKey.key, treeKey.id = k, id
+	})
+	return treeKey.key, treeKey.id
+}
+
+// inheritTreeKey installs the parent's key in a child process, under the
+// parent's id, before anything else asks for it.
+func inheritTreeKey(k []byte, id capture.KeyID) {
+	treeKey.once.Do(func() {
+		keyring.AddAs(k, id)
+		treeKey.key, treeKey.id = k, id
+	})
 }
 
 // errEmptyKey refuses AuthKey with an empty key: an authkey anyone can guess.
 var errEmptyKey = fmt.Errorf("%w: AuthKey was given an empty key", ErrAuthKey)
 
-// keyOrDefault returns the key to use: the one set with AuthKey, or the
-// process tree's when none was set.
-func keyOrDefault(k []byte) ([]byte, error) {
+// actorKey is the key an actor is reached with, held in the keyring under
+// id until release.
+type actorKey struct {
+	key     []byte
+	id      capture.KeyID
+	release func()
+}
+
+// holdKey returns the key to use, held in the keyring: the one set with
+// AuthKey (stretched), or the process tree's when none was set.
+func holdKey(raw []byte) (actorKey, error) {
 	switch {
-	case k == nil:
-		return defaultKey(), nil
-	case len(k) == 0:
-		return nil, errEmptyKey
+	case raw == nil:
+		k, id := defaultKey()
+		return actorKey{k, id, func() {}}, nil
+	case len(raw) == 0:
+		return actorKey{}, errEmptyKey
 	}
-	return k, nil
+	k := stretch(raw)
+	id, release := keyring.Add(k)
+	return actorKey{k, id, release}, nil
 }

@@ -26,7 +26,7 @@ func authenticated(t *testing.T, address, key string) net.Conn {
 // write deadline, and the actor keeps serving others.
 func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := keyedCounter(t, "k", uactor.WriteTimeout(300*time.Millisecond))
+	r := keyedCounter(t, "k", uactor.WriteTimeout(300*time.Millisecond), uactor.Sealed(false)) // frames by hand
 	c := authenticated(t, r.Address(), "k")
 	w := frame.NewWriter(c, 0)
 	big := make([]byte, 1<<20)
@@ -90,7 +90,7 @@ func TestStoppedActorDeadlineAndLateReply(t *testing.T) {
 // running them (so a flood from one peer cannot grow its goroutines).
 func TestMaxInFlightActorRefusesExcess(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := keyedCounter(t, "k", uactor.MaxInFlight(4))
+	r := keyedCounter(t, "k", uactor.MaxInFlight(4), uactor.Sealed(false)) // frames by hand
 	c := authenticated(t, r.Address(), "k")
 	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
 	block := append([]byte("\x05block"), binary.AppendVarint(nil, int64(10*time.Second))...)

@@ -37,7 +37,8 @@ func runChild() int {
 		ch.Fail(appendError(nil, codeHandler, err))
 		return 2
 	}
-	inheritTreeKey(boot.treeKey)
+	inheritTreeKey(boot.treeKey, boot.treeKeyID)
+	keyring.AddAs(boot.key, boot.keyID) // held for the life of the process
 	k := lookupKind(boot.kind)
 	if k == nil || k.late || boot.kind != ch.Kind {
 		ch.Fail(appendError(nil, codeHandler, fmt.Errorf(
@@ -70,7 +71,7 @@ func runChild() int {
 		ch.Fail(appendError(nil, codeHandler, err))
 		return 1
 	}
-	s, err := newServer(k, actor, boot.key, boot.opts)
+	s, err := newServer(k, actor, boot.key, boot.keyID, boot.opts)
 	if err != nil {
 		ch.Fail(appendError(nil, codeHandler, err))
 		return 1

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	uhmac "github.com/uactor-go/uactor/internal/hmac"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -154,7 +155,7 @@ func TestTCPFramesAreSealed(t *testing.T) {
 }
 
 // handshakeBytes is what a client sends before its first frame.
-const handshakeBytes = 40 + 32
+const handshakeBytes = uhmac.ClientHelloSize + uhmac.ClientProofSize
 
 // A frame changed in transit closes the connection: the call fails, no
 // handler runs, and the actor serves others.

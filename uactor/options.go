@@ -97,9 +97,13 @@ func GracePeriod(d time.Duration) Option { return func(o *options) { o.grace = d
 func Serial() Option { return func(o *options) { o.serial = true } }
 
 // Sealed turns sealing of frames (AES-GCM under per-connection keys) on or
-// off for every transport. By default frames are sealed on TCP and plain on
-// Unix sockets, which are reachable only through a 0700 directory. Sealing is
-// in force when either end asks for it.
+// off. By default every connection is sealed after its handshake, Unix
+// sockets included: a ref, a registry entry or an address in any message
+// can point a client at a relay, and a relay that cannot seal can then
+// neither read nor inject. Only the owner's private connection to an actor
+// it spawned (a socketpair no one else holds) goes plain. Sealing is in
+// force when either end asks for it, so Sealed(false) takes effect only
+// between two ends that both turned it off: for trusted networks only.
 func Sealed(on bool) Option {
 	return func(o *options) {
 		o.seal = sealNever

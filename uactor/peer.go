@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/capture"
 )
 
 // peer is this process's link to one address under one key: every ref to
@@ -38,7 +37,7 @@ type dialResult struct {
 // dial knows whom to expect and refuses another before proving anything.
 type poolKey struct {
 	addr string
-	key  capture.Fingerprint
+	key  string
 	id   uuid.UUID
 }
 
@@ -50,7 +49,7 @@ var pool struct {
 // acquirePeer returns the shared peer for a, key and the actor id expected
 // there, holding one reference to it until release.
 func acquirePeer(a address, key []byte, id uuid.UUID, o options) *peer {
-	k := poolKey{a.String(), capture.FingerprintOf(key), id}
+	k := poolKey{a.String(), string(key), id}
 	pool.Lock()
 	defer pool.Unlock()
 	if pool.peers == nil {

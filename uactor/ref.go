@@ -26,7 +26,7 @@ type handle struct {
 	addr    address // where this process reaches the actor
 	adv     string  // the address refs to it carry to other processes
 	pid     int
-	keyFP   capture.Fingerprint
+	keyID   capture.KeyID // what refs to the actor name its key by
 	peer    *peer
 	owner   owner  // nil unless this ref started the actor
 	release func() // drops what the ref holds (peer, key, captures)
@@ -40,9 +40,9 @@ type owner interface{ stop() }
 
 // newHandle makes a handle on the actor reached at a and named adv in refs
 // handed to other processes. extra runs on release.
-func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, o options, own owner, extra ...func()) *handle {
+func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, keyID capture.KeyID, o options, own owner, extra ...func()) *handle {
 	p := acquirePeer(a, key, id, o)
-	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyFP: capture.FingerprintOf(key), peer: p, owner: own}
+	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyID: keyID, peer: p, owner: own}
 	var once sync.Once
 	h.release = func() {
 		once.Do(func() {
@@ -121,10 +121,11 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 }
 
 // refVersion leads a ref's binary form.
-const refVersion = 1
+const refVersion = 2
 
 // AppendBinary implements encoding.BinaryAppender: the ref's kind, actor
-// id, address, process id and key fingerprint (never the key).
+// id, address, process id and key id: a random name for the key, which
+// reveals nothing about it (see capture.KeyID).
 func (r Ref[A]) AppendBinary(b []byte) ([]byte, error) {
 	if r.h == nil {
 		return append(b, 0), nil
@@ -135,15 +136,18 @@ func (r Ref[A]) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, h.id[:]...)
 	b = wire.AppendString(b, h.adv)
 	b = wire.AppendUvarint(b, uint64(h.pid))
-	return append(b, h.keyFP[:]...), nil
+	return append(b, h.keyID[:]...), nil
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler.
 func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 
 // UnmarshalBinary implements encoding.BinaryUnmarshaler. It looks the ref's
-// key up in this process's keyring: a ref to an actor whose key this process
-// does not hold fails with *AuthKeyError. An address captured by Connect
+// key id up in this process's keyring, which knows the ids of the keys this
+// process gave (Spawn, Host) and those it learned in handshakes with actors
+// it reached with a key (Connect, and the refs it holds): a ref whose key id
+// is not among them fails with *AuthKeyError, whether or not this process
+// happens to hold the key under another id. An address captured by Connect
 // (see Capture) is rewritten to the connected one.
 func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if len(b) == 1 && b[0] == 0 {
@@ -159,8 +163,8 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	copy(id[:], rd.Raw(16))
 	addrStr := rd.String()
 	pid := rd.Uvarint()
-	var fp capture.Fingerprint
-	copy(fp[:], rd.Raw(len(fp)))
+	var keyID capture.KeyID
+	copy(keyID[:], rd.Raw(len(keyID)))
 	if err := rd.Close(); err != nil {
 		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
 	}
@@ -169,13 +173,13 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
 	}
-	key, ok := keyring.Lookup(fp)
+	key, ok := keyring.Lookup(keyID)
 	if !ok {
 		return &AuthKeyError{Address: addrStr}
 	}
 	// The handle keeps the key to reach its actor, but does not add it to the
 	// keyring: only Spawn, Host and Connect teach this process a key.
-	h := newHandle(kind, id, a, addrStr, int(pid), key, defaultOptions(), nil)
+	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, defaultOptions(), nil)
 	// A decoded ref is rarely closed by hand: let the collector release it.
 	runtime.AddCleanup(h, func(release func()) { release() }, h.release)
 	*r = Ref[A]{h}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/capture"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
@@ -19,6 +20,7 @@ type server struct {
 	actor any
 	id    uuid.UUID
 	key   []byte
+	keyID capture.KeyID // what refs name key by, told to clients that prove it
 	opts  options
 	ln    net.Listener
 	addr  address // where it listens
@@ -37,13 +39,13 @@ type server struct {
 	once  sync.Once
 }
 
-func newServer(k *kindEntry, actor any, key []byte, o options) (*server, error) {
+func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o options) (*server, error) {
 	ln, a, dir, err := listenOn(o.listen)
 	if err != nil {
 		return nil, err
 	}
 	s := &server{
-		kind: k, actor: actor, id: uuid.New(), key: key, opts: o,
+		kind: k, actor: actor, id: uuid.New(), key: key, keyID: keyID, opts: o,
 		ln: ln, addr: a, adv: a.String(), dir: dir,
 		conns: map[net.Conn]struct{}{}, done: make(chan struct{}),
 	}

@@ -38,7 +38,7 @@ func (s *server) serveConn(nc net.Conn) {
 		tc.SetNoDelay(true)
 	}
 	sess, err := hmac.Server(nc, hmac.ServerConfig{
-		Key: s.key, Offer: features(s.opts, s.addr), ActorID: s.id, Deadline: handshakeDeadline(s.opts),
+		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Deadline: handshakeDeadline(s.opts),
 	})
 	if err != nil {
 		return // a peer that cannot authenticate gets nothing more

@@ -32,13 +32,17 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): argument: %w", name, err)
 	}
-	key, err := keyOrDefault(o.key)
+	key, err := holdKey(o.key)
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
 	}
-	boot := bootstrap{kind: name, treeKey: defaultKey(), key: key, opts: o, arg: argBytes}
+	tk, tid := defaultKey()
+	// The child gets the stretched key and this process's id for it, so it
+	// pays no stretching and its refs name the key as ours do.
+	boot := bootstrap{kind: name, treeKey: tk, treeKeyID: tid, key: key.key, keyID: key.id, opts: o, arg: argBytes}
 	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: boot.encode()})
 	if err != nil {
+		key.release()
 		if ce, ok := errors.AsType[*spawn.ChildError](err); ok {
 			return Ref[A]{}, decodeError(name+" constructor", ce.Data)
 		}
@@ -50,6 +54,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 		a, err = parseAddress(rd.addr)
 	}
 	if err != nil {
+		key.release()
 		p.Kill()
 		<-p.Done()
 		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
@@ -58,7 +63,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	if o.listen == "" || o.listen == "unix" {
 		own.dir = filepath.Dir(a.addr) // private: ours to remove if the child cannot
 	}
-	h := newHandle(name, rd.id, a, rd.adv, p.PID(), key, o, own, keyring.Add(key))
+	h := newHandle(name, rd.id, a, rd.adv, p.PID(), key.key, key.id, o, own, key.release)
 	// The owner's first call needs no dial and no handshake: it goes over the
 	// socketpair only this process and the actor hold. If that breaks, the
 	// ref dials the actor's address like any other.

@@ -5,31 +5,59 @@ import "testing"
 func TestKeyringHoldsWhileReferenced(t *testing.T) {
 	var k Keyring
 	key := []byte("OtherSecret")
-	fp := FingerprintOf(key)
-	if _, ok := k.Lookup(fp); ok {
-		t.Fatal("empty keyring found a key")
+	id1, r1 := k.Add(key)
+	id2, r2 := k.Add(key)
+	if id1 != id2 {
+		t.Fatalf("one key got two own ids: %x, %x", id1, id2)
 	}
-	r1, r2 := k.Add(key), k.Add(key)
-	if got, ok := k.Lookup(fp); !ok || string(got) != "OtherSecret" {
+	if got, ok := k.Lookup(id1); !ok || string(got) != "OtherSecret" {
 		t.Fatalf("Lookup = %q, %v", got, ok)
 	}
 	r1()
 	r1() // idempotent: must not drop r2's hold
-	if _, ok := k.Lookup(fp); !ok {
+	if _, ok := k.Lookup(id1); !ok {
 		t.Fatal("key dropped while still held")
 	}
 	r2()
-	if _, ok := k.Lookup(fp); ok {
+	if _, ok := k.Lookup(id1); ok {
 		t.Fatal("key kept after the last release")
 	}
 }
 
-func TestFingerprintsDiffer(t *testing.T) {
-	if FingerprintOf([]byte("a")) == FingerprintOf([]byte("b")) {
-		t.Fatal("different keys share a fingerprint")
+// Ids are random, not derived from the key: the same key held afresh gets
+// another id, and an id learned from a peer names the key only while it is
+// held.
+func TestKeyringIDs(t *testing.T) {
+	var k Keyring
+	key := []byte("a")
+	id1, r1 := k.Add(key)
+	r1()
+	id2, r2 := k.Add(key)
+	defer r2()
+	if id1 == id2 {
+		t.Fatalf("the same key got the same id twice (%x): ids must be random", id1)
 	}
-	if FingerprintOf([]byte("a")) != FingerprintOf([]byte("a")) {
-		t.Fatal("fingerprint not deterministic")
+	peer := KeyID{1, 2, 3}
+	if _, ok := k.Lookup(peer); ok {
+		t.Fatal("an unknown id found a key")
+	}
+	k.Learn(key, peer)
+	if got, ok := k.Lookup(peer); !ok || string(got) != "a" {
+		t.Fatalf("learned id: Lookup = %q, %v", got, ok)
+	}
+	k.Learn([]byte("not held"), KeyID{9})
+	if _, ok := k.Lookup(KeyID{9}); ok {
+		t.Fatal("an id was learned for a key not held")
+	}
+	inherited := KeyID{7}
+	r3 := k.AddAs([]byte("b"), inherited)
+	if got, ok := k.Lookup(inherited); !ok || string(got) != "b" {
+		t.Fatalf("AddAs: Lookup = %q, %v", got, ok)
+	}
+	r3()
+	r2()
+	if _, ok := k.Lookup(peer); ok {
+		t.Fatal("a learned id outlived its key")
 	}
 }
 

@@ -4,69 +4,103 @@
 package capture
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
+	"crypto/rand"
 	"sync"
 )
 
-// Fingerprint identifies a key without revealing it: the first 8 bytes of
-// HMAC-SHA256(key, "uactor/1 key id"). A ref carries its actor's key
-// fingerprint, so that a process decoding it can tell at once whether it
-// holds that key (and which one), instead of failing later in a handshake.
-type Fingerprint [8]byte
-
-// FingerprintOf returns key's fingerprint.
-func FingerprintOf(key []byte) Fingerprint {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("uactor/1 key id"))
-	var f Fingerprint
-	copy(f[:], m.Sum(nil))
-	return f
-}
+// KeyID names a key in refs without revealing anything about it: 8 random
+// bytes, drawn when a process first holds the key (and inherited by the
+// actors it spawns with it). Nothing computable from the key alone travels
+// in a ref, so a ref gives no one a way to test guesses of the key. A
+// process learns another process's id for a key only inside a handshake in
+// which it proved that key (see Learn).
+type KeyID [8]byte
 
 // Keyring is a set of keys, each held for as long as some user of it has not
-// released it. The zero value is ready to use.
+// released it, and the ids this process knows each key by. The zero value is
+// ready to use.
 type Keyring struct {
-	mu   sync.Mutex
-	keys map[Fingerprint]*held
+	mu    sync.Mutex
+	byKey map[string]*held
+	byID  map[KeyID]*held
 }
 
 type held struct {
 	key  []byte
+	own  KeyID          // the id this process puts in refs to its actors
+	ids  map[KeyID]bool // every id the key is known by here, own included
 	refs int
 }
 
-// Add holds key until the returned release is called (release is idempotent).
-func (k *Keyring) Add(key []byte) (release func()) {
-	fp := FingerprintOf(key)
+// Add holds key until the returned release is called (release is
+// idempotent), and returns this process's id for it: random when the key
+// is new here.
+func (k *Keyring) Add(key []byte) (KeyID, func()) {
+	var id KeyID
+	rand.Read(id[:])
+	return k.add(key, id)
+}
+
+// AddAs is Add for a key whose id is already chosen: a spawned actor holds
+// its owner's key under the owner's id, so that refs from both agree.
+func (k *Keyring) AddAs(key []byte, id KeyID) func() {
+	_, release := k.add(key, id)
+	return release
+}
+
+func (k *Keyring) add(key []byte, id KeyID) (KeyID, func()) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.keys == nil {
-		k.keys = map[Fingerprint]*held{}
+	if k.byKey == nil {
+		k.byKey, k.byID = map[string]*held{}, map[KeyID]*held{}
 	}
-	h := k.keys[fp]
+	h := k.byKey[string(key)]
 	if h == nil {
-		h = &held{key: append([]byte(nil), key...)}
-		k.keys[fp] = h
+		h = &held{key: append([]byte(nil), key...), own: id, ids: map[KeyID]bool{}}
+		k.byKey[string(key)] = h
 	}
+	k.learnLocked(h, id)
 	h.refs++
 	var once sync.Once
-	return func() {
+	return h.own, func() {
 		once.Do(func() {
 			k.mu.Lock()
 			defer k.mu.Unlock()
 			if h.refs--; h.refs == 0 {
-				delete(k.keys, fp)
+				delete(k.byKey, string(h.key))
+				for id := range h.ids {
+					if k.byID[id] == h {
+						delete(k.byID, id)
+					}
+				}
 			}
 		})
 	}
 }
 
-// Lookup returns the key with fingerprint fp, if held.
-func (k *Keyring) Lookup(fp Fingerprint) ([]byte, bool) {
+// Learn records that a peer knows key by id, for as long as key is held
+// here; it does nothing if key is not held. An id already naming another
+// key keeps naming that one.
+func (k *Keyring) Learn(key []byte, id KeyID) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	h, ok := k.keys[fp]
+	if h := k.byKey[string(key)]; h != nil {
+		k.learnLocked(h, id)
+	}
+}
+
+func (k *Keyring) learnLocked(h *held, id KeyID) {
+	if k.byID[id] == nil {
+		k.byID[id] = h
+		h.ids[id] = true
+	}
+}
+
+// Lookup returns the key known by id, if held.
+func (k *Keyring) Lookup(id KeyID) ([]byte, bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	h, ok := k.byID[id]
 	if !ok {
 		return nil, false
 	}
