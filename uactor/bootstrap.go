@@ -42,6 +42,8 @@ func (b *bootstrap) encode() []byte {
 	p = wire.AppendVarint(p, int64(b.opts.keepalive))
 	p = wire.AppendUvarint(p, uint64(b.opts.inflight))
 	p = wire.AppendUvarint(p, uint64(b.opts.maxConns))
+	p = wire.AppendUvarint(p, uint64(b.opts.maxHS))
+	p = wire.AppendUvarint(p, uint64(b.opts.connBuffer))
 	p = wire.AppendVarint(p, int64(b.opts.compress))
 	return wire.AppendBytes(p, b.arg)
 }
@@ -67,6 +69,8 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	b.opts.keepalive = time.Duration(r.Varint())
 	b.opts.inflight = int(r.Uvarint())
 	b.opts.maxConns = int(r.Uvarint())
+	b.opts.maxHS = int(r.Uvarint())
+	b.opts.connBuffer = int(r.Uvarint())
 	b.opts.compress = int(r.Varint())
 	b.arg = r.Bytes()
 	if err := r.Close(); err != nil {

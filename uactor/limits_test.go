@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
+	uhmac "github.com/uactor-go/uactor/internal/hmac"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -134,20 +135,24 @@ func TestMaxInFlightCallerWaits(t *testing.T) {
 	}
 }
 
-// Connections over the actor's bound are closed at once; those admitted
-// are served.
+// Authenticated connections over the actor's bound are closed as soon as
+// their handshake is done; connections still in their handshake do not
+// count; those admitted are served.
 func TestMaxConnections(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	r := keyedCounter(t, "k", uactor.MaxConnections(3))
 	if _, err := Add.Call(ctx, r, 1); err != nil { // the owner's connection: 1 of 3
 		t.Fatal(err)
 	}
+	for range 10 {
+		dialRaw(t, r.Address()) // silent, in their handshake: they do not count
+	}
 	var conns []net.Conn
 	for range 2 {
-		conns = append(conns, dialRaw(t, r.Address())) // silent: 3 of 3
+		conns = append(conns, authenticatedWith(t, r.Address(), "k", uhmac.FeatureSeal)) // 3 of 3
 	}
 	time.Sleep(100 * time.Millisecond)
-	extra := dialRaw(t, r.Address())
+	extra := authenticatedWith(t, r.Address(), "k", uhmac.FeatureSeal)
 	start := time.Now()
 	expectDropped(t, extra, 2*time.Second)
 	if el := time.Since(start); el > time.Second {

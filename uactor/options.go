@@ -23,7 +23,9 @@ type options struct {
 	write       time.Duration // deadline for each write: a peer that stops reading is cut off
 	keepalive   time.Duration // ping a connection silent this long; 0: never
 	inflight    int           // calls in flight per connection
-	maxConns    int           // connections an actor serves at once
+	maxConns    int           // authenticated connections an actor serves at once
+	maxHS       int           // connections an actor holds in their handshake at once
+	connBuffer  int           // per connection: request bytes held, and reply bytes queued
 	compress    int           // >0: compress payloads from this size; 0: send plain; <0: refuse compressed input too
 }
 
@@ -46,6 +48,8 @@ func defaultOptions() options {
 		keepalive:   15 * time.Second,
 		inflight:    1024,
 		maxConns:    1024,
+		maxHS:       64,
+		connBuffer:  32 << 20,
 	}
 }
 
@@ -144,10 +148,27 @@ func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive =
 // cannot grow its goroutines. The default is 1024.
 func MaxInFlight(n int) Option { return func(o *options) { o.inflight = max(n, 1) } }
 
-// MaxConnections bounds the connections an actor serves at once, counting
-// those still in their handshake; more are closed as soon as they are
-// accepted. The default is 1024.
+// MaxConnections bounds the authenticated connections an actor serves at
+// once; a connection beyond it is closed as soon as its handshake is done.
+// Connections still in their handshake do not count (see MaxHandshakes).
+// The default is 1024.
 func MaxConnections(n int) Option { return func(o *options) { o.maxConns = max(n, 1) } }
+
+// MaxHandshakes bounds the connections an actor holds in their handshake at
+// once. When they are that many, a new connection takes the place of the one
+// that has waited longest for bytes from its peer, so that silent or
+// dripping connections from peers without the key cannot keep a key holder
+// out; if none is waiting, the new one is closed. The default is 64.
+func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = max(n, 1) } }
+
+// ConnBuffer bounds what one connection can make an actor hold, in bytes:
+// the requests of its calls that have not finished (counted decompressed),
+// and, separately, the replies queued for a peer that reads slowly. Past
+// either bound the actor stops reading that connection until it drains
+// (backpressure), and other connections are served as before. One frame may
+// overshoot a bound, so it is never smaller in effect than MaxFrameSize. The
+// default is 32 MiB.
+func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = max(n, 1) } }
 
 // Compression makes this end compress, with zstd, the payloads it sends
 // that are at least minSize bytes (and only when that makes them smaller).

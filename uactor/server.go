@@ -33,10 +33,16 @@ type server struct {
 	calls    sync.WaitGroup // handlers running
 	serialMu sync.Mutex     // held around each call with Serial
 
-	mu    sync.Mutex
-	conns map[net.Conn]struct{}
-	done  chan struct{} // closed when stopped
-	once  sync.Once
+	fails *failGate // spaces out rejections of wrong proofs
+
+	mu        sync.Mutex
+	hs        map[*hsConn]struct{}  // in their handshake (MaxHandshakes)
+	penalized map[net.Conn]struct{} // rejected, waiting for their turn to be told
+	conns     map[net.Conn]struct{} // authenticated (MaxConnections)
+	stopping  chan struct{}         // closed when stop begins
+	cut       chan struct{}         // closed when stop closes the connections
+	done      chan struct{}         // closed when stopped
+	once      sync.Once
 }
 
 func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o options) (*server, error) {
@@ -47,7 +53,8 @@ func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o optio
 	s := &server{
 		kind: k, actor: actor, id: uuid.New(), key: key, keyID: keyID, opts: o,
 		ln: ln, addr: a, adv: a.String(), dir: dir,
-		conns: map[net.Conn]struct{}{}, done: make(chan struct{}),
+		fails: newFailGate(), hs: map[*hsConn]struct{}{}, penalized: map[net.Conn]struct{}{},
+		conns: map[net.Conn]struct{}{}, stopping: make(chan struct{}), cut: make(chan struct{}), done: make(chan struct{}),
 	}
 	if o.advertise != "" {
 		adv, err := advertised(o.advertise, a)
@@ -77,19 +84,19 @@ func (s *server) acceptLoop() {
 			continue
 		}
 		backoff = 0
-		if !s.track(nc) {
-			nc.Close()
+		hc := s.admit(nc)
+		if hc == nil {
 			if s.draining.Load() {
 				return
 			}
 			continue
 		}
-		go s.serveConn(nc)
+		go s.serveConn(hc)
 	}
 }
 
-// track admits a new connection, unless the actor is stopping or already
-// serves as many as it may (MaxConnections): the excess is refused at once.
+// track admits the owner's connection, unless the actor is stopping or
+// already serves as many as it may (MaxConnections).
 func (s *server) track(nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -126,8 +133,14 @@ func (s *server) stop() {
 	s.once.Do(func() {
 		s.mu.Lock()
 		s.draining.Store(true) // under mu: no beginCall can Add after this
+		hs := s.hs
+		s.hs = map[*hsConn]struct{}{}
 		s.mu.Unlock()
+		close(s.stopping)
 		s.ln.Close()
+		for hc := range hs {
+			hc.Close()
+		}
 		idle := make(chan struct{})
 		go func() { s.calls.Wait(); close(idle) }()
 		t := time.NewTimer(s.opts.grace)
@@ -136,9 +149,13 @@ func (s *server) stop() {
 		case <-t.C:
 		}
 		t.Stop()
+		close(s.cut) // readers waiting for a connection to drain give up
 		s.mu.Lock()
 		for nc := range s.conns {
 			nc.Close() // and so its calls' contexts are cancelled
+		}
+		for nc := range s.penalized {
+			nc.Close()
 		}
 		s.mu.Unlock()
 		s.removeDir()

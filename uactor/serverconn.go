@@ -22,27 +22,40 @@ var infoPrefix = append([]byte{byte(len(infoMethod))}, infoMethod...)
 // serverConn is one authenticated connection into an actor: one goroutine
 // reads it and hands each call to a worker (workers.go); replies go out
 // through the coalescing writer.
+//
+// What a peer can make the actor hold is bounded per connection: calls in
+// flight (MaxInFlight; a call holds its slot until its reply has left),
+// request bytes of unfinished calls and reply bytes queued (ConnBuffer).
+// Past a bound the reader stops reading the connection until it drains.
 type serverConn struct {
-	s  *server
-	nc net.Conn
-	w  *frame.Writer
-	ka *keepalive
+	s    *server
+	nc   net.Conn
+	w    *frame.Writer
+	ka   *keepalive
+	dead chan struct{} // closed when keepalive gives up on the peer
+
+	freed chan struct{} // a call ended or released request bytes (one pending signal)
 
 	mu      sync.Mutex
-	cancels map[uint64]context.CancelFunc // calls running, by id (MaxInFlight bounds them)
+	cancels map[uint64]context.CancelFunc // calls in flight, by id (MaxInFlight bounds them)
+	held    int                           // request bytes of calls not finished
+	leaving int                           // calls whose reply is on its way out
 }
 
-func (s *server) serveConn(nc net.Conn) {
-	defer s.untrack(nc)
+func (s *server) serveConn(hc *hsConn) {
+	nc := hc.Conn
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	sess, err := hmac.Server(nc, hmac.ServerConfig{
+	sess, err := hmac.Server(hc, hmac.ServerConfig{
 		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Deadline: handshakeDeadline(s.opts),
+		Penalty: func() { s.penalty(hc) },
 	})
-	if err != nil {
-		return // a peer that cannot authenticate gets nothing more
+	if err != nil || !s.authenticated(hc) {
+		s.dropHandshake(hc) // a peer that cannot authenticate gets nothing more
+		return
 	}
+	defer s.untrack(nc)
 	s.serveSession(nc, sess)
 }
 
@@ -64,14 +77,17 @@ func (s *server) serveOwner(nc net.Conn) {
 func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
 	r := frame.NewReader(nc, s.opts.maxFrame)
 	c := &serverConn{s: s, nc: nc, w: frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
-		cancels: map[uint64]context.CancelFunc{}}
+		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]context.CancelFunc{}}
 	agree(sess, r, c.w, s.opts)
 	c.ka = startKeepalive(s.opts.keepalive, func() {
 		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
-	}, func() { nc.Close() }) // a vanished client: free what it held
+	}, func() { close(c.dead); nc.Close() }) // a vanished client: free what it held
 	defer c.ka.stop()
 	defer c.cancelAll()
 	for {
+		if !c.waitBuffers() {
+			return
+		}
 		h, buf, err := r.ReadFrame()
 		if err != nil {
 			return // EOF, a broken frame or a failed seal: the connection is done
@@ -102,7 +118,52 @@ func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
 	}
 }
 
-// dispatch starts one call; it returns false if the frame is malformed.
+// waitBuffers waits until the connection's request bytes and queued reply
+// bytes are both under ConnBuffer. It returns false if the connection is
+// done meanwhile.
+func (c *serverConn) waitBuffers() bool {
+	limit := c.s.opts.connBuffer
+	for {
+		c.mu.Lock()
+		over := c.held >= limit
+		c.mu.Unlock()
+		if !over {
+			break
+		}
+		if !c.wait() {
+			return false
+		}
+	}
+	return c.w.WaitBelow(limit) == nil
+}
+
+// wait waits for a call to end or release its request, reporting false if
+// the connection is done meanwhile.
+func (c *serverConn) wait() bool {
+	select {
+	case <-c.freed:
+		return true
+	case <-c.dead:
+	case <-c.s.cut:
+	}
+	return false
+}
+
+// signal wakes the reader if it waits.
+func (c *serverConn) signal() {
+	select {
+	case c.freed <- struct{}{}:
+	default:
+	}
+}
+
+// errDuplicateID drops a peer that reuses the id of a call in flight: it
+// would take a second slot under one entry, and ending either call would
+// cancel the other.
+var errDuplicateID = fmt.Errorf("%w: a CALL reuses the id of a call in flight", ErrProtocol)
+
+// dispatch starts one call; it returns false if the frame is malformed or
+// breaks the protocol, which drops the connection.
 func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	n, k := binary.Uvarint(buf.B)
 	if k <= 0 || n > uint64(len(buf.B)-k) {
@@ -112,6 +173,10 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	name := buf.B[k : k+int(n)]
 	req := buf.B[k+int(n):]
 	s := c.s
+	if !c.waitSlot(id) {
+		buf.Release()
+		return false
+	}
 	if string(name) == infoMethod {
 		buf.Release()
 		c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info())
@@ -132,6 +197,13 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	// per call: stopping the server cancels calls through their connections.
 	ctx, cancel := context.WithCancel(context.Background())
 	c.mu.Lock()
+	if _, dup := c.cancels[id]; dup { // a concurrent caller could not get here: only the reader adds
+		c.mu.Unlock()
+		cancel()
+		s.calls.Done()
+		buf.Release()
+		return false
+	}
 	if len(c.cancels) >= s.opts.inflight {
 		c.mu.Unlock()
 		cancel()
@@ -141,6 +213,7 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 		return true
 	}
 	c.cancels[id] = cancel
+	c.held += len(buf.B)
 	c.mu.Unlock()
 	s.start(job{c, ctx, id, m, buf, req})
 	// Let the worker run before this goroutine reads again: on one core the
@@ -151,33 +224,103 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	return true
 }
 
-// run runs one call, whose request is req (in buf, released once it is decoded).
+// waitSlot checks a new call's id against the calls in flight, and waits
+// while the connection is at MaxInFlight with replies on their way out:
+// their slots free as soon as the bytes leave, and a caller that already
+// has the reply may have sent this call. It returns false for a duplicate id
+// or a connection that is done.
+func (c *serverConn) waitSlot(id uint64) bool {
+	for {
+		c.mu.Lock()
+		_, dup := c.cancels[id]
+		full := len(c.cancels) >= c.s.opts.inflight && c.leaving > 0
+		c.mu.Unlock()
+		switch {
+		case dup:
+			return false // errDuplicateID
+		case !full:
+			return true
+		}
+		if !c.wait() {
+			return false
+		}
+	}
+}
+
+// run runs one call, whose request is req (in buf, released once it is
+// decoded and the handler returned). The call keeps its slot until its
+// answer has left or been dropped, so that replies queued for a peer that
+// does not read are bounded by MaxInFlight as well as by ConnBuffer.
 func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *frame.Buffer, req []byte) {
 	defer c.s.calls.Done()
+	defer c.done(id)
+	held := len(buf.B)
 	if err := ctx.Err(); err != nil { // cancelled before it started: do not start it
 		buf.Release()
-		c.done(id)
-		c.fail(id, codeHandler, err)
+		c.release(held)
+		c.leave()
+		c.answer(id, 0, nil, err)
 		return
 	}
 	out := getScratch()
 	defer putScratch(out)
 	resp, code, err := c.invoke(ctx, m, req, out)
 	buf.Release()
-	// Out of the in-flight count before the answer leaves: a caller that gets
-	// it may call again at once, and must find the slot free.
-	c.done(id)
+	c.release(held)
+	c.leave()
+	c.answer(id, code, resp, err)
+}
+
+// answer sends a call's reply, or its error if err is set, and waits until
+// it has left: within ConnBuffer of queued bytes, it is queued behind what
+// is there already.
+func (c *serverConn) answer(id uint64, code byte, resp []byte, err error) {
 	if err != nil {
-		c.fail(id, code, err)
+		if code == 0 {
+			code = codeHandler
+		}
+		b := getScratch()
+		defer putScratch(b)
+		*b = appendError((*b)[:0], code, err)
+		c.send(frame.Header{Type: frame.TypeError, ID: id}, *b)
 		return
 	}
-	if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, resp); err != nil {
-		if errors.Is(err, frame.ErrTooLarge) {
-			c.fail(id, codeHandler, fmt.Errorf("response: %w", err))
-			return
-		}
-		c.nc.Close() // a peer that stopped reading, or a broken connection: done
+	if err := c.send(frame.Header{Type: frame.TypeReply, ID: id}, resp); errors.Is(err, frame.ErrTooLarge) {
+		c.answer(id, codeHandler, nil, fmt.Errorf("response: %w", err))
 	}
+}
+
+// send writes one answer frame once the queued reply bytes are under the
+// bound, and waits until it has been written. A broken connection, or a
+// peer that stopped reading past the write deadline, is closed.
+func (c *serverConn) send(h frame.Header, payload []byte) error {
+	err := c.w.WaitBelow(c.s.opts.connBuffer)
+	if err == nil {
+		err = c.w.WriteFrame(h, payload)
+	}
+	if err == nil {
+		err = c.w.Flush()
+	}
+	if err != nil && !errors.Is(err, frame.ErrTooLarge) {
+		c.nc.Close()
+	}
+	return err
+}
+
+// leave counts the calling call among those whose answer is on its way out
+// (done counts it back).
+func (c *serverConn) leave() {
+	c.mu.Lock()
+	c.leaving++
+	c.mu.Unlock()
+}
+
+// release gives back n request bytes.
+func (c *serverConn) release(n int) {
+	c.mu.Lock()
+	c.held -= n
+	c.mu.Unlock()
+	c.signal()
 }
 
 // done takes a call out of the in-flight table and releases its context.
@@ -185,10 +328,12 @@ func (c *serverConn) done(id uint64) {
 	c.mu.Lock()
 	cancel := c.cancels[id]
 	delete(c.cancels, id)
+	c.leaving--
 	c.mu.Unlock()
 	if cancel != nil {
 		cancel()
 	}
+	c.signal()
 }
 
 func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, out *[]byte) (resp []byte, code byte, err error) {

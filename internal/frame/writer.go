@@ -67,6 +67,7 @@ type Writer struct {
 	writing bool   // a flusher is active
 	queued  uint64 // frames ever appended to pending
 	written uint64 // frames known to be written
+	inWrite int    // bytes of the batch being written
 	err     error  // sticky: a write error or sequence exhaustion
 	failed  bool   // the underlying Write failed; nothing more will be written
 
@@ -218,12 +219,17 @@ func (w *Writer) flushLocked(extra [][]byte) error {
 		buf := w.pending
 		w.pending, w.spare = w.spare[:0], nil
 		batch := w.queued
+		w.inWrite = len(buf)
+		for _, p := range extra {
+			w.inWrite += len(p)
+		}
 		w.mu.Unlock()
 
 		err := w.write(buf, extra)
 		extra = nil
 
 		w.mu.Lock()
+		w.inWrite = 0
 		if cap(buf) <= maxRetained {
 			w.spare = buf[:0]
 		}
@@ -276,6 +282,29 @@ func (w *Writer) Flush() error {
 		w.wait()
 	}
 	return w.err
+}
+
+// Buffered returns how many bytes are queued or being written: what a peer
+// that stopped reading makes this end hold.
+func (w *Writer) Buffered() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending) + w.inWrite
+}
+
+// WaitBelow blocks until fewer than n bytes are queued or being written, or
+// the Writer has failed (whose error it then returns). Callers that bound
+// what they queue call it before WriteFrame.
+func (w *Writer) WaitBelow(n int) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.pending)+w.inWrite >= n && !w.failed {
+		w.wait()
+	}
+	if w.failed {
+		return w.err
+	}
+	return nil
 }
 
 func (w *Writer) wait() {
