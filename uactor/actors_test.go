@@ -153,5 +153,12 @@ var (
 		other, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen(listen), uactor.AuthKey([]byte("OtherSecret")))
 		return &MyActor{other: other}, err
 	})
-	MyOtherActor = uactor.Expose(MyActorKind, "my_other_actor", (*MyActor).MyOtherActor)
+	MyOtherActor  = uactor.Expose(MyActorKind, "my_other_actor", (*MyActor).MyOtherActor)
+	OtherRefBytes = uactor.Expose(MyActorKind, "other_ref_bytes", (*MyActor).OtherRefBytes)
 )
+
+// OtherRefBytes returns the binary form of MyOtherActor's ref as this
+// actor's process writes it, for tests that decode it later.
+func (a *MyActor) OtherRefBytes(ctx context.Context, _ uactor.Empty) ([]byte, error) {
+	return a.other.AppendBinary(nil)
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -54,7 +55,7 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	if err != nil {
 		return nil, address{}, dir, err
 	}
-	ln, err = net.Listen(a.network, a.addr)
+	ln, err = listenConfig.Listen(context.Background(), a.network, a.addr)
 	if err != nil {
 		if dir != "" {
 			os.RemoveAll(dir)
@@ -73,6 +74,22 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	}
 	return ln, a, dir, nil
 }
+
+// listenConfig defers accepting TCP connections until their first bytes
+// arrive, where the system can (sockopt_*.go): connections that stay
+// silent then never take a handshake slot. Connections still silent after
+// deferAccept are handed over anyway, and the handshake budget deals with
+// them.
+var listenConfig = net.ListenConfig{Control: func(network, _ string, c syscall.RawConn) error {
+	if network != "tcp" && network != "tcp4" && network != "tcp6" {
+		return nil
+	}
+	return deferAcceptOn(c)
+}}
+
+// deferAccept is how long the kernel holds a silent TCP connection back
+// from Accept.
+const deferAccept = 5 * time.Second
 
 // advertised resolves an Advertise address against the one bound: port 0
 // means the bound port, so that an actor listening on a free port can

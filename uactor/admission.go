@@ -1,10 +1,14 @@
 package uactor
 
 import (
+	"cmp"
 	"net"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/hmac"
 )
 
 // Connections still in their handshake have a budget of their own
@@ -17,37 +21,70 @@ import (
 // blocked reading can be evicted, so a proof that was read is always
 // answered, and an eviction tells a guesser nothing.
 
-// hsConn is a connection in its handshake; it notes when its reader is
-// blocked waiting for the peer.
+// hsConn is a connection in its handshake; it notes how far its peer got
+// and when its reader started waiting for the peer.
 type hsConn struct {
 	net.Conn
+	admitted     int64        // unix nanoseconds
 	waitingSince atomic.Int64 // unix nanoseconds; 0 while not reading
+	got          atomic.Int64 // bytes received
 }
 
 func (c *hsConn) Read(b []byte) (int, error) {
 	c.waitingSince.Store(time.Now().UnixNano())
 	n, err := c.Conn.Read(b)
+	c.got.Add(int64(n))
 	c.waitingSince.Store(0)
 	return n, err
 }
 
+// candidate is a connection that may be evicted, ranked: first those whose
+// peer has not sent its whole hello (an honest client sends it at once), the
+// oldest first; then those waited on for their proof, the longest waiting
+// first.
+type candidate struct {
+	c      *hsConn
+	stage  int   // 2: no whole hello yet; 1: waiting for the proof
+	waited int64 // nanoseconds
+}
+
+func (s *server) candidates(now int64) []candidate {
+	var cs []candidate
+	for c := range s.hs {
+		switch got := c.got.Load(); {
+		case got < hmac.ClientHelloSize:
+			cs = append(cs, candidate{c, 2, now - c.admitted})
+		case c.waitingSince.Load() != 0:
+			cs = append(cs, candidate{c, 1, now - c.waitingSince.Load()})
+		}
+	}
+	slices.SortFunc(cs, func(a, b candidate) int {
+		if a.stage != b.stage {
+			return b.stage - a.stage
+		}
+		return cmp.Compare(b.waited, a.waited)
+	})
+	return cs
+}
+
 // admit takes a freshly accepted connection into the handshake budget,
-// evicting the connection that has waited longest for its peer if the
-// budget is full. It returns nil, having closed nc, if the actor is stopping
-// or no connection can make room.
+// evicting the best candidate if the budget is full. It returns nil, having
+// closed nc, if the actor is stopping or no connection can make room.
 func (s *server) admit(nc net.Conn) *hsConn {
-	hc := &hsConn{Conn: nc}
+	now := time.Now().UnixNano()
+	hc := &hsConn{Conn: nc, admitted: now}
 	var victim *hsConn
 	s.mu.Lock()
 	if !s.draining.Load() && len(s.hs) >= s.opts.maxHS {
-		var oldest int64
-		for c := range s.hs {
-			if w := c.waitingSince.Load(); w != 0 && (victim == nil || w < oldest) {
-				victim, oldest = c, w
+		for _, cd := range s.candidates(now) {
+			// A hello that arrived but was not read yet (the reader has
+			// not run) is as good as read.
+			if cd.stage == 2 && pending(cd.c.Conn) >= hmac.ClientHelloSize-int(cd.c.got.Load()) {
+				continue
 			}
-		}
-		if victim != nil {
+			victim = cd.c
 			delete(s.hs, victim)
+			break
 		}
 	}
 	ok := !s.draining.Load() && len(s.hs) < s.opts.maxHS

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -185,11 +187,31 @@ func TestAttackHostileListenerOtherID(t *testing.T) {
 // after a handshake is sealed, to a Unix socket as here too), and the injected frame, which the
 // relay cannot seal, closes the connection without running a handler.
 func TestAttackHostileRelayInjects(t *testing.T) {
+	t.Run("tcp", func(t *testing.T) { relayInjects(t, listenTCP(t)) })
+	// A ref to a Unix socket is no safer: it may name a relay's socket as
+	// easily, so that connection is sealed too.
+	t.Run("unix", func(t *testing.T) {
+		dir, err := os.MkdirTemp("", "relay")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.RemoveAll(dir) })
+		ln, err := net.Listen("unix", filepath.Join(dir, "s"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { ln.Close() })
+		relayInjects(t, ln)
+	})
+}
+
+// relayInjects lures a caller to a relay listening on ln, which relays the
+// handshake to the real actor and then injects a plain Add(1000).
+func relayInjects(t *testing.T, ln net.Listener) {
 	checkGoroutines(t)
 	ctx := testCtx(t, 30*time.Second)
 	real := spawnCounter(t, ctx)
-	ln := listenTCP(t)
-	forged, _ := forgeRef(t, real, "tcp://"+ln.Addr().String())
+	forged, _ := forgeRef(t, real, ln.Addr().Network()+"://"+ln.Addr().String())
 	type outcome struct {
 		accepted, dropped bool
 		err               error
