@@ -106,3 +106,70 @@ func BenchmarkSpawnToFirstReply(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// benchConnected is benchCall through a ref from Connect, as any process
+// other than the owner calls: over the actor's Unix socket by default, which
+// seals frames after the handshake like every transport.
+func benchConnected(b *testing.B, size int, opts ...uactor.Option) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	key := uactor.NewKey()
+	owner, err := uactor.Spawn(ctx, CounterKind, 0, append(opts, uactor.AuthKey(key))...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer owner.Close()
+	r, err := uactor.Connect(ctx, CounterKind, owner.Address(), key, opts...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	req := make([]byte, size)
+	if _, err := Echo.Call(ctx, r, req); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(2 * size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := Echo.Call(ctx, r, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkConnectedUnix64Sealed(b *testing.B)   { benchConnected(b, 64) }
+func BenchmarkConnectedUnix64Plain(b *testing.B)    { benchConnected(b, 64, uactor.Sealed(false)) }
+func BenchmarkConnectedUnix1MiBSealed(b *testing.B) { benchConnected(b, 1<<20) }
+func BenchmarkConnectedUnix1MiBPlain(b *testing.B)  { benchConnected(b, 1<<20, uactor.Sealed(false)) }
+
+// Connect, first call, Close, over TCP, with a key this process has already
+// stretched (BenchmarkStretchKey is the one-time cost of a new key).
+func BenchmarkConnectToFirstReplyTCP(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	key := []byte("bench key")
+	owner, err := uactor.Spawn(ctx, CounterKind, 0, tcp, uactor.AuthKey(key))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer owner.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		r, err := uactor.Connect(ctx, CounterKind, owner.Address(), key)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Add.Call(ctx, r, 1); err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+}
+
+// The one-time cost of a user key in a process: its stretching.
+func BenchmarkStretchKey(b *testing.B) {
+	for b.Loop() {
+		uactor.StretchKey(uactor.NewKey())
+	}
+}

@@ -73,6 +73,11 @@ func Listen(address string) Option { return func(o *options) { o.listen = addres
 // inherited by spawned actors, so actors of one tree reach each other with no
 // configuration. Refs handed out by an actor with its own key can only be used
 // by processes that know that key (see Connect and Capture).
+//
+// A key given here is stretched (PBKDF2, once per process; see PROTOCOL.md)
+// so that each guess tested against a recorded handshake is costly, but a
+// short key a person chose remains guessable offline: prefer NewKey for
+// anything reachable from a network you do not trust.
 func AuthKey(key []byte) Option {
 	k := append([]byte{}, key...) // never nil, so that an empty key is refused, not taken as "default"
 	return func(o *options) { o.key = k }
