@@ -150,7 +150,10 @@ func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive =
 // MaxInFlight bounds the calls in flight on one connection. A caller over the
 // bound waits (for its context) until a call finishes; an actor answers calls
 // over the bound with ErrBusy without running them, so a flood from one peer
-// cannot grow its goroutines. The default is 1024.
+// cannot grow its goroutines. A call holds its slot in the actor until its
+// answer has left, so answers queued for a peer that does not read count
+// too; a call that arrives while the slots are full but some answers are on
+// their way out waits for them rather than failing. The default is 1024.
 func MaxInFlight(n int) Option { return func(o *options) { o.inflight = max(n, 1) } }
 
 // MaxConnections bounds the authenticated connections an actor serves at

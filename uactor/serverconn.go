@@ -157,11 +157,6 @@ func (c *serverConn) signal() {
 	}
 }
 
-// errDuplicateID drops a peer that reuses the id of a call in flight: it
-// would take a second slot under one entry, and ending either call would
-// cancel the other.
-var errDuplicateID = fmt.Errorf("%w: a CALL reuses the id of a call in flight", ErrProtocol)
-
 // dispatch starts one call; it returns false if the frame is malformed or
 // breaks the protocol, which drops the connection.
 func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
@@ -197,13 +192,6 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	// per call: stopping the server cancels calls through their connections.
 	ctx, cancel := context.WithCancel(context.Background())
 	c.mu.Lock()
-	if _, dup := c.cancels[id]; dup { // a concurrent caller could not get here: only the reader adds
-		c.mu.Unlock()
-		cancel()
-		s.calls.Done()
-		buf.Release()
-		return false
-	}
 	if len(c.cancels) >= s.opts.inflight {
 		c.mu.Unlock()
 		cancel()
@@ -224,7 +212,9 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	return true
 }
 
-// waitSlot checks a new call's id against the calls in flight, and waits
+// waitSlot checks a new call's id against the calls in flight (a peer that
+// reuses one would hold two calls under one entry, and ending either would
+// cancel the other, so it is dropped), and waits
 // while the connection is at MaxInFlight with replies on their way out:
 // their slots free as soon as the bytes leave, and a caller that already
 // has the reply may have sent this call. It returns false for a duplicate id
@@ -237,7 +227,7 @@ func (c *serverConn) waitSlot(id uint64) bool {
 		c.mu.Unlock()
 		switch {
 		case dup:
-			return false // errDuplicateID
+			return false
 		case !full:
 			return true
 		}

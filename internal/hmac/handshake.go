@@ -198,7 +198,13 @@ func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.R
 	if _, err := io.ReadFull(rnd, h.nonce[:]); err != nil {
 		return nil, fmt.Errorf("drawing a nonce: %w", err)
 	}
-	priv, err := ephemeral(rnd)
+	var priv *ecdh.PrivateKey
+	var err error
+	if rnd == rand.Reader {
+		priv, err = spareEphemeral()
+	} else {
+		priv, err = ephemeral(rnd)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -32,6 +33,30 @@ func ephemeral(rnd io.Reader) (*ecdh.PrivateKey, error) {
 	// NewPrivateKey rather than GenerateKey, so that tests can replay a
 	// transcript from a fixed random source.
 	return ecdh.X25519().NewPrivateKey(seed[:])
+}
+
+// spareKeys holds ephemeral key pairs made ahead of need, so that a
+// handshake does not wait for X25519 key generation when the process had
+// idle time before it. Each is still used for one handshake only.
+var spareKeys = make(chan *ecdh.PrivateKey, 2)
+
+// spareEphemeral returns a fresh ephemeral key pair, made ahead of time if
+// one is ready, and has the next one made in the background.
+func spareEphemeral() (*ecdh.PrivateKey, error) {
+	go func() {
+		if k, err := ecdh.X25519().GenerateKey(rand.Reader); err == nil {
+			select {
+			case spareKeys <- k:
+			default:
+			}
+		}
+	}()
+	select {
+	case k := <-spareKeys:
+		return k, nil
+	default:
+		return ecdh.X25519().GenerateKey(rand.Reader)
+	}
 }
 
 // sessionSecret is the pseudo-random key every session key is expanded
