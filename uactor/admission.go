@@ -1,9 +1,7 @@
 package uactor
 
 import (
-	"cmp"
 	"net"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +24,7 @@ import (
 type hsConn struct {
 	net.Conn
 	admitted     int64        // unix nanoseconds
+	helloQueued  bool         // its whole hello was seen waiting in the socket buffer; guarded by server.mu
 	waitingSince atomic.Int64 // unix nanoseconds; 0 while not reading
 	got          atomic.Int64 // bytes received
 }
@@ -38,53 +37,17 @@ func (c *hsConn) Read(b []byte) (int, error) {
 	return n, err
 }
 
-// candidate is a connection that may be evicted, ranked: first those whose
-// peer has not sent its whole hello (an honest client sends it at once), the
-// oldest first; then those waited on for their proof, the longest waiting
-// first.
-type candidate struct {
-	c      *hsConn
-	stage  int   // 2: no whole hello yet; 1: waiting for the proof
-	waited int64 // nanoseconds
-}
-
-func (s *server) candidates(now int64) []candidate {
-	var cs []candidate
-	for c := range s.hs {
-		switch got := c.got.Load(); {
-		case got < hmac.ClientHelloSize:
-			cs = append(cs, candidate{c, 2, now - c.admitted})
-		case c.waitingSince.Load() != 0:
-			cs = append(cs, candidate{c, 1, now - c.waitingSince.Load()})
-		}
-	}
-	slices.SortFunc(cs, func(a, b candidate) int {
-		if a.stage != b.stage {
-			return b.stage - a.stage
-		}
-		return cmp.Compare(b.waited, a.waited)
-	})
-	return cs
-}
-
 // admit takes a freshly accepted connection into the handshake budget,
-// evicting the best candidate if the budget is full. It returns nil, having
-// closed nc, if the actor is stopping or no connection can make room.
+// evicting a victim if the budget is full. It returns nil, having closed
+// nc, if the actor is stopping or no connection can make room.
 func (s *server) admit(nc net.Conn) *hsConn {
 	now := time.Now().UnixNano()
 	hc := &hsConn{Conn: nc, admitted: now}
 	var victim *hsConn
 	s.mu.Lock()
 	if !s.draining.Load() && len(s.hs) >= s.opts.maxHS {
-		for _, cd := range s.candidates(now) {
-			// A hello that arrived but was not read yet (the reader has
-			// not run) is as good as read.
-			if cd.stage == 2 && pending(cd.c.Conn) >= hmac.ClientHelloSize-int(cd.c.got.Load()) {
-				continue
-			}
-			victim = cd.c
+		if victim = s.victim(now); victim != nil {
 			delete(s.hs, victim)
-			break
 		}
 	}
 	ok := !s.draining.Load() && len(s.hs) < s.opts.maxHS
@@ -100,6 +63,36 @@ func (s *server) admit(nc net.Conn) *hsConn {
 		return nil
 	}
 	return hc
+}
+
+// victim picks the connection to evict: first one whose peer has not sent
+// its whole hello (an honest client sends it at once), the oldest first;
+// else the one waited on longest for its proof; else none. A hello that
+// arrived but was not read yet (its reader has not run) counts as sent.
+func (s *server) victim(now int64) *hsConn {
+	var young, waiting *hsConn
+	var youngAge, waited int64
+	for c := range s.hs {
+		got := c.got.Load()
+		if got < hmac.ClientHelloSize {
+			if c.helloQueued {
+				continue
+			}
+			if age := now - c.admitted; young == nil || age > youngAge {
+				young, youngAge = c, age
+			}
+		} else if w := c.waitingSince.Load(); w != 0 && (waiting == nil || now-w > waited) {
+			waiting, waited = c, now-w
+		}
+	}
+	if young != nil && pending(young.Conn) >= hmac.ClientHelloSize-int(young.got.Load()) {
+		young.helloQueued = true // under s.mu, like every read of it
+		return s.victim(now)
+	}
+	if young != nil {
+		return young
+	}
+	return waiting
 }
 
 // authenticated moves hc out of the handshake budget and, if the actor

@@ -12,8 +12,8 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
-	"io"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -48,6 +48,32 @@ func raiseFileLimit(t *testing.T, n uint64) {
 	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
 
+// hammer runs n goroutines that dial addr over and over until the test
+// ends, each connection handed to use (and closed when use returns; use
+// should return soon once stopped reports true). It returns the count of
+// connections made.
+func hammer(t *testing.T, n int, addr string, use func(c net.Conn, stopped func() bool)) *atomic.Int64 {
+	var dials atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			for !stop.Load() {
+				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+				if err != nil {
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				dials.Add(1)
+				use(c, stop.Load)
+				c.Close()
+			}
+		})
+	}
+	t.Cleanup(func() { stop.Store(true); wg.Wait() })
+	return &dials
+}
+
 // 1,100 connections that never say a word (or only the first byte of a
 // hello, which gets them past the kernel's deferred accept), re-dialled as
 // soon as the actor drops them: they hold no slot a key holder needs, and
@@ -73,31 +99,17 @@ func handshakeFlood(t *testing.T, first []byte) {
 	t.Cleanup(func() { r.Close() })
 	addr := r.Address()[len("tcp://"):]
 
-	stop := make(chan struct{})
-	var dials atomic.Int64
-	var flood sync.WaitGroup
-	for range 1100 {
-		flood.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-				if err != nil {
-					time.Sleep(10 * time.Millisecond)
-					continue
-				}
-				dials.Add(1)
-				c.Write(first)
-				go func() { <-stop; c.Close() }()
-				io.Copy(io.Discard, c) // silent until the actor drops us
-				c.Close()
+	dials := hammer(t, 1100, addr, func(c net.Conn, stopped func() bool) {
+		c.Write(first)
+		// Silent until the actor drops us.
+		buf := make([]byte, 128)
+		for !stopped() {
+			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			if _, err := c.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				return
 			}
-		})
-	}
-	t.Cleanup(func() { close(stop); flood.Wait() })
+		}
+	})
 	time.Sleep(time.Second) // let the flood fill whatever it can
 
 	const attempts = 20
@@ -139,31 +151,13 @@ func TestAttackOnlineGuessing(t *testing.T) {
 	addr := r.Address()[len("tcp://"):]
 	wrong := uactor.StretchKey([]byte("wrong guess"))
 
-	stop := make(chan struct{})
 	var rejected atomic.Int64
-	var guessers sync.WaitGroup
-	for range 64 {
-		guessers.Go(func() {
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-				if err != nil {
-					continue
-				}
-				go func() { <-stop; c.Close() }()
-				_, err = uhmac.Client(c, uhmac.ClientConfig{Key: wrong, Deadline: time.Now().Add(30 * time.Second)})
-				if errors.Is(err, uhmac.ErrAuth) {
-					rejected.Add(1)
-				}
-				c.Close()
-			}
-		})
-	}
-	t.Cleanup(func() { close(stop); guessers.Wait() })
+	hammer(t, 64, addr, func(c net.Conn, _ func() bool) {
+		_, err := uhmac.Client(c, uhmac.ClientConfig{Key: wrong, Deadline: time.Now().Add(10 * time.Second)})
+		if errors.Is(err, uhmac.ErrAuth) {
+			rejected.Add(1)
+		}
+	})
 	start := time.Now()
 	// Key holders meanwhile.
 	for range 5 {

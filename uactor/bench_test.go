@@ -23,6 +23,11 @@ func benchCall(b *testing.B, size int, opts ...uactor.Option) {
 		b.Fatal(err)
 	}
 	defer r.Close()
+	benchEcho(b, ctx, r, size)
+}
+
+// benchEcho times round trips of size bytes through r.
+func benchEcho(b *testing.B, ctx context.Context, r uactor.Ref[*Counter], size int) {
 	req := make([]byte, size)
 	if _, err := Echo.Call(ctx, r, req); err != nil {
 		b.Fatal(err)
@@ -124,18 +129,7 @@ func benchConnected(b *testing.B, size int, opts ...uactor.Option) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	req := make([]byte, size)
-	if _, err := Echo.Call(ctx, r, req); err != nil {
-		b.Fatal(err)
-	}
-	b.SetBytes(int64(2 * size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := Echo.Call(ctx, r, req); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchEcho(b, ctx, r, size)
 }
 
 func BenchmarkConnectedUnix64Sealed(b *testing.B)   { benchConnected(b, 64) }

@@ -68,7 +68,7 @@ func Server(conn net.Conn, cfg ServerConfig) (*Session, error) {
 // and fuzzing can replay exact transcripts.
 func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error) {
 	mine := hello{flags: cfg.Want}
-	priv, err := prepare(conn, cfg.Key, cfg.Want, cfg.Deadline, rnd, &mine)
+	priv, err := prepare(conn, cfg.Key, cfg.Want, cfg.Deadline, rnd, &mine, false)
 	if err != nil {
 		return nil, handshakeError(conn, err)
 	}
@@ -121,7 +121,7 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 // and fuzzing can replay exact transcripts.
 func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error) {
 	mine := hello{flags: cfg.Offer, id: cfg.ActorID}
-	priv, err := prepare(conn, cfg.Key, cfg.Offer, cfg.Deadline, rnd, &mine)
+	priv, err := prepare(conn, cfg.Key, cfg.Offer, cfg.Deadline, rnd, &mine, true)
 	if err != nil {
 		return nil, handshakeError(conn, err)
 	}
@@ -143,6 +143,7 @@ func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error)
 	if !macEqual(&want, &proof) {
 		return nil, handshakeError(conn, reject(conn, cfg.Penalty))
 	}
+	retireServerShare(priv) // its first authenticated session: the next peer gets a fresh one
 	prk, err := sessionSecret(cfg.Key, priv, &theirs.share, &theirs.nonce, &mine.nonce)
 	if err != nil {
 		return nil, handshakeError(conn, err)
@@ -182,8 +183,11 @@ func reject(conn net.Conn, penalty func()) error {
 
 // prepare does what both sides do before sending anything: refuse a
 // configuration that cannot be right, arm the single deadline, and draw the
-// nonce and the ephemeral key pair into h.
-func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.Reader, h *hello) (*ecdh.PrivateKey, error) {
+// nonce and the ephemeral key pair into h. A server announces the shared
+// server key pair until a proof verifies under it (currentServerShare);
+// tests that replay transcripts give their own rnd, which then supplies the
+// key pair too.
+func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.Reader, h *hello, server bool) (*ecdh.PrivateKey, error) {
 	if len(key) == 0 {
 		return nil, fmt.Errorf("empty authkey: %w", ErrAuth)
 	}
@@ -200,9 +204,12 @@ func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.R
 	}
 	var priv *ecdh.PrivateKey
 	var err error
-	if rnd == rand.Reader {
+	switch {
+	case rnd == rand.Reader && server:
+		priv, err = currentServerShare()
+	case rnd == rand.Reader:
 		priv, err = spareEphemeral()
-	} else {
+	default:
 		priv, err = ephemeral(rnd)
 	}
 	if err != nil {

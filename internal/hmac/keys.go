@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // HKDF info strings: one key per direction, so the two sides' frame
@@ -57,6 +58,38 @@ func spareEphemeral() (*ecdh.PrivateKey, error) {
 	default:
 		return ecdh.X25519().GenerateKey(rand.Reader)
 	}
+}
+
+// serverShare is the key pair servers announce until a handshake succeeds
+// with it: then it is retired (and forgotten once that session holds its
+// keys), so forward secrecy is kept for every session, while a flood of
+// connections that never authenticate costs no key generation each.
+var serverShare struct {
+	sync.Mutex
+	k *ecdh.PrivateKey
+}
+
+// currentServerShare returns the key pair to announce now.
+func currentServerShare() (*ecdh.PrivateKey, error) {
+	serverShare.Lock()
+	defer serverShare.Unlock()
+	if serverShare.k == nil {
+		k, err := spareEphemeral()
+		if err != nil {
+			return nil, err
+		}
+		serverShare.k = k
+	}
+	return serverShare.k, nil
+}
+
+// retireServerShare stops announcing k, which a handshake has used.
+func retireServerShare(k *ecdh.PrivateKey) {
+	serverShare.Lock()
+	if serverShare.k == k {
+		serverShare.k = nil
+	}
+	serverShare.Unlock()
 }
 
 // sessionSecret is the pseudo-random key every session key is expanded
