@@ -28,6 +28,10 @@
 // private keys die with the handshake, so a recording cannot be opened later
 // even by someone who learns the authkey (forward secrecy).
 //
+// A server announces one key pair until a handshake succeeds with it, then
+// a fresh one: each authenticated session has its own, and a flood of
+// connections that never authenticate costs no key generation.
+//
 // The handshake cannot avoid being an oracle for the key: whoever sees a
 // proof can test guesses against it offline. Callers therefore hand it a
 // stretched key (see package uactor), and may slow the answers to wrong
