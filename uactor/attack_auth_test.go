@@ -48,6 +48,32 @@ func raiseFileLimit(t *testing.T, n uint64) {
 	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
 
+// hostTCP hosts a counter on loopback TCP with key, returning it and its
+// host:port.
+func hostTCP(t *testing.T, ctx context.Context, key []byte) (uactor.Ref[*Counter], string) {
+	t.Helper()
+	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r, r.Address()[len("tcp://"):]
+}
+
+// connectAndCall is what a key holder does: Connect, one call, Close,
+// within 5 s.
+func connectAndCall(ctx context.Context, address string, key []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	remote, err := uactor.Connect(ctx, CounterKind, address, key)
+	if err != nil {
+		return err
+	}
+	defer remote.Close()
+	_, err = Add.Call(ctx, remote, 1)
+	return err
+}
+
 // hammer runs n goroutines that dial addr over and over until the test
 // ends, each connection handed to use (and closed when use returns; use
 // should return soon once stopped reports true). It returns the count of
@@ -92,12 +118,7 @@ func handshakeFlood(t *testing.T, first []byte) {
 	raiseFileLimit(t, 8192)
 	ctx := testCtx(t, 90*time.Second)
 	key := []byte("flood key")
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	addr := r.Address()[len("tcp://"):]
+	r, addr := hostTCP(t, ctx, key)
 
 	dials := hammer(t, 1100, addr, func(c net.Conn, stopped func() bool) {
 		c.Write(first)
@@ -116,14 +137,7 @@ func handshakeFlood(t *testing.T, first []byte) {
 	var ok int
 	start := time.Now()
 	for range attempts {
-		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		remote, err := uactor.Connect(actx, CounterKind, r.Address(), key)
-		if err == nil {
-			_, err = Add.Call(actx, remote, 1)
-			remote.Close()
-		}
-		cancel()
-		if err == nil {
+		if err := connectAndCall(ctx, r.Address(), key); err == nil {
 			ok++
 		} else {
 			t.Logf("a legitimate attempt failed: %v", err)
@@ -143,12 +157,7 @@ func TestAttackOnlineGuessing(t *testing.T) {
 	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
 	key := []byte("guess me")
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	addr := r.Address()[len("tcp://"):]
+	r, addr := hostTCP(t, ctx, key)
 	wrong := uactor.StretchKey([]byte("wrong guess"))
 
 	var rejected atomic.Int64
@@ -161,14 +170,7 @@ func TestAttackOnlineGuessing(t *testing.T) {
 	start := time.Now()
 	// Key holders meanwhile.
 	for range 5 {
-		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		remote, err := uactor.Connect(actx, CounterKind, r.Address(), key)
-		if err == nil {
-			_, err = Add.Call(actx, remote, 1)
-			remote.Close()
-		}
-		cancel()
-		if err != nil {
+		if err := connectAndCall(ctx, r.Address(), key); err != nil {
 			t.Errorf("a key holder during the guessing: %v", err)
 		}
 	}
