@@ -19,9 +19,11 @@ type bootstrap struct {
 	keyID     capture.KeyID
 	opts      options
 	arg       []byte
+	id        uuid.UUID // the actor's identity, kept across restarts
+	dir       string    // a private directory the owner made for the socket: the child removes it too when it exits
 }
 
-const bootstrapVersion = 2
+const bootstrapVersion = 3
 
 func (b *bootstrap) encode() []byte {
 	p := []byte{bootstrapVersion}
@@ -45,7 +47,9 @@ func (b *bootstrap) encode() []byte {
 	p = wire.AppendUvarint(p, uint64(b.opts.maxHS))
 	p = wire.AppendUvarint(p, uint64(b.opts.connBuffer))
 	p = wire.AppendVarint(p, int64(b.opts.compress))
-	return wire.AppendBytes(p, b.arg)
+	p = wire.AppendBytes(p, b.arg)
+	p = append(p, b.id[:]...)
+	return wire.AppendString(p, b.dir)
 }
 
 func decodeBootstrap(p []byte) (*bootstrap, error) {
@@ -73,6 +77,8 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	b.opts.connBuffer = int(r.Uvarint())
 	b.opts.compress = int(r.Varint())
 	b.arg = r.Bytes()
+	copy(b.id[:], r.Raw(16))
+	b.dir = r.String()
 	if err := r.Close(); err != nil {
 		return nil, fmt.Errorf("uactor: bootstrap: %w", err)
 	}

@@ -35,7 +35,8 @@ type clientConn struct {
 
 	mu      sync.Mutex
 	pending map[uint64]*call
-	err     error // why the connection broke; set once
+	err     error       // why the connection broke; set once
+	onEnd   func(error) // told why, once the connection broke (see onClose)
 }
 
 // call is one call waiting for its reply; pooled.
@@ -80,10 +81,28 @@ func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clien
 	c.ka = startKeepalive(o.keepalive, func() {
 		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
 	}, func() {
-		c.close(fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive))
+		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 	})
 	go c.readLoop()
 	return c
+}
+
+// silentError marks a connection that keepalive cut off: the actor is alive
+// enough to hold its socket open, and too stuck to answer.
+type silentError struct{ error }
+
+func (e silentError) Unwrap() error { return e.error }
+
+// onClose has f called, once, with the reason the connection breaks; if it
+// is broken already, onClose returns why instead.
+func (c *clientConn) onClose(f func(error)) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err != nil {
+		return c.err
+	}
+	c.onEnd = f
+	return nil
 }
 
 // handshakeError maps the handshake's failures onto the public errors.
@@ -230,6 +249,7 @@ func (c *clientConn) close(err error) {
 	c.ka.stop()
 	pending := c.pending
 	c.pending = nil
+	onEnd := c.onEnd
 	c.mu.Unlock()
 	c.nc.Close()
 	for _, cl := range pending {
@@ -239,5 +259,8 @@ func (c *clientConn) close(err error) {
 		}
 		cl.err = err
 		cl.done <- struct{}{}
+	}
+	if onEnd != nil {
+		onEnd(err)
 	}
 }

@@ -39,6 +39,8 @@ func runChild() int {
 	}
 	inheritTreeKey(boot.treeKey, boot.treeKeyID)
 	keyring.AddAs(boot.key, boot.keyID) // held for the life of the process
+	trackDir(boot.dir)
+	defer removeAllDirs() // hosted values' too: no socket directory outlives the process
 	k := lookupKind(boot.kind)
 	if k == nil || k.late || boot.kind != ch.Kind {
 		ch.Fail(appendError(nil, codeHandler, fmt.Errorf(
@@ -58,9 +60,7 @@ func runChild() int {
 			close(stopped)
 		})
 	}, func() {
-		if s := srv.Load(); s != nil {
-			s.removeDir()
-		}
+		removeAllDirs()
 		os.Exit(3)
 	})
 
@@ -71,7 +71,7 @@ func runChild() int {
 		ch.Fail(appendError(nil, codeHandler, err))
 		return 1
 	}
-	s, err := newServer(k, actor, boot.key, boot.keyID, boot.opts)
+	s, err := newServer(k, actor, boot.key, boot.keyID, boot.opts, boot.id, boot.dir)
 	if err != nil {
 		ch.Fail(appendError(nil, codeHandler, err))
 		return 1

@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"io"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type options struct {
 	maxHS       int           // connections an actor holds in their handshake at once
 	connBuffer  int           // per connection: request bytes held, and reply bytes queued
 	compress    int           // >0: compress payloads from this size; 0: send plain; <0: refuse compressed input too
+	restart     restartPolicy // Spawn: respawn on an exit the owner did not ask for
+	output      io.Writer     // Spawn: where the actor's output lines go; nil: this process's stderr
 }
 
 type sealMode uint8
@@ -191,3 +194,33 @@ func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = max(n, 
 // 5 GB/s) or 10 Gbit/s it costs several times what it saves, which is why it
 // is off by default on every transport.
 func Compression(minSize int) Option { return func(o *options) { o.compress = minSize } }
+
+// Restart makes Spawn's owner start the actor again when its process exits
+// without the owner asking (a crash, a kill, an os.Exit): with the same
+// spawn argument, the same identity and the same address, so that the
+// owner's ref and every copy of it in other processes keep working. Calls
+// in flight when it died fail with ErrActorDied and are never retried;
+// calls made while it restarts wait for it (within their context).
+//
+// If more than max restarts would fall within one window of length within,
+// the actor stays dead: Done closes and Err returns the last *ExitError.
+// Between attempts the owner waits: not at all after an actor that had
+// served for a second or more, and otherwise 10 ms, doubling with each
+// further quick death, up to 1 s; so a constructor or actor that dies at
+// once does not spin. Restart(0, 0), the default, never restarts.
+func Restart(max int, within time.Duration) Option {
+	return func(o *options) { o.restart = restartPolicy{max: max, within: within} }
+}
+
+// Output sends each line that the actor's process writes to its stdout or
+// stderr (panic traces included) to w, prefixed with the actor's kind and
+// pid, as in "counter[4242] hello"; by default to this process's stderr.
+// A last line that a crash cut short is passed on with a newline added.
+//
+// The actor never waits for w. Lines are read as the actor writes them and
+// handed to w, one Write per line, from one goroutine per actor (w given to
+// several actors must be safe for concurrent use). While w blocks, up to
+// 256 KiB of lines wait for it; lines beyond that are dropped, and once w
+// takes lines again a line "counter[4242] [N lines dropped]" says how many
+// were lost. Output(io.Discard) silences the actor.
+func Output(w io.Writer) Option { return func(o *options) { o.output = w } }

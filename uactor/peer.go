@@ -2,16 +2,23 @@ package uactor
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 )
 
 // peer is this process's link to one address under one key: every ref to
 // an actor there shares it, and so shares one connection. A broken
-// connection is replaced by a fresh dial on the next call; concurrent
-// callers wait for the same dial.
+// connection is replaced at once by a fresh dial, retried for up to
+// DialTimeout (an actor that restarts at its address in that time is
+// reached again); concurrent callers wait for the same dial. If that fails,
+// or another actor answers, the actor is gone: the refs' lives end (Done)
+// and calls fail with ErrActorDied.
 type peer struct {
 	poolKey poolKey
 	addr    address
@@ -24,6 +31,10 @@ type peer struct {
 	dialing *dialResult
 	refs    int // guarded by pool.mu
 	closed  bool
+	quit    chan struct{}      // closed with closed: ends a reconnect's wait
+	served  uuid.UUID          // the actor the last connection reached; zero: none yet
+	gone    error              // set once the actor is found gone
+	lives   map[*life]struct{} // of the refs that learn from this peer when the actor is gone
 }
 
 type dialResult struct {
@@ -57,7 +68,7 @@ func acquirePeer(a address, key []byte, id uuid.UUID, o options) *peer {
 	}
 	p := pool.peers[k]
 	if p == nil {
-		p = &peer{poolKey: k, addr: a, key: key, opts: o}
+		p = &peer{poolKey: k, addr: a, key: key, opts: o, quit: make(chan struct{}), lives: map[*life]struct{}{}}
 		pool.peers[k] = p
 	}
 	p.refs++
@@ -69,7 +80,7 @@ func (p *peer) release() {
 	pool.Lock()
 	p.refs--
 	last := p.refs == 0
-	if last {
+	if last && pool.peers[p.poolKey] == p { // a gone peer has already made way for a fresh one
 		delete(pool.peers, p.poolKey)
 	}
 	pool.Unlock()
@@ -78,19 +89,10 @@ func (p *peer) release() {
 	}
 	p.mu.Lock()
 	p.closed = true
+	close(p.quit)
 	c := p.cur.Swap(nil)
 	p.mu.Unlock()
 	if c != nil {
-		c.close(ErrClosed)
-	}
-}
-
-// adopt makes c the peer's connection if it has none (and closes c if it
-// has one already, or is closed).
-func (p *peer) adopt(c *clientConn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed || !p.cur.CompareAndSwap(nil, c) {
 		c.close(ErrClosed)
 	}
 }
@@ -109,14 +111,11 @@ func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 		p.mu.Unlock()
 		return nil, ErrClosed
 	}
-	d := p.dialing
-	if d == nil {
-		d = &dialResult{done: make(chan struct{})}
-		p.dialing = d
-		// The dial runs on its own clock, not ctx's: other callers may be
-		// waiting for it, and one caller giving up must not fail them all.
-		go p.dial(d)
+	if p.gone != nil {
+		p.mu.Unlock()
+		return nil, p.gone
 	}
+	d := p.startDial()
 	p.mu.Unlock()
 	select {
 	case <-d.done:
@@ -126,20 +125,137 @@ func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 	}
 }
 
-func (p *peer) dial(d *dialResult) {
-	ctx, cancel := context.WithTimeout(context.Background(), p.opts.dialTimeout+p.opts.handshake)
-	defer cancel()
-	d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
+// startDial starts a dial unless one is under way, and returns it; p.mu is held.
+func (p *peer) startDial() *dialResult {
+	if p.dialing == nil {
+		p.dialing = &dialResult{done: make(chan struct{})}
+		// The dial runs on its own clock, not ctx's: other callers may be
+		// waiting for it, and one caller giving up must not fail them all.
+		go p.dial(p.dialing, p.served != uuid.UUID{})
+	}
+	return p.dialing
+}
+
+// Reconnecting retries from reconnectFirstWait, doubling up to reconnectMaxWait.
+const (
+	reconnectFirstWait = 10 * time.Millisecond
+	reconnectMaxWait   = 250 * time.Millisecond
+)
+
+// dial dials once, or, to reconnect after a connection broke, until it
+// succeeds, DialTimeout has passed or the dial cannot succeed.
+func (p *peer) dial(d *dialResult, reconnect bool) {
+	end := time.Now().Add(p.opts.dialTimeout)
+	wait := reconnectFirstWait
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), p.opts.dialTimeout+p.opts.handshake)
+		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
+		cancel()
+		if d.err == nil || !reconnect || errors.Is(d.err, ErrAuthKey) || errors.Is(d.err, ErrWrongActor) ||
+			time.Now().Add(wait).After(end) {
+			break
+		}
+		select {
+		case <-time.After(wait):
+		case <-p.quit:
+		}
+		if p.isClosed() {
+			break
+		}
+		wait = min(2*wait, reconnectMaxWait)
+	}
 	p.mu.Lock()
 	p.dialing = nil
-	if d.err == nil {
-		if p.closed {
-			d.c.close(ErrClosed)
-			d.c, d.err = nil, ErrClosed
-		} else {
-			p.cur.Store(d.c)
-		}
+	switch {
+	case d.err == nil && p.closed:
+		d.c.close(ErrClosed)
+		d.c, d.err = nil, ErrClosed
+	case d.err == nil && reconnect && d.c.actorID != p.served:
+		other := d.c.actorID
+		d.c.close(ErrClosed)
+		d.c, d.err = nil, p.markGone(fmt.Errorf("%w: %s now serves actor %s", ErrWrongActor, p.addr, other))
+	case d.err == nil:
+		p.use(d.c)
+	case reconnect && !p.closed:
+		d.err = p.markGone(d.err)
 	}
 	p.mu.Unlock()
 	close(d.done)
 }
+
+func (p *peer) isClosed() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.closed
+}
+
+// use makes c the peer's connection, and has its end start a reconnect; p.mu is held.
+func (p *peer) use(c *clientConn) {
+	p.cur.Store(c)
+	p.served = c.actorID
+	if err := c.onClose(func(err error) { p.broke(c, err) }); err != nil {
+		p.startDial() // it broke already
+	}
+}
+
+// broke is told that c ended with err: if c was the peer's connection, a
+// silent actor is gone, and any other break starts a reconnect at once, so
+// that Done learns of a dead actor even if no call is made.
+func (p *peer) broke(c *clientConn, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed || p.gone != nil || p.cur.Load() != c {
+		return
+	}
+	if errors.As(err, new(silentError)) {
+		p.markGone(err)
+		return
+	}
+	p.startDial()
+}
+
+// markGone records that the actor is gone, ends the lives watching it, and
+// makes way in the pool for a fresh peer; p.mu is held. It returns the error
+// calls fail with from now on.
+func (p *peer) markGone(cause error) error {
+	p.gone = &goneError{addr: p.addr.String(), cause: cause}
+	for l := range p.lives {
+		l.end(p.gone)
+	}
+	clear(p.lives)
+	pool.Lock()
+	if pool.peers[p.poolKey] == p {
+		delete(pool.peers, p.poolKey)
+	}
+	pool.Unlock()
+	return p.gone
+}
+
+// watch has l end when the actor is found gone.
+func (p *peer) watch(l *life) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.gone != nil {
+		l.end(p.gone)
+		return
+	}
+	p.lives[l] = struct{}{}
+}
+
+func (p *peer) unwatch(l *life) {
+	p.mu.Lock()
+	delete(p.lives, l)
+	p.mu.Unlock()
+}
+
+// goneError is why a peer's actor is gone. It matches ErrActorDied and its cause.
+type goneError struct {
+	addr  string
+	cause error
+}
+
+func (e *goneError) Error() string {
+	return "uactor: actor at " + e.addr + " is gone: " + strings.TrimPrefix(e.cause.Error(), "uactor: ")
+}
+
+func (e *goneError) Unwrap() []error { return []error{ErrActorDied, e.cause} }

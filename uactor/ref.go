@@ -29,6 +29,7 @@ type handle struct {
 	keyID   capture.KeyID // what refs to the actor name its key by
 	peer    *peer
 	owner   owner  // nil unless this ref started the actor
+	life    *life  // what Done and Err report
 	release func() // drops what the ref holds (peer, key, captures)
 
 	closeOnce sync.Once
@@ -38,14 +39,35 @@ type handle struct {
 // owner stops an actor that a ref owns: a spawned process or a hosted server.
 type owner interface{ stop() }
 
+// supervising is an owner that also keeps the actor's process alive (a
+// *supervisor): it decides what Done reports, which connection calls take,
+// and which process PID names.
+type supervising interface {
+	owner
+	life() *life
+	conn(ctx context.Context, fallback *peer) (*clientConn, error)
+	pid() int
+}
+
 // newHandle makes a handle on the actor reached at a and named adv in refs
 // handed to other processes. extra runs on release.
 func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, keyID capture.KeyID, o options, own owner, extra ...func()) *handle {
 	p := acquirePeer(a, key, id, o)
 	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyID: keyID, peer: p, owner: own}
+	switch s := own.(type) {
+	case supervising:
+		h.life = s.life()
+	case nil: // the actor lives elsewhere: the connection tells when it is gone
+		h.life = newLife()
+		p.watch(h.life)
+	default:
+		h.life = newLife()
+	}
+	l := h.life
 	var once sync.Once
 	h.release = func() {
 		once.Do(func() {
+			p.unwatch(l)
 			p.release()
 			for _, f := range extra {
 				f()
@@ -79,6 +101,9 @@ func (r Ref[A]) PID() int {
 	if r.h == nil {
 		return 0
 	}
+	if s, ok := r.h.owner.(supervising); ok {
+		return s.pid() // the current process: it changes when the actor restarts
+	}
 	return r.h.pid
 }
 
@@ -87,7 +112,8 @@ func (r Ref[A]) PID() int {
 // grace period (GracePeriod), then the process is killed if need be, and
 // always reaped. For any other ref it drops this process's hold on the
 // connection, leaving the actor running. Close is idempotent; calls through
-// the ref (and its copies) fail with ErrClosed afterwards.
+// the ref (and its copies) fail with ErrClosed afterwards, and Done is
+// closed, with an Err that wraps ErrClosed unless the actor had died before.
 func (r Ref[A]) Close() error {
 	if r.h == nil {
 		return nil
@@ -102,6 +128,7 @@ func (h *handle) close() {
 		if h.owner != nil {
 			h.owner.stop()
 		}
+		h.life.end(errOwnerClosed)
 		h.release()
 	})
 }
@@ -110,7 +137,13 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 	if h.closed.Load() {
 		return nil, fmt.Errorf("uactor: %s: %w", method, ErrClosed)
 	}
-	c, err := h.peer.conn(ctx)
+	var c *clientConn
+	var err error
+	if s, ok := h.owner.(supervising); ok {
+		c, err = s.conn(ctx, h.peer)
+	} else {
+		c, err = h.peer.conn(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("uactor: %s: %w", method, err)
 	}
@@ -135,7 +168,7 @@ func (r Ref[A]) AppendBinary(b []byte) ([]byte, error) {
 	b = wire.AppendString(b, h.kind)
 	b = append(b, h.id[:]...)
 	b = wire.AppendString(b, h.adv)
-	b = wire.AppendUvarint(b, uint64(h.pid))
+	b = wire.AppendUvarint(b, uint64(r.PID()))
 	return append(b, h.keyID[:]...), nil
 }
 

@@ -45,13 +45,23 @@ type server struct {
 	once      sync.Once
 }
 
-func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o options) (*server, error) {
-	ln, a, dir, err := listenOn(o.listen)
+// newServer serves actor as the actor id (zero: a new one) on a listener
+// as o says. dir, if not empty, is a private directory that this process
+// must remove when the server stops or the process exits.
+func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o options, id uuid.UUID, dir string) (*server, error) {
+	if id == (uuid.UUID{}) {
+		id = uuid.New()
+	}
+	ln, a, made, err := listenOn(o.listen)
 	if err != nil {
 		return nil, err
 	}
+	if made != "" {
+		dir = made
+	}
+	trackDir(dir)
 	s := &server{
-		kind: k, actor: actor, id: uuid.New(), key: key, keyID: keyID, opts: o,
+		kind: k, actor: actor, id: id, key: key, keyID: keyID, opts: o,
 		ln: ln, addr: a, adv: a.String(), dir: dir,
 		fails: newFailGate(), hs: map[*hsConn]struct{}{}, penalized: map[net.Conn]struct{}{},
 		conns: map[net.Conn]struct{}{}, stopping: make(chan struct{}), cut: make(chan struct{}), done: make(chan struct{}),
@@ -164,11 +174,7 @@ func (s *server) stop() {
 	<-s.done
 }
 
-func (s *server) removeDir() {
-	if s.dir != "" {
-		os.RemoveAll(s.dir)
-	}
-}
+func (s *server) removeDir() { removeDir(s.dir) }
 
 // info is the answer to the built-in "uactor.info" method, which Connect
 // calls to learn what it reached.

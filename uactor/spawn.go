@@ -2,15 +2,11 @@ package uactor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
-	"time"
 
-	"github.com/uactor-go/uactor/internal/hmac"
-	"github.com/uactor-go/uactor/internal/spawn"
+	"github.com/google/uuid"
 )
 
 // Spawn starts an actor of kind k in a new process (this binary, re-executed)
@@ -18,6 +14,10 @@ import (
 // the actor serves. If the constructor fails, Spawn returns its error
 // message. Closing the returned ref stops the actor; the actor also stops
 // when this process dies. The program must call Main first thing in main.
+//
+// The ref's Done and Err tell when and how the actor's process ended; with
+// Restart, the owner starts it again instead. Its output reaches this
+// process's stderr, or the writer given with Output, line by line.
 func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Option) (Ref[A], error) {
 	name := k.entry.name
 	switch {
@@ -39,52 +39,25 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	tk, tid := defaultKey()
 	// The child gets the stretched key and this process's id for it, so it
 	// pays no stretching and its refs name the key as ours do.
-	boot := bootstrap{kind: name, treeKey: tk, treeKeyID: tid, key: key.key, keyID: key.id, opts: o, arg: argBytes}
-	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: boot.encode()})
-	if err != nil {
-		key.release()
-		if ce, ok := errors.AsType[*spawn.ChildError](err); ok {
-			return Ref[A]{}, decodeError(name+" constructor", ce.Data)
-		}
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
-	}
-	rd, err := decodeReady(readyData)
-	var a address
-	if err == nil {
-		a, err = parseAddress(rd.addr)
-	}
-	if err != nil {
-		key.release()
-		p.Kill()
-		<-p.Done()
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
-	}
-	own := &processOwner{p: p, grace: o.grace}
+	boot := bootstrap{kind: name, treeKey: tk, treeKeyID: tid, key: key.key, keyID: key.id, opts: o, arg: argBytes, id: uuid.New()}
 	if o.listen == "" || o.listen == "unix" {
-		own.dir = filepath.Dir(a.addr) // private: ours to remove if the child cannot
+		// This process makes the actor's private directory, so that the
+		// actor keeps its address across restarts, and removes it, and only
+		// it, when the actor is gone (never a directory the child names).
+		dir, err := os.MkdirTemp("", "uactor-")
+		if err != nil {
+			key.release()
+			return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): private socket directory: %w", name, err)
+		}
+		trackDir(dir)
+		boot.dir = dir
+		boot.opts.listen = "unix://" + filepath.Join(dir, "actor.sock")
 	}
-	h := newHandle(name, rd.id, a, rd.adv, p.PID(), key.key, key.id, o, own, key.release)
-	// The owner's first call needs no dial and no handshake: it goes over the
-	// socketpair only this process and the actor hold. If that breaks, the
-	// ref dials the actor's address like any other.
-	h.peer.adopt(newClientConn(p.Conn(), a, &hmac.Session{ActorID: rd.id}, o))
-	return Ref[A]{h}, nil
-}
-
-// stopMargin is how long a stopping child has, beyond the grace period for
-// its calls, to close its connections and exit before it is killed.
-const stopMargin = time.Second
-
-// processOwner stops a spawned actor: gracefully, then by force, and always reaps it.
-type processOwner struct {
-	p     *spawn.Process
-	grace time.Duration
-	dir   string
-}
-
-func (o *processOwner) stop() {
-	o.p.Stop(o.grace + stopMargin)
-	if o.dir != "" && strings.HasPrefix(filepath.Base(o.dir), "uactor-") {
-		os.RemoveAll(o.dir)
+	s, err := supervise(ctx, &boot)
+	if err != nil {
+		key.release()
+		removeDir(boot.dir)
+		return Ref[A]{}, err
 	}
+	return Ref[A]{newHandle(name, boot.id, s.addr, s.adv, s.pid(), key.key, key.id, o, s, key.release)}, nil
 }

@@ -3,7 +3,6 @@ package spawn
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -26,10 +25,9 @@ func (e *ChildError) Error() string { return "spawn: child failed to start: " + 
 
 // Config says what to start.
 type Config struct {
-	Kind      string    // the value of UACTOR_KIND in the child
-	Bootstrap []byte    // sent to the child as the first record
-	Stdout    io.Writer // the child's stdout; nil means this process's
-	Stderr    io.Writer // the child's stderr; nil means this process's
+	Kind      string // the value of UACTOR_KIND in the child
+	Bootstrap []byte // sent to the child as the first record
+	Output    *Relay // takes the child's stdout and stderr; nil: they are this process's
 }
 
 // Process is a started child. Its zero value is not usable; Start makes one.
@@ -37,8 +35,12 @@ type Process struct {
 	cmd  *exec.Cmd
 	conn net.Conn      // our end of the owner's connection (see Conn)
 	ctl  net.Conn      // our end of the bootstrap socketpair
-	done chan struct{} // closed once the child is reaped
+	done chan struct{} // closed once the child is reaped and its output relayed
 	err  error         // Wait's result, valid after done
+
+	output     <-chan struct{} // closed once the output pipe is drained (nil: no relay)
+	outputRead *os.File        // the pipe's read end, closed once the child is reaped
+	relay      *Relay
 
 	stopOnce sync.Once
 }
@@ -62,20 +64,41 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 		theirs.Close()
 		return nil, nil, err
 	}
-	cmd := exec.Command(exe)
+	cmd := exec.Command(exe, ArgPrefix+cfg.Kind) // the argument names the kind in ps and /proc/<pid>/cmdline
 	cmd.Env = childEnv(cfg.Kind)
-	cmd.Stdout, cmd.Stderr = orStd(cfg.Stdout, os.Stdout), orStd(cfg.Stderr, os.Stderr)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	var outW, outR *os.File
+	var startOutput func(int) <-chan struct{}
+	if cfg.Output != nil {
+		if outW, outR, startOutput, err = cfg.Output.pipe(); err != nil {
+			ours.Close()
+			theirs.Close()
+			conn.Close()
+			theirConn.Close()
+			return nil, nil, err
+		}
+		cmd.Stdout, cmd.Stderr = outW, outW
+	}
 	cmd.ExtraFiles = []*os.File{theirs, theirConn} // fds 3 and 4 in the child
 	cmd.SysProcAttr = sysProcAttr()
 	err = startOnLockedThread(cmd)
 	theirs.Close()
 	theirConn.Close()
+	if outW != nil {
+		outW.Close() // the child holds it now: its exit ends the pipe
+	}
 	if err != nil {
 		ours.Close()
 		conn.Close()
+		if outR != nil {
+			outR.Close()
+		}
 		return nil, nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
 	}
-	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{})}
+	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), relay: cfg.Output, outputRead: outR}
+	if startOutput != nil {
+		p.output = startOutput(cmd.Process.Pid)
+	}
 	go p.reap()
 
 	ready, err := p.handshake(ctx, cfg.Bootstrap)
@@ -126,10 +149,29 @@ func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
 	}
 }
 
+// outputLinger bounds how long a reaped child's output may still take to
+// reach the relay's writer before Done closes: descendants that inherited
+// the pipe may hold it open, and the writer may be slow.
+const outputLinger = time.Second
+
 func (p *Process) reap() {
 	p.err = p.cmd.Wait()
+	if p.output != nil {
+		t := time.NewTimer(outputLinger)
+		select {
+		case <-p.output:
+		case <-t.C:
+		}
+		p.outputRead.Close() // and so the reader ends, if a descendant still holds the pipe
+		<-p.output
+		p.relay.Flush(t.C)
+		t.Stop()
+	}
 	close(p.done)
 }
+
+// State returns how the child exited; it is valid once Done is closed.
+func (p *Process) State() *os.ProcessState { return p.cmd.ProcessState }
 
 // PID returns the child's process id.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
@@ -169,21 +211,25 @@ func (p *Process) Stop(grace time.Duration) {
 	<-p.done
 }
 
+// ArgPrefix leads the one argument a child is started with, followed by
+// its kind: it names the actor in ps, and means nothing to the child.
+const ArgPrefix = "uactor:"
+
+// childEnv is this process's environment, with EnvKind naming the kind and,
+// unless the user set GORACE, atexit_sleep_ms=0: a child built with the race
+// detector otherwise sleeps a second before every exit, and its owner's
+// Close waits for that.
 func childEnv(kind string) []string {
-	env := make([]string, 0, len(os.Environ())+1)
+	env := make([]string, 0, len(os.Environ())+2)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, EnvKind+"=") {
 			env = append(env, kv)
 		}
 	}
-	return append(env, EnvKind+"="+kind)
-}
-
-func orStd(w io.Writer, std *os.File) io.Writer {
-	if w == nil {
-		return std
+	if _, set := os.LookupEnv("GORACE"); !set {
+		env = append(env, "GORACE=atexit_sleep_ms=0")
 	}
-	return w
+	return append(env, EnvKind+"="+kind)
 }
 
 // socketpair returns our end as a net.Conn (so it has deadlines and works

@@ -1,0 +1,202 @@
+package spawn
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// Limits of a Relay. A child writes into a pipe that the relay always
+// drains, so the child never waits for the relay's writer; what the writer
+// cannot take in time waits in a queue of at most maxQueued bytes, and lines
+// beyond that are dropped and counted.
+const (
+	maxLine   = 64 << 10  // a longer line is passed on in pieces of this size
+	maxQueued = 256 << 10 // bytes of lines waiting for the writer
+)
+
+// Relay passes each line that child processes write to their stdout and
+// stderr on to one writer, prefixed with a name and the writing process's
+// pid ("name[pid] "). One relay serves every process started with it (an
+// actor and its restarts), so lines reach the writer one whole line per
+// Write, in the order each process wrote them, from one goroutine at a time.
+//
+// A relay never makes a child wait: when the writer is slower than the
+// children, lines queue up to a bound and the excess is dropped; once lines
+// flow again, a line "name[pid] [N lines dropped]" says how many were lost.
+type Relay struct {
+	w    io.Writer
+	name string
+
+	mu       sync.Mutex
+	queue    [][]byte
+	queued   int
+	closed   bool
+	writing  bool          // the writer holds lines taken off the queue
+	wake     chan struct{} // the writer has lines to write, or should end
+	flushed  chan struct{} // closed and replaced when the writer catches up
+	finished chan struct{} // the writer goroutine ended
+}
+
+// NewRelay returns a relay writing to w with name in every line's prefix.
+// Close it when no process will use it any more.
+func NewRelay(w io.Writer, name string) *Relay {
+	r := &Relay{
+		w: w, name: name,
+		wake:     make(chan struct{}, 1),
+		flushed:  make(chan struct{}),
+		finished: make(chan struct{}),
+	}
+	go r.writeLoop()
+	return r
+}
+
+// Close lets the writer end once it has written what is queued. A writer
+// that blocks for ever holds that goroutine.
+func (r *Relay) Close() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.signal()
+}
+
+// Flush waits until every line queued so far has been written, or until
+// timeout fires.
+func (r *Relay) Flush(timeout <-chan time.Time) {
+	for {
+		r.mu.Lock()
+		idle := len(r.queue) == 0 && !r.writing
+		ch := r.flushed
+		r.mu.Unlock()
+		if idle {
+			return
+		}
+		select {
+		case <-ch:
+		case <-timeout:
+			return
+		}
+	}
+}
+
+func (r *Relay) signal() {
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Relay) writeLoop() {
+	defer close(r.finished)
+	for {
+		r.mu.Lock()
+		batch := r.queue
+		r.queue, r.queued = nil, 0
+		r.writing = len(batch) > 0
+		if !r.writing {
+			close(r.flushed)
+			r.flushed = make(chan struct{})
+			if r.closed {
+				r.mu.Unlock()
+				return
+			}
+		}
+		r.mu.Unlock()
+		if len(batch) == 0 {
+			<-r.wake
+			continue
+		}
+		for _, line := range batch {
+			r.w.Write(line) // a failing writer loses the line, as a slow one would
+		}
+	}
+}
+
+// lineSource is one process's output as it reaches the relay.
+type lineSource struct {
+	r       *Relay
+	prefix  string
+	dropped int // lines this process lost to a full queue, not yet reported
+}
+
+// pipe returns the write end of a pipe to give the child as stdout and
+// stderr, and starts reading the read end; done is closed once the reader
+// has seen the end of the pipe (every holder of the write end exited) or
+// the read end was closed, and every line read has been queued. setPID
+// must be called before the first line can be prefixed.
+func (r *Relay) pipe() (child *os.File, read *os.File, start func(pid int) (done <-chan struct{}), err error) {
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("spawn: output pipe: %w", err)
+	}
+	return pw, pr, func(pid int) <-chan struct{} {
+		done := make(chan struct{})
+		s := &lineSource{r: r, prefix: fmt.Sprintf("%s[%d] ", r.name, pid)}
+		go func() {
+			defer close(done)
+			s.copy(pr)
+		}()
+		return done
+	}, nil
+}
+
+// copy reads lines from f until its end, queueing each; a last line that
+// has no newline (a crash cut it) is queued with one.
+func (s *lineSource) copy(f *os.File) {
+	br := bufio.NewReaderSize(f, maxLine)
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			s.add(line)
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			break
+		}
+	}
+	if s.dropped > 0 {
+		s.r.mu.Lock()
+		s.flushDropped(true)
+		s.r.mu.Unlock()
+		s.r.signal()
+	}
+}
+
+// add queues one line (with its prefix, ending in a newline), or drops it
+// if the queue is full.
+func (s *lineSource) add(line []byte) {
+	b := make([]byte, 0, len(s.prefix)+len(line)+1)
+	b = append(append(b, s.prefix...), line...)
+	if line[len(line)-1] != '\n' {
+		b = append(b, '\n')
+	}
+	r := s.r
+	r.mu.Lock()
+	s.flushDropped(false)
+	if r.queued+len(b) > maxQueued {
+		s.dropped++
+	} else {
+		r.queue = append(r.queue, b)
+		r.queued += len(b)
+	}
+	r.mu.Unlock()
+	r.signal()
+}
+
+// flushDropped queues the report of lines dropped so far, if there is room
+// or force says to make room; r.mu is held.
+func (s *lineSource) flushDropped(force bool) {
+	if s.dropped == 0 {
+		return
+	}
+	m := fmt.Appendf(nil, "%s[%d lines dropped]\n", s.prefix, s.dropped)
+	if !force && s.r.queued+len(m) > maxQueued {
+		return
+	}
+	s.r.queue = append(s.r.queue, m)
+	s.r.queued += len(m)
+	s.dropped = 0
+}

@@ -1,0 +1,106 @@
+package uactor
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// ExitError says how an owner's actor process ended when the owner did not
+// ask it to. errors.Is(err, ErrActorDied) holds for it.
+type ExitError struct {
+	PID      int
+	ExitCode int            // -1 when a signal ended it
+	Signal   syscall.Signal // 0 unless a signal ended it
+}
+
+// Error says which process ended, and how.
+func (e *ExitError) Error() string {
+	if e.Signal != 0 {
+		return fmt.Sprintf("uactor: actor process %d killed by signal %d (%v)", e.PID, int(e.Signal), e.Signal)
+	}
+	return fmt.Sprintf("uactor: actor process %d exited with code %d", e.PID, e.ExitCode)
+}
+
+// Is reports whether target is ErrActorDied.
+func (e *ExitError) Is(target error) bool { return target == ErrActorDied }
+
+// exitError reads a reaped process's state.
+func exitError(pid int, st *os.ProcessState) *ExitError {
+	e := &ExitError{PID: pid, ExitCode: -1}
+	if st == nil {
+		return e
+	}
+	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		e.Signal = ws.Signal()
+		return e
+	}
+	e.ExitCode = st.ExitCode()
+	return e
+}
+
+// errOwnerClosed is Err after a ref was closed.
+var errOwnerClosed = fmt.Errorf("%w by Close", ErrClosed)
+
+// life is what Done and Err report for a handle: open until it ends, once.
+type life struct {
+	once sync.Once
+	done chan struct{}
+	err  error
+}
+
+func newLife() *life { return &life{done: make(chan struct{})} }
+
+// end records why, unless an earlier end already did.
+func (l *life) end(err error) {
+	l.once.Do(func() {
+		l.err = err
+		close(l.done)
+	})
+}
+
+func (l *life) cause() error {
+	select {
+	case <-l.done:
+		return l.err
+	default:
+		return nil
+	}
+}
+
+// endedLife stands for the zero Ref: no actor, already over.
+var endedLife = func() *life {
+	l := newLife()
+	l.end(fmt.Errorf("%w: zero Ref", ErrClosed))
+	return l
+}()
+
+// Done returns a channel closed once the actor is gone for good, as far as
+// this ref can tell; Err then says why.
+//
+// For the ref Spawn returned (and its copies in this process) it closes once
+// the actor's process has exited, been reaped, and no restart follows (see
+// Restart): Err is then an *ExitError. After the owner's own Close, Done is
+// closed and Err wraps ErrClosed.
+//
+// For any other ref, it closes once this process has found the actor gone:
+// its connection broke and could not be made again within DialTimeout (an
+// actor that restarts in time is not gone), another actor now serves at its
+// address, or keepalive found it silent; Err then matches ErrActorDied.
+// Closing such a ref closes Done too, with an Err that wraps ErrClosed,
+// since the ref can no longer learn anything.
+func (r Ref[A]) Done() <-chan struct{} {
+	if r.h == nil {
+		return endedLife.done
+	}
+	return r.h.life.done
+}
+
+// Err returns nil until Done is closed, then the reason (see Done).
+func (r Ref[A]) Err() error {
+	if r.h == nil {
+		return endedLife.err
+	}
+	return r.h.life.cause()
+}

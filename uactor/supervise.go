@@ -1,0 +1,317 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/spawn"
+)
+
+// stopMargin is how long a stopping child has, beyond the grace period for
+// its calls, to close its connections and exit before it is killed.
+const stopMargin = time.Second
+
+// Restart's backoff: none after an actor that served for stableAfter, else
+// from firstBackoff doubling with each quick death up to maxBackoff.
+const (
+	stableAfter  = time.Second
+	firstBackoff = 10 * time.Millisecond
+	maxBackoff   = time.Second
+)
+
+// restartPolicy is what Restart set; the zero value never restarts.
+type restartPolicy struct {
+	max    int
+	within time.Duration // <= 0: max restarts in all
+}
+
+// backoff is the wait before the next start, after quick deaths in a row.
+func backoff(quick int) time.Duration {
+	if quick <= 1 {
+		return 0
+	}
+	return min(firstBackoff<<min(quick-2, 20), maxBackoff)
+}
+
+// supervisor owns a spawned actor: it reaps its process, restarts it as
+// the Restart policy allows, gives the owner's calls the current process's
+// private connection, and says when the actor is gone for good.
+type supervisor struct {
+	boot  *bootstrap // every start's, the same: a restart keeps id, key, argument and address
+	relay *spawn.Relay
+	addr  address // where the actor listens (the same for every start)
+	adv   string
+	lf    *life
+
+	state atomic.Pointer[supState] // read by every call; replaced under mu
+
+	mu       sync.Mutex
+	stopping bool
+	quit     context.Context // cancelled by stop: ends a restart's wait or start
+	cancel   context.CancelFunc
+	ended    chan struct{} // the watch loop has returned
+}
+
+// supState is a snapshot: the process serving now (nil while restarting or
+// once gone), and, once the actor is gone for good, why.
+type supState struct {
+	inc     *incarnation
+	lastPID int
+	final   error
+	changed chan struct{} // closed when this state is replaced
+}
+
+// incarnation is one process of the actor.
+type incarnation struct {
+	p       *spawn.Process
+	c       *clientConn // the owner's private connection to it
+	started time.Time
+}
+
+// supervise starts the actor's first process (with the caller's ctx) and
+// watches it.
+func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
+	out := boot.opts.output
+	if out == nil {
+		out = os.Stderr
+	}
+	s := &supervisor{boot: boot, relay: spawn.NewRelay(out, boot.kind), lf: newLife(), ended: make(chan struct{})}
+	inc, rd, err := s.start(ctx, false)
+	if err != nil {
+		s.relay.Close()
+		return nil, err
+	}
+	s.addr, _ = parseAddress(rd.addr)
+	s.adv = rd.adv
+	if s.addr.network == "tcp" {
+		// A restart listens on the port the first start was given.
+		s.boot.opts.listen = pinPort(boot.opts.listen, s.addr)
+	}
+	s.quit, s.cancel = context.WithCancel(context.Background())
+	s.state.Store(&supState{inc: inc, lastPID: inc.p.PID(), changed: make(chan struct{})})
+	go s.watch(inc)
+	return s, nil
+}
+
+// pinPort returns the TCP listen spec with its port replaced by the one bound.
+func pinPort(spec string, bound address) string {
+	a, err := parseAddress(spec)
+	if err != nil {
+		return bound.String()
+	}
+	host, _, _ := net.SplitHostPort(a.addr)
+	_, port, _ := net.SplitHostPort(bound.addr)
+	return "tcp://" + net.JoinHostPort(host, port)
+}
+
+// start starts one process of the actor and waits until it serves.
+func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, ready, error) {
+	name := s.boot.kind
+	if restart {
+		s.clearAddress()
+	}
+	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: s.boot.encode(), Output: s.relay})
+	if err != nil {
+		if ce, ok := errors.AsType[*spawn.ChildError](err); ok {
+			return nil, ready{}, decodeError(name+" constructor", ce.Data)
+		}
+		return nil, ready{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+	}
+	rd, err := decodeReady(readyData)
+	var a address
+	if err == nil {
+		a, err = parseAddress(rd.addr)
+	}
+	if err == nil && rd.id != s.boot.id {
+		err = fmt.Errorf("%w: the child serves as actor %s, not %s", ErrProtocol, rd.id, s.boot.id)
+	}
+	if err != nil {
+		p.Kill()
+		<-p.Done()
+		return nil, ready{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+	}
+	c := newClientConn(p.Conn(), a, &hmac.Session{ActorID: rd.id}, s.boot.opts)
+	return &incarnation{p: p, c: c, started: time.Now()}, rd, nil
+}
+
+// clearAddress makes the actor's address free for a restart: its private
+// directory exists again (a child that exited cleanly removed it), and a
+// socket file that a killed process left is removed.
+func (s *supervisor) clearAddress() {
+	if s.addr.network != "unix" {
+		return
+	}
+	if dir := s.boot.dir; dir != "" {
+		if err := os.Mkdir(dir, 0o700); err == nil {
+			trackDir(dir)
+		}
+	}
+	if fi, err := os.Lstat(s.addr.addr); err == nil && fi.Mode().Type() == os.ModeSocket {
+		os.Remove(s.addr.addr)
+	}
+}
+
+// watch reaps each process, and restarts the actor or ends its life.
+func (s *supervisor) watch(inc *incarnation) {
+	defer close(s.ended)
+	var restarts []time.Time
+	quick := 0
+	for {
+		<-inc.p.Done()
+		exit := exitError(inc.p.PID(), inc.p.State())
+		inc.c.close(exit) // calls in flight fail with ErrActorDied, if the broken socket did not tell them already
+		if time.Since(inc.started) < stableAfter {
+			quick++
+		} else {
+			quick = 0
+		}
+		var why error = exit
+		for inc = nil; inc == nil; {
+			if !s.mayRestart(&restarts) {
+				s.finish(why)
+				return
+			}
+			select {
+			case <-time.After(backoff(quick)):
+			case <-s.quit.Done():
+			}
+			next, _, err := s.start(s.quit, true)
+			if err != nil {
+				// errors.As still finds the *ExitError that started it all.
+				why = fmt.Errorf("%w (restarting: %w)", exit, err)
+				quick++
+				continue
+			}
+			s.mu.Lock()
+			if s.stopping {
+				s.mu.Unlock()
+				next.p.Stop(0)
+				next.c.close(ErrClosed)
+				s.finish(errOwnerClosed)
+				return
+			}
+			s.set(&supState{inc: next, lastPID: next.p.PID()})
+			s.mu.Unlock()
+			inc = next
+		}
+	}
+}
+
+// mayRestart takes one restart from the budget if the policy allows one now
+// and the owner is not stopping the actor; meanwhile, calls wait.
+func (s *supervisor) mayRestart(restarts *[]time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	pol := s.boot.opts.restart
+	if s.stopping || pol.max <= 0 {
+		return false
+	}
+	now := time.Now()
+	if pol.within > 0 {
+		kept := (*restarts)[:0]
+		for _, t := range *restarts {
+			if now.Sub(t) < pol.within {
+				kept = append(kept, t)
+			}
+		}
+		*restarts = kept
+	}
+	if len(*restarts) >= pol.max {
+		return false
+	}
+	*restarts = append(*restarts, now)
+	s.set(&supState{lastPID: s.state.Load().lastPID})
+	return true
+}
+
+// set replaces the state, waking whoever waits on the old one; s.mu is held.
+func (s *supervisor) set(st *supState) {
+	st.changed = make(chan struct{})
+	old := s.state.Swap(st)
+	close(old.changed)
+}
+
+// finish ends the actor's life for good: why is Err (unless the owner's
+// Close got there first), and its directory goes.
+func (s *supervisor) finish(why error) {
+	s.mu.Lock()
+	if s.stopping {
+		why = errOwnerClosed
+	}
+	s.set(&supState{lastPID: s.state.Load().lastPID, final: why})
+	s.mu.Unlock()
+	removeDir(s.boot.dir)
+	s.relay.Close()
+	s.lf.end(why)
+}
+
+func (s *supervisor) life() *life { return s.lf }
+
+func (s *supervisor) pid() int { return s.state.Load().lastPID }
+
+// stop is the owner's Close: a graceful stop of the current process, no
+// restart, and the end of the actor's life.
+func (s *supervisor) stop() {
+	s.mu.Lock()
+	s.stopping = true
+	inc := s.state.Load().inc
+	s.mu.Unlock()
+	s.cancel()
+	if inc != nil {
+		inc.p.Stop(s.boot.opts.grace + stopMargin)
+	}
+	<-s.ended
+}
+
+// ownerDialWait is how long a call waits, after the owner's private
+// connection broke, for the process to be reaped before it dials the
+// actor's address instead (a stopped or stuck process is not reaped).
+const ownerDialWait = time.Second
+
+// conn returns the connection for the owner's next call: the current
+// process's private one, waiting while the actor restarts. Once the actor
+// is gone for good it returns why, which matches ErrActorDied (or ErrClosed
+// after Close): never a raw dial error.
+func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, error) {
+	for {
+		st := s.state.Load()
+		switch {
+		case st.final != nil:
+			return nil, st.final
+		case st.inc == nil: // restarting
+			select {
+			case <-st.changed:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		case !st.inc.c.broken.Load():
+			return st.inc.c, nil
+		}
+		t := time.NewTimer(ownerDialWait)
+		select {
+		case <-st.changed:
+			t.Stop()
+			continue
+		case <-ctx.Done():
+			t.Stop()
+			return nil, ctx.Err()
+		case <-t.C:
+		}
+		c, err := fallback.conn(ctx)
+		switch {
+		case err == nil:
+			return c, nil
+		case ctx.Err() != nil, errors.Is(err, ErrActorDied):
+			return nil, err
+		}
+		return nil, &goneError{addr: s.addr.String(), cause: err}
+	}
+}
