@@ -123,22 +123,31 @@ type lineSource struct {
 	dropped int // lines this process lost to a full queue, not yet reported
 }
 
-// pipe returns the write end of a pipe to give the child as stdout and
-// stderr, and starts reading the read end; done is closed once the reader
-// has seen the end of the pipe (every holder of the write end exited) or
-// the read end was closed, and every line read has been queued. setPID
-// must be called before the first line can be prefixed.
-func (r *Relay) pipe() (child *os.File, read *os.File, start func(pid int) (done <-chan struct{}), err error) {
-	pr, pw, err := os.Pipe()
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("spawn: output pipe: %w", err)
+// pipes returns the write ends of two pipes to give the child as stdout and
+// stderr (two, so that a line cut short on one is not glued to the next
+// line on the other), and their read ends. start starts reading them; the
+// channel it returns is closed once both reach their end (every holder of
+// the write ends exited, or the read ends were closed) and every line read
+// has been queued.
+func (r *Relay) pipes() (child, read [2]*os.File, start func(pid int) <-chan struct{}, err error) {
+	for i := range 2 {
+		if read[i], child[i], err = os.Pipe(); err != nil {
+			for _, f := range append(child[:i], read[:i]...) {
+				f.Close()
+			}
+			return child, read, nil, fmt.Errorf("spawn: output pipe: %w", err)
+		}
 	}
-	return pw, pr, func(pid int) <-chan struct{} {
+	return child, read, func(pid int) <-chan struct{} {
 		done := make(chan struct{})
-		s := &lineSource{r: r, prefix: fmt.Sprintf("%s[%d] ", r.name, pid)}
+		var wg sync.WaitGroup
+		for _, f := range read {
+			s := &lineSource{r: r, prefix: fmt.Sprintf("%s[%d] ", r.name, pid)}
+			wg.Go(func() { s.copy(f) })
+		}
 		go func() {
-			defer close(done)
-			s.copy(pr)
+			wg.Wait()
+			close(done)
 		}()
 		return done
 	}, nil

@@ -38,8 +38,8 @@ type Process struct {
 	done chan struct{} // closed once the child is reaped and its output relayed
 	err  error         // Wait's result, valid after done
 
-	output     <-chan struct{} // closed once the output pipe is drained (nil: no relay)
-	outputRead *os.File        // the pipe's read end, closed once the child is reaped
+	output     <-chan struct{} // closed once the output pipes are drained (nil: no relay)
+	outputRead [2]*os.File     // the pipes' read ends, closed once the child is reaped
 	relay      *Relay
 
 	stopOnce sync.Once
@@ -67,32 +67,28 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 	cmd := exec.Command(exe, ArgPrefix+cfg.Kind) // the argument names the kind in ps and /proc/<pid>/cmdline
 	cmd.Env = childEnv(cfg.Kind)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-	var outW, outR *os.File
+	var outW, outR [2]*os.File
 	var startOutput func(int) <-chan struct{}
 	if cfg.Output != nil {
-		if outW, outR, startOutput, err = cfg.Output.pipe(); err != nil {
+		if outW, outR, startOutput, err = cfg.Output.pipes(); err != nil {
 			ours.Close()
 			theirs.Close()
 			conn.Close()
 			theirConn.Close()
 			return nil, nil, err
 		}
-		cmd.Stdout, cmd.Stderr = outW, outW
+		cmd.Stdout, cmd.Stderr = outW[0], outW[1]
 	}
 	cmd.ExtraFiles = []*os.File{theirs, theirConn} // fds 3 and 4 in the child
 	cmd.SysProcAttr = sysProcAttr()
 	err = startOnLockedThread(cmd)
 	theirs.Close()
 	theirConn.Close()
-	if outW != nil {
-		outW.Close() // the child holds it now: its exit ends the pipe
-	}
+	closeAll(outW[:]) // the child holds them now: its exit ends the pipes
 	if err != nil {
 		ours.Close()
 		conn.Close()
-		if outR != nil {
-			outR.Close()
-		}
+		closeAll(outR[:])
 		return nil, nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
 	}
 	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), relay: cfg.Output, outputRead: outR}
@@ -162,7 +158,7 @@ func (p *Process) reap() {
 		case <-p.output:
 		case <-t.C:
 		}
-		p.outputRead.Close() // and so the reader ends, if a descendant still holds the pipe
+		closeAll(p.outputRead[:]) // and so the readers end, if a descendant still holds a pipe
 		<-p.output
 		p.relay.Flush(t.C)
 		t.Stop()
@@ -247,4 +243,12 @@ func socketpair() (net.Conn, *os.File, error) {
 		return nil, nil, fmt.Errorf("spawn: socketpair: %w", err)
 	}
 	return c, os.NewFile(uintptr(fds[1]), "uactor-bootstrap"), nil
+}
+
+func closeAll(files []*os.File) {
+	for _, f := range files {
+		if f != nil {
+			f.Close()
+		}
+	}
 }

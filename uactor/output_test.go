@@ -1,0 +1,196 @@
+package uactor_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// Print writes n numbered lines to stdout, alternating with stderr.
+func (c *Counter) Print(ctx context.Context, n int) (int, error) {
+	for i := range n {
+		f := os.Stdout
+		if i%2 == 1 {
+			f = os.Stderr
+		}
+		fmt.Fprintf(f, "line %d of %d %s\n", i, n, strings.Repeat("x", 64))
+	}
+	return n, nil
+}
+
+// Crash writes a line with no newline, then panics outside any handler,
+// which ends the process with a trace on stderr.
+func (c *Counter) Crash(ctx context.Context, msg string) (uactor.Empty, error) {
+	os.Stdout.WriteString("cut short by the crash")
+	go panic(msg)
+	time.Sleep(time.Minute)
+	return uactor.Empty{}, nil
+}
+
+var (
+	Print = uactor.Expose(CounterKind, "print", (*Counter).Print)
+	Crash = uactor.Expose(CounterKind, "crash", (*Counter).Crash)
+)
+
+// syncBuffer is a bytes.Buffer safe for the relay and the test at once;
+// with gate set, each Write waits until the gate is closed.
+type syncBuffer struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	gate chan struct{}
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	if s.gate != nil {
+		<-s.gate
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// waitFor polls until s holds want, or fails after d.
+func (s *syncBuffer) waitFor(t *testing.T, want string, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); !strings.Contains(s.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("output lacks %q after %v; got:\n%s", want, d, s.String())
+		}
+	}
+}
+
+// Every line an actor writes, to stdout or stderr, reaches Output's writer
+// with the kind and pid in front: panic traces too, and a last line that
+// the crash cut short.
+func TestOutputPrefixesEveryLine(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	var out syncBuffer
+	r := spawnCounter(t, ctx, uactor.Output(&out))
+	pid := r.PID()
+	prefix := fmt.Sprintf("counter[%d] ", pid)
+	if _, err := Print.Call(ctx, r, 4); err != nil {
+		t.Fatal(err)
+	}
+	out.waitFor(t, prefix+"line 3 of 4", 5*time.Second)
+	Crash.Call(ctx, r, "boom in a goroutine")
+	waitDone(t, r, 10*time.Second)
+	out.waitFor(t, prefix+"panic: boom in a goroutine", 5*time.Second)
+	got := out.String()
+	for _, want := range []string{prefix + "line 0 of 4", prefix + "line 1 of 4", prefix + "cut short by the crash\n", prefix + "goroutine "} {
+		if !strings.Contains(got, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+		if !strings.HasPrefix(line, prefix) {
+			t.Errorf("line without the actor's prefix: %q", line)
+		}
+	}
+}
+
+// A writer that blocks never holds the actor up: a call that prints 2 MB
+// returns while the writer is stuck. Once the writer moves, every line is
+// either delivered or counted in a "[N lines dropped]" line.
+func TestOutputBlockedWriterNeverBlocksActor(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	out := syncBuffer{gate: make(chan struct{})}
+	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Output(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	const n = 20000
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := Print.Call(pctx, r, n); err != nil {
+		t.Fatalf("printing while the writer is blocked: %v", err)
+	}
+	close(out.gate)
+	r.Close()
+	dropped := regexp.MustCompile(`\[(\d+) lines dropped\]`)
+	var delivered, lost int
+	for end := time.Now().Add(10 * time.Second); delivered+lost < n; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d lines delivered and %d counted as dropped, of %d", delivered, lost, n)
+		}
+		got := out.String()
+		delivered, lost = strings.Count(got, " line "), 0
+		for _, m := range dropped.FindAllStringSubmatch(got, -1) {
+			k, _ := strconv.Atoi(m[1])
+			lost += k
+		}
+	}
+	if delivered+lost != n || lost == 0 {
+		t.Fatalf("%d delivered + %d dropped; want %d, some dropped", delivered, lost, n)
+	}
+	t.Logf("writer blocked: %d lines delivered, %d dropped and counted", delivered, lost)
+}
+
+// ps and /proc/<pid>/cmdline name the actor's kind.
+func TestCmdlineNamesKind(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", r.PID()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+	if len(args) != 2 || args[1] != "uactor:counter" {
+		t.Fatalf("cmdline %q; want the binary and uactor:counter", args)
+	}
+}
+
+// Actor processes get GORACE=atexit_sleep_ms=0 (a race-enabled child would
+// otherwise sleep 1 s before every exit), unless the user set GORACE.
+func TestChildGORACE(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	saved, had := os.LookupEnv("GORACE")
+	t.Cleanup(func() {
+		if had {
+			os.Setenv("GORACE", saved)
+		} else {
+			os.Unsetenv("GORACE")
+		}
+	})
+	for _, c := range []struct {
+		set  bool
+		val  string
+		want string
+	}{{false, "", "GORACE=atexit_sleep_ms=0"}, {true, "halt_on_error=1", "GORACE=halt_on_error=1"}} {
+		if c.set {
+			os.Setenv("GORACE", c.val)
+		} else {
+			os.Unsetenv("GORACE")
+		}
+		r := spawnCounter(t, ctx)
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", r.PID()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, kv := range strings.Split(string(b), "\x00") {
+			if strings.HasPrefix(kv, "GORACE=") {
+				got = append(got, kv)
+			}
+		}
+		if len(got) != 1 || got[0] != c.want {
+			t.Errorf("GORACE set %v to %q: the child has %q; want %q", c.set, c.val, got, c.want)
+		}
+		r.Close()
+	}
+}
