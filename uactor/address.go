@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net"
 	"os"
@@ -39,11 +40,22 @@ func parseAddress(s string) (address, error) {
 
 func (a address) String() string { return a.network + "://" + a.addr }
 
+// ownerDir is, in a spawned actor's process, the private directory its
+// owner made for its socket; set before any actor or hosted value serves.
+var ownerDir string
+
 // listenOn listens where spec says. "unix" (or "") makes a private 0700
-// directory for the socket, returned as dir so that it can be removed.
+// directory for the socket, returned as dir so that it can be removed
+// (in a spawned actor's process, a socket in ownerDir instead).
 // The returned address is what refs name: the bound port fills in port 0,
 // and an empty host reads 0.0.0.0.
 func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
+	if (spec == "" || spec == "unix") && ownerDir != "" {
+		// A value hosted in an actor's process: its socket goes in the
+		// directory the actor's owner made, which the owner removes even if
+		// this process is killed.
+		spec = "unix://" + filepath.Join(ownerDir, "hosted-"+rand.Text()+".sock")
+	}
 	if spec == "" || spec == "unix" {
 		dir, err = os.MkdirTemp("", "uactor-")
 		if err != nil {

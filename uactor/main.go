@@ -40,6 +40,7 @@ func runChild() int {
 	inheritTreeKey(boot.treeKey, boot.treeKeyID)
 	keyring.AddAs(boot.key, boot.keyID) // held for the life of the process
 	trackDir(boot.dir)
+	ownerDir = boot.dir
 	defer removeAllDirs() // hosted values' too: no socket directory outlives the process
 	k := lookupKind(boot.kind)
 	if k == nil || k.late || boot.kind != ch.Kind {

@@ -1,13 +1,17 @@
 package uactor_test
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/uactor-go/uactor/uactor"
 )
 
 func TestMain(m *testing.M) {
+	forgeReadyIfAsked() // a hostile actor process for one test; returns at once anywhere else
 	uactor.Main()
 	if serveRawEcho() { // the raw-socket floor of the benchmarks, in a child
 		return
@@ -15,5 +19,39 @@ func TestMain(m *testing.M) {
 	if runParentMode() { // a middle process for the parent-death tests
 		return
 	}
-	os.Exit(m.Run())
+	os.Exit(runInPrivateTemp(m))
+}
+
+// runInPrivateTemp runs the tests with a TMPDIR of their own, which every
+// process they start inherits, and then checks that no actor's socket
+// directory outlived it: not one, SIGKILL tests included.
+func runInPrivateTemp(m *testing.M) int {
+	tmp, err := os.MkdirTemp("", "testsuite-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(tmp)
+	old, had := os.LookupEnv("TMPDIR")
+	os.Setenv("TMPDIR", tmp)
+	code := m.Run()
+	if had {
+		os.Setenv("TMPDIR", old)
+	} else {
+		os.Unsetenv("TMPDIR")
+	}
+	// Orphaned actors of the parent-death tests may still be on their way out.
+	var left []string
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		left, _ = filepath.Glob(filepath.Join(tmp, "uactor-*"))
+		if len(left) == 0 || time.Now().After(end) {
+			break
+		}
+	}
+	fmt.Printf("socket directories left after the tests: %d\n", len(left))
+	if len(left) > 0 {
+		fmt.Println("outlived their actors:", left)
+		return 1
+	}
+	return code
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -142,19 +143,24 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 }
 
 // clearAddress makes the actor's address free for a restart: its private
-// directory exists again (a child that exited cleanly removed it), and a
-// socket file that a killed process left is removed.
+// directory exists again (a child that exited cleanly removed it), and the
+// socket files that a killed process left (its own, its hosted values') are removed.
 func (s *supervisor) clearAddress() {
 	if s.addr.network != "unix" {
 		return
 	}
+	stale := []string{s.addr.addr}
 	if dir := s.boot.dir; dir != "" {
 		if err := os.Mkdir(dir, 0o700); err == nil {
 			trackDir(dir)
 		}
+		hosted, _ := filepath.Glob(filepath.Join(dir, "hosted-*.sock"))
+		stale = append(stale, hosted...)
 	}
-	if fi, err := os.Lstat(s.addr.addr); err == nil && fi.Mode().Type() == os.ModeSocket {
-		os.Remove(s.addr.addr)
+	for _, f := range stale {
+		if fi, err := os.Lstat(f); err == nil && fi.Mode().Type() == os.ModeSocket {
+			os.Remove(f)
+		}
 	}
 }
 
