@@ -1,0 +1,74 @@
+package uactor_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// How soon the owner learns of a death, and how soon a restarted actor
+// serves again: each iteration SIGKILLs the actor and measures, and the
+// median is reported beside the mean (run with -benchtime=20x for a median
+// of 20).
+
+// reportMedian reports the median of d as "median-ms".
+func reportMedian(b *testing.B, d []time.Duration) {
+	slices.Sort(d)
+	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "median-ms")
+}
+
+// From SIGKILL to the owner's Done (no restart).
+func BenchmarkKillToDone(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var took []time.Duration
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		r, err := uactor.Spawn(ctx, CounterKind, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		killPID(r.PID())
+		<-r.Done()
+		took = append(took, time.Since(start))
+		b.StopTimer()
+		r.Close()
+		b.StartTimer()
+	}
+	reportMedian(b, took)
+}
+
+// From SIGKILL to the first call that succeeds on the restarted actor,
+// which had served for over a second (so Restart waits not at all).
+func BenchmarkKillToFirstCallAfterRestart(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Restart(b.N+1, time.Hour))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	var took []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		time.Sleep(time.Second + 100*time.Millisecond) // past Restart's backoff: this measures the restart itself
+		b.StartTimer()
+		start := time.Now()
+		killPID(r.PID())
+		for {
+			if _, err := Add.Call(ctx, r, 1); err == nil {
+				break
+			} else if ctx.Err() != nil {
+				b.Fatal(err)
+			}
+		}
+		took = append(took, time.Since(start))
+	}
+	reportMedian(b, took)
+}
