@@ -39,7 +39,8 @@ var (
 	ErrClosed = errors.New("uactor: actor closed")
 	// ErrActorDied is returned by calls in flight when the connection to the
 	// actor is lost (its process died, or the network failed): the outcome of
-	// such a call is unknown, so it is never retried.
+	// such a call is unknown, so it is never retried. Calls on a ref whose
+	// actor is gone for good (see Ref.Done) fail with it too.
 	ErrActorDied = errors.New("uactor: connection to actor lost with the call in flight")
 	// ErrUnknownMethod is returned when the actor does not have the method called.
 	ErrUnknownMethod = errors.New("uactor: unknown method")

@@ -1,13 +1,15 @@
 // Package spawn starts actor processes by re-executing the running binary, and
 // lets such a child find its way back to its parent.
 //
-// The parent starts os.Executable() with no arguments and one environment
+// The parent starts os.Executable() with one argument, "uactor:<kind>" (so
+// that ps names the actor; the child ignores it), and one environment
 // variable, UACTOR_KIND, naming the kind the child must run. Everything else
 // (keys, addresses, the spawn argument) travels over a Unix socketpair that the
 // child inherits as file descriptor 3, never in the environment or on the
 // command line, so that it does not show in /proc/<pid>/environ or ps. A
 // second socketpair, descriptor 4, is the owner's own connection to the
 // actor: held by these two processes only, so it needs no dial and no handshake.
+// The child's stdout and stderr are pipes that a Relay reads, line by line.
 //
 // The bootstrap channel carries records of the form
 //
@@ -18,7 +20,9 @@
 // The parent keeps its end open for as long as the child lives. When the
 // parent dies, for whatever reason and from whatever thread it spawned, the
 // kernel closes that end and the child reads EOF: that is how a child knows
-// to exit. The Linux parent-death signal (SIGTERM) is a second line; since it
+// to exit. The Linux parent-death signal (SIGTERM, which the child handles
+// like EOF, so that it removes its socket directories before it exits; not
+// SIGKILL, which would cut that short) is a second line; since it
 // fires when the spawning thread exits rather than the process, all children
 // are started from one OS thread that never exits.
 package spawn
