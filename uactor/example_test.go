@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/uactor-go/uactor/uactor"
 )
@@ -106,4 +107,48 @@ func ExampleRegisterError() {
 	// Output:
 	// true
 	// uactor: add: add -1: negative amount
+}
+
+// Done and Err tell the owner when its actor's process ended, and how.
+func ExampleRef_Done() {
+	ctx := context.Background()
+	r, err := uactor.Spawn(ctx, CounterKind, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	Exit.Call(ctx, r, 3) // the actor calls os.Exit(3)
+	<-r.Done()
+	var exit *uactor.ExitError
+	if errors.As(r.Err(), &exit) {
+		fmt.Println("exit code", exit.ExitCode, "died:", errors.Is(r.Err(), uactor.ErrActorDied))
+	}
+	// Output: exit code 3 died: true
+}
+
+// With Restart, the owner starts a dead actor again, at the same address
+// and with the same argument; the ref, and every copy of it, keeps working.
+func ExampleRestart() {
+	ctx := context.Background()
+	r, err := uactor.Spawn(ctx, CounterKind, 10, uactor.Restart(5, time.Minute))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	Add.Call(ctx, r, 1)
+	Exit.Call(ctx, r, 1)          // a crash: the call fails with ErrActorDied
+	n, err := Add.Call(ctx, r, 1) // waits for the restart
+	fmt.Println(n, err)
+	// Output: 11 <nil>
+}
+
+// Output tells actors' lines apart: each arrives as "kind[pid] line".
+func ExampleOutput() {
+	ctx := context.Background()
+	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Output(os.Stdout))
+	if err != nil {
+		log.Fatal(err)
+	}
+	Print.Call(ctx, r, 1) // prints "counter[<pid>] line 0 of 1 xxx…"
+	r.Close()
 }
