@@ -8,7 +8,10 @@ import (
 )
 
 // ExitError says how an owner's actor process ended when the owner did not
-// ask it to. errors.Is(err, ErrActorDied) holds for it.
+// ask it to. errors.Is(err, ErrActorDied) holds for it. It is Err of the
+// owner's ref once no restart follows, and a call through that ref then
+// fails with it too: a call whose error holds an *ExitError was never sent
+// (unlike one in flight at the crash, whose error is ErrActorDied alone).
 type ExitError struct {
 	PID      int
 	ExitCode int            // -1 when a signal ended it

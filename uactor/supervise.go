@@ -172,7 +172,10 @@ func (s *supervisor) watch(inc *incarnation) {
 	for {
 		<-inc.p.Done()
 		exit := exitError(inc.p.PID(), inc.p.State())
-		inc.c.close(exit) // calls in flight fail with ErrActorDied, if the broken socket did not tell them already
+		// Calls in flight fail with ErrActorDied, if the broken socket did
+		// not tell them already; never with the *ExitError, which says a
+		// call was not sent.
+		inc.c.close(fmt.Errorf("%w: process %d ended", ErrActorDied, exit.PID))
 		if time.Since(inc.started) < stableAfter {
 			quick++
 		} else {

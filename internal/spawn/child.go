@@ -21,6 +21,7 @@ type Child struct {
 	Kind string   // the kind the parent asked this process to run
 	Conn net.Conn // the child's end of the owner's connection (Process.Conn)
 	ctl  net.Conn
+	sig  chan os.Signal // the parent-death signal, caught from the start
 }
 
 // ChildKind reports whether this process was started by Start, and for which kind.
@@ -36,6 +37,10 @@ func OpenChild() (*Child, error) {
 		return nil, errors.New("spawn: not a child process")
 	}
 	os.Unsetenv(EnvKind)
+	// Catch the parent-death signal at once: its default action would end
+	// the process before it removes what it must (see Watch).
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, syscall.SIGTERM)
 	f := os.NewFile(bootstrapFD, "uactor-bootstrap")
 	if f == nil {
 		return nil, errors.New("spawn: no bootstrap descriptor")
@@ -45,7 +50,7 @@ func OpenChild() (*Child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spawn: bootstrap descriptor: %w", err)
 	}
-	child := &Child{Kind: kind, ctl: c}
+	child := &Child{Kind: kind, ctl: c, sig: sig}
 	if f := os.NewFile(ownerFD, "uactor-owner"); f != nil {
 		child.Conn, err = net.FileConn(f)
 		f.Close()
@@ -81,11 +86,9 @@ func (c *Child) Fail(data []byte) error { return writeRecord(c.ctl, TagError, da
 // a stop, a later EOF still calls onOrphan, so that a child that hangs while
 // stopping still goes when its parent does.
 func (c *Child) Watch(onStop, onOrphan func()) {
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, syscall.SIGTERM)
 	orphan := make(chan struct{}, 2)
 	go func() {
-		<-sig
+		<-c.sig
 		orphan <- struct{}{}
 	}()
 	go func() {

@@ -11,6 +11,8 @@ import (
 // in an actor, so that a pool may hand it to another one:
 //
 //   - the dial failed (refused, timed out, no such socket or host);
+//   - the owner's ref names an actor whose process had already ended for
+//     good (a *uactor.ExitError): the call was not sent;
 //   - the ref, or the connection under it, was closed, or the actor
 //     answered that it is stopping (uactor.ErrClosed): it did not run the call;
 //   - another actor now serves at the ref's address (uactor.ErrWrongActor).
@@ -23,6 +25,9 @@ import (
 // was in flight when the connection broke and may have run.
 func undelivered(err error) bool {
 	if op, ok := errors.AsType[*net.OpError](err); ok && op.Op == "dial" {
+		return true
+	}
+	if _, ok := errors.AsType[*uactor.ExitError](err); ok {
 		return true
 	}
 	return errors.Is(err, uactor.ErrClosed) || errors.Is(err, uactor.ErrWrongActor)
