@@ -43,6 +43,40 @@ func BenchmarkKillToDone(b *testing.B) {
 	reportMedian(b, took)
 }
 
+// From SIGKILL to Done of a ref connected to the actor (no restart): at
+// once on a Unix socket, whose directory the owner removes; over TCP, after
+// the reconnect window (DialTimeout, here 1 s).
+func BenchmarkKillToDoneConnected(b *testing.B) {
+	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
+		b.Run(listen, func(b *testing.B) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			var took []time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen(listen), uactor.AuthKey([]byte("k")))
+				if err != nil {
+					b.Fatal(err)
+				}
+				c, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("k"), uactor.DialTimeout(time.Second))
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start := time.Now()
+				killPID(r.PID())
+				<-c.Done()
+				took = append(took, time.Since(start))
+				b.StopTimer()
+				c.Close()
+				r.Close()
+				b.StartTimer()
+			}
+			reportMedian(b, took)
+		})
+	}
+}
+
 // From SIGKILL to the first call that succeeds on the restarted actor,
 // which had served for over a second (so Restart waits not at all).
 func BenchmarkKillToFirstCallAfterRestart(b *testing.B) {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -151,8 +154,7 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), p.opts.dialTimeout+p.opts.handshake)
 		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
 		cancel()
-		if d.err == nil || !reconnect || errors.Is(d.err, ErrAuthKey) || errors.Is(d.err, ErrWrongActor) ||
-			time.Now().Add(wait).After(end) {
+		if d.err == nil || !reconnect || hopeless(p.addr, d.err) || time.Now().Add(wait).After(end) {
 			break
 		}
 		select {
@@ -181,6 +183,20 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 	}
 	p.mu.Unlock()
 	close(d.done)
+}
+
+// hopeless reports whether a failed dial is worth no retry: another actor
+// or another key is there, or the actor's socket directory is gone (its
+// owner removes it only once no restart follows).
+func hopeless(a address, err error) bool {
+	if errors.Is(err, ErrAuthKey) || errors.Is(err, ErrWrongActor) {
+		return true
+	}
+	if a.network == "unix" {
+		_, serr := os.Stat(filepath.Dir(a.addr))
+		return errors.Is(serr, fs.ErrNotExist)
+	}
+	return false
 }
 
 func (p *peer) isClosed() bool {
