@@ -156,11 +156,18 @@ func (r *Relay) pipes() (child, read [2]*os.File, start func(pid int) <-chan str
 // copy reads lines from f until its end, queueing each; a last line that
 // has no newline (a crash cut it) is queued with one.
 func (s *lineSource) copy(f *os.File) {
-	br := bufio.NewReaderSize(f, maxLine)
+	br := bufio.NewReaderSize(f, 4096)
+	var long []byte // a line longer than br's buffer, so far
 	for {
-		line, err := br.ReadSlice('\n')
-		if len(line) > 0 {
+		chunk, err := br.ReadSlice('\n')
+		line := chunk
+		if len(long) > 0 || errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, chunk...)
+			line = long
+		}
+		if len(line) > 0 && (err == nil || !errors.Is(err, bufio.ErrBufferFull) || len(line) >= maxLine) {
 			s.add(line)
+			long = long[:0]
 		}
 		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
 			break
