@@ -126,7 +126,7 @@ func TestChaos(t *testing.T) {
 	})
 	wg.Wait()
 	for _, r := range refs {
-		if isDoneLedger(r) {
+		if isDone(r) {
 			t.Errorf("an actor stayed dead: %v", r.Err())
 		}
 		r.Close()
@@ -169,13 +169,4 @@ func TestChaos(t *testing.T) {
 		return true
 	})
 	t.Logf("chaos: %d actor processes, none left", n)
-}
-
-func isDoneLedger(r uactor.Ref[*Ledger]) bool {
-	select {
-	case <-r.Done():
-		return true
-	default:
-		return false
-	}
 }

@@ -31,7 +31,7 @@ func waitDone(t *testing.T, r uactor.Ref[*Counter], d time.Duration) {
 	}
 }
 
-func isDone(r uactor.Ref[*Counter]) bool {
+func isDone[A any](r uactor.Ref[A]) bool {
 	select {
 	case <-r.Done():
 		return true
