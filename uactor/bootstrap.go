@@ -20,7 +20,7 @@ type bootstrap struct {
 	opts      options
 	arg       []byte
 	id        uuid.UUID // the actor's identity, kept across restarts
-	dir       string    // a private directory the owner made for the socket: the child removes it too when it exits
+	dir       string    // a private directory the owner made for the socket: the child removes it if the owner dies
 }
 
 const bootstrapVersion = 3

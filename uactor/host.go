@@ -22,7 +22,7 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
-	s, err := newServer(k.entry, a, key.key, key.id, o, uuid.UUID{}, "")
+	s, err := newServer(k.entry, a, key.key, key.id, o, uuid.UUID{})
 	if err != nil {
 		key.release()
 		return Ref[A]{}, err

@@ -39,9 +39,11 @@ func runChild() int {
 	}
 	inheritTreeKey(boot.treeKey, boot.treeKeyID)
 	keyring.AddAs(boot.key, boot.keyID) // held for the life of the process
-	trackDir(boot.dir)
+	// The owner made boot.dir and removes it once the actor is gone for
+	// good (not while it restarts); this process removes it only if the
+	// owner is gone. What this process made, it removes however it ends.
 	ownerDir = boot.dir
-	defer removeAllDirs() // hosted values' too: no socket directory outlives the process
+	defer removeAllDirs()
 	k := lookupKind(boot.kind)
 	if k == nil || k.late || boot.kind != ch.Kind {
 		ch.Fail(appendError(nil, codeHandler, fmt.Errorf(
@@ -61,6 +63,7 @@ func runChild() int {
 			close(stopped)
 		})
 	}, func() {
+		removeDir(boot.dir)
 		removeAllDirs()
 		os.Exit(3)
 	})
@@ -72,7 +75,7 @@ func runChild() int {
 		ch.Fail(appendError(nil, codeHandler, err))
 		return 1
 	}
-	s, err := newServer(k, actor, boot.key, boot.keyID, boot.opts, boot.id, boot.dir)
+	s, err := newServer(k, actor, boot.key, boot.keyID, boot.opts, boot.id)
 	if err != nil {
 		ch.Fail(appendError(nil, codeHandler, err))
 		return 1

@@ -46,18 +46,14 @@ type server struct {
 }
 
 // newServer serves actor as the actor id (zero: a new one) on a listener
-// as o says. dir, if not empty, is a private directory that this process
-// must remove when the server stops or the process exits.
-func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o options, id uuid.UUID, dir string) (*server, error) {
+// as o says.
+func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o options, id uuid.UUID) (*server, error) {
 	if id == (uuid.UUID{}) {
 		id = uuid.New()
 	}
-	ln, a, made, err := listenOn(o.listen)
+	ln, a, dir, err := listenOn(o.listen)
 	if err != nil {
 		return nil, err
-	}
-	if made != "" {
-		dir = made
 	}
 	trackDir(dir)
 	s := &server{
