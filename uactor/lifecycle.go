@@ -85,7 +85,8 @@ var endedLife = func() *life {
 // For the ref Spawn returned (and its copies in this process) it closes once
 // the actor's process has exited, been reaped, and no restart follows (see
 // Restart): Err is then an *ExitError. After the owner's own Close, Done is
-// closed and Err wraps ErrClosed.
+// closed and Err wraps ErrClosed. A value served with Host lives as long as
+// this process, so Done of the ref Host returned closes at its Close.
 //
 // For any other ref, it closes once this process has found the actor gone:
 // its connection broke and could not be made again within DialTimeout (an

@@ -207,7 +207,9 @@ func Compression(minSize int) Option { return func(o *options) { o.compress = mi
 // Between attempts the owner waits: not at all after an actor that had
 // served for a second or more, and otherwise 10 ms, doubling with each
 // further quick death, up to 1 s; so a constructor or actor that dies at
-// once does not spin. Restart(0, 0), the default, never restarts.
+// once does not spin. A within of 0 or less counts restarts over the
+// actor's whole life. Restart(0, 0), the default, never restarts; Host and
+// Connect ignore Restart.
 func Restart(max int, within time.Duration) Option {
 	return func(o *options) { o.restart = restartPolicy{max: max, within: within} }
 }
@@ -222,5 +224,6 @@ func Restart(max int, within time.Duration) Option {
 // several actors must be safe for concurrent use). While w blocks, up to
 // 256 KiB of lines wait for it; lines beyond that are dropped, and once w
 // takes lines again a line "counter[4242] [N lines dropped]" says how many
-// were lost. Output(io.Discard) silences the actor.
+// were lost. Output(io.Discard) silences the actor. Host and Connect
+// ignore Output.
 func Output(w io.Writer) Option { return func(o *options) { o.output = w } }
