@@ -204,10 +204,10 @@ func Compression(minSize int) Option { return func(o *options) { o.compress = mi
 //
 // If more than max restarts would fall within one window of length within,
 // the actor stays dead: Done closes and Err returns the last *ExitError.
-// Between attempts the owner waits: not at all after an actor that had
-// served for a second or more, and otherwise 10 ms, doubling with each
-// further quick death, up to 1 s; so a constructor or actor that dies at
-// once does not spin. A within of 0 or less counts restarts over the
+// Before a restart the owner waits nothing if the process had served for a
+// second or more, or if it is the first to die sooner; each further death
+// within a second of starting waits 10 ms, doubling up to 1 s, so that a
+// constructor or actor that dies at once does not spin. A within of 0 or less counts restarts over the
 // actor's whole life. Restart(0, 0), the default, never restarts; Host and
 // Connect ignore Restart.
 func Restart(max int, within time.Duration) Option {

@@ -19,8 +19,9 @@ import (
 // its calls, to close its connections and exit before it is killed.
 const stopMargin = time.Second
 
-// Restart's backoff: none after an actor that served for stableAfter, else
-// from firstBackoff doubling with each quick death up to maxBackoff.
+// Restart's backoff: none after a process that served for stableAfter, nor
+// after the first quick death in a row; then from firstBackoff, doubling
+// with each further quick death, up to maxBackoff.
 const (
 	stableAfter  = time.Second
 	firstBackoff = 10 * time.Millisecond
