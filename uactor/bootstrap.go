@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
@@ -10,7 +11,9 @@ import (
 )
 
 // bootstrap is what a parent tells the child it spawns, over the inherited
-// socketpair (never the environment or command line: it holds keys).
+// socketpair (never the environment or command line: it holds keys). Every
+// option travels, except what is a function: interceptors come from the
+// kind's declaration in the child, and a logger as its format and level.
 type bootstrap struct {
 	kind      string
 	treeKey   []byte
@@ -47,6 +50,10 @@ func (b *bootstrap) encode() []byte {
 	p = wire.AppendUvarint(p, uint64(b.opts.maxHS))
 	p = wire.AppendUvarint(p, uint64(b.opts.connBuffer))
 	p = wire.AppendVarint(p, int64(b.opts.compress))
+	p = wire.AppendVarint(p, int64(b.opts.callTimeout))
+	format, level := describeLogger(b.opts.logger)
+	p = append(p, format)
+	p = wire.AppendVarint(p, int64(level))
 	p = wire.AppendBytes(p, b.arg)
 	p = append(p, b.id[:]...)
 	return wire.AppendString(p, b.dir)
@@ -76,6 +83,12 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	b.opts.maxHS = int(r.Uvarint())
 	b.opts.connBuffer = int(r.Uvarint())
 	b.opts.compress = int(r.Varint())
+	b.opts.callTimeout = time.Duration(r.Varint())
+	format := r.Raw(1)
+	level := slog.Level(r.Varint())
+	if len(format) == 1 {
+		b.opts.logger = childLogger(format[0], level)
+	}
 	b.arg = r.Bytes()
 	copy(b.id[:], r.Raw(16))
 	b.dir = r.String()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"runtime"
 	"sync"
@@ -32,6 +33,7 @@ type clientConn struct {
 	broken  atomic.Bool
 	slots   *semaphore.Weighted // bounds calls in flight (MaxInFlight)
 	ka      *keepalive
+	log     *slog.Logger
 
 	mu      sync.Mutex
 	pending map[uint64]*call
@@ -59,9 +61,11 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 	sess, err := hmac.Client(nc, hmac.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
 	if err != nil {
 		nc.Close()
+		logHandshake(o.log(), "client", a.String(), err)
 		return nil, handshakeError(a, err)
 	}
 	keyring.Learn(key, sess.KeyID) // refs to actors there name the key by it
+	o.log().Debug("uactor: connection opened", "role", "client", "peer", a.String())
 	return newClientConn(nc, a, sess, o), nil
 }
 
@@ -76,6 +80,7 @@ func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clien
 		keyID:   capture.KeyID(sess.KeyID),
 		slots:   semaphore.NewWeighted(int64(o.inflight)),
 		pending: map[uint64]*call{},
+		log:     o.log(),
 	}
 	agree(sess, c.r, c.w, o)
 	c.ka = startKeepalive(o.keepalive, func() {
@@ -124,6 +129,16 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	if err := c.slots.Acquire(ctx, 1); err != nil {
 		return nil, fmt.Errorf("uactor: %s: waiting for a call slot: %w", method, err)
 	}
+	var ext *[]byte // the call context, if ctx has a deadline or metadata
+	if _, ok := ctx.Deadline(); ok || metadataOf(ctx) != nil {
+		ext = getScratch()
+		var err error
+		if *ext, err = appendCallContext((*ext)[:0], ctx); err != nil {
+			putScratch(ext)
+			c.slots.Release(1)
+			return nil, fmt.Errorf("uactor: %s: %w", method, err)
+		}
+	}
 	cl := callPool.Get().(*call)
 	id := c.nextID.Add(1)
 	c.mu.Lock()
@@ -132,12 +147,22 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		c.mu.Unlock()
 		callPool.Put(cl)
 		c.slots.Release(1)
+		if ext != nil {
+			putScratch(ext)
+		}
 		return nil, fmt.Errorf("uactor: %s: %w", method, err)
 	}
 	c.pending[id] = cl
 	c.mu.Unlock()
 
-	if err := c.w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, prefix, req); err != nil {
+	var err error
+	if ext == nil {
+		err = c.w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, prefix, req)
+	} else { // the context replaces the prefix's zero context byte
+		err = c.w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, *ext, prefix[1:], req)
+		putScratch(ext)
+	}
+	if err != nil {
 		if errors.Is(err, frame.ErrTooLarge) {
 			c.forget(id)
 			callPool.Put(cl)
@@ -252,6 +277,7 @@ func (c *clientConn) close(err error) {
 	onEnd := c.onEnd
 	c.mu.Unlock()
 	c.nc.Close()
+	logConnEnd(c.log, "client", c.addr.String(), err)
 	for _, cl := range pending {
 		if cl == abandoned {
 			c.slots.Release(1)

@@ -15,7 +15,10 @@ import (
 // and checks that the actor is of kind k. Closing the ref disconnects and
 // leaves the actor running. While the ref is open, this process holds
 // authkey in its keyring (so refs to actors with that key decode) and the
-// captures given with Capture.
+// captures given with Capture. The kind's default options (given to Define)
+// apply, then opts; refs share a connection only if their connection options
+// (sealing, frame size, timeouts, keepalive, in-flight bound, compression,
+// logger) are the same.
 func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, authkey []byte, opts ...Option) (Ref[A], error) {
 	a, err := parseAddress(address)
 	if err != nil {
@@ -24,7 +27,10 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	if len(authkey) == 0 {
 		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w: empty authkey", a, ErrAuthKey)
 	}
-	o := defaultOptions().with(opts)
+	o := k.opts.with(opts)
+	if err := o.validate(); err != nil {
+		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w", a, err)
+	}
 	from := make([]string, len(o.captures))
 	for i, c := range o.captures {
 		ca, err := parseAddress(c)

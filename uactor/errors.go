@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -121,6 +122,7 @@ const (
 	codeClosed  byte = 4 // the actor is stopping
 	codeDecode  byte = 5 // the request did not decode
 	codeBusy    byte = 6 // over the actor's bound of calls in flight
+	codeExpired byte = 7 // the call's deadline passed before its handler started
 )
 
 // appendError encodes err, returned for a call of method, as an error frame payload.
@@ -161,6 +163,8 @@ func decodeError(method string, p []byte) error {
 		return &remoteWrap{re, ErrDecode}
 	case codeBusy:
 		return &remoteWrap{re, ErrBusy}
+	case codeExpired:
+		return &remoteWrap{re, context.DeadlineExceeded}
 	}
 	return re
 }

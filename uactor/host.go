@@ -18,6 +18,9 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 		return Ref[A]{}, err
 	}
 	o := k.opts.with(opts)
+	if err := o.validate(); err != nil {
+		return Ref[A]{}, fmt.Errorf("uactor: Host(%q): %w", k.entry.name, err)
+	}
 	key, err := holdKey(o.key)
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Host(%q): %w", k.entry.name, err)

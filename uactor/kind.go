@@ -22,6 +22,7 @@ type kindEntry struct {
 	name      string
 	late      bool // defined after Main ran: a child process cannot know it
 	construct func(ctx context.Context, arg []byte) (any, error)
+	opts      *options // the kind's defaults: for refs decoded from messages, and what cannot travel to a child
 
 	mu      sync.RWMutex
 	methods map[string]*methodEntry
@@ -33,7 +34,8 @@ type kindEntry struct {
 type methodEntry struct {
 	name   string
 	late   bool
-	invoke func(ctx context.Context, actor any, req []byte, out *[]byte) ([]byte, error)
+	// ic, if not nil, wraps the method; addr is where the actor listens.
+	invoke func(ctx context.Context, actor any, req []byte, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
 }
 
 var (
@@ -67,10 +69,12 @@ func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg)
 			return newActor(ctx, arg)
 		},
 	}
+	o := defaultOptions().with(opts)
+	e.opts = &o
 	if _, dup := kinds.LoadOrStore(name, e); dup {
 		panic(fmt.Sprintf("uactor: Define: kind %q defined twice", name))
 	}
-	return &Kind[A, Arg]{entry: e, opts: defaultOptions().with(opts)}
+	return &Kind[A, Arg]{entry: e, opts: o}
 }
 
 // Name returns the kind's name.

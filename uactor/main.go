@@ -68,6 +68,9 @@ func runChild() int {
 		os.Exit(3)
 	})
 
+	// What cannot travel through the bootstrap comes from the kind's
+	// declaration, which ran in this process too.
+	boot.opts.serverIC, boot.opts.clientIC = k.opts.serverIC, k.opts.clientIC
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	actor, err := construct(ctx, k, boot.arg)

@@ -11,7 +11,7 @@ import (
 type Method[A, Req, Resp any] struct {
 	kind   *kindEntry
 	name   string
-	prefix []byte // the frame's method field: uvarint length, then the name
+	prefix []byte // a CALL payload's start, for a call with no context: see callPrefix
 }
 
 // Expose declares the method name of kind k, run by fn, usually a method
@@ -35,12 +35,20 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	e := &methodEntry{
 		name: name,
 		late: mainRan.Load(),
-		invoke: func(ctx context.Context, actor any, b []byte, out *[]byte) ([]byte, error) {
+		invoke: func(ctx context.Context, actor any, b []byte, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error) {
 			var req Req
 			if err := decodeValue(b, &req); err != nil {
 				return nil, requestError{err}
 			}
-			resp, err := fn(actor.(A), ctx, req)
+			var resp Resp
+			var err error
+			if ic == nil {
+				resp, err = fn(actor.(A), ctx, req)
+			} else {
+				a := actor.(A)
+				resp, err = serveIntercepted(ctx, ic, CallInfo{Kind: k.entry.name, Method: name, Address: addr}, req,
+					func(ctx context.Context, req Req) (Resp, error) { return fn(a, ctx, req) })
+			}
 			if err != nil {
 				return nil, err
 			}
@@ -58,7 +66,7 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	}
 	k.entry.methods[name] = e
 	return Method[A, Req, Resp]{kind: k.entry, name: name,
-		prefix: append(binary.AppendUvarint(nil, uint64(len(name))), name...)}
+		prefix: callPrefix(name)}
 }
 
 // Name returns the method's name.
@@ -66,16 +74,44 @@ func (m Method[A, Req, Resp]) Name() string { return m.name }
 
 // Call calls the method on the actor r refers to and waits for its response.
 // Cancelling ctx abandons the call at once and cancels the handler's
-// context in the actor. An error returned by the handler comes back as a
+// context in the actor. The handler's context has ctx's deadline and
+// metadata (see WithMetadata); a call whose deadline passes before its
+// handler would start (queued behind a Serial actor's other calls, say) is
+// dropped without running. An error returned by the handler comes back as a
 // *RemoteError, or as its registered sentinel (see RegisterError).
 func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp, error) {
-	var resp Resp
-	if m.kind == nil {
+	h := r.h
+	switch {
+	case m.kind == nil:
+		var resp Resp
 		return resp, fmt.Errorf("uactor: Call on a Method not made by Expose")
-	}
-	if r.h == nil {
+	case h == nil:
+		var resp Resp
 		return resp, fmt.Errorf("uactor: %s: %w: zero Ref", m.name, ErrClosed)
+	case h.callTimeout > 0 || h.intercept != nil:
+		return m.callWith(ctx, h, req)
 	}
+	return m.call(ctx, h, req)
+}
+
+// callWith makes a call through the ref's default timeout and interceptors.
+func (m Method[A, Req, Resp]) callWith(ctx context.Context, h *handle, req Req) (Resp, error) {
+	if _, ok := ctx.Deadline(); !ok && h.callTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, h.callTimeout)
+		defer cancel()
+	}
+	if h.intercept == nil {
+		return m.call(ctx, h, req)
+	}
+	info := CallInfo{Kind: h.kind, Method: m.name, Address: h.addr.String()}
+	return intercepted(ctx, h.intercept, info, req, func(ctx context.Context, req Req) (Resp, error) {
+		return m.call(ctx, h, req)
+	})
+}
+
+func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Resp, error) {
+	var resp Resp
 	b, raw := rawBytes(req)
 	if !raw {
 		buf := getScratch()
@@ -86,7 +122,7 @@ func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp
 		}
 		*buf = b
 	}
-	reply, err := r.h.roundTrip(ctx, m.name, m.prefix, b)
+	reply, err := h.roundTrip(ctx, m.name, m.prefix, b)
 	if err != nil {
 		return resp, err
 	}
@@ -113,3 +149,10 @@ func (m Method[A, Req, Resp]) On(r Ref[A]) Handler[Req, Resp] {
 type requestError struct{ error }
 
 func (e requestError) Unwrap() error { return e.error }
+
+// callPrefix is what a CALL payload starts with for a call that carries no
+// deadline and no metadata: a zero call-context byte, the uvarint length of
+// the method's name, the name.
+func callPrefix(name string) []byte {
+	return append(binary.AppendUvarint([]byte{0}, uint64(len(name))), name...)
+}

@@ -1,7 +1,10 @@
 package uactor
 
 import (
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"time"
 )
 
@@ -30,6 +33,10 @@ type options struct {
 	compress    int           // >0: compress payloads from this size; 0: send plain; <0: refuse compressed input too
 	restart     restartPolicy // Spawn: respawn on an exit the owner did not ask for
 	output      io.Writer     // Spawn: where the actor's output lines go; nil: this process's stderr
+	callTimeout time.Duration // a ref's calls without a deadline get this one; 0: none
+	logger      *slog.Logger  // nil: slog.Default()
+	clientIC    []ClientInterceptor
+	serverIC    []ServerInterceptor
 }
 
 type sealMode uint8
@@ -101,7 +108,8 @@ func Capture(addresses ...string) Option {
 func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
 
 // GracePeriod sets how long an owner's Close lets in-flight calls run before
-// the actor's process is killed. The default is 5 seconds.
+// the actor's process is killed. The default is 5 seconds; 0 gives them none:
+// their contexts are cancelled at once.
 func GracePeriod(d time.Duration) Option { return func(o *options) { o.grace = d } }
 
 // Serial makes the actor run one call at a time, in arrival order across all
@@ -126,21 +134,26 @@ func Sealed(on bool) Option {
 }
 
 // MaxFrameSize bounds the size of one frame (a request or a response with a
-// few bytes of header), in both directions. The default is 16 MiB. Frames
+// few bytes of header), in both directions. The default is 16 MiB; n must be
+// between 4 KiB and 1 GiB. Frames
 // over 4 MiB are allocated as their bytes arrive, so a peer that declares a
 // large frame and stalls holds at most 4 MiB of this end's memory.
 func MaxFrameSize(n int) Option { return func(o *options) { o.maxFrame = n } }
 
 // HandshakeTimeout bounds the whole handshake of a connection, however the
-// peer paces its bytes. The default is 5 seconds.
+// peer paces its bytes. The default is 5 seconds; d must be positive, since
+// an unbounded handshake would let a silent peer hold a connection for ever.
 func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.handshake = d } }
 
-// DialTimeout bounds connecting to an actor (before the handshake). The default is 5 seconds.
+// DialTimeout bounds connecting to an actor (before the handshake). The
+// default is 5 seconds; d must be positive: a dial is shared by every caller
+// of the connection and runs on its own clock, not on one caller's context.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
 
 // WriteTimeout bounds each write to a connection: a peer that stops reading
 // for this long is cut off, so what waits for it in memory stays bounded.
-// The default is 10 seconds.
+// The default is 10 seconds; 0 sets no write deadline (keepalive, if on,
+// still finds a peer that went silent).
 func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = d } }
 
 // Keepalive makes each end ping a connection that has been silent for d, and
@@ -156,21 +169,23 @@ func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive =
 // cannot grow its goroutines. A call holds its slot in the actor until its
 // answer has left, so answers queued for a peer that does not read count
 // too; a call that arrives while the slots are full but some answers are on
-// their way out waits for them rather than failing. The default is 1024.
-func MaxInFlight(n int) Option { return func(o *options) { o.inflight = max(n, 1) } }
+// their way out waits for them rather than failing. The default is 1024; n
+// must be at least 1.
+func MaxInFlight(n int) Option { return func(o *options) { o.inflight = n } }
 
 // MaxConnections bounds the authenticated connections an actor serves at
 // once; a connection beyond it is closed as soon as its handshake is done.
 // Connections still in their handshake do not count (see MaxHandshakes).
-// The default is 1024.
-func MaxConnections(n int) Option { return func(o *options) { o.maxConns = max(n, 1) } }
+// The default is 1024; n must be at least 1.
+func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
 
 // MaxHandshakes bounds the connections an actor holds in their handshake at
 // once. When they are that many, a new connection takes the place of the one
 // that has waited longest for bytes from its peer, so that silent or
 // dripping connections from peers without the key cannot keep a key holder
-// out; if none is waiting, the new one is closed. The default is 64.
-func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = max(n, 1) } }
+// out; if none is waiting, the new one is closed. The default is 64; n must
+// be at least 1.
+func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 
 // ConnBuffer bounds what one connection can make an actor hold, in bytes:
 // the requests of its calls that have not finished (counted decompressed),
@@ -178,8 +193,8 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = max(n, 1)
 // either bound the actor stops reading that connection until it drains
 // (backpressure), and other connections are served as before. One frame may
 // overshoot a bound, so it is never smaller in effect than MaxFrameSize. The
-// default is 32 MiB.
-func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = max(n, 1) } }
+// default is 32 MiB; n must be at least 1.
+func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends
 // that are at least minSize bytes (and only when that makes them smaller).
@@ -227,3 +242,100 @@ func Restart(max int, within time.Duration) Option {
 // were lost. Output(io.Discard) silences the actor. Host and Connect
 // ignore Output.
 func Output(w io.Writer) Option { return func(o *options) { o.output = w } }
+
+// CallTimeout gives every call made through a ref, whose context has no
+// deadline, a deadline d from when it starts. Calls whose context has a
+// deadline keep theirs. The default, 0, adds none.
+func CallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeout = d } }
+
+// Logger sets where the library's own records go: failed authentications
+// (with the peer's address, never key material) and protocol errors at Warn,
+// peers dropped for silence at Info, connections opening and closing at Debug.
+// The default, nil, is slog.Default() at the time of each record.
+//
+// A spawned actor's process logs to its standard error with the level and
+// the format (JSON, or text for any other handler) of the logger given to
+// Spawn or Define, since a handler cannot travel to another process; with
+// no logger given it uses its own slog.Default(), and with a logger that
+// enables no level it logs nothing.
+func Logger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// log returns the logger for the library's own records.
+func (o *options) log() *slog.Logger {
+	if o.logger != nil {
+		return o.logger
+	}
+	return slog.Default()
+}
+
+// Limits that validate enforces.
+const (
+	minFrameSize = 4 << 10
+	maxFrameSize = 1 << 30
+)
+
+// ErrOption is matched by the error of a Spawn, Connect or Host given an
+// option value that has no meaning.
+var ErrOption = errors.New("uactor: invalid option")
+
+// validate checks every option once, where it is used (Spawn, Connect or
+// Host), so that a value with no meaning is an error there rather than a
+// surprise later.
+func (o *options) validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrOption}, args...)...)
+	}
+	switch {
+	case o.listen == "":
+		return bad(`Listen(""): give "unix", "unix:///path" or "tcp://host:port"`)
+	case o.grace < 0:
+		return bad("GracePeriod(%v) is negative", o.grace)
+	case o.maxFrame < minFrameSize || o.maxFrame > maxFrameSize:
+		return bad("MaxFrameSize(%d) is outside [%d, %d]", o.maxFrame, minFrameSize, maxFrameSize)
+	case o.handshake <= 0:
+		return bad("HandshakeTimeout(%v) must be positive", o.handshake)
+	case o.dialTimeout <= 0:
+		return bad("DialTimeout(%v) must be positive", o.dialTimeout)
+	case o.write < 0:
+		return bad("WriteTimeout(%v) is negative (0 turns the write deadline off)", o.write)
+	case o.keepalive < 0:
+		return bad("Keepalive(%v) is negative (0 turns keepalive off)", o.keepalive)
+	case o.inflight < 1:
+		return bad("MaxInFlight(%d) must be at least 1", o.inflight)
+	case o.maxConns < 1:
+		return bad("MaxConnections(%d) must be at least 1", o.maxConns)
+	case o.maxHS < 1:
+		return bad("MaxHandshakes(%d) must be at least 1", o.maxHS)
+	case o.connBuffer < 1:
+		return bad("ConnBuffer(%d) must be at least 1", o.connBuffer)
+	case o.compress > 0 && o.compress > o.maxFrame:
+		return bad("Compression(%d) is above MaxFrameSize(%d): nothing would be compressed", o.compress, o.maxFrame)
+	case o.callTimeout < 0:
+		return bad("CallTimeout(%v) is negative (0 adds no deadline)", o.callTimeout)
+	}
+	for _, ic := range o.clientIC {
+		if ic == nil {
+			return bad("ClientInterceptors: nil interceptor")
+		}
+	}
+	for _, ic := range o.serverIC {
+		if ic == nil {
+			return bad("ServerInterceptors: nil interceptor")
+		}
+	}
+	return nil
+}
+
+// connConfig is every option that shapes a connection: refs share a
+// connection only when theirs are equal, so no ref silently takes another's
+// settings.
+type connConfig struct {
+	seal                                   sealMode
+	maxFrame, inflight, compress           int
+	handshake, dialTimeout, write, keepalv time.Duration
+	logger                                 *slog.Logger
+}
+
+func (o *options) connConfig() connConfig {
+	return connConfig{o.seal, o.maxFrame, o.inflight, o.compress, o.handshake, o.dialTimeout, o.write, o.keepalive, o.logger}
+}

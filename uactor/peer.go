@@ -47,12 +47,14 @@ type dialResult struct {
 }
 
 // poolKey says which connections can be shared: same address, same key,
-// and the same actor expected there (zero: any, for Connect), so that a
-// dial knows whom to expect and refuses another before proving anything.
+// the same actor expected there (zero: any, for Connect), so that a dial
+// knows whom to expect and refuses another before proving anything, and the
+// same connection options, so that no ref takes another's settings.
 type poolKey struct {
 	addr string
 	key  string
 	id   uuid.UUID
+	cfg  connConfig
 }
 
 var pool struct {
@@ -63,7 +65,7 @@ var pool struct {
 // acquirePeer returns the shared peer for a, key and the actor id expected
 // there, holding one reference to it until release.
 func acquirePeer(a address, key []byte, id uuid.UUID, o options) *peer {
-	k := poolKey{a.String(), string(key), id}
+	k := poolKey{a.String(), string(key), id, o.connConfig()}
 	pool.Lock()
 	defer pool.Unlock()
 	if pool.peers == nil {

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
@@ -32,6 +33,9 @@ type handle struct {
 	life    *life  // what Done and Err report
 	release func() // drops what the ref holds (peer, key, captures)
 
+	callTimeout time.Duration     // CallTimeout
+	intercept   ClientInterceptor // the chain of ClientInterceptors; nil for none
+
 	closeOnce sync.Once
 	closed    atomic.Bool
 }
@@ -53,7 +57,8 @@ type supervising interface {
 // handed to other processes. extra runs on release.
 func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, keyID capture.KeyID, o options, own owner, extra ...func()) *handle {
 	p := acquirePeer(a, key, id, o)
-	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyID: keyID, peer: p, owner: own}
+	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyID: keyID, peer: p, owner: own,
+		callTimeout: o.callTimeout, intercept: chainClient(o.clientIC)}
 	switch s := own.(type) {
 	case supervising:
 		h.life = s.life()
@@ -212,7 +217,11 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	}
 	// The handle keeps the key to reach its actor, but does not add it to the
 	// keyring: only Spawn, Host and Connect teach this process a key.
-	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, defaultOptions(), nil)
+	o := defaultOptions()
+	if k := lookupKind(kind); k != nil {
+		o = *k.opts // the kind's defaults apply to refs received too
+	}
+	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, o, nil)
 	// A decoded ref is rarely closed by hand: let the collector release it.
 	runtime.AddCleanup(h, func(release func()) { release() }, h.release)
 	*r = Ref[A]{h}

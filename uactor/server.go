@@ -27,6 +27,8 @@ type server struct {
 	adv   string  // what refs it hands out name
 	dir   string  // private socket directory to remove, if any
 
+	intercept ServerInterceptor // the chain of opts.serverIC; nil for none
+
 	jobs     chan job     // hands calls to idle workers
 	idle     atomic.Int32 // workers waiting on jobs
 	draining atomic.Bool
@@ -58,7 +60,7 @@ func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o optio
 	trackDir(dir)
 	s := &server{
 		kind: k, actor: actor, id: id, key: key, keyID: keyID, opts: o,
-		ln: ln, addr: a, adv: a.String(), dir: dir,
+		ln: ln, addr: a, adv: a.String(), dir: dir, intercept: chainServer(o.serverIC),
 		fails: newFailGate(), hs: map[*hsConn]struct{}{}, penalized: map[net.Conn]struct{}{},
 		conns: map[net.Conn]struct{}{}, stopping: make(chan struct{}), cut: make(chan struct{}), done: make(chan struct{}),
 	}
@@ -95,6 +97,8 @@ func (s *server) acceptLoop() {
 			if s.draining.Load() {
 				return
 			}
+			// Debug: a flood of connections would otherwise flood the log.
+			s.opts.log().Debug("uactor: connection refused: MaxHandshakes reached", "max", s.opts.maxHS)
 			continue
 		}
 		go s.serveConn(hc)

@@ -8,6 +8,8 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/hmac"
@@ -17,7 +19,7 @@ import (
 // actor it reached.
 const infoMethod = "uactor.info"
 
-var infoPrefix = append([]byte{byte(len(infoMethod))}, infoMethod...)
+var infoPrefix = callPrefix(infoMethod)
 
 // serverConn is one authenticated connection into an actor: one goroutine
 // reads it and hands each call to a worker (workers.go); replies go out
@@ -51,8 +53,16 @@ func (s *server) serveConn(hc *hsConn) {
 		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Deadline: handshakeDeadline(s.opts),
 		Penalty: func() { s.penalty(hc) },
 	})
-	if err != nil || !s.authenticated(hc) {
+	if err != nil {
+		logHandshake(s.opts.log(), "server", peerName(nc), err)
 		s.dropHandshake(hc) // a peer that cannot authenticate gets nothing more
+		return
+	}
+	if !s.authenticated(hc) {
+		if !s.draining.Load() {
+			s.opts.log().Info("uactor: connection refused after its handshake: MaxConnections reached", "peer", peerName(nc), "max", s.opts.maxConns)
+		}
+		s.dropHandshake(hc)
 		return
 	}
 	defer s.untrack(nc)
@@ -79,16 +89,29 @@ func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
 	c := &serverConn{s: s, nc: nc, w: frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]context.CancelFunc{}}
 	agree(sess, r, c.w, s.opts)
+	log, peer := s.opts.log(), peerName(nc)
+	log.Debug("uactor: connection opened", "role", "server", "peer", peer, "kind", s.kind.name)
+	var silent atomic.Bool
 	c.ka = startKeepalive(s.opts.keepalive, func() {
 		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
-	}, func() { close(c.dead); nc.Close() }) // a vanished client: free what it held
+	}, func() { silent.Store(true); close(c.dead); nc.Close() }) // a vanished client: free what it held
 	defer c.ka.stop()
 	defer c.cancelAll()
+	var err error // why the connection ended
+	defer func() {
+		if silent.Load() {
+			log.Info("uactor: dropped silent peer", "role", "server", "peer", peer, "after", 2*s.opts.keepalive)
+			return
+		}
+		logConnEnd(log, "server", peer, err)
+	}()
 	for {
 		if !c.waitBuffers() {
 			return
 		}
-		h, buf, err := r.ReadFrame()
+		var h frame.Header
+		var buf *frame.Buffer
+		h, buf, err = r.ReadFrame()
 		if err != nil {
 			return // EOF, a broken frame or a failed seal: the connection is done
 		}
@@ -96,6 +119,7 @@ func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
 		switch h.Type {
 		case frame.TypeCall:
 			if !c.dispatch(h.ID, buf) {
+				err = fmt.Errorf("%w: malformed CALL frame", ErrProtocol)
 				return
 			}
 		case frame.TypeCancel:
@@ -113,6 +137,7 @@ func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
 			buf.Release()
 		default:
 			buf.Release()
+			err = fmt.Errorf("%w: a client sent a %v frame", ErrProtocol, h.Type)
 			return // not something a client sends: drop the peer
 		}
 	}
@@ -160,13 +185,24 @@ func (c *serverConn) signal() {
 // dispatch starts one call; it returns false if the frame is malformed or
 // breaks the protocol, which drops the connection.
 func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
-	n, k := binary.Uvarint(buf.B)
-	if k <= 0 || n > uint64(len(buf.B)-k) {
+	var cc callContext
+	p := buf.B
+	if len(p) > 0 && p[0] == 0 { // no deadline, no metadata
+		p = p[1:]
+	} else {
+		var err error
+		if cc, p, err = parseCallContext(p, time.Now()); err != nil {
+			buf.Release()
+			return false
+		}
+	}
+	n, k := binary.Uvarint(p)
+	if k <= 0 || n > uint64(len(p)-k) {
 		buf.Release()
 		return false
 	}
-	name := buf.B[k : k+int(n)]
-	req := buf.B[k+int(n):]
+	name := p[k : k+int(n)]
+	req := p[k+int(n):]
 	s := c.s
 	if !c.waitSlot(id) {
 		buf.Release()
@@ -190,7 +226,7 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 	}
 	// Not derived from a cancellable parent, which would cost a registration
 	// per call: stopping the server cancels calls through their connections.
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := cc.handlerContext()
 	c.mu.Lock()
 	if len(c.cancels) >= s.opts.inflight {
 		c.mu.Unlock()
@@ -245,11 +281,11 @@ func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *fr
 	defer c.s.calls.Done()
 	defer c.done(id)
 	held := len(buf.B)
-	if err := ctx.Err(); err != nil { // cancelled before it started: do not start it
+	if err := ctx.Err(); err != nil { // cancelled or expired before it started: do not start it
 		buf.Release()
 		c.release(held)
 		c.leave()
-		c.answer(id, 0, nil, err)
+		c.answer(id, notStarted(err), nil, err)
 		return
 	}
 	out := getScratch()
@@ -331,13 +367,16 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, out
 	if s.opts.serial {
 		s.serialMu.Lock()
 		defer s.serialMu.Unlock()
+		if err := ctx.Err(); err != nil { // it waited its deadline out (or was cancelled) in the queue
+			return nil, notStarted(err), err
+		}
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			resp, code, err = nil, codePanic, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	resp, err = m.invoke(ctx, s.actor, req, out)
+	resp, err = m.invoke(ctx, s.actor, req, out, s.intercept, s.adv)
 	if err != nil {
 		if _, bad := err.(requestError); bad {
 			return resp, codeDecode, err
@@ -345,6 +384,14 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, out
 		return resp, codeHandler, err
 	}
 	return resp, 0, nil
+}
+
+// notStarted is the error code for a call dropped before its handler ran.
+func notStarted(err error) byte {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return codeExpired
+	}
+	return codeHandler
 }
 
 func (c *serverConn) fail(id uint64, code byte, err error) {

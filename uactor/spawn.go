@@ -28,6 +28,12 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 			"so a child process cannot know it: declare it in a package-level var (Host serves it in this process)", name)
 	}
 	o := k.opts.with(opts)
+	if err := o.validate(); err != nil {
+		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+	}
+	if len(o.serverIC) != len(k.opts.serverIC) {
+		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w: ServerInterceptors cannot travel to the actor's process: give them to Define", name, ErrOption)
+	}
 	argBytes, err := appendValue(nil, arg)
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): argument: %w", name, err)

@@ -1,0 +1,93 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+
+	"github.com/uactor-go/uactor/internal/hmac"
+)
+
+// The library's own records. Messages are constant and the details are
+// attributes, so that handlers can filter and count them.
+
+// logHandshake records why a handshake with peer failed, at the level its
+// cause deserves: a wrong key or a broken protocol at Warn, a peer that
+// went away or timed out (a port scanner, a dropped dial) at Debug. hmac's
+// errors never hold key material.
+func logHandshake(l *slog.Logger, role string, peer string, err error) {
+	switch {
+	case errors.Is(err, hmac.ErrAuth), errors.Is(err, hmac.ErrWrongActor):
+		l.Warn("uactor: authentication failed", "role", role, "peer", peer, "err", err)
+	case errors.Is(err, hmac.ErrNotUactor), errors.Is(err, hmac.ErrVersion), errors.Is(err, hmac.ErrProtocol):
+		l.Warn("uactor: protocol error in handshake", "role", role, "peer", peer, "err", err)
+	default:
+		l.Debug("uactor: handshake abandoned", "role", role, "peer", peer, "err", err)
+	}
+}
+
+// logConnEnd records why a connection ended: a peer that hung up or a
+// local close is churn (Debug); anything else dropped the peer (Warn).
+func logConnEnd(l *slog.Logger, role string, peer string, err error) {
+	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, ErrClosed) {
+		l.Debug("uactor: connection closed", "role", role, "peer", peer)
+		return
+	}
+	l.Warn("uactor: dropped peer", "role", role, "peer", peer, "err", err)
+}
+
+// peerName is what records call the other end of nc: its address, or for a
+// Unix socket (whose client is unnamed) the socket it reached.
+func peerName(nc net.Conn) string {
+	if ra := nc.RemoteAddr(); ra != nil && ra.String() != "" && ra.String() != "@" {
+		return ra.Network() + "://" + ra.String()
+	}
+	if la := nc.LocalAddr(); la != nil && la.String() != "" {
+		return "unix client of " + la.String()
+	}
+	return "unix socketpair"
+}
+
+// How a logger travels to a spawned actor: its format and least level.
+const (
+	logDefault byte = iota // no Logger given: the child uses its slog.Default()
+	logText
+	logJSON
+	logOff // a logger that enables no level
+)
+
+// describeLogger says how l travels: JSON for a JSONHandler, text for any
+// other handler, at the least level it enables.
+func describeLogger(l *slog.Logger) (format byte, level slog.Level) {
+	if l == nil {
+		return logDefault, slog.LevelInfo
+	}
+	format = logText
+	if _, ok := l.Handler().(*slog.JSONHandler); ok {
+		format = logJSON
+	}
+	for lv := slog.LevelDebug - 4; lv <= slog.LevelError+4; lv++ {
+		if l.Enabled(context.Background(), lv) {
+			return format, lv
+		}
+	}
+	return logOff, slog.LevelInfo
+}
+
+// childLogger is the logger a spawned actor's process uses, from what
+// describeLogger said of its owner's: records go to its standard error.
+func childLogger(format byte, level slog.Level) *slog.Logger {
+	ho := &slog.HandlerOptions{Level: level}
+	switch format {
+	case logText:
+		return slog.New(slog.NewTextHandler(os.Stderr, ho))
+	case logJSON:
+		return slog.New(slog.NewJSONHandler(os.Stderr, ho))
+	case logOff:
+		return slog.New(slog.DiscardHandler)
+	}
+	return nil
+}
