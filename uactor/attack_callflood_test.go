@@ -134,7 +134,7 @@ func TestAttackCancelFlood(t *testing.T) {
 	}()
 
 	w := frame.NewWriter(conn, 0)
-	req := append([]byte("\x05block"), wire.AppendVarint(nil, int64(10*time.Second))...)
+	req := append([]byte("\x00\x05block"), wire.AppendVarint(nil, int64(10*time.Second))...)
 	start := time.Now()
 	for id := uint64(1); id <= pairs; id++ {
 		if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, req); err != nil {

@@ -103,9 +103,9 @@ func TestAttackLengthPrefixes(t *testing.T) {
 
 	t.Run("max, valid call", func(t *testing.T) {
 		conn := authenticatedWith(t, r.Address(), "k6", 0)
-		payload := bytes.Repeat([]byte("0123456789abcdef"), mib/16)[:max-frame.BodyHeaderSize-5]
+		payload := bytes.Repeat([]byte("0123456789abcdef"), mib/16)[:max-frame.BodyHeaderSize-6]
 		w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
-		if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 7}, []byte("\x04echo"), payload); err != nil {
+		if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 7}, []byte("\x00\x04echo"), payload); err != nil {
 			t.Fatal(err)
 		}
 		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
@@ -118,7 +118,7 @@ func TestAttackLengthPrefixes(t *testing.T) {
 		}
 		buf.Release()
 		// And the connection serves on.
-		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 8}, []byte("\x03add"), wire.AppendVarint(nil, 2))
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 8}, []byte("\x00\x03add"), wire.AppendVarint(nil, 2))
 		if h, buf, err := rd.ReadFrame(); err != nil || h.Type != frame.TypeReply || h.ID != 8 {
 			t.Fatalf("after the maximum frame: %v, %v", h, err)
 		} else {

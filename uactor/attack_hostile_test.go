@@ -257,7 +257,7 @@ func relayInjects(t *testing.T, ln net.Listener) {
 		}
 		// Inject a plain call before the caller's own first frame.
 		w := frame.NewWriter(actor, 0)
-		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x03add"), wire.AppendVarint(nil, 1000), make([]byte, 32))
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x00\x03add"), wire.AppendVarint(nil, 1000), make([]byte, 32))
 		_, err = waitDrop(actor, 3*time.Second)
 		o.dropped = err == nil
 	}()

@@ -60,6 +60,14 @@ var (
 	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")
 )
 
+// The context's errors keep their identity too: a handler that returns an
+// error wrapping context.DeadlineExceeded (its own deadline, the caller's,
+// ran out) gives its caller one that matches it, as gRPC's status codes do.
+var (
+	_ = RegisterError("context.DeadlineExceeded", context.DeadlineExceeded)
+	_ = RegisterError("context.Canceled", context.Canceled)
+)
+
 // registered sentinels, by name, for errors that keep their identity across processes.
 var sentinels struct {
 	sync.RWMutex

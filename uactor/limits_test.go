@@ -32,7 +32,7 @@ func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
 	w := frame.NewWriter(c, 0)
 	big := make([]byte, 1<<20)
 	for id := uint64(1); id <= 8; id++ { // 8 MiB of replies: far more than the socket holds
-		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x04echo"), big)
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x00\x04echo"), big)
 	}
 	time.Sleep(time.Second) // the actor's writes block, then time out
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
@@ -94,7 +94,7 @@ func TestMaxInFlightActorRefusesExcess(t *testing.T) {
 	r := keyedCounter(t, "k", uactor.MaxInFlight(4), uactor.Sealed(false)) // frames by hand
 	c := authenticated(t, r.Address(), "k")
 	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
-	block := append([]byte("\x05block"), binary.AppendVarint(nil, int64(10*time.Second))...)
+	block := append([]byte("\x00\x05block"), binary.AppendVarint(nil, int64(10*time.Second))...)
 	for id := uint64(1); id <= 10; id++ {
 		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, block)
 	}

@@ -1,0 +1,210 @@
+package uactor
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Every option survives the spawn bootstrap. The sample sets every field to
+// something other than its zero and its default, so a field added to
+// options but not to the bootstrap fails here.
+func TestBootstrapRoundTripsEveryOption(t *testing.T) {
+	nop := func(ctx context.Context, info CallInfo, req, resp any, invoke Invoker) error { return nil }
+	nopS := func(ctx context.Context, info CallInfo, req any, h ServerHandler) (any, error) { return nil, nil }
+	for _, lg := range []struct {
+		name string
+		l    *slog.Logger
+	}{
+		{"json debug", slog.New(slog.NewJSONHandler(&bytes.Buffer{}, &slog.HandlerOptions{Level: slog.LevelDebug}))},
+		{"text warn", slog.New(slog.NewTextHandler(&bytes.Buffer{}, &slog.HandlerOptions{Level: slog.LevelWarn}))},
+		{"discard", slog.New(slog.DiscardHandler)},
+	} {
+		t.Run(lg.name, func(t *testing.T) {
+			o := defaultOptions().with([]Option{
+				Listen("tcp://127.0.0.1:0"), Advertise("tcp://example:0"), AuthKey([]byte("k")),
+				Capture("tcp://0.0.0.0:1"), GracePeriod(3 * time.Second), Serial(), Sealed(false),
+				MaxFrameSize(1 << 20), HandshakeTimeout(2 * time.Second), DialTimeout(4 * time.Second),
+				WriteTimeout(7 * time.Second), Keepalive(11 * time.Second), MaxInFlight(13), MaxConnections(17),
+				Compression(4096), CallTimeout(19 * time.Second), Logger(lg.l),
+				ClientInterceptors(nop), ServerInterceptors(nopS),
+			})
+			def := defaultOptions()
+			ov, dv := reflect.ValueOf(o), reflect.ValueOf(def)
+			for i := range ov.NumField() {
+				if ov.Field(i).IsZero() || fmt.Sprint(ov.Field(i)) == fmt.Sprint(dv.Field(i)) {
+					t.Fatalf("the sample leaves options.%s at its zero or default: set it, and make it travel", ov.Type().Field(i).Name)
+				}
+			}
+			b := &bootstrap{kind: "k", treeKey: []byte("tree"), key: []byte("key"), opts: o, arg: []byte("arg")}
+			got, err := decodeBootstrap(b.encode())
+			if err != nil {
+				t.Fatal(err)
+			}
+			gv := reflect.ValueOf(got.opts)
+			for i := range ov.NumField() {
+				name := ov.Type().Field(i).Name
+				switch name {
+				case "key", "captures": // the key travels beside the options; captures are Connect's
+					continue
+				case "clientIC", "serverIC": // functions: the child takes them from the kind's declaration
+					if !gv.Field(i).IsZero() {
+						t.Errorf("%s travelled", name)
+					}
+					continue
+				case "logger": // as its format and level
+					f1, l1 := describeLogger(o.logger)
+					f2, l2 := describeLogger(got.opts.logger)
+					if f1 != f2 || l1 != l2 {
+						t.Errorf("logger: sent (%d, %v), got (%d, %v)", f1, l1, f2, l2)
+					}
+					continue
+				}
+				if fmt.Sprint(gv.Field(i)) != fmt.Sprint(ov.Field(i)) {
+					t.Errorf("options.%s: sent %v, got %v", name, ov.Field(i), gv.Field(i))
+				}
+			}
+			if got.kind != "k" || string(got.key) != "key" || string(got.treeKey) != "tree" || string(got.arg) != "arg" {
+				t.Errorf("bootstrap fields: %+v", got)
+			}
+		})
+	}
+}
+
+func TestMetadataInContext(t *testing.T) {
+	ctx := context.Background()
+	if _, ok := MetadataFrom(ctx, "a"); ok {
+		t.Fatal("empty context has metadata")
+	}
+	c1 := WithMetadata(ctx, "a", "1")
+	c2 := WithMetadata(WithMetadata(c1, "b", ""), "a", "2")
+	if v, ok := MetadataFrom(c1, "a"); !ok || v != "1" {
+		t.Fatalf("c1 a = %q, %v", v, ok)
+	}
+	if v, ok := MetadataFrom(c2, "a"); !ok || v != "2" {
+		t.Fatalf("c2 a = %q, %v; want the later value", v, ok)
+	}
+	if v, ok := MetadataFrom(c2, "b"); !ok || v != "" {
+		t.Fatalf("c2 b = %q, %v; want present and empty", v, ok)
+	}
+	var pairs []string
+	for k, v := range AllMetadata(c2) {
+		pairs = append(pairs, k+"="+v)
+	}
+	if strings.Join(pairs, ",") != "b=,a=2" {
+		t.Fatalf("AllMetadata = %v", pairs)
+	}
+}
+
+// The call context round-trips, and its handler context carries it.
+func TestCallContextRoundTrip(t *testing.T) {
+	dl := time.Now().Add(time.Hour)
+	ctx, cancel := context.WithDeadline(WithMetadata(context.Background(), "traceparent", "00-abc-def-01"), dl)
+	defer cancel()
+	b, err := appendCallContext(nil, ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, "rest"...)
+	cc, rest, err := parseCallContext(b, time.Now())
+	if err != nil || string(rest) != "rest" {
+		t.Fatalf("parse: %q, %v", rest, err)
+	}
+	hctx, hcancel := cc.handlerContext()
+	defer hcancel()
+	if got, ok := hctx.Deadline(); !ok || got.Sub(dl) > time.Second || dl.Sub(got) > time.Second {
+		t.Fatalf("handler deadline %v, %v; want about %v", got, ok, dl)
+	}
+	if v, _ := MetadataFrom(hctx, "traceparent"); v != "00-abc-def-01" {
+		t.Fatalf("handler metadata %q", v)
+	}
+	expired, cancel2 := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	defer cancel2()
+	if _, err := appendCallContext(nil, expired); err != context.DeadlineExceeded {
+		t.Fatalf("expired context: %v", err)
+	}
+}
+
+// FuzzCallContext: the call-context decoder never panics, never accepts
+// metadata it cannot walk, and what it accepts encodes back the same.
+func FuzzCallContext(f *testing.F) {
+	f.Add([]byte{0, 3, 'a', 'd', 'd'})
+	f.Add([]byte{1, 0x80, 0x94, 0xeb, 0xdc, 3, 0})
+	f.Add([]byte{2, 4, 1, 'k', 1, 'v', 0})
+	f.Add([]byte{3, 1, 6, 1, 'k', 3, 'v', 'a', 'l'})
+	f.Add([]byte{2, 4, 1, 'k', 9, 'v'})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		now := time.Unix(1e9, 0)
+		cc, rest, err := parseCallContext(p, now)
+		if err != nil {
+			return
+		}
+		if len(cc.md) > MaxMetadataSize {
+			t.Fatalf("accepted %d bytes of metadata", len(cc.md))
+		}
+		md := metadata{raw: string(cc.md)}
+		var again []byte
+		n := 0
+		for k, v := range md.all() {
+			again = appendPair(again, k, v)
+			n++
+		}
+		if !bytes.Equal(again, cc.md) {
+			t.Fatalf("metadata %q walks as %q", cc.md, again)
+		}
+		if consumed := len(p) - len(rest); consumed < 1 {
+			t.Fatalf("consumed %d bytes", consumed)
+		}
+	})
+}
+
+// The library's records: a failed authentication is a Warn on both ends
+// with the peer's address and no key material; connection churn is Debug.
+func TestLoggerRecords(t *testing.T) {
+	var srvLog, cliLog bytes.Buffer
+	debug := &slog.HandlerOptions{Level: slog.LevelDebug}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	r, err := Host(ctx, sleeperKind, sleeper{}, AuthKey([]byte("right-key-material")),
+		Logger(slog.New(slog.NewJSONHandler(&srvLog, debug))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	_, err = Connect(ctx, sleeperKind, r.Address(), []byte("wrong-key-material"),
+		Logger(slog.New(slog.NewJSONHandler(&cliLog, debug))))
+	if err == nil {
+		t.Fatal("Connect with a wrong key succeeded")
+	}
+	good, err := Connect(ctx, sleeperKind, r.Address(), []byte("right-key-material"),
+		Logger(slog.New(slog.NewJSONHandler(&cliLog, debug))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(srvLog.String(), `"msg":"uactor: connection closed"`) && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond) // the actor's side notices the close on its own goroutine
+	}
+	r.Close()
+	for name, want := range map[*bytes.Buffer][]string{
+		&srvLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"server","peer":"unix client of ` + strings.TrimPrefix(r.Address(), "unix://"),
+			`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`, `"level":"DEBUG","msg":"uactor: connection closed","role":"server"`},
+		&cliLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"client","peer":"` + r.Address() + `"`,
+			`"level":"DEBUG","msg":"uactor: connection opened","role":"client"`},
+	} {
+		for _, w := range want {
+			if !strings.Contains(name.String(), w) {
+				t.Errorf("log lacks %s:\n%s", w, name)
+			}
+		}
+		if strings.Contains(name.String(), "key-material") {
+			t.Errorf("log holds key material:\n%s", name)
+		}
+	}
+}
