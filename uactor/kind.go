@@ -32,8 +32,8 @@ type kindEntry struct {
 // runs the method on an actor and returns the encoded response: appended to
 // *out (which it may grow), or, for []byte and string, the value's own bytes.
 type methodEntry struct {
-	name   string
-	late   bool
+	name string
+	late bool
 	// ic, if not nil, wraps the method; addr is where the actor listens.
 	invoke func(ctx context.Context, actor any, req []byte, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
 }
