@@ -16,17 +16,23 @@ import (
 // pin both processes (taskset -c 0) for the same-core placement.
 
 func benchCall(b *testing.B, size int, opts ...uactor.Option) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	benchCallCtx(b, context.Background(), size, opts...)
+}
+
+// benchCallCtx makes the calls with callCtx: what it carries (a deadline,
+// metadata) travels with every call.
+func benchCallCtx(b *testing.B, callCtx context.Context, size int, opts ...uactor.Option) {
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	r, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
+	r, err := uactor.Spawn(sctx, CounterKind, 0, opts...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	benchEcho(b, ctx, r, size)
+	benchEcho(b, callCtx, r, size)
 }
 
-// benchEcho times round trips of size bytes through r.
+// benchEcho times round trips of size bytes through r, made with ctx.
 func benchEcho(b *testing.B, ctx context.Context, r uactor.Ref[*Counter], size int) {
 	req := make([]byte, size)
 	if _, err := Echo.Call(ctx, r, req); err != nil {
@@ -62,7 +68,21 @@ func benchRaw(b *testing.B, network string, size int) {
 
 var tcp = uactor.Listen("tcp://127.0.0.1:0")
 
-func BenchmarkCallUnix64(b *testing.B)        { benchCall(b, 64) }
+func BenchmarkCallUnix64(b *testing.B) { benchCall(b, 64) }
+
+// A call that carries a deadline, and one that also carries a metadata pair.
+func BenchmarkCallUnix64Deadline(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	benchCallCtx(b, ctx, 64)
+}
+
+func BenchmarkCallUnix64DeadlineMetadata(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	ctx = uactor.WithMetadata(ctx, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	benchCallCtx(b, ctx, 64)
+}
 func BenchmarkRawUnix64(b *testing.B)         { benchRaw(b, "unix", 64) }
 func BenchmarkCallTCP64Sealed(b *testing.B)   { benchCall(b, 64, tcp) }
 func BenchmarkCallTCP64Plain(b *testing.B)    { benchCall(b, 64, tcp, uactor.Sealed(false)) }
