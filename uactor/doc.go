@@ -25,6 +25,13 @@
 // taught by Connect), or it gets an *AuthKeyError, and Capture rewrites
 // the addresses refs name to ones this process can reach.
 //
+// A call carries its context: the handler's context has the caller's
+// deadline and the metadata set with WithMetadata, and passes both on to the
+// calls the handler makes with it. Interceptors (ClientInterceptors,
+// ServerInterceptors) wrap calls on either end, so that tracing, metrics and
+// auth plug in as they do in gRPC. Logger sets where the library's own
+// records go.
+//
 // Errors a handler returns come back as *RemoteError, or, for errors
 // registered with RegisterError, as errors that match the registered
 // sentinel with errors.Is. PROTOCOL.md in the repository describes the wire.

@@ -152,3 +152,65 @@ func ExampleOutput() {
 	Print.Call(ctx, r, 1) // prints "counter[<pid>] line 0 of 1 xxx…"
 	r.Close()
 }
+
+// Tagger is a hosted actor that reads its caller's metadata.
+type Tagger struct{}
+
+func (Tagger) Tag(ctx context.Context, _ uactor.Empty) (string, error) {
+	v, _ := uactor.MetadataFrom(ctx, "tenant")
+	_, hasDeadline := ctx.Deadline()
+	return fmt.Sprintf("tenant=%s deadline=%v", v, hasDeadline), nil
+}
+
+var (
+	TaggerKind = uactor.Define("tagger", func(context.Context, uactor.Empty) (Tagger, error) { return Tagger{}, nil })
+	Tag        = uactor.Expose(TaggerKind, "tag", Tagger.Tag)
+)
+
+// Metadata and the deadline travel with a call; the handler's context has them.
+func ExampleWithMetadata() {
+	ctx := context.Background()
+	r, err := uactor.Host(ctx, TaggerKind, Tagger{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+
+	ctx, cancel := context.WithTimeout(uactor.WithMetadata(ctx, "tenant", "acme"), time.Minute)
+	defer cancel()
+	fmt.Println(Tag.Call(ctx, r, uactor.Empty{}))
+	// Output: tenant=acme deadline=true <nil>
+}
+
+// A client interceptor adds metadata to every call through a ref; a server
+// interceptor (here on a hosted actor) can refuse calls before they run.
+func ExampleClientInterceptors() {
+	ctx := context.Background()
+	requireTenant := func(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+		if _, ok := uactor.MetadataFrom(ctx, "tenant"); !ok {
+			return nil, errors.New("no tenant")
+		}
+		return handle(ctx, req)
+	}
+	addTenant := func(ctx context.Context, info uactor.CallInfo, req, resp any, invoke uactor.Invoker) error {
+		return invoke(uactor.WithMetadata(ctx, "tenant", "acme"), req, resp)
+	}
+	key := []byte("example key")
+	r, err := uactor.Host(ctx, TaggerKind, Tagger{}, uactor.AuthKey(key), uactor.ServerInterceptors(requireTenant))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	_, err = Tag.Call(ctx, r, uactor.Empty{})
+	fmt.Println(err)
+
+	c, err := uactor.Connect(ctx, TaggerKind, r.Address(), key, uactor.ClientInterceptors(addTenant))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Println(Tag.Call(ctx, c, uactor.Empty{}))
+	// Output:
+	// uactor: tag: no tenant
+	// tenant=acme deadline=false <nil>
+}
