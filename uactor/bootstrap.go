@@ -24,6 +24,9 @@ type bootstrap struct {
 	arg       []byte
 	id        uuid.UUID // the actor's identity, kept across restarts
 	dir       string    // a private directory the owner made for the socket: the child removes it if the owner dies
+	// kindLogger: opts.logger is the one given to Define, which the child
+	// then takes from its own copy of the declaration, whole.
+	kindLogger bool
 }
 
 const bootstrapVersion = 3
@@ -52,6 +55,9 @@ func (b *bootstrap) encode() []byte {
 	p = wire.AppendVarint(p, int64(b.opts.compress))
 	p = wire.AppendVarint(p, int64(b.opts.callTimeout))
 	format, level := describeLogger(b.opts.logger)
+	if b.kindLogger {
+		format = logKind
+	}
 	p = append(p, format)
 	p = wire.AppendVarint(p, int64(level))
 	p = wire.AppendBytes(p, b.arg)
@@ -87,6 +93,7 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	format := r.Raw(1)
 	level := slog.Level(r.Varint())
 	if len(format) == 1 {
+		b.kindLogger = format[0] == logKind
 		b.opts.logger = childLogger(format[0], level)
 	}
 	b.arg = r.Bytes()

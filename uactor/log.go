@@ -56,7 +56,8 @@ const (
 	logDefault byte = iota // no Logger given: the child uses its slog.Default()
 	logText
 	logJSON
-	logOff // a logger that enables no level
+	logOff  // a logger that enables no level
+	logKind // the kind's own logger, given to Define: the child has it too
 )
 
 // describeLogger says how l travels: JSON for a JSONHandler, text for any

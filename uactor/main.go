@@ -71,6 +71,9 @@ func runChild() int {
 	// What cannot travel through the bootstrap comes from the kind's
 	// declaration, which ran in this process too.
 	boot.opts.serverIC, boot.opts.clientIC = k.opts.serverIC, k.opts.clientIC
+	if boot.kindLogger {
+		boot.opts.logger = k.opts.logger
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	actor, err := construct(ctx, k, boot.arg)

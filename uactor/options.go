@@ -253,11 +253,13 @@ func CallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeo
 // peers dropped for silence at Info, connections opening and closing at Debug.
 // The default, nil, is slog.Default() at the time of each record.
 //
-// A spawned actor's process logs to its standard error with the level and
-// the format (JSON, or text for any other handler) of the logger given to
-// Spawn or Define, since a handler cannot travel to another process; with
-// no logger given it uses its own slog.Default(), and with a logger that
-// enables no level it logs nothing.
+// A handler cannot travel to another process, so a spawned actor's process
+// logs as follows. A logger given to Define is used there as it is (the
+// declaration runs in that process too). A logger given to Spawn travels as
+// its level and format: the actor logs to its standard error, in JSON for a
+// JSONHandler and in text for any other handler, from the least level the
+// logger enables; one that enables no level makes the actor log nothing.
+// With no logger given, the actor uses its own slog.Default().
 func Logger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // log returns the logger for the library's own records.

@@ -69,6 +69,13 @@ func TestBootstrapRoundTripsEveryOption(t *testing.T) {
 					t.Errorf("options.%s: sent %v, got %v", name, ov.Field(i), gv.Field(i))
 				}
 			}
+			if got.kindLogger {
+				t.Error("a Spawn logger came back as the kind's")
+			}
+			b.kindLogger = true
+			if again, err := decodeBootstrap(b.encode()); err != nil || !again.kindLogger || again.opts.logger != nil {
+				t.Errorf("the kind's logger: kindLogger %v, logger %v, %v; want the child to take its own", again.kindLogger, again.opts.logger, err)
+			}
 			if got.kind != "k" || string(got.key) != "key" || string(got.treeKey) != "tree" || string(got.arg) != "arg" {
 				t.Errorf("bootstrap fields: %+v", got)
 			}

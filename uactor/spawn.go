@@ -45,7 +45,8 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	tk, tid := defaultKey()
 	// The child gets the stretched key and this process's id for it, so it
 	// pays no stretching and its refs name the key as ours do.
-	boot := bootstrap{kind: name, treeKey: tk, treeKeyID: tid, key: key.key, keyID: key.id, opts: o, arg: argBytes, id: uuid.New()}
+	boot := bootstrap{kind: name, treeKey: tk, treeKeyID: tid, key: key.key, keyID: key.id, opts: o, arg: argBytes, id: uuid.New(),
+		kindLogger: o.logger != nil && o.logger == k.opts.logger}
 	if o.listen == "" || o.listen == "unix" {
 		// This process makes the actor's private directory, so that the
 		// actor keeps its address across restarts, and removes it, and only
