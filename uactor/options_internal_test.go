@@ -226,3 +226,42 @@ func TestLoggerRecords(t *testing.T) {
 		}
 	}
 }
+
+// The call context's own cost on each end, beside the round trip: what a
+// call with no deadline and no metadata pays (a check on each end), and what
+// a call with a deadline and one metadata pair pays.
+func BenchmarkCallContext(b *testing.B) {
+	dl, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	both := WithMetadata(dl, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+	for _, c := range []struct {
+		name string
+		ctx  context.Context
+	}{{"none", context.Background()}, {"deadline+metadata", both}} {
+		frame := callPrefix("echo")
+		if _, ok := c.ctx.Deadline(); ok {
+			frame, _ = appendCallContext(nil, c.ctx)
+			frame = append(frame, callPrefix("echo")[1:]...)
+		}
+		b.Run(c.name+"/client", func(b *testing.B) {
+			buf := make([]byte, 0, 512)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok := c.ctx.Deadline(); ok || metadataOf(c.ctx) != nil {
+					buf, _ = appendCallContext(buf[:0], c.ctx)
+				}
+			}
+		})
+		b.Run(c.name+"/server", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var cc callContext
+				if frame[0] != 0 {
+					cc, _, _ = parseCallContext(frame, time.Now())
+				}
+				_, cancel := cc.handlerContext()
+				cancel()
+			}
+		})
+	}
+}
