@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -184,7 +185,7 @@ func FuzzCallContext(f *testing.F) {
 // The library's records: a failed authentication is a Warn on both ends
 // with the peer's address and no key material; connection churn is Debug.
 func TestLoggerRecords(t *testing.T) {
-	var srvLog, cliLog bytes.Buffer
+	var srvLog, cliLog lockedBuffer
 	debug := &slog.HandlerOptions{Level: slog.LevelDebug}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -210,7 +211,7 @@ func TestLoggerRecords(t *testing.T) {
 		time.Sleep(10 * time.Millisecond) // the actor's side notices the close on its own goroutine
 	}
 	r.Close()
-	for name, want := range map[*bytes.Buffer][]string{
+	for name, want := range map[*lockedBuffer][]string{
 		&srvLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"server","peer":"unix client of ` + strings.TrimPrefix(r.Address(), "unix://"),
 			`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`, `"level":"DEBUG","msg":"uactor: connection closed","role":"server"`},
 		&cliLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"client","peer":"` + r.Address() + `"`,
@@ -264,4 +265,22 @@ func BenchmarkCallContext(b *testing.B) {
 			}
 		})
 	}
+}
+
+// lockedBuffer is a bytes.Buffer that a logger may write while a test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
