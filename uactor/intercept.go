@@ -38,7 +38,8 @@ type ServerInterceptor func(ctx context.Context, info CallInfo, req any, handle 
 // ClientInterceptors adds interceptors around the calls made through refs:
 // the first given is the outermost. Given to Define, they apply to every ref
 // to the kind that this process makes (Spawn, Connect, Host, and refs
-// received in messages); given to Spawn, Connect or Host, to that ref.
+// received in messages); given to Spawn, Connect or Host, to that ref. A
+// nil interceptor is an error.
 func ClientInterceptors(ics ...ClientInterceptor) Option {
 	ics = append([]ClientInterceptor(nil), ics...)
 	return func(o *options) { o.clientIC = append(o.clientIC[:len(o.clientIC):len(o.clientIC)], ics...) }
@@ -48,7 +49,7 @@ func ClientInterceptors(ics ...ClientInterceptor) Option {
 // the first given is the outermost. A spawned actor runs in another process,
 // which functions cannot travel to, so give them to Define (the kind's
 // declaration runs in that process too) or to Host; given to Spawn they are
-// an error.
+// an error, as is a nil interceptor.
 func ServerInterceptors(ics ...ServerInterceptor) Option {
 	ics = append([]ServerInterceptor(nil), ics...)
 	return func(o *options) { o.serverIC = append(o.serverIC[:len(o.serverIC):len(o.serverIC)], ics...) }

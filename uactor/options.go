@@ -75,14 +75,15 @@ func (o options) with(opts []Option) options {
 // Listen sets where an actor listens: "unix" (the default: a socket in a
 // fresh private 0700 directory), "unix:///path/to/socket", or TCP as
 // "tcp://host:port" ("tcp://0.0.0.0:0" listens on all interfaces, on a free
-// port that Ref.Address reports).
+// port that Ref.Address reports). An empty address is an error.
 func Listen(address string) Option { return func(o *options) { o.listen = address } }
 
 // AuthKey sets the shared secret that both ends of every connection prove
 // they hold. The default is a random key made once per process tree and
 // inherited by spawned actors, so actors of one tree reach each other with no
 // configuration. Refs handed out by an actor with its own key can only be used
-// by processes that know that key (see Connect and Capture).
+// by processes that know that key (see Connect and Capture). An empty key
+// is an error (ErrAuthKey).
 //
 // A key given here is stretched (PBKDF2, once per process; see PROTOCOL.md)
 // so that each guess tested against a recorded handshake is costly, but a
@@ -104,7 +105,8 @@ func Capture(addresses ...string) Option {
 // Advertise sets the address an actor puts into refs that it hands out, in
 // place of the one it listens on: a listener on 0.0.0.0 can advertise a
 // host name that other machines reach. Port 0 stands for the port the actor
-// bound, so "tcp://myhost:0" goes with Listen("tcp://0.0.0.0:0").
+// bound, so "tcp://myhost:0" goes with Listen("tcp://0.0.0.0:0"). The
+// default, "", advertises the address the actor listens on.
 func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
 
 // GracePeriod sets how long an owner's Close lets in-flight calls run before
@@ -207,7 +209,8 @@ func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 // ratio of 2.4 for 1 KiB up to 5 for 1 MiB): across a 1 Gbit/s link or a
 // WAN, Compression(4096) saves time; on Unix sockets, loopback TCP (about
 // 5 GB/s) or 10 Gbit/s it costs several times what it saves, which is why it
-// is off by default on every transport.
+// is off by default on every transport. A minSize above MaxFrameSize is an
+// error: nothing would ever be compressed.
 func Compression(minSize int) Option { return func(o *options) { o.compress = minSize } }
 
 // Restart makes Spawn's owner start the actor again when its process exits
