@@ -238,7 +238,7 @@ func BenchmarkCallContext(b *testing.B) {
 	for _, c := range []struct {
 		name string
 		ctx  context.Context
-	}{{"none", context.Background()}, {"deadline+metadata", both}} {
+	}{{"none", context.Background()}, {"deadline", dl}, {"deadline+metadata", both}} {
 		frame := callPrefix("echo")
 		if _, ok := c.ctx.Deadline(); ok {
 			frame, _ = appendCallContext(nil, c.ctx)
