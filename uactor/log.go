@@ -15,13 +15,16 @@ import (
 // attributes, so that handlers can filter and count them.
 
 // logHandshake records why a handshake with peer failed, at the level its
-// cause deserves: a wrong key or a broken protocol at Warn, a peer that
-// went away or timed out (a port scanner, a dropped dial) at Debug. hmac's
-// errors never hold key material.
+// cause deserves: a wrong key or a broken protocol at Warn, another actor
+// where a ref expected its own at Info, a peer that went away or timed out
+// (a port scanner, a dropped dial) at Debug. hmac's errors never hold key
+// material.
 func logHandshake(l *slog.Logger, role string, peer string, err error) {
 	switch {
-	case errors.Is(err, hmac.ErrAuth), errors.Is(err, hmac.ErrWrongActor):
+	case errors.Is(err, hmac.ErrAuth):
 		l.Warn("uactor: authentication failed", "role", role, "peer", peer, "err", err)
+	case errors.Is(err, hmac.ErrWrongActor): // replaced at the same address: the ref refuses it
+		l.Info("uactor: another actor serves the address", "role", role, "peer", peer, "err", err)
 	case errors.Is(err, hmac.ErrNotUactor), errors.Is(err, hmac.ErrVersion), errors.Is(err, hmac.ErrProtocol):
 		l.Warn("uactor: protocol error in handshake", "role", role, "peer", peer, "err", err)
 	default:
