@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 
 	"github.com/uactor-go/uactor/internal/hmac"
 )
@@ -43,15 +44,20 @@ func logConnEnd(l *slog.Logger, role string, peer string, err error) {
 }
 
 // peerName is what records call the other end of nc: its address, or for a
-// Unix socket (whose client is unnamed) the socket it reached.
+// Unix socket (whose client is unnamed) its process id, where the system
+// tells it, and the socket it reached.
 func peerName(nc net.Conn) string {
 	if ra := nc.RemoteAddr(); ra != nil && ra.String() != "" && ra.String() != "@" {
 		return ra.Network() + "://" + ra.String()
 	}
-	if la := nc.LocalAddr(); la != nil && la.String() != "" {
-		return "unix client of " + la.String()
+	name := "unix client"
+	if pid := unixPeerPID(nc); pid > 0 {
+		name += " pid " + strconv.Itoa(pid)
 	}
-	return "unix socketpair"
+	if la := nc.LocalAddr(); la != nil && la.String() != "" {
+		return name + " of " + la.String()
+	}
+	return name + " of a socketpair"
 }
 
 // How a logger travels to a spawned actor: its format and least level.

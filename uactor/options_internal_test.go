@@ -5,7 +5,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -212,7 +214,8 @@ func TestLoggerRecords(t *testing.T) {
 	}
 	r.Close()
 	for name, want := range map[*lockedBuffer][]string{
-		&srvLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"server","peer":"unix client of ` + strings.TrimPrefix(r.Address(), "unix://"),
+		&srvLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"server","peer":"unix client pid ` +
+			strconv.Itoa(os.Getpid()) + " of " + strings.TrimPrefix(r.Address(), "unix://"),
 			`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`, `"level":"DEBUG","msg":"uactor: connection closed","role":"server"`},
 		&cliLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"client","peer":"` + r.Address() + `"`,
 			`"level":"DEBUG","msg":"uactor: connection opened","role":"client"`},
