@@ -1,9 +1,13 @@
 package uactor_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -365,5 +369,55 @@ func TestOptionsValidated(t *testing.T) {
 	r := spawnProbe(t, ctx, uactor.Keepalive(0), uactor.WriteTimeout(0), uactor.GracePeriod(0), uactor.CallTimeout(0), uactor.Compression(0))
 	if _, err := ProbePing.Call(ctx, r, uactor.Empty{}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A spawned actor logs as its owner chose: the owner's Logger (JSON, from
+// Debug) travels as its format and level, and the actor's records reach its
+// standard error in that form: connection churn at Debug, a failed
+// authentication at Warn with no key material.
+func TestSpawnedActorLogsAsOwnerChose(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	stderr := os.Stderr
+	os.Stderr = pw // the child's standard error, taken at Spawn
+	var out bytes.Buffer
+	read := make(chan struct{})
+	go func() { io.Copy(&out, pr); close(read) }()
+	owner := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r, err := uactor.Spawn(ctx, ProbeKind, uactor.Empty{}, uactor.Logger(owner), uactor.AuthKey([]byte("secret-key-bytes")))
+	os.Stderr = stderr
+	pw.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := uactor.Connect(ctx, ProbeKind, r.Address(), []byte("wrong-key-bytes")); !errors.Is(err, uactor.ErrAuthKey) {
+		t.Fatalf("Connect with a wrong key: %v", err)
+	}
+	c, err := uactor.Connect(ctx, ProbeKind, r.Address(), []byte("secret-key-bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	pid := r.PID()
+	r.Close()
+	assertGone(t, pid, 2*time.Second)
+	select {
+	case <-read: // the actor's process exited, closing its end
+	case <-ctx.Done():
+		t.Fatal("the actor's standard error stayed open")
+	}
+	for _, want := range []string{`"level":"WARN","msg":"uactor: authentication failed","role":"server"`,
+		`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the actor's records lack %s:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "key-bytes") {
+		t.Errorf("the actor's records hold key material:\n%s", out.String())
 	}
 }
