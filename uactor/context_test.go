@@ -3,6 +3,7 @@ package uactor_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -174,7 +175,7 @@ func TestMetadataOverBoundFailsAtCaller(t *testing.T) {
 func TestExpiredCallDroppedBehindSerialLock(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	p := &Probe{started: make(chan struct{}, 1), release: make(chan struct{})}
-	r, err := uactor.Host(ctx, ProbeKind, p, uactor.Serial())
+	r, err := uactor.Host(ctx, ProbeKind, p, uactor.Serial(), uactor.AuthKey([]byte("k")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,11 +193,36 @@ func TestExpiredCallDroppedBehindSerialLock(t *testing.T) {
 	if err := <-held; err != nil {
 		t.Fatal(err)
 	}
-	if n, err := ProbeRuns.Call(ctx, r, uactor.Empty{}); err != nil || n != 0 {
-		t.Fatalf("ping ran %d times, %v; want 0: its deadline passed in the queue", n, err)
+
+	// The same with a caller that sends no CANCEL when it gives up: the
+	// actor's own copy of the deadline drops the call, and says so (code 7).
+	p.release = make(chan struct{})
+	go func() { _, err := ProbeHold.Call(ctx, r, uactor.Empty{}); held <- err }()
+	<-p.started
+	c := authenticated(t, r.Address(), "k")
+	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
+	callCtx := append([]byte{1}, binary.AppendUvarint(nil, uint64(200*time.Millisecond))...)
+	w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, callCtx, []byte("\x04ping"))
+	time.Sleep(500 * time.Millisecond)
+	close(p.release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
 	}
-	if n, err := ProbePing.Call(ctx, r, uactor.Empty{}); err != nil || n != 1 {
-		t.Fatalf("afterwards: ping = %d, %v", n, err)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	h, buf, err := rd.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.Type != frame.TypeError || len(buf.B) == 0 || buf.B[0] != 7 {
+		t.Fatalf("answer %v %q; want an error frame with code 7", h, buf.B)
+	}
+	buf.Release()
+	if _, err := ProbeDeadline.Call(ctx, r, uactor.Empty{}); err != nil {
+		t.Fatalf("afterwards: %v", err)
+	}
+	r.Close() // waits for every call in flight: a queued ping has run or been dropped
+	if n := p.runs.Load(); n != 0 {
+		t.Fatalf("ping ran %d times; want 0: both deadlines passed in the queue", n)
 	}
 }
 
