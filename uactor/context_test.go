@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"strings"
 	"sync/atomic"
@@ -208,15 +209,7 @@ func TestExpiredCallDroppedBehindSerialLock(t *testing.T) {
 	if err := <-held; err != nil {
 		t.Fatal(err)
 	}
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	h, buf, err := rd.ReadFrame()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Type != frame.TypeError || len(buf.B) == 0 || buf.B[0] != 7 {
-		t.Fatalf("answer %v %q; want an error frame with code 7", h, buf.B)
-	}
-	buf.Release()
+	expectExpired(t, c, rd, 1)
 	if _, err := ProbeDeadline.Call(ctx, r, uactor.Empty{}); err != nil {
 		t.Fatalf("afterwards: %v", err)
 	}
@@ -235,15 +228,7 @@ func TestExpiredOnArrivalAnsweredNotRun(t *testing.T) {
 	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
 	// flags Deadline, 0 ns left; then "add" and its request.
 	w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x01\x00\x03add"), wire.AppendVarint(nil, 5))
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	h, buf, err := rd.ReadFrame()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if h.Type != frame.TypeError || h.ID != 1 || len(buf.B) == 0 || buf.B[0] != 7 {
-		t.Fatalf("answer %v %q; want an error frame with code 7", h, buf.B)
-	}
-	buf.Release()
+	expectExpired(t, c, rd, 1)
 	if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n != 0 {
 		t.Fatalf("handlers run = %d, %v; want 0", n, err)
 	}
@@ -251,6 +236,21 @@ func TestExpiredOnArrivalAnsweredNotRun(t *testing.T) {
 	w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 2}, []byte("\x80\x03add"), wire.AppendVarint(nil, 5))
 	if _, _, err := rd.ReadFrame(); err == nil {
 		t.Fatal("a call with an unknown context flag was answered; want the connection closed")
+	}
+}
+
+// expectExpired reads the answer to call id on c: an error frame with code
+// 7, the call's deadline passed before its handler started.
+func expectExpired(t *testing.T, c net.Conn, rd *frame.Reader, id uint64) {
+	t.Helper()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	h, buf, err := rd.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Release()
+	if h.Type != frame.TypeError || h.ID != id || len(buf.B) == 0 || buf.B[0] != 7 {
+		t.Fatalf("answer %v %q; want an error frame with code 7", h, buf.B)
 	}
 }
 
