@@ -297,7 +297,7 @@ func TestRecordedTrafficStaysSealedAfterKeyLeak(t *testing.T) {
 	w := frame.NewWriter(rec, 0)
 	w.SetAEAD(sess.WriteAEAD)
 	secret := wire.AppendVarint(nil, 4242)
-	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x03add"), secret); err != nil {
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x00\x03add"), secret); err != nil {
 		t.Fatal(err)
 	}
 	rd := frame.NewReader(rec, 0)

@@ -26,7 +26,7 @@ func TestAttackDuplicateCallID(t *testing.T) {
 	t.Cleanup(func() { r.Close() })
 	conn := authenticatedWith(t, r.Address(), "k2", 0)
 	w := frame.NewWriter(conn, 0)
-	block := append([]byte("\x05block"), wire.AppendVarint(nil, int64(10*time.Second))...)
+	block := append([]byte("\x00\x05block"), wire.AppendVarint(nil, int64(10*time.Second))...)
 	for range 200 {
 		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 7}, block)
 	}
@@ -59,9 +59,9 @@ func TestAttackCompressedRequestsHeld(t *testing.T) {
 	var onWire int
 	_, live := allocated(func() {
 		// The first call keeps the Serial actor busy; the rest queue behind it.
-		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x05block"), wire.AppendVarint(nil, int64(2*time.Second)))
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x00\x05block"), wire.AppendVarint(nil, int64(2*time.Second)))
 		for id := uint64(2); id <= calls; id++ {
-			w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x04echo"), zeros(size))
+			w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x00\x04echo"), zeros(size))
 		}
 		time.Sleep(time.Second) // the actor reads what it will
 		onWire = counting.n
@@ -106,7 +106,7 @@ func TestAttackRepliesPileUp(t *testing.T) {
 	const calls, size = 60, 8 << 20 // 480 MiB of replies, from requests of a few KiB
 	_, live := allocated(func() {
 		for id := uint64(1); id <= calls; id++ {
-			w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x04echo"), zeros(size))
+			w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x00\x04echo"), zeros(size))
 		}
 		time.Sleep(2 * time.Second) // the actor answers what it will
 	})
