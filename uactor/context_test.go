@@ -176,7 +176,7 @@ func TestMetadataOverBoundFailsAtCaller(t *testing.T) {
 func TestExpiredCallDroppedBehindSerialLock(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	p := &Probe{started: make(chan struct{}, 1), release: make(chan struct{})}
-	r, err := uactor.Host(ctx, ProbeKind, p, uactor.Serial(), uactor.AuthKey([]byte("k")))
+	r, err := uactor.Host(ctx, ProbeKind, p, uactor.Serial(), uactor.AuthKey([]byte("k")), uactor.Sealed(false)) // frames by hand
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestExpiredCallDroppedBehindSerialLock(t *testing.T) {
 // error code 7 and its handler does not run.
 func TestExpiredOnArrivalAnsweredNotRun(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := keyedCounter(t, "k")
+	r := keyedCounter(t, "k", uactor.Sealed(false)) // frames by hand
 	c := authenticated(t, r.Address(), "k")
 	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
 	// flags Deadline, 0 ns left; then "add" and its request.
@@ -373,6 +373,8 @@ func TestOptionsValidated(t *testing.T) {
 		{"Keepalive negative", uactor.Keepalive(-time.Second)},
 		{"MaxInFlight 0", uactor.MaxInFlight(0)},
 		{"MaxConnections 0", uactor.MaxConnections(0)},
+		{"MaxHandshakes 0", uactor.MaxHandshakes(0)},
+		{"ConnBuffer 0", uactor.ConnBuffer(0)},
 		{"Compression above frame size", uactor.Compression(64 << 20)},
 		{"CallTimeout negative", uactor.CallTimeout(-time.Second)},
 		{"nil client interceptor", uactor.ClientInterceptors(nil)},

@@ -34,6 +34,7 @@ func TestBootstrapRoundTripsEveryOption(t *testing.T) {
 				Capture("tcp://0.0.0.0:1"), GracePeriod(3 * time.Second), Serial(), Sealed(false),
 				MaxFrameSize(1 << 20), HandshakeTimeout(2 * time.Second), DialTimeout(4 * time.Second),
 				WriteTimeout(7 * time.Second), Keepalive(11 * time.Second), MaxInFlight(13), MaxConnections(17),
+				MaxHandshakes(23), ConnBuffer(29 << 20),
 				Compression(4096), CallTimeout(19 * time.Second), Logger(lg.l),
 				ClientInterceptors(nop), ServerInterceptors(nopS),
 			})
