@@ -1,7 +1,7 @@
 package uactor_test
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -413,9 +413,13 @@ func TestSpawnedActorLogsAsOwnerChose(t *testing.T) {
 	defer pr.Close()
 	stderr := os.Stderr
 	os.Stderr = pw // the child's standard error, taken at Spawn
-	var out bytes.Buffer
-	read := make(chan struct{})
-	go func() { io.Copy(&out, pr); close(read) }()
+	lines := make(chan string, 100)
+	go func() {
+		for s := bufio.NewScanner(pr); s.Scan(); {
+			lines <- s.Text()
+		}
+		close(lines)
+	}()
 	owner := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	r, err := uactor.Spawn(ctx, ProbeKind, uactor.Empty{}, uactor.Logger(owner), uactor.AuthKey([]byte("secret-key-bytes")))
 	os.Stderr = stderr
@@ -423,6 +427,7 @@ func TestSpawnedActorLogsAsOwnerChose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { r.Close(); assertGone(t, r.PID(), 2*time.Second) })
 	if _, err := uactor.Connect(ctx, ProbeKind, r.Address(), []byte("wrong-key-bytes")); !errors.Is(err, uactor.ErrAuthKey) {
 		t.Fatalf("Connect with a wrong key: %v", err)
 	}
@@ -431,21 +436,28 @@ func TestSpawnedActorLogsAsOwnerChose(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Close()
-	pid := r.PID()
-	r.Close()
-	assertGone(t, pid, 2*time.Second)
-	select {
-	case <-read: // the actor's process exited, closing its end
-	case <-ctx.Done():
-		t.Fatal("the actor's standard error stayed open")
-	}
-	for _, want := range []string{`"level":"WARN","msg":"uactor: authentication failed","role":"server"`,
-		`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("the actor's records lack %s:\n%s", want, out.String())
+	// The actor writes its records on its own goroutines: wait for them.
+	want := map[string]bool{`"level":"WARN","msg":"uactor: authentication failed","role":"server"`: false,
+		`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`: false}
+	var seen []string
+	for missing := len(want); missing > 0; {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the actor's standard error closed; records so far:\n%s", strings.Join(seen, "\n"))
+			}
+			seen = append(seen, l)
+			if strings.Contains(l, "key-bytes") {
+				t.Fatalf("the actor's record holds key material: %s", l)
+			}
+			for w, found := range want {
+				if !found && strings.Contains(l, w) {
+					want[w] = true
+					missing--
+				}
+			}
+		case <-ctx.Done():
+			t.Fatalf("the actor's records lack some of %v:\n%s", want, strings.Join(seen, "\n"))
 		}
-	}
-	if strings.Contains(out.String(), "key-bytes") {
-		t.Errorf("the actor's records hold key material:\n%s", out.String())
 	}
 }
