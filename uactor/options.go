@@ -317,6 +317,8 @@ func (o *options) validate() error {
 		return bad("Compression(%d) is above MaxFrameSize(%d): nothing would be compressed", o.compress, o.maxFrame)
 	case o.callTimeout < 0:
 		return bad("CallTimeout(%v) is negative (0 adds no deadline)", o.callTimeout)
+	case o.restart.max < 0:
+		return bad("Restart(%d, …): max is negative (0 never restarts)", o.restart.max)
 	}
 	for _, ic := range o.clientIC {
 		if ic == nil {
