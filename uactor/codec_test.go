@@ -38,20 +38,34 @@ func (l *legacy) UnmarshalBinary(b []byte) error { l.s = string(b); return nil }
 
 func roundTrip[T any](t *testing.T, v T, eq func(a, b T) bool) {
 	t.Helper()
-	if err := checkCodec[T]("test"); err != nil {
+	c, err := codecFor[T]("test")
+	if err != nil {
 		t.Fatalf("%T: %v", v, err)
 	}
-	b, err := appendValue([]byte("prefix"), v)
+	b, err := c.append([]byte("prefix"), v)
 	if err != nil {
 		t.Fatalf("%T: encode: %v", v, err)
 	}
-	var got T
-	if err := decodeValue(b[len("prefix"):], &got); err != nil {
+	got, err := c.decode(b[len("prefix"):])
+	if err != nil {
 		t.Fatalf("%T: decode: %v", v, err)
 	}
 	if !eq(v, got) {
 		t.Fatalf("%T: round trip %v -> %v", v, v, got)
 	}
+}
+
+// decodeValue decodes b as a T into *v, through T's codec.
+func decodeValue[T any](b []byte, v *T) error {
+	c, err := codecFor[T]("test")
+	if err != nil {
+		return err
+	}
+	x, err := c.decode(b)
+	if err == nil {
+		*v = x
+	}
+	return err
 }
 
 func same[T comparable](a, b T) bool { return a == b }

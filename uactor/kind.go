@@ -15,6 +15,7 @@ import (
 type Kind[A, Arg any] struct {
 	entry *kindEntry
 	opts  options
+	arg   *codec[Arg]
 }
 
 // kindEntry is what the process knows of a kind, untyped, by name.
@@ -54,16 +55,14 @@ func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg)
 	if newActor == nil {
 		panic(fmt.Sprintf("uactor: Define(%q): newActor is nil", name))
 	}
-	if err := checkCodec[Arg]("spawn argument"); err != nil {
-		panic(fmt.Sprintf("uactor: Define(%q): %v", name, err))
-	}
+	argc := mustCodec[Arg](fmt.Sprintf("uactor: Define(%q)", name), "spawn argument")
 	e := &kindEntry{
 		name:    name,
 		late:    mainRan.Load(),
 		methods: map[string]*methodEntry{},
 		construct: func(ctx context.Context, b []byte) (any, error) {
-			var arg Arg
-			if err := decodeValue(b, &arg); err != nil {
+			arg, err := argc.decode(b)
+			if err != nil {
 				return nil, fmt.Errorf("spawn argument: %w", err)
 			}
 			return newActor(ctx, arg)
@@ -74,7 +73,7 @@ func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg)
 	if _, dup := kinds.LoadOrStore(name, e); dup {
 		panic(fmt.Sprintf("uactor: Define: kind %q defined twice", name))
 	}
-	return &Kind[A, Arg]{entry: e, opts: o}
+	return &Kind[A, Arg]{entry: e, opts: o, arg: argc}
 }
 
 // Name returns the kind's name.

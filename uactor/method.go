@@ -12,6 +12,8 @@ type Method[A, Req, Resp any] struct {
 	kind   *kindEntry
 	name   string
 	prefix []byte // a CALL payload's start, for a call with no context: see callPrefix
+	req    *codec[Req]
+	resp   *codec[Resp]
 }
 
 // Expose declares the method name of kind k, run by fn, usually a method
@@ -27,21 +29,16 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	if fn == nil {
 		panic(where + ": fn is nil")
 	}
-	for role, err := range map[string]error{"request": checkCodec[Req]("request"), "response": checkCodec[Resp]("response")} {
-		if err != nil {
-			panic(fmt.Sprintf("%s: %s: %v", where, role, err))
-		}
-	}
+	reqc, respc := mustCodec[Req](where, "request"), mustCodec[Resp](where, "response")
 	e := &methodEntry{
 		name: name,
 		late: mainRan.Load(),
 		invoke: func(ctx context.Context, actor any, b []byte, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error) {
-			var req Req
-			if err := decodeValue(b, &req); err != nil {
+			req, err := reqc.decode(b)
+			if err != nil {
 				return nil, requestError{err}
 			}
 			var resp Resp
-			var err error
 			if ic == nil {
 				resp, err = fn(actor.(A), ctx, req)
 			} else {
@@ -52,10 +49,10 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 			if err != nil {
 				return nil, err
 			}
-			if p, ok := rawBytes(resp); ok {
-				return p, nil
+			if respc.raw != nil {
+				return respc.raw(resp), nil
 			}
-			*out, err = appendValue((*out)[:0], resp)
+			*out, err = respc.append((*out)[:0], resp)
 			return *out, err
 		},
 	}
@@ -66,7 +63,7 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	}
 	k.entry.methods[name] = e
 	return Method[A, Req, Resp]{kind: k.entry, name: name,
-		prefix: callPrefix(name)}
+		prefix: callPrefix(name), req: reqc, resp: respc}
 }
 
 // Name returns the method's name.
@@ -112,12 +109,14 @@ func (m Method[A, Req, Resp]) callWith(ctx context.Context, h *handle, req Req) 
 
 func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Resp, error) {
 	var resp Resp
-	b, raw := rawBytes(req)
-	if !raw {
+	var b []byte
+	if m.req.raw != nil {
+		b = m.req.raw(req)
+	} else {
 		buf := getScratch()
 		defer putScratch(buf)
 		var err error
-		if b, err = appendValue((*buf)[:0], req); err != nil {
+		if b, err = m.req.append((*buf)[:0], req); err != nil {
 			return resp, fmt.Errorf("uactor: %s: encoding request: %w", m.name, err)
 		}
 		*buf = b
@@ -130,7 +129,8 @@ func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Res
 	// Even a large []byte is copied out of the frame: handing the pooled
 	// array over instead was measured slower, as the pool must then allocate
 	// and zero a new one (of the next size class up) for every frame.
-	if err := decodeValue(reply.B, &resp); err != nil {
+	resp, err = m.resp.decode(reply.B)
+	if err != nil {
 		return resp, fmt.Errorf("uactor: %s: decoding response: %w", m.name, err)
 	}
 	return resp, nil

@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"sync"
@@ -175,6 +176,11 @@ func (r Ref[A]) AppendBinary(b []byte) ([]byte, error) {
 	b = wire.AppendString(b, h.adv)
 	b = wire.AppendUvarint(b, uint64(r.PID()))
 	return append(b, h.keyID[:]...), nil
+}
+
+// refBinaryMax is an upper bound on the length of h's AppendBinary form.
+func refBinaryMax(h *handle) int {
+	return 1 + 3*binary.MaxVarintLen64 + len(h.kind) + len(h.id) + len(h.adv) + len(h.keyID)
 }
 
 // MarshalBinary implements encoding.BinaryMarshaler.

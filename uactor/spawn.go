@@ -34,7 +34,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	if len(o.serverIC) != len(k.opts.serverIC) {
 		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w: ServerInterceptors cannot travel to the actor's process: give them to Define", name, ErrOption)
 	}
-	argBytes, err := appendValue(nil, arg)
+	argBytes, err := k.arg.append(nil, arg)
 	if err != nil {
 		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): argument: %w", name, err)
 	}

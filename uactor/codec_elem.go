@@ -1,0 +1,180 @@
+package uactor
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"time"
+	"unsafe"
+)
+
+// elem is how a value is encoded where other values may follow it: as an
+// element of a slice or map, or, for the numbers and bool, as a whole payload.
+type elem[E any] struct {
+	min int                                    // the fewest bytes an encoded E takes
+	put func(b []byte, v E) []byte             // appends v's encoding to b
+	get func(b []byte) (v E, n int, err error) // decodes v from the start of b, which it took n bytes of
+}
+
+func signedElem[E ~int | ~int8 | ~int16 | ~int32 | ~int64](bits uint) elem[E] {
+	return elem[E]{1,
+		func(b []byte, v E) []byte { return binary.AppendVarint(b, int64(v)) },
+		func(b []byte) (E, int, error) {
+			x, n := binary.Varint(b)
+			if n <= 0 {
+				return 0, 0, fmt.Errorf("%w: malformed varint", ErrDecode)
+			}
+			if bits < 64 && (x < -1<<(bits-1) || x >= 1<<(bits-1)) {
+				return 0, 0, fmt.Errorf("%w: %d overflows int%d", ErrDecode, x, bits)
+			}
+			return E(x), n, nil
+		}}
+}
+
+func unsignedElem[E ~uint | ~uint16 | ~uint32 | ~uint64 | ~uintptr](bits uint) elem[E] {
+	return elem[E]{1,
+		func(b []byte, v E) []byte { return binary.AppendUvarint(b, uint64(v)) },
+		func(b []byte) (E, int, error) {
+			x, n := binary.Uvarint(b)
+			if n <= 0 {
+				return 0, 0, fmt.Errorf("%w: malformed uvarint", ErrDecode)
+			}
+			if bits < 64 && x >= 1<<bits {
+				return 0, 0, fmt.Errorf("%w: %d overflows uint%d", ErrDecode, x, bits)
+			}
+			return E(x), n, nil
+		}}
+}
+
+func boolElem() elem[bool] {
+	return elem[bool]{1,
+		func(b []byte, v bool) []byte {
+			if v {
+				return append(b, 1)
+			}
+			return append(b, 0)
+		},
+		func(b []byte) (bool, int, error) {
+			if len(b) == 0 || b[0] > 1 {
+				return false, 0, fmt.Errorf("%w: bool wants one byte, 0 or 1", ErrDecode)
+			}
+			return b[0] == 1, 1, nil
+		}}
+}
+
+func float32Elem() elem[float32] {
+	return elem[float32]{4,
+		func(b []byte, v float32) []byte { return binary.BigEndian.AppendUint32(b, math.Float32bits(v)) },
+		func(b []byte) (float32, int, error) {
+			if len(b) < 4 {
+				return 0, 0, fmt.Errorf("%w: float32 wants 4 bytes, got %d", ErrDecode, len(b))
+			}
+			return math.Float32frombits(binary.BigEndian.Uint32(b)), 4, nil
+		}}
+}
+
+func float64Elem() elem[float64] {
+	return elem[float64]{8,
+		func(b []byte, v float64) []byte { return binary.BigEndian.AppendUint64(b, math.Float64bits(v)) },
+		func(b []byte) (float64, int, error) {
+			if len(b) < 8 {
+				return 0, 0, fmt.Errorf("%w: float64 wants 8 bytes, got %d", ErrDecode, len(b))
+			}
+			return math.Float64frombits(binary.BigEndian.Uint64(b)), 8, nil
+		}}
+}
+
+// lengthPrefixed reads a uvarint length and that many bytes after it,
+// without copying them.
+func lengthPrefixed(b []byte, what string) ([]byte, int, error) {
+	l, n := binary.Uvarint(b)
+	if n <= 0 || l > uint64(len(b)-n) {
+		return nil, 0, fmt.Errorf("%w: %s: malformed or overlong length", ErrDecode, what)
+	}
+	end := n + int(l)
+	return b[n:end:end], end, nil
+}
+
+func stringElem() elem[string] {
+	return elem[string]{1,
+		func(b []byte, v string) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) },
+		func(b []byte) (string, int, error) {
+			p, n, err := lengthPrefixed(b, "string")
+			return string(p), n, err
+		}}
+}
+
+func bytesElem() elem[[]byte] {
+	return elem[[]byte]{1,
+		func(b []byte, v []byte) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) },
+		func(b []byte) ([]byte, int, error) {
+			p, n, err := lengthPrefixed(b, "[]byte")
+			if err != nil {
+				return nil, 0, err
+			}
+			return append([]byte{}, p...), n, nil
+		}}
+}
+
+// minTimeBinary is the length of time.Time's shortest binary form.
+const minTimeBinary = 15
+
+// timeElem is time.Time's binary form with its length first.
+func timeElem() elem[time.Time] {
+	return elem[time.Time]{1 + minTimeBinary,
+		func(b []byte, v time.Time) []byte {
+			t, err := v.AppendBinary(nil)
+			if err != nil { // a zone offset beyond ±546 hours: keep the instant
+				t, _ = v.UTC().AppendBinary(nil)
+			}
+			return append(binary.AppendUvarint(b, uint64(len(t))), t...)
+		},
+		func(b []byte) (time.Time, int, error) {
+			var t time.Time
+			p, n, err := lengthPrefixed(b, "time.Time")
+			if err == nil {
+				if err = t.UnmarshalBinary(p); err != nil {
+					err = fmt.Errorf("%w: time.Time: %w", ErrDecode, err)
+				}
+			}
+			return t, n, err
+		}}
+}
+
+// scalarCodec returns the codec of a bool, a number or a time.Duration as a
+// whole payload: the same bytes as the element.
+func scalarCodec[T any]() *codec[T] {
+	var v T
+	switch any(v).(type) {
+	case bool:
+		return as[T](whole(boolElem()))
+	case int:
+		return as[T](whole(signedElem[int](64)))
+	case int8:
+		return as[T](whole(signedElem[int8](8)))
+	case int16:
+		return as[T](whole(signedElem[int16](16)))
+	case int32:
+		return as[T](whole(signedElem[int32](32)))
+	case int64:
+		return as[T](whole(signedElem[int64](64)))
+	case time.Duration:
+		return as[T](whole(signedElem[time.Duration](64)))
+	case uint:
+		return as[T](whole(unsignedElem[uint](64)))
+	case uint16:
+		return as[T](whole(unsignedElem[uint16](16)))
+	case uint32:
+		return as[T](whole(unsignedElem[uint32](32)))
+	case uint64:
+		return as[T](whole(unsignedElem[uint64](64)))
+	case float32:
+		return as[T](whole(float32Elem()))
+	case float64:
+		return as[T](whole(float64Elem()))
+	}
+	return nil
+}
+
+// stringBytes returns s's bytes without copying; they must only be read.
+func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
