@@ -3,6 +3,7 @@ module github.com/uactor-go/uactor/bench
 go 1.26.0
 
 require (
+	github.com/tinylib/msgp v1.6.5
 	github.com/uactor-go/uactor v0.0.0-00010101000000-000000000000
 	google.golang.org/grpc v1.85.0
 	storj.io/drpc v1.0.0
@@ -11,6 +12,7 @@ require (
 require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/philhofer/fwd v1.2.0 // indirect
 	github.com/zeebo/errs v1.2.2 // indirect
 	golang.org/x/net v0.60.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect

@@ -27,6 +27,9 @@ func serveNetRPC(ln net.Listener) error {
 	if err := srv.RegisterName("Echo", new(EchoService)); err != nil {
 		return err
 	}
+	if err := srv.RegisterName("Doc", new(DocService)); err != nil { // BenchmarkStruct's
+		return err
+	}
 	srv.Accept(ln) // returns when the listener fails
 	return nil
 }
