@@ -32,6 +32,18 @@
 // auth plug in as they do in gRPC. Logger sets where the library's own
 // records go.
 //
+// Requests, responses and spawn arguments travel without reflection: the
+// built-in scalars, string, []byte, time.Time, time.Duration, Empty and
+// Ref; slices and maps of the built-ins (PROTOCOL.md lists them); types
+// whose codecs github.com/tinylib/msgp generated
+// (//go:generate go run github.com/tinylib/msgp@latest -io=false),
+// recognised by their MarshalMsg and UnmarshalMsg methods, so that this
+// module does not depend on msgp; and types with AppendBinary (or
+// MarshalBinary) and UnmarshalBinary. A type with several codecs travels by
+// the first of: built-in, AppendBinary, MarshalBinary, msgp. Define and
+// Expose choose each codec once, and panic at start-up, with the line to
+// add, for a type that cannot travel.
+//
 // Errors a handler returns come back as *RemoteError, or, for errors
 // registered with RegisterError, as errors that match the registered
 // sentinel with errors.Is. PROTOCOL.md in the repository describes the wire.

@@ -17,8 +17,9 @@ import (
 
 // Ref is a handle on a live actor of type A: the seed's proxy. It is a small
 // value: copy it freely, put it in requests and responses (it implements
-// encoding.BinaryAppender, and *Ref encoding.BinaryUnmarshaler), and hand
-// it to other processes. The zero Ref refers to no actor.
+// encoding.BinaryAppender, and *Ref encoding.BinaryUnmarshaler; and, as a
+// field of a struct whose codec msgp generated, MarshalMsg, UnmarshalMsg
+// and Msgsize), and hand it to other processes. The zero Ref refers to no actor.
 type Ref[A any] struct{ h *handle }
 
 // handle is what a Ref and its copies share.
