@@ -2,44 +2,11 @@ package registry
 
 import (
 	"errors"
-	"slices"
 	"testing"
 	"time"
 
 	"github.com/uactor-go/uactor/uactor"
 )
-
-func TestAddressesRoundTrip(t *testing.T) {
-	for _, a := range []Addresses{nil, {""}, {"tcp://localhost:5000"}, {"unix:///tmp/a.sock", "tcp://[::1]:1", "ü"}} {
-		b, err := a.AppendBinary([]byte{0xff})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got Addresses
-		if err := got.UnmarshalBinary(b[1:]); err != nil || !slices.Equal(got, a) {
-			t.Fatalf("round trip of %q: %q, %v", a, got, err)
-		}
-	}
-}
-
-func TestAddressesBadInput(t *testing.T) {
-	good, _ := Addresses{"tcp://a:1", "tcp://b:2"}.AppendBinary(nil)
-	for name, b := range map[string][]byte{
-		"empty":     {},
-		"truncated": good[:len(good)-1],
-		"trailing":  append(good[:len(good):len(good)], 0),
-		"count lie": {0xff, 0xff, 0xff, 0xff, 0x0f, 0},
-		"long str":  {1, 5, 'a'},
-	} {
-		a := Addresses{"keep"}
-		if err := a.UnmarshalBinary(b); !errors.Is(err, uactor.ErrDecode) {
-			t.Errorf("%s: %v; want ErrDecode", name, err)
-		}
-		if !slices.Equal(a, Addresses{"keep"}) {
-			t.Errorf("%s: a failed decode changed the value to %q", name, a)
-		}
-	}
-}
 
 func TestPickedAndConfigRoundTrip(t *testing.T) {
 	for _, p := range []Picked{{}, {Address: "tcp://localhost:1", OK: true}} {
@@ -66,33 +33,19 @@ func TestPickedAndConfigRoundTrip(t *testing.T) {
 	}
 }
 
-// FuzzAddresses: any input either fails to decode or decodes to a value
-// whose encoding decodes to the same value; decoding never panics, nor
-// allocates beyond the input's size.
-func FuzzAddresses(f *testing.F) {
-	for _, a := range []Addresses{nil, {"tcp://localhost:5000"}, {"unix:///a", "", "b:1"}} {
-		b, _ := a.AppendBinary(nil)
-		f.Add(b)
+// FuzzParseEntry: whatever string an Addresses carries, parsing it never
+// panics, and an accepted address is canonical: it parses to itself.
+func FuzzParseEntry(f *testing.F) {
+	for _, s := range []string{"tcp://localhost:5000", "unix:///a", "", "b:1", "tcp://[::1]:1", "unix://@x"} {
+		f.Add(s)
 	}
-	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var a Addresses
-		if err := a.UnmarshalBinary(b); err != nil {
+	f.Fuzz(func(t *testing.T, s string) {
+		e, err := parseEntry(s)
+		if err != nil {
 			return
 		}
-		if len(a) > len(b) {
-			t.Fatalf("%d addresses from %d bytes", len(a), len(b))
-		}
-		b2, err := a.AppendBinary(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var a2 Addresses
-		if err := a2.UnmarshalBinary(b2); err != nil || !slices.Equal(a, a2) {
-			t.Fatalf("re-decode: %q, %v; want %q", a2, err, a)
-		}
-		for _, s := range a { // whatever the bytes, parsing never panics
-			parseEntry(s)
+		if again, err := parseEntry(e.addr); err != nil || again != e {
+			t.Fatalf("parseEntry(%q) = %+v, but its address parses to %+v, %v", s, e, again, err)
 		}
 	})
 }
