@@ -77,7 +77,7 @@ func cannotTravel[T any](role string) error {
 	name := fmt.Sprintf("%T", v)
 	if strings.HasPrefix(name, "[]") || strings.HasPrefix(name, "map[") {
 		return fmt.Errorf("%s type %s cannot travel between processes: slices and maps travel with built-in "+
-			"elements only (see the package docs, Messages); for others declare a named type "+
+			"elements only (see the package docs, section Messages); for others declare a named type "+
 			"(type Jobs %s) in a file with //go:generate go run github.com/tinylib/msgp@latest -io=false, "+
 			"and run go generate", role, name, name)
 	}

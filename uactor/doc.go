@@ -32,6 +32,8 @@
 // auth plug in as they do in gRPC. Logger sets where the library's own
 // records go.
 //
+// # Messages
+//
 // Requests, responses and spawn arguments travel without reflection: the
 // built-in scalars, string, []byte, time.Time, time.Duration, Empty and
 // Ref; slices and maps of the built-ins (PROTOCOL.md lists them); types
@@ -43,6 +45,8 @@
 // the first of: built-in, AppendBinary, MarshalBinary, msgp. Define and
 // Expose choose each codec once, and panic at start-up, with the line to
 // add, for a type that cannot travel.
+//
+// # Errors
 //
 // Errors a handler returns come back as *RemoteError, or, for errors
 // registered with RegisterError, as errors that match the registered
