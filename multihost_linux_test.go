@@ -18,7 +18,7 @@ import (
 	"github.com/uactor-go/uactor/internal/netns"
 )
 
-// The seed's scenarios across hosts: three network namespaces, each with
+// uActor's scenarios across hosts: three network namespaces, each with
 // an address of its own, joined by a link with 5 ms of delay each way and
 // 0.5% loss (package netns). Each example program runs as processes in
 // the hosts, the way a user runs them on three machines.
@@ -81,7 +81,7 @@ func TestMultiHostMainloop(t *testing.T) {
 }
 
 // Forwarding: MyActor and its MyOtherActor serve on A; from C, both of the
-// seed's approaches reach MyOtherActor through the ref MyActor hands out:
+// uActor's approaches reach MyOtherActor through the ref MyActor hands out:
 // once capturing the 0.0.0.0 address the ref names, once with a
 // MyOtherActor that advertises A's address.
 func TestMultiHostForwarding(t *testing.T) {

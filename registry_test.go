@@ -68,10 +68,10 @@ func runPicks(t *testing.T, bin, registry string, n int) []pickResult {
 	return out
 }
 
-// Seed, "Autodiscovery": a registry with ten actors, ten more registered by a
+// uActor's "Autodiscovery": a registry with ten actors, ten more registered by a
 // second process, and a third that picks them round-robin and reaches all
 // twenty. An actor killed without a word is never handed out again.
-func TestSeedAutodiscovery(t *testing.T) {
+func TestScenarioAutodiscovery(t *testing.T) {
 	const probe = 200 * time.Millisecond
 	bin := example(t, "registry")
 	serve := start(t, bin, "serve", "-listen", "tcp://127.0.0.1:0", "-host", "127.0.0.1", "-probe", probe.String())

@@ -1,4 +1,4 @@
-// End-to-end tests of the seed's scenarios (../shared/seed/networking.md):
+// End-to-end tests of the scenarios of uActor's networking chapter:
 // the example programs are built and run as real, separate processes, the
 // way a user runs them, and their output is checked.
 package uactor_test
@@ -216,9 +216,9 @@ func waitGone(t *testing.T, pid int, d time.Duration) {
 	}
 }
 
-// Seed, "Connection": an actor on a random TCP port with an authkey; a second
+// uActor's "Connection": an actor on a random TCP port with an authkey; a second
 // process connects by address and key and reaches the same process.
-func TestSeedConnection(t *testing.T) {
+func TestScenarioConnection(t *testing.T) {
 	bin := example(t, "connection")
 	owner := start(t, bin, "-listen", "tcp://127.0.0.1:0", "serve")
 	pid, host, port := parseActor(t, owner.line(t, 20*time.Second))
@@ -239,9 +239,9 @@ func TestSeedConnection(t *testing.T) {
 	waitGone(t, pid, 2*time.Second)
 }
 
-// Seed, "Server mainloop with remote shutdown": the owner loops on Wait; a
+// uActor's "Server mainloop with remote shutdown": the owner loops on Wait; a
 // second process calls Shutdown; the loop ends and the actor process exits.
-func TestSeedMainloopRemoteShutdown(t *testing.T) {
+func TestScenarioMainloopRemoteShutdown(t *testing.T) {
 	bin := example(t, "mainloop")
 	owner := start(t, bin, "-listen", "tcp://127.0.0.1:0", "serve")
 	pid, _, port := parseActor(t, owner.line(t, 20*time.Second))
@@ -281,8 +281,8 @@ func TestQuickstartExample(t *testing.T) {
 	p.exited(t, 10*time.Second)
 }
 
-// Seed, "Forwarded proxies": both approaches, as the example prints them.
-func TestSeedForwardingExample(t *testing.T) {
+// uActor's "Forwarded proxies": both approaches, as the example prints them.
+func TestScenarioForwardingExample(t *testing.T) {
 	p := start(t, example(t, "forwarding"), "-host", "127.0.0.1", "-port", "0")
 	expectForwarding(t, p, `tcp://127\.0\.0\.1:\d+`, "localhost", p.cmd.Process.Pid)
 }

@@ -140,7 +140,7 @@ var (
 	Shared = uactor.Expose(CounterKind, "shared", (*Counter).Shared)
 )
 
-// MyActor is the seed's: made with a MyOtherActor of its own, listening on
+// MyActor is uActor's: made with a MyOtherActor of its own, listening on
 // TCP at the address given, under a key only MyActor's process holds.
 type MyActor struct{ other uactor.Ref[*Counter] }
 

@@ -22,11 +22,11 @@ func freePort(t *testing.T) string {
 	return p
 }
 
-// The seed's forwarded proxies: MyActor returns a ref to its MyOtherActor,
+// uActor's forwarded proxies: MyActor returns a ref to its MyOtherActor,
 // which has another key. Without that key the caller gets AuthKeyError;
 // after Connect with the key and Capture of the address the ref names, the
-// same call returns a ref that works. Both of the seed's orders.
-func TestSeedForwardedProxies(t *testing.T) {
+// same call returns a ref that works. Both of uActor's orders.
+func TestScenarioForwardedProxies(t *testing.T) {
 	for _, connectFirst := range []bool{false, true} {
 		t.Run(map[bool]string{false: "catch then connect", true: "connect first"}[connectFirst], func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)

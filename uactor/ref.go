@@ -15,7 +15,7 @@ import (
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
-// Ref is a handle on a live actor of type A: the seed's proxy. It is a small
+// Ref is a handle on a live actor of type A: uActor's proxy. It is a small
 // value: copy it freely, put it in requests and responses (it implements
 // encoding.BinaryAppender, and *Ref encoding.BinaryUnmarshaler; and, as a
 // field of a struct whose codec msgp generated, MarshalMsg, UnmarshalMsg
@@ -84,7 +84,7 @@ func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []
 	return h
 }
 
-// Address returns the address this process reaches the actor at: the seed's
+// Address returns the address this process reaches the actor at: uActor's
 // connection_address, such as "tcp://0.0.0.0:37255" or "unix:///tmp/uactor-…/actor.sock".
 func (r Ref[A]) Address() string {
 	if r.h == nil {

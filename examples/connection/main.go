@@ -1,4 +1,4 @@
-// Command connection is the seed's "Connection" section: an actor listening
+// Command connection is the "Connection" section of uActor's networking chapter: an actor listening
 // on TCP with an authkey, reached from another process by address and key.
 //
 //	go run ./examples/connection serve              # prints: Actor process 140262 at 192.0.2.2:37255

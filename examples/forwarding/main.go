@@ -1,8 +1,8 @@
-// Command forwarding is the seed's "Forwarded proxies" section: MyActor
+// Command forwarding is the "Forwarded proxies" section of uActor's networking chapter: MyActor
 // holds a MyOtherActor that listens on TCP under another key, and hands out a
 // ref to it. A process that does not know that key gets an AuthKeyError for
 // the ref; once it connects to MyOtherActor with the key, capturing the
-// address the ref names, the same ref works. Both of the seed's approaches
+// address the ref names, the same ref works. Both of uActor's approaches
 // run in turn.
 //
 //	go run ./examples/forwarding            # MyOtherActor on tcp://0.0.0.0:7000
@@ -45,7 +45,7 @@ func (MyOtherActor) GetPID(ctx context.Context, _ uactor.Empty) (int, error) { r
 // MyActor made a MyOtherActor of its own and hands out refs to it.
 type MyActor struct{ other uactor.Ref[MyOtherActor] }
 
-// MyOtherActor returns the ref MyActor holds (the seed's exposed attribute).
+// MyOtherActor returns the ref MyActor holds (uActor's exposed attribute).
 func (a *MyActor) MyOtherActor(ctx context.Context, _ uactor.Empty) (uactor.Ref[MyOtherActor], error) {
 	return a.other, nil
 }
@@ -142,7 +142,7 @@ func serve(ctx context.Context, listen, adv, other, otherAdv string) {
 	<-ctx.Done()
 }
 
-// approaches runs the seed's two approaches: MyOtherActor is reached on
+// approaches runs uActor's two approaches: MyOtherActor is reached on
 // host, at the port its ref names.
 func approaches(ctx context.Context, actor uactor.Ref[*MyActor], host string) {
 	// The ref says where MyOtherActor listens; learn it from the error.

@@ -1,4 +1,4 @@
-// Command mainloop is the seed's "Server mainloop with remote shutdown": the
+// Command mainloop is "Server mainloop with remote shutdown" from uActor's networking chapter: the
 // owner keeps its actor alive by looping on the actor's Wait method, and any
 // process that knows the address and key can end the loop with Shutdown.
 //

@@ -1,7 +1,7 @@
-// Command registry is the seed's "Autodiscovery" section: a registry actor
+// Command registry is the "Autodiscovery" section of uActor's networking chapter: a registry actor
 // on a fixed port where network actors are registered, more actors added by
 // another process at any time, and a third process that picks them
-// round-robin. The seed's three programs are the three modes of this one:
+// round-robin. uActor's three programs are the three modes of this one:
 //
 //	go run ./examples/registry serve                 # registry on tcp://0.0.0.0:5000, ten actors
 //	                                                 # prints: Registry listening at port 5000
@@ -21,7 +21,7 @@
 // registered at the address they advertise (Ref.Advertised), one that the
 // other hosts can dial: -advertise names this host (a name or an address);
 // without it, a specific -host, or else this host's only address; failing
-// both, localhost, as in the seed, which only this host can dial. serve and
+// both, localhost, as in uActor's example, which only this host can dial. serve and
 // add keep their actors alive until interrupted; actors that die are
 // dropped by the registry (see package registry).
 package main
@@ -54,7 +54,7 @@ func (NetworkActor) GetPID(ctx context.Context, _ uactor.Empty) (int, error) { r
 var secret = []byte("SECRET")
 
 var (
-	// Like the seed's _options_: a random TCP port, the shared key.
+	// Like uActor's _options_: a random TCP port, the shared key.
 	networkKind = uactor.Define("registry.network", func(ctx context.Context, _ uactor.Empty) (NetworkActor, error) {
 		return NetworkActor{}, nil
 	}, uactor.Listen("tcp://0.0.0.0:0"), uactor.AuthKey(secret))
@@ -126,7 +126,7 @@ func parse(fs *flag.FlagSet, n int) []string {
 	return args
 }
 
-// serve is the seed's first program: the registry, ten actors registered.
+// serve is uActor's first program: the registry, ten actors registered.
 func serve(ctx context.Context, listen string, at placement, probe time.Duration) {
 	reg, err := uactor.Spawn(ctx, registry.Kind, registry.Config{ProbeInterval: probe},
 		uactor.Listen(listen), uactor.AuthKey(secret))
@@ -144,7 +144,7 @@ func serve(ctx context.Context, listen string, at placement, probe time.Duration
 	<-ctx.Done() // keep the registry and the actors alive until interrupted
 }
 
-// add is the seed's second program: ten more actors, registered.
+// add is uActor's second program: ten more actors, registered.
 func add(ctx context.Context, address string, at placement) {
 	reg, err := uactor.Connect(ctx, registry.Kind, address, secret)
 	if err != nil {
@@ -164,7 +164,7 @@ func add(ctx context.Context, address string, at placement) {
 	registry.Deregister.Call(dctx, reg, addresses(actors))
 }
 
-// pick is the seed's third program: pick n actors and reach each one.
+// pick is uActor's third program: pick n actors and reach each one.
 func pick(ctx context.Context, address string, n int) bool {
 	reg, err := uactor.Connect(ctx, registry.Kind, address, secret)
 	if err != nil {

@@ -3,7 +3,7 @@ package capture
 import "sync"
 
 // Table rewrites addresses: while a capture is held, refs naming one of its
-// addresses are reached at its target instead (the seed's capture list:
+// addresses are reached at its target instead (uActor's capture list:
 // an actor that listens on 0.0.0.0:7000 is reached at localhost:7000).
 // The zero value is ready to use. When several captures name the same
 // address, the latest one held wins.

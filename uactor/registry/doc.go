@@ -1,4 +1,4 @@
-// Package registry is the seed's "Autodiscovery": a ready-made registry actor
+// Package registry is uActor's "Autodiscovery": a ready-made registry actor
 // that any program can Spawn (or Host, or Connect to), where actors are
 // registered by address and handed out round-robin, a client-side Pool
 // that spreads calls over several actors, and discovery through DNS SRV
@@ -18,7 +18,7 @@
 //
 // # Round-robin
 //
-// Like the seed's itertools.cycle over the registered set, Pick cycles over
+// Like uActor's itertools.cycle over the registered set, Pick cycles over
 // the registered addresses in registration order. Registering an address
 // already there does not duplicate it; new addresses join the end of the
 // cycle, and the cycle carries on where it was (it does not restart).

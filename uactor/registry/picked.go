@@ -8,7 +8,7 @@ import (
 )
 
 // Picked is what Pick answers: the address of a live actor, or OK false
-// when the registry has none (the seed's None).
+// when the registry has none (uActor's None).
 type Picked struct {
 	Address string
 	OK      bool

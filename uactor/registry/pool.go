@@ -14,7 +14,7 @@ import (
 const retryAfter = time.Second
 
 // Pool returns a Handler that spreads calls of m round-robin over refs: the
-// seed's actor pool, as one value. A call that cannot reach its actor (the
+// uActor's actor pool, as one value. A call that cannot reach its actor (the
 // dial fails, the ref is closed, the actor is stopping or was replaced: see
 // below) goes to the next actor, and the one that failed is left aside for
 // a second, so that the live actors share the calls evenly. A call reaches
