@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"encoding"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -20,10 +19,6 @@ import (
 //     (a Ref among them), so they are taken at their word;
 //  3. MarshalMsg on T or *T with UnmarshalMsg on *T: the methods that
 //     github.com/tinylib/msgp generates, recognised by their method set.
-
-// ErrDecode is wrapped by errors that come from bytes that do not decode into
-// the expected type.
-var ErrDecode = errors.New("uactor: cannot decode value")
 
 // codec is how values of one type travel.
 type codec[T any] struct {

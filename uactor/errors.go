@@ -56,6 +56,9 @@ var (
 	// it, because the connection already had as many calls in flight as the
 	// actor allows (MaxInFlight).
 	ErrBusy = errors.New("uactor: too many calls in flight on this connection")
+	// ErrDecode is wrapped by errors that come from bytes that do not decode
+	// into the expected type.
+	ErrDecode = errors.New("uactor: cannot decode value")
 	// ErrNoMain is returned by Spawn when uactor.Main was not called at the start of main (or TestMain).
 	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")
 )

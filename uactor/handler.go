@@ -15,6 +15,3 @@ type HandlerFunc[Req, Resp any] func(ctx context.Context, req Req) (Resp, error)
 func (f HandlerFunc[Req, Resp]) Handle(ctx context.Context, req Req) (Resp, error) {
 	return f(ctx, req)
 }
-
-// Empty is a request, response or spawn argument that carries nothing.
-type Empty struct{}
