@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/uactor-go/uactor/uactor/wire"
@@ -32,7 +33,13 @@ type RemoteError struct{ Method, Message string }
 
 // Error returns the method's name and the handler's message.
 func (e *RemoteError) Error() string {
-	return fmt.Sprintf("uactor: %s: %s", e.Method, e.Message)
+	return prefixed(e.Method, e.Message)
+}
+
+// prefixed is "uactor: what: msg", where msg may come from this package too
+// (an actor's own error, say): the message says "uactor:" once.
+func prefixed(what, msg string) string {
+	return "uactor: " + what + ": " + strings.TrimPrefix(msg, "uactor: ")
 }
 
 var (
@@ -122,7 +129,7 @@ type sentinelError struct {
 	sentinel        error
 }
 
-func (e *sentinelError) Error() string { return fmt.Sprintf("uactor: %s: %s", e.method, e.message) }
+func (e *sentinelError) Error() string { return prefixed(e.method, e.message) }
 func (e *sentinelError) Unwrap() error { return e.sentinel }
 
 // Error codes in an error frame (PROTOCOL.md, "Error payload").
@@ -134,6 +141,7 @@ const (
 	codeDecode  byte = 5 // the request did not decode
 	codeBusy    byte = 6 // over the actor's bound of calls in flight
 	codeExpired byte = 7 // the call's deadline passed before its handler started
+	codeServe   byte = 8 // bootstrap only: the actor was built but could not serve (its listener)
 )
 
 // appendError encodes err, returned for a call of method, as an error frame payload.

@@ -82,8 +82,8 @@ func runChild() int {
 		return 1
 	}
 	s, err := newServer(k, actor, boot.key, boot.keyID, boot.opts, boot.id)
-	if err != nil {
-		ch.Fail(appendError(nil, codeHandler, err))
+	if err != nil { // not the constructor's failure: say so (a port in use, say)
+		ch.Fail(appendError(nil, codeServe, err))
 		return 1
 	}
 	srv.Store(s)

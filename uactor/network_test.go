@@ -59,6 +59,25 @@ func TestListenFixedPort(t *testing.T) {
 	}
 }
 
+// A port in use is the listener's failure, not the constructor's: the
+// error names it as such, and no actor process is left behind.
+func TestListenPortInUse(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, err = uactor.Spawn(ctx, CounterKind, int64(0), uactor.Listen("tcp://"+ln.Addr().String()), uactor.AuthKey([]byte("SECRET")))
+	var re *uactor.RemoteError
+	if !errors.As(err, &re) || !strings.HasSuffix(re.Method, " listener") || !strings.Contains(re.Message, "address already in use") {
+		t.Fatalf("Spawn on a port in use: %v; want the listener's error", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "constructor") || strings.Count(msg, "uactor:") != 1 {
+		t.Fatalf("Spawn on a port in use: %q; want the listener named, and \"uactor:\" once", msg)
+	}
+}
+
 func TestConnectByAddressForms(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := tcpCounter(t, "tcp://0.0.0.0:0")

@@ -122,6 +122,9 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: s.boot.encode(), Output: s.relay})
 	if err != nil {
 		if ce, ok := errors.AsType[*spawn.ChildError](err); ok {
+			if len(ce.Data) > 0 && ce.Data[0] == codeServe {
+				return nil, ready{}, decodeError(name+" listener", ce.Data)
+			}
 			return nil, ready{}, decodeError(name+" constructor", ce.Data)
 		}
 		return nil, ready{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
