@@ -7,9 +7,10 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/addr"
 )
 
 // address is a parsed actor address: network "unix" or "tcp".
@@ -20,22 +21,11 @@ type address struct {
 
 // parseAddress accepts "unix:///path", "tcp://host:port" and plain "host:port" (TCP).
 func parseAddress(s string) (address, error) {
-	switch {
-	case strings.HasPrefix(s, "unix://"):
-		p := strings.TrimPrefix(s, "unix://")
-		if p == "" {
-			return address{}, fmt.Errorf("uactor: address %q: empty socket path", s)
-		}
-		return address{"unix", p}, nil
-	case strings.HasPrefix(s, "tcp://"):
-		s = strings.TrimPrefix(s, "tcp://")
-	case strings.Contains(s, "://"):
-		return address{}, fmt.Errorf("uactor: address %q: unknown scheme (want unix:// or tcp://)", s)
-	}
-	if _, _, err := net.SplitHostPort(s); err != nil {
+	a, err := addr.Parse(s)
+	if err != nil {
 		return address{}, fmt.Errorf("uactor: address %q: %w", s, err)
 	}
-	return address{"tcp", s}, nil
+	return address{a.Network, a.Target}, nil
 }
 
 func (a address) String() string { return a.network + "://" + a.addr }

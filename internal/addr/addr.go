@@ -1,0 +1,89 @@
+// Package addr parses actor addresses: the one place that says what
+// "unix:///path", "tcp://host:port" and a bare "host:port" mean, for the
+// uactor package (which dials and listens) and the registry (which keeps
+// addresses in a canonical form).
+package addr
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// MaxLen bounds the length of an address accepted by Canonical.
+const MaxLen = 1024
+
+// Addr is an actor address.
+type Addr struct {
+	Network string // "unix" or "tcp"
+	Target  string // the socket's path, or host:port
+}
+
+// String returns the address as refs and registries carry it: "unix://path"
+// or "tcp://host:port".
+func (a Addr) String() string { return a.Network + "://" + a.Target }
+
+// Parse accepts "unix://path", "tcp://host:port" and a bare "host:port"
+// (TCP). It checks only what dialling needs; Canonical checks the rest.
+func Parse(s string) (Addr, error) {
+	rest := s
+	switch {
+	case strings.HasPrefix(s, "unix://"):
+		p := strings.TrimPrefix(s, "unix://")
+		if p == "" {
+			return Addr{}, errors.New("empty socket path")
+		}
+		return Addr{"unix", p}, nil
+	case strings.HasPrefix(s, "tcp://"):
+		rest = strings.TrimPrefix(s, "tcp://")
+	case strings.Contains(s, "://"):
+		return Addr{}, errors.New("unknown scheme (want unix:// or tcp://)")
+	}
+	if _, _, err := net.SplitHostPort(rest); err != nil {
+		return Addr{}, err
+	}
+	return Addr{"tcp", rest}, nil
+}
+
+// Canonical parses s as Parse does and puts it in canonical form, so that
+// one actor written two ways is one address: socket paths absolute (or
+// Linux abstract, "@name") and cleaned, ports from 1 to 65535, IP literals
+// written the standard way, host names in lower case.
+func Canonical(s string) (Addr, error) {
+	if len(s) > MaxLen {
+		return Addr{}, fmt.Errorf("longer than %d bytes", MaxLen)
+	}
+	a, err := Parse(s)
+	if err != nil {
+		return Addr{}, err
+	}
+	if a.Network == "unix" {
+		switch p := a.Target; {
+		case strings.HasPrefix(p, "@") && len(p) > 1:
+		case filepath.IsAbs(p):
+			a.Target = filepath.Clean(p)
+		default:
+			return Addr{}, errors.New("want an absolute socket path")
+		}
+		return a, nil
+	}
+	host, port, _ := net.SplitHostPort(a.Target) // Parse checked it
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
+		return Addr{}, errors.New("want a port from 1 to 65535")
+	}
+	if ip, err := netip.ParseAddr(host); err == nil {
+		host = ip.String()
+	} else {
+		host = strings.ToLower(host)
+	}
+	if host == "" {
+		return Addr{}, errors.New("no host")
+	}
+	a.Target = net.JoinHostPort(host, strconv.FormatUint(n, 10))
+	return a, nil
+}
