@@ -18,15 +18,25 @@ const readBufferSize = 32 << 10
 // its input, so a small frame costs at most one read system call and several
 // frames that arrive together are parsed from one read.
 //
-// A Reader is not safe for concurrent use: each connection has one reading
-// goroutine. After any error the stream position is unknown, so the Reader
-// stays broken and returns the same error from every later ReadFrame.
+// A Reader is not safe for concurrent use: one goroutine at a time reads a
+// connection, though which one may change between calls. After any error but
+// a timeout the stream position is unknown, so the Reader stays broken and
+// returns the same error from every later ReadFrame. A timeout (a read
+// deadline that passed) loses nothing: the Reader keeps what it has read of
+// the frame, and the next ReadFrame goes on from there. That lets a
+// goroutine stop reading on a deadline and another carry on.
 type Reader struct {
 	br  *bufio.Reader
 	max uint32
 	s   sealer
 	err error
 	hdr [HeaderSize]byte // scratch for the plain header, kept here to avoid allocating
+
+	// A frame whose body is partly read when a read times out: ReadFrame
+	// goes on with it next time. body is nil between frames.
+	length int     // the frame's length prefix
+	body   *Buffer // the body so far
+	got    int     // bytes of it read
 
 	decompress bool         // FlagCompressed is accepted
 	decoders   *decoderPool // for r.max; set with decompress
@@ -91,33 +101,41 @@ func (r *Reader) ReadFrame() (Header, *Buffer, error) {
 	}
 	h, b, err := r.readFrame()
 	if err != nil {
-		r.err = err
+		if !isTimeout(err) {
+			r.err = err
+			r.body.Release()
+			r.body = nil
+		}
 		return Header{}, nil, err
 	}
 	return h, b, nil
 }
 
+// Buffered returns the number of bytes read from the stream but not yet
+// returned as frames: zero means that the next ReadFrame will read the
+// stream.
+func (r *Reader) Buffered() int { return r.br.Buffered() }
+
+// isTimeout reports whether err is a read deadline passing, which leaves
+// the stream intact.
+func isTimeout(err error) bool {
+	var t interface{ Timeout() bool }
+	return errors.As(err, &t) && t.Timeout()
+}
+
 func (r *Reader) readFrame() (Header, *Buffer, error) {
-	if _, err := io.ReadFull(r.br, r.hdr[:4]); err != nil {
-		if err == io.EOF {
-			return Header{}, nil, io.EOF
+	if r.body == nil {
+		if err := r.readHeader(); err != nil {
+			return Header{}, nil, err
 		}
-		return Header{}, nil, readErr("length", err)
-	}
-	length := binary.BigEndian.Uint32(r.hdr[:4])
-	if length > r.max {
-		return Header{}, nil, fmt.Errorf("%w: body of %d bytes exceeds maximum of %d", ErrTooLarge, length, r.max)
-	}
-	if minLen := BodyHeaderSize + r.s.overhead(); int64(length) < int64(minLen) {
-		return Header{}, nil, fmt.Errorf("%w: body of %d bytes is shorter than the minimum %d", ErrMalformed, length, minLen)
 	}
 	var h Header
 	var b *Buffer
 	var err error
 	if r.s.aead != nil {
-		h, b, err = r.readSealed(int(length))
+		h, b, err = r.readSealed()
 	} else {
-		h, b, err = r.readPlain(int(length))
+		h, b, err = r.readPlain()
 	}
 	if err != nil || h.Flags&FlagCompressed == 0 {
 		return h, b, err
@@ -133,17 +151,58 @@ func (r *Reader) readFrame() (Header, *Buffer, error) {
 	return h, out, nil
 }
 
-// readPlain reads the body header into scratch space and the payload
-// straight into its pooled Buffer, so the payload is copied only once.
-func (r *Reader) readPlain(length int) (Header, *Buffer, error) {
-	if _, err := io.ReadFull(r.br, r.hdr[4:]); err != nil {
-		return Header{}, nil, readErr("header", err)
+// readHeader reads the length prefix and, for a plain frame, the body
+// header, and starts the frame's body. It consumes nothing until all of
+// them have arrived, so that a timeout meanwhile leaves the stream as it was.
+func (r *Reader) readHeader() error {
+	// The length first, so that a peer cannot hold this end waiting for
+	// more of a frame it may not send.
+	p, err := r.br.Peek(4)
+	switch {
+	case err == nil:
+	case err == io.EOF && len(p) == 0:
+		return io.EOF
+	case isTimeout(err):
+		return err
+	default:
+		return readErr("length", err)
 	}
+	length := binary.BigEndian.Uint32(p)
+	if length > r.max {
+		return fmt.Errorf("%w: body of %d bytes exceeds maximum of %d", ErrTooLarge, length, r.max)
+	}
+	if minLen := BodyHeaderSize + r.s.overhead(); int64(length) < int64(minLen) {
+		return fmt.Errorf("%w: body of %d bytes is shorter than the minimum %d", ErrMalformed, length, minLen)
+	}
+	need := 4
+	if r.s.aead == nil {
+		need = HeaderSize
+		if p, err = r.br.Peek(need); err != nil {
+			if isTimeout(err) {
+				return err
+			}
+			return readErr("header", err)
+		}
+	}
+	copy(r.hdr[:], p)
+	r.br.Discard(need)
+	r.length = int(length)
+	size := r.length
+	if r.s.aead == nil {
+		size -= BodyHeaderSize
+	}
+	r.body, r.got = GetBuffer(min(size, eagerBody)), 0
+	return nil
+}
+
+// readPlain reads a plain frame's payload straight into its pooled Buffer,
+// so the payload is copied only once.
+func (r *Reader) readPlain() (Header, *Buffer, error) {
 	h, err := parseBodyHeader(r.hdr[4:], r.decompress)
 	if err != nil {
 		return Header{}, nil, err
 	}
-	b, err := r.readBody(length - BodyHeaderSize)
+	b, err := r.readBody(r.length - BodyHeaderSize)
 	if err != nil {
 		return Header{}, nil, readErr("payload", err)
 	}
@@ -152,8 +211,8 @@ func (r *Reader) readPlain(length int) (Header, *Buffer, error) {
 
 // readSealed reads the whole sealed body into one pooled Buffer and opens
 // it in place; the Buffer's B is then narrowed to the payload.
-func (r *Reader) readSealed(length int) (Header, *Buffer, error) {
-	b, err := r.readBody(length)
+func (r *Reader) readSealed() (Header, *Buffer, error) {
+	b, err := r.readBody(r.length)
 	if err != nil {
 		return Header{}, nil, readErr("sealed body", err)
 	}
@@ -176,8 +235,6 @@ func (r *Reader) readSealed(length int) (Header, *Buffer, error) {
 	return h, b, nil
 }
 
-// readErr describes a failed read inside a frame. Running out of input there
-// is never a clean end, so a bare io.EOF becomes io.ErrUnexpectedEOF.
 // eagerBody is the largest body allocated whole as soon as its length is
 // known: the pool's largest size class, so that every pooled size still
 // costs one allocation. A larger body grows, doubling, as its bytes arrive:
@@ -186,27 +243,30 @@ func (r *Reader) readSealed(length int) (Header, *Buffer, error) {
 // slowly at most twice what it sent.
 const eagerBody = 1 << maxClassShift
 
-// readBody reads an n-byte body into a pooled Buffer.
+// readBody reads the rest of the frame's n-byte body into r.body, which
+// it hands over once complete. On an error the body read so far stays in
+// r.body, for the next call after a timeout.
 func (r *Reader) readBody(n int) (*Buffer, error) {
-	b := GetBuffer(min(n, eagerBody))
-	got := 0
 	for {
-		m, err := io.ReadFull(r.br, b.B[got:])
-		got += m
+		b := r.body
+		m, err := io.ReadFull(r.br, b.B[r.got:])
+		r.got += m
 		if err != nil {
-			b.Release()
 			return nil, err
 		}
-		if got == n {
+		if r.got == n {
+			r.body = nil
 			return b, nil
 		}
 		grown := GetBuffer(min(2*len(b.B), n))
-		copy(grown.B, b.B[:got])
+		copy(grown.B, b.B[:r.got])
 		b.Release()
-		b = grown
+		r.body = grown
 	}
 }
 
+// readErr describes a failed read inside a frame. Running out of input there
+// is never a clean end, so a bare io.EOF becomes io.ErrUnexpectedEOF.
 func readErr(what string, err error) error {
 	if errors.Is(err, io.EOF) {
 		err = io.ErrUnexpectedEOF

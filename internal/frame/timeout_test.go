@@ -1,0 +1,99 @@
+package frame
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"testing"
+)
+
+// stutterReader hands out data up to cut, then fails once with a timeout,
+// then hands out the rest: a read deadline passing mid-stream.
+type stutterReader struct {
+	data    []byte
+	cut     int
+	stalled bool
+}
+
+func (s *stutterReader) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	if !s.stalled && s.cut == 0 {
+		s.stalled = true
+		return 0, os.ErrDeadlineExceeded
+	}
+	n := len(s.data)
+	if !s.stalled {
+		n = min(n, s.cut)
+	}
+	n = copy(p, s.data[:n])
+	s.data = s.data[n:]
+	s.cut -= n
+	return n, nil
+}
+
+// A timeout anywhere in a frame, even between its first bytes, loses
+// nothing: the next ReadFrame returns the frame whole.
+func TestReaderResumesAfterTimeout(t *testing.T) {
+	payload := bytes.Repeat([]byte("resumable"), 40)
+	for _, sealed := range []bool{false, true} {
+		var stream bytes.Buffer
+		w := NewWriter(&stream, 0)
+		if sealed {
+			w.SetAEAD(newGCM(t))
+		}
+		for id := range uint64(2) {
+			if err := w.WriteFrame(Header{Type: TypeCall, ID: id + 1}, payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data := stream.Bytes()
+		for cut := range len(data) {
+			sr := &stutterReader{data: bytes.Clone(data), cut: cut}
+			r := NewReader(sr, 0)
+			if sealed {
+				r.SetAEAD(newGCM(t))
+			}
+			for id := uint64(1); id <= 2; id++ {
+				h, b, err := r.ReadFrame()
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					h, b, err = r.ReadFrame()
+				}
+				if err != nil {
+					t.Fatalf("sealed=%v cut at %d: frame %d: %v", sealed, cut, id, err)
+				}
+				if h.ID != id || !bytes.Equal(b.B, payload) {
+					t.Fatalf("sealed=%v cut at %d: got frame %d of %d bytes; want %d intact", sealed, cut, h.ID, len(b.B), id)
+				}
+				b.Release()
+			}
+			if _, _, err := r.ReadFrame(); err != io.EOF {
+				t.Fatalf("sealed=%v cut at %d: after both frames: %v, want io.EOF", sealed, cut, err)
+			}
+		}
+	}
+}
+
+// Buffered tells a reader whether another frame is already in hand.
+func TestReaderBuffered(t *testing.T) {
+	var stream bytes.Buffer
+	w := NewWriter(&stream, 0)
+	for id := range uint64(2) {
+		if err := w.WriteFrame(Header{Type: TypeReply, ID: id + 1}, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := NewReader(&stream, 0)
+	for _, want := range []int{HeaderSize + 1, 0} {
+		_, b, err := r.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.Release()
+		if got := r.Buffered(); got != want {
+			t.Fatalf("Buffered() = %d, want %d", got, want)
+		}
+	}
+}
