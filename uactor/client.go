@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
@@ -19,13 +18,14 @@ import (
 )
 
 // clientConn is one authenticated connection to an actor, carrying many
-// concurrent calls matched by id. One goroutine reads replies; callers write
-// their own frames through the coalescing frame.Writer, so a lone call costs
-// one write and no goroutine hop on the way out.
+// concurrent calls matched by id. Callers write their own frames through the
+// coalescing frame.Writer, and read replies themselves whenever nobody else
+// is reading (clientread.go): a lone call costs one write, one read and no
+// goroutine hop.
 type clientConn struct {
 	nc      net.Conn
 	w       *frame.Writer
-	r       *frame.Reader
+	r       *frame.Reader // read only by the goroutine holding the read role
 	addr    address
 	actorID uuid.UUID
 	keyID   capture.KeyID // the actor's id for the key
@@ -39,14 +39,19 @@ type clientConn struct {
 	pending map[uint64]*call
 	err     error       // why the connection broke; set once
 	onEnd   func(error) // told why, once the connection broke (see onClose)
+	reader  *call       // holds the read role: a caller, watcher, or nil when nobody reads
+	idleAt  time.Time
+	intr    interrupter // the reading caller's context, armed to interrupt its read
 }
 
 // call is one call waiting for its reply; pooled.
 type call struct {
-	done chan struct{} // one send per use
-	typ  frame.Type
-	buf  *frame.Buffer
-	err  error
+	done     chan struct{} // at most one send per use: signaled says so
+	signaled bool          // a send on done is outstanding (under clientConn.mu)
+	answered bool          // typ, buf and err are set (under clientConn.mu)
+	typ      frame.Type
+	buf      *frame.Buffer
+	err      error
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -85,10 +90,11 @@ func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clien
 	agree(sess, c.r, c.w, o)
 	c.ka = startKeepalive(o.keepalive, func() {
 		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
+		c.watch() // someone must read the pong
 	}, func() {
 		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 	})
-	go c.readLoop()
+	c.idleAt = time.Now()
 	return c
 }
 
@@ -171,19 +177,13 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
 	}
-	select {
-	case <-cl.done:
-	case <-ctx.Done():
-		if c.abandon(id) {
-			c.w.WriteFrame(frame.Header{Type: frame.TypeCancel, ID: id})
-			callPool.Put(cl)
-			return nil, fmt.Errorf("uactor: %s: %w", method, ctx.Err())
-		}
-		<-cl.done // the reply won the race; take it
+	if err := c.await(ctx, id, cl); err != nil {
+		callPool.Put(cl)
+		return nil, fmt.Errorf("uactor: %s: %w", method, err)
 	}
 	c.slots.Release(1)
 	typ, buf, err := cl.typ, cl.buf, cl.err
-	cl.buf, cl.err = nil, nil
+	cl.buf, cl.err, cl.answered = nil, nil, false
 	callPool.Put(cl)
 	switch {
 	case err != nil:
@@ -200,17 +200,6 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 // since until then the call still counts against the actor's own bound.
 var abandoned = &call{}
 
-// abandon marks a pending call abandoned, reporting whether it was still pending.
-func (c *clientConn) abandon(id uint64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if _, ok := c.pending[id]; !ok {
-		return false
-	}
-	c.pending[id] = abandoned
-	return true
-}
-
 // forget removes a pending call, reporting whether it was still pending.
 func (c *clientConn) forget(id uint64) bool {
 	c.mu.Lock()
@@ -218,48 +207,6 @@ func (c *clientConn) forget(id uint64) bool {
 	_, ok := c.pending[id]
 	delete(c.pending, id)
 	return ok
-}
-
-func (c *clientConn) readLoop() {
-	for {
-		h, buf, err := c.r.ReadFrame()
-		if err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
-				err = io.EOF
-			}
-			c.close(fmt.Errorf("%w: %s: %w", ErrActorDied, c.addr, err))
-			return
-		}
-		c.ka.saw()
-		switch h.Type {
-		case frame.TypeReply, frame.TypeError:
-			c.mu.Lock()
-			cl := c.pending[h.ID]
-			delete(c.pending, h.ID)
-			c.mu.Unlock()
-			if cl == nil || cl == abandoned { // the caller gave up: the late answer is dropped
-				buf.Release()
-				if cl == abandoned {
-					c.slots.Release(1)
-				}
-				continue
-			}
-			cl.typ, cl.buf = h.Type, buf
-			cl.done <- struct{}{}
-			// Let the caller run before this goroutine reads again (see the
-			// actor's reader): pinned 64 B calls 26.3 -> 25.2 us.
-			runtime.Gosched()
-		case frame.TypePing:
-			buf.Release()
-			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
-		case frame.TypePong:
-			buf.Release()
-		default:
-			buf.Release()
-			c.close(fmt.Errorf("%w: %s sent an unexpected %v frame", ErrProtocol, c.addr, h.Type))
-			return
-		}
-	}
 }
 
 // close breaks the connection for good, failing every pending call with err.
@@ -272,20 +219,27 @@ func (c *clientConn) close(err error) {
 	c.err = err
 	c.broken.Store(true)
 	c.ka.stop()
+	c.intr.disarm()
 	pending := c.pending
 	c.pending = nil
-	onEnd := c.onEnd
-	c.mu.Unlock()
-	c.nc.Close()
-	logConnEnd(c.log, "client", c.addr.String(), err)
 	for _, cl := range pending {
 		if cl == abandoned {
 			c.slots.Release(1)
 			continue
 		}
-		cl.err = err
-		cl.done <- struct{}{}
+		cl.err, cl.answered = err, true
+		// The reader finds out from its failed read; a call handed the
+		// read role is woken already.
+		if cl != c.reader && !cl.signaled {
+			cl.signaled = true
+			cl.done <- struct{}{}
+		}
 	}
+	c.reader = nil
+	onEnd := c.onEnd
+	c.mu.Unlock()
+	c.nc.Close()
+	logConnEnd(c.log, "client", c.addr.String(), err)
 	if onEnd != nil {
 		onEnd(err)
 	}

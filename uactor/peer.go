@@ -104,7 +104,7 @@ func (p *peer) release() {
 
 // conn returns a live connection, dialling if there is none.
 func (p *peer) conn(ctx context.Context) (*clientConn, error) {
-	if c := p.cur.Load(); c != nil && !c.broken.Load() {
+	if c := p.cur.Load(); c != nil && c.usable() {
 		return c, nil
 	}
 	p.mu.Lock()

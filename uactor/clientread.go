@@ -1,0 +1,295 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
+)
+
+// Replies are read by whichever goroutine holds the connection's read role
+// (leader/follower): a caller waiting for its reply takes the role if nobody
+// holds it and reads until its own reply is in, delivering the others' on
+// the way. It passes the role on only once nothing more is buffered, to a
+// caller still waiting, so that a burst of replies costs one read. With no
+// call in flight nobody reads, except a watcher that keepalive starts.
+//
+// Against a reader goroutine that hands every reply over, this saves a
+// goroutine hop (and, on an idle CPU, a wake-up) per call, and the system
+// calls that come with it.
+
+// watcher holds the read role for nobody in particular (see watch).
+var watcher = &call{}
+
+// await waits for cl's answer, reading the connection itself while it holds
+// the read role. It returns ctx's error if the caller gave up first: the
+// call is then abandoned, and cl no longer referenced.
+func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
+	c.mu.Lock()
+	for !cl.answered {
+		if c.reader == nil {
+			c.reader = cl
+		}
+		if c.reader == cl {
+			if cl.signaled { // the hand-off: already sent, so this does not block
+				<-cl.done
+				cl.signaled = false
+			}
+			c.intr.arm(ctx, c.nc)
+			c.mu.Unlock()
+			c.lead(ctx, cl)
+			c.mu.Lock()
+			if !cl.answered { // lead gives up early only when ctx is done
+				return c.abandonLocked(ctx, id, cl)
+			}
+			break
+		}
+		c.mu.Unlock()
+		select {
+		case <-cl.done:
+			c.mu.Lock()
+			cl.signaled = false
+		case <-ctx.Done():
+			c.mu.Lock()
+			if cl.signaled {
+				<-cl.done
+				cl.signaled = false
+			}
+			if cl.answered {
+				break
+			}
+			if c.reader == cl {
+				c.passLocked(cl)
+			}
+			return c.abandonLocked(ctx, id, cl)
+		}
+	}
+	c.mu.Unlock()
+	return nil
+}
+
+// abandonLocked gives up on call id, whose caller's ctx is done: its slot
+// stays taken until the actor answers, and the actor is told to cancel it.
+// It is called with c.mu held and releases it.
+func (c *clientConn) abandonLocked(ctx context.Context, id uint64, cl *call) error {
+	if c.pending != nil {
+		c.pending[id] = abandoned
+	}
+	c.mu.Unlock()
+	c.w.WriteFrame(frame.Header{Type: frame.TypeCancel, ID: id})
+	return ctx.Err()
+}
+
+// lead reads frames while me holds the read role: until me's reply is in
+// and nothing more is buffered (for the watcher: until it has delivered
+// some reply), until ctx is done, or until the connection fails. It passes
+// the role on before returning.
+func (c *clientConn) lead(ctx context.Context, me *call) {
+	done := false
+	for !done || c.r.Buffered() > 0 {
+		h, buf, err := c.r.ReadFrame()
+		if err != nil {
+			if errors.Is(err, os.ErrDeadlineExceeded) && c.resume(ctx) {
+				continue
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				break // our caller gave up; what was read so far waits in c.r
+			}
+			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
+				err = io.EOF
+			}
+			c.close(fmt.Errorf("%w: %s: %w", ErrActorDied, c.addr, err))
+			return
+		}
+		c.ka.saw()
+		switch h.Type {
+		case frame.TypeReply, frame.TypeError:
+			if c.deliver(h, buf, me) || me == watcher {
+				done = true
+			}
+		case frame.TypePing:
+			buf.Release()
+			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
+		case frame.TypePong:
+			buf.Release()
+		default:
+			buf.Release()
+			c.close(fmt.Errorf("%w: %s sent an unexpected %v frame", ErrProtocol, c.addr, h.Type))
+			return
+		}
+	}
+	c.mu.Lock()
+	c.passLocked(me)
+	c.mu.Unlock()
+}
+
+// resume decides, after a read interrupted by a deadline, whether the reader
+// goes on: not if its own caller gave up. The interruption may also have
+// been meant for an earlier reader; then the deadline is cleared.
+func (c *clientConn) resume(ctx context.Context) bool {
+	if ctx != nil && ctx.Err() != nil {
+		return false
+	}
+	c.nc.SetReadDeadline(time.Time{})
+	// An interruption armed just now for our own ctx must not be lost.
+	return ctx == nil || ctx.Err() == nil
+}
+
+// deliver hands a reply to its call, and reports whether that call is me.
+func (c *clientConn) deliver(h frame.Header, buf *frame.Buffer, me *call) bool {
+	c.mu.Lock()
+	cl := c.pending[h.ID]
+	delete(c.pending, h.ID)
+	if cl == nil || cl == abandoned { // the caller gave up: the late answer is dropped
+		c.mu.Unlock()
+		buf.Release()
+		if cl == abandoned {
+			c.slots.Release(1)
+		}
+		return false
+	}
+	cl.typ, cl.buf, cl.answered = h.Type, buf, true
+	if cl != me && !cl.signaled {
+		cl.signaled = true
+		cl.done <- struct{}{}
+	}
+	c.mu.Unlock()
+	return cl == me
+}
+
+// passLocked passes the read role from me to a caller still waiting for its
+// reply, if there is one; otherwise nobody reads until the next call.
+func (c *clientConn) passLocked(me *call) {
+	if c.reader != me {
+		return // close took it
+	}
+	c.reader = nil
+	c.idleAt = time.Now()
+	if c.err != nil {
+		return
+	}
+	for _, cl := range c.pending {
+		if cl != abandoned && cl != me && !cl.answered && !cl.signaled {
+			c.reader = cl
+			cl.signaled = true
+			cl.done <- struct{}{}
+			return
+		}
+	}
+}
+
+// watch makes sure something reads the connection while no call does, so
+// that pongs are read and a connection that ends is noticed: a watcher
+// holds the read role until it has delivered a reply.
+func (c *clientConn) watch() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.reader != nil || c.err != nil {
+		return
+	}
+	c.reader = watcher
+	go c.lead(nil, watcher)
+}
+
+// probeAfter is how long a connection that nobody reads may have been idle
+// before a call first checks that the actor has not hung up meanwhile.
+const probeAfter = time.Millisecond
+
+// usable reports whether the connection can carry a call. One that nobody
+// has read for a while is probed first, without blocking: an actor that
+// went away since is noticed now, so the caller can dial again instead of
+// failing.
+func (c *clientConn) usable() bool {
+	if c.broken.Load() {
+		return false
+	}
+	c.mu.Lock()
+	idle := c.reader == nil && time.Since(c.idleAt) > probeAfter
+	if idle {
+		c.reader = prober
+	}
+	c.mu.Unlock()
+	if !idle {
+		return true
+	}
+	err := c.probe()
+	c.mu.Lock()
+	c.passLocked(prober)
+	c.mu.Unlock()
+	if err != nil {
+		c.close(fmt.Errorf("%w: %s: %w", ErrActorDied, c.addr, err))
+		return false
+	}
+	return true
+}
+
+// prober holds the read role while usable probes the connection.
+var prober = &call{}
+
+// probe reads without consuming or waiting, and returns an error if the
+// connection has ended: io.EOF, or what the read failed with.
+func (c *clientConn) probe() error {
+	sc, ok := c.nc.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	// A reader's context that ended after its call may have left a
+	// deadline behind, which would fail the probe before it reads.
+	c.nc.SetReadDeadline(time.Time{})
+	var n int
+	var perr error
+	var b [1]byte
+	if err := rc.Read(func(fd uintptr) bool {
+		n, _, perr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+		return true
+	}); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return nil // armed again meanwhile: cannot tell, so let the call find out
+		}
+		return err
+	}
+	switch {
+	case n > 0, errors.Is(perr, syscall.EAGAIN):
+		return nil
+	case perr == nil:
+		return io.EOF
+	}
+	return perr
+}
+
+// interrupter arms a read deadline in the past for when the reading
+// caller's context is done, so that a caller blocked reading for others can
+// give up. It stays armed across calls made with the same context, which
+// costs nothing per call; it is re-armed when the reader's context changes.
+type interrupter struct {
+	done <-chan struct{}
+	stop func() bool
+}
+
+// arm makes ctx's end interrupt reads on nc. It is called with the read role.
+func (in *interrupter) arm(ctx context.Context, nc net.Conn) {
+	d := ctx.Done()
+	if d == nil || d == in.done {
+		return
+	}
+	in.disarm()
+	in.done = d
+	in.stop = context.AfterFunc(ctx, func() { nc.SetReadDeadline(time.Unix(1, 0)) })
+}
+
+func (in *interrupter) disarm() {
+	if in.stop != nil {
+		in.stop()
+	}
+	in.done, in.stop = nil, nil
+}
