@@ -53,6 +53,10 @@ type Writer struct {
 	// most write system calls into appends, and a lone caller never waits.
 	entering atomic.Int32
 
+	// others, if set, says whether other goroutines are likely to write
+	// soon (see SetOthers); set before the first WriteFrame.
+	others func() bool
+
 	// threshold is the payload size from which frames are compressed; 0
 	// means never. It is read before taking mu, since compressing happens
 	// outside the lock.
@@ -93,6 +97,14 @@ func (w *Writer) SetAEAD(a cipher.AEAD) {
 	defer w.mu.Unlock()
 	w.s.set(a)
 }
+
+// SetOthers gives the Writer a hint: others reports whether goroutines
+// other than the caller are likely to write a frame soon (callers of the
+// same connection with calls in flight, say). A goroutine about to write
+// then yields once first, so that goroutines that are runnable but not yet
+// in WriteFrame (on one CPU, all of them) join its write. It is called
+// once, before the first WriteFrame.
+func (w *Writer) SetOthers(others func() bool) { w.others = others }
 
 // SetCompression makes every frame whose payload is at least threshold bytes
 // and that WriteFrame is called for from now on be compressed with zstd, if
@@ -211,7 +223,7 @@ func (w *Writer) appendLocked(h Header, body int, parts [][]byte, headerOnly boo
 // right after the first batch: the payload of a direct frame.
 func (w *Writer) flushLocked(extra [][]byte) error {
 	for {
-		if extra == nil && w.entering.Load() > 0 {
+		if extra == nil && (w.entering.Load() > 0 || (w.others != nil && w.others())) {
 			w.mu.Unlock()
 			runtime.Gosched() // let the goroutines on their way queue their frames
 			w.mu.Lock()
