@@ -48,6 +48,19 @@ func benchEcho(b *testing.B, ctx context.Context, r uactor.Ref[*Counter], size i
 	}
 }
 
+// benchHosted is benchCall with the actor in this process (Host), so that
+// allocs/op counts both ends of a call: the caller's and the actor's.
+func benchHosted(b *testing.B, size int) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	r, err := uactor.Host(ctx, CounterKind, &Counter{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	benchEcho(b, ctx, r, size)
+}
+
 func benchRaw(b *testing.B, network string, size int) {
 	c := startRawEcho(b, network)
 	msg := make([]byte, 4+size)
@@ -84,6 +97,7 @@ func BenchmarkCallUnix64DeadlineMetadata(b *testing.B) {
 	benchCallCtx(b, ctx, 64)
 }
 func BenchmarkRawUnix64(b *testing.B)         { benchRaw(b, "unix", 64) }
+func BenchmarkCallHostedUnix64(b *testing.B)  { benchHosted(b, 64) } // allocs: caller + actor
 func BenchmarkCallTCP64Sealed(b *testing.B)   { benchCall(b, 64, tcp) }
 func BenchmarkCallTCP64Plain(b *testing.B)    { benchCall(b, 64, tcp, uactor.Sealed(false)) }
 func BenchmarkRawTCP64(b *testing.B)          { benchRaw(b, "tcp", 64) }

@@ -117,6 +117,45 @@ func TestCallsRunConcurrently(t *testing.T) {
 	}
 }
 
+// A call that blocks while it runs on the goroutine that read it (a lone
+// call) does not stop the connection from being read: calls behind it on
+// the same connection are served, and its cancel reaches it.
+func TestBlockedLoneCallLetsOthersThrough(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := Block.Call(bctx, r, time.Minute); done <- err }()
+	for { // until Block has started: Calls is then served behind it
+		n, err := Calls.Call(ctx, r, uactor.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if _, err := Add.Call(ctx, r, 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the blocked call, cancelled: %v", err)
+	}
+	for {
+		was, err := WasCancelled.Call(ctx, r, uactor.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if was {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func TestHandlerError(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := spawnCounter(t, ctx)

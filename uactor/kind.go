@@ -37,6 +37,7 @@ type methodEntry struct {
 	late bool
 	// ic, if not nil, wraps the method; addr is where the actor listens.
 	invoke func(ctx context.Context, actor any, req []byte, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
+	blocks atomic.Bool // a call of it blocked its connection's reader once (inline.go)
 }
 
 var (

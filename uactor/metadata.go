@@ -228,16 +228,3 @@ func (c *incomingContext) Value(key any) any {
 	}
 	return c.Context.Value(key)
 }
-
-// handlerContext returns the context a call's handler runs with: the
-// caller's metadata and deadline, cancellable by the caller's CANCEL.
-func (cc *callContext) handlerContext() (context.Context, context.CancelFunc) {
-	base := context.Background()
-	if len(cc.md) > 0 {
-		base = &incomingContext{Context: base, md: metadata{raw: string(cc.md)}}
-	}
-	if !cc.deadline.IsZero() {
-		return context.WithDeadline(base, cc.deadline)
-	}
-	return context.WithCancel(base)
-}

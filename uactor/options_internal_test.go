@@ -128,8 +128,9 @@ func TestCallContextRoundTrip(t *testing.T) {
 	if err != nil || string(rest) != "rest" {
 		t.Fatalf("parse: %q, %v", rest, err)
 	}
-	hctx, hcancel := cc.handlerContext()
-	defer hcancel()
+	var cs callCtxs
+	hctx := cs.next(cc)
+	defer hctx.cancel(context.Canceled)
 	if got, ok := hctx.Deadline(); !ok || got.Sub(dl) > time.Second || dl.Sub(got) > time.Second {
 		t.Fatalf("handler deadline %v, %v; want about %v", got, ok, dl)
 	}
@@ -261,13 +262,13 @@ func BenchmarkCallContext(b *testing.B) {
 		})
 		b.Run(c.name+"/server", func(b *testing.B) {
 			b.ReportAllocs()
+			var cs callCtxs
 			for b.Loop() {
 				var cc callContext
 				if frame[0] != 0 {
 					cc, _, _ = parseCallContext(frame, time.Now())
 				}
-				_, cancel := cc.handlerContext()
-				cancel()
+				cs.next(cc).cancel(context.Canceled)
 			}
 		})
 	}

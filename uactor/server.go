@@ -29,8 +29,8 @@ type server struct {
 
 	intercept ServerInterceptor // the chain of opts.serverIC; nil for none
 
-	jobs     chan job     // hands calls to idle workers
-	idle     atomic.Int32 // workers waiting on jobs
+	workers  workerPool  // run calls of methods that block, take over readers (workers.go)
+	inline   inlineWatch // finds calls run inline that block (inline.go)
 	draining atomic.Bool
 	calls    sync.WaitGroup // handlers running
 	serialMu sync.Mutex     // held around each call with Serial
@@ -73,7 +73,6 @@ func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o optio
 		}
 		s.adv = adv
 	}
-	s.jobs = make(chan job)
 	go s.acceptLoop()
 	return s, nil
 }
@@ -169,7 +168,8 @@ func (s *server) stop() {
 		}
 		s.mu.Unlock()
 		s.removeDir()
-		close(s.done) // and so idle workers exit
+		s.workers.close()
+		close(s.done)
 	})
 	<-s.done
 }

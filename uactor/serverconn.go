@@ -5,8 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,8 +21,9 @@ const infoMethod = "uactor.info"
 
 var infoPrefix = callPrefix(infoMethod)
 
-// serverConn is one authenticated connection into an actor: one goroutine
-// reads it and hands each call to a worker (workers.go); replies go out
+// serverConn is one authenticated connection into an actor. One goroutine
+// at a time reads it and runs the calls it reads (serverread.go), or hands
+// those of methods that block to workers (workers.go); replies go out
 // through the coalescing writer.
 //
 // What a peer can make the actor hold is bounded per connection: calls in
@@ -32,16 +33,25 @@ var infoPrefix = callPrefix(infoMethod)
 type serverConn struct {
 	s    *server
 	nc   net.Conn
+	r    *frame.Reader // read only by the goroutine holding the read role
 	w    *frame.Writer
 	ka   *keepalive
 	dead chan struct{} // closed when keepalive gives up on the peer
+	log  connLog
 
 	freed chan struct{} // a call ended or released request bytes (one pending signal)
 
+	role      atomic.Int32                // who holds the read role while a call runs inline (inline.go)
+	inlineM   atomic.Pointer[methodEntry] // the method of the call run inline last
+	inlineSeq atomic.Uint64               // calls run inline so far
+	seenSeq   uint64                      // inlineSeq at the watchdog's last tick; the watchdog's own
+
+	ctxs callCtxs // used by the reader
+
 	mu      sync.Mutex
-	cancels map[uint64]context.CancelFunc // calls in flight, by id (MaxInFlight bounds them)
-	held    int                           // request bytes of calls not finished
-	leaving int                           // calls whose reply is on its way out
+	cancels map[uint64]*callCtx // calls in flight, by id (MaxInFlight bounds them)
+	held    int                 // request bytes of calls not finished
+	leaving int                 // calls whose reply is on its way out
 }
 
 func (s *server) serveConn(hc *hsConn) {
@@ -65,7 +75,6 @@ func (s *server) serveConn(hc *hsConn) {
 		s.dropHandshake(hc)
 		return
 	}
-	defer s.untrack(nc)
 	s.serveSession(nc, sess)
 }
 
@@ -77,70 +86,46 @@ func (s *server) serveOwner(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	go func() {
-		defer s.untrack(nc)
-		s.serveSession(nc, &hmac.Session{ActorID: s.id})
-	}()
+	go s.serveSession(nc, &hmac.Session{ActorID: s.id})
 }
 
-// serveSession reads and runs calls on an authenticated connection.
+// serveSession reads and runs calls on an authenticated connection, until
+// it ends or another goroutine reads it; then this one turns worker.
 func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
-	r := frame.NewReader(nc, s.opts.maxFrame)
-	c := &serverConn{s: s, nc: nc, w: frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
-		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]context.CancelFunc{}}
-	agree(sess, r, c.w, s.opts)
-	log, peer := s.opts.log(), peerName(nc)
-	log.Debug("uactor: connection opened", "role", "server", "peer", peer, "kind", s.kind.name)
-	var silent atomic.Bool
+	c := &serverConn{s: s, nc: nc, r: frame.NewReader(nc, s.opts.maxFrame),
+		w:    frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
+		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}
+	agree(sess, c.r, c.w, s.opts)
+	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
+	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
 	c.ka = startKeepalive(s.opts.keepalive, func() {
 		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
-	}, func() { silent.Store(true); close(c.dead); nc.Close() }) // a vanished client: free what it held
-	defer c.ka.stop()
-	defer c.cancelAll()
-	var err error // why the connection ended
-	defer func() {
-		if silent.Load() {
-			log.Info("uactor: dropped silent peer", "role", "server", "peer", peer, "after", 2*s.opts.keepalive)
-			return
-		}
-		logConnEnd(log, "server", peer, err)
-	}()
-	for {
-		if !c.waitBuffers() {
-			return
-		}
-		var h frame.Header
-		var buf *frame.Buffer
-		h, buf, err = r.ReadFrame()
-		if err != nil {
-			return // EOF, a broken frame or a failed seal: the connection is done
-		}
-		c.ka.saw()
-		switch h.Type {
-		case frame.TypeCall:
-			if !c.dispatch(h.ID, buf) {
-				err = fmt.Errorf("%w: malformed CALL frame", ErrProtocol)
-				return
-			}
-		case frame.TypeCancel:
-			buf.Release()
-			c.mu.Lock()
-			cancel := c.cancels[h.ID]
-			c.mu.Unlock()
-			if cancel != nil {
-				cancel()
-			}
-		case frame.TypePing:
-			buf.Release()
-			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
-		case frame.TypePong:
-			buf.Release()
-		default:
-			buf.Release()
-			err = fmt.Errorf("%w: a client sent a %v frame", ErrProtocol, h.Type)
-			return // not something a client sends: drop the peer
-		}
+	}, func() { c.log.silent.Store(true); close(c.dead); nc.Close() }) // a vanished client: free what it held
+	s.inline.add(c)
+	if c.serve() {
+		s.worker(job{})
 	}
+}
+
+// end frees what the connection held, once its reader has found it done
+// because of err, and logs why.
+func (c *serverConn) end(err error) {
+	c.s.inline.remove(c)
+	c.ka.stop()
+	c.cancelAll()
+	c.s.untrack(c.nc)
+	if c.log.silent.Load() {
+		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", 2*c.s.opts.keepalive)
+		return
+	}
+	logConnEnd(c.log.log, "server", c.log.peer, err)
+}
+
+// connLog is what a connection's end is logged with.
+type connLog struct {
+	log    *slog.Logger
+	peer   string
+	silent atomic.Bool // keepalive gave up on the peer
 }
 
 // waitBuffers waits until the connection's request bytes and queued reply
@@ -159,6 +144,10 @@ func (c *serverConn) waitBuffers() bool {
 			return false
 		}
 	}
+	if c.w.Buffered() < limit {
+		return true
+	}
+	c.w.Kick() // answers held back count too: they go first
 	return c.w.WaitBelow(limit) == nil
 }
 
@@ -182,9 +171,19 @@ func (c *serverConn) signal() {
 	}
 }
 
-// dispatch starts one call; it returns false if the frame is malformed or
-// breaks the protocol, which drops the connection.
-func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
+// incoming is one call, as dispatch prepared it.
+type incoming struct {
+	ctx context.Context
+	id  uint64
+	m   *methodEntry
+	buf *frame.Buffer
+	req []byte // the request, within buf
+}
+
+// dispatch prepares one call, which the caller runs or hands to a worker;
+// it returns false if the frame is malformed or breaks the protocol, which
+// drops the connection. A zero call (nil m) was answered at once.
+func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 	var cc callContext
 	p := buf.B
 	if len(p) > 0 && p[0] == 0 { // no deadline, no metadata
@@ -193,59 +192,50 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) bool {
 		var err error
 		if cc, p, err = parseCallContext(p, time.Now()); err != nil {
 			buf.Release()
-			return false
+			return incoming{}, false
 		}
 	}
 	n, k := binary.Uvarint(p)
 	if k <= 0 || n > uint64(len(p)-k) {
 		buf.Release()
-		return false
+		return incoming{}, false
 	}
 	name := p[k : k+int(n)]
 	req := p[k+int(n):]
 	s := c.s
 	if !c.waitSlot(id) {
 		buf.Release()
-		return false
+		return incoming{}, false
 	}
 	if string(name) == infoMethod {
 		buf.Release()
 		c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info())
-		return true
+		return incoming{}, true
 	}
 	m := s.kind.method(string(name))
 	switch {
 	case m != nil && !s.beginCall():
 		c.fail(id, codeClosed, fmt.Errorf("%w: %s is stopping", ErrClosed, s.kind.name))
 		buf.Release()
-		return true
+		return incoming{}, true
 	case m == nil:
 		c.fail(id, codeMethod, fmt.Errorf("kind %q has no method %q", s.kind.name, name))
 		buf.Release()
-		return true
+		return incoming{}, true
 	}
-	// Not derived from a cancellable parent, which would cost a registration
-	// per call: stopping the server cancels calls through their connections.
-	ctx, cancel := cc.handlerContext()
+	ctx := c.ctxs.next(cc)
 	c.mu.Lock()
 	if len(c.cancels) >= s.opts.inflight {
 		c.mu.Unlock()
-		cancel()
 		s.calls.Done()
 		buf.Release()
 		c.fail(id, codeBusy, fmt.Errorf("%w (%d)", ErrBusy, s.opts.inflight))
-		return true
+		return incoming{}, true
 	}
-	c.cancels[id] = cancel
+	c.cancels[id] = ctx
 	c.held += len(buf.B)
 	c.mu.Unlock()
-	s.start(job{c, ctx, id, m, buf, req})
-	// Let the worker run before this goroutine reads again: on one core the
-	// reply then goes out before the next read, which most often only
-	// returns EAGAIN. Measured: 64 B calls pinned 29.1 -> 27.6 us, no change
-	// with 64 callers.
-	runtime.Gosched()
-	return true
+	return incoming{ctx: ctx, id: id, m: m, buf: buf, req: req}, true
 }
 
 // waitSlot checks a new call's id against the calls in flight (a peer that
@@ -276,8 +266,11 @@ func (c *serverConn) waitSlot(id uint64) bool {
 // run runs one call, whose request is req (in buf, released once it is
 // decoded and the handler returned). The call keeps its slot until its
 // answer has left or been dropped, so that replies queued for a peer that
-// does not read are bounded by MaxInFlight as well as by ConnBuffer.
-func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *frame.Buffer, req []byte) {
+// does not read are bounded by MaxInFlight as well as by ConnBuffer. With
+// hold, its answer is queued to go out with the next write (see
+// serverread.go); ConnBuffer bounds such answers.
+func (c *serverConn) run(cl incoming, hold bool) {
+	ctx, id, m, buf, req := cl.ctx, cl.id, cl.m, cl.buf, cl.req
 	defer c.s.calls.Done()
 	defer c.done(id)
 	held := len(buf.B)
@@ -285,7 +278,7 @@ func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *fr
 		buf.Release()
 		c.release(held)
 		c.leave()
-		c.answer(id, notStarted(err), nil, err)
+		c.answer(hold, id, notStarted(err), nil, err)
 		return
 	}
 	out := getScratch()
@@ -294,13 +287,13 @@ func (c *serverConn) run(ctx context.Context, id uint64, m *methodEntry, buf *fr
 	buf.Release()
 	c.release(held)
 	c.leave()
-	c.answer(id, code, resp, err)
+	c.answer(hold, id, code, resp, err)
 }
 
-// answer sends a call's reply, or its error if err is set, and waits until
-// it has left: within ConnBuffer of queued bytes, it is queued behind what
-// is there already.
-func (c *serverConn) answer(id uint64, code byte, resp []byte, err error) {
+// answer sends a call's reply, or its error if err is set, and unless hold
+// waits until it has left: within ConnBuffer of queued bytes, it is queued
+// behind what is there already.
+func (c *serverConn) answer(hold bool, id uint64, code byte, resp []byte, err error) {
 	if err != nil {
 		if code == 0 {
 			code = codeHandler
@@ -308,24 +301,33 @@ func (c *serverConn) answer(id uint64, code byte, resp []byte, err error) {
 		b := getScratch()
 		defer putScratch(b)
 		*b = appendError((*b)[:0], code, err)
-		c.send(frame.Header{Type: frame.TypeError, ID: id}, *b)
+		c.send(hold, frame.Header{Type: frame.TypeError, ID: id}, *b)
 		return
 	}
-	if err := c.send(frame.Header{Type: frame.TypeReply, ID: id}, resp); errors.Is(err, frame.ErrTooLarge) {
-		c.answer(id, codeHandler, nil, fmt.Errorf("response: %w", err))
+	if err := c.send(hold, frame.Header{Type: frame.TypeReply, ID: id}, resp); errors.Is(err, frame.ErrTooLarge) {
+		c.answer(hold, id, codeHandler, nil, fmt.Errorf("response: %w", err))
 	}
 }
 
 // send writes one answer frame once the queued reply bytes are under the
-// bound, and waits until it has been written. A broken connection, or a
-// peer that stopped reading past the write deadline, is closed.
-func (c *serverConn) send(h frame.Header, payload []byte) error {
-	err := c.w.WaitBelow(c.s.opts.connBuffer)
-	if err == nil {
-		err = c.w.WriteFrame(h, payload)
+// bound, and waits until it has been written; with hold it only queues it,
+// to go out with the next write. A broken connection, or a peer that
+// stopped reading past the write deadline, is closed.
+func (c *serverConn) send(hold bool, h frame.Header, payload []byte) error {
+	limit := c.s.opts.connBuffer
+	var err error
+	if c.w.Buffered() >= limit {
+		c.w.Kick() // answers held back count too: they go first
+		err = c.w.WaitBelow(limit)
 	}
-	if err == nil {
-		err = c.w.Flush()
+	switch {
+	case err != nil:
+	case hold:
+		err = c.w.QueueFrame(h, payload)
+	default:
+		if err = c.w.WriteFrame(h, payload); err == nil {
+			err = c.w.Flush()
+		}
 	}
 	if err != nil && !errors.Is(err, frame.ErrTooLarge) {
 		c.nc.Close()
@@ -349,15 +351,15 @@ func (c *serverConn) release(n int) {
 	c.signal()
 }
 
-// done takes a call out of the in-flight table and releases its context.
+// done takes a call out of the in-flight table and ends its context.
 func (c *serverConn) done(id uint64) {
 	c.mu.Lock()
-	cancel := c.cancels[id]
+	ctx := c.cancels[id]
 	delete(c.cancels, id)
 	c.leaving--
 	c.mu.Unlock()
-	if cancel != nil {
-		cancel()
+	if ctx != nil {
+		ctx.cancel(context.Canceled)
 	}
 	c.signal()
 }
@@ -404,7 +406,7 @@ func (c *serverConn) fail(id uint64, code byte, err error) {
 func (c *serverConn) cancelAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, cancel := range c.cancels {
-		cancel()
+	for _, ctx := range c.cancels {
+		ctx.cancel(context.Canceled)
 	}
 }

@@ -116,6 +116,19 @@ func (r *Reader) ReadFrame() (Header, *Buffer, error) {
 // stream.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
+// FrameBuffered reports whether a whole frame is buffered, so that the next
+// ReadFrame returns without reading the stream.
+func (r *Reader) FrameBuffered() bool {
+	if r.body != nil || r.err != nil {
+		return false
+	}
+	p, err := r.br.Peek(min(4, r.br.Buffered()))
+	if err != nil || len(p) < 4 {
+		return false
+	}
+	return r.br.Buffered()-4 >= int(binary.BigEndian.Uint32(p))
+}
+
 // isTimeout reports whether err is a read deadline passing, which leaves
 // the stream intact.
 func isTimeout(err error) bool {

@@ -97,3 +97,67 @@ func TestReaderBuffered(t *testing.T) {
 		}
 	}
 }
+
+// writeCounter counts the writes that reach it.
+type writeCounter struct {
+	bytes.Buffer
+	writes int
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.writes++
+	return w.Buffer.Write(p)
+}
+
+// Queued frames go out with the next frame written, in one write, or on
+// Kick or Flush; FrameBuffered tells whole frames from partial ones.
+func TestQueueFrame(t *testing.T) {
+	for _, how := range []string{"write", "kick", "flush"} {
+		t.Run(how, func(t *testing.T) {
+			var out writeCounter
+			w := NewWriter(&out, 0)
+			for id := uint64(1); id <= 3; id++ {
+				if err := w.QueueFrame(Header{Type: TypeReply, ID: id}, []byte("queued")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if out.writes != 0 {
+				t.Fatalf("QueueFrame wrote (%d writes)", out.writes)
+			}
+			var err error
+			switch how {
+			case "write":
+				err = w.WriteFrame(Header{Type: TypeReply, ID: 4}, []byte("last"))
+			case "kick":
+				err = w.Kick()
+			case "flush":
+				err = w.Flush()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.writes != 1 {
+				t.Fatalf("%d writes; want the queued frames in one", out.writes)
+			}
+			if err := w.Kick(); err != nil || out.writes != 1 {
+				t.Fatalf("Kick with nothing queued: %v, %d writes", err, out.writes)
+			}
+			data := out.Bytes()
+			r := NewReader(&stutterReader{data: bytes.Clone(data), cut: len(data) - 1}, 0)
+			for id := uint64(1); id <= 3; id++ {
+				_, b, err := r.ReadFrame()
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					_, b, err = r.ReadFrame()
+				}
+				if err != nil || string(b.B) != "queued" {
+					t.Fatalf("frame %d: %v", id, err)
+				}
+				// The reader took in all but the last byte: the frames
+				// before the last are whole, the last is not.
+				if got, want := r.FrameBuffered(), id < 2 || (how == "write" && id < 3); got != want {
+					t.Fatalf("after frame %d: FrameBuffered() = %v, want %v", id, got, want)
+				}
+			}
+		})
+	}
+}

@@ -133,6 +133,32 @@ func (w *Writer) SetCompression(threshold int) {
 // write error the Writer met. A nil result means the frame was written or
 // queued; Flush reports whether queued frames reached the stream.
 func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
+	return w.writeFrame(h, parts, false)
+}
+
+// QueueFrame queues one frame as WriteFrame does, but never writes: the
+// frame goes out with the next frame written, or on Kick. A goroutine that
+// will queue more frames in a moment (answers to a burst of requests, say)
+// queues all but the last, and so sends them with one write system call.
+// It returns the errors WriteFrame does.
+func (w *Writer) QueueFrame(h Header, parts ...[]byte) error {
+	return w.writeFrame(h, parts, true)
+}
+
+// Kick writes the frames queued, unless a write is in progress (which will
+// write them). It returns the first write error the Writer met.
+func (w *Writer) Kick() error {
+	w.mu.Lock()
+	if w.err != nil || w.writing || len(w.pending) == 0 {
+		err := w.err
+		w.mu.Unlock()
+		return err
+	}
+	w.writing = true
+	return w.flushLocked(nil)
+}
+
+func (w *Writer) writeFrame(h Header, parts [][]byte, queueOnly bool) error {
 	if err := h.check(); err != nil {
 		return err
 	}
@@ -165,14 +191,14 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 	body := BodyHeaderSize + sent + w.s.overhead()
 	// Sealing needs a copy anyway, and a busy Writer must not hold on to the
 	// caller's slices after returning; otherwise a big payload goes out as is.
-	direct := !w.writing && w.s.aead == nil && sent >= directPayload
+	direct := !w.writing && !queueOnly && w.s.aead == nil && sent >= directPayload
 	if err := w.appendLocked(h, body, parts, direct); err != nil {
 		w.err = err
 		w.mu.Unlock()
 		return err
 	}
 	w.queued++
-	if w.writing {
+	if w.writing || queueOnly {
 		w.mu.Unlock()
 		return nil
 	}
@@ -288,6 +314,11 @@ func (w *Writer) write(buf []byte, extra [][]byte) error {
 // and returns the Writer's error if there is one.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
+	if w.err == nil && !w.writing && len(w.pending) > 0 { // queued by QueueFrame
+		w.writing = true
+		w.flushLocked(nil)
+		w.mu.Lock()
+	}
 	defer w.mu.Unlock()
 	target := w.queued
 	for w.written < target && !w.failed {

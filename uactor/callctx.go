@@ -1,0 +1,145 @@
+package uactor
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// callCtx is the context a handler runs with in the actor. It ends when the
+// caller cancels the call, when the connection ends, when the call is over,
+// or at the caller's deadline, and carries the caller's metadata.
+// context.WithCancel (or WithDeadline) would cost two allocations per call,
+// a lock on its parent (and a timer); a callCtx is taken from a block
+// allocated per callCtxBlock calls, makes its Done channel only if someone
+// asks, and arms a timer for its deadline only then: until, Err compares
+// the deadline with the clock. It implements AfterFunc, so that contexts
+// derived from it are cancelled through it without a goroutine each.
+type callCtx struct {
+	md       context.Context // carries the call's metadata, for Value; nil: none
+	deadline time.Time       // zero: none
+
+	mu     sync.Mutex
+	done   chan struct{} // made on first use
+	err    error
+	timer  *time.Timer // fires at the deadline, once Done or AfterFunc armed it
+	afters []*afterFunc
+}
+
+// callCtxBlock is how many callCtx are allocated at once.
+const callCtxBlock = 64
+
+// callCtxs hands out callCtx values from blocks; it is used by one
+// goroutine at a time (the connection's reader).
+type callCtxs struct{ free []callCtx }
+
+// next returns a fresh callCtx for a call whose deadline and metadata cc
+// holds.
+func (cs *callCtxs) next(cc callContext) *callCtx {
+	if len(cs.free) == 0 {
+		cs.free = make([]callCtx, callCtxBlock)
+	}
+	c := &cs.free[0]
+	cs.free = cs.free[1:]
+	c.deadline = cc.deadline
+	if len(cc.md) > 0 {
+		c.md = &incomingContext{Context: context.Background(), md: metadata{raw: string(cc.md)}}
+	}
+	return c
+}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (c *callCtx) Deadline() (time.Time, bool) { return c.deadline, !c.deadline.IsZero() }
+
+func (c *callCtx) Value(key any) any {
+	if c.md == nil {
+		return nil
+	}
+	return c.md.Value(key)
+}
+
+func (c *callCtx) Done() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.done == nil {
+		if c.err != nil {
+			return closedChan
+		}
+		c.done = make(chan struct{})
+		c.armLocked()
+	}
+	return c.done
+}
+
+func (c *callCtx) Err() error {
+	c.mu.Lock()
+	err := c.err
+	c.mu.Unlock()
+	if err == nil && !c.deadline.IsZero() && !time.Now().Before(c.deadline) {
+		c.cancel(context.DeadlineExceeded)
+		c.mu.Lock()
+		err = c.err
+		c.mu.Unlock()
+	}
+	return err
+}
+
+// armLocked starts the deadline's timer, if there is a deadline and no
+// timer yet; c.mu is held.
+func (c *callCtx) armLocked() {
+	if c.deadline.IsZero() || c.timer != nil || c.err != nil {
+		return
+	}
+	c.timer = time.AfterFunc(time.Until(c.deadline), func() { c.cancel(context.DeadlineExceeded) })
+}
+
+// cancel ends the context with err, once.
+func (c *callCtx) cancel(err error) {
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.err = err
+	if c.done != nil {
+		close(c.done)
+	}
+	if c.timer != nil {
+		c.timer.Stop()
+	}
+	afters := c.afters
+	c.afters = nil
+	c.mu.Unlock()
+	for _, a := range afters {
+		if a.state.CompareAndSwap(0, 1) {
+			go a.f()
+		}
+	}
+}
+
+// afterFunc is one function registered with AfterFunc.
+type afterFunc struct {
+	f     func()
+	state atomic.Int32 // 0: waiting, 1: started, 2: stopped
+}
+
+// AfterFunc arranges for f to run in its own goroutine once c is done, as
+// context.AfterFunc does; stop reports whether it stopped f from running.
+func (c *callCtx) AfterFunc(f func()) (stop func() bool) {
+	a := &afterFunc{f: f}
+	c.mu.Lock()
+	if c.err != nil {
+		c.mu.Unlock()
+		a.state.Store(1)
+		go f()
+	} else {
+		c.afters = append(c.afters, a)
+		c.armLocked()
+		c.mu.Unlock()
+	}
+	return func() bool { return a.state.CompareAndSwap(0, 2) }
+}
+
+var _ context.Context = (*callCtx)(nil)

@@ -1,0 +1,93 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// A call's context behaves as context.WithCancel's would: Done before and
+// after use, Err, AfterFunc, and contexts derived from it.
+func TestCallCtx(t *testing.T) {
+	var cs callCtxs
+	for _, tt := range []struct {
+		name      string
+		doneFirst bool // ask for Done before the cancel
+	}{{"done asked before cancel", true}, {"done asked after cancel", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := cs.next(callContext{})
+			var early <-chan struct{}
+			if tt.doneFirst {
+				early = c.Done()
+			}
+			child, cancelChild := context.WithCancel(c)
+			defer cancelChild()
+			ran := make(chan struct{})
+			context.AfterFunc(c, func() { close(ran) })
+			stopped := context.AfterFunc(c, func() { t.Error("a stopped AfterFunc ran") })
+			if !stopped() {
+				t.Fatal("stop before cancel = false")
+			}
+			if c.Err() != nil || child.Err() != nil {
+				t.Fatalf("before cancel: Err = %v, child %v", c.Err(), child.Err())
+			}
+			c.cancel(context.Canceled)
+			c.cancel(errors.New("second cancel is ignored"))
+			for _, d := range []<-chan struct{}{early, c.Done(), child.Done(), ran} {
+				if d == nil {
+					continue
+				}
+				select {
+				case <-d:
+				case <-time.After(10 * time.Second):
+					t.Fatal("not done after cancel")
+				}
+			}
+			if !errors.Is(c.Err(), context.Canceled) || !errors.Is(child.Err(), context.Canceled) {
+				t.Fatalf("after cancel: Err = %v, child %v", c.Err(), child.Err())
+			}
+			late := make(chan struct{})
+			context.AfterFunc(c, func() { close(late) })
+			<-late
+		})
+	}
+}
+
+// A call's deadline ends its context: at once for Err once it has passed,
+// through Done and AfterFunc by a timer armed when they are asked for.
+func TestCallCtxDeadline(t *testing.T) {
+	var cs callCtxs
+	past := cs.next(callContext{deadline: time.Now().Add(-time.Second)})
+	if !errors.Is(past.Err(), context.DeadlineExceeded) {
+		t.Fatalf("past deadline: Err = %v", past.Err())
+	}
+	dl := time.Now().Add(20 * time.Millisecond)
+	soon := cs.next(callContext{deadline: dl})
+	if got, ok := soon.Deadline(); !ok || !got.Equal(dl) {
+		t.Fatalf("Deadline() = %v, %v", got, ok)
+	}
+	child, cancel := context.WithCancel(soon)
+	defer cancel()
+	select {
+	case <-child.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("not done after its deadline")
+	}
+	if !errors.Is(soon.Err(), context.DeadlineExceeded) || !errors.Is(child.Err(), context.DeadlineExceeded) {
+		t.Fatalf("after the deadline: Err = %v, child %v", soon.Err(), child.Err())
+	}
+}
+
+// Each call gets a context of its own, though they come in blocks.
+func TestCallCtxsDistinct(t *testing.T) {
+	var cs callCtxs
+	seen := map[*callCtx]bool{}
+	for range 3 * callCtxBlock {
+		c := cs.next(callContext{})
+		if seen[c] {
+			t.Fatal("a callCtx handed out twice")
+		}
+		seen[c] = true
+	}
+}
