@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Values travel without reflection. codecFor picks a type's codec once, when
@@ -31,6 +32,19 @@ type codec[T any] struct {
 	// decode decodes b, which must be exactly one encoded value. It never
 	// panics on bad input: a user's method that panics is reported as an error.
 	decode func(b []byte) (T, error)
+	// take, set for []byte and string only, makes b the value without
+	// copying it: for b in an array that nothing else uses (see decodeOwned).
+	take func(b []byte) T
+}
+
+// decodeOwned is decode, except that with owned (b lies in an array of its
+// own, frame.Buffer.Own, given away) a []byte or string takes b over
+// instead of copying it.
+func (c *codec[T]) decodeOwned(b []byte, owned bool) (T, error) {
+	if owned && c.take != nil {
+		return c.take(b), nil
+	}
+	return c.decode(b)
 }
 
 // as returns c as a codec for T. It is called only where a type switch has
@@ -137,12 +151,14 @@ func builtinCodec[T any]() *codec[T] {
 			raw:    func(v []byte) []byte { return v },
 			append: func(b, v []byte) ([]byte, error) { return append(b, v...), nil },
 			decode: func(b []byte) ([]byte, error) { return append([]byte{}, b...), nil },
+			take:   func(b []byte) []byte { return b[:len(b):len(b)] },
 		})
 	case string:
 		return as[T](codec[string]{
 			raw:    func(v string) []byte { return stringBytes(v) },
 			append: func(b []byte, v string) ([]byte, error) { return append(b, v...), nil },
 			decode: func(b []byte) (string, error) { return string(b), nil },
+			take:   func(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) },
 		})
 	case Empty:
 		return as[T](codec[Empty]{

@@ -1,6 +1,7 @@
 package uactor_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -153,6 +154,27 @@ func TestBlockedLoneCallLetsOthersThrough(t *testing.T) {
 			break
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// Large responses are handed over without a copy: each stays the caller's,
+// whatever the calls after it receive.
+func TestLargeResponsesStayTheCallers(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	var got [][]byte
+	for i := range 4 {
+		req := bytes.Repeat([]byte{byte('a' + i)}, 1<<20+i)
+		resp, err := Echo.Call(ctx, r, req)
+		if err != nil || !bytes.Equal(resp, req) {
+			t.Fatalf("echo %d: %d bytes, %v", i, len(resp), err)
+		}
+		got = append(got, resp)
+	}
+	for i, resp := range got {
+		if want := bytes.Repeat([]byte{byte('a' + i)}, 1<<20+i); !bytes.Equal(resp, want) {
+			t.Fatalf("response %d changed after later calls", i)
+		}
 	}
 }
 

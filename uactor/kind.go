@@ -35,8 +35,10 @@ type kindEntry struct {
 type methodEntry struct {
 	name string
 	late bool
-	// ic, if not nil, wraps the method; addr is where the actor listens.
-	invoke func(ctx context.Context, actor any, req []byte, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
+	// invoke decodes req (which it may keep if owned: see frame.Buffer.Own),
+	// runs the method (wrapped by ic, if not nil; addr is where the actor
+	// listens) and encodes its response, in out if it needs space.
+	invoke func(ctx context.Context, actor any, req []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
 	blocks atomic.Bool // a call of it blocked its connection's reader once (inline.go)
 }
 

@@ -33,8 +33,8 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	e := &methodEntry{
 		name: name,
 		late: mainRan.Load(),
-		invoke: func(ctx context.Context, actor any, b []byte, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error) {
-			req, err := reqc.decode(b)
+		invoke: func(ctx context.Context, actor any, b []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error) {
+			req, err := reqc.decodeOwned(b, owned)
 			if err != nil {
 				return nil, requestError{err}
 			}
@@ -126,10 +126,10 @@ func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Res
 		return resp, err
 	}
 	defer reply.Release()
-	// Even a large []byte is copied out of the frame: handing the pooled
-	// array over instead was measured slower, as the pool must then allocate
-	// and zero a new one (of the next size class up) for every frame.
-	resp, err = m.resp.decode(reply.B)
+	// A large frame arrives in an array of its own (frame.Buffer.Own), which
+	// a []byte or string response takes over instead of copying it; a small
+	// one is in a pooled array, and copied out.
+	resp, err = m.resp.decodeOwned(reply.B, reply.Own())
 	if err != nil {
 		return resp, fmt.Errorf("uactor: %s: decoding response: %w", m.name, err)
 	}

@@ -283,7 +283,7 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	}
 	out := getScratch()
 	defer putScratch(out)
-	resp, code, err := c.invoke(ctx, m, req, out)
+	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out)
 	buf.Release()
 	c.release(held)
 	c.leave()
@@ -364,7 +364,7 @@ func (c *serverConn) done(id uint64) {
 	c.signal()
 }
 
-func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, out *[]byte) (resp []byte, code byte, err error) {
+func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte) (resp []byte, code byte, err error) {
 	s := c.s
 	if s.opts.serial {
 		s.serialMu.Lock()
@@ -378,7 +378,7 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, out
 			resp, code, err = nil, codePanic, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	resp, err = m.invoke(ctx, s.actor, req, out, s.intercept, s.adv)
+	resp, err = m.invoke(ctx, s.actor, req, owned, out, s.intercept, s.adv)
 	if err != nil {
 		if _, bad := err.(requestError); bad {
 			return resp, codeDecode, err

@@ -64,6 +64,12 @@ func GetBuffer(n int) *Buffer {
 	return &Buffer{B: buf[:n], buf: buf, class: c}
 }
 
+// Own reports whether B may be kept after Release: true for a Buffer whose
+// array belongs to no pool (a body of ownedBody bytes or more is read into
+// an array of its own), so that a decoder can take B over instead of
+// copying it. A pooled Buffer's B must not be kept.
+func (b *Buffer) Own() bool { return b.class < 0 }
+
 // Release returns b to its pool. Calling it on a nil Buffer does nothing, so
 // that error paths need not check. B is cleared so that a use after Release
 // fails loudly instead of reading someone else's payload.

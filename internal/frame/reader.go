@@ -204,9 +204,21 @@ func (r *Reader) readHeader() error {
 	if r.s.aead == nil {
 		size -= BodyHeaderSize
 	}
-	r.body, r.got = GetBuffer(min(size, eagerBody)), 0
+	if size >= ownedBody && size <= eagerBody {
+		buf := make([]byte, size)
+		r.body = &Buffer{B: buf, buf: buf, class: -1}
+	} else {
+		r.body = GetBuffer(min(size, eagerBody))
+	}
+	r.got = 0
 	return nil
 }
+
+// ownedBody is the body size from which a frame is read into an array of
+// its own rather than a pooled one (see Buffer.Own): a receiver that keeps
+// the payload, as a []byte or string, then takes the array over instead of
+// copying it out, which for large payloads costs more than the allocation.
+const ownedBody = 256 << 10
 
 // readPlain reads a plain frame's payload straight into its pooled Buffer,
 // so the payload is copied only once.

@@ -161,3 +161,25 @@ func TestQueueFrame(t *testing.T) {
 		})
 	}
 }
+
+// A large body arrives in an array of its own, which the receiver may keep;
+// a small one in a pooled array, which it may not.
+func TestBufferOwn(t *testing.T) {
+	for _, tt := range []struct {
+		size int
+		own  bool
+	}{{64, false}, {ownedBody - BodyHeaderSize - 1, false}, {ownedBody, true}, {eagerBody + 1, true}} {
+		var stream bytes.Buffer
+		if err := NewWriter(&stream, 0).WriteFrame(Header{Type: TypeReply, ID: 1}, make([]byte, tt.size)); err != nil {
+			t.Fatal(err)
+		}
+		_, b, err := NewReader(&stream, 0).ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Own() != tt.own || len(b.B) != tt.size {
+			t.Errorf("%d-byte payload: Own() = %v, len %d; want %v", tt.size, b.Own(), len(b.B), tt.own)
+		}
+		b.Release()
+	}
+}
