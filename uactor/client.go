@@ -177,7 +177,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	}
 	if err != nil {
 		if errors.Is(err, frame.ErrTooLarge) {
-			c.forget(id)
+			c.forget(id, cl)
 			callPool.Put(cl)
 			c.slots.Release(1)
 			return nil, fmt.Errorf("uactor: %s: request: %w", method, err)
@@ -207,13 +207,24 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 // since until then the call still counts against the actor's own bound.
 var abandoned = &call{}
 
-// forget removes a pending call, reporting whether it was still pending.
-func (c *clientConn) forget(id uint64) bool {
+// forget takes back call id, which was never sent: it leaves the pending
+// table, and cl is left as the pool wants it, having passed on the read
+// role if it had been handed it meanwhile.
+func (c *clientConn) forget(id uint64, cl *call) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	_, ok := c.pending[id]
-	delete(c.pending, id)
-	return ok
+	if c.pending != nil {
+		delete(c.pending, id)
+	}
+	if cl.signaled {
+		<-cl.done
+		cl.signaled = false
+	}
+	if c.reader == cl {
+		c.passLocked(cl)
+	}
+	cl.buf.Release()
+	cl.buf, cl.err, cl.answered = nil, nil, false
 }
 
 // close breaks the connection for good, failing every pending call with err.

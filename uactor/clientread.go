@@ -16,8 +16,9 @@ import (
 // Replies are read by whichever goroutine holds the connection's read role
 // (leader/follower): a caller waiting for its reply takes the role if nobody
 // holds it and reads until its own reply is in, delivering the others' on
-// the way. It passes the role on only once nothing more is buffered, to a
-// caller still waiting, so that a burst of replies costs one read. With no
+// the way. It passes the role on only once no other whole frame is
+// buffered, to a caller still waiting, so that a burst of replies costs one
+// read. With no
 // call in flight nobody reads, except a watcher that keepalive starts.
 //
 // Against a reader goroutine that hands every reply over, this saves a
@@ -87,12 +88,13 @@ func (c *clientConn) abandonLocked(ctx context.Context, id uint64, cl *call) err
 }
 
 // lead reads frames while me holds the read role: until me's reply is in
-// and nothing more is buffered (for the watcher: until it has delivered
-// some reply), until ctx is done, or until the connection fails. It passes
-// the role on before returning.
+// and no other whole frame is buffered (for the watcher: until it has
+// delivered some reply), until ctx is done, or until the connection fails.
+// It passes the role on before returning; a frame partly read waits in c.r
+// for the next reader.
 func (c *clientConn) lead(ctx context.Context, me *call) {
 	done := false
-	for !done || c.r.Buffered() > 0 {
+	for !done || c.r.FrameBuffered() {
 		h, buf, err := c.r.ReadFrame()
 		if err != nil {
 			if errors.Is(err, os.ErrDeadlineExceeded) && c.resume(ctx) {
