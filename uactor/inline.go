@@ -11,7 +11,8 @@ import (
 // that the calls behind it are read and run, and writes the answers held
 // back behind it. It also marks the call's method as one that blocks:
 // later calls of it go to a worker at once, so that calls that block (on
-// I/O, say) still start as fast as they arrive. Offering the role to a worker
+// I/O, say) still start as fast as they arrive, until one of them returns
+// within a tick. Offering the role to a worker
 // on every call instead would wake a thread per call on an idle CPU, a
 // futex and a poller wake-up (about two system calls per call); the
 // watchdog costs one timer tick per inlineTick while calls run inline, and

@@ -57,7 +57,14 @@ func (j job) do() {
 			j.c.serve()
 		}
 	case j.call.m != nil:
+		start := time.Now()
 		j.c.run(j.call, false)
+		if time.Since(start) < inlineTick {
+			// It did not block this time (a call can also be found inline
+			// over a tick because its process was not scheduled): back to
+			// running inline.
+			j.call.m.blocks.Store(false)
+		}
 	}
 }
 
