@@ -41,7 +41,7 @@ type clientConn struct {
 	err     error       // why the connection broke; set once
 	onEnd   func(error) // told why, once the connection broke (see onClose)
 	reader  *call       // holds the read role: a caller, watcher, or nil when nobody reads
-	idleAt  time.Time
+	lastUse time.Time   // when the last call began
 	intr    interrupter // the reading caller's context, armed to interrupt its read
 }
 
@@ -99,7 +99,7 @@ func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clien
 	}, func() {
 		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 	})
-	c.idleAt = time.Now()
+	c.lastUse = time.Now()
 	return c
 }
 

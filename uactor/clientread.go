@@ -172,7 +172,6 @@ func (c *clientConn) passLocked(me *call) {
 		return // close took it
 	}
 	c.reader = nil
-	c.idleAt = time.Now()
 	if c.err != nil {
 		return
 	}
@@ -199,20 +198,22 @@ func (c *clientConn) watch() {
 	go c.lead(nil, watcher)
 }
 
-// probeAfter is how long a connection that nobody reads may have been idle
-// before a call first checks that the actor has not hung up meanwhile.
+// probeAfter is how long after the last call began a call on a connection
+// that nobody reads first checks that the actor has not hung up meanwhile.
 const probeAfter = time.Millisecond
 
 // usable reports whether the connection can carry a call. One that nobody
-// has read for a while is probed first, without blocking: an actor that
-// went away since is noticed now, so the caller can dial again instead of
-// failing.
+// reads, and on which no call has begun for a while, is probed first,
+// without blocking: an actor that went away since is noticed now, so the
+// caller can dial again instead of failing.
 func (c *clientConn) usable() bool {
 	if c.broken.Load() {
 		return false
 	}
+	now := time.Now()
 	c.mu.Lock()
-	idle := c.reader == nil && time.Since(c.idleAt) > probeAfter
+	idle := c.reader == nil && now.Sub(c.lastUse) > probeAfter
+	c.lastUse = now
 	if idle {
 		c.reader = prober
 	}
