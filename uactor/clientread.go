@@ -115,11 +115,8 @@ func (c *clientConn) lead(ctx context.Context, me *call) {
 			if c.deliver(h, buf, me) || me == watcher {
 				done = true
 			}
-		case frame.TypePing:
-			buf.Release()
-			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
-		case frame.TypePong:
-			buf.Release()
+		case frame.TypePing, frame.TypePong:
+			keepaliveFrame(c.w, h, buf)
 		default:
 			buf.Release()
 			c.close(fmt.Errorf("%w: %s sent an unexpected %v frame", ErrProtocol, c.addr, h.Type))

@@ -71,6 +71,14 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// keepaliveFrame answers a PING frame and drops a PONG, its answer.
+func keepaliveFrame(w *frame.Writer, h frame.Header, buf *frame.Buffer) {
+	buf.Release()
+	if h.Type == frame.TypePing {
+		w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
+	}
+}
+
 // keepalive watches a connection for silence: every period it checks
 // whether a frame arrived since the last check; after one silent period it
 // pings, after two it gives up. It costs a timer per connection, no goroutine.

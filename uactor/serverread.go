@@ -64,11 +64,8 @@ func (c *serverConn) serve() bool {
 			if ctx != nil {
 				ctx.cancel(context.Canceled)
 			}
-		case frame.TypePing:
-			buf.Release()
-			c.w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
-		case frame.TypePong:
-			buf.Release()
+		case frame.TypePing, frame.TypePong:
+			keepaliveFrame(c.w, h, buf)
 		default:
 			buf.Release()
 			c.end(fmt.Errorf("%w: a client sent a %v frame", ErrProtocol, h.Type))
