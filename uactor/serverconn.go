@@ -52,6 +52,7 @@ type serverConn struct {
 	cancels map[uint64]*callCtx // calls in flight, by id (MaxInFlight bounds them)
 	held    int                 // request bytes of calls not finished
 	leaving int                 // calls whose reply is on its way out
+	waiting bool                // the reader waits for held or leaving to drop (wait)
 }
 
 func (s *server) serveConn(hc *hsConn) {
@@ -136,6 +137,7 @@ func (c *serverConn) waitBuffers() bool {
 	for {
 		c.mu.Lock()
 		over := c.held >= limit
+		c.waiting = over
 		c.mu.Unlock()
 		if !over {
 			break
@@ -163,8 +165,15 @@ func (c *serverConn) wait() bool {
 	return false
 }
 
-// signal wakes the reader if it waits.
-func (c *serverConn) signal() {
+// signalLocked wakes the reader if it waits; it is called with c.mu held,
+// just after a change the reader may wait for. The reader says it waits
+// under c.mu too, when it found the bound reached, so no wake-up is lost,
+// and none is sent (a channel operation per call) when it does not wait.
+func (c *serverConn) signalLocked() {
+	if !c.waiting {
+		return
+	}
+	c.waiting = false
 	select {
 	case c.freed <- struct{}{}:
 	default:
@@ -250,6 +259,7 @@ func (c *serverConn) waitSlot(id uint64) bool {
 		c.mu.Lock()
 		_, dup := c.cancels[id]
 		full := len(c.cancels) >= c.s.opts.inflight && c.leaving > 0
+		c.waiting = full && !dup
 		c.mu.Unlock()
 		switch {
 		case dup:
@@ -347,8 +357,8 @@ func (c *serverConn) leave() {
 func (c *serverConn) release(n int) {
 	c.mu.Lock()
 	c.held -= n
+	c.signalLocked()
 	c.mu.Unlock()
-	c.signal()
 }
 
 // done takes a call out of the in-flight table and ends its context.
@@ -357,11 +367,11 @@ func (c *serverConn) done(id uint64) {
 	ctx := c.cancels[id]
 	delete(c.cancels, id)
 	c.leaving--
+	c.signalLocked()
 	c.mu.Unlock()
 	if ctx != nil {
 		ctx.cancel(context.Canceled)
 	}
-	c.signal()
 }
 
 func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte) (resp []byte, code byte, err error) {
