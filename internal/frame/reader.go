@@ -119,14 +119,12 @@ func (r *Reader) Buffered() int { return r.br.Buffered() }
 // FrameBuffered reports whether a whole frame is buffered, so that the next
 // ReadFrame returns without reading the stream.
 func (r *Reader) FrameBuffered() bool {
-	if r.body != nil || r.err != nil {
+	n := r.br.Buffered()
+	if n < HeaderSize || r.body != nil || r.err != nil {
 		return false
 	}
-	p, err := r.br.Peek(min(4, r.br.Buffered()))
-	if err != nil || len(p) < 4 {
-		return false
-	}
-	return r.br.Buffered()-4 >= int(binary.BigEndian.Uint32(p))
+	p, _ := r.br.Peek(4)
+	return n-4 >= int(binary.BigEndian.Uint32(p))
 }
 
 // isTimeout reports whether err is a read deadline passing, which leaves
@@ -168,9 +166,17 @@ func (r *Reader) readFrame() (Header, *Buffer, error) {
 // header, and starts the frame's body. It consumes nothing until all of
 // them have arrived, so that a timeout meanwhile leaves the stream as it was.
 func (r *Reader) readHeader() error {
+	need := 4
+	if r.s.aead == nil {
+		need = HeaderSize
+	}
 	// The length first, so that a peer cannot hold this end waiting for
-	// more of a frame it may not send.
-	p, err := r.br.Peek(4)
+	// more of a frame it may not send; in one go if it is all here.
+	first := 4
+	if r.br.Buffered() >= need {
+		first = need
+	}
+	p, err := r.br.Peek(first)
 	switch {
 	case err == nil:
 	case err == io.EOF && len(p) == 0:
@@ -187,9 +193,7 @@ func (r *Reader) readHeader() error {
 	if minLen := BodyHeaderSize + r.s.overhead(); int64(length) < int64(minLen) {
 		return fmt.Errorf("%w: body of %d bytes is shorter than the minimum %d", ErrMalformed, length, minLen)
 	}
-	need := 4
-	if r.s.aead == nil {
-		need = HeaderSize
+	if len(p) < need {
 		if p, err = r.br.Peek(need); err != nil {
 			if isTimeout(err) {
 				return err
