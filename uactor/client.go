@@ -42,6 +42,8 @@ type clientConn struct {
 	onEnd   func(error) // told why, once the connection broke (see onClose)
 	reader  *call       // holds the read role: a caller, watcher, or nil when nobody reads
 	lastUse time.Time   // when the last call began
+	idle    *time.Timer // runs idleCheck (see watchAfter)
+	armed   bool        // idle is due to run
 	intr    interrupter // the reading caller's context, armed to interrupt its read
 }
 
@@ -100,6 +102,10 @@ func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clien
 		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 	})
 	c.lastUse = time.Now()
+	c.mu.Lock()
+	c.armed = true
+	c.idle = time.AfterFunc(watchAfter, c.idleCheck)
+	c.mu.Unlock()
 	return c
 }
 
@@ -238,6 +244,9 @@ func (c *clientConn) close(err error) {
 	c.broken.Store(true)
 	c.ka.stop()
 	c.intr.disarm()
+	if c.idle != nil {
+		c.idle.Stop()
+	}
 	pending := c.pending
 	c.pending = nil
 	for _, cl := range pending {

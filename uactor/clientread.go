@@ -18,8 +18,8 @@ import (
 // holds it and reads until its own reply is in, delivering the others' on
 // the way. It passes the role on only once no other whole frame is
 // buffered, to a caller still waiting, so that a burst of replies costs one
-// read. With no
-// call in flight nobody reads, except a watcher that keepalive starts.
+// read. With no call in flight nobody reads until a watcher does: once the
+// connection has gone watchAfter without a call, or when keepalive pings.
 //
 // Against a reader goroutine that hands every reply over, this saves a
 // goroutine hop (and, on an idle CPU, a wake-up) per call, and the system
@@ -180,6 +180,35 @@ func (c *clientConn) passLocked(me *call) {
 			return
 		}
 	}
+	if !c.armed {
+		c.armed = true
+		c.idle.Reset(watchAfter)
+	}
+}
+
+// watchAfter is how long a connection goes without a call before a watcher
+// reads it, so that an actor that goes away meanwhile is noticed at once
+// (and Done closes). Calls closer together than that never meet the
+// watcher; the first after a pause is read by it, one goroutine hop.
+const watchAfter = 5 * time.Millisecond
+
+// idleCheck starts a watcher if the connection has gone watchAfter without
+// a call and nobody reads it; while calls go on it looks again later, so
+// that they pay no timer operations of their own.
+func (c *clientConn) idleCheck() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.armed = false
+	if c.err != nil || c.reader != nil {
+		return // whoever reads arms it again when it stops
+	}
+	if since := time.Since(c.lastUse); since < watchAfter {
+		c.armed = true
+		c.idle.Reset(watchAfter - since)
+		return
+	}
+	c.reader = watcher
+	go c.lead(nil, watcher)
 }
 
 // watch makes sure something reads the connection while no call does, so
