@@ -179,7 +179,13 @@ func (s *supervisor) watch(inc *incarnation) {
 		// Calls in flight fail with ErrActorDied, if the broken socket did
 		// not tell them already; never with the *ExitError, which says a
 		// call was not sent.
-		inc.c.close(fmt.Errorf("%w: process %d ended", ErrActorDied, exit.PID))
+		ended := fmt.Errorf("%w: process %d ended", ErrActorDied, exit.PID)
+		s.mu.Lock()
+		if s.stopping { // the owner's own Close: nothing to warn about
+			ended = fmt.Errorf("%w: process %d ended (%w)", ErrActorDied, exit.PID, ErrClosed)
+		}
+		s.mu.Unlock()
+		inc.c.close(ended)
 		if time.Since(inc.started) < stableAfter {
 			quick++
 		} else {
