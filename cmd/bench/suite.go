@@ -23,12 +23,16 @@ type transport struct {
 	name    string // as the table shows it
 	network string // of its floors: "unix" or "tcp"
 	opts    []uactor.Option
+	connect bool // measure a ref from Connect to the actor's address, not the owner's
 }
 
+// The owner's ref (Spawn's) reaches its actor over a private socketpair
+// whatever the actor listens on, so the TCP rows measure a ref that another
+// process would hold: one from Connect, over TCP.
 var transports = []transport{
-	{"unix", "unix", nil},
-	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}},
-	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}},
+	{"unix", "unix", nil, false},
+	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, true},
+	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, true},
 }
 
 // PlacementResult is everything measured in one placement.
@@ -119,14 +123,24 @@ func (s *suite) setup() error {
 		}
 	}
 	s.refs = map[string]uactor.Ref[*echoActor]{}
+	key := uactor.NewKey()
 	for _, t := range transports {
 		ctx, cancel := context.WithTimeout(s.ctx, 30*time.Second)
-		ref, err := uactor.Spawn(ctx, echoKind, uactor.Empty{}, t.opts...)
-		cancel()
+		owner, err := uactor.Spawn(ctx, echoKind, uactor.Empty{}, append(t.opts, uactor.AuthKey(key))...)
 		if err != nil {
+			cancel()
 			return fmt.Errorf("spawning the %s actor: %w", t.name, err)
 		}
-		s.cl.add(func() { ref.Close() })
+		s.cl.add(func() { owner.Close() })
+		ref := owner
+		if t.connect {
+			if ref, err = uactor.Connect(ctx, echoKind, owner.Address(), key, t.opts...); err != nil {
+				cancel()
+				return fmt.Errorf("connecting to the %s actor: %w", t.name, err)
+			}
+			s.cl.add(func() { ref.Close() })
+		}
+		cancel()
 		s.refs[t.name] = ref
 	}
 	return nil
