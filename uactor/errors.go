@@ -144,7 +144,7 @@ const (
 	codeServe   byte = 8 // bootstrap only: the actor was built but could not serve (its listener)
 )
 
-// appendError encodes err, returned for a call of method, as an error frame payload.
+// appendError encodes err, with its code, as an error frame payload.
 func appendError(b []byte, code byte, err error) []byte {
 	b = append(b, code)
 	name := ""

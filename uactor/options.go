@@ -204,12 +204,11 @@ func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 // decompressed, unless it was given a negative minSize, which refuses them
 // (peers then send plain). The default, 0, sends plain.
 //
-// Compression pays only on links slower than zstd's fastest level, about
-// 300 MB/s to compress JSON-like data here (1.1 GB/s to decompress, at a
-// ratio of 2.4 for 1 KiB up to 5 for 1 MiB): across a 1 Gbit/s link or a
-// WAN, Compression(4096) saves time; on Unix sockets, loopback TCP (about
-// 5 GB/s) or 10 Gbit/s it costs several times what it saves, which is why it
-// is off by default on every transport. A minSize above MaxFrameSize is an
+// Compression pays only on links slower than zstd's fastest level
+// compresses: across a link of about 100 Mbit/s, 1 Gbit/s or a WAN,
+// Compression(4096) saves time on text-like payloads; on Unix sockets,
+// loopback TCP or 10 Gbit/s it costs more than it saves, which is why it is
+// off by default on every transport. BENCHMARKS.md has the figures. A minSize above MaxFrameSize is an
 // error: nothing would ever be compressed.
 func Compression(minSize int) Option { return func(o *options) { o.compress = minSize } }
 
