@@ -6,7 +6,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
-	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // Connect returns a ref to the actor of kind k that serves at address, which
@@ -61,35 +60,4 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	}
 	h.id, h.pid, h.keyID = inf.id, inf.pid, inf.keyID
 	return Ref[A]{h}, nil
-}
-
-type actorInfo struct {
-	kind      string
-	id        uuid.UUID
-	advertise string
-	pid       int
-	keyID     capture.KeyID // the actor's id for the key (from the handshake)
-}
-
-// fetchInfo asks the actor behind h what it is (the built-in info method).
-func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
-	c, err := h.peer.conn(ctx)
-	if err != nil {
-		return actorInfo{}, err // already says what failed where
-	}
-	buf, err := c.roundTrip(ctx, infoMethod, infoPrefix, nil)
-	if err != nil {
-		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w", h.addr, err)
-	}
-	defer buf.Release()
-	r := wire.NewReader(buf.B)
-	inf := actorInfo{kind: r.String()}
-	copy(inf.id[:], r.Raw(16))
-	inf.advertise = r.String()
-	inf.pid = int(r.Uvarint())
-	inf.keyID = c.keyID
-	if err := r.Close(); err != nil {
-		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w: info: %w", h.addr, ErrProtocol, err)
-	}
-	return inf, nil
 }

@@ -3,14 +3,12 @@ package uactor
 import (
 	"errors"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
-	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // server serves one actor value on one listener: the same code runs in a
@@ -175,12 +173,3 @@ func (s *server) stop() {
 }
 
 func (s *server) removeDir() { removeDir(s.dir) }
-
-// info is the answer to the built-in "uactor.info" method, which Connect
-// calls to learn what it reached.
-func (s *server) info() []byte {
-	b := wire.AppendString(nil, s.kind.name)
-	b = append(b, s.id[:]...)
-	b = wire.AppendString(b, s.adv)
-	return wire.AppendUvarint(b, uint64(os.Getpid()))
-}

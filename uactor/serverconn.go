@@ -15,12 +15,6 @@ import (
 	"github.com/uactor-go/uactor/internal/hmac"
 )
 
-// infoMethod is the built-in method that tells a connecting process which
-// actor it reached.
-const infoMethod = "uactor.info"
-
-var infoPrefix = callPrefix(infoMethod)
-
 // serverConn is one authenticated connection into an actor. One goroutine
 // at a time reads it and runs the calls it reads (serverread.go), or hands
 // those of methods that block to workers (workers.go); replies go out

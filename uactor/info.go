@@ -1,0 +1,58 @@
+package uactor
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// infoMethod is the built-in method that tells a connecting process which
+// actor it reached.
+const infoMethod = "uactor.info"
+
+var infoPrefix = callPrefix(infoMethod)
+
+// info is the answer to the built-in "uactor.info" method, which Connect
+// calls to learn what it reached.
+func (s *server) info() []byte {
+	b := wire.AppendString(nil, s.kind.name)
+	b = append(b, s.id[:]...)
+	b = wire.AppendString(b, s.adv)
+	return wire.AppendUvarint(b, uint64(os.Getpid()))
+}
+
+// actorInfo is what the info method tells.
+type actorInfo struct {
+	kind      string
+	id        uuid.UUID
+	advertise string
+	pid       int
+	keyID     capture.KeyID // the actor's id for the key (from the handshake)
+}
+
+// fetchInfo asks the actor behind h what it is (the built-in info method).
+func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
+	c, err := h.peer.conn(ctx)
+	if err != nil {
+		return actorInfo{}, err // already says what failed where
+	}
+	buf, err := c.roundTrip(ctx, infoMethod, infoPrefix, nil)
+	if err != nil {
+		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w", h.addr, err)
+	}
+	defer buf.Release()
+	r := wire.NewReader(buf.B)
+	inf := actorInfo{kind: r.String()}
+	copy(inf.id[:], r.Raw(16))
+	inf.advertise = r.String()
+	inf.pid = int(r.Uvarint())
+	inf.keyID = c.keyID
+	if err := r.Close(); err != nil {
+		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w: info: %w", h.addr, ErrProtocol, err)
+	}
+	return inf, nil
+}
