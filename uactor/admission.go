@@ -6,7 +6,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 )
 
 // Connections still in their handshake have a budget of their own
@@ -74,7 +74,7 @@ func (s *server) victim(now int64) *hsConn {
 	var youngAge, waited int64
 	for c := range s.hs {
 		got := c.got.Load()
-		if got < hmac.ClientHelloSize {
+		if got < handshake.ClientHelloSize {
 			if c.helloQueued {
 				continue
 			}
@@ -85,7 +85,7 @@ func (s *server) victim(now int64) *hsConn {
 			waiting, waited = c, now-w
 		}
 	}
-	if young != nil && pending(young.Conn) >= hmac.ClientHelloSize-int(young.got.Load()) {
+	if young != nil && pending(young.Conn) >= handshake.ClientHelloSize-int(young.got.Load()) {
 		young.helloQueued = true // under s.mu, like every read of it
 		return s.victim(now)
 	}

@@ -21,7 +21,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
@@ -162,8 +162,8 @@ func TestAttackOnlineGuessing(t *testing.T) {
 
 	var rejected atomic.Int64
 	hammer(t, 64, addr, func(c net.Conn, _ func() bool) {
-		_, err := uhmac.Client(c, uhmac.ClientConfig{Key: wrong, Deadline: time.Now().Add(10 * time.Second)})
-		if errors.Is(err, uhmac.ErrAuth) {
+		_, err := handshake.Client(c, handshake.ClientConfig{Key: wrong, Deadline: time.Now().Add(10 * time.Second)})
+		if errors.Is(err, handshake.ErrAuth) {
 			rejected.Add(1)
 		}
 	})
@@ -205,7 +205,7 @@ func TestProofIsOverStretchedKey(t *testing.T) {
 		{"stretched key", stretched, true},
 	} {
 		c := dialRaw(t, r.Address())
-		_, err := uhmac.Client(c, uhmac.ClientConfig{Key: tc.key, Want: uhmac.FeatureSeal, Deadline: time.Now().Add(10 * time.Second)})
+		_, err := handshake.Client(c, handshake.ClientConfig{Key: tc.key, Want: handshake.FeatureSeal, Deadline: time.Now().Add(10 * time.Second)})
 		if (err == nil) != tc.ok {
 			t.Errorf("proof under the %s: %v; want accepted = %v", tc.name, err, tc.ok)
 		}
@@ -290,7 +290,7 @@ func TestRecordedTrafficStaysSealedAfterKeyLeak(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	r := tcpCounter(t, "tcp://127.0.0.1:0")
 	rec := &recorder{Conn: dialRaw(t, r.Address())}
-	sess, err := uhmac.Client(rec, uhmac.ClientConfig{Key: uactor.StretchKey([]byte("SECRET")), Want: uhmac.FeatureSeal, Deadline: time.Now().Add(10 * time.Second)})
+	sess, err := handshake.Client(rec, handshake.ClientConfig{Key: uactor.StretchKey([]byte("SECRET")), Want: handshake.FeatureSeal, Deadline: time.Now().Add(10 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -318,7 +318,7 @@ func TestRecordedTrafficStaysSealedAfterKeyLeak(t *testing.T) {
 	out, in := bytes.Clone(rec.out.Bytes()), bytes.Clone(rec.in.Bytes())
 	rec.mu.Unlock()
 	cn, sn := out[8:40], in[8:40]
-	f := out[uhmac.ClientHelloSize+uhmac.ClientProofSize:]
+	f := out[handshake.ClientHelloSize+handshake.ClientProofSize:]
 	length := binary.BigEndian.Uint32(f)
 	body := f[4 : 4+length]
 	for _, key := range [][]byte{[]byte("SECRET"), uactor.StretchKey([]byte("SECRET"))} {

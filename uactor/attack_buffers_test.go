@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
@@ -51,7 +51,7 @@ func TestAttackCompressedRequestsHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	conn := authenticatedWith(t, r.Address(), "k3", uhmac.FeatureZstd)
+	conn := authenticatedWith(t, r.Address(), "k3", handshake.FeatureZstd)
 	counting := &countingWriter{w: conn}
 	w := frame.NewWriter(counting, 0)
 	w.SetCompression(1)
@@ -100,7 +100,7 @@ func TestAttackRepliesPileUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
-	conn := authenticatedWith(t, r.Address(), "k4", uhmac.FeatureZstd)
+	conn := authenticatedWith(t, r.Address(), "k4", handshake.FeatureZstd)
 	w := frame.NewWriter(conn, 0)
 	w.SetCompression(1)
 	const calls, size = 60, 8 << 20 // 480 MiB of replies, from requests of a few KiB

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
@@ -22,10 +22,10 @@ import (
 // client asks for, such as sealing. Without FeatureSeal, the connection is
 // plain only if the actor was given Sealed(false): tests that write frames
 // by hand do that.
-func authenticatedWith(t *testing.T, address, key string, want uhmac.Features) net.Conn {
+func authenticatedWith(t *testing.T, address, key string, want handshake.Features) net.Conn {
 	t.Helper()
 	c := dialRaw(t, address)
-	if _, err := uhmac.Client(c, uhmac.ClientConfig{Key: uactor.StretchKey([]byte(key)), Want: want, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+	if _, err := handshake.Client(c, handshake.ClientConfig{Key: uactor.StretchKey([]byte(key)), Want: want, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	return c
@@ -132,12 +132,12 @@ func TestAttackLengthPrefixes(t *testing.T) {
 	const conns = 4
 	for _, c := range []struct {
 		name string
-		want uhmac.Features
+		want handshake.Features
 		send []byte
 	}{
 		{"plain, length only", 0, frameHead(max, 1, 1)[:4]},
 		{"plain, length and body header", 0, frameHead(max, 1, 1)},
-		{"sealed, length only", uhmac.FeatureSeal, frameHead(max, 1, 1)[:4]},
+		{"sealed, length only", handshake.FeatureSeal, frameHead(max, 1, 1)[:4]},
 	} {
 		t.Run("declared max then silence/"+c.name, func(t *testing.T) {
 			held := make([]net.Conn, conns)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -149,7 +149,7 @@ func verdict(t *testing.T, c net.Conn, clientBytes []byte, readHello bool) int {
 	if readHello {
 		c.Write(clientBytes[:4])
 		clientBytes = clientBytes[4:]
-		sh := make([]byte, uhmac.ServerHelloSize)
+		sh := make([]byte, handshake.ServerHelloSize)
 		if err := readExactly(c, sh, 5*time.Second); err != nil {
 			t.Fatalf("server hello: %v", err)
 		}
@@ -160,7 +160,7 @@ func verdict(t *testing.T, c net.Conn, clientBytes []byte, readHello bool) int {
 		}
 		t.Fatal(err)
 	}
-	v := make([]byte, uhmac.ServerVerdictSize)
+	v := make([]byte, handshake.ServerVerdictSize)
 	if err := readExactly(c, v, 5*time.Second); err != nil {
 		if isClosedErr(err) {
 			return -1
@@ -189,7 +189,7 @@ func TestAttackReplayedHandshake(t *testing.T) {
 		defer mu.Unlock()
 		if conn == 0 {
 			for i := range b {
-				if off+i < uhmac.ClientHelloSize+uhmac.ClientProofSize {
+				if off+i < handshake.ClientHelloSize+handshake.ClientProofSize {
 					recorded = append(recorded, b[i])
 				}
 			}
@@ -205,8 +205,8 @@ func TestAttackReplayedHandshake(t *testing.T) {
 	mu.Lock()
 	replay := append([]byte(nil), recorded...)
 	mu.Unlock()
-	if len(replay) != uhmac.ClientHelloSize+uhmac.ClientProofSize {
-		t.Fatalf("recorded %d bytes of handshake; want %d", len(replay), uhmac.ClientHelloSize+uhmac.ClientProofSize)
+	if len(replay) != handshake.ClientHelloSize+handshake.ClientProofSize {
+		t.Fatalf("recorded %d bytes of handshake; want %d", len(replay), handshake.ClientHelloSize+handshake.ClientProofSize)
 	}
 	c := dialRaw(t, r.Address())
 	start := time.Now()
@@ -245,7 +245,7 @@ func TestAttackReflectedHandshake(t *testing.T) {
 			// server's hello before sending its own waits in vain.
 			a.Write([]byte("uAct"))
 			b.Write([]byte("uAct"))
-			shA, shB := make([]byte, uhmac.ServerHelloSize), make([]byte, uhmac.ServerHelloSize)
+			shA, shB := make([]byte, handshake.ServerHelloSize), make([]byte, handshake.ServerHelloSize)
 			if err := readExactly(a, shA, 5*time.Second); err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +254,7 @@ func TestAttackReflectedHandshake(t *testing.T) {
 			}
 			// B: a hello mirroring A's server nonce, and a proof of zeros,
 			// to get whatever verdict material B gives.
-			vB := make([]byte, uhmac.ServerVerdictSize)
+			vB := make([]byte, handshake.ServerVerdictSize)
 			b.Write(append(clientHello(shA[5], nonceOf(shA))[4:], make([]byte, 32)...))
 			if err := readExactly(b, vB, 5*time.Second); err != nil && !isClosedErr(err) {
 				t.Fatal(err)

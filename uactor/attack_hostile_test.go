@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
@@ -74,16 +74,16 @@ func hostileListener(ln net.Listener, id []byte) <-chan captured {
 		if _, got.err = c.Write(serverHello(1, randomBytes(32), id)); got.err != nil {
 			return
 		}
-		got.hello = make([]byte, uhmac.ClientHelloSize)
+		got.hello = make([]byte, handshake.ClientHelloSize)
 		if got.err = readExactly(c, got.hello, 5*time.Second); got.err != nil {
 			return
 		}
-		proof := make([]byte, uhmac.ClientProofSize)
+		proof := make([]byte, handshake.ClientProofSize)
 		if err := readExactly(c, proof, 2*time.Second); err != nil {
 			return // no proof: the caller refused us before proving anything
 		}
 		got.proof = proof
-		c.Write(make([]byte, uhmac.ServerVerdictSize)) // "accepted", with a MAC it cannot make
+		c.Write(make([]byte, handshake.ServerVerdictSize)) // "accepted", with a MAC it cannot make
 		c.SetReadDeadline(time.Now().Add(2 * time.Second))
 		io.Copy(io.Discard, c)
 	}()
@@ -241,13 +241,13 @@ func relayInjects(t *testing.T, ln net.Listener) {
 			_, err := to.Write(b)
 			return err
 		}
-		if o.err = relay(actor, victim, uhmac.ServerHelloSize); o.err != nil {
+		if o.err = relay(actor, victim, handshake.ServerHelloSize); o.err != nil {
 			return
 		}
-		if o.err = relay(victim, actor, uhmac.ClientHelloSize+uhmac.ClientProofSize); o.err != nil {
+		if o.err = relay(victim, actor, handshake.ClientHelloSize+handshake.ClientProofSize); o.err != nil {
 			return
 		}
-		v := make([]byte, uhmac.ServerVerdictSize)
+		v := make([]byte, handshake.ServerVerdictSize)
 		if o.err = readExactly(actor, v, 5*time.Second); o.err != nil {
 			return
 		}

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -162,17 +162,17 @@ func TestAttackServerWithOtherKey(t *testing.T) {
 			served <- err
 			return
 		}
-		in := make([]byte, uhmac.ClientHelloSize+uhmac.ClientProofSize)
+		in := make([]byte, handshake.ClientHelloSize+handshake.ClientProofSize)
 		if err := readExactly(c, in, 5*time.Second); err != nil {
 			served <- err
 			return
 		}
 		m := hmac.New(sha256.New, []byte("b")) // the impostor's own key
 		m.Write([]byte("uactor/2 server\x00"))
-		m.Write(in[:uhmac.ClientHelloSize])
+		m.Write(in[:handshake.ClientHelloSize])
 		m.Write(sh)
-		m.Write(make([]byte, uhmac.KeyIDSize)) // a key id it cannot mask, which changes nothing
-		_, err = c.Write(append(append([]byte{0}, m.Sum(nil)...), make([]byte, uhmac.KeyIDSize)...))
+		m.Write(make([]byte, handshake.KeyIDSize)) // a key id it cannot mask, which changes nothing
+		_, err = c.Write(append(append([]byte{0}, m.Sum(nil)...), make([]byte, handshake.KeyIDSize)...))
 		served <- err
 		io.Copy(io.Discard, c) // until the caller hangs up
 	}()

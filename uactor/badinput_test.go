@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -115,7 +115,7 @@ func TestOversizedFrame(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := keyedCounter(t, "k", uactor.MaxFrameSize(1<<20), uactor.Sealed(false)) // frames by hand
 	c := dialRaw(t, r.Address())
-	if _, err := hmac.Client(c, hmac.ClientConfig{Key: uactor.StretchKey([]byte("k")), Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+	if _, err := handshake.Client(c, handshake.ClientConfig{Key: uactor.StretchKey([]byte("k")), Deadline: time.Now().Add(5 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
 	var h [16]byte

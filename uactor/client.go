@@ -13,7 +13,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
 	"github.com/uactor-go/uactor/internal/frame"
-	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"golang.org/x/sync/semaphore"
 )
 
@@ -66,7 +66,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 		return nil, err
 	}
 	want := features(o)
-	sess, err := hmac.Client(nc, hmac.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
+	sess, err := handshake.Client(nc, handshake.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
 	if err != nil {
 		nc.Close()
 		logHandshake(o.log(), "client", a.String(), err)
@@ -78,7 +78,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 }
 
 // newClientConn runs calls over nc, set up as sess agreed, to the actor at a.
-func newClientConn(nc net.Conn, a address, sess *hmac.Session, o options) *clientConn {
+func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options) *clientConn {
 	c := &clientConn{
 		nc:      nc,
 		w:       frame.NewWriter(withWriteTimeout(nc, o.write), o.maxFrame),
@@ -130,11 +130,11 @@ func (c *clientConn) onClose(f func(error)) error {
 // handshakeError maps the handshake's failures onto the public errors.
 func handshakeError(a address, err error) error {
 	switch {
-	case errors.Is(err, hmac.ErrAuth):
+	case errors.Is(err, handshake.ErrAuth):
 		return fmt.Errorf("%w (%w)", &AuthKeyError{Address: a.String()}, err)
-	case errors.Is(err, hmac.ErrWrongActor):
+	case errors.Is(err, handshake.ErrWrongActor):
 		return fmt.Errorf("uactor: %s: %w (%w)", a, ErrWrongActor, err)
-	case errors.Is(err, hmac.ErrNotUactor), errors.Is(err, hmac.ErrVersion), errors.Is(err, hmac.ErrProtocol):
+	case errors.Is(err, handshake.ErrNotUactor), errors.Is(err, handshake.ErrVersion), errors.Is(err, handshake.ErrProtocol):
 		return fmt.Errorf("uactor: %s: %w: %w", a, ErrProtocol, err)
 	}
 	return fmt.Errorf("uactor: handshake with %s: %w", a, err)

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -149,10 +149,10 @@ func TestMaxConnections(t *testing.T) {
 	}
 	var conns []net.Conn
 	for range 2 {
-		conns = append(conns, authenticatedWith(t, r.Address(), "k", uhmac.FeatureSeal)) // 3 of 3
+		conns = append(conns, authenticatedWith(t, r.Address(), "k", handshake.FeatureSeal)) // 3 of 3
 	}
 	time.Sleep(100 * time.Millisecond)
-	extra := authenticatedWith(t, r.Address(), "k", uhmac.FeatureSeal)
+	extra := authenticatedWith(t, r.Address(), "k", handshake.FeatureSeal)
 	start := time.Now()
 	expectDropped(t, extra, 2*time.Second)
 	if el := time.Since(start); el > time.Second {

@@ -9,7 +9,7 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 )
 
 // The library's own records. Messages are constant and the details are
@@ -18,15 +18,15 @@ import (
 // logHandshake records why a handshake with peer failed, at the level its
 // cause deserves: a wrong key or a broken protocol at Warn, another actor
 // where a ref expected its own at Info, a peer that went away or timed out
-// (a port scanner, a dropped dial) at Debug. hmac's errors never hold key
+// (a port scanner, a dropped dial) at Debug. The handshake's errors never hold key
 // material.
 func logHandshake(l *slog.Logger, role string, peer string, err error) {
 	switch {
-	case errors.Is(err, hmac.ErrAuth):
+	case errors.Is(err, handshake.ErrAuth):
 		l.Warn("uactor: authentication failed", "role", role, "peer", peer, "err", err)
-	case errors.Is(err, hmac.ErrWrongActor): // replaced at the same address: the ref refuses it
+	case errors.Is(err, handshake.ErrWrongActor): // replaced at the same address: the ref refuses it
 		l.Info("uactor: another actor serves the address", "role", role, "peer", peer, "err", err)
-	case errors.Is(err, hmac.ErrNotUactor), errors.Is(err, hmac.ErrVersion), errors.Is(err, hmac.ErrProtocol):
+	case errors.Is(err, handshake.ErrNotUactor), errors.Is(err, handshake.ErrVersion), errors.Is(err, handshake.ErrProtocol):
 		l.Warn("uactor: protocol error in handshake", "role", role, "peer", peer, "err", err)
 	default:
 		l.Debug("uactor: handshake abandoned", "role", role, "peer", peer, "err", err)

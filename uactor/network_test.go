@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	uhmac "github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -174,7 +174,7 @@ func TestTCPFramesAreSealed(t *testing.T) {
 }
 
 // handshakeBytes is what a client sends before its first frame.
-const handshakeBytes = uhmac.ClientHelloSize + uhmac.ClientProofSize
+const handshakeBytes = handshake.ClientHelloSize + handshake.ClientProofSize
 
 // A frame changed in transit closes the connection: the call fails, no
 // handler runs, and the actor serves others.

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 )
 
 // serverConn is one authenticated connection into an actor. One goroutine
@@ -54,7 +54,7 @@ func (s *server) serveConn(hc *hsConn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	sess, err := hmac.Server(hc, hmac.ServerConfig{
+	sess, err := handshake.Server(hc, handshake.ServerConfig{
 		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Deadline: handshakeDeadline(s.opts),
 		Penalty: func() { s.penalty(hc) },
 	})
@@ -81,12 +81,12 @@ func (s *server) serveOwner(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	go s.serveSession(nc, &hmac.Session{ActorID: s.id})
+	go s.serveSession(nc, &handshake.Session{ActorID: s.id})
 }
 
 // serveSession reads and runs calls on an authenticated connection, until
 // it ends or another goroutine reads it; then this one turns worker.
-func (s *server) serveSession(nc net.Conn, sess *hmac.Session) {
+func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	c := &serverConn{s: s, nc: nc, r: frame.NewReader(nc, s.opts.maxFrame),
 		w:    frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 )
 
 // handshakeDeadline is when a handshake that starts now must be over.
@@ -15,13 +15,13 @@ func handshakeDeadline(o options) time.Time { return time.Now().Add(o.handshake)
 // Sealing is on for Unix sockets too: a ref, a registry entry or any address
 // in a message can send a client to a relay, and only sealing keeps what it
 // relays from being read or added to.
-func features(o options) hmac.Features {
-	var f hmac.Features
+func features(o options) handshake.Features {
+	var f handshake.Features
 	if o.seal != sealNever {
-		f |= hmac.FeatureSeal
+		f |= handshake.FeatureSeal
 	}
 	if o.compress >= 0 {
-		f |= hmac.FeatureZstd
+		f |= handshake.FeatureZstd
 	}
 	return f
 }
@@ -29,12 +29,12 @@ func features(o options) hmac.Features {
 // agree sets a connection's reader and writer up as the handshake agreed:
 // sealed both ways or not; compressed frames accepted if zstd was agreed,
 // and sent if this end also asked to compress.
-func agree(sess *hmac.Session, r *frame.Reader, w *frame.Writer, o options) {
+func agree(sess *handshake.Session, r *frame.Reader, w *frame.Writer, o options) {
 	if sess.ReadAEAD != nil {
 		r.SetAEAD(sess.ReadAEAD)
 		w.SetAEAD(sess.WriteAEAD)
 	}
-	if sess.Features&hmac.FeatureZstd != 0 {
+	if sess.Features&handshake.FeatureZstd != 0 {
 		r.SetDecompression(true)
 		if o.compress > 0 {
 			w.SetCompression(o.compress)

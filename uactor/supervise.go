@@ -11,7 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/hmac"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/internal/spawn"
 )
 
@@ -142,7 +142,7 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		<-p.Done()
 		return nil, ready{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
 	}
-	c := newClientConn(p.Conn(), a, &hmac.Session{ActorID: rd.id}, s.boot.opts)
+	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id}, s.boot.opts)
 	return &incarnation{p: p, c: c, started: time.Now()}, rd, nil
 }
 

@@ -1,4 +1,4 @@
-package hmac
+package handshake
 
 import (
 	"errors"
@@ -95,7 +95,7 @@ func ioError(err error) error {
 // handshakeError adds the peer's address to err, in the form every error
 // of this package takes.
 func handshakeError(conn net.Conn, err error) error {
-	return fmt.Errorf("hmac: handshake with %s: %w", peerName(conn), err)
+	return fmt.Errorf("handshake: with %s: %w", peerName(conn), err)
 }
 
 // peerName names the remote end for error messages; some conns (unnamed unix

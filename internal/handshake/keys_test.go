@@ -1,11 +1,11 @@
-package hmac
+package handshake
 
 import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
-	stdhmac "crypto/hmac"
+	"crypto/hmac"
 	"crypto/sha256"
 	"errors"
 	"testing"
@@ -14,7 +14,7 @@ import (
 // referenceMAC is HMAC-SHA256 computed the plain way, to check the
 // package's transcript against.
 func referenceMAC(key, msg []byte) []byte {
-	m := stdhmac.New(sha256.New, key)
+	m := hmac.New(sha256.New, key)
 	m.Write(msg)
 	return m.Sum(nil)
 }

@@ -1,7 +1,7 @@
-package hmac
+package handshake
 
 import (
-	stdhmac "crypto/hmac"
+	"crypto/hmac"
 	"crypto/sha256"
 )
 
@@ -20,7 +20,7 @@ const (
 // another. extra is the server's key id in its verdict, empty in the
 // client's proof.
 func transcriptMAC(key []byte, label string, ch *[ClientHelloSize]byte, sh *[ServerHelloSize]byte, extra []byte) (mac [sha256.Size]byte) {
-	m := stdhmac.New(sha256.New, key)
+	m := hmac.New(sha256.New, key)
 	m.Write([]byte(label))
 	m.Write([]byte{0})
 	m.Write(ch[:])
@@ -33,5 +33,5 @@ func transcriptMAC(key []byte, label string, ch *[ClientHelloSize]byte, sh *[Ser
 // macEqual compares MACs in constant time, so that timing reveals nothing
 // about how much of a forged MAC was right.
 func macEqual(a, b *[sha256.Size]byte) bool {
-	return stdhmac.Equal(a[:], b[:])
+	return hmac.Equal(a[:], b[:])
 }

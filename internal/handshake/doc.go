@@ -1,4 +1,4 @@
-// Package hmac performs the mutual challenge-response handshake that opens
+// Package handshake performs the mutual challenge-response handshake that opens
 // every uactor connection, on a shared secret (the authkey), and derives the
 // session keys that seal frames afterwards.
 //
@@ -45,4 +45,4 @@
 // sizes the peer declares. A peer that does not speak the protocol at all (an
 // HTTP or TLS endpoint, say) is reported as ErrNotUactor after its first
 // bytes, instead of as a vague timeout or authentication failure.
-package hmac
+package handshake

@@ -1,9 +1,9 @@
-package hmac
+package handshake
 
 import "errors"
 
 // The sentinels below are errors.Is targets. Returned errors wrap them and
-// add what happened, in the form "hmac: handshake with <peer>: ...", so the
+// add what happened, in the form "handshake: with <peer>: ...", so the
 // sentinels' own text carries no package prefix.
 
 // ErrAuth is the errors.Is target for a failed authentication: the peer's

@@ -1,4 +1,4 @@
-package hmac
+package handshake
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ func pipePair(t *testing.T) (net.Conn, net.Conn) {
 
 func unixPair(t *testing.T) (net.Conn, net.Conn) {
 	// Not t.TempDir: its long paths can exceed the socket path limit.
-	dir, err := os.MkdirTemp("", "hmac")
+	dir, err := os.MkdirTemp("", "handshake")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package hmac
+package handshake
 
 // Features is a set of optional connection features, carried in the flags
 // byte of each hello.

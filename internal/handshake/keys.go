@@ -1,4 +1,4 @@
-package hmac
+package handshake
 
 import (
 	"crypto/aes"
@@ -144,15 +144,15 @@ func sessionAEADs(prk []byte) (c2s, s2c cipher.AEAD, err error) {
 func directionAEAD(prk []byte, info string) (cipher.AEAD, error) {
 	k, err := hkdf.Expand(sha256.New, prk, info, sealKeySize)
 	if err != nil {
-		return nil, fmt.Errorf("hmac: deriving %q key: %w", info, err)
+		return nil, fmt.Errorf("handshake: deriving %q key: %w", info, err)
 	}
 	block, err := aes.NewCipher(k)
 	if err != nil {
-		return nil, fmt.Errorf("hmac: %q key: %w", info, err)
+		return nil, fmt.Errorf("handshake: %q key: %w", info, err)
 	}
 	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return nil, fmt.Errorf("hmac: %q key: %w", info, err)
+		return nil, fmt.Errorf("handshake: %q key: %w", info, err)
 	}
 	return aead, nil
 }
