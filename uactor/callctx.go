@@ -17,8 +17,8 @@ import (
 // the deadline with the clock. It implements AfterFunc, so that contexts
 // derived from it are cancelled through it without a goroutine each.
 type callCtx struct {
-	md       context.Context // carries the call's metadata, for Value; nil: none
-	deadline time.Time       // zero: none
+	md       metadata  // the call's metadata, for Value; raw "": none
+	deadline time.Time // zero: none
 
 	mu     sync.Mutex
 	done   chan struct{} // made on first use
@@ -44,7 +44,7 @@ func (cs *callCtxs) next(cc callContext) *callCtx {
 	cs.free = cs.free[1:]
 	c.deadline = cc.deadline
 	if len(cc.md) > 0 {
-		c.md = &incomingContext{Context: context.Background(), md: metadata{raw: string(cc.md)}}
+		c.md.raw = string(cc.md) // the frame's bytes go back to their pool
 	}
 	return c
 }
@@ -53,11 +53,13 @@ var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); retu
 
 func (c *callCtx) Deadline() (time.Time, bool) { return c.deadline, !c.deadline.IsZero() }
 
+// Value holds only the metadata: the handler's context derives from no
+// other. A pointer into the block costs no allocation.
 func (c *callCtx) Value(key any) any {
-	if c.md == nil {
-		return nil
+	if key == (metadataKey{}) && c.md.raw != "" {
+		return &c.md
 	}
-	return c.md.Value(key)
+	return nil
 }
 
 func (c *callCtx) Done() <-chan struct{} {

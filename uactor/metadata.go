@@ -213,18 +213,3 @@ func parseCallContext(p []byte, now time.Time) (callContext, []byte, error) {
 	}
 	return cc, p, nil
 }
-
-// incomingContext is a handler's context with the metadata its caller sent:
-// one allocation beside the metadata's bytes, where context.WithValue would
-// take two.
-type incomingContext struct {
-	context.Context
-	md metadata
-}
-
-func (c *incomingContext) Value(key any) any {
-	if key == (metadataKey{}) {
-		return &c.md
-	}
-	return c.Context.Value(key)
-}
