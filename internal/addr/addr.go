@@ -79,6 +79,11 @@ func Canonical(s string) (Addr, error) {
 	if ip, err := netip.ParseAddr(host); err == nil {
 		host = ip.String()
 	} else {
+		for i := 0; i < len(host); i++ {
+			if host[i] >= 0x80 { // lower-casing would rewrite it, and could lengthen it
+				return Addr{}, errors.New("want an ASCII host name (IDNs in their xn-- form)")
+			}
+		}
 		host = strings.ToLower(host)
 	}
 	if host == "" {

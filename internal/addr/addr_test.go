@@ -40,6 +40,8 @@ func TestCanonical(t *testing.T) {
 		{"tcp://127.0.0.1:0", ""},
 		{"tcp://127.0.0.1:65536", ""},
 		{"tcp://:7000", ""},
+		{"tcp://\xed\xed:1", ""},
+		{"tcp://bücher.example:1", ""},
 		{"tcp://h:" + strings.Repeat("1", MaxLen), ""},
 	} {
 		a, err := Canonical(c.in)
