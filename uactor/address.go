@@ -3,7 +3,6 @@ package uactor
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,7 +22,7 @@ type address struct {
 func parseAddress(s string) (address, error) {
 	a, err := addr.Parse(s)
 	if err != nil {
-		return address{}, fmt.Errorf("uactor: address %q: %w", s, err)
+		return address{}, errorf("uactor: address %q: %w", s, err)
 	}
 	return address{a.Network, a.Target}, nil
 }
@@ -49,7 +48,7 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	if spec == "" || spec == "unix" {
 		dir, err = os.MkdirTemp("", "uactor-")
 		if err != nil {
-			return nil, address{}, "", fmt.Errorf("uactor: private socket directory: %w", err)
+			return nil, address{}, "", errorf("uactor: private socket directory: %w", err)
 		}
 		spec = "unix://" + filepath.Join(dir, "actor.sock")
 	}
@@ -62,7 +61,7 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
-		return nil, address{}, "", fmt.Errorf("uactor: listen on %s: %w", a, err)
+		return nil, address{}, "", errorf("uactor: listen on %s: %w", a, err)
 	}
 	if a.network == "tcp" {
 		host, _, _ := net.SplitHostPort(a.addr)
@@ -99,7 +98,7 @@ const deferAccept = 5 * time.Second
 func advertised(spec string, bound address) (string, error) {
 	a, err := parseAddress(spec)
 	if err != nil {
-		return "", fmt.Errorf("uactor: Advertise: %w", err)
+		return "", errorf("uactor: Advertise: %w", err)
 	}
 	if host, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" && bound.network == "tcp" {
 		_, bp, _ := net.SplitHostPort(bound.addr)
@@ -112,7 +111,7 @@ func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Con
 	d := net.Dialer{Timeout: timeout}
 	c, err := d.DialContext(ctx, a.network, a.addr)
 	if err != nil {
-		return nil, fmt.Errorf("uactor: dial %s: %w", a, err)
+		return nil, errorf("uactor: dial %s: %w", a, err)
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)

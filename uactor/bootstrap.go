@@ -1,7 +1,6 @@
 package uactor
 
 import (
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -67,7 +66,7 @@ func (b *bootstrap) encode() []byte {
 
 func decodeBootstrap(p []byte) (*bootstrap, error) {
 	if len(p) == 0 || p[0] != bootstrapVersion {
-		return nil, fmt.Errorf("uactor: bootstrap from a different uactor version")
+		return nil, errorf("uactor: bootstrap from a different uactor version")
 	}
 	r := wire.NewReader(p[1:])
 	b := &bootstrap{kind: r.String(), treeKey: r.Bytes()}
@@ -100,7 +99,7 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	copy(b.id[:], r.Raw(16))
 	b.dir = r.String()
 	if err := r.Close(); err != nil {
-		return nil, fmt.Errorf("uactor: bootstrap: %w", err)
+		return nil, errorf("uactor: bootstrap: %w", err)
 	}
 	return b, nil
 }
@@ -123,7 +122,7 @@ func decodeReady(p []byte) (ready, error) {
 	r := ready{addr: rd.String(), adv: rd.String()}
 	copy(r.id[:], rd.Raw(16))
 	if err := rd.Close(); err != nil {
-		return ready{}, fmt.Errorf("uactor: ready record: %w", err)
+		return ready{}, errorf("uactor: ready record: %w", err)
 	}
 	return r, nil
 }

@@ -133,18 +133,18 @@ func handshakeError(a address, err error) error {
 	case errors.Is(err, handshake.ErrAuth):
 		return fmt.Errorf("%w (%w)", &AuthKeyError{Address: a.String()}, err)
 	case errors.Is(err, handshake.ErrWrongActor):
-		return fmt.Errorf("uactor: %s: %w (%w)", a, ErrWrongActor, err)
+		return errorf("uactor: %s: %w (%w)", a, ErrWrongActor, err)
 	case errors.Is(err, handshake.ErrNotUactor), errors.Is(err, handshake.ErrVersion), errors.Is(err, handshake.ErrProtocol):
-		return fmt.Errorf("uactor: %s: %w: %w", a, ErrProtocol, err)
+		return errorf("uactor: %s: %w: %w", a, ErrProtocol, err)
 	}
-	return fmt.Errorf("uactor: handshake with %s: %w", a, err)
+	return errorf("uactor: handshake with %s: %w", a, err)
 }
 
 // roundTrip sends one call and waits for its reply frame, which the caller
 // must Release. An error frame is decoded into the error returned.
 func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req []byte) (*frame.Buffer, error) {
 	if err := c.slots.Acquire(ctx, 1); err != nil {
-		return nil, fmt.Errorf("uactor: %s: waiting for a call slot: %w", method, err)
+		return nil, errorf("uactor: %s: waiting for a call slot: %w", method, err)
 	}
 	var ext *[]byte // the call context, if ctx has a deadline or metadata
 	if _, ok := ctx.Deadline(); ok || metadataOf(ctx) != nil {
@@ -153,7 +153,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		if *ext, err = appendCallContext((*ext)[:0], ctx); err != nil {
 			putScratch(ext)
 			c.slots.Release(1)
-			return nil, fmt.Errorf("uactor: %s: %w", method, err)
+			return nil, errorf("uactor: %s: %w", method, err)
 		}
 	}
 	c.calls.Add(1)
@@ -169,7 +169,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		if ext != nil {
 			putScratch(ext)
 		}
-		return nil, fmt.Errorf("uactor: %s: %w", method, err)
+		return nil, errorf("uactor: %s: %w", method, err)
 	}
 	c.pending[id] = cl
 	c.mu.Unlock()
@@ -186,13 +186,13 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			c.forget(id, cl)
 			callPool.Put(cl)
 			c.slots.Release(1)
-			return nil, fmt.Errorf("uactor: %s: request: %w", method, err)
+			return nil, errorf("uactor: %s: request: %w", method, err)
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
 	}
 	if err := c.await(ctx, id, cl); err != nil {
 		callPool.Put(cl)
-		return nil, fmt.Errorf("uactor: %s: %w", method, err)
+		return nil, errorf("uactor: %s: %w", method, err)
 	}
 	c.slots.Release(1)
 	typ, buf, err := cl.typ, cl.buf, cl.err
@@ -200,7 +200,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	callPool.Put(cl)
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("uactor: %s: %w", method, err)
+		return nil, errorf("uactor: %s: %w", method, err)
 	case typ == frame.TypeError:
 		defer buf.Release()
 		return nil, decodeError(method, buf.B)

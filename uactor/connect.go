@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/capture"
@@ -24,23 +23,23 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		return Ref[A]{}, err
 	}
 	if len(authkey) == 0 {
-		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w: empty authkey", a, ErrAuthKey)
+		return Ref[A]{}, errorf("uactor: Connect(%s): %w: empty authkey", a, ErrAuthKey)
 	}
 	o := k.opts.with(opts)
 	if err := o.validate(); err != nil {
-		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w", a, err)
+		return Ref[A]{}, errorf("uactor: Connect(%s): %w", a, err)
 	}
 	from := make([]string, len(o.captures))
 	for i, c := range o.captures {
 		ca, err := parseAddress(c)
 		if err != nil {
-			return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): Capture: %w", a, err)
+			return Ref[A]{}, errorf("uactor: Connect(%s): Capture: %w", a, err)
 		}
 		from[i] = ca.String()
 	}
 	key, err := holdKey(authkey)
 	if err != nil {
-		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w", a, err)
+		return Ref[A]{}, errorf("uactor: Connect(%s): %w", a, err)
 	}
 	extra := []func(){key.release}
 	if len(from) > 0 {
@@ -56,7 +55,7 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	}
 	if inf.kind != k.entry.name {
 		h.close()
-		return Ref[A]{}, fmt.Errorf("uactor: Connect(%s): %w: the actor there is of kind %q, not %q", a, ErrWrongActor, inf.kind, k.entry.name)
+		return Ref[A]{}, errorf("uactor: Connect(%s): %w: the actor there is of kind %q, not %q", a, ErrWrongActor, inf.kind, k.entry.name)
 	}
 	h.id, h.pid, h.keyID = inf.id, inf.pid, inf.keyID
 	return Ref[A]{h}, nil

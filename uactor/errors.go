@@ -39,7 +39,30 @@ func (e *RemoteError) Error() string {
 // prefixed is "uactor: what: msg", where msg may come from this package too
 // (an actor's own error, say): the message says "uactor:" once.
 func prefixed(what, msg string) string {
-	return "uactor: " + what + ": " + strings.TrimPrefix(msg, "uactor: ")
+	return "uactor: " + what + ": " + once(msg)
+}
+
+// errorf is fmt.Errorf for this package's errors, which start with
+// "uactor: " and often wrap errors that start with it too: the message says
+// it once, and errors.Is and errors.As see every wrapped error.
+func errorf(format string, a ...any) error {
+	return &wrapped{fmt.Errorf(format, a...)}
+}
+
+type wrapped struct{ err error }
+
+func (w *wrapped) Error() string { return "uactor: " + once(w.err.Error()) }
+func (w *wrapped) Unwrap() error { return w.err }
+
+// once drops the package's prefix wherever a message starts with it or
+// wraps a message that does.
+func once(msg string) string {
+	msg = strings.TrimPrefix(msg, "uactor: ")
+	if strings.Contains(msg, "uactor: ") {
+		msg = strings.ReplaceAll(msg, ": uactor: ", ": ")
+		msg = strings.ReplaceAll(msg, "(uactor: ", "(")
+	}
+	return msg
 }
 
 var (

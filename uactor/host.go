@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/google/uuid"
@@ -19,11 +18,11 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 	}
 	o := k.opts.with(opts)
 	if err := o.validate(); err != nil {
-		return Ref[A]{}, fmt.Errorf("uactor: Host(%q): %w", k.entry.name, err)
+		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
 	key, err := holdKey(o.key)
 	if err != nil {
-		return Ref[A]{}, fmt.Errorf("uactor: Host(%q): %w", k.entry.name, err)
+		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
 	s, err := newServer(k.entry, a, key.key, key.id, o, uuid.UUID{})
 	if err != nil {

@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/google/uuid"
@@ -42,7 +41,7 @@ func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
 	}
 	buf, err := c.roundTrip(ctx, infoMethod, infoPrefix, nil)
 	if err != nil {
-		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w", h.addr, err)
+		return actorInfo{}, errorf("uactor: Connect(%s): %w", h.addr, err)
 	}
 	defer buf.Release()
 	r := wire.NewReader(buf.B)
@@ -52,7 +51,7 @@ func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
 	inf.pid = int(r.Uvarint())
 	inf.keyID = c.keyID
 	if err := r.Close(); err != nil {
-		return actorInfo{}, fmt.Errorf("uactor: Connect(%s): %w: info: %w", h.addr, ErrProtocol, err)
+		return actorInfo{}, errorf("uactor: Connect(%s): %w: info: %w", h.addr, ErrProtocol, err)
 	}
 	return inf, nil
 }

@@ -103,7 +103,7 @@ func intercepted[Req, Resp any](ctx context.Context, ic ClientInterceptor, info 
 		q, ok1 := rq.(*Req)
 		p, ok2 := rs.(*Resp)
 		if !ok1 || !ok2 {
-			return fmt.Errorf("uactor: %s: interceptor passed %T, %T to invoke; want %T, %T", info.Method, rq, rs, q, p)
+			return errorf("uactor: %s: interceptor passed %T, %T to invoke; want %T, %T", info.Method, rq, rs, q, p)
 		}
 		var err error
 		*p, err = call(ctx, *q)

@@ -81,10 +81,10 @@ func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp
 	switch {
 	case m.kind == nil:
 		var resp Resp
-		return resp, fmt.Errorf("uactor: Call on a Method not made by Expose")
+		return resp, errorf("uactor: Call on a Method not made by Expose")
 	case h == nil:
 		var resp Resp
-		return resp, fmt.Errorf("uactor: %s: %w: zero Ref", m.name, ErrClosed)
+		return resp, errorf("uactor: %s: %w: zero Ref", m.name, ErrClosed)
 	case h.callTimeout > 0 || h.intercept != nil:
 		return m.callWith(ctx, h, req)
 	}
@@ -117,7 +117,7 @@ func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Res
 		defer putScratch(buf)
 		var err error
 		if b, err = m.req.append((*buf)[:0], req); err != nil {
-			return resp, fmt.Errorf("uactor: %s: encoding request: %w", m.name, err)
+			return resp, errorf("uactor: %s: encoding request: %w", m.name, err)
 		}
 		*buf = b
 	}
@@ -131,7 +131,7 @@ func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Res
 	// one is in a pooled array, and copied out.
 	resp, err = m.resp.decodeOwned(reply.B, reply.Own())
 	if err != nil {
-		return resp, fmt.Errorf("uactor: %s: decoding response: %w", m.name, err)
+		return resp, errorf("uactor: %s: decoding response: %w", m.name, err)
 	}
 	return resp, nil
 }

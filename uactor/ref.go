@@ -142,7 +142,7 @@ func (h *handle) close() {
 
 func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byte) (*frame.Buffer, error) {
 	if h.closed.Load() {
-		return nil, fmt.Errorf("uactor: %s: %w", method, ErrClosed)
+		return nil, errorf("uactor: %s: %w", method, ErrClosed)
 	}
 	var c *clientConn
 	var err error
@@ -152,10 +152,10 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		c, err = h.peer.conn(ctx)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("uactor: %s: %w", method, err)
+		return nil, errorf("uactor: %s: %w", method, err)
 	}
 	if c.actorID != h.id && h.id != (uuid.UUID{}) {
-		return nil, fmt.Errorf("uactor: %s: %w: %s now serves actor %s, not %s", method, ErrWrongActor, h.addr, c.actorID, h.id)
+		return nil, errorf("uactor: %s: %w: %s now serves actor %s, not %s", method, ErrWrongActor, h.addr, c.actorID, h.id)
 	}
 	return c.roundTrip(ctx, method, prefix, req)
 }

@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 
@@ -22,25 +21,25 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	name := k.entry.name
 	switch {
 	case !mainRan.Load():
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, ErrNoMain)
+		return Ref[A]{}, errorf("uactor: Spawn(%q): %w", name, ErrNoMain)
 	case k.entry.late:
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): the kind was defined after uactor.Main ran, "+
+		return Ref[A]{}, errorf("uactor: Spawn(%q): the kind was defined after uactor.Main ran, "+
 			"so a child process cannot know it: declare it in a package-level var (Host serves it in this process)", name)
 	}
 	o := k.opts.with(opts)
 	if err := o.validate(); err != nil {
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+		return Ref[A]{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	if len(o.serverIC) != len(k.opts.serverIC) {
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w: ServerInterceptors cannot travel to the actor's process: give them to Define", name, ErrOption)
+		return Ref[A]{}, errorf("uactor: Spawn(%q): %w: ServerInterceptors cannot travel to the actor's process: give them to Define", name, ErrOption)
 	}
 	argBytes, err := k.arg.append(nil, arg)
 	if err != nil {
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): argument: %w", name, err)
+		return Ref[A]{}, errorf("uactor: Spawn(%q): argument: %w", name, err)
 	}
 	key, err := holdKey(o.key)
 	if err != nil {
-		return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+		return Ref[A]{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	tk, tid := defaultKey()
 	// The child gets the stretched key and this process's id for it, so it
@@ -54,7 +53,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 		dir, err := os.MkdirTemp("", "uactor-")
 		if err != nil {
 			key.release()
-			return Ref[A]{}, fmt.Errorf("uactor: Spawn(%q): private socket directory: %w", name, err)
+			return Ref[A]{}, errorf("uactor: Spawn(%q): private socket directory: %w", name, err)
 		}
 		trackDir(dir)
 		boot.dir = dir

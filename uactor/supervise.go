@@ -127,7 +127,7 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 			}
 			return nil, ready{}, decodeError(name+" constructor", ce.Data)
 		}
-		return nil, ready{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	rd, err := decodeReady(readyData)
 	var a address
@@ -140,7 +140,7 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 	if err != nil {
 		p.Kill()
 		<-p.Done()
-		return nil, ready{}, fmt.Errorf("uactor: Spawn(%q): %w", name, err)
+		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id}, s.boot.opts)
 	return &incarnation{p: p, c: c, started: time.Now()}, rd, nil
