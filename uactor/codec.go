@@ -9,12 +9,13 @@ import (
 )
 
 // Values travel without reflection. codecFor picks a type's codec once, when
-// Expose or Define runs, by a type switch on the static type; a call then
-// only runs the codec's functions. The order in which codecs are tried is
-// the order in which they win when a type has several:
+// Expose or Define runs, by a type switch on the static type or a lookup by
+// type in codec_builtin.go's list; a call then only runs the codec's
+// functions. The order in which codecs are tried is the order in which they
+// win when a type has several:
 //
 //  1. built-in types: scalars, string, []byte, Empty, time.Time,
-//     time.Duration, and the slices and maps of codec_composite.go;
+//     time.Duration, and the slices and maps of codec_builtin.go;
 //  2. encoding.BinaryAppender, then encoding.BinaryMarshaler (on T or *T),
 //     with encoding.BinaryUnmarshaler on *T: hand-written for this library
 //     (a Ref among them), so they are taken at their word;
@@ -57,12 +58,6 @@ func codecFor[T any](role string) (*codec[T], error) {
 	if c := builtinCodec[T](); c != nil {
 		return c, nil
 	}
-	if c := sliceCodec[T](); c != nil {
-		return c, nil
-	}
-	if c := mapCodec[T](); c != nil {
-		return c, nil
-	}
 	if c := binaryCodec[T](); c != nil {
 		return c, nil
 	}
@@ -85,16 +80,16 @@ func cannotTravel[T any](role string) error {
 	var v T
 	name := fmt.Sprintf("%T", v)
 	if strings.HasPrefix(name, "[]") || strings.HasPrefix(name, "map[") {
-		return fmt.Errorf("%s type %s cannot travel between processes: slices and maps travel with built-in "+
-			"elements only (see the package docs, section Messages); for others declare a named type "+
-			"(type Jobs %s) in a file with //go:generate go run github.com/tinylib/msgp@latest -io=false, "+
-			"and run go generate", role, name, name)
+		return fmt.Errorf("%s type %s cannot travel between processes: the built-in slices and maps are %s; "+
+			"for others declare a named type (type Jobs %s) in a file with "+
+			"//go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate",
+			role, name, builtins.describe(), name)
 	}
 	return fmt.Errorf("%s type %s cannot travel between processes: add //go:generate go run github.com/tinylib/msgp@latest "+
 		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+
 		"or write AppendBinary and *%s.UnmarshalBinary (uactor/wire helps), "+
-		"or use a built-in: scalar, string, []byte, time.Time, time.Duration, Empty, Ref, or a slice or map of those",
-		role, name, name, name)
+		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s",
+		role, name, name, name, builtins.describe())
 }
 
 // binaryCodec returns the codec of a type with encoding.BinaryAppender (or
@@ -183,7 +178,7 @@ func builtinCodec[T any]() *codec[T] {
 	case uintptr:
 		return as[T](whole(unsignedElem[uintptr](64)))
 	}
-	return scalarCodec[T]()
+	return lookup[T](builtins)
 }
 
 // whole makes an element's encoding the whole payload.

@@ -3,7 +3,6 @@ package uactor
 import (
 	"encoding/binary"
 	"fmt"
-	"time"
 )
 
 // Slices and maps of built-in elements: a uvarint count, then each element
@@ -93,98 +92,4 @@ func orTrailing(err error, rest []byte) error {
 		err = fmt.Errorf("%w: %d trailing bytes", ErrDecode, len(rest))
 	}
 	return err
-}
-
-// sliceCodec returns the codec of []E for each built-in element type E, or nil.
-func sliceCodec[T any]() *codec[T] {
-	var v T
-	switch any(v).(type) {
-	case []bool:
-		return as[T](sliceOf(boolElem()))
-	case []int:
-		return as[T](sliceOf(signedElem[int](64)))
-	case []int8:
-		return as[T](sliceOf(signedElem[int8](8)))
-	case []int16:
-		return as[T](sliceOf(signedElem[int16](16)))
-	case []int32:
-		return as[T](sliceOf(signedElem[int32](32)))
-	case []int64:
-		return as[T](sliceOf(signedElem[int64](64)))
-	case []uint:
-		return as[T](sliceOf(unsignedElem[uint](64)))
-	case []uint16:
-		return as[T](sliceOf(unsignedElem[uint16](16)))
-	case []uint32:
-		return as[T](sliceOf(unsignedElem[uint32](32)))
-	case []uint64:
-		return as[T](sliceOf(unsignedElem[uint64](64)))
-	case []float32:
-		return as[T](sliceOf(float32Elem()))
-	case []float64:
-		return as[T](sliceOf(float64Elem()))
-	case []string:
-		return as[T](sliceOf(stringElem()))
-	case [][]byte:
-		return as[T](sliceOf(bytesElem()))
-	case []time.Time:
-		return as[T](sliceOf(timeElem()))
-	case []time.Duration:
-		return as[T](sliceOf(signedElem[time.Duration](64)))
-	}
-	return nil
-}
-
-// mapCodec returns the codec of map[K]V for each built-in key type K and
-// element type V, or nil.
-func mapCodec[T any]() *codec[T] {
-	if c := mapWithKey[T](stringElem()); c != nil {
-		return c
-	}
-	if c := mapWithKey[T](signedElem[int](64)); c != nil {
-		return c
-	}
-	if c := mapWithKey[T](signedElem[int64](64)); c != nil {
-		return c
-	}
-	return mapWithKey[T](unsignedElem[uint64](64))
-}
-
-func mapWithKey[T any, K comparable](k elem[K]) *codec[T] {
-	var v T
-	switch any(v).(type) {
-	case map[K]bool:
-		return as[T](mapOf(k, boolElem()))
-	case map[K]int:
-		return as[T](mapOf(k, signedElem[int](64)))
-	case map[K]int8:
-		return as[T](mapOf(k, signedElem[int8](8)))
-	case map[K]int16:
-		return as[T](mapOf(k, signedElem[int16](16)))
-	case map[K]int32:
-		return as[T](mapOf(k, signedElem[int32](32)))
-	case map[K]int64:
-		return as[T](mapOf(k, signedElem[int64](64)))
-	case map[K]uint:
-		return as[T](mapOf(k, unsignedElem[uint](64)))
-	case map[K]uint16:
-		return as[T](mapOf(k, unsignedElem[uint16](16)))
-	case map[K]uint32:
-		return as[T](mapOf(k, unsignedElem[uint32](32)))
-	case map[K]uint64:
-		return as[T](mapOf(k, unsignedElem[uint64](64)))
-	case map[K]float32:
-		return as[T](mapOf(k, float32Elem()))
-	case map[K]float64:
-		return as[T](mapOf(k, float64Elem()))
-	case map[K]string:
-		return as[T](mapOf(k, stringElem()))
-	case map[K][]byte:
-		return as[T](mapOf(k, bytesElem()))
-	case map[K]time.Time:
-		return as[T](mapOf(k, timeElem()))
-	case map[K]time.Duration:
-		return as[T](mapOf(k, signedElem[time.Duration](64)))
-	}
-	return nil
 }

@@ -141,40 +141,5 @@ func timeElem() elem[time.Time] {
 		}}
 }
 
-// scalarCodec returns the codec of a bool, a number or a time.Duration as a
-// whole payload: the same bytes as the element.
-func scalarCodec[T any]() *codec[T] {
-	var v T
-	switch any(v).(type) {
-	case bool:
-		return as[T](whole(boolElem()))
-	case int:
-		return as[T](whole(signedElem[int](64)))
-	case int8:
-		return as[T](whole(signedElem[int8](8)))
-	case int16:
-		return as[T](whole(signedElem[int16](16)))
-	case int32:
-		return as[T](whole(signedElem[int32](32)))
-	case int64:
-		return as[T](whole(signedElem[int64](64)))
-	case time.Duration:
-		return as[T](whole(signedElem[time.Duration](64)))
-	case uint:
-		return as[T](whole(unsignedElem[uint](64)))
-	case uint16:
-		return as[T](whole(unsignedElem[uint16](16)))
-	case uint32:
-		return as[T](whole(unsignedElem[uint32](32)))
-	case uint64:
-		return as[T](whole(unsignedElem[uint64](64)))
-	case float32:
-		return as[T](whole(float32Elem()))
-	case float64:
-		return as[T](whole(float64Elem()))
-	}
-	return nil
-}
-
 // stringBytes returns s's bytes without copying; they must only be read.
 func stringBytes(s string) []byte { return unsafe.Slice(unsafe.StringData(s), len(s)) }
