@@ -68,6 +68,11 @@
 // (see Pool for exactly which errors those are). PoolFromRegistry builds one
 // from what a registry lists: uActor's actor-pool example, in one line.
 //
+// Pool takes any refs, not only discovered ones, yet it lives here: what it
+// must decide (which failures prove a call did not run, when to try a ref
+// again) is what a listing of actors that come and go needs, and every
+// other pool of this package is built on it.
+//
 // # Sources: a registry, or DNS
 //
 // A Source lists actors' addresses: Registered (a registry actor's ref), At
