@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
@@ -16,9 +16,9 @@ import (
 type bootstrap struct {
 	kind      string
 	treeKey   []byte
-	treeKeyID capture.KeyID
+	treeKeyID keyring.KeyID
 	key       []byte // stretched already: the child uses it as it is
-	keyID     capture.KeyID
+	keyID     keyring.KeyID
 	opts      options
 	arg       []byte
 	id        uuid.UUID // the actor's identity, kept across restarts

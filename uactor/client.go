@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
 	"golang.org/x/sync/semaphore"
@@ -28,7 +28,7 @@ type clientConn struct {
 	r       *frame.Reader // read only by the goroutine holding the read role
 	addr    address
 	actorID uuid.UUID
-	keyID   capture.KeyID // the actor's id for the key
+	keyID   keyring.KeyID // the actor's id for the key
 	nextID  atomic.Uint64
 	calls   atomic.Int32 // calls in flight, for the writer's hint
 	broken  atomic.Bool
@@ -72,7 +72,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 		logHandshake(o.log(), "client", a.String(), err)
 		return nil, handshakeError(a, err)
 	}
-	keyring.Learn(key, sess.KeyID) // refs to actors there name the key by it
+	heldKeys.Learn(key, sess.KeyID) // refs to actors there name the key by it
 	o.log().Debug("uactor: connection opened", "role", "client", "peer", a.String())
 	return newClientConn(nc, a, sess, o), nil
 }
@@ -85,7 +85,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options) *
 		r:       frame.NewReader(nc, o.maxFrame),
 		addr:    a,
 		actorID: uuid.UUID(sess.ActorID),
-		keyID:   capture.KeyID(sess.KeyID),
+		keyID:   keyring.KeyID(sess.KeyID),
 		slots:   semaphore.NewWeighted(int64(o.inflight)),
 		pending: map[uint64]*call{},
 		log:     o.log(),

@@ -4,7 +4,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/keyring"
 )
 
 // Connect returns a ref to the actor of kind k that serves at address, which
@@ -47,7 +47,7 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	}
 	// The ref names the key by the actor's id for it, learned in the
 	// handshake, so that other processes that reached the actor know it.
-	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, capture.KeyID{}, o, nil, extra...)
+	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil, extra...)
 	inf, err := fetchInfo(ctx, h)
 	if err != nil {
 		h.close()

@@ -5,7 +5,7 @@ import (
 	"os"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
@@ -30,7 +30,7 @@ type actorInfo struct {
 	id        uuid.UUID
 	advertise string
 	pid       int
-	keyID     capture.KeyID // the actor's id for the key (from the handshake)
+	keyID     keyring.KeyID // the actor's id for the key (from the handshake)
 }
 
 // fetchInfo asks the actor behind h what it is (the built-in info method).

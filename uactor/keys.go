@@ -7,14 +7,15 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/addr"
+	"github.com/uactor-go/uactor/internal/keyring"
 )
 
 // The process's knowledge of other actors: keys it holds, and addresses it
 // reaches some actors at instead of the ones their refs name.
 var (
-	keyring  capture.Keyring
-	captures capture.Table
+	heldKeys keyring.Keyring
+	captures addr.Captures
 )
 
 // NewKey returns 32 random bytes from crypto/rand: an authkey no one can
@@ -79,13 +80,13 @@ func stretch(raw []byte) []byte {
 var treeKey struct {
 	once sync.Once
 	key  []byte
-	id   capture.KeyID
+	id   keyring.KeyID
 }
 
-func defaultKey() ([]byte, capture.KeyID) {
+func defaultKey() ([]byte, keyring.KeyID) {
 	treeKey.once.Do(func() {
 		k := NewKey()
-		id, _ := keyring.Add(k) // held for the life of the process
+		id, _ := heldKeys.Add(k) // held for the life of the process
 		treeKey.key, treeKey.id = k, id
 	})
 	return treeKey.key, treeKey.id
@@ -93,9 +94,9 @@ func defaultKey() ([]byte, capture.KeyID) {
 
 // inheritTreeKey installs the parent's key in a child process, under the
 // parent's id, before anything else asks for it.
-func inheritTreeKey(k []byte, id capture.KeyID) {
+func inheritTreeKey(k []byte, id keyring.KeyID) {
 	treeKey.once.Do(func() {
-		keyring.AddAs(k, id)
+		heldKeys.AddAs(k, id)
 		treeKey.key, treeKey.id = k, id
 	})
 }
@@ -107,7 +108,7 @@ var errEmptyKey = fmt.Errorf("%w: AuthKey was given an empty key", ErrAuthKey)
 // id until release.
 type actorKey struct {
 	key     []byte
-	id      capture.KeyID
+	id      keyring.KeyID
 	release func()
 }
 
@@ -122,6 +123,6 @@ func holdKey(raw []byte) (actorKey, error) {
 		return actorKey{}, errEmptyKey
 	}
 	k := stretch(raw)
-	id, release := keyring.Add(k)
+	id, release := heldKeys.Add(k)
 	return actorKey{k, id, release}, nil
 }

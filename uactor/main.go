@@ -38,7 +38,7 @@ func runChild() int {
 		return 2
 	}
 	inheritTreeKey(boot.treeKey, boot.treeKeyID)
-	keyring.AddAs(boot.key, boot.keyID) // held for the life of the process
+	heldKeys.AddAs(boot.key, boot.keyID) // held for the life of the process
 	// The owner made boot.dir and removes it once the actor is gone for
 	// good (not while it restarts); this process removes it only if the
 	// owner is gone. What this process made, it removes however it ends.

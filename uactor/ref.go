@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
@@ -29,7 +29,7 @@ type handle struct {
 	addr    address // where this process reaches the actor
 	adv     string  // the address refs to it carry to other processes
 	pid     int
-	keyID   capture.KeyID // what refs to the actor name its key by
+	keyID   keyring.KeyID // what refs to the actor name its key by
 	peer    *peer
 	owner   owner  // nil unless this ref started the actor
 	life    *life  // what Done and Err report
@@ -57,7 +57,7 @@ type supervising interface {
 
 // newHandle makes a handle on the actor reached at a and named adv in refs
 // handed to other processes. extra runs on release.
-func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, keyID capture.KeyID, o options, own owner, extra ...func()) *handle {
+func newHandle(kind string, id uuid.UUID, a address, adv string, pid int, key []byte, keyID keyring.KeyID, o options, own owner, extra ...func()) *handle {
 	p := acquirePeer(a, key, id, o)
 	h := &handle{kind: kind, id: id, addr: a, adv: adv, pid: pid, keyID: keyID, peer: p, owner: own,
 		callTimeout: o.callTimeout, intercept: chainClient(o.clientIC)}
@@ -165,7 +165,7 @@ const refVersion = 2
 
 // AppendBinary implements encoding.BinaryAppender: the ref's kind, actor
 // id, address, process id and key id: a random name for the key, which
-// reveals nothing about it (see capture.KeyID).
+// reveals nothing about it (see keyring.KeyID).
 func (r Ref[A]) AppendBinary(b []byte) ([]byte, error) {
 	if r.h == nil {
 		return append(b, 0), nil
@@ -208,7 +208,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	copy(id[:], rd.Raw(16))
 	addrStr := rd.String()
 	pid := rd.Uvarint()
-	var keyID capture.KeyID
+	var keyID keyring.KeyID
 	copy(keyID[:], rd.Raw(len(keyID)))
 	if err := rd.Close(); err != nil {
 		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
@@ -218,7 +218,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if err != nil {
 		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
 	}
-	key, ok := keyring.Lookup(keyID)
+	key, ok := heldKeys.Lookup(keyID)
 	if !ok {
 		return &AuthKeyError{Address: addrStr}
 	}

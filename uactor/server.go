@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/capture"
+	"github.com/uactor-go/uactor/internal/keyring"
 )
 
 // server serves one actor value on one listener: the same code runs in a
@@ -18,7 +18,7 @@ type server struct {
 	actor any
 	id    uuid.UUID
 	key   []byte
-	keyID capture.KeyID // what refs name key by, told to clients that prove it
+	keyID keyring.KeyID // what refs name key by, told to clients that prove it
 	opts  options
 	ln    net.Listener
 	addr  address // where it listens
@@ -47,7 +47,7 @@ type server struct {
 
 // newServer serves actor as the actor id (zero: a new one) on a listener
 // as o says.
-func newServer(k *kindEntry, actor any, key []byte, keyID capture.KeyID, o options, id uuid.UUID) (*server, error) {
+func newServer(k *kindEntry, actor any, key []byte, keyID keyring.KeyID, o options, id uuid.UUID) (*server, error) {
 	if id == (uuid.UUID{}) {
 		id = uuid.New()
 	}

@@ -1,7 +1,8 @@
 // Package addr parses actor addresses: the one place that says what
 // "unix:///path", "tcp://host:port" and a bare "host:port" mean, for the
 // uactor package (which dials and listens) and the registry (which keeps
-// addresses in a canonical form).
+// addresses in a canonical form); and Captures, which reaches some
+// addresses at others.
 package addr
 
 import (

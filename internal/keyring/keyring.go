@@ -1,7 +1,6 @@
-// Package capture holds what a process knows about actors it did not start:
-// the keys it may use (Keyring) and the addresses it must reach some actors
-// at instead of the ones their refs name (Table).
-package capture
+// Package keyring holds the keys a process may use to reach actors, and the
+// ids that refs name them by.
+package keyring
 
 import (
 	"crypto/rand"

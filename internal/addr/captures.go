@@ -1,13 +1,13 @@
-package capture
+package addr
 
 import "sync"
 
-// Table rewrites addresses: while a capture is held, refs naming one of its
+// Captures rewrites addresses: while a capture is held, refs naming one of its
 // addresses are reached at its target instead (uActor's capture list:
 // an actor that listens on 0.0.0.0:7000 is reached at localhost:7000).
 // The zero value is ready to use. When several captures name the same
 // address, the latest one held wins.
-type Table struct {
+type Captures struct {
 	mu    sync.Mutex
 	rules map[string][]*rule
 }
@@ -16,7 +16,7 @@ type rule struct{ to string }
 
 // Add rewrites each of from to to until the returned release is called
 // (release is idempotent).
-func (t *Table) Add(from []string, to string) (release func()) {
+func (t *Captures) Add(from []string, to string) (release func()) {
 	r := &rule{to: to}
 	t.mu.Lock()
 	if t.rules == nil {
@@ -49,13 +49,13 @@ func (t *Table) Add(from []string, to string) (release func()) {
 	}
 }
 
-// Rewrite returns the address to reach addr at, and whether a capture applied.
-func (t *Table) Rewrite(addr string) (string, bool) {
+// Rewrite returns the address to reach a at, and whether a capture applied.
+func (t *Captures) Rewrite(a string) (string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rs := t.rules[addr]
+	rs := t.rules[a]
 	if len(rs) == 0 {
-		return addr, false
+		return a, false
 	}
 	return rs[len(rs)-1].to, true
 }
