@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"log/slog"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/keyring"
@@ -37,22 +36,9 @@ func (b *bootstrap) encode() []byte {
 	p = append(p, b.treeKeyID[:]...)
 	p = wire.AppendBytes(p, b.key)
 	p = append(p, b.keyID[:]...)
-	p = wire.AppendString(p, b.opts.listen)
-	p = wire.AppendString(p, b.opts.advertise)
-	p = wire.AppendVarint(p, int64(b.opts.grace))
-	p = wire.AppendBool(p, b.opts.serial)
-	p = wire.AppendUvarint(p, uint64(b.opts.seal))
-	p = wire.AppendUvarint(p, uint64(b.opts.maxFrame))
-	p = wire.AppendVarint(p, int64(b.opts.handshake))
-	p = wire.AppendVarint(p, int64(b.opts.dialTimeout))
-	p = wire.AppendVarint(p, int64(b.opts.write))
-	p = wire.AppendVarint(p, int64(b.opts.keepalive))
-	p = wire.AppendUvarint(p, uint64(b.opts.inflight))
-	p = wire.AppendUvarint(p, uint64(b.opts.maxConns))
-	p = wire.AppendUvarint(p, uint64(b.opts.maxHS))
-	p = wire.AppendUvarint(p, uint64(b.opts.connBuffer))
-	p = wire.AppendVarint(p, int64(b.opts.compress))
-	p = wire.AppendVarint(p, int64(b.opts.callTimeout))
+	for _, f := range childOptions {
+		p = f.put(p, &b.opts)
+	}
 	format, level := describeLogger(b.opts.logger)
 	if b.kindLogger {
 		format = logKind
@@ -73,22 +59,9 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	copy(b.treeKeyID[:], r.Raw(len(b.treeKeyID)))
 	b.key = r.Bytes()
 	copy(b.keyID[:], r.Raw(len(b.keyID)))
-	b.opts.listen = r.String()
-	b.opts.advertise = r.String()
-	b.opts.grace = time.Duration(r.Varint())
-	b.opts.serial = r.Bool()
-	b.opts.seal = sealMode(r.Uvarint())
-	b.opts.maxFrame = int(r.Uvarint())
-	b.opts.handshake = time.Duration(r.Varint())
-	b.opts.dialTimeout = time.Duration(r.Varint())
-	b.opts.write = time.Duration(r.Varint())
-	b.opts.keepalive = time.Duration(r.Varint())
-	b.opts.inflight = int(r.Uvarint())
-	b.opts.maxConns = int(r.Uvarint())
-	b.opts.maxHS = int(r.Uvarint())
-	b.opts.connBuffer = int(r.Uvarint())
-	b.opts.compress = int(r.Varint())
-	b.opts.callTimeout = time.Duration(r.Varint())
+	for _, f := range childOptions {
+		f.get(r, &b.opts)
+	}
 	format := r.Raw(1)
 	level := slog.Level(r.Varint())
 	if len(format) == 1 {

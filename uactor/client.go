@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
+	"github.com/uactor-go/uactor/internal/keyring"
 	"golang.org/x/sync/semaphore"
 )
 

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
