@@ -231,7 +231,7 @@ func childEnv(kind string) []string {
 // socketpair returns our end as a net.Conn (so it has deadlines and works
 // with the poller) and the child's end as a file to inherit.
 func socketpair() (net.Conn, *os.File, error) {
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	fds, err := socketpairCloexec()
 	if err != nil {
 		return nil, nil, fmt.Errorf("spawn: socketpair: %w", err)
 	}
