@@ -95,10 +95,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options) *
 	// callers woken by the same burst of replies join its write: on one
 	// CPU they could not otherwise, and each call would cost a write.
 	c.w.SetOthers(func() bool { return c.calls.Load() > 1 })
-	c.ka = startKeepalive(o.keepalive, func() {
-		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
-		c.watch() // someone must read the pong
-	}, func() {
+	c.ka = startKeepalive(o.keepalive, c.w, c.watch /* someone must read the pong */, func() {
 		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 	})
 	c.lastUse = time.Now()

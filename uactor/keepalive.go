@@ -25,9 +25,10 @@ type keepalive struct {
 	timer  *time.Timer
 }
 
-// startKeepalive calls ping after one silent period and dead after two.
-// A zero period means no keepalive (nil).
-func startKeepalive(period time.Duration, ping, dead func()) *keepalive {
+// startKeepalive sends a PING on w after one silent period (then calls
+// pinged, if not nil) and calls dead after two. A zero period means no
+// keepalive (nil).
+func startKeepalive(period time.Duration, w *frame.Writer, pinged, dead func()) *keepalive {
 	if period <= 0 {
 		return nil
 	}
@@ -36,7 +37,10 @@ func startKeepalive(period time.Duration, ping, dead func()) *keepalive {
 		if k.heard.Swap(false) {
 			k.silent = 0
 		} else if k.silent++; k.silent == 1 {
-			ping()
+			w.WriteFrame(frame.Header{Type: frame.TypePing})
+			if pinged != nil {
+				pinged()
+			}
 		} else {
 			dead()
 			return

@@ -93,9 +93,7 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	agree(sess, c.r, c.w, s.opts)
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
-	c.ka = startKeepalive(s.opts.keepalive, func() {
-		c.w.WriteFrame(frame.Header{Type: frame.TypePing})
-	}, func() { c.log.silent.Store(true); close(c.dead); nc.Close() }) // a vanished client: free what it held
+	c.ka = startKeepalive(s.opts.keepalive, c.w, nil, func() { c.log.silent.Store(true); close(c.dead); nc.Close() }) // a vanished client: free what it held
 	s.inline.add(c)
 	if c.serve() {
 		s.worker(job{})
