@@ -77,20 +77,7 @@ func BenchmarkWriteReadCompressed(b *testing.B) {
 			w, r := NewWriter(&lb, 0), NewReader(&lb, 0)
 			w.SetCompression(1)
 			r.SetDecompression(true)
-			payload := jsonLike(n)
-			h := Header{Type: TypeCall, ID: 42}
-			b.SetBytes(int64(n))
-			b.ReportAllocs()
-			for b.Loop() {
-				if err := w.WriteFrame(h, payload); err != nil {
-					b.Fatal(err)
-				}
-				_, buf, err := r.ReadFrame()
-				if err != nil {
-					b.Fatal(err)
-				}
-				buf.Release()
-			}
+			benchWriteRead(b, w, r, jsonLike(n))
 		})
 	}
 }

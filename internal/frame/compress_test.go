@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"strings"
-	"sync"
 	"testing"
 	"testing/iotest"
 
@@ -684,44 +683,7 @@ func TestCompressedConcurrent(t *testing.T) {
 			}
 			w.SetCompression(512)
 			r.SetDecompression(true)
-			var wg sync.WaitGroup
-			errs := make(chan error, goroutines)
-			for g := range goroutines {
-				wg.Go(func() {
-					for i := range perG {
-						p := payload(g, i)
-						h := Header{Type: TypeCall, ID: uint64(g)<<32 | uint64(i)}
-						if err := w.WriteFrame(h, p[:len(p)/2], p[len(p)/2:]); err != nil {
-							errs <- err
-							return
-						}
-					}
-					errs <- w.Flush()
-				})
-			}
-			next := make([]int, goroutines)
-			for range goroutines * perG {
-				h, buf, err := r.ReadFrame()
-				if err != nil {
-					t.Fatal(err)
-				}
-				g, i := int(h.ID>>32), int(uint32(h.ID))
-				if g >= goroutines || i != next[g] {
-					t.Fatalf("frame %d of goroutine %d arrived, want %d", i, g, next[g])
-				}
-				next[g]++
-				if !bytes.Equal(buf.B, payload(g, i)) {
-					t.Fatalf("frame %d of goroutine %d garbled", i, g)
-				}
-				buf.Release()
-			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeConcurrently(t, w, r, goroutines, perG, payload)
 		})
 	}
 }
@@ -729,26 +691,9 @@ func TestCompressedConcurrent(t *testing.T) {
 // TestCompressedAllocs checks that a compressed 4 KiB frame, too, costs no
 // allocation once the pools are warm.
 func TestCompressedAllocs(t *testing.T) {
-	if raceEnabled {
-		t.Skip("sync.Pool is randomised under -race")
-	}
 	var lb loopback
 	w, r := NewWriter(&lb, 0), NewReader(&lb, 0)
 	w.SetCompression(1)
 	r.SetDecompression(true)
-	payload := jsonLike(4096)
-	h := Header{Type: TypeCall, ID: 1}
-	allocs := testing.AllocsPerRun(1000, func() {
-		if err := w.WriteFrame(h, payload); err != nil {
-			t.Fatal(err)
-		}
-		_, b, err := r.ReadFrame()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b.Release()
-	})
-	if allocs != 0 {
-		t.Fatalf("%v allocs per compressed 4 KiB write+read", allocs)
-	}
+	checkNoAllocs(t, w, r, jsonLike(4096))
 }

@@ -87,20 +87,27 @@ func FuzzReader(f *testing.F) {
 		if !bytes.HasPrefix(data, again.Bytes()) {
 			t.Fatalf("accepted frames re-encode differently:\n got %x\nfrom %x", again.Bytes(), data)
 		}
-		switch {
-		case err == io.EOF:
-			if again.Len() != len(data) {
-				t.Fatalf("io.EOF after %d of %d bytes", again.Len(), len(data))
-			}
-		case errors.Is(err, io.ErrUnexpectedEOF),
-			errors.Is(err, ErrTooLarge),
-			errors.Is(err, ErrMalformed),
-			errors.Is(err, ErrAuthFailed):
-		default:
-			t.Fatalf("undocumented error %v", err)
+		if err == io.EOF && again.Len() != len(data) {
+			t.Fatalf("io.EOF after %d of %d bytes", again.Len(), len(data))
 		}
-		if _, _, err2 := r.ReadFrame(); err2 != err {
-			t.Fatalf("error not sticky: %v then %v", err, err2)
-		}
+		checkFuzzEnd(t, r, err)
 	})
+}
+
+// checkFuzzEnd fails t unless err, which ended the reading of a fuzzed
+// stream from r, is one the Reader documents and r returns it again.
+func checkFuzzEnd(t *testing.T, r *Reader, err error) {
+	t.Helper()
+	switch {
+	case err == io.EOF,
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, ErrTooLarge),
+		errors.Is(err, ErrMalformed),
+		errors.Is(err, ErrAuthFailed):
+	default:
+		t.Fatalf("undocumented error %v", err)
+	}
+	if _, _, err2 := r.ReadFrame(); err2 != err {
+		t.Fatalf("error not sticky: %v then %v", err, err2)
+	}
 }

@@ -99,3 +99,41 @@ func (l *loopback) Read(p []byte) (int, error) {
 	}
 	return n, nil
 }
+
+// writeRead sends payload through w and takes it back out of r, which share
+// a loopback: one step of the loopback benchmarks and the zero-allocation
+// checks. It does not call tb.Helper, whose cost would show in the
+// benchmarks.
+func writeRead(tb testing.TB, w *Writer, r *Reader, payload []byte) {
+	if err := w.WriteFrame(Header{Type: TypeCall, ID: 42}, payload); err != nil {
+		tb.Fatal(err)
+	}
+	_, b, err := r.ReadFrame()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b.Release()
+}
+
+// benchWriteRead measures writeRead of payload, so the figure is the framing
+// cost alone.
+func benchWriteRead(b *testing.B, w *Writer, r *Reader, payload []byte) {
+	b.SetBytes(int64(len(payload)))
+	b.ReportAllocs()
+	for b.Loop() {
+		writeRead(b, w, r, payload)
+	}
+}
+
+// checkNoAllocs fails t if writeRead of payload allocates once the pools are
+// warm. sync.Pool drops items at random under the race detector, so the
+// check only runs without it.
+func checkNoAllocs(t *testing.T, w *Writer, r *Reader, payload []byte) {
+	t.Helper()
+	if raceEnabled {
+		t.Skip("sync.Pool is randomised under -race")
+	}
+	if allocs := testing.AllocsPerRun(1000, func() { writeRead(t, w, r, payload) }); allocs != 0 {
+		t.Fatalf("%v allocs per %d-byte write+read, want 0", allocs, len(payload))
+	}
+}
