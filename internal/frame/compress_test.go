@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"testing/iotest"
 
 	"github.com/klauspost/compress/zstd"
 )
@@ -236,14 +235,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 				t.Logf("%s: body %d -> %d bytes", c.name, plainBody, bodies[i])
 			}
 
-			var src io.Reader = &stream
-			if m.oneByte {
-				src = iotest.OneByteReader(src)
-			}
-			r := NewReader(src, 0)
-			if m.sealed {
-				r.SetAEAD(newGCM(t))
-			}
+			r := m.reader(t, &stream)
 			r.SetDecompression(true)
 			expectFrames(t, r, cases) // headers come back with FlagCompressed cleared
 		})

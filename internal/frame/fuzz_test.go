@@ -61,13 +61,7 @@ func FuzzReader(f *testing.F) {
 	}
 
 	f.Fuzz(func(t *testing.T, data []byte, sealed bool) {
-		r := NewReader(bytes.NewReader(data), fuzzMax)
-		var again bytes.Buffer
-		w := NewWriter(&again, fuzzMax)
-		if sealed {
-			r.SetAEAD(newGCM(t))
-			w.SetAEAD(newGCM(t))
-		}
+		r, w, again := fuzzEnds(t, data, sealed)
 		var err error
 		for {
 			var h Header
@@ -110,4 +104,17 @@ func checkFuzzEnd(t *testing.T, r *Reader, err error) {
 	if _, _, err2 := r.ReadFrame(); err2 != err {
 		t.Fatalf("error not sticky: %v then %v", err, err2)
 	}
+}
+
+// fuzzEnds returns a Reader of data and a Writer to again, both sealed with
+// testKey if sealed is set: a fuzz target reads data and writes what it
+// accepts back out, to check that nothing is reinterpreted.
+func fuzzEnds(t *testing.T, data []byte, sealed bool) (r *Reader, w *Writer, again *bytes.Buffer) {
+	again = new(bytes.Buffer)
+	r, w = NewReader(bytes.NewReader(data), fuzzMax), NewWriter(again, fuzzMax)
+	if sealed {
+		r.SetAEAD(newGCM(t))
+		w.SetAEAD(newGCM(t))
+	}
+	return r, w, again
 }

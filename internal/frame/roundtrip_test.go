@@ -38,15 +38,30 @@ func roundTripCases() []roundTripCase {
 
 // modes lists the ways a stream can be carried: plain or sealed, and read
 // normally or one byte per Read call.
-var modes = []struct {
-	name    string
-	sealed  bool
-	oneByte bool
-}{
+var modes = []mode{
 	{"plain", false, false},
 	{"sealed", true, false},
 	{"plain/one-byte", false, true},
 	{"sealed/one-byte", true, true},
+}
+
+// mode is one way of carrying a stream.
+type mode struct {
+	name    string
+	sealed  bool
+	oneByte bool
+}
+
+// reader returns a Reader of stream as m carries it.
+func (m mode) reader(t *testing.T, stream io.Reader) *Reader {
+	if m.oneByte {
+		stream = iotest.OneByteReader(stream)
+	}
+	r := NewReader(stream, 0)
+	if m.sealed {
+		r.SetAEAD(newGCM(t))
+	}
+	return r
 }
 
 func TestRoundTrip(t *testing.T) {
@@ -54,15 +69,10 @@ func TestRoundTrip(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			var stream bytes.Buffer
 			w := NewWriter(&stream, 0)
-			var src io.Reader = &stream
-			if m.oneByte {
-				src = iotest.OneByteReader(src)
-			}
-			r := NewReader(src, 0)
 			if m.sealed {
 				w.SetAEAD(newGCM(t))
-				r.SetAEAD(newGCM(t))
 			}
+			r := m.reader(t, &stream)
 			cases := roundTripCases()
 			for _, c := range cases {
 				if err := w.WriteFrame(c.h, c.parts...); err != nil {
