@@ -153,17 +153,8 @@ func FuzzServer(f *testing.F) {
 		case proofRead && !proved:
 			want = append(append(want, statusRejected), make([]byte, ServerVerdictSize-1)...)
 		}
-		if got := conn.written(); !bytes.Equal(got, want) {
-			t.Errorf("server sent %x, want %x", got, want)
-		}
-		if !ok {
-			if err == nil || !classified(err) {
-				t.Fatalf("input %q: got %v, want a classified error", in, err)
-			}
+		if !checkRun(t, "server", in, conn.written(), want, ok, err) {
 			return
-		}
-		if err != nil {
-			t.Fatalf("valid input %q: %v", in, err)
 		}
 		wantF := Features(in[5]) // the server offers zstd only, so the client's flags decide
 		if s.Features != wantF || s.ActorID != testID || s.KeyID != testKeyID || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
@@ -209,21 +200,32 @@ func FuzzClient(f *testing.F) {
 		if rightActor {
 			want = append(want, macOver(clientLabel, ch, in[:ServerHelloSize])...)
 		}
-		if got := conn.written(); !bytes.Equal(got, want) {
-			t.Errorf("client sent %x, want %x", got, want)
-		}
-		if !ok {
-			if err == nil || !classified(err) {
-				t.Fatalf("input %q: got %v, want a classified error", in, err)
-			}
+		if !checkRun(t, "client", in, conn.written(), want, ok, err) {
 			return
-		}
-		if err != nil {
-			t.Fatalf("valid input %q: %v", in, err)
 		}
 		const wantF = FeatureSeal // wanted by the client, which cannot do zstd
 		if s.Features != wantF || s.ActorID != testID || !bytes.Equal(s.KeyID[:], keyID) || s.ReadAEAD == nil || s.WriteAEAD == nil {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})
+}
+
+// checkRun fails t unless side, fed in, wrote exactly want and ended as ok
+// says: with no error when the input was valid, else with a classified
+// error. It reports whether there is a session to check.
+func checkRun(t *testing.T, side string, in, written, want []byte, ok bool, err error) bool {
+	t.Helper()
+	if !bytes.Equal(written, want) {
+		t.Errorf("%s sent %x, want %x", side, written, want)
+	}
+	if !ok {
+		if err == nil || !classified(err) {
+			t.Fatalf("input %q: got %v, want a classified error", in, err)
+		}
+		return false
+	}
+	if err != nil {
+		t.Fatalf("valid input %q: %v", in, err)
+	}
+	return true
 }

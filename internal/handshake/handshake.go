@@ -72,14 +72,11 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 	if err != nil {
 		return nil, handshakeError(conn, err)
 	}
-	ch := mine.encodeClient()
+	var ch [ClientHelloSize]byte
 	var sh [ServerHelloSize]byte
-	if err := crossHellos(conn, ch[:], sh[:]); err != nil {
-		return nil, handshakeError(conn, fmt.Errorf("server hello: %w", err))
-	}
-	theirs, err := parseServerHello(&sh)
+	theirs, err := exchangeHellos(conn, &mine, false, ch[:], sh[:])
 	if err != nil {
-		return nil, handshakeError(conn, fmt.Errorf("server hello: %w", err))
+		return nil, handshakeError(conn, err)
 	}
 	if cfg.ExpectID != ([idSize]byte{}) && theirs.id != cfg.ExpectID {
 		return nil, handshakeError(conn, fmt.Errorf("%w: want actor %x, the server is actor %x", ErrWrongActor, cfg.ExpectID, theirs.id))
@@ -125,14 +122,11 @@ func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error)
 	if err != nil {
 		return nil, handshakeError(conn, err)
 	}
-	sh := mine.encodeServer()
 	var ch [ClientHelloSize]byte
-	if err := crossHellos(conn, sh[:], ch[:]); err != nil {
-		return nil, handshakeError(conn, fmt.Errorf("client hello: %w", err))
-	}
-	theirs, err := parseClientHello(&ch)
+	var sh [ServerHelloSize]byte
+	theirs, err := exchangeHellos(conn, &mine, true, sh[:], ch[:])
 	if err != nil {
-		return nil, handshakeError(conn, fmt.Errorf("client hello: %w", err))
+		return nil, handshakeError(conn, err)
 	}
 	var proof [ClientProofSize]byte
 	if err := readMsg(conn, "proof", proof[:]); err != nil {
@@ -217,4 +211,23 @@ func prepare(conn net.Conn, key []byte, f Features, deadline time.Time, rnd io.R
 	}
 	copy(h.share[:], priv.PublicKey().Bytes())
 	return priv, nil
+}
+
+// exchangeHellos encodes mine into sent and sends it while reading the
+// peer's hello into got, then parses that. Both buffers stay the caller's:
+// the transcript MACs cover them byte for byte.
+func exchangeHellos(conn net.Conn, mine *hello, server bool, sent, got []byte) (hello, error) {
+	peer := "server hello"
+	if server {
+		peer = "client hello"
+	}
+	mine.encode(sent, server)
+	if err := crossHellos(conn, sent, got); err != nil {
+		return hello{}, fmt.Errorf("%s: %w", peer, err)
+	}
+	theirs, err := parseHello(got, !server)
+	if err != nil {
+		return hello{}, fmt.Errorf("%s: %w", peer, err)
+	}
+	return theirs, nil
 }

@@ -61,20 +61,34 @@ func putHeader(b []byte, f Features) {
 	b[6], b[7] = '\r', '\n'
 }
 
+// fields returns h's fields in the order a hello carries them after the
+// header: only the server's names its actor. Encoding and parsing both walk
+// this one list, so the two cannot disagree about the layout.
+func (h *hello) fields(server bool) [][]byte {
+	if server {
+		return [][]byte{h.nonce[:], h.id[:], h.share[:]}
+	}
+	return [][]byte{h.nonce[:], h.share[:]}
+}
+
+// encode writes h as a hello into b, which has the hello's size.
+func (h *hello) encode(b []byte, server bool) {
+	putHeader(b, h.flags)
+	off := headerSize
+	for _, f := range h.fields(server) {
+		off += copy(b[off:], f)
+	}
+}
+
 // encodeClient returns h as a ClientHello.
 func (h *hello) encodeClient() (b [ClientHelloSize]byte) {
-	putHeader(b[:], h.flags)
-	copy(b[headerSize:], h.nonce[:])
-	copy(b[headerSize+nonceSize:], h.share[:])
+	h.encode(b[:], false)
 	return b
 }
 
 // encodeServer returns h as a ServerHello.
 func (h *hello) encodeServer() (b [ServerHelloSize]byte) {
-	putHeader(b[:], h.flags)
-	copy(b[headerSize:], h.nonce[:])
-	copy(b[headerSize+nonceSize:], h.id[:])
-	copy(b[headerSize+nonceSize+idSize:], h.share[:])
+	h.encode(b[:], true)
 	return b
 }
 
@@ -98,30 +112,18 @@ func parseHeader(b []byte) (Features, error) {
 	return f, nil
 }
 
-// parseClientHello decodes a ClientHello.
-func parseClientHello(b *[ClientHelloSize]byte) (hello, error) {
+// parseHello decodes b, which has the hello's size.
+func parseHello(b []byte, server bool) (hello, error) {
 	var h hello
-	f, err := parseHeader(b[:])
+	f, err := parseHeader(b)
 	if err != nil {
 		return h, err
 	}
 	h.flags = f
-	copy(h.nonce[:], b[headerSize:])
-	copy(h.share[:], b[headerSize+nonceSize:])
-	return h, nil
-}
-
-// parseServerHello decodes a ServerHello.
-func parseServerHello(b *[ServerHelloSize]byte) (hello, error) {
-	var h hello
-	f, err := parseHeader(b[:])
-	if err != nil {
-		return h, err
+	off := headerSize
+	for _, f := range h.fields(server) {
+		off += copy(f, b[off:])
 	}
-	h.flags = f
-	copy(h.nonce[:], b[headerSize:])
-	copy(h.id[:], b[headerSize+nonceSize:])
-	copy(h.share[:], b[headerSize+nonceSize+idSize:])
 	return h, nil
 }
 

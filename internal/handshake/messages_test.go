@@ -11,7 +11,7 @@ func TestHelloRoundTrip(t *testing.T) {
 	if string(cb[:4]) != "uAct" || cb[4] != 2 || cb[5] != 3 || cb[6] != '\r' || cb[7] != '\n' {
 		t.Fatalf("client hello header %x", cb[:8])
 	}
-	got, err := parseClientHello(&cb)
+	got, err := parseHello(cb[:], false)
 	if err != nil || got.flags != h.flags || got.nonce != h.nonce || got.share != h.share || got.id != ([16]byte{}) {
 		t.Fatalf("client hello round trip: %+v, %v", got, err)
 	}
@@ -19,7 +19,7 @@ func TestHelloRoundTrip(t *testing.T) {
 	if [16]byte(sb[40:56]) != testID || [32]byte(sb[56:]) != h.share {
 		t.Fatalf("server hello uuid at the wrong place: %x", sb)
 	}
-	got, err = parseServerHello(&sb)
+	got, err = parseHello(sb[:], true)
 	if err != nil || got != h {
 		t.Fatalf("server hello round trip: %+v, %v", got, err)
 	}
