@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -91,44 +91,8 @@ func serveChild(spec string) int {
 		srv.Accept(ln)
 		return 1
 	}
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return 1
-		}
-		go rawEcho(c)
-	}
-}
-
-// rawEcho echoes [4-byte big-endian length][payload] messages on c. Replies
-// are flushed whenever no further request is already buffered, so a lone
-// request costs one write and a burst of pipelined ones costs few.
-func rawEcho(c net.Conn) {
-	defer c.Close()
-	r := bufio.NewReaderSize(c, 64<<10)
-	w := bufio.NewWriterSize(c, 64<<10)
-	var buf []byte
-	for {
-		var h [4]byte
-		if _, err := io.ReadFull(r, h[:]); err != nil {
-			return
-		}
-		n := int(binary.BigEndian.Uint32(h[:]))
-		if cap(buf) < n {
-			buf = make([]byte, n)
-		}
-		buf = buf[:n]
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return
-		}
-		w.Write(h[:])
-		w.Write(buf)
-		if r.Buffered() == 0 {
-			if err := w.Flush(); err != nil {
-				return
-			}
-		}
-	}
+	rawecho.Serve(ln)
+	return 1
 }
 
 // child is a floor's child process, serving at network and addr.

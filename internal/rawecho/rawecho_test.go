@@ -8,7 +8,9 @@ import (
 	"testing"
 )
 
-func TestEchoes(t *testing.T) {
+// dialEcho starts Serve on loopback TCP and connects to it.
+func dialEcho(t *testing.T) net.Conn {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -20,15 +22,40 @@ func TestEchoes(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	for _, n := range []int{0, 1, 64, 100 << 10} {
-		msg := binary.BigEndian.AppendUint32(nil, uint32(n))
-		msg = append(msg, bytes.Repeat([]byte{byte(n)}, n)...)
-		if _, err := c.Write(msg); err != nil {
-			t.Fatal(err)
-		}
-		got := make([]byte, len(msg))
-		if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, msg) {
-			t.Fatalf("%d bytes: echo differs (%v)", n, err)
-		}
+	return c
+}
+
+// message is the n-byte message of the tests, with its length prefix.
+func message(n int) []byte {
+	msg := binary.BigEndian.AppendUint32(nil, uint32(n))
+	return append(msg, bytes.Repeat([]byte{byte(n)}, n)...)
+}
+
+// expectEcho writes out in one write and checks that it comes back as is.
+func expectEcho(t *testing.T, c net.Conn, out []byte) {
+	t.Helper()
+	if _, err := c.Write(out); err != nil {
+		t.Fatal(err)
 	}
+	got := make([]byte, len(out))
+	if _, err := io.ReadFull(c, got); err != nil || !bytes.Equal(got, out) {
+		t.Fatalf("%d bytes: echo differs (%v)", len(out), err)
+	}
+}
+
+func TestEchoes(t *testing.T) {
+	c := dialEcho(t)
+	for _, n := range []int{0, 1, 64, 100 << 10} {
+		expectEcho(t, c, message(n))
+	}
+}
+
+// TestEchoesPipelined sends several messages before reading: replies held
+// back while more requests are buffered must still all arrive.
+func TestEchoesPipelined(t *testing.T) {
+	var burst []byte
+	for _, n := range []int{0, 1, 64, 1000, 5} {
+		burst = append(burst, message(n)...)
+	}
+	expectEcho(t, dialEcho(t), burst)
 }
