@@ -113,21 +113,17 @@ func (r *Reader) fail(what string) {
 }
 
 // Uvarint reads a uvarint.
-func (r *Reader) Uvarint() uint64 {
-	v, n := binary.Uvarint(r.b)
-	if n <= 0 {
-		r.fail("uvarint")
-		return 0
-	}
-	r.b = r.b[n:]
-	return v
-}
+func (r *Reader) Uvarint() uint64 { return readVarint(r, "uvarint", binary.Uvarint) }
 
 // Varint reads a zig-zag varint.
-func (r *Reader) Varint() int64 {
-	v, n := binary.Varint(r.b)
+func (r *Reader) Varint() int64 { return readVarint(r, "varint", binary.Varint) }
+
+// readVarint reads one varint with decode, binary.Uvarint or binary.Varint,
+// which have the same contract.
+func readVarint[T uint64 | int64](r *Reader, what string, decode func([]byte) (T, int)) T {
+	v, n := decode(r.b)
 	if n <= 0 {
-		r.fail("varint")
+		r.fail(what)
 		return 0
 	}
 	r.b = r.b[n:]
@@ -136,30 +132,32 @@ func (r *Reader) Varint() int64 {
 
 // Bool reads one byte that must be 0 or 1.
 func (r *Reader) Bool() bool {
-	if len(r.b) < 1 || r.b[0] > 1 {
+	if len(r.b) > 0 && r.b[0] > 1 {
 		r.fail("bool")
 		return false
 	}
-	v := r.b[0] == 1
-	r.b = r.b[1:]
-	return v
+	b := r.take(1, "bool")
+	return b != nil && b[0] == 1
 }
 
 // Float64 reads 8 IEEE-754 bytes, big-endian.
 func (r *Reader) Float64() float64 {
-	if len(r.b) < 8 {
-		r.fail("float64")
+	b := r.take(8, "float64")
+	if b == nil {
 		return 0
 	}
-	v := math.Float64frombits(binary.BigEndian.Uint64(r.b))
-	r.b = r.b[8:]
-	return v
+	return math.Float64frombits(binary.BigEndian.Uint64(b))
 }
 
 // Raw reads exactly n bytes, with no length before them, without copying.
-func (r *Reader) Raw(n int) []byte {
+func (r *Reader) Raw(n int) []byte { return r.take(n, "raw bytes") }
+
+// take consumes the next n bytes without copying, or fails reading what if
+// fewer remain. Every fixed-size and length-prefixed read ends here, so the
+// bounds check is written once.
+func (r *Reader) take(n int, what string) []byte {
 	if n < 0 || n > len(r.b) {
-		r.fail("raw bytes")
+		r.fail(what)
 		return nil
 	}
 	v := r.b[:n:n]
@@ -174,13 +172,11 @@ func (r *Reader) BytesView() []byte {
 	if r.err != nil {
 		return nil
 	}
-	if n > uint64(len(r.b)) {
+	if n > uint64(len(r.b)) { // before int(n), which could wrap
 		r.fail("bytes")
 		return nil
 	}
-	v := r.b[:n:n]
-	r.b = r.b[n:]
-	return v
+	return r.take(int(n), "bytes")
 }
 
 // Bytes reads a length-prefixed byte slice into a copy of its own.
