@@ -63,10 +63,7 @@ func main() {
 }
 
 func serve(ctx context.Context, listen, adv string) {
-	spec, known := advertise.For(adv, listen)
-	if !known {
-		fmt.Fprintln(os.Stderr, "connection: this host's address is not known: other hosts cannot dial what is printed; give -advertise")
-	}
+	spec := advertise.Spec("connection", adv, listen)
 	actor, err := uactor.Spawn(ctx, networkKind, uactor.Empty{}, uactor.Listen(listen), uactor.Advertise(spec))
 	if err != nil {
 		log.Fatal(err)

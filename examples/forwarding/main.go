@@ -125,10 +125,7 @@ func main() {
 
 // serve runs MyActor for other hosts until interrupted.
 func serve(ctx context.Context, listen, adv, other, otherAdv string) {
-	spec, known := advertise.For(adv, listen)
-	if !known {
-		fmt.Fprintln(os.Stderr, "forwarding: this host's address is not known: other hosts cannot dial what is printed; give -advertise")
-	}
+	spec := advertise.Spec("forwarding", adv, listen)
 	if otherAdv != "" {
 		otherAdv, _ = advertise.For(otherAdv, other)
 	}

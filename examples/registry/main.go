@@ -134,11 +134,8 @@ func serve(ctx context.Context, listen string, at placement, probe time.Duration
 		log.Fatal(err)
 	}
 	defer reg.Close()
-	actors, ports := spawnActors(ctx, at, 10)
+	actors, ports := spawnRegistered(ctx, reg, at, 10)
 	defer closeAll(actors)
-	if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil {
-		log.Fatal(err)
-	}
 	fmt.Printf("Registry listening at port %s\n", port(reg.Address()))
 	fmt.Printf("Actors listening at ports %v\n", ports)
 	<-ctx.Done() // keep the registry and the actors alive until interrupted
@@ -151,11 +148,8 @@ func add(ctx context.Context, address string, at placement) {
 		log.Fatal(err)
 	}
 	defer reg.Close()
-	actors, ports := spawnActors(ctx, at, 10)
+	actors, ports := spawnRegistered(ctx, reg, at, 10)
 	defer closeAll(actors)
-	if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil {
-		log.Fatal(err)
-	}
 	fmt.Printf("Actors listening at ports %v\n", ports)
 	<-ctx.Done() // keep the actors alive until interrupted
 	// Leave the registry as we found it; the dial checks would find out anyway.
@@ -226,9 +220,9 @@ func reachPID(ctx context.Context, address string) (int, error) {
 // placement is where actors listen (a host), and the host they advertise.
 type placement struct{ host, advertise string }
 
-// spawnActors spawns n actors on free ports of at.host, at once, and returns
-// them with their ports.
-func spawnActors(ctx context.Context, at placement, n int) ([]uactor.Ref[NetworkActor], []int) {
+// spawnRegistered spawns n actors on free ports of at.host, at once,
+// registers them with reg, and returns them with their ports.
+func spawnRegistered(ctx context.Context, reg uactor.Ref[*registry.Registry], at placement, n int) ([]uactor.Ref[NetworkActor], []int) {
 	listen := "tcp://" + net.JoinHostPort(at.host, "0")
 	adv, known := advertise.For(at.advertise, listen)
 	if !known {
@@ -252,6 +246,10 @@ func spawnActors(ctx context.Context, at placement, n int) ([]uactor.Ref[Network
 			log.Fatal(errs[i])
 		}
 		ports[i], _ = strconv.Atoi(port(a.Address()))
+	}
+	if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil {
+		closeAll(actors)
+		log.Fatal(err)
 	}
 	return actors, ports
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"strings"
 )
 
@@ -42,6 +43,17 @@ func For(flag, listen string) (spec string, ok bool) {
 		return "", false
 	}
 	return "tcp://" + net.JoinHostPort(a.String(), "0"), true
+}
+
+// Spec is For in the command prog, which prints the address its actor
+// advertises. When no address is known it says so on standard error, since
+// other hosts then cannot dial what prog prints, and returns "".
+func Spec(prog, flag, listen string) string {
+	spec, ok := For(flag, listen)
+	if !ok {
+		fmt.Fprintf(os.Stderr, "%s: this host's address is not known: other hosts cannot dial what is printed; give -advertise\n", prog)
+	}
+	return spec
 }
 
 // only returns this host's one IPv4 address that is up and not loopback.
