@@ -70,24 +70,12 @@ func FuzzReaderCompressed(f *testing.F) {
 			p []byte
 		}
 		var accepted []frame
-		var err error
-		for {
-			var h Header
-			var b *Buffer
-			h, b, err = r.ReadFrame()
-			if err != nil {
-				break
-			}
-			if len(b.B) > limit {
-				t.Fatalf("payload of %d bytes over the limit %d", len(b.B), limit)
-			}
+		readFuzzed(t, r, limit, func(h Header, p []byte) {
 			if h.Flags != 0 {
 				t.Fatalf("ReadFrame returned flags %#x", h.Flags)
 			}
-			accepted = append(accepted, frame{h, bytes.Clone(b.B)})
-			b.Release()
-		}
-		checkFuzzEnd(t, r, err)
+			accepted = append(accepted, frame{h, bytes.Clone(p)})
+		})
 
 		for _, fr := range accepted {
 			if werr := w.WriteFrame(fr.h, fr.p); werr != nil {

@@ -183,10 +183,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			var stream bytes.Buffer
-			w := NewWriter(&stream, 0)
-			if m.sealed {
-				w.SetAEAD(newGCM(t))
-			}
+			w := m.writer(t, &stream)
 			w.SetCompression(1)
 			var cases []roundTripCase
 			for _, k := range kinds {
@@ -199,14 +196,7 @@ func TestCompressedRoundTrip(t *testing.T) {
 					cases = append(cases, roundTripCase{fmt.Sprintf("%s/%d", k.name, n), Header{Type: TypeReply, ID: uint64(len(cases))}, parts})
 				}
 			}
-			for _, c := range cases {
-				if err := w.WriteFrame(c.h, c.parts...); err != nil {
-					t.Fatalf("%s: WriteFrame: %v", c.name, err)
-				}
-			}
-			if err := w.Flush(); err != nil {
-				t.Fatal(err)
-			}
+			writeFrames(t, w, cases)
 
 			flags, bodies := wireFrames(t, stream.Bytes())
 			overhead := 0

@@ -62,36 +62,40 @@ func FuzzReader(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, data []byte, sealed bool) {
 		r, w, again := fuzzEnds(t, data, sealed)
-		var err error
-		for {
-			var h Header
-			var b *Buffer
-			h, b, err = r.ReadFrame()
-			if err != nil {
-				break
-			}
-			if len(b.B) > fuzzMax {
-				t.Fatalf("payload of %d bytes over the maximum %d", len(b.B), fuzzMax)
-			}
-			if werr := w.WriteFrame(h, b.B); werr != nil {
+		err := readFuzzed(t, r, fuzzMax, func(h Header, p []byte) {
+			if werr := w.WriteFrame(h, p); werr != nil {
 				t.Fatalf("accepted frame %+v does not re-encode: %v", h, werr)
 			}
-			b.Release()
-		}
+		})
 		if !bytes.HasPrefix(data, again.Bytes()) {
 			t.Fatalf("accepted frames re-encode differently:\n got %x\nfrom %x", again.Bytes(), data)
 		}
 		if err == io.EOF && again.Len() != len(data) {
 			t.Fatalf("io.EOF after %d of %d bytes", again.Len(), len(data))
 		}
-		checkFuzzEnd(t, r, err)
 	})
 }
 
-// checkFuzzEnd fails t unless err, which ended the reading of a fuzzed
-// stream from r, is one the Reader documents and r returns it again.
-func checkFuzzEnd(t *testing.T, r *Reader, err error) {
+// readFuzzed reads frames from r until it fails, hands each payload to
+// accept (valid only during the call), and returns the error that ended the
+// stream. It fails t if a payload exceeds limit, if the error is not one
+// the Reader documents, or if r does not return it again.
+func readFuzzed(t *testing.T, r *Reader, limit int, accept func(Header, []byte)) error {
 	t.Helper()
+	var err error
+	for {
+		var h Header
+		var b *Buffer
+		h, b, err = r.ReadFrame()
+		if err != nil {
+			break
+		}
+		if len(b.B) > limit {
+			t.Fatalf("payload of %d bytes over the limit %d", len(b.B), limit)
+		}
+		accept(h, b.B)
+		b.Release()
+	}
 	switch {
 	case err == io.EOF,
 		errors.Is(err, io.ErrUnexpectedEOF),
@@ -104,6 +108,7 @@ func checkFuzzEnd(t *testing.T, r *Reader, err error) {
 	if _, _, err2 := r.ReadFrame(); err2 != err {
 		t.Fatalf("error not sticky: %v then %v", err, err2)
 	}
+	return err
 }
 
 // fuzzEnds returns a Reader of data and a Writer to again, both sealed with

@@ -52,6 +52,15 @@ type mode struct {
 	oneByte bool
 }
 
+// writer returns a Writer to stream, sealed if m is.
+func (m mode) writer(t *testing.T, stream io.Writer) *Writer {
+	w := NewWriter(stream, 0)
+	if m.sealed {
+		w.SetAEAD(newGCM(t))
+	}
+	return w
+}
+
 // reader returns a Reader of stream as m carries it.
 func (m mode) reader(t *testing.T, stream io.Reader) *Reader {
 	if m.oneByte {
@@ -68,21 +77,9 @@ func TestRoundTrip(t *testing.T) {
 	for _, m := range modes {
 		t.Run(m.name, func(t *testing.T) {
 			var stream bytes.Buffer
-			w := NewWriter(&stream, 0)
-			if m.sealed {
-				w.SetAEAD(newGCM(t))
-			}
-			r := m.reader(t, &stream)
 			cases := roundTripCases()
-			for _, c := range cases {
-				if err := w.WriteFrame(c.h, c.parts...); err != nil {
-					t.Fatalf("%s: WriteFrame: %v", c.name, err)
-				}
-			}
-			if err := w.Flush(); err != nil {
-				t.Fatal(err)
-			}
-			expectFrames(t, r, cases)
+			writeFrames(t, m.writer(t, &stream), cases)
+			expectFrames(t, m.reader(t, &stream), cases)
 		})
 	}
 }
@@ -138,6 +135,19 @@ func sealByHand(a cipher.AEAD, seq uint64, h Header, payload []byte) []byte {
 func TestReadAllocs(t *testing.T) {
 	var lb loopback
 	checkNoAllocs(t, NewWriter(&lb, 0), NewReader(&lb, 0), pattern(1, 64))
+}
+
+// writeFrames writes cases to w in order and flushes.
+func writeFrames(t *testing.T, w *Writer, cases []roundTripCase) {
+	t.Helper()
+	for _, c := range cases {
+		if err := w.WriteFrame(c.h, c.parts...); err != nil {
+			t.Fatalf("%s: WriteFrame: %v", c.name, err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // expectFrames reads cases from r in order, each with its header and
