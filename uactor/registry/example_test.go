@@ -43,6 +43,29 @@ func hostNamed(ctx context.Context, names ...string) ([]uactor.Ref[*Named], func
 	}
 }
 
+// hostNamedRegistry serves a registry in this process, with opts, and one
+// Named actor per name registered with it. It returns the registry and a
+// function that stops them all.
+func hostNamedRegistry(ctx context.Context, names []string, opts ...uactor.Option) (uactor.Ref[*registry.Registry], func()) {
+	r, err := registry.New(ctx, registry.Config{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	reg, err := uactor.Host(ctx, registry.Kind, r, opts...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	actors, stop := hostNamed(ctx, names...)
+	var addrs registry.Addresses
+	for _, a := range actors {
+		addrs = append(addrs, a.Address())
+	}
+	if _, err := registry.Register.Call(ctx, reg, addrs); err != nil {
+		log.Fatal(err)
+	}
+	return reg, func() { stop(); reg.Close() }
+}
+
 // A registry hands out the addresses registered with it, round-robin,
 // leaving out actors that are gone. Here the registry and its actors are
 // hosted in this process; a registry is usually spawned, on a fixed port,
@@ -98,18 +121,8 @@ func Example() {
 func ExamplePoolFromRegistry() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r, err := registry.New(ctx, registry.Config{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	reg, err := uactor.Host(ctx, registry.Kind, r)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer reg.Close()
-	actors, stop := hostNamed(ctx, "ann", "bob")
+	reg, stop := hostNamedRegistry(ctx, []string{"ann", "bob"})
 	defer stop()
-	registry.Register.Call(ctx, reg, registry.Addresses{actors[0].Address(), actors[1].Address()})
 
 	pool, err := registry.PoolFromRegistry(ctx, reg, namedKind, secret, name)
 	if err != nil {
@@ -132,18 +145,8 @@ func ExamplePoolFromRegistry() {
 func ExamplePoolFrom() {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	r, err := registry.New(ctx, registry.Config{})
-	if err != nil {
-		log.Fatal(err)
-	}
-	reg, err := uactor.Host(ctx, registry.Kind, r, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(secret))
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer reg.Close()
-	actors, stop := hostNamed(ctx, "ann", "bob")
+	reg, stop := hostNamedRegistry(ctx, []string{"ann", "bob"}, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(secret))
 	defer stop()
-	registry.Register.Call(ctx, reg, registry.Addresses{actors[0].Address(), actors[1].Address()})
 
 	src := registry.At(reg.Address(), secret)
 	pool, err := registry.PoolFrom(ctx, src, 10*time.Second, namedKind, secret, name)
