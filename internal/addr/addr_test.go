@@ -5,10 +5,29 @@ import (
 	"testing"
 )
 
+// parseCase is an input and the address it must give; want "" means an
+// error.
+type parseCase struct{ in, want string }
+
+// checkParse runs parse, which is called name, over cases, and returns the
+// addresses it accepted.
+func checkParse(t *testing.T, name string, parse func(string) (Addr, error), cases []parseCase) []Addr {
+	t.Helper()
+	var ok []Addr
+	for _, c := range cases {
+		a, err := parse(c.in)
+		if got := a.String(); c.want == "" && err == nil || c.want != "" && (err != nil || got != c.want) {
+			t.Errorf("%s(%q) = %q, %v; want %q", name, c.in, got, err, c.want)
+		}
+		if err == nil {
+			ok = append(ok, a)
+		}
+	}
+	return ok
+}
+
 func TestParse(t *testing.T) {
-	for _, c := range []struct {
-		in, want string // want "" means an error
-	}{
+	checkParse(t, "Parse", Parse, []parseCase{
 		{"unix:///tmp/x/actor.sock", "unix:///tmp/x/actor.sock"},
 		{"unix://relative.sock", "unix://relative.sock"},
 		{"tcp://localhost:7000", "tcp://localhost:7000"},
@@ -19,18 +38,11 @@ func TestParse(t *testing.T) {
 		{"http://host:80", ""},
 		{"localhost", ""},
 		{"tcp://", ""},
-	} {
-		a, err := Parse(c.in)
-		if got := a.String(); c.want == "" && err == nil || c.want != "" && (err != nil || got != c.want) {
-			t.Errorf("Parse(%q) = %q, %v; want %q", c.in, got, err, c.want)
-		}
-	}
+	})
 }
 
 func TestCanonical(t *testing.T) {
-	for _, c := range []struct {
-		in, want string // want "" means an error
-	}{
+	accepted := checkParse(t, "Canonical", Canonical, []parseCase{
 		{"unix:///tmp/x/../y/actor.sock", "unix:///tmp/y/actor.sock"},
 		{"unix://@abstract", "unix://@abstract"},
 		{"unix://relative.sock", ""},
@@ -43,15 +55,10 @@ func TestCanonical(t *testing.T) {
 		{"tcp://\xed\xed:1", ""},
 		{"tcp://bücher.example:1", ""},
 		{"tcp://h:" + strings.Repeat("1", MaxLen), ""},
-	} {
-		a, err := Canonical(c.in)
-		if got := a.String(); c.want == "" && err == nil || c.want != "" && (err != nil || got != c.want) {
-			t.Errorf("Canonical(%q) = %q, %v; want %q", c.in, got, err, c.want)
-		}
-		if err == nil {
-			if again, err := Canonical(a.String()); err != nil || again != a {
-				t.Errorf("Canonical(%q) = %q is not a fixed point: %q, %v", c.in, a, again, err)
-			}
+	})
+	for _, a := range accepted {
+		if again, err := Canonical(a.String()); err != nil || again != a {
+			t.Errorf("Canonical(%q) is not a fixed point: %q, %v", a, again, err)
 		}
 	}
 }
