@@ -210,30 +210,33 @@ func plural(n int, noun string) string {
 	return fmt.Sprintf("%d %ss", n, noun)
 }
 
+// fmtDur is a latency in a table: three significant figures, about.
 func fmtDur(d time.Duration) string {
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "0"
-	case d < time.Microsecond:
-		return fmt.Sprintf("%d ns", d.Nanoseconds())
-	case d < 10*time.Microsecond:
-		return fmt.Sprintf("%.2f µs", float64(d)/1e3)
-	case d < time.Millisecond:
-		return fmt.Sprintf("%.1f µs", float64(d)/1e3)
-	case d < time.Second:
-		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
 	}
-	return fmt.Sprintf("%.2f s", d.Seconds())
+	v, unit := scaled(float64(d), durUnits)
+	digits := 2
+	switch {
+	case unit == "ns":
+		digits = 0
+	case unit == "µs" && v >= 10:
+		digits = 1
+	}
+	return fmt.Sprintf("%.*f %s", digits, v, unit)
 }
 
+// fmtRate is a throughput in a table: "45.1 k/s".
 func fmtRate(r float64) string {
-	switch {
-	case r >= 1e6:
-		return fmt.Sprintf("%.2f M/s", r/1e6)
-	case r >= 1e3:
-		return fmt.Sprintf("%.1f k/s", r/1e3)
+	v, unit := scaled(r, rateUnits)
+	digits := 0
+	switch unit {
+	case "M":
+		digits = 2
+	case "k":
+		digits = 1
 	}
-	return fmt.Sprintf("%.0f /s", r)
+	return fmt.Sprintf("%.*f %s/s", digits, v, unit)
 }
 
 func fmtSize(n int) string {

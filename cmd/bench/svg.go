@@ -224,39 +224,27 @@ func gridLine(b *bytes.Buffer, y float64, major bool, label string) {
 
 // tickDur labels a tick at ns nanoseconds: "10 µs", "1 ms".
 func tickDur(ns float64) string {
-	switch {
-	case ns < 1e3:
-		return fmt.Sprintf("%g ns", ns)
-	case ns < 1e6:
-		return fmt.Sprintf("%g µs", ns/1e3)
-	case ns < 1e9:
-		return fmt.Sprintf("%g ms", ns/1e6)
-	}
-	return fmt.Sprintf("%g s", ns/1e9)
+	v, unit := scaled(ns, durUnits)
+	return fmt.Sprintf("%g %s", v, unit)
 }
 
 // tickRate labels a tick at r calls per second: "500 k/s".
 func tickRate(r float64) string {
-	switch {
-	case r == 0:
+	if r == 0 {
 		return "0"
-	case r >= 1e6:
-		return fmt.Sprintf("%g M/s", r/1e6)
-	case r >= 1e3:
-		return fmt.Sprintf("%g k/s", r/1e3)
 	}
-	return fmt.Sprintf("%g /s", r)
+	v, unit := scaled(r, rateUnits)
+	return fmt.Sprintf("%g %s/s", v, unit)
 }
 
 // shortRate is a bar's value: "362k", "1.04M".
 func shortRate(r float64) string {
-	switch {
-	case r >= 1e6:
-		return fmt.Sprintf("%.2fM", r/1e6)
-	case r >= 1e3:
-		return fmt.Sprintf("%.0fk", r/1e3)
+	v, unit := scaled(r, rateUnits)
+	digits := 0
+	if unit == "M" {
+		digits = 2
 	}
-	return fmt.Sprintf("%.0f", r)
+	return fmt.Sprintf("%.*f%s", digits, v, unit)
 }
 
 // niceStep rounds x up to 1, 2 or 5 times a power of ten.
