@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -179,6 +180,15 @@ func list(t *testing.T, ctx context.Context, reg uactor.Ref[*registry.Registry])
 		t.Fatal(err)
 	}
 	return a
+}
+
+// expectList fails t unless List answers want, in order; when says at
+// which point of the test.
+func expectList(t *testing.T, ctx context.Context, reg uactor.Ref[*registry.Registry], when string, want ...string) {
+	t.Helper()
+	if got := list(t, ctx, reg); !slices.Equal(got, want) {
+		t.Fatalf("List %s = %q, want %q", when, got, want)
+	}
 }
 
 func register(t *testing.T, ctx context.Context, reg uactor.Ref[*registry.Registry], addrs ...string) int {

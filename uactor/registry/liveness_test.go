@@ -30,17 +30,13 @@ func TestPickDropsDeadEntry(t *testing.T) {
 			if got := picks(t, ctx, reg, 4); !slices.Equal(got, want) {
 				t.Fatalf("picks %v, want %v", got, want)
 			}
-			if got := list(t, ctx, reg); !slices.Equal(got, registry.Addresses{a[0], a[2]}) {
-				t.Fatalf("List %v after the dead one was picked", got)
-			}
+			expectList(t, ctx, reg, "after the dead one was picked", a[0], a[2])
 			ls[0].close()
 			ls[2].close()
 			if got := picks(t, ctx, reg, 2); !slices.Equal(got, []string{"-", "-"}) {
 				t.Fatalf("picks with every actor dead: %v", got)
 			}
-			if got := list(t, ctx, reg); len(got) != 0 {
-				t.Fatalf("List %v with every actor dead", got)
-			}
+			expectList(t, ctx, reg, "with every actor dead")
 		})
 	}
 }
@@ -57,9 +53,7 @@ func TestProbeDropsDead(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Fatalf("Probe = %d, %v; want 2", n, err)
 	}
-	if got := list(t, ctx, reg); !slices.Equal(got, registry.Addresses{a[1], a[2], a[4]}) {
-		t.Fatalf("List %v after Probe", got)
-	}
+	expectList(t, ctx, reg, "after Probe", a[1], a[2], a[4])
 	if n, err := registry.Probe.Call(ctx, reg, uactor.Empty{}); err != nil || n != 0 {
 		t.Fatalf("second Probe = %d, %v; want 0", n, err)
 	}
@@ -109,7 +103,5 @@ func TestConcurrentPicks(t *testing.T) {
 	for bad := range errs {
 		t.Errorf("a pick returned %s (live: %v)", bad, live)
 	}
-	if got := list(t, ctx, reg); !slices.Equal(got, registry.Addresses{a[0], a[3], a[5]}) {
-		t.Fatalf("List %v", got)
-	}
+	expectList(t, ctx, reg, "after the concurrent picks", a[0], a[3], a[5])
 }

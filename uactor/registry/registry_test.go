@@ -43,9 +43,7 @@ func TestRegisterDedupe(t *testing.T) {
 	if n := register(t, ctx, reg, plain, a[2], a[1]); n != 1 {
 		t.Fatalf("Register again returned %d, want 1", n)
 	}
-	if got := list(t, ctx, reg); !slices.Equal(got, a) {
-		t.Fatalf("List %v, want %v", got, a)
-	}
+	expectList(t, ctx, reg, "after registering again", a...)
 	want := []string{a[1], a[2], a[0], a[1]}
 	if got := picks(t, ctx, reg, 4); !slices.Equal(got, want) {
 		t.Fatalf("picks %v, want %v", got, want)
@@ -89,9 +87,7 @@ func TestPickEmpty(t *testing.T) {
 	if err != nil || p.OK || p.Address != "" {
 		t.Fatalf("Pick on an empty registry = %+v, %v", p, err)
 	}
-	if got := list(t, ctx, reg); len(got) != 0 {
-		t.Fatalf("List = %v", got)
-	}
+	expectList(t, ctx, reg, "of an empty registry")
 }
 
 // A bad address fails the whole Register with ErrBadAddress, across the wire.
@@ -105,9 +101,7 @@ func TestRegisterBadAddress(t *testing.T) {
 			t.Errorf("Register(%.20q): %v; want ErrBadAddress", bad, err)
 		}
 	}
-	if got := list(t, ctx, reg); len(got) != 0 {
-		t.Fatalf("a failed Register registered %v", got)
-	}
+	expectList(t, ctx, reg, "after the failed Registers")
 }
 
 // Addresses are kept in canonical form.
@@ -116,9 +110,7 @@ func TestCanonicalAddresses(t *testing.T) {
 	reg := hostRegistry(t, registry.Config{})
 	register(t, ctx, reg, "LocalHost:0080", "tcp://[::0001]:5000", "unix:///tmp//x/../y.sock", "unix://@abstract")
 	want := registry.Addresses{"tcp://localhost:80", "tcp://[::1]:5000", "unix:///tmp/y.sock", "unix://@abstract"}
-	if got := list(t, ctx, reg); !slices.Equal(got, want) {
-		t.Fatalf("List %q, want %q", got, want)
-	}
+	expectList(t, ctx, reg, "in canonical form", want...)
 }
 
 // New refuses a nonsensical Config; Spawn reports the constructor's error.
