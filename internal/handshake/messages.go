@@ -75,8 +75,8 @@ func (h *hello) fields(server bool) [][]byte {
 func (h *hello) encode(b []byte, server bool) {
 	putHeader(b, h.flags)
 	off := headerSize
-	for _, f := range h.fields(server) {
-		off += copy(b[off:], f)
+	for _, field := range h.fields(server) {
+		off += copy(b[off:], field)
 	}
 }
 
@@ -121,8 +121,8 @@ func parseHello(b []byte, server bool) (hello, error) {
 	}
 	h.flags = f
 	off := headerSize
-	for _, f := range h.fields(server) {
-		off += copy(f, b[off:])
+	for _, field := range h.fields(server) {
+		off += copy(field, b[off:])
 	}
 	return h, nil
 }
