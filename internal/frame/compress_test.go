@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 // jsonLike returns n bytes of realistic JSON (an array of user records, cut
@@ -657,7 +658,7 @@ func TestCompressedConcurrent(t *testing.T) {
 	}
 	for _, sealed := range []bool{false, true} {
 		t.Run(fmt.Sprintf("sealed=%v", sealed), func(t *testing.T) {
-			a, b := tcpPair(t)
+			a, b := conntest.TCP(t)
 			w, r := NewWriter(a, 0), NewReader(b, 0)
 			if sealed {
 				w.SetAEAD(newGCM(t))

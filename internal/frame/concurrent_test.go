@@ -8,45 +8,12 @@ import (
 	"net"
 	"sync"
 	"testing"
+
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 // connPair returns the two ends of a connection, closed at cleanup.
-type connPair func(t *testing.T) (net.Conn, net.Conn)
-
-func pipePair(t *testing.T) (net.Conn, net.Conn) {
-	a, b := net.Pipe()
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
-
-// tcpPair uses a real socket, so that the Writer's batches and writev
-// reach the kernel and arrive split at arbitrary points.
-func tcpPair(t *testing.T) (net.Conn, net.Conn) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Skipf("no loopback TCP: %v", err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			close(accepted)
-			return
-		}
-		accepted <- c
-	}()
-	a, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, ok := <-accepted
-	if !ok {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
-}
+type connPair func(testing.TB) (net.Conn, net.Conn)
 
 // TestConcurrentWriters has many goroutines write at once and checks that
 // every frame arrives whole, intact, and in each goroutine's order.
@@ -58,10 +25,10 @@ func TestConcurrentWriters(t *testing.T) {
 		sealed bool
 		large  bool // every 25th frame is big enough to take the direct path
 	}{
-		{"pipe/plain", pipePair, false, false},
-		{"pipe/sealed", pipePair, true, false},
-		{"tcp/plain", tcpPair, false, true},
-		{"tcp/sealed", tcpPair, true, true},
+		{"pipe/plain", conntest.Pipe, false, false},
+		{"pipe/sealed", conntest.Pipe, true, false},
+		{"tcp/plain", conntest.TCP, false, true}, // batches and writev reach the kernel
+		{"tcp/sealed", conntest.TCP, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

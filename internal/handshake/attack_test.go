@@ -6,12 +6,14 @@ import (
 	"net"
 	"sync"
 	"testing"
+
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 // A full client transcript recorded from a successful session is useless
 // against a new connection: the server's nonce is fresh.
 func TestReplayRejected(t *testing.T) {
-	cc, sc := pipePair(t)
+	cc, sc := conntest.Pipe(t)
 	rec := &recordingConn{Conn: cc}
 	c, s := handshake(t, rec, sc,
 		ClientConfig{Key: testKey, Want: FeatureSeal, Deadline: soon()},
@@ -24,7 +26,7 @@ func TestReplayRejected(t *testing.T) {
 		t.Fatalf("recorded %d bytes", len(recorded))
 	}
 
-	cc, sc = pipePair(t)
+	cc, sc = conntest.Pipe(t)
 	p := startPeer(t, cc, recorded)
 	r := await(t, async(func() (*Session, error) {
 		return Server(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
@@ -41,7 +43,7 @@ func TestReplayRejected(t *testing.T) {
 // A server-role MAC never passes as a client proof (a man in the middle who
 // got hold of one, for instance from a verdict, cannot log in with it)...
 func TestReflectedVerdictRejected(t *testing.T) {
-	cc, sc := pipePair(t)
+	cc, sc := conntest.Pipe(t)
 	ch := (&hello{nonce: fixedNonce(7), share: fixedShare(7)}).encodeClient()
 	sr := async(func() (*Session, error) {
 		return runServer(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()}, nonceSource(0x40))
@@ -58,7 +60,7 @@ func TestReflectedVerdictRejected(t *testing.T) {
 // ...and a fake server that reflects the client's own proof as its verdict
 // does not convince the client.
 func TestReflectedProofRejected(t *testing.T) {
-	cc, sc := pipePair(t)
+	cc, sc := conntest.Pipe(t)
 	sh := (&hello{nonce: fixedNonce(0x40), share: fixedShare(0x40), id: testID}).encodeServer()
 	fake := async(func() (*Session, error) {
 		if _, err := sc.Write(sh[:]); err != nil {
@@ -135,8 +137,8 @@ func TestTranscriptBinding(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cc, mc := pipePair(t)
-			ms, sc := pipePair(t)
+			cc, mc := conntest.Pipe(t)
+			ms, sc := conntest.Pipe(t)
 			relay(t, mc, ms, tc.c2s, tc.s2c)
 			c, s := handshake(t, cc, sc,
 				ClientConfig{Key: testKey, Want: FeatureSeal, Deadline: soon()},

@@ -6,6 +6,8 @@ import (
 	"math/rand/v2"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 // randomBytes returns n reproducible random bytes that do not start with
@@ -36,7 +38,7 @@ func TestServerRejectsForeignClients(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cc, sc := pipePair(t)
+			cc, sc := conntest.Pipe(t)
 			startPeer(t, cc, tc.send) // stays connected: no waiting for the deadline
 			start := time.Now()
 			r := await(t, async(func() (*Session, error) {
@@ -66,7 +68,7 @@ func TestClientRejectsForeignServers(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cc, sc := listenPair(t, "tcp", "127.0.0.1:0")
+			cc, sc := conntest.TCP(t)
 			p := startPeer(t, sc, tc.send)
 			if tc.hup {
 				go func() {
@@ -104,7 +106,7 @@ func TestHandshakeBadHello(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			bad := good
 			bad[tc.index] = tc.value
-			cc, sc := pipePair(t)
+			cc, sc := conntest.Pipe(t)
 			startPeer(t, sc, bad[:])
 			r := await(t, async(func() (*Session, error) {
 				return Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
@@ -112,7 +114,7 @@ func TestHandshakeBadHello(t *testing.T) {
 			if !errors.Is(r.err, tc.want) {
 				t.Fatalf("client: %v, want %v", r.err, tc.want)
 			}
-			cc, sc = pipePair(t)
+			cc, sc = conntest.Pipe(t)
 			startPeer(t, cc, bad[:ClientHelloSize])
 			r = await(t, async(func() (*Session, error) {
 				return Server(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
@@ -128,7 +130,7 @@ func TestHandshakeBadHello(t *testing.T) {
 func TestHandshakePeerHangsUp(t *testing.T) {
 	serverHello := (&hello{nonce: fixedNonce(1), share: fixedShare(1), id: testID}).encodeServer()
 	for _, n := range []int{0, 3, ServerHelloSize - 1, ServerHelloSize, ServerHelloSize + 1} {
-		cc, sc := pipePair(t)
+		cc, sc := conntest.Pipe(t)
 		p := startPeer(t, sc, serverHello[:min(n, ServerHelloSize)])
 		go func() {
 			time.Sleep(20 * time.Millisecond)

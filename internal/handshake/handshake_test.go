@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 func TestHandshakeSameKey(t *testing.T) {
@@ -140,7 +142,7 @@ func TestHandshakeEmptyKey(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cc, sc := pipePair(t)
+			cc, sc := conntest.Pipe(t)
 			sr := async(func() (*Session, error) {
 				return Server(sc, ServerConfig{Key: tc.servK, ActorID: testID, Deadline: soon()})
 			})
@@ -196,7 +198,7 @@ func TestHandshakeWrongActor(t *testing.T) {
 // never for one that verifies.
 func TestPenalty(t *testing.T) {
 	for _, key := range [][]byte{testKey, []byte("wrong key")} {
-		cc, sc := pipePair(t)
+		cc, sc := conntest.Pipe(t)
 		ran := make(chan struct{}, 1)
 		release := make(chan struct{})
 		sr := async(func() (*Session, error) {

@@ -5,11 +5,11 @@ import (
 	"crypto/ecdh"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 // testTimeout bounds every wait in these tests, so that a broken handshake
@@ -29,55 +29,10 @@ func soon() time.Time { return time.Now().Add(5 * time.Second) }
 // transport makes a connected pair of conns, closed when the test ends.
 type transport struct {
 	name string
-	pair func(t *testing.T) (client, server net.Conn)
+	pair func(testing.TB) (client, server net.Conn)
 }
 
-var transports = []transport{
-	{"pipe", pipePair},
-	{"tcp", func(t *testing.T) (net.Conn, net.Conn) { return listenPair(t, "tcp", "127.0.0.1:0") }},
-	{"unix", unixPair},
-}
-
-func pipePair(t *testing.T) (net.Conn, net.Conn) {
-	c, s := net.Pipe()
-	t.Cleanup(func() { c.Close(); s.Close() })
-	return c, s
-}
-
-func unixPair(t *testing.T) (net.Conn, net.Conn) {
-	// Not t.TempDir: its long paths can exceed the socket path limit.
-	dir, err := os.MkdirTemp("", "handshake")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	return listenPair(t, "unix", filepath.Join(dir, "s"))
-}
-
-// listenPair connects a client to a one-shot listener.
-func listenPair(t *testing.T, network, addr string) (net.Conn, net.Conn) {
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Conn, 1)
-	go func() {
-		s, _ := ln.Accept()
-		accepted <- s
-	}()
-	c, err := net.DialTimeout(network, ln.Addr().String(), testTimeout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	s := <-accepted
-	if s == nil {
-		t.Fatal("accept failed")
-	}
-	t.Cleanup(func() { s.Close() })
-	return c, s
-}
+var transports = []transport{{"pipe", conntest.Pipe}, {"tcp", conntest.TCP}, {"unix", conntest.Unix}}
 
 // result is what a handshake returned.
 type result struct {
