@@ -62,25 +62,25 @@ func boolElem() elem[bool] {
 		}}
 }
 
-func float32Elem() elem[float32] {
-	return elem[float32]{4,
-		func(b []byte, v float32) []byte { return binary.BigEndian.AppendUint32(b, math.Float32bits(v)) },
-		func(b []byte) (float32, int, error) {
-			if len(b) < 4 {
-				return 0, 0, fmt.Errorf("%w: float32 wants 4 bytes, got %d", ErrDecode, len(b))
+// floatElem is F's IEEE 754 bits, big-endian: 4 bytes for a float32, 8
+// for a float64.
+func floatElem[F float32 | float64]() elem[F] {
+	size := int(unsafe.Sizeof(F(0)))
+	return elem[F]{size,
+		func(b []byte, v F) []byte {
+			if size == 4 {
+				return binary.BigEndian.AppendUint32(b, math.Float32bits(float32(v)))
 			}
-			return math.Float32frombits(binary.BigEndian.Uint32(b)), 4, nil
-		}}
-}
-
-func float64Elem() elem[float64] {
-	return elem[float64]{8,
-		func(b []byte, v float64) []byte { return binary.BigEndian.AppendUint64(b, math.Float64bits(v)) },
-		func(b []byte) (float64, int, error) {
-			if len(b) < 8 {
-				return 0, 0, fmt.Errorf("%w: float64 wants 8 bytes, got %d", ErrDecode, len(b))
+			return binary.BigEndian.AppendUint64(b, math.Float64bits(float64(v)))
+		},
+		func(b []byte) (F, int, error) {
+			switch {
+			case len(b) < size:
+				return 0, 0, fmt.Errorf("%w: float%d wants %d bytes, got %d", ErrDecode, 8*size, size, len(b))
+			case size == 4:
+				return F(math.Float32frombits(binary.BigEndian.Uint32(b))), 4, nil
 			}
-			return math.Float64frombits(binary.BigEndian.Uint64(b)), 8, nil
+			return F(math.Float64frombits(binary.BigEndian.Uint64(b))), 8, nil
 		}}
 }
 
