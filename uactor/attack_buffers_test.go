@@ -1,9 +1,8 @@
 package uactor_test
 
-// The attack suite: what one authenticated peer can make an actor hold.
+// What one authenticated peer can make an actor hold in memory.
 
 import (
-	"io"
 	"testing"
 	"time"
 
@@ -13,29 +12,6 @@ import (
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
-// A CALL that reuses the id of a call in flight is a protocol error: the
-// connection is dropped (and the call in flight with it), instead of a
-// second handler starting under one in-flight entry.
-func TestAttackDuplicateCallID(t *testing.T) {
-	checkGoroutines(t)
-	ctx := testCtx(t, 30*time.Second)
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.MaxInFlight(64), uactor.AuthKey([]byte("k2")), uactor.Sealed(false)) // frames by hand
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	conn := authenticatedWith(t, r.Address(), "k2", 0)
-	w := frame.NewWriter(conn, 0)
-	block := append([]byte("\x00\x05block"), wire.AppendVarint(nil, int64(10*time.Second))...)
-	for range 200 {
-		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 7}, block)
-	}
-	expectDropped(t, conn, 5*time.Second)
-	if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n > 1 {
-		t.Fatalf("handlers started = %d, %v; want at most the first call's", n, err)
-	}
-}
-
 // zeros compresses to almost nothing: a small frame on the wire that is
 // large once decompressed.
 func zeros(n int) []byte { return make([]byte, n) }
@@ -44,14 +20,8 @@ func zeros(n int) []byte { return make([]byte, n) }
 // most its ConnBuffer of request bytes for the connection (counted
 // decompressed), then stops reading it, instead of decompressing all of them.
 func TestAttackCompressedRequestsHeld(t *testing.T) {
-	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.Serial(), uactor.AuthKey([]byte("k3")), uactor.Sealed(false)) // frames by hand
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	conn := authenticatedWith(t, r.Address(), "k3", handshake.FeatureZstd)
+	r, conn := hostPlain(t, ctx, CounterKind, &Counter{}, handshake.FeatureZstd, uactor.Serial())
 	counting := &countingWriter{w: conn}
 	w := frame.NewWriter(counting, 0)
 	w.SetCompression(1)
@@ -60,9 +30,7 @@ func TestAttackCompressedRequestsHeld(t *testing.T) {
 	_, live := allocated(func() {
 		// The first call keeps the Serial actor busy; the rest queue behind it.
 		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x00\x05block"), wire.AppendVarint(nil, int64(2*time.Second)))
-		for id := uint64(2); id <= calls; id++ {
-			w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x00\x04echo"), zeros(size))
-		}
+		writeCalls(w, 2, calls, "echo", zeros(size))
 		time.Sleep(time.Second) // the actor reads what it will
 		onWire = counting.n
 	})
@@ -76,38 +44,17 @@ func TestAttackCompressedRequestsHeld(t *testing.T) {
 	}
 }
 
-// countingWriter counts the bytes written through it.
-type countingWriter struct {
-	w io.Writer
-	n int
-}
-
-func (c *countingWriter) Write(b []byte) (int, error) {
-	n, err := c.w.Write(b)
-	c.n += n
-	return n, err
-}
-
 // A peer that sends calls and never reads their replies: a call keeps its
 // slot until its reply has left, and queued replies are bounded, so live
 // heap stays near MaxInFlight replies plus ConnBuffer, not one reply per call.
 func TestAttackRepliesPileUp(t *testing.T) {
-	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.MaxInFlight(4), uactor.WriteTimeout(30*time.Second),
-		uactor.AuthKey([]byte("k4")), uactor.Sealed(false)) // frames by hand
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	conn := authenticatedWith(t, r.Address(), "k4", handshake.FeatureZstd)
+	r, conn := hostPlain(t, ctx, CounterKind, &Counter{}, handshake.FeatureZstd, uactor.MaxInFlight(4), uactor.WriteTimeout(30*time.Second))
 	w := frame.NewWriter(conn, 0)
 	w.SetCompression(1)
 	const calls, size = 60, 8 << 20 // 480 MiB of replies, from requests of a few KiB
 	_, live := allocated(func() {
-		for id := uint64(1); id <= calls; id++ {
-			w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x00\x04echo"), zeros(size))
-		}
+		writeCalls(w, 1, calls, "echo", zeros(size))
 		time.Sleep(2 * time.Second) // the actor answers what it will
 	})
 	t.Logf("%d calls with %d MiB replies, none read: live heap grew %d MiB", calls, size>>20, live>>20)

@@ -1,14 +1,11 @@
 package uactor_test
 
-// The fault and attack suite (issue 7): a flood of calls and cancels,
-// against an actor hosted in this process so that the test sees its
-// handlers and goroutines.
+// A flood of calls and cancels, against an actor hosted in this process so
+// that the test sees its handlers and goroutines.
 
 import (
 	"context"
-	"net"
 	"runtime"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -52,50 +49,13 @@ var (
 	GaugePing  = uactor.Expose(GaugeKind, "ping", (*Gauge).Ping)
 )
 
-// tally counts a flood's answers by kind.
-type tally struct {
-	replies, busy, cancelled, other int
-	err                             error
-}
-
-// readAnswers reads n answers from an authenticated raw connection.
-func readAnswers(conn net.Conn, rd *frame.Reader, n int) tally {
-	var got tally
-	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	defer conn.SetReadDeadline(time.Time{})
-	for got.replies+got.busy+got.cancelled+got.other < n {
-		h, buf, err := rd.ReadFrame()
-		if err != nil {
-			got.err = err
-			break
-		}
-		switch {
-		case h.Type == frame.TypeReply:
-			got.replies++
-		case h.Type == frame.TypeError && len(buf.B) > 0 && buf.B[0] == 6:
-			got.busy++
-		case h.Type == frame.TypeError && strings.Contains(string(buf.B), "context canceled"):
-			got.cancelled++
-		default:
-			got.other++
-		}
-		buf.Release()
-	}
-	return got
-}
-
 // 5000 pairs of (CALL block(10s), CANCEL) as fast as a peer can send them,
 // to an actor allowing 64 calls in flight: never more than 64 handlers run,
 // every call is answered, and the actor serves others meanwhile.
 func TestAttackCancelFlood(t *testing.T) {
-	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
 	g := &Gauge{}
-	r, err := uactor.Host(ctx, GaugeKind, g, uactor.MaxInFlight(64), uactor.AuthKey([]byte("k10")), uactor.Sealed(false)) // frames by hand
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := host(t, ctx, GaugeKind, g, plain(uactor.MaxInFlight(64))...)
 	if _, err := GaugePing.Call(ctx, r, uactor.Empty{}); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +64,7 @@ func TestAttackCancelFlood(t *testing.T) {
 	const ours = 3 // the sampler, the answer reader, the other caller
 
 	const pairs = 5000
-	conn := authenticatedWith(t, r.Address(), "k10", 0)
+	conn := authenticated(t, r.Address(), plainKey, 0)
 	rd := frame.NewReader(conn, 0)
 	answers := make(chan tally, 1)
 	go func() { answers <- readAnswers(conn, rd, pairs) }()

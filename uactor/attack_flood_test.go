@@ -1,11 +1,13 @@
 package uactor_test
 
-// The fault and attack suite (issue 7): a flood of connections, against an
-// actor hosted in this process so that the test sees the server's goroutines.
+// Floods of connections and handshakes, against actors hosted in this
+// process so that the tests see the server's goroutines.
 
 import (
 	"context"
+	"errors"
 	"net"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -16,28 +18,6 @@ import (
 
 	"github.com/uactor-go/uactor/uactor"
 )
-
-// peakGoroutines samples runtime.NumGoroutine until stop is called, which
-// returns the highest count seen (its own goroutine included).
-func peakGoroutines() (stop func() int) {
-	var peak atomic.Int64
-	done := make(chan struct{})
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		for {
-			if n := int64(runtime.NumGoroutine()); n > peak.Load() {
-				peak.Store(n)
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(time.Millisecond):
-			}
-		}
-	}()
-	return func() int { close(done); <-finished; return int(peak.Load()) }
-}
 
 // waitGoroutines waits up to d for the goroutine count to come down to at
 // most n, returning how long it took, or false.
@@ -52,40 +32,34 @@ func waitGoroutines(n int, d time.Duration) (time.Duration, bool) {
 	return time.Since(start), true
 }
 
-// peek tries one read on c without blocking: what it says about the
-// connection, "data", "closed" or "" (nothing yet).
-func peek(c net.Conn) string {
-	rc, err := c.(syscall.Conn).SyscallConn()
-	if err != nil {
-		return "closed"
+// raiseFileLimit lifts this process's soft descriptor limit to at least n
+// (within the hard limit), restoring it when the test ends.
+func raiseFileLimit(t *testing.T, n uint64) {
+	t.Helper()
+	var old syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
+		t.Fatal(err)
 	}
-	var buf [128]byte
-	var n int
-	var rerr error
-	rc.Read(func(fd uintptr) bool {
-		n, rerr = syscall.Read(int(fd), buf[:])
-		return true // never wait
-	})
-	switch {
-	case rerr == syscall.EAGAIN:
-		return ""
-	case rerr != nil || n == 0:
-		return "closed"
+	if old.Cur >= n {
+		return
 	}
-	return "data"
+	if old.Max < n {
+		t.Skipf("the hard descriptor limit is %d; this test needs %d", old.Max, n)
+	}
+	raised := old
+	raised.Cur = n
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
 
 // 1000 connections at once to an actor that holds at most 100 in their
 // handshake: goroutines stay bounded, the excess is closed at once (evicted
 // or refused), and a ref's calls are served throughout.
 func TestAttackConnectionFlood(t *testing.T) {
-	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.MaxHandshakes(100), uactor.HandshakeTimeout(2*time.Second))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := host(t, ctx, CounterKind, &Counter{}, uactor.MaxHandshakes(100), uactor.HandshakeTimeout(2*time.Second))
 	if _, err := Add.Call(ctx, r, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -202,5 +176,55 @@ func TestAttackConnectionFlood(t *testing.T) {
 	}
 	if _, err := Add.Call(ctx, r, 1); err != nil {
 		t.Fatalf("after the flood: %v", err)
+	}
+}
+
+// 1,100 connections that never say a word (or only the first byte of a
+// hello, which gets them past the kernel's deferred accept), re-dialled as
+// soon as the actor drops them: they hold no slot a key holder needs, and
+// nearly every Connect-plus-call made meanwhile succeeds.
+func TestAttackSilentHandshakeFlood(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		first []byte
+	}{{"silent", nil}, {"one byte", []byte("u")}} {
+		t.Run(tc.name, func(t *testing.T) { handshakeFlood(t, tc.first) })
+	}
+}
+
+func handshakeFlood(t *testing.T, first []byte) {
+	checkGoroutines(t)
+	raiseFileLimit(t, 8192)
+	ctx := testCtx(t, 90*time.Second)
+	key := []byte("flood key")
+	r, addr := hostTCP(t, ctx, key)
+
+	dials := hammer(t, 1100, addr, func(c net.Conn, stopped func() bool) {
+		c.Write(first)
+		// Silent until the actor drops us.
+		buf := make([]byte, 128)
+		for !stopped() {
+			c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+			if _, err := c.Read(buf); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
+				return
+			}
+		}
+	})
+	time.Sleep(time.Second) // let the flood fill whatever it can
+
+	const attempts = 20
+	var ok int
+	start := time.Now()
+	for range attempts {
+		if err := connectAndCall(ctx, r.Address(), key); err == nil {
+			ok++
+		} else {
+			t.Logf("a legitimate attempt failed: %v", err)
+		}
+	}
+	t.Logf("%d of %d Connect-plus-call attempts succeeded in %v, while 1100 silent connections re-dialled (%d dials)",
+		ok, attempts, time.Since(start).Round(time.Millisecond), dials.Load())
+	if ok < attempts*9/10 {
+		t.Errorf("%d of %d legitimate attempts succeeded; want at least 90%%", ok, attempts)
 	}
 }

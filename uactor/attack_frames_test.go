@@ -1,14 +1,13 @@
 package uactor_test
 
-// The fault and attack suite (issue 7): length prefixes from an
-// authenticated peer, against an actor hosted in this process so that
-// runtime.MemStats sees the server's allocations.
+// Frames from an authenticated peer that lie about their length or their
+// id, against actors hosted in this process so that runtime.MemStats sees
+// the server's allocations.
 
 import (
 	"bytes"
 	"encoding/binary"
 	"net"
-	"runtime"
 	"testing"
 	"time"
 
@@ -18,50 +17,10 @@ import (
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
-// authenticatedWith is authenticated (limits_test.go) with the features the
-// client asks for, such as sealing. Without FeatureSeal, the connection is
-// plain only if the actor was given Sealed(false): tests that write frames
-// by hand do that.
-func authenticatedWith(t *testing.T, address, key string, want handshake.Features) net.Conn {
-	t.Helper()
-	c := dialRaw(t, address)
-	if _, err := handshake.Client(c, handshake.ClientConfig{Key: uactor.StretchKey([]byte(key)), Want: want, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-// frameHead is a frame's length prefix followed by a plain body header.
-func frameHead(length uint32, typ byte, id uint64) []byte {
-	b := binary.BigEndian.AppendUint32(nil, length)
-	b = append(b, typ, 0, 0, 0)
-	return binary.BigEndian.AppendUint64(b, id)
-}
-
-// allocated runs f and returns the bytes allocated meanwhile (TotalAlloc)
-// and the growth of live heap (HeapAlloc, after a collection).
-func allocated(f func()) (total uint64, live int64) {
-	runtime.GC()
-	runtime.GC() // twice: frame buffer pools keep a victim cache for one cycle
-	var a, b runtime.MemStats
-	runtime.ReadMemStats(&a)
-	f()
-	runtime.GC()
-	runtime.ReadMemStats(&b)
-	return b.TotalAlloc - a.TotalAlloc, int64(b.HeapAlloc) - int64(a.HeapAlloc)
-}
-
-const mib = 1 << 20
-
 func TestAttackLengthPrefixes(t *testing.T) {
-	checkGoroutines(t)
 	ctx := testCtx(t, 60*time.Second)
 	const max = mib
-	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.MaxFrameSize(max), uactor.AuthKey([]byte("k6")), uactor.Sealed(false)) // frames by hand
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := host(t, ctx, CounterKind, &Counter{}, plain(uactor.MaxFrameSize(max))...)
 
 	garbage := bytes.Repeat([]byte{0xEE}, max)
 	for _, c := range []struct {
@@ -76,7 +35,7 @@ func TestAttackLengthPrefixes(t *testing.T) {
 		{"max, garbage body", append(binary.BigEndian.AppendUint32(nil, max), garbage...), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			conn := authenticatedWith(t, r.Address(), "k6", 0)
+			conn := authenticated(t, r.Address(), plainKey, 0)
 			var el time.Duration
 			var werr error
 			total, live := allocated(func() {
@@ -102,7 +61,7 @@ func TestAttackLengthPrefixes(t *testing.T) {
 	}
 
 	t.Run("max, valid call", func(t *testing.T) {
-		conn := authenticatedWith(t, r.Address(), "k6", 0)
+		conn := authenticated(t, r.Address(), plainKey, 0)
 		payload := bytes.Repeat([]byte("0123456789abcdef"), mib/16)[:max-frame.BodyHeaderSize-6]
 		w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
 		if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 7}, []byte("\x00\x04echo"), payload); err != nil {
@@ -142,7 +101,7 @@ func TestAttackLengthPrefixes(t *testing.T) {
 		t.Run("declared max then silence/"+c.name, func(t *testing.T) {
 			held := make([]net.Conn, conns)
 			for i := range held {
-				held[i] = authenticatedWith(t, r.Address(), "k6", c.want)
+				held[i] = authenticated(t, r.Address(), plainKey, c.want)
 			}
 			total, live := allocated(func() {
 				for _, conn := range held {
@@ -162,5 +121,22 @@ func TestAttackLengthPrefixes(t *testing.T) {
 
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 3 {
 		t.Fatalf("the actor afterwards: Add = %d, %v", n, err)
+	}
+}
+
+// A CALL that reuses the id of a call in flight is a protocol error: the
+// connection is dropped (and the call in flight with it), instead of a
+// second handler starting under one in-flight entry.
+func TestAttackDuplicateCallID(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r, conn := hostPlain(t, ctx, CounterKind, &Counter{}, 0, uactor.MaxInFlight(64))
+	w := frame.NewWriter(conn, 0)
+	block := append([]byte("\x00\x05block"), wire.AppendVarint(nil, int64(10*time.Second))...)
+	for range 200 {
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 7}, block)
+	}
+	expectDropped(t, conn, 5*time.Second)
+	if n := calls(t, ctx, r); n > 1 {
+		t.Fatalf("handlers started = %d; want at most the first call's", n)
 	}
 }

@@ -3,7 +3,6 @@ package uactor_test
 import (
 	"bytes"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ func relayed(t *testing.T, actorOpts, callerOpts []uactor.Option) int {
 	t.Helper()
 	ctx := testCtx(t, 20*time.Second)
 	r := tcpCounter(t, "tcp://127.0.0.1:0", actorOpts...)
-	rl := startRelay(t, strings.TrimPrefix(r.Address(), "tcp://"), nil)
+	rl := startRelay(t, r.Address(), nil)
 	remote, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET"), callerOpts...)
 	if err != nil {
 		t.Fatal(err)

@@ -1,33 +1,19 @@
 package uactor_test
 
+// Where an actor listens, the address it hands out, and how Connect reaches it.
+
 import (
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
-
-// tcpCounter spawns a counter on loopback TCP with a known key.
-func tcpCounter(t *testing.T, listen string, opts ...uactor.Option) uactor.Ref[*Counter] {
-	t.Helper()
-	return spawnCounter(t, testCtx(t, 20*time.Second), append([]uactor.Option{uactor.Listen(listen), uactor.AuthKey([]byte("SECRET"))}, opts...)...)
-}
-
-func port(t *testing.T, address string) string {
-	t.Helper()
-	_, p, err := net.SplitHostPort(strings.TrimPrefix(address, "tcp://"))
-	if err != nil || p == "0" {
-		t.Fatalf("address %q has no bound port (%v)", address, err)
-	}
-	return p
-}
 
 func TestTCPListenAddresses(t *testing.T) {
 	cases := []struct{ listen, prefix string }{
@@ -47,12 +33,7 @@ func TestTCPListenAddresses(t *testing.T) {
 }
 
 func TestListenFixedPort(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := port(t, "tcp://"+ln.Addr().String())
-	ln.Close() // free again, for the actor
+	p := freePort(t)
 	r := tcpCounter(t, "tcp://:"+p)
 	if r.Address() != "tcp://0.0.0.0:"+p {
 		t.Fatalf("Address() = %q; want tcp://0.0.0.0:%s", r.Address(), p)
@@ -63,12 +44,8 @@ func TestListenFixedPort(t *testing.T) {
 // error names it as such, and no actor process is left behind.
 func TestListenPortInUse(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, err = uactor.Spawn(ctx, CounterKind, int64(0), uactor.Listen("tcp://"+ln.Addr().String()), uactor.AuthKey([]byte("SECRET")))
+	ln := listenTCP(t)
+	_, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen("tcp://"+ln.Addr().String()), uactor.AuthKey([]byte("SECRET")))
 	var re *uactor.RemoteError
 	if !errors.As(err, &re) || !strings.HasSuffix(re.Method, " listener") || !strings.Contains(re.Message, "address already in use") {
 		t.Fatalf("Spawn on a port in use: %v; want the listener's error", err)
@@ -123,9 +100,6 @@ func TestConnectBadAddresses(t *testing.T) {
 			t.Fatalf("Connect(%q) succeeded", bad)
 		}
 	}
-	if _, err := uactor.Connect(ctx, CounterKind, closed, nil); !errors.Is(err, uactor.ErrAuthKey) {
-		t.Fatalf("Connect with no key = %v; want ErrAuthKey", err)
-	}
 }
 
 func TestConnectToHTTPServer(t *testing.T) {
@@ -139,121 +113,6 @@ func TestConnectToHTTPServer(t *testing.T) {
 	}
 	if el := time.Since(start); el > 2*time.Second {
 		t.Fatalf("took %v to notice an HTTP server", el)
-	}
-}
-
-func TestWrongKeyTCP(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	r := tcpCounter(t, "tcp://127.0.0.1:0")
-	_, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("secret"))
-	if !errors.Is(err, uactor.ErrAuthKey) {
-		t.Fatalf("wrong key over TCP = %v; want ErrAuthKey", err)
-	}
-}
-
-// Frames are sealed on TCP by default: a relay sees none of a call's bytes,
-// and sees them when both sides turn sealing off.
-func TestTCPFramesAreSealed(t *testing.T) {
-	marker := []byte("PLAINTEXT-MARKER-7c1f")
-	for _, sealed := range []bool{true, false} {
-		ctx := testCtx(t, 20*time.Second)
-		r := tcpCounter(t, "tcp://127.0.0.1:0", uactor.Sealed(sealed))
-		rl := startRelay(t, strings.TrimPrefix(r.Address(), "tcp://"), nil)
-		remote, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET"), uactor.Sealed(sealed))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got, err := Echo.Call(ctx, remote, marker); err != nil || string(got) != string(marker) {
-			t.Fatalf("echo through the relay = %q, %v", got, err)
-		}
-		remote.Close()
-		if rl.saw(marker) == sealed {
-			t.Fatalf("sealed=%v: relay saw the plaintext: %v", sealed, rl.saw(marker))
-		}
-	}
-}
-
-// handshakeBytes is what a client sends before its first frame.
-const handshakeBytes = handshake.ClientHelloSize + handshake.ClientProofSize
-
-// A frame changed in transit closes the connection: the call fails, no
-// handler runs, and the actor serves others.
-func TestTamperedFrameClosesConnection(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	r := tcpCounter(t, "tcp://127.0.0.1:0")
-	flip := func(conn, off int, b []byte) []byte {
-		if i := handshakeBytes + 6 - off; i >= 0 && i < len(b) {
-			b[i] ^= 0x40 // a byte inside the first frame's sealed body
-		}
-		return b
-	}
-	rl := startRelay(t, strings.TrimPrefix(r.Address(), "tcp://"), flip)
-	if _, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET")); !errors.Is(err, uactor.ErrActorDied) {
-		t.Fatalf("Connect through a tampering relay = %v; want the connection dropped", err)
-	}
-	if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n != 0 {
-		t.Fatalf("after tampering: calls = %d, %v", n, err)
-	}
-}
-
-// Frames recorded on one connection and replayed on another are refused:
-// each connection has its own keys.
-func TestFramesReplayedAcrossConnections(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	r := tcpCounter(t, "tcp://127.0.0.1:0")
-	var mu sync.Mutex
-	var recorded []byte
-	splice := func(conn, off int, b []byte) []byte {
-		mu.Lock()
-		defer mu.Unlock()
-		for i := range b {
-			at := off + i - handshakeBytes
-			switch {
-			case at < 0:
-			case conn == 0:
-				recorded = append(recorded, b[i])
-			case at < len(recorded):
-				b[i] = recorded[at] // the first connection's frame, byte for byte
-			}
-		}
-		return b
-	}
-	rl := startRelay(t, strings.TrimPrefix(r.Address(), "tcp://"), splice)
-	first, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET"))
-	if err != nil {
-		t.Fatalf("first connection: %v", err)
-	}
-	first.Close() // so that the next Connect dials a connection of its own
-	if _, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET")); !errors.Is(err, uactor.ErrActorDied) {
-		t.Fatalf("Connect with replayed frames = %v; want the connection dropped", err)
-	}
-}
-
-// The actor's process is killed with calls in flight over TCP: each fails within 1 s.
-func TestActorKilledMidCallTCP(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	r := tcpCounter(t, "tcp://127.0.0.1:0")
-	remote, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("SECRET"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer remote.Close()
-	errs := make(chan error, 4)
-	for range 4 {
-		go func() { _, err := Block.Call(ctx, remote, time.Minute); errs <- err }()
-	}
-	time.Sleep(200 * time.Millisecond)
-	killPID(r.PID())
-	deadline := time.After(time.Second)
-	for range 4 {
-		select {
-		case err := <-errs:
-			if !errors.Is(err, uactor.ErrActorDied) {
-				t.Fatalf("in-flight call = %v; want ErrActorDied", err)
-			}
-		case <-deadline:
-			t.Fatal("an in-flight call did not fail within 1 s of the actor's death")
-		}
 	}
 }
 
@@ -289,5 +148,22 @@ func TestAdvertisedAccessor(t *testing.T) {
 	var zero uactor.Ref[*Counter]
 	if zero.Advertised() != "" {
 		t.Fatal("zero Ref")
+	}
+}
+
+// The owner reaches its actor over a connection only the two hold: its calls
+// need no dial (and work with the actor's socket gone), while others dial.
+func TestOwnerHasPrivateConnection(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	sock := t.TempDir() + "/a.sock"
+	r := spawnCounter(t, ctx, uactor.Listen("unix://"+sock), uactor.AuthKey([]byte("k")))
+	if err := os.Remove(sock); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("owner's call with the socket gone: %d, %v", n, err)
+	}
+	if _, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("k")); err == nil {
+		t.Fatal("Connect reached an actor whose socket is gone")
 	}
 }

@@ -2,7 +2,6 @@ package uactor_test
 
 import (
 	"errors"
-	"net"
 	"testing"
 	"time"
 
@@ -10,23 +9,11 @@ import (
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
-// freePort returns a loopback TCP port that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	_, p, _ := net.SplitHostPort(ln.Addr().String())
-	return p
-}
-
 // uActor's forwarded proxies: MyActor returns a ref to its MyOtherActor,
 // which has another key. Without that key the caller gets AuthKeyError;
 // after Connect with the key and Capture of the address the ref names, the
 // same call returns a ref that works. Both of uActor's orders.
-func TestScenarioForwardedProxies(t *testing.T) {
+func TestForwardedProxies(t *testing.T) {
 	for _, connectFirst := range []bool{false, true} {
 		t.Run(map[bool]string{false: "catch then connect", true: "connect first"}[connectFirst], func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)

@@ -1,22 +1,18 @@
 package uactor_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/pprof"
-	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -30,10 +26,36 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-// spawnCounter spawns a counter that the test stops (and reaps) when it ends.
-func spawnCounter(t *testing.T, ctx context.Context, opts ...uactor.Option) uactor.Ref[*Counter] {
+// checkGoroutines records how many goroutines run now and, when the test
+// ends (after every cleanup registered later), waits up to 3 s for the count
+// to come back to at most that (plus a little slack), failing with a dump
+// of every goroutine otherwise. Call it first in a test.
+func checkGoroutines(t *testing.T) {
 	t.Helper()
-	r, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
+	base := runtime.NumGoroutine()
+	t.Cleanup(func() {
+		const slack = 2
+		deadline := time.Now().Add(3 * time.Second)
+		for {
+			n := runtime.NumGoroutine()
+			if n <= base+slack {
+				return
+			}
+			if time.Now().After(deadline) {
+				var b strings.Builder
+				pprof.Lookup("goroutine").WriteTo(&b, 1)
+				t.Errorf("goroutine leak: %d goroutines at the start, %d three seconds after the end\n%s", base, n, b.String())
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+}
+
+// spawn spawns an actor of kind k that the test closes (and reaps) when it ends.
+func spawn[A, Arg any](t *testing.T, ctx context.Context, k *uactor.Kind[A, Arg], arg Arg, opts ...uactor.Option) uactor.Ref[A] {
+	t.Helper()
+	r, err := uactor.Spawn(ctx, k, arg, opts...)
 	if err != nil {
 		t.Fatalf("Spawn: %v", err)
 	}
@@ -42,6 +64,78 @@ func spawnCounter(t *testing.T, ctx context.Context, opts ...uactor.Option) uact
 		assertGone(t, r.PID(), time.Second)
 	})
 	return r
+}
+
+// host hosts a in this process as an actor of kind k, closed when the test ends.
+func host[A, Arg any](t *testing.T, ctx context.Context, k *uactor.Kind[A, Arg], a A, opts ...uactor.Option) uactor.Ref[A] {
+	t.Helper()
+	r, err := uactor.Host(ctx, k, a, opts...)
+	if err != nil {
+		t.Fatalf("Host: %v", err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// spawnCounter spawns a counter that the test stops (and reaps) when it ends.
+func spawnCounter(t *testing.T, ctx context.Context, opts ...uactor.Option) uactor.Ref[*Counter] {
+	t.Helper()
+	return spawn(t, ctx, CounterKind, 0, opts...)
+}
+
+// keyedCounter spawns a counter with a known key, reachable by Connect.
+func keyedCounter(t *testing.T, key string, opts ...uactor.Option) uactor.Ref[*Counter] {
+	t.Helper()
+	return spawnCounter(t, testCtx(t, 20*time.Second), append(opts, uactor.AuthKey([]byte(key)))...)
+}
+
+// tcpCounter spawns a counter listening where listen says, with the key "SECRET".
+func tcpCounter(t *testing.T, listen string, opts ...uactor.Option) uactor.Ref[*Counter] {
+	t.Helper()
+	return keyedCounter(t, "SECRET", append([]uactor.Option{uactor.Listen(listen)}, opts...)...)
+}
+
+// hostTCP hosts a counter on loopback TCP with key, returning it and its
+// host:port.
+func hostTCP(t *testing.T, ctx context.Context, key []byte) (uactor.Ref[*Counter], string) {
+	t.Helper()
+	r := host(t, ctx, CounterKind, &Counter{}, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(key))
+	return r, strings.TrimPrefix(r.Address(), "tcp://")
+}
+
+// connectAndCall is what a key holder does: Connect, one call, Close,
+// within 5 s.
+func connectAndCall(ctx context.Context, address string, key []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	remote, err := uactor.Connect(ctx, CounterKind, address, key)
+	if err != nil {
+		return err
+	}
+	defer remote.Close()
+	_, err = Add.Call(ctx, remote, 1)
+	return err
+}
+
+// calls returns how many counted handlers have run on the counter r.
+func calls(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) int64 {
+	t.Helper()
+	n, err := Calls.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		t.Fatalf("calls: %v", err)
+	}
+	return n
+}
+
+// waitCalls waits until at least n counted handlers have started on r.
+func waitCalls(t *testing.T, ctx context.Context, r uactor.Ref[*Counter], n int64) {
+	t.Helper()
+	for got := calls(t, ctx, r); got < n; got = calls(t, ctx, r) {
+		if ctx.Err() != nil {
+			t.Fatalf("only %d calls started; want %d", got, n)
+		}
+		time.Sleep(time.Millisecond)
+	}
 }
 
 // processGone reports whether pid has exited: no such process, or a zombie
@@ -70,124 +164,23 @@ func assertGone(t *testing.T, pid int, d time.Duration) {
 	}
 }
 
-// runParentMode, in a process started by startParent, spawns a counter,
-// asks it to spawn one of its own (a three-level tree), prints both pids
-// and waits to be killed.
-func runParentMode() bool {
-	if os.Getenv("UACTOR_TEST_PARENT") == "" {
-		return false
-	}
-	ctx := context.Background()
-	r, err := uactor.Spawn(ctx, CounterKind, 0)
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	grandchild, err := SpawnChild.Call(ctx, r, uactor.Empty{})
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	fmt.Println("pids", r.PID(), grandchild)
-	time.Sleep(time.Minute) // the test kills us long before
-	os.Exit(0)
-	return true
-}
-
-// startParent runs the test binary in parent mode and returns it with the
-// pids of its actor and its actor's actor.
-func startParent(t *testing.T) (*exec.Cmd, int, int) {
+// assertReaped fails the test unless pid is gone altogether: reaped, not
+// even a zombie.
+func assertReaped(t *testing.T, pid int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "UACTOR_TEST_PARENT=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); !os.IsNotExist(err) {
+		t.Fatalf("process %d still exists (a zombie?): %v", pid, err)
 	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(out).ReadString('\n')
-		line <- s
-	}()
-	var s string
-	select {
-	case s = <-line:
-	case <-time.After(10 * time.Second):
-		t.Fatal("parent process did not report its actors")
-	}
-	f := strings.Fields(s)
-	if len(f) != 3 || f[0] != "pids" {
-		t.Fatalf("parent process said %q", s)
-	}
-	a, _ := strconv.Atoi(f[1])
-	b, _ := strconv.Atoi(f[2])
-	return cmd, a, b
-}
-
-// serveRawEcho, in a process started by startRawEcho, echoes length-prefixed
-// messages on a Unix socket with no library in between: the physical floor
-// that the benchmarks compare calls against.
-func serveRawEcho() bool {
-	where := os.Getenv("UACTOR_TEST_RAW_ECHO")
-	if where == "" {
-		return false
-	}
-	network, addr := "unix", where
-	if where == "tcp" {
-		network, addr = "tcp", "127.0.0.1:0"
-	}
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		fmt.Println("error", err)
-		os.Exit(1)
-	}
-	fmt.Println("ready", ln.Addr())
-	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }() // exit with the parent
-	rawecho.Serve(ln)
-	os.Exit(1)
-	return true
-}
-
-// startRawEcho starts a raw echo process on network ("unix" or "tcp") and
-// returns a connection to it.
-func startRawEcho(tb testing.TB, network string) net.Conn {
-	tb.Helper()
-	where := "tcp"
-	if network == "unix" {
-		where = tb.TempDir() + "/echo.sock"
-	}
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+where)
-	stdin, _ := cmd.StdinPipe()
-	out, _ := cmd.StdoutPipe()
-	if err := cmd.Start(); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { stdin.Close(); cmd.Process.Kill(); cmd.Wait() })
-	s, _ := bufio.NewReader(out).ReadString('\n')
-	addr, ok := strings.CutPrefix(strings.TrimSpace(s), "ready ")
-	if !ok {
-		tb.Fatalf("raw echo: %q", s)
-	}
-	c, err := net.Dial(network, addr)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { c.Close() })
-	return c
 }
 
 func killPID(pid int) { syscall.Kill(pid, syscall.SIGKILL) }
 
-// stop sends SIGSTOP to pid and waits until the process is stopped.
+// stop sends SIGSTOP to pid and waits until the process is stopped; the
+// test sends SIGCONT when it ends.
 func stop(t *testing.T, pid int) {
 	t.Helper()
 	syscall.Kill(pid, syscall.SIGSTOP)
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGCONT) })
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
 		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) && b[i+2] == 'T' {
@@ -197,28 +190,79 @@ func stop(t *testing.T, pid int) {
 	t.Fatalf("process %d did not stop", pid)
 }
 
-// checkGoroutines records how many goroutines run now and, when the test
-// ends (after every cleanup registered later), waits up to 3 s for the count
-// to come back to at most that (plus a little slack), failing with a dump
-// of every goroutine otherwise. Call it first in a test.
-func checkGoroutines(t *testing.T) {
+// waitDone fails the test unless r's Done closes within d.
+func waitDone[A any](t *testing.T, r uactor.Ref[A], d time.Duration) {
 	t.Helper()
-	base := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		const slack = 2
-		deadline := time.Now().Add(3 * time.Second)
-		for {
-			n := runtime.NumGoroutine()
-			if n <= base+slack {
-				return
-			}
-			if time.Now().After(deadline) {
-				var b strings.Builder
-				pprof.Lookup("goroutine").WriteTo(&b, 1)
-				t.Errorf("goroutine leak: %d goroutines at the start, %d three seconds after the end\n%s", base, n, b.String())
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
+	select {
+	case <-r.Done():
+	case <-time.After(d):
+		t.Fatalf("Done still open %v after the actor's end", d)
+	}
 }
+
+func isDone[A any](r uactor.Ref[A]) bool {
+	select {
+	case <-r.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return port(t, "tcp://"+ln.Addr().String())
+}
+
+// port returns the port of a tcp:// address, which must be bound.
+func port(t *testing.T, address string) string {
+	t.Helper()
+	_, p, err := net.SplitHostPort(strings.TrimPrefix(address, "tcp://"))
+	if err != nil || p == "0" {
+		t.Fatalf("address %q has no bound port (%v)", address, err)
+	}
+	return p
+}
+
+// peakGoroutines samples runtime.NumGoroutine until stop is called, which
+// returns the highest count seen (its own goroutine included).
+func peakGoroutines() (stop func() int) {
+	var peak atomic.Int64
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		for {
+			if n := int64(runtime.NumGoroutine()); n > peak.Load() {
+				peak.Store(n)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	return func() int { close(done); <-finished; return int(peak.Load()) }
+}
+
+// allocated runs f and returns the bytes allocated meanwhile (TotalAlloc)
+// and the growth of live heap (HeapAlloc, after a collection).
+func allocated(f func()) (total uint64, live int64) {
+	runtime.GC()
+	runtime.GC() // twice: frame buffer pools keep a victim cache for one cycle
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f()
+	runtime.GC()
+	runtime.ReadMemStats(&b)
+	return b.TotalAlloc - a.TotalAlloc, int64(b.HeapAlloc) - int64(a.HeapAlloc)
+}
+
+const mib = 1 << 20

@@ -1,10 +1,13 @@
 package uactor_test
 
+// The actor kinds that tests in several files spawn, host and call.
+
 import (
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -81,38 +84,32 @@ func (c *Counter) SpawnChild(ctx context.Context, _ uactor.Empty) (int, error) {
 	return GetPID.Call(ctx, r, uactor.Empty{})
 }
 
-var (
-	CounterKind = uactor.Define("counter", func(ctx context.Context, start int64) (*Counter, error) {
-		if start < 0 {
-			return nil, fmt.Errorf("counter cannot start at %d", start)
+// Exit ends the actor's process at once, with code.
+func (c *Counter) Exit(ctx context.Context, code int) (uactor.Empty, error) {
+	os.Exit(code)
+	return uactor.Empty{}, nil
+}
+
+// Print writes n numbered lines to stdout, alternating with stderr.
+func (c *Counter) Print(ctx context.Context, n int) (int, error) {
+	for i := range n {
+		f := os.Stdout
+		if i%2 == 1 {
+			f = os.Stderr
 		}
-		c := &Counter{}
-		c.n.Store(start)
-		return c, nil
-	})
-	Add          = uactor.Expose(CounterKind, "add", (*Counter).Add)
-	Calls        = uactor.Expose(CounterKind, "calls", (*Counter).Calls)
-	GetPID       = uactor.Expose(CounterKind, "getpid", (*Counter).GetPID)
-	Echo         = uactor.Expose(CounterKind, "echo", (*Counter).Echo)
-	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
-	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
-	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)
-	WasCancelled = uactor.Expose(CounterKind, "wascancelled", (*Counter).WasCancelled)
-	SpawnChild   = uactor.Expose(CounterKind, "spawnchild", (*Counter).SpawnChild)
-)
-
-// ghostName is "ghost" in the test process, and something else in a child
-// started while UACTOR_TEST_HIDE_GHOST is set: a kind the child does not know.
-var ghostName = func() string {
-	if os.Getenv("UACTOR_TEST_HIDE_GHOST") != "" {
-		return "ghost-hidden"
+		fmt.Fprintf(f, "line %d of %d %s\n", i, n, strings.Repeat("x", 64))
 	}
-	return "ghost"
-}()
+	return n, nil
+}
 
-var GhostKind = uactor.Define(ghostName, func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
-	return &Counter{}, nil
-})
+// Crash writes a line with no newline, then panics outside any handler,
+// which ends the process with a trace on stderr.
+func (c *Counter) Crash(ctx context.Context, msg string) (uactor.Empty, error) {
+	os.Stdout.WriteString("cut short by the crash")
+	go panic(msg)
+	time.Sleep(time.Minute)
+	return uactor.Empty{}, nil
+}
 
 // AddVia calls Add on another counter, whose ref came in the request: an
 // actor calling an actor it was handed.
@@ -136,9 +133,42 @@ func (c *Counter) Shared(ctx context.Context, _ uactor.Empty) (uactor.Ref[*Count
 }
 
 var (
-	AddVia = uactor.Expose(CounterKind, "addvia", (*Counter).AddVia)
-	Shared = uactor.Expose(CounterKind, "shared", (*Counter).Shared)
+	CounterKind = uactor.Define("counter", func(ctx context.Context, start int64) (*Counter, error) {
+		if start < 0 {
+			return nil, fmt.Errorf("counter cannot start at %d", start)
+		}
+		c := &Counter{}
+		c.n.Store(start)
+		return c, nil
+	})
+	Add          = uactor.Expose(CounterKind, "add", (*Counter).Add)
+	Calls        = uactor.Expose(CounterKind, "calls", (*Counter).Calls)
+	GetPID       = uactor.Expose(CounterKind, "getpid", (*Counter).GetPID)
+	Echo         = uactor.Expose(CounterKind, "echo", (*Counter).Echo)
+	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
+	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
+	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)
+	WasCancelled = uactor.Expose(CounterKind, "wascancelled", (*Counter).WasCancelled)
+	SpawnChild   = uactor.Expose(CounterKind, "spawnchild", (*Counter).SpawnChild)
+	Exit         = uactor.Expose(CounterKind, "exit", (*Counter).Exit)
+	Print        = uactor.Expose(CounterKind, "print", (*Counter).Print)
+	Crash        = uactor.Expose(CounterKind, "crash", (*Counter).Crash)
+	AddVia       = uactor.Expose(CounterKind, "addvia", (*Counter).AddVia)
+	Shared       = uactor.Expose(CounterKind, "shared", (*Counter).Shared)
 )
+
+// ghostName is "ghost" in the test process, and something else in a child
+// started while UACTOR_TEST_HIDE_GHOST is set: a kind the child does not know.
+var ghostName = func() string {
+	if os.Getenv("UACTOR_TEST_HIDE_GHOST") != "" {
+		return "ghost-hidden"
+	}
+	return "ghost"
+}()
+
+var GhostKind = uactor.Define(ghostName, func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
+	return &Counter{}, nil
+})
 
 // MyActor is uActor's: made with a MyOtherActor of its own, listening on
 // TCP at the address given, under a key only MyActor's process holds.
@@ -162,3 +192,89 @@ var (
 func (a *MyActor) OtherRefBytes(ctx context.Context, _ uactor.Empty) ([]byte, error) {
 	return a.other.AppendBinary(nil)
 }
+
+// Probe reports what its handlers' contexts carry.
+type Probe struct {
+	runs    atomic.Int64 // ping handlers run
+	started chan struct{}
+	release chan struct{}
+}
+
+func (p *Probe) Deadline(ctx context.Context, _ uactor.Empty) (time.Time, error) {
+	dl, _ := ctx.Deadline()
+	return dl, nil
+}
+
+func (p *Probe) Meta(ctx context.Context, key string) (string, error) {
+	v, ok := uactor.MetadataFrom(ctx, key)
+	if !ok {
+		return "", fmt.Errorf("no metadata %q", key)
+	}
+	return v, nil
+}
+
+// Relay asks to, with its own context, for the "trace" metadata and the deadline it sees.
+func (p *Probe) Relay(ctx context.Context, to uactor.Ref[*Probe]) (string, error) {
+	v, err := ProbeMeta.Call(ctx, to, "trace")
+	if err != nil {
+		return "", err
+	}
+	dl, err := ProbeDeadline.Call(ctx, to, uactor.Empty{})
+	if err != nil {
+		return "", err
+	}
+	defer to.Close()
+	return fmt.Sprintf("%s %d", v, dl.UnixNano()), nil
+}
+
+func (p *Probe) Ping(ctx context.Context, _ uactor.Empty) (int64, error) { return p.runs.Add(1), nil }
+
+func (p *Probe) Runs(ctx context.Context, _ uactor.Empty) (int64, error) { return p.runs.Load(), nil }
+
+// Hold signals started and waits for release (only for hosted probes).
+func (p *Probe) Hold(ctx context.Context, _ uactor.Empty) (uactor.Empty, error) {
+	p.started <- struct{}{}
+	<-p.release
+	return uactor.Empty{}, nil
+}
+
+func (p *Probe) Sleep(ctx context.Context, d time.Duration) (uactor.Empty, error) {
+	select {
+	case <-time.After(d):
+		return uactor.Empty{}, nil
+	case <-ctx.Done():
+		return uactor.Empty{}, ctx.Err()
+	}
+}
+
+// requireTicket is the guarded kind's server interceptor: no "ticket", no call.
+func requireTicket(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+	if v, _ := uactor.MetadataFrom(ctx, "ticket"); v != "ok" {
+		return nil, fmt.Errorf("%s.%s: no ticket", info.Kind, info.Method)
+	}
+	return handle(ctx, req)
+}
+
+func newProbe(context.Context, uactor.Empty) (*Probe, error) { return &Probe{}, nil }
+
+var (
+	ProbeKind     = uactor.Define("probe", newProbe)
+	ProbeDeadline = uactor.Expose(ProbeKind, "deadline", (*Probe).Deadline)
+	ProbeMeta     = uactor.Expose(ProbeKind, "meta", (*Probe).Meta)
+	ProbeRelay    = uactor.Expose(ProbeKind, "relay", (*Probe).Relay)
+	ProbePing     = uactor.Expose(ProbeKind, "ping", (*Probe).Ping)
+	ProbeRuns     = uactor.Expose(ProbeKind, "runs", (*Probe).Runs)
+	ProbeHold     = uactor.Expose(ProbeKind, "hold", (*Probe).Hold)
+	ProbeSleep    = uactor.Expose(ProbeKind, "sleep", (*Probe).Sleep)
+
+	// A kind whose declaration carries options that must reach both ends:
+	// a server interceptor (which runs in the spawned process because the
+	// declaration runs there too) and a default call timeout.
+	GuardedKind = uactor.Define("guarded", newProbe,
+		uactor.ServerInterceptors(requireTicket), uactor.CallTimeout(300*time.Millisecond))
+	GuardedPing  = uactor.Expose(GuardedKind, "ping", (*Probe).Ping)
+	GuardedSleep = uactor.Expose(GuardedKind, "sleep", (*Probe).Sleep)
+)
+
+// probeKey is the key of the actors that tests Connect to.
+var probeKey = []byte("probe key")

@@ -1,11 +1,13 @@
 package uactor_test
 
+// The end of an actor: Close, and what its refs learn of its end (Done, Err).
+
 import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -13,30 +15,88 @@ import (
 	"github.com/uactor-go/uactor/uactor"
 )
 
-// Exit ends the actor's process at once, with code.
-func (c *Counter) Exit(ctx context.Context, code int) (uactor.Empty, error) {
-	os.Exit(code)
-	return uactor.Empty{}, nil
-}
-
-var Exit = uactor.Expose(CounterKind, "exit", (*Counter).Exit)
-
-// waitDone fails the test unless r's Done closes within d.
-func waitDone(t *testing.T, r uactor.Ref[*Counter], d time.Duration) {
-	t.Helper()
-	select {
-	case <-r.Done():
-	case <-time.After(d):
-		t.Fatalf("Done still open %v after the actor's end", d)
+func TestCloseReapsAndRefuses(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	r.Close()
+	assertReaped(t, r.PID()) // Close reaps: not even a zombie remains
+	if _, err := Add.Call(ctx, r, 1); !errors.Is(err, uactor.ErrClosed) {
+		t.Fatalf("call after Close = %v; want ErrClosed", err)
+	}
+	if _, err := os.Stat(strings.TrimPrefix(r.Address(), "unix://")); !os.IsNotExist(err) {
+		t.Fatalf("socket %s left behind (err %v)", r.Address(), err)
 	}
 }
 
-func isDone[A any](r uactor.Ref[A]) bool {
+// The owner closes an actor with 100 calls in flight, 80 shorter than the
+// grace period and 20 far longer: Close lets the short ones complete and
+// then kills, so the long ones fail, and none hangs beyond grace + 2 s; the
+// process is reaped (not even a zombie), and no goroutine is left behind here.
+func TestCloseWithCallsInFlight(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	const grace = time.Second
+	r := spawnCounter(t, ctx, uactor.GracePeriod(grace))
+	pid := r.PID()
+	type result struct {
+		long bool
+		ok   bool
+		err  error
+		at   time.Time
+	}
+	results := make(chan result, 100)
+	var wg sync.WaitGroup
+	for i := range 100 {
+		long := i%5 == 0
+		d := 200 * time.Millisecond
+		if long {
+			d = 30 * time.Second
+		}
+		wg.Go(func() {
+			ok, err := Block.Call(ctx, r, d)
+			results <- result{long, ok, err, time.Now()}
+		})
+	}
+	waitCalls(t, ctx, r, 100) // Close once all 100 are running in the actor
+	start := time.Now()
+	r.Close()
+	closeTime := time.Since(start)
+	waited := make(chan struct{})
+	go func() { wg.Wait(); close(waited) }()
 	select {
-	case <-r.Done():
-		return true
-	default:
-		return false
+	case <-waited:
+	case <-time.After(grace + 2*time.Second):
+		t.Fatalf("calls in flight still not returned %v after Close began", grace+2*time.Second)
+	}
+	close(results)
+	var shortOK, longFailed int
+	var slowest time.Duration
+	kinds := map[string]int{}
+	for res := range results {
+		slowest = max(slowest, res.at.Sub(start))
+		switch {
+		case !res.long && res.err == nil && res.ok:
+			shortOK++
+		case !res.long:
+			t.Errorf("a 200 ms call during Close = %v, %v; want it to complete within the grace period", res.ok, res.err)
+		case res.err != nil:
+			longFailed++
+			switch {
+			case errors.Is(res.err, uactor.ErrActorDied):
+				kinds["ErrActorDied"]++
+			case errors.Is(res.err, uactor.ErrClosed):
+				kinds["ErrClosed"]++
+			default:
+				kinds[res.err.Error()]++
+			}
+		default:
+			t.Errorf("a 30 s call returned %v with no error during Close", res.ok)
+		}
+	}
+	t.Logf("Close took %v; the last call returned %v after Close began; %d/80 short calls completed, %d/20 long ones failed %v",
+		closeTime, slowest, shortOK, longFailed, kinds)
+	assertReaped(t, pid)
+	if _, err := Add.Call(ctx, r, 1); !errors.Is(err, uactor.ErrClosed) {
+		t.Fatalf("a call after Close = %v; want ErrClosed", err)
 	}
 }
 
@@ -150,149 +210,4 @@ func TestDoneConnectedRef(t *testing.T) {
 			t.Fatalf("Err = %v; want ErrActorDied", c.Err())
 		}
 	})
-}
-
-// spawnRestarting spawns a counter starting at 5 that restarts, and that
-// the test stops when it ends.
-func spawnRestarting(t *testing.T, ctx context.Context, opts ...uactor.Option) uactor.Ref[*Counter] {
-	t.Helper()
-	r, err := uactor.Spawn(ctx, CounterKind, 5, append([]uactor.Option{uactor.Restart(3, time.Minute)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		r.Close()
-		assertGone(t, r.PID(), time.Second)
-	})
-	return r
-}
-
-// killAndWait kills r's process and returns once a call works again, on
-// the restarted process.
-func killAndWait(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) {
-	t.Helper()
-	pid := r.PID()
-	killPID(pid)
-	for r.PID() == pid {
-		select {
-		case <-ctx.Done():
-			t.Fatal("the actor did not restart")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-	if _, err := Add.Call(ctx, r, 0); err != nil {
-		t.Fatalf("first call after the restart: %v", err)
-	}
-	assertGone(t, pid, time.Second)
-}
-
-// A restarted actor keeps its identity, its address and its spawn argument:
-// the owner's ref, a copy forwarded to another actor, and a copy that was
-// connected before the crash all reach it again; PID reports the new process.
-func TestRestartKeepsIdentity(t *testing.T) {
-	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
-		t.Run(listen, func(t *testing.T) {
-			ctx := testCtx(t, 60*time.Second)
-			r := spawnRestarting(t, ctx, uactor.Listen(listen))
-			holder := spawnCounter(t, ctx)
-			var conn uactor.Ref[*Counter] // a copy that dials, as in another process
-			b, _ := r.MarshalBinary()
-			if err := conn.UnmarshalBinary(b); err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
-			if _, err := Add.Call(ctx, conn, 0); err != nil {
-				t.Fatal(err)
-			}
-			addr, pid := r.Address(), r.PID()
-			if n, err := AddVia.Call(ctx, holder, r); err != nil || n != 6 {
-				t.Fatalf("through the forwarded copy: %d, %v", n, err)
-			}
-			killAndWait(t, ctx, r)
-			if r.PID() == pid || r.Address() != addr || isDone(r) {
-				t.Fatalf("after the restart: pid %d (was %d), address %s (was %s), done %v", r.PID(), pid, r.Address(), addr, isDone(r))
-			}
-			if got, err := GetPID.Call(ctx, r, uactor.Empty{}); err != nil || got != r.PID() {
-				t.Fatalf("the owner's ref reaches pid %d, %v; PID() says %d", got, err, r.PID())
-			}
-			if n, err := AddVia.Call(ctx, holder, r); err != nil || n != 6 {
-				t.Fatalf("the forwarded copy after the restart: %d, %v; want 6 (a new process, started at 5 again)", n, err)
-			}
-			if got, err := GetPID.Call(ctx, conn, uactor.Empty{}); err != nil || got != r.PID() {
-				t.Fatalf("the copy connected before the crash reaches pid %d, %v; want %d", got, err, r.PID())
-			}
-			if isDone(conn) {
-				t.Fatalf("the copy's Done closed: %v", conn.Err())
-			}
-		})
-	}
-}
-
-// A call in flight when the actor dies fails with ErrActorDied, and the
-// restarted actor never runs it.
-func TestRestartInFlightCallNotRetried(t *testing.T) {
-	ctx := testCtx(t, 30*time.Second)
-	r := spawnRestarting(t, ctx)
-	errc := make(chan error, 1)
-	go func() {
-		_, err := Block.Call(ctx, r, time.Minute)
-		errc <- err
-	}()
-	for n := int64(0); n == 0; n, _ = Calls.Call(ctx, r, uactor.Empty{}) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	killPID(r.PID())
-	if err := <-errc; !errors.Is(err, uactor.ErrActorDied) {
-		t.Fatalf("call in flight at the crash = %v; want ErrActorDied", err)
-	}
-	if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n != 0 {
-		t.Fatalf("the restarted actor ran %d calls (%v); want 0: nothing is retried", n, err)
-	}
-}
-
-// More restarts than the budget allows within the window: the actor stays
-// dead, Done closes with the last process's *ExitError, calls fail with
-// ErrActorDied, and no process and no socket directory remains.
-func TestRestartBudget(t *testing.T) {
-	ctx := testCtx(t, 60*time.Second)
-	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Restart(2, time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	dir := filepath.Dir(strings.TrimPrefix(r.Address(), "unix://"))
-	killAndWait(t, ctx, r)
-	killAndWait(t, ctx, r)
-	if isDone(r) {
-		t.Fatalf("done after two restarts of two: %v", r.Err())
-	}
-	last := r.PID()
-	killPID(last)
-	waitDone(t, r, 10*time.Second)
-	var ee *uactor.ExitError
-	if !errors.As(r.Err(), &ee) || ee.PID != last || ee.Signal != syscall.SIGKILL {
-		t.Fatalf("Err = %v; want the last process's (%d) *ExitError, killed", r.Err(), last)
-	}
-	if _, err := Add.Call(ctx, r, 1); !errors.Is(err, uactor.ErrActorDied) {
-		t.Fatalf("call after the budget ran out = %v; want ErrActorDied", err)
-	}
-	assertGone(t, last, time.Second)
-	if _, err := os.Stat(dir); !os.IsNotExist(err) {
-		t.Fatalf("socket directory %s outlived its actor (%v)", dir, err)
-	}
-}
-
-// Close while the actor restarts: the restart stops, Done closes with
-// ErrClosed, and no process is left.
-func TestCloseDuringRestart(t *testing.T) {
-	ctx := testCtx(t, 30*time.Second)
-	r := spawnRestarting(t, ctx)
-	pid := r.PID()
-	killPID(pid)
-	r.Close()
-	if !isDone(r) || !errors.Is(r.Err(), uactor.ErrClosed) {
-		t.Fatalf("after Close: done %v, Err %v", isDone(r), r.Err())
-	}
-	assertGone(t, pid, time.Second)
-	assertGone(t, r.PID(), time.Second)
 }

@@ -1,5 +1,8 @@
 package uactor_test
 
+// The bounds an actor and a caller keep: frame size, calls in flight,
+// connections, write timeouts, and keepalive.
+
 import (
 	"context"
 	"encoding/binary"
@@ -16,24 +19,25 @@ import (
 	"github.com/uactor-go/uactor/uactor"
 )
 
-// authenticated opens a connection to an actor and passes the handshake, as
-// a real client would; what it does next is up to the test.
-func authenticated(t *testing.T, address, key string) net.Conn {
-	t.Helper()
-	return authenticatedWith(t, address, key, 0)
+// An authenticated peer that declares a frame over the maximum is dropped,
+// and the actor keeps serving others.
+func TestFrameOverMaxDropsPeer(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r, c := spawnPlain(t, ctx, uactor.MaxFrameSize(mib))
+	c.Write(frameHead(0xFFFFFFF0, 1, 0)) // a call of 4 GiB
+	expectDropped(t, c, 2*time.Second)
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("after an oversized frame: Add = %d, %v", n, err)
+	}
 }
 
 // A peer that sends calls but never reads their replies is cut off at the
 // write deadline, and the actor keeps serving others.
 func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := keyedCounter(t, "k", uactor.WriteTimeout(300*time.Millisecond), uactor.Sealed(false)) // frames by hand
-	c := authenticated(t, r.Address(), "k")
-	w := frame.NewWriter(c, 0)
-	big := make([]byte, 1<<20)
-	for id := uint64(1); id <= 8; id++ { // 8 MiB of replies: far more than the socket holds
-		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x00\x04echo"), big)
-	}
+	r, c := spawnPlain(t, ctx, uactor.WriteTimeout(300*time.Millisecond))
+	// 8 MiB of replies: far more than the socket holds.
+	writeCalls(frame.NewWriter(c, 0), 1, 8, "echo", make([]byte, mib))
 	time.Sleep(time.Second) // the actor's writes block, then time out
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 		t.Fatalf("others while a peer does not read: %d, %v", n, err)
@@ -54,7 +58,6 @@ func TestKeepaliveFindsStoppedActor(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop(t, r.PID())
-	t.Cleanup(func() { syscall.Kill(r.PID(), syscall.SIGCONT) })
 	start := time.Now()
 	_, err := Block.Call(ctx, r, time.Minute)
 	if !errors.Is(err, uactor.ErrActorDied) {
@@ -91,13 +94,9 @@ func TestStoppedActorDeadlineAndLateReply(t *testing.T) {
 // running them (so a flood from one peer cannot grow its goroutines).
 func TestMaxInFlightActorRefusesExcess(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := keyedCounter(t, "k", uactor.MaxInFlight(4), uactor.Sealed(false)) // frames by hand
-	c := authenticated(t, r.Address(), "k")
-	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
-	block := append([]byte("\x00\x05block"), binary.AppendVarint(nil, int64(10*time.Second))...)
-	for id := uint64(1); id <= 10; id++ {
-		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, block)
-	}
+	r, c := spawnPlain(t, ctx, uactor.MaxInFlight(4))
+	rd := frame.NewReader(c, 0)
+	writeCalls(frame.NewWriter(c, 0), 1, 10, "block", binary.AppendVarint(nil, int64(10*time.Second)))
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	for range 6 {
 		h, buf, err := rd.ReadFrame()
@@ -109,8 +108,8 @@ func TestMaxInFlightActorRefusesExcess(t *testing.T) {
 		}
 		buf.Release()
 	}
-	if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n != 4 {
-		t.Fatalf("handlers run = %d, %v; want the 4 within the bound", n, err)
+	if n := calls(t, ctx, r); n != 4 {
+		t.Fatalf("handlers run = %d; want the 4 within the bound", n)
 	}
 }
 
@@ -149,10 +148,10 @@ func TestMaxConnections(t *testing.T) {
 	}
 	var conns []net.Conn
 	for range 2 {
-		conns = append(conns, authenticatedWith(t, r.Address(), "k", handshake.FeatureSeal)) // 3 of 3
+		conns = append(conns, authenticated(t, r.Address(), "k", handshake.FeatureSeal)) // 3 of 3
 	}
 	time.Sleep(100 * time.Millisecond)
-	extra := authenticatedWith(t, r.Address(), "k", handshake.FeatureSeal)
+	extra := authenticated(t, r.Address(), "k", handshake.FeatureSeal)
 	start := time.Now()
 	expectDropped(t, extra, 2*time.Second)
 	if el := time.Since(start); el > time.Second {

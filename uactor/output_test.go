@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -13,32 +12,6 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/uactor"
-)
-
-// Print writes n numbered lines to stdout, alternating with stderr.
-func (c *Counter) Print(ctx context.Context, n int) (int, error) {
-	for i := range n {
-		f := os.Stdout
-		if i%2 == 1 {
-			f = os.Stderr
-		}
-		fmt.Fprintf(f, "line %d of %d %s\n", i, n, strings.Repeat("x", 64))
-	}
-	return n, nil
-}
-
-// Crash writes a line with no newline, then panics outside any handler,
-// which ends the process with a trace on stderr.
-func (c *Counter) Crash(ctx context.Context, msg string) (uactor.Empty, error) {
-	os.Stdout.WriteString("cut short by the crash")
-	go panic(msg)
-	time.Sleep(time.Minute)
-	return uactor.Empty{}, nil
-}
-
-var (
-	Print = uactor.Expose(CounterKind, "print", (*Counter).Print)
-	Crash = uactor.Expose(CounterKind, "crash", (*Counter).Crash)
 )
 
 // syncBuffer is a bytes.Buffer safe for the relay and the test at once;
@@ -139,58 +112,4 @@ func TestOutputBlockedWriterNeverBlocksActor(t *testing.T) {
 		t.Fatalf("%d delivered + %d dropped; want %d, some dropped", delivered, lost, n)
 	}
 	t.Logf("writer blocked: %d lines delivered, %d dropped and counted", delivered, lost)
-}
-
-// ps and /proc/<pid>/cmdline name the actor's kind.
-func TestCmdlineNamesKind(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	r := spawnCounter(t, ctx)
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", r.PID()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	args := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
-	if len(args) != 2 || args[1] != "uactor:counter" {
-		t.Fatalf("cmdline %q; want the binary and uactor:counter", args)
-	}
-}
-
-// Actor processes get GORACE=atexit_sleep_ms=0 (a race-enabled child would
-// otherwise sleep 1 s before every exit), unless the user set GORACE.
-func TestChildGORACE(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	saved, had := os.LookupEnv("GORACE")
-	t.Cleanup(func() {
-		if had {
-			os.Setenv("GORACE", saved)
-		} else {
-			os.Unsetenv("GORACE")
-		}
-	})
-	for _, c := range []struct {
-		set  bool
-		val  string
-		want string
-	}{{false, "", "GORACE=atexit_sleep_ms=0"}, {true, "halt_on_error=1", "GORACE=halt_on_error=1"}} {
-		if c.set {
-			os.Setenv("GORACE", c.val)
-		} else {
-			os.Unsetenv("GORACE")
-		}
-		r := spawnCounter(t, ctx)
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", r.PID()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, kv := range strings.Split(string(b), "\x00") {
-			if strings.HasPrefix(kv, "GORACE=") {
-				got = append(got, kv)
-			}
-		}
-		if len(got) != 1 || got[0] != c.want {
-			t.Errorf("GORACE set %v to %q: the child has %q; want %q", c.set, c.val, got, c.want)
-		}
-		r.Close()
-	}
 }

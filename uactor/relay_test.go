@@ -4,13 +4,15 @@ import (
 	"bytes"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 )
 
 // relay is a man in the middle on loopback TCP: it forwards both ways
-// between its clients and target, and lets a test watch or change the bytes
-// that clients send (offset counts from the start of each connection).
+// between its clients and the actor at a tcp:// address, and lets a test
+// watch or change the bytes that clients send (offset counts from the start
+// of each connection).
 type relay struct {
 	ln     net.Listener
 	target string
@@ -21,8 +23,9 @@ type relay struct {
 	conns int
 }
 
-func startRelay(t *testing.T, target string, c2s func(conn, off int, b []byte) []byte) *relay {
+func startRelay(t *testing.T, address string, c2s func(conn, off int, b []byte) []byte) *relay {
 	t.Helper()
+	target := strings.TrimPrefix(address, "tcp://")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

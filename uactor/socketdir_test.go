@@ -1,61 +1,69 @@
 package uactor_test
 
+// Where an actor's Unix socket lives, who may reach it, and that it goes
+// with its actor.
+
 import (
-	"encoding/binary"
 	"errors"
-	"io"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/uactor-go/uactor/uactor"
-	"github.com/uactor-go/uactor/uactor/wire"
 )
 
-// forgeReadyIfAsked, in an actor process started while
-// UACTOR_TEST_FORGE_READY names an address, plays a compromised actor: it
-// reads its bootstrap, reports that address as the one it listens on (with
-// the actor id it was given), and exits when its parent asks or goes.
-func forgeReadyIfAsked() {
-	addr := os.Getenv("UACTOR_TEST_FORGE_READY")
-	if addr == "" || os.Getenv("UACTOR_KIND") == "" {
-		return
-	}
-	ctl := os.NewFile(3, "bootstrap")
-	boot, err := readRecord(ctl)
-	if err != nil {
-		os.Exit(2)
-	}
-	// The bootstrap ends with the 16-byte actor id and the socket directory
-	// as a string (a one-byte length: temp paths are short).
-	var id []byte
-	for n := 0; n < 128 && n+17 <= len(boot); n++ {
-		if int(boot[len(boot)-1-n]) == n {
-			id = boot[len(boot)-1-n-16 : len(boot)-1-n]
-			break
-		}
-	}
-	ready := wire.AppendString(nil, addr)
-	ready = wire.AppendString(ready, addr)
-	ready = append(ready, id...)
-	rec := binary.BigEndian.AppendUint32([]byte{'R'}, uint32(len(ready)))
-	ctl.Write(append(rec, ready...))
-	for {
-		if _, err := readRecord(ctl); err != nil {
-			os.Exit(0)
-		}
-	}
+// socketDir is the directory of the Unix socket at address.
+func socketDir(address string) string {
+	return filepath.Dir(strings.TrimPrefix(address, "unix://"))
 }
 
-func readRecord(r io.Reader) ([]byte, error) {
-	var h [5]byte
-	if _, err := io.ReadFull(r, h[:]); err != nil {
-		return nil, err
+// An actor's default Unix socket is a file on disk (not in the abstract
+// namespace) in a private directory of mode 0700, owned by this user, and
+// gone once the actor is closed; for spawned and for hosted actors.
+func TestUnixSocketIsPrivate(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	spawned, hosted := spawnCounter(t, ctx), host(t, ctx, CounterKind, &Counter{})
+	for _, c := range []struct {
+		name string
+		r    uactor.Ref[*Counter]
+	}{{"spawned", spawned}, {"hosted", hosted}} {
+		t.Run(c.name, func(t *testing.T) {
+			addr := c.r.Address()
+			if !strings.HasPrefix(addr, "unix:///") {
+				t.Fatalf("address %q: want unix:/// and an absolute path (not abstract, not relative)", addr)
+			}
+			path := strings.TrimPrefix(addr, "unix://")
+			fi, err := os.Lstat(path)
+			if err != nil {
+				t.Fatalf("the socket is not a file on disk: %v", err)
+			}
+			if fi.Mode().Type() != os.ModeSocket {
+				t.Fatalf("%s has mode %v; want a socket", path, fi.Mode())
+			}
+			dir := filepath.Dir(path)
+			di, err := os.Lstat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !di.IsDir() || di.Mode().Perm() != 0o700 {
+				t.Fatalf("the socket's directory %s has mode %v; want a directory of mode 0700", dir, di.Mode())
+			}
+			if st, ok := di.Sys().(*syscall.Stat_t); ok && int(st.Uid) != os.Getuid() {
+				t.Fatalf("the socket's directory is owned by uid %d, not %d", st.Uid, os.Getuid())
+			}
+			t.Logf("%s: socket %v in %s %v", addr, fi.Mode(), dir, di.Mode())
+			if _, err := Add.Call(ctx, c.r, 1); err != nil {
+				t.Fatal(err)
+			}
+			c.r.Close()
+			if _, err := os.Lstat(dir); !os.IsNotExist(err) {
+				t.Fatalf("the socket's directory %s is left after Close: %v", dir, err)
+			}
+		})
 	}
-	b := make([]byte, binary.BigEndian.Uint32(h[1:]))
-	_, err := io.ReadFull(r, b)
-	return b, err
 }
 
 // An actor process cannot make its owner delete a directory: the owner
@@ -97,7 +105,7 @@ func TestHostedInActorLeavesNoDirectory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		dirs := []string{filepath.Dir(a.Address()[len("unix://"):]), filepath.Dir(shared.Address()[len("unix://"):])}
+		dirs := []string{socketDir(a.Address()), socketDir(shared.Address())}
 		if end == "sigkill" {
 			killPID(a.PID())
 			<-a.Done()

@@ -1,0 +1,218 @@
+package uactor_test
+
+// Options: how they are checked, where a kind's own apply, and what they
+// change (interceptors, call timeouts, connections, logging).
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// Client interceptors run outermost first and may add metadata; server
+// interceptors see it, and the kind's own (declared with Define) run in the
+// spawned process.
+func TestInterceptors(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	var order []string
+	mark := func(name string) uactor.ClientInterceptor {
+		return func(ctx context.Context, info uactor.CallInfo, req, resp any, invoke uactor.Invoker) error {
+			order = append(order, name+">"+info.Method)
+			err := invoke(uactor.WithMetadata(ctx, "ticket", "ok"), req, resp)
+			order = append(order, fmt.Sprintf("<%s %d", name, *resp.(*int64)))
+			return err
+		}
+	}
+	g, err := uactor.Spawn(ctx, GuardedKind, uactor.Empty{}, uactor.AuthKey(probeKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close(); assertGone(t, g.PID(), 2*time.Second) })
+	if _, err := GuardedPing.Call(ctx, g, uactor.Empty{}); err == nil || !strings.Contains(err.Error(), "guarded.ping: no ticket") {
+		t.Fatalf("without a ticket: %v; want the kind's server interceptor to refuse", err)
+	}
+	c, err := uactor.Connect(ctx, GuardedKind, g.Address(), probeKey, uactor.ClientInterceptors(mark("a"), mark("b")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n, err := GuardedPing.Call(ctx, c, uactor.Empty{}); err != nil || n != 1 {
+		t.Fatalf("with a ticket: %d, %v", n, err)
+	}
+	if got := strings.Join(order, " "); got != "a>ping b>ping <b 1 <a 1" {
+		t.Fatalf("interceptors ran %q", got)
+	}
+	if _, err := uactor.Spawn(ctx, GuardedKind, uactor.Empty{}, uactor.ServerInterceptors(requireTicket)); !errors.Is(err, uactor.ErrOption) {
+		t.Fatalf("Spawn with ServerInterceptors: %v; want ErrOption", err)
+	}
+}
+
+// Connect applies the kind's defaults: the guarded kind's CallTimeout ends a
+// call made without a deadline.
+func TestConnectAppliesKindDefaults(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	g, err := uactor.Spawn(ctx, GuardedKind, uactor.Empty{}, uactor.AuthKey(probeKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close(); assertGone(t, g.PID(), 2*time.Second) })
+	c, err := uactor.Connect(ctx, GuardedKind, g.Address(), probeKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ticket := uactor.WithMetadata(context.Background(), "ticket", "ok")
+	start := time.Now()
+	if _, err := GuardedSleep.Call(ticket, c, 20*time.Second); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("sleep with the kind's CallTimeout: %v; want DeadlineExceeded", err)
+	}
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("CallTimeout(300ms) ended the call only after %v", el)
+	}
+	long, cancel := context.WithTimeout(ticket, 5*time.Second)
+	defer cancel()
+	if _, err := GuardedSleep.Call(long, c, 600*time.Millisecond); err != nil {
+		t.Fatalf("a caller's own deadline replaces CallTimeout: %v", err)
+	}
+}
+
+// Refs with different connection options do not share a connection: one
+// with MaxInFlight(1) and a call in flight does not hold up another's calls.
+func TestConnectionOptionsKeyTheConnection(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.AuthKey(probeKey))
+	narrow, err := uactor.Connect(ctx, ProbeKind, r.Address(), probeKey, uactor.MaxInFlight(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer narrow.Close()
+	wide, err := uactor.Connect(ctx, ProbeKind, r.Address(), probeKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wide.Close()
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go ProbeSleep.Call(bctx, narrow, 20*time.Second)
+	time.Sleep(100 * time.Millisecond)
+	qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
+	defer qcancel()
+	if _, err := ProbePing.Call(qctx, wide, uactor.Empty{}); err != nil {
+		t.Fatalf("the default ref waited for the narrow one's slot: %v", err)
+	}
+	sctx, scancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer scancel()
+	if _, err := ProbePing.Call(sctx, narrow, uactor.Empty{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the MaxInFlight(1) ref with its one call in flight: %v; want it to wait", err)
+	}
+}
+
+// Every option has one meaning of zero, and a value with none is an error
+// at Spawn, Connect and Host alike.
+func TestOptionsValidated(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	bad := []struct {
+		name string
+		opt  uactor.Option
+	}{
+		{"Listen empty", uactor.Listen("")},
+		{"GracePeriod negative", uactor.GracePeriod(-1)},
+		{"MaxFrameSize 0", uactor.MaxFrameSize(0)},
+		{"MaxFrameSize huge", uactor.MaxFrameSize(2 << 30)},
+		{"HandshakeTimeout 0", uactor.HandshakeTimeout(0)},
+		{"DialTimeout 0", uactor.DialTimeout(0)},
+		{"WriteTimeout negative", uactor.WriteTimeout(-time.Second)},
+		{"Keepalive negative", uactor.Keepalive(-time.Second)},
+		{"MaxInFlight 0", uactor.MaxInFlight(0)},
+		{"MaxConnections 0", uactor.MaxConnections(0)},
+		{"MaxHandshakes 0", uactor.MaxHandshakes(0)},
+		{"ConnBuffer 0", uactor.ConnBuffer(0)},
+		{"Compression above frame size", uactor.Compression(64 << 20)},
+		{"CallTimeout negative", uactor.CallTimeout(-time.Second)},
+		{"Restart negative", uactor.Restart(-1, time.Minute)},
+		{"nil client interceptor", uactor.ClientInterceptors(nil)},
+		{"nil server interceptor", uactor.ServerInterceptors(nil)},
+	}
+	for _, c := range bad {
+		t.Run(c.name, func(t *testing.T) {
+			if _, err := uactor.Spawn(ctx, ProbeKind, uactor.Empty{}, c.opt); !errors.Is(err, uactor.ErrOption) {
+				t.Errorf("Spawn: %v; want ErrOption", err)
+			}
+			if _, err := uactor.Connect(ctx, ProbeKind, "unix:///nonexistent/x.sock", []byte("k"), c.opt); !errors.Is(err, uactor.ErrOption) {
+				t.Errorf("Connect: %v; want ErrOption", err)
+			}
+			if _, err := uactor.Host(ctx, ProbeKind, &Probe{}, c.opt); !errors.Is(err, uactor.ErrOption) {
+				t.Errorf("Host: %v; want ErrOption", err)
+			}
+		})
+	}
+	// Zero where zero means "off" is fine.
+	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.Keepalive(0), uactor.WriteTimeout(0), uactor.GracePeriod(0), uactor.CallTimeout(0), uactor.Compression(0))
+	if _, err := ProbePing.Call(ctx, r, uactor.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A spawned actor logs as its owner chose: the owner's Logger (JSON, from
+// Debug) travels as its format and level, and the actor's records reach its
+// standard error in that form: connection churn at Debug, a failed
+// authentication at Warn with no key material.
+func TestSpawnedActorLogsAsOwnerChose(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	lines := make(chan string, 100)
+	owner := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	r, err := uactor.Spawn(ctx, ProbeKind, uactor.Empty{}, uactor.Logger(owner), uactor.AuthKey([]byte("secret-key-bytes")),
+		uactor.Output(lineWriter(lines)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); assertGone(t, r.PID(), 2*time.Second) })
+	if _, err := uactor.Connect(ctx, ProbeKind, r.Address(), []byte("wrong-key-bytes")); !errors.Is(err, uactor.ErrAuthKey) {
+		t.Fatalf("Connect with a wrong key: %v", err)
+	}
+	c, err := uactor.Connect(ctx, ProbeKind, r.Address(), []byte("secret-key-bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	// The actor writes its records on its own goroutines: wait for them.
+	want := map[string]bool{`"level":"WARN","msg":"uactor: authentication failed","role":"server"`: false,
+		`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`: false}
+	var seen []string
+	for missing := len(want); missing > 0; {
+		select {
+		case l := <-lines:
+			seen = append(seen, l)
+			if strings.Contains(l, "key-bytes") {
+				t.Fatalf("the actor's record holds key material: %s", l)
+			}
+			for w, found := range want {
+				if !found && strings.Contains(l, w) {
+					want[w] = true
+					missing--
+				}
+			}
+		case <-ctx.Done():
+			t.Fatalf("the actor's records lack some of %v:\n%s", want, strings.Join(seen, "\n"))
+		}
+	}
+}
+
+// lineWriter passes each Write (Output writes one line at a time) on to lines,
+// dropping what does not fit rather than blocking the actor's relay.
+type lineWriter chan string
+
+func (w lineWriter) Write(p []byte) (int, error) {
+	select {
+	case w <- string(p):
+	default:
+	}
+	return len(p), nil
+}

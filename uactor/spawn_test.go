@@ -1,0 +1,185 @@
+package uactor_test
+
+// Spawn and Host: where an actor runs, what it is made from, and the
+// process that holds it.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+func TestSpawnRunsInAnotherProcess(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	pid, err := GetPID.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pid == os.Getpid() || pid != r.PID() {
+		t.Fatalf("actor pid %d, ref pid %d, ours %d", pid, r.PID(), os.Getpid())
+	}
+	if !strings.HasPrefix(r.Address(), "unix://") {
+		t.Fatalf("default address %q is not a Unix socket", r.Address())
+	}
+}
+
+func TestSpawnArgumentAndState(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawn(t, ctx, CounterKind, 40)
+	if n, err := Add.Call(ctx, r, 2); err != nil || n != 42 {
+		t.Fatalf("Add = %d, %v; want 42", n, err)
+	}
+	h := Add.On(r) // the same call through the location-transparent Handler
+	if n, err := h.Handle(ctx, 8); err != nil || n != 50 {
+		t.Fatalf("Handle = %d, %v; want 50", n, err)
+	}
+}
+
+// lateKind is defined on first use, after Main has run, and only once, so
+// that the test can run more than once (-count).
+var lateKind = sync.OnceValue(func() *uactor.Kind[*Counter, uactor.Empty] {
+	return uactor.Define("late-kind", func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
+		return &Counter{}, nil
+	})
+})
+
+// Spawn fails with an error that says why: the constructor's own, a kind
+// the child does not define, or a kind defined too late for children to know.
+func TestSpawnErrors(t *testing.T) {
+	for _, c := range []struct {
+		name, want string
+		spawn      func(t *testing.T, ctx context.Context) error
+	}{
+		{"constructor error", "counter cannot start at -1", func(t *testing.T, ctx context.Context) error {
+			_, err := uactor.Spawn(ctx, CounterKind, -1)
+			return err
+		}},
+		{"unknown kind", `kind "ghost" is not defined`, func(t *testing.T, ctx context.Context) error {
+			t.Setenv("UACTOR_TEST_HIDE_GHOST", "1") // the child will not define "ghost"
+			_, err := uactor.Spawn(ctx, GhostKind, uactor.Empty{})
+			return err
+		}},
+		{"kind defined after Main", "package-level var", func(t *testing.T, ctx context.Context) error {
+			_, err := uactor.Spawn(ctx, lateKind(), uactor.Empty{})
+			return err
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if err := c.spawn(t, testCtx(t, 20*time.Second)); err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("Spawn error = %v; want one that says %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestNestedSpawn(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	pid, err := SpawnChild.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pid == r.PID() || pid == os.Getpid() || processGone(pid) {
+		t.Fatalf("grandchild pid %d (child %d, us %d)", pid, r.PID(), os.Getpid())
+	}
+	r.Close()
+	assertGone(t, pid, 2*time.Second) // the tree goes down with its root
+}
+
+// SIGKILL of a parent with a tree of three levels (parent, its actor, that
+// actor's actor): both actors are gone within 1 s.
+func TestParentKilledEndsTree(t *testing.T) {
+	checkGoroutines(t)
+	cmd, child, grandchild := startParent(t)
+	if processGone(child) || processGone(grandchild) {
+		t.Fatal("actors not running")
+	}
+	start := time.Now()
+	cmd.Process.Kill()
+	cmd.Wait()
+	for _, pid := range []int{child, grandchild} {
+		for !processGone(pid) && time.Since(start) < time.Second {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	t.Logf("both actors gone %v after the SIGKILL", time.Since(start))
+	assertGone(t, child, 0)
+	assertGone(t, grandchild, 0)
+}
+
+func TestHostInProcess(t *testing.T) {
+	ctx := testCtx(t, 10*time.Second)
+	c := &Counter{}
+	r := host(t, ctx, CounterKind, c)
+	if pid, err := GetPID.Call(ctx, r, uactor.Empty{}); err != nil || pid != os.Getpid() {
+		t.Fatalf("hosted getpid = %d, %v", pid, err)
+	}
+	if _, err := Add.Call(ctx, r, 7); err != nil {
+		t.Fatal(err)
+	}
+	if c.n.Load() != 7 {
+		t.Fatalf("hosted value not shared: n = %d", c.n.Load())
+	}
+}
+
+// ps and /proc/<pid>/cmdline name the actor's kind.
+func TestCmdlineNamesKind(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	if args := procStrings(t, r.PID(), "cmdline"); len(args) != 2 || args[1] != "uactor:counter" {
+		t.Fatalf("cmdline %q; want the binary and uactor:counter", args)
+	}
+}
+
+// procStrings reads /proc/<pid>/<name>, a list of NUL-terminated strings.
+func procStrings(t *testing.T, pid int, name string) []string {
+	t.Helper()
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/%s", pid, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+}
+
+// Actor processes get GORACE=atexit_sleep_ms=0 (a race-enabled child would
+// otherwise sleep 1 s before every exit), unless the user set GORACE.
+func TestChildGORACE(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	saved, had := os.LookupEnv("GORACE")
+	t.Cleanup(func() {
+		if had {
+			os.Setenv("GORACE", saved)
+		} else {
+			os.Unsetenv("GORACE")
+		}
+	})
+	for _, c := range []struct {
+		set  bool
+		val  string
+		want string
+	}{{false, "", "GORACE=atexit_sleep_ms=0"}, {true, "halt_on_error=1", "GORACE=halt_on_error=1"}} {
+		if c.set {
+			os.Setenv("GORACE", c.val)
+		} else {
+			os.Unsetenv("GORACE")
+		}
+		r := spawnCounter(t, ctx)
+		var got []string
+		for _, kv := range procStrings(t, r.PID(), "environ") {
+			if strings.HasPrefix(kv, "GORACE=") {
+				got = append(got, kv)
+			}
+		}
+		if len(got) != 1 || got[0] != c.want {
+			t.Errorf("GORACE set %v to %q: the child has %q; want %q", c.set, c.val, got, c.want)
+		}
+		r.Close()
+	}
+}
