@@ -105,12 +105,7 @@ func TestAttackCancelFlood(t *testing.T) {
 		}
 	}
 	sendTime := time.Since(start)
-	var n tally
-	select {
-	case n = <-answers:
-	case <-time.After(40 * time.Second):
-		t.Fatal("the flood's answers never all came")
-	}
+	n := receive(t, answers, 40*time.Second, "not all the flood's answers came")
 	answerTime := time.Since(start)
 	close(flooding)
 	if err := <-otherErr; err != nil {

@@ -157,11 +157,7 @@ func TestActorKilledMidCall(t *testing.T) {
 		t.Run(listen, func(t *testing.T) {
 			ctx := testCtx(t, 20*time.Second)
 			r := keyedCounter(t, "SECRET", uactor.Listen(listen))
-			remote, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("SECRET"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer remote.Close()
+			remote := connect(t, ctx, r.Address(), "SECRET")
 			errs := make(chan error, 4)
 			for _, via := range []uactor.Ref[*Counter]{r, r, remote, remote} {
 				go func() { _, err := Block.Call(ctx, via, time.Minute); errs <- err }()

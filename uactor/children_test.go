@@ -66,12 +66,7 @@ func startParent(t *testing.T) (*exec.Cmd, int, int) {
 		s, _ := bufio.NewReader(out).ReadString('\n')
 		line <- s
 	}()
-	var s string
-	select {
-	case s = <-line:
-	case <-time.After(10 * time.Second):
-		t.Fatal("parent process did not report its actors")
-	}
+	s := receive(t, line, 10*time.Second, "the parent process did not report its actors")
 	f := strings.Fields(s)
 	if len(f) != 3 || f[0] != "pids" {
 		t.Fatalf("parent process said %q", s)

@@ -62,11 +62,7 @@ var (
 // and the actor goes on serving.
 func TestMsgpackHostileAcrossProcesses(t *testing.T) {
 	ctx := testCtx(t, time.Minute)
-	r, err := uactor.Spawn(ctx, TagCounterKind, tagList{Tags: []string{"spawn", "arg"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := spawn(t, ctx, TagCounterKind, tagList{Tags: []string{"spawn", "arg"}})
 	good, _ := (&tagList{Tags: []string{"a", "bc", ""}}).MarshalMsg(nil)
 	for name, forge := range map[string][]byte{
 		"4G strings in 1 byte":      {0xdd, 0xff, 0xff, 0xff, 0xff, 0xa0},
@@ -85,7 +81,7 @@ func TestMsgpackHostileAcrossProcesses(t *testing.T) {
 		t.Fatalf("after hostile calls: %d, %v; want 3", n, err)
 	}
 	// A hostile spawn argument fails Spawn with the actor's decoding error.
-	_, err = uactor.Spawn(ctx, TagCounterKind, tagList{forge: []byte{0xdd, 0xff, 0xff, 0xff, 0xff}})
+	_, err := uactor.Spawn(ctx, TagCounterKind, tagList{forge: []byte{0xdd, 0xff, 0xff, 0xff, 0xff}})
 	if err == nil || !strings.Contains(err.Error(), "MessagePack announces") {
 		t.Fatalf("Spawn with a hostile argument: %v", err)
 	}

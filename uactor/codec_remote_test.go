@@ -152,11 +152,7 @@ func value[E any](i int) E {
 func TestCompositesAcrossProcesses(t *testing.T) {
 	ctx := testCtx(t, 4*time.Minute)
 	seed := []string{"first", "", "ü"}
-	r, err := uactor.Spawn(ctx, CompositeKind, seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
+	r := spawn(t, ctx, CompositeKind, seed)
 	if got, err := Seed.Call(ctx, r, uactor.Empty{}); err != nil || !reflect.DeepEqual(got, seed) {
 		t.Fatalf("spawn argument %q arrived as %q (%v)", seed, got, err)
 	}

@@ -25,19 +25,13 @@ func relayed(t *testing.T, actorOpts, callerOpts []uactor.Option) int {
 	ctx := testCtx(t, 20*time.Second)
 	r := tcpCounter(t, "tcp://127.0.0.1:0", actorOpts...)
 	rl := startRelay(t, r.Address(), nil)
-	remote, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET"), callerOpts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer remote.Close()
+	remote := connect(t, ctx, rl.addr(), "SECRET", callerOpts...)
 	payload := jsonish(256 << 10)
 	got, err := Echo.Call(ctx, remote, payload)
 	if err != nil || !bytes.Equal(got, payload) {
 		t.Fatalf("echo through the relay: %d bytes back, %v", len(got), err)
 	}
-	rl.mu.Lock()
-	defer rl.mu.Unlock()
-	return rl.seen.Len()
+	return rl.relayed()
 }
 
 func TestCompression(t *testing.T) {

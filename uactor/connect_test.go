@@ -64,10 +64,7 @@ func TestConnectByAddressForms(t *testing.T) {
 		addr string
 		pid  int
 	}{{"localhost:" + p, r.PID()}, {"tcp://127.0.0.1:" + p, r.PID()}, {u.Address(), u.PID()}} {
-		remote, err := uactor.Connect(ctx, CounterKind, c.addr, []byte("SECRET"))
-		if err != nil {
-			t.Fatalf("Connect(%s): %v", c.addr, err)
-		}
+		remote := connect(t, ctx, c.addr, "SECRET")
 		pid, err := GetPID.Call(ctx, remote, uactor.Empty{})
 		if err != nil || pid != c.pid || remote.PID() != c.pid {
 			t.Fatalf("Connect(%s): getpid = %d, %v, PID() = %d; want %d", c.addr, pid, err, remote.PID(), c.pid)
@@ -106,14 +103,10 @@ func TestConnectToHTTPServer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	t.Cleanup(srv.Close)
 	ctx := testCtx(t, 10*time.Second)
-	start := time.Now()
-	_, err := uactor.Connect(ctx, CounterKind, srv.Listener.Addr().String(), []byte("k"))
-	if !errors.Is(err, uactor.ErrProtocol) {
-		t.Fatalf("Connect to an HTTP server = %v; want ErrProtocol", err)
-	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Fatalf("took %v to notice an HTTP server", el)
-	}
+	failsWithin(t, "Connect to an HTTP server", uactor.ErrProtocol, 2*time.Second, func() error {
+		_, err := uactor.Connect(ctx, CounterKind, srv.Listener.Addr().String(), []byte("k"))
+		return err
+	})
 }
 
 func TestAdvertise(t *testing.T) {

@@ -3,3 +3,7 @@ package uactor
 // StretchKey gives tests that run the handshake by hand the key an actor
 // given AuthKey(key) proves.
 func StretchKey(key []byte) []byte { return stretch(key) }
+
+// LockedBuffer is a bytes.Buffer that one goroutine may write while
+// another reads it, for tests that collect what actors write.
+type LockedBuffer = lockedBuffer

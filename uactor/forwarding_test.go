@@ -19,30 +19,15 @@ func TestForwardedProxies(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
 			p := freePort(t)
 			listen := "tcp://127.0.0.1:" + p
-			actor, err := uactor.Spawn(ctx, MyActorKind, listen)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { actor.Close() })
-			connect := func() uactor.Ref[*Counter] {
-				c, err := uactor.Connect(ctx, CounterKind, "localhost:"+p, []byte("OtherSecret"), uactor.Capture(listen))
-				if err != nil {
-					t.Fatalf("Connect: %v", err)
-				}
-				t.Cleanup(func() { c.Close() })
-				return c
-			}
-			var conn uactor.Ref[*Counter]
-			if connectFirst {
-				conn = connect()
-			} else {
+			actor := spawn(t, ctx, MyActorKind, listen)
+			if !connectFirst {
 				_, err := MyOtherActor.Call(ctx, actor, uactor.Empty{})
 				var ake *uactor.AuthKeyError
 				if !errors.Is(err, uactor.ErrAuthKey) || !errors.As(err, &ake) || ake.Address != listen {
 					t.Fatalf("ref to an actor with an unknown key = %v; want *AuthKeyError for %s", err, listen)
 				}
-				conn = connect()
 			}
+			conn := connect(t, ctx, "localhost:"+p, "OtherSecret", uactor.Capture(listen))
 			other, err := MyOtherActor.Call(ctx, actor, uactor.Empty{})
 			if err != nil {
 				t.Fatalf("after Connect and Capture: %v", err)
@@ -119,11 +104,7 @@ func TestStaleRefAfterRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stale, err := uactor.Connect(ctx, CounterKind, listen, []byte("k"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stale.Close()
+	stale := connect(t, ctx, listen, "k")
 	if _, err := Add.Call(ctx, stale, 1); err != nil {
 		t.Fatal(err)
 	}

@@ -47,20 +47,11 @@ func TestWrongKeyRefused(t *testing.T) {
 				t.Fatalf("refused after %v, beyond the handshake deadline", el)
 			}
 			t.Logf("refused in %v: %v", el, err)
-			if n := calls(t, ctx, r); n != 0 {
-				t.Fatalf("%d handlers ran for a refused caller", n)
-			}
-			if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
-				t.Fatalf("the actor after a refused caller: Add = %d, %v", n, err)
-			}
+			expectUntouched(t, ctx, r)
 			if tc.key == "" {
 				return
 			}
-			good, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte(tc.key))
-			if err != nil {
-				t.Fatalf("Connect with the right key: %v", err)
-			}
-			defer good.Close()
+			good := connect(t, ctx, r.Address(), tc.key)
 			if pid, err := GetPID.Call(ctx, good, uactor.Empty{}); err != nil || pid != r.PID() {
 				t.Fatalf("getpid through Connect = %d, %v; want %d", pid, err, r.PID())
 			}
@@ -76,18 +67,13 @@ func TestEmptyAuthKeyRefused(t *testing.T) {
 	for _, key := range [][]byte{{}, nil} {
 		name := map[bool]string{false: "empty", true: "nil"}[key == nil]
 		t.Run("Connect/"+name, func(t *testing.T) {
-			start := time.Now()
-			remote, err := uactor.Connect(ctx, CounterKind, r.Address(), key)
-			el := time.Since(start)
-			if err == nil {
-				remote.Close()
-			}
-			if !errors.Is(err, uactor.ErrAuthKey) {
-				t.Fatalf("Connect with an %s key = %v; want ErrAuthKey", name, err)
-			}
-			if el > 250*time.Millisecond {
-				t.Fatalf("Connect with an %s key took %v; want at once", name, el)
-			}
+			failsWithin(t, "Connect with an "+name+" key", uactor.ErrAuthKey, 250*time.Millisecond, func() error {
+				remote, err := uactor.Connect(ctx, CounterKind, r.Address(), key)
+				if err == nil {
+					remote.Close()
+				}
+				return err
+			})
 		})
 		t.Run("Spawn/"+name, func(t *testing.T) {
 			start := time.Now()
@@ -116,9 +102,7 @@ func TestEmptyAuthKeyRefused(t *testing.T) {
 			}
 		})
 	}
-	if n := calls(t, ctx, r); n != 0 {
-		t.Fatalf("%d handlers ran", n)
-	}
+	expectUntouched(t, ctx, r)
 }
 
 func TestConnectWrongKind(t *testing.T) {

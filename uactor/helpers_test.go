@@ -2,6 +2,7 @@ package uactor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -95,6 +96,24 @@ func tcpCounter(t *testing.T, listen string, opts ...uactor.Option) uactor.Ref[*
 	return keyedCounter(t, "SECRET", append([]uactor.Option{uactor.Listen(listen)}, opts...)...)
 }
 
+// connectTo connects to the actor of kind k at address with key, and
+// closes the connected ref when the test ends.
+func connectTo[A, Arg any](t *testing.T, ctx context.Context, k *uactor.Kind[A, Arg], address string, key []byte, opts ...uactor.Option) uactor.Ref[A] {
+	t.Helper()
+	r, err := uactor.Connect(ctx, k, address, key, opts...)
+	if err != nil {
+		t.Fatalf("Connect(%s): %v", address, err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
+}
+
+// connect is connectTo for a counter.
+func connect(t *testing.T, ctx context.Context, address, key string, opts ...uactor.Option) uactor.Ref[*Counter] {
+	t.Helper()
+	return connectTo(t, ctx, CounterKind, address, []byte(key), opts...)
+}
+
 // hostTCP hosts a counter on loopback TCP with key, returning it and its
 // host:port.
 func hostTCP(t *testing.T, ctx context.Context, key []byte) (uactor.Ref[*Counter], string) {
@@ -127,6 +146,18 @@ func calls(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) int64 {
 	return n
 }
 
+// expectUntouched fails the test unless no counted handler has run on the
+// counter r, which must still serve: an Add of 1 makes it 1.
+func expectUntouched(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) {
+	t.Helper()
+	if n := calls(t, ctx, r); n != 0 {
+		t.Fatalf("%d handlers ran", n)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("the actor afterwards: Add = %d, %v; want 1", n, err)
+	}
+}
+
 // waitCalls waits until at least n counted handlers have started on r.
 func waitCalls(t *testing.T, ctx context.Context, r uactor.Ref[*Counter], n int64) {
 	t.Helper()
@@ -135,6 +166,31 @@ func waitCalls(t *testing.T, ctx context.Context, r uactor.Ref[*Counter], n int6
 			t.Fatalf("only %d calls started; want %d", got, n)
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// receive returns the next value from ch, failing the test with what if
+// none comes within d.
+func receive[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(d):
+		t.Fatalf("%s within %v", what, d)
+		var zero T
+		return zero
+	}
+}
+
+// failsWithin runs f and fails the test unless f returns, within d, an
+// error that matches target.
+func failsWithin(t *testing.T, what string, target error, d time.Duration, f func() error) {
+	t.Helper()
+	start := time.Now()
+	err := f()
+	if el := time.Since(start); !errors.Is(err, target) || el > d {
+		t.Fatalf("%s = %v after %v; want %v within %v", what, err, el, target, d)
 	}
 }
 
@@ -193,11 +249,7 @@ func stop(t *testing.T, pid int) {
 // waitDone fails the test unless r's Done closes within d.
 func waitDone[A any](t *testing.T, r uactor.Ref[A], d time.Duration) {
 	t.Helper()
-	select {
-	case <-r.Done():
-	case <-time.After(d):
-		t.Fatalf("Done still open %v after the actor's end", d)
-	}
+	receive(t, r.Done(), d, "Done still open after the actor's end")
 }
 
 func isDone[A any](r uactor.Ref[A]) bool {

@@ -20,27 +20,36 @@ func reportMedian(b *testing.B, d []time.Duration) {
 	b.ReportMetric(float64(d[len(d)/2].Microseconds())/1000, "median-ms")
 }
 
-// From SIGKILL to the owner's Done (no restart).
-func BenchmarkKillToDone(b *testing.B) {
+// benchKillToDone spawns a counter with opts for each iteration and times
+// from its SIGKILL to the close of Done on the ref that watch returns (the
+// owner's, or one connected to the actor; watch may return a cleanup).
+func benchKillToDone(b *testing.B, watch func(ctx context.Context, r uactor.Ref[*Counter]) (uactor.Ref[*Counter], func()), opts ...uactor.Option) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var took []time.Duration
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		r, err := uactor.Spawn(ctx, CounterKind, 0)
+		r, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
+		w, done := watch(ctx, r)
 		b.StartTimer()
 		start := time.Now()
 		killPID(r.PID())
-		<-r.Done()
+		<-w.Done()
 		took = append(took, time.Since(start))
 		b.StopTimer()
+		done()
 		r.Close()
 		b.StartTimer()
 	}
 	reportMedian(b, took)
+}
+
+// From SIGKILL to the owner's Done (no restart).
+func BenchmarkKillToDone(b *testing.B) {
+	benchKillToDone(b, func(_ context.Context, r uactor.Ref[*Counter]) (uactor.Ref[*Counter], func()) { return r, func() {} })
 }
 
 // From SIGKILL to Done of a ref connected to the actor (no restart): at
@@ -49,30 +58,13 @@ func BenchmarkKillToDone(b *testing.B) {
 func BenchmarkKillToDoneConnected(b *testing.B) {
 	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
 		b.Run(listen, func(b *testing.B) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-			defer cancel()
-			var took []time.Duration
-			for i := 0; i < b.N; i++ {
-				b.StopTimer()
-				r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen(listen), uactor.AuthKey([]byte("k")))
-				if err != nil {
-					b.Fatal(err)
-				}
+			benchKillToDone(b, func(ctx context.Context, r uactor.Ref[*Counter]) (uactor.Ref[*Counter], func()) {
 				c, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("k"), uactor.DialTimeout(time.Second))
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.StartTimer()
-				start := time.Now()
-				killPID(r.PID())
-				<-c.Done()
-				took = append(took, time.Since(start))
-				b.StopTimer()
-				c.Close()
-				r.Close()
-				b.StartTimer()
-			}
-			reportMedian(b, took)
+				return c, func() { c.Close() }
+			}, uactor.Listen(listen), uactor.AuthKey([]byte("k")))
 		})
 	}
 }

@@ -62,11 +62,7 @@ func TestCloseWithCallsInFlight(t *testing.T) {
 	closeTime := time.Since(start)
 	waited := make(chan struct{})
 	go func() { wg.Wait(); close(waited) }()
-	select {
-	case <-waited:
-	case <-time.After(grace + 2*time.Second):
-		t.Fatalf("calls in flight still not returned %v after Close began", grace+2*time.Second)
-	}
+	receive(t, waited, grace+2*time.Second, "calls in flight not all returned after Close began")
 	close(results)
 	var shortOK, longFailed int
 	var slowest time.Duration
@@ -147,19 +143,12 @@ func TestDoneExitError(t *testing.T) {
 // of a spawned actor, a hosted one, and a connected one.
 func TestDoneAfterClose(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	spawned, err := uactor.Spawn(ctx, CounterKind, 0, uactor.AuthKey([]byte("k")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer spawned.Close()
+	spawned := spawn(t, ctx, CounterKind, 0, uactor.AuthKey([]byte("k")))
 	hosted, err := uactor.Host(ctx, CounterKind, &Counter{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	connected, err := uactor.Connect(ctx, CounterKind, spawned.Address(), []byte("k"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	connected := connect(t, ctx, spawned.Address(), "k")
 	for _, r := range []uactor.Ref[*Counter]{connected, hosted, spawned} {
 		r.Close()
 		if !isDone(r) || !errors.Is(r.Err(), uactor.ErrClosed) {
@@ -178,11 +167,7 @@ func TestDoneConnectedRef(t *testing.T) {
 	t.Run("process killed", func(t *testing.T) {
 		ctx := testCtx(t, 30*time.Second)
 		r := keyedCounter(t, "k")
-		c, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("k"), uactor.DialTimeout(500*time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := connect(t, ctx, r.Address(), "k", uactor.DialTimeout(500*time.Millisecond))
 		if isDone(c) {
 			t.Fatal("Done closed on a live actor")
 		}
@@ -198,11 +183,7 @@ func TestDoneConnectedRef(t *testing.T) {
 	t.Run("keepalive", func(t *testing.T) {
 		ctx := testCtx(t, 30*time.Second)
 		r := keyedCounter(t, "k")
-		c, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("k"), uactor.Keepalive(100*time.Millisecond))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
+		c := connect(t, ctx, r.Address(), "k", uactor.Keepalive(100*time.Millisecond))
 		stop(t, r.PID())
 		defer syscall.Kill(r.PID(), syscall.SIGCONT)
 		waitDone(t, c, 10*time.Second)

@@ -58,14 +58,10 @@ func TestKeepaliveFindsStoppedActor(t *testing.T) {
 		t.Fatal(err)
 	}
 	stop(t, r.PID())
-	start := time.Now()
-	_, err := Block.Call(ctx, r, time.Minute)
-	if !errors.Is(err, uactor.ErrActorDied) {
-		t.Fatalf("call to a stopped actor = %v; want ErrActorDied", err)
-	}
-	if el := time.Since(start); el > 5*time.Second {
-		t.Fatalf("took %v to give up on a stopped actor", el)
-	}
+	failsWithin(t, "a call to a stopped actor", uactor.ErrActorDied, 5*time.Second, func() error {
+		_, err := Block.Call(ctx, r, time.Minute)
+		return err
+	})
 }
 
 // A stopped actor and a caller's deadline: the call fails at the deadline;

@@ -212,10 +212,7 @@ func TestLoggerRecords(t *testing.T) {
 		t.Fatal(err)
 	}
 	good.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for !strings.Contains(srvLog.String(), `"msg":"uactor: connection closed"`) && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond) // the actor's side notices the close on its own goroutine
-	}
+	srvLog.WaitFor(t, `"msg":"uactor: connection closed"`, 5*time.Second) // the actor's side notices the close on its own goroutine
 	r.Close()
 	for name, want := range map[*lockedBuffer][]string{
 		&srvLog: {`"level":"WARN","msg":"uactor: authentication failed","role":"server","peer":"unix client pid ` +
@@ -274,7 +271,8 @@ func BenchmarkCallContext(b *testing.B) {
 	}
 }
 
-// lockedBuffer is a bytes.Buffer that a logger may write while a test reads it.
+// lockedBuffer is a bytes.Buffer that a logger or an actor's output may
+// write while a test reads it.
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -290,4 +288,14 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// WaitFor polls until l holds want, or fails the test after d.
+func (l *lockedBuffer) WaitFor(t *testing.T, want string, d time.Duration) {
+	t.Helper()
+	for end := time.Now().Add(d); !strings.Contains(l.String(), want); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("output lacks %q after %v; got:\n%s", want, d, l.String())
+		}
+	}
 }

@@ -30,19 +30,11 @@ func TestInterceptors(t *testing.T) {
 			return err
 		}
 	}
-	g, err := uactor.Spawn(ctx, GuardedKind, uactor.Empty{}, uactor.AuthKey(probeKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close(); assertGone(t, g.PID(), 2*time.Second) })
+	g := spawn(t, ctx, GuardedKind, uactor.Empty{}, uactor.AuthKey(probeKey))
 	if _, err := GuardedPing.Call(ctx, g, uactor.Empty{}); err == nil || !strings.Contains(err.Error(), "guarded.ping: no ticket") {
 		t.Fatalf("without a ticket: %v; want the kind's server interceptor to refuse", err)
 	}
-	c, err := uactor.Connect(ctx, GuardedKind, g.Address(), probeKey, uactor.ClientInterceptors(mark("a"), mark("b")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := connectTo(t, ctx, GuardedKind, g.Address(), probeKey, uactor.ClientInterceptors(mark("a"), mark("b")))
 	if n, err := GuardedPing.Call(ctx, c, uactor.Empty{}); err != nil || n != 1 {
 		t.Fatalf("with a ticket: %d, %v", n, err)
 	}
@@ -58,24 +50,13 @@ func TestInterceptors(t *testing.T) {
 // call made without a deadline.
 func TestConnectAppliesKindDefaults(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	g, err := uactor.Spawn(ctx, GuardedKind, uactor.Empty{}, uactor.AuthKey(probeKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { g.Close(); assertGone(t, g.PID(), 2*time.Second) })
-	c, err := uactor.Connect(ctx, GuardedKind, g.Address(), probeKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	g := spawn(t, ctx, GuardedKind, uactor.Empty{}, uactor.AuthKey(probeKey))
+	c := connectTo(t, ctx, GuardedKind, g.Address(), probeKey)
 	ticket := uactor.WithMetadata(context.Background(), "ticket", "ok")
-	start := time.Now()
-	if _, err := GuardedSleep.Call(ticket, c, 20*time.Second); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("sleep with the kind's CallTimeout: %v; want DeadlineExceeded", err)
-	}
-	if el := time.Since(start); el > 10*time.Second {
-		t.Fatalf("CallTimeout(300ms) ended the call only after %v", el)
-	}
+	failsWithin(t, "sleep with the kind's CallTimeout(300ms)", context.DeadlineExceeded, 10*time.Second, func() error {
+		_, err := GuardedSleep.Call(ticket, c, 20*time.Second)
+		return err
+	})
 	long, cancel := context.WithTimeout(ticket, 5*time.Second)
 	defer cancel()
 	if _, err := GuardedSleep.Call(long, c, 600*time.Millisecond); err != nil {
@@ -88,16 +69,8 @@ func TestConnectAppliesKindDefaults(t *testing.T) {
 func TestConnectionOptionsKeyTheConnection(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.AuthKey(probeKey))
-	narrow, err := uactor.Connect(ctx, ProbeKind, r.Address(), probeKey, uactor.MaxInFlight(1))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer narrow.Close()
-	wide, err := uactor.Connect(ctx, ProbeKind, r.Address(), probeKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer wide.Close()
+	narrow := connectTo(t, ctx, ProbeKind, r.Address(), probeKey, uactor.MaxInFlight(1))
+	wide := connectTo(t, ctx, ProbeKind, r.Address(), probeKey)
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go ProbeSleep.Call(bctx, narrow, 20*time.Second)
@@ -168,20 +141,12 @@ func TestSpawnedActorLogsAsOwnerChose(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	lines := make(chan string, 100)
 	owner := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	r, err := uactor.Spawn(ctx, ProbeKind, uactor.Empty{}, uactor.Logger(owner), uactor.AuthKey([]byte("secret-key-bytes")),
+	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.Logger(owner), uactor.AuthKey([]byte("secret-key-bytes")),
 		uactor.Output(lineWriter(lines)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close(); assertGone(t, r.PID(), 2*time.Second) })
 	if _, err := uactor.Connect(ctx, ProbeKind, r.Address(), []byte("wrong-key-bytes")); !errors.Is(err, uactor.ErrAuthKey) {
 		t.Fatalf("Connect with a wrong key: %v", err)
 	}
-	c, err := uactor.Connect(ctx, ProbeKind, r.Address(), []byte("secret-key-bytes"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.Close()
+	connectTo(t, ctx, ProbeKind, r.Address(), []byte("secret-key-bytes")).Close()
 	// The actor writes its records on its own goroutines: wait for them.
 	want := map[string]bool{`"level":"WARN","msg":"uactor: authentication failed","role":"server"`: false,
 		`"level":"DEBUG","msg":"uactor: connection opened","role":"server"`: false}

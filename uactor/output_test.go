@@ -1,50 +1,29 @@
 package uactor_test
 
+// Output: what an actor process writes reaches its owner, line by line.
+
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/uactor-go/uactor/uactor"
 )
 
-// syncBuffer is a bytes.Buffer safe for the relay and the test at once;
-// with gate set, each Write waits until the gate is closed.
-type syncBuffer struct {
-	mu   sync.Mutex
-	b    bytes.Buffer
+// gated is a writer whose every Write waits until gate is closed.
+type gated struct {
 	gate chan struct{}
+	w    io.Writer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	if s.gate != nil {
-		<-s.gate
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// waitFor polls until s holds want, or fails after d.
-func (s *syncBuffer) waitFor(t *testing.T, want string, d time.Duration) {
-	t.Helper()
-	for end := time.Now().Add(d); !strings.Contains(s.String(), want); time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatalf("output lacks %q after %v; got:\n%s", want, d, s.String())
-		}
-	}
+func (g gated) Write(p []byte) (int, error) {
+	<-g.gate
+	return g.w.Write(p)
 }
 
 // Every line an actor writes, to stdout or stderr, reaches Output's writer
@@ -52,17 +31,17 @@ func (s *syncBuffer) waitFor(t *testing.T, want string, d time.Duration) {
 // the crash cut short.
 func TestOutputPrefixesEveryLine(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	var out syncBuffer
+	var out uactor.LockedBuffer
 	r := spawnCounter(t, ctx, uactor.Output(&out))
 	pid := r.PID()
 	prefix := fmt.Sprintf("counter[%d] ", pid)
 	if _, err := Print.Call(ctx, r, 4); err != nil {
 		t.Fatal(err)
 	}
-	out.waitFor(t, prefix+"line 3 of 4", 5*time.Second)
+	out.WaitFor(t, prefix+"line 3 of 4", 5*time.Second)
 	Crash.Call(ctx, r, "boom in a goroutine")
 	waitDone(t, r, 10*time.Second)
-	out.waitFor(t, prefix+"panic: boom in a goroutine", 5*time.Second)
+	out.WaitFor(t, prefix+"panic: boom in a goroutine", 5*time.Second)
 	got := out.String()
 	for _, want := range []string{prefix + "line 0 of 4", prefix + "line 1 of 4", prefix + "cut short by the crash\n", prefix + "goroutine "} {
 		if !strings.Contains(got, want) {
@@ -81,19 +60,16 @@ func TestOutputPrefixesEveryLine(t *testing.T) {
 // either delivered or counted in a "[N lines dropped]" line.
 func TestOutputBlockedWriterNeverBlocksActor(t *testing.T) {
 	ctx := testCtx(t, 60*time.Second)
-	out := syncBuffer{gate: make(chan struct{})}
-	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Output(&out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	var out uactor.LockedBuffer
+	gate := make(chan struct{})
+	r := spawnCounter(t, ctx, uactor.Output(gated{gate, &out}))
 	const n = 20000
 	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	if _, err := Print.Call(pctx, r, n); err != nil {
 		t.Fatalf("printing while the writer is blocked: %v", err)
 	}
-	close(out.gate)
+	close(gate)
 	r.Close()
 	dropped := regexp.MustCompile(`\[(\d+) lines dropped\]`)
 	var delivered, lost int

@@ -16,14 +16,14 @@ import (
 type relay struct {
 	ln     net.Listener
 	target string
-	c2s    func(conn int, off int, b []byte) []byte // may rewrite a chunk; nil forwards as is
+	c2s    func(r *relay, conn, off int, b []byte) []byte // may rewrite a chunk; nil forwards as is
 
-	mu    sync.Mutex
-	seen  bytes.Buffer // everything relayed, both ways
-	conns int
+	mu   sync.Mutex
+	seen bytes.Buffer   // everything relayed, both ways
+	sent []bytes.Buffer // what each client sent, after c2s
 }
 
-func startRelay(t *testing.T, address string, c2s func(conn, off int, b []byte) []byte) *relay {
+func startRelay(t *testing.T, address string, c2s func(r *relay, conn, off int, b []byte) []byte) *relay {
 	t.Helper()
 	target := strings.TrimPrefix(address, "tcp://")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -49,8 +49,8 @@ func startRelay(t *testing.T, address string, c2s func(conn, off int, b []byte) 
 			track(c)
 			track(s)
 			r.mu.Lock()
-			id := r.conns
-			r.conns++
+			id := len(r.sent)
+			r.sent = append(r.sent, bytes.Buffer{})
 			r.mu.Unlock()
 			wg.Go(func() { r.pipe(c, s, id, true) })
 			wg.Go(func() { r.pipe(s, c, id, false) })
@@ -79,11 +79,14 @@ func (r *relay) pipe(from, to net.Conn, id int, fromClient bool) {
 		if n > 0 {
 			b := buf[:n]
 			if fromClient && r.c2s != nil {
-				b = r.c2s(id, off, append([]byte(nil), b...))
+				b = r.c2s(r, id, off, append([]byte(nil), b...))
 			}
 			off += n
 			r.mu.Lock()
 			r.seen.Write(b)
+			if fromClient {
+				r.sent[id].Write(b)
+			}
 			r.mu.Unlock()
 			if _, werr := to.Write(b); werr != nil {
 				return
@@ -102,4 +105,22 @@ func (r *relay) saw(marker []byte) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return bytes.Contains(r.seen.Bytes(), marker)
+}
+
+// relayed returns how many bytes the relay has carried, both ways.
+func (r *relay) relayed() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.seen.Len()
+}
+
+// clientSent returns a copy of what the client of connection conn has sent
+// so far (nil before that connection).
+func (r *relay) clientSent(conn int) []byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if conn >= len(r.sent) {
+		return nil
+	}
+	return bytes.Clone(r.sent[conn].Bytes())
 }
