@@ -2,7 +2,6 @@ package uactor_test
 
 import (
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -28,12 +27,7 @@ func TestErrorsSayUactorOnce(t *testing.T) {
 	killPID(dead.PID())
 	assertGone(t, dead.PID(), 5*time.Second)
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	nobody := "tcp://" + ln.Addr().String()
-	ln.Close()
+	nobody := "tcp://127.0.0.1:" + freePort(t)
 
 	cases := []struct {
 		name string
@@ -46,21 +40,9 @@ func TestErrorsSayUactorOnce(t *testing.T) {
 		}, nil},
 		{"closed ref", func() error { _, err := Add.Call(ctx, closed, 1); return err }, uactor.ErrClosed},
 		{"killed actor", func() error { _, err := Add.Call(ctx, dead, 1); return err }, nil},
-		{"wrong key", func() error {
-			w, err := uactor.Connect(ctx, CounterKind, r.Address(), []byte("not the key"))
-			if err == nil {
-				defer w.Close()
-				_, err = Add.Call(ctx, w, 1)
-			}
-			return err
-		}, uactor.ErrAuthKey},
+		{"wrong key", func() error { return connectAndCall(ctx, r.Address(), []byte("not the key")) }, uactor.ErrAuthKey},
 		{"nothing listening", func() error {
-			w, err := uactor.Connect(ctx, CounterKind, nobody, key, uactor.DialTimeout(2*time.Second))
-			if err == nil {
-				defer w.Close()
-				_, err = Add.Call(ctx, w, 1)
-			}
-			return err
+			return connectAndCall(ctx, nobody, key, uactor.DialTimeout(2*time.Second))
 		}, nil},
 	}
 	for _, c := range cases {

@@ -122,12 +122,12 @@ func hostTCP(t *testing.T, ctx context.Context, key []byte) (uactor.Ref[*Counter
 	return r, strings.TrimPrefix(r.Address(), "tcp://")
 }
 
-// connectAndCall is what a key holder does: Connect, one call, Close,
-// within 5 s.
-func connectAndCall(ctx context.Context, address string, key []byte) error {
+// connectAndCall is what a key holder does: Connect (with opts), one call,
+// Close, within 5 s.
+func connectAndCall(ctx context.Context, address string, key []byte, opts ...uactor.Option) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	remote, err := uactor.Connect(ctx, CounterKind, address, key)
+	remote, err := uactor.Connect(ctx, CounterKind, address, key, opts...)
 	if err != nil {
 		return err
 	}
