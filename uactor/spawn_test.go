@@ -18,12 +18,8 @@ import (
 func TestSpawnRunsInAnotherProcess(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := spawnCounter(t, ctx)
-	pid, err := GetPID.Call(ctx, r, uactor.Empty{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pid == os.Getpid() || pid != r.PID() {
-		t.Fatalf("actor pid %d, ref pid %d, ours %d", pid, r.PID(), os.Getpid())
+	if pid, err := GetPID.Call(ctx, r, uactor.Empty{}); err != nil || pid == os.Getpid() || pid != r.PID() {
+		t.Fatalf("actor pid %d (%v), ref pid %d, ours %d", pid, err, r.PID(), os.Getpid())
 	}
 	if !strings.HasPrefix(r.Address(), "unix://") {
 		t.Fatalf("default address %q is not a Unix socket", r.Address())
