@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -196,15 +197,7 @@ func parseActor(t *testing.T, line string) (pid int, host, port string) {
 	return pid, m[2], m[3]
 }
 
-func alive(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return false
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i > 0 && i+2 < len(s) && s[i+2] != 'Z'
-}
+func alive(pid int) bool { return !proctest.Gone(pid) }
 
 func waitGone(t *testing.T, pid int, d time.Duration) {
 	t.Helper()

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -194,23 +195,11 @@ func failsWithin(t *testing.T, what string, target error, d time.Duration, f fun
 	}
 }
 
-// processGone reports whether pid has exited: no such process, or a zombie
-// (an orphan whose reaper is slow is as dead as it gets).
-func processGone(pid int) bool {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] == 'Z' || s[i+2] == 'X'
-}
-
 // assertGone fails the test unless pid exits within d.
 func assertGone(t *testing.T, pid int, d time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(d)
-	for !processGone(pid) {
+	for !proctest.Gone(pid) {
 		if time.Now().After(deadline) {
 			t.Errorf("process %d still alive %v later", pid, d)
 			syscall.Kill(pid, syscall.SIGKILL)
@@ -238,8 +227,7 @@ func stop(t *testing.T, pid int) {
 	syscall.Kill(pid, syscall.SIGSTOP)
 	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGCONT) })
 	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
-		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if i := strings.LastIndexByte(string(b), ')'); i > 0 && i+2 < len(b) && b[i+2] == 'T' {
+		if proctest.State(pid) == 'T' {
 			return
 		}
 	}

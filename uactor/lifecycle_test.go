@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -128,7 +129,7 @@ func TestDoneExitError(t *testing.T) {
 			if want := (uactor.ExitError{PID: pid, ExitCode: c.code, Signal: c.signal}); *ee != want {
 				t.Fatalf("ExitError = %+v; want %+v", *ee, want)
 			}
-			if !processGone(pid) {
+			if !proctest.Gone(pid) {
 				t.Fatal("Done closed before the process was reaped")
 			}
 			_, err := Add.Call(ctx, r, 1)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -82,7 +83,7 @@ func TestNestedSpawn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pid == r.PID() || pid == os.Getpid() || processGone(pid) {
+	if pid == r.PID() || pid == os.Getpid() || proctest.Gone(pid) {
 		t.Fatalf("grandchild pid %d (child %d, us %d)", pid, r.PID(), os.Getpid())
 	}
 	r.Close()
@@ -94,14 +95,14 @@ func TestNestedSpawn(t *testing.T) {
 func TestParentKilledEndsTree(t *testing.T) {
 	checkGoroutines(t)
 	cmd, child, grandchild := startParent(t)
-	if processGone(child) || processGone(grandchild) {
+	if proctest.Gone(child) || proctest.Gone(grandchild) {
 		t.Fatal("actors not running")
 	}
 	start := time.Now()
 	cmd.Process.Kill()
 	cmd.Wait()
 	for _, pid := range []int{child, grandchild} {
-		for !processGone(pid) && time.Since(start) < time.Second {
+		for !proctest.Gone(pid) && time.Since(start) < time.Second {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
