@@ -23,6 +23,7 @@ type Counter struct {
 	mu        sync.Mutex
 	children  []uactor.Ref[*Counter]
 	shared    uactor.Ref[*Counter]
+	release   chan struct{} // a hosted counter's test ends Block calls by closing it
 }
 
 var ErrNegative = uactor.RegisterError("uactor_test.Negative", errors.New("negative amount"))
@@ -64,6 +65,8 @@ func (c *Counter) Block(ctx context.Context, d time.Duration) (bool, error) {
 		c.cancelled.Store(true)
 		return false, ctx.Err()
 	case <-time.After(d):
+		return true, nil
+	case <-c.release:
 		return true, nil
 	}
 }
