@@ -23,6 +23,7 @@ import (
 // and when its reader started waiting for the peer.
 type hsConn struct {
 	net.Conn
+	left         atomic.Bool  // its goroutine gave back its hsRun token
 	admitted     int64        // unix nanoseconds
 	helloQueued  bool         // its whole hello was seen waiting in the socket buffer; guarded by server.mu
 	waitingSince atomic.Int64 // unix nanoseconds; 0 while not reading
@@ -35,6 +36,21 @@ func (c *hsConn) Read(b []byte) (int, error) {
 	c.got.Add(int64(n))
 	c.waitingSince.Store(0)
 	return n, err
+}
+
+// An evicted connection's goroutine still runs until it notices that its
+// connection closed, and under a flood evictions can outpace those exits:
+// so the goroutines in a handshake, evicted ones included, are bounded too,
+// by twice MaxHandshakes (server.hsRun). At the bound the accept loop waits,
+// and new connections wait in the kernel's backlog. A goroutine gives its
+// token back once its handshake ends, or when it enters the penalty box,
+// which bounds it on its own: a flood of wrong proofs never holds up accepts.
+
+// leftHandshake gives hc's goroutine's token back, once.
+func (s *server) leftHandshake(hc *hsConn) {
+	if hc.left.CompareAndSwap(false, true) {
+		<-s.hsRun
+	}
 }
 
 // admit takes a freshly accepted connection into the handshake budget,
@@ -152,6 +168,7 @@ func (s *server) penalty(hc *hsConn) {
 		return
 	}
 	defer func() { <-g.room }()
+	s.leftHandshake(hc) // bounded by the box from now on
 	s.mu.Lock()
 	delete(s.hs, hc) // its proof is read: it no longer holds a handshake slot
 	s.penalized[hc.Conn] = struct{}{}

@@ -185,8 +185,10 @@ func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
 // once. When they are that many, a new connection takes the place of the one
 // that has waited longest for bytes from its peer, so that silent or
 // dripping connections from peers without the key cannot keep a key holder
-// out; if none is waiting, the new one is closed. The default is 64; n must
-// be at least 1.
+// out; if none is waiting, the new one is closed. Goroutines serving
+// handshakes, those of evicted connections still ending included, are at
+// most twice n: beyond that, new connections wait in the listener's backlog
+// until one ends. The default is 64; n must be at least 1.
 func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 
 // ConnBuffer bounds what one connection can make an actor hold, in bytes:

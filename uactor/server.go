@@ -37,6 +37,7 @@ type server struct {
 
 	mu        sync.Mutex
 	hs        map[*hsConn]struct{}  // in their handshake (MaxHandshakes)
+	hsRun     chan struct{}         // a token per goroutine in a handshake, evicted ones included (see admission.go)
 	penalized map[net.Conn]struct{} // rejected, waiting for their turn to be told
 	conns     map[net.Conn]struct{} // authenticated (MaxConnections)
 	stopping  chan struct{}         // closed when stop begins
@@ -59,7 +60,7 @@ func newServer(k *kindEntry, actor any, key []byte, keyID keyring.KeyID, o optio
 	s := &server{
 		kind: k, actor: actor, id: id, key: key, keyID: keyID, opts: o,
 		ln: ln, addr: a, adv: a.String(), dir: dir, intercept: chainServer(o.serverIC),
-		fails: newFailGate(), hs: map[*hsConn]struct{}{}, penalized: map[net.Conn]struct{}{},
+		fails: newFailGate(), hs: map[*hsConn]struct{}{}, hsRun: make(chan struct{}, 2*o.maxHS), penalized: map[net.Conn]struct{}{},
 		conns: map[net.Conn]struct{}{}, stopping: make(chan struct{}), cut: make(chan struct{}), done: make(chan struct{}),
 	}
 	if o.advertise != "" {
@@ -78,8 +79,14 @@ func newServer(k *kindEntry, actor any, key []byte, keyID keyring.KeyID, o optio
 func (s *server) acceptLoop() {
 	var backoff time.Duration
 	for {
+		select { // room for one more handshake goroutine, or wait in the kernel's backlog
+		case s.hsRun <- struct{}{}:
+		case <-s.stopping:
+			return
+		}
 		nc, err := s.ln.Accept()
 		if err != nil {
+			<-s.hsRun
 			if s.draining.Load() || errors.Is(err, net.ErrClosed) {
 				return
 			}
@@ -91,6 +98,7 @@ func (s *server) acceptLoop() {
 		backoff = 0
 		hc := s.admit(nc)
 		if hc == nil {
+			<-s.hsRun
 			if s.draining.Load() {
 				return
 			}

@@ -58,6 +58,7 @@ func (s *server) serveConn(hc *hsConn) {
 		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Deadline: handshakeDeadline(s.opts),
 		Penalty: func() { s.penalty(hc) },
 	})
+	s.leftHandshake(hc)
 	if err != nil {
 		logHandshake(s.opts.log(), "server", peerName(nc), err)
 		s.dropHandshake(hc) // a peer that cannot authenticate gets nothing more
