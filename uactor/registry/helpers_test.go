@@ -216,20 +216,28 @@ func spawnWorkers(t *testing.T, ctx context.Context, n int) []uactor.Ref[*worker
 }
 
 // kill SIGKILLs a spawned actor and waits until its process is reaped (and
-// so its listener closed): it dies without a word, as a crash would. A
-// zombie is not enough: the main thread turns zombie while other threads
-// may still hold the process's sockets open.
-func kill(t *testing.T, pid int) {
+// so its listener closed) and its owner's ref knows it: it dies without a
+// word, as a crash would. A zombie is not enough: the main thread turns
+// zombie while other threads may still hold the process's sockets open. A
+// call that races the ref's learning of the death fails with ErrActorDied
+// (its outcome unknown), which a pool rightly does not retry.
+func kill[A any](t *testing.T, r uactor.Ref[A]) {
 	t.Helper()
+	pid := r.PID()
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
 		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(err, os.ErrNotExist) {
-			return
+			break
 		}
 		if time.Now().After(end) {
 			t.Fatalf("process %d still there after SIGKILL", pid)
 		}
+	}
+	select {
+	case <-r.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the ref to process %d did not learn of its death", pid)
 	}
 }

@@ -59,7 +59,7 @@ func TestPoolSkipsDeadRef(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	hosted, _ := hostWorkers(t, 2)
 	spawned := spawnWorkers(t, ctx, 2) // w0, w1 in processes of their own
-	kill(t, spawned[0].PID())          // never called: the pool's first call finds it gone
+	kill(t, spawned[0])                // never called: the pool's first call finds it gone
 	hosted[1].Close()
 	refs := []uactor.Ref[*worker]{hosted[0], spawned[0], hosted[1], spawned[1]}
 	got := calls(t, registry.Pool(hit, refs...), 6)
@@ -122,7 +122,7 @@ func TestPoolSpreadsEvenly(t *testing.T) {
 	for i, r := range refs {
 		t.Logf("actor %d: pid %d at %s", i, r.PID(), r.Address())
 	}
-	kill(t, refs[2].PID())
+	kill(t, refs[2])
 	p := registry.Pool(hit, refs...)
 	var wg sync.WaitGroup
 	errs := make(chan error, total)
