@@ -65,7 +65,8 @@ type Flags uint8
 // flag cleared. See compress.go.
 const FlagCompressed Flags = 1 << 0
 
-// Header is the decoded body header of a frame.
+// Header is the decoded body header of a frame. Its bytes on the wire, and
+// what a reader must refuse, are specified in PROTOCOL.md, section 2.
 type Header struct {
 	Type  Type   // what the frame carries
 	Flags Flags  // how to interpret the payload
