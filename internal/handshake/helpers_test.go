@@ -153,3 +153,15 @@ func fixedShare(first byte) (s [shareSize]byte) {
 	copy(s[:], fixedPriv(first).PublicKey().Bytes())
 	return s
 }
+
+// encodeClient returns h as a ClientHello.
+func (h *hello) encodeClient() (b [ClientHelloSize]byte) {
+	h.encode(b[:], false)
+	return b
+}
+
+// encodeServer returns h as a ServerHello.
+func (h *hello) encodeServer() (b [ServerHelloSize]byte) {
+	h.encode(b[:], true)
+	return b
+}

@@ -80,18 +80,6 @@ func (h *hello) encode(b []byte, server bool) {
 	}
 }
 
-// encodeClient returns h as a ClientHello.
-func (h *hello) encodeClient() (b [ClientHelloSize]byte) {
-	h.encode(b[:], false)
-	return b
-}
-
-// encodeServer returns h as a ServerHello.
-func (h *hello) encodeServer() (b [ServerHelloSize]byte) {
-	h.encode(b[:], true)
-	return b
-}
-
 // parseHeader checks the fields both hellos start with, in the order that
 // gives the most useful error: wrong protocol, then wrong version, then a
 // malformed message.
