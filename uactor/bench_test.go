@@ -98,13 +98,13 @@ func BenchmarkCallUnix64DeadlineMetadata(b *testing.B) {
 }
 func BenchmarkRawUnix64(b *testing.B)         { benchRaw(b, "unix", 64) }
 func BenchmarkCallHostedUnix64(b *testing.B)  { benchHosted(b, 64) } // allocs: caller + actor
-func BenchmarkCallTCP64Sealed(b *testing.B)   { benchCall(b, 64, tcp) }
-func BenchmarkCallTCP64Plain(b *testing.B)    { benchCall(b, 64, tcp, uactor.Sealed(false)) }
+func BenchmarkCallTCP64Sealed(b *testing.B)   { benchConnected(b, 64, tcp) }
+func BenchmarkCallTCP64Plain(b *testing.B)    { benchConnected(b, 64, tcp, uactor.Sealed(false)) }
 func BenchmarkRawTCP64(b *testing.B)          { benchRaw(b, "tcp", 64) }
 func BenchmarkCallUnix1MiB(b *testing.B)      { benchCall(b, 1<<20) }
 func BenchmarkRawUnix1MiB(b *testing.B)       { benchRaw(b, "unix", 1<<20) }
-func BenchmarkCallTCP1MiBSealed(b *testing.B) { benchCall(b, 1<<20, tcp) }
-func BenchmarkCallTCP1MiBPlain(b *testing.B)  { benchCall(b, 1<<20, tcp, uactor.Sealed(false)) }
+func BenchmarkCallTCP1MiBSealed(b *testing.B) { benchConnected(b, 1<<20, tcp) }
+func BenchmarkCallTCP1MiBPlain(b *testing.B)  { benchConnected(b, 1<<20, tcp, uactor.Sealed(false)) }
 func BenchmarkRawTCP1MiB(b *testing.B)        { benchRaw(b, "tcp", 1<<20) }
 
 // 64 concurrent callers on one ref (one connection).
@@ -147,13 +147,18 @@ func BenchmarkSpawnToFirstReply(b *testing.B) {
 }
 
 // benchConnected is benchCall through a ref from Connect, as any process
-// other than the owner calls: over the actor's Unix socket by default, which
-// seals frames after the handshake like every transport.
-func benchConnected(b *testing.B, size int, opts ...uactor.Option) {
+// other than the owner calls: over the actor's Unix socket, or the address
+// listen gives (nil: the Unix socket), sealed after the handshake like every
+// transport unless opts say otherwise.
+func benchConnected(b *testing.B, size int, listen uactor.Option, opts ...uactor.Option) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	key := uactor.NewKey()
-	owner, err := uactor.Spawn(ctx, CounterKind, 0, append(opts, uactor.AuthKey(key))...)
+	spawnOpts := append([]uactor.Option{uactor.AuthKey(key)}, opts...)
+	if listen != nil {
+		spawnOpts = append(spawnOpts, listen)
+	}
+	owner, err := uactor.Spawn(ctx, CounterKind, 0, spawnOpts...)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -166,10 +171,12 @@ func benchConnected(b *testing.B, size int, opts ...uactor.Option) {
 	benchEcho(b, ctx, r, size)
 }
 
-func BenchmarkConnectedUnix64Sealed(b *testing.B)   { benchConnected(b, 64) }
-func BenchmarkConnectedUnix64Plain(b *testing.B)    { benchConnected(b, 64, uactor.Sealed(false)) }
-func BenchmarkConnectedUnix1MiBSealed(b *testing.B) { benchConnected(b, 1<<20) }
-func BenchmarkConnectedUnix1MiBPlain(b *testing.B)  { benchConnected(b, 1<<20, uactor.Sealed(false)) }
+func BenchmarkConnectedUnix64Sealed(b *testing.B)   { benchConnected(b, 64, nil) }
+func BenchmarkConnectedUnix64Plain(b *testing.B)    { benchConnected(b, 64, nil, uactor.Sealed(false)) }
+func BenchmarkConnectedUnix1MiBSealed(b *testing.B) { benchConnected(b, 1<<20, nil) }
+func BenchmarkConnectedUnix1MiBPlain(b *testing.B) {
+	benchConnected(b, 1<<20, nil, uactor.Sealed(false))
+}
 
 // Connect, first call, Close, over TCP, with a key this process has already
 // stretched (BenchmarkStretchKey is the one-time cost of a new key).
