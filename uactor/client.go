@@ -79,6 +79,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 
 // newClientConn runs calls over nc, set up as sess agreed, to the actor at a.
 func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options) *clientConn {
+	sizeBuffers(nc)
 	c := &clientConn{
 		nc:      nc,
 		w:       frame.NewWriter(withWriteTimeout(nc, o.write), o.maxFrame),

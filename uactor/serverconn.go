@@ -88,6 +88,7 @@ func (s *server) serveOwner(nc net.Conn) {
 // serveSession reads and runs calls on an authenticated connection, until
 // it ends or another goroutine reads it; then this one turns worker.
 func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
+	sizeBuffers(nc)
 	c := &serverConn{s: s, nc: nc, r: frame.NewReader(nc, s.opts.maxFrame),
 		w:    frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}

@@ -1,0 +1,76 @@
+package uactor
+
+import (
+	"errors"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/uactor-go/uactor/internal/handshake"
+)
+
+// unixPair returns the two ends of a connected Unix stream socket pair.
+func unixPair(t *testing.T) (a, b net.Conn) {
+	t.Helper()
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns [2]net.Conn
+	for i, fd := range fds {
+		f := os.NewFile(uintptr(fd), "pair")
+		c, err := net.FileConn(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		conns[i] = c
+	}
+	return conns[0], conns[1]
+}
+
+// sendBuffer is what the kernel reports as nc's send buffer.
+func sendBuffer(t *testing.T, nc net.Conn) int {
+	t.Helper()
+	rc, err := nc.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		n, serr = syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_SNDBUF)
+	}); err != nil || serr != nil {
+		t.Fatal(errors.Join(err, serr))
+	}
+	return n
+}
+
+// A connection that carries calls over a Unix socket has a send buffer that
+// takes a large message whole, as far as the kernel allows.
+func TestUnixConnSendBufferFitsLargeMessages(t *testing.T) {
+	raw, err := os.ReadFile("/proc/sys/net/core/wmem_max")
+	if err != nil {
+		t.Skip(err)
+	}
+	wmemMax, err := strconv.Atoi(strings.TrimSpace(string(raw)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 2 * min(unixSendBuffer, wmemMax) // the kernel doubles what it is asked for
+
+	a, b := unixPair(t)
+	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, defaultOptions())
+	t.Cleanup(func() { c.close(net.ErrClosed) })
+	if got := sendBuffer(t, a); got < want {
+		t.Errorf("client connection's send buffer = %d bytes, want at least %d", got, want)
+	}
+	sizeBuffers(b) // what serveSession does to the actor's end
+	if got := sendBuffer(t, b); got < want {
+		t.Errorf("actor connection's send buffer = %d bytes, want at least %d", got, want)
+	}
+}
