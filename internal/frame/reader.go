@@ -209,8 +209,7 @@ func (r *Reader) readHeader() error {
 		size -= BodyHeaderSize
 	}
 	if size >= ownedBody && size <= eagerBody {
-		buf := make([]byte, size)
-		r.body = &Buffer{B: buf, buf: buf, class: -1}
+		r.body = newOwned(size)
 	} else {
 		r.body = GetBuffer(min(size, eagerBody))
 	}

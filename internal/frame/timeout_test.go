@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"testing"
+	"unsafe"
 )
 
 // stutterReader hands out data up to cut, then fails once with a timeout,
@@ -162,8 +163,9 @@ func TestQueueFrame(t *testing.T) {
 	}
 }
 
-// A large body arrives in an array of its own, which the receiver may keep;
-// a small one in a pooled array, which it may not.
+// A large body arrives in an array of its own, which the receiver may keep,
+// starting well inside a page so that sending it on copies fast; a
+// small one in a pooled array, which it may not keep.
 func TestBufferOwn(t *testing.T) {
 	for _, tt := range []struct {
 		size int
@@ -179,6 +181,9 @@ func TestBufferOwn(t *testing.T) {
 		}
 		if b.Own() != tt.own || len(b.B) != tt.size {
 			t.Errorf("%d-byte payload: Own() = %v, len %d; want %v", tt.size, b.Own(), len(b.B), tt.own)
+		}
+		if off := uintptr(unsafe.Pointer(&b.B[0])) % 4096; tt.own && (off < 256 || off > 4096-256) {
+			t.Errorf("%d-byte payload starts %d bytes into its page, want it well away from either end", tt.size, off)
 		}
 		b.Release()
 	}
