@@ -75,9 +75,9 @@ func newOwned(n int) *Buffer {
 // call forwarded) sits a few bytes into its array, behind its call's
 // prefix; TCP copies it into page-aligned socket buffers just after a
 // 16-byte frame header. The copy's destination then lies a few bytes past
-// its source modulo the page size, where x86's string copy, which the
-// kernel uses, runs several times slower. Half a page in, neither a header
-// nor a prefix brings them that close.
+// its source modulo the page size, where the kernel's string copy (rep
+// movsb on x86) can run several times slower. Half a page in, neither a
+// header nor a prefix brings them that close.
 const ownedOffset = 2048
 
 // Own reports whether B may be kept after Release: true for a Buffer whose
