@@ -12,19 +12,20 @@ import (
 // back behind it. It also marks the call's method as one that blocks:
 // later calls of it go to a worker at once, so that calls that block (on
 // I/O, say) still start as fast as they arrive, until one of them returns
-// within a tick. Offering the role to a worker
-// on every call instead would wake a thread per call on an idle CPU, a
-// futex and a poller wake-up (about two system calls per call); the
-// watchdog costs one timer tick per inlineTick while calls run inline, and
-// nothing while the actor is idle.
+// within a tick. Offering the role to a worker on every call instead would
+// wake a thread per call on an idle CPU, a futex and a poller wake-up
+// (about two system calls per call).
+//
+// The watchdog's timer runs only while some connection's reader is busy
+// with inline calls, and stops whenever the last of them goes back to
+// waiting for input. An actor waiting between calls must have no timer due
+// soon: while one is, the Go scheduler waits for input with a timeout,
+// which programs a kernel timer on every wait, a cost that shows in every
+// small call on a virtual machine (BENCHMARKS.md).
 
-// inlineTick is how often the watchdog looks; a call found inline on two
-// looks in a row has run for at least this long.
+// inlineTick is how often the watchdog looks while calls run inline; a call
+// found inline on two looks in a row has run for at least this long.
 const inlineTick = time.Millisecond
-
-// inlineIdleTicks is how many ticks without an inline call the watchdog
-// waits before it stops.
-const inlineIdleTicks = 200
 
 // The states of serverConn.role while a call runs inline.
 const (
@@ -38,10 +39,13 @@ const (
 // still holds the read role afterwards. If it does not, it writes what it
 // held back: the new reader does not know about it.
 func (c *serverConn) runInline(cl incoming, hold bool) bool {
+	if !c.watched { // before the role is inline: whoever takes it over sees it
+		c.watched = true
+		c.s.inline.busy()
+	}
 	c.inlineM.Store(cl.m)
 	c.role.Store(roleInline)
 	c.inlineSeq.Add(1)
-	c.s.inline.kick()
 	c.run(cl, hold)
 	if c.role.CompareAndSwap(roleInline, roleReading) ||
 		c.role.CompareAndSwap(roleOffered, roleReading) { // offered, but no worker took it yet
@@ -51,13 +55,24 @@ func (c *serverConn) runInline(cl incoming, hold bool) bool {
 	return false
 }
 
+// unwatch tells the watchdog that this connection's reader is about to wait
+// for input, or to stop reading, with no call of its own inline. Only the
+// goroutine with the read role calls it.
+func (c *serverConn) unwatch() {
+	if c.watched {
+		c.watched = false
+		c.s.inline.idle()
+	}
+}
+
 // takeRead is a worker's side of an offer: it reports whether the read role
 // was still on offer, and is now the worker's.
 func (c *serverConn) takeRead() bool { return c.role.CompareAndSwap(roleOffered, roleReading) }
 
 // inlineWatch is a server's watchdog over its connections' inline calls.
 type inlineWatch struct {
-	running atomic.Bool
+	readers atomic.Int32 // readers busy with inline calls (serverConn.watched)
+	timer   *time.Timer  // armed while readers > 0
 
 	mu    sync.Mutex
 	conns map[*serverConn]struct{}
@@ -68,6 +83,8 @@ func (w *inlineWatch) add(c *serverConn) {
 	defer w.mu.Unlock()
 	if w.conns == nil {
 		w.conns = map[*serverConn]struct{}{}
+		w.timer = time.AfterFunc(inlineTick, w.look)
+		w.timer.Stop()
 	}
 	w.conns[c] = struct{}{}
 }
@@ -78,64 +95,47 @@ func (w *inlineWatch) remove(c *serverConn) {
 	delete(w.conns, c)
 }
 
-// kick starts the watchdog if it is not running.
-func (w *inlineWatch) kick() {
-	if !w.running.Load() && w.running.CompareAndSwap(false, true) {
-		go w.watch()
+// busy counts a reader that has started a call inline, and arms the timer
+// if it is the first.
+func (w *inlineWatch) busy() {
+	if w.readers.Add(1) == 1 {
+		w.timer.Reset(inlineTick)
 	}
 }
 
-// watch looks at every connection each tick, offers the read role of one
-// whose inline call has run since the last tick, and stops once no call
-// has run inline for a while.
-func (w *inlineWatch) watch() {
-	t := time.NewTicker(inlineTick)
-	defer t.Stop()
-	for quiet := 0; ; {
-		<-t.C
-		w.mu.Lock()
-		active := false
-		for c := range w.conns {
-			seq := c.inlineSeq.Load()
-			if seq != c.seenSeq {
-				c.seenSeq = seq
-				active = true
-				continue
-			}
-			if c.role.CompareAndSwap(roleInline, roleOffered) {
-				if m := c.inlineM.Load(); m != nil {
-					m.blocks.Store(true)
-				}
-				c.w.Kick() // answers held back behind the call that blocks
-				c.s.start(job{c: c, read: true})
-			}
+// idle counts a reader back to waiting, and stops the timer if it was the
+// last. A reader that turns busy meanwhile may have armed the timer before
+// the Stop: then it is armed again.
+func (w *inlineWatch) idle() {
+	if w.readers.Add(-1) == 0 {
+		w.timer.Stop()
+		if w.readers.Load() > 0 {
+			w.timer.Reset(inlineTick)
 		}
-		w.mu.Unlock()
-		if active {
-			quiet = 0
-			continue
-		}
-		if quiet++; quiet < inlineIdleTicks {
-			continue
-		}
-		w.running.Store(false)
-		// An inline call that began after the last look must not go
-		// unwatched: look again if one did and nobody restarted us.
-		if !w.busy() || !w.running.CompareAndSwap(false, true) {
-			return
-		}
-		quiet = 0
 	}
 }
 
-// busy reports whether some connection has a call inline.
-func (w *inlineWatch) busy() bool {
+// look is the timer's tick: it offers the read role of every connection
+// whose inline call has run since the last look, and ticks again while
+// readers are busy.
+func (w *inlineWatch) look() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	for c := range w.conns {
-		if c.role.Load() == roleInline {
-			return true
+		seq := c.inlineSeq.Load()
+		if seq != c.seenSeq {
+			c.seenSeq = seq
+			continue
+		}
+		if c.role.CompareAndSwap(roleInline, roleOffered) {
+			if m := c.inlineM.Load(); m != nil {
+				m.blocks.Store(true)
+			}
+			c.w.Kick() // answers held back behind the call that blocks
+			c.s.start(job{c: c, read: true})
 		}
 	}
-	return false
+	w.mu.Unlock()
+	if w.readers.Load() > 0 {
+		w.timer.Reset(inlineTick)
+	}
 }
