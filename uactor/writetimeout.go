@@ -2,32 +2,61 @@ package uactor
 
 import (
 	"net"
+	"syscall"
 	"time"
 )
 
 // deadlineConn bounds every write with a deadline, so that a peer that
 // stops reading cuts the connection off instead of holding a writer, and
-// what queues behind it, for ever. Setting a deadline costs a runtime timer
-// update, so it is moved only once half the timeout has passed since it was
-// last set: a write then has at least half the timeout, and at most all of
-// it. Writes come from one goroutine at a time (frame.Writer's flusher).
+// what queues behind it, for ever. A write is first offered to the socket
+// once, without waiting; only what the socket cannot take at once is
+// written under a deadline, which is cleared again after. A deadline is a
+// runtime timer, and a process with a timer pending waits for input with a
+// timeout (see inline.go), so the writes that fit, nearly all of them, set
+// none. Writes come from one goroutine at a time (frame.Writer's flusher).
 type deadlineConn struct {
 	net.Conn
+	rc      syscall.RawConn // nil: every write gets the deadline
 	timeout time.Duration
-	renew   time.Time // when the deadline set last is due to be moved
 }
 
 func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
 	if d <= 0 {
 		return c
 	}
-	return &deadlineConn{Conn: c, timeout: d}
+	dc := &deadlineConn{Conn: c, timeout: d}
+	if sc, ok := c.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			dc.rc = rc
+		}
+	}
+	return dc
 }
 
 func (c *deadlineConn) Write(b []byte) (int, error) {
-	if now := time.Now(); !now.Before(c.renew) {
-		c.Conn.SetWriteDeadline(now.Add(c.timeout))
-		c.renew = now.Add(c.timeout / 2)
+	n := c.tryWrite(b)
+	if n == len(b) {
+		return n, nil
 	}
-	return c.Conn.Write(b)
+	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	m, err := c.Conn.Write(b[n:])
+	c.Conn.SetWriteDeadline(time.Time{})
+	return n + m, err
+}
+
+// tryWrite writes what the socket takes of b without waiting, and returns
+// how much that was. It reports no error: a write that failed is made again
+// by net.Conn's Write, which reports it as the net package does.
+func (c *deadlineConn) tryWrite(b []byte) int {
+	if c.rc == nil || len(b) == 0 {
+		return 0
+	}
+	n := 0
+	c.rc.Write(func(fd uintptr) bool {
+		if m, err := syscall.Write(int(fd), b); err == nil && m > 0 {
+			n = m
+		}
+		return true // whatever happened: never wait here
+	})
+	return n
 }
