@@ -74,11 +74,14 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 	}
 	heldKeys.Learn(key, sess.KeyID) // refs to actors there name the key by it
 	o.log().Debug("uactor: connection opened", "role", "client", "peer", a.String())
-	return newClientConn(nc, a, sess, o), nil
+	return newClientConn(nc, a, sess, o, false), nil
 }
 
 // newClientConn runs calls over nc, set up as sess agreed, to the actor at a.
-func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options) *clientConn {
+// The owner's private connection (owner) gets no watcher while idle: its
+// supervisor sees the actor's process end, which is what a watcher would
+// notice.
+func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, owner bool) *clientConn {
 	sizeBuffers(nc)
 	c := &clientConn{
 		nc:      nc,
@@ -100,10 +103,12 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options) *
 		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 	})
 	c.lastUse = time.Now()
-	c.mu.Lock()
-	c.armed = true
-	c.idle = time.AfterFunc(watchAfter, c.idleCheck)
-	c.mu.Unlock()
+	if !owner {
+		c.mu.Lock()
+		c.armed = true
+		c.idle = time.AfterFunc(watchAfter, c.idleCheck)
+		c.mu.Unlock()
+	}
 	return c
 }
 

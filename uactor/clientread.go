@@ -180,7 +180,7 @@ func (c *clientConn) passLocked(me *call) {
 			return
 		}
 	}
-	if !c.armed {
+	if !c.armed && c.idle != nil {
 		c.armed = true
 		c.idle.Reset(watchAfter)
 	}

@@ -64,7 +64,7 @@ func TestUnixConnSendBufferFitsLargeMessages(t *testing.T) {
 	want := 2 * min(unixSendBuffer, wmemMax) // the kernel doubles what it is asked for
 
 	a, b := unixPair(t)
-	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, defaultOptions())
+	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, defaultOptions(), false)
 	t.Cleanup(func() { c.close(net.ErrClosed) })
 	if got := sendBuffer(t, a); got < want {
 		t.Errorf("client connection's send buffer = %d bytes, want at least %d", got, want)

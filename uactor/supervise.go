@@ -142,7 +142,7 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		<-p.Done()
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
-	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id}, s.boot.opts)
+	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id}, s.boot.opts, true)
 	return &incarnation{p: p, c: c, started: time.Now()}, rd, nil
 }
 
