@@ -17,12 +17,19 @@ func keepaliveFrame(w *frame.Writer, h frame.Header, buf *frame.Buffer) {
 
 // keepalive watches a connection for silence: every period it checks
 // whether a frame arrived since the last check; after one silent period it
-// pings, after two it gives up. It costs a timer per connection, no goroutine.
+// pings, after two it gives up. It costs an entry in the process's clock,
+// no timer and no goroutine of its own.
 type keepalive struct {
 	period time.Duration
-	heard  atomic.Bool // a frame arrived since the last tick
-	silent int         // ticks without a frame; only the timer touches it
-	timer  *time.Timer
+	heard  atomic.Bool // a frame arrived since the last check
+	next   time.Time   // when the next check is due; the clock's own
+
+	checking atomic.Bool // a check runs: the next waits for the round after
+	silent   int         // checks without a frame; only a check touches it
+
+	w      *frame.Writer
+	pinged func()
+	dead   func()
 }
 
 // startKeepalive sends a PING on w after one silent period (then calls
@@ -32,22 +39,30 @@ func startKeepalive(period time.Duration, w *frame.Writer, pinged, dead func()) 
 	if period <= 0 {
 		return nil
 	}
-	k := &keepalive{period: period}
-	k.timer = time.AfterFunc(period, func() {
-		if k.heard.Swap(false) {
-			k.silent = 0
-		} else if k.silent++; k.silent == 1 {
-			w.WriteFrame(frame.Header{Type: frame.TypePing})
-			if pinged != nil {
-				pinged()
-			}
-		} else {
-			dead()
-			return
-		}
-		k.timer.Reset(k.period)
-	})
+	k := &keepalive{period: period, w: w, pinged: pinged, dead: dead}
+	checks.add(k)
 	return k
+}
+
+// check is one period's look at the connection.
+func (k *keepalive) check() {
+	if !k.checking.CompareAndSwap(false, true) {
+		return
+	}
+	defer k.checking.Store(false)
+	if k.heard.Swap(false) {
+		k.silent = 0
+		return
+	}
+	if k.silent++; k.silent == 1 {
+		k.w.WriteFrame(frame.Header{Type: frame.TypePing})
+		if k.pinged != nil {
+			k.pinged()
+		}
+		return
+	}
+	checks.remove(k)
+	k.dead()
 }
 
 // saw records that a frame arrived.
@@ -59,6 +74,6 @@ func (k *keepalive) saw() {
 
 func (k *keepalive) stop() {
 	if k != nil {
-		k.timer.Stop()
+		checks.remove(k)
 	}
 }
