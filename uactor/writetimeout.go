@@ -18,6 +18,12 @@ type deadlineConn struct {
 	net.Conn
 	rc      syscall.RawConn // nil: every write gets the deadline
 	timeout time.Duration
+
+	// tryWrite's argument and result, and writeSome bound once, so that
+	// a write allocates no closure.
+	b    []byte
+	n    int
+	some func(fd uintptr) bool
 }
 
 func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
@@ -27,7 +33,7 @@ func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
 	dc := &deadlineConn{Conn: c, timeout: d}
 	if sc, ok := c.(syscall.Conn); ok {
 		if rc, err := sc.SyscallConn(); err == nil {
-			dc.rc = rc
+			dc.rc, dc.some = rc, dc.writeSome
 		}
 	}
 	return dc
@@ -51,12 +57,16 @@ func (c *deadlineConn) tryWrite(b []byte) int {
 	if c.rc == nil || len(b) == 0 {
 		return 0
 	}
-	n := 0
-	c.rc.Write(func(fd uintptr) bool {
-		if m, err := syscall.Write(int(fd), b); err == nil && m > 0 {
-			n = m
-		}
-		return true // whatever happened: never wait here
-	})
-	return n
+	c.b, c.n = b, 0
+	c.rc.Write(c.some)
+	c.b = nil
+	return c.n
+}
+
+// writeSome is tryWrite's one attempt, made with the descriptor locked.
+func (c *deadlineConn) writeSome(fd uintptr) bool {
+	if m, err := syscall.Write(int(fd), c.b); err == nil && m > 0 {
+		c.n = m
+	}
+	return true // whatever happened: never wait here
 }
