@@ -42,8 +42,8 @@ type clientConn struct {
 	onEnd   func(error) // told why, once the connection broke (see onClose)
 	reader  *call       // holds the read role: a caller, watcher, or nil when nobody reads
 	lastUse time.Time   // when the last call began
-	idle    *time.Timer // runs idleCheck (see watchAfter)
-	armed   bool        // idle is due to run
+	idle    *clockJob   // runs idleCheck (see watchAfter); nil on the owner's connection
+	armed   bool        // idle is on the clock
 	intr    interrupter // the reading caller's context, armed to interrupt its read
 }
 
@@ -106,7 +106,8 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	if !owner {
 		c.mu.Lock()
 		c.armed = true
-		c.idle = time.AfterFunc(watchAfter, c.idleCheck)
+		c.idle = &clockJob{period: watchAfter, run: c.idleCheck}
+		checks.add(c.idle)
 		c.mu.Unlock()
 	}
 	return c
@@ -248,7 +249,7 @@ func (c *clientConn) close(err error) {
 	c.ka.stop()
 	c.intr.disarm()
 	if c.idle != nil {
-		c.idle.Stop()
+		checks.remove(c.idle)
 	}
 	pending := c.pending
 	c.pending = nil

@@ -182,7 +182,7 @@ func (c *clientConn) passLocked(me *call) {
 	}
 	if !c.armed && c.idle != nil {
 		c.armed = true
-		c.idle.Reset(watchAfter)
+		checks.add(c.idle)
 	}
 }
 
@@ -193,19 +193,21 @@ func (c *clientConn) passLocked(me *call) {
 const watchAfter = 5 * time.Millisecond
 
 // idleCheck starts a watcher if the connection has gone watchAfter without
-// a call and nobody reads it; while calls go on it looks again later, so
-// that they pay no timer operations of their own.
+// a call and nobody reads it; while calls go on it stays on the clock, to
+// look again a period later.
 func (c *clientConn) idleCheck() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.armed = false
-	if c.err != nil || c.reader != nil {
-		return // whoever reads arms it again when it stops
+	if !c.armed {
+		return // taken off the clock after this run began
 	}
-	if since := time.Since(c.lastUse); since < watchAfter {
-		c.armed = true
-		c.idle.Reset(watchAfter - since)
+	if c.err == nil && c.reader == nil && time.Since(c.lastUse) < watchAfter {
 		return
+	}
+	c.armed = false
+	checks.remove(c.idle)
+	if c.err != nil || c.reader != nil {
+		return // whoever reads puts it back when it stops
 	}
 	c.reader = watcher
 	go c.lead(nil, watcher)

@@ -13,8 +13,7 @@ import (
 func TestKeepaliveChecks(t *testing.T) {
 	var stream bytes.Buffer
 	pings, deaths := 0, 0
-	k := &keepalive{period: time.Hour, w: frame.NewWriter(&stream, 0),
-		pinged: func() { pings++ }, dead: func() { deaths++ }}
+	k := &keepalive{w: frame.NewWriter(&stream, 0), pinged: func() { pings++ }, dead: func() { deaths++ }}
 	for i, step := range []struct {
 		saw           bool
 		pings, deaths int
@@ -65,7 +64,7 @@ func TestClockRunsKeepalive(t *testing.T) {
 		t.Fatalf("sent %v, %v; want a PING", h.Type, err)
 	}
 	checks.mu.Lock()
-	_, registered := checks.jobs[k]
+	_, registered := checks.jobs[&k.job]
 	checks.mu.Unlock()
 	if registered {
 		t.Fatal("a keepalive that gave up is still registered")

@@ -20,9 +20,8 @@ func keepaliveFrame(w *frame.Writer, h frame.Header, buf *frame.Buffer) {
 // pings, after two it gives up. It costs an entry in the process's clock,
 // no timer and no goroutine of its own.
 type keepalive struct {
-	period time.Duration
-	heard  atomic.Bool // a frame arrived since the last check
-	next   time.Time   // when the next check is due; the clock's own
+	job   clockJob    // runs check every period
+	heard atomic.Bool // a frame arrived since the last check
 
 	checking atomic.Bool // a check runs: the next waits for the round after
 	silent   int         // checks without a frame; only a check touches it
@@ -39,8 +38,9 @@ func startKeepalive(period time.Duration, w *frame.Writer, pinged, dead func()) 
 	if period <= 0 {
 		return nil
 	}
-	k := &keepalive{period: period, w: w, pinged: pinged, dead: dead}
-	checks.add(k)
+	k := &keepalive{w: w, pinged: pinged, dead: dead}
+	k.job = clockJob{period: period, run: k.check}
+	checks.add(&k.job)
 	return k
 }
 
@@ -61,7 +61,7 @@ func (k *keepalive) check() {
 		}
 		return
 	}
-	checks.remove(k)
+	checks.remove(&k.job)
 	k.dead()
 }
 
@@ -74,6 +74,6 @@ func (k *keepalive) saw() {
 
 func (k *keepalive) stop() {
 	if k != nil {
-		checks.remove(k)
+		checks.remove(&k.job)
 	}
 }
