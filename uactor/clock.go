@@ -6,7 +6,7 @@ import (
 )
 
 // Periodic work on connections (keepalive checks, the idle watcher's look)
-// runs from one goroutine per process that sleeps in the kernel between
+// runs from one goroutine per process that sleeps on a kernel timer between
 // rounds (kernelSleep), rather than on runtime timers. While any runtime
 // timer is pending, however far off, the Go scheduler waits for input with
 // a timeout, which arms a kernel timer on every wait; an actor and its

@@ -4,6 +4,6 @@ package uactor
 
 import "time"
 
-// kernelSleep sleeps for d. Without a portable sleeping system call it uses
-// a runtime timer, as keepalive did before the clock.
+// kernelSleep sleeps for d. Without a timerfd to wait on, it uses a runtime
+// timer.
 func kernelSleep(d time.Duration) { time.Sleep(d) }
