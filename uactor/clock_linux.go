@@ -2,52 +2,56 @@ package uactor
 
 import (
 	"os"
-	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 	"unsafe"
 )
 
-// kernelSleep sleeps for d on a timerfd: the goroutine waits in the network
-// poller, like a read, and no runtime timer is set (see clock). Were the
-// timerfd unavailable, it sleeps on a timer.
-func kernelSleep(d time.Duration) {
-	f, err := clockFD()
-	if err == nil {
-		err = armTimer(f, d)
-	}
-	if err != nil {
-		time.Sleep(d)
-		return
-	}
-	var b [8]byte // the count of expirations
-	f.Read(b[:])
-}
-
-var clockFD = sync.OnceValues(func() (*os.File, error) {
+// newSleeper returns the clock's sleeper: a timerfd, which the clock's
+// goroutine reads through the network poller like a socket, so that no
+// runtime timer is set. Should the system refuse one, a runtime timer.
+func newSleeper() clockSleeper {
 	const clockMonotonic = 1
 	fd, _, e := syscall.Syscall(syscall.SYS_TIMERFD_CREATE, clockMonotonic, syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
 	if e != 0 {
-		return nil, e
+		return newTimerSleeper()
 	}
-	return os.NewFile(fd, "uactor-clock"), nil // non-blocking: read through the poller
-})
-
-// armTimer sets f to expire once, d from now.
-func armTimer(f *os.File, d time.Duration) error {
+	f := os.NewFile(fd, "uactor-clock") // non-blocking: read through the poller
 	rc, err := f.SyscallConn()
 	if err != nil {
-		return err
+		f.Close()
+		return newTimerSleeper()
 	}
+	return &timerfd{f: f, rc: rc}
+}
+
+type timerfd struct {
+	f      *os.File
+	rc     syscall.RawConn
+	failed atomic.Int64 // set when arming failed: wait sleeps this long instead
+}
+
+// arm sets the timerfd to expire once, d from now.
+func (t *timerfd) arm(d time.Duration) {
 	spec := struct{ interval, value syscall.Timespec }{value: syscall.NsecToTimespec(int64(max(d, time.Nanosecond)))}
 	var e syscall.Errno
-	if err := rc.Control(func(fd uintptr) {
+	err := t.rc.Control(func(fd uintptr) {
 		_, _, e = syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
-	}); err != nil {
-		return err
+	})
+	if err != nil || e != 0 {
+		t.failed.Store(int64(d))
+	} else {
+		t.failed.Store(0)
 	}
-	if e != 0 {
-		return e
+}
+
+// wait reads the count of expirations, waiting in the poller for the first.
+func (t *timerfd) wait() {
+	if d := time.Duration(t.failed.Load()); d > 0 {
+		time.Sleep(d)
+		return
 	}
-	return nil
+	var b [8]byte
+	t.f.Read(b[:])
 }

@@ -2,8 +2,5 @@
 
 package uactor
 
-import "time"
-
-// kernelSleep sleeps for d. Without a timerfd to wait on, it uses a runtime
-// timer.
-func kernelSleep(d time.Duration) { time.Sleep(d) }
+// newSleeper returns the clock's sleeper: without a timerfd, a runtime timer.
+func newSleeper() clockSleeper { return newTimerSleeper() }

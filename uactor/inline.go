@@ -14,18 +14,19 @@ import (
 // I/O, say) still start as fast as they arrive, until one of them returns
 // within a tick. Offering the role to a worker on every call instead would
 // wake a thread per call on an idle CPU, a futex and a poller wake-up
-// (about two system calls per call).
-//
-// The watchdog's timer runs only while some connection's reader is busy
-// with inline calls, and stops whenever the last of them goes back to
-// waiting for input. An actor waiting between calls must have no timer due
-// soon: while one is, the Go scheduler waits for input with a timeout,
-// which programs a kernel timer on every wait, a cost that shows in every
-// small call on a virtual machine (BENCHMARKS.md).
+// (about two system calls per call). The watchdog is a job on the clock
+// (clock.go): it looks every inlineTick while calls run inline, and costs
+// nothing while the actor is idle. Arming a runtime timer per call instead
+// would cost that wake-up too: the runtime wakes an idle thread to watch a
+// timer that becomes the earliest.
 
-// inlineTick is how often the watchdog looks while calls run inline; a call
-// found inline on two looks in a row has run for at least this long.
+// inlineTick is how often the watchdog looks; a call found inline on two
+// looks in a row has run for at least this long.
 const inlineTick = time.Millisecond
+
+// inlineIdleTicks is how many looks without an inline call the watchdog
+// makes before it leaves the clock.
+const inlineIdleTicks = 200
 
 // The states of serverConn.role while a call runs inline.
 const (
@@ -39,13 +40,10 @@ const (
 // still holds the read role afterwards. If it does not, it writes what it
 // held back: the new reader does not know about it.
 func (c *serverConn) runInline(cl incoming, hold bool) bool {
-	if !c.watched { // before the role is inline: whoever takes it over sees it
-		c.watched = true
-		c.s.inline.busy()
-	}
 	c.inlineM.Store(cl.m)
 	c.role.Store(roleInline)
 	c.inlineSeq.Add(1)
+	c.s.inline.kick()
 	c.run(cl, hold)
 	if c.role.CompareAndSwap(roleInline, roleReading) ||
 		c.role.CompareAndSwap(roleOffered, roleReading) { // offered, but no worker took it yet
@@ -55,26 +53,17 @@ func (c *serverConn) runInline(cl incoming, hold bool) bool {
 	return false
 }
 
-// unwatch tells the watchdog that this connection's reader is about to wait
-// for input, or to stop reading, with no call of its own inline. Only the
-// goroutine with the read role calls it.
-func (c *serverConn) unwatch() {
-	if c.watched {
-		c.watched = false
-		c.s.inline.idle()
-	}
-}
-
 // takeRead is a worker's side of an offer: it reports whether the read role
 // was still on offer, and is now the worker's.
 func (c *serverConn) takeRead() bool { return c.role.CompareAndSwap(roleOffered, roleReading) }
 
 // inlineWatch is a server's watchdog over its connections' inline calls.
 type inlineWatch struct {
-	readers atomic.Int32 // readers busy with inline calls (serverConn.watched)
-	timer   *time.Timer  // armed while readers > 0
+	watching atomic.Bool // job is on the clock
 
 	mu    sync.Mutex
+	job   clockJob // runs look every inlineTick
+	quiet int      // looks in a row that found no call run inline
 	conns map[*serverConn]struct{}
 }
 
@@ -83,8 +72,7 @@ func (w *inlineWatch) add(c *serverConn) {
 	defer w.mu.Unlock()
 	if w.conns == nil {
 		w.conns = map[*serverConn]struct{}{}
-		w.timer = time.AfterFunc(inlineTick, w.look)
-		w.timer.Stop()
+		w.job = clockJob{period: inlineTick, run: w.look}
 	}
 	w.conns[c] = struct{}{}
 }
@@ -95,35 +83,25 @@ func (w *inlineWatch) remove(c *serverConn) {
 	delete(w.conns, c)
 }
 
-// busy counts a reader that has started a call inline, and arms the timer
-// if it is the first.
-func (w *inlineWatch) busy() {
-	if w.readers.Add(1) == 1 {
-		w.timer.Reset(inlineTick)
+// kick puts the watchdog on the clock if it is not there.
+func (w *inlineWatch) kick() {
+	if !w.watching.Load() && w.watching.CompareAndSwap(false, true) {
+		checks.add(&w.job)
 	}
 }
 
-// idle counts a reader back to waiting, and stops the timer if it was the
-// last. A reader that turns busy meanwhile may have armed the timer before
-// the Stop: then it is armed again.
-func (w *inlineWatch) idle() {
-	if w.readers.Add(-1) == 0 {
-		w.timer.Stop()
-		if w.readers.Load() > 0 {
-			w.timer.Reset(inlineTick)
-		}
-	}
-}
-
-// look is the timer's tick: it offers the read role of every connection
-// whose inline call has run since the last look, and ticks again while
-// readers are busy.
+// look offers the read role of every connection whose inline call has run
+// since the last look, and takes the watchdog off the clock once no call has
+// run inline for a while.
 func (w *inlineWatch) look() {
 	w.mu.Lock()
+	defer w.mu.Unlock()
+	active := false
 	for c := range w.conns {
 		seq := c.inlineSeq.Load()
 		if seq != c.seenSeq {
 			c.seenSeq = seq
+			active = true
 			continue
 		}
 		if c.role.CompareAndSwap(roleInline, roleOffered) {
@@ -134,8 +112,28 @@ func (w *inlineWatch) look() {
 			c.s.start(job{c: c, read: true})
 		}
 	}
-	w.mu.Unlock()
-	if w.readers.Load() > 0 {
-		w.timer.Reset(inlineTick)
+	if active {
+		w.quiet = 0
+		return
 	}
+	if w.quiet++; w.quiet < inlineIdleTicks {
+		return
+	}
+	w.quiet = 0
+	checks.remove(&w.job)
+	w.watching.Store(false)
+	// A call that began inline after this look must not go unwatched.
+	if w.busyLocked() && w.watching.CompareAndSwap(false, true) {
+		checks.add(&w.job)
+	}
+}
+
+// busyLocked reports whether some connection has a call inline.
+func (w *inlineWatch) busyLocked() bool {
+	for c := range w.conns {
+		if c.role.Load() == roleInline {
+			return true
+		}
+	}
+	return false
 }

@@ -39,7 +39,6 @@ type serverConn struct {
 	inlineM   atomic.Pointer[methodEntry] // the method of the call run inline last
 	inlineSeq atomic.Uint64               // calls run inline so far
 	seenSeq   uint64                      // inlineSeq at the watchdog's last tick; the watchdog's own
-	watched   bool                        // the reader is counted busy by the watchdog; the read role's own
 
 	ctxs callCtxs // used by the reader
 
@@ -106,7 +105,6 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 // end frees what the connection held, once its reader has found it done
 // because of err, and logs why.
 func (c *serverConn) end(err error) {
-	c.unwatch()
 	c.s.inline.remove(c)
 	c.ka.stop()
 	c.cancelAll()

@@ -25,12 +25,9 @@ import (
 func (c *serverConn) serve() bool {
 	held := false // answers queued and not yet written
 	for {
-		if !c.r.FrameBuffered() { // what follows may wait for input
-			if held {
-				c.w.Kick()
-				held = false
-			}
-			c.unwatch()
+		if held && !c.r.FrameBuffered() {
+			c.w.Kick()
+			held = false
 		}
 		if !c.waitBuffers() {
 			c.end(nil)
