@@ -45,6 +45,7 @@ type clientConn struct {
 	idle    *clockJob   // runs idleCheck (see watchAfter); nil on the owner's connection
 	armed   bool        // idle is on the clock
 	intr    interrupter // the reading caller's context, armed to interrupt its read
+	peek    peekState   // probe's
 }
 
 // call is one call waiting for its reply; pooled.

@@ -264,38 +264,53 @@ func (c *clientConn) usable() bool {
 var prober = &call{}
 
 // probe reads without consuming or waiting, and returns an error if the
-// connection has ended: io.EOF, or what the read failed with.
+// connection has ended: io.EOF, or what the read failed with. Only the
+// holder of the read role (prober) calls it.
 func (c *clientConn) probe() error {
-	sc, ok := c.nc.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return nil
+	p := &c.peek
+	if p.fn == nil {
+		sc, ok := c.nc.(syscall.Conn)
+		if !ok {
+			return nil
+		}
+		rc, err := sc.SyscallConn()
+		if err != nil {
+			return nil
+		}
+		p.rc, p.fn = rc, p.once
 	}
 	// A reader's context that ended after its call may have left a
 	// deadline behind, which would fail the probe before it reads.
 	c.nc.SetReadDeadline(time.Time{})
-	var n int
-	var perr error
-	var b [1]byte
-	if err := rc.Read(func(fd uintptr) bool {
-		n, _, perr = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-		return true
-	}); err != nil {
+	if err := p.rc.Read(p.fn); err != nil {
 		if errors.Is(err, os.ErrDeadlineExceeded) {
 			return nil // armed again meanwhile: cannot tell, so let the call find out
 		}
 		return err
 	}
 	switch {
-	case n > 0, errors.Is(perr, syscall.EAGAIN):
+	case p.n > 0, errors.Is(p.err, syscall.EAGAIN):
 		return nil
-	case perr == nil:
+	case p.err == nil:
 		return io.EOF
 	}
-	return perr
+	return p.err
+}
+
+// peekState is probe's: the connection's RawConn, the peek bound once as a
+// function value (so that a probe allocates nothing), and its result.
+type peekState struct {
+	rc  syscall.RawConn
+	fn  func(fd uintptr) bool
+	n   int
+	err error
+	b   [1]byte
+}
+
+// once peeks at the socket, without waiting.
+func (p *peekState) once(fd uintptr) bool {
+	p.n, _, p.err = syscall.Recvfrom(int(fd), p.b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	return true
 }
 
 // interrupter arms a read deadline in the past for when the reading

@@ -30,20 +30,30 @@ type timerfd struct {
 	f      *os.File
 	rc     syscall.RawConn
 	failed atomic.Int64 // set when arming failed: wait sleeps this long instead
+
+	// settime's argument and result, and settime bound once, so that arming
+	// allocates nothing. arm is called under the clock's lock.
+	spec    struct{ interval, value syscall.Timespec }
+	errno   syscall.Errno
+	settime func(fd uintptr)
 }
 
 // arm sets the timerfd to expire once, d from now.
 func (t *timerfd) arm(d time.Duration) {
-	spec := struct{ interval, value syscall.Timespec }{value: syscall.NsecToTimespec(int64(max(d, time.Nanosecond)))}
-	var e syscall.Errno
-	err := t.rc.Control(func(fd uintptr) {
-		_, _, e = syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0)
-	})
-	if err != nil || e != 0 {
+	if t.settime == nil {
+		t.settime = t.set
+	}
+	t.spec.value = syscall.NsecToTimespec(int64(max(d, time.Nanosecond)))
+	t.errno = 0
+	if err := t.rc.Control(t.settime); err != nil || t.errno != 0 {
 		t.failed.Store(int64(d))
 	} else {
 		t.failed.Store(0)
 	}
+}
+
+func (t *timerfd) set(fd uintptr) {
+	_, _, t.errno = syscall.Syscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&t.spec)), 0, 0, 0)
 }
 
 // wait reads the count of expirations, waiting in the poller for the first.
