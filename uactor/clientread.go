@@ -19,7 +19,9 @@ import (
 // the way. It passes the role on only once no other whole frame is
 // buffered, to a caller still waiting, so that a burst of replies costs one
 // read. With no call in flight nobody reads until a watcher does: once the
-// connection has gone watchAfter without a call, or when keepalive pings.
+// connection has gone watchAfter without a call (not on the owner's private
+// connection, whose supervisor sees the actor's process end), or when
+// keepalive pings.
 //
 // Against a reader goroutine that hands every reply over, this saves a
 // goroutine hop (and, on an idle CPU, a wake-up) per call, and the system

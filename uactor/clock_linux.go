@@ -23,7 +23,9 @@ func newSleeper() clockSleeper {
 		f.Close()
 		return newTimerSleeper()
 	}
-	return &timerfd{f: f, rc: rc}
+	t := &timerfd{f: f, rc: rc}
+	t.settime = t.set
+	return t
 }
 
 type timerfd struct {
@@ -40,9 +42,6 @@ type timerfd struct {
 
 // arm sets the timerfd to expire once, d from now.
 func (t *timerfd) arm(d time.Duration) {
-	if t.settime == nil {
-		t.settime = t.set
-	}
 	t.spec.value = syscall.NsecToTimespec(int64(max(d, time.Nanosecond)))
 	t.errno = 0
 	if err := t.rc.Control(t.settime); err != nil || t.errno != 0 {

@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"context"
 	"errors"
 	"net"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/uactor-go/uactor/internal/handshake"
 )
@@ -51,7 +53,8 @@ func sendBuffer(t *testing.T, nc net.Conn) int {
 }
 
 // A connection that carries calls over a Unix socket has a send buffer that
-// takes a large message whole, as far as the kernel allows.
+// takes a large message whole, as far as the kernel allows: the caller's
+// end, and the end an actor serves.
 func TestUnixConnSendBufferFitsLargeMessages(t *testing.T) {
 	raw, err := os.ReadFile("/proc/sys/net/core/wmem_max")
 	if err != nil {
@@ -63,14 +66,36 @@ func TestUnixConnSendBufferFitsLargeMessages(t *testing.T) {
 	}
 	want := 2 * min(unixSendBuffer, wmemMax) // the kernel doubles what it is asked for
 
-	a, b := unixPair(t)
+	a, _ := unixPair(t)
 	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, defaultOptions(), false)
 	t.Cleanup(func() { c.close(net.ErrClosed) })
 	if got := sendBuffer(t, a); got < want {
 		t.Errorf("client connection's send buffer = %d bytes, want at least %d", got, want)
 	}
-	sizeBuffers(b) // what serveSession does to the actor's end
-	if got := sendBuffer(t, b); got < want {
-		t.Errorf("actor connection's send buffer = %d bytes, want at least %d", got, want)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	r, err := Host(ctx, sleeperKind, sleeper{}) // on a Unix socket
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	if _, err := sleepM.Call(ctx, r, 0); err != nil { // so that the actor serves a connection
+		t.Fatal(err)
+	}
+	s := r.h.owner.(*server)
+	s.mu.Lock()
+	var served []net.Conn
+	for nc := range s.conns {
+		served = append(served, nc)
+	}
+	s.mu.Unlock()
+	if len(served) == 0 {
+		t.Fatal("the actor serves no connection after a call")
+	}
+	for _, nc := range served {
+		if got := sendBuffer(t, nc); got < want {
+			t.Errorf("actor's end of a connection: send buffer = %d bytes, want at least %d", got, want)
+		}
 	}
 }

@@ -12,7 +12,7 @@ import (
 // once, without waiting; only what the socket cannot take at once is
 // written under a deadline, which is cleared again after. A deadline is a
 // runtime timer, and a process with a timer pending waits for input with a
-// timeout (see inline.go), so the writes that fit, nearly all of them, set
+// timeout (see clock.go), so the writes that fit, nearly all of them, set
 // none. Writes come from one goroutine at a time (frame.Writer's flusher).
 type deadlineConn struct {
 	net.Conn
