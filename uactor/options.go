@@ -161,8 +161,8 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // Keepalive makes each end ping a connection that has been silent for d, and
 // drop it if the peer stays silent for d more: a half-open connection (a
 // peer that vanished without closing, or stopped) is found, and calls in
-// flight on it fail with ErrActorDied. The default is 15 seconds; 0 turns
-// pings off.
+// flight on it fail with ErrActorDied. Each end looks every d, a look up to
+// d/4 late. The default is 15 seconds; 0 turns pings off.
 func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive = d } }
 
 // MaxInFlight bounds the calls in flight on one connection. A caller over the
