@@ -56,7 +56,11 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	if err != nil {
 		return nil, address{}, dir, err
 	}
-	ln, err = listenConfig.Listen(context.Background(), a.network, a.addr)
+	if a.network == "unix" {
+		ln, err = listenUnix(a.addr)
+	} else {
+		ln, err = listenConfig.Listen(context.Background(), a.network, a.addr)
+	}
 	if err != nil {
 		if dir != "" {
 			os.RemoveAll(dir)
