@@ -50,7 +50,7 @@ type Process struct {
 // record's data) or failure. If ctx ends first, the child is killed and
 // reaped and ctx's error returned.
 func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
-	exe, err := os.Executable()
+	exe, err := executable()
 	if err != nil {
 		return nil, nil, fmt.Errorf("spawn: locating the running binary: %w", err)
 	}
@@ -206,6 +206,10 @@ func (p *Process) Stop(grace time.Duration) {
 	})
 	<-p.done
 }
+
+// executable is the running binary's path, looked up once: a process that
+// spawns many actors need not read it from the system for each.
+var executable = sync.OnceValues(os.Executable)
 
 // ArgPrefix leads the one argument a child is started with, followed by
 // its kind: it names the actor in ps, and means nothing to the child.
