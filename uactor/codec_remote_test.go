@@ -3,6 +3,7 @@ package uactor_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"reflect"
 	"strconv"
 	"testing"
@@ -114,7 +115,7 @@ func value[E any](i int) E {
 	case bool:
 		v = i%3 == 0
 	case int:
-		v = (i - 50_000) * 92_233_720_368
+		v = (i - 50_000) * (math.MaxInt / 100_000) // spread over the platform's int range
 	case int8:
 		v = int8(i)
 	case int16:
@@ -124,7 +125,7 @@ func value[E any](i int) E {
 	case int64:
 		v = int64(i)*1e13 - 1<<62
 	case uint:
-		v = uint(i) << 44
+		v = uint(i) * (math.MaxUint / 100_000) // spread over the platform's uint range
 	case uint16:
 		v = uint16(i)
 	case uint32:

@@ -98,7 +98,7 @@ func TestOptionsValidated(t *testing.T) {
 		{"Listen empty", uactor.Listen("")},
 		{"GracePeriod negative", uactor.GracePeriod(-1)},
 		{"MaxFrameSize 0", uactor.MaxFrameSize(0)},
-		{"MaxFrameSize huge", uactor.MaxFrameSize(2 << 30)},
+		{"MaxFrameSize huge", uactor.MaxFrameSize(1<<30 + 1)},
 		{"HandshakeTimeout 0", uactor.HandshakeTimeout(0)},
 		{"DialTimeout 0", uactor.DialTimeout(0)},
 		{"WriteTimeout negative", uactor.WriteTimeout(-time.Second)},
