@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"fmt"
-	"os"
 	"sync"
 	"syscall"
 )
@@ -30,16 +29,16 @@ func (e *ExitError) Error() string {
 func (e *ExitError) Is(target error) bool { return target == ErrActorDied }
 
 // exitError reads a reaped process's state.
-func exitError(pid int, st *os.ProcessState) *ExitError {
+func exitError(pid int, ws syscall.WaitStatus, known bool) *ExitError {
 	e := &ExitError{PID: pid, ExitCode: -1}
-	if st == nil {
+	switch {
+	case !known:
 		return e
-	}
-	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+	case ws.Signaled():
 		e.Signal = ws.Signal()
 		return e
 	}
-	e.ExitCode = st.ExitCode()
+	e.ExitCode = ws.ExitStatus()
 	return e
 }
 

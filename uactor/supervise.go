@@ -175,7 +175,8 @@ func (s *supervisor) watch(inc *incarnation) {
 	quick := 0
 	for {
 		<-inc.p.Done()
-		exit := exitError(inc.p.PID(), inc.p.State())
+		ws, known := inc.p.Status()
+		exit := exitError(inc.p.PID(), ws, known)
 		// Calls in flight fail with ErrActorDied, if the broken socket did
 		// not tell them already; never with the *ExitError, which says a
 		// call was not sent.

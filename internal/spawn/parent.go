@@ -32,11 +32,15 @@ type Config struct {
 
 // Process is a started child. Its zero value is not usable; Start makes one.
 type Process struct {
-	cmd  *exec.Cmd
-	conn net.Conn      // our end of the owner's connection (see Conn)
-	ctl  net.Conn      // our end of the bootstrap socketpair
-	done chan struct{} // closed once the child is reaped and its output relayed
-	err  error         // Wait's result, valid after done
+	cmd    *exec.Cmd
+	conn   net.Conn           // our end of the owner's connection (see Conn)
+	ctl    net.Conn           // our end of the bootstrap socketpair
+	done   chan struct{}      // closed once the child is reaped and its output relayed
+	pid    int                // the child's, kept: releasing cmd.Process clears its Pid
+	pidfd  int                // the child's pidfd, or -1; the reaper closes it
+	status syscall.WaitStatus // how the child ended, valid after done
+	known  bool               // status holds what the system reported
+	err    error              // the same as an error (nil for exit status 0)
 
 	output     <-chan struct{} // closed once the output pipes are drained (nil: no relay)
 	outputRead [2]*os.File     // the pipes' read ends, closed once the child is reaped
@@ -91,7 +95,7 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 		closeAll(outR[:])
 		return nil, nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
 	}
-	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), relay: cfg.Output, outputRead: outR}
+	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), pid: cmd.Process.Pid, pidfd: pidfdOf(cmd.SysProcAttr), relay: cfg.Output, outputRead: outR}
 	if startOutput != nil {
 		p.output = startOutput(cmd.Process.Pid)
 	}
@@ -151,7 +155,8 @@ func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
 const outputLinger = time.Second
 
 func (p *Process) reap() {
-	p.err = p.cmd.Wait()
+	p.status, p.known = p.wait()
+	p.err = statusError(p.status, p.known)
 	if p.output != nil {
 		t := time.NewTimer(outputLinger)
 		select {
@@ -166,11 +171,12 @@ func (p *Process) reap() {
 	close(p.done)
 }
 
-// State returns how the child exited; it is valid once Done is closed.
-func (p *Process) State() *os.ProcessState { return p.cmd.ProcessState }
+// Status returns how the child exited, and whether the system said; it is
+// valid once Done is closed.
+func (p *Process) Status() (ws syscall.WaitStatus, known bool) { return p.status, p.known }
 
 // PID returns the child's process id.
-func (p *Process) PID() int { return p.cmd.Process.Pid }
+func (p *Process) PID() int { return p.pid }
 
 // Done is closed once the child has exited and been reaped.
 func (p *Process) Done() <-chan struct{} { return p.done }

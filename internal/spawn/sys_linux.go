@@ -4,8 +4,11 @@ import "syscall"
 
 // sysProcAttr asks the kernel to send SIGTERM to the child when the thread
 // that started it dies: the second line behind the bootstrap pipe's EOF.
+// It also asks for the child's pidfd, where this package waits on one.
 func sysProcAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	a := &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	withPidfd(a)
+	return a
 }
 
 // socketpairCloexec makes a connected pair of Unix stream sockets that

@@ -1,0 +1,111 @@
+//go:build linux && !(mips || mipsle || mips64 || mips64le)
+
+package spawn
+
+import (
+	"os"
+	"sync"
+	"syscall"
+	"unsafe"
+)
+
+// A child's pidfd lets this process wait for it through the runtime's
+// poller. os/exec waits in a blocking system call instead, and that call
+// keeps its thread's P until the runtime's monitor thread takes it back,
+// which it does only on its next wake-up (up to milliseconds later once it
+// has found nothing to do): in a process with one P, every other goroutine,
+// such as the one reading the child's first reply, waits that long.
+
+const (
+	sysPidfdOpen = 434 // pidfd_open(2), the same number on every architecture
+	pPidfd       = 3   // waitid's idtype P_PIDFD
+	cldExited    = 1   // siginfo codes of a child that ended
+	cldKilled    = 2
+	cldDumped    = 3
+)
+
+// pidfdWorks reports whether this kernel has pidfds and can wait on one
+// (waitid's P_PIDFD came one release after pidfd_open).
+var pidfdWorks = sync.OnceValue(func() bool {
+	fd, _, e := syscall.Syscall(sysPidfdOpen, uintptr(os.Getpid()), 0, 0)
+	if e != 0 {
+		return false
+	}
+	defer syscall.Close(int(fd))
+	var info siginfo
+	_, _, e = syscall.Syscall6(syscall.SYS_WAITID, pPidfd, fd, uintptr(unsafe.Pointer(&info)), syscall.WEXITED|syscall.WNOHANG, 0, 0)
+	return e == syscall.ECHILD // this process is not its own child; EINVAL: no P_PIDFD
+})
+
+// withPidfd has the start ask the kernel for a pidfd of the child, if waiting
+// on one works here; the started child's pidfd is then *a.PidFD.
+func withPidfd(a *syscall.SysProcAttr) {
+	if pidfdWorks() {
+		fd := -1
+		a.PidFD = &fd
+	}
+}
+
+// pidfdOf returns the pidfd that a start with a asked for, or -1.
+func pidfdOf(a *syscall.SysProcAttr) int {
+	if a.PidFD == nil {
+		return -1
+	}
+	return *a.PidFD
+}
+
+// siginfo is the part of siginfo_t that waitid fills in for a child.
+type siginfo struct {
+	signo, errno, code int32
+	_                  [unsafe.Sizeof(uintptr(0))/4 - 1]int32 // the union is pointer-aligned
+	pid                int32
+	uid                uint32
+	status             int32
+	_                  [128 - 3*4 - (unsafe.Sizeof(uintptr(0))/4-1)*4 - 3*4]byte
+}
+
+// waitPidfd reaps the child that pidfd refers to once it has exited,
+// parking only the calling goroutine, and closes pidfd. ok is false if the
+// child could not be waited for this way; it is then still to be reaped.
+func waitPidfd(pidfd int) (ws syscall.WaitStatus, ok bool) {
+	if syscall.SetNonblock(pidfd, true) != nil {
+		syscall.Close(pidfd)
+		return 0, false
+	}
+	f := os.NewFile(uintptr(pidfd), "pidfd")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return 0, false
+	}
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			var info siginfo
+			_, _, e := syscall.Syscall6(syscall.SYS_WAITID, pPidfd, fd, uintptr(unsafe.Pointer(&info)), syscall.WEXITED|syscall.WNOHANG, 0, 0)
+			switch {
+			case e == syscall.EINTR:
+				continue
+			case e != 0:
+				return true // not ours to wait for this way: ok stays false
+			case info.pid == 0:
+				return false // still running: park until the pidfd is readable
+			}
+			ws, ok = info.waitStatus(), true
+			return true
+		}
+	})
+	return ws, ok && err == nil
+}
+
+// waitStatus converts what waitid reports to what wait4 would have.
+func (s *siginfo) waitStatus() syscall.WaitStatus {
+	switch s.code {
+	case cldExited:
+		return syscall.WaitStatus(s.status << 8)
+	case cldDumped:
+		return syscall.WaitStatus(s.status) | 0x80
+	case cldKilled:
+		return syscall.WaitStatus(s.status)
+	}
+	return 0
+}

@@ -1,0 +1,14 @@
+//go:build !linux || mips || mipsle || mips64 || mips64le
+
+package spawn
+
+import "syscall"
+
+// withPidfd does nothing where this package does not wait on pidfds.
+func withPidfd(*syscall.SysProcAttr) {}
+
+// waitPidfd is never reached here: without withPidfd there is no pidfd.
+func waitPidfd(int) (syscall.WaitStatus, bool) { return 0, false }
+
+// pidfdOf returns -1: no start asked for a pidfd.
+func pidfdOf(*syscall.SysProcAttr) int { return -1 }
