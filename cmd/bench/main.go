@@ -10,7 +10,9 @@
 // The floors are a raw length-prefixed ping-pong with no library (and its
 // multiplexed form for concurrent callers), net/rpc from the standard
 // library over the same transport, and a bare re-exec for spawning; their
-// servers run in child processes (this binary, re-executed).
+// servers run in child processes (this binary, re-executed). Each figure
+// and its floors are measured in turns, alternating, so that the machine's
+// other work falls on them alike.
 //
 // Every figure is measured in two placements: "same core", where the
 // measuring process and all its children are pinned to one CPU, and

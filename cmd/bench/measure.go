@@ -97,73 +97,6 @@ func warmup(ctx context.Context, d time.Duration, call func() error) (float64, e
 	return float64(n) / time.Since(t0).Seconds(), nil
 }
 
-// measureLatency warms up, then times each of the calls made during d,
-// back to back, and counts the allocations they make.
-func measureLatency(ctx context.Context, d time.Duration, call func() error) Latency {
-	rate, err := warmup(ctx, d/5, call)
-	if err != nil {
-		return Latency{Err: failure(ctx, err)}
-	}
-	// Sized so the loop never grows it: the harness allocates nothing per call.
-	samples := make([]time.Duration, 0, int(min(rate*d.Seconds()*2+100, maxSamples)))
-	runtime.GC()
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	t0 := time.Now()
-	deadline := t0.Add(d)
-	t := t0
-	for len(samples) < cap(samples) {
-		if err = call(); err != nil {
-			break
-		}
-		now := time.Now()
-		samples = append(samples, now.Sub(t))
-		t = now
-		if !now.Before(deadline) || ctx.Err() != nil {
-			break
-		}
-	}
-	runtime.ReadMemStats(&after)
-	l := summarize(samples, t.Sub(t0))
-	if l.N > 0 {
-		l.Allocs = float64(after.Mallocs-before.Mallocs) / float64(l.N)
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
-		l.Err = failure(ctx, err)
-	}
-	return l
-}
-
-// measureThroughput runs callers goroutines calling at once for d (after
-// a warm-up) and counts the calls completed. newCall makes caller i's call
-// function.
-func measureThroughput(ctx context.Context, d time.Duration, callers int, newCall func(i int) func() error) Throughput {
-	calls := make([]func() error, callers)
-	for i := range calls {
-		calls[i] = newCall(i)
-	}
-	if _, _, _, err := burst(ctx, d/5, calls); err != nil {
-		return Throughput{Callers: callers, Err: failure(ctx, err)}
-	}
-	runtime.GC()
-	n, elapsed, allocs, err := burst(ctx, d, calls)
-	t := Throughput{Callers: callers, N: n, Seconds: elapsed.Seconds()}
-	if n > 0 {
-		t.PerSec = float64(n) / elapsed.Seconds()
-		t.Allocs = float64(allocs) / float64(n)
-	}
-	if err == nil {
-		err = ctx.Err()
-	}
-	if err != nil {
-		t.Err = failure(ctx, err)
-	}
-	return t
-}
-
 // burst runs every call function in its own goroutine, in a loop, for d,
 // and returns the calls completed, the time until the last one returned,
 // and the allocations made meanwhile.
@@ -244,28 +177,6 @@ func bounded[T any](ctx context.Context, d time.Duration, conns []net.Conn, meas
 	})
 	defer stop()
 	return measure(mctx)
-}
-
-// measureStartup runs once n times and summarizes the durations it returns.
-func measureStartup(ctx context.Context, n int, once func() (time.Duration, error)) Startup {
-	var ds []time.Duration
-	for range n {
-		if err := ctx.Err(); err != nil {
-			return Startup{N: len(ds), Err: err.Error()}
-		}
-		d, err := once()
-		if err != nil {
-			return Startup{N: len(ds), Err: err.Error()}
-		}
-		ds = append(ds, d)
-	}
-	slices.Sort(ds)
-	s := Startup{N: len(ds)}
-	if len(ds) > 0 {
-		s.Median = median(ds)
-		s.Min, s.Max = ds[0], ds[len(ds)-1]
-	}
-	return s
 }
 
 // median returns the median of sorted durations (the mean of the middle

@@ -33,10 +33,10 @@ func (p *progress) start(transport string, size int, what, who string) {
 	fmt.Fprintf(p.w, "%-9s  %-10s %5s  %-24s %-7s  ", p.placement, transport, fmtSize(size), what, who)
 }
 
-// done ends p's line with v and returns v.
-func done[T fmt.Stringer](p *progress, v T) T {
+// report writes the line of one measurement.
+func (p *progress) report(transport string, size int, what, who string, v fmt.Stringer) {
+	p.start(transport, size, what, who)
 	fmt.Fprintln(p.w, v)
-	return v
 }
 
 // writeJSON writes r to the file named path.
@@ -183,8 +183,11 @@ func legend(r *Report) string {
 			"Spawn row: re-executing this binary until it writes one byte on a pipe.",
 		"**net/rpc**: the standard library's net/rpc (gob), `Echo([]byte) []byte`, server in a child process, " +
 			"one client connection, shared by all callers on the concurrency rows.",
-		"**TCP rows**: the floors are plain TCP on 127.0.0.1 (neither raw nor net/rpc seals), measured once per " +
-			"payload and shown on both the tcp sealed and the tcp plain rows.",
+		"**TCP rows**: the floors are plain TCP on 127.0.0.1 (neither raw nor net/rpc seals), measured beside " +
+			"each of the tcp sealed and tcp plain rows.",
+		"**in turns**: each row's ours, raw and net/rpc warm up, then take turns, alternating, " + fmt.Sprint(turns) +
+			" each, the row's time split among them; spawns alternate one by one. Whatever else the machine does " +
+			"meanwhile falls on all of them alike.",
 		"**×raw, ×net/rpc** = ours ÷ floor. On time rows (p50, p99, p99.9, spawn) \"1.18× raw\" means ours takes " +
 			"1.18 times as long as raw (lower is better; 1.00× is the floor). On calls/s rows \"0.52× raw\" means ours " +
 			"completes 0.52 times as many calls per second as raw (higher is better).",

@@ -47,8 +47,9 @@ type PlacementResult struct {
 	Spawn       SpawnRow  `json:"spawn"`
 }
 
-// SeqRow is one transport and payload, one call in flight. The floors of
-// both TCP rows are the same measurement: neither raw TCP nor net/rpc seals.
+// SeqRow is one transport and payload, one call in flight, with the
+// floors measured beside it (in turns). Both TCP rows have floors of their
+// own, over plain TCP: neither raw TCP nor net/rpc seals.
 type SeqRow struct {
 	Transport string  `json:"transport"`
 	Payload   int     `json:"payload_bytes"`
@@ -146,15 +147,9 @@ func (s *suite) setup() error {
 	return nil
 }
 
-// sequential measures one call in flight, per transport and payload. The
-// floors of a network and payload are measured once, for the first
-// transport over that network.
+// sequential measures one call in flight, per transport and payload:
+// ours, the raw floor and net/rpc over the same network, taking turns.
 func (s *suite) sequential() error {
-	type key struct {
-		network string
-		size    int
-	}
-	raw, rpc := map[key]Latency{}, map[key]Latency{}
 	for _, t := range transports {
 		f, ref := s.fl[t.network], s.refs[t.name]
 		for _, size := range payloads {
@@ -162,23 +157,13 @@ func (s *suite) sequential() error {
 				return err
 			}
 			req := make([]byte, size)
-			row := SeqRow{Transport: t.name, Payload: size}
-			s.p.start(t.name, size, "sequential", "ours")
-			row.Ours = done(s.p, bounded(s.ctx, s.d, nil, func(ctx context.Context) Latency {
-				return measureLatency(ctx, s.d, oursCall(ctx, ref, req))
-			}))
-			k := key{t.network, size}
-			if _, ok := raw[k]; !ok {
-				s.p.start(t.network, size, "sequential", "raw")
-				raw[k] = done(s.p, bounded(s.ctx, s.d, []net.Conn{f.rawConn}, func(ctx context.Context) Latency {
-					return measureLatency(ctx, s.d, rawCall(f.rawConn, size))
-				}))
-				s.p.start(t.network, size, "sequential", "net/rpc")
-				rpc[k] = done(s.p, bounded(s.ctx, s.d, []net.Conn{f.rpcConn}, func(ctx context.Context) Latency {
-					return measureLatency(ctx, s.d, rpcCall(f.rpc, req))
-				}))
-			}
-			row.Raw, row.RPC = raw[k], rpc[k]
+			ls := bounded(s.ctx, 3*s.d, []net.Conn{f.rawConn, f.rpcConn}, func(ctx context.Context) []Latency {
+				return measureLatencies(ctx, s.d, oursCall(ctx, ref, req), rawCall(f.rawConn, size), rpcCall(f.rpc, req))
+			})
+			row := SeqRow{Transport: t.name, Payload: size, Ours: ls[0], Raw: ls[1], RPC: ls[2]}
+			s.p.report(t.name, size, "sequential", "ours", row.Ours)
+			s.p.report(t.network, size, "sequential", "raw", row.Raw)
+			s.p.report(t.network, size, "sequential", "net/rpc", row.RPC)
 			s.res.Sequential = append(s.res.Sequential, row)
 		}
 	}
@@ -207,20 +192,17 @@ func (s *suite) concurrency() error {
 		if err := s.interrupted(); err != nil {
 			return err
 		}
-		row := ConcRow{Callers: n}
 		what := plural(n, "caller")
-		s.p.start("unix", concSize, what, "ours")
-		row.Ours = done(s.p, bounded(s.ctx, s.d, nil, func(ctx context.Context) Throughput {
-			return measureThroughput(ctx, s.d, n, func(int) func() error { return oursCall(ctx, ref, req) })
-		}))
-		s.p.start("unix", concSize, what, "raw mux")
-		row.Raw = done(s.p, bounded(s.ctx, s.d, []net.Conn{muxConn}, func(ctx context.Context) Throughput {
-			return measureThroughput(ctx, s.d, n, func(i int) func() error { return func() error { return mux.call(i) } })
-		}))
-		s.p.start("unix", concSize, what, "net/rpc")
-		row.RPC = done(s.p, bounded(s.ctx, s.d, []net.Conn{f.rpcConn}, func(ctx context.Context) Throughput {
-			return measureThroughput(ctx, s.d, n, func(int) func() error { return rpcCall(f.rpc, req) })
-		}))
+		ts := bounded(s.ctx, 3*s.d, []net.Conn{muxConn, f.rpcConn}, func(ctx context.Context) []Throughput {
+			return measureThroughputs(ctx, s.d, n,
+				func(int) func() error { return oursCall(ctx, ref, req) },
+				func(i int) func() error { return func() error { return mux.call(i) } },
+				func(int) func() error { return rpcCall(f.rpc, req) })
+		})
+		row := ConcRow{Callers: n, Ours: ts[0], Raw: ts[1], RPC: ts[2]}
+		s.p.report("unix", concSize, what, "ours", row.Ours)
+		s.p.report("unix", concSize, what, "raw mux", row.Raw)
+		s.p.report("unix", concSize, what, "net/rpc", row.RPC)
 		s.res.Concurrency = append(s.res.Concurrency, row)
 	}
 	return nil
@@ -233,9 +215,9 @@ func (s *suite) startup(n int) error {
 	}
 	req := make([]byte, concSize)
 	what := fmt.Sprintf("spawn→first reply ×%d", n)
-	s.p.start("unix", concSize, what, "ours")
-	s.res.Spawn.Ours = done(s.p, measureStartup(s.ctx, n, func() (time.Duration, error) { return oursFirstReply(s.ctx, req) }))
-	s.p.start("pipe", 1, what, "raw")
-	s.res.Spawn.Raw = done(s.p, measureStartup(s.ctx, n, rawFirstByte))
+	st := measureStartups(s.ctx, n, func() (time.Duration, error) { return oursFirstReply(s.ctx, req) }, rawFirstByte)
+	s.res.Spawn = SpawnRow{Ours: st[0], Raw: st[1]}
+	s.p.report("unix", concSize, what, "ours", st[0])
+	s.p.report("pipe", 1, what, "raw", st[1])
 	return s.interrupted()
 }

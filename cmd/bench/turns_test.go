@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+// runs counts the runs of equal letters in s ("aabba" has 3).
+func runs(s string) int {
+	n := 0
+	for i := range len(s) {
+		if i == 0 || s[i] != s[i-1] {
+			n++
+		}
+	}
+	return n
+}
+
+// The sides of a comparison take turns: each warms up, then they alternate
+// turns times, and each side's samples come only from its own calls.
+func TestSidesTakeTurns(t *testing.T) {
+	var log strings.Builder
+	side := func(c byte, pause time.Duration) func() error {
+		return func() error {
+			log.WriteByte(c)
+			time.Sleep(pause)
+			return nil
+		}
+	}
+	ls := measureLatencies(context.Background(), 20*time.Millisecond, side('a', 0), side('b', time.Millisecond))
+	if got, want := runs(log.String()), 2+2*turns; got != want {
+		t.Errorf("calls ran in %d runs (%.60q…), want %d: two warm-ups, then %d turns each", got, log.String(), want, turns)
+	}
+	for i, l := range ls {
+		if l.N == 0 || l.Err != "" {
+			t.Errorf("side %d: %+v", i, l)
+		}
+	}
+	if ls[1].P50 < time.Millisecond || ls[0].P50 >= time.Millisecond {
+		t.Errorf("p50s %v and %v: samples mixed between the sides", ls[0].P50, ls[1].P50)
+	}
+
+	log.Reset()
+	ts := measureThroughputs(context.Background(), 10*time.Millisecond, 1,
+		func(int) func() error { return side('a', 0) }, func(int) func() error { return side('b', 0) })
+	if got, want := runs(log.String()), 2+2*turns; got != want {
+		t.Errorf("throughput calls ran in %d runs, want %d", got, want)
+	}
+	for i, th := range ts {
+		if th.N == 0 || th.Err != "" {
+			t.Errorf("throughput side %d: %+v", i, th)
+		}
+	}
+
+	log.Reset()
+	once := func(c byte, d time.Duration, err error) func() (time.Duration, error) {
+		return func() (time.Duration, error) { log.WriteByte(c); return d, err }
+	}
+	st := measureStartups(context.Background(), 3, once('a', 1, nil), once('b', 2, nil), once('c', 0, errors.New("no")))
+	if log.String() != "abcabab" {
+		t.Errorf("startups ran as %q, want abcabab: in turns, a failed side dropped", log.String())
+	}
+	if st[0].N != 3 || st[0].Median != 1 || st[1].Median != 2 || st[2].Err != "no" || st[2].N != 0 {
+		t.Errorf("startups: %+v", st)
+	}
+}
