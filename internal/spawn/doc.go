@@ -25,4 +25,8 @@
 // SIGKILL, which would cut that short) is a second line; since it
 // fires when the spawning thread exits rather than the process, all children
 // are started from one OS thread that never exits.
+//
+// The parent reaps each child without a thread of its own for it: on Linux
+// it waits on the child's pidfd in the runtime's poller,
+// elsewhere in os/exec's blocking Wait.
 package spawn
