@@ -68,9 +68,6 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 		theirs.Close()
 		return nil, nil, err
 	}
-	cmd := exec.Command(exe, ArgPrefix+cfg.Kind) // the argument names the kind in ps and /proc/<pid>/cmdline
-	cmd.Env = childEnv(cfg.Kind)
-	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	var outW, outR [2]*os.File
 	var startOutput func(int) <-chan struct{}
 	if cfg.Output != nil {
@@ -81,11 +78,24 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 			theirConn.Close()
 			return nil, nil, err
 		}
-		cmd.Stdout, cmd.Stderr = outW[0], outW[1]
 	}
-	cmd.ExtraFiles = []*os.File{theirs, theirConn} // fds 3 and 4 in the child
-	cmd.SysProcAttr = sysProcAttr()
+	newCmd := func() *exec.Cmd {
+		cmd := exec.Command(exe, ArgPrefix+cfg.Kind) // the argument names the kind in ps and /proc/<pid>/cmdline
+		cmd.Env = childEnv(cfg.Kind)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if cfg.Output != nil {
+			cmd.Stdout, cmd.Stderr = outW[0], outW[1]
+		}
+		cmd.ExtraFiles = []*os.File{theirs, theirConn} // fds 3 and 4 in the child
+		cmd.SysProcAttr = sysProcAttr()
+		return cmd
+	}
+	cmd := newCmd()
 	err = startOnLockedThread(cmd)
+	if err != nil && pidfdRefused(cmd.SysProcAttr, err) {
+		cmd = newCmd() // without asking for a pidfd now
+		err = startOnLockedThread(cmd)
+	}
 	theirs.Close()
 	theirConn.Close()
 	closeAll(outW[:]) // the child holds them now: its exit ends the pipes

@@ -3,8 +3,10 @@
 package spawn
 
 import (
+	"errors"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"unsafe"
 )
@@ -37,13 +39,27 @@ var pidfdWorks = sync.OnceValue(func() bool {
 	return e == syscall.ECHILD // this process is not its own child; EINVAL: no P_PIDFD
 })
 
+// noClonePidfd is set once a start that asked for a pidfd was refused.
+var noClonePidfd atomic.Bool
+
 // withPidfd has the start ask the kernel for a pidfd of the child, if waiting
 // on one works here; the started child's pidfd is then *a.PidFD.
 func withPidfd(a *syscall.SysProcAttr) {
-	if pidfdWorks() {
+	if pidfdWorks() && !noClonePidfd.Load() {
 		fd := -1
 		a.PidFD = &fd
 	}
+}
+
+// pidfdRefused reports whether a start with a failed with err because it
+// asked for a pidfd (a kernel, or an emulation of one, that has pidfds but
+// no clone flag for them); starts ask for none from then on.
+func pidfdRefused(a *syscall.SysProcAttr, err error) bool {
+	if a.PidFD == nil || !errors.Is(err, syscall.EINVAL) {
+		return false
+	}
+	noClonePidfd.Store(true)
+	return true
 }
 
 // pidfdOf returns the pidfd that a start with a asked for, or -1.

@@ -12,3 +12,6 @@ func waitPidfd(int) (syscall.WaitStatus, bool) { return 0, false }
 
 // pidfdOf returns -1: no start asked for a pidfd.
 func pidfdOf(*syscall.SysProcAttr) int { return -1 }
+
+// pidfdRefused is false: no start asked for a pidfd.
+func pidfdRefused(*syscall.SysProcAttr, error) bool { return false }
