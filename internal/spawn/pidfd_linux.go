@@ -12,11 +12,9 @@ import (
 )
 
 // A child's pidfd lets this process wait for it through the runtime's
-// poller. os/exec waits in a blocking system call instead, and that call
-// keeps its thread's P until the runtime's monitor thread takes it back,
-// which it does only on its next wake-up (up to milliseconds later once it
-// has found nothing to do): in a process with one P, every other goroutine,
-// such as the one reading the child's first reply, waits that long.
+// poller. os/exec waits in a blocking waitid instead, which holds an OS
+// thread for each live child: an owner of many actors would hold as many
+// threads, and the runtime stops a program at 10000.
 
 const (
 	sysPidfdOpen = 434 // pidfd_open(2), the same number on every architecture
