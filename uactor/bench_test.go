@@ -20,23 +20,21 @@ func benchCall(b *testing.B, size int, opts ...uactor.Option) {
 }
 
 // benchCallCtx makes the calls with callCtx: what it carries (a deadline,
-// metadata) travels with every call.
+// metadata) travels with every call. Like every set-up context here, the
+// one for Spawn is cancelled before the calls begin, which stops its
+// timer: while a runtime timer is pending, every wait of the calling
+// process for input arms a kernel timer, which the raw benchmarks do not
+// pay; the other benchmarks call with context.Background for the same reason.
 func benchCallCtx(b *testing.B, callCtx context.Context, size int, opts ...uactor.Option) {
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	r, err := uactor.Spawn(sctx, CounterKind, 0, opts...)
-	cancel() // before the calls: see below
+	cancel() // before the calls
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer r.Close()
 	benchEcho(b, callCtx, r, size)
 }
-
-// The benchmarks' set-up contexts are cancelled before the calls begin,
-// which stops their timers: while a runtime timer is pending, every wait
-// of the calling process for input arms a kernel timer, which the raw
-// benchmarks do not pay. The calls are made with context.Background, as
-// the raw ones are made with none (the Deadline benchmarks aside).
 
 // benchEcho times round trips of size bytes through r, made with ctx.
 func benchEcho(b *testing.B, ctx context.Context, r uactor.Ref[*Counter], size int) {

@@ -271,15 +271,10 @@ var prober = &call{}
 func (c *clientConn) probe() error {
 	p := &c.peek
 	if p.fn == nil {
-		sc, ok := c.nc.(syscall.Conn)
-		if !ok {
+		if p.rc = rawConn(c.nc); p.rc == nil {
 			return nil
 		}
-		rc, err := sc.SyscallConn()
-		if err != nil {
-			return nil
-		}
-		p.rc, p.fn = rc, p.once
+		p.fn = p.once
 	}
 	// A reader's context that ended after its call may have left a
 	// deadline behind, which would fail the probe before it reads.

@@ -12,9 +12,8 @@ const unixBacklog = 1<<16 - 1
 
 // listenUnix listens on a Unix stream socket at path. It makes the socket
 // itself because the net package's first Listen in a process reads the
-// system's backlog limit from /proc through a fresh 64 KiB buffer, and in a
-// newly spawned actor that read is the larger part of the time between its
-// start and its first call.
+// system's backlog limit from /proc through a fresh 64 KiB buffer, which a
+// newly spawned actor would pay between its start and its first call.
 func listenUnix(path string) (net.Listener, error) {
 	opErr := func(call string, err error) error {
 		return &net.OpError{Op: "listen", Net: "unix", Addr: &net.UnixAddr{Name: path, Net: "unix"}, Err: os.NewSyscallError(call, err)}

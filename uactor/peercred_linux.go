@@ -8,12 +8,11 @@ import (
 // unixPeerPID returns the pid of the process at the other end of a Unix
 // socket (SO_PEERCRED), or 0: the only name an unnamed client has.
 func unixPeerPID(nc net.Conn) int {
-	uc, ok := nc.(*net.UnixConn)
-	if !ok {
+	if _, ok := nc.(*net.UnixConn); !ok {
 		return 0
 	}
-	raw, err := uc.SyscallConn()
-	if err != nil {
+	raw := rawConn(nc)
+	if raw == nil {
 		return 0
 	}
 	pid := 0

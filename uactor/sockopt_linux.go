@@ -20,12 +20,8 @@ func deferAcceptOn(c syscall.RawConn) error {
 // pending returns how many received bytes wait in nc's socket buffer, or
 // -1 if that cannot be told.
 func pending(nc net.Conn) int {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return -1
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
+	rc := rawConn(nc)
+	if rc == nil {
 		return -1
 	}
 	n := -1

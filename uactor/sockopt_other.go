@@ -13,6 +13,3 @@ func deferAcceptOn(syscall.RawConn) error { return nil }
 
 // pending cannot tell here.
 func pending(net.Conn) int { return -1 }
-
-// listenUnix listens on a Unix stream socket at path.
-func listenUnix(path string) (net.Listener, error) { return net.Listen("unix", path) }

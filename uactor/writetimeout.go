@@ -31,12 +31,23 @@ func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
 		return c
 	}
 	dc := &deadlineConn{Conn: c, timeout: d}
-	if sc, ok := c.(syscall.Conn); ok {
-		if rc, err := sc.SyscallConn(); err == nil {
-			dc.rc, dc.some = rc, dc.writeSome
-		}
+	if dc.rc = rawConn(c); dc.rc != nil {
+		dc.some = dc.writeSome
 	}
 	return dc
+}
+
+// rawConn returns nc's raw descriptor access, or nil if it has none.
+func rawConn(nc net.Conn) syscall.RawConn {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return rc
 }
 
 func (c *deadlineConn) Write(b []byte) (int, error) {

@@ -105,8 +105,8 @@ func measureThroughputs(ctx context.Context, d time.Duration, callers int, newCa
 		_, _, _, errs[s] = burst(ctx, d/5, calls[s])
 	}
 	runtime.GC()
-	var elapsed = make([]time.Duration, len(newCalls))
-	var allocs = make([]uint64, len(newCalls))
+	elapsed := make([]time.Duration, len(newCalls))
+	allocs := make([]uint64, len(newCalls))
 	for range turns {
 		for s := range newCalls {
 			if errs[s] != nil {

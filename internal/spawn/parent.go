@@ -40,7 +40,6 @@ type Process struct {
 	pidfd  int                // the child's pidfd, or -1; the reaper closes it
 	status syscall.WaitStatus // how the child ended, valid after done
 	known  bool               // status holds what the system reported
-	err    error              // the same as an error (nil for exit status 0)
 
 	output     <-chan struct{} // closed once the output pipes are drained (nil: no relay)
 	outputRead [2]*os.File     // the pipes' read ends, closed once the child is reaped
@@ -146,7 +145,7 @@ func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
 		switch {
 		case r.err != nil:
 			<-p.done // the child closed its end: it is exiting, say how
-			return nil, fmt.Errorf("spawn: child %d exited before it was ready (%v): %w", p.PID(), p.err, r.err)
+			return nil, fmt.Errorf("spawn: child %d exited before it was ready (%v): %w", p.PID(), statusError(p.status, p.known), r.err)
 		case r.tag == TagError:
 			return nil, &ChildError{r.data}
 		case r.tag != TagReady:
@@ -166,7 +165,6 @@ const outputLinger = time.Second
 
 func (p *Process) reap() {
 	p.status, p.known = p.wait()
-	p.err = statusError(p.status, p.known)
 	if p.output != nil {
 		t := time.NewTimer(outputLinger)
 		select {
@@ -190,9 +188,6 @@ func (p *Process) PID() int { return p.pid }
 
 // Done is closed once the child has exited and been reaped.
 func (p *Process) Done() <-chan struct{} { return p.done }
-
-// Err reports how the child exited; it is valid once Done is closed.
-func (p *Process) Err() error { return p.err }
 
 // Kill ends the child at once. The child is reaped in the background; wait on Done.
 func (p *Process) Kill() {
