@@ -83,13 +83,13 @@ func cannotTravel[T any](role string) error {
 		return fmt.Errorf("%s type %s cannot travel between processes: the built-in slices and maps are %s; "+
 			"for others declare a named type (type Jobs %s) in a file with "+
 			"//go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate",
-			role, name, builtins.describe(), name)
+			role, name, builtins().describe(), name)
 	}
 	return fmt.Errorf("%s type %s cannot travel between processes: add //go:generate go run github.com/tinylib/msgp@latest "+
 		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+
 		"or write AppendBinary and *%s.UnmarshalBinary (uactor/wire helps), "+
 		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s",
-		role, name, name, name, builtins.describe())
+		role, name, name, name, builtins().describe())
 }
 
 // binaryCodec returns the codec of a type with encoding.BinaryAppender (or
@@ -178,7 +178,7 @@ func builtinCodec[T any]() *codec[T] {
 	case uintptr:
 		return as[T](whole(unsignedElem[uintptr](64)))
 	}
-	return lookup[T](builtins)
+	return lookup[T](builtins())
 }
 
 // whole makes an element's encoding the whole payload.

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -12,63 +13,70 @@ import (
 // map value under each key type that builtin names and, with alone set,
 // by itself (codec.go gives string, []byte and time.Time forms of their
 // own there). cannotTravel's message is drawn from the same list.
-var builtins = newBuiltinTable(
-	builtin(boolElem(), true),
-	builtin(signedElem[int](64), true),
-	builtin(signedElem[int8](8), true),
-	builtin(signedElem[int16](16), true),
-	builtin(signedElem[int32](32), true),
-	builtin(signedElem[int64](64), true),
-	builtin(unsignedElem[uint](64), true),
-	builtin(unsignedElem[uint16](16), true),
-	builtin(unsignedElem[uint32](32), true),
-	builtin(unsignedElem[uint64](64), true),
-	builtin(floatElem[float32](), true),
-	builtin(floatElem[float64](), true),
-	builtin(signedElem[time.Duration](64), true),
-	builtin(stringElem(), false),
-	builtin(bytesElem(), false),
-	builtin(timeElem(), false),
-)
+//
+// Nothing is built before the first lookup, so that a process start (an
+// actor's, say) does not pay for the list, and a lookup builds only the
+// codec it returns.
+var builtins = sync.OnceValue(func() builtinTable {
+	return newBuiltinTable(
+		builtin(boolElem(), true),
+		builtin(signedElem[int](64), true),
+		builtin(signedElem[int8](8), true),
+		builtin(signedElem[int16](16), true),
+		builtin(signedElem[int32](32), true),
+		builtin(signedElem[int64](64), true),
+		builtin(unsignedElem[uint](64), true),
+		builtin(unsignedElem[uint16](16), true),
+		builtin(unsignedElem[uint32](32), true),
+		builtin(unsignedElem[uint64](64), true),
+		builtin(floatElem[float32](), true),
+		builtin(floatElem[float64](), true),
+		builtin(signedElem[time.Duration](64), true),
+		builtin(stringElem(), false),
+		builtin(bytesElem(), false),
+		builtin(timeElem(), false),
+	)
+})
 
-// builtinEntry is one element type's codecs, keyed by the types they are for.
+// builtinEntry is one element type's codecs, keyed by the types they are
+// for, each made on demand.
 type builtinEntry struct {
-	name   string
-	codecs map[reflect.Type]any // each a codec[T] for its key T
+	name  string
+	forms map[reflect.Type]func() any // each makes a codec[T] for its key T
 }
 
-// builtin makes E's codecs: alone (if alone), as []E, and as map[K]E.
+// builtin gives E's codecs: alone (if alone), as []E, and as map[K]E.
 func builtin[E any](e elem[E], alone bool) builtinEntry {
-	c := map[reflect.Type]any{
-		reflect.TypeFor[[]E]():          sliceOf(e),
-		reflect.TypeFor[map[string]E](): mapOf(stringElem(), e),
-		reflect.TypeFor[map[int]E]():    mapOf(signedElem[int](64), e),
-		reflect.TypeFor[map[int64]E]():  mapOf(signedElem[int64](64), e),
-		reflect.TypeFor[map[uint64]E](): mapOf(unsignedElem[uint64](64), e),
+	f := map[reflect.Type]func() any{
+		reflect.TypeFor[[]E]():          func() any { return sliceOf(e) },
+		reflect.TypeFor[map[string]E](): func() any { return mapOf(stringElem(), e) },
+		reflect.TypeFor[map[int]E]():    func() any { return mapOf(signedElem[int](64), e) },
+		reflect.TypeFor[map[int64]E]():  func() any { return mapOf(signedElem[int64](64), e) },
+		reflect.TypeFor[map[uint64]E](): func() any { return mapOf(unsignedElem[uint64](64), e) },
 	}
 	if alone {
-		c[reflect.TypeFor[E]()] = whole(e)
+		f[reflect.TypeFor[E]()] = func() any { return whole(e) }
 	}
 	name := reflect.TypeFor[E]().String()
 	if name == "[]uint8" {
 		name = "[]byte"
 	}
-	return builtinEntry{name, c}
+	return builtinEntry{name, f}
 }
 
 // builtinTable finds a built-in codec by its type, when Expose or Define
 // runs; a call never looks here.
 type builtinTable struct {
-	codecs map[reflect.Type]any
-	elems  []string // the element types, in the list's order
-	keys   []string // the map key types
+	forms map[reflect.Type]func() any
+	elems []string // the element types, in the list's order
+	keys  []string // the map key types
 }
 
 func newBuiltinTable(entries ...builtinEntry) builtinTable {
-	t := builtinTable{codecs: map[reflect.Type]any{}}
+	t := builtinTable{forms: map[reflect.Type]func() any{}}
 	for _, e := range entries {
-		for typ, c := range e.codecs {
-			t.codecs[typ] = c
+		for typ, f := range e.forms {
+			t.forms[typ] = f
 			if typ.Kind() == reflect.Map && !slices.Contains(t.keys, typ.Key().String()) {
 				t.keys = append(t.keys, typ.Key().String())
 			}
@@ -81,10 +89,12 @@ func newBuiltinTable(entries ...builtinEntry) builtinTable {
 
 // lookup returns the built-in codec of T, or nil.
 func lookup[T any](t builtinTable) *codec[T] {
-	if c, ok := t.codecs[reflect.TypeFor[T]()].(codec[T]); ok {
-		return &c
+	f := t.forms[reflect.TypeFor[T]()]
+	if f == nil {
+		return nil
 	}
-	return nil
+	c := f().(codec[T])
+	return &c
 }
 
 // describe names the built-in slices and maps, for cannotTravel.
