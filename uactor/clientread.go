@@ -174,12 +174,14 @@ func (c *clientConn) passLocked(me *call) {
 	if c.err != nil {
 		return
 	}
-	for _, cl := range c.pending {
-		if cl != abandoned && cl != me && !cl.answered && !cl.signaled {
-			c.reader = cl
-			cl.signaled = true
-			cl.done <- struct{}{}
-			return
+	if len(c.pending) > 0 { // after a lone call it is empty: skip starting an iteration
+		for _, cl := range c.pending {
+			if cl != abandoned && cl != me && !cl.answered && !cl.signaled {
+				c.reader = cl
+				cl.signaled = true
+				cl.done <- struct{}{}
+				return
+			}
 		}
 	}
 	if !c.armed && c.idle != nil {
