@@ -76,6 +76,10 @@ func (o options) with(opts []Option) options {
 // fresh private 0700 directory), "unix:///path/to/socket", or TCP as
 // "tcp://host:port" ("tcp://0.0.0.0:0" listens on all interfaces, on a free
 // port that Ref.Address reports). An empty address is an error.
+//
+// The private directory is made in TMPDIR if it is set; otherwise in
+// XDG_RUNTIME_DIR, then (on Linux) in /dev/shm, a memory filesystem, and
+// last in the system's temporary directory: the first that takes it.
 func Listen(address string) Option { return func(o *options) { o.listen = address } }
 
 // AuthKey sets the shared secret that both ends of every connection prove

@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 
 	"github.com/google/uuid"
@@ -50,7 +49,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 		// This process makes the actor's private directory, so that the
 		// actor keeps its address across restarts, and removes it, and only
 		// it, when the actor is gone (never a directory the child names).
-		dir, err := os.MkdirTemp("", "uactor-")
+		dir, err := makeSocketDir()
 		if err != nil {
 			key.release()
 			return Ref[A]{}, errorf("uactor: Spawn(%q): private socket directory: %w", name, err)

@@ -1,0 +1,37 @@
+package uactor
+
+import "os"
+
+// makeSocketDir makes a private 0700 directory for an actor's Unix socket,
+// in the first of socketBases that takes one.
+func makeSocketDir() (dir string, err error) {
+	for _, base := range socketBases() {
+		if dir, err = os.MkdirTemp(base, "uactor-"); err == nil {
+			return dir, nil
+		}
+	}
+	return "", err
+}
+
+// socketBases lists where private socket directories may go, best first.
+// TMPDIR, when set, is the user's choice and the only one. Otherwise
+// XDG_RUNTIME_DIR (the per-user place for sockets), then a memory
+// filesystem (memoryDir), then the system's temporary directory.
+//
+// Memory first because an actor's directory and socket are files made and
+// removed with it: on a disk filesystem such as ext4 each costs journal
+// work, and making one searches past those removed in the last seconds, so
+// spawning in bursts grows slower the more it spawns.
+func socketBases() []string {
+	if d := os.Getenv("TMPDIR"); d != "" {
+		return []string{d}
+	}
+	var bases []string
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+		bases = append(bases, d)
+	}
+	if d := memoryDir(); d != "" {
+		bases = append(bases, d)
+	}
+	return append(bases, os.TempDir())
+}

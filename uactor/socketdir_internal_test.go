@@ -1,0 +1,58 @@
+package uactor
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestSocketDirGoesWhereTheEnvironmentSays checks the order in which a
+// private socket directory's place is chosen, and that it is private.
+func TestSocketDirGoesWhereTheEnvironmentSays(t *testing.T) {
+	tmp, xdg := t.TempDir(), t.TempDir()
+	missing := filepath.Join(t.TempDir(), "gone")
+	fallback := memoryDir()
+	if fallback == "" {
+		fallback = os.TempDir()
+	}
+	for _, tc := range []struct {
+		name, tmpdir, xdg string
+		want              string // the parent the directory must be made in
+	}{
+		{"TMPDIR wins", tmp, xdg, tmp},
+		{"XDG_RUNTIME_DIR without TMPDIR", "", xdg, xdg},
+		{"an XDG_RUNTIME_DIR that is gone is passed over", "", missing, fallback},
+		{"neither: memory if there is one", "", "", fallback},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("TMPDIR", tc.tmpdir)
+			t.Setenv("XDG_RUNTIME_DIR", tc.xdg)
+			dir, err := makeSocketDir()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			if got := filepath.Dir(dir); got != filepath.Clean(tc.want) {
+				t.Errorf("made in %s, want %s", got, tc.want)
+			}
+			fi, err := os.Stat(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if perm := fi.Mode().Perm(); perm != 0o700 {
+				t.Errorf("permissions %o, want 700", perm)
+			}
+		})
+	}
+}
+
+// TestSocketDirTMPDIRIsTheOnlyChoice checks that a TMPDIR that cannot take
+// a directory is reported, not silently replaced: the user chose it.
+func TestSocketDirTMPDIRIsTheOnlyChoice(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "gone"))
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	if dir, err := makeSocketDir(); err == nil {
+		os.RemoveAll(dir)
+		t.Fatalf("made %s although TMPDIR does not exist", dir)
+	}
+}
