@@ -24,9 +24,21 @@ func TestMain(m *testing.M) {
 
 // runInPrivateTemp runs the tests with a TMPDIR of their own, which every
 // process they start inherits, and then checks that no actor's socket
-// directory outlived it: not one, SIGKILL tests included.
+// directory outlived it: not one, SIGKILL tests included. Unless TMPDIR is
+// set already, it is made on the memory filesystem where the library puts
+// socket directories by default (see uactor.Listen), so that spawns cost
+// here what they cost outside the tests.
 func runInPrivateTemp(m *testing.M) int {
-	tmp, err := os.MkdirTemp("", "testsuite-")
+	base := ""
+	if os.Getenv("TMPDIR") == "" {
+		if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+			base = "/dev/shm"
+		}
+	}
+	tmp, err := os.MkdirTemp(base, "testsuite-")
+	if err != nil && base != "" {
+		tmp, err = os.MkdirTemp("", "testsuite-")
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
