@@ -68,7 +68,7 @@ type config struct {
 const (
 	defaultDuration = 450 * time.Millisecond
 	quickDuration   = 40 * time.Millisecond
-	defaultSpawns   = 20
+	defaultSpawns   = 100
 	quickSpawns     = 5
 )
 
