@@ -18,10 +18,11 @@ func makeSocketDir() (dir string, err error) {
 // XDG_RUNTIME_DIR (the per-user place for sockets), then a memory
 // filesystem (memoryDir), then the system's temporary directory.
 //
-// Memory first because an actor's directory and socket are files made and
-// removed with it: on a disk filesystem such as ext4 each costs journal
-// work, and making one searches past those removed in the last seconds, so
-// spawning in bursts grows slower the more it spawns.
+// Memory ahead of the temporary directory because an actor's directory and
+// socket are files made and removed with it: on a disk filesystem such as
+// ext4 each costs journal work, and making one searches past those removed
+// in the last seconds, so spawning in bursts grows slower the more it
+// spawns.
 func socketBases() []string {
 	if d := os.Getenv("TMPDIR"); d != "" {
 		return []string{d}
