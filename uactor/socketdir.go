@@ -1,11 +1,24 @@
 package uactor
 
-import "os"
+import (
+	"os"
+	"syscall"
+)
+
+// socketPathRoom is what a socket's path adds to its base, at the longest:
+// "/uactor-" and MkdirTemp's number, then a hosted value's
+// "/hosted-" + rand.Text() + ".sock".
+const socketPathRoom = len("/uactor-4294967295") + len("/hosted-") + 26 + len(".sock")
 
 // makeSocketDir makes a private 0700 directory for an actor's Unix socket,
-// in the first of socketBases that takes one.
+// in the first of socketBases that takes one. A base too long for a socket
+// path inside it is passed over while others remain.
 func makeSocketDir() (dir string, err error) {
-	for _, base := range socketBases() {
+	bases := socketBases()
+	for i, base := range bases {
+		if len(base)+socketPathRoom > len(syscall.RawSockaddrUnix{}.Path) && i < len(bases)-1 {
+			continue
+		}
 		if dir, err = os.MkdirTemp(base, "uactor-"); err == nil {
 			return dir, nil
 		}

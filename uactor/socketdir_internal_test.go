@@ -3,14 +3,20 @@ package uactor
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
 // TestSocketDirGoesWhereTheEnvironmentSays checks the order in which a
 // private socket directory's place is chosen, and that it is private.
 func TestSocketDirGoesWhereTheEnvironmentSays(t *testing.T) {
-	tmp, xdg := t.TempDir(), t.TempDir()
-	missing := filepath.Join(t.TempDir(), "gone")
+	// Short names: t.TempDir's leave no room for a socket path.
+	tmp, xdg := shortTempDir(t), shortTempDir(t)
+	missing := filepath.Join(tmp, "gone")
+	long := filepath.Join(tmp, strings.Repeat("x", 60)) // no room left either
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	fallback := memoryDir()
 	if fallback == "" {
 		fallback = os.TempDir()
@@ -22,6 +28,7 @@ func TestSocketDirGoesWhereTheEnvironmentSays(t *testing.T) {
 		{"TMPDIR wins", tmp, xdg, tmp},
 		{"XDG_RUNTIME_DIR without TMPDIR", "", xdg, xdg},
 		{"an XDG_RUNTIME_DIR that is gone is passed over", "", missing, fallback},
+		{"an XDG_RUNTIME_DIR too long for a socket is passed over", "", long, fallback},
 		{"neither: memory if there is one", "", "", fallback},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,4 +62,20 @@ func TestSocketDirTMPDIRIsTheOnlyChoice(t *testing.T) {
 		os.RemoveAll(dir)
 		t.Fatalf("made %s although TMPDIR does not exist", dir)
 	}
+}
+
+// shortTempDir makes a directory with a short path, removed when t ends:
+// in /tmp where there is one, since TMPDIR may be long.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	base := ""
+	if fi, err := os.Stat("/tmp"); err == nil && fi.IsDir() {
+		base = "/tmp"
+	}
+	dir, err := os.MkdirTemp(base, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }

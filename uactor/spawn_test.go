@@ -32,9 +32,9 @@ func TestSpawnRunsInAnotherProcess(t *testing.T) {
 // XDG_RUNTIME_DIR of the test's own: the actor's private directory must be
 // made there, serve, and be gone once the actor is.
 func TestSpawnSocketDirFollowsTheEnvironment(t *testing.T) {
-	xdg, err := os.MkdirTemp("", "x") // t.TempDir's long name would leave no room for a socket path
+	xdg, err := os.MkdirTemp("/tmp", "x") // a short path: TMPDIR's or t.TempDir's may leave no room for a socket's
 	if err != nil {
-		t.Fatal(err)
+		t.Skip("no /tmp here:", err)
 	}
 	t.Cleanup(func() { os.RemoveAll(xdg) })
 	t.Setenv("TMPDIR", "")
