@@ -4,6 +4,8 @@ import (
 	"net"
 	"syscall"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
 )
 
 // deadlineConn bounds every write with a deadline, so that a peer that
@@ -13,7 +15,8 @@ import (
 // written under a deadline, which is cleared again after. A deadline is a
 // runtime timer, and a process with a timer pending waits for input with a
 // timeout (see clock.go), so the writes that fit, nearly all of them, set
-// none. Writes come from one goroutine at a time (frame.Writer's flusher).
+// none; a large frame sent from several slices (WriteBuffers) always does.
+// Writes come from one goroutine at a time (frame.Writer's flusher).
 type deadlineConn struct {
 	net.Conn
 	rc      syscall.RawConn // nil: every write gets the deadline
@@ -25,6 +28,8 @@ type deadlineConn struct {
 	n    int
 	some func(fd uintptr) bool
 }
+
+var _ frame.BuffersWriter = (*deadlineConn)(nil)
 
 func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
 	if d <= 0 {
@@ -59,6 +64,17 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 	m, err := c.Conn.Write(b[n:])
 	c.Conn.SetWriteDeadline(time.Time{})
 	return n + m, err
+}
+
+// WriteBuffers writes v under the deadline, in one system call where the
+// connection allows it (frame.BuffersWriter): a large payload, sent straight
+// from the caller's slice behind its frame's header. Its time is that of a
+// large write, so setting the deadline costs nothing that shows.
+func (c *deadlineConn) WriteBuffers(v *net.Buffers) (int64, error) {
+	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	n, err := v.WriteTo(c.Conn)
+	c.Conn.SetWriteDeadline(time.Time{})
+	return n, err
 }
 
 // tryWrite writes what the socket takes of b without waiting, and returns

@@ -291,6 +291,15 @@ func (w *Writer) flushLocked(extra [][]byte) error {
 	}
 }
 
+// BuffersWriter is a Writer's destination that wraps a connection and can
+// still hand several slices to the system in one call, as net.Buffers'
+// WriteTo does only for the net package's own connections (writev). A
+// direct frame goes out through it, header and payload in one write: in
+// two, the first would wake the reader for 16 bytes.
+type BuffersWriter interface {
+	WriteBuffers(v *net.Buffers) (int64, error)
+}
+
 // write sends one batch, followed by extra without copying it.
 func (w *Writer) write(buf []byte, extra [][]byte) error {
 	if len(extra) == 0 {
@@ -304,7 +313,12 @@ func (w *Writer) write(buf []byte, extra [][]byte) error {
 		}
 	}
 	w.bufs = w.iov
-	_, err := w.bufs.WriteTo(w.w)
+	var err error
+	if bw, ok := w.w.(BuffersWriter); ok {
+		_, err = bw.WriteBuffers(&w.bufs)
+	} else {
+		_, err = w.bufs.WriteTo(w.w)
+	}
 	clear(w.iov) // do not keep the caller's payload alive
 	w.bufs = nil
 	return err

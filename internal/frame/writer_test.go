@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -172,6 +173,41 @@ func TestWriterDirect(t *testing.T) {
 	}
 	defer b.Release()
 	if h.ID != 5 || !bytes.Equal(b.B, append([]byte("pre"), payload...)) {
+		t.Fatal("direct frame garbled")
+	}
+}
+
+// buffersRecorder is a destination that takes several slices in one call
+// (BuffersWriter), recording each call's slices.
+type buffersRecorder struct {
+	recordingWriter
+	calls [][][]byte
+}
+
+func (r *buffersRecorder) WriteBuffers(v *net.Buffers) (int64, error) {
+	r.calls = append(r.calls, append([][]byte(nil), *v...))
+	return v.WriteTo(&r.recordingWriter)
+}
+
+// TestWriterDirectOneCall checks that a direct frame reaches a
+// BuffersWriter as one call holding the header and the caller's payload.
+func TestWriterDirectOneCall(t *testing.T) {
+	payload := pattern(2, directPayload)
+	rec := &buffersRecorder{recordingWriter: recordingWriter{watch: payload}}
+	w := NewWriter(rec, 0)
+	if err := w.WriteFrame(Header{Type: TypeReply, ID: 6}, payload); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.calls) != 1 || len(rec.calls[0]) != 2 || &rec.calls[0][1][0] != &payload[0] {
+		t.Fatalf("WriteBuffers calls %d, want one of the header and the caller's payload", len(rec.calls))
+	}
+	r := NewReader(bytes.NewReader(rec.all()), 0)
+	h, b, err := r.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Release()
+	if h.ID != 6 || !bytes.Equal(b.B, payload) {
 		t.Fatal("direct frame garbled")
 	}
 }
