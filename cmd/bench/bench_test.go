@@ -107,10 +107,10 @@ func TestFloors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, size := range []int{64, 100 << 10} {
-		if l := measureLatency(ctx, 5*time.Millisecond, rawCall(f.rawConn, size)); l.Err != "" || l.N == 0 {
+		if l := measureLatencies(ctx, 5*time.Millisecond, rawCall(f.rawConn, size))[0]; l.Err != "" || l.N == 0 {
 			t.Errorf("raw %d B: %+v", size, l)
 		}
-		if l := measureLatency(ctx, 5*time.Millisecond, rpcCall(f.rpc, make([]byte, size))); l.Err != "" || l.N == 0 {
+		if l := measureLatencies(ctx, 5*time.Millisecond, rpcCall(f.rpc, make([]byte, size)))[0]; l.Err != "" || l.N == 0 {
 			t.Errorf("net/rpc %d B: %+v", size, l)
 		}
 	}
@@ -123,7 +123,7 @@ func TestFloors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mux.Close()
-	th := measureThroughput(ctx, 5*time.Millisecond, 16, func(i int) func() error { return func() error { return mux.call(i) } })
+	th := measureThroughputs(ctx, 5*time.Millisecond, 16, func(i int) func() error { return func() error { return mux.call(i) } })[0]
 	if th.Err != "" || th.N == 0 {
 		t.Errorf("raw mux: %+v", th)
 	}
@@ -147,15 +147,15 @@ func TestStall(t *testing.T) {
 		return err
 	}
 	l := bounded(context.Background(), time.Millisecond, []net.Conn{a}, func(ctx context.Context) Latency {
-		return measureLatency(ctx, time.Millisecond, stuck)
+		return measureLatencies(ctx, time.Millisecond, stuck)[0]
 	})
 	if !strings.HasPrefix(l.Err, "stalled") {
 		t.Errorf("latency of a stuck call: %+v", l)
 	}
 	th := bounded(context.Background(), time.Millisecond, nil, func(ctx context.Context) Throughput {
-		return measureThroughput(ctx, time.Millisecond, 4, func(int) func() error {
+		return measureThroughputs(ctx, time.Millisecond, 4, func(int) func() error {
 			return func() error { <-ctx.Done(); return ctx.Err() }
-		})
+		})[0]
 	})
 	if !strings.HasPrefix(th.Err, "stalled") {
 		t.Errorf("throughput of stuck calls: %+v", th)

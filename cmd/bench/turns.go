@@ -84,11 +84,6 @@ func (s *latencySide) turn(ctx context.Context, d time.Duration, call func() err
 	s.mallocs += after.Mallocs - before.Mallocs
 }
 
-// measureLatency is measureLatencies of one call.
-func measureLatency(ctx context.Context, d time.Duration, call func() error) Latency {
-	return measureLatencies(ctx, d, call)[0]
-}
-
 // measureThroughputs measures, for each side, callers goroutines calling
 // at once: each side warms up, then they take turns of d/turns, counting
 // the calls completed.
@@ -135,11 +130,6 @@ func measureThroughputs(ctx context.Context, d time.Duration, callers int, newCa
 		}
 	}
 	return out
-}
-
-// measureThroughput is measureThroughputs of one side.
-func measureThroughput(ctx context.Context, d time.Duration, callers int, newCall func(i int) func() error) Throughput {
-	return measureThroughputs(ctx, d, callers, newCall)[0]
 }
 
 // measureStartups runs each of onces n times, taking turns, and
