@@ -4,8 +4,6 @@ import (
 	"os"
 	"testing"
 	"time"
-
-	"github.com/uactor-go/uactor/uactor"
 )
 
 // An owner waits for its actors' processes to exit without holding a
@@ -21,26 +19,11 @@ func TestLiveActorsHoldNoThreadEach(t *testing.T) {
 		return len(e)
 	}
 	const n = 16
-	var refs []uactor.Ref[*Counter]
-	t.Cleanup(func() {
-		for _, r := range refs {
-			r.Close()
-		}
-	})
 	// One first, so that threads the runtime starts for any spawn are counted before.
-	r, err := uactor.Spawn(ctx, CounterKind, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	refs = append(refs, r)
+	spawnCounter(t, ctx)
 	before := threads()
 	for range n {
-		r, err := uactor.Spawn(ctx, CounterKind, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, r)
-		if _, err := Add.Call(ctx, r, 1); err != nil {
+		if _, err := Add.Call(ctx, spawnCounter(t, ctx), 1); err != nil {
 			t.Fatal(err)
 		}
 	}

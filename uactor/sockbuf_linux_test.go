@@ -11,36 +11,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/conntest"
 	"github.com/uactor-go/uactor/internal/handshake"
 )
-
-// unixPair returns the two ends of a connected Unix stream socket pair.
-func unixPair(t *testing.T) (a, b net.Conn) {
-	t.Helper()
-	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conns [2]net.Conn
-	for i, fd := range fds {
-		f := os.NewFile(uintptr(fd), "pair")
-		c, err := net.FileConn(f)
-		f.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { c.Close() })
-		conns[i] = c
-	}
-	return conns[0], conns[1]
-}
 
 // sendBuffer is what the kernel reports as nc's send buffer.
 func sendBuffer(t *testing.T, nc net.Conn) int {
 	t.Helper()
-	rc, err := nc.(syscall.Conn).SyscallConn()
-	if err != nil {
-		t.Fatal(err)
+	rc := rawConn(nc)
+	if rc == nil {
+		t.Fatalf("%T has no descriptor", nc)
 	}
 	var n int
 	var serr error
@@ -66,7 +46,7 @@ func TestUnixConnSendBufferFitsLargeMessages(t *testing.T) {
 	}
 	want := 2 * min(unixSendBuffer, wmemMax) // the kernel doubles what it is asked for
 
-	a, _ := unixPair(t)
+	a, _ := conntest.Unix(t)
 	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, defaultOptions(), false)
 	t.Cleanup(func() { c.close(net.ErrClosed) })
 	if got := sendBuffer(t, a); got < want {

@@ -119,3 +119,29 @@ func TestHostedInActorLeavesNoDirectory(t *testing.T) {
 		}
 	}
 }
+
+// With no TMPDIR and an XDG_RUNTIME_DIR of the test's own, an actor's
+// private directory is made there, serves, and is gone once the actor is.
+func TestSocketDirFollowsTheEnvironment(t *testing.T) {
+	xdg, err := os.MkdirTemp("/tmp", "x") // a short path: TMPDIR's or t.TempDir's may leave no room for a socket's
+	if err != nil {
+		t.Skip("no /tmp here:", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(xdg) })
+	t.Setenv("TMPDIR", "")
+	t.Setenv("XDG_RUNTIME_DIR", xdg)
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	dir := socketDir(r.Address())
+	if filepath.Dir(dir) != xdg {
+		t.Fatalf("socket %s is not in a directory of %s", r.Address(), xdg)
+	}
+	if n, err := Add.Call(ctx, r, 2); err != nil || n != 2 {
+		t.Fatalf("Add = %d, %v", n, err)
+	}
+	r.Close()
+	assertGone(t, r.PID(), 5*time.Second)
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("socket directory outlived the actor: %v", err)
+	}
+}

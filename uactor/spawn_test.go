@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -25,37 +24,6 @@ func TestSpawnRunsInAnotherProcess(t *testing.T) {
 	}
 	if !strings.HasPrefix(r.Address(), "unix://") {
 		t.Fatalf("default address %q is not a Unix socket", r.Address())
-	}
-}
-
-// TestSpawnSocketDirFollowsTheEnvironment spawns with no TMPDIR and an
-// XDG_RUNTIME_DIR of the test's own: the actor's private directory must be
-// made there, serve, and be gone once the actor is.
-func TestSpawnSocketDirFollowsTheEnvironment(t *testing.T) {
-	xdg, err := os.MkdirTemp("/tmp", "x") // a short path: TMPDIR's or t.TempDir's may leave no room for a socket's
-	if err != nil {
-		t.Skip("no /tmp here:", err)
-	}
-	t.Cleanup(func() { os.RemoveAll(xdg) })
-	t.Setenv("TMPDIR", "")
-	t.Setenv("XDG_RUNTIME_DIR", xdg)
-	ctx := testCtx(t, 20*time.Second)
-	r, err := uactor.Spawn(ctx, CounterKind, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	path := strings.TrimPrefix(r.Address(), "unix://")
-	if filepath.Dir(filepath.Dir(path)) != xdg {
-		t.Fatalf("socket %s is not in a directory of %s", path, xdg)
-	}
-	if n, err := Add.Call(ctx, r, 2); err != nil || n != 2 {
-		t.Fatalf("Add = %d, %v", n, err)
-	}
-	r.Close()
-	assertGone(t, r.PID(), 5*time.Second)
-	if _, err := os.Stat(filepath.Dir(path)); !os.IsNotExist(err) {
-		t.Fatalf("socket directory outlived the actor: %v", err)
 	}
 }
 
