@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -178,5 +179,28 @@ func TestChildGORACE(t *testing.T) {
 			t.Errorf("GORACE set %v to %q: the child has %q; want %q", c.set, c.val, got, c.want)
 		}
 		r.Close()
+	}
+}
+
+// An owner keeps few goroutines per live, quiet actor (its output pipes'
+// readers, its reaper and its supervisor): every collection in the owner
+// scans each one's stack, so a parked goroutine per actor costs every
+// program with many actors on every cycle.
+func TestLiveActorsHoldFewGoroutines(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	const n, perActor = 8, 4
+	// One first, so that goroutines started for any spawn are counted before.
+	if _, err := Add.Call(ctx, spawnCounter(t, ctx), 1); err != nil {
+		t.Fatal(err)
+	}
+	before := runtime.NumGoroutine()
+	for range n {
+		if _, err := Add.Call(ctx, spawnCounter(t, ctx), 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Goroutines that end after a spawn (its handshake's) may still be on their way out.
+	if _, ok := waitGoroutines(before+n*perActor, 5*time.Second); !ok {
+		t.Errorf("%d more actors, %d more goroutines: more than %d each", n, runtime.NumGoroutine()-before, perActor)
 	}
 }

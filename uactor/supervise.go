@@ -87,7 +87,6 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 	s := &supervisor{boot: boot, relay: spawn.NewRelay(out, boot.kind), lf: newLife(), ended: make(chan struct{})}
 	inc, rd, err := s.start(ctx, false)
 	if err != nil {
-		s.relay.Close()
 		return nil, err
 	}
 	s.addr, _ = parseAddress(rd.addr)
@@ -268,7 +267,6 @@ func (s *supervisor) finish(why error) {
 	s.set(&supState{lastPID: s.state.Load().lastPID, final: why})
 	s.mu.Unlock()
 	removeDir(s.boot.dir)
-	s.relay.Close()
 	s.lf.end(why)
 }
 

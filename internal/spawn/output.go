@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,36 +33,19 @@ type Relay struct {
 	w    io.Writer
 	name string
 
-	mu       sync.Mutex
-	queue    [][]byte
-	queued   int
-	closed   bool
-	writing  bool          // the writer holds lines taken off the queue
-	wake     chan struct{} // the writer has lines to write, or should end
-	flushed  chan struct{} // closed and replaced when the writer catches up
-	finished chan struct{} // the writer goroutine ended
+	mu      sync.Mutex
+	queue   [][]byte
+	queued  int
+	writing bool          // a writer goroutine is running: it empties the queue, then ends
+	flushed chan struct{} // closed and replaced when the writer catches up
 }
 
 // NewRelay returns a relay writing to w with name in every line's prefix.
-// Close it when no process will use it any more.
+// It holds no goroutine while no line waits: a writer starts with the first
+// line queued and ends once the queue is empty, so an owner of many quiet
+// actors does not keep one parked per actor for the collector to scan.
 func NewRelay(w io.Writer, name string) *Relay {
-	r := &Relay{
-		w: w, name: name,
-		wake:     make(chan struct{}, 1),
-		flushed:  make(chan struct{}),
-		finished: make(chan struct{}),
-	}
-	go r.writeLoop()
-	return r
-}
-
-// Close lets the writer end once it has written what is queued. A writer
-// that blocks for ever holds that goroutine.
-func (r *Relay) Close() {
-	r.mu.Lock()
-	r.closed = true
-	r.mu.Unlock()
-	r.signal()
+	return &Relay{w: w, name: name, flushed: make(chan struct{})}
 }
 
 // Flush waits until every line queued so far has been written, or until
@@ -83,33 +67,29 @@ func (r *Relay) Flush(timeout <-chan time.Time) {
 	}
 }
 
-func (r *Relay) signal() {
-	select {
-	case r.wake <- struct{}{}:
-	default:
+// wakeLocked starts the writer if lines wait and none runs; r.mu is held.
+func (r *Relay) wakeLocked() {
+	if !r.writing && len(r.queue) > 0 {
+		r.writing = true
+		go r.write()
 	}
 }
 
-func (r *Relay) writeLoop() {
-	defer close(r.finished)
+// write writes queued lines until the queue is empty. A writer that blocks
+// for ever holds this goroutine, and lines queue behind it up to the bound.
+func (r *Relay) write() {
 	for {
 		r.mu.Lock()
 		batch := r.queue
 		r.queue, r.queued = nil, 0
-		r.writing = len(batch) > 0
-		if !r.writing {
+		if len(batch) == 0 {
+			r.writing = false
 			close(r.flushed)
 			r.flushed = make(chan struct{})
-			if r.closed {
-				r.mu.Unlock()
-				return
-			}
+			r.mu.Unlock()
+			return
 		}
 		r.mu.Unlock()
-		if len(batch) == 0 {
-			<-r.wake
-			continue
-		}
 		for _, line := range batch {
 			r.w.Write(line) // a failing writer loses the line, as a slow one would
 		}
@@ -140,15 +120,17 @@ func (r *Relay) pipes() (child, read [2]*os.File, start func(pid int) <-chan str
 	}
 	return child, read, func(pid int) <-chan struct{} {
 		done := make(chan struct{})
-		var wg sync.WaitGroup
+		var open atomic.Int32 // pipes not yet at their end; the last closes done
+		open.Store(int32(len(read)))
 		for _, f := range read {
 			s := &lineSource{r: r, prefix: fmt.Sprintf("%s[%d] ", r.name, pid)}
-			wg.Go(func() { s.copy(f) })
+			go func() {
+				s.copy(f)
+				if open.Add(-1) == 0 {
+					close(done)
+				}
+			}()
 		}
-		go func() {
-			wg.Wait()
-			close(done)
-		}()
 		return done
 	}, nil
 }
@@ -176,8 +158,8 @@ func (s *lineSource) copy(f *os.File) {
 	if s.dropped > 0 {
 		s.r.mu.Lock()
 		s.flushDropped(true)
+		s.r.wakeLocked()
 		s.r.mu.Unlock()
-		s.r.signal()
 	}
 }
 
@@ -198,8 +180,8 @@ func (s *lineSource) add(line []byte) {
 		r.queue = append(r.queue, b)
 		r.queued += len(b)
 	}
+	r.wakeLocked()
 	r.mu.Unlock()
-	r.signal()
 }
 
 // flushDropped queues the report of lines dropped so far, if there is room

@@ -11,8 +11,9 @@ import (
 // returns what the relay's writer got.
 func relayed(t *testing.T, stdout, stderr string) string {
 	t.Helper()
-	// Only the relay's writer goroutine writes to out, and finished is
-	// closed when it has ended: a plain buffer is safe to read then.
+	// Only the relay's writer goroutine writes to out, and it has ended once
+	// the relay says, under its lock, that none runs: a plain buffer is safe
+	// to read then.
 	var out bytes.Buffer
 	r := NewRelay(&out, "kind")
 	child, read, start, err := r.pipes()
@@ -29,8 +30,12 @@ func relayed(t *testing.T, stdout, stderr string) string {
 	<-done
 	closeAll(read[:])
 	r.Flush(time.After(5 * time.Second))
-	r.Close()
-	<-r.finished
+	r.mu.Lock()
+	writing := r.writing
+	r.mu.Unlock()
+	if writing {
+		t.Fatal("the relay's writer still runs after Flush")
+	}
 	return out.String()
 }
 
