@@ -26,7 +26,9 @@
 // fires when the spawning thread exits rather than the process, all children
 // are started from one OS thread that never exits.
 //
-// The parent reaps each child without a thread of its own for it: on Linux
-// it waits on the child's pidfd in the runtime's poller,
-// elsewhere in os/exec's blocking Wait.
+// On Linux the parent waits for all its children with one goroutine: an
+// epoll set holds every child's output pipes and pidfd, and a child is
+// reaped when its pidfd says it exited. Elsewhere, and on kernels without
+// pidfds, a goroutine reads each pipe and another waits in os/exec's Wait,
+// holding a thread.
 package spawn

@@ -1,8 +1,6 @@
 package spawn
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -96,20 +94,14 @@ func (r *Relay) write() {
 	}
 }
 
-// lineSource is one process's output as it reaches the relay.
-type lineSource struct {
-	r       *Relay
-	prefix  string
-	dropped int // lines this process lost to a full queue, not yet reported
-}
-
 // pipes returns the write ends of two pipes to give the child as stdout and
 // stderr (two, so that a line cut short on one is not glued to the next
-// line on the other), and their read ends. start starts reading them; the
-// channel it returns is closed once both reach their end (every holder of
-// the write ends exited, or the read ends were closed) and every line read
-// has been queued.
-func (r *Relay) pipes() (child, read [2]*os.File, start func(pid int) <-chan struct{}, err error) {
+// line on the other), and their read ends. start starts reading them, and
+// the read ends are then its to close. The channel it returns is closed once
+// both reach their end (every holder of the write ends exited, or stop was
+// called) and every line read has been queued; stop ends the reading at
+// once, for a child whose descendants still hold a pipe.
+func (r *Relay) pipes() (child, read [2]*os.File, start func(pid int) (done <-chan struct{}, stop func()), err error) {
 	for i := range 2 {
 		if read[i], child[i], err = os.Pipe(); err != nil {
 			for _, f := range append(child[:i], read[:i]...) {
@@ -118,83 +110,23 @@ func (r *Relay) pipes() (child, read [2]*os.File, start func(pid int) <-chan str
 			return child, read, nil, fmt.Errorf("spawn: output pipe: %w", err)
 		}
 	}
-	return child, read, func(pid int) <-chan struct{} {
+	return child, read, func(pid int) (<-chan struct{}, func()) {
 		done := make(chan struct{})
 		var open atomic.Int32 // pipes not yet at their end; the last closes done
 		open.Store(int32(len(read)))
-		for _, f := range read {
-			s := &lineSource{r: r, prefix: fmt.Sprintf("%s[%d] ", r.name, pid)}
-			go func() {
-				s.copy(f)
+		var sources [len(read)]*lineSource
+		for i, f := range read {
+			sources[i] = &lineSource{r: r, f: f, prefix: fmt.Sprintf("%s[%d] ", r.name, pid), ended: func() {
 				if open.Add(-1) == 0 {
 					close(done)
 				}
-			}()
+			}}
+			sources[i].start()
 		}
-		return done
+		return done, func() {
+			for _, s := range sources {
+				s.stop()
+			}
+		}
 	}, nil
-}
-
-// copy reads lines from f until its end, queueing each; a last line that
-// has no newline (a crash cut it) is queued with one.
-func (s *lineSource) copy(f *os.File) {
-	br := bufio.NewReaderSize(f, 4096)
-	var long []byte // a line longer than br's buffer, so far
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line := chunk
-		if len(long) > 0 || errors.Is(err, bufio.ErrBufferFull) {
-			long = append(long, chunk...)
-			line = long
-		}
-		if len(line) > 0 && (err == nil || !errors.Is(err, bufio.ErrBufferFull) || len(line) >= maxLine) {
-			s.add(line)
-			long = long[:0]
-		}
-		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
-			break
-		}
-	}
-	if s.dropped > 0 {
-		s.r.mu.Lock()
-		s.flushDropped(true)
-		s.r.wakeLocked()
-		s.r.mu.Unlock()
-	}
-}
-
-// add queues one line (with its prefix, ending in a newline), or drops it
-// if the queue is full.
-func (s *lineSource) add(line []byte) {
-	b := make([]byte, 0, len(s.prefix)+len(line)+1)
-	b = append(append(b, s.prefix...), line...)
-	if line[len(line)-1] != '\n' {
-		b = append(b, '\n')
-	}
-	r := s.r
-	r.mu.Lock()
-	s.flushDropped(false)
-	if r.queued+len(b) > maxQueued {
-		s.dropped++
-	} else {
-		r.queue = append(r.queue, b)
-		r.queued += len(b)
-	}
-	r.wakeLocked()
-	r.mu.Unlock()
-}
-
-// flushDropped queues the report of lines dropped so far, if there is room
-// or force says to make room; r.mu is held.
-func (s *lineSource) flushDropped(force bool) {
-	if s.dropped == 0 {
-		return
-	}
-	m := fmt.Appendf(nil, "%s[%d lines dropped]\n", s.prefix, s.dropped)
-	if !force && s.r.queued+len(m) > maxQueued {
-		return
-	}
-	s.r.queue = append(s.r.queue, m)
-	s.r.queued += len(m)
-	s.dropped = 0
 }

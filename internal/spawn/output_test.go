@@ -3,32 +3,46 @@ package spawn
 import (
 	"bytes"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
 
-// relayed writes what to a relay's pipes (stdout, stderr), closes them, and
-// returns what the relay's writer got.
-func relayed(t *testing.T, stdout, stderr string) string {
+// relayed writes what to a relay's pipes (stdout, stderr) and returns what
+// the relay's writer got: once the pipes end, or, with held, once the
+// relay is stopped while the pipes stay open (a descendant holding them).
+func relayed(t *testing.T, stdout, stderr string, held bool) string {
 	t.Helper()
 	// Only the relay's writer goroutine writes to out, and it has ended once
 	// the relay says, under its lock, that none runs: a plain buffer is safe
 	// to read then.
 	var out bytes.Buffer
 	r := NewRelay(&out, "kind")
-	child, read, start, err := r.pipes()
+	child, _, start, err := r.pipes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	done := start(42)
+	done, stop := start(42)
+	var wrote sync.WaitGroup
 	for i, s := range []string{stdout, stderr} {
-		go func() {
+		wrote.Go(func() {
 			child[i].WriteString(s)
-			child[i].Close()
-		}()
+			if !held {
+				child[i].Close()
+			}
+		})
 	}
-	<-done
-	closeAll(read[:])
+	if held {
+		t.Cleanup(func() { closeAll(child[:]) })
+		wrote.Wait() // what was written is in the pipes, read or not
+		stop()
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the relay's reading did not end")
+	}
+	stop() // nothing left to stop: a second stop is harmless
 	r.Flush(time.After(5 * time.Second))
 	r.mu.Lock()
 	writing := r.writing
@@ -43,28 +57,38 @@ func TestRelayLines(t *testing.T) {
 	long := strings.Repeat("y", maxLine+10)
 	cases := []struct {
 		name, stdout, stderr string
+		held                 bool
 		want                 []string
 	}{
-		{"lines", "a\nb\n", "", []string{"kind[42] a", "kind[42] b"}},
-		{"cut short", "whole\ncut", "trace\n", []string{"kind[42] whole", "kind[42] cut", "kind[42] trace"}},
-		{"empty lines", "\n\n", "", []string{"kind[42] ", "kind[42] "}},
-		{"long line in pieces", long + "\n", "", []string{"kind[42] " + long[:maxLine], "kind[42] " + long[maxLine:]}},
+		{"lines", "a\nb\n", "", false, []string{"kind[42] a", "kind[42] b"}},
+		{"cut short", "whole\ncut", "trace\n", false, []string{"kind[42] whole", "kind[42] cut", "kind[42] trace"}},
+		{"empty lines", "\n\n", "", false, []string{"kind[42] ", "kind[42] "}},
+		{"long line in pieces", long + "\n", "", false, []string{"kind[42] " + long[:maxLine], "kind[42] " + long[maxLine:]}},
+		{"held open, stopped", "whole\npartial", "trace\n", true, []string{"kind[42] whole", "kind[42] partial", "kind[42] trace"}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := strings.Split(strings.TrimSuffix(relayed(t, c.stdout, c.stderr), "\n"), "\n")
-			// The two pipes interleave freely: compare as sets, in order per pipe.
-			if len(got) != len(c.want) {
-				t.Fatalf("got %d lines, want %d: %q", len(got), len(c.want), got)
+	for _, goroutines := range []bool{false, true} {
+		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
+			if goroutines {
+				noPoller.Store(true)
+				t.Cleanup(func() { noPoller.Store(false) })
 			}
-			for _, w := range c.want {
-				found := false
-				for _, g := range got {
-					found = found || g == w
-				}
-				if !found {
-					t.Errorf("missing line %.40q… in %d lines", w, len(got))
-				}
+			for _, c := range cases {
+				t.Run(c.name, func(t *testing.T) {
+					got := strings.Split(strings.TrimSuffix(relayed(t, c.stdout, c.stderr, c.held), "\n"), "\n")
+					// The two pipes interleave freely: compare as sets, in order per pipe.
+					if len(got) != len(c.want) {
+						t.Fatalf("got %d lines, want %d: %q", len(got), len(c.want), got)
+					}
+					for _, w := range c.want {
+						found := false
+						for _, g := range got {
+							found = found || g == w
+						}
+						if !found {
+							t.Errorf("missing line %.40q… in %d lines", w, len(got))
+						}
+					}
+				})
 			}
 		})
 	}

@@ -42,7 +42,7 @@ type Process struct {
 	known  bool               // status holds what the system reported
 
 	output     <-chan struct{} // closed once the output pipes are drained (nil: no relay)
-	outputRead [2]*os.File     // the pipes' read ends, closed once the child is reaped
+	stopOutput func()          // ends the output's reading at once
 	relay      *Relay
 
 	stopOnce sync.Once
@@ -68,7 +68,7 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 		return nil, nil, err
 	}
 	var outW, outR [2]*os.File
-	var startOutput func(int) <-chan struct{}
+	var startOutput func(int) (<-chan struct{}, func())
 	if cfg.Output != nil {
 		if outW, outR, startOutput, err = cfg.Output.pipes(); err != nil {
 			ours.Close()
@@ -104,11 +104,11 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 		closeAll(outR[:])
 		return nil, nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
 	}
-	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), pid: cmd.Process.Pid, pidfd: pidfdOf(cmd.SysProcAttr), relay: cfg.Output, outputRead: outR}
+	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), pid: cmd.Process.Pid, pidfd: pidfdOf(cmd.SysProcAttr), relay: cfg.Output}
 	if startOutput != nil {
-		p.output = startOutput(cmd.Process.Pid)
+		p.output, p.stopOutput = startOutput(cmd.Process.Pid)
 	}
-	go p.reap()
+	p.startReaper()
 
 	ready, err := p.handshake(ctx, cfg.Bootstrap)
 	if err != nil {
@@ -163,15 +163,17 @@ func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
 // the pipe may hold it open, and the writer may be slow.
 const outputLinger = time.Second
 
-func (p *Process) reap() {
-	p.status, p.known = p.wait()
+// exited records how the reaped child ended, lets its output drain, and
+// closes Done.
+func (p *Process) exited(ws syscall.WaitStatus, known bool) {
+	p.status, p.known = ws, known
 	if p.output != nil {
 		t := time.NewTimer(outputLinger)
 		select {
 		case <-p.output:
 		case <-t.C:
 		}
-		closeAll(p.outputRead[:]) // and so the readers end, if a descendant still holds a pipe
+		p.stopOutput() // if a descendant still holds a pipe
 		<-p.output
 		p.relay.Flush(t.C)
 		t.Stop()

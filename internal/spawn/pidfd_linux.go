@@ -93,22 +93,54 @@ func waitPidfd(pidfd int) (ws syscall.WaitStatus, ok bool) {
 		return 0, false
 	}
 	err = rc.Read(func(fd uintptr) bool {
-		for {
-			var info siginfo
-			_, _, e := syscall.Syscall6(syscall.SYS_WAITID, pPidfd, fd, uintptr(unsafe.Pointer(&info)), syscall.WEXITED|syscall.WNOHANG, 0, 0)
-			switch {
-			case e == syscall.EINTR:
-				continue
-			case e != 0:
-				return true // not ours to wait for this way: ok stays false
-			case info.pid == 0:
-				return false // still running: park until the pidfd is readable
-			}
-			ws, ok = info.waitStatus(), true
-			return true
-		}
+		var done bool
+		ws, ok, done = waitidNohang(int(fd))
+		return done // not yet: park until the pidfd is readable
 	})
 	return ws, ok && err == nil
+}
+
+// waitidNohang reaps the child that pidfd refers to if it has exited. done
+// is false while it runs; ok is false (and done true) if it cannot be
+// waited for this way, and it is then still to be reaped.
+func waitidNohang(pidfd int) (ws syscall.WaitStatus, ok, done bool) {
+	for {
+		var info siginfo
+		_, _, e := syscall.Syscall6(syscall.SYS_WAITID, pPidfd, uintptr(pidfd), uintptr(unsafe.Pointer(&info)), syscall.WEXITED|syscall.WNOHANG, 0, 0)
+		switch {
+		case e == syscall.EINTR:
+			continue
+		case e != 0:
+			return 0, false, true
+		case info.pid == 0:
+			return 0, false, false
+		}
+		return info.waitStatus(), true, true
+	}
+}
+
+// watchExit has the process's poller reap the child once its pidfd is
+// readable, so that no goroutine waits for each child; false if the poller
+// cannot watch it.
+func (p *Process) watchExit() bool {
+	var ws syscall.WaitStatus
+	var reaped bool
+	w := watchReadable(p.pidfd, func([]byte) bool {
+		var done bool
+		ws, reaped, done = waitidNohang(p.pidfd)
+		return done
+	}, func() {
+		// On the poller's goroutine: what may wait goes elsewhere.
+		syscall.Close(p.pidfd)
+		p.pidfd = -1
+		if !reaped {
+			go func() { p.exited(p.wait()) }()
+			return
+		}
+		p.cmd.Process.Release() // reaped: the os package's handle has nothing left to do
+		go p.exited(ws, true)
+	})
+	return w != nil
 }
 
 // waitStatus converts what waitid reports to what wait4 would have.

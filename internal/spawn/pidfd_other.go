@@ -15,3 +15,6 @@ func pidfdOf(*syscall.SysProcAttr) int { return -1 }
 
 // pidfdRefused is false: no start asked for a pidfd.
 func pidfdRefused(*syscall.SysProcAttr, error) bool { return false }
+
+// watchExit is false: there is no pidfd to watch.
+func (*Process) watchExit() bool { return false }

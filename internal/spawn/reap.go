@@ -6,6 +6,15 @@ import (
 	"syscall"
 )
 
+// startReaper has the child reaped once it exits: by the process's poller
+// where it can watch the child's pidfd, else by a goroutine that waits.
+func (p *Process) startReaper() {
+	if p.pidfd >= 0 && p.watchExit() {
+		return
+	}
+	go func() { p.exited(p.wait()) }()
+}
+
 // wait reaps the child and returns how it ended (known is false if the
 // system did not say): through its pidfd where the system gives one
 // (waitPidfd), else with a blocking wait.

@@ -1,0 +1,59 @@
+package spawn
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+)
+
+// FuzzLineSplit feeds a pipe's bytes to a lineSource in chunks of varying
+// size: every byte other than a newline reaches the relay once and in
+// order, each line ends in exactly one newline, and none is longer than
+// maxLine.
+func FuzzLineSplit(f *testing.F) {
+	f.Add(byte(3), []byte("a\nbc\n\nlast"))
+	f.Add(byte(0), []byte("no newline"))
+	f.Add(byte(200), bytes.Repeat([]byte("x"), maxLine+5))
+	f.Fuzz(func(t *testing.T, chunk byte, in []byte) {
+		var out bytes.Buffer
+		r := NewRelay(&out, "kind")
+		s := &lineSource{r: r, prefix: "p "}
+		step := int(chunk)%64 + 1
+		if chunk >= 128 {
+			step *= 1024 // exercise lines longer than maxLine in few feeds
+		}
+		for b := in; len(b) > 0; {
+			n := min(step, len(b))
+			s.feed(b[:n])
+			b = b[n:]
+		}
+		s.flush()
+		r.Flush(time.After(10 * time.Second))
+		r.mu.Lock()
+		writing := r.writing
+		r.mu.Unlock()
+		if writing {
+			t.Fatal("the relay's writer still runs after Flush")
+		}
+		var got []byte
+		for _, line := range strings.SplitAfter(out.String(), "\n") {
+			if line == "" {
+				continue
+			}
+			body, ok := strings.CutPrefix(line, "p ")
+			switch {
+			case !ok:
+				t.Fatalf("line %q lacks its prefix", line)
+			case !strings.HasSuffix(body, "\n"):
+				t.Fatalf("line %q does not end in a newline", line)
+			case len(body) > maxLine+1:
+				t.Fatalf("line of %d bytes, more than maxLine", len(body))
+			}
+			got = append(got, strings.TrimSuffix(body, "\n")...)
+		}
+		if want := bytes.ReplaceAll(in, []byte("\n"), nil); !bytes.Equal(got, want) {
+			t.Fatalf("relayed %d bytes that are not newlines, want %d", len(got), len(want))
+		}
+	})
+}
