@@ -89,3 +89,44 @@ func TestOutputBlockedWriterNeverBlocksActor(t *testing.T) {
 	}
 	t.Logf("writer blocked: %d lines delivered, %d dropped and counted", delivered, lost)
 }
+
+// Actors printing at once each get all their lines through, whole and under
+// their own prefix, though one poller reads every actor's pipes.
+func TestOutputOfManyActorsAtOnce(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	const actors, lines = 6, 300
+	var out uactor.LockedBuffer
+	refs := make([]uactor.Ref[*Counter], actors)
+	for i := range refs {
+		refs[i] = spawnCounter(t, ctx, uactor.Output(&out))
+	}
+	errs := make(chan error, actors)
+	for _, r := range refs {
+		go func() {
+			_, err := Print.Call(ctx, r, lines)
+			errs <- err
+		}()
+	}
+	for range refs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range refs {
+		out.WaitFor(t, fmt.Sprintf("counter[%d] line %d of %d", r.PID(), lines-1, lines), 10*time.Second)
+	}
+	want := " " + strings.Repeat("x", 64)
+	perPID := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		prefix, text, ok := strings.Cut(line, " ")
+		if !ok || !strings.HasPrefix(prefix, "counter[") || !strings.HasPrefix(text, "line ") || !strings.HasSuffix(text, want) {
+			t.Fatalf("a line broken or mixed with another: %q", line)
+		}
+		perPID[prefix]++
+	}
+	for _, r := range refs {
+		if got := perPID[fmt.Sprintf("counter[%d]", r.PID())]; got != lines {
+			t.Errorf("actor %d: %d lines relayed, want %d", r.PID(), got, lines)
+		}
+	}
+}
