@@ -58,7 +58,12 @@ type supervisor struct {
 	stopping bool
 	quit     context.Context // cancelled by stop: ends a restart's wait or start
 	cancel   context.CancelFunc
-	ended    chan struct{} // the watch loop has returned
+	ended    chan struct{} // closed once the actor's life has ended
+
+	// Only exited touches these; one process's exit is handled after the
+	// previous one's, as each registers the next.
+	restarts []time.Time // restarts within the policy's window
+	quick    int         // exits in a row of processes that lived briefly
 }
 
 // supState is a snapshot: the process serving now (nil while restarting or
@@ -97,7 +102,7 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 	}
 	s.quit, s.cancel = context.WithCancel(context.Background())
 	s.state.Store(&supState{inc: inc, lastPID: inc.p.PID(), changed: make(chan struct{})})
-	go s.watch(inc)
+	s.watch(inc)
 	return s, nil
 }
 
@@ -167,59 +172,60 @@ func (s *supervisor) clearAddress() {
 	}
 }
 
-// watch reaps each process, and restarts the actor or ends its life.
+// watch has exited handle inc's end; no goroutine waits for it meanwhile.
 func (s *supervisor) watch(inc *incarnation) {
-	defer close(s.ended)
-	var restarts []time.Time
-	quick := 0
+	inc.p.OnExit(func() { s.exited(inc) })
+}
+
+// exited runs once inc's process has been reaped: it restarts the actor and
+// watches the new process, or ends the actor's life.
+func (s *supervisor) exited(inc *incarnation) {
+	ws, known := inc.p.Status()
+	exit := exitError(inc.p.PID(), ws, known)
+	// Calls in flight fail with ErrActorDied, if the broken socket did
+	// not tell them already; never with the *ExitError, which says a
+	// call was not sent.
+	ended := fmt.Errorf("%w: process %d ended", ErrActorDied, exit.PID)
+	s.mu.Lock()
+	if s.stopping { // the owner's own Close: nothing to warn about
+		ended = fmt.Errorf("%w: process %d ended (%w)", ErrActorDied, exit.PID, ErrClosed)
+	}
+	s.mu.Unlock()
+	inc.c.close(ended)
+	if time.Since(inc.started) < stableAfter {
+		s.quick++
+	} else {
+		s.quick = 0
+	}
+	var why error = exit
 	for {
-		<-inc.p.Done()
-		ws, known := inc.p.Status()
-		exit := exitError(inc.p.PID(), ws, known)
-		// Calls in flight fail with ErrActorDied, if the broken socket did
-		// not tell them already; never with the *ExitError, which says a
-		// call was not sent.
-		ended := fmt.Errorf("%w: process %d ended", ErrActorDied, exit.PID)
+		if !s.mayRestart(&s.restarts) {
+			s.finish(why)
+			return
+		}
+		select {
+		case <-time.After(backoff(s.quick)):
+		case <-s.quit.Done():
+		}
+		next, _, err := s.start(s.quit, true)
+		if err != nil {
+			// errors.As still finds the *ExitError that started it all.
+			why = fmt.Errorf("%w (restarting: %w)", exit, err)
+			s.quick++
+			continue
+		}
 		s.mu.Lock()
-		if s.stopping { // the owner's own Close: nothing to warn about
-			ended = fmt.Errorf("%w: process %d ended (%w)", ErrActorDied, exit.PID, ErrClosed)
-		}
-		s.mu.Unlock()
-		inc.c.close(ended)
-		if time.Since(inc.started) < stableAfter {
-			quick++
-		} else {
-			quick = 0
-		}
-		var why error = exit
-		for inc = nil; inc == nil; {
-			if !s.mayRestart(&restarts) {
-				s.finish(why)
-				return
-			}
-			select {
-			case <-time.After(backoff(quick)):
-			case <-s.quit.Done():
-			}
-			next, _, err := s.start(s.quit, true)
-			if err != nil {
-				// errors.As still finds the *ExitError that started it all.
-				why = fmt.Errorf("%w (restarting: %w)", exit, err)
-				quick++
-				continue
-			}
-			s.mu.Lock()
-			if s.stopping {
-				s.mu.Unlock()
-				next.p.Stop(0)
-				next.c.close(ErrClosed)
-				s.finish(errOwnerClosed)
-				return
-			}
-			s.set(&supState{inc: next, lastPID: next.p.PID()})
+		if s.stopping {
 			s.mu.Unlock()
-			inc = next
+			next.p.Stop(0)
+			next.c.close(ErrClosed)
+			s.finish(errOwnerClosed)
+			return
 		}
+		s.set(&supState{inc: next, lastPID: next.p.PID()})
+		s.mu.Unlock()
+		s.watch(next)
+		return
 	}
 }
 
@@ -258,7 +264,7 @@ func (s *supervisor) set(st *supState) {
 }
 
 // finish ends the actor's life for good: why is Err (unless the owner's
-// Close got there first), and its directory goes.
+// Close got there first), its directory goes, and ended closes.
 func (s *supervisor) finish(why error) {
 	s.mu.Lock()
 	if s.stopping {
@@ -268,6 +274,7 @@ func (s *supervisor) finish(why error) {
 	s.mu.Unlock()
 	removeDir(s.boot.dir)
 	s.lf.end(why)
+	close(s.ended)
 }
 
 func (s *supervisor) life() *life { return s.lf }

@@ -46,6 +46,10 @@ type Process struct {
 	relay      *Relay
 
 	stopOnce sync.Once
+
+	exitMu sync.Mutex
+	reaped bool   // exited has closed done
+	onExit func() // run by exited once done is closed
 }
 
 // Start re-executes the running binary as a child for cfg.Kind, sends it the
@@ -179,6 +183,28 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 		t.Stop()
 	}
 	close(p.done)
+	p.exitMu.Lock()
+	p.reaped = true
+	f := p.onExit
+	p.exitMu.Unlock()
+	if f != nil {
+		f()
+	}
+}
+
+// OnExit has f run once the child has been reaped and Done is closed, on
+// the goroutine that reaped it (or one of its own, if that has happened
+// already), so that whoever watches a child needs no goroutine parked on
+// Done while it lives. One f per process.
+func (p *Process) OnExit(f func()) {
+	p.exitMu.Lock()
+	if p.reaped {
+		p.exitMu.Unlock()
+		go f()
+		return
+	}
+	p.onExit = f
+	p.exitMu.Unlock()
 }
 
 // Status returns how the child exited, and whether the system said; it is
