@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"strings"
 	"testing"
-	"time"
 )
 
 // FuzzLineSplit feeds a pipe's bytes to a lineSource in chunks of varying
@@ -29,13 +28,7 @@ func FuzzLineSplit(f *testing.F) {
 			b = b[n:]
 		}
 		s.flush()
-		r.Flush(time.After(10 * time.Second))
-		r.mu.Lock()
-		writing := r.writing
-		r.mu.Unlock()
-		if writing {
-			t.Fatal("the relay's writer still runs after Flush")
-		}
+		flushed(t, r)
 		var got []byte
 		for _, line := range strings.SplitAfter(out.String(), "\n") {
 			if line == "" {

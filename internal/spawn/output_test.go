@@ -13,10 +13,7 @@ import (
 // relay is stopped while the pipes stay open (a descendant holding them).
 func relayed(t *testing.T, stdout, stderr string, held bool) string {
 	t.Helper()
-	// Only the relay's writer goroutine writes to out, and it has ended once
-	// the relay says, under its lock, that none runs: a plain buffer is safe
-	// to read then.
-	var out bytes.Buffer
+	var out bytes.Buffer // read once flushed
 	r := NewRelay(&out, "kind")
 	child, _, start, err := r.pipes()
 	if err != nil {
@@ -43,14 +40,22 @@ func relayed(t *testing.T, stdout, stderr string, held bool) string {
 		t.Fatal("the relay's reading did not end")
 	}
 	stop() // nothing left to stop: a second stop is harmless
-	r.Flush(time.After(5 * time.Second))
+	flushed(t, r)
+	return out.String()
+}
+
+// flushed waits until r's writer has written every queued line and ended:
+// only that goroutine writes to r's writer, so the caller may read what it
+// wrote without a lock then.
+func flushed(t *testing.T, r *Relay) {
+	t.Helper()
+	r.Flush(time.After(10 * time.Second))
 	r.mu.Lock()
 	writing := r.writing
 	r.mu.Unlock()
 	if writing {
 		t.Fatal("the relay's writer still runs after Flush")
 	}
-	return out.String()
 }
 
 func TestRelayLines(t *testing.T) {
