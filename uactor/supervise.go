@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -199,7 +200,7 @@ func (s *supervisor) exited(inc *incarnation) {
 	}
 	var why error = exit
 	for {
-		if !s.mayRestart(&s.restarts) {
+		if !s.mayRestart() {
 			s.finish(why)
 			return
 		}
@@ -231,7 +232,7 @@ func (s *supervisor) exited(inc *incarnation) {
 
 // mayRestart takes one restart from the budget if the policy allows one now
 // and the owner is not stopping the actor; meanwhile, calls wait.
-func (s *supervisor) mayRestart(restarts *[]time.Time) bool {
+func (s *supervisor) mayRestart() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pol := s.boot.opts.restart
@@ -240,18 +241,12 @@ func (s *supervisor) mayRestart(restarts *[]time.Time) bool {
 	}
 	now := time.Now()
 	if pol.within > 0 {
-		kept := (*restarts)[:0]
-		for _, t := range *restarts {
-			if now.Sub(t) < pol.within {
-				kept = append(kept, t)
-			}
-		}
-		*restarts = kept
+		s.restarts = slices.DeleteFunc(s.restarts, func(t time.Time) bool { return now.Sub(t) >= pol.within })
 	}
-	if len(*restarts) >= pol.max {
+	if len(s.restarts) >= pol.max {
 		return false
 	}
-	*restarts = append(*restarts, now)
+	s.restarts = append(s.restarts, now)
 	s.set(&supState{lastPID: s.state.Load().lastPID})
 	return true
 }
