@@ -7,3 +7,7 @@ func StretchKey(key []byte) []byte { return stretch(key) }
 // LockedBuffer is a bytes.Buffer that one goroutine may write while
 // another reads it, for tests that collect what actors write.
 type LockedBuffer = lockedBuffer
+
+// MemoryDir is where socket directories go by default on a memory
+// filesystem, or "" where there is none.
+func MemoryDir() string { return memoryDir() }

@@ -31,9 +31,7 @@ func TestMain(m *testing.M) {
 func runInPrivateTemp(m *testing.M) int {
 	base := ""
 	if os.Getenv("TMPDIR") == "" {
-		if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
-			base = "/dev/shm"
-		}
+		base = uactor.MemoryDir()
 	}
 	tmp, err := os.MkdirTemp(base, "testsuite-")
 	if err != nil && base != "" {
