@@ -243,11 +243,11 @@ func Restart(max int, within time.Duration) Option {
 // A last line that a crash cut short is passed on with a newline added.
 //
 // The actor never waits for w. Lines are read as the actor writes them and
-// handed to w, one Write per line, by one goroutine at a time for each actor
-// (w given to several actors must be safe for concurrent use). While w blocks, up to
-// 256 KiB of lines wait for it; lines beyond that are dropped, and once w
-// takes lines again a line "counter[4242] [N lines dropped]" says how many
-// were lost. Output(io.Discard) silences the actor. Host and Connect
+// handed to w, one Write per line, by one goroutine at a time for each
+// actor (w given to several actors must be safe for concurrent use). While
+// w blocks, up to 256 KiB of lines wait for it; lines beyond that are
+// dropped, and once w takes lines again a line "counter[4242] [N lines
+// dropped]" says how many were lost. Output(io.Discard) silences the actor. Host and Connect
 // ignore Output.
 func Output(w io.Writer) Option { return func(o *options) { o.output = w } }
 

@@ -18,7 +18,7 @@ type lineSource struct {
 	ended   func() // called once the source has ended and queued its last line
 	partial []byte // the start of a line whose end has not come yet
 	dropped int    // lines this process lost to a full queue, not yet reported
-	fd      int    // f's descriptor, while the poller reads it
+	fd      int    // f's descriptor, read by the poller; -1 if f has none
 	w       *watch // the poller's hold on fd; nil: a goroutine reads f
 }
 
