@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -99,6 +100,74 @@ func TestLargeResponsesStayTheCallers(t *testing.T) {
 	for i, resp := range got {
 		if want := bytes.Repeat([]byte{byte('a' + i)}, 1<<20+i); !bytes.Equal(resp, want) {
 			t.Fatalf("response %d changed after later calls", i)
+		}
+	}
+}
+
+// Keeper keeps every request it is given, as a handler may.
+type Keeper struct {
+	mu   sync.Mutex
+	kept [][]byte
+}
+
+// Keep keeps b and returns its index.
+func (k *Keeper) Keep(_ context.Context, b []byte) (int, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.kept = append(k.kept, b)
+	return len(k.kept) - 1, nil
+}
+
+// Kept returns the request kept at index i.
+func (k *Keeper) Kept(_ context.Context, i int) ([]byte, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if i < 0 || i >= len(k.kept) {
+		return nil, fmt.Errorf("no request %d", i)
+	}
+	return k.kept[i], nil
+}
+
+var (
+	KeeperKind = uactor.Define("keeper", func(context.Context, uactor.Empty) (*Keeper, error) { return &Keeper{}, nil })
+	Keep       = uactor.Expose(KeeperKind, "keep", (*Keeper).Keep)
+	Kept       = uactor.Expose(KeeperKind, "kept", (*Keeper).Kept)
+)
+
+// What arrives is its receiver's: the handler keeps every request while the
+// caller reuses one buffer for all of them, and the caller keeps every
+// response while later ones arrive. Small payloads are read into pooled
+// buffers and large ones into arrays of their own; both must hold.
+func TestWhatArrivesIsTheReceivers(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawn(t, ctx, KeeperKind, uactor.Empty{})
+	sizes := []int{1, 64, 4 << 10, 300 << 10, 64, 1, 300 << 10, 4 << 10}
+	payload := func(i, n int) []byte {
+		return bytes.Repeat([]byte{byte('a' + i)}, n)
+	}
+	buf := make([]byte, 300<<10)
+	for i, n := range sizes {
+		b := buf[:n]
+		copy(b, payload(i, n))
+		idx, err := Keep.Call(ctx, r, b)
+		if err != nil || idx != i {
+			t.Fatalf("keep %d: index %d, %v", i, idx, err)
+		}
+		for j := range b { // the caller reuses its buffer at once
+			b[j] = 0xff
+		}
+	}
+	var got [][]byte
+	for i, n := range sizes {
+		resp, err := Kept.Call(ctx, r, i)
+		if err != nil || !bytes.Equal(resp, payload(i, n)) {
+			t.Fatalf("request %d (%d bytes) as the handler kept it: %d bytes, %v", i, n, len(resp), err)
+		}
+		got = append(got, resp)
+	}
+	for i, n := range sizes {
+		if !bytes.Equal(got[i], payload(i, n)) {
+			t.Fatalf("response %d (%d bytes) changed after later calls", i, n)
 		}
 	}
 }
