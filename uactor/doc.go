@@ -46,6 +46,17 @@
 // Expose choose each codec once, and panic at start-up, with the line to
 // add, for a type that cannot travel.
 //
+// A value that arrives belongs to its receiver: a handler may keep its
+// request (a []byte or string too) after it returns, and a caller its
+// response. Call does not keep req, whose bytes may be reused once Call
+// returns; a handler must not change a []byte response after returning it.
+// So each side allocates what it receives, and with payloads of hundreds of
+// kilobytes that allocation sets how often the garbage collector runs in
+// both processes (BENCHMARKS.md in the repository has figures). GOGC and
+// GOMEMLIMIT give it more room: a spawned actor inherits them from its
+// owner's environment, and its constructor, which runs in its own process,
+// may call debug.SetGCPercent there.
+//
 // # Errors
 //
 // Errors a handler returns come back as *RemoteError, or, for errors
