@@ -72,7 +72,7 @@ var (
 	// actor is lost (its process died, or the network failed): the outcome of
 	// such a call is unknown, so it is never retried. Calls on a ref whose
 	// actor is gone for good (see Ref.Done) fail with it too.
-	ErrActorDied = errors.New("uactor: connection to actor lost with the call in flight")
+	ErrActorDied = errors.New("uactor: connection to actor lost")
 	// ErrUnknownMethod is returned when the actor does not have the method called.
 	ErrUnknownMethod = errors.New("uactor: unknown method")
 	// ErrPanic is matched by the error of a call whose handler panicked.

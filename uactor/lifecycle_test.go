@@ -5,6 +5,7 @@ package uactor_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -99,20 +100,23 @@ func TestCloseWithCallsInFlight(t *testing.T) {
 
 // An owner's ref learns exactly how its actor's process ended, whether it
 // crashed while busy or while idle; later calls fail with ErrActorDied,
-// never with the error of a dial to a socket nobody serves.
+// never with the error of a dial to a socket nobody serves, and what the
+// owner logs of the end does not speak of a call in flight when none was.
 func TestDoneExitError(t *testing.T) {
 	for _, c := range []struct {
 		name   string
 		end    func(r uactor.Ref[*Counter])
 		code   int
 		signal syscall.Signal
+		idle   bool // no call is in flight when the process ends
 	}{
-		{"exit 3 in a handler", func(r uactor.Ref[*Counter]) { Exit.Call(context.Background(), r, 3) }, 3, 0},
-		{"SIGKILL while idle", func(r uactor.Ref[*Counter]) { killPID(r.PID()) }, -1, syscall.SIGKILL},
+		{"exit 3 in a handler", func(r uactor.Ref[*Counter]) { Exit.Call(context.Background(), r, 3) }, 3, 0, false},
+		{"SIGKILL while idle", func(r uactor.Ref[*Counter]) { killPID(r.PID()) }, -1, syscall.SIGKILL, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := testCtx(t, 20*time.Second)
-			r := spawnCounter(t, ctx)
+			var log uactor.LockedBuffer
+			r := spawnCounter(t, ctx, uactor.Logger(slog.New(slog.NewTextHandler(&log, nil))))
 			pid := r.PID()
 			if _, err := Add.Call(ctx, r, 1); err != nil {
 				t.Fatal(err)
@@ -131,6 +135,9 @@ func TestDoneExitError(t *testing.T) {
 			}
 			if !proctest.Gone(pid) {
 				t.Fatal("Done closed before the process was reaped")
+			}
+			if c.idle && strings.Contains(log.String(), "in flight") {
+				t.Errorf("no call was in flight, yet the owner logged:\n%s", log.String())
 			}
 			_, err := Add.Call(ctx, r, 1)
 			if !errors.Is(err, uactor.ErrActorDied) || strings.Contains(err.Error(), "dial") {
