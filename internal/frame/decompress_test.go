@@ -1,0 +1,225 @@
+package frame
+
+// Decompression against hostile input: frames whose payload decompresses
+// past the maximum, declares a size it does not have, or is not one good
+// zstd frame.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// TestDecompressLimit checks the reader's bound to the byte, for frames
+// that declare their size and frames that do not, by hand-made input (so
+// the writer's own check does not get in the way).
+func TestDecompressLimit(t *testing.T) {
+	const max = 1 << 20
+	for _, sealed := range []bool{false, true} {
+		limit := max - BodyHeaderSize
+		if sealed {
+			limit -= 16
+		}
+		for _, declared := range []bool{true, false} {
+			for _, n := range []int{limit, limit + 1} {
+				t.Run(fmt.Sprintf("sealed=%v/declared=%v/%d", sealed, declared, n), func(t *testing.T) {
+					src := jsonLike(n)
+					z := zstdEncode(t, src)
+					if !declared {
+						z = zstdStream(t, src, max)
+					}
+					r := compressedReader(t, compressedFrame(t, sealed, z), max, sealed)
+					_, b, err := r.ReadFrame()
+					if n > limit {
+						if !errors.Is(err, ErrTooLarge) {
+							t.Fatalf("ReadFrame() = %v, want ErrTooLarge", err)
+						}
+						return
+					}
+					if err != nil {
+						t.Fatalf("ReadFrame() = %v", err)
+					}
+					if !bytes.Equal(b.B, src) {
+						t.Fatal("payload differs")
+					}
+					b.Release()
+				})
+			}
+		}
+	}
+}
+
+// allocDuring returns the bytes allocated while f ran.
+func allocDuring(f func()) uint64 {
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestDecompressHeaderBomb checks that a tiny frame declaring a huge size
+// or window is refused from its headers, allocating next to nothing.
+func TestDecompressHeaderBomb(t *testing.T) {
+	const gib = 1 << 30
+	tests := []struct {
+		name string
+		z    []byte
+		want error
+	}{
+		{"content 1 GiB single segment", append(zstdHeader(0, gib, 0), zstdBlock(true, 1, 128<<10, 0)...), ErrTooLarge},
+		{"content 1 TiB 8-byte field", append(zstdHeader(0, 1<<40, 0), zstdBlock(true, 1, 128<<10, 0)...), ErrTooLarge},
+		{"content 1 GiB with window", append(zstdHeader(20, gib, 0), zstdBlock(true, 1, 128<<10, 0)...), ErrTooLarge},
+		{"window 1 GiB", append(zstdHeader(30, -1, 0), zstdBlock(true, 1, 128<<10, 0)...), ErrTooLarge},
+		{"window 16 MiB", append(zstdHeader(24, -1, 0), zstdBlock(true, 1, 128<<10, 0)...), ErrTooLarge},
+		{"window 32 KiB, maximum 16 KiB", append(zstdHeader(15, -1, 0), zstdBlock(true, 0, 1, 0)...), ErrTooLarge},
+		{"max window 3.75 TiB", append([]byte{0x28, 0xb5, 0x2f, 0xfd, 0, 0xff}, zstdBlock(true, 1, 128<<10, 0)...), ErrTooLarge},
+		// Within the maximum, but the one block cannot hold it: no
+		// 15 MiB buffer for a 20-byte frame.
+		{"content 15 MiB, one block", append(zstdHeader(0, 15<<20, 0), zstdBlock(true, 1, 128<<10, 0)...), ErrMalformed},
+		{"1 GiB of RLE blocks", append(zstdHeader(23, -1, 0), rleBlocks(gib/(128<<10), 128<<10)...), ErrTooLarge},
+	}
+	for _, sealed := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("sealed=%v/%s", sealed, tt.name), func(t *testing.T) {
+				max := 0
+				if strings.Contains(tt.name, "maximum 16 KiB") {
+					max = 16 << 10
+				}
+				r := compressedReader(t, compressedFrame(t, sealed, tt.z), max, sealed)
+				var err error
+				grew := allocDuring(func() { _, _, err = r.ReadFrame() })
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("ReadFrame() = %v, want %v", err, tt.want)
+				}
+				// The body itself is pooled or, for the RLE blocks, 32 KiB.
+				if bound := uint64(4*len(tt.z) + 64<<10); grew > bound {
+					t.Fatalf("allocated %d bytes for a refused %d-byte frame (bound %d)", grew, len(tt.z), bound)
+				}
+				t.Logf("%d-byte frame refused after %d bytes allocated: %v", len(tt.z), grew, err)
+			})
+		}
+	}
+}
+
+// TestDecompressRatioBomb sends 64 MiB of zeros compressed to a few
+// kilobytes to a reader with a maximum of 1 MiB: refused, and the reader
+// allocates no more than a few MiB on the way.
+func TestDecompressRatioBomb(t *testing.T) {
+	const max = 1 << 20
+	zeros := make([]byte, 64<<20)
+	bombs := []struct {
+		name string
+		z    []byte
+	}{
+		{"declared size", zstdEncode(t, zeros)},
+		{"streamed, no declared size", zstdStream(t, zeros, max)},
+		{"RLE blocks, no declared size", append(zstdHeader(20, -1, 0), rleBlocks(len(zeros)/(128<<10), 128<<10)...)},
+	}
+	zeros = nil
+	runtime.GC()
+	// Create the pool's decoder outside the measurement.
+	warm := compressedReader(t, compressedFrame(t, false, zstdEncode(t, jsonLike(4096))), max, false)
+	if _, b, err := warm.ReadFrame(); err != nil {
+		t.Fatal(err)
+	} else {
+		b.Release()
+	}
+	for _, sealed := range []bool{false, true} {
+		for _, bomb := range bombs {
+			t.Run(fmt.Sprintf("sealed=%v/%s", sealed, bomb.name), func(t *testing.T) {
+				if len(bomb.z) > 64<<10 {
+					t.Fatalf("bomb is %d bytes", len(bomb.z))
+				}
+				in := compressedFrame(t, sealed, bomb.z)
+				r := compressedReader(t, in, max, sealed)
+				var err error
+				// Everything allocated, garbage included: an upper bound
+				// on how far the heap grew.
+				grew := allocDuring(func() { _, _, err = r.ReadFrame() })
+				if !errors.Is(err, ErrTooLarge) {
+					t.Fatalf("ReadFrame() = %v, want ErrTooLarge", err)
+				}
+				if grew > 4<<20 {
+					t.Fatalf("allocated %d bytes refusing a %d-byte bomb", grew, len(bomb.z))
+				}
+				t.Logf("%d-byte bomb refused after %d bytes allocated: %v", len(bomb.z), grew, err)
+			})
+		}
+	}
+}
+
+// TestDecompressMalformed checks that anything but exactly one good zstd
+// frame is refused as malformed.
+func TestDecompressMalformed(t *testing.T) {
+	good := zstdEncode(t, jsonLike(4096))
+	small := zstdEncode(t, []byte("hello, hello, hello, hello"))
+	withCRC := zstdEncode(t, jsonLike(4096), zstd.WithEncoderCRC(true))
+	badCRC := bytes.Clone(withCRC)
+	badCRC[len(badCRC)-1] ^= 1
+	skippable := []byte{0x50, 0x2a, 0x4d, 0x18, 4, 0, 0, 0, 1, 2, 3, 4}
+	var hdr zstd.Header
+	if err := hdr.Decode(good); err != nil || !hdr.HasFCS {
+		t.Fatalf("good frame header %+v, %v", hdr, err)
+	}
+	// The declared size of good, changed by one (a 2-byte field: size-256).
+	lying := bytes.Clone(good)
+	fcsAt := hdr.HeaderSize - 2
+	binary.LittleEndian.PutUint16(lying[fcsAt:], binary.LittleEndian.Uint16(lying[fcsAt:])-1)
+
+	tests := []struct {
+		name string
+		z    []byte
+	}{
+		{"empty", nil},
+		{"not zstd", []byte("this is not a zstd frame at all")},
+		{"magic only", good[:4]},
+		{"header only", good[:hdr.HeaderSize]},
+		{"truncated", good[:len(good)-1]},
+		{"trailing byte", append(bytes.Clone(good), 0)},
+		{"two frames", append(bytes.Clone(small), small...)},
+		{"skippable frame", skippable},
+		{"skippable after frame", append(bytes.Clone(small), skippable...)},
+		{"dictionary", append(zstdHeader(10, -1, 1), zstdBlock(true, 0, 1, 'x')...)},
+		{"reserved header bit", append(zstdHeader(10, -1, 1<<3), zstdBlock(true, 0, 1, 'x')...)},
+		{"reserved block type", append(zstdHeader(10, -1, 0), zstdBlock(true, 3, 1, 'x')...)},
+		{"no last block", append(zstdHeader(10, -1, 0), zstdBlock(false, 0, 1, 'x')...)},
+		{"raw block over window", append(zstdHeader(10, -1, 0), zstdBlock(true, 0, 2000, make([]byte, 2000)...)...)},
+		{"compressed block of 1 byte", append(zstdHeader(10, -1, 0), zstdBlock(true, 2, 1, 0)...)},
+		{"declares 100, holds 50", append(zstdHeader(0, 100, 0), zstdBlock(true, 0, 50, make([]byte, 50)...)...)},
+		{"declares one byte less", lying},
+		{"checksum missing", withCRC[:len(withCRC)-4]},
+		{"checksum wrong", badCRC},
+		{"garbage block", append(zstdHeader(10, -1, 0), zstdBlock(true, 2, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)...)},
+	}
+	for _, sealed := range []bool{false, true} {
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("sealed=%v/%s", sealed, tt.name), func(t *testing.T) {
+				r := compressedReader(t, compressedFrame(t, sealed, tt.z), 0, sealed)
+				_, _, err := r.ReadFrame()
+				if !errors.Is(err, ErrMalformed) {
+					t.Fatalf("ReadFrame() = %v, want ErrMalformed", err)
+				}
+				if _, _, again := r.ReadFrame(); again != err {
+					t.Fatalf("error not sticky: %v then %v", err, again)
+				}
+			})
+		}
+	}
+	// And the good ones are good.
+	for _, z := range [][]byte{good, small, withCRC} {
+		r := compressedReader(t, compressedFrame(t, false, z), 0, false)
+		_, b, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("good frame: %v", err)
+		}
+		b.Release()
+	}
+}
