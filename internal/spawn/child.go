@@ -86,16 +86,12 @@ func (c *Child) Fail(data []byte) error { return writeRecord(c.ctl, TagError, da
 // a stop, a later EOF still calls onOrphan, so that a child that hangs while
 // stopping still goes when its parent does.
 func (c *Child) Watch(onStop, onOrphan func()) {
-	orphan := make(chan struct{}, 2)
-	go func() {
-		<-c.sig
-		orphan <- struct{}{}
-	}()
+	eof := make(chan struct{})
 	go func() {
 		for {
 			tag, _, err := readRecord(c.ctl)
 			if err != nil {
-				orphan <- struct{}{}
+				close(eof)
 				return
 			}
 			if tag == TagStop {
@@ -104,7 +100,10 @@ func (c *Child) Watch(onStop, onOrphan func()) {
 		}
 	}()
 	go func() {
-		<-orphan
+		select {
+		case <-c.sig:
+		case <-eof:
+		}
 		onOrphan()
 	}()
 }
