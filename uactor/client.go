@@ -87,7 +87,6 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	c := &clientConn{
 		nc:      nc,
 		w:       frame.NewWriter(withWriteTimeout(nc, o.write), o.maxFrame),
-		r:       frame.NewReader(nc, o.maxFrame),
 		addr:    a,
 		actorID: uuid.UUID(sess.ActorID),
 		keyID:   keyring.KeyID(sess.KeyID),
@@ -95,6 +94,10 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 		pending: map[uint64]*call{},
 		log:     o.log(),
 	}
+	// A lone call's reply is worth waiting for awake; under concurrent
+	// calls the reader rarely finds the socket empty, and other callers
+	// need the CPU.
+	c.r = frame.NewReader(spinning(nc, o.spin, func() bool { return c.calls.Load() == 1 }), o.maxFrame)
 	agree(sess, c.r, c.w, o)
 	// Under concurrent calls, a caller about to write yields once so that
 	// callers woken by the same burst of replies join its write: on one

@@ -33,7 +33,7 @@ func TestBootstrapRoundTripsEveryOption(t *testing.T) {
 				Listen("tcp://127.0.0.1:0"), Advertise("tcp://example:0"), AuthKey([]byte("k")),
 				Capture("tcp://0.0.0.0:1"), GracePeriod(3 * time.Second), Serial(), Sealed(false),
 				MaxFrameSize(1 << 20), HandshakeTimeout(2 * time.Second), DialTimeout(4 * time.Second),
-				WriteTimeout(7 * time.Second), Keepalive(11 * time.Second), MaxInFlight(13), MaxConnections(17),
+				WriteTimeout(7 * time.Second), Keepalive(11 * time.Second), Spin(31 * time.Microsecond), MaxInFlight(13), MaxConnections(17),
 				MaxHandshakes(23), ConnBuffer(29 << 20), Restart(3, time.Minute), Output(&bytes.Buffer{}),
 				Compression(4096), CallTimeout(19 * time.Second), Logger(lg.l),
 				ClientInterceptors(nop), ServerInterceptors(nopS),

@@ -103,6 +103,7 @@ func TestOptionsValidated(t *testing.T) {
 		{"DialTimeout 0", uactor.DialTimeout(0)},
 		{"WriteTimeout negative", uactor.WriteTimeout(-time.Second)},
 		{"Keepalive negative", uactor.Keepalive(-time.Second)},
+		{"Spin negative", uactor.Spin(-time.Microsecond)},
 		{"MaxInFlight 0", uactor.MaxInFlight(0)},
 		{"MaxConnections 0", uactor.MaxConnections(0)},
 		{"MaxHandshakes 0", uactor.MaxHandshakes(0)},
@@ -127,7 +128,7 @@ func TestOptionsValidated(t *testing.T) {
 		})
 	}
 	// Zero where zero means "off" is fine.
-	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.Keepalive(0), uactor.WriteTimeout(0), uactor.GracePeriod(0), uactor.CallTimeout(0), uactor.Compression(0))
+	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.Keepalive(0), uactor.WriteTimeout(0), uactor.GracePeriod(0), uactor.CallTimeout(0), uactor.Compression(0), uactor.Spin(0))
 	if _, err := ProbePing.Call(ctx, r, uactor.Empty{}); err != nil {
 		t.Fatal(err)
 	}

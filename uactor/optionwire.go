@@ -21,6 +21,7 @@ var childOptions = [...]optionWire{
 	varintOption(func(o *options) *time.Duration { return &o.dialTimeout }),
 	varintOption(func(o *options) *time.Duration { return &o.write }),
 	varintOption(func(o *options) *time.Duration { return &o.keepalive }),
+	varintOption(func(o *options) *time.Duration { return &o.spin }),
 	uvarintOption(func(o *options) *int { return &o.inflight }),
 	uvarintOption(func(o *options) *int { return &o.maxConns }),
 	uvarintOption(func(o *options) *int { return &o.maxHS }),

@@ -89,9 +89,10 @@ func (s *server) serveOwner(nc net.Conn) {
 // it ends or another goroutine reads it; then this one turns worker.
 func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	sizeBuffers(nc)
-	c := &serverConn{s: s, nc: nc, r: frame.NewReader(nc, s.opts.maxFrame),
+	c := &serverConn{s: s, nc: nc,
 		w:    frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}
+	c.r = frame.NewReader(spinning(nc, s.opts.spin, c.idle), s.opts.maxFrame)
 	agree(sess, c.r, c.w, s.opts)
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
@@ -413,4 +414,12 @@ func (c *serverConn) cancelAll() {
 	for _, ctx := range c.cancels {
 		ctx.cancel(context.Canceled)
 	}
+}
+
+// idle says whether no call is in flight: then the reader, having sent the
+// last reply, may spin for the caller's next request.
+func (c *serverConn) idle() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.cancels) == 0
 }

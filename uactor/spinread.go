@@ -1,0 +1,137 @@
+//go:build unix
+
+package uactor
+
+import (
+	"io"
+	"net"
+	"os"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// preempted is a gap between two tries of a spin that means the thread was
+// descheduled, far longer than one failed read takes: the CPU most likely
+// went to the peer, which a spin on the same CPU only delays.
+const preempted = 10 * time.Microsecond
+
+// maxSpinSkip bounds how many reads in a row park at once after spins
+// failed: a connection where spinning never pays spins on one read in
+// this many.
+const maxSpinSkip = 256
+
+// spinReader reads a socket the way net.Conn does, except that a read that
+// finds nothing, when a message is due, retries for up to budget before it
+// parks. It adapts: a spin that ran out, or lost its CPU, makes the next
+// reads park at once, twice as many each time, until a spin pays again. One
+// goroutine reads at a time, as frame.Reader requires.
+type spinReader struct {
+	nc     net.Conn
+	rc     syscall.RawConn
+	budget time.Duration
+	gap    time.Duration // preempted; a field so that tests can widen it
+	when   func() bool   // a reply or request is due: spinning may pay
+	skip   int           // reads left that park at once
+	back   int           // the skip after the next failure
+
+	// One read's state, kept here so that a read allocates nothing.
+	try   func(fd uintptr) bool // s.attempt, bound once
+	p     []byte
+	n     int
+	err   error
+	last  time.Time // when the spin last found nothing
+	until time.Time
+	state spinState
+}
+
+// spinState is where one read is.
+type spinState uint8
+
+const (
+	firstTry spinState = iota // nothing read yet
+	retrying                  // found nothing, trying again until s.until
+	ranOut                    // parked: the spin found nothing
+	notDue                    // parked: nothing was due, so no spin
+)
+
+// spinning returns nc's reader for frame.Reader: a spinReader where spinning
+// can pay (a socket, a budget, more than one CPU to run on), nc itself
+// otherwise.
+func spinning(nc net.Conn, budget time.Duration, when func() bool) io.Reader {
+	if budget <= 0 || runtime.GOMAXPROCS(0) < 2 {
+		return nc
+	}
+	switch nc.(type) {
+	case *net.UnixConn, *net.TCPConn:
+	default:
+		return nc
+	}
+	rc, err := nc.(syscall.Conn).SyscallConn()
+	if err != nil {
+		return nc
+	}
+	s := &spinReader{nc: nc, rc: rc, budget: budget, gap: preempted, when: when, back: 1}
+	s.try = s.attempt
+	return s
+}
+
+func (s *spinReader) Read(p []byte) (int, error) {
+	if s.skip > 0 {
+		s.skip--
+		return s.nc.Read(p)
+	}
+	if len(p) == 0 {
+		return s.nc.Read(p)
+	}
+	s.p, s.n, s.err, s.state = p, 0, nil, firstTry
+	err := s.rc.Read(s.try)
+	s.p = nil
+	switch s.state {
+	case ranOut:
+		s.skip, s.back = s.back, min(2*s.back, maxSpinSkip)
+	case retrying:
+		s.back = 1
+	}
+	if err != nil {
+		return 0, err // a deadline, or the connection closed: wrapped like net.Conn's
+	}
+	if s.err != nil {
+		return 0, &net.OpError{Op: "read", Net: s.nc.LocalAddr().Network(), Source: s.nc.LocalAddr(), Addr: s.nc.RemoteAddr(), Err: os.NewSyscallError("read", s.err)}
+	}
+	if s.n == 0 {
+		return 0, io.EOF
+	}
+	return s.n, nil
+}
+
+// attempt is the read given to the socket's RawConn: false parks the
+// goroutine until the socket is readable, and then it is called again.
+func (s *spinReader) attempt(fd uintptr) bool {
+	for {
+		n, err := syscall.Read(int(fd), s.p)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err != syscall.EAGAIN:
+			s.n, s.err = max(n, 0), err
+			return true
+		case s.state == ranOut || s.state == notDue:
+			return false
+		case s.state == firstTry:
+			if !s.when() {
+				s.state = notDue
+				return false
+			}
+			s.last = time.Now()
+			s.state, s.until = retrying, s.last.Add(s.budget)
+		default:
+			now := time.Now()
+			if now.After(s.until) || now.Sub(s.last) > s.gap {
+				s.state = ranOut
+				return false
+			}
+			s.last = now
+		}
+	}
+}
