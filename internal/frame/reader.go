@@ -116,6 +116,10 @@ func (r *Reader) ReadFrame() (Header, *Buffer, error) {
 // stream.
 func (r *Reader) Buffered() int { return r.br.Buffered() }
 
+// Idle reports whether the Reader holds no part of a frame and has not
+// failed, so that the next byte it reads from the stream starts a frame.
+func (r *Reader) Idle() bool { return r.body == nil && r.err == nil && r.br.Buffered() == 0 }
+
 // FrameBuffered reports whether a whole frame is buffered, so that the next
 // ReadFrame returns without reading the stream.
 func (r *Reader) FrameBuffered() bool {

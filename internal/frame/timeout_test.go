@@ -99,6 +99,56 @@ func TestReaderBuffered(t *testing.T) {
 	}
 }
 
+// Idle holds only between frames, with nothing buffered: not with part of a
+// header or body in hand (a timeout left it there), nor with the next frame
+// buffered, nor once the Reader has failed.
+func TestReaderIdle(t *testing.T) {
+	var stream bytes.Buffer
+	w := NewWriter(&stream, 0)
+	payload := bytes.Repeat([]byte("i"), 100)
+	for id := range uint64(2) {
+		if err := w.WriteFrame(Header{Type: TypeCall, ID: id + 1}, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := stream.Bytes()
+	for _, c := range []struct {
+		name string
+		cut  int
+	}{
+		{"nothing read", 0},
+		{"part of the length", 2},
+		{"part of the body header", HeaderSize - 1},
+		{"part of the body", HeaderSize + 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := NewReader(&stutterReader{data: bytes.Clone(data), cut: c.cut}, 0)
+			if !r.Idle() {
+				t.Fatal("a new Reader is not idle")
+			}
+			if _, _, err := r.ReadFrame(); !errors.Is(err, os.ErrDeadlineExceeded) {
+				t.Fatalf("ReadFrame: %v; want the timeout", err)
+			}
+			if got, want := r.Idle(), c.cut == 0; got != want {
+				t.Fatalf("after the timeout: Idle() = %v, want %v", got, want)
+			}
+			for id, want := range []bool{false, true} { // the second frame arrives with the first
+				_, b, err := r.ReadFrame()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b.Release()
+				if r.Idle() != want {
+					t.Fatalf("after frame %d: Idle() = %v, want %v", id+1, !want, want)
+				}
+			}
+			if _, _, err := r.ReadFrame(); err != io.EOF || r.Idle() {
+				t.Fatalf("at the end: %v, Idle() = %v; want io.EOF and false", err, r.Idle())
+			}
+		})
+	}
+}
+
 // writeCounter counts the writes that reach it.
 type writeCounter struct {
 	bytes.Buffer
