@@ -97,7 +97,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	// A lone call's reply is worth waiting for awake; under concurrent
 	// calls the reader rarely finds the socket empty, and other callers
 	// need the CPU.
-	c.r = frame.NewReader(spinning(nc, o.spin, func() bool { return c.calls.Load() == 1 }), o.maxFrame)
+	c.r = frame.NewReader(spinning(nc, o.spin, func() bool { return c.calls.Load() == 1 && c.r.Idle() }), o.maxFrame)
 	agree(sess, c.r, c.w, o)
 	// Under concurrent calls, a caller about to write yields once so that
 	// callers woken by the same burst of replies join its write: on one

@@ -171,20 +171,23 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // d/4 late. The default is 15 seconds; 0 turns pings off.
 func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive = d } }
 
-// Spin sets how long a connection that expects a message soon (the reply
-// to its one call in flight, or, in an actor that has just replied, the
-// caller's next request) retries its empty socket before it sleeps. A
-// message that lands meanwhile is taken without putting a thread and its
-// CPU to sleep and waking them again, which on an idle machine costs more
-// than the round trip itself: sequential calls between processes that run
-// on different CPUs take about a third of the time. The price is CPU: up
-// to d on each end after each message.
+// Spin sets how long a connection that expects a message soon retries its
+// empty socket before it sleeps: a caller waiting for the reply to its one
+// call in flight, or an actor that has just answered a caller who sends one
+// call at a time. A message that lands meanwhile is taken without putting
+// a thread and its CPU to sleep and waking them again, which on an idle
+// machine costs more than the round trip itself: sequential calls between
+// processes on different CPUs take about a third of the time. The price is
+// CPU: up to d on each end after each message.
 //
 // Spinning adapts. A spin that finds nothing, or loses its CPU (most
 // likely to the peer it waits for), makes later ones rarer, down to one
-// read in 256; a process that may run on only one CPU never spins, nor
-// does a connection with several calls in flight. The default is 50µs;
-// 0 turns spinning off.
+// read in 256; a connection with several calls in flight does not spin,
+// nor one whose last exchange read over 64 KiB (waking is then a small
+// part of the time, and the copies need the CPU). A process that may run
+// on one CPU only (GOMAXPROCS 1) does not spin either: on Linux it yields
+// the CPU once, so that the peer, which most likely waits for it, answers
+// at once. The default is 50µs; 0 turns both off.
 func Spin(d time.Duration) Option { return func(o *options) { o.spin = d } }
 
 // MaxInFlight bounds the calls in flight on one connection. A caller over the

@@ -42,6 +42,11 @@ type serverConn struct {
 
 	ctxs callCtxs // used by the reader
 
+	// Used by the reader: the calls read since it last found its buffer
+	// empty, and whether the burst before was one call (due, spinread.go).
+	burst int
+	lone  bool
+
 	mu      sync.Mutex
 	cancels map[uint64]*callCtx // calls in flight, by id (MaxInFlight bounds them)
 	held    int                 // request bytes of calls not finished
@@ -92,7 +97,7 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	c := &serverConn{s: s, nc: nc,
 		w:    frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}
-	c.r = frame.NewReader(spinning(nc, s.opts.spin, c.idle), s.opts.maxFrame)
+	c.r = frame.NewReader(spinning(nc, s.opts.spin, c.due), s.opts.maxFrame)
 	agree(sess, c.r, c.w, s.opts)
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
@@ -416,9 +421,14 @@ func (c *serverConn) cancelAll() {
 	}
 }
 
-// idle says whether no call is in flight: then the reader, having sent the
-// last reply, may spin for the caller's next request.
-func (c *serverConn) idle() bool {
+// due says whether the caller's next request is due soon, so that the
+// reader may spin for it (spinread.go): the caller sends one call at a time
+// (the last burst read was one call), it has been answered (no call in
+// flight), and the reader holds no part of a frame.
+func (c *serverConn) due() bool {
+	if !c.lone || !c.r.Idle() {
+		return false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return len(c.cancels) == 0

@@ -33,6 +33,9 @@ func (c *serverConn) serve() bool {
 			c.end(nil)
 			return false
 		}
+		if c.r.Idle() {
+			c.lone, c.burst = c.burst == 1, 0
+		}
 		h, buf, err := c.r.ReadFrame()
 		if err != nil {
 			c.end(err) // EOF, a broken frame or a failed seal: the connection is done
@@ -41,6 +44,7 @@ func (c *serverConn) serve() bool {
 		c.ka.saw()
 		switch h.Type {
 		case frame.TypeCall:
+			c.burst++
 			j, ok := c.dispatch(h.ID, buf)
 			switch {
 			case !ok:

@@ -16,6 +16,11 @@ import (
 // went to the peer, which a spin on the same CPU only delays.
 const preempted = 10 * time.Microsecond
 
+// bulk is how many bytes read between two waits for a message make a bulk
+// transfer: waking is then a small part of each exchange, and spinning or
+// yielding would take CPU time from the copies that are most of it.
+const bulk = 64 << 10
+
 // maxSpinSkip bounds how many reads in a row park at once after spins
 // failed: a connection where spinning never pays spins on one read in
 // this many.
@@ -23,17 +28,22 @@ const maxSpinSkip = 256
 
 // spinReader reads a socket the way net.Conn does, except that a read that
 // finds nothing, when a message is due, retries for up to budget before it
-// parks. It adapts: a spin that ran out, or lost its CPU, makes the next
-// reads park at once, twice as many each time, until a spin pays again. One
+// parks. In a process that may run on one CPU only, the peer that is to
+// send the message most likely waits for that CPU: there the read, instead
+// of spinning, yields the CPU once and tries again. It adapts: a spin or
+// yield that found nothing, or a spin that lost its CPU, makes the next
+// reads park at once, twice as many each time, until one pays again. One
 // goroutine reads at a time, as frame.Reader requires.
 type spinReader struct {
 	nc     net.Conn
 	rc     syscall.RawConn
 	budget time.Duration
+	yield  bool          // one CPU: yield it once instead of spinning
 	gap    time.Duration // preempted; a field so that tests can widen it
 	when   func() bool   // a reply or request is due: spinning may pay
 	skip   int           // reads left that park at once
 	back   int           // the skip after the next failure
+	got    int           // bytes read since the last wait for a message
 
 	// One read's state, kept here so that a read allocates nothing.
 	try   func(fd uintptr) bool // s.attempt, bound once
@@ -51,15 +61,17 @@ type spinState uint8
 const (
 	firstTry spinState = iota // nothing read yet
 	retrying                  // found nothing, trying again until s.until
+	yielded                   // found nothing, gave the CPU away once
 	ranOut                    // parked: the spin found nothing
 	notDue                    // parked: nothing was due, so no spin
 )
 
-// spinning returns nc's reader for frame.Reader: a spinReader where spinning
-// can pay (a socket, a budget, more than one CPU to run on), nc itself
-// otherwise.
+// spinning returns nc's reader for frame.Reader: a spinReader where
+// spinning can pay (a socket, a budget, and more than one CPU to run on or
+// a way to yield the one), nc itself otherwise.
 func spinning(nc net.Conn, budget time.Duration, when func() bool) io.Reader {
-	if budget <= 0 || runtime.GOMAXPROCS(0) < 2 {
+	yield := runtime.GOMAXPROCS(0) < 2
+	if budget <= 0 || yield && !canYield {
 		return nc
 	}
 	switch nc.(type) {
@@ -71,18 +83,17 @@ func spinning(nc net.Conn, budget time.Duration, when func() bool) io.Reader {
 	if err != nil {
 		return nc
 	}
-	s := &spinReader{nc: nc, rc: rc, budget: budget, gap: preempted, when: when, back: 1}
+	s := &spinReader{nc: nc, rc: rc, budget: budget, yield: yield, gap: preempted, when: when, back: 1}
 	s.try = s.attempt
 	return s
 }
 
 func (s *spinReader) Read(p []byte) (int, error) {
-	if s.skip > 0 {
-		s.skip--
-		return s.nc.Read(p)
-	}
-	if len(p) == 0 {
-		return s.nc.Read(p)
+	if s.skip > 0 || len(p) == 0 {
+		s.skip = max(s.skip-1, 0)
+		n, err := s.nc.Read(p)
+		s.got += n
+		return n, err
 	}
 	s.p, s.n, s.err, s.state = p, 0, nil, firstTry
 	err := s.rc.Read(s.try)
@@ -90,7 +101,7 @@ func (s *spinReader) Read(p []byte) (int, error) {
 	switch s.state {
 	case ranOut:
 		s.skip, s.back = s.back, min(2*s.back, maxSpinSkip)
-	case retrying:
+	case retrying, yielded:
 		s.back = 1
 	}
 	if err != nil {
@@ -102,6 +113,7 @@ func (s *spinReader) Read(p []byte) (int, error) {
 	if s.n == 0 {
 		return 0, io.EOF
 	}
+	s.got += s.n
 	return s.n, nil
 }
 
@@ -123,8 +135,22 @@ func (s *spinReader) attempt(fd uintptr) bool {
 				s.state = notDue
 				return false
 			}
+			big := s.got > bulk
+			s.got = 0
+			if big {
+				s.state = notDue
+				return false
+			}
+			if s.yield {
+				yieldCPU()
+				s.state = yielded
+				continue
+			}
 			s.last = time.Now()
 			s.state, s.until = retrying, s.last.Add(s.budget)
+		case s.state == yielded:
+			s.state = ranOut
+			return false
 		default:
 			now := time.Now()
 			if now.After(s.until) || now.Sub(s.last) > s.gap {

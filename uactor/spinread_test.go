@@ -43,12 +43,18 @@ func connPair(t *testing.T, network string) (net.Conn, net.Conn) {
 // newSpinReader is spinning's reader for nc, whatever GOMAXPROCS is, with
 // the preemption gap wide so that a loaded machine cannot end a spin early.
 func newSpinReader(t *testing.T, nc net.Conn, budget time.Duration, due bool) *spinReader {
+	return newYieldingReader(t, nc, budget, due, false)
+}
+
+// newYieldingReader is newSpinReader, yielding the CPU instead of spinning
+// if yield.
+func newYieldingReader(t *testing.T, nc net.Conn, budget time.Duration, due, yield bool) *spinReader {
 	t.Helper()
 	rc, err := nc.(syscall.Conn).SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &spinReader{nc: nc, rc: rc, budget: budget, gap: time.Hour, when: func() bool { return due }, back: 1}
+	s := &spinReader{nc: nc, rc: rc, budget: budget, yield: yield, gap: time.Hour, when: func() bool { return due }, back: 1}
 	s.try = s.attempt
 	return s
 }
@@ -67,29 +73,37 @@ func writeAfter(t *testing.T, c net.Conn, d time.Duration, p []byte) {
 // A spinning read returns what the peer sent whether it was there already,
 // came during the spin, or came after it; and it keeps the adaptive
 // back-off: a spin that ran out makes the next reads park at once, one
-// that paid resets it, and a read with nothing due does not count.
+// that paid resets it, and a read with nothing due does not count, nor one
+// after a bulk transfer, which parks at once.
 func TestSpinReaderReads(t *testing.T) {
 	cases := []struct {
 		name      string
 		budget    time.Duration
+		yield     bool
 		due       bool
 		delay     time.Duration // before the peer writes; <0: written before the read
+		got       int           // bytes read since the last wait, before the read
 		back      int           // the back-off before the read
 		skip      int           // the reader's skip after it
 		backAfter int           // and its back-off
 	}{
-		{"there already", time.Millisecond, true, -1, 4, 0, 4},
-		{"came during the spin", time.Minute, true, 20 * time.Millisecond, 8, 0, 1},
-		{"came after the spin", time.Microsecond, true, 20 * time.Millisecond, 4, 4, 8},
-		{"back-off capped", time.Microsecond, true, 20 * time.Millisecond, maxSpinSkip, maxSpinSkip, maxSpinSkip},
-		{"nothing due", time.Minute, false, 20 * time.Millisecond, 4, 0, 4},
+		{"there already", time.Millisecond, false, true, -1, 0, 4, 0, 4},
+		{"came during the spin", time.Minute, false, true, 20 * time.Millisecond, 0, 8, 0, 1},
+		{"came after the spin", time.Microsecond, false, true, 20 * time.Millisecond, 0, 4, 4, 8},
+		{"back-off capped", time.Microsecond, false, true, 20 * time.Millisecond, 0, maxSpinSkip, maxSpinSkip, maxSpinSkip},
+		{"nothing due", time.Minute, false, false, 20 * time.Millisecond, 0, 4, 0, 4},
+		{"yield, there already", time.Minute, true, true, -1, 0, 4, 0, 4},
+		{"came after the yield", time.Minute, true, true, 20 * time.Millisecond, 0, 4, 4, 8},
+		{"yield, nothing due", time.Minute, true, false, 20 * time.Millisecond, 0, 4, 0, 4},
+		{"after a bulk transfer", time.Minute, false, true, 20 * time.Millisecond, bulk + 1, 4, 0, 4},
+		{"yield, after a bulk transfer", time.Minute, true, true, 20 * time.Millisecond, bulk + 1, 4, 0, 4},
 	}
 	for _, network := range []string{"unix", "tcp"} {
 		for _, c := range cases {
 			t.Run(network+"/"+c.name, func(t *testing.T) {
 				a, b := connPair(t, network)
-				s := newSpinReader(t, a, c.budget, c.due)
-				s.back = c.back
+				s := newYieldingReader(t, a, c.budget, c.due, c.yield)
+				s.back, s.got = c.back, c.got
 				msg := []byte("reply")
 				if c.delay < 0 {
 					b.Write(msg)
@@ -104,6 +118,13 @@ func TestSpinReaderReads(t *testing.T) {
 				}
 				if s.skip != c.skip || s.back != c.backAfter {
 					t.Errorf("after the read: skip %d, back %d; want %d, %d", s.skip, s.back, c.skip, c.backAfter)
+				}
+				wantGot := c.got + n
+				if c.due && c.delay >= 0 {
+					wantGot = n // a wait for a message starts the count again
+				}
+				if s.got != wantGot {
+					t.Errorf("bytes since the last wait: %d; want %d", s.got, wantGot)
 				}
 			})
 		}
@@ -176,8 +197,9 @@ func TestSpinReaderEnds(t *testing.T) {
 	})
 }
 
-// Spinning is used only where it can pay: on a socket, with a budget, in a
-// process that may run on more than one CPU.
+// Spinning is used only where it can pay: on a socket, with a budget; in a
+// process that may run on one CPU only, the reader yields it instead, where
+// it can (Linux).
 func TestSpinningWhere(t *testing.T) {
 	a, _ := connPair(t, "unix")
 	p, q := net.Pipe()
@@ -185,8 +207,12 @@ func TestSpinningWhere(t *testing.T) {
 	defer q.Close()
 	yes := func() bool { return true }
 	isSpin := func(nc net.Conn, budget time.Duration) bool {
-		_, ok := spinning(nc, budget, yes).(*spinReader)
-		return ok
+		s, ok := spinning(nc, budget, yes).(*spinReader)
+		return ok && !s.yield
+	}
+	isYield := func(nc net.Conn, budget time.Duration) bool {
+		s, ok := spinning(nc, budget, yes).(*spinReader)
+		return ok && s.yield
 	}
 	if isSpin(p, time.Millisecond) {
 		t.Error("a net.Pipe spins")
@@ -197,6 +223,12 @@ func TestSpinningWhere(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	if isSpin(a, time.Millisecond) {
 		t.Error("a process with GOMAXPROCS 1 spins")
+	}
+	if isYield(a, time.Millisecond) != canYield {
+		t.Errorf("a process with GOMAXPROCS 1 yields: %v; want %v", !canYield, canYield)
+	}
+	if isYield(a, 0) || isYield(p, time.Millisecond) {
+		t.Error("Spin(0) or a net.Pipe yields")
 	}
 	runtime.GOMAXPROCS(2)
 	if !isSpin(a, time.Millisecond) {
