@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,11 @@ func (c *Counter) GetPID(ctx context.Context, _ uactor.Empty) (int, error) {
 }
 
 func (c *Counter) Echo(ctx context.Context, b []byte) ([]byte, error) { return b, nil }
+
+// Procs reports the actor process's GOMAXPROCS.
+func (c *Counter) Procs(ctx context.Context, _ uactor.Empty) (int, error) {
+	return runtime.GOMAXPROCS(0), nil
+}
 
 func (c *Counter) Fail(ctx context.Context, msg string) (uactor.Empty, error) {
 	c.calls.Add(1)
@@ -148,6 +154,7 @@ var (
 	Calls        = uactor.Expose(CounterKind, "calls", (*Counter).Calls)
 	GetPID       = uactor.Expose(CounterKind, "getpid", (*Counter).GetPID)
 	Echo         = uactor.Expose(CounterKind, "echo", (*Counter).Echo)
+	Procs        = uactor.Expose(CounterKind, "procs", (*Counter).Procs)
 	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
 	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
 	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)
