@@ -142,6 +142,23 @@ func ExampleRestart() {
 	// Output: 11 <nil>
 }
 
+// Spin(0) makes a connection's reader sleep at once while it waits, as a
+// plain socket read does: for actors called back to back on a host whose
+// spare CPU time belongs to something else. Given to Spawn, as here, it
+// holds in the actor and on the owner's connection to it; given to Define,
+// on every connection of the kind. Calls work the same either way.
+func ExampleSpin() {
+	ctx := context.Background()
+	r, err := uactor.Spawn(ctx, CounterKind, 40, uactor.Spin(0))
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	n, err := Add.Call(ctx, r, 2)
+	fmt.Println(n, err)
+	// Output: 42 <nil>
+}
+
 // Output tells actors' lines apart: each arrives as "kind[pid] line".
 func ExampleOutput() {
 	ctx := context.Background()
