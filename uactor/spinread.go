@@ -37,6 +37,7 @@ const maxSpinSkip = 256
 type spinReader struct {
 	nc     net.Conn
 	rc     syscall.RawConn
+	net    string // "unix" or "tcp", for errors
 	budget time.Duration
 	yield  bool          // one CPU: yield it once instead of spinning
 	gap    time.Duration // preempted; a field so that tests can widen it
@@ -74,8 +75,12 @@ func spinning(nc net.Conn, budget time.Duration, when func() bool) io.Reader {
 	if budget <= 0 || yield && !canYield {
 		return nc
 	}
+	var network string
 	switch nc.(type) {
-	case *net.UnixConn, *net.TCPConn:
+	case *net.UnixConn:
+		network = "unix"
+	case *net.TCPConn:
+		network = "tcp"
 	default:
 		return nc
 	}
@@ -83,7 +88,7 @@ func spinning(nc net.Conn, budget time.Duration, when func() bool) io.Reader {
 	if err != nil {
 		return nc
 	}
-	s := &spinReader{nc: nc, rc: rc, budget: budget, yield: yield, gap: preempted, when: when, back: 1}
+	s := &spinReader{nc: nc, rc: rc, net: network, budget: budget, yield: yield, gap: preempted, when: when, back: 1}
 	s.try = s.attempt
 	return s
 }
@@ -98,17 +103,17 @@ func (s *spinReader) Read(p []byte) (int, error) {
 	s.p, s.n, s.err, s.state = p, 0, nil, firstTry
 	err := s.rc.Read(s.try)
 	s.p = nil
+	if err != nil {
+		return 0, err // a deadline, or the connection closed: wrapped like net.Conn's
+	}
 	switch s.state {
 	case ranOut:
 		s.skip, s.back = s.back, min(2*s.back, maxSpinSkip)
 	case retrying, yielded:
 		s.back = 1
 	}
-	if err != nil {
-		return 0, err // a deadline, or the connection closed: wrapped like net.Conn's
-	}
 	if s.err != nil {
-		return 0, &net.OpError{Op: "read", Net: s.nc.LocalAddr().Network(), Source: s.nc.LocalAddr(), Addr: s.nc.RemoteAddr(), Err: os.NewSyscallError("read", s.err)}
+		return 0, &net.OpError{Op: "read", Net: s.net, Source: s.nc.LocalAddr(), Addr: s.nc.RemoteAddr(), Err: os.NewSyscallError("read", s.err)}
 	}
 	if s.n == 0 {
 		return 0, io.EOF

@@ -54,7 +54,7 @@ func newYieldingReader(t *testing.T, nc net.Conn, budget time.Duration, due, yie
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &spinReader{nc: nc, rc: rc, budget: budget, yield: yield, gap: time.Hour, when: func() bool { return due }, back: 1}
+	s := &spinReader{nc: nc, rc: rc, net: nc.LocalAddr().Network(), budget: budget, yield: yield, gap: time.Hour, when: func() bool { return due }, back: 1}
 	s.try = s.attempt
 	return s
 }
@@ -170,8 +170,8 @@ func TestSpinReaderEnds(t *testing.T) {
 		b.Close()
 		_, err := s.Read(p)
 		var oe *net.OpError
-		if !errors.As(err, &oe) || oe.Op != "read" {
-			t.Fatalf("Read: %v; want a read *net.OpError", err)
+		if !errors.As(err, &oe) || oe.Op != "read" || oe.Net != "tcp" || !errors.Is(err, syscall.ECONNRESET) {
+			t.Fatalf("Read: %v; want a read *net.OpError on tcp for ECONNRESET", err)
 		}
 	})
 	t.Run("deadline passes", func(t *testing.T) {
@@ -180,6 +180,9 @@ func TestSpinReaderEnds(t *testing.T) {
 		a.SetReadDeadline(time.Now().Add(20 * time.Millisecond))
 		if _, err := s.Read(p); !errors.Is(err, os.ErrDeadlineExceeded) {
 			t.Fatalf("Read: %v; want os.ErrDeadlineExceeded", err)
+		}
+		if s.skip != 0 || s.back != 1 {
+			t.Fatalf("a deadline counted as a failed spin: skip %d, back %d", s.skip, s.back)
 		}
 		a.SetReadDeadline(time.Time{})
 		b.Write([]byte("later"))
