@@ -9,9 +9,10 @@ import (
 	"fmt"
 	"runtime"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/uactor-go/uactor/uactor"
 )
@@ -50,26 +51,23 @@ func TestCallsSpinningAndYielding(t *testing.T) {
 				}
 			}
 			// Many at once, then one at a time again.
-			var wg sync.WaitGroup
-			errs := make(chan error, 16)
+			var callers errgroup.Group
 			for g := range 16 {
-				wg.Go(func() {
+				callers.Go(func() error {
 					for i := range 50 {
 						req := []byte(strconv.Itoa(g*1000 + i))
 						got, err := Echo.Call(ctx, r, req)
-						if err == nil && !bytes.Equal(got, req) {
-							err = fmt.Errorf("sent %q, got %q back", req, got)
-						}
 						if err != nil {
-							errs <- err
-							return
+							return err
+						}
+						if !bytes.Equal(got, req) {
+							return fmt.Errorf("sent %q, got %q back", req, got)
 						}
 					}
+					return nil
 				})
 			}
-			wg.Wait()
-			close(errs)
-			for err := range errs {
+			if err := callers.Wait(); err != nil {
 				t.Fatalf("concurrent calls: %v", err)
 			}
 			for i := range 100 {
