@@ -177,7 +177,8 @@ func legend(r *Report) string {
 	for _, l := range []string{
 		"**ours**: uactor, `Method.Call` of a `[]byte` echo on a spawned actor; one ref, so one connection: on the unix rows the owner's ref (its private socketpair), on the tcp rows a ref from `Connect` to the actor's TCP address.",
 		"**raw floor**: the same transport with no library: a child process (this binary, re-executed) echoing " +
-			"[4-byte big-endian length][payload]. Sequential rows: one write, then one read of the reply. " +
+			"[4-byte big-endian length][payload]. Sequential rows: one write, then one read of the reply, " +
+			"blocking in Go's poller (ours spins or yields first, so it can go below this floor). " +
 			"Concurrency rows (raw multiplexed): the callers share one connection, each request tagged with its " +
 			"caller's id, " + r.RawMux + ", one reader goroutine dispatches replies. " +
 			"Spawn row: re-executing this binary until it writes one byte on a pipe.",
