@@ -20,10 +20,19 @@ type Link struct {
 	// packets are dropped (a router's drop-tail queue). Zero: the
 	// bandwidth-delay product, at least 64 KiB. Only a Rate makes packets wait.
 	Queue int
-	// Drop, if set, sees every packet before the loss draw, and drops
-	// those it returns true for: a deterministic loss (see FirstSYN).
-	Drop func(Packet) bool
+	// Rule, if set, sees every packet before the loss draw and may decide
+	// its fate instead: a deterministic loss (see FirstSYN).
+	Rule func(Packet) Fate
 }
+
+// Fate is what a Link's Rule decides for a packet.
+type Fate uint8
+
+const (
+	Chance  Fate = iota // the link's random loss decides
+	Dropped             // lost, whatever the draw
+	Spared              // delivered, whatever the draw
+)
 
 // Packet is an IPv4 packet crossing the link.
 type Packet []byte
@@ -51,26 +60,28 @@ const (
 	flagACK = 0x10
 )
 
-// FirstSYN returns a Drop rule that loses the first SYN of every TCP
-// connection opened from one address to another, as a lossy link
-// sometimes does: the connection then waits for the SYN's retransmission
-// (one second on Linux). Its retransmission, and every other packet, passes.
-func FirstSYN(from, to netip.Addr) func(Packet) bool {
+// FirstSYN returns a Rule that loses the first SYN of every TCP connection
+// opened from one address to another, as a lossy link sometimes does: the
+// connection then waits for the SYN's retransmission (one second on
+// Linux). The retransmissions are spared the link's random loss, so that
+// the wait is exactly one retransmission; every other packet takes its
+// chance.
+func FirstSYN(from, to netip.Addr) func(Packet) Fate {
 	var mu sync.Mutex
 	seen := map[[2]uint16]bool{}
-	return func(p Packet) bool {
+	return func(p Packet) Fate {
 		sp, dp, flags, ok := p.TCP()
 		if !ok || flags&(flagSYN|flagACK) != flagSYN || p.Src() != from || p.Dst() != to {
-			return false
+			return Chance
 		}
 		mu.Lock()
 		defer mu.Unlock()
 		k := [2]uint16{sp, dp}
 		if seen[k] {
-			return false
+			return Spared
 		}
 		seen[k] = true
-		return true
+		return Dropped
 	}
 }
 
@@ -145,12 +156,16 @@ func (r *relay) serve(p *port) {
 			continue // not IPv4: the hosts' IPv6 chatter has nowhere to go
 		}
 		pp := r.pipes[[2]netip.Addr{p.addr, pkt.Dst()}]
+		fate := Chance
+		if pp != nil && r.link.Rule != nil {
+			fate = r.link.Rule(pkt)
+		}
 		switch {
 		case pp == nil:
 			r.unroutable.Add(1)
-		case r.link.Drop != nil && r.link.Drop(pkt):
+		case fate == Dropped:
 			r.dropped.Add(1)
-		case r.link.Loss > 0 && rand.Float64() < r.link.Loss:
+		case fate == Chance && r.link.Loss > 0 && rand.Float64() < r.link.Loss:
 			r.lost.Add(1)
 		default:
 			r.send(pp, append(Packet(nil), pkt...))

@@ -3,8 +3,10 @@
 package netns
 
 import (
+	"encoding/binary"
 	"io"
 	"net"
+	"net/netip"
 	"testing"
 	"time"
 )
@@ -78,7 +80,7 @@ func TestLinkDelayAndRate(t *testing.T) {
 
 // FirstSYN loses the first SYN of each connection, and only that.
 func TestFirstSYNDelaysConnect(t *testing.T) {
-	nw := New(t, 2, Link{Delay: time.Millisecond, Drop: FirstSYN(HostAddr(0), HostAddr(1))})
+	nw := New(t, 2, Link{Delay: time.Millisecond, Rule: FirstSYN(HostAddr(0), HostAddr(1))})
 	addr := listen(t, nw.Hosts[1])
 	for i := range 2 {
 		connect, _ := dial(t, nw.Hosts[0], addr, 10)
@@ -92,6 +94,63 @@ func TestFirstSYNDelaysConnect(t *testing.T) {
 	if d := nw.Stats().Dropped; d != 2 {
 		t.Fatalf("%d packets dropped; want 2, the first SYN of each connection", d)
 	}
+}
+
+// FirstSYN decides only for SYNs from one address to another: the first
+// of each connection is dropped, its retransmissions are spared the
+// link's loss, and everything else takes its chance.
+func TestFirstSYNRule(t *testing.T) {
+	a, b, c := HostAddr(0), HostAddr(1), HostAddr(2)
+	rule := FirstSYN(a, b)
+	for _, step := range []struct {
+		name string
+		pkt  Packet
+		want Fate
+	}{
+		{"first SYN", tcpPacket(a, b, 40000, 80, flagSYN), Dropped},
+		{"its retransmission", tcpPacket(a, b, 40000, 80, flagSYN), Spared},
+		{"and the next", tcpPacket(a, b, 40000, 80, flagSYN), Spared},
+		{"another connection's first SYN", tcpPacket(a, b, 40001, 80, flagSYN), Dropped},
+		{"the SYN-ACK back", tcpPacket(b, a, 80, 40000, flagSYN|flagACK), Chance},
+		{"an ACK", tcpPacket(a, b, 40000, 80, flagACK), Chance},
+		{"a SYN the other way", tcpPacket(b, a, 50000, 80, flagSYN), Chance},
+		{"a SYN to another host", tcpPacket(a, c, 40002, 80, flagSYN), Chance},
+		{"not TCP", udpPacket(a, b), Chance},
+	} {
+		if got := rule(step.pkt); got != step.want {
+			t.Errorf("%s: %v; want %v", step.name, got, step.want)
+		}
+	}
+}
+
+// A packet a Rule spares is delivered even on a link that loses every
+// other packet.
+func TestRuleSpares(t *testing.T) {
+	nw := New(t, 2, Link{Delay: time.Millisecond, Loss: 1, Rule: func(Packet) Fate { return Spared }})
+	dial(t, nw.Hosts[0], listen(t, nw.Hosts[1]), 1<<10)
+	if s := nw.Stats(); s.Lost != 0 || s.Delivered == 0 {
+		t.Fatalf("stats %+v; want every packet delivered", s)
+	}
+}
+
+// tcpPacket is a bare IPv4 header and the first 14 bytes of a TCP header.
+func tcpPacket(src, dst netip.Addr, sport, dport uint16, flags byte) Packet {
+	p := make(Packet, 20+20)
+	p[0], p[9] = 0x45, 6
+	s, d := src.As4(), dst.As4()
+	copy(p[12:16], s[:])
+	copy(p[16:20], d[:])
+	binary.BigEndian.PutUint16(p[20:], sport)
+	binary.BigEndian.PutUint16(p[22:], dport)
+	p[33] = flags
+	return p
+}
+
+// udpPacket is a bare IPv4 header carrying UDP.
+func udpPacket(src, dst netip.Addr) Packet {
+	p := tcpPacket(src, dst, 1, 2, 0)
+	p[9] = 17
+	return p
 }
 
 // Under loss, TCP still gets every byte across.
