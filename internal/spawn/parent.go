@@ -48,7 +48,6 @@ type Process struct {
 	stopOnce sync.Once
 
 	exitMu sync.Mutex
-	reaped bool   // exited has closed done
 	onExit func() // run by exited once done is closed
 }
 
@@ -183,8 +182,7 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 		t.Stop()
 	}
 	close(p.done)
-	p.exitMu.Lock()
-	p.reaped = true
+	p.exitMu.Lock() // after the close: OnExit, holding it, sees done closed or leaves f here
 	f := p.onExit
 	p.exitMu.Unlock()
 	if f != nil {
@@ -198,13 +196,13 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 // Done while it lives. One f per process.
 func (p *Process) OnExit(f func()) {
 	p.exitMu.Lock()
-	if p.reaped {
-		p.exitMu.Unlock()
+	defer p.exitMu.Unlock()
+	select {
+	case <-p.done:
 		go f()
-		return
+	default:
+		p.onExit = f
 	}
-	p.onExit = f
-	p.exitMu.Unlock()
 }
 
 // Status returns how the child exited, and whether the system said; it is
