@@ -7,37 +7,22 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"runtime"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 // connPair returns the two ends of a connection over network, "unix" or
 // "tcp" (loopback), closed when the test ends.
 func connPair(t *testing.T, network string) (net.Conn, net.Conn) {
 	t.Helper()
-	addr := "127.0.0.1:0"
 	if network == "unix" {
-		addr = filepath.Join(t.TempDir(), "s")
+		return conntest.Unix(t)
 	}
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	a, err := net.Dial(network, ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := ln.Accept()
-	if err != nil {
-		a.Close()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close(); b.Close() })
-	return a, b
+	return conntest.TCP(t)
 }
 
 // newSpinReader is spinning's reader for nc, whatever GOMAXPROCS is, with
@@ -205,9 +190,7 @@ func TestSpinReaderEnds(t *testing.T) {
 // it can (Linux).
 func TestSpinningWhere(t *testing.T) {
 	a, _ := connPair(t, "unix")
-	p, q := net.Pipe()
-	defer p.Close()
-	defer q.Close()
+	p, _ := conntest.Pipe(t)
 	yes := func() bool { return true }
 	isSpin := func(nc net.Conn, budget time.Duration) bool {
 		s, ok := spinning(nc, budget, yes).(*spinReader)
