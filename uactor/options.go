@@ -176,9 +176,9 @@ func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive =
 // call in flight, or an actor that has just answered a caller who sends one
 // call at a time. A message that lands meanwhile is taken without putting
 // a thread and its CPU to sleep and waking them again, which on an idle
-// machine costs more than the round trip itself: sequential calls between
-// processes on different CPUs take about a third of the time. The price is
-// CPU: up to d on each end after each message.
+// machine costs more than the round trip itself (BENCHMARKS.md in the
+// repository has figures). The price is CPU: up to d on each end after
+// each message.
 //
 // Spinning adapts. A spin that finds nothing, or loses its CPU (most
 // likely to the peer it waits for), makes later ones rarer, down to one
