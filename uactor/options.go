@@ -187,7 +187,15 @@ func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive =
 // part of the time, and the copies need the CPU). A process that may run
 // on one CPU only (GOMAXPROCS 1) does not spin either: on Linux it yields
 // the CPU once, so that the peer, which most likely waits for it, answers
-// at once. The default is 50µs; 0 turns both off.
+// at once.
+//
+// In a bulk transfer (inside a frame with over 64 KiB still to come, or
+// waiting for the next message after such an exchange) a read that finds
+// nothing waits in the kernel, on Linux, for up to 2 ms before it sleeps in
+// the runtime's poller: the collections that megabytes bring make the
+// runtime slow to run a goroutine that the poller wakes, but not a thread
+// back from a system call. A deadline or a close then takes effect when
+// that wait ends. The default is 50µs; 0 turns all of this off.
 func Spin(d time.Duration) Option { return func(o *options) { o.spin = d } }
 
 // MaxInFlight bounds the calls in flight on one connection. A caller over the

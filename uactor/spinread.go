@@ -26,14 +26,23 @@ const bulk = 64 << 10
 // this many.
 const maxSpinSkip = 256
 
+// bulkWait bounds a wait in the kernel for more of a bulk transfer (see
+// waitBulk): long enough to cover the peer's turn between two large
+// messages, short enough that a deadline or a close made meanwhile is not
+// much delayed.
+const bulkWait = 2 * time.Millisecond
+
 // spinReader reads a socket the way net.Conn does, except that a read that
 // finds nothing, when a message is due, retries for up to budget before it
 // parks. In a process that may run on one CPU only, the peer that is to
 // send the message most likely waits for that CPU: there the read, instead
 // of spinning, yields the CPU once and tries again. It adapts: a spin or
 // yield that found nothing, or a spin that lost its CPU, makes the next
-// reads park at once, twice as many each time, until one pays again. One
-// goroutine reads at a time, as frame.Reader requires.
+// reads park at once, twice as many each time, until one pays again. In
+// a bulk transfer (a read into a large frame's body, or a wait for the
+// next message after an exchange that read over bulk bytes) it neither
+// spins nor yields: it waits in the kernel for a while before it parks
+// (waitBulk). One goroutine reads at a time, as frame.Reader requires.
 type spinReader struct {
 	nc     net.Conn
 	rc     syscall.RawConn
@@ -41,6 +50,7 @@ type spinReader struct {
 	budget time.Duration
 	yield  bool          // one CPU: yield it once instead of spinning
 	gap    time.Duration // preempted; a field so that tests can widen it
+	wait   time.Duration // bulkWait; a field so that tests can change it
 	when   func() bool   // a reply or request is due: spinning may pay
 	skip   int           // reads left that park at once
 	back   int           // the skip after the next failure
@@ -65,6 +75,7 @@ const (
 	yielded                   // found nothing, gave the CPU away once
 	ranOut                    // parked: the spin found nothing
 	notDue                    // parked: nothing was due, so no spin
+	waited                    // waited in the kernel for bulk, parks if that found nothing
 )
 
 // spinning returns nc's reader for frame.Reader: a spinReader where
@@ -88,13 +99,13 @@ func spinning(nc net.Conn, budget time.Duration, when func() bool) io.Reader {
 	if err != nil {
 		return nc
 	}
-	s := &spinReader{nc: nc, rc: rc, net: network, budget: budget, yield: yield, gap: preempted, when: when, back: 1}
+	s := &spinReader{nc: nc, rc: rc, net: network, budget: budget, yield: yield, gap: preempted, wait: bulkWait, when: when, back: 1}
 	s.try = s.attempt
 	return s
 }
 
 func (s *spinReader) Read(p []byte) (int, error) {
-	if s.skip > 0 || len(p) == 0 {
+	if s.skip > 0 && len(p) <= bulk || len(p) == 0 {
 		s.skip = max(s.skip-1, 0)
 		n, err := s.nc.Read(p)
 		s.got += n
@@ -133,20 +144,21 @@ func (s *spinReader) attempt(fd uintptr) bool {
 		case err != syscall.EAGAIN:
 			s.n, s.err = max(n, 0), err
 			return true
-		case s.state == ranOut || s.state == notDue:
+		case s.state == ranOut || s.state == notDue || s.state == waited:
 			return false
 		case s.state == firstTry:
-			if !s.when() {
+			due := s.when()
+			bulky := len(s.p) > bulk // the body of a large frame
+			if due {
+				bulky, s.got = s.got > bulk, 0 // the message after a bulk exchange
+			}
+			switch {
+			case bulky && s.waitBulk(fd):
+				continue
+			case bulky || !due:
 				s.state = notDue
 				return false
-			}
-			big := s.got > bulk
-			s.got = 0
-			if big {
-				s.state = notDue
-				return false
-			}
-			if s.yield {
+			case s.yield:
 				yieldCPU()
 				s.state = yielded
 				continue
@@ -165,4 +177,25 @@ func (s *spinReader) attempt(fd uintptr) bool {
 			s.last = now
 		}
 	}
+}
+
+// waitBulk waits in the kernel, up to s.wait, for more of a bulk transfer,
+// and reports whether it did.
+//
+// A goroutine parked in the runtime's poller runs only once its process
+// has nothing else queued to run, and while a collection's sweeping
+// finishes, the background sweeper yields to itself in a loop that keeps
+// the queue full for milliseconds at a time (golang/go#56060): collections
+// come every few calls when megabytes change hands. A thread that comes
+// back from a system call queues behind at most one turn of that loop. The
+// runtime hands this thread's CPU to other goroutines meanwhile, as for any
+// system call that blocks. A deadline set or a close made during the wait
+// takes effect when the wait ends.
+func (s *spinReader) waitBulk(fd uintptr) bool {
+	if !canWaitInKernel {
+		return false
+	}
+	s.state = waited
+	waitReadable(fd, s.wait)
+	return true
 }

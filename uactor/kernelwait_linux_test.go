@@ -1,0 +1,61 @@
+package uactor
+
+import (
+	"net"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// waitFor runs waitReadable on nc's descriptor for d in the background;
+// the channel closes when it returns.
+func waitFor(t *testing.T, nc net.Conn, d time.Duration) <-chan struct{} {
+	t.Helper()
+	rc, err := nc.(syscall.Conn).SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rc.Control(func(fd uintptr) { waitReadable(fd, d) })
+	}()
+	t.Cleanup(func() { <-done })
+	return done
+}
+
+// A wait in the kernel ends as soon as the socket has something to read, or
+// its peer is gone; with neither, it lasts as long as it was asked to.
+func TestWaitReadable(t *testing.T) {
+	for _, network := range []string{"unix", "tcp"} {
+		t.Run(network+"/readable", func(t *testing.T) {
+			a, b := connPair(t, network)
+			done := waitFor(t, a, 20*time.Second)
+			writeAfter(t, b, 20*time.Millisecond, []byte("x"))
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the wait did not end when a byte arrived")
+			}
+		})
+		t.Run(network+"/peer gone", func(t *testing.T) {
+			a, b := connPair(t, network)
+			done := waitFor(t, a, 20*time.Second)
+			time.AfterFunc(20*time.Millisecond, func() { b.Close() })
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the wait did not end when the peer closed")
+			}
+		})
+		t.Run(network+"/nothing", func(t *testing.T) {
+			a, _ := connPair(t, network)
+			const d = 30 * time.Millisecond
+			start := time.Now()
+			<-waitFor(t, a, d)
+			if waited := time.Since(start); waited < d {
+				t.Fatalf("waited %v with nothing to read; want at least %v", waited, d)
+			}
+		})
+	}
+}
