@@ -40,19 +40,23 @@ func raiseFileLimit(t *testing.T, n uint64) {
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &old); err != nil {
 		t.Fatal(err)
 	}
-	if old.Cur >= n {
+	if uint64(old.Cur) >= n {
 		return
 	}
-	if old.Max < n {
+	if uint64(old.Max) < n {
 		t.Skipf("the hard descriptor limit is %d; this test needs %d", old.Max, n)
 	}
 	raised := old
-	raised.Cur = n
+	setLimit(&raised.Cur, n)
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old) })
 }
+
+// setLimit sets an Rlimit field, whose type is int64 on some systems
+// (FreeBSD) and uint64 on others.
+func setLimit[T int64 | uint64](f *T, n uint64) { *f = T(n) }
 
 // 1000 connections at once to an actor that holds at most 100 in their
 // handshake: goroutines stay bounded by twice that, the excess is closed at
