@@ -182,7 +182,7 @@ func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive =
 //
 // Spinning adapts. A spin that finds nothing, or loses its CPU (most
 // likely to the peer it waits for), makes later ones rarer, down to one
-// read in 256; a connection with several calls in flight does not spin,
+// read in 17; a connection with several calls in flight does not spin,
 // nor one whose last exchange read over 64 KiB (waking is then a small
 // part of the time, and the copies need the CPU). A process that may run
 // on one CPU only (GOMAXPROCS 1) does not spin either: on Linux it yields

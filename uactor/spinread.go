@@ -23,8 +23,11 @@ const bulk = 64 << 10
 
 // maxSpinSkip bounds how many reads in a row park at once after spins
 // failed: a connection where spinning never pays spins on one read in
-// this many.
-const maxSpinSkip = 256
+// this many plus one. It is kept low for a sequential caller and actor that
+// the kernel has put on one CPU, where every spin fails: it is the spins
+// that let the kernel move one of the two to an idle CPU, where spinning
+// pays again.
+const maxSpinSkip = 16
 
 // bulkWait bounds a wait in the kernel for more of a bulk transfer (see
 // waitBulk): long enough to cover the peer's turn between two large
