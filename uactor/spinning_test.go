@@ -1,8 +1,8 @@
 package uactor_test
 
-// Spinning and yielding reads (the Spin option): calls of every size,
-// one at a time and many at once, arrive whole whichever way each end
-// waits for them.
+// Spinning and yielding reads, and bulk waits in the kernel (the Spin
+// option): calls of every size, one at a time and many at once, arrive
+// whole whichever way each end waits for them.
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ func TestCallsSpinningAndYielding(t *testing.T) {
 				t.Fatalf("the actor's GOMAXPROCS: %d, %v; want %d", got, err, c.procs)
 			}
 			// One at a time, small and bulk in turn, so that the
-			// back-off and the bulk rule both come into play.
+			// back-off and the bulk waits both come into play.
 			for i := range 300 {
 				size := []int{0, 1, 64, 4 << 10, 100 << 10, 1 << 20}[i%6]
 				if i%50 == 49 {
