@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -110,10 +111,14 @@ type Keeper struct {
 	kept [][]byte
 }
 
-// Keep keeps b and returns its index.
+// Keep keeps b and returns its index. It also appends to the request it
+// kept before, which is its own to grow: that must not reach b.
 func (k *Keeper) Keep(_ context.Context, b []byte) (int, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if n := len(k.kept); n > 0 {
+		_ = append(k.kept[n-1], '!', '!')
+	}
 	k.kept = append(k.kept, b)
 	return len(k.kept) - 1, nil
 }
@@ -136,12 +141,14 @@ var (
 
 // What arrives is its receiver's: the handler keeps every request while the
 // caller reuses one buffer for all of them, and the caller keeps every
-// response while later ones arrive. Small payloads are read into pooled
-// buffers and large ones into arrays of their own; both must hold.
+// response while later ones arrive; each side appends to what it kept
+// without reaching what came after. Small payloads are read into pooled
+// buffers and copied into shares of one array, and large ones are read
+// into arrays of their own; all must hold.
 func TestWhatArrivesIsTheReceivers(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := spawn(t, ctx, KeeperKind, uactor.Empty{})
-	sizes := []int{1, 64, 4 << 10, 300 << 10, 64, 1, 300 << 10, 4 << 10}
+	sizes := []int{1, 64, 256, 257, 4 << 10, 300 << 10, 64, 1, 1, 300 << 10, 4 << 10, 200}
 	payload := func(i, n int) []byte {
 		return bytes.Repeat([]byte{byte('a' + i)}, n)
 	}
@@ -164,11 +171,50 @@ func TestWhatArrivesIsTheReceivers(t *testing.T) {
 			t.Fatalf("request %d (%d bytes) as the handler kept it: %d bytes, %v", i, n, len(resp), err)
 		}
 		got = append(got, resp)
+		if i > 0 {
+			_ = append(got[i-1], '!', '!')
+		}
 	}
 	for i, n := range sizes {
 		if !bytes.Equal(got[i], payload(i, n)) {
 			t.Fatalf("response %d (%d bytes) changed after later calls", i, n)
 		}
+	}
+}
+
+// A 64 B []byte call allocates at neither end, or once in many calls:
+// the caller's response and the handler's request are shares of arrays
+// carved for many, and the handler's context comes from a block. The actor
+// is hosted, so that one count holds both ends.
+func TestCallAllocations(t *testing.T) {
+	if uactor.RaceEnabled {
+		t.Skip("the race detector makes sync.Pool drop what it holds")
+	}
+	ctx := testCtx(t, 20*time.Second)
+	r, err := uactor.Host(ctx, CounterKind, &Counter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	req := make([]byte, 64)
+	call := func() {
+		if resp, err := Echo.Call(ctx, r, req); err != nil || len(resp) != len(req) {
+			t.Fatalf("echo: %d bytes, %v", len(resp), err)
+		}
+	}
+	for range 100 {
+		call()
+	}
+	const calls = 5000
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for range calls {
+		call()
+	}
+	runtime.ReadMemStats(&after)
+	if per := float64(after.Mallocs-before.Mallocs) / calls; per > 0.25 {
+		t.Fatalf("%.2f allocations a call at both ends together; want at most 0.25", per)
 	}
 }
 

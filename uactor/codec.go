@@ -145,14 +145,14 @@ func builtinCodec[T any]() *codec[T] {
 		return as[T](codec[[]byte]{
 			raw:    func(v []byte) []byte { return v },
 			append: func(b, v []byte) ([]byte, error) { return append(b, v...), nil },
-			decode: func(b []byte) ([]byte, error) { return append([]byte{}, b...), nil },
+			decode: func(b []byte) ([]byte, error) { return carve(b), nil },
 			take:   func(b []byte) []byte { return b[:len(b):len(b)] },
 		})
 	case string:
 		return as[T](codec[string]{
 			raw:    func(v string) []byte { return stringBytes(v) },
 			append: func(b []byte, v string) ([]byte, error) { return append(b, v...), nil },
-			decode: func(b []byte) (string, error) { return string(b), nil },
+			decode: func(b []byte) (string, error) { return carveString(b), nil },
 			take:   func(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) },
 		})
 	case Empty:

@@ -100,7 +100,10 @@ func stringElem() elem[string] {
 		func(b []byte, v string) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) },
 		func(b []byte) (string, int, error) {
 			p, n, err := lengthPrefixed(b, "string")
-			return string(p), n, err
+			if err != nil {
+				return "", 0, err
+			}
+			return carveString(p), n, nil
 		}}
 }
 
@@ -112,7 +115,7 @@ func bytesElem() elem[[]byte] {
 			if err != nil {
 				return nil, 0, err
 			}
-			return append([]byte{}, p...), n, nil
+			return carve(p), n, nil
 		}}
 }
 

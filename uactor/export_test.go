@@ -11,3 +11,6 @@ type LockedBuffer = lockedBuffer
 // MemoryDir is where socket directories go by default on a memory
 // filesystem, or "" where there is none.
 func MemoryDir() string { return memoryDir() }
+
+// RaceEnabled is whether the race detector is on.
+const RaceEnabled = raceEnabled
