@@ -213,6 +213,11 @@ func TestQuickRun(t *testing.T) {
 					t.Errorf("%s %s %d B: %+v", p.Placement, s.Transport, s.Payload, l)
 				}
 			}
+			// The actor's count is read from its process: a 1 MiB request
+			// arrives in an array of its own every call.
+			if s.Payload >= 1<<20 && s.Ours.ActorAllocs < 1 {
+				t.Errorf("%s %s %d B: %.2f allocations a call in the actor; want at least 1", p.Placement, s.Transport, s.Payload, s.Ours.ActorAllocs)
+			}
 		}
 		for _, c := range p.Concurrency {
 			for _, th := range []Throughput{c.Ours, c.Raw, c.RPC} {

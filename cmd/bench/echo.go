@@ -10,6 +10,7 @@ import (
 	"net/rpc"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 
@@ -23,11 +24,20 @@ type echoActor struct{}
 // Echo returns b unchanged.
 func (*echoActor) Echo(ctx context.Context, b []byte) ([]byte, error) { return b, nil }
 
+// Mallocs returns how many heap allocations the actor's process has made,
+// so that the harness can count the actor's allocations per call.
+func (*echoActor) Mallocs(context.Context, uactor.Empty) (uint64, error) {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs, nil
+}
+
 var (
 	echoKind = uactor.Define("bench-echo", func(ctx context.Context, _ uactor.Empty) (*echoActor, error) {
 		return &echoActor{}, nil
 	})
-	echoMethod = uactor.Expose(echoKind, "echo", (*echoActor).Echo)
+	echoMethod    = uactor.Expose(echoKind, "echo", (*echoActor).Echo)
+	mallocsMethod = uactor.Expose(echoKind, "mallocs", (*echoActor).Mallocs)
 )
 
 // EchoServer is the net/rpc service of the net/rpc floor.

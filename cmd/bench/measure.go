@@ -23,7 +23,10 @@ type Latency struct {
 	Mean   time.Duration `json:"mean_ns"`
 	PerSec float64       `json:"calls_per_s"`
 	Allocs float64       `json:"allocs_per_call"` // client side: runtime.MemStats.Mallocs delta / N
-	Err    string        `json:"error,omitempty"`
+	// ActorAllocs is the same count in the actor's process, warm-up calls
+	// included; ours only.
+	ActorAllocs float64 `json:"actor_allocs_per_call,omitempty"`
+	Err         string  `json:"error,omitempty"`
 }
 
 // Throughput is one measurement of Callers goroutines calling at once.
@@ -193,7 +196,7 @@ func (l Latency) String() string {
 	if l.Err != "" && l.N == 0 {
 		return "error: " + l.Err
 	}
-	s := fmt.Sprintf("p50 %s  p99 %s  p99.9 %s  %s  n=%d  %.1f allocs/call",
+	s := fmt.Sprintf("p50 %s  p99 %s  p99.9 %s  %s  n=%d  %.2f allocs/call",
 		fmtDur(l.P50), fmtDur(l.P99), fmtDur(l.P999), fmtRate(l.PerSec), l.N, l.Allocs)
 	if l.Err != "" {
 		s += "  error: " + l.Err
@@ -205,7 +208,7 @@ func (t Throughput) String() string {
 	if t.Err != "" && t.N == 0 {
 		return "error: " + t.Err
 	}
-	s := fmt.Sprintf("%s  n=%d  %.1f allocs/call", fmtRate(t.PerSec), t.N, t.Allocs)
+	s := fmt.Sprintf("%s  n=%d  %.2f allocs/call", fmtRate(t.PerSec), t.N, t.Allocs)
 	if t.Err != "" {
 		s += "  error: " + t.Err
 	}

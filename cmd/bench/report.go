@@ -107,7 +107,7 @@ var figureNames = [4]string{"p50", "p99", "p99.9", "calls/s"}
 func writeTable(w io.Writer, r *Report) {
 	fmt.Fprintf(w, "## uactor IPC benchmark\n\n%s %s, %d CPUs, %s per measurement, spawn figures the median of %d, %s.\n\n",
 		r.Go, r.Platform, r.CPUs, r.Duration, r.Spawns, r.Started.Format("2006-01-02 15:04 MST"))
-	fmt.Fprintln(w, "| placement | transport | payload | what | ours | raw floor | ×raw | net/rpc | ×net/rpc | allocs/call ours / net/rpc |")
+	fmt.Fprintln(w, "| placement | transport | payload | what | ours | raw floor | ×raw | net/rpc | ×net/rpc | allocs/call ours (caller, actor) / net/rpc |")
 	fmt.Fprintln(w, "| --- | --- | --: | --- | --: | --: | --: | --: | --: | --: |")
 	row := func(place, transport, payload, what string, ours, raw, rpc cell, allocs string) {
 		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", place, transport, payload, what,
@@ -132,7 +132,7 @@ func writeTable(w io.Writer, r *Report) {
 			for i, name := range figureNames {
 				allocs := ""
 				if i == 3 {
-					allocs = fmt.Sprintf("%.1f / %.1f", s.Ours.Allocs, s.RPC.Allocs)
+					allocs = fmt.Sprintf("%.2f, %.2f / %.2f", s.Ours.Allocs, s.Ours.ActorAllocs, s.RPC.Allocs)
 				}
 				row(place, s.Transport, fmtSize(s.Payload), name, o[i], rw[i], rp[i], allocs)
 			}
@@ -145,7 +145,7 @@ func writeTable(w io.Writer, r *Report) {
 		for _, c := range p.Concurrency {
 			cellOf := func(t Throughput) cell { return cell{rate: t.PerSec, err: t.Err != "" && t.N == 0} }
 			row(place, "unix", fmtSize(64), "calls/s, "+plural(c.Callers, "caller"),
-				cellOf(c.Ours), cellOf(c.Raw), cellOf(c.RPC), fmt.Sprintf("%.1f / %.1f", c.Ours.Allocs, c.RPC.Allocs))
+				cellOf(c.Ours), cellOf(c.Raw), cellOf(c.RPC), fmt.Sprintf("%.2f / %.2f", c.Ours.Allocs, c.RPC.Allocs))
 			for _, e := range []noteErr{{"ours", c.Ours.Err}, {"raw mux", c.Raw.Err}, {"net/rpc", c.RPC.Err}} {
 				if e.err != "" {
 					notes = append(notes, fmt.Sprintf("%s, %s, %s: %s", p.Placement, plural(c.Callers, "caller"), e.who, e.err))
@@ -195,7 +195,8 @@ func legend(r *Report) string {
 		"**p50, p99, p99.9**: nearest-rank percentiles of the calls timed one by one; \\* marks one taken from too " +
 			"few calls (p99 from < 100, p99.9 from < 1000: it is the slowest call or close to it). Counts are in the JSON.",
 		"**calls/s**: sequential rows, with one call in flight; concurrency rows, N goroutines calling at once on one connection.",
-		"**allocs/call**: heap allocations per call in the calling process (runtime.MemStats.Mallocs delta ÷ calls), ours / net/rpc.",
+		"**allocs/call**: heap allocations per call in the calling process (runtime.MemStats.Mallocs delta ÷ calls), ours / net/rpc; " +
+			"sequential rows give ours in the actor's process too (its own count, read by a call before and after), warm-up calls included.",
 		"**spawn → first reply**: median time from `uactor.Spawn` to the reply of a first 64 B call (Close not timed).",
 		"**placements**: *same core*: the measuring process and every process it starts pinned to one CPU " +
 			"(sched_setaffinity on the thread that forks it, inherited; GOMAXPROCS 1); *free*: unpinned. " +

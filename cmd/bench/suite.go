@@ -158,7 +158,14 @@ func (s *suite) sequential() error {
 			}
 			req := make([]byte, size)
 			ls := bounded(s.ctx, 3*s.d, []net.Conn{f.rawConn, f.rpcConn}, func(ctx context.Context) []Latency {
-				return measureLatencies(ctx, s.d, oursCall(ctx, ref, req), rawCall(f.rawConn, size), rpcCall(f.rpc, req))
+				ours, n := oursCall(ctx, ref, req), 0
+				counted := func() error { n++; return ours() }
+				before, err := mallocsMethod.Call(ctx, ref, uactor.Empty{})
+				ls := measureLatencies(ctx, s.d, counted, rawCall(f.rawConn, size), rpcCall(f.rpc, req))
+				if after, err2 := mallocsMethod.Call(ctx, ref, uactor.Empty{}); err == nil && err2 == nil && n > 0 {
+					ls[0].ActorAllocs = float64(after-before) / float64(n)
+				}
+				return ls
 			})
 			row := SeqRow{Transport: t.name, Payload: size, Ours: ls[0], Raw: ls[1], RPC: ls[2]}
 			s.p.report(t.name, size, "sequential", "ours", row.Ours)
