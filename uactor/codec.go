@@ -146,7 +146,15 @@ func builtinCodec[T any]() *codec[T] {
 			raw:    func(v []byte) []byte { return v },
 			append: func(b, v []byte) ([]byte, error) { return append(b, v...), nil },
 			decode: func(b []byte) ([]byte, error) { return carve(b), nil },
-			take:   func(b []byte) []byte { return b[:len(b):len(b)] },
+			// The array's room past b is b's alone: Recycle sees it all.
+			take: func(b []byte) []byte { return b },
+		})
+	case Lent: // a []byte on the wire; a handler borrows it (see Lent, Expose)
+		return as[T](codec[Lent]{
+			raw:    func(v Lent) []byte { return v },
+			append: func(b []byte, v Lent) ([]byte, error) { return append(b, v...), nil },
+			decode: func(b []byte) (Lent, error) { return carve(b), nil },
+			take:   func(b []byte) Lent { return b },
 		})
 	case string:
 		return as[T](codec[string]{

@@ -58,10 +58,13 @@
 // in memory, so a small value kept long among many that are not is worth
 // copying (bytes.Clone, strings.Clone). With payloads of hundreds of
 // kilobytes the allocation sets how often the garbage collector runs in both
-// processes (BENCHMARKS.md in the repository has figures). GOGC and
-// GOMEMLIMIT give it more room: a spawned actor inherits them from its
-// owner's environment, and its constructor, which runs in its own process,
-// may call debug.SetGCPercent there.
+// processes (BENCHMARKS.md in the repository has figures). Two opt-ins take
+// it away: a handler whose request is a Lent borrows it until it returns,
+// and Recycle gives the array of a large value that arrived back for a
+// later payload. Otherwise GOGC and GOMEMLIMIT give the collector more
+// room: a spawned actor inherits them from its owner's environment, and its
+// constructor, which runs in its own process, may call debug.SetGCPercent
+// there.
 //
 // # Errors
 //

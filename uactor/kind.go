@@ -39,6 +39,9 @@ type methodEntry struct {
 	// runs the method (wrapped by ic, if not nil; addr is where the actor
 	// listens) and encodes its response, in out if it needs space.
 	invoke func(ctx context.Context, actor any, req []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
+	// lends: the request is a Lent, which invoke decodes without copying
+	// and whose array goes back for reuse once the answer is out.
+	lends  bool
 	blocks atomic.Bool // a call of it blocked its connection's reader once (inline.go)
 }
 

@@ -48,6 +48,10 @@ func (c *Counter) GetPID(ctx context.Context, _ uactor.Empty) (int, error) {
 
 func (c *Counter) Echo(ctx context.Context, b []byte) ([]byte, error) { return b, nil }
 
+// EchoLent returns its lent request, which the library sends before it
+// reuses the request's array.
+func (c *Counter) EchoLent(ctx context.Context, b uactor.Lent) ([]byte, error) { return b, nil }
+
 // Procs reports the actor process's GOMAXPROCS.
 func (c *Counter) Procs(ctx context.Context, _ uactor.Empty) (int, error) {
 	return runtime.GOMAXPROCS(0), nil
@@ -154,6 +158,7 @@ var (
 	Calls        = uactor.Expose(CounterKind, "calls", (*Counter).Calls)
 	GetPID       = uactor.Expose(CounterKind, "getpid", (*Counter).GetPID)
 	Echo         = uactor.Expose(CounterKind, "echo", (*Counter).Echo)
+	EchoLent     = uactor.Expose(CounterKind, "echolent", (*Counter).EchoLent)
 	Procs        = uactor.Expose(CounterKind, "procs", (*Counter).Procs)
 	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
 	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)

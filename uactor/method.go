@@ -30,11 +30,13 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 		panic(where + ": fn is nil")
 	}
 	reqc, respc := mustCodec[Req](where, "request"), mustCodec[Resp](where, "response")
+	_, lends := any(*new(Req)).(Lent)
 	e := &methodEntry{
-		name: name,
-		late: mainRan.Load(),
+		name:  name,
+		late:  mainRan.Load(),
+		lends: lends,
 		invoke: func(ctx context.Context, actor any, b []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error) {
-			req, err := reqc.decodeOwned(b, owned)
+			req, err := reqc.decodeOwned(b, owned || lends) // a Lent borrows b, pooled or not
 			if err != nil {
 				return nil, requestError{err}
 			}

@@ -273,8 +273,8 @@ func (c *serverConn) waitSlot(id uint64) bool {
 	}
 }
 
-// run runs one call, whose request is req (in buf, released once it is
-// decoded and the handler returned). The call keeps its slot until its
+// run runs one call, whose request is req (in buf, released once the
+// handler returned and its answer is out). The call keeps its slot until its
 // answer has left or been dropped, so that replies queued for a peer that
 // does not read are bounded by MaxInFlight as well as by ConnBuffer. With
 // hold, its answer is queued to go out with the next write (see
@@ -294,10 +294,14 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	out := getScratch()
 	defer putScratch(out)
 	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out)
-	buf.Release()
 	c.release(held)
 	c.leave()
-	c.answer(hold, id, code, resp, err)
+	c.answer(hold, id, code, resp, err) // copied or written once it returns
+	if m.lends {
+		buf.Recycle() // resp may be the lent request: only now is it free
+	} else {
+		buf.Release()
+	}
 }
 
 // answer sends a call's reply, or its error if err is set, and unless hold

@@ -63,12 +63,22 @@ func GetBuffer(n int) *Buffer {
 	return &Buffer{B: buf[:n], buf: buf, class: c}
 }
 
-// newOwned returns an n-byte Buffer that belongs to no pool, its B starting
-// ownedOffset bytes into its array.
+// newOwned returns an n-byte Buffer that belongs to no pool: a given-back
+// array (see Recycle) if one has room, or a new one, its B starting
+// ownedOffset bytes into it.
 func newOwned(n int) *Buffer {
-	buf := make([]byte, ownedOffset+n)[ownedOffset:]
+	buf := takeRecycled(n)
+	if buf == nil {
+		size := (ownedOffset + n + ownedRound - 1) &^ (ownedRound - 1)
+		buf = make([]byte, size)[ownedOffset : ownedOffset+n]
+	}
 	return &Buffer{B: buf, buf: buf, class: -1}
 }
+
+// ownedRound is what an owned array's size is rounded up to, so that
+// payloads a little apart in size (a request and its echo, say, which
+// differ by the call's prefix) fit each other's recycled arrays.
+const ownedRound = 64 << 10
 
 // ownedOffset places a large payload away from the start of its page. A
 // payload sent on as it was received (a reply that echoes its request, a
