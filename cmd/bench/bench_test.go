@@ -184,8 +184,8 @@ func TestQuickRun(t *testing.T) {
 	if len(rep.Placements) != 2 {
 		t.Fatalf("%d placements, want 2", len(rep.Placements))
 	}
-	// One row per figure: 3 transports × 3 payloads × 4 figures, 4 concurrencies, 1 spawn.
-	const perPlacement = 3*3*4 + 4 + 1
+	// One row per figure: 4 transports × 3 payloads × 4 figures, 4 concurrencies, 1 spawn.
+	const perPlacement = 4*3*4 + 4 + 1
 	for _, p := range rep.Placements {
 		rows := strings.Count(out.String(), "\n| "+p.Placement)
 		if p.Skipped != "" {
@@ -204,7 +204,7 @@ func TestQuickRun(t *testing.T) {
 		if p.Placement == sameCore && (p.CPU < 0 || p.GOMAXPROCS != 1) {
 			t.Errorf("same core: CPU %d, GOMAXPROCS %d", p.CPU, p.GOMAXPROCS)
 		}
-		if len(p.Sequential) != 9 || len(p.Concurrency) != 4 {
+		if len(p.Sequential) != 12 || len(p.Concurrency) != 4 {
 			t.Errorf("%s: %d sequential, %d concurrency results", p.Placement, len(p.Sequential), len(p.Concurrency))
 		}
 		for _, s := range p.Sequential {

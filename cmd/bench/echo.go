@@ -24,6 +24,9 @@ type echoActor struct{}
 // Echo returns b unchanged.
 func (*echoActor) Echo(ctx context.Context, b []byte) ([]byte, error) { return b, nil }
 
+// EchoLent returns its lent request unchanged.
+func (*echoActor) EchoLent(ctx context.Context, b uactor.Lent) ([]byte, error) { return b, nil }
+
 // Mallocs returns how many heap allocations the actor's process has made,
 // so that the harness can count the actor's allocations per call.
 func (*echoActor) Mallocs(context.Context, uactor.Empty) (uint64, error) {
@@ -36,8 +39,9 @@ var (
 	echoKind = uactor.Define("bench-echo", func(ctx context.Context, _ uactor.Empty) (*echoActor, error) {
 		return &echoActor{}, nil
 	})
-	echoMethod    = uactor.Expose(echoKind, "echo", (*echoActor).Echo)
-	mallocsMethod = uactor.Expose(echoKind, "mallocs", (*echoActor).Mallocs)
+	echoMethod     = uactor.Expose(echoKind, "echo", (*echoActor).Echo)
+	echoLentMethod = uactor.Expose(echoKind, "echolent", (*echoActor).EchoLent)
+	mallocsMethod  = uactor.Expose(echoKind, "mallocs", (*echoActor).Mallocs)
 )
 
 // EchoServer is the net/rpc service of the net/rpc floor.

@@ -2,10 +2,13 @@
 // beside its floors, measured in the same run:
 //
 //   - sequential round trips (p50, p99, p99.9, calls/s) of 64 B, 4 KiB and
-//     1 MiB []byte echoes over a Unix socket, sealed TCP and plain TCP;
+//     1 MiB []byte echoes over a Unix socket, sealed TCP and plain TCP, and
+//     over the Unix socket with lent requests (uactor.Lent) and recycled
+//     responses;
 //   - calls/s of 1, 8, 64 and 256 concurrent callers on one connection;
 //   - the time from Spawn to the first reply;
-//   - heap allocations per call in the calling process.
+//   - heap allocations per call in the calling process, and per sequential
+//     call in the actor's.
 //
 // The floors are a raw length-prefixed ping-pong with no library (and its
 // multiplexed form for concurrent callers), net/rpc from the standard

@@ -175,7 +175,8 @@ func legend(r *Report) string {
 	var b strings.Builder
 	b.WriteString("\nLegend:\n")
 	for _, l := range []string{
-		"**ours**: uactor, `Method.Call` of a `[]byte` echo on a spawned actor; one ref, so one connection: on the unix rows the owner's ref (its private socketpair), on the tcp rows a ref from `Connect` to the actor's TCP address.",
+		"**ours**: uactor, `Method.Call` of a `[]byte` echo on a spawned actor; one ref, so one connection: on the unix rows the owner's ref (its private socketpair), on the tcp rows a ref from `Connect` to the actor's TCP address. " +
+			"*unix, lent*: the same over the owner's socket, with the request a `uactor.Lent` (the handler borrows it) and each response given back with `uactor.Recycle`.",
 		"**raw floor**: the same transport with no library: a child process (this binary, re-executed) echoing " +
 			"[4-byte big-endian length][payload]. Sequential rows: one write, then one read of the reply, " +
 			"blocking in Go's poller (ours spins or yields first, so it can go below this floor). " +

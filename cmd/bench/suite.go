@@ -24,15 +24,17 @@ type transport struct {
 	network string // of its floors: "unix" or "tcp"
 	opts    []uactor.Option
 	connect bool // measure a ref from Connect to the actor's address, not the owner's
+	lent    bool // the calls lend their requests (uactor.Lent) and recycle their responses
 }
 
 // The owner's ref (Spawn's) reaches its actor over a private socketpair
 // whatever the actor listens on, so the TCP rows measure a ref that another
 // process would hold: one from Connect, over TCP.
 var transports = []transport{
-	{"unix", "unix", nil, false},
-	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, true},
-	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, true},
+	{"unix", "unix", nil, false, false},
+	{"unix, lent", "unix", nil, false, true},
+	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, true, false},
+	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, true, false},
 }
 
 // PlacementResult is everything measured in one placement.
@@ -158,7 +160,7 @@ func (s *suite) sequential() error {
 			}
 			req := make([]byte, size)
 			ls := bounded(s.ctx, 3*s.d, []net.Conn{f.rawConn, f.rpcConn}, func(ctx context.Context) []Latency {
-				ours, n := oursCall(ctx, ref, req), 0
+				ours, n := oursCall(ctx, ref, req, t.lent), 0
 				counted := func() error { n++; return ours() }
 				before, err := mallocsMethod.Call(ctx, ref, uactor.Empty{})
 				ls := measureLatencies(ctx, s.d, counted, rawCall(f.rawConn, size), rpcCall(f.rpc, req))
@@ -202,7 +204,7 @@ func (s *suite) concurrency() error {
 		what := plural(n, "caller")
 		ts := bounded(s.ctx, 3*s.d, []net.Conn{muxConn, f.rpcConn}, func(ctx context.Context) []Throughput {
 			return measureThroughputs(ctx, s.d, n,
-				func(int) func() error { return oursCall(ctx, ref, req) },
+				func(int) func() error { return oursCall(ctx, ref, req, false) },
 				func(i int) func() error { return func() error { return mux.call(i) } },
 				func(int) func() error { return rpcCall(f.rpc, req) })
 		})
