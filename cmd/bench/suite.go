@@ -18,6 +18,9 @@ var (
 	callers  = []int{1, 8, 64, 256}
 )
 
+// lentTransport names the rows of lent requests and recycled responses.
+const lentTransport = "unix, lent"
+
 // transport is one way of reaching the actor measured.
 type transport struct {
 	name    string // as the table shows it
@@ -32,7 +35,7 @@ type transport struct {
 // process would hold: one from Connect, over TCP.
 var transports = []transport{
 	{"unix", "unix", nil, false, false},
-	{"unix, lent", "unix", nil, false, true},
+	{lentTransport, "unix", nil, false, true},
 	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, true, false},
 	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, true, false},
 }

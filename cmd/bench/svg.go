@@ -52,7 +52,8 @@ func chart(r *Report) []byte {
 			continue
 		}
 		for _, s := range p.Sequential {
-			if s.Payload != 64 {
+			// Lending changes nothing at 64 B that the plain row does not show.
+			if s.Payload != 64 || s.Transport == lentTransport {
 				continue
 			}
 			g := group{label: s.Transport, place: p.Placement}
