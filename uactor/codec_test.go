@@ -93,6 +93,7 @@ func TestCodecBuiltins(t *testing.T) {
 	roundTrip(t, time.Date(2026, 11, 24, 1, 2, 3, 4, time.FixedZone("X", 3600)), func(a, b time.Time) bool { return a.Equal(b) })
 	roundTrip(t, []byte{0, 1, 2, 255}, bytes.Equal)
 	roundTrip(t, []byte{}, bytes.Equal)
+	roundTrip(t, Lent{0, 1, 2, 255}, func(a, b Lent) bool { return bytes.Equal(a, b) })
 	roundTrip(t, point{-3, 4, "p"}, same)
 	roundTrip(t, legacy{"old"}, same)
 }

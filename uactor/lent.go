@@ -10,10 +10,9 @@ import "github.com/uactor-go/uactor/internal/frame"
 // costs no allocation at any size, and with large payloads (about 256 KiB
 // and more) an actor that answers with Lent requests and a caller that
 // gives its responses back with Recycle pass megabytes without collecting.
-// Elsewhere (a response, a spawn argument, an element) a Lent travels and
-// belongs to its receiver exactly as a []byte does, and on the wire it is
-// one. A server interceptor sees the lent request too, and must not keep it
-// either.
+// As a response or a spawn argument, a Lent belongs to its receiver
+// exactly as a []byte does; on the wire it is one. A server interceptor
+// sees the lent request too, and must not keep it either.
 type Lent []byte
 
 // Recycle gives the library b's array, so that a later large payload is
