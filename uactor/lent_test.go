@@ -20,21 +20,24 @@ func lentPayload(w, i, n int) []byte {
 	return b
 }
 
-// Lent requests across processes, over the owner's socket and over sealed
-// TCP: callers at once, small and large payloads, every response checked
-// and then given back with Recycle. The actor reuses each request's array
-// once its answer is out, and the caller each response's for a later
-// reply; one reused while still being written or read shows as a wrong
-// byte.
+// Lent requests across processes, over the owner's socket, over sealed
+// TCP and compressed: callers at once, small and large payloads, every
+// response checked and then given back with Recycle. The actor reuses each
+// request's array (or pooled frame) once its answer is out, and the caller
+// each response's for a later reply; one reused while still being written
+// or read shows as a wrong byte.
 func TestLentRequests(t *testing.T) {
 	ctx := testCtx(t, 60*time.Second)
 	owner := tcpCounter(t, "tcp://127.0.0.1:0")
+	zstd := uactor.Compression(4096)
+	zowner := tcpCounter(t, "tcp://127.0.0.1:0", zstd)
 	for _, tc := range []struct {
 		name string
 		ref  uactor.Ref[*Counter]
 	}{
 		{"owner's socket", owner},
 		{"sealed tcp", connect(t, ctx, owner.Address(), "SECRET")},
+		{"compressed", connect(t, ctx, zowner.Address(), "SECRET", zstd)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sizes := []int{0, 1, 64, 4 << 10, 300 << 10, mib, 64, mib + 3}
