@@ -154,7 +154,9 @@ func builtinCodec[T any]() *codec[T] {
 			raw:    func(v Lent) []byte { return v },
 			append: func(b []byte, v Lent) ([]byte, error) { return append(b, v...), nil },
 			decode: func(b []byte) (Lent, error) { return carve(b), nil },
-			take:   func(b []byte) Lent { return b },
+			// Cut to its length: a lent request may lie in a pooled frame,
+			// whose room past it is not the handler's (nor Recycle's).
+			take: func(b []byte) Lent { return b[:len(b):len(b)] },
 		})
 	case string:
 		return as[T](codec[string]{
