@@ -7,9 +7,10 @@ import "github.com/uactor-go/uactor/internal/frame"
 // and the library then reads later requests into them. A handler that
 // needs them afterwards copies them (bytes.Clone); one may return them as
 // its response, which is sent before they are reused. So a Lent request
-// costs no allocation at any size, and with large payloads (about 256 KiB
-// and more) an actor that answers with Lent requests and a caller that
-// gives its responses back with Recycle pass megabytes without collecting.
+// costs no allocation once the actor has arrays to reuse, and with large
+// payloads (about 256 KiB and more) an actor whose handlers take Lent
+// requests and a caller that gives its responses back with Recycle pass
+// megabytes without collecting.
 // As a response or a spawn argument, a Lent belongs to its receiver
 // exactly as a []byte does; on the wire it is one. A server interceptor
 // sees the lent request too, and must not keep it either.
