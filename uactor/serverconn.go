@@ -274,7 +274,7 @@ func (c *serverConn) waitSlot(id uint64) bool {
 }
 
 // run runs one call, whose request is req (in buf, released once the
-// handler returned and its answer is out). The call keeps its slot until its
+// handler returned, or for a Lent once its answer is out too). The call keeps its slot until its
 // answer has left or been dropped, so that replies queued for a peer that
 // does not read are bounded by MaxInFlight as well as by ConnBuffer. With
 // hold, its answer is queued to go out with the next write (see
@@ -294,13 +294,14 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	out := getScratch()
 	defer putScratch(out)
 	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out)
+	if !m.lends {
+		buf.Release() // decoded: what the handler kept is its own
+	}
 	c.release(held)
 	c.leave()
 	c.answer(hold, id, code, resp, err) // copied or written once it returns
 	if m.lends {
 		buf.Recycle() // resp may be the lent request: only now is it free
-	} else {
-		buf.Release()
 	}
 }
 
