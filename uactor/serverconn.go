@@ -274,11 +274,11 @@ func (c *serverConn) waitSlot(id uint64) bool {
 }
 
 // run runs one call, whose request is req (in buf, released once the
-// handler returned, or for a Lent once its answer is out too). The call keeps its slot until its
-// answer has left or been dropped, so that replies queued for a peer that
-// does not read are bounded by MaxInFlight as well as by ConnBuffer. With
-// hold, its answer is queued to go out with the next write (see
-// serverread.go); ConnBuffer bounds such answers.
+// handler returned, or for a Lent once its answer is out too). The call
+// keeps its slot until its answer has left or been dropped, so that
+// replies queued for a peer that does not read are bounded by MaxInFlight
+// as well as by ConnBuffer. With hold, its answer is queued to go out with
+// the next write (see serverread.go); ConnBuffer bounds such answers.
 func (c *serverConn) run(cl incoming, hold bool) {
 	ctx, id, m, buf, req := cl.ctx, cl.id, cl.m, cl.buf, cl.req
 	defer c.s.calls.Done()
