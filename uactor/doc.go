@@ -35,8 +35,8 @@
 // # Messages
 //
 // Requests, responses and spawn arguments travel without reflection: the
-// built-in scalars, string, []byte, time.Time, time.Duration, Empty and
-// Ref; slices and maps of the built-ins (PROTOCOL.md lists them); types
+// built-in scalars, string, []byte, Lent, time.Time, time.Duration, Empty
+// and Ref; slices and maps of the built-ins (PROTOCOL.md lists them); types
 // whose codecs github.com/tinylib/msgp generated
 // (//go:generate go run github.com/tinylib/msgp@latest -io=false),
 // recognised by their MarshalMsg and UnmarshalMsg methods, so that this
