@@ -15,7 +15,8 @@ import (
 	"strings"
 )
 
-// MaxLen bounds the length of an address accepted by Canonical.
+// MaxLen bounds the length of an address accepted by Canonical, as given
+// and in canonical form.
 const MaxLen = 1024
 
 // Addr is an actor address.
@@ -91,5 +92,10 @@ func Canonical(s string) (Addr, error) {
 		return Addr{}, errors.New("no host")
 	}
 	a.Target = net.JoinHostPort(host, strconv.FormatUint(n, 10))
+	// A bare "host:port" gains its scheme: the canonical form must be
+	// accepted again, as refs and registries carry it.
+	if len(a.String()) > MaxLen {
+		return Addr{}, fmt.Errorf("longer than %d bytes with its scheme", MaxLen)
+	}
 	return a, nil
 }

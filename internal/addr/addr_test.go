@@ -55,6 +55,9 @@ func TestCanonical(t *testing.T) {
 		{"tcp://\xed\xed:1", ""},
 		{"tcp://bücher.example:1", ""},
 		{"tcp://h:" + strings.Repeat("1", MaxLen), ""},
+		// Short enough bare, too long once the scheme is written out.
+		{strings.Repeat("h", MaxLen-2) + ":1", ""},
+		{strings.Repeat("h", MaxLen-8) + ":1", "tcp://" + strings.Repeat("h", MaxLen-8) + ":1"},
 	})
 	for _, a := range accepted {
 		if again, err := Canonical(a.String()); err != nil || again != a {
