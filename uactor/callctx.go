@@ -44,7 +44,7 @@ func (cs *callCtxs) next(cc callContext) *callCtx {
 	cs.free = cs.free[1:]
 	c.deadline = cc.deadline
 	if len(cc.md) > 0 {
-		c.md.raw = carveString(cc.md) // the frame's bytes go back to their pool
+		c.md.raw = string(cc.md) // the frame's bytes go back to their pool
 	}
 	return c
 }

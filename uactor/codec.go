@@ -145,7 +145,7 @@ func builtinCodec[T any]() *codec[T] {
 		return as[T](codec[[]byte]{
 			raw:    func(v []byte) []byte { return v },
 			append: func(b, v []byte) ([]byte, error) { return append(b, v...), nil },
-			decode: func(b []byte) ([]byte, error) { return carve(b), nil },
+			decode: func(b []byte) ([]byte, error) { return append([]byte{}, b...), nil },
 			// The array's room past b is b's alone: Recycle sees it all.
 			take: func(b []byte) []byte { return b },
 		})
@@ -153,7 +153,7 @@ func builtinCodec[T any]() *codec[T] {
 		return as[T](codec[Lent]{
 			raw:    func(v Lent) []byte { return v },
 			append: func(b []byte, v Lent) ([]byte, error) { return append(b, v...), nil },
-			decode: func(b []byte) (Lent, error) { return carve(b), nil },
+			decode: func(b []byte) (Lent, error) { return append(Lent{}, b...), nil },
 			// Cut to its length: a lent request may lie in a pooled frame,
 			// whose room past it is not the handler's (nor Recycle's).
 			take: func(b []byte) Lent { return b[:len(b):len(b)] },
@@ -162,7 +162,7 @@ func builtinCodec[T any]() *codec[T] {
 		return as[T](codec[string]{
 			raw:    func(v string) []byte { return stringBytes(v) },
 			append: func(b []byte, v string) ([]byte, error) { return append(b, v...), nil },
-			decode: func(b []byte) (string, error) { return carveString(b), nil },
+			decode: func(b []byte) (string, error) { return string(b), nil },
 			take:   func(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) },
 		})
 	case Empty:

@@ -100,10 +100,7 @@ func stringElem() elem[string] {
 		func(b []byte, v string) []byte { return append(binary.AppendUvarint(b, uint64(len(v))), v...) },
 		func(b []byte) (string, int, error) {
 			p, n, err := lengthPrefixed(b, "string")
-			if err != nil {
-				return "", 0, err
-			}
-			return carveString(p), n, nil
+			return string(p), n, err
 		}}
 }
 
@@ -115,7 +112,7 @@ func bytesElem() elem[[]byte] {
 			if err != nil {
 				return nil, 0, err
 			}
-			return carve(p), n, nil
+			return append([]byte{}, p...), n, nil
 		}}
 }
 

@@ -50,18 +50,12 @@
 // request (a []byte or string too) after it returns, and a caller its
 // response. Call does not keep req, whose bytes may be reused once Call
 // returns; a handler must not change a []byte response after returning it.
-// So each side allocates what it receives, though not once for each small
-// value: a []byte or string of up to 256 bytes, an element of a slice or map
-// included, is copied into a share of a 4 KiB array that the next small
-// values share, so that small calls allocate once in many. A receiver may
-// keep its share and append to it; while it keeps it, the whole array stays
-// in memory, so a small value kept long among many that are not is worth
-// copying (bytes.Clone, strings.Clone). With payloads of hundreds of
-// kilobytes the allocation sets how often the garbage collector runs in both
-// processes (BENCHMARKS.md in the repository has figures). Two opt-ins take
-// it away: a handler whose request is a Lent borrows it until it returns,
-// and Recycle gives the array of a large value that arrived back for a
-// later payload. Otherwise GOGC and GOMEMLIMIT give the collector more
+// So each side allocates what it receives, and with payloads of hundreds of
+// kilobytes that allocation sets how often the garbage collector runs in
+// both processes (BENCHMARKS.md in the repository has figures). Two opt-ins
+// take it away: a handler whose request is a Lent borrows it until it
+// returns, and Recycle gives the array of a large value that arrived back
+// for a later payload. Otherwise GOGC and GOMEMLIMIT give the collector more
 // room: a spawned actor inherits them from its owner's environment, and its
 // constructor, which runs in its own process, may call debug.SetGCPercent
 // there.
