@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unsafe"
+
+	"github.com/uactor-go/uactor/internal/frame"
 )
 
 // Values travel without reflection. codecFor picks a type's codec once, when
@@ -46,6 +48,17 @@ func (c *codec[T]) decodeOwned(b []byte, owned bool) (T, error) {
 		return c.take(b), nil
 	}
 	return c.decode(b)
+}
+
+// ownCopy returns a copy of b in an array of the receiver's own: one that
+// was given back with Recycle, if there is one of about its size, or a new
+// one.
+func ownCopy(b []byte) []byte {
+	if p := frame.Recycled(len(b)); p != nil {
+		copy(p, b)
+		return p
+	}
+	return append([]byte{}, b...)
 }
 
 // as returns c as a codec for T. It is called only where a type switch has
@@ -145,7 +158,7 @@ func builtinCodec[T any]() *codec[T] {
 		return as[T](codec[[]byte]{
 			raw:    func(v []byte) []byte { return v },
 			append: func(b, v []byte) ([]byte, error) { return append(b, v...), nil },
-			decode: func(b []byte) ([]byte, error) { return append([]byte{}, b...), nil },
+			decode: func(b []byte) ([]byte, error) { return ownCopy(b), nil },
 			// The array's room past b is b's alone: Recycle sees it all.
 			take: func(b []byte) []byte { return b },
 		})
@@ -153,7 +166,7 @@ func builtinCodec[T any]() *codec[T] {
 		return as[T](codec[Lent]{
 			raw:    func(v Lent) []byte { return v },
 			append: func(b []byte, v Lent) ([]byte, error) { return append(b, v...), nil },
-			decode: func(b []byte) (Lent, error) { return append(Lent{}, b...), nil },
+			decode: func(b []byte) (Lent, error) { return ownCopy(b), nil },
 			// Cut to its length: a lent request may lie in a pooled frame,
 			// whose room past it is not the handler's (nor Recycle's).
 			take: func(b []byte) Lent { return b[:len(b):len(b)] },

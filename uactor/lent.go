@@ -7,20 +7,18 @@ import "github.com/uactor-go/uactor/internal/frame"
 // and the library then reads later requests into them. A handler that
 // needs them afterwards copies them (bytes.Clone); one may return them as
 // its response, which is sent before they are reused. So a Lent request
-// costs no allocation once the actor has arrays to reuse, and with large
-// payloads (about 256 KiB and more) an actor whose handlers take Lent
-// requests and a caller that gives its responses back with Recycle pass
-// megabytes without collecting.
+// costs no allocation once the actor has arrays to reuse, and an actor
+// whose handlers take Lent requests and a caller that gives its responses
+// back with Recycle pass kilobytes or megabytes a call without collecting.
 // As a response or a spawn argument, a Lent belongs to its receiver
 // exactly as a []byte does; on the wire it is one. A server interceptor
 // sees the lent request too, and must not keep it either.
 type Lent []byte
 
-// Recycle gives the library b's array, so that a later large payload is
-// read into it instead of a new one: for a []byte that arrived (a caller's
-// response, a handler's []byte request) and that nothing will use again.
-// It does nothing for a small b, whose array the library may share with
-// other small values (see the package documentation), and must not be
-// called for a Lent request, which the library takes back itself. Using b
-// or any slice of its array after Recycle reads or corrupts later payloads.
+// Recycle gives the library b's array, so that a later payload of about
+// its size (from 256 bytes up) goes into it instead of a new array: for a
+// []byte that arrived (a caller's response, a handler's []byte request) and
+// that nothing will use again. It must not be called for a Lent request,
+// which the library takes back itself. Using b or any slice of its array
+// after Recycle reads or corrupts later payloads.
 func Recycle(b []byte) { frame.Recycle(b) }

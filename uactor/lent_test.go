@@ -66,45 +66,57 @@ func TestLentRequests(t *testing.T) {
 	}
 }
 
-// With Lent requests and recycled responses, large calls stop allocating
-// their payloads at both ends (the actor is hosted, so that one count holds
-// both); with []byte, each end allocates one a call.
+// With Lent requests and recycled responses, calls stop allocating their
+// payloads at both ends, large (read into arrays of their own) or not
+// (copied out of pooled frames); with []byte, each end allocates one a
+// call. The actor is hosted, so that one count holds both ends.
 func TestLentRequestsReuseArrays(t *testing.T) {
 	if uactor.RaceEnabled {
 		t.Skip("the race detector makes sync.Pool drop what it holds")
 	}
 	ctx := testCtx(t, 30*time.Second)
 	r := host(t, ctx, CounterKind, &Counter{})
-	req := lentPayload(1, 2, mib)
-	check := func(resp []byte, err error) error {
-		if err == nil && !bytes.Equal(resp, req) {
-			err = errors.New("the echo came back wrong")
-		}
-		return err
-	}
 	for _, tc := range []struct {
 		name        string
-		call        func() error
+		size        int
+		lent        bool
 		least, most uint64 // bytes allocated a call, both ends
 	}{
-		{"lent and recycled", func() error {
-			resp, err := EchoLent.Call(ctx, r, uactor.Lent(req))
-			err = check(resp, err)
-			uactor.Recycle(resp)
-			return err
-		}, 0, mib / 4},
-		{"[]byte", func() error { return check(Echo.Call(ctx, r, req)) }, 2 * mib, 3 * mib},
+		{"1 MiB lent and recycled", mib, true, 0, mib / 4},
+		{"1 MiB []byte", mib, false, 2 * mib, 3 * mib},
+		{"4 KiB lent and recycled", 4 << 10, true, 0, 1 << 10},
+		{"4 KiB []byte", 4 << 10, false, 8 << 10, 12 << 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			req := lentPayload(1, 2, tc.size)
+			call := func() error {
+				var resp []byte
+				var err error
+				if tc.lent {
+					resp, err = EchoLent.Call(ctx, r, uactor.Lent(req))
+				} else {
+					resp, err = Echo.Call(ctx, r, req)
+				}
+				if err == nil && !bytes.Equal(resp, req) {
+					err = errors.New("the echo came back wrong")
+				}
+				if tc.lent {
+					uactor.Recycle(resp)
+				}
+				return err
+			}
 			for range 4 {
-				tc.call()
+				call()
 			}
 			// allocated collects first, which empties the recycled arrays'
-			// pools: the count includes refilling them (2 MiB or so).
-			const calls = 40
+			// pools: the count includes refilling them.
+			calls := uint64(40)
+			if tc.size < mib {
+				calls = 4000
+			}
 			total, _ := allocated(func() {
 				for range calls {
-					if err := tc.call(); err != nil {
+					if err := call(); err != nil {
 						t.Fatal(err)
 					}
 				}

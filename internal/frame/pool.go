@@ -67,7 +67,7 @@ func GetBuffer(n int) *Buffer {
 // array (see Recycle) if one has room, or a new one, its B starting
 // ownedOffset bytes into it.
 func newOwned(n int) *Buffer {
-	buf := takeRecycled(n)
+	buf := Recycled(n)
 	if buf == nil {
 		size := (ownedOffset + n + ownedRound - 1) &^ (ownedRound - 1)
 		buf = make([]byte, size)[ownedOffset : ownedOffset+n]

@@ -3,59 +3,75 @@ package frame
 import (
 	"math/bits"
 	"sync"
+	"sync/atomic"
 )
 
-// A large payload is read into an array of its own (see Buffer.Own), which
-// its receiver usually keeps, so that each costs an allocation, zeroed, and
-// with megabytes a call, a collection every few calls. A receiver that is
-// done with such an array can give it back with Recycle, and the next large
-// payload of about its size is read into it instead.
+// A payload that its receiver keeps costs an allocation: a large one is read
+// into an array of its own (see Buffer.Own), a smaller one copied out of its
+// pooled frame into a new array (see Recycled). With megabytes a call, or
+// kilobytes at high rates, that sets how often each process collects. A
+// receiver that is done with such an array can give it back with Recycle,
+// and a later payload of about its size goes into it instead.
 
-// recycled holds given-back arrays of ownedBody bytes or more, by the power
-// of two below their capacity: every array in recycled[c] has room for at
-// least 1<<(c+ownedShift) bytes.
-var recycled [maxClassShift - ownedShift + 1]sync.Pool
+// recycled holds given-back arrays by the power of two below their
+// capacity: every array in recycled[c] has room for at least
+// 1<<(c+minClassShift) bytes. given[c] is set once anything was: until then
+// a lookup costs one atomic load, for programs that never recycle.
+var (
+	recycled [maxClassShift - minClassShift + 1]sync.Pool
+	given    [len(recycled)]atomic.Bool
+)
 
 const ownedShift = 18 // ownedBody is 1 << ownedShift: 256 KiB
 
 // recycledClass returns the pool for an array of capacity n, or -1 for one
 // too small or too large to keep.
 func recycledClass(n int) int {
-	c := bits.Len(uint(n)) - 1 - ownedShift
+	c := bits.Len(uint(n)) - 1 - minClassShift
 	if c < 0 || c >= len(recycled) {
 		return -1
 	}
 	return c
 }
 
-// Recycle keeps b's array for a later large payload. b must be the whole of
-// what its owner holds of the array, and nothing may use the array once
-// Recycle is called: the next payload read into it overwrites it. Arrays
-// smaller than a large payload are left to the collector, so that Recycle
-// of a small value (which may share its array with others) does nothing.
+// Recycle keeps b's array for a later payload. b must be the whole of what
+// its owner holds of the array, and nothing may use the array once Recycle
+// is called: the next payload put into it overwrites it. Arrays of under
+// 256 bytes, or over 8 MiB, are left to the collector.
 func Recycle(b []byte) {
 	if c := recycledClass(cap(b)); c >= 0 {
 		p := new([]byte) // only here: a small b must cost nothing
 		*p = b[:cap(b)]
 		recycled[c].Put(p)
+		if !given[c].Load() {
+			given[c].Store(true)
+		}
 	}
 }
 
-// takeRecycled returns a given-back array with room for n bytes, or nil.
-func takeRecycled(n int) []byte {
+// Recycled returns a given-back array of n bytes (its capacity may be
+// more), or nil if there is none with room: for a receiver about to copy an
+// n-byte payload into an array of its own. It looks in n's class, whose
+// arrays may be too small, then in the next, whose arrays never are (an
+// allocation of 4 000 bytes has a capacity of 4 096, one class up).
+func Recycled(n int) []byte {
 	c := recycledClass(n)
 	if c < 0 {
 		return nil
 	}
-	p, ok := recycled[c].Get().(*[]byte)
-	if !ok || cap(*p) < n {
-		return nil // a smaller one of the class: left to the collector
+	for _, c := range [...]int{c, c + 1} {
+		if c >= len(recycled) || !given[c].Load() {
+			continue
+		}
+		if p, ok := recycled[c].Get().(*[]byte); ok && cap(*p) >= n {
+			return (*p)[:n]
+		} // one too small is left to the collector
 	}
-	return (*p)[:n]
+	return nil
 }
 
 // Recycle is Release, except that an owned Buffer's array is kept for a
-// later large payload rather than left to the collector: for a Buffer whose
+// later payload rather than left to the collector: for a Buffer whose
 // payload nothing refers to any more.
 func (b *Buffer) Recycle() {
 	if b != nil && b.class < 0 {

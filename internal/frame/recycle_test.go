@@ -13,24 +13,27 @@ func drainRecycled() {
 	}
 }
 
-// A large payload's array given back with Recycle receives a later payload
-// that fits it, one a little larger included; a small array is never kept,
-// and a kept array is never handed out for a payload it cannot hold.
+// An array given back with Recycle receives a later payload that fits it,
+// one a little larger included, whether read into an owned Buffer or
+// copied (Recycled); a tiny array is never kept, and a kept array is never
+// handed out for a payload it cannot hold.
 func TestRecycle(t *testing.T) {
 	const n = 1 << 20
+	owned := func(n int) []byte { return newOwned(n).B }
 	for _, tc := range []struct {
 		name  string
-		give  func() []byte // what is given back
-		want  int           // the payload then asked for
+		give  func() []byte    // what is given back
+		take  func(int) []byte // how a payload then gets its array
+		want  int              // that payload's size
 		reuse bool
 	}{
-		{"same size", func() []byte { return newOwned(n).B }, n, true},
-		{"a call's prefix larger", func() []byte { return newOwned(n).B }, n + 40, true},
-		{"through Buffer.Recycle", nil, n, true},
-		{"a smaller payload of its class", func() []byte { return newOwned(n + 1000).B }, n + 10, true},
-		{"too large for it", func() []byte { return make([]byte, n) }, n + 1, false},
-		{"small", func() []byte { return make([]byte, 1000) }, 1000, false},
-		{"a small value's share", func() []byte { return make([]byte, ownedBody)[:64:64] }, 64, false},
+		{"same size", func() []byte { return owned(n) }, owned, n, true},
+		{"a call's prefix larger", func() []byte { return owned(n) }, owned, n + 40, true},
+		{"through Buffer.Recycle", nil, owned, n, true},
+		{"a smaller payload of its class", func() []byte { return owned(n + 1000) }, owned, n + 10, true},
+		{"too large for it", func() []byte { return make([]byte, n) }, owned, n + 1, false},
+		{"a kilobyte value copied", func() []byte { return make([]byte, 4096) }, Recycled, 4000, true},
+		{"too small to keep", func() []byte { return make([]byte, 200) }, Recycled, 200, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.reuse && raceEnabled {
@@ -46,13 +49,13 @@ func TestRecycle(t *testing.T) {
 				given = tc.give()
 				Recycle(given)
 			}
-			got := newOwned(tc.want)
-			if len(got.B) != tc.want || !got.Own() {
-				t.Fatalf("newOwned(%d): %d bytes, owned %t", tc.want, len(got.B), got.Own())
+			got := tc.take(tc.want)
+			same := got != nil && unsafe.SliceData(got) == unsafe.SliceData(given)
+			if got != nil && len(got) != tc.want {
+				t.Fatalf("a %d-byte payload got %d bytes", tc.want, len(got))
 			}
-			same := unsafe.SliceData(got.B) == unsafe.SliceData(given)
 			if same != tc.reuse {
-				t.Fatalf("payload of %d bytes in the array given back: %t, want %t", tc.want, same, tc.reuse)
+				t.Fatalf("a %d-byte payload in the array given back: %t, want %t", tc.want, same, tc.reuse)
 			}
 		})
 	}
