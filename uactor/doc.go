@@ -54,8 +54,8 @@
 // kilobytes that allocation sets how often the garbage collector runs in
 // both processes (BENCHMARKS.md in the repository has figures). Two opt-ins
 // take it away: a handler whose request is a Lent borrows it until it
-// returns, and Recycle gives the array of a large value that arrived back
-// for a later payload. Otherwise GOGC and GOMEMLIMIT give the collector more
+// returns, and Recycle gives the array of a value that arrived back for a
+// later payload. Otherwise GOGC and GOMEMLIMIT give the collector more
 // room: a spawned actor inherits them from its owner's environment, and its
 // constructor, which runs in its own process, may call debug.SetGCPercent
 // there.
