@@ -225,7 +225,7 @@ func (r *Reader) readHeader() error {
 // its own rather than a pooled one (see Buffer.Own): a receiver that keeps
 // the payload, as a []byte or string, then takes the array over instead of
 // copying it out, which for large payloads costs more than the allocation.
-const ownedBody = 1 << ownedShift // 256 KiB
+const ownedBody = 256 << 10
 
 // readPlain reads a plain frame's payload straight into its pooled Buffer,
 // so the payload is copied only once.

@@ -22,8 +22,6 @@ var (
 	given    [len(recycled)]atomic.Bool
 )
 
-const ownedShift = 18 // ownedBody is 1 << ownedShift: 256 KiB
-
 // recycledClass returns the pool for an array of capacity n, or -1 for one
 // too small or too large to keep.
 func recycledClass(n int) int {
