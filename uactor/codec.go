@@ -35,9 +35,12 @@ type codec[T any] struct {
 	// decode decodes b, which must be exactly one encoded value. It never
 	// panics on bad input: a user's method that panics is reported as an error.
 	decode func(b []byte) (T, error)
-	// take, set for []byte and string only, makes b the value without
+	// take, set for []byte, Lent and string only, makes b the value without
 	// copying it: for b in an array that nothing else uses (see decodeOwned).
 	take func(b []byte) T
+	// lent, set for Lent only: as a request, the value is b, borrowed
+	// whether b is owned or pooled, until the handler's answer is out.
+	lent bool
 }
 
 // decodeOwned is decode, except that with owned (b lies in an array of its
@@ -170,6 +173,7 @@ func builtinCodec[T any]() *codec[T] {
 			// Cut to its length: a lent request may lie in a pooled frame,
 			// whose room past it is not the handler's (nor Recycle's).
 			take: func(b []byte) Lent { return b[:len(b):len(b)] },
+			lent: true,
 		})
 	case string:
 		return as[T](codec[string]{

@@ -30,7 +30,7 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 		panic(where + ": fn is nil")
 	}
 	reqc, respc := mustCodec[Req](where, "request"), mustCodec[Resp](where, "response")
-	_, lends := any(*new(Req)).(Lent)
+	lends := reqc.lent
 	e := &methodEntry{
 		name:  name,
 		late:  mainRan.Load(),

@@ -59,20 +59,19 @@ var errShortEcho = errors.New("echo: reply of the wrong length")
 // oursCall is one call through the library; with lent, one that lends its
 // request to the handler and gives the response's array back.
 func oursCall(ctx context.Context, ref uactor.Ref[*echoActor], req []byte, lent bool) func() error {
-	if lent {
-		return func() error {
-			resp, err := echoLentMethod.Call(ctx, ref, uactor.Lent(req))
-			if err == nil && len(resp) != len(req) {
-				err = errShortEcho
-			}
-			uactor.Recycle(resp)
-			return err
-		}
-	}
 	return func() error {
-		resp, err := echoMethod.Call(ctx, ref, req)
+		var resp []byte
+		var err error
+		if lent {
+			resp, err = echoLentMethod.Call(ctx, ref, uactor.Lent(req))
+		} else {
+			resp, err = echoMethod.Call(ctx, ref, req)
+		}
 		if err == nil && len(resp) != len(req) {
 			err = errShortEcho
+		}
+		if lent {
+			uactor.Recycle(resp)
 		}
 		return err
 	}

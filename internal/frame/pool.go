@@ -24,7 +24,8 @@ var pools [numClasses]sync.Pool
 // be used afterwards.
 type Buffer struct {
 	// B is the payload. Callers may reslice it but must not rely on its
-	// capacity.
+	// capacity, except that an owned Buffer's (see Own) runs to the end of
+	// an array that nothing else uses.
 	B []byte
 
 	buf   []byte // the whole pooled array; B is a window into it
@@ -92,8 +93,8 @@ const ownedOffset = 2048
 
 // Own reports whether B may be kept after Release: true for a Buffer whose
 // array belongs to no pool (a body of ownedBody bytes or more is read into
-// an array of its own), so that a decoder can take B over instead of
-// copying it. A pooled Buffer's B must not be kept.
+// an array of its own), so that a decoder can take B, capacity and all,
+// over instead of copying it. A pooled Buffer's B must not be kept.
 func (b *Buffer) Own() bool { return b.class < 0 }
 
 // Release returns b to its pool. Calling it on a nil Buffer does nothing, so
