@@ -59,11 +59,12 @@ func raiseFileLimit(t *testing.T, n uint64) {
 func setLimit[T int64 | uint64](f *T, n uint64) { *f = T(n) }
 
 // 1000 connections at once to an actor that holds at most 100 in their
-// handshake: goroutines stay bounded by twice that, the excess is closed at
-// once (evicted or refused), and a ref's calls are served throughout.
+// handshake: goroutines stay bounded by twice that, the excess is closed
+// (evicted or refused: with the handshake's deadline an hour away, nothing
+// else closes them), and a ref's calls are served throughout.
 func TestAttackConnectionFlood(t *testing.T) {
 	ctx := testCtx(t, 60*time.Second)
-	r := host(t, ctx, CounterKind, &Counter{}, uactor.MaxHandshakes(100), uactor.HandshakeTimeout(2*time.Second))
+	r := host(t, ctx, CounterKind, &Counter{}, uactor.MaxHandshakes(100), uactor.HandshakeTimeout(time.Hour))
 	if _, err := Add.Call(ctx, r, 0); err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +123,10 @@ func TestAttackConnectionFlood(t *testing.T) {
 		}
 	})
 
-	// Within 1 s of the flood's start, how many did the actor close (its
-	// hello, if any, read and discarded)?
+	// How many does the actor close (its hello, if any, read and
+	// discarded)? All but the 100 it may hold, unless it fails to bound them:
+	// then the wait ends at its 20 s guard. The flood lasts at least until a
+	// legitimate call has been served through it.
 	var refused int
 	pending := make([]net.Conn, 0, len(conns))
 	for _, c := range conns {
@@ -131,7 +134,7 @@ func TestAttackConnectionFlood(t *testing.T) {
 			pending = append(pending, c)
 		}
 	}
-	for len(pending) > 0 && time.Since(t0) < time.Second {
+	for (len(pending) > 100 || served.Load()+failed.Load() == 0) && time.Since(t0) < 20*time.Second {
 		next := pending[:0]
 		for _, c := range pending {
 			st := peek(c)
@@ -151,8 +154,8 @@ func TestAttackConnectionFlood(t *testing.T) {
 	close(flooding)
 	legit.Wait()
 	peak := stopSampling()
-	t.Logf("dialled 1000 in %v (%d dials failed); within 1 s: %d closed (evicted or refused), %d still in their handshake",
-		dialTime, dialFailed.Load(), refused, admitted)
+	t.Logf("dialled 1000 in %v (%d dials failed); %d closed (evicted or refused) after %v, %d still in their handshake",
+		dialTime, dialFailed.Load(), refused, time.Since(t0).Round(time.Millisecond), admitted)
 	t.Logf("goroutines: %d before, %d at the peak (%d of them the test's own); %d legitimate calls served during the flood",
 		base, peak, ours, served.Load())
 	// Handshake goroutines, evicted ones still ending included, are at most
@@ -164,7 +167,7 @@ func TestAttackConnectionFlood(t *testing.T) {
 		t.Errorf("%d flood connections held in their handshake; the bound is 100", admitted)
 	}
 	if refused < 900*9/10 {
-		t.Errorf("only %d of the 900 excess connections saw EOF within 1 s", refused)
+		t.Errorf("only %d of the 900 excess connections were closed", refused)
 	}
 	if served.Load() == 0 || failed.Load() != 0 {
 		t.Errorf("legitimate calls during the flood: %d served, %d failed", served.Load(), failed.Load())

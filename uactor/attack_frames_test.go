@@ -42,7 +42,7 @@ func TestAttackLengthPrefixes(t *testing.T) {
 				start := time.Now()
 				wrote := make(chan error, 1)
 				go func() { _, err := conn.Write(c.send); wrote <- err }() // the actor may hang up mid-write
-				at, err := waitDrop(conn, 2*time.Second)
+				at, err := waitDrop(conn, 10*time.Second)
 				if err != nil {
 					werr = err
 					conn.Close()

@@ -52,8 +52,8 @@ func forgeRef(t *testing.T, r uactor.Ref[*Counter], address string) (uactor.Ref[
 
 // callHostile calls Add through a ref to real rewritten to name a hostile
 // listener, which announces real's actor id, or another if otherID. The
-// call must fail within 5 s; callHostile returns what the listener
-// captured, and the call's error.
+// call must fail on what the listener did, not on a deadline running out;
+// callHostile returns what the listener captured, and the call's error.
 func callHostile(t *testing.T, ctx context.Context, real uactor.Ref[*Counter], otherID bool) (captured, error) {
 	t.Helper()
 	ln := listenTCP(t)
@@ -68,8 +68,8 @@ func callHostile(t *testing.T, ctx context.Context, real uactor.Ref[*Counter], o
 	if err == nil {
 		t.Fatal("a call through a ref to a hostile listener succeeded")
 	}
-	if el > 5*time.Second {
-		t.Fatalf("the call took %v to fail", el)
+	if errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the call failed on a deadline after %v: %v", el, err)
 	}
 	t.Logf("call failed after %v: %v", el, err)
 	return receive(t, got, 10*time.Second, "the hostile listener did not finish"), err
@@ -187,7 +187,7 @@ func relayInjects(t *testing.T, ln net.Listener) {
 		// Inject a plain call before the caller's own first frame.
 		w := frame.NewWriter(actor, 0)
 		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x00\x03add"), wire.AppendVarint(nil, 1000), make([]byte, 32))
-		_, err = waitDrop(actor, 3*time.Second)
+		_, err = waitDrop(actor, 10*time.Second)
 		o.dropped = err == nil
 	}()
 	_, err := Add.Call(ctx, forged, 1)
