@@ -278,7 +278,9 @@ func TestCallDeadline(t *testing.T) {
 
 // The actor's process is killed with calls in flight, through the owner's
 // ref and through a connected one, on a Unix socket and over TCP: each call
-// fails with ErrActorDied within 1 s of the death.
+// fails with ErrActorDied, from the broken socket (keepalive, at its 15 s
+// default, would take 30 s to give up on the actor: longer than the test's
+// 20 s, whose end would fail the calls with its own error instead).
 func TestActorKilledMidCall(t *testing.T) {
 	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
 		t.Run(listen, func(t *testing.T) {
@@ -291,15 +293,9 @@ func TestActorKilledMidCall(t *testing.T) {
 			}
 			waitCalls(t, ctx, r, 4)
 			killPID(r.PID())
-			deadline := time.After(time.Second)
 			for range 4 {
-				select {
-				case err := <-errs:
-					if !errors.Is(err, uactor.ErrActorDied) {
-						t.Fatalf("in-flight call when the actor died = %v; want ErrActorDied", err)
-					}
-				case <-deadline:
-					t.Fatal("an in-flight call did not fail within 1 s of the actor's death")
+				if err := <-errs; !errors.Is(err, uactor.ErrActorDied) {
+					t.Fatalf("in-flight call when the actor died = %v; want ErrActorDied", err)
 				}
 			}
 		})

@@ -88,11 +88,9 @@ func TestFirstSYNDelaysConnect(t *testing.T) {
 			t.Fatalf("connection %d set up in %v: want about 1 s, the SYN's retransmission", i, connect)
 		}
 	}
-	if _, echo := dial(t, nw.Hosts[1], listen(t, nw.Hosts[0]), 10); echo > 900*time.Millisecond {
-		t.Fatalf("the other direction lost a packet too")
-	}
+	dial(t, nw.Hosts[1], listen(t, nw.Hosts[0]), 10) // the other direction: nothing lost
 	if d := nw.Stats().Dropped; d != 2 {
-		t.Fatalf("%d packets dropped; want 2, the first SYN of each connection", d)
+		t.Fatalf("%d packets dropped; want 2, the first SYN of each connection from host 0 to host 1", d)
 	}
 }
 
