@@ -40,6 +40,19 @@ func TestSpawnArgumentAndState(t *testing.T) {
 	}
 }
 
+// A spawn argument larger than a socket's buffer reaches the child whole:
+// the parent writes what the socket takes before the child starts, and the
+// rest once it reads.
+func TestSpawnLargeArgument(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	greeting := strings.Repeat("Hello and welcome ", 3<<20/18) // about 3 MiB
+	r := spawn(t, ctx, GreeterKind, greeting)
+	got, err := Greet.Call(ctx, r, "world")
+	if want := fmt.Sprintf("%s, world, from process %d", greeting, r.PID()); err != nil || got != want {
+		t.Fatalf("Greet = %d bytes, %v; want the %d-byte greeting back", len(got), err, len(greeting))
+	}
+}
+
 // lateKind is defined on first use, after Main has run, and only once, so
 // that the test can run more than once (-count).
 var lateKind = sync.OnceValue(func() *uactor.Kind[*Counter, uactor.Empty] {

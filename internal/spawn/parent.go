@@ -60,6 +60,10 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("spawn: locating the running binary: %w", err)
 	}
+	boot, err := appendRecord(nil, TagBootstrap, cfg.Bootstrap)
+	if err != nil {
+		return nil, nil, err
+	}
 	ours, theirs, err := socketpair()
 	if err != nil {
 		return nil, nil, err
@@ -92,6 +96,11 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 		cmd.SysProcAttr = sysProcAttr()
 		return cmd
 	}
+	// The bootstrap goes into the socket before the child starts, as much
+	// of it as the socket takes without waiting (all of it, unless the
+	// spawn argument is large): the child finds it at its first read, with
+	// no wait in its poller for the parent to be scheduled and write it.
+	boot = boot[writeNow(ours, boot):]
 	cmd := newCmd()
 	err = startOnLockedThread(cmd)
 	if err != nil && pidfdRefused(cmd.SysProcAttr, err) {
@@ -113,7 +122,7 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 	}
 	p.startReaper()
 
-	ready, err := p.handshake(ctx, cfg.Bootstrap)
+	ready, err := p.handshake(ctx, boot)
 	if err != nil {
 		p.Kill()
 		<-p.done
@@ -128,7 +137,9 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 // dial and nothing to authenticate. The caller owns it and must close it.
 func (p *Process) Conn() net.Conn { return p.conn }
 
-func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
+// handshake writes what is left of the bootstrap record and waits for the
+// child's answer.
+func (p *Process) handshake(ctx context.Context, rest []byte) ([]byte, error) {
 	type result struct {
 		tag  byte
 		data []byte
@@ -136,9 +147,11 @@ func (p *Process) handshake(ctx context.Context, boot []byte) ([]byte, error) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		if err := writeRecord(p.ctl, TagBootstrap, boot); err != nil {
-			res <- result{err: err}
-			return
+		if len(rest) > 0 {
+			if _, err := p.ctl.Write(rest); err != nil {
+				res <- result{err: err}
+				return
+			}
 		}
 		tag, data, err := readRecord(p.ctl)
 		res <- result{tag, data, err}
@@ -292,4 +305,29 @@ func closeAll(files []*os.File) {
 			f.Close()
 		}
 	}
+}
+
+// writeNow writes as much of b to c as the socket takes at once, without
+// waiting for room, and returns how much that was.
+func writeNow(c net.Conn, b []byte) int {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return 0
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0
+	}
+	n := 0
+	rc.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, err := syscall.Write(int(fd), b[n:])
+			if err != nil || m <= 0 {
+				break // full (EAGAIN) or failed: the rest, or the error, comes with a blocking write
+			}
+			n += m
+		}
+		return true // never wait
+	})
+	return n
 }

@@ -23,14 +23,22 @@ const MaxRecord = 64 << 20
 var ErrRecordTooLarge = errors.New("spawn: bootstrap record too large")
 
 func writeRecord(w io.Writer, tag byte, data []byte) error {
-	if len(data) > MaxRecord {
-		return fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, len(data))
+	b, err := appendRecord(nil, tag, data)
+	if err != nil {
+		return err
 	}
-	b := make([]byte, 5, 5+len(data))
-	b[0] = tag
-	binary.BigEndian.PutUint32(b[1:], uint32(len(data)))
-	_, err := w.Write(append(b, data...))
+	_, err = w.Write(b)
 	return err
+}
+
+// appendRecord appends a record, header and data, to b.
+func appendRecord(b []byte, tag byte, data []byte) ([]byte, error) {
+	if len(data) > MaxRecord {
+		return nil, fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, len(data))
+	}
+	b = append(b, tag)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(data)))
+	return append(b, data...), nil
 }
 
 func readRecord(r io.Reader) (tag byte, data []byte, err error) {
