@@ -17,6 +17,10 @@
 //	length uint32  big-endian, at most MaxRecord
 //	data   length bytes
 //
+// The parent writes the bootstrap record before it starts the child, as
+// much as the socket's buffer takes (the rest after), so that the child
+// finds it at its first read.
+//
 // The parent keeps its end open for as long as the child lives. When the
 // parent dies, for whatever reason and from whatever thread it spawned, the
 // kernel closes that end and the child reads EOF: that is how a child knows
