@@ -134,12 +134,12 @@ func (c *clientConn) lead(ctx context.Context, me *call) {
 // goes on: not if its own caller gave up. The interruption may also have
 // been meant for an earlier reader; then the deadline is cleared.
 func (c *clientConn) resume(ctx context.Context) bool {
-	if ctx != nil && ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return false
 	}
 	c.nc.SetReadDeadline(time.Time{})
 	// An interruption armed just now for our own ctx must not be lost.
-	return ctx == nil || ctx.Err() == nil
+	return ctx.Err() == nil
 }
 
 // deliver hands a reply to its call, and reports whether that call is me.
@@ -214,7 +214,7 @@ func (c *clientConn) idleCheck() {
 		return // whoever reads puts it back when it stops
 	}
 	c.reader = watcher
-	go c.lead(nil, watcher)
+	go c.lead(context.Background(), watcher) // a watcher has no caller to give up
 }
 
 // watch makes sure something reads the connection while no call does, so
@@ -227,7 +227,7 @@ func (c *clientConn) watch() {
 		return
 	}
 	c.reader = watcher
-	go c.lead(nil, watcher)
+	go c.lead(context.Background(), watcher) // a watcher has no caller to give up
 }
 
 // probeAfter is how long after the last call began a call on a connection

@@ -140,7 +140,7 @@ func TestCodecRecoversUnmarshalPanic(t *testing.T) {
 var codecTestKind = Define("codec-test-kind", func(ctx context.Context, _ Empty) (*int, error) { return new(int), nil })
 
 func TestExposeRejectsTypesThatCannotTravel(t *testing.T) {
-	type opaque struct{ ch chan int }
+	type opaque struct{ _ chan int }
 	k := codecTestKind
 	defer func() {
 		r := recover()
