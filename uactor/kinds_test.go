@@ -97,6 +97,23 @@ func (c *Counter) SpawnChild(ctx context.Context, _ uactor.Empty) (int, error) {
 	return GetPID.Call(ctx, r, uactor.Empty{})
 }
 
+// PrintChildren has each counter this one spawned (SpawnChild) print n
+// lines, and returns how many they printed in all.
+func (c *Counter) PrintChildren(ctx context.Context, n int) (int, error) {
+	c.mu.Lock()
+	kids := c.children[:len(c.children):len(c.children)]
+	c.mu.Unlock()
+	total := 0
+	for _, k := range kids {
+		m, err := Print.Call(ctx, k, n)
+		if err != nil {
+			return total, err
+		}
+		total += m
+	}
+	return total, nil
+}
+
 // Exit ends the actor's process at once, with code.
 func (c *Counter) Exit(ctx context.Context, code int) (uactor.Empty, error) {
 	os.Exit(code)
@@ -167,6 +184,7 @@ var (
 	SpawnChild   = uactor.Expose(CounterKind, "spawnchild", (*Counter).SpawnChild)
 	Exit         = uactor.Expose(CounterKind, "exit", (*Counter).Exit)
 	Print        = uactor.Expose(CounterKind, "print", (*Counter).Print)
+	PrintKids    = uactor.Expose(CounterKind, "printchildren", (*Counter).PrintChildren)
 	Crash        = uactor.Expose(CounterKind, "crash", (*Counter).Crash)
 	AddVia       = uactor.Expose(CounterKind, "addvia", (*Counter).AddVia)
 	Shared       = uactor.Expose(CounterKind, "shared", (*Counter).Shared)

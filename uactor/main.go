@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/uactor-go/uactor/internal/spawn"
 )
@@ -95,8 +96,15 @@ func runChild() int {
 		return 1
 	}
 	<-stopped
+	// What this actor's own actors wrote so far reaches its owner before
+	// this process, which relays it, ends.
+	spawn.FlushOutput(outputFlushWait)
 	return 0
 }
+
+// outputFlushWait bounds how long a stopping actor's process waits for the
+// output of the actors it started to be passed on.
+const outputFlushWait = time.Second
 
 // construct runs the kind's constructor, turning a panic into an error.
 func construct(ctx context.Context, k *kindEntry, arg []byte) (a any, err error) {

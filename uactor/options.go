@@ -278,6 +278,11 @@ func Restart(max int, within time.Duration) Option {
 // dropped, and once w takes lines again a line "counter[4242] [N lines
 // dropped]" says how many were lost. Output(io.Discard) silences the actor. Host and Connect
 // ignore Output.
+//
+// An actor's own actors' lines pass through it, each with its prefix too
+// ("front[41] back[42] hello"). When the owner closes an actor, what the
+// actor's own actors wrote before that still arrives: the actor passes it
+// on before its process exits.
 func Output(w io.Writer) Option { return func(o *options) { o.output = w } }
 
 // CallTimeout gives every call made through a ref, whose context has no

@@ -55,6 +55,30 @@ func TestOutputPrefixesEveryLine(t *testing.T) {
 	}
 }
 
+// What an actor's own actor printed before the actor stopped reaches the
+// owner whole: the stopping actor passes on what its actors' pipes and its
+// relay still hold before its process exits. The lines are more than a
+// pipe holds, so some are still in one when the call returns.
+func TestOutputOfNestedActorSurvivesItsOwnersStop(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	for round := range 3 {
+		var out uactor.LockedBuffer
+		r := spawnCounter(t, ctx, uactor.Output(&out))
+		if _, err := SpawnChild.Call(ctx, r, uactor.Empty{}); err != nil {
+			t.Fatal(err)
+		}
+		const n = 1000
+		if got, err := PrintKids.Call(ctx, r, n); err != nil || got != n {
+			t.Fatalf("printchildren = %d, %v; want %d", got, err, n)
+		}
+		r.Close() // returns once the actor's process has ended and its output is relayed
+		lines := strings.Count(out.String(), fmt.Sprintf(" of %d x", n))
+		if lines != n {
+			t.Fatalf("round %d: %d of the grandchild's %d lines reached the owner", round, lines, n)
+		}
+	}
+}
+
 // A writer that blocks never holds the actor up: a call that prints 2 MB
 // returns while the writer is stuck. Once the writer moves, every line is
 // either delivered or counted in a "[N lines dropped]" line.

@@ -9,7 +9,9 @@
 // command line, so that it does not show in /proc/<pid>/environ or ps. A
 // second socketpair, descriptor 4, is the owner's own connection to the
 // actor: held by these two processes only, so it needs no dial and no handshake.
-// The child's stdout and stderr are pipes that a Relay reads, line by line.
+// The child's stdout and stderr are pipes that a Relay reads, line by line;
+// a process that started children and is about to exit calls FlushOutput,
+// so that what they wrote so far is passed on first.
 //
 // The bootstrap channel carries records of the form
 //

@@ -20,10 +20,16 @@ type lineSource struct {
 	dropped int    // lines this process lost to a full queue, not yet reported
 	fd      int    // f's descriptor, read by the poller; -1 if f has none
 	w       *watch // the poller's hold on fd; nil: a goroutine reads f
+
+	finished chan struct{} // closed once finish has run
 }
 
 // start has the poller read the pipe, or a goroutine if it cannot.
 func (s *lineSource) start() {
+	s.finished = make(chan struct{})
+	live.Lock()
+	live.sources[s] = struct{}{}
+	live.Unlock()
 	s.fd = -1
 	if rc, err := s.f.SyscallConn(); err == nil {
 		rc.Control(func(fd uintptr) { s.fd = int(fd) })
@@ -87,7 +93,11 @@ func (s *lineSource) finish() {
 	s.drain()
 	s.flush()
 	s.f.Close()
+	live.Lock()
+	delete(live.sources, s)
+	live.Unlock()
 	s.ended()
+	close(s.finished)
 }
 
 // drain reads what the pipe holds now, without waiting for more, and at

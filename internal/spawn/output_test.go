@@ -98,3 +98,46 @@ func TestRelayLines(t *testing.T) {
 		})
 	}
 }
+
+// FlushOutput passes on what children wrote before it, whole lines and a
+// line cut short, though the children still hold their pipes; their
+// reading then ends. A process about to exit relies on it.
+func TestFlushOutput(t *testing.T) {
+	for _, goroutines := range []bool{false, true} {
+		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
+			if goroutines {
+				noPoller.Store(true)
+				t.Cleanup(func() { noPoller.Store(false) })
+			}
+			var out bytes.Buffer // read once flushed
+			r := NewRelay(&out, "kind")
+			child, _, start, err := r.pipes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { closeAll(child[:]) })
+			done, _ := start(42)
+			line := strings.Repeat("z", 1000) + "\n"
+			const n = 100 // more than a pipe holds: the relay reads while they are written
+			var wrote sync.WaitGroup
+			for i := range child {
+				wrote.Go(func() {
+					child[i].WriteString(strings.Repeat(line, n))
+					child[i].WriteString("cut short")
+				})
+			}
+			wrote.Wait()
+			FlushOutput(10 * time.Second)
+			select {
+			case <-done:
+			default:
+				t.Fatal("the relay still reads the pipes after FlushOutput")
+			}
+			flushed(t, r)
+			got := out.String()
+			if whole, cut := strings.Count(got, "kind[42] "+line), strings.Count(got, "kind[42] cut short\n"); whole != 2*n || cut != 2 {
+				t.Fatalf("relayed %d whole lines and %d cut short; want %d and 2", whole, cut, 2*n)
+			}
+		})
+	}
+}
