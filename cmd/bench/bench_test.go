@@ -186,6 +186,7 @@ func TestQuickRun(t *testing.T) {
 	}
 	// One row per figure: 4 transports × 3 payloads × 4 figures, 4 concurrencies, 1 spawn.
 	const perPlacement = 4*3*4 + 4 + 1
+	measured := 0 // placements not skipped (one is, where this process may use one CPU only)
 	for _, p := range rep.Placements {
 		rows := strings.Count(out.String(), "\n| "+p.Placement)
 		if p.Skipped != "" {
@@ -195,6 +196,7 @@ func TestQuickRun(t *testing.T) {
 			}
 			continue
 		}
+		measured++
 		if rows != perPlacement {
 			t.Errorf("%s: %d rows, want %d", p.Placement, rows, perPlacement)
 		}
@@ -252,8 +254,8 @@ func TestQuickRun(t *testing.T) {
 			rects++
 		}
 	}
-	if rects < 2*(3*9+4*3) { // every bar of both placements, whatever the legend and background add
-		t.Errorf("SVG has %d rects", rects)
+	if measured == 0 || rects < measured*(3*9+4*3) { // every bar of each placement measured, whatever the legend and background add
+		t.Errorf("SVG has %d rects for %d placements measured", rects, measured)
 	}
 
 	if kids := children(os.Getpid()); len(kids) > 0 {
