@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -95,6 +96,34 @@ func TestConnectBadAddresses(t *testing.T) {
 		if _, err := uactor.Connect(ctx, CounterKind, bad, []byte("k")); err == nil {
 			t.Fatalf("Connect(%q) succeeded", bad)
 		}
+	}
+}
+
+// An actor that turns a connection away before the handshake begins (here
+// a relay in front of it closes the first two it accepts, as an actor whose
+// handshake budget is full under a flood does) is dialled again, backing
+// off: Connect gets in on the third. One that always does fails once
+// DialTimeout has passed, saying so.
+func TestConnectRetriesWhenTurnedAway(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := tcpCounter(t, "tcp://127.0.0.1:0")
+	rl := startRelay(t, r.Address(), nil)
+	rl.turnAway.Store(2)
+	remote := connect(t, ctx, "tcp://"+rl.addr(), "SECRET")
+	if n, err := Add.Call(ctx, remote, 1); err != nil || n != 1 {
+		t.Fatalf("Add through the relay = %d, %v", n, err)
+	}
+	if n := rl.accepted.Load(); n != 3 {
+		t.Fatalf("the relay accepted %d connections; want 3: two turned away, then the one that got in", n)
+	}
+
+	rl.turnAway.Store(1 << 30)
+	_, err := uactor.Connect(ctx, CounterKind, "tcp://"+rl.addr(), []byte("SECRET"), uactor.DialTimeout(200*time.Millisecond))
+	if !errors.Is(err, handshake.ErrTurnedAway) {
+		t.Fatalf("Connect to an actor that always turns away = %v; want its ErrTurnedAway", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("Connect retried until the test's own deadline")
 	}
 }
 

@@ -153,7 +153,9 @@ func MaxFrameSize(n int) Option { return func(o *options) { o.maxFrame = n } }
 // an unbounded handshake would let a silent peer hold a connection for ever.
 func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.handshake = d } }
 
-// DialTimeout bounds connecting to an actor (before the handshake). The
+// DialTimeout bounds connecting to an actor (before the handshake), and how
+// long a dial is tried again: to reconnect after a connection broke, or when
+// the actor turned a new connection away before its handshake began. The
 // default is 5 seconds; d must be positive: a dial is shared by every caller
 // of the connection and runs on its own clock, not on one caller's context.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
@@ -221,7 +223,10 @@ func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
 // out; if none is waiting, the new one is closed. Goroutines serving
 // handshakes, those of evicted connections still ending included, are at
 // most twice n: beyond that, new connections wait in the listener's backlog
-// until one ends. The default is 64; n must be at least 1.
+// until one ends. A client whose connection was closed so, before the
+// actor's first handshake bytes, dials again (until DialTimeout has passed),
+// so a key holder that was slow to send its first bytes during a flood gets
+// in on a later try. The default is 64; n must be at least 1.
 func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 
 // ConnBuffer bounds what one connection can make an actor hold, in bytes:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/handshake"
 )
 
 // peer is this process's link to one address under one key: every ref to
@@ -148,7 +149,10 @@ const (
 )
 
 // dial dials once, or, to reconnect after a connection broke, until it
-// succeeds, DialTimeout has passed or the dial cannot succeed.
+// succeeds, DialTimeout has passed or the dial cannot succeed. A first dial
+// that the actor turned away before the handshake began (its handshake
+// budget full under a flood, where the newest connection takes the place
+// of one whose hello has not come) is tried again the same way.
 func (p *peer) dial(d *dialResult, reconnect bool) {
 	end := time.Now().Add(p.opts.dialTimeout)
 	wait := reconnectFirstWait
@@ -156,7 +160,8 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 		ctx, cancel := context.WithTimeout(context.Background(), p.opts.dialTimeout+p.opts.handshake)
 		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
 		cancel()
-		if d.err == nil || !reconnect || hopeless(p.addr, d.err) || time.Now().Add(wait).After(end) {
+		retry := reconnect || errors.Is(d.err, handshake.ErrTurnedAway)
+		if d.err == nil || !retry || hopeless(p.addr, d.err) || time.Now().Add(wait).After(end) {
 			break
 		}
 		select {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -17,6 +18,11 @@ type relay struct {
 	ln     net.Listener
 	target string
 	c2s    func(r *relay, conn, off int, b []byte) []byte // may rewrite a chunk; nil forwards as is
+
+	// turnAway is how many of the next connections the relay closes as it
+	// accepts them, as an actor whose handshake budget is full may.
+	turnAway atomic.Int32
+	accepted atomic.Int32
 
 	mu   sync.Mutex
 	seen bytes.Buffer   // everything relayed, both ways
@@ -40,6 +46,11 @@ func startRelay(t *testing.T, address string, c2s func(r *relay, conn, off int, 
 			c, err := ln.Accept()
 			if err != nil {
 				return
+			}
+			r.accepted.Add(1)
+			if r.turnAway.Add(-1) >= 0 {
+				c.Close()
+				continue
 			}
 			s, err := net.Dial("tcp", target)
 			if err != nil {

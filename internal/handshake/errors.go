@@ -28,3 +28,10 @@ var ErrProtocol = errors.New("protocol violation")
 // uuid other than the one the client expects. The client detects it before
 // sending its proof.
 var ErrWrongActor = errors.New("wrong actor")
+
+// ErrTurnedAway is the errors.Is target for a peer that closed the
+// connection before sending a byte of its hello. From a client's side, the
+// actor turned the connection away before the handshake began (it is
+// stopping, or its handshake budget was full and this connection made way
+// for a newer one): another try may succeed.
+var ErrTurnedAway = errors.New("the peer closed the connection before its hello")

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"math/rand/v2"
+	"net"
 	"testing"
 	"time"
 
@@ -140,5 +141,40 @@ func TestHandshakePeerHangsUp(t *testing.T) {
 		if !errors.Is(r.err, io.ErrUnexpectedEOF) || errors.Is(r.err, ErrAuth) {
 			t.Errorf("after %d bytes: %v, want an unexpected EOF", n, r.err)
 		}
+	}
+}
+
+// A server that closes or resets the connection before a byte of its hello
+// turned the client away (ErrTurnedAway: a retry may succeed); one that
+// closes partway through its hello did not.
+func TestClientTurnedAway(t *testing.T) {
+	cases := []struct {
+		name   string
+		send   []byte
+		reset  bool
+		turned bool
+	}{
+		{"closed at once", nil, false, true},
+		{"reset at once", nil, true, true},
+		{"closed within its hello", magic[:3], false, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, sc := conntest.TCP(t)
+			go func() {
+				io.ReadFull(sc, make([]byte, ClientHelloSize)) // the client's hello is in: the close is the answer
+				sc.Write(tc.send)
+				if tc.reset {
+					sc.(*net.TCPConn).SetLinger(0)
+				}
+				sc.Close()
+			}()
+			r := await(t, async(func() (*Session, error) {
+				return Client(cc, ClientConfig{Key: testKey, Deadline: time.Now().Add(time.Hour)})
+			}))
+			if r.err == nil || errors.Is(r.err, ErrTurnedAway) != tc.turned {
+				t.Fatalf("got %v; want an error that is ErrTurnedAway: %v", r.err, tc.turned)
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 )
 
@@ -54,6 +55,12 @@ func readHello(conn net.Conn, in []byte) error {
 			}
 			return fmt.Errorf("%w (its first bytes are %q)", ErrNotUactor, head[:n])
 		}
+		if err != nil && n == 0 && closedByPeer(err) {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			return fmt.Errorf("reading hello: %w: %w", ErrTurnedAway, err)
+		}
 		if err != nil && n < len(head) {
 			return fmt.Errorf("reading hello: %w", ioError(err))
 		}
@@ -90,6 +97,12 @@ func ioError(err error) error {
 		return fmt.Errorf("handshake deadline exceeded: %w", err)
 	}
 	return err
+}
+
+// closedByPeer reports whether a read's err says that the peer closed or
+// reset the connection.
+func closedByPeer(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
 // handshakeError adds the peer's address to err, in the form every error
