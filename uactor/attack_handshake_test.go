@@ -103,10 +103,10 @@ func TestAttackSlowHandshakePeers(t *testing.T) {
 			t.Errorf("%s peer cut after %v; want not before the 600 ms deadline", res.name, res.cut)
 		}
 	}
-	hello := len(clientHello(0, randomBytes(32)))
-	t.Logf("the dripping peer got %d of %d hello bytes in", dripped, hello)
-	if dripped >= hello {
-		t.Errorf("the dripping peer got all %d hello bytes in; the deadline should have cut it first", hello)
+	helloLen := len(clientHello(0, randomBytes(32)))
+	t.Logf("the dripping peer got %d of %d hello bytes in", dripped, helloLen)
+	if dripped >= helloLen {
+		t.Errorf("the dripping peer got all %d hello bytes in; the deadline should have cut it first", helloLen)
 	}
 	if n := calls(t, ctx, r); n != 102 {
 		t.Fatalf("handlers run = %d; want the 102 Adds of the owner and the callers", n)
