@@ -100,8 +100,8 @@ func warmup(ctx context.Context, d time.Duration, call func() error) (float64, e
 	return float64(n) / time.Since(t0).Seconds(), nil
 }
 
-// burst runs every call function in its own goroutine, in a loop, for d,
-// and returns the calls completed, the time until the last one returned,
+// burst runs every call function in its own goroutine, in a loop, for d
+// (and at least once, however late its goroutine starts), and returns the calls completed, the time until the last one returned,
 // and the allocations made meanwhile.
 func burst(ctx context.Context, d time.Duration, calls []func() error) (int, time.Duration, uint64, error) {
 	var (
@@ -115,7 +115,10 @@ func burst(ctx context.Context, d time.Duration, calls []func() error) (int, tim
 		wg.Go(func() {
 			<-start
 			n := 0
-			for !stop.Load() {
+			for n == 0 || !stop.Load() {
+				if n == 0 && ctx.Err() != nil {
+					break
+				}
 				if err := call(); err != nil {
 					errs[i] = err
 					stop.Store(true)
