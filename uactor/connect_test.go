@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -105,25 +106,35 @@ func TestConnectBadAddresses(t *testing.T) {
 // off: Connect gets in on the third. One that always does fails once
 // DialTimeout has passed, saying so.
 func TestConnectRetriesWhenTurnedAway(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	r := tcpCounter(t, "tcp://127.0.0.1:0")
-	rl := startRelay(t, r.Address(), nil)
-	rl.turnAway.Store(2)
-	remote := connect(t, ctx, "tcp://"+rl.addr(), "SECRET")
-	if n, err := Add.Call(ctx, remote, 1); err != nil || n != 1 {
-		t.Fatalf("Add through the relay = %d, %v", n, err)
-	}
-	if n := rl.accepted.Load(); n != 3 {
-		t.Fatalf("the relay accepted %d connections; want 3: two turned away, then the one that got in", n)
-	}
+	for _, tc := range []struct {
+		name string
+		next func(*relay) *atomic.Int32 // how many connections the relay is to turn away so
+	}{
+		{"closed at once", func(rl *relay) *atomic.Int32 { return &rl.turnAway }},
+		{"closed instead of the verdict", func(rl *relay) *atomic.Int32 { return &rl.hangUp }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			r := tcpCounter(t, "tcp://127.0.0.1:0")
+			rl := startRelay(t, r.Address(), nil)
+			tc.next(rl).Store(2)
+			remote := connect(t, ctx, "tcp://"+rl.addr(), "SECRET")
+			if n, err := Add.Call(ctx, remote, 1); err != nil || n != 1 {
+				t.Fatalf("Add through the relay = %d, %v", n, err)
+			}
+			if n := rl.accepted.Load(); n != 3 {
+				t.Fatalf("the relay accepted %d connections; want 3: two turned away, then the one that got in", n)
+			}
 
-	rl.turnAway.Store(1 << 30)
-	_, err := uactor.Connect(ctx, CounterKind, "tcp://"+rl.addr(), []byte("SECRET"), uactor.DialTimeout(200*time.Millisecond))
-	if !errors.Is(err, handshake.ErrTurnedAway) {
-		t.Fatalf("Connect to an actor that always turns away = %v; want its ErrTurnedAway", err)
-	}
-	if ctx.Err() != nil {
-		t.Fatal("Connect retried until the test's own deadline")
+			tc.next(rl).Store(1 << 30)
+			_, err := uactor.Connect(ctx, CounterKind, "tcp://"+rl.addr(), []byte("SECRET"), uactor.DialTimeout(200*time.Millisecond))
+			if !errors.Is(err, handshake.ErrTurnedAway) {
+				t.Fatalf("Connect to an actor that always turns away = %v; want its ErrTurnedAway", err)
+			}
+			if ctx.Err() != nil {
+				t.Fatal("Connect retried until the test's own deadline")
+			}
+		})
 	}
 }
 

@@ -20,7 +20,7 @@ type options struct {
 	captures    []string      // Connect: addresses rewritten to the connected one
 	grace       time.Duration // owner Close: how long in-flight calls may take
 	serial      bool          // one call at a time in the actor
-	seal        sealMode      // sealing of TCP frames
+	seal        sealMode      // sealing of frames after the handshake
 	maxFrame    int           // largest frame accepted or sent
 	handshake   time.Duration // deadline for a connection's handshake
 	dialTimeout time.Duration
@@ -43,7 +43,7 @@ type options struct {
 type sealMode uint8
 
 const (
-	sealDefault sealMode = iota // sealed on TCP, plain on Unix sockets
+	sealDefault sealMode = iota // not set by an option: sealed
 	sealAlways
 	sealNever
 )
@@ -100,7 +100,7 @@ func AuthKey(key []byte) Option {
 	return func(o *options) { o.key = k }
 }
 
-// Capture, given to Connect, makes refs that name any of addresses (for
+// Capture is an option for Connect: refs that name any of addresses (for
 // example the "tcp://0.0.0.0:7000" an actor listens on) reach the connected
 // address instead, for as long as the connection's ref is open.
 func Capture(addresses ...string) Option {
@@ -224,9 +224,10 @@ func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
 // handshakes, those of evicted connections still ending included, are at
 // most twice n: beyond that, new connections wait in the listener's backlog
 // until one ends. A client whose connection was closed so, before the
-// actor's first handshake bytes, dials again (until DialTimeout has passed),
-// so a key holder that was slow to send its first bytes during a flood gets
-// in on a later try. The default is 64; n must be at least 1.
+// actor's first handshake bytes or before its verdict, dials again (until
+// DialTimeout has passed), so a key holder that was slow to send its hello
+// or its proof during a flood gets in on a later try. The default is 64; n
+// must be at least 1.
 func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 
 // ConnBuffer bounds what one connection can make an actor hold, in bytes:
@@ -297,7 +298,9 @@ func CallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeo
 
 // Logger sets where the library's own records go: failed authentications
 // (with the peer's address, never key material) and protocol errors at Warn,
-// peers dropped for silence at Info, connections opening and closing at Debug.
+// clients an actor dropped for silence at Info (an actor that a ref's
+// connection dropped so is at Warn, with the connection's other failures),
+// connections opening and closing at Debug.
 // The default, nil, is slog.Default() at the time of each record.
 //
 // A handler cannot travel to another process, so a spawned actor's process

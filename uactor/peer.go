@@ -150,9 +150,9 @@ const (
 
 // dial dials once, or, to reconnect after a connection broke, until it
 // succeeds, DialTimeout has passed or the dial cannot succeed. A first dial
-// that the actor turned away before the handshake began (its handshake
-// budget full under a flood, where the newest connection takes the place
-// of one whose hello has not come) is tried again the same way.
+// that the actor turned away before its verdict (its handshake budget full
+// under a flood, where the newest connection takes the place of one whose
+// hello or proof has not come) is tried again the same way.
 func (p *peer) dial(d *dialResult, reconnect bool) {
 	end := time.Now().Add(p.opts.dialTimeout)
 	wait := reconnectFirstWait

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/uactor-go/uactor/internal/handshake"
 )
 
 // relay is a man in the middle on loopback TCP: it forwards both ways
@@ -22,6 +24,11 @@ type relay struct {
 	// turnAway is how many of the next connections the relay closes as it
 	// accepts them, as an actor whose handshake budget is full may.
 	turnAway atomic.Int32
+	// hangUp is how many of the next connections the relay closes when the
+	// client's proof comes, instead of passing it on: as an actor whose
+	// handshake budget is full does to the one whose proof it has waited
+	// on longest.
+	hangUp   atomic.Int32
 	accepted atomic.Int32
 
 	mu   sync.Mutex
@@ -63,8 +70,9 @@ func startRelay(t *testing.T, address string, c2s func(r *relay, conn, off int, 
 			id := len(r.sent)
 			r.sent = append(r.sent, bytes.Buffer{})
 			r.mu.Unlock()
-			wg.Go(func() { r.pipe(c, s, id, true) })
-			wg.Go(func() { r.pipe(s, c, id, false) })
+			hangUp := r.hangUp.Add(-1) >= 0
+			wg.Go(func() { r.pipe(c, s, id, true, hangUp) })
+			wg.Go(func() { r.pipe(s, c, id, false, false) })
 		}
 	})
 	t.Cleanup(func() {
@@ -81,12 +89,16 @@ func startRelay(t *testing.T, address string, c2s func(r *relay, conn, off int, 
 
 func (r *relay) addr() string { return r.ln.Addr().String() }
 
-func (r *relay) pipe(from, to net.Conn, id int, fromClient bool) {
+func (r *relay) pipe(from, to net.Conn, id int, fromClient, hangUp bool) {
 	defer to.Close()
 	buf := make([]byte, 64<<10)
 	off := 0
 	for {
 		n, err := from.Read(buf)
+		if hangUp && off+n > handshake.ClientHelloSize {
+			from.Close()
+			return
+		}
 		if n > 0 {
 			b := buf[:n]
 			if fromClient && r.c2s != nil {

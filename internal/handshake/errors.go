@@ -20,8 +20,8 @@ var ErrNotUactor = errors.New("not a uactor peer")
 var ErrVersion = errors.New("unsupported protocol version")
 
 // ErrProtocol is the errors.Is target for a uactor peer that breaks the wire
-// format: unknown feature bits, non-zero reserved bytes, or a verdict status
-// other than accepted or rejected.
+// format: unknown feature bits, a hello that does not end its first line
+// where it must, or a verdict status other than accepted or rejected.
 var ErrProtocol = errors.New("protocol violation")
 
 // ErrWrongActor is the errors.Is target for a server announcing an actor
@@ -29,9 +29,9 @@ var ErrProtocol = errors.New("protocol violation")
 // sending its proof.
 var ErrWrongActor = errors.New("wrong actor")
 
-// ErrTurnedAway is the errors.Is target for a peer that closed the
-// connection before sending a byte of its hello. From a client's side, the
-// actor turned the connection away before the handshake began (it is
-// stopping, or its handshake budget was full and this connection made way
-// for a newer one): another try may succeed.
-var ErrTurnedAway = errors.New("the peer closed the connection before its hello")
+// ErrTurnedAway is the errors.Is target for a peer that closed or reset the
+// connection before sending a byte of its hello, or, to a client, after its
+// whole hello and before its verdict. From a client's side, the actor turned
+// the connection away (it is stopping, or its handshake budget was full and
+// this connection made way for a newer one): another try may succeed.
+var ErrTurnedAway = errors.New("the peer turned the connection away")

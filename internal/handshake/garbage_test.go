@@ -144,30 +144,42 @@ func TestHandshakePeerHangsUp(t *testing.T) {
 	}
 }
 
-// A server that closes or resets the connection before a byte of its hello
-// turned the client away (ErrTurnedAway: a retry may succeed); one that
-// closes partway through its hello did not.
+// A server that closes or resets the connection before a byte of its hello,
+// or after its whole hello and before its verdict (an actor evicting the
+// connection whose proof it has waited on longest), turned the client away
+// (ErrTurnedAway: a retry may succeed); one that closes partway through its
+// hello did not, and one that rejects the proof did not.
 func TestClientTurnedAway(t *testing.T) {
 	cases := []struct {
-		name   string
-		send   []byte
-		reset  bool
-		turned bool
+		name    string
+		send    []byte
+		reset   bool
+		verdict bool // the server runs its side up to the verdict, which it does not send
+		turned  bool
 	}{
-		{"closed at once", nil, false, true},
-		{"reset at once", nil, true, true},
-		{"closed within its hello", magic[:3], false, false},
+		{"closed at once", nil, false, false, true},
+		{"reset at once", nil, true, false, true},
+		{"closed within its hello", magic[:3], false, false, false},
+		{"closed instead of its verdict", nil, false, true, true},
+		{"reset instead of its verdict", nil, true, true, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, sc := conntest.TCP(t)
-			go func() {
-				io.ReadFull(sc, make([]byte, ClientHelloSize)) // the client's hello is in: the close is the answer
-				sc.Write(tc.send)
+			hangUp := func() {
 				if tc.reset {
 					sc.(*net.TCPConn).SetLinger(0)
 				}
 				sc.Close()
+			}
+			go func() {
+				if tc.verdict {
+					Server(hangUpAtVerdict{sc, hangUp}, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
+					return
+				}
+				io.ReadFull(sc, make([]byte, ClientHelloSize)) // the client's hello is in: the close is the answer
+				sc.Write(tc.send)
+				hangUp()
 			}()
 			r := await(t, async(func() (*Session, error) {
 				return Client(cc, ClientConfig{Key: testKey, Deadline: time.Now().Add(time.Hour)})
@@ -177,4 +189,27 @@ func TestClientTurnedAway(t *testing.T) {
 			}
 		})
 	}
+	t.Run("rejected", func(t *testing.T) {
+		cc, sc := conntest.TCP(t)
+		c, _ := handshake(t, cc, sc, ClientConfig{Key: []byte("another key"), Deadline: soon()},
+			ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
+		if !errors.Is(c.err, ErrAuth) || errors.Is(c.err, ErrTurnedAway) {
+			t.Fatalf("got %v; want ErrAuth, not ErrTurnedAway", c.err)
+		}
+	})
+}
+
+// hangUpAtVerdict is a server's conn that hangs up where it would send its
+// verdict, the only message of that size.
+type hangUpAtVerdict struct {
+	net.Conn
+	hangUp func()
+}
+
+func (c hangUpAtVerdict) Write(b []byte) (int, error) {
+	if len(b) == ServerVerdictSize {
+		c.hangUp()
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(b)
 }

@@ -83,11 +83,11 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 	}
 	proof := transcriptMAC(cfg.Key, clientLabel, &ch, &sh, nil)
 	if err := writeMsg(conn, "proof", proof[:]); err != nil {
-		return nil, handshakeError(conn, err)
+		return nil, handshakeError(conn, turnedAway(err))
 	}
 	var v [ServerVerdictSize]byte
 	if err := readMsg(conn, "verdict", v[:]); err != nil {
-		return nil, handshakeError(conn, err)
+		return nil, handshakeError(conn, turnedAway(err))
 	}
 	switch v[0] {
 	case statusAccepted:

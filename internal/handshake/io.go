@@ -105,6 +105,20 @@ func closedByPeer(err error) bool {
 	return errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 }
 
+// turnedAway marks err, from a client's write or read between the hellos
+// and the verdict, as ErrTurnedAway if it says that the server hung up: an
+// actor evicts a connection so when its handshake budget is full and this
+// one's proof is the one it has waited on longest, and another try may
+// succeed. A wrong key never ends so: a proof the server read gets its
+// verdict, a rejection included, so a client retrying on ErrTurnedAway
+// does not go on guessing.
+func turnedAway(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return fmt.Errorf("%w: %w", ErrTurnedAway, err)
+	}
+	return err
+}
+
 // handshakeError adds the peer's address to err, in the form every error
 // of this package takes.
 func handshakeError(conn net.Conn, err error) error {
