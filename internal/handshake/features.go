@@ -14,7 +14,7 @@ const (
 	FeatureZstd
 )
 
-// knownFeatures is every bit version 1 defines; any other flag bit is a
+// knownFeatures is every bit this version defines; any other flag bit is a
 // protocol violation, so that a later version can give it a meaning.
 const knownFeatures = FeatureSeal | FeatureZstd
 
