@@ -83,6 +83,7 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 func (c *clientConn) abandonLocked(ctx context.Context, id uint64, cl *call) error {
 	if c.pending != nil {
 		c.pending[id] = abandoned
+		c.startWatcherLocked() // to collect its answer (see passLocked)
 	}
 	c.mu.Unlock()
 	c.w.WriteFrame(frame.Header{Type: frame.TypeCancel, ID: id})
@@ -175,19 +176,41 @@ func (c *clientConn) passLocked(me *call) {
 		return
 	}
 	if len(c.pending) > 0 { // after a lone call it is empty: skip starting an iteration
+		owed := false
 		for _, cl := range c.pending {
-			if cl != abandoned && cl != me && !cl.answered && !cl.signaled {
+			if cl == abandoned {
+				owed = true
+			} else if cl != me && !cl.answered && !cl.signaled {
 				c.reader = cl
 				cl.signaled = true
 				cl.done <- struct{}{}
 				return
 			}
 		}
+		if owed {
+			// Only callers that gave up are owed answers, and each holds
+			// its slot until its answer is read. Only a caller with a slot
+			// reads, so callers waiting for those slots would wait for the
+			// idle watcher or keepalive (on the owner's connection with
+			// keepalive off, for ever): read on for them.
+			c.startWatcherLocked()
+			return
+		}
 	}
 	if !c.armed && c.idle != nil {
 		c.armed = true
 		checks.add(c.idle)
 	}
+}
+
+// startWatcherLocked has a watcher read the connection unless somebody
+// does or it has failed. It is called with c.mu held.
+func (c *clientConn) startWatcherLocked() {
+	if c.reader != nil || c.err != nil {
+		return
+	}
+	c.reader = watcher
+	go c.lead(context.Background(), watcher) // a watcher has no caller to give up
 }
 
 // watchAfter is how long a connection goes without a call before a watcher
@@ -210,11 +233,7 @@ func (c *clientConn) idleCheck() {
 	}
 	c.armed = false
 	checks.remove(c.idle)
-	if c.err != nil || c.reader != nil {
-		return // whoever reads puts it back when it stops
-	}
-	c.reader = watcher
-	go c.lead(context.Background(), watcher) // a watcher has no caller to give up
+	c.startWatcherLocked() // unless somebody reads: whoever does puts it back when it stops
 }
 
 // watch makes sure something reads the connection while no call does, so
@@ -223,11 +242,7 @@ func (c *clientConn) idleCheck() {
 func (c *clientConn) watch() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.reader != nil || c.err != nil {
-		return
-	}
-	c.reader = watcher
-	go c.lead(context.Background(), watcher) // a watcher has no caller to give up
+	c.startWatcherLocked()
 }
 
 // probeAfter is how long after the last call began a call on a connection

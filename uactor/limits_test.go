@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -113,21 +114,27 @@ func TestMaxInFlightActorRefusesExcess(t *testing.T) {
 }
 
 // A caller over its connection's bound waits for a slot (for its context).
+// The slots of calls whose callers gave up come back once the actor answers
+// them, though no call is left to read the answers: on the owner's
+// connection, with keepalive off, nothing else would.
 func TestMaxInFlightCallerWaits(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := spawnCounter(t, ctx, uactor.MaxInFlight(4))
+	r := keyedCounter(t, "SECRET", uactor.MaxInFlight(4), uactor.Keepalive(0))
+	probe := connect(t, ctx, r.Address(), "SECRET") // a connection with slots of its own
 	bctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var blocked sync.WaitGroup
 	for range 4 {
-		go Block.Call(bctx, r, 10*time.Second)
+		blocked.Go(func() { Block.Call(bctx, r, 10*time.Second) })
 	}
-	time.Sleep(200 * time.Millisecond)
+	waitCalls(t, ctx, probe, 4) // the four hold their slots: their handlers run
 	wctx, cancel2 := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel2()
 	if _, err := Add.Call(wctx, r, 1); !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "slot") {
 		t.Fatalf("5th call over the bound = %v; want it to wait for a slot", err)
 	}
 	cancel()
+	blocked.Wait()
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 		t.Fatalf("once slots free up: %d, %v", n, err)
 	}
