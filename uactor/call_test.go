@@ -255,7 +255,18 @@ func TestCancelReachesHandler(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := spawnCounter(t, ctx)
 	cctx, cancel := context.WithCancel(ctx)
-	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	// Cancel once the handler runs: a call cancelled before it reached the
+	// actor would never start one.
+	before := calls(t, ctx, r)
+	go func() {
+		defer cancel()
+		for ctx.Err() == nil {
+			if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n > before {
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
 	_, err := Block.Call(cctx, r, 30*time.Second)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v; want context.Canceled", err)
