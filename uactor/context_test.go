@@ -103,7 +103,16 @@ func TestExpiredCallDroppedBehindSerialLock(t *testing.T) {
 	w, rd := frame.NewWriter(c, 0), frame.NewReader(c, 0)
 	callCtx := append([]byte{1}, binary.AppendUvarint(nil, uint64(200*time.Millisecond))...)
 	w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, callCtx, []byte("\x04ping"))
-	time.Sleep(500 * time.Millisecond)
+	// The pong comes after the actor has read the call, and so set its
+	// deadline, 200 ms from then at most: past that, it is over.
+	w.WriteFrame(frame.Header{Type: frame.TypePing, ID: 2})
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if h, buf, err := rd.ReadFrame(); err != nil || h.Type != frame.TypePong {
+		t.Fatalf("answer to a ping while the call waits: %v, %v; want a pong", h, err)
+	} else {
+		buf.Release()
+	}
+	time.Sleep(250 * time.Millisecond)
 	close(p.release)
 	if err := <-held; err != nil {
 		t.Fatal(err)

@@ -39,10 +39,10 @@ func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
 	r, c := spawnPlain(t, ctx, uactor.WriteTimeout(300*time.Millisecond))
 	// 8 MiB of replies: far more than the socket holds.
 	writeCalls(frame.NewWriter(c, 0), 1, 8, "echo", make([]byte, mib))
-	time.Sleep(time.Second) // the actor's writes block, then time out
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 		t.Fatalf("others while a peer does not read: %d, %v", n, err)
 	}
+	awaitHangUp(t, ctx, c) // the actor's writes block, then time out: it closes
 	c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	_, err := io.Copy(io.Discard, c) // what was sent before the cut, then the end
 	if err != nil && !errors.Is(err, syscall.ECONNRESET) {

@@ -68,13 +68,19 @@ func TestConnectAppliesKindDefaults(t *testing.T) {
 // with MaxInFlight(1) and a call in flight does not hold up another's calls.
 func TestConnectionOptionsKeyTheConnection(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.AuthKey(probeKey))
+	p := &Probe{started: make(chan struct{}, 1), release: make(chan struct{})}
+	r := host(t, ctx, ProbeKind, p, uactor.AuthKey(probeKey))
 	narrow := connectTo(t, ctx, ProbeKind, r.Address(), probeKey, uactor.MaxInFlight(1))
 	wide := connectTo(t, ctx, ProbeKind, r.Address(), probeKey)
-	bctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go ProbeSleep.Call(bctx, narrow, 20*time.Second)
-	time.Sleep(100 * time.Millisecond)
+	held := make(chan error, 1)
+	go func() { _, err := ProbeHold.Call(ctx, narrow, uactor.Empty{}); held <- err }()
+	receive(t, p.started, 10*time.Second, "the narrow ref's call running") // its one slot is taken
+	defer func() {
+		close(p.release)
+		if err := receive(t, held, 10*time.Second, "the narrow ref's call ending"); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	qctx, qcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer qcancel()
 	if _, err := ProbePing.Call(qctx, wide, uactor.Empty{}); err != nil {

@@ -55,6 +55,19 @@ func writeAfter(t *testing.T, c net.Conn, d time.Duration, p []byte) {
 	t.Cleanup(func() { <-done })
 }
 
+// writeAfterLook writes p to c d after s's next read first looks at its
+// socket, however late that read starts.
+func writeAfterLook(t *testing.T, s *spinReader, c net.Conn, d time.Duration, p []byte) {
+	started := false
+	s.try = func(fd uintptr) bool {
+		if !started {
+			started = true
+			writeAfter(t, c, d, p)
+		}
+		return s.attempt(fd)
+	}
+}
+
 // A spinning read returns what the peer sent whether it was there already,
 // came during the spin, or came after it; and it keeps the adaptive
 // back-off: a spin that ran out makes the next reads park at once, one
@@ -109,7 +122,7 @@ func TestSpinReaderReads(t *testing.T) {
 				if c.delay < 0 {
 					b.Write(msg)
 				} else {
-					writeAfter(t, b, c.delay, msg)
+					writeAfterLook(t, s, b, c.delay, msg)
 				}
 				a.SetReadDeadline(time.Now().Add(time.Minute))
 				p := make([]byte, c.size)
@@ -154,7 +167,7 @@ func TestSpinReaderSkips(t *testing.T) {
 	// A read into a large body (inside a frame, so nothing is due) never
 	// spins, so it neither skips nor counts.
 	s.skip, s.wait, s.when = 2, time.Minute, func() bool { return false }
-	writeAfter(t, b, 10*time.Millisecond, []byte{9})
+	writeAfterLook(t, s, b, 10*time.Millisecond, []byte{9})
 	if n, err := s.Read(make([]byte, bulk+1)); err != nil || n != 1 {
 		t.Fatalf("large read: %d bytes, %v", n, err)
 	}

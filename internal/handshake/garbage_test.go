@@ -68,12 +68,14 @@ func TestClientRejectsForeignServers(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			cc, sc := conntest.TCP(t)
-			p := startPeer(t, sc, tc.send)
-			if tc.hup {
+			if tc.hup { // it reads the client's hello first, so its close is no reset
 				go func() {
-					time.Sleep(20 * time.Millisecond)
-					p.conn.Close()
+					io.ReadFull(sc, make([]byte, ClientHelloSize))
+					sc.Write(tc.send)
+					sc.Close()
 				}()
+			} else {
+				startPeer(t, sc, tc.send)
 			}
 			r := await(t, async(func() (*Session, error) {
 				return Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
