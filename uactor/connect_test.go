@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/handshake"
+	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -48,7 +50,11 @@ func TestListenFixedPort(t *testing.T) {
 func TestListenPortInUse(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	ln := listenTCP(t)
+	before := proctest.Children(os.Getpid())
 	_, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen("tcp://"+ln.Addr().String()), uactor.AuthKey([]byte("SECRET")))
+	if after := proctest.Children(os.Getpid()); !slices.Equal(after, before) {
+		t.Errorf("this process's children: %v before the failed Spawn, %v after; want none left, not even a zombie", before, after)
+	}
 	var re *uactor.RemoteError
 	if !errors.As(err, &re) || !strings.HasSuffix(re.Method, " listener") || !strings.Contains(re.Message, "address already in use") {
 		t.Fatalf("Spawn on a port in use: %v; want the listener's error", err)

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -145,7 +144,7 @@ func TestMaxInFlightCallerWaits(t *testing.T) {
 // count; those admitted are served.
 func TestMaxConnections(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	r := keyedCounter(t, "k", uactor.MaxConnections(3))
+	r := spawnCounter(t, ctx, plain(uactor.MaxConnections(3))...)
 	if _, err := Add.Call(ctx, r, 1); err != nil { // the owner's connection: 1 of 3
 		t.Fatal(err)
 	}
@@ -154,10 +153,15 @@ func TestMaxConnections(t *testing.T) {
 	}
 	var conns []net.Conn
 	for range 2 {
-		conns = append(conns, authenticated(t, r.Address(), "k", handshake.FeatureSeal)) // 3 of 3
+		c := authenticated(t, r.Address(), plainKey, 0) // 3 of 3
+		// Served: an echo comes back (and so the actor counts it already).
+		writeCalls(frame.NewWriter(c, 0), 1, 1, "echo", []byte("admitted"))
+		if got := readAnswers(c, frame.NewReader(c, 0), 1); got.replies != 1 {
+			t.Fatalf("an admitted connection's call: %+v; want its reply", got)
+		}
+		conns = append(conns, c)
 	}
-	time.Sleep(100 * time.Millisecond)
-	extra := authenticated(t, r.Address(), "k", handshake.FeatureSeal)
+	extra := authenticated(t, r.Address(), plainKey, 0)
 	// Nothing but the bound drops an authenticated connection this soon:
 	// keepalive, at its 15 s default, would take 30 s.
 	expectDropped(t, extra, 10*time.Second)

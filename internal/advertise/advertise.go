@@ -62,14 +62,35 @@ func only() (netip.Addr, error) {
 	if err != nil {
 		return netip.Addr{}, err
 	}
-	var found []netip.Addr
+	links := make([]link, 0, len(ifs))
 	for _, ifc := range ifs {
-		if ifc.Flags&net.FlagUp == 0 || ifc.Flags&net.FlagLoopback != 0 {
-			continue
-		}
+		l := link{flags: ifc.Flags}
 		addrs, _ := ifc.Addrs()
 		for _, a := range addrs {
-			if p, err := netip.ParsePrefix(a.String()); err == nil && p.Addr().Is4() && p.Addr().IsGlobalUnicast() {
+			l.addrs = append(l.addrs, a.String())
+		}
+		links = append(links, l)
+	}
+	return theOne(links)
+}
+
+// link is what theOne needs to know of a network interface: its flags, and
+// its addresses in CIDR notation.
+type link struct {
+	flags net.Flags
+	addrs []string
+}
+
+// theOne returns the one global unicast IPv4 address of the links that are
+// up and not loopback, or an error if there are none or several.
+func theOne(links []link) (netip.Addr, error) {
+	var found []netip.Addr
+	for _, l := range links {
+		if l.flags&net.FlagUp == 0 || l.flags&net.FlagLoopback != 0 {
+			continue
+		}
+		for _, a := range l.addrs {
+			if p, err := netip.ParsePrefix(a); err == nil && p.Addr().Is4() && p.Addr().IsGlobalUnicast() {
 				found = append(found, p.Addr())
 			}
 		}

@@ -1,6 +1,9 @@
 package advertise
 
-import "testing"
+import (
+	"net"
+	"testing"
+)
 
 func TestFor(t *testing.T) {
 	for _, c := range []struct{ flag, listen, want string }{
@@ -15,11 +18,38 @@ func TestFor(t *testing.T) {
 			t.Errorf("For(%q, %q) = %q, %v; want %q, true", c.flag, c.listen, got, ok, c.want)
 		}
 	}
-	// Every interface: this host's one address, or none known.
+	// Every interface: this host's one address (theOne's rule, below), or
+	// none known.
+	one, err := only()
 	for _, listen := range []string{"tcp://0.0.0.0:0", "tcp://:0", "tcp://[::]:0"} {
 		got, ok := For("", listen)
-		if ok == (got == "") {
-			t.Errorf("For(\"\", %q) = %q, %v: an address exactly when it is known", listen, got, ok)
+		if ok != (err == nil) || ok && got != "tcp://"+one.String()+":0" || !ok && got != "" {
+			t.Errorf("For(\"\", %q) = %q, %v; this host's one address is %v (%v)", listen, got, ok, one, err)
+		}
+	}
+}
+
+func TestTheOne(t *testing.T) {
+	up := net.FlagUp | net.FlagBroadcast
+	for _, c := range []struct {
+		name  string
+		links []link
+		want  string // "" for an error
+	}{
+		{"none", nil, ""},
+		{"one", []link{{up, []string{"10.0.0.5/24", "fe80::1/64"}}}, "10.0.0.5"},
+		{"loopback and down ones do not count", []link{
+			{up | net.FlagLoopback, []string{"127.0.0.1/8"}},
+			{net.FlagBroadcast, []string{"10.0.0.6/24"}},
+			{up, []string{"192.168.1.2/24"}},
+		}, "192.168.1.2"},
+		{"IPv6 and link-local only", []link{{up, []string{"2001:db8::1/64", "169.254.1.1/16"}}}, ""},
+		{"several", []link{{up, []string{"10.0.0.5/24"}}, {up, []string{"10.1.0.5/24"}}}, ""},
+		{"garbage skipped", []link{{up, []string{"not an address", "10.0.0.7/8"}}}, "10.0.0.7"},
+	} {
+		got, err := theOne(c.links)
+		if c.want == "" && err == nil || c.want != "" && (err != nil || got.String() != c.want) {
+			t.Errorf("%s: theOne = %v, %v; want %q", c.name, got, err, c.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package proctest
 import (
 	"os"
 	"os/exec"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -25,9 +26,15 @@ func TestStates(t *testing.T) {
 	if !Gone(pid) {
 		t.Fatal("a zombie is not gone")
 	}
+	if !slices.Contains(Children(os.Getpid()), pid) {
+		t.Fatalf("children %v lack the zombie %d", Children(os.Getpid()), pid)
+	}
 	cmd.Wait()
 	if State(pid) != 0 || !Gone(pid) {
 		t.Fatalf("a reaped process has state %q", State(pid))
+	}
+	if slices.Contains(Children(os.Getpid()), pid) {
+		t.Fatalf("children %v hold %d, reaped", Children(os.Getpid()), pid)
 	}
 }
 
