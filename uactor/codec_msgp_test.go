@@ -81,7 +81,7 @@ func TestMsgpackHostileAcrossProcesses(t *testing.T) {
 		t.Fatalf("after hostile calls: %d, %v; want 3", n, err)
 	}
 	// A hostile spawn argument fails Spawn with the actor's decoding error.
-	_, err := uactor.Spawn(ctx, TagCounterKind, tagList{forge: []byte{0xdd, 0xff, 0xff, 0xff, 0xff}})
+	err := spawnFails(t, ctx, TagCounterKind, tagList{forge: []byte{0xdd, 0xff, 0xff, 0xff, 0xff}})
 	if err == nil || !strings.Contains(err.Error(), "MessagePack announces") {
 		t.Fatalf("Spawn with a hostile argument: %v", err)
 	}

@@ -51,7 +51,7 @@ func TestListenPortInUse(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	ln := listenTCP(t)
 	before := proctest.Children(os.Getpid())
-	_, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen("tcp://"+ln.Addr().String()), uactor.AuthKey([]byte("SECRET")))
+	err := spawnFails(t, ctx, CounterKind, 0, uactor.Listen("tcp://"+ln.Addr().String()), uactor.AuthKey([]byte("SECRET")))
 	if after := proctest.Children(os.Getpid()); !slices.Equal(after, before) {
 		t.Errorf("this process's children: %v before the failed Spawn, %v after; want none left, not even a zombie", before, after)
 	}

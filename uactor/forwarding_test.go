@@ -100,10 +100,7 @@ func TestStaleRefAfterRestart(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	listen := "tcp://127.0.0.1:" + freePort(t)
 	opts := []uactor.Option{uactor.Listen(listen), uactor.AuthKey([]byte("k"))}
-	first, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := spawnCounter(t, ctx, opts...)
 	stale := connect(t, ctx, listen, "k")
 	if _, err := Add.Call(ctx, stale, 1); err != nil {
 		t.Fatal(err)

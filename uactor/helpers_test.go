@@ -79,6 +79,19 @@ func host[A, Arg any](t *testing.T, ctx context.Context, k *uactor.Kind[A, Arg],
 	return r
 }
 
+// spawnFails spawns, expecting Spawn to fail, and returns its error. An
+// actor that starts anyway is closed and reaped, so that the test fails
+// without leaving it running.
+func spawnFails[A, Arg any](t *testing.T, ctx context.Context, k *uactor.Kind[A, Arg], arg Arg, opts ...uactor.Option) error {
+	t.Helper()
+	r, err := uactor.Spawn(ctx, k, arg, opts...)
+	if err == nil {
+		r.Close()
+		assertGone(t, r.PID(), time.Second)
+	}
+	return err
+}
+
 // spawnCounter spawns a counter that the test stops (and reaps) when it ends.
 func spawnCounter(t *testing.T, ctx context.Context, opts ...uactor.Option) uactor.Ref[*Counter] {
 	t.Helper()

@@ -41,7 +41,7 @@ func TestInterceptors(t *testing.T) {
 	if got := strings.Join(order, " "); got != "a>ping b>ping <b 1 <a 1" {
 		t.Fatalf("interceptors ran %q", got)
 	}
-	if _, err := uactor.Spawn(ctx, GuardedKind, uactor.Empty{}, uactor.ServerInterceptors(requireTicket)); !errors.Is(err, uactor.ErrOption) {
+	if err := spawnFails(t, ctx, GuardedKind, uactor.Empty{}, uactor.ServerInterceptors(requireTicket)); !errors.Is(err, uactor.ErrOption) {
 		t.Fatalf("Spawn with ServerInterceptors: %v; want ErrOption", err)
 	}
 }
@@ -122,7 +122,7 @@ func TestOptionsValidated(t *testing.T) {
 	}
 	for _, c := range bad {
 		t.Run(c.name, func(t *testing.T) {
-			if _, err := uactor.Spawn(ctx, ProbeKind, uactor.Empty{}, c.opt); !errors.Is(err, uactor.ErrOption) {
+			if err := spawnFails(t, ctx, ProbeKind, uactor.Empty{}, c.opt); !errors.Is(err, uactor.ErrOption) {
 				t.Errorf("Spawn: %v; want ErrOption", err)
 			}
 			if _, err := uactor.Connect(ctx, ProbeKind, "unix:///nonexistent/x.sock", []byte("k"), c.opt); !errors.Is(err, uactor.ErrOption) {

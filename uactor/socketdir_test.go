@@ -101,6 +101,7 @@ func TestHostedInActorLeavesNoDirectory(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { a.Close() }) // on a failure below; closing twice does nothing
 		shared, err := Shared.Call(ctx, a, uactor.Empty{})
 		if err != nil {
 			t.Fatal(err)

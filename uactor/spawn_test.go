@@ -69,17 +69,14 @@ func TestSpawnErrors(t *testing.T) {
 		spawn      func(t *testing.T, ctx context.Context) error
 	}{
 		{"constructor error", "counter cannot start at -1", func(t *testing.T, ctx context.Context) error {
-			_, err := uactor.Spawn(ctx, CounterKind, -1)
-			return err
+			return spawnFails(t, ctx, CounterKind, -1)
 		}},
 		{"unknown kind", `kind "ghost" is not defined`, func(t *testing.T, ctx context.Context) error {
 			t.Setenv("UACTOR_TEST_HIDE_GHOST", "1") // the child will not define "ghost"
-			_, err := uactor.Spawn(ctx, GhostKind, uactor.Empty{})
-			return err
+			return spawnFails(t, ctx, GhostKind, uactor.Empty{})
 		}},
 		{"kind defined after Main", "package-level var", func(t *testing.T, ctx context.Context) error {
-			_, err := uactor.Spawn(ctx, lateKind(), uactor.Empty{})
-			return err
+			return spawnFails(t, ctx, lateKind(), uactor.Empty{})
 		}},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -99,18 +99,26 @@ func TestFormat(t *testing.T) {
 // TestFloors runs the measurement functions for a few milliseconds against
 // real children: the raw ping-pong, the raw multiplexed client and net/rpc.
 func TestFloors(t *testing.T) {
-	ctx := context.Background()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	var cl cleanups
 	defer cl.run()
 	f, err := startFloors(ctx, "unix", t.TempDir(), &cl)
 	if err != nil {
 		t.Fatal(err)
 	}
+	// As in the suite, a call that never returns ends its measurement
+	// (bounded) instead of hanging the test.
+	const d = 5 * time.Millisecond
 	for _, size := range []int{64, 100 << 10} {
-		if l := measureLatencies(ctx, 5*time.Millisecond, rawCall(f.rawConn, size))[0]; l.Err != "" || l.N == 0 {
+		if l := bounded(ctx, d, []net.Conn{f.rawConn}, func(ctx context.Context) Latency {
+			return measureLatencies(ctx, d, rawCall(f.rawConn, size))[0]
+		}); l.Err != "" || l.N == 0 {
 			t.Errorf("raw %d B: %+v", size, l)
 		}
-		if l := measureLatencies(ctx, 5*time.Millisecond, rpcCall(f.rpc, make([]byte, size)))[0]; l.Err != "" || l.N == 0 {
+		if l := bounded(ctx, d, []net.Conn{f.rpcConn}, func(ctx context.Context) Latency {
+			return measureLatencies(ctx, d, rpcCall(f.rpc, make([]byte, size)))[0]
+		}); l.Err != "" || l.N == 0 {
 			t.Errorf("net/rpc %d B: %+v", size, l)
 		}
 	}
@@ -123,7 +131,9 @@ func TestFloors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer mux.Close()
-	th := measureThroughputs(ctx, 5*time.Millisecond, 16, func(i int) func() error { return func() error { return mux.call(i) } })[0]
+	th := bounded(ctx, d, []net.Conn{conn}, func(ctx context.Context) Throughput {
+		return measureThroughputs(ctx, d, 16, func(i int) func() error { return func() error { return mux.call(i) } })[0]
+	})
 	if th.Err != "" || th.N == 0 {
 		t.Errorf("raw mux: %+v", th)
 	}

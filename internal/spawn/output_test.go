@@ -63,13 +63,13 @@ func TestRelayLines(t *testing.T) {
 	cases := []struct {
 		name, stdout, stderr string
 		held                 bool
-		want                 []string
+		wantOut, wantErr     []string // each pipe's lines, in order
 	}{
-		{"lines", "a\nb\n", "", false, []string{"kind[42] a", "kind[42] b"}},
-		{"cut short", "whole\ncut", "trace\n", false, []string{"kind[42] whole", "kind[42] cut", "kind[42] trace"}},
-		{"empty lines", "\n\n", "", false, []string{"kind[42] ", "kind[42] "}},
-		{"long line in pieces", long + "\n", "", false, []string{"kind[42] " + long[:maxLine], "kind[42] " + long[maxLine:]}},
-		{"held open, stopped", "whole\npartial", "trace\n", true, []string{"kind[42] whole", "kind[42] partial", "kind[42] trace"}},
+		{"lines", "a\nb\n", "", false, []string{"kind[42] a", "kind[42] b"}, nil},
+		{"cut short", "whole\ncut", "trace\n", false, []string{"kind[42] whole", "kind[42] cut"}, []string{"kind[42] trace"}},
+		{"empty lines", "\n\n", "", false, []string{"kind[42] ", "kind[42] "}, nil},
+		{"long line in pieces", long + "\n", "", false, []string{"kind[42] " + long[:maxLine], "kind[42] " + long[maxLine:]}, nil},
+		{"held open, stopped", "whole\npartial", "trace\n", true, []string{"kind[42] whole", "kind[42] partial"}, []string{"kind[42] trace"}},
 	}
 	for _, goroutines := range []bool{false, true} {
 		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
@@ -80,23 +80,30 @@ func TestRelayLines(t *testing.T) {
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
 					got := strings.Split(strings.TrimSuffix(relayed(t, c.stdout, c.stderr, c.held), "\n"), "\n")
-					// The two pipes interleave freely: compare as sets, in order per pipe.
-					if len(got) != len(c.want) {
-						t.Fatalf("got %d lines, want %d: %q", len(got), len(c.want), got)
+					// The two pipes interleave freely, but each keeps its order.
+					if len(got) != len(c.wantOut)+len(c.wantErr) {
+						t.Fatalf("got %d lines, want %d: %q", len(got), len(c.wantOut)+len(c.wantErr), got)
 					}
-					for _, w := range c.want {
-						found := false
-						for _, g := range got {
-							found = found || g == w
-						}
-						if !found {
-							t.Errorf("missing line %.40q… in %d lines", w, len(got))
+					for _, want := range [][]string{c.wantOut, c.wantErr} {
+						if !inOrder(got, want) {
+							t.Errorf("lines %.80q… do not hold %.80q… in this order", got, want)
 						}
 					}
 				})
 			}
 		})
 	}
+}
+
+// inOrder reports whether want's lines all appear in got, in want's order.
+func inOrder(got, want []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
 }
 
 // FlushOutput passes on what children wrote before it, whole lines and a
