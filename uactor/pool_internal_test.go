@@ -65,8 +65,16 @@ func TestRedialAfterDrop(t *testing.T) {
 	r := connect()
 	inFlight := make(chan error, 1)
 	go func() { _, err := sleepM.Call(ctx, r, 10*time.Second); inFlight <- err }()
-	time.Sleep(100 * time.Millisecond)
 	before := r.h.peer.cur.Load()
+	for pending := 0; pending == 0; { // until the call is on the connection
+		if ctx.Err() != nil {
+			t.Fatal("the call never went out")
+		}
+		time.Sleep(time.Millisecond)
+		before.mu.Lock()
+		pending = len(before.pending)
+		before.mu.Unlock()
+	}
 	before.nc.Close() // the network drops the connection
 	if err := <-inFlight; !errors.Is(err, ErrActorDied) {
 		t.Fatalf("call in flight on a dropped connection = %v; want ErrActorDied", err)

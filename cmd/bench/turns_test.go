@@ -9,14 +9,19 @@ import (
 )
 
 // runs counts the runs of equal letters in s ("aabba" has 3).
-func runs(s string) int {
-	n := 0
+func runs(s string) int { return len(runLengths(s)) }
+
+// runLengths returns the lengths of the runs of equal letters in s
+// ("aabba" gives 2, 2, 1).
+func runLengths(s string) []int {
+	var ls []int
 	for i := range len(s) {
 		if i == 0 || s[i] != s[i-1] {
-			n++
+			ls = append(ls, 0)
 		}
+		ls[len(ls)-1]++
 	}
-	return n
+	return ls
 }
 
 // The sides of a comparison take turns: each warms up, then they alternate
@@ -39,8 +44,17 @@ func TestSidesTakeTurns(t *testing.T) {
 			t.Errorf("side %d: %+v", i, l)
 		}
 	}
-	if ls[1].P50 < time.Millisecond || ls[0].P50 >= time.Millisecond {
-		t.Errorf("p50s %v and %v: samples mixed between the sides", ls[0].P50, ls[1].P50)
+	// Each side's samples are its own turns' calls, the warm-ups (the
+	// first two runs) left out.
+	var turnCalls [2]int
+	if rl := runLengths(log.String()); len(rl) > 2 {
+		for i, n := range rl[2:] {
+			turnCalls[i%2] += n
+		}
+	}
+	if ls[0].N != turnCalls[0] || ls[1].N != turnCalls[1] || ls[1].P50 < time.Millisecond {
+		t.Errorf("samples %d and %d (p50 of the sleeping side %v); want %d and %d, and at least 1ms: samples mixed between the sides",
+			ls[0].N, ls[1].N, ls[1].P50, turnCalls[0], turnCalls[1])
 	}
 
 	log.Reset()
