@@ -3,6 +3,7 @@ package uactor_test
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"slices"
@@ -138,5 +139,13 @@ func TestScenarioAutodiscovery(t *testing.T) {
 	serve.exited(t, 15*time.Second)
 	for pid := range pids {
 		waitGone(t, pid, 5*time.Second)
+	}
+	// serve closed its registry, which Close reaps, before it exited:
+	// nothing listens on the registry's port any more.
+	if c, err := net.DialTimeout("tcp", registry, 5*time.Second); err == nil {
+		c.Close()
+		t.Fatalf("the registry at %s still accepts connections after serve exited", registry)
+	} else if !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Fatalf("dialling the registry after serve exited: %v; want ECONNREFUSED", err)
 	}
 }
