@@ -85,9 +85,10 @@ func TestAttackLengthPrefixes(t *testing.T) {
 		}
 	})
 
-	// Not asserted, reported: what a peer that declares the maximum and then
-	// sends nothing more makes the actor hold, plain (the length and the
-	// 12-byte body header sent) and sealed (the length alone sent).
+	// A peer that declares the maximum and then sends nothing more makes the
+	// actor hold no more than that frame (here, under 4 MiB, allocated when
+	// its length comes) and its connection's buffers: plain (the length and
+	// the 12-byte body header sent) and sealed (the length alone sent).
 	const conns = 4
 	for _, c := range []struct {
 		name string
@@ -113,6 +114,9 @@ func TestAttackLengthPrefixes(t *testing.T) {
 			})
 			t.Logf("%d connections that declared %d bytes and sent %d: allocated %d KiB, live heap %+d KiB (%+d KiB a connection)",
 				conns, max, len(c.send), total>>10, live>>10, live/conns>>10)
+			if bound := int64(conns * (max + mib)); live > bound {
+				t.Errorf("live heap grew by %d KiB; want at most the declared frame and a connection's buffers, %d KiB in all", live>>10, bound>>10)
+			}
 			for _, conn := range held {
 				conn.Close()
 			}
