@@ -158,6 +158,19 @@ type failGate struct {
 
 func newFailGate() *failGate { return &failGate{room: make(chan struct{}, penaltyBox)} }
 
+// turn returns when a rejection decided at now may leave: at once, or
+// failInterval after the one before it, whichever is later.
+func (g *failGate) turn(now time.Time) time.Time {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	at := now
+	if g.next.After(now) {
+		at = g.next
+	}
+	g.next = at.Add(failInterval)
+	return at
+}
+
 // penalty holds a rejected connection until its turn: it returns when the
 // rejection may be sent, or at once when the actor stops.
 func (s *server) penalty(hc *hsConn) {
@@ -178,15 +191,8 @@ func (s *server) penalty(hc *hsConn) {
 		delete(s.penalized, hc.Conn)
 		s.mu.Unlock()
 	}()
-	g.mu.Lock()
 	now := time.Now()
-	at := now
-	if g.next.After(now) {
-		at = g.next
-	}
-	g.next = at.Add(failInterval)
-	g.mu.Unlock()
-	t := time.NewTimer(at.Sub(now))
+	t := time.NewTimer(g.turn(now).Sub(now))
 	defer t.Stop()
 	select {
 	case <-t.C:
