@@ -101,8 +101,9 @@ func warmup(ctx context.Context, d time.Duration, call func() error) (float64, e
 }
 
 // burst runs every call function in its own goroutine, in a loop, for d
-// (and at least once, however late its goroutine starts), and returns the calls completed, the time until the last one returned,
-// and the allocations made meanwhile.
+// (and at least once, however late its goroutine starts), and returns the
+// calls completed, the time until the last one returned, and the
+// allocations made meanwhile.
 func burst(ctx context.Context, d time.Duration, calls []func() error) (int, time.Duration, uint64, error) {
 	var (
 		stop   atomic.Bool
