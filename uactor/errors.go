@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/uactor-go/uactor/uactor/wire"
 )
@@ -177,6 +178,29 @@ func appendError(b []byte, code byte, err error) []byte {
 	b = wire.AppendString(b, name)
 	return wire.AppendString(b, err.Error())
 }
+
+// shortened is an error whose message is cut to n bytes, for an error frame
+// that would not fit in a frame whole: the call still gets its answer, and
+// errors.Is, so the registered sentinel's name, sees through it.
+type shortened struct {
+	error
+	n int
+}
+
+// maxShortened is what shortened cuts a message to: well within the
+// smallest MaxFrameSize.
+const maxShortened = 1024
+
+func (s shortened) Error() string {
+	m := s.error.Error()
+	n := min(s.n, len(m))
+	for n > 0 && n < len(m) && !utf8.RuneStart(m[n]) {
+		n--
+	}
+	return fmt.Sprintf("%s… (%d bytes cut)", m[:n], len(m)-n)
+}
+
+func (s shortened) Unwrap() error { return s.error }
 
 // decodeError turns an error frame payload back into an error for the caller.
 func decodeError(method string, p []byte) error {

@@ -62,6 +62,11 @@ func (c *Counter) Fail(ctx context.Context, msg string) (uactor.Empty, error) {
 	return uactor.Empty{}, errors.New(msg)
 }
 
+// FailLong fails with ErrNegative and a message of n bytes.
+func (c *Counter) FailLong(ctx context.Context, n int) (uactor.Empty, error) {
+	return uactor.Empty{}, fmt.Errorf("%s: %w", strings.Repeat("é", n/2), ErrNegative)
+}
+
 func (c *Counter) Panic(ctx context.Context, msg string) (uactor.Empty, error) {
 	c.calls.Add(1)
 	panic(msg)
@@ -178,6 +183,7 @@ var (
 	EchoLent     = uactor.Expose(CounterKind, "echolent", (*Counter).EchoLent)
 	Procs        = uactor.Expose(CounterKind, "procs", (*Counter).Procs)
 	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
+	FailLong     = uactor.Expose(CounterKind, "failLong", (*Counter).FailLong)
 	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
 	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)
 	WasCancelled = uactor.Expose(CounterKind, "wascancelled", (*Counter).WasCancelled)

@@ -7,6 +7,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -28,6 +29,21 @@ func TestFrameOverMaxDropsPeer(t *testing.T) {
 	expectDropped(t, c, 10*time.Second)
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 		t.Fatalf("after an oversized frame: Add = %d, %v", n, err)
+	}
+}
+
+// A handler's error whose message would not fit in a frame is cut short
+// rather than dropped: the caller gets it, still matching its registered
+// sentinel, and the call's slot comes back.
+func TestErrorOverFrameSize(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx, uactor.MaxFrameSize(4096), uactor.MaxInFlight(1))
+	_, err := FailLong.Call(ctx, r, 8000)
+	if msg := fmt.Sprint(err); !errors.Is(err, ErrNegative) || !strings.HasSuffix(msg, "bytes cut)") || len(msg) > 4096 {
+		t.Fatalf("an error of 8000 bytes with a 4 KiB frame: %.60q…%q (%d bytes); want ErrNegative, cut short", msg, msg[max(0, len(msg)-40):], len(msg))
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("the next call: Add = %d, %v; want its slot back", n, err)
 	}
 }
 

@@ -315,8 +315,12 @@ func (c *serverConn) answer(hold bool, id uint64, code byte, resp []byte, err er
 		}
 		b := getScratch()
 		defer putScratch(b)
+		h := frame.Header{Type: frame.TypeError, ID: id}
 		*b = appendError((*b)[:0], code, err)
-		c.send(hold, frame.Header{Type: frame.TypeError, ID: id}, *b)
+		if errors.Is(c.send(hold, h, *b), frame.ErrTooLarge) {
+			*b = appendError((*b)[:0], code, shortened{err, maxShortened})
+			c.send(hold, h, *b)
+		}
 		return
 	}
 	if err := c.send(hold, frame.Header{Type: frame.TypeReply, ID: id}, resp); errors.Is(err, frame.ErrTooLarge) {
@@ -414,8 +418,12 @@ func notStarted(err error) byte {
 func (c *serverConn) fail(id uint64, code byte, err error) {
 	b := getScratch()
 	defer putScratch(b)
+	h := frame.Header{Type: frame.TypeError, ID: id}
 	*b = appendError((*b)[:0], code, err)
-	c.w.WriteFrame(frame.Header{Type: frame.TypeError, ID: id}, *b)
+	if errors.Is(c.w.WriteFrame(h, *b), frame.ErrTooLarge) {
+		*b = appendError((*b)[:0], code, shortened{err, maxShortened})
+		c.w.WriteFrame(h, *b)
+	}
 }
 
 func (c *serverConn) cancelAll() {
