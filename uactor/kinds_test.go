@@ -169,6 +169,9 @@ func (c *Counter) Shared(ctx context.Context, _ uactor.Empty) (uactor.Ref[*Count
 
 var (
 	CounterKind = uactor.Define("counter", func(ctx context.Context, start int64) (*Counter, error) {
+		if start == -2 {
+			panic("a counter at -2")
+		}
 		if start < 0 {
 			return nil, fmt.Errorf("counter cannot start at %d", start)
 		}

@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -79,7 +80,11 @@ func runChild() int {
 	defer cancel()
 	actor, err := construct(ctx, k, boot.arg)
 	if err != nil {
-		ch.Fail(appendError(nil, codeHandler, err))
+		code := codeHandler
+		if errors.Is(err, ErrPanic) {
+			code = codePanic // so that the owner's error is ErrPanic too
+		}
+		ch.Fail(appendError(nil, code, err))
 		return 1
 	}
 	s, err := newServer(k, actor, boot.key, boot.keyID, boot.opts, boot.id)

@@ -5,6 +5,7 @@ package uactor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -61,27 +62,33 @@ var lateKind = sync.OnceValue(func() *uactor.Kind[*Counter, uactor.Empty] {
 	})
 })
 
-// Spawn fails with an error that says why: the constructor's own, a kind
-// the child does not define, or a kind defined too late for children to know.
+// Spawn fails with an error that says why: the constructor's own (or its
+// panic, as ErrPanic), a kind the child does not define, or a kind defined
+// too late for children to know.
 func TestSpawnErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, want string
 		spawn      func(t *testing.T, ctx context.Context) error
+		is         error // nil: any
 	}{
 		{"constructor error", "counter cannot start at -1", func(t *testing.T, ctx context.Context) error {
 			return spawnFails(t, ctx, CounterKind, -1)
-		}},
+		}, nil},
+		{"constructor panic", "a counter at -2", func(t *testing.T, ctx context.Context) error {
+			return spawnFails(t, ctx, CounterKind, -2)
+		}, uactor.ErrPanic},
 		{"unknown kind", `kind "ghost" is not defined`, func(t *testing.T, ctx context.Context) error {
 			t.Setenv("UACTOR_TEST_HIDE_GHOST", "1") // the child will not define "ghost"
 			return spawnFails(t, ctx, GhostKind, uactor.Empty{})
-		}},
+		}, nil},
 		{"kind defined after Main", "package-level var", func(t *testing.T, ctx context.Context) error {
 			return spawnFails(t, ctx, lateKind(), uactor.Empty{})
-		}},
+		}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if err := c.spawn(t, testCtx(t, 20*time.Second)); err == nil || !strings.Contains(err.Error(), c.want) {
-				t.Fatalf("Spawn error = %v; want one that says %q", err, c.want)
+			err := c.spawn(t, testCtx(t, 20*time.Second))
+			if err == nil || !strings.Contains(err.Error(), c.want) || c.is != nil && !errors.Is(err, c.is) {
+				t.Fatalf("Spawn error = %v; want one that says %q (and is %v)", err, c.want, c.is)
 			}
 		})
 	}
