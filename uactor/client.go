@@ -145,7 +145,7 @@ func handshakeError(a address, err error) error {
 	case errors.Is(err, handshake.ErrNotUactor), errors.Is(err, handshake.ErrVersion), errors.Is(err, handshake.ErrProtocol):
 		return errorf("uactor: %s: %w: %w", a, ErrProtocol, err)
 	}
-	return errorf("uactor: handshake with %s: %w", a, err)
+	return errorf("uactor: %w", err) // the handshake's error names the peer already
 }
 
 // roundTrip sends one call and waits for its reply frame, which the caller

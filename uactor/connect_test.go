@@ -137,6 +137,9 @@ func TestConnectRetriesWhenTurnedAway(t *testing.T) {
 			if !errors.Is(err, handshake.ErrTurnedAway) {
 				t.Fatalf("Connect to an actor that always turns away = %v; want its ErrTurnedAway", err)
 			}
+			if msg := err.Error(); strings.Count(msg, "uactor:") != 1 || strings.Count(msg, rl.addr()) != 1 {
+				t.Fatalf("Connect's error %q; want \"uactor:\" and the address once each", msg)
+			}
 			if ctx.Err() != nil {
 				t.Fatal("Connect retried until the test's own deadline")
 			}

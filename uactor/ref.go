@@ -211,12 +211,12 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	var keyID keyring.KeyID
 	copy(keyID[:], rd.Raw(len(keyID)))
 	if err := rd.Close(); err != nil {
-		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
+		return errorf("%w: ref: %w", ErrDecode, err)
 	}
 	reach, _ := captures.Rewrite(addrStr)
 	a, err := parseAddress(reach)
 	if err != nil {
-		return fmt.Errorf("%w: ref: %w", ErrDecode, err)
+		return errorf("%w: ref: %w", ErrDecode, err)
 	}
 	key, ok := heldKeys.Lookup(keyID)
 	if !ok {

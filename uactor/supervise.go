@@ -211,7 +211,7 @@ func (s *supervisor) exited(inc *incarnation) {
 		next, _, err := s.start(s.quit, true)
 		if err != nil {
 			// errors.As still finds the *ExitError that started it all.
-			why = fmt.Errorf("%w (restarting: %w)", exit, err)
+			why = errorf("%w (restarting: %w)", exit, err)
 			s.quick++
 			continue
 		}

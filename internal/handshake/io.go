@@ -94,7 +94,7 @@ func ioError(err error) error {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("the peer closed the connection during the handshake: %w", io.ErrUnexpectedEOF)
 	case errors.Is(err, os.ErrDeadlineExceeded):
-		return fmt.Errorf("handshake deadline exceeded: %w", err)
+		return fmt.Errorf("deadline exceeded: %w", err) // within "handshake: with …"
 	}
 	return err
 }

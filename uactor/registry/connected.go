@@ -126,9 +126,9 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		p.cur.Store(&poolView[Req, Resp]{h: Pool(m, live...), addrs: liveAddrs})
 		switch {
 		case len(live) == 0 && len(addrs) == 0:
-			return fmt.Errorf("registry: %w: the source lists no actor", ErrNoActors)
+			return fmt.Errorf("%w: the source lists no actor", ErrNoActors)
 		case len(live) == 0:
-			return fmt.Errorf("registry: %w: %w", ErrNoActors, errors.Join(errs...))
+			return fmt.Errorf("%w: %w", ErrNoActors, errors.Join(errs...))
 		}
 		return nil
 	}

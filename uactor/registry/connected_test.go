@@ -3,6 +3,7 @@ package registry_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,8 +49,8 @@ func TestPoolFromRegistry(t *testing.T) {
 func TestPoolFromRegistryNone(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
-	if _, err := registry.PoolFromRegistry(ctx, reg, workerKind, testKey, hit); !errors.Is(err, registry.ErrNoActors) {
-		t.Fatalf("empty registry: %v", err)
+	if _, err := registry.PoolFromRegistry(ctx, reg, workerKind, testKey, hit); !errors.Is(err, registry.ErrNoActors) || strings.Count(err.Error(), "registry:") != 1 {
+		t.Fatalf("empty registry: %v; want ErrNoActors, saying \"registry:\" once", err)
 	}
 	refs, _ := hostWorkers(t, 1)
 	register(t, ctx, reg, refs[0].Address())

@@ -20,7 +20,7 @@ func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, 
 		return uactor.Ref[A]{}, err
 	}
 	if len(addrs) == 0 {
-		return uactor.Ref[A]{}, fmt.Errorf("registry: %w: the source lists no actor", ErrNoActors)
+		return uactor.Ref[A]{}, fmt.Errorf("%w: the source lists no actor", ErrNoActors)
 	}
 	var errs []error
 	for _, a := range addrs {
@@ -33,5 +33,5 @@ func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, 
 		}
 		errs = append(errs, err)
 	}
-	return uactor.Ref[A]{}, fmt.Errorf("registry: %w: %w", ErrNoActors, errors.Join(errs...))
+	return uactor.Ref[A]{}, fmt.Errorf("%w: %w", ErrNoActors, errors.Join(errs...))
 }

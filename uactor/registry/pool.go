@@ -49,7 +49,7 @@ func (p *pool[A, Req, Resp]) Handle(ctx context.Context, req Req) (Resp, error) 
 	var zero Resp
 	n := len(p.refs)
 	if n == 0 {
-		return zero, fmt.Errorf("registry: pool of %s: %w: the pool is empty", p.m.Name(), ErrNoActors)
+		return zero, fmt.Errorf("%w: pool of %s: the pool is empty", ErrNoActors, p.m.Name())
 	}
 	var small [16]bool
 	tried := small[:]
@@ -71,7 +71,7 @@ func (p *pool[A, Req, Resp]) Handle(ctx context.Context, req Req) (Resp, error) 
 		p.down[i].Store(time.Now().Add(retryAfter).UnixNano())
 		last = err
 	}
-	return zero, fmt.Errorf("registry: pool of %s: %w (%d tried): %w", p.m.Name(), ErrNoActors, n, last)
+	return zero, fmt.Errorf("%w: pool of %s (%d tried): %w", ErrNoActors, p.m.Name(), n, last)
 }
 
 // choose takes round-robin tickets until one names a ref that this call has

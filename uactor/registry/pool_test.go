@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -99,8 +100,8 @@ func TestPoolReturnsCallErrors(t *testing.T) {
 // With no actor to reach, a pool call fails with ErrNoActors, wrapping why.
 func TestPoolNoActors(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	if _, err := registry.Pool(hit).Handle(ctx, uactor.Empty{}); !errors.Is(err, registry.ErrNoActors) {
-		t.Fatalf("empty pool: %v", err)
+	if _, err := registry.Pool(hit).Handle(ctx, uactor.Empty{}); !errors.Is(err, registry.ErrNoActors) || strings.Count(err.Error(), "registry:") != 1 {
+		t.Fatalf("empty pool: %v; want ErrNoActors, saying \"registry:\" once", err)
 	}
 	refs, _ := hostWorkers(t, 2)
 	for _, r := range refs {
