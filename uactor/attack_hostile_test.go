@@ -6,9 +6,11 @@ package uactor_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,4 +208,38 @@ func relayInjects(t *testing.T, ln net.Listener) {
 		t.Fatal("the actor did not drop a connection carrying an unsealed frame after a sealed handshake")
 	}
 	expectUntouched(t, ctx, real)
+}
+
+// An actor that holds the key but then breaks the frame format (here, a
+// frame length of 0): the call fails as ErrProtocol, not only as a lost
+// connection.
+func TestAttackMalformedFrameFromActor(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	ln := listenTCP(t)
+	key := []byte("k")
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), Offer: handshake.FeatureSeal, Deadline: time.Now().Add(10 * time.Second)}
+		if _, err := handshake.Server(c, cfg); err != nil {
+			return
+		}
+		c.Write(frameHead(0, 0, 0)[:4])
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		io.Copy(io.Discard, c)
+	}()
+	r, err := uactor.Connect(ctx, CounterKind, "tcp://"+ln.Addr().String(), key)
+	if err == nil {
+		t.Cleanup(func() { r.Close() })
+		_, err = Add.Call(ctx, r, 1)
+	}
+	if !errors.Is(err, uactor.ErrProtocol) || !errors.Is(err, uactor.ErrActorDied) || strings.Count(err.Error(), "uactor:") != 1 {
+		t.Fatalf("a call to an actor that sent a malformed frame = %v; want ErrProtocol and ErrActorDied, \"uactor:\" once", err)
+	}
 }

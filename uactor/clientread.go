@@ -109,7 +109,10 @@ func (c *clientConn) lead(ctx context.Context, me *call) {
 			if errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) {
 				err = io.EOF
 			}
-			c.close(fmt.Errorf("%w: %s: %w", ErrActorDied, c.addr, err))
+			if errors.Is(err, frame.ErrMalformed) || errors.Is(err, frame.ErrAuthFailed) || errors.Is(err, frame.ErrTooLarge) {
+				err = fmt.Errorf("%w: %w", ErrProtocol, err) // the actor broke the wire format
+			}
+			c.close(errorf("%w: %s: %w", ErrActorDied, c.addr, err))
 			return
 		}
 		c.ka.saw()
