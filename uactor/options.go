@@ -369,6 +369,21 @@ func (o *options) validate() error {
 	case o.restart.max < 0:
 		return bad("Restart(%d, …): max is negative (0 never restarts)", o.restart.max)
 	}
+	if o.listen != "unix" {
+		if _, err := parseAddress(o.listen); err != nil {
+			return bad("Listen(%q): %w", o.listen, err)
+		}
+	}
+	if o.advertise != "" {
+		if _, err := parseAddress(o.advertise); err != nil {
+			return bad("Advertise(%q): %w", o.advertise, err)
+		}
+	}
+	for _, c := range o.captures {
+		if _, err := parseAddress(c); err != nil {
+			return bad("Capture(%q): %w", c, err)
+		}
+	}
 	for _, ic := range o.clientIC {
 		if ic == nil {
 			return bad("ClientInterceptors: nil interceptor")

@@ -102,6 +102,9 @@ func TestOptionsValidated(t *testing.T) {
 		opt  uactor.Option
 	}{
 		{"Listen empty", uactor.Listen("")},
+		{"Listen malformed", uactor.Listen("bogus://x")},
+		{"Advertise malformed", uactor.Advertise("bogus://x")},
+		{"Capture malformed", uactor.Capture("bogus://x")},
 		{"GracePeriod negative", uactor.GracePeriod(-1)},
 		{"MaxFrameSize 0", uactor.MaxFrameSize(0)},
 		{"MaxFrameSize huge", uactor.MaxFrameSize(1<<30 + 1)},
