@@ -179,13 +179,10 @@ func appendError(b []byte, code byte, err error) []byte {
 	return wire.AppendString(b, err.Error())
 }
 
-// shortened is an error whose message is cut to n bytes, for an error frame
-// that would not fit in a frame whole: the call still gets its answer, and
-// errors.Is, so the registered sentinel's name, sees through it.
-type shortened struct {
-	error
-	n int
-}
+// shortened is an error whose message is cut to maxShortened bytes, for an
+// error frame that would not fit in a frame whole: errors.Is, so the
+// registered sentinel's name, sees through it.
+type shortened struct{ error }
 
 // maxShortened is what shortened cuts a message to: well within the
 // smallest MaxFrameSize.
@@ -193,7 +190,7 @@ const maxShortened = 1024
 
 func (s shortened) Error() string {
 	m := s.error.Error()
-	n := min(s.n, len(m))
+	n := min(maxShortened, len(m))
 	for n > 0 && n < len(m) && !utf8.RuneStart(m[n]) {
 		n--
 	}

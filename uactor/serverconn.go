@@ -313,14 +313,7 @@ func (c *serverConn) answer(hold bool, id uint64, code byte, resp []byte, err er
 		if code == 0 {
 			code = codeHandler
 		}
-		b := getScratch()
-		defer putScratch(b)
-		h := frame.Header{Type: frame.TypeError, ID: id}
-		*b = appendError((*b)[:0], code, err)
-		if errors.Is(c.send(hold, h, *b), frame.ErrTooLarge) {
-			*b = appendError((*b)[:0], code, shortened{err, maxShortened})
-			c.send(hold, h, *b)
-		}
+		sendError(id, code, err, func(h frame.Header, p []byte) error { return c.send(hold, h, p) })
 		return
 	}
 	if err := c.send(hold, frame.Header{Type: frame.TypeReply, ID: id}, resp); errors.Is(err, frame.ErrTooLarge) {
@@ -416,13 +409,20 @@ func notStarted(err error) byte {
 }
 
 func (c *serverConn) fail(id uint64, code byte, err error) {
+	sendError(id, code, err, func(h frame.Header, p []byte) error { return c.w.WriteFrame(h, p) })
+}
+
+// sendError sends call id's error frame with write: err whole, or, if that
+// would not fit in a frame, shortened, so that the call still gets its
+// answer.
+func sendError(id uint64, code byte, err error, write func(frame.Header, []byte) error) {
 	b := getScratch()
 	defer putScratch(b)
 	h := frame.Header{Type: frame.TypeError, ID: id}
 	*b = appendError((*b)[:0], code, err)
-	if errors.Is(c.w.WriteFrame(h, *b), frame.ErrTooLarge) {
-		*b = appendError((*b)[:0], code, shortened{err, maxShortened})
-		c.w.WriteFrame(h, *b)
+	if errors.Is(write(h, *b), frame.ErrTooLarge) {
+		*b = appendError((*b)[:0], code, shortened{err})
+		write(h, *b)
 	}
 }
 
