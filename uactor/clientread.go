@@ -51,6 +51,10 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 			if !cl.answered { // lead gives up early only when ctx is done
 				return c.abandonLocked(ctx, id, cl)
 			}
+			if cl.signaled { // answered by the reader lead passed the role to
+				<-cl.done
+				cl.signaled = false
+			}
 			break
 		}
 		c.mu.Unlock()
@@ -342,7 +346,15 @@ type interrupter struct {
 // arm makes ctx's end interrupt reads on nc. It is called with the read role.
 func (in *interrupter) arm(ctx context.Context, nc net.Conn) {
 	d := ctx.Done()
-	if d == nil || d == in.done {
+	if d == nil {
+		return
+	}
+	if d == in.done {
+		select {
+		case <-d: // fired already, and a reader since may have cleared what it set
+			nc.SetReadDeadline(time.Unix(1, 0))
+		default:
+		}
 		return
 	}
 	in.disarm()
