@@ -19,7 +19,8 @@
 //
 // Spawn starts an actor in a new process and returns its owner's Ref; Connect
 // reaches an actor that another process started, by address and authkey;
-// Host serves a value as an actor inside the current process. A Ref is a
+// Host serves a value as an actor inside the current process; Standby keeps
+// processes started ahead of need, so that a Spawn skips the start. A Ref is a
 // value that can travel inside requests and responses: a process that
 // decodes one must hold the actor's key (the spawn tree's own key, or one
 // taught by Connect), or it gets an *AuthKeyError, and Capture rewrites

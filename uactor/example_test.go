@@ -142,6 +142,25 @@ func ExampleRestart() {
 	// Output: 11 <nil>
 }
 
+// Standby keeps a process started and waiting: the Spawn after it hands
+// the actor to that process instead of starting one, which is most of a
+// spawn's time, and another standby starts in the background.
+func ExampleStandby() {
+	ctx := context.Background()
+	if err := uactor.Standby(ctx, 1); err != nil {
+		log.Fatal(err)
+	}
+	defer uactor.Standby(ctx, 0) // ends the standby waiting now
+	r, err := uactor.Spawn(ctx, CounterKind, 1)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer r.Close()
+	n, err := Add.Call(ctx, r, 1)
+	fmt.Println(n, err)
+	// Output: 2 <nil>
+}
+
 // Spin(0) makes a connection's reader sleep at once while it waits, as a
 // plain socket read does: for actors called back to back on a host whose
 // spare CPU time belongs to something else. Given to Spawn, as here, it

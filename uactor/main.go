@@ -30,6 +30,11 @@ func runChild() int {
 		fmt.Fprintln(os.Stderr, "uactor:", err)
 		return 2
 	}
+	if ch.Kind == "" { // a standby: say it is up, then wait to be given an actor
+		if ch.Warm() != nil {
+			return 2
+		}
+	}
 	data, err := ch.Bootstrap()
 	if err != nil {
 		return 2 // the parent is gone or is not a uactor parent
@@ -47,7 +52,7 @@ func runChild() int {
 	ownerDir = boot.dir
 	defer removeAllDirs()
 	k := lookupKind(boot.kind)
-	if k == nil || k.late || boot.kind != ch.Kind {
+	if k == nil || k.late || (ch.Kind != "" && boot.kind != ch.Kind) {
 		ch.Fail(appendError(nil, codeHandler, fmt.Errorf(
 			"kind %q is not defined in this binary (declare it with uactor.Define in a package-level var)", boot.kind)))
 		return 2

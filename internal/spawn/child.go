@@ -18,7 +18,7 @@ const (
 
 // Child is the child's side of the bootstrap channel.
 type Child struct {
-	Kind string   // the kind the parent asked this process to run
+	Kind string   // the kind the parent asked this process to run; "" for a standby, whose kind comes with its bootstrap
 	Conn net.Conn // the child's end of the owner's connection (Process.Conn)
 	ctl  net.Conn
 	sig  chan os.Signal // the parent-death signal, caught from the start
@@ -73,6 +73,10 @@ func (c *Child) Bootstrap() ([]byte, error) {
 	}
 	return data, nil
 }
+
+// Warm tells the parent that this standby (a child started with no kind)
+// is up and waits for its bootstrap.
+func (c *Child) Warm() error { return writeRecord(c.ctl, TagWarm, nil) }
 
 // Ready tells the parent that the actor serves; data says where.
 func (c *Child) Ready(data []byte) error { return writeRecord(c.ctl, TagReady, data) }

@@ -15,13 +15,21 @@
 //
 // The bootstrap channel carries records of the form
 //
-//	tag    uint8   'B' bootstrap, 'S' stop (parent to child); 'R' ready, 'E' error (child to parent)
+//	tag    uint8   'B' bootstrap, 'S' stop (parent to child); 'R' ready, 'E' error, 'W' warm (child to parent)
 //	length uint32  big-endian, at most MaxRecord
 //	data   length bytes
 //
 // The parent writes the bootstrap record before it starts the child, as
 // much as the socket's buffer takes (the rest after), so that the child
 // finds it at its first read.
+//
+// A standby (see Standby) is a child started before it has a kind:
+// UACTOR_KIND is empty and its argument "uactor:(standby)". It opens its
+// descriptors, writes a warm record, and waits in its read of the bootstrap,
+// which names the kind when Start hands it one. A standby that dies while
+// it waits closes its end with the record unread, so the parent's read
+// fails with ECONNRESET rather than EOF: Start then knows that nothing of
+// the actor ran, and starts it in another process.
 //
 // The parent keeps its end open for as long as the child lives. When the
 // parent dies, for whatever reason and from whatever thread it spawned, the

@@ -94,39 +94,40 @@ func (r *Relay) write() {
 	}
 }
 
-// pipes returns the write ends of two pipes to give the child as stdout and
-// stderr (two, so that a line cut short on one is not glued to the next
-// line on the other), and their read ends. start starts reading them, and
-// the read ends are then its to close. The channel it returns is closed once
-// both reach their end (every holder of the write ends exited, or stop was
-// called) and every line read has been queued; stop ends the reading at
-// once, for a child whose descendants still hold a pipe.
-func (r *Relay) pipes() (child, read [2]*os.File, start func(pid int) (done <-chan struct{}, stop func()), err error) {
+// outputPipes returns the write ends of two pipes to give a child as stdout
+// and stderr (two, so that a line cut short on one is not glued to the next
+// line on the other), and their read ends, for a relay's read.
+func outputPipes() (child, read [2]*os.File, err error) {
 	for i := range 2 {
 		if read[i], child[i], err = os.Pipe(); err != nil {
-			for _, f := range append(child[:i], read[:i]...) {
-				f.Close()
-			}
-			return child, read, nil, fmt.Errorf("spawn: output pipe: %w", err)
+			closeAll(append(child[:i], read[:i]...))
+			return child, read, fmt.Errorf("spawn: output pipe: %w", err)
 		}
 	}
-	return child, read, func(pid int) (<-chan struct{}, func()) {
-		done := make(chan struct{})
-		var open atomic.Int32 // pipes not yet at their end; the last closes done
-		open.Store(int32(len(read)))
-		var sources [len(read)]*lineSource
-		for i, f := range read {
-			sources[i] = &lineSource{r: r, f: f, prefix: fmt.Sprintf("%s[%d] ", r.name, pid), ended: func() {
-				if open.Add(-1) == 0 {
-					close(done)
-				}
-			}}
-			sources[i].start()
-		}
-		return done, func() {
-			for _, s := range sources {
-				s.stop()
+	return child, read, nil
+}
+
+// read starts reading the read ends of process pid's output pipes, which
+// are then its to close. The channel it returns is closed once both reach
+// their end (every holder of the write ends exited, or stop was called) and
+// every line read has been queued; stop ends the reading at once, for a
+// child whose descendants still hold a pipe.
+func (r *Relay) read(read [2]*os.File, pid int) (done <-chan struct{}, stop func()) {
+	closed := make(chan struct{})
+	var open atomic.Int32 // pipes not yet at their end; the last closes done
+	open.Store(int32(len(read)))
+	var sources [len(read)]*lineSource
+	for i, f := range read {
+		sources[i] = &lineSource{r: r, f: f, prefix: fmt.Sprintf("%s[%d] ", r.name, pid), ended: func() {
+			if open.Add(-1) == 0 {
+				close(closed)
 			}
+		}}
+		sources[i].start()
+	}
+	return closed, func() {
+		for _, s := range sources {
+			s.stop()
 		}
-	}, nil
+	}
 }

@@ -15,11 +15,11 @@ func relayed(t *testing.T, stdout, stderr string, held bool) string {
 	t.Helper()
 	var out bytes.Buffer // read once flushed
 	r := NewRelay(&out, "kind")
-	child, _, start, err := r.pipes()
+	child, read, err := outputPipes()
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, stop := start(42)
+	done, stop := r.read(read, 42)
 	var wrote sync.WaitGroup
 	for i, s := range []string{stdout, stderr} {
 		wrote.Go(func() {
@@ -118,12 +118,12 @@ func TestFlushOutput(t *testing.T) {
 			}
 			var out bytes.Buffer // read once flushed
 			r := NewRelay(&out, "kind")
-			child, _, start, err := r.pipes()
+			child, read, err := outputPipes()
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { closeAll(child[:]) })
-			done, _ := start(42)
+			done, _ := r.read(read, 42)
 			line := strings.Repeat("z", 1000) + "\n"
 			const n = 100 // more than a pipe holds: the relay reads while they are written
 			var wrote sync.WaitGroup

@@ -41,9 +41,13 @@ type Process struct {
 	status syscall.WaitStatus // how the child ended, valid after done
 	known  bool               // status holds what the system reported
 
+	outMu      sync.Mutex      // guards the five below: a standby's relay is set while it may exit
+	reaped     bool            // exited has begun
 	output     <-chan struct{} // closed once the output pipes are drained (nil: no relay)
 	stopOutput func()          // ends the output's reading at once
 	relay      *Relay
+	spare      [2]*os.File // the output pipes' read ends, until a relay reads them
+	sent       int         // how much of the bootstrap record went before the child started
 
 	stopOnce sync.Once
 
@@ -54,42 +58,82 @@ type Process struct {
 // Start re-executes the running binary as a child for cfg.Kind, sends it the
 // bootstrap record and waits until it reports ready (returning the ready
 // record's data) or failure. If ctx ends first, the child is killed and
-// reaped and ctx's error returned.
+// reaped and ctx's error returned. Where a standby waits (see Standby) and
+// cfg.Output is set, Start gives the bootstrap to the standby instead of
+// starting a process.
 func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
-	exe, err := executable()
-	if err != nil {
-		return nil, nil, fmt.Errorf("spawn: locating the running binary: %w", err)
-	}
 	boot, err := appendRecord(nil, TagBootstrap, cfg.Bootstrap)
 	if err != nil {
 		return nil, nil, err
 	}
-	ours, theirs, err := socketpair()
+	if cfg.Output != nil {
+		for p := takeStandby(); p != nil; p = takeStandby() {
+			ready, err := p.claim(ctx, cfg.Output, boot)
+			if err != errStale {
+				return finish(p, ready, err)
+			}
+		}
+	}
+	p, err := startProcess(cfg.Kind, cfg.Output != nil, boot)
 	if err != nil {
 		return nil, nil, err
+	}
+	if cfg.Output != nil {
+		p.relayTo(cfg.Output)
+	}
+	p.startReaper()
+	ready, err := p.handshake(ctx, boot[p.sent:])
+	return finish(p, ready, err)
+}
+
+// finish returns a started process, or ends it if its start failed.
+func finish(p *Process, ready []byte, err error) (*Process, []byte, error) {
+	if err != nil {
+		p.Kill()
+		<-p.done
+		p.conn.Close()
+		return nil, nil, err
+	}
+	return p, ready, nil
+}
+
+// startProcess starts a child for kind ("" for a standby), with output
+// pipes for a relay if pipes is set, and writes as much of boot into the
+// bootstrap socket, before the child starts, as the socket takes.
+func startProcess(kind string, pipes bool, boot []byte) (*Process, error) {
+	exe, err := executable()
+	if err != nil {
+		return nil, fmt.Errorf("spawn: locating the running binary: %w", err)
+	}
+	ours, theirs, err := socketpair()
+	if err != nil {
+		return nil, err
 	}
 	conn, theirConn, err := socketpair()
 	if err != nil {
 		ours.Close()
 		theirs.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	var outW, outR [2]*os.File
-	var startOutput func(int) (<-chan struct{}, func())
-	if cfg.Output != nil {
-		if outW, outR, startOutput, err = cfg.Output.pipes(); err != nil {
+	if pipes {
+		if outW, outR, err = outputPipes(); err != nil {
 			ours.Close()
 			theirs.Close()
 			conn.Close()
 			theirConn.Close()
-			return nil, nil, err
+			return nil, err
 		}
 	}
+	arg := ArgPrefix + kind // the argument names the kind in ps and /proc/<pid>/cmdline
+	if kind == "" {
+		arg = ArgPrefix + standbyArg
+	}
 	newCmd := func() *exec.Cmd {
-		cmd := exec.Command(exe, ArgPrefix+cfg.Kind) // the argument names the kind in ps and /proc/<pid>/cmdline
-		cmd.Env = childEnv(cfg.Kind)
+		cmd := exec.Command(exe, arg)
+		cmd.Env = childEnv(kind)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
-		if cfg.Output != nil {
+		if pipes {
 			cmd.Stdout, cmd.Stderr = outW[0], outW[1]
 		}
 		cmd.ExtraFiles = []*os.File{theirs, theirConn} // fds 3 and 4 in the child
@@ -100,7 +144,7 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 	// of it as the socket takes without waiting (all of it, unless the
 	// spawn argument is large): the child finds it at its first read, with
 	// no wait in its poller for the parent to be scheduled and write it.
-	boot = boot[writeNow(ours, boot):]
+	sent := writeNow(ours, boot)
 	cmd := newCmd()
 	err = startOnLockedThread(cmd)
 	if err != nil && pidfdRefused(cmd.SysProcAttr, err) {
@@ -114,22 +158,25 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 		ours.Close()
 		conn.Close()
 		closeAll(outR[:])
-		return nil, nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
+		return nil, fmt.Errorf("spawn: starting %s: %w", exe, err)
 	}
-	p := &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), pid: cmd.Process.Pid, pidfd: pidfdOf(cmd.SysProcAttr), relay: cfg.Output}
-	if startOutput != nil {
-		p.output, p.stopOutput = startOutput(cmd.Process.Pid)
-	}
-	p.startReaper()
+	return &Process{cmd: cmd, conn: conn, ctl: ours, done: make(chan struct{}), pid: cmd.Process.Pid,
+		pidfd: pidfdOf(cmd.SysProcAttr), spare: outR, sent: sent}, nil
+}
 
-	ready, err := p.handshake(ctx, boot)
-	if err != nil {
-		p.Kill()
-		<-p.done
-		conn.Close()
-		return nil, nil, err
+// relayTo has r read the child's output, unless the child is being reaped
+// already (its pipes are closed then, and relayTo reports false).
+func (p *Process) relayTo(r *Relay) bool {
+	p.outMu.Lock()
+	defer p.outMu.Unlock()
+	if p.reaped {
+		return false
 	}
-	return p, ready, nil
+	if p.spare[0] != nil {
+		p.output, p.stopOutput = r.read(p.spare, p.pid)
+		p.relay, p.spare = r, [2]*os.File{}
+	}
+	return true
 }
 
 // Conn returns the parent's end of a connection that only the parent and
@@ -183,6 +230,11 @@ const outputLinger = time.Second
 // closes Done.
 func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 	p.status, p.known = ws, known
+	p.outMu.Lock() // from here on, relayTo refuses
+	p.reaped = true
+	closeAll(p.spare[:]) // a standby's, never relayed: what it wrote is lost with it
+	p.spare = [2]*os.File{}
+	p.outMu.Unlock()
 	if p.output != nil {
 		t := time.NewTimer(outputLinger)
 		select {
@@ -206,7 +258,7 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 // OnExit has f run once the child has been reaped and Done is closed, on
 // the goroutine that reaped it (or one of its own, if that has happened
 // already), so that whoever watches a child needs no goroutine parked on
-// Done while it lives. One f per process.
+// Done while it lives. A later call replaces an f that has not run yet.
 func (p *Process) OnExit(f func()) {
 	p.exitMu.Lock()
 	defer p.exitMu.Unlock()

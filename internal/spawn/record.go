@@ -13,6 +13,7 @@ const (
 	TagStop      byte = 'S' // parent to child: stop gracefully
 	TagReady     byte = 'R' // child to parent: serving; data describes where
 	TagError     byte = 'E' // child to parent: could not start; data is the message
+	TagWarm      byte = 'W' // standby to parent: up, waiting for its bootstrap
 )
 
 // MaxRecord bounds a record's data, so that a confused peer cannot make the

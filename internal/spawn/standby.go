@@ -1,0 +1,214 @@
+package spawn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// A standby is a child started before anyone asks for it: the binary
+// re-executed with no kind, its runtime up and its descriptors open,
+// waiting in its first read for a bootstrap record. Start gives the next
+// bootstrap to a standby where one waits, and so skips the exec and the
+// runtime's start, which are most of a spawn's time; it then starts
+// another in the background to take the taken one's place.
+var standbys = struct {
+	mu       sync.Mutex
+	want     int
+	idle     []*Process // warm and unclaimed, oldest first
+	starting int
+	err      error         // the last start's failure, until a start succeeds
+	changed  chan struct{} // closed and replaced when idle, starting or err change
+}{changed: make(chan struct{})}
+
+// standbyArg follows ArgPrefix in a standby's command line.
+const standbyArg = "(standby)"
+
+// warmTimeout bounds how long a standby may take to say it is up.
+const warmTimeout = 10 * time.Second
+
+// refillWait is how long a taken standby's replacement waits to start, so
+// that its start (an exec and a runtime's start, far more CPU than a call)
+// does not compete with the taken one's first calls for the CPU.
+const refillWait = 20 * time.Millisecond
+
+// errStale means a standby could not take a bootstrap: it had died.
+var errStale = errors.New("spawn: standby gone")
+
+// Standby has n standbys kept waiting from now on, starts those missing,
+// ends those beyond n, and returns once n wait, once a start has failed
+// (with its error) or once ctx ends. Standby(ctx, 0) ends every standby,
+// waiting or starting, and returns once they have been reaped.
+func Standby(ctx context.Context, n int) error {
+	if n < 0 {
+		return fmt.Errorf("spawn: %d standbys", n)
+	}
+	standbys.mu.Lock()
+	standbys.want = n
+	standbys.err = nil
+	var drop []*Process
+	if len(standbys.idle) > n {
+		drop = slices.Clone(standbys.idle[n:])
+		clear(standbys.idle[n:])
+		standbys.idle = standbys.idle[:n]
+	}
+	fillLocked(0)
+	standbys.mu.Unlock()
+	for _, p := range drop {
+		p.Kill()
+	}
+	for _, p := range drop {
+		<-p.done
+		p.conn.Close()
+	}
+	for {
+		standbys.mu.Lock()
+		idle, starting, err, changed := len(standbys.idle), standbys.starting, standbys.err, standbys.changed
+		standbys.mu.Unlock()
+		switch {
+		case idle >= n && (n > 0 || starting == 0):
+			return nil
+		case err != nil && starting == 0:
+			return err
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// fillLocked starts as many standbys as are missing, after wait;
+// standbys.mu is held.
+func fillLocked(wait time.Duration) {
+	for len(standbys.idle)+standbys.starting < standbys.want {
+		standbys.starting++
+		if wait > 0 {
+			time.AfterFunc(wait, startStandby)
+		} else {
+			go startStandby()
+		}
+	}
+}
+
+// changedLocked wakes Standby's waiters; standbys.mu is held.
+func changedLocked() {
+	close(standbys.changed)
+	standbys.changed = make(chan struct{})
+}
+
+// startStandby starts one standby and waits until it says it is up.
+func startStandby() {
+	standbys.mu.Lock()
+	if len(standbys.idle)+standbys.starting > standbys.want { // fewer wanted since this start was planned
+		standbys.starting--
+		changedLocked()
+		standbys.mu.Unlock()
+		return
+	}
+	standbys.mu.Unlock()
+	p, err := startProcess("", true, nil)
+	if err == nil {
+		p.startReaper()
+		err = p.awaitWarm()
+	}
+	standbys.mu.Lock()
+	if err == nil && len(standbys.idle) < standbys.want {
+		standbys.idle = append(standbys.idle, p)
+		standbys.starting--
+		p.OnExit(func() { forget(p) }) // replaced by the claimant's once claimed
+		changedLocked()
+		standbys.mu.Unlock()
+		return
+	}
+	standbys.mu.Unlock()
+	if p != nil { // failed to warm, or no longer wanted: counted as starting until reaped
+		p.Kill()
+		<-p.done
+		p.conn.Close()
+	}
+	standbys.mu.Lock()
+	standbys.starting--
+	if err != nil {
+		standbys.err = err // not retried: a start that fails would fail again at once
+	} else {
+		fillLocked(0) // if more are wanted again by now
+	}
+	changedLocked()
+	standbys.mu.Unlock()
+}
+
+// awaitWarm reads the standby's first record, which says it is up.
+func (p *Process) awaitWarm() error {
+	p.ctl.SetReadDeadline(time.Now().Add(warmTimeout))
+	tag, _, err := readRecord(p.ctl)
+	p.ctl.SetReadDeadline(time.Time{})
+	switch {
+	case err != nil:
+		return fmt.Errorf("spawn: standby %d did not start: %w", p.pid, err)
+	case tag != TagWarm:
+		return fmt.Errorf("spawn: standby %d sent unexpected record %q", p.pid, tag)
+	}
+	return nil
+}
+
+// forget drops a standby that died while it waited.
+func forget(p *Process) {
+	standbys.mu.Lock()
+	defer standbys.mu.Unlock()
+	if i := slices.Index(standbys.idle, p); i >= 0 {
+		standbys.idle = slices.Delete(standbys.idle, i, i+1)
+		p.conn.Close()
+		changedLocked()
+	}
+}
+
+// takeStandby returns the oldest waiting standby, if any, and starts
+// another in its place.
+func takeStandby() *Process {
+	standbys.mu.Lock()
+	defer standbys.mu.Unlock()
+	if len(standbys.idle) == 0 {
+		return nil
+	}
+	p := standbys.idle[0]
+	standbys.idle = slices.Delete(standbys.idle, 0, 1)
+	fillLocked(refillWait)
+	changedLocked()
+	return p
+}
+
+// claim gives the standby its bootstrap record and waits for it to report
+// ready, as Start does for a child it started. It returns errStale if the
+// standby died before it read the whole record, and so before it ran
+// anything of the actor's: Start can then start the actor elsewhere.
+func (p *Process) claim(ctx context.Context, r *Relay, boot []byte) ([]byte, error) {
+	stale := func() ([]byte, error) {
+		p.Kill()
+		<-p.done
+		p.conn.Close()
+		return nil, errStale
+	}
+	if !p.relayTo(r) {
+		return stale()
+	}
+	// The standby waits in a read, so the socket is empty and takes all of
+	// a record of usual size at once; taking none means the standby's end
+	// is closed.
+	n := writeNow(p.ctl, boot)
+	if n == 0 && len(boot) > 0 {
+		return stale()
+	}
+	ready, err := p.handshake(ctx, boot[n:])
+	if errors.Is(err, syscall.ECONNRESET) {
+		// The standby's end was closed with the record, or some of it,
+		// unread: it died before it could start the actor.
+		return stale()
+	}
+	return ready, err
+}

@@ -1,0 +1,34 @@
+package uactor
+
+import (
+	"context"
+
+	"github.com/uactor-go/uactor/internal/spawn"
+)
+
+// Standby keeps n processes of this binary started ahead of need, each
+// waiting to become an actor: Spawn, and an owner restarting an actor, then
+// hand the actor to one of them instead of starting a process, which skips
+// the exec and the Go runtime's start (most of a spawn's time), and another
+// standby starts in the background to take its place. Standby returns once
+// n wait, or with the error of a start that failed, or ctx's; it changes
+// nothing already spawned. Standby(ctx, 0), the default, ends every waiting
+// standby and returns once they have exited.
+//
+// A standby costs an idle process. It runs with the environment and
+// working directory this process had when it started the standby, not
+// when Spawn is called, and its command line names no kind
+// ("uactor:(standby)") for its whole life. Standbys end when this process
+// does.
+func Standby(ctx context.Context, n int) error {
+	switch {
+	case !mainRan.Load():
+		return errorf("uactor: Standby: %w", ErrNoMain)
+	case n < 0:
+		return errorf("uactor: Standby(%d): %w: a negative count", n, ErrOption)
+	}
+	if err := spawn.Standby(ctx, n); err != nil {
+		return errorf("uactor: Standby(%d): %w", n, err)
+	}
+	return nil
+}

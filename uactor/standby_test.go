@@ -1,0 +1,188 @@
+package uactor_test
+
+// Standby: processes started ahead of need become actors when Spawn, or a
+// restart, asks for one.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/proctest"
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// Standbys has the counter's process keep n standbys and returns their pids.
+func (c *Counter) Standbys(ctx context.Context, n int) ([]int, error) {
+	if err := uactor.Standby(ctx, n); err != nil {
+		return nil, err
+	}
+	return standbysOf(os.Getpid()), nil
+}
+
+var KeepStandbys = uactor.Expose(CounterKind, "standbys", (*Counter).Standbys)
+
+// standbysOf returns the children of pid whose command line marks them as
+// started as standbys, apart from those in taken (a standby's command line
+// stays as it was when it becomes an actor).
+func standbysOf(pid int, taken ...int) []int {
+	var s []int
+	for _, kid := range proctest.Children(pid) {
+		if slices.Contains(taken, kid) {
+			continue
+		}
+		cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", kid))
+		if bytes.Contains(cmd, []byte("uactor:(standby)")) {
+			s = append(s, kid)
+		}
+	}
+	return s
+}
+
+// keepStandbys has this process keep n standbys until the test ends (then
+// none, all reaped), and returns their pids.
+func keepStandbys(t *testing.T, ctx context.Context, n int) []int {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("no /proc to find the standbys in")
+	}
+	t.Cleanup(func() {
+		if err := uactor.Standby(context.Background(), 0); err != nil {
+			t.Errorf("Standby(0): %v", err)
+		}
+	})
+	if err := uactor.Standby(ctx, n); err != nil {
+		t.Fatalf("Standby(%d): %v", n, err)
+	}
+	s := standbysOf(os.Getpid())
+	if len(s) != n {
+		t.Fatalf("%d standbys running, want %d", len(s), n)
+	}
+	return s
+}
+
+// A spawned actor runs in the standby that waited, under its kind, with
+// its argument, its output relayed under its own prefix; another standby
+// takes the taken one's place, and Standby(0) ends it.
+func TestStandbyBecomesActor(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	first := keepStandbys(t, ctx, 1)[0]
+	var out uactor.LockedBuffer
+	r := spawn(t, ctx, CounterKind, 5, uactor.Output(&out))
+	if r.PID() != first {
+		t.Fatalf("the actor runs in process %d, not in the standby %d", r.PID(), first)
+	}
+	if got, err := GetPID.Call(ctx, r, uactor.Empty{}); err != nil || got != first {
+		t.Fatalf("the actor answers from process %d, %v; want %d", got, err, first)
+	}
+	if n, err := Add.Call(ctx, r, 2); err != nil || n != 7 {
+		t.Fatalf("Add(2) on a counter spawned at 5: %d, %v", n, err)
+	}
+	if _, err := Print.Call(ctx, r, 2); err != nil {
+		t.Fatal(err)
+	}
+	out.WaitFor(t, fmt.Sprintf("counter[%d] line 1 of 2", first), 5*time.Second)
+
+	if err := uactor.Standby(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	next := standbysOf(os.Getpid(), first)
+	if len(next) != 1 {
+		t.Fatalf("standbys after one was taken: %v (the taken one was %d)", next, first)
+	}
+	if err := uactor.Standby(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if !proctest.Gone(next[0]) {
+		t.Fatalf("standby %d still runs after Standby(0) returned", next[0])
+	}
+	if kids := proctest.Children(os.Getpid()); !slices.Contains(kids, first) {
+		t.Fatalf("the actor %d is not among this process's children %v", first, kids)
+	}
+}
+
+// A restart takes a waiting standby too.
+func TestStandbyRestart(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	first := keepStandbys(t, ctx, 1)[0]
+	r := spawnRestarting(t, ctx)
+	if r.PID() != first {
+		t.Fatalf("the actor runs in process %d, not in the standby %d", r.PID(), first)
+	}
+	if err := uactor.Standby(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	next := standbysOf(os.Getpid(), first)
+	if len(next) != 1 {
+		t.Fatalf("standbys: %v (the taken one was %d)", next, first)
+	}
+	killAndWait(t, ctx, r)
+	if r.PID() != next[0] {
+		t.Fatalf("the restarted actor runs in process %d, not in the standby %d", r.PID(), next[0])
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 6 {
+		t.Fatalf("Add(1) after the restart: %d, %v; want 6", n, err)
+	}
+}
+
+// A standby that died is never handed an actor: Spawn starts another
+// process, whether or not the dead one has been reaped yet.
+func TestStandbyDiedIsSkipped(t *testing.T) {
+	for _, reaped := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reaped=%v", reaped), func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			dead := keepStandbys(t, ctx, 1)[0]
+			killPID(dead)
+			if reaped {
+				assertGone(t, dead, 5*time.Second)
+			}
+			r := spawnCounter(t, ctx)
+			if r.PID() == dead {
+				t.Fatalf("the actor was handed to the dead standby %d", dead)
+			}
+			if _, err := Add.Call(ctx, r, 1); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// Standby refuses a negative count, and returns ctx's error if ctx ends
+// before the standbys are up.
+func TestStandbyErrors(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	if err := uactor.Standby(ctx, -1); !errors.Is(err, uactor.ErrOption) {
+		t.Fatalf("Standby(-1): %v, want ErrOption", err)
+	}
+	t.Cleanup(func() { uactor.Standby(context.Background(), 0) })
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := uactor.Standby(done, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Standby with a cancelled context: %v, want context.Canceled", err)
+	}
+}
+
+// Standbys end with the process that started them.
+func TestStandbyEndsWithOwner(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	if _, err := os.Stat("/proc/self/cmdline"); err != nil {
+		t.Skip("no /proc to find the standbys in")
+	}
+	owner := spawnCounter(t, ctx)
+	s, err := KeepStandbys.Call(ctx, owner, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s) != 2 {
+		t.Fatalf("the owner keeps standbys %v, want 2", s)
+	}
+	killPID(owner.PID())
+	for _, pid := range s {
+		assertGone(t, pid, 10*time.Second)
+	}
+}
