@@ -194,8 +194,8 @@ func TestQuickRun(t *testing.T) {
 	if len(rep.Placements) != 2 {
 		t.Fatalf("%d placements, want 2", len(rep.Placements))
 	}
-	// One row per figure: 4 transports × 3 payloads × 4 figures, 4 concurrencies, 1 spawn.
-	const perPlacement = 4*3*4 + 4 + 1
+	// One row per figure: 4 transports × 3 payloads × 4 figures, 4 concurrencies, 2 spawns.
+	const perPlacement = 4*3*4 + 4 + 2
 	measured := 0 // placements not skipped (one is, where this process may use one CPU only)
 	for _, p := range rep.Placements {
 		rows := strings.Count(out.String(), "\n| "+p.Placement)
@@ -238,7 +238,8 @@ func TestQuickRun(t *testing.T) {
 				}
 			}
 		}
-		if p.Spawn.Ours.Err != "" || p.Spawn.Raw.Err != "" || p.Spawn.Ours.N != quickSpawns {
+		if p.Spawn.Ours.Err != "" || p.Spawn.Standby.Err != "" || p.Spawn.Raw.Err != "" ||
+			p.Spawn.Ours.N != quickSpawns || p.Spawn.Standby.N != quickSpawns {
 			t.Errorf("%s spawn: %+v", p.Placement, p.Spawn)
 		}
 	}

@@ -236,3 +236,17 @@ func oursFirstReply(ctx context.Context, req []byte) (time.Duration, error) {
 	}
 	return d, err
 }
+
+// standbyFirstReply is oursFirstReply with a standby waiting. Starting the
+// standby, and ending the one that replaces it, are not timed, and neither
+// runs while another sample is timed.
+func standbyFirstReply(ctx context.Context, req []byte) (time.Duration, error) {
+	if err := uactor.Standby(ctx, 1); err != nil {
+		return 0, err
+	}
+	d, err := oursFirstReply(ctx, req)
+	if err2 := uactor.Standby(ctx, 0); err == nil {
+		err = err2
+	}
+	return d, err
+}

@@ -73,8 +73,9 @@ type ConcRow struct {
 
 // SpawnRow is the time from starting a process to its first reply.
 type SpawnRow struct {
-	Ours Startup `json:"ours"` // Spawn, then a 64 B call; Close outside the timing
-	Raw  Startup `json:"raw"`  // re-exec, then one byte on a pipe
+	Ours    Startup `json:"ours"`    // Spawn, then a 64 B call; Close outside the timing
+	Standby Startup `json:"standby"` // the same, with a standby waiting (uactor.Standby)
+	Raw     Startup `json:"raw"`     // re-exec, then one byte on a pipe
 }
 
 // suite is one placement's run: its children and what it has measured.
@@ -227,9 +228,13 @@ func (s *suite) startup(n int) error {
 	}
 	req := make([]byte, concSize)
 	what := fmt.Sprintf("spawn→first reply ×%d", n)
-	st := measureStartups(s.ctx, n, func() (time.Duration, error) { return oursFirstReply(s.ctx, req) }, rawFirstByte)
-	s.res.Spawn = SpawnRow{Ours: st[0], Raw: st[1]}
+	st := measureStartups(s.ctx, n,
+		func() (time.Duration, error) { return oursFirstReply(s.ctx, req) },
+		func() (time.Duration, error) { return standbyFirstReply(s.ctx, req) },
+		rawFirstByte)
+	s.res.Spawn = SpawnRow{Ours: st[0], Standby: st[1], Raw: st[2]}
 	s.p.report("unix", concSize, what, "ours", st[0])
-	s.p.report("pipe", 1, what, "raw", st[1])
+	s.p.report("unix", concSize, what, "ours, standby", st[1])
+	s.p.report("pipe", 1, what, "raw", st[2])
 	return s.interrupted()
 }
