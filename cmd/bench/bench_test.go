@@ -238,8 +238,9 @@ func TestQuickRun(t *testing.T) {
 				}
 			}
 		}
-		if p.Spawn.Ours.Err != "" || p.Spawn.Standby.Err != "" || p.Spawn.Raw.Err != "" ||
-			p.Spawn.Ours.N != quickSpawns || p.Spawn.Standby.N != quickSpawns {
+		sp := p.Spawn
+		if sp.Ours.Err != "" || sp.Raw.Err != "" || sp.Standby.Err != "" || sp.StandbyRaw.Err != "" ||
+			sp.Ours.N != quickSpawns || sp.Standby.N != quickSpawns || sp.StandbyRaw.N != quickSpawns {
 			t.Errorf("%s spawn: %+v", p.Placement, p.Spawn)
 		}
 	}

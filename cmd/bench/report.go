@@ -156,8 +156,9 @@ func writeTable(w io.Writer, r *Report) {
 		row(place, "unix", fmtSize(64), "spawn → first reply",
 			startCell(p.Spawn.Ours), startCell(p.Spawn.Raw), cell{na: true}, "—")
 		row(place, "unix", fmtSize(64), "spawn → first reply, standby",
-			startCell(p.Spawn.Standby), startCell(p.Spawn.Raw), cell{na: true}, "—")
-		for _, e := range []noteErr{{"ours", p.Spawn.Ours.Err}, {"ours, standby", p.Spawn.Standby.Err}, {"raw", p.Spawn.Raw.Err}} {
+			startCell(p.Spawn.Standby), startCell(p.Spawn.StandbyRaw), cell{na: true}, "—")
+		for _, e := range []noteErr{{"ours", p.Spawn.Ours.Err}, {"raw", p.Spawn.Raw.Err},
+			{"ours, standby", p.Spawn.Standby.Err}, {"raw, beside standby", p.Spawn.StandbyRaw.Err}} {
 			if e.err != "" {
 				notes = append(notes, fmt.Sprintf("%s, spawn, %s: %s", p.Placement, e.who, e.err))
 			}
@@ -202,7 +203,7 @@ func legend(r *Report) string {
 			"sequential rows give ours in the actor's process too (its own count, read by a call before and after), warm-up calls included.",
 		"**spawn → first reply**: median time from `uactor.Spawn` to the reply of a first 64 B call (Close not timed). " +
 			"*standby*: the same with a process waiting to become the actor (`uactor.Standby(ctx, 1)`, not timed; " +
-			"the standby that replaces it is ended before the next sample).",
+			"the standby that replaces it is ended before the next sample), in turns with raw re-execs of its own.",
 		"**placements**: *same core*: the measuring process and every process it starts pinned to one CPU " +
 			"(sched_setaffinity on the thread that forks it, inherited; GOMAXPROCS 1); *free*: unpinned. " +
 			"On a small VM, waking an idle core costs tens of µs, so free figures are often bimodal.",

@@ -19,11 +19,12 @@ import (
 var standbys = struct {
 	mu       sync.Mutex
 	want     int
-	idle     []*Process // warm and unclaimed, oldest first
-	starting int
-	err      error         // the last start's failure, until a start succeeds
-	changed  chan struct{} // closed and replaced when idle, starting or err change
-}{changed: make(chan struct{})}
+	idle     []*Process               // warm and unclaimed, oldest first
+	starting int                      // starts under way, and those in later
+	later    map[*time.Timer]struct{} // starts waiting for their time (refillWait)
+	err      error                    // the last start's failure, until a start succeeds
+	changed  chan struct{}            // closed and replaced when idle, starting or err change
+}{later: map[*time.Timer]struct{}{}, changed: make(chan struct{})}
 
 // standbyArg follows ArgPrefix in a standby's command line.
 const standbyArg = "(standby)"
@@ -50,6 +51,7 @@ func Standby(ctx context.Context, n int) error {
 	standbys.mu.Lock()
 	standbys.want = n
 	standbys.err = nil
+	cancelLaterLocked() // those still wanted start now, below
 	var drop []*Process
 	if len(standbys.idle) > n {
 		drop = slices.Clone(standbys.idle[n:])
@@ -88,11 +90,29 @@ func Standby(ctx context.Context, n int) error {
 func fillLocked(wait time.Duration) {
 	for len(standbys.idle)+standbys.starting < standbys.want {
 		standbys.starting++
-		if wait > 0 {
-			time.AfterFunc(wait, startStandby)
-		} else {
+		if wait <= 0 {
 			go startStandby()
+			continue
 		}
+		var t *time.Timer
+		t = time.AfterFunc(wait, func() {
+			standbys.mu.Lock()
+			delete(standbys.later, t) // t is set: fillLocked held the lock when it was
+			standbys.mu.Unlock()
+			startStandby()
+		})
+		standbys.later[t] = struct{}{}
+	}
+}
+
+// cancelLaterLocked cancels the starts still waiting for their time;
+// standbys.mu is held.
+func cancelLaterLocked() {
+	for t := range standbys.later {
+		if t.Stop() {
+			standbys.starting--
+		}
+		delete(standbys.later, t)
 	}
 }
 
