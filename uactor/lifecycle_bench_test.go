@@ -70,8 +70,19 @@ func BenchmarkKillToDoneConnected(b *testing.B) {
 }
 
 // From SIGKILL to the first call that succeeds on the restarted actor,
-// which had served for over a second (so Restart waits not at all).
+// which had served for over a second (so Restart waits not at all): with
+// the restart starting a process, and with a standby waiting for it.
 func BenchmarkKillToFirstCallAfterRestart(b *testing.B) {
+	for _, standby := range []bool{false, true} {
+		name := "exec"
+		if standby {
+			name = "standby"
+		}
+		b.Run(name, func(b *testing.B) { benchRestart(b, standby) })
+	}
+}
+
+func benchRestart(b *testing.B, standby bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Restart(b.N+1, time.Hour))
@@ -79,11 +90,19 @@ func BenchmarkKillToFirstCallAfterRestart(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
+	if standby {
+		defer uactor.Standby(ctx, 0)
+	}
 	var took []time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		time.Sleep(time.Second + 100*time.Millisecond) // past Restart's backoff: this measures the restart itself
+		if standby {
+			if err := uactor.Standby(ctx, 1); err != nil {
+				b.Fatal(err)
+			}
+		}
 		b.StartTimer()
 		start := time.Now()
 		killPID(r.PID())
