@@ -37,6 +37,9 @@ func runChild() int {
 	}
 	data, err := ch.Bootstrap()
 	if err != nil {
+		if ch.Kind == "" {
+			return 3 // a standby whose parent is gone (EOF) or that was told to go (SIGTERM)
+		}
 		return 2 // the parent is gone or is not a uactor parent
 	}
 	boot, err := decodeBootstrap(data)

@@ -10,14 +10,17 @@ import (
 // waiting to become an actor: Spawn, and an owner restarting an actor, then
 // hand the actor to one of them instead of starting a process, which skips
 // the exec and the Go runtime's start (most of a spawn's time), and another
-// standby starts in the background to take its place. Standby returns once
-// n wait, or with the error of a start that failed, or ctx's; it changes
-// nothing already spawned. Standby(ctx, 0), the default, ends every waiting
-// standby and returns once they have exited.
+// standby starts in the background to take its place (after one dies
+// too). Standby returns once n wait, or with the error of a start that
+// failed, or with ctx's, which ends the wait but not the starts; it changes
+// nothing already spawned. The count is the process's: a later call
+// replaces it, and an earlier call still waiting then returns.
+// Standby(ctx, 0), the default, ends every standby, waiting or starting,
+// and returns once they have exited.
 //
-// A standby costs an idle process. It runs with the environment and
-// working directory this process had when it started the standby, not
-// when Spawn is called, and its command line names no kind
+// A standby costs an idle process. It runs with the environment, working
+// directory, limits and CPU affinity this process had when it started the
+// standby, not when Spawn is called, and its command line names no kind
 // ("uactor:(standby)") for its whole life. Standbys end when this process
 // does.
 func Standby(ctx context.Context, n int) error {

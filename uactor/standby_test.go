@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,9 +99,7 @@ func TestStandbyBecomesActor(t *testing.T) {
 	if err := uactor.Standby(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
-	if !proctest.Gone(next[0]) {
-		t.Fatalf("standby %d still runs after Standby(0) returned", next[0])
-	}
+	assertReaped(t, next[0])
 	if kids := proctest.Children(os.Getpid()); !slices.Contains(kids, first) {
 		t.Fatalf("the actor %d is not among this process's children %v", first, kids)
 	}
@@ -133,12 +132,12 @@ func TestStandbyRestart(t *testing.T) {
 // A standby that died is never handed an actor: Spawn starts another
 // process, whether or not the dead one has been reaped yet.
 func TestStandbyDiedIsSkipped(t *testing.T) {
-	for _, reaped := range []bool{false, true} {
-		t.Run(fmt.Sprintf("reaped=%v", reaped), func(t *testing.T) {
+	for _, wait := range []bool{false, true} {
+		t.Run(fmt.Sprintf("waitForTheExit=%v", wait), func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
 			dead := keepStandbys(t, ctx, 1)[0]
 			killPID(dead)
-			if reaped {
+			if wait {
 				assertGone(t, dead, 5*time.Second)
 			}
 			r := spawnCounter(t, ctx)
@@ -184,5 +183,65 @@ func TestStandbyEndsWithOwner(t *testing.T) {
 	killPID(owner.PID())
 	for _, pid := range s {
 		assertGone(t, pid, 10*time.Second)
+	}
+}
+
+// A standby that dies while it waits, from SIGKILL or from SIGTERM (which
+// it heeds while it waits: it has made nothing to remove), is reaped and
+// replaced.
+func TestStandbyReplacedWhenItDies(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			dead := keepStandbys(t, ctx, 1)[0]
+			syscall.Kill(dead, sig)
+			var now []int
+			for {
+				if now = standbysOf(os.Getpid(), dead); len(now) == 1 && proctest.Gone(dead) {
+					break
+				}
+				select {
+				case <-ctx.Done():
+					t.Fatalf("standbys %v after %d got %v; want it gone and another in its place", now, dead, sig)
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+			if err := uactor.Standby(ctx, 1); err != nil {
+				t.Fatal(err)
+			}
+			if r := spawnCounter(t, ctx); r.PID() != now[0] {
+				t.Fatalf("the actor runs in process %d, not in the replacement standby %d", r.PID(), now[0])
+			}
+		})
+	}
+}
+
+// A later Standby call replaces the count of an earlier one still waiting,
+// which then returns.
+func TestStandbyLaterCallReplacesCount(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	keepStandbys(t, ctx, 0)
+	first := make(chan error, 1)
+	go func() { first <- uactor.Standby(ctx, 8) }()
+	for len(standbysOf(os.Getpid())) == 0 { // the first call has begun: its standbys start
+		select {
+		case <-ctx.Done():
+			t.Fatal("no standby started")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if err := uactor.Standby(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatalf("the replaced call: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the earlier call still waits for 8 standbys after Standby(0)")
+	}
+	if s := standbysOf(os.Getpid()); len(s) != 0 {
+		t.Fatalf("standbys %v after Standby(0)", s)
 	}
 }

@@ -62,8 +62,30 @@ func OpenChild() (*Child, error) {
 	return child, nil
 }
 
-// Bootstrap reads the parent's bootstrap record.
+// Bootstrap reads the parent's bootstrap record. A standby, which may
+// wait for it long, gives up when the parent-death signal comes first.
 func (c *Child) Bootstrap() ([]byte, error) {
+	if c.Kind != "" {
+		return c.readBootstrap() // the parent wrote it before the exec, all or most of it
+	}
+	type result struct {
+		data []byte
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		data, err := c.readBootstrap()
+		res <- result{data, err}
+	}()
+	select {
+	case r := <-res:
+		return r.data, r.err
+	case <-c.sig:
+		return nil, errors.New("spawn: SIGTERM while waiting for a bootstrap")
+	}
+}
+
+func (c *Child) readBootstrap() ([]byte, error) {
 	tag, data, err := readRecord(c.ctl)
 	if err != nil {
 		return nil, fmt.Errorf("spawn: reading bootstrap: %w", err)

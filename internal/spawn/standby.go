@@ -19,6 +19,7 @@ import (
 var standbys = struct {
 	mu       sync.Mutex
 	want     int
+	gen      int                      // counts Standby's calls: a later call's count replaces an earlier one's
 	idle     []*Process               // warm and unclaimed, oldest first
 	starting int                      // starts under way, and those in later
 	later    map[*time.Timer]struct{} // starts waiting for their time (refillWait)
@@ -42,14 +43,18 @@ var errStale = errors.New("spawn: standby gone")
 
 // Standby has n standbys kept waiting from now on, starts those missing,
 // ends those beyond n, and returns once n wait, once a start has failed
-// (with its error) or once ctx ends. Standby(ctx, 0) ends every standby,
-// waiting or starting, and returns once they have been reaped.
+// (with its error), once a later call has replaced n, or once ctx ends
+// (which ends the wait, not the starts). Standby(ctx, 0) ends every
+// standby, waiting or starting, and returns once they have been reaped. A
+// start that failed is tried again by the next take or Standby call.
 func Standby(ctx context.Context, n int) error {
 	if n < 0 {
 		return fmt.Errorf("spawn: %d standbys", n)
 	}
 	standbys.mu.Lock()
 	standbys.want = n
+	standbys.gen++
+	gen := standbys.gen
 	standbys.err = nil
 	cancelLaterLocked() // those still wanted start now, below
 	var drop []*Process
@@ -59,6 +64,7 @@ func Standby(ctx context.Context, n int) error {
 		standbys.idle = standbys.idle[:n]
 	}
 	fillLocked(0)
+	changedLocked() // an earlier call still waiting returns: this one replaced its count
 	standbys.mu.Unlock()
 	for _, p := range drop {
 		p.Kill()
@@ -70,8 +76,11 @@ func Standby(ctx context.Context, n int) error {
 	for {
 		standbys.mu.Lock()
 		idle, starting, err, changed := len(standbys.idle), standbys.starting, standbys.err, standbys.changed
+		replaced := standbys.gen != gen
 		standbys.mu.Unlock()
 		switch {
+		case replaced:
+			return nil
 		case idle >= n && (n > 0 || starting == 0):
 			return nil
 		case err != nil && starting == 0:
@@ -177,13 +186,16 @@ func (p *Process) awaitWarm() error {
 	return nil
 }
 
-// forget drops a standby that died while it waited.
+// forget drops a standby that died while it waited, and has another take
+// its place.
 func forget(p *Process) {
 	standbys.mu.Lock()
 	defer standbys.mu.Unlock()
 	if i := slices.Index(standbys.idle, p); i >= 0 {
 		standbys.idle = slices.Delete(standbys.idle, i, i+1)
+		p.ctl.Close()
 		p.conn.Close()
+		fillLocked(refillWait) // later, not at once: standbys that keep dying must not keep the CPU busy
 		changedLocked()
 	}
 }
@@ -225,9 +237,10 @@ func (p *Process) claim(ctx context.Context, r *Relay, boot []byte) ([]byte, err
 		return stale()
 	}
 	ready, err := p.handshake(ctx, boot[n:])
-	if errors.Is(err, syscall.ECONNRESET) {
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
 		// The standby's end was closed with the record, or some of it,
-		// unread: it died before it could start the actor.
+		// unread (or before the rest of it was written): it died before
+		// it could start the actor.
 		return stale()
 	}
 	return ready, err
