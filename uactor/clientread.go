@@ -48,12 +48,18 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 			c.mu.Unlock()
 			c.lead(ctx, cl)
 			c.mu.Lock()
-			if !cl.answered { // lead gives up early only when ctx is done
-				return c.abandonLocked(ctx, id, cl)
-			}
-			if cl.signaled { // answered by the reader lead passed the role to
+			// Between lead passing the role on and this, the next reader
+			// may have answered cl, or, if it is a watcher that lead
+			// started, handed cl the role back.
+			if cl.signaled {
 				<-cl.done
 				cl.signaled = false
+			}
+			if !cl.answered { // lead gives up early only when ctx is done
+				if c.reader == cl {
+					c.passLocked(cl)
+				}
+				return c.abandonLocked(ctx, id, cl)
 			}
 			break
 		}
