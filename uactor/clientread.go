@@ -27,6 +27,10 @@ import (
 // goroutine hop (and, on an idle CPU, a wake-up) per call, and the system
 // calls that come with it.
 
+// testHookLeadReturned, if set, runs when a caller's lead has returned,
+// before it takes the lock back: tests hold a caller there.
+var testHookLeadReturned func()
+
 // watcher holds the read role for nobody in particular (see watch).
 var watcher = &call{}
 
@@ -47,6 +51,9 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 			c.intr.arm(ctx, c.nc)
 			c.mu.Unlock()
 			c.lead(ctx, cl)
+			if testHookLeadReturned != nil {
+				testHookLeadReturned()
+			}
 			c.mu.Lock()
 			// Between lead passing the role on and this, the next reader
 			// may have answered cl, or, if it is a watcher that lead

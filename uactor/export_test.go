@@ -14,3 +14,8 @@ func MemoryDir() string { return memoryDir() }
 
 // RaceEnabled is whether the race detector is on.
 const RaceEnabled = raceEnabled
+
+// SetLeadReturnedHook has f run each time a caller that read the
+// connection for others has stopped reading, before it takes the
+// connection's lock back; nil removes it. Set it while no call runs.
+func SetLeadReturnedHook(f func()) { testHookLeadReturned = f }

@@ -280,6 +280,13 @@ func (p *Probe) Hold(ctx context.Context, _ uactor.Empty) (uactor.Empty, error) 
 	return uactor.Empty{}, nil
 }
 
+// Wait signals started and waits for its context to end.
+func (p *Probe) Wait(ctx context.Context, _ uactor.Empty) (uactor.Empty, error) {
+	p.started <- struct{}{}
+	<-ctx.Done()
+	return uactor.Empty{}, ctx.Err()
+}
+
 func (p *Probe) Sleep(ctx context.Context, d time.Duration) (uactor.Empty, error) {
 	select {
 	case <-time.After(d):
@@ -308,6 +315,7 @@ var (
 	ProbeRuns     = uactor.Expose(ProbeKind, "runs", (*Probe).Runs)
 	ProbeHold     = uactor.Expose(ProbeKind, "hold", (*Probe).Hold)
 	ProbeSleep    = uactor.Expose(ProbeKind, "sleep", (*Probe).Sleep)
+	ProbeWait     = uactor.Expose(ProbeKind, "wait", (*Probe).Wait)
 
 	// A kind whose declaration carries options that must reach both ends:
 	// a server interceptor (which runs in the spawned process because the

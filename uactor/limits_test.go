@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -152,6 +153,50 @@ func TestMaxInFlightCallerWaits(t *testing.T) {
 	blocked.Wait()
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 		t.Fatalf("once slots free up: %d, %v", n, err)
+	}
+}
+
+// A caller that gives up while it reads for others, and is handed the read
+// role back before it has marked its call abandoned, passes the role on
+// again: a connection whose reader had left would be read by nobody. Two
+// callers give up at once; the first to stop reading is held (by a test
+// hook) until the other has handed it the role back.
+func TestGiveUpWhileHandedTheReadRole(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	p := &Probe{started: make(chan struct{}, 1), release: make(chan struct{})}
+	h := host(t, ctx, ProbeKind, p, uactor.AuthKey(probeKey))
+	r := connectTo(t, ctx, ProbeKind, h.Address(), probeKey, uactor.Keepalive(0))
+	var held atomic.Bool
+	inWindow, proceed := make(chan struct{}), make(chan struct{})
+	uactor.SetLeadReturnedHook(func() {
+		if held.CompareAndSwap(false, true) {
+			close(inWindow)
+			<-proceed
+		}
+	})
+	t.Cleanup(func() { uactor.SetLeadReturnedHook(nil) })
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	gave := make(chan error, 2)
+	for range 2 {
+		go func() { _, err := ProbeWait.Call(bctx, r, uactor.Empty{}); gave <- err }()
+	}
+	for range 2 {
+		receive(t, p.started, 10*time.Second, "a call's handler running")
+	}
+	cancel()
+	receive(t, inWindow, 10*time.Second, "a reader stopping")
+	if err := receive(t, gave, 10*time.Second, "the other caller giving up"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the other caller: %v", err)
+	}
+	close(proceed)
+	if err := receive(t, gave, 10*time.Second, "the held caller giving up"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("the held caller: %v", err)
+	}
+	pctx, cancel2 := context.WithTimeout(ctx, 5*time.Second) // a hang guard: the call takes microseconds
+	defer cancel2()
+	if _, err := ProbePing.Call(pctx, r, uactor.Empty{}); err != nil {
+		t.Fatalf("a call after both gave up: %v", err)
 	}
 }
 
