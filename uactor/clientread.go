@@ -50,45 +50,36 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 			}
 			c.intr.arm(ctx, c.nc)
 			c.mu.Unlock()
-			c.lead(ctx, cl)
+			c.lead(ctx, cl) // returns with cl unanswered only once ctx is done
 			if testHookLeadReturned != nil {
 				testHookLeadReturned()
 			}
 			c.mu.Lock()
-			// Between lead passing the role on and this, the next reader
-			// may have answered cl, or, if it is a watcher that lead
-			// started, handed cl the role back.
-			if cl.signaled {
-				<-cl.done
+		} else {
+			c.mu.Unlock()
+			select {
+			case <-cl.done:
+				c.mu.Lock()
 				cl.signaled = false
+				continue
+			case <-ctx.Done():
+				c.mu.Lock()
 			}
-			if !cl.answered { // lead gives up early only when ctx is done
-				if c.reader == cl {
-					c.passLocked(cl)
-				}
-				return c.abandonLocked(ctx, id, cl)
-			}
+		}
+		// While the lock was let go, cl may have been answered, or handed
+		// the read role (back, if the reader was a watcher that cl's own
+		// lead started).
+		if cl.signaled {
+			<-cl.done
+			cl.signaled = false
+		}
+		if cl.answered {
 			break
 		}
-		c.mu.Unlock()
-		select {
-		case <-cl.done:
-			c.mu.Lock()
-			cl.signaled = false
-		case <-ctx.Done():
-			c.mu.Lock()
-			if cl.signaled {
-				<-cl.done
-				cl.signaled = false
-			}
-			if cl.answered {
-				break
-			}
-			if c.reader == cl {
-				c.passLocked(cl)
-			}
-			return c.abandonLocked(ctx, id, cl)
+		if c.reader == cl {
+			c.passLocked(cl)
 		}
+		return c.abandonLocked(ctx, id, cl)
 	}
 	c.mu.Unlock()
 	return nil
