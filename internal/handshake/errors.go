@@ -21,7 +21,8 @@ var ErrVersion = errors.New("unsupported protocol version")
 
 // ErrProtocol is the errors.Is target for a uactor peer that breaks the wire
 // format: unknown feature bits, a hello that does not end its first line
-// where it must, or a verdict status other than accepted or rejected.
+// where it must, an X25519 share that is not a valid or safe point, or a
+// verdict status other than accepted or rejected.
 var ErrProtocol = errors.New("protocol violation")
 
 // ErrWrongActor is the errors.Is target for a server announcing an actor

@@ -25,13 +25,14 @@ func State(pid int) byte {
 // in increasing order; none where there is no /proc.
 func Children(pid int) []int {
 	ents, _ := os.ReadDir("/proc")
+	parent := strconv.Itoa(pid)
 	var kids []int
 	for _, e := range ents {
 		p, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		if st, ok := stat(p); ok && len(st) > 1 && st[1] == strconv.Itoa(pid) {
+		if st, ok := stat(p); ok && len(st) > 1 && st[1] == parent {
 			kids = append(kids, p)
 		}
 	}

@@ -26,10 +26,12 @@
 // A standby (see Standby) is a child started before it has a kind:
 // UACTOR_KIND is empty and its argument "uactor:(standby)". It opens its
 // descriptors, writes a warm record, and waits in its read of the bootstrap,
-// which names the kind when Start hands it one. A standby that dies while
-// it waits closes its end with the record unread, so the parent's read
-// fails with ECONNRESET rather than EOF: Start then knows that nothing of
-// the actor ran, and starts it in another process.
+// which names the kind when Start hands it one. A standby that died before
+// it read the whole record ran nothing of the actor, and Start can tell:
+// it was reaped already, or the write of the record fails (EPIPE), or the
+// read of the answer fails with ECONNRESET rather than EOF (its end closed
+// with the record unread). Start then hands the record to the next
+// standby, or starts a process for it.
 //
 // The parent keeps its end open for as long as the child lives. When the
 // parent dies, for whatever reason and from whatever thread it spawned, the

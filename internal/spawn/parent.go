@@ -86,15 +86,21 @@ func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
 	return finish(p, ready, err)
 }
 
-// finish returns a started process, or ends it if its start failed.
+// finish returns a started process, or discards it if its start failed.
 func finish(p *Process, ready []byte, err error) (*Process, []byte, error) {
 	if err != nil {
-		p.Kill()
-		<-p.done
-		p.conn.Close()
+		p.discard()
 		return nil, nil, err
 	}
 	return p, ready, nil
+}
+
+// discard ends a child nobody will use, if it still runs, and returns once
+// it has been reaped and our ends of its sockets are closed.
+func (p *Process) discard() {
+	p.Kill()
+	<-p.done
+	p.conn.Close()
 }
 
 // startProcess starts a child for kind ("" for a standby), with output

@@ -23,7 +23,7 @@ var standbys = struct {
 	idle     []*Process               // warm and unclaimed, oldest first
 	starting int                      // starts under way, and those in later
 	later    map[*time.Timer]struct{} // starts waiting for their time (refillWait)
-	err      error                    // the last start's failure, until a start succeeds
+	err      error                    // the last start's failure, until the next Standby call
 	changed  chan struct{}            // closed and replaced when idle, starting or err change
 }{later: map[*time.Timer]struct{}{}, changed: make(chan struct{})}
 
@@ -42,11 +42,12 @@ const refillWait = 20 * time.Millisecond
 var errStale = errors.New("spawn: standby gone")
 
 // Standby has n standbys kept waiting from now on, starts those missing,
-// ends those beyond n, and returns once n wait, once a start has failed
-// (with its error), once a later call has replaced n, or once ctx ends
-// (which ends the wait, not the starts). Standby(ctx, 0) ends every
-// standby, waiting or starting, and returns once they have been reaped. A
-// start that failed is tried again by the next take or Standby call.
+// ends those beyond n, and returns once n wait, once fewer wait, none is
+// starting and a start has failed (with its error), once a later call has
+// replaced n, or once ctx ends (which ends the wait, not the starts).
+// Standby(ctx, 0) ends every standby, waiting or starting, and returns once
+// they have been reaped. A start that failed is tried again only by the
+// next Standby call, or when another standby is taken or dies.
 func Standby(ctx context.Context, n int) error {
 	if n < 0 {
 		return fmt.Errorf("spawn: %d standbys", n)
@@ -67,11 +68,7 @@ func Standby(ctx context.Context, n int) error {
 	changedLocked() // an earlier call still waiting returns: this one replaced its count
 	standbys.mu.Unlock()
 	for _, p := range drop {
-		p.Kill()
-	}
-	for _, p := range drop {
-		<-p.done
-		p.conn.Close()
+		p.discard()
 	}
 	for {
 		standbys.mu.Lock()
@@ -157,14 +154,12 @@ func startStandby() {
 	}
 	standbys.mu.Unlock()
 	if p != nil { // failed to warm, or no longer wanted: counted as starting until reaped
-		p.Kill()
-		<-p.done
-		p.conn.Close()
+		p.discard()
 	}
 	standbys.mu.Lock()
 	standbys.starting--
 	if err != nil {
-		standbys.err = err // not retried: a start that fails would fail again at once
+		standbys.err = err // not retried here, where it would fail again at once
 	} else {
 		fillLocked(0) // if more are wanted again by now
 	}
@@ -193,8 +188,7 @@ func forget(p *Process) {
 	defer standbys.mu.Unlock()
 	if i := slices.Index(standbys.idle, p); i >= 0 {
 		standbys.idle = slices.Delete(standbys.idle, i, i+1)
-		p.ctl.Close()
-		p.conn.Close()
+		p.discard()            // reaped already: this closes our ends
 		fillLocked(refillWait) // later, not at once: standbys that keep dying must not keep the CPU busy
 		changedLocked()
 	}
@@ -221,9 +215,7 @@ func takeStandby() *Process {
 // anything of the actor's: Start can then start the actor elsewhere.
 func (p *Process) claim(ctx context.Context, r *Relay, boot []byte) ([]byte, error) {
 	stale := func() ([]byte, error) {
-		p.Kill()
-		<-p.done
-		p.conn.Close()
+		p.discard()
 		return nil, errStale
 	}
 	if !p.relayTo(r) {
