@@ -258,17 +258,11 @@ func TestCancelReachesHandler(t *testing.T) {
 	// Cancel once the handler runs: a call cancelled before it reached the
 	// actor would never start one.
 	before := calls(t, ctx, r)
-	go func() {
-		defer cancel()
-		for ctx.Err() == nil {
-			if n, err := Calls.Call(ctx, r, uactor.Empty{}); err != nil || n > before {
-				return
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}()
-	_, err := Block.Call(cctx, r, 30*time.Second)
-	if !errors.Is(err, context.Canceled) {
+	blocked := make(chan error, 1)
+	go func() { _, err := Block.Call(cctx, r, 30*time.Second); blocked <- err }()
+	waitCalls(t, ctx, r, before+1)
+	cancel()
+	if err := receive(t, blocked, 10*time.Second, "the cancelled call returning"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v; want context.Canceled", err)
 	}
 	waitCancelled(t, ctx, r)

@@ -314,7 +314,6 @@ var (
 	ProbePing     = uactor.Expose(ProbeKind, "ping", (*Probe).Ping)
 	ProbeRuns     = uactor.Expose(ProbeKind, "runs", (*Probe).Runs)
 	ProbeHold     = uactor.Expose(ProbeKind, "hold", (*Probe).Hold)
-	ProbeSleep    = uactor.Expose(ProbeKind, "sleep", (*Probe).Sleep)
 	ProbeWait     = uactor.Expose(ProbeKind, "wait", (*Probe).Wait)
 
 	// A kind whose declaration carries options that must reach both ends:
