@@ -53,10 +53,13 @@ func (c *codec[T]) decodeOwned(b []byte, owned bool) (T, error) {
 	return c.decode(b)
 }
 
-// ownCopy returns a copy of b in an array of the receiver's own: one that
-// was given back with Recycle, if there is one of about its size, or a new
-// one.
+// ownCopy returns a copy of b that is the receiver's own: a piece of a
+// shared block for a small b (carve.go), else an array that was given back
+// with Recycle, if there is one of about its size, or a new one.
 func ownCopy(b []byte) []byte {
+	if len(b) <= carveMax {
+		return carveCopy(b)
+	}
 	if p := frame.Recycled(len(b)); p != nil {
 		copy(p, b)
 		return p
