@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"net"
-	"os"
 	"path/filepath"
 	"syscall"
 	"time"
@@ -46,7 +45,7 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 		spec = "unix://" + filepath.Join(ownerDir, "hosted-"+rand.Text()+".sock")
 	}
 	if spec == "" || spec == "unix" {
-		dir, err = makeSocketDir()
+		dir, err = makeHostDir()
 		if err != nil {
 			return nil, address{}, "", errorf("uactor: private socket directory: %w", err)
 		}
@@ -54,7 +53,8 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	}
 	a, err = parseAddress(spec)
 	if err != nil {
-		return nil, address{}, dir, err
+		removeDir(dir)
+		return nil, address{}, "", err
 	}
 	if a.network == "unix" {
 		ln, err = listenUnix(a.addr)
@@ -62,9 +62,7 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 		ln, err = listenConfig.Listen(context.Background(), a.network, a.addr)
 	}
 	if err != nil {
-		if dir != "" {
-			os.RemoveAll(dir)
-		}
+		removeDir(dir) // and its lock
 		return nil, address{}, "", errorf("uactor: listen on %s: %w", a, err)
 	}
 	if a.network == "tcp" {

@@ -8,22 +8,30 @@ import (
 // privateDirs are the socket directories this process must remove: those
 // it made for actors it serves or spawns, and the one its owner made for it.
 // Whatever way the process ends short of SIGKILL, it removes them
-// (removeAllDirs), so that no socket directory outlives its actor.
+// (removeAllDirs), so that no socket directory outlives its actor. Each
+// maps to its lock file, held open until the directory is removed, or nil
+// (hostdirs.go).
 var privateDirs struct {
 	sync.Mutex
-	m map[string]struct{}
+	m map[string]*os.File
 }
 
-func trackDir(dir string) {
+func trackDir(dir string) { trackLockedDir(dir, nil) }
+
+// trackLockedDir tracks dir, and keeps lock (if not nil) open until dir is
+// removed. Tracking a tracked directory again keeps its lock.
+func trackLockedDir(dir string, lock *os.File) {
 	if dir == "" {
 		return
 	}
 	privateDirs.Lock()
 	defer privateDirs.Unlock()
 	if privateDirs.m == nil {
-		privateDirs.m = map[string]struct{}{}
+		privateDirs.m = map[string]*os.File{}
 	}
-	privateDirs.m[dir] = struct{}{}
+	if lock != nil || privateDirs.m[dir] == nil {
+		privateDirs.m[dir] = lock
+	}
 }
 
 // removeDir removes dir, one of the process's private directories.
@@ -33,16 +41,23 @@ func removeDir(dir string) {
 	}
 	os.RemoveAll(dir)
 	privateDirs.Lock()
+	lock := privateDirs.m[dir]
 	delete(privateDirs.m, dir)
 	privateDirs.Unlock()
+	if lock != nil {
+		lock.Close() // after the removal: a directory is never unlocked while it is there
+	}
 }
 
 // removeAllDirs removes every private directory of the process, as it exits.
 func removeAllDirs() {
 	privateDirs.Lock()
 	defer privateDirs.Unlock()
-	for dir := range privateDirs.m {
+	for dir, lock := range privateDirs.m {
 		os.RemoveAll(dir)
+		if lock != nil {
+			lock.Close()
+		}
 	}
 	clear(privateDirs.m)
 }

@@ -19,6 +19,9 @@ func TestMain(m *testing.M) {
 	if runParentMode() { // a middle process for the parent-death tests
 		return
 	}
+	if hostAndLeave() { // a process that leaves a hosted value's directory
+		return
+	}
 	os.Exit(runInPrivateTemp(m))
 }
 

@@ -4,8 +4,11 @@ package uactor_test
 // with its actor.
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -144,5 +147,70 @@ func TestSocketDirFollowsTheEnvironment(t *testing.T) {
 	assertGone(t, r.PID(), 5*time.Second)
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("socket directory outlived the actor: %v", err)
+	}
+}
+
+// hostAndLeave, in a process started by leaveHostedDir, hosts a value and
+// exits without closing it, as a program that returns from main does.
+func hostAndLeave() bool {
+	if os.Getenv("UACTOR_TEST_HOST_AND_LEAVE") == "" {
+		return false
+	}
+	r, err := uactor.Host(context.Background(), CounterKind, &Counter{})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println(r.Address())
+	os.Exit(0)
+	return true
+}
+
+// leaveHostedDir runs a process that hosts a value and ends without
+// closing it, and returns the socket directory it left. The test removes
+// the directory when it ends, if nothing else has.
+func leaveHostedDir(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, os.Args[0])
+	cmd.Env = append(os.Environ(), "UACTOR_TEST_HOST_AND_LEAVE=1")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	addr := strings.TrimSpace(string(out))
+	if err != nil || !strings.HasPrefix(addr, "unix:///") {
+		t.Fatalf("the hosting process said %q: %v", addr, err)
+	}
+	dir := socketDir(addr)
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("the hosting process left no directory to remove: %v", err)
+	}
+	return dir
+}
+
+// A process that hosts a value and ends without Close leaves its socket
+// directory; the next process to host a value removes it, once it is a
+// minute old, and leaves alone the directories of hosted values that live
+// and those too young to judge.
+func TestHostedDirLeftBehindIsRemoved(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	live := host(t, ctx, CounterKind, &Counter{})
+	dead, young, liveDir := leaveHostedDir(t, ctx), leaveHostedDir(t, ctx), socketDir(live.Address())
+	old := time.Now().Add(-2 * time.Minute)
+	for _, dir := range []string{dead, liveDir} {
+		if err := os.Chtimes(dir, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := leaveHostedDir(t, ctx) // sweeps as it hosts
+	for _, c := range []struct {
+		dir   string
+		there bool
+	}{{dead, false}, {young, true}, {liveDir, true}, {next, true}} {
+		if _, err := os.Stat(c.dir); (err == nil) != c.there {
+			t.Errorf("%s: there %v, want %v (%v)", c.dir, err == nil, c.there, err)
+		}
+	}
+	if n, err := Add.Call(ctx, live, 1); err != nil || n != 1 {
+		t.Fatalf("the live hosted value after the sweep: Add = %d, %v", n, err)
 	}
 }
