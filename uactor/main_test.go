@@ -11,6 +11,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	failIfStandby()     // a standby that fails to start, for one test; returns at once anywhere else
 	forgeReadyIfAsked() // a hostile actor process for one test; returns at once anywhere else
 	uactor.Main()
 	if serveRawEcho() { // the raw-socket floor of the benchmarks, in a child

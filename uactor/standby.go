@@ -13,7 +13,8 @@ import (
 // standby starts in the background to take its place (after one dies
 // too). Standby returns once n wait, or with the error of a start that
 // failed, or with ctx's, which ends the wait but not the starts; it changes
-// nothing already spawned. The count is the process's: a later call
+// nothing already spawned. A start that failed is tried again by the next
+// Spawn that finds no standby waiting. The count is the process's: a later call
 // replaces it, and an earlier call still waiting then returns.
 // Standby(ctx, 0), the default, ends every standby, waiting or starting,
 // and returns once they have exited.

@@ -266,3 +266,36 @@ func TestStandbyLaterCallReplacesCount(t *testing.T) {
 		return
 	}
 }
+
+// failIfStandby, in a process started as a standby while
+// TestStandbyStartRetriedBySpawn sets UACTOR_TEST_STANDBY_FAILS, exits
+// before it says it is up: a start that fails.
+func failIfStandby() {
+	if os.Getenv("UACTOR_TEST_STANDBY_FAILS") != "" && slices.Contains(os.Args[1:], "uactor:(standby)") {
+		os.Exit(1)
+	}
+}
+
+// A standby start that failed is tried again by the next Spawn that finds
+// no standby waiting, not only by the next Standby call.
+func TestStandbyStartRetriedBySpawn(t *testing.T) {
+	needProc(t)
+	ctx := testCtx(t, 30*time.Second)
+	t.Cleanup(func() { uactor.Standby(context.Background(), 0) })
+	t.Setenv("UACTOR_TEST_STANDBY_FAILS", "1")
+	if err := uactor.Standby(ctx, 1); err == nil {
+		t.Fatal("Standby(1) with a start that fails: no error")
+	}
+	t.Setenv("UACTOR_TEST_STANDBY_FAILS", "")
+	if s := standbysOf(os.Getpid()); len(s) != 0 {
+		t.Fatalf("standbys %v after the start failed", s)
+	}
+	spawnCounter(t, ctx) // a new process: no standby waits
+	for len(standbysOf(os.Getpid())) == 0 {
+		select {
+		case <-ctx.Done():
+			t.Fatal("no standby started again after a Spawn found none waiting")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

@@ -46,8 +46,9 @@ var errStale = errors.New("spawn: standby gone")
 // starting and a start has failed (with its error), once a later call has
 // replaced n, or once ctx ends (which ends the wait, not the starts).
 // Standby(ctx, 0) ends every standby, waiting or starting, and returns once
-// they have been reaped. A start that failed is tried again only by the
-// next Standby call, or when another standby is taken or dies.
+// they have been reaped. A start that failed is tried again by the next
+// Standby call, by the next Start that finds no standby waiting, and when
+// another standby is taken or dies.
 func Standby(ctx context.Context, n int) error {
 	if n < 0 {
 		return fmt.Errorf("spawn: %d standbys", n)
@@ -195,11 +196,13 @@ func forget(p *Process) {
 }
 
 // takeStandby returns the oldest waiting standby, if any, and starts
-// another in its place.
+// another in its place. Finding none where some are wanted, it starts
+// those missing: a start that failed is tried again at the next spawn.
 func takeStandby() *Process {
 	standbys.mu.Lock()
 	defer standbys.mu.Unlock()
 	if len(standbys.idle) == 0 {
+		fillLocked(refillWait)
 		return nil
 	}
 	p := standbys.idle[0]
