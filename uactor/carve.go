@@ -3,7 +3,8 @@ package uactor
 import "sync"
 
 // A small []byte that arrives is its receiver's to keep (a handler's
-// request, a caller's response), so each would cost an allocation. Instead
+// request, a caller's response, an element of either), so each would cost
+// an allocation. Instead
 // it is copied into a piece carved from a shared block: one allocation
 // serves a block's worth of payloads. A piece is its receiver's alone, as a
 // new array would be: its capacity ends where it does, so an append to it

@@ -112,7 +112,7 @@ func bytesElem() elem[[]byte] {
 			if err != nil {
 				return nil, 0, err
 			}
-			return append([]byte{}, p...), n, nil
+			return ownCopy(p), n, nil // carved when small, as a []byte alone is
 		}}
 }
 

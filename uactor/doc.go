@@ -51,20 +51,20 @@
 // request (a []byte or string too) after it returns, and a caller its
 // response. Call does not keep req, whose bytes may be reused once Call
 // returns; a handler must not change a []byte response after returning it.
-// A []byte of under 256 bytes that arrives is carved from a 4 KiB block
-// shared with others that arrived, so that it costs a fraction of an
-// allocation; it is still its receiver's alone (its capacity ends at its
-// length), but keeping it keeps its block from the collector (a handler that
-// keeps a few of many small requests keeps copies: bytes.Clone). Anything
-// else costs each side an allocation for what it receives, and with payloads
-// of hundreds of kilobytes that allocation sets how often the garbage
-// collector runs in both processes (BENCHMARKS.md in the repository has
-// figures). Two opt-ins take it away: a handler whose request is a Lent
-// borrows it until it returns, and Recycle gives the array of a value that
-// arrived back for a later payload. Otherwise GOGC and GOMEMLIMIT give the
-// collector more room: a spawned actor inherits them from its owner's
-// environment, and its constructor, which runs in its own process, may call
-// debug.SetGCPercent there.
+// A []byte of under 256 bytes that arrives (alone, or in a slice or a map)
+// is carved from a 4 KiB block shared with others that arrived, so that it
+// costs a fraction of an allocation; it is still its receiver's alone (its
+// capacity ends at its length), but keeping it keeps its block from the
+// collector (a handler that keeps a few of many small requests keeps copies:
+// bytes.Clone). Anything else costs each side an allocation for what it
+// receives, and with payloads of hundreds of kilobytes that allocation sets
+// how often the garbage collector runs in both processes (BENCHMARKS.md in
+// the repository has figures). Two opt-ins take it away: a handler whose
+// request is a Lent borrows it until it returns, and Recycle gives the array
+// of a value that arrived back for a later payload. Otherwise GOGC and
+// GOMEMLIMIT give the collector more room: a spawned actor inherits them
+// from its owner's environment, and its constructor, which runs in its own
+// process, may call debug.SetGCPercent there.
 //
 // # Errors
 //
