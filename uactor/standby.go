@@ -22,8 +22,10 @@ import (
 // A standby costs an idle process. It runs with the environment, working
 // directory, limits and CPU affinity this process had when it started the
 // standby, not when Spawn is called, and its command line names no kind
-// ("uactor:(standby)") for its whole life. Standbys end when this process
-// does.
+// ("uactor:(standby)") for its whole life. What it writes before it
+// becomes an actor is passed on under the actor's prefix, or, if it ends
+// first (its start failed, say), to standard error under
+// "uactor:(standby)[pid] ". Standbys end when this process does.
 func Standby(ctx context.Context, n int) error {
 	switch {
 	case !mainRan.Load():

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"syscall"
 	"testing"
@@ -267,14 +268,17 @@ func TestStandbyLaterCallReplacesCount(t *testing.T) {
 	}
 }
 
-// failIfStandby, in a process started as a standby while
-// TestStandbyStartRetriedBySpawn sets UACTOR_TEST_STANDBY_FAILS, exits
-// before it says it is up: a start that fails.
+// failIfStandby, in a process started as a standby while a test sets
+// UACTOR_TEST_STANDBY_FAILS, says why and exits before it says it is up: a
+// start that fails.
 func failIfStandby() {
 	if os.Getenv("UACTOR_TEST_STANDBY_FAILS") != "" && slices.Contains(os.Args[1:], "uactor:(standby)") {
+		fmt.Fprintln(os.Stderr, standbyFails)
 		os.Exit(1)
 	}
 }
+
+const standbyFails = "a standby that fails on purpose"
 
 // A standby start that failed is tried again by the next Spawn that finds
 // no standby waiting, not only by the next Standby call.
@@ -297,5 +301,25 @@ func TestStandbyStartRetriedBySpawn(t *testing.T) {
 			t.Fatal("no standby started again after a Spawn found none waiting")
 		case <-time.After(5 * time.Millisecond):
 		}
+	}
+}
+
+// What a standby wrote before it ended unclaimed reaches its owner's
+// output, each line under "uactor:(standby)[pid] ": here, why it failed to
+// start. The owner is an actor, so that its own output is the test's to
+// read.
+func TestStandbyOutputWhenItFails(t *testing.T) {
+	needProc(t)
+	ctx := testCtx(t, 30*time.Second)
+	t.Setenv("UACTOR_TEST_STANDBY_FAILS", "1") // the owner's standbys inherit it
+	var out uactor.LockedBuffer
+	owner := spawn(t, ctx, CounterKind, 0, uactor.Output(&out))
+	if _, err := KeepStandbys.Call(ctx, owner, 1); err == nil {
+		t.Fatal("Standby(1) where standbys fail to start: no error")
+	}
+	out.WaitFor(t, standbyFails, 10*time.Second)
+	line := regexp.MustCompile(fmt.Sprintf(`(?m)^counter\[%d\] uactor:\(standby\)\[\d+\] %s$`, owner.PID(), standbyFails))
+	if !line.MatchString(out.String()) {
+		t.Fatalf("the failed standby's line lacks its prefix:\n%s", out.String())
 	}
 }

@@ -238,8 +238,13 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 	p.status, p.known = ws, known
 	p.outMu.Lock() // from here on, relayTo refuses
 	p.reaped = true
-	closeAll(p.spare[:]) // a standby's, never relayed: what it wrote is lost with it
-	p.spare = [2]*os.File{}
+	if p.spare[0] != nil {
+		// A standby that ended unclaimed: what it wrote (why it failed to
+		// start, say) goes where an actor's output goes by default.
+		p.relay = NewRelay(os.Stderr, ArgPrefix+standbyArg)
+		p.output, p.stopOutput = p.relay.read(p.spare, p.pid)
+		p.spare = [2]*os.File{}
+	}
 	p.outMu.Unlock()
 	if p.output != nil {
 		t := time.NewTimer(outputLinger)
