@@ -7,10 +7,11 @@ import (
 
 // privateDirs are the socket directories this process must remove: those
 // it made for actors it serves or spawns, and the one its owner made for it.
-// Whatever way the process ends short of SIGKILL, it removes them
-// (removeAllDirs), so that no socket directory outlives its actor. Each
-// maps to its lock file, held open until the directory is removed, or nil
-// (hostdirs.go).
+// An actor's process removes them however it ends short of SIGKILL
+// (removeAllDirs), so that no socket directory outlives its actor; in any
+// other process, Close removes a hosted value's, and a later process one
+// that was left (hostdirs.go). Each maps to its lock file, held open until
+// the directory is removed, or nil.
 var privateDirs struct {
 	sync.Mutex
 	m map[string]*os.File

@@ -83,11 +83,13 @@ func (o options) with(opts []Option) options {
 // XDG_RUNTIME_DIR, then (on Linux) in /dev/shm, a memory filesystem, and
 // last in the system's temporary directory: the first that takes it. A
 // spawned actor's owner removes the directory once the actor is gone. A
-// hosted value's is removed by Close, or as its process ends on a signal;
-// one that a process left behind (it returned from main without Close, or
-// was killed) is removed by the next process of the same user to host a
-// value there, once it is a minute old: a lock that the hosting process
-// holds tells which directories are still in use.
+// hosted value's is removed by Close; one that a program left behind (it
+// returned from main without Close, ended on a signal or was killed) is
+// removed by a later process of the same user when it first hosts a value
+// there, if the directory is a minute old by then: a lock (flock) that the
+// hosting process holds tells which directories are still in use, so a
+// base directory shared between machines that do not share locks should
+// not be.
 func Listen(address string) Option { return func(o *options) { o.listen = address } }
 
 // AuthKey sets the shared secret that both ends of every connection prove
