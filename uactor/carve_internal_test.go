@@ -8,18 +8,20 @@ import (
 )
 
 // A carved piece is its holder's alone, as a new array would be: it holds
-// its bytes, its capacity ends at its length, and neither writing to it nor
-// appending to it reaches the pieces carved before or after it.
+// its bytes, its capacity ends at its length (so Recycle, given it, sees
+// only it), and neither writing to it nor appending to it reaches the
+// pieces carved before or after it.
 func TestCarvedPiecesAreApart(t *testing.T) {
 	sizes := []int{1, 7, 8, 9, 64, 200, carveMax, 1, 1, 100}
 	var pieces [][]byte
-	for i := range 3 * carveBlockSize / carveMax { // across blocks
+	for i, room := 0, 0; room < 3*carveBlockSize; i++ { // across blocks
 		n := sizes[i%len(sizes)]
 		p := ownCopy(bytes.Repeat([]byte{byte(i)}, n))
 		if len(p) != n || cap(p) != n {
 			t.Fatalf("piece %d: len %d cap %d; want both %d", i, len(p), cap(p), n)
 		}
 		pieces = append(pieces, p)
+		room += (n + 7) &^ 7
 	}
 	for _, p := range pieces {
 		_ = append(p, 0xee, 0xee)

@@ -22,6 +22,10 @@ var (
 	given    [len(recycled)]atomic.Bool
 )
 
+// MinRecycled is the least capacity that Recycle keeps: a smaller array is
+// left to the collector.
+const MinRecycled = 1 << minClassShift
+
 // recycledClass returns the pool for an array of capacity n, or -1 for one
 // too small or too large to keep.
 func recycledClass(n int) int {
