@@ -86,6 +86,11 @@ func TestLentRequestsReuseArrays(t *testing.T) {
 		{"1 MiB []byte", mib, false, 2 * mib, 3 * mib},
 		{"4 KiB lent and recycled", 4 << 10, true, 0, 1 << 10},
 		{"4 KiB []byte", 4 << 10, false, 8 << 10, 12 << 10},
+		// Small payloads are carved from blocks (a piece a call), so it is
+		// bytes that tell a borrowed request from a copied one: with Lent,
+		// the response's piece and the handler's context's share.
+		{"64 B lent", 64, true, 0, 200},
+		{"64 B []byte", 64, false, 200, 400}, // and the request's piece
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := lentPayload(1, 2, tc.size)
@@ -123,6 +128,7 @@ func TestLentRequestsReuseArrays(t *testing.T) {
 			})
 			if per := total / calls; per < tc.least || per > tc.most {
 				t.Fatalf("%d bytes allocated a call at both ends; want %d to %d", per, tc.least, tc.most)
+
 			}
 		})
 	}
