@@ -14,7 +14,8 @@ import (
 // too). Standby returns once n wait, or with the error of a start that
 // failed, or with ctx's, which ends the wait but not the starts; it changes
 // nothing already spawned. A start that failed is tried again by the next
-// Spawn that finds no standby waiting. The count is the process's: a later call
+// Spawn or restart that finds no standby waiting, so one that keeps failing
+// costs an extra start for each. The count is the process's: a later call
 // replaces it, and an earlier call still waiting then returns.
 // Standby(ctx, 0), the default, ends every standby, waiting or starting,
 // and returns once they have exited.
@@ -24,7 +25,7 @@ import (
 // standby, not when Spawn is called, and its command line names no kind
 // ("uactor:(standby)") for its whole life. What it writes before it
 // becomes an actor is passed on under the actor's prefix, or, if it ends
-// first (its start failed, say), to standard error under
+// unclaimed (its start failed, say), to standard error under
 // "uactor:(standby)[pid] ". Standbys end when this process does.
 func Standby(ctx context.Context, n int) error {
 	switch {

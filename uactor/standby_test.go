@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"syscall"
@@ -268,11 +270,15 @@ func TestStandbyLaterCallReplacesCount(t *testing.T) {
 	}
 }
 
-// failIfStandby, in a process started as a standby while a test sets
-// UACTOR_TEST_STANDBY_FAILS, says why and exits before it says it is up: a
-// start that fails.
+// failIfStandby, in a process started as a standby while the file that
+// UACTOR_TEST_STANDBY_FAILS names exists, says why and exits before it
+// says it is up: a start that fails.
 func failIfStandby() {
-	if os.Getenv("UACTOR_TEST_STANDBY_FAILS") != "" && slices.Contains(os.Args[1:], "uactor:(standby)") {
+	f := os.Getenv("UACTOR_TEST_STANDBY_FAILS")
+	if f == "" || !slices.Contains(os.Args[1:], "uactor:(standby)") {
+		return
+	}
+	if _, err := os.Stat(f); err == nil {
 		fmt.Fprintln(os.Stderr, standbyFails)
 		os.Exit(1)
 	}
@@ -280,22 +286,37 @@ func failIfStandby() {
 
 const standbyFails = "a standby that fails on purpose"
 
+// failingStandbys spawns an owner whose standbys fail to start while the
+// file it returns exists, its output (its standbys' too) going to out.
+func failingStandbys(t *testing.T, ctx context.Context, out io.Writer) (uactor.Ref[*Counter], string) {
+	t.Helper()
+	fails := filepath.Join(t.TempDir(), "fail")
+	if err := os.WriteFile(fails, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("UACTOR_TEST_STANDBY_FAILS", fails) // the owner inherits it, and its standbys
+	return spawn(t, ctx, CounterKind, 0, uactor.Output(out)), fails
+}
+
 // A standby start that failed is tried again by the next Spawn that finds
 // no standby waiting, not only by the next Standby call.
 func TestStandbyStartRetriedBySpawn(t *testing.T) {
 	needProc(t)
 	ctx := testCtx(t, 30*time.Second)
-	t.Cleanup(func() { uactor.Standby(context.Background(), 0) })
-	t.Setenv("UACTOR_TEST_STANDBY_FAILS", "1")
-	if err := uactor.Standby(ctx, 1); err == nil {
+	owner, fails := failingStandbys(t, ctx, io.Discard)
+	if _, err := KeepStandbys.Call(ctx, owner, 1); err == nil {
 		t.Fatal("Standby(1) with a start that fails: no error")
 	}
-	t.Setenv("UACTOR_TEST_STANDBY_FAILS", "")
-	if s := standbysOf(os.Getpid()); len(s) != 0 {
+	if s := standbysOf(owner.PID()); len(s) != 0 {
 		t.Fatalf("standbys %v after the start failed", s)
 	}
-	spawnCounter(t, ctx) // a new process: no standby waits
-	for len(standbysOf(os.Getpid())) == 0 {
+	if err := os.Remove(fails); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := SpawnChild.Call(ctx, owner, uactor.Empty{}); err != nil { // a new process: no standby waits
+		t.Fatal(err)
+	}
+	for len(standbysOf(owner.PID())) == 0 {
 		select {
 		case <-ctx.Done():
 			t.Fatal("no standby started again after a Spawn found none waiting")
@@ -311,9 +332,8 @@ func TestStandbyStartRetriedBySpawn(t *testing.T) {
 func TestStandbyOutputWhenItFails(t *testing.T) {
 	needProc(t)
 	ctx := testCtx(t, 30*time.Second)
-	t.Setenv("UACTOR_TEST_STANDBY_FAILS", "1") // the owner's standbys inherit it
 	var out uactor.LockedBuffer
-	owner := spawn(t, ctx, CounterKind, 0, uactor.Output(&out))
+	owner, _ := failingStandbys(t, ctx, &out)
 	if _, err := KeepStandbys.Call(ctx, owner, 1); err == nil {
 		t.Fatal("Standby(1) where standbys fail to start: no error")
 	}

@@ -47,8 +47,9 @@ var errStale = errors.New("spawn: standby gone")
 // replaced n, or once ctx ends (which ends the wait, not the starts).
 // Standby(ctx, 0) ends every standby, waiting or starting, and returns once
 // they have been reaped. A start that failed is tried again by the next
-// Standby call, by the next Start that finds no standby waiting, and when
-// another standby is taken or dies.
+// Standby call, by the next Start that finds no standby waiting (so one
+// that keeps failing costs an extra start for each), and when another
+// standby is taken or dies.
 func Standby(ctx context.Context, n int) error {
 	if n < 0 {
 		return fmt.Errorf("spawn: %d standbys", n)
