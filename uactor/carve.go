@@ -46,11 +46,7 @@ func carveCopy(b []byte) []byte {
 	}
 	p := blk.free[:n:n]
 	copy(p, b)
-	if step := (n + 7) &^ 7; step < len(blk.free) {
-		blk.free = blk.free[step:]
-	} else {
-		blk.free = nil
-	}
+	blk.free = blk.free[min((n+7)&^7, len(blk.free)):]
 	carveBlocks.Put(blk)
 	return p
 }

@@ -20,7 +20,7 @@ var privateDirs struct {
 func trackDir(dir string) { trackLockedDir(dir, nil) }
 
 // trackLockedDir tracks dir, and keeps lock (if not nil) open until dir is
-// removed. Tracking a tracked directory again keeps its lock.
+// removed.
 func trackLockedDir(dir string, lock *os.File) {
 	if dir == "" {
 		return
@@ -30,9 +30,7 @@ func trackLockedDir(dir string, lock *os.File) {
 	if privateDirs.m == nil {
 		privateDirs.m = map[string]*os.File{}
 	}
-	if lock != nil || privateDirs.m[dir] == nil {
-		privateDirs.m[dir] = lock
-	}
+	privateDirs.m[dir] = lock
 }
 
 // removeDir removes dir, one of the process's private directories.

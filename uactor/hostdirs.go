@@ -40,7 +40,7 @@ func makeHostDir() (string, error) {
 		return "", err
 	}
 	trackLockedDir(dir, lockDir(dir))
-	if base := filepath.Dir(dir); !isSwept(base) {
+	if base := filepath.Dir(dir); !sweptAlready(base) {
 		sweepStale(base, time.Now())
 	}
 	return dir, nil
@@ -62,7 +62,8 @@ func lockDir(dir string) *os.File {
 	return f
 }
 
-func isSwept(base string) bool {
+// sweptAlready reports whether base was swept before, and marks it swept.
+func sweptAlready(base string) bool {
 	_, done := swept.LoadOrStore(base, true)
 	return done
 }

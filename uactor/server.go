@@ -52,11 +52,10 @@ func newServer(k *kindEntry, actor any, key []byte, keyID keyring.KeyID, o optio
 	if id == (uuid.UUID{}) {
 		id = uuid.New()
 	}
-	ln, a, dir, err := listenOn(o.listen)
+	ln, a, dir, err := listenOn(o.listen) // dir, if any, is tracked already (makeHostDir)
 	if err != nil {
 		return nil, err
 	}
-	trackDir(dir)
 	s := &server{
 		kind: k, actor: actor, id: id, key: key, keyID: keyID, opts: o,
 		ln: ln, addr: a, adv: a.String(), dir: dir, intercept: chainServer(o.serverIC),

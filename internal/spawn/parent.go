@@ -179,10 +179,16 @@ func (p *Process) relayTo(r *Relay) bool {
 		return false
 	}
 	if p.spare[0] != nil {
-		p.output, p.stopOutput = r.read(p.spare, p.pid)
-		p.relay, p.spare = r, [2]*os.File{}
+		p.readSpareLocked(r)
 	}
 	return true
+}
+
+// readSpareLocked has r read the output pipes set aside for a standby;
+// p.outMu is held.
+func (p *Process) readSpareLocked(r *Relay) {
+	p.output, p.stopOutput = r.read(p.spare, p.pid)
+	p.relay, p.spare = r, [2]*os.File{}
 }
 
 // Conn returns the parent's end of a connection that only the parent and
@@ -241,9 +247,7 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 	if p.spare[0] != nil {
 		// A standby that ended unclaimed: what it wrote (why it failed to
 		// start, say) goes where an actor's output goes by default.
-		p.relay = NewRelay(os.Stderr, ArgPrefix+standbyArg)
-		p.output, p.stopOutput = p.relay.read(p.spare, p.pid)
-		p.spare = [2]*os.File{}
+		p.readSpareLocked(NewRelay(os.Stderr, ArgPrefix+standbyArg))
 	}
 	p.outMu.Unlock()
 	if p.output != nil {
