@@ -22,6 +22,12 @@ var (
 	given    [len(recycled)]atomic.Bool
 )
 
+// holders keeps the emptied *[]byte that Recycled took out of recycled, for
+// Recycle to fill again: a pool holds pointers, and a new one for each
+// array given back would cost an allocation a call to a program that
+// recycles every response.
+var holders sync.Pool
+
 // MinRecycled is the least capacity that Recycle keeps: a smaller array is
 // left to the collector.
 const MinRecycled = 1 << minClassShift
@@ -42,7 +48,10 @@ func recycledClass(n int) int {
 // 256 bytes, or over 8 MiB, are left to the collector.
 func Recycle(b []byte) {
 	if c := recycledClass(cap(b)); c >= 0 {
-		p := new([]byte) // only here: a small b must cost nothing
+		p, _ := holders.Get().(*[]byte) // only here: a small b must cost nothing
+		if p == nil {
+			p = new([]byte)
+		}
 		*p = b[:cap(b)]
 		recycled[c].Put(p)
 		if !given[c].Load() {
@@ -65,9 +74,14 @@ func Recycled(n int) []byte {
 		if c >= len(recycled) || !given[c].Load() {
 			continue
 		}
-		if p, ok := recycled[c].Get().(*[]byte); ok && cap(*p) >= n {
-			return (*p)[:n]
-		} // one too small is left to the collector
+		if p, ok := recycled[c].Get().(*[]byte); ok {
+			b := *p
+			*p = nil
+			holders.Put(p)
+			if cap(b) >= n {
+				return b[:n]
+			} // one too small is left to the collector
+		}
 	}
 	return nil
 }
