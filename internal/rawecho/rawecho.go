@@ -2,6 +2,10 @@
 // echo of [4-byte big-endian length][payload] messages over a plain
 // connection, with no library in between. The peer in the other process
 // writes a message and reads it back, or writes many before reading.
+//
+// EchoOwning is the floor for a receiver that keeps what it is sent, as
+// uactor's do: a handler owns its []byte request and a caller its
+// response, so each arrives in an array of its own.
 package rawecho
 
 import (
@@ -11,8 +15,14 @@ import (
 	"net"
 )
 
-// Serve echoes on every connection ln accepts, until Accept fails.
-func Serve(ln net.Listener) error {
+// Serve echoes with Echo on every connection ln accepts, until Accept
+// fails.
+func Serve(ln net.Listener) error { return serve(ln, Echo) }
+
+// ServeOwning is Serve with EchoOwning on each connection.
+func ServeOwning(ln net.Listener) error { return serve(ln, EchoOwning) }
+
+func serve(ln net.Listener, echo func(net.Conn)) error {
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -21,15 +31,23 @@ func Serve(ln net.Listener) error {
 		if tc, ok := c.(*net.TCPConn); ok {
 			tc.SetNoDelay(true)
 		}
-		go Echo(c)
+		go echo(c)
 	}
 }
 
 // Echo echoes messages on c until c fails; it closes c. A reply is flushed
 // once no further request is already buffered, so a lone request of any
 // size costs one write and a burst of pipelined ones (the multiplexed
-// floor's) costs few.
-func Echo(c net.Conn) {
+// floor's) costs few. Every message is read into one array, grown as
+// needed.
+func Echo(c net.Conn) { echo(c, false) }
+
+// EchoOwning is Echo reading every message into a new array, as a receiver
+// that may keep each one must: the difference from Echo is what that
+// ownership costs (an allocation a message, and the collections it paces).
+func EchoOwning(c net.Conn) { echo(c, true) }
+
+func echo(c net.Conn, owning bool) {
 	defer c.Close()
 	r := bufio.NewReaderSize(c, 64<<10)
 	w := bufio.NewWriterSize(c, 64<<10)
@@ -40,7 +58,7 @@ func Echo(c net.Conn) {
 			return
 		}
 		n := int(binary.BigEndian.Uint32(h[:]))
-		if cap(buf) < 4+n {
+		if owning || cap(buf) < 4+n {
 			buf = make([]byte, 4+n)
 		}
 		buf = buf[:4+n]

@@ -8,15 +8,15 @@ import (
 	"testing"
 )
 
-// dialEcho starts Serve on loopback TCP and connects to it.
-func dialEcho(t *testing.T) net.Conn {
+// dialEcho starts serve on loopback TCP and connects to it.
+func dialEcho(t *testing.T, serve func(net.Listener) error) net.Conn {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	go Serve(ln)
+	go serve(ln)
 	c, err := net.Dial("tcp", ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
@@ -43,10 +43,22 @@ func expectEcho(t *testing.T, c net.Conn, out []byte) {
 	}
 }
 
+// servers are the two echoes, which must answer alike.
+var servers = []struct {
+	name  string
+	serve func(net.Listener) error
+}{{"reusing", Serve}, {"owning", ServeOwning}}
+
+// TestEchoes sends messages of growing and then shrinking sizes, so that
+// a reused array is both grown and read into past a shorter message.
 func TestEchoes(t *testing.T) {
-	c := dialEcho(t)
-	for _, n := range []int{0, 1, 64, 100 << 10} {
-		expectEcho(t, c, message(n))
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) {
+			c := dialEcho(t, s.serve)
+			for _, n := range []int{0, 1, 64, 100 << 10, 3, 0} {
+				expectEcho(t, c, message(n))
+			}
+		})
 	}
 }
 
@@ -57,5 +69,7 @@ func TestEchoesPipelined(t *testing.T) {
 	for _, n := range []int{0, 1, 64, 1000, 5} {
 		burst = append(burst, message(n)...)
 	}
-	expectEcho(t, dialEcho(t), burst)
+	for _, s := range servers {
+		t.Run(s.name, func(t *testing.T) { expectEcho(t, dialEcho(t, s.serve), burst) })
+	}
 }
