@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"io"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -15,26 +16,40 @@ import (
 // sub-benchmark reports the p50, p99 and p99.9 of its calls beside the raw
 // floor's. A []byte that arrives is its receiver's to keep, so a plain call
 // allocates 4 KiB in the actor (the request) and in the caller (the
-// response); Lent and Recycle take either away. Run enough calls for a
+// response); Lent and Recycle take either away. "raw owning" is the raw
+// floor with both ends allocating likewise. Run enough calls for a
 // p99.9 to mean something, pinned for the same-core placement:
 //
 //	taskset -c 0 go test -run '^$' -bench CallUnix4KiBTail -benchtime 30000x ./uactor
 func BenchmarkCallUnix4KiBTail(b *testing.B) {
 	const size = 4 << 10
-	b.Run("raw", func(b *testing.B) {
-		c := startRawEcho(b, "unix")
-		msg := make([]byte, 4+size)
-		binary.BigEndian.PutUint32(msg, size)
-		in := make([]byte, len(msg))
-		reportTail(b, func() {
-			if _, err := c.Write(msg); err != nil {
-				b.Fatal(err)
-			}
-			if _, err := io.ReadFull(c, in); err != nil {
-				b.Fatal(err)
-			}
+	for _, c := range []struct {
+		name  string
+		start func(testing.TB, string) net.Conn
+	}{
+		{"raw", startRawEcho},
+		{"raw owning", startOwningRawEcho}, // both ends allocate each message, as "both allocate" below
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			owning := c.name == "raw owning"
+			conn := c.start(b, "unix")
+			msg := make([]byte, 4+size)
+			binary.BigEndian.PutUint32(msg, size)
+			in := make([]byte, len(msg))
+			b.ReportAllocs()
+			reportTail(b, func() {
+				if owning {
+					in = make([]byte, len(msg))
+				}
+				if _, err := conn.Write(msg); err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.ReadFull(conn, in); err != nil {
+					b.Fatal(err)
+				}
+			})
 		})
-	})
+	}
 	for _, c := range []struct {
 		name                  string
 		lend, recycleResponse bool

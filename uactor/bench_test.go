@@ -83,6 +83,28 @@ func benchRaw(b *testing.B, network string, size int) {
 	}
 }
 
+// benchRawOwning is benchRaw with both ends reading each message into a new
+// array, as the library's callers and handlers own what they receive: the
+// floor for a plain []byte call, where benchRaw's is the floor for one
+// that lends its request and recycles its response.
+func benchRawOwning(b *testing.B, network string, size int) {
+	c := startOwningRawEcho(b, network)
+	msg := make([]byte, 4+size)
+	binary.BigEndian.PutUint32(msg, uint32(size))
+	b.SetBytes(int64(2 * size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		in := make([]byte, len(msg))
+		if _, err := c.Write(msg); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.ReadFull(c, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 var tcp = uactor.Listen("tcp://127.0.0.1:0")
 
 func BenchmarkCallUnix64(b *testing.B) { benchCall(b, 64) }
@@ -107,6 +129,7 @@ func BenchmarkCallTCP64Plain(b *testing.B)    { benchConnected(b, 64, tcp, uacto
 func BenchmarkRawTCP64(b *testing.B)          { benchRaw(b, "tcp", 64) }
 func BenchmarkCallUnix1MiB(b *testing.B)      { benchCall(b, 1<<20) }
 func BenchmarkRawUnix1MiB(b *testing.B)       { benchRaw(b, "unix", 1<<20) }
+func BenchmarkRawUnix1MiBOwning(b *testing.B) { benchRawOwning(b, "unix", 1<<20) }
 func BenchmarkCallTCP1MiBSealed(b *testing.B) { benchConnected(b, 1<<20, tcp) }
 func BenchmarkCallTCP1MiBPlain(b *testing.B)  { benchConnected(b, 1<<20, tcp, uactor.Sealed(false)) }
 func BenchmarkRawTCP1MiB(b *testing.B)        { benchRaw(b, "tcp", 1<<20) }

@@ -95,7 +95,11 @@ func serveRawEcho() bool {
 	}
 	fmt.Println("ready", ln.Addr())
 	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }() // exit with the parent
-	rawecho.Serve(ln)
+	if os.Getenv("UACTOR_TEST_RAW_ECHO_OWNING") != "" {
+		rawecho.ServeOwning(ln)
+	} else {
+		rawecho.Serve(ln)
+	}
 	os.Exit(1)
 	return true
 }
@@ -104,12 +108,24 @@ func serveRawEcho() bool {
 // returns a connection to it.
 func startRawEcho(tb testing.TB, network string) net.Conn {
 	tb.Helper()
+	return startRawChild(tb, network)
+}
+
+// startOwningRawEcho is startRawEcho with a process that reads each message
+// into a new array (rawecho.EchoOwning).
+func startOwningRawEcho(tb testing.TB, network string) net.Conn {
+	tb.Helper()
+	return startRawChild(tb, network, "UACTOR_TEST_RAW_ECHO_OWNING=1")
+}
+
+func startRawChild(tb testing.TB, network string, env ...string) net.Conn {
+	tb.Helper()
 	where := "tcp"
 	if network == "unix" {
 		where = tb.TempDir() + "/echo.sock"
 	}
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+where)
+	cmd.Env = append(append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+where), env...)
 	stdin, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
