@@ -97,7 +97,8 @@ func TestFormat(t *testing.T) {
 }
 
 // TestFloors runs the measurement functions for a few milliseconds against
-// real children: the raw ping-pong, the raw multiplexed client and net/rpc.
+// real children: the raw ping-pong (reusing its arrays and owning each
+// message), the raw multiplexed client and net/rpc.
 func TestFloors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -110,16 +111,22 @@ func TestFloors(t *testing.T) {
 	// As in the suite, a call that never returns ends its measurement
 	// (bounded) instead of hanging the test.
 	const d = 5 * time.Millisecond
-	for _, size := range []int{64, 100 << 10} {
-		if l := bounded(ctx, d, []net.Conn{f.rawConn}, func(ctx context.Context) Latency {
-			return measureLatencies(ctx, d, rawCall(f.rawConn, size))[0]
-		}); l.Err != "" || l.N == 0 {
-			t.Errorf("raw %d B: %+v", size, l)
+	for _, owning := range []bool{false, true} {
+		raw := f.rawConn
+		if owning {
+			raw = f.rawOwningConn
 		}
-		if l := bounded(ctx, d, []net.Conn{f.rpcConn}, func(ctx context.Context) Latency {
-			return measureLatencies(ctx, d, rpcCall(f.rpc, make([]byte, size)))[0]
-		}); l.Err != "" || l.N == 0 {
-			t.Errorf("net/rpc %d B: %+v", size, l)
+		for _, size := range []int{64, 100 << 10} {
+			if l := bounded(ctx, d, []net.Conn{raw}, func(ctx context.Context) Latency {
+				return measureLatencies(ctx, d, rawCall(raw, size, owning))[0]
+			}); l.Err != "" || l.N == 0 {
+				t.Errorf("raw %d B, owning %v: %+v", size, owning, l)
+			}
+			if l := bounded(ctx, d, []net.Conn{f.rpcConn}, func(ctx context.Context) Latency {
+				return measureLatencies(ctx, d, rpcCall(f.rpc, make([]byte, size), owning))[0]
+			}); l.Err != "" || l.N == 0 {
+				t.Errorf("net/rpc %d B, owning %v: %+v", size, owning, l)
+			}
 		}
 	}
 	conn, err := f.raw.dial()
@@ -194,8 +201,8 @@ func TestQuickRun(t *testing.T) {
 	if len(rep.Placements) != 2 {
 		t.Fatalf("%d placements, want 2", len(rep.Placements))
 	}
-	// One row per figure: 4 transports × 3 payloads × 4 figures, 4 concurrencies, 2 spawns.
-	const perPlacement = 4*3*4 + 4 + 2
+	// One row per figure: each transport × payload × 4 figures, each concurrency, 2 spawns.
+	perPlacement := len(transports)*len(payloads)*4 + len(callers) + 2
 	measured := 0 // placements not skipped (one is, where this process may use one CPU only)
 	for _, p := range rep.Placements {
 		rows := strings.Count(out.String(), "\n| "+p.Placement)
@@ -216,7 +223,7 @@ func TestQuickRun(t *testing.T) {
 		if p.Placement == sameCore && (p.CPU < 0 || p.GOMAXPROCS != 1) {
 			t.Errorf("same core: CPU %d, GOMAXPROCS %d", p.CPU, p.GOMAXPROCS)
 		}
-		if len(p.Sequential) != 12 || len(p.Concurrency) != 4 {
+		if len(p.Sequential) != len(transports)*len(payloads) || len(p.Concurrency) != len(callers) {
 			t.Errorf("%s: %d sequential, %d concurrency results", p.Placement, len(p.Sequential), len(p.Concurrency))
 		}
 		for _, s := range p.Sequential {

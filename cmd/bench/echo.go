@@ -54,7 +54,8 @@ func (EchoServer) Echo(req []byte, reply *[]byte) error {
 }
 
 // envChild marks a process re-executed as one of the floors' children:
-// "raw NETWORK ADDRESS", "rpc NETWORK ADDRESS" or "firstbyte".
+// "raw NETWORK ADDRESS", "rawowning NETWORK ADDRESS", "rpc NETWORK ADDRESS"
+// or "firstbyte".
 const envChild = "UACTOR_BENCH_CHILD"
 
 // runChildMode runs this process as a child of the harness if it was
@@ -84,7 +85,7 @@ func serveChild(spec string) int {
 		}
 		return 0
 	}
-	if len(f) != 3 || (f[0] != "raw" && f[0] != "rpc") {
+	if len(f) != 3 || (f[0] != "raw" && f[0] != "rawowning" && f[0] != "rpc") {
 		fmt.Fprintf(os.Stderr, "bench: bad %s=%q\n", envChild, spec)
 		return 2
 	}
@@ -105,7 +106,11 @@ func serveChild(spec string) int {
 		srv.Accept(ln)
 		return 1
 	}
-	rawecho.Serve(ln)
+	if f[0] == "rawowning" {
+		rawecho.ServeOwning(ln)
+	} else {
+		rawecho.Serve(ln)
+	}
 	return 1
 }
 
@@ -118,7 +123,7 @@ type child struct {
 }
 
 // startChild re-executes this binary as a floor's child of the given mode
-// ("raw" or "rpc") listening at network and addr, and waits until it serves.
+// ("raw", "rawowning" or "rpc") listening at network and addr, and waits until it serves.
 func startChild(mode, network, addr string) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {

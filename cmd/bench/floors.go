@@ -14,13 +14,14 @@ import (
 
 // floors are the children that the library is measured against, over one network.
 type floors struct {
-	raw     *child
-	rawConn net.Conn
-	rpc     *rpc.Client
-	rpcConn net.Conn // the rpc client's
+	raw           *child
+	rawConn       net.Conn
+	rawOwningConn net.Conn // to a raw echo that reads each message into a new array
+	rpc           *rpc.Client
+	rpcConn       net.Conn // the rpc client's
 }
 
-// startFloors starts the raw echo and net/rpc children for network and
+// startFloors starts the raw echoes and the net/rpc child for network and
 // connects to them; cl closes them all.
 func startFloors(ctx context.Context, network, dir string, cl *cleanups) (*floors, error) {
 	addr := func(name string) string {
@@ -40,6 +41,16 @@ func startFloors(ctx context.Context, network, dir string, cl *cleanups) (*floor
 	}
 	cl.add(func() { f.rawConn.Close() })
 	cl.add(onCancel(ctx, func() { f.rawConn.Close() }))
+	owning, err := startChild("rawowning", network, addr("rawowning"))
+	if err != nil {
+		return nil, err
+	}
+	cl.add(owning.Close)
+	if f.rawOwningConn, err = owning.dial(); err != nil {
+		return nil, err
+	}
+	cl.add(func() { f.rawOwningConn.Close() })
+	cl.add(onCancel(ctx, func() { f.rawOwningConn.Close() }))
 	rc, err := startChild("rpc", network, addr("rpc"))
 	if err != nil {
 		return nil, err
@@ -77,12 +88,17 @@ func oursCall(ctx context.Context, ref uactor.Ref[*echoActor], req []byte, lent 
 	}
 }
 
-// rawCall is one ping-pong of size bytes on conn, with no library.
-func rawCall(conn net.Conn, size int) func() error {
+// rawCall is one ping-pong of size bytes on conn, with no library; with
+// owning, one that reads the reply into a new array, as a caller that
+// keeps it must.
+func rawCall(conn net.Conn, size int, owning bool) func() error {
 	msg := make([]byte, 4+size)
 	binary.BigEndian.PutUint32(msg, uint32(size))
 	in := make([]byte, len(msg))
 	return func() error {
+		if owning {
+			in = make([]byte, len(msg))
+		}
 		if _, err := conn.Write(msg); err != nil {
 			return err
 		}
@@ -91,10 +107,15 @@ func rawCall(conn net.Conn, size int) func() error {
 	}
 }
 
-// rpcCall is one net/rpc call of Echo.Echo.
-func rpcCall(c *rpc.Client, req []byte) func() error {
+// rpcCall is one net/rpc call of Echo.Echo. Its reply is decoded into the
+// last one's array, as gob does for a reused []byte; with owning, into a
+// new one, as a caller that keeps each reply must.
+func rpcCall(c *rpc.Client, req []byte, owning bool) func() error {
 	var reply []byte
 	return func() error {
+		if owning {
+			reply = nil
+		}
 		err := c.Call("Echo.Echo", req, &reply)
 		if err == nil && len(reply) != len(req) {
 			err = errShortEcho

@@ -21,6 +21,9 @@ var (
 // lentTransport names the rows of lent requests and recycled responses.
 const lentTransport = "unix, lent"
 
+// owningTransport names the rows whose floors own what they receive.
+const owningTransport = "unix, floors own"
+
 // transport is one way of reaching the actor measured.
 type transport struct {
 	name    string // as the table shows it
@@ -28,16 +31,18 @@ type transport struct {
 	opts    []uactor.Option
 	connect bool // measure a ref from Connect to the actor's address, not the owner's
 	lent    bool // the calls lend their requests (uactor.Lent) and recycle their responses
+	owning  bool // the floors own what they receive, as ours does: a new array for each message
 }
 
 // The owner's ref (Spawn's) reaches its actor over a private socketpair
 // whatever the actor listens on, so the TCP rows measure a ref that another
 // process would hold: one from Connect, over TCP.
 var transports = []transport{
-	{"unix", "unix", nil, false, false},
-	{lentTransport, "unix", nil, false, true},
-	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, true, false},
-	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, true, false},
+	{"unix", "unix", nil, false, false, false},
+	{lentTransport, "unix", nil, false, true, false},
+	{owningTransport, "unix", nil, false, false, true},
+	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, true, false, false},
+	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, true, false, false},
 }
 
 // PlacementResult is everything measured in one placement.
@@ -164,11 +169,15 @@ func (s *suite) sequential() error {
 				return err
 			}
 			req := make([]byte, size)
-			ls := bounded(s.ctx, 3*s.d, []net.Conn{f.rawConn, f.rpcConn}, func(ctx context.Context) []Latency {
+			rawConn := f.rawConn
+			if t.owning {
+				rawConn = f.rawOwningConn
+			}
+			ls := bounded(s.ctx, 3*s.d, []net.Conn{rawConn, f.rpcConn}, func(ctx context.Context) []Latency {
 				ours, n := oursCall(ctx, ref, req, t.lent), 0
 				counted := func() error { n++; return ours() }
 				before, err := mallocsMethod.Call(ctx, ref, uactor.Empty{})
-				ls := measureLatencies(ctx, s.d, counted, rawCall(f.rawConn, size), rpcCall(f.rpc, req))
+				ls := measureLatencies(ctx, s.d, counted, rawCall(rawConn, size, t.owning), rpcCall(f.rpc, req, t.owning))
 				if after, err2 := mallocsMethod.Call(ctx, ref, uactor.Empty{}); err == nil && err2 == nil && n > 0 {
 					ls[0].ActorAllocs = float64(after-before) / float64(n)
 				}
@@ -211,7 +220,7 @@ func (s *suite) concurrency() error {
 			return measureThroughputs(ctx, s.d, n,
 				func(int) func() error { return oursCall(ctx, ref, req, false) },
 				func(i int) func() error { return func() error { return mux.call(i) } },
-				func(int) func() error { return rpcCall(f.rpc, req) })
+				func(int) func() error { return rpcCall(f.rpc, req, false) })
 		})
 		row := ConcRow{Callers: n, Ours: ts[0], Raw: ts[1], RPC: ts[2]}
 		s.p.report("unix", concSize, what, "ours", row.Ours)

@@ -52,8 +52,8 @@ func chart(r *Report) []byte {
 			continue
 		}
 		for _, s := range p.Sequential {
-			// Lending changes nothing at 64 B that the plain row does not show.
-			if s.Payload != 64 || s.Transport == lentTransport {
+			// Lending, or floors that own, change nothing at 64 B that the plain row does not show.
+			if s.Payload != 64 || s.Transport == lentTransport || s.Transport == owningTransport {
 				continue
 			}
 			g := group{label: s.Transport, place: p.Placement}
