@@ -32,37 +32,35 @@ func startFloors(ctx context.Context, network, dir string, cl *cleanups) (*floor
 	}
 	f := &floors{}
 	var err error
-	if f.raw, err = startChild("raw", network, addr("raw")); err != nil {
+	if f.raw, f.rawConn, err = startDialed(ctx, "raw", network, addr("raw"), cl); err != nil {
 		return nil, err
 	}
-	cl.add(f.raw.Close)
-	if f.rawConn, err = f.raw.dial(); err != nil {
+	if _, f.rawOwningConn, err = startDialed(ctx, "rawowning", network, addr("rawowning"), cl); err != nil {
 		return nil, err
 	}
-	cl.add(func() { f.rawConn.Close() })
-	cl.add(onCancel(ctx, func() { f.rawConn.Close() }))
-	owning, err := startChild("rawowning", network, addr("rawowning"))
-	if err != nil {
+	if _, f.rpcConn, err = startDialed(ctx, "rpc", network, addr("rpc"), cl); err != nil {
 		return nil, err
 	}
-	cl.add(owning.Close)
-	if f.rawOwningConn, err = owning.dial(); err != nil {
-		return nil, err
-	}
-	cl.add(func() { f.rawOwningConn.Close() })
-	cl.add(onCancel(ctx, func() { f.rawOwningConn.Close() }))
-	rc, err := startChild("rpc", network, addr("rpc"))
-	if err != nil {
-		return nil, err
-	}
-	cl.add(rc.Close)
-	if f.rpcConn, err = rc.dial(); err != nil {
-		return nil, err
-	}
-	f.rpc = rpc.NewClient(f.rpcConn)
-	cl.add(func() { f.rpc.Close() })
-	cl.add(onCancel(ctx, func() { f.rpc.Close() }))
+	f.rpc = rpc.NewClient(f.rpcConn) // closed with its connection
 	return f, nil
+}
+
+// startDialed starts a floor's child of the given mode and connects to it;
+// cl closes both, and the connection is closed as soon as ctx ends, so that
+// a call on it returns.
+func startDialed(ctx context.Context, mode, network, addr string, cl *cleanups) (*child, net.Conn, error) {
+	c, err := startChild(mode, network, addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl.add(c.Close)
+	conn, err := c.dial()
+	if err != nil {
+		return nil, nil, err
+	}
+	cl.add(func() { conn.Close() })
+	cl.add(onCancel(ctx, func() { conn.Close() }))
+	return c, conn, nil
 }
 
 var errShortEcho = errors.New("echo: reply of the wrong length")
