@@ -15,6 +15,26 @@ import (
 	"net"
 )
 
+// Caller returns one round trip of the floor on c: a size-byte message
+// written, then its echo read back. With owning, each echo is read into a
+// new array, as a caller that keeps it must; otherwise into one array that
+// every call reuses.
+func Caller(c net.Conn, size int, owning bool) func() error {
+	msg := make([]byte, 4+size)
+	binary.BigEndian.PutUint32(msg, uint32(size))
+	in := make([]byte, len(msg))
+	return func() error {
+		if owning {
+			in = make([]byte, len(msg))
+		}
+		if _, err := c.Write(msg); err != nil {
+			return err
+		}
+		_, err := io.ReadFull(c, in)
+		return err
+	}
+}
+
 // Serve echoes with Echo on every connection ln accepts, until Accept
 // fails.
 func Serve(ln net.Listener) error { return serve(ln, Echo) }

@@ -73,3 +73,27 @@ func TestEchoesPipelined(t *testing.T) {
 		t.Run(s.name, func(t *testing.T) { expectEcho(t, dialEcho(t, s.serve), burst) })
 	}
 }
+
+// TestOwningAllocates tells the floors apart by what they cost: a round
+// trip through EchoOwning with an owning Caller makes a new array at each
+// end, which one through Echo with a reusing Caller does not.
+func TestOwningAllocates(t *testing.T) {
+	perCall := func(echo func(net.Conn), owning bool) float64 {
+		a, b := net.Pipe()
+		t.Cleanup(func() { a.Close() })
+		go echo(b)
+		call := Caller(a, 4<<10, owning)
+		if err := call(); err != nil { // the reused arrays made
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(100, func() {
+			if err := call(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	reusing, owning := perCall(Echo, false), perCall(EchoOwning, true)
+	if owning < reusing+2 {
+		t.Errorf("%.0f allocations a round trip owning, %.0f reusing: want 2 more owning", owning, reusing)
+	}
+}
