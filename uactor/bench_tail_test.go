@@ -2,13 +2,11 @@ package uactor_test
 
 import (
 	"context"
-	"encoding/binary"
-	"io"
-	"net"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -24,27 +22,14 @@ import (
 func BenchmarkCallUnix4KiBTail(b *testing.B) {
 	const size = 4 << 10
 	for _, c := range []struct {
-		name  string
-		start func(testing.TB, string) net.Conn
-	}{
-		{"raw", startRawEcho},
-		{"raw owning", startOwningRawEcho}, // both ends allocate each message, as "both allocate" below
-	} {
+		name   string
+		owning bool // both ends allocate each message, as "both allocate" below
+	}{{"raw", false}, {"raw owning", true}} {
 		b.Run(c.name, func(b *testing.B) {
-			owning := c.name == "raw owning"
-			conn := c.start(b, "unix")
-			msg := make([]byte, 4+size)
-			binary.BigEndian.PutUint32(msg, size)
-			in := make([]byte, len(msg))
+			call := rawecho.Caller(startRawEcho(b, "unix", c.owning), size, c.owning)
 			b.ReportAllocs()
 			reportTail(b, func() {
-				if owning {
-					in = make([]byte, len(msg))
-				}
-				if _, err := conn.Write(msg); err != nil {
-					b.Fatal(err)
-				}
-				if _, err := io.ReadFull(conn, in); err != nil {
+				if err := call(); err != nil {
 					b.Fatal(err)
 				}
 			})

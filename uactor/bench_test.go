@@ -2,11 +2,10 @@ package uactor_test
 
 import (
 	"context"
-	"encoding/binary"
-	"io"
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -65,41 +64,17 @@ func benchHosted(b *testing.B, size int) {
 	benchEcho(b, context.Background(), r, size)
 }
 
-func benchRaw(b *testing.B, network string, size int) {
-	c := startRawEcho(b, network)
-	msg := make([]byte, 4+size)
-	binary.BigEndian.PutUint32(msg, uint32(size))
-	in := make([]byte, len(msg))
+// benchRaw is the floor of a call: the same echo with no library. With
+// owning, both ends read each message into a new array, as a plain []byte
+// call's caller and handler do; otherwise each reuses one, as a call that
+// lends its request and recycles its response can.
+func benchRaw(b *testing.B, network string, size int, owning bool) {
+	call := rawecho.Caller(startRawEcho(b, network, owning), size, owning)
 	b.SetBytes(int64(2 * size))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := c.Write(msg); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(c, in); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// benchRawOwning is benchRaw with both ends reading each message into a new
-// array, as the library's callers and handlers own what they receive: the
-// floor for a plain []byte call, where benchRaw's is the floor for one
-// that lends its request and recycles its response.
-func benchRawOwning(b *testing.B, network string, size int) {
-	c := startOwningRawEcho(b, network)
-	msg := make([]byte, 4+size)
-	binary.BigEndian.PutUint32(msg, uint32(size))
-	b.SetBytes(int64(2 * size))
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		in := make([]byte, len(msg))
-		if _, err := c.Write(msg); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := io.ReadFull(c, in); err != nil {
+		if err := call(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -122,17 +97,17 @@ func BenchmarkCallUnix64DeadlineMetadata(b *testing.B) {
 	ctx = uactor.WithMetadata(ctx, "traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
 	benchCallCtx(b, ctx, 64)
 }
-func BenchmarkRawUnix64(b *testing.B)         { benchRaw(b, "unix", 64) }
+func BenchmarkRawUnix64(b *testing.B)         { benchRaw(b, "unix", 64, false) }
 func BenchmarkCallHostedUnix64(b *testing.B)  { benchHosted(b, 64) } // allocs: caller + actor
 func BenchmarkCallTCP64Sealed(b *testing.B)   { benchConnected(b, 64, tcp) }
 func BenchmarkCallTCP64Plain(b *testing.B)    { benchConnected(b, 64, tcp, uactor.Sealed(false)) }
-func BenchmarkRawTCP64(b *testing.B)          { benchRaw(b, "tcp", 64) }
+func BenchmarkRawTCP64(b *testing.B)          { benchRaw(b, "tcp", 64, false) }
 func BenchmarkCallUnix1MiB(b *testing.B)      { benchCall(b, 1<<20) }
-func BenchmarkRawUnix1MiB(b *testing.B)       { benchRaw(b, "unix", 1<<20) }
-func BenchmarkRawUnix1MiBOwning(b *testing.B) { benchRawOwning(b, "unix", 1<<20) }
+func BenchmarkRawUnix1MiB(b *testing.B)       { benchRaw(b, "unix", 1<<20, false) }
+func BenchmarkRawUnix1MiBOwning(b *testing.B) { benchRaw(b, "unix", 1<<20, true) }
 func BenchmarkCallTCP1MiBSealed(b *testing.B) { benchConnected(b, 1<<20, tcp) }
 func BenchmarkCallTCP1MiBPlain(b *testing.B)  { benchConnected(b, 1<<20, tcp, uactor.Sealed(false)) }
-func BenchmarkRawTCP1MiB(b *testing.B)        { benchRaw(b, "tcp", 1<<20) }
+func BenchmarkRawTCP1MiB(b *testing.B)        { benchRaw(b, "tcp", 1<<20, false) }
 
 // 64 concurrent callers on one ref (one connection).
 func BenchmarkCallUnix64Parallel(b *testing.B) {

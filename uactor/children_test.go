@@ -105,27 +105,19 @@ func serveRawEcho() bool {
 }
 
 // startRawEcho starts a raw echo process on network ("unix" or "tcp") and
-// returns a connection to it.
-func startRawEcho(tb testing.TB, network string) net.Conn {
-	tb.Helper()
-	return startRawChild(tb, network)
-}
-
-// startOwningRawEcho is startRawEcho with a process that reads each message
+// returns a connection to it. With owning, the process reads each message
 // into a new array (rawecho.EchoOwning).
-func startOwningRawEcho(tb testing.TB, network string) net.Conn {
-	tb.Helper()
-	return startRawChild(tb, network, "UACTOR_TEST_RAW_ECHO_OWNING=1")
-}
-
-func startRawChild(tb testing.TB, network string, env ...string) net.Conn {
+func startRawEcho(tb testing.TB, network string, owning bool) net.Conn {
 	tb.Helper()
 	where := "tcp"
 	if network == "unix" {
 		where = tb.TempDir() + "/echo.sock"
 	}
 	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+where), env...)
+	cmd.Env = append(os.Environ(), "UACTOR_TEST_RAW_ECHO="+where)
+	if owning {
+		cmd.Env = append(cmd.Env, "UACTOR_TEST_RAW_ECHO_OWNING=1")
+	}
 	stdin, _ := cmd.StdinPipe()
 	out, _ := cmd.StdoutPipe()
 	if err := cmd.Start(); err != nil {
