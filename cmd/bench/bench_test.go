@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -104,7 +105,7 @@ func TestFloors(t *testing.T) {
 	defer cancel()
 	var cl cleanups
 	defer cl.run()
-	f, err := startFloors(ctx, "unix", t.TempDir(), &cl)
+	f, err := startFloors(ctx, "unix", t.TempDir(), true, &cl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,13 +113,10 @@ func TestFloors(t *testing.T) {
 	// (bounded) instead of hanging the test.
 	const d = 5 * time.Millisecond
 	for _, owning := range []bool{false, true} {
-		raw := f.rawConn
-		if owning {
-			raw = f.rawOwningConn
-		}
+		raw := f.rawConnFor(owning)
 		for _, size := range []int{64, 100 << 10} {
 			if l := bounded(ctx, d, []net.Conn{raw}, func(ctx context.Context) Latency {
-				return measureLatencies(ctx, d, rawCall(raw, size, owning))[0]
+				return measureLatencies(ctx, d, rawecho.Caller(raw, size, owning))[0]
 			}); l.Err != "" || l.N == 0 {
 				t.Errorf("raw %d B, owning %v: %+v", size, owning, l)
 			}

@@ -122,8 +122,9 @@ type child struct {
 	addr    string
 }
 
-// startChild re-executes this binary as a floor's child of the given mode
-// ("raw", "rawowning" or "rpc") listening at network and addr, and waits until it serves.
+// startChild re-executes this binary as a floor's child of the given
+// mode ("raw", "rawowning" or "rpc") listening at network and addr, and
+// waits until it serves.
 func startChild(mode, network, addr string) (*child, error) {
 	exe, err := os.Executable()
 	if err != nil {

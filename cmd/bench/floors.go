@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
-	"io"
 	"net"
 	"net/rpc"
 	"path/filepath"
@@ -16,14 +14,15 @@ import (
 type floors struct {
 	raw           *child
 	rawConn       net.Conn
-	rawOwningConn net.Conn // to a raw echo that reads each message into a new array
+	rawOwningConn net.Conn // to a raw echo that reads each message into a new array; nil unless asked for
 	rpc           *rpc.Client
 	rpcConn       net.Conn // the rpc client's
 }
 
-// startFloors starts the raw echoes and the net/rpc child for network and
-// connects to them; cl closes them all.
-func startFloors(ctx context.Context, network, dir string, cl *cleanups) (*floors, error) {
+// startFloors starts the raw echo and the net/rpc child for network, and
+// with owning the raw echo that owns what it receives too, and connects
+// to them; cl closes them all.
+func startFloors(ctx context.Context, network, dir string, owning bool, cl *cleanups) (*floors, error) {
 	addr := func(name string) string {
 		if network == "unix" {
 			return filepath.Join(dir, name+".sock")
@@ -35,14 +34,27 @@ func startFloors(ctx context.Context, network, dir string, cl *cleanups) (*floor
 	if f.raw, f.rawConn, err = startDialed(ctx, "raw", network, addr("raw"), cl); err != nil {
 		return nil, err
 	}
-	if _, f.rawOwningConn, err = startDialed(ctx, "rawowning", network, addr("rawowning"), cl); err != nil {
-		return nil, err
+	if owning {
+		if _, f.rawOwningConn, err = startDialed(ctx, "rawowning", network, addr("rawowning"), cl); err != nil {
+			return nil, err
+		}
 	}
 	if _, f.rpcConn, err = startDialed(ctx, "rpc", network, addr("rpc"), cl); err != nil {
 		return nil, err
 	}
-	f.rpc = rpc.NewClient(f.rpcConn) // closed with its connection
+	// Closing the connection is all that the client's Close would do: its
+	// reader then ends, failing any call in flight.
+	f.rpc = rpc.NewClient(f.rpcConn)
 	return f, nil
+}
+
+// rawConnFor is the connection to the raw echo that owns what it receives,
+// with owning, or to the one that reuses its array.
+func (f *floors) rawConnFor(owning bool) net.Conn {
+	if owning {
+		return f.rawOwningConn
+	}
+	return f.rawConn
 }
 
 // startDialed starts a floor's child of the given mode and connects to it;
@@ -82,25 +94,6 @@ func oursCall(ctx context.Context, ref uactor.Ref[*echoActor], req []byte, lent 
 		if lent {
 			uactor.Recycle(resp)
 		}
-		return err
-	}
-}
-
-// rawCall is one ping-pong of size bytes on conn, with no library; with
-// owning, one that reads the reply into a new array, as a caller that
-// keeps it must.
-func rawCall(conn net.Conn, size int, owning bool) func() error {
-	msg := make([]byte, 4+size)
-	binary.BigEndian.PutUint32(msg, uint32(size))
-	in := make([]byte, len(msg))
-	return func() error {
-		if owning {
-			in = make([]byte, len(msg))
-		}
-		if _, err := conn.Write(msg); err != nil {
-			return err
-		}
-		_, err := io.ReadFull(conn, in)
 		return err
 	}
 }

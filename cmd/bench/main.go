@@ -24,7 +24,7 @@
 //
 // Usage:
 //
-//	go run ./cmd/bench            # everything, both placements, in about 75 s
+//	go run ./cmd/bench            # everything, both placements: the longest mode
 //	go run ./cmd/bench -quick     # the same table in a few seconds, rougher
 //
 // The flags are:

@@ -8,8 +8,10 @@ import (
 	"net"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -38,11 +40,11 @@ type transport struct {
 // whatever the actor listens on, so the TCP rows measure a ref that another
 // process would hold: one from Connect, over TCP.
 var transports = []transport{
-	{"unix", "unix", nil, false, false, false},
-	{lentTransport, "unix", nil, false, true, false},
-	{owningTransport, "unix", nil, false, false, true},
-	{"tcp sealed", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, true, false, false},
-	{"tcp plain", "tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, true, false, false},
+	{name: "unix", network: "unix"},
+	{name: lentTransport, network: "unix", lent: true},
+	{name: owningTransport, network: "unix", owning: true},
+	{name: "tcp sealed", network: "tcp", opts: []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, connect: true},
+	{name: "tcp plain", network: "tcp", opts: []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, connect: true},
 }
 
 // PlacementResult is everything measured in one placement.
@@ -131,7 +133,8 @@ func (s *suite) setup() error {
 	s.cl.add(func() { os.RemoveAll(dir) })
 	s.fl = map[string]*floors{}
 	for _, network := range []string{"unix", "tcp"} {
-		if s.fl[network], err = startFloors(s.ctx, network, dir, &s.cl); err != nil {
+		owning := slices.ContainsFunc(transports, func(t transport) bool { return t.owning && t.network == network })
+		if s.fl[network], err = startFloors(s.ctx, network, dir, owning, &s.cl); err != nil {
 			return err
 		}
 	}
@@ -169,15 +172,12 @@ func (s *suite) sequential() error {
 				return err
 			}
 			req := make([]byte, size)
-			rawConn := f.rawConn
-			if t.owning {
-				rawConn = f.rawOwningConn
-			}
+			rawConn := f.rawConnFor(t.owning)
 			ls := bounded(s.ctx, 3*s.d, []net.Conn{rawConn, f.rpcConn}, func(ctx context.Context) []Latency {
 				ours, n := oursCall(ctx, ref, req, t.lent), 0
 				counted := func() error { n++; return ours() }
 				before, err := mallocsMethod.Call(ctx, ref, uactor.Empty{})
-				ls := measureLatencies(ctx, s.d, counted, rawCall(rawConn, size, t.owning), rpcCall(f.rpc, req, t.owning))
+				ls := measureLatencies(ctx, s.d, counted, rawecho.Caller(rawConn, size, t.owning), rpcCall(f.rpc, req, t.owning))
 				if after, err2 := mallocsMethod.Call(ctx, ref, uactor.Empty{}); err == nil && err2 == nil && n > 0 {
 					ls[0].ActorAllocs = float64(after-before) / float64(n)
 				}
@@ -185,8 +185,12 @@ func (s *suite) sequential() error {
 			})
 			row := SeqRow{Transport: t.name, Payload: size, Ours: ls[0], Raw: ls[1], RPC: ls[2]}
 			s.p.report(t.name, size, "sequential", "ours", row.Ours)
-			s.p.report(t.network, size, "sequential", "raw", row.Raw)
-			s.p.report(t.network, size, "sequential", "net/rpc", row.RPC)
+			floors := t.network
+			if t.owning {
+				floors = t.name // they are not the other rows' floors
+			}
+			s.p.report(floors, size, "sequential", "raw", row.Raw)
+			s.p.report(floors, size, "sequential", "net/rpc", row.RPC)
 			s.res.Sequential = append(s.res.Sequential, row)
 		}
 	}
