@@ -85,7 +85,8 @@ func serveChild(spec string) int {
 		}
 		return 0
 	}
-	if len(f) != 3 || (f[0] != "raw" && f[0] != "rawowning" && f[0] != "rpc") {
+	serve, ok := floorServers[f[0]]
+	if len(f) != 3 || !ok {
 		fmt.Fprintf(os.Stderr, "bench: bad %s=%q\n", envChild, spec)
 		return 2
 	}
@@ -97,21 +98,27 @@ func serveChild(spec string) int {
 	fmt.Println("ready", ln.Addr())
 	// Exit with the parent: it holds our stdin open for as long as it lives.
 	go func() { io.Copy(io.Discard, os.Stdin); os.Exit(0) }()
-	if f[0] == "rpc" {
-		srv := rpc.NewServer()
-		if err := srv.RegisterName("Echo", EchoServer{}); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			return 1
-		}
-		srv.Accept(ln)
-		return 1
-	}
-	if f[0] == "rawowning" {
-		rawecho.ServeOwning(ln)
-	} else {
-		rawecho.Serve(ln)
+	if err := serve(ln); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
 	}
 	return 1
+}
+
+// floorServers serves a floor child's mode on its listener until it fails.
+var floorServers = map[string]func(net.Listener) error{
+	"raw":       rawecho.Serve,
+	"rawowning": rawecho.ServeOwning,
+	"rpc":       serveRPC,
+}
+
+// serveRPC is the net/rpc floor: EchoServer on every connection ln accepts.
+func serveRPC(ln net.Listener) error {
+	srv := rpc.NewServer()
+	if err := srv.RegisterName("Echo", EchoServer{}); err != nil {
+		return err
+	}
+	srv.Accept(ln)
+	return nil
 }
 
 // child is a floor's child process, serving at network and addr.
