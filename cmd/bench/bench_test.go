@@ -98,14 +98,20 @@ func TestFormat(t *testing.T) {
 }
 
 // TestFloors runs the measurement functions for a few milliseconds against
-// real children: the raw ping-pong (reusing its arrays and owning each
-// message), the raw multiplexed client and net/rpc.
+// real children, over each network: the raw ping-pong (reusing its arrays
+// and owning each message), the raw multiplexed client and net/rpc.
 func TestFloors(t *testing.T) {
+	for _, network := range []string{"unix", "tcp"} {
+		t.Run(network, func(t *testing.T) { testFloors(t, network) })
+	}
+}
+
+func testFloors(t *testing.T, network string) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var cl cleanups
 	defer cl.run()
-	f, err := startFloors(ctx, "unix", t.TempDir(), true, &cl)
+	f, err := startFloors(ctx, network, t.TempDir(), true, &cl)
 	if err != nil {
 		t.Fatal(err)
 	}

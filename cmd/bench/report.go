@@ -180,18 +180,18 @@ func legend(r *Report) string {
 	for _, l := range []string{
 		"**ours**: uactor, `Method.Call` of a `[]byte` echo on a spawned actor; one ref, so one connection: on the unix rows the owner's ref (its private socketpair), on the tcp rows a ref from `Connect` to the actor's TCP address. " +
 			"*unix, lent*: the same over the owner's socket, with the request a `uactor.Lent` (the handler borrows it) and each response given back with `uactor.Recycle`. " +
-			"*unix, floors own*: the unix rows' calls again, beside floors that own what they receive as ours do (below).",
+			"*unix, floors own* and *tcp plain, floors own*: the unix and tcp plain rows' calls again (each its own actor), beside floors that own what they receive as ours do (below).",
 		"**raw floor**: the same transport with no library: a child process (this binary, re-executed) echoing " +
 			"[4-byte big-endian length][payload]. Sequential rows: one write, then one read of the reply, " +
 			"blocking in Go's poller (ours spins or yields first, so it can go below this floor). " +
 			"Concurrency rows (raw multiplexed): the callers share one connection, each request tagged with its " +
 			"caller's id, " + r.RawMux + ", one reader goroutine dispatches replies. " +
 			"Spawn row: re-executing this binary until it writes one byte on a pipe. " +
-			"On the *unix, floors own* rows both ends read each message into a new array, as a receiver that keeps it must, " +
+			"On the *floors own* rows both ends read each message into a new array, as a receiver that keeps it must, " +
 			"where elsewhere each reads into one array it reuses.",
 		"**net/rpc**: the standard library's net/rpc (gob), `Echo([]byte) []byte`, server in a child process, " +
 			"one client connection, shared by all callers on the concurrency rows. Its client decodes each reply " +
-			"into the last one's array, except on the *unix, floors own* rows, where each gets a new one.",
+			"into the last one's array, except on the *floors own* rows, where each gets a new one.",
 		"**TCP rows**: the floors are plain TCP on 127.0.0.1 (neither raw nor net/rpc seals), measured beside " +
 			"each of the tcp sealed and tcp plain rows.",
 		"**in turns**: each row's ours, raw and net/rpc warm up, then take turns, alternating, " + fmt.Sprint(turns) +

@@ -20,11 +20,8 @@ var (
 	callers  = []int{1, 8, 64, 256}
 )
 
-// lentTransport names the rows of lent requests and recycled responses.
-const lentTransport = "unix, lent"
-
-// owningTransport names the rows whose floors own what they receive.
-const owningTransport = "unix, floors own"
+// owningSuffix ends the names of the rows whose floors own what they receive.
+const owningSuffix = ", floors own"
 
 // transport is one way of reaching the actor measured.
 type transport struct {
@@ -41,10 +38,24 @@ type transport struct {
 // process would hold: one from Connect, over TCP.
 var transports = []transport{
 	{name: "unix", network: "unix"},
-	{name: lentTransport, network: "unix", lent: true},
-	{name: owningTransport, network: "unix", owning: true},
-	{name: "tcp sealed", network: "tcp", opts: []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}, connect: true},
-	{name: "tcp plain", network: "tcp", opts: []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}, connect: true},
+	{name: "unix, lent", network: "unix", lent: true},
+	{name: "unix" + owningSuffix, network: "unix", owning: true},
+	{name: "tcp sealed", network: "tcp", opts: tcpSealed, connect: true},
+	{name: "tcp plain", network: "tcp", opts: tcpPlain, connect: true},
+	{name: "tcp plain" + owningSuffix, network: "tcp", opts: tcpPlain, connect: true, owning: true},
+}
+
+// The options of the actors listening on TCP, sealed and plain.
+var (
+	tcpSealed = []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}
+	tcpPlain  = []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.Sealed(false)}
+)
+
+// plainRows reports whether the rows of the transport called name are
+// plain ones: neither lent nor beside floors that own.
+func plainRows(name string) bool {
+	i := slices.IndexFunc(transports, func(t transport) bool { return t.name == name })
+	return i >= 0 && !transports[i].lent && !transports[i].owning
 }
 
 // PlacementResult is everything measured in one placement.

@@ -53,7 +53,7 @@ func chart(r *Report) []byte {
 		}
 		for _, s := range p.Sequential {
 			// Lending, or floors that own, change nothing at 64 B that the plain row does not show.
-			if s.Payload != 64 || s.Transport == lentTransport || s.Transport == owningTransport {
+			if s.Payload != 64 || !plainRows(s.Transport) {
 				continue
 			}
 			g := group{label: s.Transport, place: p.Placement}
