@@ -193,7 +193,7 @@ func legend(r *Report) string {
 			"one client connection, shared by all callers on the concurrency rows. Its client decodes each reply " +
 			"into the last one's array, except on the *floors own* rows, where each gets a new one.",
 		"**TCP rows**: the floors are plain TCP on 127.0.0.1 (neither raw nor net/rpc seals), measured beside " +
-			"each of the tcp sealed and tcp plain rows.",
+			"each tcp row.",
 		"**in turns**: each row's ours, raw and net/rpc warm up, then take turns, alternating, " + fmt.Sprint(turns) +
 			" each, the row's time split among them; spawns alternate one by one. Whatever else the machine does " +
 			"meanwhile falls on all of them alike.",
