@@ -81,6 +81,12 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 		}
 		return c.abandonLocked(ctx, id, cl)
 	}
+	// Answered before the loop first looked: the answer's signal is still
+	// on done, and the pooled call must not carry it to its next use.
+	if cl.signaled {
+		<-cl.done
+		cl.signaled = false
+	}
 	c.mu.Unlock()
 	return nil
 }
