@@ -4,8 +4,8 @@
 //   - sequential round trips (p50, p99, p99.9, calls/s) of 64 B, 4 KiB and
 //     1 MiB []byte echoes over a Unix socket, sealed TCP and plain TCP, and
 //     over the Unix socket with lent requests (uactor.Lent) and recycled
-//     responses, and over the Unix socket again beside floors that, like
-//     ours, read each message they receive into a new array;
+//     responses, and over the Unix socket and plain TCP again beside floors
+//     that, like ours, read each message they receive into a new array;
 //   - calls/s of 1, 8, 64 and 256 concurrent callers on one connection;
 //   - the time from Spawn to the first reply;
 //   - heap allocations per call in the calling process, and per sequential
