@@ -19,3 +19,19 @@ const RaceEnabled = raceEnabled
 // connection for others has stopped reading, before it takes the
 // connection's lock back; nil removes it. Set it while no call runs.
 func SetLeadReturnedHook(f func()) { testHookLeadReturned = f }
+
+// SetInlineRanHook has f run with the method's name each time a call run
+// inline has ended, before its goroutine looks whether it still holds the
+// read role; nil removes it. Set it while no call runs.
+func SetInlineRanHook(f func(method string)) { testHookInlineRan = f }
+
+// ForgetBlocking has every method of k run inline again, as if none of its
+// calls had ever blocked a connection's reader, so that a test run more
+// than once in a process starts where its first run did.
+func ForgetBlocking[A, Arg any](k *Kind[A, Arg]) {
+	k.entry.mu.RLock()
+	defer k.entry.mu.RUnlock()
+	for _, m := range k.entry.methods {
+		m.blocks.Store(false)
+	}
+}

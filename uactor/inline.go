@@ -28,12 +28,26 @@ const inlineTick = time.Millisecond
 // makes before it leaves the clock.
 const inlineIdleTicks = 200
 
-// The states of serverConn.role while a call runs inline.
+// The states of serverConn.role while a call runs inline. The role word
+// holds one in its low bits (roleState) and, above them, the number of the
+// inline call that last set it: a goroutine whose inline call ends takes
+// the role back only if that call is still the one the word names. Without
+// the number, a goroutine that lost the role to a worker, and was slow to
+// look after its call ended, could take it back from under a later inline
+// call of that worker, whose held-back answers would then wait.
 const (
-	roleReading int32 = iota // the reader holds the role (no call inline, or it was taken back)
-	roleInline               // a call runs inline, and its goroutine keeps the role
-	roleOffered              // the watchdog offered the role to a worker
+	roleReading uint64 = iota // the reader holds the role (no call inline, or it was taken back)
+	roleInline                // a call runs inline, and its goroutine keeps the role
+	roleOffered               // the watchdog offered the role to a worker
+
+	roleBits  = 2
+	roleState = 1<<roleBits - 1
 )
+
+// testHookInlineRan, if set, runs with the method of a call run inline once
+// the call has ended, before its goroutine looks whether it still holds the
+// read role: tests hold it there.
+var testHookInlineRan func(method string)
 
 // runInline runs cl on the reading goroutine, its answer held back if hold
 // (more calls are buffered behind it), and reports whether that goroutine
@@ -41,12 +55,15 @@ const (
 // held back: the new reader does not know about it.
 func (c *serverConn) runInline(cl incoming, hold bool) bool {
 	c.inlineM.Store(cl.m)
-	c.role.Store(roleInline)
-	c.inlineSeq.Add(1)
+	mine := c.inlineSeq.Add(1) << roleBits
+	c.role.Store(mine | roleInline)
 	c.s.inline.kick()
 	c.run(cl, hold)
-	if c.role.CompareAndSwap(roleInline, roleReading) ||
-		c.role.CompareAndSwap(roleOffered, roleReading) { // offered, but no worker took it yet
+	if testHookInlineRan != nil {
+		testHookInlineRan(cl.m.name)
+	}
+	if c.role.CompareAndSwap(mine|roleInline, mine|roleReading) ||
+		c.role.CompareAndSwap(mine|roleOffered, mine|roleReading) { // offered, but no worker took it yet
 		return true
 	}
 	c.w.Kick()
@@ -55,7 +72,14 @@ func (c *serverConn) runInline(cl incoming, hold bool) bool {
 
 // takeRead is a worker's side of an offer: it reports whether the read role
 // was still on offer, and is now the worker's.
-func (c *serverConn) takeRead() bool { return c.role.CompareAndSwap(roleOffered, roleReading) }
+func (c *serverConn) takeRead() bool { return c.moveRole(roleOffered, roleReading) }
+
+// moveRole moves the read role from state from to state to, keeping the
+// number of the inline call that set it, and reports whether it was in from.
+func (c *serverConn) moveRole(from, to uint64) bool {
+	v := c.role.Load()
+	return v&roleState == from && c.role.CompareAndSwap(v, v&^roleState|to)
+}
 
 // inlineWatch is a server's watchdog over its connections' inline calls.
 type inlineWatch struct {
@@ -104,7 +128,7 @@ func (w *inlineWatch) look() {
 			active = true
 			continue
 		}
-		if c.role.CompareAndSwap(roleInline, roleOffered) {
+		if c.moveRole(roleInline, roleOffered) {
 			if m := c.inlineM.Load(); m != nil {
 				m.blocks.Store(true)
 			}
@@ -131,7 +155,7 @@ func (w *inlineWatch) look() {
 // busyLocked reports whether some connection has a call inline.
 func (w *inlineWatch) busyLocked() bool {
 	for c := range w.conns {
-		if c.role.Load() == roleInline {
+		if c.role.Load()&roleState == roleInline {
 			return true
 		}
 	}

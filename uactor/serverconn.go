@@ -35,7 +35,7 @@ type serverConn struct {
 
 	freed chan struct{} // a call ended or released request bytes (one pending signal)
 
-	role      atomic.Int32                // who holds the read role while a call runs inline (inline.go)
+	role      atomic.Uint64               // who holds the read role while a call runs inline, and for which call (inline.go)
 	inlineM   atomic.Pointer[methodEntry] // the method of the call run inline last
 	inlineSeq atomic.Uint64               // calls run inline so far
 	seenSeq   uint64                      // inlineSeq at the watchdog's last tick; the watchdog's own
