@@ -105,7 +105,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	c.w.SetOthers(func() bool { return c.calls.Load() > 1 })
 	c.ka = startKeepalive(o.keepalive, c.w, c.watch /* someone must read the pong */, func() {
 		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
-	})
+	}, nil)
 	c.lastUse = time.Now()
 	if !owner {
 		c.mu.Lock()

@@ -42,13 +42,68 @@ func TestKeepaliveChecks(t *testing.T) {
 	}
 }
 
+// While this end has stopped reading, silence counts for nothing: a pause
+// pings at once (once a period), each silent period sends a ping, and only
+// a peer that hung up is given up.
+func TestKeepalivePausedChecks(t *testing.T) {
+	var stream bytes.Buffer
+	deaths, gone := 0, false
+	k := &keepalive{w: frame.NewWriter(&stream, 0), dead: func() { deaths++ }, hungUp: func() bool { return gone }}
+	k.check() // silent once before the pause: pinged
+	k.pause(true)
+	k.pause(false)
+	k.pause(true) // twice within a period: one ping
+	if n := countPings(t, stream.Bytes()); n != 2 {
+		t.Fatalf("after two pauses in a period: %d pings; want 2", n)
+	}
+	for i, step := range []struct {
+		gone          bool
+		pings, deaths int
+	}{
+		{false, 3, 0}, // silent twice in a row, but paused: ping again
+		{false, 4, 0},
+		{false, 5, 0},
+		{true, 5, 1}, // the peer hung up: dead
+	} {
+		gone = step.gone
+		k.check()
+		if n := countPings(t, stream.Bytes()); n != step.pings || deaths != step.deaths {
+			t.Fatalf("check %d: %d pings, %d deaths; want %d, %d", i, n, deaths, step.pings, step.deaths)
+		}
+	}
+	k.pause(false)
+	gone, deaths = false, 0
+	k.check()
+	k.check()
+	if n := countPings(t, stream.Bytes()); n != 6 || deaths != 1 {
+		t.Fatalf("reading again, two silent periods: %d pings, %d deaths; want 6, 1", n, deaths)
+	}
+}
+
+// countPings counts the PING frames in b.
+func countPings(t *testing.T, b []byte) int {
+	t.Helper()
+	r, n := frame.NewReader(bytes.NewReader(b), 0), 0
+	for {
+		h, buf, err := r.ReadFrame()
+		if err != nil {
+			return n
+		}
+		buf.Release()
+		if h.Type != frame.TypePing {
+			t.Fatalf("sent a %v; want only PINGs", h.Type)
+		}
+		n++
+	}
+}
+
 // The clock runs a registered keepalive's checks on its own: a silent
 // connection is pinged, then given up, and no longer registered after.
 func TestClockRunsKeepalive(t *testing.T) {
 	var stream bytes.Buffer
 	pinged, dead := make(chan struct{}, 1), make(chan struct{})
 	k := startKeepalive(20*time.Millisecond, frame.NewWriter(&stream, 0),
-		func() { pinged <- struct{}{} }, func() { close(dead) })
+		func() { pinged <- struct{}{} }, func() { close(dead) }, nil)
 	select {
 	case <-dead:
 	case <-time.After(10 * time.Second):

@@ -19,9 +19,17 @@ func keepaliveFrame(w *frame.Writer, h frame.Header, buf *frame.Buffer) {
 // whether a frame arrived since the last check; after one silent period it
 // pings, after two it gives up. It costs an entry in the process's clock,
 // no timer and no goroutine of its own.
+//
+// While this end has stopped reading on purpose (an actor at its
+// ConnBuffer bound, waiting for its own calls to end), the peer's frames
+// wait unread, so its silence proves nothing: the keepalive then pings
+// every period, so that the peer hears this end is alive, and gives up
+// only if the kernel says the peer has hung up.
 type keepalive struct {
-	job   clockJob    // runs check every period
-	heard atomic.Bool // a frame arrived since the last check
+	job         clockJob    // runs check every period
+	heard       atomic.Bool // a frame arrived since the last check
+	paused      atomic.Bool // this end does not read the connection for now
+	pausePinged atomic.Bool // a pause sent a PING since the last check
 
 	checking atomic.Bool // a check runs: the next waits for the round after
 	silent   int         // checks without a frame; only a check touches it
@@ -29,16 +37,17 @@ type keepalive struct {
 	w      *frame.Writer
 	pinged func()
 	dead   func()
+	hungUp func() bool // whether the peer closed its end; nil: never asked
 }
 
 // startKeepalive sends a PING on w after one silent period (then calls
-// pinged, if not nil) and calls dead after two. A zero period means no
-// keepalive (nil).
-func startKeepalive(period time.Duration, w *frame.Writer, pinged, dead func()) *keepalive {
+// pinged, if not nil) and calls dead after two, or, while paused, when
+// hungUp (if not nil) reports true. A zero period means no keepalive (nil).
+func startKeepalive(period time.Duration, w *frame.Writer, pinged, dead func(), hungUp func() bool) *keepalive {
 	if period <= 0 {
 		return nil
 	}
-	k := &keepalive{w: w, pinged: pinged, dead: dead}
+	k := &keepalive{w: w, pinged: pinged, dead: dead, hungUp: hungUp}
 	k.job = clockJob{period: period, run: k.check}
 	checks.add(&k.job)
 	return k
@@ -50,11 +59,18 @@ func (k *keepalive) check() {
 		return
 	}
 	defer k.checking.Store(false)
+	k.pausePinged.Store(false)
 	if k.heard.Swap(false) {
 		k.silent = 0
 		return
 	}
-	if k.silent++; k.silent == 1 {
+	if k.paused.Load() {
+		k.silent = 0
+		if k.hungUp == nil || !k.hungUp() {
+			k.w.WriteFrame(frame.Header{Type: frame.TypePing})
+			return
+		}
+	} else if k.silent++; k.silent == 1 {
 		k.w.WriteFrame(frame.Header{Type: frame.TypePing})
 		if k.pinged != nil {
 			k.pinged()
@@ -63,6 +79,21 @@ func (k *keepalive) check() {
 	}
 	checks.remove(&k.job)
 	k.dead()
+}
+
+// pause tells the keepalive whether this end has stopped reading the
+// connection on purpose (on), or reads it again (off). A pause pings the
+// peer at once, at most once a period: the peer may have pinged just
+// before, in a frame this end will not read for now, and must hear from
+// it within the period.
+func (k *keepalive) pause(on bool) {
+	if k == nil {
+		return
+	}
+	k.paused.Store(on)
+	if on && !k.pausePinged.Swap(true) {
+		k.w.WriteFrame(frame.Header{Type: frame.TypePing})
+	}
 }
 
 // saw records that a frame arrived.

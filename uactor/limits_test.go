@@ -81,6 +81,57 @@ func TestKeepaliveFindsStoppedActor(t *testing.T) {
 	})
 }
 
+// An actor at its ConnBuffer bound stops reading the connection until its
+// calls end: the caller's frames wait unread, which is no sign that the
+// caller is gone, and the actor's own silence is no sign that it is. A
+// call that holds the bound for many keepalive periods still succeeds,
+// over a Unix socket and over TCP.
+func TestKeepaliveSparesPeerAtBufferBound(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []uactor.Option
+	}{
+		{"unix", nil},
+		{"tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey([]byte("SECRET"))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			r := spawnCounter(t, ctx, append(tc.opts, uactor.ConnBuffer(1), uactor.Keepalive(100*time.Millisecond))...)
+			if tc.opts != nil {
+				r = connect(t, ctx, r.Address(), "SECRET", uactor.Keepalive(100*time.Millisecond))
+			}
+			if ok, err := Block.Call(ctx, r, 2*time.Second); err != nil || !ok {
+				t.Fatalf("a call that holds the buffer for 20 keepalive periods: %v, %v", ok, err)
+			}
+			if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+				t.Fatalf("the next call: Add = %d, %v", n, err)
+			}
+		})
+	}
+}
+
+// A peer that hangs up while the actor has stopped reading its connection
+// (at the ConnBuffer bound) is still found gone at the next keepalive look:
+// its calls are cancelled, not left to run for ever.
+func TestKeepaliveFindsHangUpAtBufferBound(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r, c := spawnPlain(t, ctx, uactor.ConnBuffer(1), uactor.Keepalive(100*time.Millisecond))
+	writeCalls(frame.NewWriter(c, 0), 1, 1, "block", binary.AppendVarint(nil, int64(time.Minute)))
+	waitCalls(t, ctx, r, 1)
+	c.Close()
+	for {
+		if was, err := WasCancelled.Call(ctx, r, uactor.Empty{}); err != nil {
+			t.Fatal(err)
+		} else if was {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatal("the call of a peer that hung up still runs")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // A stopped actor and a caller's deadline: the call fails at the deadline;
 // after SIGCONT the late reply is dropped and the ref works on.
 func TestStoppedActorDeadlineAndLateReply(t *testing.T) {

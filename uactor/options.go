@@ -178,7 +178,12 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // drop it if the peer stays silent for d more: a half-open connection (a
 // peer that vanished without closing, or stopped) is found, and calls in
 // flight on it fail with ErrActorDied. Each end looks every d, a look up to
-// d/4 late. The default is 15 seconds; 0 turns pings off.
+// d/4 late. While an actor has stopped reading a connection at its
+// ConnBuffer bound, the peer's silence is the actor's own doing: it pings
+// the peer every d instead (which keeps a peer whose own period is no
+// shorter), and drops it only once the socket reports that the peer hung up
+// (on Linux; elsewhere, two periods after it reads again). The default is
+// 15 seconds; 0 turns pings off.
 func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive = d } }
 
 // Spin sets how long a connection that expects a message soon retries its
@@ -242,9 +247,10 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 // the requests of its calls that have not finished (counted decompressed),
 // and, separately, the replies queued for a peer that reads slowly. Past
 // either bound the actor stops reading that connection until it drains
-// (backpressure), and other connections are served as before. One frame may
-// overshoot a bound, so it is never smaller in effect than MaxFrameSize. The
-// default is 32 MiB; n must be at least 1.
+// (backpressure), and other connections are served as before; a cancel
+// the peer sends meanwhile waits unread behind the calls it follows. One
+// frame may overshoot a bound, so it is never smaller in effect than
+// MaxFrameSize. The default is 32 MiB; n must be at least 1.
 func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends

@@ -101,7 +101,9 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	agree(sess, c.r, c.w, s.opts)
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
-	c.ka = startKeepalive(s.opts.keepalive, c.w, nil, func() { c.log.silent.Store(true); close(c.dead); nc.Close() }) // a vanished client: free what it held
+	c.ka = startKeepalive(s.opts.keepalive, c.w, nil,
+		func() { c.log.silent.Store(true); close(c.dead); nc.Close() }, // a vanished client: free what it held
+		func() bool { gone := peerHungUp(nc); c.log.hungUp.Store(gone); return gone })
 	s.inline.add(c)
 	if c.serve() {
 		s.worker(job{})
@@ -115,7 +117,11 @@ func (c *serverConn) end(err error) {
 	c.ka.stop()
 	c.cancelAll()
 	c.s.untrack(c.nc)
-	if c.log.silent.Load() {
+	switch {
+	case c.log.hungUp.Load():
+		c.log.log.Info("uactor: dropped a peer that hung up while its calls held the connection's buffer", "role", "server", "peer", c.log.peer)
+		return
+	case c.log.silent.Load():
 		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", 2*c.s.opts.keepalive)
 		return
 	}
@@ -127,6 +133,7 @@ type connLog struct {
 	log    *slog.Logger
 	peer   string
 	silent atomic.Bool // keepalive gave up on the peer
+	hungUp atomic.Bool // … because it hung up while the reader waited for ConnBuffer
 }
 
 // waitBuffers waits until the connection's request bytes and queued reply
@@ -142,7 +149,10 @@ func (c *serverConn) waitBuffers() bool {
 		if !over {
 			break
 		}
-		if !c.wait() {
+		c.ka.pause(true) // the peer's frames wait for the calls it made, not for it
+		ok := c.wait()
+		c.ka.pause(false)
+		if !ok {
 			return false
 		}
 	}
