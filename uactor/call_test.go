@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -279,6 +280,41 @@ func TestCallDeadline(t *testing.T) {
 	}
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 		t.Fatalf("after a deadline: Add = %d, %v", n, err)
+	}
+}
+
+// A caller whose deadline passes while its request is still being written
+// (the actor has stopped, and the socket is full) returns with its
+// context's error; the request is finished in the background, whole, so
+// once the actor resumes the connection serves on. With WriteTimeout(0) the
+// write waits for good, so without that the caller would never return.
+func TestCallDeadlineWhileWriting(t *testing.T) {
+	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
+		t.Run(listen, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			r := tcpCounter(t, listen, uactor.WriteTimeout(0))
+			via := r
+			if listen != "unix" {
+				via = connect(t, ctx, r.Address(), "SECRET", uactor.WriteTimeout(0))
+			}
+			if _, err := Add.Call(ctx, via, 1); err != nil {
+				t.Fatal(err)
+			}
+			stop(t, r.PID())
+			big := bytes.Repeat([]byte("request "), 1<<20) // far more than a socket holds
+			dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			errs := make(chan error, 1)
+			go func() { _, err := Echo.Call(dctx, via, big); errs <- err }()
+			if err := receive(t, errs, 10*time.Second, "the call whose deadline passed mid-write returning"); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v; want DeadlineExceeded", err)
+			}
+			clear(big) // the caller's to reuse once the call returned
+			syscall.Kill(r.PID(), syscall.SIGCONT)
+			if n, err := Add.Call(ctx, via, 1); err != nil || n != 2 {
+				t.Fatalf("after the abandoned write: Add = %d, %v; want 2 on the same connection", n, err)
+			}
+		})
 	}
 }
 

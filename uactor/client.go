@@ -184,9 +184,9 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 
 	var err error
 	if ext == nil {
-		err = c.w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, prefix, req)
+		err = c.w.WriteFrameContext(ctx, frame.Header{Type: frame.TypeCall, ID: id}, prefix, req)
 	} else { // the context replaces the prefix's zero context byte
-		err = c.w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, *ext, prefix[1:], req)
+		err = c.w.WriteFrameContext(ctx, frame.Header{Type: frame.TypeCall, ID: id}, *ext, prefix[1:], req)
 		putScratch(ext)
 	}
 	if err != nil {

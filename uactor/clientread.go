@@ -100,7 +100,8 @@ func (c *clientConn) abandonLocked(ctx context.Context, id uint64, cl *call) err
 		c.startWatcherLocked() // to collect its answer (see passLocked)
 	}
 	c.mu.Unlock()
-	c.w.WriteFrame(frame.Header{Type: frame.TypeCancel, ID: id})
+	// ctx is done, so a write that would wait is left to the Writer.
+	c.w.WriteFrameContext(ctx, frame.Header{Type: frame.TypeCancel, ID: id})
 	return ctx.Err()
 }
 

@@ -171,7 +171,10 @@ func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeo
 // WriteTimeout bounds each write to a connection: a peer that stops reading
 // for this long is cut off, so what waits for it in memory stays bounded.
 // The default is 10 seconds; 0 sets no write deadline (keepalive, if on,
-// still finds a peer that went silent).
+// still finds a peer that went silent). A caller whose context ends while
+// its request waits to be written returns at once all the same: the rest
+// of the request is written behind it, as the frames on a connection
+// cannot be abandoned halfway.
 func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = d } }
 
 // Keepalive makes each end ping a connection that has been silent for d, and

@@ -1,7 +1,12 @@
 package uactor
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net"
+	"os"
+	"sync"
 	"syscall"
 	"time"
 
@@ -16,26 +21,42 @@ import (
 // runtime timer, and a process with a timer pending waits for input with a
 // timeout (see clock.go), so the writes that fit, nearly all of them, set
 // none; a large frame sent from several slices (WriteBuffers) always does.
+//
+// It is also the frame.ContextWriter that lets a caller who gave up leave a
+// write that waits: the caller's context being done moves the deadline to
+// the past, and the frame.Writer finishes the write without it. With a
+// timeout of zero, writes wait without a deadline but can still be cut.
+//
 // Writes come from one goroutine at a time (frame.Writer's flusher).
 type deadlineConn struct {
 	net.Conn
 	rc      syscall.RawConn // nil: every write gets the deadline
-	timeout time.Duration
+	timeout time.Duration   // 0: none
 
 	// tryWrite's argument and result, and writeSome bound once, so that
 	// a write allocates no closure.
 	b    []byte
 	n    int
 	some func(fd uintptr) bool
+
+	// mu orders a context's cut against the write it is meant for: gen
+	// numbers the waiting writes, and a cut that comes late, after its
+	// write ended, finds another number and does nothing.
+	mu  sync.Mutex
+	gen uint64
+	cut bool // the current waiting write was cut short
 }
 
-var _ frame.BuffersWriter = (*deadlineConn)(nil)
+var (
+	_ frame.BuffersWriter = (*deadlineConn)(nil)
+	_ frame.ContextWriter = (*deadlineConn)(nil)
+)
+
+// longAgo is a write deadline already passed: a blocked write returns at once.
+var longAgo = time.Unix(1, 0)
 
 func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
-	if d <= 0 {
-		return c
-	}
-	dc := &deadlineConn{Conn: c, timeout: d}
+	dc := &deadlineConn{Conn: c, timeout: max(d, 0)}
 	if dc.rc = rawConn(c); dc.rc != nil {
 		dc.some = dc.writeSome
 	}
@@ -56,14 +77,19 @@ func rawConn(nc net.Conn) syscall.RawConn {
 }
 
 func (c *deadlineConn) Write(b []byte) (int, error) {
+	return c.WriteContext(context.Background(), b)
+}
+
+// WriteContext writes b, and returns early with an error wrapping ctx's
+// once ctx is done (frame.ContextWriter).
+func (c *deadlineConn) WriteContext(ctx context.Context, b []byte) (int, error) {
 	n := c.tryWrite(b)
 	if n == len(b) {
 		return n, nil
 	}
-	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	stop := c.begin(ctx)
 	m, err := c.Conn.Write(b[n:])
-	c.Conn.SetWriteDeadline(time.Time{})
-	return n + m, err
+	return n + m, c.end(ctx, stop, err)
 }
 
 // WriteBuffers writes v under the deadline, in one system call where the
@@ -71,10 +97,57 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 // from the caller's slice behind its frame's header. Its time is that of a
 // large write, so setting the deadline costs nothing that shows.
 func (c *deadlineConn) WriteBuffers(v *net.Buffers) (int64, error) {
-	c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	return c.WriteBuffersContext(context.Background(), v)
+}
+
+// WriteBuffersContext is WriteBuffers cut short once ctx is done.
+func (c *deadlineConn) WriteBuffersContext(ctx context.Context, v *net.Buffers) (int64, error) {
+	stop := c.begin(ctx)
 	n, err := v.WriteTo(c.Conn)
-	c.Conn.SetWriteDeadline(time.Time{})
-	return n, err
+	return n, c.end(ctx, stop, err)
+}
+
+// begin sets a waiting write's deadline, and has ctx, once done, move it to
+// the past. The returned stop, if not nil, goes to end.
+func (c *deadlineConn) begin(ctx context.Context) (stop func() bool) {
+	c.mu.Lock()
+	c.gen++
+	gen := c.gen
+	if c.timeout > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+	}
+	c.mu.Unlock()
+	if ctx.Done() == nil {
+		return nil // never done
+	}
+	return context.AfterFunc(ctx, func() {
+		c.mu.Lock()
+		if c.gen == gen {
+			c.cut = true
+			c.Conn.SetWriteDeadline(longAgo)
+		}
+		c.mu.Unlock()
+	})
+}
+
+// end clears what begin set, and returns the write's error: if the write
+// failed because ctx cut it short, one that wraps ctx's error.
+func (c *deadlineConn) end(ctx context.Context, stop func() bool, err error) error {
+	if stop != nil {
+		stop()
+	}
+	c.mu.Lock()
+	c.gen++
+	cut := c.cut
+	c.cut = false
+	if c.timeout > 0 || cut {
+		c.Conn.SetWriteDeadline(time.Time{})
+	}
+	c.mu.Unlock()
+	if cut && err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+		return fmt.Errorf("write cut short: %w", ctx.Err())
+	}
+	return err
 }
 
 // tryWrite writes what the socket takes of b without waiting, and returns

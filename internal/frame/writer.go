@@ -1,6 +1,7 @@
 package frame
 
 import (
+	"context"
 	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
@@ -45,6 +46,7 @@ const (
 // and the connection should be closed.
 type Writer struct {
 	w   io.Writer
+	cw  ContextWriter // w, if it is one
 	max int
 
 	// entering counts goroutines inside WriteFrame that have not yet queued
@@ -84,6 +86,7 @@ type Writer struct {
 // maxSize bytes. A non-positive maxSize means DefaultMaxSize.
 func NewWriter(w io.Writer, maxSize int) *Writer {
 	fw := &Writer{w: w, max: int(clampMax(maxSize))}
+	fw.cw, _ = w.(ContextWriter)
 	fw.cond.L = &fw.mu
 	return fw
 }
@@ -133,7 +136,18 @@ func (w *Writer) SetCompression(threshold int) {
 // write error the Writer met. A nil result means the frame was written or
 // queued; Flush reports whether queued frames reached the stream.
 func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
-	return w.writeFrame(h, parts, false)
+	return w.writeFrame(context.Background(), h, parts, false)
+}
+
+// WriteFrameContext is WriteFrame for a caller that may give up: if it ends
+// up writing, and ctx is done before the write completes, it returns without
+// waiting for the rest, which the Writer finishes in a goroutine of its own
+// (see ContextWriter). The frame still goes out whole, or the Writer fails;
+// the caller's parts are copied first, so they are still free to reuse on
+// return. Its results are WriteFrame's: a frame handed over counts as
+// queued.
+func (w *Writer) WriteFrameContext(ctx context.Context, h Header, parts ...[]byte) error {
+	return w.writeFrame(ctx, h, parts, false)
 }
 
 // QueueFrame queues one frame as WriteFrame does, but never writes: the
@@ -142,7 +156,7 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 // queues all but the last, and so sends them with one write system call.
 // It returns the errors WriteFrame does.
 func (w *Writer) QueueFrame(h Header, parts ...[]byte) error {
-	return w.writeFrame(h, parts, true)
+	return w.writeFrame(context.Background(), h, parts, true)
 }
 
 // Kick writes the frames queued, unless a write is in progress (which will
@@ -155,10 +169,10 @@ func (w *Writer) Kick() error {
 		return err
 	}
 	w.writing = true
-	return w.flushLocked(nil)
+	return w.flushLocked(context.Background(), nil)
 }
 
-func (w *Writer) writeFrame(h Header, parts [][]byte, queueOnly bool) error {
+func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queueOnly bool) error {
 	if err := h.check(); err != nil {
 		return err
 	}
@@ -206,7 +220,7 @@ func (w *Writer) writeFrame(h Header, parts [][]byte, queueOnly bool) error {
 	if !direct {
 		parts = nil
 	}
-	return w.flushLocked(parts)
+	return w.flushLocked(ctx, parts)
 }
 
 // appendLocked encodes a frame onto w.pending, sealing it if an AEAD is set.
@@ -246,8 +260,9 @@ func (w *Writer) appendLocked(h Header, body int, parts [][]byte, headerOnly boo
 
 // flushLocked is the flusher's loop. It is entered with mu held and
 // w.writing set, and returns with mu released. extra, if any, is written
-// right after the first batch: the payload of a direct frame.
-func (w *Writer) flushLocked(extra [][]byte) error {
+// right after the first batch: the payload of a direct frame. If ctx is done
+// before a batch is written, the rest is handed to a goroutine (handOff).
+func (w *Writer) flushLocked(ctx context.Context, extra [][]byte) error {
 	for {
 		if extra == nil && (w.entering.Load() > 0 || (w.others != nil && w.others())) {
 			w.mu.Unlock()
@@ -263,32 +278,45 @@ func (w *Writer) flushLocked(extra [][]byte) error {
 		}
 		w.mu.Unlock()
 
-		err := w.write(buf, extra)
+		n, err := w.write(ctx, buf, extra)
+		if err != nil && cutShort(ctx, err) {
+			w.handOff(buf, extra, n, batch)
+			return nil
+		}
 		extra = nil
 
 		w.mu.Lock()
-		w.inWrite = 0
-		if cap(buf) <= maxRetained {
-			w.spare = buf[:0]
-		}
-		if err != nil {
-			w.err = fmt.Errorf("frame: write failed: %w", err)
-			w.failed = true
-			w.pending = w.pending[:0]
-		} else {
-			w.written = batch
-		}
-		w.broadcastLocked()
-		if err != nil || len(w.pending) == 0 {
-			w.writing = false
-			err := w.err
-			if !w.failed {
-				err = nil // sequence exhaustion by another caller is theirs to report
-			}
+		if done, err := w.wroteLocked(buf, batch, err); done {
 			w.mu.Unlock()
 			return err
 		}
 	}
+}
+
+// wroteLocked records the outcome of writing buf, the batch of frames up to
+// number batch, and reports whether the flusher is done: the write failed or
+// nothing more is pending. If so, err is what the flusher returns.
+func (w *Writer) wroteLocked(buf []byte, batch uint64, werr error) (done bool, err error) {
+	w.inWrite = 0
+	if cap(buf) <= maxRetained {
+		w.spare = buf[:0]
+	}
+	if werr != nil {
+		w.err = fmt.Errorf("frame: write failed: %w", werr)
+		w.failed = true
+		w.pending = w.pending[:0]
+	} else {
+		w.written = batch
+	}
+	w.broadcastLocked()
+	if werr == nil && len(w.pending) > 0 {
+		return false, nil
+	}
+	w.writing = false
+	if w.failed {
+		return true, w.err
+	}
+	return true, nil // sequence exhaustion by another caller is theirs to report
 }
 
 // BuffersWriter is a Writer's destination that wraps a connection and can
@@ -300,11 +328,23 @@ type BuffersWriter interface {
 	WriteBuffers(v *net.Buffers) (int64, error)
 }
 
-// write sends one batch, followed by extra without copying it.
-func (w *Writer) write(buf []byte, extra [][]byte) error {
+// write sends one batch, followed by extra without copying it, and returns
+// how many bytes of them went out. With a ctx that can be done it writes
+// through the destination's ContextWriter methods, if it has them.
+func (w *Writer) write(ctx context.Context, buf []byte, extra [][]byte) (int64, error) {
+	cw := w.cw
+	if cw != nil && ctx.Done() == nil {
+		cw = nil // never done: the plain write is the same, and cheaper
+	}
 	if len(extra) == 0 {
-		_, err := w.w.Write(buf)
-		return err
+		var n int
+		var err error
+		if cw != nil {
+			n, err = cw.WriteContext(ctx, buf)
+		} else {
+			n, err = w.w.Write(buf)
+		}
+		return int64(n), err
 	}
 	w.iov = append(w.iov[:0], buf)
 	for _, p := range extra {
@@ -313,15 +353,18 @@ func (w *Writer) write(buf []byte, extra [][]byte) error {
 		}
 	}
 	w.bufs = w.iov
+	var n int64
 	var err error
-	if bw, ok := w.w.(BuffersWriter); ok {
-		_, err = bw.WriteBuffers(&w.bufs)
+	if cw != nil {
+		n, err = cw.WriteBuffersContext(ctx, &w.bufs)
+	} else if bw, ok := w.w.(BuffersWriter); ok {
+		n, err = bw.WriteBuffers(&w.bufs)
 	} else {
-		_, err = w.bufs.WriteTo(w.w)
+		n, err = w.bufs.WriteTo(w.w)
 	}
 	clear(w.iov) // do not keep the caller's payload alive
 	w.bufs = nil
-	return err
+	return n, err
 }
 
 // Flush blocks until every frame queued before the call has been written,
@@ -330,7 +373,7 @@ func (w *Writer) Flush() error {
 	w.mu.Lock()
 	if w.err == nil && !w.writing && len(w.pending) > 0 { // queued by QueueFrame
 		w.writing = true
-		w.flushLocked(nil)
+		w.flushLocked(context.Background(), nil)
 		w.mu.Lock()
 	}
 	defer w.mu.Unlock()
