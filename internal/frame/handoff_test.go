@@ -7,6 +7,7 @@ import (
 	"net"
 	"sync"
 	"testing"
+	"time"
 )
 
 // stallWriter is a ContextWriter whose first context write takes only take
@@ -74,12 +75,21 @@ func TestWriterHandsOffCutWrite(t *testing.T) {
 						t.Fatalf("WriteFrameContext = %v; want nil, the frame handed over", err)
 					}
 					clear(payload)
-					if err := w.WriteFrame(Header{Type: TypeCancel, ID: 1}); err != nil {
+					// Queued, not written: the hand-off may have finished
+					// already, and this goroutine must not wait on open.
+					if err := w.QueueFrame(Header{Type: TypeCancel, ID: 1}); err != nil {
 						t.Fatal(err)
 					}
 					close(sw.open)
-					if err := w.Flush(); err != nil {
-						t.Fatal(err)
+					flushed := make(chan error, 1)
+					go func() { flushed <- w.Flush() }()
+					select {
+					case err := <-flushed:
+						if err != nil {
+							t.Fatal(err)
+						}
+					case <-time.After(10 * time.Second):
+						t.Fatal("the handed-over frame was not written within 10s")
 					}
 					r := NewReader(bytes.NewReader(sw.out.Bytes()), 0)
 					if sealed {
