@@ -24,6 +24,7 @@ import (
 // goroutine hop.
 type clientConn struct {
 	nc      net.Conn
+	wc      *deadlineConn // nc, as w writes to it
 	w       *frame.Writer
 	r       *frame.Reader // read only by the goroutine holding the read role
 	addr    address
@@ -84,9 +85,11 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 // notice.
 func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, owner bool) *clientConn {
 	sizeBuffers(nc)
+	wc := withWriteTimeout(nc, o.write)
 	c := &clientConn{
 		nc:      nc,
-		w:       frame.NewWriter(withWriteTimeout(nc, o.write), o.maxFrame),
+		wc:      wc,
+		w:       frame.NewWriter(wc, o.maxFrame),
 		addr:    a,
 		actorID: uuid.UUID(sess.ActorID),
 		keyID:   keyring.KeyID(sess.KeyID),
@@ -273,7 +276,7 @@ func (c *clientConn) close(err error) {
 	c.reader = nil
 	onEnd := c.onEnd
 	c.mu.Unlock()
-	c.nc.Close()
+	c.wc.Close() // and nc with it
 	logConnEnd(c.log, "client", c.addr.String(), err)
 	if onEnd != nil {
 		onEnd(err)

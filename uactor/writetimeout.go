@@ -39,12 +39,16 @@ type deadlineConn struct {
 	n    int
 	some func(fd uintptr) bool
 
-	// mu orders a context's cut against the write it is meant for: gen
-	// numbers the waiting writes, and a cut that comes late, after its
-	// write ended, finds another number and does nothing.
-	mu  sync.Mutex
-	gen uint64
-	cut bool // the current waiting write was cut short
+	// mu orders a context's cut against the write it is meant for. The
+	// function that cuts is registered once per context, not per write, and
+	// stays registered across writes made with the same context (a
+	// registration allocates): it cuts only a write waiting under that
+	// context, so one that comes late, after its write ended, does nothing.
+	mu      sync.Mutex
+	waiting <-chan struct{} // Done of the context of the write now waiting; nil: none
+	cut     bool            // the write now waiting was cut short
+	armed   <-chan struct{} // Done of the context the cut is registered with
+	disarm  func() bool     // unregisters it
 }
 
 var (
@@ -55,7 +59,7 @@ var (
 // longAgo is a write deadline already passed: a blocked write returns at once.
 var longAgo = time.Unix(1, 0)
 
-func withWriteTimeout(c net.Conn, d time.Duration) net.Conn {
+func withWriteTimeout(c net.Conn, d time.Duration) *deadlineConn {
 	dc := &deadlineConn{Conn: c, timeout: max(d, 0)}
 	if dc.rc = rawConn(c); dc.rc != nil {
 		dc.some = dc.writeSome
@@ -87,9 +91,9 @@ func (c *deadlineConn) WriteContext(ctx context.Context, b []byte) (int, error) 
 	if n == len(b) {
 		return n, nil
 	}
-	stop := c.begin(ctx)
+	c.begin(ctx)
 	m, err := c.Conn.Write(b[n:])
-	return n + m, c.end(ctx, stop, err)
+	return n + m, c.end(ctx, err)
 }
 
 // WriteBuffers writes v under the deadline, in one system call where the
@@ -102,42 +106,56 @@ func (c *deadlineConn) WriteBuffers(v *net.Buffers) (int64, error) {
 
 // WriteBuffersContext is WriteBuffers cut short once ctx is done.
 func (c *deadlineConn) WriteBuffersContext(ctx context.Context, v *net.Buffers) (int64, error) {
-	stop := c.begin(ctx)
+	c.begin(ctx)
 	n, err := v.WriteTo(c.Conn)
-	return n, c.end(ctx, stop, err)
+	return n, c.end(ctx, err)
 }
 
 // begin sets a waiting write's deadline, and has ctx, once done, move it to
-// the past. The returned stop, if not nil, goes to end.
-func (c *deadlineConn) begin(ctx context.Context) (stop func() bool) {
+// the past.
+func (c *deadlineConn) begin(ctx context.Context) {
+	d := ctx.Done()
 	c.mu.Lock()
-	c.gen++
-	gen := c.gen
+	defer c.mu.Unlock()
 	if c.timeout > 0 {
 		c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
 	}
-	c.mu.Unlock()
-	if ctx.Done() == nil {
-		return nil // never done
-	}
-	return context.AfterFunc(ctx, func() {
-		c.mu.Lock()
-		if c.gen == gen {
-			c.cut = true
-			c.Conn.SetWriteDeadline(longAgo)
+	c.waiting = d
+	switch {
+	case d == nil: // never done
+	case d != c.armed:
+		c.unregisterLocked()
+		c.armed = d
+		c.disarm = context.AfterFunc(ctx, func() { c.cutShort(d) })
+	default:
+		select {
+		case <-d: // done before, when it cut what waited then (or nothing)
+			c.cutLocked()
+		default:
 		}
-		c.mu.Unlock()
-	})
+	}
+}
+
+// cutShort cuts the write now waiting if it waits under the context whose
+// Done is d.
+func (c *deadlineConn) cutShort(d <-chan struct{}) {
+	c.mu.Lock()
+	if c.waiting == d {
+		c.cutLocked()
+	}
+	c.mu.Unlock()
+}
+
+func (c *deadlineConn) cutLocked() {
+	c.cut = true
+	c.Conn.SetWriteDeadline(longAgo)
 }
 
 // end clears what begin set, and returns the write's error: if the write
 // failed because ctx cut it short, one that wraps ctx's error.
-func (c *deadlineConn) end(ctx context.Context, stop func() bool, err error) error {
-	if stop != nil {
-		stop()
-	}
+func (c *deadlineConn) end(ctx context.Context, err error) error {
 	c.mu.Lock()
-	c.gen++
+	c.waiting = nil
 	cut := c.cut
 	c.cut = false
 	if c.timeout > 0 || cut {
@@ -148,6 +166,24 @@ func (c *deadlineConn) end(ctx context.Context, stop func() bool, err error) err
 		return fmt.Errorf("write cut short: %w", ctx.Err())
 	}
 	return err
+}
+
+// unregisterLocked takes the cut off the context it is registered with.
+func (c *deadlineConn) unregisterLocked() {
+	if c.disarm != nil {
+		c.disarm()
+	}
+	c.armed, c.disarm = nil, nil
+}
+
+// Close closes the connection, and lets go of the context the cut is
+// registered with: a long-lived context would otherwise keep the
+// connection reachable after it closed.
+func (c *deadlineConn) Close() error {
+	c.mu.Lock()
+	c.unregisterLocked()
+	c.mu.Unlock()
+	return c.Conn.Close()
 }
 
 // tryWrite writes what the socket takes of b without waiting, and returns

@@ -1,0 +1,113 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"testing"
+	"time"
+)
+
+// pipeConn is a deadlineConn over one end of a net.Pipe whose other end a
+// goroutine drains only while drain is open, so that a write waits until
+// then; a net.Pipe has no raw descriptor, so every write waits under begin
+// and end.
+func pipeConn(t *testing.T) (dc *deadlineConn, drain func()) {
+	t.Helper()
+	a, b := net.Pipe()
+	open := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-open
+		buf := make([]byte, 64<<10)
+		for {
+			if _, err := b.Read(buf); err != nil {
+				return
+			}
+		}
+	}()
+	dc = withWriteTimeout(a, 0)
+	t.Cleanup(func() {
+		dc.Close()
+		b.Close()
+		select {
+		case <-open:
+		default:
+			close(open)
+		}
+		<-done
+	})
+	return dc, func() { close(open) }
+}
+
+// A context used for write after write is registered once: writes that
+// wait allocate nothing.
+func TestDeadlineConnRegistersOncePerContext(t *testing.T) {
+	dc, drain := pipeConn(t)
+	drain()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	b := make([]byte, 256<<10)
+	allocs := testing.AllocsPerRun(20, func() {
+		if _, err := dc.WriteContext(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a waiting write with the same context allocated %v times", allocs)
+	}
+}
+
+// The end of a context cuts short only a write made under it: a later
+// write under another context is not cut when the first ends late, and a
+// write under a context that ended before it began is cut at once.
+func TestDeadlineConnCutsOnlyItsWrite(t *testing.T) {
+	dc, drain := pipeConn(t)
+	b := make([]byte, 1<<10)
+
+	first, cancelFirst := context.WithCancel(context.Background())
+	go func() { time.Sleep(20 * time.Millisecond); cancelFirst() }()
+	n, err := dc.WriteContext(first, b)
+	if !errors.Is(err, context.Canceled) || n != 0 {
+		t.Fatalf("write under a context that ended: %d bytes, %v; want 0, context.Canceled", n, err)
+	}
+
+	// Registered with first, which is done: a write under it again is cut
+	// before it waits.
+	if _, err := dc.WriteContext(first, b); !errors.Is(err, context.Canceled) {
+		t.Fatalf("write under a context that had ended: %v; want context.Canceled", err)
+	}
+
+	// A second context, still going: first's end must not reach it.
+	second, cancelSecond := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelSecond()
+	go func() { time.Sleep(20 * time.Millisecond); drain() }()
+	if n, err := dc.WriteContext(second, b); err != nil || n != len(b) {
+		t.Fatalf("write under a live context: %d bytes, %v; want %d, nil", n, err, len(b))
+	}
+}
+
+// Close lets go of the context: its end afterwards runs nothing against
+// the closed connection, and a write after Close fails as the net package
+// says.
+func TestDeadlineConnCloseUnregisters(t *testing.T) {
+	dc, drain := pipeConn(t)
+	drain()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if _, err := dc.WriteContext(ctx, make([]byte, 1<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if dc.disarm == nil {
+		t.Fatal("a waiting write under a cancellable context registered nothing")
+	}
+	dc.Close()
+	if dc.disarm != nil || dc.armed != nil {
+		t.Error("Close left the context's registration in place")
+	}
+	if _, err := dc.WriteContext(ctx, []byte{1}); !errors.Is(err, io.ErrClosedPipe) {
+		t.Errorf("write after Close: %v; want io.ErrClosedPipe", err)
+	}
+}
