@@ -49,6 +49,7 @@ type deadlineConn struct {
 	cut     bool            // the write now waiting was cut short
 	armed   <-chan struct{} // Done of the context the cut is registered with
 	disarm  func() bool     // unregisters it
+	closed  bool            // by Close: register nothing more
 }
 
 var (
@@ -123,6 +124,7 @@ func (c *deadlineConn) begin(ctx context.Context) {
 	c.waiting = d
 	switch {
 	case d == nil: // never done
+	case c.closed: // the write fails at once
 	case d != c.armed:
 		c.unregisterLocked()
 		c.armed = d
@@ -181,6 +183,7 @@ func (c *deadlineConn) unregisterLocked() {
 // connection reachable after it closed.
 func (c *deadlineConn) Close() error {
 	c.mu.Lock()
+	c.closed = true
 	c.unregisterLocked()
 	c.mu.Unlock()
 	return c.Conn.Close()

@@ -110,4 +110,7 @@ func TestDeadlineConnCloseUnregisters(t *testing.T) {
 	if _, err := dc.WriteContext(ctx, []byte{1}); !errors.Is(err, io.ErrClosedPipe) {
 		t.Errorf("write after Close: %v; want io.ErrClosedPipe", err)
 	}
+	if dc.disarm != nil {
+		t.Error("a write after Close registered its context again")
+	}
 }
