@@ -42,6 +42,19 @@ func pipeConn(t *testing.T) (dc *deadlineConn, drain func()) {
 	return dc, func() { close(open) }
 }
 
+// whenWaiting returns once a write on dc waits under a context (or after
+// 10s, when the write it waits for would fail the test anyway).
+func whenWaiting(dc *deadlineConn) {
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(time.Millisecond) {
+		dc.mu.Lock()
+		w := dc.waiting
+		dc.mu.Unlock()
+		if w != nil {
+			return
+		}
+	}
+}
+
 // A context used for write after write is registered once: writes that
 // wait allocate nothing.
 func TestDeadlineConnRegistersOncePerContext(t *testing.T) {
@@ -68,7 +81,7 @@ func TestDeadlineConnCutsOnlyItsWrite(t *testing.T) {
 	b := make([]byte, 1<<10)
 
 	first, cancelFirst := context.WithCancel(context.Background())
-	go func() { time.Sleep(20 * time.Millisecond); cancelFirst() }()
+	go func() { whenWaiting(dc); cancelFirst() }()
 	n, err := dc.WriteContext(first, b)
 	if !errors.Is(err, context.Canceled) || n != 0 {
 		t.Fatalf("write under a context that ended: %d bytes, %v; want 0, context.Canceled", n, err)
@@ -83,7 +96,7 @@ func TestDeadlineConnCutsOnlyItsWrite(t *testing.T) {
 	// A second context, still going: first's end must not reach it.
 	second, cancelSecond := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancelSecond()
-	go func() { time.Sleep(20 * time.Millisecond); drain() }()
+	go func() { whenWaiting(dc); drain() }()
 	if n, err := dc.WriteContext(second, b); err != nil || n != len(b) {
 		t.Fatalf("write under a live context: %d bytes, %v; want %d, nil", n, err, len(b))
 	}
