@@ -137,7 +137,7 @@ func (c *clientConn) lead(ctx context.Context, me *call) {
 				done = true
 			}
 		case frame.TypePing, frame.TypePong:
-			keepaliveFrame(c.w, h, buf)
+			keepaliveFrame(ctx, c.w, h, buf)
 		default:
 			buf.Release()
 			c.close(fmt.Errorf("%w: %s sent an unexpected %v frame", ErrProtocol, c.addr, h.Type))

@@ -1,17 +1,23 @@
 package uactor
 
 import (
+	"context"
 	"sync/atomic"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
 )
 
-// keepaliveFrame answers a PING frame and drops a PONG, its answer.
-func keepaliveFrame(w *frame.Writer, h frame.Header, buf *frame.Buffer) {
+// keepaliveFrame answers a PING frame and drops a PONG, its answer. A PING
+// is answered only while nothing else is on its way out: any frame tells
+// the peer this end is alive, and a peer that pings while it reads nothing
+// would otherwise have a PONG queued behind a stalled write for every PING
+// it sends. The answer is written under ctx, the reader's: a reader that
+// gives up does not wait for it (see frame.Writer.WriteFrameContext).
+func keepaliveFrame(ctx context.Context, w *frame.Writer, h frame.Header, buf *frame.Buffer) {
 	buf.Release()
-	if h.Type == frame.TypePing {
-		w.WriteFrame(frame.Header{Type: frame.TypePong, ID: h.ID})
+	if h.Type == frame.TypePing && w.Buffered() == 0 {
+		w.WriteFrameContext(ctx, frame.Header{Type: frame.TypePong, ID: h.ID})
 	}
 }
 
