@@ -106,6 +106,10 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	// callers woken by the same burst of replies join its write: on one
 	// CPU they could not otherwise, and each call would cost a write.
 	c.w.SetOthers(func() bool { return c.calls.Load() > 1 })
+	// A write that fails may be no caller's own (the rest of a frame whose
+	// caller gave up, a CANCEL, a PING), and frames queued behind it are
+	// lost: every call still waiting must fail now, not wait for answers.
+	c.w.OnFail(func(err error) { c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) })
 	c.ka = startKeepalive(o.keepalive, c.w, c.watch /* someone must read the pong */, func() {
 		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 	}, nil)

@@ -5,8 +5,12 @@ import (
 	"errors"
 	"io"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/conntest"
+	"github.com/uactor-go/uactor/internal/handshake"
 )
 
 // pipeConn is a deadlineConn over one end of a net.Pipe whose other end a
@@ -125,5 +129,67 @@ func TestDeadlineConnCloseUnregisters(t *testing.T) {
 	}
 	if dc.disarm != nil {
 		t.Error("a write after Close registered its context again")
+	}
+}
+
+// breakableConn is a net.Conn whose writes fail once broken is set; it has
+// no raw descriptor, so every write of a deadlineConn over it can be cut.
+type breakableConn struct {
+	net.Conn
+	broken atomic.Bool
+}
+
+var errBroken = errors.New("the connection broke")
+
+func (b *breakableConn) Write(p []byte) (int, error) {
+	if b.broken.Load() {
+		return 0, errBroken
+	}
+	return b.Conn.Write(p)
+}
+
+// A caller that gives up mid-write leaves the rest of its frame to the
+// Writer; if that rest then fails, the frames queued behind it are lost,
+// so the connection must close and the calls waiting on them fail, not
+// wait for answers that cannot come.
+func TestCutWriteThatFailsClosesConn(t *testing.T) {
+	a, _ := conntest.Pipe(t) // the actor's end never reads, nor writes
+	nc := &breakableConn{Conn: a}
+	o := defaultOptions()
+	o.write, o.keepalive = 0, 0 // nothing but the failed write may end it
+	c := newClientConn(nc, address{network: "unix", addr: "pair"}, &handshake.Session{}, o, true)
+	t.Cleanup(func() { c.close(net.ErrClosed) })
+
+	first, cancelFirst := context.WithCancel(context.Background())
+	defer cancelFirst()
+	firstDone := make(chan error, 1)
+	go func() {
+		_, err := c.roundTrip(first, "big", []byte{0, 3, 'b', 'i', 'g'}, make([]byte, 1<<20))
+		firstDone <- err
+	}()
+	whenWaiting(c.wc)
+	before := c.w.Buffered()
+	second, cancelSecond := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancelSecond()
+	secondDone := make(chan error, 1)
+	go func() {
+		_, err := c.roundTrip(second, "small", []byte{0, 5, 's', 'm', 'a', 'l', 'l'}, nil)
+		secondDone <- err
+	}()
+	for c.w.Buffered() == before { // the second call's frame waits behind the first's
+		time.Sleep(time.Millisecond)
+	}
+	nc.broken.Store(true) // the rest of the first frame will fail
+	cancelFirst()
+	if err := <-firstDone; !errors.Is(err, context.Canceled) {
+		t.Fatalf("the call that gave up: %v; want context.Canceled", err)
+	}
+	select {
+	case err := <-secondDone:
+		if !errors.Is(err, ErrActorDied) || !errors.Is(err, errBroken) {
+			t.Fatalf("the call queued behind the failed write: %v; want ErrActorDied and its cause", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the call queued behind a failed write still waits after 15s")
 	}
 }

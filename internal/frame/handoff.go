@@ -63,8 +63,9 @@ func (w *Writer) finish(buf, rest, tail []byte, batch uint64) {
 		_, err = w.write(context.Background(), rest, [][]byte{tail})
 	}
 	w.mu.Lock()
-	if done, _ := w.wroteLocked(buf, batch, err); done {
+	if done, err := w.wroteLocked(buf, batch, err); done {
 		w.mu.Unlock()
+		w.tell(err) // no caller waits for this write to hear of it
 		return
 	}
 	w.flushLocked(context.Background(), nil)

@@ -3,6 +3,7 @@ package frame
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -12,10 +13,12 @@ import (
 
 // stallWriter is a ContextWriter whose first context write takes only take
 // bytes and then waits for its context, returning cut short; every write
-// after it waits until open is closed, then takes everything.
+// after it waits until open is closed, then takes everything, or fails
+// with fail if set.
 type stallWriter struct {
 	take int
 	open chan struct{}
+	fail error
 
 	mu      sync.Mutex
 	out     bytes.Buffer
@@ -24,6 +27,9 @@ type stallWriter struct {
 
 func (s *stallWriter) Write(p []byte) (int, error) {
 	<-s.open
+	if s.fail != nil {
+		return 0, s.fail
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.out.Write(p)
@@ -130,5 +136,57 @@ func TestWriterContextNotDone(t *testing.T) {
 	}
 	if got := len(readAll(t, sw.out.Bytes())); got != 2 {
 		t.Fatalf("%d frames written; want 2", got)
+	}
+}
+
+// OnFail hears of a failed write once, whoever wrote: the caller itself, or
+// the Writer's goroutine finishing a frame whose caller gave up, where no
+// caller would otherwise learn that the frames queued behind it are lost.
+func TestWriterOnFail(t *testing.T) {
+	boom := errors.New("boom")
+	for _, handOff := range []bool{false, true} {
+		t.Run(fmt.Sprintf("handoff=%v", handOff), func(t *testing.T) {
+			sw := &stallWriter{take: 7, open: make(chan struct{}), fail: boom}
+			w := NewWriter(sw, 0)
+			told := make(chan error, 2)
+			w.OnFail(func(err error) { told <- err })
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if handOff {
+				cancel() // the caller gives up mid-write; the Writer finishes the frame
+			} else {
+				sw.stalled = true // the write goes to Write, which fails
+				close(sw.open)
+			}
+			err := w.WriteFrameContext(ctx, Header{Type: TypeCall, ID: 1}, pattern(3, 300))
+			if handOff {
+				if err != nil {
+					t.Fatalf("WriteFrameContext = %v; want nil, the frame handed over", err)
+				}
+				if err := w.QueueFrame(Header{Type: TypeCall, ID: 2}); err != nil {
+					t.Fatal(err)
+				}
+				close(sw.open) // the rest's write fails
+			} else if !errors.Is(err, boom) {
+				t.Fatalf("WriteFrameContext = %v; want %v", err, boom)
+			}
+			select {
+			case got := <-told:
+				if !errors.Is(got, boom) {
+					t.Fatalf("OnFail told %v; want %v", got, boom)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("OnFail was not told of the failed write within 10s")
+			}
+			if err := w.Flush(); !errors.Is(err, boom) {
+				t.Fatalf("Flush = %v; want %v", err, boom)
+			}
+			if err := w.WriteFrame(Header{Type: TypePing}); !errors.Is(err, boom) {
+				t.Fatalf("WriteFrame after the failure = %v; want %v", err, boom)
+			}
+			if len(told) != 0 {
+				t.Fatalf("OnFail told again: %v", <-told)
+			}
+		})
 	}
 }

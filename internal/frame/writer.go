@@ -43,7 +43,7 @@ const (
 //
 // After a write error every later WriteFrame and Flush returns that error,
 // wrapped; frames queued by other goroutines but not yet written are lost,
-// and the connection should be closed.
+// and the connection should be closed (see OnFail).
 type Writer struct {
 	w   io.Writer
 	cw  ContextWriter // w, if it is one
@@ -58,6 +58,10 @@ type Writer struct {
 	// others, if set, says whether other goroutines are likely to write
 	// soon (see SetOthers); set before the first WriteFrame.
 	others func() bool
+
+	// onFail, if set, is told of the write error that failed the Writer
+	// (see OnFail); set before the first WriteFrame.
+	onFail func(error)
 
 	// threshold is the payload size from which frames are compressed; 0
 	// means never. It is read before taking mu, since compressing happens
@@ -108,6 +112,15 @@ func (w *Writer) SetAEAD(a cipher.AEAD) {
 // in WriteFrame (on one CPU, all of them) join its write. It is called
 // once, before the first WriteFrame.
 func (w *Writer) SetOthers(others func() bool) { w.others = others }
+
+// OnFail has f called once, with the Writer's error, when a write fails:
+// by the goroutine whose write failed, once the Writer no longer holds its
+// lock. That goroutine may be none of the callers (see WriteFrameContext),
+// and frames that others queued meanwhile are lost, although their
+// WriteFrame returned nil: f is how the connection's owner learns that it
+// must close the connection and fail what waits on those frames. It is
+// called once, before the first WriteFrame.
+func (w *Writer) OnFail(f func(error)) { w.onFail = f }
 
 // SetCompression makes every frame whose payload is at least threshold bytes
 // and that WriteFrame is called for from now on be compressed with zstd, if
@@ -288,8 +301,17 @@ func (w *Writer) flushLocked(ctx context.Context, extra [][]byte) error {
 		w.mu.Lock()
 		if done, err := w.wroteLocked(buf, batch, err); done {
 			w.mu.Unlock()
+			w.tell(err)
 			return err
 		}
+	}
+}
+
+// tell passes err, from wroteLocked, to OnFail's function: a write failed
+// the Writer. It happens once, since no write starts after that.
+func (w *Writer) tell(err error) {
+	if err != nil && w.onFail != nil {
+		w.onFail(err)
 	}
 }
 
