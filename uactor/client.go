@@ -62,13 +62,20 @@ type call struct {
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 
 // dialConn dials a, and authenticates with key the actor expect (zero: any).
+// If ctx ends first, it stops, closing what it opened.
 func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o options) (*clientConn, error) {
 	nc, err := dialAddress(ctx, a, o.dialTimeout)
 	if err != nil {
 		return nil, err
 	}
 	want := features(o)
+	// Closing, not a deadline: the handshake sets deadlines of its own.
+	stop := context.AfterFunc(ctx, func() { nc.Close() })
 	sess, err := handshake.Client(nc, handshake.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
+	if !stop() {
+		nc.Close()
+		return nil, errorf("uactor: dial %s: %w", a, context.Cause(ctx))
+	}
 	if err != nil {
 		nc.Close()
 		logHandshake(o.log(), "client", a.String(), err)

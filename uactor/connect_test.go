@@ -3,7 +3,9 @@ package uactor_test
 // Where an actor listens, the address it hands out, and how Connect reaches it.
 
 import (
+	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -159,6 +161,43 @@ func TestConnectToHTTPServer(t *testing.T) {
 	_, err := uactor.Connect(ctx, CounterKind, srv.Listener.Addr().String(), []byte("k"), uactor.HandshakeTimeout(time.Hour))
 	if !errors.Is(err, uactor.ErrProtocol) {
 		t.Fatalf("Connect to an HTTP server = %v; want ErrProtocol", err)
+	}
+}
+
+// A Connect that gives up on its context leaves nothing behind: the dial it
+// started stops with it and closes its socket at once, not when the
+// handshake's own timeout (here a minute) runs out.
+func TestConnectGivenUpClosesItsDial(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second) // and no goroutine outlives the test
+	ln := listenTCP(t)
+	accepted := make(chan net.Conn)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // and never a word: the handshake waits
+		}
+	}()
+	for range 3 {
+		cctx, cancel := context.WithCancel(ctx)
+		connected := make(chan error, 1)
+		go func() {
+			_, err := uactor.Connect(cctx, CounterKind, "tcp://"+ln.Addr().String(), []byte("k"), uactor.HandshakeTimeout(time.Minute))
+			connected <- err
+		}()
+		c := receive(t, accepted, 10*time.Second, "Connect's dial was not accepted")
+		cancel() // while its handshake waits for the actor's hello
+		if err := receive(t, connected, 10*time.Second, "Connect did not return once its context ended"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("Connect = %v; want context.Canceled", err)
+		}
+		c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, err := io.Copy(io.Discard, c) // until the client's end closes
+		c.Close()
+		if err != nil {
+			t.Fatalf("a Connect that gave up still holds its connection open: %v", err)
+		}
 	}
 }
 

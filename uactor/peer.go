@@ -35,7 +35,8 @@ type peer struct {
 	dialing *dialResult
 	refs    int // guarded by pool.mu
 	closed  bool
-	quit    chan struct{}      // closed with closed: ends a reconnect's wait
+	quit    context.Context    // done with closed: ends a dial and a reconnect's wait
+	stop    context.CancelFunc // quit's
 	served  uuid.UUID          // the actor the last connection reached; zero: none yet
 	gone    error              // set once the actor is found gone
 	lives   map[*life]struct{} // of the refs that learn from this peer when the actor is gone
@@ -74,7 +75,8 @@ func acquirePeer(a address, key []byte, id uuid.UUID, o options) *peer {
 	}
 	p := pool.peers[k]
 	if p == nil {
-		p = &peer{poolKey: k, addr: a, key: key, opts: o, quit: make(chan struct{}), lives: map[*life]struct{}{}}
+		p = &peer{poolKey: k, addr: a, key: key, opts: o, lives: map[*life]struct{}{}}
+		p.quit, p.stop = context.WithCancel(context.Background())
 		pool.peers[k] = p
 	}
 	p.refs++
@@ -95,7 +97,7 @@ func (p *peer) release() {
 	}
 	p.mu.Lock()
 	p.closed = true
-	close(p.quit)
+	p.stop()
 	c := p.cur.Swap(nil)
 	p.mu.Unlock()
 	if c != nil {
@@ -137,6 +139,7 @@ func (p *peer) startDial() *dialResult {
 		p.dialing = &dialResult{done: make(chan struct{})}
 		// The dial runs on its own clock, not ctx's: other callers may be
 		// waiting for it, and one caller giving up must not fail them all.
+		// It ends early only once no ref is left to want it (release).
 		go p.dial(p.dialing, p.served != uuid.UUID{})
 	}
 	return p.dialing
@@ -157,7 +160,7 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 	end := time.Now().Add(p.opts.dialTimeout)
 	wait := reconnectFirstWait
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), p.opts.dialTimeout+p.opts.handshake)
+		ctx, cancel := context.WithTimeout(p.quit, p.opts.dialTimeout+p.opts.handshake)
 		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
 		cancel()
 		retry := reconnect || errors.Is(d.err, handshake.ErrTurnedAway)
@@ -166,7 +169,7 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 		}
 		select {
 		case <-time.After(wait):
-		case <-p.quit:
+		case <-p.quit.Done():
 		}
 		if p.isClosed() {
 			break
