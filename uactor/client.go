@@ -117,9 +117,13 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	// caller gave up, a CANCEL, a PING), and frames queued behind it are
 	// lost: every call still waiting must fail now, not wait for answers.
 	c.w.OnFail(func(err error) { c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) })
-	c.ka = startKeepalive(o.keepalive, c.w, c.watch /* someone must read the pong */, func() {
-		c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
-	}, nil)
+	c.ka = startKeepalive(o.keepalive, c.w, keepaliveHooks{
+		pinged: c.watch, // someone must read the pong
+		dead: func() {
+			c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
+		},
+		backlog: wc.backlog,
+	})
 	c.lastUse = time.Now()
 	if !owner {
 		c.mu.Lock()

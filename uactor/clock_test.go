@@ -13,7 +13,7 @@ import (
 func TestKeepaliveChecks(t *testing.T) {
 	var stream bytes.Buffer
 	pings, deaths := 0, 0
-	k := &keepalive{w: frame.NewWriter(&stream, 0), pinged: func() { pings++ }, dead: func() { deaths++ }}
+	k := &keepalive{w: frame.NewWriter(&stream, 0), keepaliveHooks: keepaliveHooks{pinged: func() { pings++ }, dead: func() { deaths++ }}}
 	for i, step := range []struct {
 		saw           bool
 		pings, deaths int
@@ -48,7 +48,7 @@ func TestKeepaliveChecks(t *testing.T) {
 func TestKeepalivePausedChecks(t *testing.T) {
 	var stream bytes.Buffer
 	deaths, gone := 0, false
-	k := &keepalive{w: frame.NewWriter(&stream, 0), dead: func() { deaths++ }, hungUp: func() bool { return gone }}
+	k := &keepalive{w: frame.NewWriter(&stream, 0), keepaliveHooks: keepaliveHooks{dead: func() { deaths++ }, hungUp: func() bool { return gone }}}
 	k.check() // silent once before the pause: pinged
 	k.pause(true)
 	k.pause(false)
@@ -80,6 +80,43 @@ func TestKeepalivePausedChecks(t *testing.T) {
 	}
 }
 
+// A peer that takes bytes waiting for it is heard, though it sends
+// nothing; bytes taken from an empty queue (acknowledged by a stopped TCP
+// peer's system), a queue that only grows, and a system that does not say
+// are not.
+func TestKeepalivePeerTook(t *testing.T) {
+	type look struct {
+		sent   uint64
+		queued int
+		ok     bool
+	}
+	for _, tc := range []struct {
+		name  string
+		looks []look // one a check: the last check finds the peer gone, no other
+	}{
+		{"acknowledged from an empty queue", []look{{100, 0, true}, {116, 0, true}}},
+		{"taken from a waiting queue", []look{{200, 80, true}, {300, 90, true}, {300, 40, true}, {400, 140, true}, {400, 140, true}}},
+		{"a queue that only grows", []look{{200, 80, true}, {300, 180, true}}},
+		{"the system does not say", []look{{200, 80, true}, {300, 0, false}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var at look
+			deaths := 0
+			k := &keepalive{w: frame.NewWriter(new(bytes.Buffer), 0), keepaliveHooks: keepaliveHooks{
+				dead:    func() { deaths++ },
+				backlog: func() (uint64, int, bool) { return at.sent, at.queued, at.ok },
+			}}
+			for i, l := range tc.looks {
+				at = l
+				k.check()
+				if want := i == len(tc.looks)-1; (deaths == 1) != want || deaths > 1 {
+					t.Fatalf("check %d (%+v): %d deaths; want the peer gone: %v", i, l, deaths, want)
+				}
+			}
+		})
+	}
+}
+
 // countPings counts the PING frames in b.
 func countPings(t *testing.T, b []byte) int {
 	t.Helper()
@@ -103,7 +140,7 @@ func TestClockRunsKeepalive(t *testing.T) {
 	var stream bytes.Buffer
 	pinged, dead := make(chan struct{}, 1), make(chan struct{})
 	k := startKeepalive(20*time.Millisecond, frame.NewWriter(&stream, 0),
-		func() { pinged <- struct{}{} }, func() { close(dead) }, nil)
+		keepaliveHooks{pinged: func() { pinged <- struct{}{} }, dead: func() { close(dead) }})
 	select {
 	case <-dead:
 	case <-time.After(10 * time.Second):

@@ -39,21 +39,33 @@ type keepalive struct {
 
 	checking atomic.Bool // a check runs: the next waits for the round after
 	silent   int         // checks without a frame; only a check touches it
+	sent     uint64      // backlog's at the last check; only a check touches them
+	queued   int
 
-	w      *frame.Writer
-	pinged func()
-	dead   func()
+	w *frame.Writer
+	keepaliveHooks
+}
+
+// keepaliveHooks is what a keepalive tells of the peer, and asks of the
+// socket.
+type keepaliveHooks struct {
+	pinged func()      // after a PING for one silent period; nil: nothing
+	dead   func()      // the peer is gone
 	hungUp func() bool // whether the peer closed its end; nil: never asked
+	// backlog returns how many bytes this end has sent, ever, and how many
+	// of them the socket still holds for the peer (see peerTook); ok is
+	// false where the system does not say. nil: never asked.
+	backlog func() (sent uint64, queued int, ok bool)
 }
 
 // startKeepalive sends a PING on w after one silent period (then calls
-// pinged, if not nil) and calls dead after two, or, while paused, when
-// hungUp (if not nil) reports true. A zero period means no keepalive (nil).
-func startKeepalive(period time.Duration, w *frame.Writer, pinged, dead func(), hungUp func() bool) *keepalive {
+// pinged) and calls dead after two, or, while paused, when hungUp reports
+// true. A zero period means no keepalive (nil).
+func startKeepalive(period time.Duration, w *frame.Writer, h keepaliveHooks) *keepalive {
 	if period <= 0 {
 		return nil
 	}
-	k := &keepalive{w: w, pinged: pinged, dead: dead, hungUp: hungUp}
+	k := &keepalive{w: w, keepaliveHooks: h}
 	k.job = clockJob{period: period, run: k.check}
 	checks.add(&k.job)
 	return k
@@ -66,7 +78,7 @@ func (k *keepalive) check() {
 	}
 	defer k.checking.Store(false)
 	k.pausePinged.Store(false)
-	if k.heard.Swap(false) {
+	if took := k.peerTook(); k.heard.Swap(false) || took {
 		k.silent = 0
 		return
 	}
@@ -85,6 +97,27 @@ func (k *keepalive) check() {
 	}
 	checks.remove(&k.job)
 	k.dead()
+}
+
+// peerTook reports whether, since the last check, the peer took bytes
+// that were waiting for it then. A peer busy reading what this end sent is
+// alive although it sends nothing: its answer to a PING waits behind what
+// it reads, for as long as that takes on its link. Bytes sent into an
+// empty queue do not count, since a TCP peer's system acknowledges them
+// even while the peer itself is stopped; bytes taken from a full queue
+// show that the peer reads.
+func (k *keepalive) peerTook() bool {
+	if k.backlog == nil {
+		return false
+	}
+	sent, queued, ok := k.backlog()
+	if !ok {
+		return false
+	}
+	// Taken since: what was sent, less what was added to the queue.
+	took := k.queued > 0 && int64(sent-k.sent) > int64(queued-k.queued)
+	k.sent, k.queued = sent, queued
+	return took
 }
 
 // pause tells the keepalive whether this end has stopped reading the

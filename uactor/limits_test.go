@@ -68,17 +68,33 @@ func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
 
 // Keepalive finds an actor that stopped answering (SIGSTOP): the call in
 // flight fails with ErrActorDied instead of waiting for ever.
+// Over TCP the stopped actor's system still acknowledges what the caller
+// sends, PINGs included: that must not pass for the actor reading.
 func TestKeepaliveFindsStoppedActor(t *testing.T) {
-	ctx := testCtx(t, 30*time.Second)
-	r := spawnCounter(t, ctx, uactor.Keepalive(200*time.Millisecond))
-	if _, err := Add.Call(ctx, r, 1); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name string
+		opts []uactor.Option
+	}{
+		{"unix", nil},
+		{"tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey([]byte("SECRET"))}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			r := spawnCounter(t, ctx, append(tc.opts, uactor.Keepalive(200*time.Millisecond))...)
+			pid := r.PID()
+			if tc.opts != nil {
+				r = connect(t, ctx, r.Address(), "SECRET", uactor.Keepalive(200*time.Millisecond))
+			}
+			if _, err := Add.Call(ctx, r, 1); err != nil {
+				t.Fatal(err)
+			}
+			stop(t, pid)
+			failsWithin(t, "a call to a stopped actor", uactor.ErrActorDied, 5*time.Second, func() error {
+				_, err := Block.Call(ctx, r, time.Minute)
+				return err
+			})
+		})
 	}
-	stop(t, r.PID())
-	failsWithin(t, "a call to a stopped actor", uactor.ErrActorDied, 5*time.Second, func() error {
-		_, err := Block.Call(ctx, r, time.Minute)
-		return err
-	})
 }
 
 // An actor at its ConnBuffer bound stops reading the connection until its
@@ -105,6 +121,54 @@ func TestKeepaliveSparesPeerAtBufferBound(t *testing.T) {
 			}
 			if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 				t.Fatalf("the next call: Add = %d, %v", n, err)
+			}
+		})
+	}
+}
+
+// slowReader reads at most 64 KiB at a time, waiting a moment before each
+// read: a peer at the far end of a slow link.
+type slowReader struct{ net.Conn }
+
+func (s slowReader) Read(p []byte) (int, error) {
+	time.Sleep(10 * time.Millisecond)
+	return s.Conn.Read(p[:min(len(p), 64<<10)])
+}
+
+// A peer that reads the actor's answers as fast as its link lets it, and
+// sends nothing meanwhile, is busy, not gone: the actor's PINGs wait behind
+// the answers, so its silence must not get it dropped while they drain,
+// however many keepalive periods that takes.
+func TestKeepaliveSparesPeerDrainingReplies(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		opts []uactor.Option
+	}{
+		{"unix", nil},
+		{"tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			_, c := spawnPlain(t, ctx, append(tc.opts, uactor.Keepalive(100*time.Millisecond))...)
+			const calls = 8 // a MiB each: over a second to drain, ten periods
+			if err := writeCalls(frame.NewWriter(c, 0), 1, calls, "echo", make([]byte, mib)); err != nil {
+				t.Fatal(err)
+			}
+			c.SetReadDeadline(time.Now().Add(20 * time.Second))
+			rd := frame.NewReader(slowReader{c}, 0)
+			for got := 0; got < calls; {
+				h, buf, err := rd.ReadFrame()
+				if err != nil {
+					t.Fatalf("after %d of %d answers: %v", got, calls, err)
+				}
+				buf.Release()
+				switch h.Type {
+				case frame.TypeReply:
+					got++
+				case frame.TypePing: // answered only once the answers are in, as a busy peer would
+				default:
+					t.Fatalf("a %v frame among the answers", h.Type)
+				}
 			}
 		})
 	}

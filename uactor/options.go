@@ -181,12 +181,14 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // drop it if the peer stays silent for d more: a half-open connection (a
 // peer that vanished without closing, or stopped) is found, and calls in
 // flight on it fail with ErrActorDied. Each end looks every d, a look up to
-// d/4 late. While an actor has stopped reading a connection at its
-// ConnBuffer bound, the peer's silence is the actor's own doing: it pings
-// the peer every d instead (which keeps a peer whose own period is no
-// shorter), and drops it only once the socket reports that the peer hung up
-// (on Linux; elsewhere, two periods after it reads again). The default is
-// 15 seconds; 0 turns pings off.
+// d/4 late. A peer busy reading what this end sent, however slowly, is not
+// silent: on Linux, each look also asks the socket whether the peer took
+// bytes that were waiting for it. While an actor has stopped reading a
+// connection at its ConnBuffer bound, the peer's silence is the actor's own
+// doing: it pings the peer every d instead (which keeps a peer whose own
+// period is no shorter), and drops it only once the socket reports that
+// the peer hung up (on Linux; elsewhere, two periods after it reads
+// again). The default is 15 seconds; 0 turns pings off.
 func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive = d } }
 
 // Spin sets how long a connection that expects a message soon retries its

@@ -94,16 +94,19 @@ func (s *server) serveOwner(nc net.Conn) {
 // it ends or another goroutine reads it; then this one turns worker.
 func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	sizeBuffers(nc)
+	wc := withWriteTimeout(nc, s.opts.write)
 	c := &serverConn{s: s, nc: nc,
-		w:    frame.NewWriter(withWriteTimeout(nc, s.opts.write), s.opts.maxFrame),
+		w:    frame.NewWriter(wc, s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}
 	c.r = frame.NewReader(spinning(nc, s.opts.spin, c.due), s.opts.maxFrame)
 	agree(sess, c.r, c.w, s.opts)
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
-	c.ka = startKeepalive(s.opts.keepalive, c.w, nil,
-		func() { c.log.silent.Store(true); close(c.dead); nc.Close() }, // a vanished client: free what it held
-		func() bool { gone := peerHungUp(nc); c.log.hungUp.Store(gone); return gone })
+	c.ka = startKeepalive(s.opts.keepalive, c.w, keepaliveHooks{
+		dead:    func() { c.log.silent.Store(true); close(c.dead); nc.Close() }, // a vanished client: free what it held
+		hungUp:  func() bool { gone := peerHungUp(nc); c.log.hungUp.Store(gone); return gone },
+		backlog: wc.backlog,
+	})
 	s.inline.add(c)
 	if c.serve() {
 		s.worker(job{})

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,6 +51,8 @@ type deadlineConn struct {
 	armed   <-chan struct{} // Done of the context the cut is registered with
 	disarm  func() bool     // unregisters it
 	closed  bool            // by Close: register nothing more
+
+	sent atomic.Uint64 // bytes the socket took, ever (see backlog)
 }
 
 var (
@@ -90,10 +93,12 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 func (c *deadlineConn) WriteContext(ctx context.Context, b []byte) (int, error) {
 	n := c.tryWrite(b)
 	if n == len(b) {
+		c.sent.Add(uint64(n))
 		return n, nil
 	}
 	c.begin(ctx)
 	m, err := c.Conn.Write(b[n:])
+	c.sent.Add(uint64(n + m))
 	return n + m, c.end(ctx, err)
 }
 
@@ -109,7 +114,19 @@ func (c *deadlineConn) WriteBuffers(v *net.Buffers) (int64, error) {
 func (c *deadlineConn) WriteBuffersContext(ctx context.Context, v *net.Buffers) (int64, error) {
 	c.begin(ctx)
 	n, err := v.WriteTo(c.Conn)
+	c.sent.Add(uint64(n))
 	return n, c.end(ctx, err)
+}
+
+// backlog returns how many bytes the connection was written, ever, and how
+// many of them its socket still holds for the peer, if the system says
+// (unsentBytes): what keepalive learns of a peer busy reading.
+func (c *deadlineConn) backlog() (sent uint64, queued int, ok bool) {
+	if c.rc == nil {
+		return 0, 0, false
+	}
+	queued, ok = unsentBytes(c.rc)
+	return c.sent.Load(), queued, ok
 }
 
 // begin sets a waiting write's deadline, and has ctx, once done, move it to
