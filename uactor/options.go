@@ -168,13 +168,16 @@ func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.hand
 // of the connection and runs on its own clock, not on one caller's context.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
 
-// WriteTimeout bounds each write to a connection: a peer that stops reading
-// for this long is cut off, so what waits for it in memory stays bounded.
-// The default is 10 seconds; 0 sets no write deadline (keepalive, if on,
-// still finds a peer that went silent). A caller whose context ends while
-// its request waits to be written returns at once all the same: the rest
-// of the request is written behind it, as the frames on a connection
-// cannot be abandoned halfway.
+// WriteTimeout bounds each write to a connection: a write that the peer
+// has not taken in full after d fails, and the connection is closed, so a
+// peer that stops reading is cut off and what waits for it in memory stays
+// bounded. One write carries a frame, or every frame that queued while the
+// write before it waited: over a slow link, d must exceed the time the
+// largest such write takes to cross. The default is 10 seconds; 0 sets no
+// write deadline (keepalive, if on, still finds a peer that went silent).
+// A caller whose context ends while its request waits to be written
+// returns at once all the same: the rest of the request is written behind
+// it, as the frames on a connection cannot be abandoned halfway.
 func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = d } }
 
 // Keepalive makes each end ping a connection that has been silent for d, and
