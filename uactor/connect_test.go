@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -17,9 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 func TestTCPListenAddresses(t *testing.T) {
@@ -199,6 +202,68 @@ func TestConnectGivenUpClosesItsDial(t *testing.T) {
 			t.Fatalf("a Connect that gave up still holds its connection open: %v", err)
 		}
 	}
+}
+
+// A call waiting for a reconnect when its ref is closed fails with
+// ErrClosed: the dial that Close cut short is not the caller's context
+// ending, and must not read as context.Canceled.
+func TestCloseDuringReconnectFailsClosed(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	ln := listenTCP(t)
+	key := []byte("reconnect key")
+	second := make(chan net.Conn, 1)
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		// The first connection answers the info call, then ends.
+		var id [16]byte
+		copy(id[:], randomBytes(16))
+		cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), ActorID: id, Deadline: time.Now().Add(10 * time.Second)}
+		if _, err := handshake.Server(c, cfg); err == nil {
+			if info, err := readPlainFrame(c, false); err == nil {
+				p := wire.AppendString(nil, CounterKind.Name())
+				p = append(p, id[:]...)
+				p = wire.AppendString(p, "tcp://"+ln.Addr().String())
+				p = wire.AppendUvarint(p, 1)
+				frame.NewWriter(c, 0).WriteFrame(frame.Header{Type: frame.TypeReply, ID: info.id}, p)
+			}
+		}
+		c.Close()
+		if c, err := ln.Accept(); err == nil {
+			second <- c // the reconnect: accepted, and never a word
+		}
+	}()
+	r, err := uactor.Connect(ctx, CounterKind, "tcp://"+ln.Addr().String(), key, uactor.Sealed(false), uactor.HandshakeTimeout(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2 := receive(t, second, 10*time.Second, "no reconnect")
+	defer c2.Close()
+	called := make(chan error, 1)
+	go func() { _, err := Add.Call(ctx, r, 1); called <- err }()
+	for !goroutineIn("uactor.(*peer).conn") { // until the call waits for the dial
+		if ctx.Err() != nil {
+			t.Fatal("the call never waited for the reconnect")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r.Close()
+	err = receive(t, called, 10*time.Second, "the call did not return after Close")
+	if errors.Is(err, context.Canceled) || !errors.Is(err, uactor.ErrClosed) {
+		t.Fatalf("a call on a ref closed while it waited for a reconnect = %v; want ErrClosed, not context.Canceled", err)
+	}
+}
+
+// goroutineIn reports whether some goroutine's stack holds fn.
+func goroutineIn(fn string) bool {
+	var b strings.Builder
+	pprof.Lookup("goroutine").WriteTo(&b, 2)
+	return strings.Contains(b.String(), fn)
 }
 
 func TestAdvertise(t *testing.T) {

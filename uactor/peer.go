@@ -179,8 +179,10 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 	p.mu.Lock()
 	p.dialing = nil
 	switch {
-	case d.err == nil && p.closed:
-		d.c.close(ErrClosed)
+	case p.closed: // whatever the dial came to, or was cut short by
+		if d.err == nil {
+			d.c.close(ErrClosed)
+		}
 		d.c, d.err = nil, ErrClosed
 	case d.err == nil && reconnect && d.c.actorID != p.served:
 		other := d.c.actorID
