@@ -210,36 +210,51 @@ func relayInjects(t *testing.T, ln net.Listener) {
 	expectUntouched(t, ctx, real)
 }
 
-// An actor that holds the key but then breaks the frame format (here, a
-// frame length of 0): the call fails as ErrProtocol, not only as a lost
-// connection.
+// An actor that holds the key but then breaks the protocol (a frame length
+// of 0; a frame a client never takes, GOAWAY among them): the call fails
+// as ErrProtocol, and as ErrActorDied, since what became of it is unknown.
 func TestAttackMalformedFrameFromActor(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
-	ln := listenTCP(t)
-	key := []byte("k")
-	done := make(chan struct{})
-	t.Cleanup(func() { ln.Close(); <-done })
-	go func() {
-		defer close(done)
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), Offer: handshake.FeatureSeal, Deadline: time.Now().Add(10 * time.Second)}
-		if _, err := handshake.Server(c, cfg); err != nil {
-			return
-		}
-		c.Write(frameHead(0, 0, 0)[:4])
-		c.SetReadDeadline(time.Now().Add(10 * time.Second))
-		io.Copy(io.Discard, c)
-	}()
-	r, err := uactor.Connect(ctx, CounterKind, "tcp://"+ln.Addr().String(), key)
-	if err == nil {
-		t.Cleanup(func() { r.Close() })
-		_, err = Add.Call(ctx, r, 1)
-	}
-	if !errors.Is(err, uactor.ErrProtocol) || !errors.Is(err, uactor.ErrActorDied) || strings.Count(err.Error(), "uactor:") != 1 {
-		t.Fatalf("a call to an actor that sent a malformed frame = %v; want ErrProtocol and ErrActorDied, \"uactor:\" once", err)
+	for _, tc := range []struct {
+		name string
+		send func(c net.Conn, sess *handshake.Session)
+	}{
+		{"frame length 0", func(c net.Conn, _ *handshake.Session) { c.Write(frameHead(0, 0, 0)[:4]) }},
+		{"GOAWAY", func(c net.Conn, sess *handshake.Session) {
+			w := frame.NewWriter(c, 0)
+			w.SetAEAD(sess.WriteAEAD)
+			w.WriteFrame(frame.Header{Type: frame.TypeGoAway})
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			ln := listenTCP(t)
+			key := []byte("k")
+			done := make(chan struct{})
+			t.Cleanup(func() { ln.Close(); <-done })
+			go func() {
+				defer close(done)
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), Offer: handshake.FeatureSeal, Deadline: time.Now().Add(10 * time.Second)}
+				sess, err := handshake.Server(c, cfg)
+				if err != nil {
+					return
+				}
+				tc.send(c, sess)
+				c.SetReadDeadline(time.Now().Add(10 * time.Second))
+				io.Copy(io.Discard, c)
+			}()
+			r, err := uactor.Connect(ctx, CounterKind, "tcp://"+ln.Addr().String(), key)
+			if err == nil {
+				t.Cleanup(func() { r.Close() })
+				_, err = Add.Call(ctx, r, 1)
+			}
+			if !errors.Is(err, uactor.ErrProtocol) || !errors.Is(err, uactor.ErrActorDied) || strings.Count(err.Error(), "uactor:") != 1 {
+				t.Fatalf("a call to an actor that broke the protocol = %v; want ErrProtocol and ErrActorDied, \"uactor:\" once", err)
+			}
+		})
 	}
 }
