@@ -174,6 +174,33 @@ func TestKeepaliveSparesPeerDrainingReplies(t *testing.T) {
 	}
 }
 
+// The same at the bound on answers queued for the peer: an actor that has
+// stopped reading because its peer has not taken its answers yet keeps
+// the peer, however many periods pass, until the peer takes them.
+func TestKeepaliveSparesPeerAtReplyBound(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	_, c := spawnPlain(t, ctx, uactor.ConnBuffer(64<<10), uactor.Keepalive(100*time.Millisecond), uactor.WriteTimeout(0))
+	const calls = 8
+	wrote := make(chan error, 1) // the actor reads the calls only as its answers leave
+	go func() { wrote <- writeCalls(frame.NewWriter(c, 0), 1, calls, "echo", make([]byte, mib)) }()
+	time.Sleep(time.Second) // ten periods in which the peer takes nothing
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	rd := frame.NewReader(c, 0)
+	for got := 0; got < calls; {
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("after %d of %d answers: %v", got, calls, err)
+		}
+		buf.Release()
+		if h.Type == frame.TypeReply {
+			got++
+		}
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A peer that hangs up while the actor has stopped reading its connection
 // (at the ConnBuffer bound) is still found gone at the next keepalive look:
 // its calls are cancelled, not left to run for ever.

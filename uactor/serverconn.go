@@ -162,7 +162,9 @@ func (c *serverConn) waitBuffers() bool {
 	if c.w.Buffered() < limit {
 		return true
 	}
-	c.w.Kick() // answers held back count too: they go first
+	c.w.Kick()       // answers held back count too: they go first
+	c.ka.pause(true) // the peer's frames wait for it to take its answers
+	defer c.ka.pause(false)
 	return c.w.WaitBelow(limit) == nil
 }
 
