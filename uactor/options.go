@@ -157,13 +157,17 @@ func Sealed(on bool) Option {
 func MaxFrameSize(n int) Option { return func(o *options) { o.maxFrame = n } }
 
 // HandshakeTimeout bounds the whole handshake of a connection, however the
-// peer paces its bytes. The default is 5 seconds; d must be positive, since
-// an unbounded handshake would let a silent peer hold a connection for ever.
+// peer paces its bytes. The one exception is an actor's rejection of a
+// wrong proof, which leaves after the delay that makes guessing slow, and
+// has a second of its own to be written. The default is 5 seconds; d must
+// be positive, since an unbounded handshake would let a silent peer hold a
+// connection for ever.
 func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.handshake = d } }
 
 // DialTimeout bounds connecting to an actor (before the handshake), and how
 // long a dial is tried again: to reconnect after a connection broke, or when
-// the actor turned a new connection away before its handshake began. The
+// the actor turned a new connection away, before its handshake began or
+// before its verdict (see MaxHandshakes). The
 // default is 5 seconds; d must be positive: a dial is shared by every caller
 // of the connection and runs on its own clock, not on one caller's context.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
@@ -238,8 +242,9 @@ func MaxInFlight(n int) Option { return func(o *options) { o.inflight = n } }
 func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
 
 // MaxHandshakes bounds the connections an actor holds in their handshake at
-// once. When they are that many, a new connection takes the place of the one
-// that has waited longest for bytes from its peer, so that silent or
+// once. When they are that many, a new connection takes the place of one
+// whose peer has not sent its whole hello (the oldest such), or else of
+// the one that has waited longest for its proof, so that silent or
 // dripping connections from peers without the key cannot keep a key holder
 // out; if none is waiting, the new one is closed. Goroutines serving
 // handshakes, those of evicted connections still ending included, are at
