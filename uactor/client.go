@@ -107,7 +107,8 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	// A lone call's reply is worth waiting for awake; under concurrent
 	// calls the reader rarely finds the socket empty, and other callers
 	// need the CPU.
-	c.r = frame.NewReader(spinning(nc, o.spin, func() bool { return c.calls.Load() == 1 && c.r.Idle() }), o.maxFrame)
+	in := &counting{Reader: spinning(nc, o.spin, func() bool { return c.calls.Load() == 1 && c.r.Idle() })}
+	c.r = frame.NewReader(in, o.maxFrame)
 	agree(sess, c.r, c.w, o)
 	// Under concurrent calls, a caller about to write yields once so that
 	// callers woken by the same burst of replies join its write: on one
@@ -122,7 +123,8 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 		dead: func() {
 			c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
 		},
-		backlog: wc.backlog,
+		backlog:  wc.backlog,
+		received: in.n.Load,
 	})
 	c.lastUse = time.Now()
 	if !owner {

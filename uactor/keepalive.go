@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,7 @@ type keepalive struct {
 	silent   int         // checks without a frame; only a check touches it
 	sent     uint64      // backlog's at the last check; only a check touches them
 	queued   int
+	got      uint64 // received's at the last check; only a check touches it
 
 	w *frame.Writer
 	keepaliveHooks
@@ -56,6 +58,9 @@ type keepaliveHooks struct {
 	// of them the socket still holds for the peer (see peerTook); ok is
 	// false where the system does not say. nil: never asked.
 	backlog func() (sent uint64, queued int, ok bool)
+	// received returns how many bytes this end has read from the peer,
+	// ever (see counting). nil: never asked.
+	received func() uint64
 }
 
 // startKeepalive sends a PING on w after one silent period (then calls
@@ -78,7 +83,7 @@ func (k *keepalive) check() {
 	}
 	defer k.checking.Store(false)
 	k.pausePinged.Store(false)
-	if took := k.peerTook(); k.heard.Swap(false) || took {
+	if took, sent := k.peerTook(), k.peerSent(); k.heard.Swap(false) || took || sent {
 		k.silent = 0
 		return
 	}
@@ -118,6 +123,32 @@ func (k *keepalive) peerTook() bool {
 	took := k.queued > 0 && int64(sent-k.sent) > int64(queued-k.queued)
 	k.sent, k.queued = sent, queued
 	return took
+}
+
+// peerSent reports whether bytes arrived from the peer since the last
+// check: a frame under way is heard before it is whole, which a large one
+// on a slow link may not be for many periods.
+func (k *keepalive) peerSent() bool {
+	if k.received == nil {
+		return false
+	}
+	got := k.received()
+	sent := got != k.got
+	k.got = got
+	return sent
+}
+
+// counting is a connection's reader that counts the bytes read through it,
+// for keepalive (received).
+type counting struct {
+	io.Reader
+	n atomic.Uint64
+}
+
+func (c *counting) Read(p []byte) (int, error) {
+	n, err := c.Reader.Read(p)
+	c.n.Add(uint64(n))
+	return n, err
 }
 
 // pause tells the keepalive whether this end has stopped reading the

@@ -140,37 +140,83 @@ func (s slowReader) Read(p []byte) (int, error) {
 // the answers, so its silence must not get it dropped while they drain,
 // however many keepalive periods that takes.
 func TestKeepaliveSparesPeerDrainingReplies(t *testing.T) {
-	for _, tc := range []struct {
+	for _, network := range []struct {
 		name string
 		opts []uactor.Option
 	}{
 		{"unix", nil},
 		{"tcp", []uactor.Option{uactor.Listen("tcp://127.0.0.1:0")}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			ctx := testCtx(t, 30*time.Second)
-			_, c := spawnPlain(t, ctx, append(tc.opts, uactor.Keepalive(100*time.Millisecond))...)
-			const calls = 8 // a MiB each: over a second to drain, ten periods
-			if err := writeCalls(frame.NewWriter(c, 0), 1, calls, "echo", make([]byte, mib)); err != nil {
-				t.Fatal(err)
-			}
-			c.SetReadDeadline(time.Now().Add(20 * time.Second))
-			rd := frame.NewReader(slowReader{c}, 0)
-			for got := 0; got < calls; {
-				h, buf, err := rd.ReadFrame()
-				if err != nil {
-					t.Fatalf("after %d of %d answers: %v", got, calls, err)
+		// Over a second to drain, ten periods: as many answers, or as one
+		// whose write lasts all that time.
+		for _, shape := range []struct {
+			name        string
+			calls, size int
+		}{{"8 answers", 8, mib}, {"1 answer", 1, 8 * mib}} {
+			t.Run(network.name+"/"+shape.name, func(t *testing.T) {
+				ctx := testCtx(t, 30*time.Second)
+				_, c := spawnPlain(t, ctx, append(network.opts, uactor.Keepalive(100*time.Millisecond))...)
+				if err := writeCalls(frame.NewWriter(c, 0), 1, uint64(shape.calls), "echo", make([]byte, shape.size)); err != nil {
+					t.Fatal(err)
 				}
-				buf.Release()
-				switch h.Type {
-				case frame.TypeReply:
-					got++
-				case frame.TypePing: // answered only once the answers are in, as a busy peer would
-				default:
-					t.Fatalf("a %v frame among the answers", h.Type)
+				c.SetReadDeadline(time.Now().Add(20 * time.Second))
+				rd := frame.NewReader(slowReader{c}, 0)
+				for got := 0; got < shape.calls; {
+					h, buf, err := rd.ReadFrame()
+					if err != nil {
+						t.Fatalf("after %d of %d answers: %v", got, shape.calls, err)
+					}
+					buf.Release()
+					switch h.Type {
+					case frame.TypeReply:
+						got++
+					case frame.TypePing: // answered only once the answers are in, as a busy peer would
+					default:
+						t.Fatalf("a %v frame among the answers", h.Type)
+					}
 				}
-			}
-		})
+			})
+		}
+	}
+}
+
+// slowWriter writes at most 64 KiB at a time, waiting a moment before
+// each write: a peer sending over a slow link.
+type slowWriter struct{ net.Conn }
+
+func (s slowWriter) Write(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		time.Sleep(10 * time.Millisecond)
+		m, err := s.Conn.Write(p[n:min(len(p), n+64<<10)])
+		n += m
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// A peer whose one large request takes many keepalive periods to arrive
+// is heard all along: the actor counts the bytes, not only whole frames.
+func TestKeepaliveSparesPeerSendingSlowly(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	_, c := spawnPlain(t, ctx, uactor.Keepalive(100*time.Millisecond))
+	// 4 MiB at 64 KiB a step: over half a second, five periods.
+	if err := writeCalls(frame.NewWriter(slowWriter{c}, 0), 1, 1, "echo", make([]byte, 4*mib)); err != nil {
+		t.Fatalf("sending the request: %v", err)
+	}
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	rd := frame.NewReader(c, 0)
+	for {
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("waiting for the answer: %v", err)
+		}
+		buf.Release()
+		if h.Type == frame.TypeReply {
+			return
+		}
 	}
 }
 

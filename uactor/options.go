@@ -188,9 +188,10 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // drop it if the peer stays silent for d more: a half-open connection (a
 // peer that vanished without closing, or stopped) is found, and calls in
 // flight on it fail with ErrActorDied. Each end looks every d, a look up to
-// d/4 late. A peer busy reading what this end sent, however slowly, is not
-// silent: on Linux, each look also asks the socket whether the peer took
-// bytes that were waiting for it. While an actor has stopped reading a
+// d/4 late. A peer whose large frame is still arriving is not silent, nor
+// is one busy reading what this end sent, however slowly: on Linux, each
+// look also asks the socket whether the peer took bytes that were waiting
+// for it. While an actor has stopped reading a
 // connection at its ConnBuffer bound, the peer's silence is the actor's own
 // doing: it pings the peer every d instead (which keeps a peer whose own
 // period is no shorter), and drops it only once the socket reports that

@@ -98,14 +98,16 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	c := &serverConn{s: s, nc: nc,
 		w:    frame.NewWriter(wc, s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}
-	c.r = frame.NewReader(spinning(nc, s.opts.spin, c.due), s.opts.maxFrame)
+	in := &counting{Reader: spinning(nc, s.opts.spin, c.due)}
+	c.r = frame.NewReader(in, s.opts.maxFrame)
 	agree(sess, c.r, c.w, s.opts)
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
 	c.ka = startKeepalive(s.opts.keepalive, c.w, keepaliveHooks{
-		dead:    func() { c.log.silent.Store(true); close(c.dead); nc.Close() }, // a vanished client: free what it held
-		hungUp:  func() bool { gone := peerHungUp(nc); c.log.hungUp.Store(gone); return gone },
-		backlog: wc.backlog,
+		dead:     func() { c.log.silent.Store(true); close(c.dead); nc.Close() }, // a vanished client: free what it held
+		hungUp:   func() bool { gone := peerHungUp(nc); c.log.hungUp.Store(gone); return gone },
+		backlog:  wc.backlog,
+		received: in.n.Load,
 	})
 	s.inline.add(c)
 	if c.serve() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"sync"
@@ -34,11 +35,14 @@ type deadlineConn struct {
 	rc      syscall.RawConn // nil: every write gets the deadline
 	timeout time.Duration   // 0: none
 
-	// tryWrite's argument and result, and writeSome bound once, so that
-	// a write allocates no closure.
+	// The write's argument and progress, and the functions that make its
+	// system calls bound once, so that a write allocates no closure.
 	b    []byte
 	n    int
+	err  error // writeMore's, from the system
 	some func(fd uintptr) bool
+	more func(fd uintptr) bool
+	vecs vecWriter // WriteBuffers', where the system allows it
 
 	// mu orders a context's cut against the write it is meant for. The
 	// function that cuts is registered once per context, not per write, and
@@ -65,8 +69,9 @@ var longAgo = time.Unix(1, 0)
 
 func withWriteTimeout(c net.Conn, d time.Duration) *deadlineConn {
 	dc := &deadlineConn{Conn: c, timeout: max(d, 0)}
+	dc.vecs.init(&dc.sent)
 	if dc.rc = rawConn(c); dc.rc != nil {
-		dc.some = dc.writeSome
+		dc.some, dc.more = dc.writeSome, dc.writeMore
 	}
 	return dc
 }
@@ -93,12 +98,10 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 func (c *deadlineConn) WriteContext(ctx context.Context, b []byte) (int, error) {
 	n := c.tryWrite(b)
 	if n == len(b) {
-		c.sent.Add(uint64(n))
 		return n, nil
 	}
 	c.begin(ctx)
-	m, err := c.Conn.Write(b[n:])
-	c.sent.Add(uint64(n + m))
+	m, err := c.writeWaiting(b[n:])
 	return n + m, c.end(ctx, err)
 }
 
@@ -113,9 +116,53 @@ func (c *deadlineConn) WriteBuffers(v *net.Buffers) (int64, error) {
 // WriteBuffersContext is WriteBuffers cut short once ctx is done.
 func (c *deadlineConn) WriteBuffersContext(ctx context.Context, v *net.Buffers) (int64, error) {
 	c.begin(ctx)
-	n, err := v.WriteTo(c.Conn)
-	c.sent.Add(uint64(n))
+	n, err := c.vecs.write(c, v)
 	return n, c.end(ctx, err)
+}
+
+// writeWaiting writes b under the deadline begin set, counting in c.sent
+// what each system call wrote as it goes: a write that waits may last
+// many keepalive periods while the peer reads, and keepalive looks at the
+// count (backlog). It returns what net.Conn's Write would.
+func (c *deadlineConn) writeWaiting(b []byte) (int, error) {
+	if c.rc == nil {
+		n, err := c.Conn.Write(b)
+		c.sent.Add(uint64(n))
+		return n, err
+	}
+	c.b, c.n, c.err = b, 0, nil
+	err := c.rc.Write(c.more) // waits in the poller, under the deadline
+	n := c.n
+	if err == nil && c.err != nil {
+		err = &net.OpError{Op: "write", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: c.err}
+	}
+	c.b, c.err = nil, nil
+	return n, err
+}
+
+// writeMore is writeWaiting's attempt each time the socket has room, made
+// with the descriptor locked: it reports true once b is written or the
+// system failed it, false to wait for room.
+func (c *deadlineConn) writeMore(fd uintptr) bool {
+	for c.n < len(c.b) {
+		m, err := syscall.Write(int(fd), c.b[c.n:])
+		if m > 0 {
+			c.n += m
+			c.sent.Add(uint64(m))
+		}
+		switch {
+		case err == syscall.EINTR:
+		case err == syscall.EAGAIN:
+			return false
+		case err != nil:
+			c.err = os.NewSyscallError("write", err)
+			return true
+		case m == 0:
+			c.err = io.ErrUnexpectedEOF
+			return true
+		}
+	}
+	return true
 }
 
 // backlog returns how many bytes the connection was written, ever, and how
@@ -223,6 +270,7 @@ func (c *deadlineConn) tryWrite(b []byte) int {
 func (c *deadlineConn) writeSome(fd uintptr) bool {
 	if m, err := syscall.Write(int(fd), c.b); err == nil && m > 0 {
 		c.n = m
+		c.sent.Add(uint64(m))
 	}
 	return true // whatever happened: never wait here
 }
