@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -122,19 +121,7 @@ func TestAttackHostileRelayInjects(t *testing.T) {
 	t.Run("tcp", func(t *testing.T) { relayInjects(t, listenTCP(t)) })
 	// A ref to a Unix socket is no safer: it may name a relay's socket as
 	// easily, so that connection is sealed too.
-	t.Run("unix", func(t *testing.T) {
-		dir, err := os.MkdirTemp("", "relay")
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
-		ln, err := net.Listen("unix", filepath.Join(dir, "s"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { ln.Close() })
-		relayInjects(t, ln)
-	})
+	t.Run("unix", func(t *testing.T) { relayInjects(t, listenUnix(t)) })
 }
 
 // relayInjects lures a caller to a relay listening on ln, which relays the

@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -56,15 +54,7 @@ func readPlainFrame(c net.Conn, headOnly bool) (plainFrame, error) {
 // afterwards and its PONGs counted.
 func TestAttackPingFloodWhileStalled(t *testing.T) {
 	ctx := testCtx(t, 60*time.Second)
-	dir, err := os.MkdirTemp("", "pingflood")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	ln, err := net.Listen("unix", filepath.Join(dir, "s"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := listenUnix(t)
 	key := []byte("ping flood key")
 	const pings, big = 50_000, 15 << 20
 

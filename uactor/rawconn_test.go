@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -49,6 +51,23 @@ func dialRaw(t *testing.T, address string) net.Conn {
 func listenTCP(t *testing.T) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// listenUnix listens on a Unix socket in a fresh directory until the test
+// ends. Not t.TempDir: its long paths can exceed the socket path limit.
+func listenUnix(t *testing.T) net.Listener {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "listen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	ln, err := net.Listen("unix", filepath.Join(dir, "s"))
 	if err != nil {
 		t.Fatal(err)
 	}
