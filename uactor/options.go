@@ -178,7 +178,8 @@ func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeo
 // bounded. One write carries a frame, or every frame that queued while the
 // write before it waited: over a slow link, d must exceed the time the
 // largest such write takes to cross. The default is 10 seconds; 0 sets no
-// write deadline (keepalive, if on, still finds a peer that went silent).
+// write deadline (keepalive, if on, still finds a peer that went silent,
+// except while an actor waits at its ConnBuffer bound: see Keepalive).
 // A caller whose context ends while its request waits to be written
 // returns at once all the same: the rest of the request is written behind
 // it, as the frames on a connection cannot be abandoned halfway.

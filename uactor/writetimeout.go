@@ -140,12 +140,16 @@ func (c *deadlineConn) writeWaiting(b []byte) (int, error) {
 	return n, err
 }
 
+// maxWrite bounds one write system call, as the net package does: some
+// systems refuse a write of more than 2 GiB.
+const maxWrite = 1 << 30
+
 // writeMore is writeWaiting's attempt each time the socket has room, made
 // with the descriptor locked: it reports true once b is written or the
 // system failed it, false to wait for room.
 func (c *deadlineConn) writeMore(fd uintptr) bool {
 	for c.n < len(c.b) {
-		m, err := syscall.Write(int(fd), c.b[c.n:])
+		m, err := syscall.Write(int(fd), c.b[c.n:min(len(c.b), c.n+maxWrite)])
 		if m > 0 {
 			c.n += m
 			c.sent.Add(uint64(m))
