@@ -83,7 +83,7 @@ func (k *keepalive) check() {
 	}
 	defer k.checking.Store(false)
 	k.pausePinged.Store(false)
-	if took, sent := k.peerTook(), k.peerSent(); k.heard.Swap(false) || took || sent {
+	if took, arrived := k.peerTook(), k.bytesArrived(); k.heard.Swap(false) || took || arrived {
 		k.silent = 0
 		return
 	}
@@ -125,17 +125,17 @@ func (k *keepalive) peerTook() bool {
 	return took
 }
 
-// peerSent reports whether bytes arrived from the peer since the last
+// bytesArrived reports whether bytes arrived from the peer since the last
 // check: a frame under way is heard before it is whole, which a large one
 // on a slow link may not be for many periods.
-func (k *keepalive) peerSent() bool {
+func (k *keepalive) bytesArrived() bool {
 	if k.received == nil {
 		return false
 	}
 	got := k.received()
-	sent := got != k.got
+	arrived := got != k.got
 	k.got = got
-	return sent
+	return arrived
 }
 
 // counting is a connection's reader that counts the bytes read through it,

@@ -134,7 +134,7 @@ func (c *deadlineConn) writeWaiting(b []byte) (int, error) {
 	err := c.rc.Write(c.more) // waits in the poller, under the deadline
 	n := c.n
 	if err == nil && c.err != nil {
-		err = &net.OpError{Op: "write", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: c.err}
+		err = c.opError("write", c.err)
 	}
 	c.b, c.err = nil, nil
 	return n, err
@@ -143,6 +143,11 @@ func (c *deadlineConn) writeWaiting(b []byte) (int, error) {
 // maxWrite bounds one write system call, as the net package does: some
 // systems refuse a write of more than 2 GiB.
 const maxWrite = 1 << 30
+
+// opError is err, from the system call op, as the net package reports it.
+func (c *deadlineConn) opError(op string, err error) error {
+	return &net.OpError{Op: op, Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: err}
+}
 
 // writeMore is writeWaiting's attempt each time the socket has room, made
 // with the descriptor locked: it reports true once b is written or the

@@ -40,7 +40,7 @@ func (w *vecWriter) write(c *deadlineConn, v *net.Buffers) (int64, error) {
 	err := c.rc.Write(w.more)
 	n := w.n
 	if err == nil && w.err != nil {
-		err = &net.OpError{Op: "writev", Net: c.LocalAddr().Network(), Source: c.LocalAddr(), Addr: c.RemoteAddr(), Err: w.err}
+		err = c.opError("writev", w.err)
 	}
 	clear(w.iov[:cap(w.iov)]) // do not keep the caller's slices alive
 	w.v, w.err = nil, nil

@@ -11,12 +11,12 @@ import (
 // and adds what it wrote to the connection's count once it is done: only
 // Linux tells keepalive what the peer took (unsentBytes), so counting as it
 // goes would serve nothing.
-type vecWriter struct{ sent *atomic.Uint64 }
+type vecWriter struct{}
 
-func (w *vecWriter) init(sent *atomic.Uint64) { w.sent = sent }
+func (w *vecWriter) init(*atomic.Uint64) {}
 
 func (w *vecWriter) write(c *deadlineConn, v *net.Buffers) (int64, error) {
 	n, err := v.WriteTo(c.Conn)
-	w.sent.Add(uint64(n))
+	c.sent.Add(uint64(n))
 	return n, err
 }
