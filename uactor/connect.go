@@ -37,7 +37,7 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		}
 		from[i] = ca.String()
 	}
-	key, err := holdKey(authkey)
+	key, err := holdKey(ctx, authkey)
 	if err != nil {
 		return Ref[A]{}, errorf("uactor: Connect(%s): %w", a, err)
 	}

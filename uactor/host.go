@@ -20,7 +20,7 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 	if err := o.validate(); err != nil {
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
-	key, err := holdKey(o.key)
+	key, err := holdKey(ctx, o.key)
 	if err != nil {
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}

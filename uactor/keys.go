@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"context"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha256"
@@ -47,31 +48,49 @@ var stretchCache struct {
 }
 
 type stretchedKey struct {
-	once sync.Once
+	done chan struct{} // closed once key is set
 	key  []byte
+}
+
+// deriveKey is the stretching itself; a variable so that tests can hold it.
+var deriveKey = func(raw string) []byte {
+	k, err := pbkdf2.Key(sha256.New, raw, []byte(stretchSalt), stretchIterations, stretchedSize)
+	if err != nil { // only for parameters outside FIPS bounds, which these are not
+		panic(fmt.Sprintf("uactor: stretching an authkey: %v", err))
+	}
+	return k
 }
 
 // stretch returns the key a handshake uses for the user key raw, computing
 // it at most once per process (concurrent callers wait for the same work).
-func stretch(raw []byte) []byte {
+// A caller whose ctx ends first returns the context's error at once, and
+// the work goes on for whoever asks next: tens of milliseconds of CPU are
+// not worth a goroutine that outlives its caller, but they are worth not
+// doing again.
+func stretch(ctx context.Context, raw []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	stretchCache.Lock()
 	if stretchCache.keys == nil {
 		stretchCache.keys = map[string]*stretchedKey{}
 	}
 	s := stretchCache.keys[string(raw)]
 	if s == nil {
-		s = &stretchedKey{}
+		s = &stretchedKey{done: make(chan struct{})}
 		stretchCache.keys[string(raw)] = s
+		go func(raw string) {
+			s.key = deriveKey(raw)
+			close(s.done)
+		}(string(raw))
 	}
 	stretchCache.Unlock()
-	s.once.Do(func() {
-		k, err := pbkdf2.Key(sha256.New, string(raw), []byte(stretchSalt), stretchIterations, stretchedSize)
-		if err != nil { // only for parameters outside FIPS bounds, which these are not
-			panic(fmt.Sprintf("uactor: stretching an authkey: %v", err))
-		}
-		s.key = k
-	})
-	return s.key
+	select {
+	case <-s.done:
+		return s.key, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // treeKey is the default authkey of every actor in this process tree: made at
@@ -114,7 +133,7 @@ type actorKey struct {
 
 // holdKey returns the key to use, held in the keyring: the one set with
 // AuthKey (stretched), or the process tree's when none was set.
-func holdKey(raw []byte) (actorKey, error) {
+func holdKey(ctx context.Context, raw []byte) (actorKey, error) {
 	switch {
 	case raw == nil:
 		k, id := defaultKey()
@@ -122,7 +141,10 @@ func holdKey(raw []byte) (actorKey, error) {
 	case len(raw) == 0:
 		return actorKey{}, errEmptyKey
 	}
-	k := stretch(raw)
+	k, err := stretch(ctx, raw)
+	if err != nil {
+		return actorKey{}, err
+	}
 	id, release := heldKeys.Add(k)
 	return actorKey{k, id, release}, nil
 }

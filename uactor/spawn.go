@@ -36,7 +36,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	if err != nil {
 		return Ref[A]{}, errorf("uactor: Spawn(%q): argument: %w", name, err)
 	}
-	key, err := holdKey(o.key)
+	key, err := holdKey(ctx, o.key)
 	if err != nil {
 		return Ref[A]{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
