@@ -52,12 +52,30 @@ func unmarshalMsg[T any](b []byte) (v T, err error) {
 	return v, nil
 }
 
-// checkMsgpack reports whether b is exactly one MessagePack value whose
-// arrays and maps announce no more elements than the bytes that follow
-// could hold (every element takes at least one byte). It walks the value
-// without recursion, keeping only the count of values still to come.
+// maxMsgpackDepth bounds how deeply a MessagePack value may nest arrays and
+// maps. msgp's generated UnmarshalMsg recurses once per level, so a frame of
+// a few megabytes could otherwise nest deeply enough to overflow the
+// stack, which ends the process and cannot be recovered. The bound is
+// encoding/json's.
+const maxMsgpackDepth = 10_000
+
+// checkMsgpack reports whether b is exactly one MessagePack value, nested
+// at most maxMsgpackDepth deep, whose arrays and maps announce no more
+// elements than the bytes that follow could hold (every element takes at
+// least one byte). It walks the value without recursion, keeping for each
+// open array or map the count of its values still to come.
 func checkMsgpack(b []byte) error {
-	for pending := uint64(1); pending > 0; pending-- {
+	var stack [16]uint64
+	left := append(stack[:0], 1) // the payload is one value
+	total := uint64(1)           // the sum of left
+	for len(left) > 0 {
+		top := len(left) - 1
+		if left[top] == 0 {
+			left = left[:top]
+			continue
+		}
+		left[top]--
+		total--
 		if len(b) == 0 {
 			return fmt.Errorf("%w: MessagePack value truncated", ErrDecode)
 		}
@@ -101,11 +119,16 @@ func checkMsgpack(b []byte) error {
 			return fmt.Errorf("%w: MessagePack value truncated", ErrDecode)
 		}
 		b = b[skip:]
-		// pending still counts this value, which is done: hence the -1.
-		if pending-1+items > uint64(len(b)) {
-			return fmt.Errorf("%w: MessagePack announces %d values in %d bytes", ErrDecode, pending-1+items, len(b))
+		if total+items > uint64(len(b)) {
+			return fmt.Errorf("%w: MessagePack announces %d values in %d bytes", ErrDecode, total+items, len(b))
 		}
-		pending += items
+		if items > 0 {
+			if len(left) > maxMsgpackDepth {
+				return fmt.Errorf("%w: MessagePack nested more than %d deep", ErrDecode, maxMsgpackDepth)
+			}
+			left = append(left, items)
+			total += items
+		}
 	}
 	if len(b) > 0 {
 		return fmt.Errorf("%w: %d bytes after the MessagePack value", ErrDecode, len(b))

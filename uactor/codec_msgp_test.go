@@ -1,6 +1,7 @@
 package uactor_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -84,5 +85,69 @@ func TestMsgpackHostileAcrossProcesses(t *testing.T) {
 	err := spawnFails(t, ctx, TagCounterKind, tagList{forge: []byte{0xdd, 0xff, 0xff, 0xff, 0xff}})
 	if err == nil || !strings.Contains(err.Error(), "MessagePack announces") {
 		t.Fatalf("Spawn with a hostile argument: %v", err)
+	}
+}
+
+// nest is a MessagePack array of no nest or one, decoded by recursion, as
+// msgp generates the decoding of a recursive type.
+type nest struct {
+	Inner *nest
+	forge []byte // when set, MarshalMsg sends these bytes instead: a hostile peer
+}
+
+func (n *nest) MarshalMsg(b []byte) ([]byte, error) {
+	switch {
+	case n.forge != nil:
+		return append(b, n.forge...), nil
+	case n.Inner == nil:
+		return append(b, 0x90), nil
+	}
+	return n.Inner.MarshalMsg(append(b, 0x91))
+}
+
+func (n *nest) UnmarshalMsg(b []byte) ([]byte, error) {
+	if len(b) == 0 || b[0] != 0x90 && b[0] != 0x91 {
+		return b, errors.New("nest: not an array of at most one nest")
+	}
+	if b[0] == 0x90 {
+		n.Inner = nil
+		return b[1:], nil
+	}
+	n.Inner = new(nest)
+	return n.Inner.UnmarshalMsg(b[1:])
+}
+
+var NestDepth = uactor.Expose(TagCounterKind, "depth", func(_ tagCounter, _ context.Context, n nest) (int, error) {
+	d := 0
+	for p := n.Inner; p != nil; p = p.Inner {
+		d++
+	}
+	return d, nil
+})
+
+// MessagePack nested deeper than the decoding's stack can hold, in a frame
+// under MaxFrameSize, fails the call with ErrDecode before UnmarshalMsg
+// recurses into it: a stack overflow would end the actor's process, which
+// no recover catches.
+func TestMsgpackTooDeepAcrossProcesses(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	r := spawn(t, ctx, TagCounterKind, tagList{})
+	deep := func(n int) nest {
+		var v nest
+		for range n {
+			inner := v
+			v = nest{Inner: &inner}
+		}
+		return v
+	}
+	if d, err := NestDepth.Call(ctx, r, deep(1000)); d != 1000 || err != nil {
+		t.Fatalf("1000 deep: %d, %v", d, err)
+	}
+	forge := append(bytes.Repeat([]byte{0x91}, 15<<20), 0x90) // 15 M levels, one byte each
+	if _, err := NestDepth.Call(ctx, r, nest{forge: forge}); !errors.Is(err, uactor.ErrDecode) {
+		t.Errorf("15 M levels deep: %v; want ErrDecode", err)
+	}
+	if d, err := NestDepth.Call(ctx, r, deep(3)); d != 3 || err != nil {
+		t.Fatalf("after a call nested too deep: %d, %v; want 3", d, err)
 	}
 }

@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -57,6 +58,11 @@ func TestRefMessagePack(t *testing.T) {
 	}
 }
 
+// nestedMsgpack returns depth arrays of one element each, around inner.
+func nestedMsgpack(depth int, inner ...byte) []byte {
+	return append(bytes.Repeat([]byte{0x91}, depth), inner...)
+}
+
 func TestCheckMsgpack(t *testing.T) {
 	valid := [][]byte{
 		{0x00}, {0xff}, {0xc0}, {0xc3}, {0x80}, {0x90},
@@ -64,6 +70,10 @@ func TestCheckMsgpack(t *testing.T) {
 		{0xc4, 2, 'h', 'i'}, {0xd9, 1, 'x'}, {0xda, 0, 1, 'x'}, {0xdb, 0, 0, 0, 1, 'x'},
 		{0xc7, 1, 5, 0}, {0xd6, 0xff, 1, 2, 3, 4}, {0xd8, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15},
 		{0xdc, 0, 2, 1, 2}, {0xde, 0, 1, 1, 2}, {0xdf, 0, 0, 0, 1, 0xc0, 0xc0},
+		{0x92, 0x91, 0x91, 0x01, 0x91, 0x91, 0x02},                                        // [[[1]], [[2]]]
+		{0x82, 0xa1, 'a', 0x92, 0x01, 0x92, 0x02, 0x81, 0xa1, 'b', 0x03, 0xa1, 'c', 0x04}, // {"a":[1,[2,{"b":3}]],"c":4}
+		nestedMsgpack(maxMsgpackDepth, 0x01),
+		append(append([]byte{0x92}, nestedMsgpack(maxMsgpackDepth-1, 0x01)...), nestedMsgpack(maxMsgpackDepth-1, 0x01)...), // depth is per branch
 	}
 	for _, b := range valid {
 		if err := checkMsgpack(b); err != nil {
@@ -82,6 +92,9 @@ func TestCheckMsgpack(t *testing.T) {
 		"nested count too large": {0x91, 0x9f, 0, 0, 0},
 		"bin 32 beyond bytes":    {0xc6, 0x7f, 0xff, 0xff, 0xff, 0},
 		"fixext truncated":       {0xd7, 1, 2},
+		"nested too deep":        nestedMsgpack(maxMsgpackDepth+1, 0x01),
+		"deep in a map":          append([]byte{0x81, 0xa1, 'k'}, nestedMsgpack(maxMsgpackDepth, 0x80)...),
+		"nested, truncated":      nestedMsgpack(3),
 	}
 	for name, b := range bad {
 		if err := checkMsgpack(b); !errors.Is(err, ErrDecode) {
