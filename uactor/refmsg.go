@@ -42,8 +42,9 @@ func (r Ref[A]) MarshalMsg(b []byte) ([]byte, error) {
 		hdr = []byte{msgpBin8, byte(n)}
 	case n <= 0xffff:
 		hdr = binary.BigEndian.AppendUint16([]byte{msgpBin16}, uint16(n))
-	default:
-		return b, nil // the bin 32 header already there
+	default: // the bin 32 header is in place: only its length is missing
+		binary.BigEndian.PutUint32(b[start+1:], uint32(n))
+		return b, nil
 	}
 	copy(b[start:], hdr)
 	copy(b[start+len(hdr):], b[start+5:])

@@ -9,8 +9,12 @@ import (
 	"time"
 )
 
-// A kind whose name is long enough for a ref's MessagePack form to need a bin 16 header.
-var longNameKind = Define("refmsg-"+strings.Repeat("x", 300), func(ctx context.Context, _ Empty) (*int, error) { return new(int), nil })
+// Kinds whose names are long enough for a ref's MessagePack form to need
+// a bin 16 header, and a bin 32 one.
+var (
+	longNameKind   = Define("refmsg-"+strings.Repeat("x", 300), func(ctx context.Context, _ Empty) (*int, error) { return new(int), nil })
+	longerNameKind = Define("refmsg-"+strings.Repeat("y", 70_000), func(ctx context.Context, _ Empty) (*int, error) { return new(int), nil })
+)
 
 func TestRefMessagePack(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -18,7 +22,7 @@ func TestRefMessagePack(t *testing.T) {
 	for _, c := range []struct {
 		kind   *Kind[*int, Empty]
 		header byte
-	}{{codecTestKind, msgpBin8}, {longNameKind, msgpBin16}} {
+	}{{codecTestKind, msgpBin8}, {longNameKind, msgpBin16}, {longerNameKind, msgpBin32}} {
 		r, err := Host(ctx, c.kind, new(int), AuthKey([]byte("refmsg test key")))
 		if err != nil {
 			t.Fatal(err)
