@@ -63,21 +63,26 @@ func AppendBytes(b []byte, p []byte) []byte {
 }
 
 // AppendValue appends v's binary form with its length first; a Reader takes
-// it back with Value.
+// it back with Value. If v fails, or gives back fewer bytes than it was
+// handed, b comes back as it was, with the error.
 func AppendValue(b []byte, v encoding.BinaryAppender) ([]byte, error) {
 	start := len(b)
-	b = append(b, make([]byte, binary.MaxVarintLen64)...) // room for the length
-	body := len(b)
-	b, err := v.AppendBinary(b)
-	if err != nil {
-		return b[:start], err
+	grown := append(b, make([]byte, binary.MaxVarintLen64)...) // room for the length
+	body := len(grown)
+	out, err := v.AppendBinary(grown)
+	switch {
+	case err != nil:
+		return b, err
+	case len(out) < body:
+		return b, fmt.Errorf("wire: %T's AppendBinary dropped bytes it was given", v)
 	}
-	n := len(b) - body
-	lenBytes := binary.AppendUvarint(nil, uint64(n))
+	n := len(out) - body
+	var room [binary.MaxVarintLen64]byte
+	lenBytes := binary.AppendUvarint(room[:0], uint64(n))
 	// Close the gap between the reserved room and what the length needs.
-	copy(b[start:], lenBytes)
-	copy(b[start+len(lenBytes):], b[body:])
-	return b[:start+len(lenBytes)+n], nil
+	copy(out[start:], lenBytes)
+	copy(out[start+len(lenBytes):], out[body:])
+	return out[:start+len(lenBytes)+n], nil
 }
 
 // Reader takes values off a byte slice in order. The first failure sticks:

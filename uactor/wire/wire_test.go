@@ -103,3 +103,31 @@ func FuzzReader(f *testing.F) {
 		r.Close()
 	})
 }
+
+// appenderFunc is an encoding.BinaryAppender made of a function.
+type appenderFunc func([]byte) ([]byte, error)
+
+func (f appenderFunc) AppendBinary(b []byte) ([]byte, error) { return f(b) }
+
+// A failing or misbehaving AppendBinary gives AppendValue's caller an error
+// and its slice back as it was, never a panic.
+func TestAppendValueFailures(t *testing.T) {
+	fail := errors.New("cannot encode")
+	for name, c := range map[string]struct {
+		v    appenderFunc
+		want error
+	}{
+		"nil and an error":   {func([]byte) ([]byte, error) { return nil, fail }, fail},
+		"bytes and an error": {func(b []byte) ([]byte, error) { return append(b, "half"...), fail }, fail},
+		"nil and no error":   {func([]byte) ([]byte, error) { return nil, nil }, nil},
+		"fewer bytes":        {func(b []byte) ([]byte, error) { return b[:len(b)-1], nil }, nil},
+	} {
+		b, err := AppendValue([]byte("prefix"), c.v)
+		if err == nil || c.want != nil && !errors.Is(err, c.want) {
+			t.Errorf("%s: err = %v; want %v", name, err, c.want)
+		}
+		if string(b) != "prefix" {
+			t.Errorf("%s: b = %q; want the prefix as it was", name, b)
+		}
+	}
+}
