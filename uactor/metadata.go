@@ -117,6 +117,9 @@ func cutString[S ~string | ~[]byte](s S) (v, rest S, ok bool) {
 			return v, rest, false
 		}
 		c := s[k]
+		if k == binary.MaxVarintLen64-1 && c > 1 {
+			return v, rest, false // over 64 bits, as binary.Uvarint refuses
+		}
 		n |= uint64(c&0x7f) << shift
 		shift += 7
 		if c < 0x80 {
@@ -210,6 +213,62 @@ func parseCallContext(p []byte, now time.Time) (callContext, []byte, error) {
 				return cc, nil, errCallContext
 			}
 		}
+		if repeatsKey(cc.md) {
+			cc.md = firstOfEachKey(cc.md)
+		}
 	}
 	return cc, p, nil
+}
+
+// repeatsKey reports whether well-formed pairs name a key twice, which a
+// sender that follows the protocol never does: comparing each key with
+// those before it while they are few, through a map past that.
+func repeatsKey(md []byte) bool {
+	const few = 16
+	var seen map[string]struct{}
+	i := 0
+	for s := md; len(s) > 0; i++ {
+		k, rest, _ := cutString(s)
+		_, rest, _ = cutString(rest)
+		before := md[:len(md)-len(s)]
+		switch {
+		case i < few:
+			for b := before; len(b) > 0; {
+				var bk []byte
+				bk, b, _ = cutString(b)
+				_, b, _ = cutString(b)
+				if string(bk) == string(k) {
+					return true
+				}
+			}
+		default:
+			if seen == nil {
+				seen = make(map[string]struct{})
+				for bk := range (&metadata{raw: string(before)}).all() {
+					seen[bk] = struct{}{}
+				}
+			}
+			if _, ok := seen[string(k)]; ok {
+				return true
+			}
+			seen[string(k)] = struct{}{}
+		}
+		s = rest
+	}
+	return false
+}
+
+// firstOfEachKey keeps the first pair of each key, as a receiver takes the
+// first (PROTOCOL.md), so that a handler, its AllMetadata and the calls it
+// makes see each key once.
+func firstOfEachKey(md []byte) []byte {
+	out := make([]byte, 0, len(md))
+	seen := make(map[string]bool)
+	for k, v := range (&metadata{raw: string(md)}).all() {
+		if !seen[k] {
+			seen[k] = true
+			out = appendPair(out, k, v)
+		}
+	}
+	return out
 }

@@ -3,10 +3,12 @@ package uactor
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"log/slog"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -144,6 +146,60 @@ func TestCallContextRoundTrip(t *testing.T) {
 	}
 }
 
+// The call context's metadata as a peer may send it: lengths past 64
+// bits are malformed; a key sent twice reaches the handler once, with its
+// first value, however many keys come before the repeat.
+func TestCallContextMetadataFromPeer(t *testing.T) {
+	withMetadata := func(pairs ...string) []byte {
+		var md []byte
+		for i := 0; i < len(pairs); i += 2 {
+			md = appendPair(md, pairs[i], pairs[i+1])
+		}
+		p := binary.AppendUvarint([]byte{callHasMetadata}, uint64(len(md)))
+		return append(append(p, md...), "method"...)
+	}
+	overflow := append([]byte{callHasMetadata, 12}, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02, 1, 'v')
+	if _, _, err := parseCallContext(overflow, time.Now()); err == nil {
+		t.Error("a key length of 2^64 wrapped round to 0 and was accepted")
+	}
+	many := make([]string, 0, 80)
+	for i := range 40 {
+		many = append(many, fmt.Sprint("k", i), fmt.Sprint(i))
+	}
+	for name, c := range map[string]struct {
+		sent []string
+		want string
+	}{
+		"distinct":            {[]string{"a", "1", "b", "2"}, "a=1,b=2"},
+		"repeated":            {[]string{"k", "first", "x", "", "k", "second"}, "k=first,x="},
+		"repeated at once":    {[]string{"k", "first", "k", "second", "k", "third"}, "k=first"},
+		"repeated past many":  {append(append([]string{}, many...), "k3", "again"), "k3=3"},
+		"repeated first past": {append(append([]string{"k", "1"}, many...), "k", "2"), "k=1"},
+	} {
+		cc, rest, err := parseCallContext(withMetadata(c.sent...), time.Now())
+		if err != nil || string(rest) != "method" {
+			t.Fatalf("%s: %q, %v", name, rest, err)
+		}
+		var got []string
+		seen := map[string]bool{}
+		for k, v := range (&metadata{raw: string(cc.md)}).all() {
+			if seen[k] {
+				t.Errorf("%s: %q reaches the handler twice", name, k)
+			}
+			seen[k] = true
+			got = append(got, k+"="+v)
+		}
+		switch all := strings.Join(got, ","); {
+		case len(got) > 3: // many: the key's first value, among the others once each
+			if !slices.Contains(got, c.want) || len(got) != len(c.sent)/2-1 {
+				t.Errorf("%s: %d pairs; want %s among %d", name, len(got), c.want, len(c.sent)/2-1)
+			}
+		case all != c.want:
+			t.Errorf("%s: %s; want %s", name, all, c.want)
+		}
+	}
+}
+
 // FuzzCallContext: the call-context decoder never panics, never accepts
 // metadata it cannot walk, and what it accepts encodes back the same.
 func FuzzCallContext(f *testing.F) {
@@ -170,6 +226,13 @@ func FuzzCallContext(f *testing.F) {
 		}
 		if len(again) > len(cc.md) {
 			t.Fatalf("metadata %q walks as more, %q", cc.md, again)
+		}
+		keys := map[string]bool{}
+		for k := range md.all() {
+			if keys[k] {
+				t.Fatalf("metadata %q names %q twice", cc.md, k)
+			}
+			keys[k] = true
 		}
 		re := metadata{raw: string(again)}
 		var a, b []string
