@@ -119,14 +119,24 @@ func bytesElem() elem[[]byte] {
 // minTimeBinary is the length of time.Time's shortest binary form.
 const minTimeBinary = 15
 
+// appendTime appends v's binary form. The time package refuses zone offsets
+// it cannot write (from −119 to −60 seconds, where its minutes would read as
+// its mark for UTC, and beyond ±546 hours): those times travel as UTC, the
+// instant kept.
+func appendTime(b []byte, v time.Time) []byte {
+	if t, err := v.AppendBinary(b); err == nil {
+		return t
+	}
+	t, _ := v.UTC().AppendBinary(b)
+	return t
+}
+
 // timeElem is time.Time's binary form with its length first.
 func timeElem() elem[time.Time] {
 	return elem[time.Time]{1 + minTimeBinary,
 		func(b []byte, v time.Time) []byte {
-			t, err := v.AppendBinary(nil)
-			if err != nil { // a zone offset beyond ±546 hours: keep the instant
-				t, _ = v.UTC().AppendBinary(nil)
-			}
+			var room [minTimeBinary + 1]byte
+			t := appendTime(room[:0], v)
 			return append(binary.AppendUvarint(b, uint64(len(t))), t...)
 		},
 		func(b []byte) (time.Time, int, error) {
