@@ -145,6 +145,41 @@ func TestAttackDuplicateCallID(t *testing.T) {
 	}
 }
 
+// A client may use an id again once it has the call's answer (PROTOCOL.md:
+// ids are unique among calls in flight), even while the actor's worker
+// that wrote the answer has not yet taken the call off its table: the
+// actor waits for it, where it dropped the connection as a duplicate.
+func TestCallIDReusedOnceAnswered(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	uactor.ForgetBlocking(CounterKind)
+	t.Cleanup(func() { uactor.ForgetBlocking(CounterKind) })
+	_, conn := hostPlain(t, ctx, CounterKind, &Counter{}, 0)
+	w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+	nap := append([]byte("\x00\x05block"), wire.AppendVarint(nil, int64(2*time.Millisecond))...)
+	const ids, answers = 64, 5000
+	for id := uint64(1); id <= ids; id++ {
+		if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, nap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	conn.SetReadDeadline(time.Now().Add(25 * time.Second))
+	for n := range answers {
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("after %d answers, each id used again once answered: %v", n, err)
+		}
+		buf.Release()
+		if h.Type != frame.TypeReply {
+			t.Fatalf("answer %d: %v", n, h)
+		}
+		if n < answers-ids {
+			if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: h.ID}, nap); err != nil {
+				t.Fatalf("after %d answers: %v", n, err)
+			}
+		}
+	}
+}
+
 // zeros compresses to almost nothing: a small frame on the wire that is
 // large once decompressed.
 func zeros(n int) []byte { return make([]byte, n) }

@@ -19,6 +19,7 @@ import (
 type callCtx struct {
 	md       metadata  // the call's metadata, for Value; raw "": none
 	deadline time.Time // zero: none
+	leaving  bool      // its answer is on its way out (guarded by the serverConn's mu)
 
 	mu     sync.Mutex
 	done   chan struct{} // made on first use

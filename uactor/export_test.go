@@ -43,3 +43,12 @@ func ForgetBlocking[A, Arg any](k *Kind[A, Arg]) {
 		m.blocks.Store(false)
 	}
 }
+
+// KnownToBlock reports whether calls of k's method go to a worker because
+// one of them blocked a connection's reader.
+func KnownToBlock[A, Arg any](k *Kind[A, Arg], method string) bool {
+	k.entry.mu.RLock()
+	defer k.entry.mu.RUnlock()
+	m := k.entry.methods[method]
+	return m != nil && m.blocks.Load()
+}

@@ -3,11 +3,13 @@ package uactor_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"testing"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // gate's methods run inline on the goroutine that reads them: slow until
@@ -127,4 +129,76 @@ func TestInlineRoleNotTakenBack(t *testing.T) {
 	wait(g.hangBegins, "hang's start")
 	close(resume)
 	answer(3)
+}
+
+// An answer held back to go out with the next write leaves before the
+// reader waits at ConnBuffer's bound: here behind a call of a method known
+// to block, whose request takes the connection past the bound while a
+// third call waits unread. Before, the held answer waited for the blocked
+// call to end, and a caller waiting on it before ending that call would
+// wait for ever.
+func TestHeldAnswerLeavesBeforeBoundWait(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	uactor.ForgetBlocking(CounterKind)
+	t.Cleanup(func() { uactor.ForgetBlocking(CounterKind) })
+	c := &Counter{release: make(chan struct{})}
+	_, conn := hostPlain(t, ctx, CounterKind, c, 0, uactor.ConnBuffer(1024), uactor.Keepalive(0))
+	t.Cleanup(func() {
+		select {
+		case <-c.release:
+		default:
+			close(c.release)
+		}
+	})
+	w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+	call := func(method string, req []byte) []byte {
+		return append(append(binary.AppendUvarint([]byte{0}, uint64(len(method))), method...), req...)
+	}
+	readUntil := func(id uint64) error {
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		defer conn.SetReadDeadline(time.Time{})
+		for {
+			h, buf, err := rd.ReadFrame()
+			if err != nil {
+				return err
+			}
+			buf.Release()
+			if h.ID == id {
+				return nil
+			}
+		}
+	}
+	// Teach the actor that await blocks: a call that outlasts the
+	// watchdog's ticks, cancelled once it went to a worker.
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, call("await", nil)); err != nil {
+		t.Fatal(err)
+	}
+	for !uactor.KnownToBlock(CounterKind, "await") {
+		select {
+		case <-ctx.Done():
+			t.Fatal("await never went to a worker")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCancel, ID: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := readUntil(1); err != nil {
+		t.Fatal(err)
+	}
+	// One write: add (inline, its answer held as a frame follows), await
+	// (to a worker; its request is over the bound), add (unread until
+	// await ends).
+	w.QueueFrame(frame.Header{Type: frame.TypeCall, ID: 2}, call("add", wire.AppendVarint(nil, 1)))
+	w.QueueFrame(frame.Header{Type: frame.TypeCall, ID: 3}, call("await", wire.AppendBytes(nil, make([]byte, 2048))))
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 4}, call("add", wire.AppendVarint(nil, 1))); err != nil {
+		t.Fatal(err)
+	}
+	if err := readUntil(2); err != nil {
+		t.Fatalf("the answer to a call that ran at once waited behind a blocked call: %v", err)
+	}
+	close(c.release)
+	if err := readUntil(4); err != nil {
+		t.Fatalf("the calls behind: %v", err)
+	}
 }

@@ -86,6 +86,17 @@ func (c *Counter) Block(ctx context.Context, d time.Duration) (bool, error) {
 	}
 }
 
+// Await waits for the test to close release, or for its call's end; its
+// request is ballast, for tests of what an actor holds.
+func (c *Counter) Await(ctx context.Context, ballast []byte) (int, error) {
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	case <-c.release:
+		return len(ballast), nil
+	}
+}
+
 func (c *Counter) WasCancelled(ctx context.Context, _ uactor.Empty) (bool, error) {
 	return c.cancelled.Load(), nil
 }
@@ -189,6 +200,7 @@ var (
 	FailLong     = uactor.Expose(CounterKind, "failLong", (*Counter).FailLong)
 	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
 	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)
+	Await        = uactor.Expose(CounterKind, "await", (*Counter).Await)
 	WasCancelled = uactor.Expose(CounterKind, "wascancelled", (*Counter).WasCancelled)
 	SpawnChild   = uactor.Expose(CounterKind, "spawnchild", (*Counter).SpawnChild)
 	Exit         = uactor.Expose(CounterKind, "exit", (*Counter).Exit)

@@ -154,6 +154,7 @@ func (c *serverConn) waitBuffers() bool {
 		if !over {
 			break
 		}
+		c.w.Kick()       // answers held back go out before the reader sleeps
 		c.ka.pause(true) // the peer's frames wait for the calls it made, not for it
 		ok := c.wait()
 		c.ka.pause(false)
@@ -199,7 +200,7 @@ func (c *serverConn) signalLocked() {
 
 // incoming is one call, as dispatch prepared it.
 type incoming struct {
-	ctx context.Context
+	ctx *callCtx
 	id  uint64
 	m   *methodEntry
 	buf *frame.Buffer
@@ -266,16 +267,17 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 
 // waitSlot checks a new call's id against the calls in flight (a peer that
 // reuses one would hold two calls under one entry, and ending either would
-// cancel the other, so it is dropped), and waits
-// while the connection is at MaxInFlight with replies on their way out:
-// their slots free as soon as the bytes leave, and a caller that already
-// has the reply may have sent this call. It returns false for a duplicate id
-// or a connection that is done.
+// cancel the other, so it is dropped), and waits while the id's call has
+// its answer on its way out, or while the connection is at MaxInFlight with
+// answers on their way out: either frees as soon as the bytes leave, and a
+// caller that already has the answer may have sent this call. It returns
+// false for a duplicate id or a connection that is done.
 func (c *serverConn) waitSlot(id uint64) bool {
 	for {
 		c.mu.Lock()
-		_, dup := c.cancels[id]
-		full := len(c.cancels) >= c.s.opts.inflight && c.leaving > 0
+		prev := c.cancels[id]
+		dup := prev != nil && !prev.leaving
+		full := prev != nil || len(c.cancels) >= c.s.opts.inflight && c.leaving > 0
 		c.waiting = full && !dup
 		c.mu.Unlock()
 		switch {
@@ -284,6 +286,7 @@ func (c *serverConn) waitSlot(id uint64) bool {
 		case !full:
 			return true
 		}
+		c.w.Kick() // answers held back go out before the reader sleeps
 		if !c.wait() {
 			return false
 		}
@@ -304,7 +307,7 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	if err := ctx.Err(); err != nil { // cancelled or expired before it started: do not start it
 		buf.Release()
 		c.release(held)
-		c.leave()
+		c.leave(ctx)
 		c.answer(hold, id, notStarted(err), nil, err)
 		return
 	}
@@ -315,7 +318,7 @@ func (c *serverConn) run(cl incoming, hold bool) {
 		buf.Release() // decoded: what the handler kept is its own
 	}
 	c.release(held)
-	c.leave()
+	c.leave(ctx)
 	c.answer(hold, id, code, resp, err) // copied or written once it returns
 	if m.lends {
 		buf.Recycle() // resp may be the lent request: only now is it free
@@ -364,11 +367,12 @@ func (c *serverConn) send(hold bool, h frame.Header, payload []byte) error {
 	return err
 }
 
-// leave counts the calling call among those whose answer is on its way out
-// (done counts it back).
-func (c *serverConn) leave() {
+// leave counts the call whose context is ctx among those whose answer is on
+// its way out (done counts it back).
+func (c *serverConn) leave(ctx *callCtx) {
 	c.mu.Lock()
 	c.leaving++
+	ctx.leaving = true
 	c.mu.Unlock()
 }
 
