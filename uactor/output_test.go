@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
 	"regexp"
 	"strconv"
 	"strings"
@@ -152,5 +154,52 @@ func TestOutputOfManyActorsAtOnce(t *testing.T) {
 		if got := perPID[fmt.Sprintf("counter[%d]", r.PID())]; got != lines {
 			t.Errorf("actor %d: %d lines relayed, want %d", r.PID(), got, lines)
 		}
+	}
+}
+
+// leaver starts a process that inherits its stdout and outlives it.
+type leaver struct{}
+
+func (leaver) Leave(ctx context.Context, _ uactor.Empty) (int, error) {
+	cmd := exec.Command("sleep", "20")
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	fmt.Println("a line for the owner's writer")
+	return cmd.Process.Pid, nil
+}
+
+var (
+	leaverKind = uactor.Define("output-leaver", func(context.Context, uactor.Empty) (leaver, error) { return leaver{}, nil })
+	leave      = uactor.Expose(leaverKind, "leave", leaver.Leave)
+)
+
+// Close returns within its bounds though the actor's output can never be
+// delivered: a process the actor started holds its pipe open past the
+// output's linger, and Output's writer does not return. Before, Close
+// waited for that writer for ever once the linger had passed.
+func TestOutputStuckWriterDoesNotHoldClose(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	gate := make(chan struct{})
+	r, err := uactor.Spawn(ctx, leaverKind, uactor.Empty{}, uactor.Output(gated{gate, io.Discard}), uactor.GracePeriod(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sleeper, err := leave.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { killPID(sleeper); close(gate) })
+	closed := make(chan struct{})
+	go func() { r.Close(); close(closed) }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second): // grace, stop margin and linger are about 2 s
+		killPID(sleeper) // the pipe closes, and the writer is let go: Close can return
+		close(gate)
+		gate = make(chan struct{})
+		<-closed
+		t.Fatal("Close waited for a stuck Output writer past the output's linger")
 	}
 }

@@ -252,13 +252,17 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 	p.outMu.Unlock()
 	if p.output != nil {
 		t := time.NewTimer(outputLinger)
+		lingered := false
 		select {
 		case <-p.output:
 		case <-t.C:
+			lingered = true // the timer's one tick is taken: Flush must not wait for it
 		}
 		p.stopOutput() // if a descendant still holds a pipe
 		<-p.output
-		p.relay.Flush(t.C)
+		if !lingered {
+			p.relay.Flush(t.C)
+		}
 		t.Stop()
 	}
 	close(p.done)
