@@ -145,6 +145,7 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 	if err != nil {
 		p.Kill()
 		<-p.Done()
+		p.Conn().Close()
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id}, s.boot.opts, true)
@@ -193,6 +194,7 @@ func (s *supervisor) exited(inc *incarnation) {
 	}
 	s.mu.Unlock()
 	inc.c.close(ended)
+	inc.p.Kill() // reaped already: this only closes its end of the bootstrap channel
 	if time.Since(inc.started) < stableAfter {
 		s.quick++
 	} else {
