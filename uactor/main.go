@@ -25,6 +25,7 @@ func Main() {
 
 // runChild is the whole life of a spawned actor's process.
 func runChild() int {
+	owner := os.Getppid() // the kernel gives an orphan another parent before the parent-death signal
 	ch, err := spawn.OpenChild()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "uactor:", err)
@@ -73,7 +74,12 @@ func runChild() int {
 			close(stopped)
 		})
 	}, func() {
-		removeDir(boot.dir)
+		// A SIGTERM that the owner's death did not send leaves boot.dir
+		// to the owner, which may restart the actor in it: refs that find
+		// it gone would give the actor up.
+		if os.Getppid() != owner {
+			removeDir(boot.dir)
+		}
 		removeAllDirs()
 		os.Exit(3)
 	})

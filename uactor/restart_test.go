@@ -169,3 +169,35 @@ func TestRestartLeaksNoDescriptors(t *testing.T) {
 		t.Errorf("open descriptors: %d before ten crashes and restarts, %d after", before, after)
 	}
 }
+
+// An actor ended by a SIGTERM that its owner did not send restarts at its
+// address with its refs working, copies that dial included: the process
+// leaves its directory to the owner, which lives, instead of removing it
+// as it does when the owner is gone.
+func TestRestartAfterSIGTERMKeepsCopies(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawn(t, ctx, CounterKind, 5, uactor.Restart(100, time.Minute))
+	var conn uactor.Ref[*Counter] // a copy that dials, as in another process
+	b, _ := r.MarshalBinary()
+	if err := conn.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	for i := range 3 {
+		if got, err := GetPID.Call(ctx, conn, uactor.Empty{}); err != nil || got != r.PID() {
+			t.Fatalf("after %d SIGTERMs, the copy reaches pid %d, %v; want %d", i, got, err, r.PID())
+		}
+		pid := r.PID()
+		syscall.Kill(pid, syscall.SIGTERM)
+		for r.PID() == pid {
+			select {
+			case <-ctx.Done():
+				t.Fatal("the actor did not restart")
+			case <-time.After(time.Millisecond):
+			}
+		}
+		if _, err := Add.Call(ctx, r, 0); err != nil {
+			t.Fatalf("the owner's call after the restart: %v", err)
+		}
+	}
+}
