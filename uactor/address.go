@@ -29,7 +29,8 @@ func parseAddress(s string) (address, error) {
 func (a address) String() string { return a.network + "://" + a.addr }
 
 // ownerDir is, in a spawned actor's process, the private directory its
-// owner made for its socket; set before any actor or hosted value serves.
+// owner made for its socket and those of the values it hosts; set before
+// any actor or hosted value serves.
 var ownerDir string
 
 // listenOn listens where spec says. "unix" (or "") makes a private 0700

@@ -96,30 +96,63 @@ func TestOwnerRemovesOnlyItsOwnDirectory(t *testing.T) {
 }
 
 // A value hosted inside an actor process goes with it, and so does its
-// socket directory: when the owner closes the actor, and when it is killed.
+// socket directory: when the owner closes the actor, and when it is
+// killed, whether the actor itself listens on a Unix socket or on TCP.
 func TestHostedInActorLeavesNoDirectory(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	for _, end := range []string{"close", "sigkill"} {
-		a, err := uactor.Spawn(ctx, CounterKind, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.Close() }) // on a failure below; closing twice does nothing
-		shared, err := Shared.Call(ctx, a, uactor.Empty{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		dirs := []string{socketDir(a.Address()), socketDir(shared.Address())}
-		if end == "sigkill" {
-			killPID(a.PID())
-			<-a.Done()
-		}
-		a.Close()
-		shared.Close()
-		for _, dir := range dirs {
-			if _, err := os.Stat(dir); !os.IsNotExist(err) {
-				t.Errorf("%s: socket directory %s outlived its actor (%v)", end, dir, err)
+	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
+		for _, end := range []string{"close", "sigkill"} {
+			a, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen(listen))
+			if err != nil {
+				t.Fatal(err)
 			}
+			t.Cleanup(func() { a.Close() }) // on a failure below; closing twice does nothing
+			shared, err := Shared.Call(ctx, a, uactor.Empty{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			dirs := []string{socketDir(shared.Address())}
+			if listen == "unix" {
+				dirs = append(dirs, socketDir(a.Address()))
+			}
+			if end == "sigkill" {
+				killPID(a.PID())
+				<-a.Done()
+			}
+			a.Close()
+			shared.Close()
+			for _, dir := range dirs {
+				if _, err := os.Stat(dir); !os.IsNotExist(err) {
+					t.Errorf("%s, %s: socket directory %s outlived its actor (%v)", listen, end, dir, err)
+				}
+			}
+		}
+	}
+}
+
+// hostThenFail's constructor hosts a value, then fails: Spawn kills the
+// process as soon as it has the error.
+var hostThenFail = uactor.Define("socketdir-host-then-fail", func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
+	if _, err := uactor.Host(ctx, CounterKind, &Counter{}); err != nil {
+		return nil, err
+	}
+	return nil, errors.New("failed after hosting")
+})
+
+// The socket directory of a value hosted by a constructor that then fails
+// goes with the process, which Spawn kills, whatever the actor listens on.
+func TestFailedConstructorLeavesNoDirectory(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
+		before, _ := filepath.Glob(filepath.Join(os.TempDir(), "uactor-*"))
+		for range 5 {
+			if _, err := uactor.Spawn(ctx, hostThenFail, uactor.Empty{}, uactor.Listen(listen)); err == nil || !strings.Contains(err.Error(), "failed after hosting") {
+				t.Fatalf("%s: Spawn: %v", listen, err)
+			}
+		}
+		after, _ := filepath.Glob(filepath.Join(os.TempDir(), "uactor-*"))
+		if len(after) > len(before) {
+			t.Errorf("%s: socket directories before five failed Spawns: %v; after: %v", listen, before, after)
 		}
 	}
 }

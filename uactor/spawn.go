@@ -45,17 +45,19 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	// pays no stretching and its refs name the key as ours do.
 	boot := bootstrap{kind: name, treeKey: tk, treeKeyID: tid, key: key.key, keyID: key.id, opts: o, arg: argBytes, id: uuid.New(),
 		kindLogger: o.logger != nil && o.logger == k.opts.logger}
+	// This process makes the actor's private directory, so that the actor
+	// keeps its address across restarts, and removes it, and only it, when
+	// the actor is gone (never a directory the child names). It holds the
+	// actor's socket, unless it listens on TCP, and those of the values it
+	// hosts, which go with it even when its process is killed.
+	dir, err := makeSocketDir()
+	if err != nil {
+		key.release()
+		return Ref[A]{}, errorf("uactor: Spawn(%q): private socket directory: %w", name, err)
+	}
+	trackDir(dir)
+	boot.dir = dir
 	if o.listen == "" || o.listen == "unix" {
-		// This process makes the actor's private directory, so that the
-		// actor keeps its address across restarts, and removes it, and only
-		// it, when the actor is gone (never a directory the child names).
-		dir, err := makeSocketDir()
-		if err != nil {
-			key.release()
-			return Ref[A]{}, errorf("uactor: Spawn(%q): private socket directory: %w", name, err)
-		}
-		trackDir(dir)
-		boot.dir = dir
 		boot.opts.listen = "unix://" + filepath.Join(dir, "actor.sock")
 	}
 	s, err := supervise(ctx, &boot)

@@ -156,10 +156,10 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 // directory exists again (a child that exited cleanly removed it), and the
 // socket files that a killed process left (its own, its hosted values') are removed.
 func (s *supervisor) clearAddress() {
-	if s.addr.network != "unix" {
-		return
+	var stale []string
+	if s.addr.network == "unix" {
+		stale = append(stale, s.addr.addr)
 	}
-	stale := []string{s.addr.addr}
 	if dir := s.boot.dir; dir != "" {
 		if err := os.Mkdir(dir, 0o700); err == nil {
 			trackDir(dir)
