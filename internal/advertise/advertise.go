@@ -29,7 +29,8 @@ func For(flag, listen string) (spec string, ok bool) {
 		if _, _, err := net.SplitHostPort(flag); err == nil {
 			return "tcp://" + flag, true
 		}
-		return "tcp://" + net.JoinHostPort(flag, "0"), true
+		host := strings.TrimSuffix(strings.TrimPrefix(flag, "["), "]") // "[::1]" as well as "::1"
+		return "tcp://" + net.JoinHostPort(host, "0"), true
 	}
 	host, _, err := net.SplitHostPort(strings.TrimPrefix(listen, "tcp://"))
 	if err != nil {
