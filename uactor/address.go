@@ -28,6 +28,18 @@ func parseAddress(s string) (address, error) {
 
 func (a address) String() string { return a.network + "://" + a.addr }
 
+// named is a as the refs of an actor listening at a name it: a TCP address
+// with no host reads 0.0.0.0.
+func (a address) named() address {
+	if a.network != "tcp" {
+		return a
+	}
+	if host, port, err := net.SplitHostPort(a.addr); err == nil && host == "" {
+		a.addr = net.JoinHostPort("0.0.0.0", port)
+	}
+	return a
+}
+
 // ownerDir is, in a spawned actor's process, the private directory its
 // owner made for its socket and those of the values it hosts; set before
 // any actor or hosted value serves.
@@ -67,10 +79,7 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 		return nil, address{}, "", errorf("uactor: listen on %s: %w", a, err)
 	}
 	if a.network == "tcp" {
-		host, _, _ := net.SplitHostPort(a.addr)
-		if host == "" {
-			host = "0.0.0.0"
-		}
+		host, _, _ := net.SplitHostPort(a.named().addr)
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		a.addr = net.JoinHostPort(host, port)
 	} else {

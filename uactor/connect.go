@@ -35,7 +35,7 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		if err != nil {
 			return Ref[A]{}, errorf("uactor: Connect(%s): Capture: %w", a, err)
 		}
-		from[i] = ca.String()
+		from[i] = ca.named().String() // as Listen's address reads in refs
 	}
 	key, err := holdKey(ctx, authkey)
 	if err != nil {

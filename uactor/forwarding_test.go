@@ -12,19 +12,30 @@ import (
 // uActor's forwarded proxies: MyActor returns a ref to its MyOtherActor,
 // which has another key. Without that key the caller gets AuthKeyError;
 // after Connect with the key and Capture of the address the ref names, the
-// same call returns a ref that works. Both of uActor's orders.
+// same call returns a ref that works. Both of uActor's orders, and a
+// listen address with no host, which refs name as 0.0.0.0: Capture takes
+// it as written to Listen.
 func TestForwardedProxies(t *testing.T) {
-	for _, connectFirst := range []bool{false, true} {
-		t.Run(map[bool]string{false: "catch then connect", true: "connect first"}[connectFirst], func(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		connectFirst bool
+		host, named  string // in the listen address; in the refs
+	}{
+		{"catch then connect", false, "127.0.0.1", "127.0.0.1"},
+		{"connect first", true, "127.0.0.1", "127.0.0.1"},
+		{"no host", false, "", "0.0.0.0"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
 			p := freePort(t)
-			listen := "tcp://127.0.0.1:" + p
+			listen := "tcp://" + c.host + ":" + p
 			actor := spawn(t, ctx, MyActorKind, listen)
+			connectFirst := c.connectFirst
 			if !connectFirst {
 				_, err := MyOtherActor.Call(ctx, actor, uactor.Empty{})
 				var ake *uactor.AuthKeyError
-				if !errors.Is(err, uactor.ErrAuthKey) || !errors.As(err, &ake) || ake.Address != listen {
-					t.Fatalf("ref to an actor with an unknown key = %v; want *AuthKeyError for %s", err, listen)
+				if named := "tcp://" + c.named + ":" + p; !errors.Is(err, uactor.ErrAuthKey) || !errors.As(err, &ake) || ake.Address != named {
+					t.Fatalf("ref to an actor with an unknown key = %v; want *AuthKeyError for %s", err, named)
 				}
 			}
 			conn := connect(t, ctx, "localhost:"+p, "OtherSecret", uactor.Capture(listen))
