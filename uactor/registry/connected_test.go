@@ -59,3 +59,50 @@ func TestPoolFromRegistryNone(t *testing.T) {
 		t.Fatalf("wrong key: %v", err)
 	}
 }
+
+// A pool whose actor died, and whose address another actor now serves,
+// connects to that actor on its next refresh: the old ref, whose actor is
+// gone for good, is replaced, not kept for as long as the source lists the
+// address.
+func TestPoolReplacesRefWhoseActorIsGone(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
+	free := listen(t, "tcp")
+	free.close()
+	opts := []uactor.Option{uactor.Listen(free.addr), uactor.AuthKey(testKey)}
+	first, err := uactor.Spawn(ctx, workerKind, "first", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	register(t, ctx, reg, free.addr)
+	pool, err := registry.PoolFrom(ctx, registry.Registered(reg), 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if got, err := pool.Handle(ctx, uactor.Empty{}); err != nil || got != "first" {
+		t.Fatalf("first call: %q, %v", got, err)
+	}
+	kill(t, first)
+	second, err := uactor.Spawn(ctx, workerKind, "second", opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	// However long the old ref takes to find its actor gone, a refresh
+	// after that reaches the second.
+	for {
+		if err := pool.Refresh(ctx); err != nil && !errors.Is(err, registry.ErrNoActors) {
+			t.Fatalf("Refresh: %v", err)
+		}
+		got, err := pool.Handle(ctx, uactor.Empty{})
+		if err == nil && got == "second" {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("after the restart, the pool still calls %q, %v; want \"second\"", got, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}

@@ -22,8 +22,10 @@ type conns[A, Arg any] struct {
 }
 
 // sync makes the connections match addrs: it connects to the addresses it
-// has no live connection to, retires those not listed, and returns the
-// live refs in addrs's order, with the errors of the Connects that failed.
+// has no live connection to (a ref whose actor is gone is none: another
+// actor may serve there now), retires those not listed or gone, and
+// returns the live refs in addrs's order, with the errors of the Connects
+// that failed.
 func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref[A], []string, []error) {
 	for _, r := range c.retired {
 		r.Close()
@@ -34,7 +36,7 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref
 		want[a] = true
 	}
 	for a, r := range c.refs {
-		if !want[a] {
+		if !want[a] || actorGone(r) {
 			c.retired = append(c.retired, r)
 			delete(c.refs, a)
 		}
@@ -72,6 +74,16 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref
 		}
 	}
 	return live, liveAddrs, failed
+}
+
+// actorGone reports whether r's actor is gone for good: its ref can never work again.
+func actorGone[A any](r uactor.Ref[A]) bool {
+	select {
+	case <-r.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // closeAll closes every connection, live or retired.
