@@ -20,7 +20,7 @@ func TestPickedAndConfigRoundTrip(t *testing.T) {
 	if err := p.UnmarshalBinary([]byte{2, 0}); !errors.Is(err, uactor.ErrDecode) {
 		t.Fatalf("bad Picked: %v", err)
 	}
-	for _, c := range []Config{{}, {ProbeInterval: -1, DialTimeout: time.Minute}} {
+	for _, c := range []Config{{}, {ProbeInterval: -1, DialTimeout: time.Minute, MaxEntries: 70000}} {
 		b, _ := c.AppendBinary(nil)
 		var got Config
 		if err := got.UnmarshalBinary(b); err != nil || got != c {

@@ -15,6 +15,7 @@ import (
 const (
 	DefaultProbeInterval = time.Second
 	DefaultDialTimeout   = 2500 * time.Millisecond
+	DefaultMaxEntries    = 4096
 )
 
 // MinProbeInterval is the shortest ProbeInterval New accepts.
@@ -30,6 +31,10 @@ type Config struct {
 	// DefaultDialTimeout. Below a second, one lost SYN makes a live actor
 	// look dead.
 	DialTimeout time.Duration
+	// MaxEntries bounds how many addresses the registry holds, and so how
+	// many dials one probe makes: Register refuses a call that would take
+	// it past (ErrFull). Zero means DefaultMaxEntries.
+	MaxEntries int
 }
 
 // withDefaults fills in the zero fields, and refuses what makes no sense.
@@ -40,11 +45,16 @@ func (c Config) withDefaults() (Config, error) {
 	if c.DialTimeout == 0 {
 		c.DialTimeout = DefaultDialTimeout
 	}
+	if c.MaxEntries == 0 {
+		c.MaxEntries = DefaultMaxEntries
+	}
 	switch {
 	case c.ProbeInterval > 0 && c.ProbeInterval < MinProbeInterval:
 		return c, fmt.Errorf("registry: ProbeInterval %v is below the minimum %v", c.ProbeInterval, MinProbeInterval)
 	case c.DialTimeout < 0:
 		return c, fmt.Errorf("registry: negative DialTimeout %v", c.DialTimeout)
+	case c.MaxEntries < 0:
+		return c, fmt.Errorf("registry: negative MaxEntries %d", c.MaxEntries)
 	}
 	return c, nil
 }
@@ -52,16 +62,20 @@ func (c Config) withDefaults() (Config, error) {
 // AppendBinary implements encoding.BinaryAppender.
 func (c Config) AppendBinary(b []byte) ([]byte, error) {
 	b = wire.AppendVarint(b, int64(c.ProbeInterval))
-	return wire.AppendVarint(b, int64(c.DialTimeout)), nil
+	b = wire.AppendVarint(b, int64(c.DialTimeout))
+	return wire.AppendVarint(b, int64(c.MaxEntries)), nil
 }
 
 // UnmarshalBinary implements encoding.BinaryUnmarshaler.
 func (c *Config) UnmarshalBinary(b []byte) error {
 	r := wire.NewReader(b)
-	probe, dial := r.Varint(), r.Varint()
+	probe, dial, most := r.Varint(), r.Varint(), r.Varint()
 	if err := r.Close(); err != nil {
 		return fmt.Errorf("%w: registry.Config: %w", uactor.ErrDecode, err)
 	}
-	*c = Config{ProbeInterval: time.Duration(probe), DialTimeout: time.Duration(dial)}
+	if int64(int(most)) != most {
+		return fmt.Errorf("%w: registry.Config: MaxEntries %d", uactor.ErrDecode, most)
+	}
+	*c = Config{ProbeInterval: time.Duration(probe), DialTimeout: time.Duration(dial), MaxEntries: int(most)}
 	return nil
 }

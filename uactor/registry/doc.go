@@ -61,6 +61,11 @@
 //     up to DialTimeout, and is dropped after three failed checks: within
 //     about three probe intervals plus three dial timeouts.
 //
+// A key holder may register addresses, so the registry bounds how many it
+// holds (Config.MaxEntries): each is dialled at every probe, and an
+// unbounded set would let one caller make the registry dial any host, under
+// many spellings of its address, thousands of times a second.
+//
 // # Pool
 //
 // Pool binds a method to several refs and spreads calls over them

@@ -11,6 +11,11 @@ import (
 var ErrBadAddress = uactor.RegisterError(KindName+".ErrBadAddress",
 	errors.New("registry: not an actor address"))
 
+// ErrFull is matched by the error of a Register call that would take the
+// registry past Config.MaxEntries; it registers none of its addresses.
+var ErrFull = uactor.RegisterError(KindName+".ErrFull",
+	errors.New("registry: full"))
+
 // ErrNoActors is matched by the error of a pool call when the pool has no
 // actor, or when none of its actors could be reached (the last failure is
 // wrapped too), and by the errors of PoolFrom, PoolFromRegistry,

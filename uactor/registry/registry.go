@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -42,19 +43,32 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 
 // Register adds the addresses not registered yet at the end of the cycle,
 // and returns how many it added. It checks every address first, and
-// registers none if one is not an actor's address (ErrBadAddress). It does
-// not check that the actors are alive: Pick and the probe do.
+// registers none if one is not an actor's address (ErrBadAddress), or if
+// the registry would then hold more than Config.MaxEntries (ErrFull). It
+// does not check that the actors are alive: Pick and the probe do.
 func (r *Registry) Register(ctx context.Context, addrs Addresses) (int, error) {
-	entries := make([]entry, len(addrs))
-	for i, a := range addrs {
+	if len(addrs) > r.cfg.MaxEntries { // before anything is made for them
+		return 0, fmt.Errorf("%w: %d addresses in one call, and it holds at most %d", ErrFull, len(addrs), r.cfg.MaxEntries)
+	}
+	entries := make([]entry, 0, len(addrs))
+	for _, a := range addrs {
 		e, err := parseEntry(a)
 		if err != nil {
 			return 0, err
 		}
-		entries[i] = e
+		entries = append(entries, e)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	fresh := make(map[string]bool, len(entries))
+	for _, e := range entries {
+		if r.ring.get(e.addr) == nil {
+			fresh[e.addr] = true
+		}
+	}
+	if held := r.ring.len(); held+len(fresh) > r.cfg.MaxEntries {
+		return 0, fmt.Errorf("%w: it holds %d addresses of at most %d, and %d more are new", ErrFull, held, r.cfg.MaxEntries, len(fresh))
+	}
 	n := 0
 	for _, e := range entries {
 		if r.ring.add(e) {

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -104,6 +105,47 @@ func TestRegisterBadAddress(t *testing.T) {
 	expectList(t, ctx, reg, "after the failed Registers")
 }
 
+// A registry holds at most MaxEntries addresses: a Register that would take
+// it past refuses all of its addresses with ErrFull, across processes too,
+// and one with more addresses than that is refused before anything is
+// made for them, however many it names.
+func TestRegisterFull(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{ProbeInterval: -1, MaxEntries: 3})
+	_, a := listeners(t, 5)
+	if n := register(t, ctx, reg, a[0], a[1]); n != 2 {
+		t.Fatalf("Register = %d; want 2", n)
+	}
+	if n := register(t, ctx, reg, a[1], a[2], a[2]); n != 1 {
+		t.Fatalf("Register of one new address, named twice, and one held = %d; want 1", n)
+	}
+	for _, addrs := range []registry.Addresses{{a[3]}, {a[0], a[4]}, {a[0], a[1], a[2], a[3]}} {
+		if n, err := registry.Register.Call(ctx, reg, addrs); !errors.Is(err, registry.ErrFull) || n != 0 {
+			t.Errorf("Register(%v) on a full registry = %d, %v; want ErrFull", addrs, n, err)
+		}
+	}
+	expectList(t, ctx, reg, "after the refused Registers", a[0], a[1], a[2])
+	if n := register(t, ctx, reg, a[0], a[2]); n != 0 {
+		t.Fatalf("Register of held addresses = %d; want 0", n)
+	}
+
+	r, err := registry.New(ctx, registry.Config{ProbeInterval: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := make(registry.Addresses, 4<<20) // what a frame of empty strings decodes to
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = r.Register(ctx, many)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, registry.ErrFull) {
+		t.Fatalf("Register of %d addresses: %v; want ErrFull", len(many), err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Fatalf("Register of %d addresses allocated %d KiB before refusing them", len(many), got>>10)
+	}
+}
+
 // Addresses are kept in canonical form.
 func TestCanonicalAddresses(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
@@ -116,7 +158,7 @@ func TestCanonicalAddresses(t *testing.T) {
 // New refuses a nonsensical Config; Spawn reports the constructor's error.
 func TestBadConfig(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	for _, cfg := range []registry.Config{{ProbeInterval: time.Millisecond}, {DialTimeout: -1}} {
+	for _, cfg := range []registry.Config{{ProbeInterval: time.Millisecond}, {DialTimeout: -1}, {MaxEntries: -1}} {
 		if _, err := registry.New(ctx, cfg); err == nil {
 			t.Errorf("New(%+v) succeeded", cfg)
 		}
