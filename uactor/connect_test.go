@@ -266,6 +266,41 @@ func goroutineIn(fn string) bool {
 	return strings.Contains(b.String(), fn)
 }
 
+// A Connect to an address whose actor was replaced reaches the new actor,
+// even while an older ref connected there is still reconnecting to the old
+// one: it does not share that ref's connection, which is bound to the actor
+// it served, and which finds the old actor gone.
+func TestConnectWhileOlderRefReconnects(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	listen := "tcp://127.0.0.1:" + freePort(t)
+	opts := []uactor.Option{uactor.Listen(listen), uactor.AuthKey([]byte("k"))}
+	for round := range 3 {
+		first, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		older := connect(t, ctx, listen, "k")
+		if _, err := Add.Call(ctx, older, 1); err != nil {
+			t.Fatal(err)
+		}
+		first.Close() // older's connection breaks: it reconnects, to first only
+		second, err := uactor.Spawn(ctx, CounterKind, 0, opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh, err := uactor.Connect(ctx, CounterKind, listen, []byte("k"))
+		if err != nil {
+			t.Fatalf("round %d: Connect to the actor serving at %s: %v", round, listen, err)
+		}
+		if pid, err := GetPID.Call(ctx, fresh, uactor.Empty{}); err != nil || pid != second.PID() {
+			t.Fatalf("round %d: the new ref reaches %d, %v; want %d", round, pid, err, second.PID())
+		}
+		fresh.Close()
+		older.Close()
+		second.Close()
+	}
+}
+
 func TestAdvertise(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := tcpCounter(t, "tcp://0.0.0.0:0", uactor.Advertise("tcp://actor.example:1234"))
