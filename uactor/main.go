@@ -25,7 +25,6 @@ func Main() {
 
 // runChild is the whole life of a spawned actor's process.
 func runChild() int {
-	owner := os.Getppid() // the kernel gives an orphan another parent before the parent-death signal
 	ch, err := spawn.OpenChild()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "uactor:", err)
@@ -73,11 +72,11 @@ func runChild() int {
 			}
 			close(stopped)
 		})
-	}, func() {
-		// A SIGTERM that the owner's death did not send leaves boot.dir
-		// to the owner, which may restart the actor in it: refs that find
-		// it gone would give the actor up.
-		if os.Getppid() != owner {
+	}, func(ownerGone bool) {
+		// A SIGTERM from anyone but the owner's death leaves boot.dir to
+		// the owner, which may restart the actor in it: refs that find it
+		// gone would give the actor up.
+		if ownerGone {
 			removeDir(boot.dir)
 		}
 		removeAllDirs()

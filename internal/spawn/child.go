@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // bootstrapFD is where the child finds its end of the bootstrap socketpair
@@ -106,12 +107,23 @@ func (c *Child) Ready(data []byte) error { return writeRecord(c.ctl, TagReady, d
 // Fail tells the parent why the actor could not start; Start returns data in a *ChildError.
 func (c *Child) Fail(data []byte) error { return writeRecord(c.ctl, TagError, data) }
 
+// orphanWait is how long a child that got SIGTERM waits for the EOF that
+// tells it its parent is gone, and not only one of the parent's threads.
+const orphanWait = time.Second
+
 // Watch waits, in the background, for the parent to ask for a graceful stop
 // (onStop runs, once) or to vanish: EOF on the channel, or the parent-death
-// signal (onOrphan runs, once; it should exit the process promptly). After
-// a stop, a later EOF still calls onOrphan, so that a child that hangs while
-// stopping still goes when its parent does.
-func (c *Child) Watch(onStop, onOrphan func()) {
+// signal. Then onOrphan runs, once, and should exit the process promptly;
+// it is told whether the parent is gone. After a stop, a later EOF still
+// calls onOrphan, so that a child that hangs while stopping still goes
+// when its parent does.
+//
+// EOF is sure: only the parent holds the channel. A SIGTERM may come from
+// anyone, and the kernel sends the parent-death signal when the parent's
+// thread that started the child exits, before the rest of the parent has
+// gone (getppid still names it then, if its other threads live on): so a
+// SIGTERM says the parent is gone only if EOF follows within orphanWait.
+func (c *Child) Watch(onStop func(), onOrphan func(parentGone bool)) {
 	eof := make(chan struct{})
 	go func() {
 		for {
@@ -128,8 +140,15 @@ func (c *Child) Watch(onStop, onOrphan func()) {
 	go func() {
 		select {
 		case <-c.sig:
+			t := time.NewTimer(orphanWait)
+			select {
+			case <-eof:
+				onOrphan(true)
+			case <-t.C:
+				onOrphan(false)
+			}
 		case <-eof:
+			onOrphan(true)
 		}
-		onOrphan()
 	}()
 }
