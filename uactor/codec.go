@@ -3,6 +3,7 @@ package uactor
 import (
 	"encoding"
 	"fmt"
+	"math/bits"
 	"strings"
 	"time"
 	"unsafe"
@@ -206,7 +207,7 @@ func builtinCodec[T any]() *codec[T] {
 			decode: unmarshalBinary[time.Time],
 		})
 	case uintptr:
-		return as[T](whole(unsignedElem[uintptr](64)))
+		return as[T](whole(unsignedElem[uintptr](bits.UintSize)))
 	}
 	return lookup[T](builtins())
 }

@@ -1,8 +1,10 @@
 package uactor
 
 import (
+	"math/bits"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,12 +22,12 @@ import (
 var builtins = sync.OnceValue(func() builtinTable {
 	return newBuiltinTable(
 		builtin(boolElem(), true),
-		builtin(signedElem[int](64), true),
+		builtin(signedElem[int](strconv.IntSize), true),
 		builtin(signedElem[int8](8), true),
 		builtin(signedElem[int16](16), true),
 		builtin(signedElem[int32](32), true),
 		builtin(signedElem[int64](64), true),
-		builtin(unsignedElem[uint](64), true),
+		builtin(unsignedElem[uint](bits.UintSize), true),
 		builtin(unsignedElem[uint16](16), true),
 		builtin(unsignedElem[uint32](32), true),
 		builtin(unsignedElem[uint64](64), true),
@@ -50,7 +52,7 @@ func builtin[E any](e elem[E], alone bool) builtinEntry {
 	f := map[reflect.Type]func() any{
 		reflect.TypeFor[[]E]():          func() any { return sliceOf(e) },
 		reflect.TypeFor[map[string]E](): func() any { return mapOf(stringElem(), e) },
-		reflect.TypeFor[map[int]E]():    func() any { return mapOf(signedElem[int](64), e) },
+		reflect.TypeFor[map[int]E]():    func() any { return mapOf(signedElem[int](strconv.IntSize), e) },
 		reflect.TypeFor[map[int64]E]():  func() any { return mapOf(signedElem[int64](64), e) },
 		reflect.TypeFor[map[uint64]E](): func() any { return mapOf(unsignedElem[uint64](64), e) },
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,6 +125,18 @@ func TestCodecRejectsBadInput(t *testing.T) {
 	for name, err := range cases {
 		if !errors.Is(err, ErrDecode) {
 			t.Errorf("%s: err = %v; want ErrDecode", name, err)
+		}
+	}
+	// int, uint and uintptr take what their width on this platform holds:
+	// 2^40 decodes where they are 64 bits wide, and overflows where 32.
+	for name, err := range map[string]error{
+		"int":     decodeValue(appendVar(1<<40), new(int)),
+		"uint":    decodeValue(appendUvar(1<<40), new(uint)),
+		"uintptr": decodeValue(appendUvar(1<<40), new(uintptr)),
+		"[]int":   decodeValue(append([]byte{1}, appendVar(1<<40)...), new([]int)),
+	} {
+		if fits := strconv.IntSize == 64; fits != (err == nil) || !fits && !errors.Is(err, ErrDecode) {
+			t.Errorf("%s of 2^40 on a %d-bit platform: %v", name, strconv.IntSize, err)
 		}
 	}
 }
