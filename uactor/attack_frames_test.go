@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -177,6 +178,29 @@ func TestCallIDReusedOnceAnswered(t *testing.T) {
 				t.Fatalf("after %d answers: %v", n, err)
 			}
 		}
+	}
+}
+
+// A call to a method named by a megabyte of unprintable bytes is answered
+// with a short error: the name is quoted cut short, not expanded fourfold
+// by quoting and echoed back.
+func TestAttackHugeMethodName(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	_, conn := hostPlain(t, ctx, CounterKind, &Counter{}, 0)
+	w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+	name := bytes.Repeat([]byte{1}, 1<<20)
+	payload := append(binary.AppendUvarint([]byte{0}, uint64(len(name))), name...)
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, payload); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	h, buf, err := rd.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Release()
+	if h.Type != frame.TypeError || len(buf.B) > 512 || !strings.Contains(string(buf.B), "no method") {
+		t.Fatalf("answer %v of %d bytes; want a short error frame", h, len(buf.B))
 	}
 }
 

@@ -246,6 +246,10 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 		buf.Release()
 		return incoming{}, true
 	case m == nil:
+		const quoted = 64 // of the name the peer sent: its error need not echo megabytes
+		if len(name) > quoted {
+			name = append(name[:quoted:quoted], "…"...)
+		}
 		c.fail(id, codeMethod, fmt.Errorf("kind %q has no method %q", s.kind.name, name))
 		buf.Release()
 		return incoming{}, true
