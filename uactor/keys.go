@@ -48,11 +48,11 @@ var stretchCache struct {
 }
 
 type stretchedKey struct {
-	done chan struct{} // closed once key is set
+	once sync.Once
 	key  []byte
 }
 
-// deriveKey is the stretching itself; a variable so that tests can hold it.
+// deriveKey is the stretching itself; a variable so that tests can count it.
 var deriveKey = func(raw string) []byte {
 	k, err := pbkdf2.Key(sha256.New, raw, []byte(stretchSalt), stretchIterations, stretchedSize)
 	if err != nil { // only for parameters outside FIPS bounds, which these are not
@@ -63,10 +63,10 @@ var deriveKey = func(raw string) []byte {
 
 // stretch returns the key a handshake uses for the user key raw, computing
 // it at most once per process (concurrent callers wait for the same work).
-// A caller whose ctx ends first returns the context's error at once, and
-// the work goes on for whoever asks next: tens of milliseconds of CPU are
-// not worth a goroutine that outlives its caller, but they are worth not
-// doing again.
+// A caller whose ctx has ended starts nothing. One whose ctx ends while the
+// key stretches waits for it, tens of milliseconds at most: the work runs
+// on the caller's goroutine, so that callers who give up early cannot pile
+// up stretching that nobody waits for.
 func stretch(ctx context.Context, raw []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -77,20 +77,12 @@ func stretch(ctx context.Context, raw []byte) ([]byte, error) {
 	}
 	s := stretchCache.keys[string(raw)]
 	if s == nil {
-		s = &stretchedKey{done: make(chan struct{})}
+		s = &stretchedKey{}
 		stretchCache.keys[string(raw)] = s
-		go func(raw string) {
-			s.key = deriveKey(raw)
-			close(s.done)
-		}(string(raw))
 	}
 	stretchCache.Unlock()
-	select {
-	case <-s.done:
-		return s.key, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	s.once.Do(func() { s.key = deriveKey(string(raw)) })
+	return s.key, nil
 }
 
 // treeKey is the default authkey of every actor in this process tree: made at

@@ -3,41 +3,30 @@ package uactor
 import (
 	"context"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 )
 
-// holdStretching makes stretching wait until the returned func is called,
-// and counts how often it starts, so that tests see a caller give up
-// mid-stretch without depending on how long PBKDF2 takes.
-func holdStretching(t *testing.T) (started <-chan struct{}, release func()) {
+// countStretching counts the stretchings that start until the test ends.
+func countStretching(t *testing.T) *atomic.Int64 {
 	t.Helper()
 	orig := deriveKey
-	start := make(chan struct{}, 16)
-	gate := make(chan struct{})
+	var n atomic.Int64
 	deriveKey = func(raw string) []byte {
-		start <- struct{}{}
-		<-gate
+		n.Add(1)
 		return orig(raw)
 	}
-	var once bool
-	release = func() {
-		if !once {
-			once = true
-			close(gate)
-		}
-	}
-	t.Cleanup(func() { release(); deriveKey = orig })
-	return start, release
+	t.Cleanup(func() { deriveKey = orig })
+	return &n
 }
 
-// TestStretchHonoursContext: a caller whose context has ended, or ends
-// while the key stretches, gets the context's error at once; the work it
-// started is kept for the next caller, which does not start it again.
+// TestStretchHonoursContext: a Spawn, Host or Connect whose context has
+// ended gets the context's error and starts no stretching; callers that
+// ask at once for one key stretch it once, and all get the same.
 func TestStretchHonoursContext(t *testing.T) {
-	started, release := holdStretching(t)
+	started := countStretching(t)
 	key := NewKey()
-
 	done, cancel := context.WithCancel(context.Background())
 	cancel()
 	for name, f := range map[string]func(context.Context) error{
@@ -59,40 +48,27 @@ func TestStretchHonoursContext(t *testing.T) {
 			t.Errorf("%s with an ended context: %v, want context.Canceled", name, err)
 		}
 	}
-	stretchCache.Lock()
-	_, begun := stretchCache.keys[string(key)]
-	stretchCache.Unlock()
-	if begun {
-		t.Fatal("a caller whose context had ended started stretching")
+	if n := started.Load(); n != 0 {
+		t.Fatalf("callers whose context had ended started %d stretchings", n)
 	}
-
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() {
-		_, err := Connect(ctx, sleeperKind, "unix:///nonexistent/uactor.sock", key)
-		errc <- err
-	}()
-	<-started
-	cancel()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("Connect cancelled while stretching: %v, want context.Canceled", err)
+	var wg sync.WaitGroup
+	keys := make([][]byte, 4)
+	for i := range keys {
+		wg.Go(func() {
+			k, err := stretch(context.Background(), key)
+			if err != nil || len(k) != stretchedSize {
+				t.Errorf("stretch: %x, %v", k, err)
+			}
+			keys[i] = k
+		})
+	}
+	wg.Wait()
+	for _, k := range keys[1:] {
+		if string(k) != string(keys[0]) {
+			t.Fatalf("one key stretched to %x and %x", keys[0], k)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Connect did not return when its context ended while the key stretched")
 	}
-
-	release()
-	k1, err := stretch(context.Background(), key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	k2, err := stretch(context.Background(), key)
-	if err != nil || string(k1) != string(k2) || len(k1) != stretchedSize {
-		t.Fatalf("stretched twice: %x, %x, %v", k1, k2, err)
-	}
-	if len(started) != 0 {
-		t.Errorf("stretching started %d more times for a key already stretching", len(started))
+	if n := started.Load(); n != 1 {
+		t.Fatalf("four callers at once stretched one key %d times", n)
 	}
 }

@@ -103,8 +103,7 @@ func Listen(address string) Option { return func(o *options) { o.listen = addres
 // so that each guess tested against a recorded handshake is costly, but a
 // short key a person chose remains guessable offline: prefer NewKey for
 // anything reachable from a network you do not trust. The first Spawn,
-// Host or Connect with a key waits for its stretching, unless its context
-// ends first; the stretching then goes on for the next one.
+// Host or Connect with a key stretches it, unless its context has ended.
 func AuthKey(key []byte) Option {
 	k := append([]byte{}, key...) // never nil, so that an empty key is refused, not taken as "default"
 	return func(o *options) { o.key = k }
