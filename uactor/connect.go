@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/keyring"
@@ -47,8 +48,28 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	}
 	// The ref names the key by the actor's id for it, learned in the
 	// handshake, so that other processes that reached the actor know it.
-	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil, extra...)
-	inf, err := fetchInfo(ctx, h)
+	var h *handle
+	var inf actorInfo
+	for try := 0; ; try++ {
+		h = newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil)
+		inf, err = fetchInfo(ctx, h)
+		if err == nil || try > 0 || !errors.As(err, new(*goneError)) {
+			break
+		}
+		// The connection this ref shared had served an actor, broke, and
+		// found that actor gone: another may serve there now, and this ref
+		// is for whichever does. The gone connection has left the pool, so
+		// the next handle dials afresh. (Sharing a reconnect is right
+		// otherwise: it retries while the actor restarts.)
+		h.close()
+	}
+	release := h.release
+	h.release = func() {
+		release()
+		for _, f := range extra {
+			f()
+		}
+	}
 	if err != nil {
 		h.close()
 		return Ref[A]{}, err

@@ -268,8 +268,8 @@ func goroutineIn(fn string) bool {
 
 // A Connect to an address whose actor was replaced reaches the new actor,
 // even while an older ref connected there is still reconnecting to the old
-// one: it does not share that ref's connection, which is bound to the actor
-// it served, and which finds the old actor gone.
+// one: the connection they share is bound to the actor it served, and
+// finds it gone; the Connect then dials afresh.
 func TestConnectWhileOlderRefReconnects(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	listen := "tcp://127.0.0.1:" + freePort(t)
@@ -298,6 +298,59 @@ func TestConnectWhileOlderRefReconnects(t *testing.T) {
 		fresh.Close()
 		older.Close()
 		second.Close()
+	}
+}
+
+// slowStarter takes its argument's time to start: a restart leaves its
+// address without a listener for that long.
+type slowStarter struct{}
+
+func (slowStarter) PID(context.Context, uactor.Empty) (int, error) { return os.Getpid(), nil }
+
+var (
+	slowStarterKind = uactor.Define("connect-slow-starter", func(ctx context.Context, d time.Duration) (slowStarter, error) {
+		time.Sleep(d)
+		return slowStarter{}, nil
+	})
+	slowStarterPID = uactor.Expose(slowStarterKind, "pid", slowStarter.PID)
+)
+
+// A Connect while the actor restarts, and an older ref reconnects to it,
+// joins that reconnect, which retries until the actor serves again, instead
+// of failing at once on the address's refused dial.
+func TestConnectWhileActorRestarts(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	listen := "tcp://127.0.0.1:" + freePort(t)
+	key := []byte("k")
+	owner, err := uactor.Spawn(ctx, slowStarterKind, 300*time.Millisecond, uactor.Listen(listen), uactor.AuthKey(key), uactor.Restart(5, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer owner.Close()
+	older, err := uactor.Connect(ctx, slowStarterKind, listen, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer older.Close()
+	pid, err := slowStarterPID.Call(ctx, older, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	killPID(pid) // restarted at once, and listening again 300 ms later
+	for !uactor.Reconnecting(older) {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the older ref did not notice the actor's death")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	fresh, err := uactor.Connect(ctx, slowStarterKind, listen, key)
+	if err != nil {
+		t.Fatalf("Connect while the actor restarts: %v", err)
+	}
+	defer fresh.Close()
+	if got, err := slowStarterPID.Call(ctx, fresh, uactor.Empty{}); err != nil || got == pid {
+		t.Fatalf("the new ref reaches %d, %v; want the restarted process", got, err)
 	}
 }
 

@@ -52,3 +52,13 @@ func KnownToBlock[A, Arg any](k *Kind[A, Arg], method string) bool {
 	m := k.entry.methods[method]
 	return m != nil && m.blocks.Load()
 }
+
+// Reconnecting reports whether r's connection broke and is being made
+// again.
+func Reconnecting[A any](r Ref[A]) bool {
+	p := r.h.peer
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.cur.Load()
+	return p.dialing != nil && c != nil && c.broken.Load()
+}

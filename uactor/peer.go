@@ -29,8 +29,7 @@ type peer struct {
 	key     []byte
 	opts    options
 
-	cur       atomic.Pointer[clientConn]
-	connected atomic.Bool // once a connection reached an actor: dials after it reconnect to that one
+	cur atomic.Pointer[clientConn]
 
 	mu      sync.Mutex
 	dialing *dialResult
@@ -75,15 +74,6 @@ func acquirePeer(a address, key []byte, id uuid.UUID, o options) *peer {
 		pool.peers = map[poolKey]*peer{}
 	}
 	p := pool.peers[k]
-	if p != nil && id == (uuid.UUID{}) && p.connected.Load() {
-		// A Connect shares a peer that is connected, or still making its
-		// first connection; not one whose connection broke, since that one
-		// reconnects only to the actor it served, and this Connect is for
-		// whichever actor serves there now. Refs of the old peer keep it.
-		if c := p.cur.Load(); c == nil || c.broken.Load() {
-			p = nil
-		}
-	}
 	if p == nil {
 		p = &peer{poolKey: k, addr: a, key: key, opts: o, lives: map[*life]struct{}{}}
 		p.quit, p.stop = context.WithCancel(context.Background())
@@ -231,7 +221,6 @@ func (p *peer) isClosed() bool {
 func (p *peer) use(c *clientConn) {
 	p.cur.Store(c)
 	p.served = c.actorID
-	p.connected.Store(true)
 	if err := c.onClose(func(err error) { p.broke(c, err) }); err != nil {
 		p.startDial() // it broke already
 	}
