@@ -33,7 +33,8 @@ type Config struct {
 	DialTimeout time.Duration
 	// MaxEntries bounds how many addresses the registry holds, and so how
 	// many dials one probe makes: Register refuses a call that would take
-	// it past (ErrFull). Zero means DefaultMaxEntries.
+	// it past, or that names more than four times as many (ErrFull). Zero
+	// means DefaultMaxEntries.
 	MaxEntries int
 }
 

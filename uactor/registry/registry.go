@@ -44,11 +44,13 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 // Register adds the addresses not registered yet at the end of the cycle,
 // and returns how many it added. It checks every address first, and
 // registers none if one is not an actor's address (ErrBadAddress), or if
-// the registry would then hold more than Config.MaxEntries (ErrFull). It
-// does not check that the actors are alive: Pick and the probe do.
+// the registry would then hold more than Config.MaxEntries (ErrFull). A
+// call naming more than four times MaxEntries addresses, repeats
+// included, is refused with ErrFull before any is read. Register does not
+// check that the actors are alive: Pick and the probe do.
 func (r *Registry) Register(ctx context.Context, addrs Addresses) (int, error) {
-	if len(addrs) > r.cfg.MaxEntries { // before anything is made for them
-		return 0, fmt.Errorf("%w: %d addresses in one call, and it holds at most %d", ErrFull, len(addrs), r.cfg.MaxEntries)
+	if most := 4 * r.cfg.MaxEntries; len(addrs) > most { // before anything is made for them
+		return 0, fmt.Errorf("%w: %d addresses in one call, of at most %d", ErrFull, len(addrs), most)
 	}
 	entries := make([]entry, 0, len(addrs))
 	for _, a := range addrs {

@@ -125,8 +125,12 @@ func TestRegisterFull(t *testing.T) {
 		}
 	}
 	expectList(t, ctx, reg, "after the refused Registers", a[0], a[1], a[2])
-	if n := register(t, ctx, reg, a[0], a[2]); n != 0 {
+	held := registry.Addresses{a[0], a[2], a[0], strings.TrimPrefix(a[2], "tcp://"), a[1]}
+	if n := register(t, ctx, reg, held...); n != 0 { // more names than MaxEntries, none new
 		t.Fatalf("Register of held addresses = %d; want 0", n)
+	}
+	if n, err := registry.Register.Call(ctx, reg, slices.Repeat(registry.Addresses{a[0]}, 13)); !errors.Is(err, registry.ErrFull) || n != 0 {
+		t.Errorf("Register naming one held address 13 times, MaxEntries 3: %d, %v; want ErrFull", n, err)
 	}
 
 	r, err := registry.New(ctx, registry.Config{ProbeInterval: -1})
