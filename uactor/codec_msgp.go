@@ -59,11 +59,12 @@ func unmarshalMsg[T any](b []byte) (v T, err error) {
 // encoding/json's.
 const maxMsgpackDepth = 10_000
 
-// checkMsgpack reports whether b is exactly one MessagePack value, nested
-// at most maxMsgpackDepth deep, whose arrays and maps announce no more
-// elements than the bytes that follow could hold (every element takes at
-// least one byte). It walks the value without recursion, keeping for each
-// open array or map the count of its values still to come.
+// checkMsgpack reports whether b is exactly one MessagePack value, with no
+// value inside more than maxMsgpackDepth arrays and maps, whose arrays and
+// maps announce no more elements than the bytes that follow could hold
+// (every element takes at least one byte). It walks the value without
+// recursion, keeping for each open array or map the count of its values
+// still to come.
 func checkMsgpack(b []byte) error {
 	var stack [16]uint64
 	left := append(stack[:0], 1) // the payload is one value
