@@ -106,6 +106,7 @@ func (r *Reader) Len() int { return len(r.b) }
 func (r *Reader) Close() error {
 	if r.err == nil && len(r.b) > 0 {
 		r.err = fmt.Errorf("%w: %d bytes", ErrTrailing, len(r.b))
+		r.b = nil // failed: later reads return zero values
 	}
 	return r.err
 }

@@ -86,21 +86,50 @@ func TestFirstErrorSticks(t *testing.T) {
 	if r.String() != "" || r.Varint() != 0 || r.Err() == nil {
 		t.Fatal("reads after an error must return zero values and keep the error")
 	}
+	// Trailing bytes, found by Close, are a failure like any other.
+	r = NewReader(AppendUvarint(AppendUvarint(nil, 1), 2))
+	r.Uvarint()
+	if err := r.Close(); !errors.Is(err, ErrTrailing) || r.Uvarint() != 0 || r.Err() != err {
+		t.Fatal("reads after Close found trailing bytes must return zero values and keep the error")
+	}
 }
 
 func FuzzReader(f *testing.F) {
 	f.Add(AppendString(AppendVarint(nil, -3), "x"))
 	f.Add([]byte{0xff, 0xff, 0xff})
+	good, _ := AppendValue(AppendString(AppendBool(AppendUvarint(nil, 7), true), "s"), pair{"a", "b"})
+	f.Add(AppendFloat64(append(good, 9), 1.5))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r := NewReader(b)
-		r.Uvarint()
-		r.Bool()
-		_ = r.String()
+		u, bl, s := r.Uvarint(), r.Bool(), r.String()
 		var p pair
 		r.Value(&p)
-		r.Raw(1)
-		r.Float64()
-		r.Close()
+		raw, fl := r.Raw(1), r.Float64()
+		err := r.Close()
+		if err != nil {
+			if !errors.Is(err, ErrShort) && !errors.Is(err, ErrTrailing) {
+				t.Fatalf("Close: %v; want ErrShort or ErrTrailing", err)
+			}
+			if r.Uvarint() != 0 || r.String() != "" || r.Err() != err || r.Close() != err {
+				t.Fatalf("after %v, reads go on", err)
+			}
+			return
+		}
+		// What was read, written again, reads back the same.
+		again, werr := AppendValue(AppendString(AppendBool(AppendUvarint(nil, u), bl), s), p)
+		if werr != nil {
+			t.Fatal(werr)
+		}
+		again = AppendFloat64(append(again, raw...), fl)
+		r2 := NewReader(again)
+		var p2 pair
+		u2, bl2, s2 := r2.Uvarint(), r2.Bool(), r2.String()
+		r2.Value(&p2)
+		raw2, fl2 := r2.Raw(1), r2.Float64()
+		if err := r2.Close(); err != nil || u2 != u || bl2 != bl || s2 != s || p2 != p ||
+			!bytes.Equal(raw2, raw) || math.Float64bits(fl2) != math.Float64bits(fl) {
+			t.Fatalf("%x read as %v %v %q %v %x %v, written again as %x, read back differently (%v)", b, u, bl, s, p, raw, fl, again, err)
+		}
 	})
 }
 
