@@ -182,27 +182,33 @@ func FuzzDecode(f *testing.F) {
 	f.Add(appendVar(-1 << 40))
 	f.Add([]byte{refVersion, 1, 'k'})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		decodeValue(b, new(bool))
-		decodeValue(b, new(int))
-		decodeValue(b, new(int8))
-		decodeValue(b, new(int16))
-		decodeValue(b, new(int32))
-		decodeValue(b, new(int64))
-		decodeValue(b, new(uint))
-		decodeValue(b, new(uint8))
-		decodeValue(b, new(uint16))
-		decodeValue(b, new(uint32))
-		decodeValue(b, new(uint64))
-		decodeValue(b, new(uintptr))
-		decodeValue(b, new(float32))
-		decodeValue(b, new(float64))
-		decodeValue(b, new(string))
-		decodeValue(b, new([]byte))
-		decodeValue(b, new(Empty))
-		decodeValue(b, new(time.Duration))
-		decodeValue(b, new(time.Time))
-		decodeValue(b, new(point))
-		decodeValue(b, new(Ref[*int]))
+		for name, err := range map[string]error{
+			"bool":          decodeValue(b, new(bool)),
+			"int":           decodeValue(b, new(int)),
+			"int8":          decodeValue(b, new(int8)),
+			"int16":         decodeValue(b, new(int16)),
+			"int32":         decodeValue(b, new(int32)),
+			"int64":         decodeValue(b, new(int64)),
+			"uint":          decodeValue(b, new(uint)),
+			"uint8":         decodeValue(b, new(uint8)),
+			"uint16":        decodeValue(b, new(uint16)),
+			"uint32":        decodeValue(b, new(uint32)),
+			"uint64":        decodeValue(b, new(uint64)),
+			"uintptr":       decodeValue(b, new(uintptr)),
+			"float32":       decodeValue(b, new(float32)),
+			"float64":       decodeValue(b, new(float64)),
+			"string":        decodeValue(b, new(string)),
+			"[]byte":        decodeValue(b, new([]byte)),
+			"Empty":         decodeValue(b, new(Empty)),
+			"time.Duration": decodeValue(b, new(time.Duration)),
+			"time.Time":     decodeValue(b, new(time.Time)),
+			"point":         decodeValue(b, new(point)),
+			"Ref[*int]":     decodeValue(b, new(Ref[*int])),
+		} {
+			if err != nil && !errors.Is(err, ErrDecode) && !errors.Is(err, ErrAuthKey) {
+				t.Errorf("%s from % x: %v does not wrap ErrDecode", name, b, err)
+			}
+		}
 		decodeError("m", b)
 		decodeBootstrap(b)
 		decodeReady(b)
