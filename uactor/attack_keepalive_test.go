@@ -46,6 +46,26 @@ func readPlainFrame(c net.Conn, headOnly bool) (plainFrame, error) {
 	return f, err
 }
 
+// answerInfo takes c through the handshake as a counter actor of a random
+// id that names itself addr, unsealed, and answers the client's info call.
+func answerInfo(c net.Conn, key []byte, addr string) error {
+	var id [16]byte
+	copy(id[:], randomBytes(16))
+	cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), ActorID: id, Deadline: time.Now().Add(10 * time.Second)}
+	if _, err := handshake.Server(c, cfg); err != nil {
+		return fmt.Errorf("handshake: %w", err)
+	}
+	info, err := readPlainFrame(c, false)
+	if err != nil {
+		return fmt.Errorf("reading the info call: %w", err)
+	}
+	p := wire.AppendString(nil, CounterKind.Name())
+	p = append(p, id[:]...)
+	p = wire.AppendString(p, addr)
+	p = wire.AppendUvarint(p, 1)
+	return frame.NewWriter(c, 0).WriteFrame(frame.Header{Type: frame.TypeReply, ID: info.id}, p)
+}
+
 // A hostile actor lets a large request of the client's stall half-written,
 // then sends thousands of PINGs while the client reads for another call.
 // Every PING used to queue a PONG behind the stalled write, so the client's
@@ -124,24 +144,10 @@ func pingFlood(ln net.Listener, key []byte, pings, big int, first chan<- struct{
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(50 * time.Second))
-	var id [16]byte
-	copy(id[:], randomBytes(16))
-	cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), ActorID: id, Deadline: time.Now().Add(10 * time.Second)}
-	if _, err := handshake.Server(c, cfg); err != nil {
-		return fmt.Errorf("handshake: %w", err)
-	}
-	w := frame.NewWriter(c, 0)
-	info, err := readPlainFrame(c, false)
-	if err != nil {
-		return fmt.Errorf("reading the info call: %w", err)
-	}
-	p := wire.AppendString(nil, CounterKind.Name())
-	p = append(p, id[:]...)
-	p = wire.AppendString(p, "unix://"+ln.Addr().String())
-	p = wire.AppendUvarint(p, 1)
-	if err := w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: info.id}, p); err != nil {
+	if err := answerInfo(c, key, "unix://"+ln.Addr().String()); err != nil {
 		return err
 	}
+	w := frame.NewWriter(c, 0)
 	add, err := readPlainFrame(c, false)
 	if err != nil || add.typ != frame.TypeCall {
 		return fmt.Errorf("want a call, got %+v, %v", add, err)

@@ -18,11 +18,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/uactor"
-	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 func TestTCPListenAddresses(t *testing.T) {
@@ -220,19 +218,7 @@ func TestCloseDuringReconnectFailsClosed(t *testing.T) {
 		if err != nil {
 			return
 		}
-		// The first connection answers the info call, then ends.
-		var id [16]byte
-		copy(id[:], randomBytes(16))
-		cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), ActorID: id, Deadline: time.Now().Add(10 * time.Second)}
-		if _, err := handshake.Server(c, cfg); err == nil {
-			if info, err := readPlainFrame(c, false); err == nil {
-				p := wire.AppendString(nil, CounterKind.Name())
-				p = append(p, id[:]...)
-				p = wire.AppendString(p, "tcp://"+ln.Addr().String())
-				p = wire.AppendUvarint(p, 1)
-				frame.NewWriter(c, 0).WriteFrame(frame.Header{Type: frame.TypeReply, ID: info.id}, p)
-			}
-		}
+		answerInfo(c, key, "tcp://"+ln.Addr().String()) // the first connection answers the info call, then ends
 		c.Close()
 		if c, err := ln.Accept(); err == nil {
 			second <- c // the reconnect: accepted, and never a word
