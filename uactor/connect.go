@@ -48,22 +48,19 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	}
 	// The ref names the key by the actor's id for it, learned in the
 	// handshake, so that other processes that reached the actor know it.
-	var h *handle
-	var inf actorInfo
-	for try := 0; ; try++ {
-		h = newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil)
-		inf, err = fetchInfo(ctx, h)
-		if err == nil || try > 0 || !errors.As(err, new(*goneError)) {
-			break
-		}
+	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil)
+	inf, err := fetchInfo(ctx, h)
+	if errors.As(err, new(*goneError)) {
 		// The connection this ref shared had served an actor, broke, and
 		// found that actor gone: another may serve there now, and this ref
 		// is for whichever does. The gone connection has left the pool, so
-		// the next handle dials afresh. (Sharing a reconnect is right
+		// a new handle dials afresh. (Sharing a reconnect is right
 		// otherwise: it retries while the actor restarts.)
 		h.close()
+		h = newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil)
+		inf, err = fetchInfo(ctx, h)
 	}
-	release := h.release
+	release := h.release // the ref's key and captures go with the handle that stays
 	h.release = func() {
 		release()
 		for _, f := range extra {
