@@ -33,6 +33,10 @@ var ErrShort = errors.New("wire: input too short")
 // ErrTrailing is reported by Close when input remains after the last read.
 var ErrTrailing = errors.New("wire: unexpected trailing bytes")
 
+// ErrInvalid is reported by a Reader that met bytes no writer here makes: a
+// bool other than 0 or 1, or a varint past 64 bits.
+var ErrInvalid = errors.New("wire: invalid value")
+
 // AppendUvarint appends v as a uvarint.
 func AppendUvarint(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
 
@@ -111,9 +115,13 @@ func (r *Reader) Close() error {
 	return r.err
 }
 
-func (r *Reader) fail(what string) {
+// fail records that the input ended before what could be read.
+func (r *Reader) fail(what string) { r.failWith(ErrShort, what) }
+
+// failWith records err, met reading what, unless an error came first.
+func (r *Reader) failWith(err error, what string) {
 	if r.err == nil {
-		r.err = fmt.Errorf("%w: reading %s", ErrShort, what)
+		r.err = fmt.Errorf("%w: reading %s", err, what)
 	}
 	r.b = nil
 }
@@ -128,7 +136,11 @@ func (r *Reader) Varint() int64 { return readVarint(r, "varint", binary.Varint) 
 // which have the same contract.
 func readVarint[T uint64 | int64](r *Reader, what string, decode func([]byte) (T, int)) T {
 	v, n := decode(r.b)
-	if n <= 0 {
+	switch {
+	case n < 0:
+		r.failWith(ErrInvalid, what+" past 64 bits")
+		return 0
+	case n == 0:
 		r.fail(what)
 		return 0
 	}
@@ -139,7 +151,7 @@ func readVarint[T uint64 | int64](r *Reader, what string, decode func([]byte) (T
 // Bool reads one byte that must be 0 or 1.
 func (r *Reader) Bool() bool {
 	if len(r.b) > 0 && r.b[0] > 1 {
-		r.fail("bool")
+		r.failWith(ErrInvalid, "bool")
 		return false
 	}
 	b := r.take(1, "bool")

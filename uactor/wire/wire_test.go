@@ -65,7 +65,10 @@ func TestReaderErrors(t *testing.T) {
 	}{
 		{"empty uvarint", nil, func(r *Reader) { r.Uvarint() }, ErrShort},
 		{"bytes longer than input", []byte{5, 'a'}, func(r *Reader) { r.Bytes() }, ErrShort},
-		{"bad bool", []byte{2}, func(r *Reader) { r.Bool() }, ErrShort},
+		{"bad bool", []byte{2}, func(r *Reader) { r.Bool() }, ErrInvalid},
+		{"uvarint past 64 bits", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}, func(r *Reader) { r.Uvarint() }, ErrInvalid},
+		{"varint of eleven bytes", append(bytes.Repeat([]byte{0x80}, 10), 0), func(r *Reader) { r.Varint() }, ErrInvalid},
+		{"uvarint cut short", []byte{0x80}, func(r *Reader) { r.Uvarint() }, ErrShort},
 		{"short float", []byte{1, 2, 3}, func(r *Reader) { r.Float64() }, ErrShort},
 		{"raw past the end", []byte{1}, func(r *Reader) { r.Raw(2) }, ErrShort},
 		{"trailing", []byte{1, 2}, func(r *Reader) { r.Uvarint() }, ErrTrailing},
@@ -107,8 +110,8 @@ func FuzzReader(f *testing.F) {
 		raw, fl := r.Raw(1), r.Float64()
 		err := r.Close()
 		if err != nil {
-			if !errors.Is(err, ErrShort) && !errors.Is(err, ErrTrailing) {
-				t.Fatalf("Close: %v; want ErrShort or ErrTrailing", err)
+			if !errors.Is(err, ErrShort) && !errors.Is(err, ErrTrailing) && !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Close: %v; want ErrShort, ErrTrailing or ErrInvalid", err)
 			}
 			if r.Uvarint() != 0 || r.String() != "" || r.Err() != err || r.Close() != err {
 				t.Fatalf("after %v, reads go on", err)
