@@ -202,3 +202,29 @@ func TestDoneConnectedRef(t *testing.T) {
 		}
 	})
 }
+
+// A copy of a ref that first dials once its actor is gone for good (its
+// owner closed it, and removed its directory) fails with ErrActorDied, and
+// its Done closes, as a copy that had dialled before would: a raw dial
+// error would leave a pool or a registry nothing to tell a dead actor by.
+func TestCopyOfGoneActorFailsWithErrActorDied(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawn(t, ctx, CounterKind, 5)
+	b, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	var c uactor.Ref[*Counter]
+	if err := c.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := Add.Call(ctx, c, 1); !errors.Is(err, uactor.ErrActorDied) {
+		t.Fatalf("first call through a copy of a closed actor's ref = %v; want ErrActorDied", err)
+	}
+	waitDone(t, c, 10*time.Second)
+	if !errors.Is(c.Err(), uactor.ErrActorDied) {
+		t.Fatalf("Err = %v; want ErrActorDied", c.Err())
+	}
+}

@@ -192,6 +192,12 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 		p.use(d.c)
 	case reconnect && !p.closed:
 		d.err = p.markGone(d.err)
+	case p.poolKey.id != uuid.UUID{} && dirGone(p.addr):
+		// A copy of a ref, dialling for the first time, names an actor whose
+		// owner has removed its directory: gone for good, as a reconnect
+		// would have found. (Connect names no actor: a wrong path it is
+		// given is not an actor that died.)
+		d.err = p.markGone(d.err)
 	}
 	p.mu.Unlock()
 	close(d.done)
@@ -201,14 +207,16 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 // or another key is there, or the actor's socket directory is gone (its
 // owner removes it only once no restart follows).
 func hopeless(a address, err error) bool {
-	if errors.Is(err, ErrAuthKey) || errors.Is(err, ErrWrongActor) {
-		return true
+	return errors.Is(err, ErrAuthKey) || errors.Is(err, ErrWrongActor) || dirGone(a)
+}
+
+// dirGone reports whether a is a Unix socket whose directory is gone.
+func dirGone(a address) bool {
+	if a.network != "unix" {
+		return false
 	}
-	if a.network == "unix" {
-		_, serr := os.Stat(filepath.Dir(a.addr))
-		return errors.Is(serr, fs.ErrNotExist)
-	}
-	return false
+	_, err := os.Stat(filepath.Dir(a.addr))
+	return errors.Is(err, fs.ErrNotExist)
 }
 
 func (p *peer) isClosed() bool {
