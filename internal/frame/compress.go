@@ -167,14 +167,59 @@ func (p *decoderPool) put(d *zstd.Decoder) { p.pool.Put(d) }
 
 // decompress decodes z, the payload of a compressed frame, into a new pooled
 // Buffer of at most limit bytes. It allocates nothing for a frame it
-// refuses on the strength of its headers.
+// refuses on the strength of its headers, and for a frame that declares no
+// size about what its blocks turn out to hold (see undeclaredRoom).
 func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
 	size, exact, blockMax, err := zstdSize(z, max(limit, 0), windowLimit(p.max))
 	if err != nil {
 		return nil, err
 	}
-	out := GetBuffer(size)
-	dst := out.buf[:0:size]
+	room := size
+	if !exact {
+		room = min(size, max(undeclaredRoom*blockMax, undeclaredRatio*len(z)))
+	}
+	for {
+		out, res, err := decodeInto(p, z, room, exact)
+		if err == nil {
+			return out, nil
+		}
+		out.Release()
+		// Running out of room in the middle of a block has no error of its
+		// own: a block that could have crossed the room counts as that.
+		outOfRoom := errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(res)+blockMax > room
+		switch {
+		case !exact && outOfRoom && room < size:
+			room = min(2*room, size)
+			continue
+		case !exact && outOfRoom && size == limit:
+			// Only the maximum held it back.
+			return nil, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
+		default:
+			// Including more output than the declared size or than the
+			// blocks can hold: the frame contradicts itself.
+			return nil, fmt.Errorf("%w: compressed payload: %v", ErrMalformed, err)
+		}
+	}
+}
+
+// A frame that declares no size is bounded by its blocks, each counted as
+// full, though a compressed block of five bytes may hold nothing: a frame of
+// under a kilobyte may be bounded at the maximum and hold one byte. So such
+// a frame is decoded into room for undeclaredRoom full blocks, or
+// undeclaredRatio times its compressed size if that is more, and the room
+// doubles each time the output needs more, up to the bound: what a frame
+// makes the reader allocate follows what it holds, at most about twice.
+const (
+	undeclaredRoom  = 2
+	undeclaredRatio = 8
+)
+
+// decodeInto decodes z into a new Buffer of room bytes, which with exact
+// is z's declared size. On failure it returns the Buffer, for the caller to
+// release, and what was decoded, for it to tell why.
+func decodeInto(p *decoderPool, z []byte, room int, exact bool) (*Buffer, []byte, error) {
+	out := GetBuffer(room)
+	dst := out.buf[:0:room]
 	if exact {
 		// The decoder holds the output to the declared size itself, so
 		// it may use the pooled array's slack for its fast copies.
@@ -183,30 +228,19 @@ func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
 	d := p.get()
 	res, err := d.DecodeAll(z, dst)
 	p.put(d)
-	if err == nil && len(res) > size {
+	if err == nil && len(res) > room {
 		err = zstd.ErrDecoderSizeExceeded // cannot happen with the cap limit; be sure
 	}
-	switch {
-	case err == nil:
-	case !exact && size == limit && (errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(res)+blockMax > limit):
-		// Only the maximum held it back: the decoder ran out of room in
-		// a block that could have crossed it (running out of room in the
-		// middle of a block has no error of its own).
-		out.Release()
-		return nil, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
-	default:
-		// Including more output than the declared size or than the
-		// blocks can hold: the frame contradicts itself.
-		out.Release()
-		return nil, fmt.Errorf("%w: compressed payload: %v", ErrMalformed, err)
+	if err != nil {
+		return out, res, err
 	}
 	if len(res) > 0 && &res[0] != &out.buf[0] {
 		// The decoder had to move to a bigger array; it is no bigger
-		// than size, which out can hold.
+		// than room, which out can hold.
 		copy(out.buf, res)
 	}
 	out.B = out.buf[:len(res)]
-	return out, nil
+	return out, res, nil
 }
 
 // zstdSize checks that z is exactly one zstd frame that decompresses to at

@@ -156,6 +156,56 @@ func TestDecompressRatioBomb(t *testing.T) {
 	}
 }
 
+// TestDecompressEmptyBlocks sends frames that declare no size, made of one
+// byte and a run of empty compressed blocks (five bytes each, each counted
+// as able to hold a full block): under a kilobyte bounded at the 16 MiB
+// maximum. The reader allocates for the byte they hold, not for the bound,
+// and hands out no owned array (which a receiver would keep, 16 MiB for a
+// byte); a frame that does fill its bound still decodes whole.
+func TestDecompressEmptyBlocks(t *testing.T) {
+	const max = DefaultMaxSize
+	empty := func(n int, last bool) []byte {
+		var z []byte
+		for i := range n {
+			z = append(z, zstdBlock(last && i == n-1, 2, 2, 0x00, 0x00)...) // no literals, no sequences
+		}
+		return z
+	}
+	oneByte := append(zstdHeader(17, -1, 0), zstdBlock(false, 2, 3, 0x08, 'x', 0x00)...) // one raw literal
+	zeros := make([]byte, 3<<20)
+	for _, tt := range []struct {
+		name  string
+		z     []byte
+		want  []byte
+		bound uint64 // bytes the read may allocate
+	}{
+		{"one byte, 127 empty blocks", append(oneByte, empty(128, true)...), []byte("x"), 1 << 20},
+		{"one byte, 2000 empty blocks", append(oneByte, empty(2000, true)...), []byte("x"), 1 << 20},
+		{"3 MiB streamed", zstdStream(t, zeros, 1<<20), zeros, 6 * 3 << 20}, // the doublings, and the decoder's window
+	} {
+		for _, sealed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("sealed=%v/%s", sealed, tt.name), func(t *testing.T) {
+				r := compressedReader(t, compressedFrame(t, sealed, tt.z), max, sealed)
+				var b *Buffer
+				var err error
+				grew := allocDuring(func() { _, b, err = r.ReadFrame() })
+				if err != nil {
+					t.Fatalf("ReadFrame() = %v", err)
+				}
+				defer b.Release()
+				if !bytes.Equal(b.B, tt.want) {
+					t.Fatalf("payload of %d bytes, want %d", len(b.B), len(tt.want))
+				}
+				if grew > tt.bound || (len(tt.want) < ownedBody && b.Own()) {
+					t.Fatalf("a %d-byte frame holding %d bytes: %d bytes allocated (bound %d), payload capacity %d, owned %v",
+						len(tt.z), len(b.B), grew, tt.bound, cap(b.B), b.Own())
+				}
+				t.Logf("%d-byte frame, %d-byte payload: %d bytes allocated", len(tt.z), len(b.B), grew)
+			})
+		}
+	}
+}
+
 // TestDecompressMalformed checks that anything but exactly one good zstd
 // frame is refused as malformed.
 func TestDecompressMalformed(t *testing.T) {
