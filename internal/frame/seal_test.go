@@ -8,6 +8,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 )
 
 // sealedFrames returns n sealed frames, as the peer's Writer would send
@@ -175,6 +176,45 @@ func TestSequenceExhausted(t *testing.T) {
 	r.s.seq = math.MaxUint64
 	if _, _, err := r.ReadFrame(); !errors.Is(err, ErrSequenceExhausted) {
 		t.Fatalf("ReadFrame past the end = %v, want ErrSequenceExhausted", err)
+	}
+}
+
+// A frame queued with the last sequence number still goes out when the
+// next one fails for want of a number: Flush and Kick write it, and Flush
+// returns, where it waited for ever for a frame nobody would write.
+func TestSequenceExhaustedAfterQueue(t *testing.T) {
+	for _, how := range []string{"Flush", "Kick"} {
+		t.Run(how, func(t *testing.T) {
+			var stream bytes.Buffer
+			w := NewWriter(&stream, 0)
+			w.SetAEAD(newGCM(t))
+			w.s.seq = math.MaxUint64 - 1
+			if err := w.QueueFrame(Header{Type: TypeCall}, []byte("last")); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.QueueFrame(Header{Type: TypeCall}); !errors.Is(err, ErrSequenceExhausted) {
+				t.Fatalf("QueueFrame past the end = %v, want ErrSequenceExhausted", err)
+			}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				if how == "Kick" {
+					w.Kick()
+				}
+				w.Flush()
+			}()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("Flush waits for ever for the frame queued before the numbers ran out")
+			}
+			r := NewReader(bytes.NewReader(stream.Bytes()), 0)
+			r.SetAEAD(newGCM(t))
+			r.s.seq = math.MaxUint64 - 1
+			if _, b, err := r.ReadFrame(); err != nil || string(b.B) != "last" {
+				t.Fatalf("the frame queued last: %v", err)
+			}
+		})
 	}
 }
 

@@ -173,10 +173,11 @@ func (w *Writer) QueueFrame(h Header, parts ...[]byte) error {
 }
 
 // Kick writes the frames queued, unless a write is in progress (which will
-// write them). It returns the first write error the Writer met.
+// write them). It returns the first write error the Writer met. Frames
+// queued before the sequence numbers ran out still go: they are sealed.
 func (w *Writer) Kick() error {
 	w.mu.Lock()
-	if w.err != nil || w.writing || len(w.pending) == 0 {
+	if w.failed || w.writing || len(w.pending) == 0 {
 		err := w.err
 		w.mu.Unlock()
 		return err
@@ -393,7 +394,7 @@ func (w *Writer) write(ctx context.Context, buf []byte, extra [][]byte) (int64, 
 // and returns the Writer's error if there is one.
 func (w *Writer) Flush() error {
 	w.mu.Lock()
-	if w.err == nil && !w.writing && len(w.pending) > 0 { // queued by QueueFrame
+	if !w.failed && !w.writing && len(w.pending) > 0 { // queued by QueueFrame
 		w.writing = true
 		w.flushLocked(context.Background(), nil)
 		w.mu.Lock()
