@@ -13,7 +13,9 @@ import (
 
 // ErrAuthKey is matched (errors.Is) by every authentication failure: a
 // handshake refused because the keys differ, or a ref naming an actor whose
-// key this process does not know.
+// key this process does not know. It keeps its identity across processes:
+// a call whose request held a ref the actor could not authenticate fails
+// with an error that matches it (and ErrDecode).
 var ErrAuthKey = errors.New("uactor: authkey refused or unknown")
 
 // AuthKeyError is the concrete error behind ErrAuthKey: Address is the actor
@@ -100,6 +102,9 @@ var (
 var (
 	_ = RegisterError("context.DeadlineExceeded", context.DeadlineExceeded)
 	_ = RegisterError("context.Canceled", context.Canceled)
+	// A request that did not decode because it holds a ref whose key the
+	// actor lacks tells its caller so: the fix is the actor's Connect.
+	_ = RegisterError("uactor.ErrAuthKey", ErrAuthKey)
 )
 
 // registered sentinels, by name, for errors that keep their identity across processes.
@@ -172,7 +177,7 @@ const (
 func appendError(b []byte, code byte, err error) []byte {
 	b = append(b, code)
 	name := ""
-	if code == codeHandler {
+	if code == codeHandler || code == codeDecode {
 		name = sentinelName(err)
 	}
 	b = wire.AppendString(b, name)
@@ -223,6 +228,9 @@ func decodeError(method string, p []byte) error {
 	case codeClosed:
 		return &remoteWrap{re, ErrClosed}
 	case codeDecode:
+		if s := sentinelByName(name); s != nil {
+			return &remoteWrap{re, errors.Join(ErrDecode, s)}
+		}
 		return &remoteWrap{re, ErrDecode}
 	case codeBusy:
 		return &remoteWrap{re, ErrBusy}

@@ -59,6 +59,19 @@ func TestForwardedProxies(t *testing.T) {
 	}
 }
 
+// A ref passed to an actor that lacks its key does not decode there: the
+// caller's error matches ErrDecode and ErrAuthKey, so that it can tell the
+// actor needs the key (Connect) from a request that is garbage.
+func TestRefPassedToActorWithoutItsKey(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	a := spawnCounter(t, ctx)                                       // the tree's key
+	b := spawnCounter(t, ctx, uactor.AuthKey([]byte("other-key"))) // one a never learns
+	_, err := AddVia.Call(ctx, a, b)
+	if !errors.Is(err, uactor.ErrAuthKey) || !errors.Is(err, uactor.ErrDecode) {
+		t.Fatalf("a.AddVia(b), b's key unknown to a = %v; want an error matching ErrAuthKey and ErrDecode", err)
+	}
+}
+
 // A ref passed to an actor (here from this process: a third one, to both
 // actors) is called there.
 func TestRefPassedToAnotherActor(t *testing.T) {
