@@ -64,7 +64,7 @@ func TestForwardedProxies(t *testing.T) {
 // actor needs the key (Connect) from a request that is garbage.
 func TestRefPassedToActorWithoutItsKey(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	a := spawnCounter(t, ctx)                                       // the tree's key
+	a := spawnCounter(t, ctx)                                      // the tree's key
 	b := spawnCounter(t, ctx, uactor.AuthKey([]byte("other-key"))) // one a never learns
 	_, err := AddVia.Call(ctx, a, b)
 	if !errors.Is(err, uactor.ErrAuthKey) || !errors.Is(err, uactor.ErrDecode) {

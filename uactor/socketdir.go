@@ -16,7 +16,8 @@ const socketPathRoom = len("/uactor-4294967295") + len("/hosted-") + 26 + len(".
 func makeSocketDir() (dir string, err error) {
 	bases := socketBases()
 	for i, base := range bases {
-		if len(base)+socketPathRoom > len(syscall.RawSockaddrUnix{}.Path) && i < len(bases)-1 {
+		// >=: the path needs room for its closing NUL too.
+		if len(base)+socketPathRoom >= len(syscall.RawSockaddrUnix{}.Path) && i < len(bases)-1 {
 			continue
 		}
 		if dir, err = os.MkdirTemp(base, "uactor-"); err == nil {

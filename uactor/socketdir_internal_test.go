@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -14,8 +15,17 @@ func TestSocketDirGoesWhereTheEnvironmentSays(t *testing.T) {
 	tmp, xdg := shortTempDir(t), shortTempDir(t)
 	missing := filepath.Join(tmp, "gone")
 	long := filepath.Join(tmp, strings.Repeat("x", 60)) // no room left either
-	if err := os.Mkdir(long, 0o700); err != nil {
-		t.Fatal(err)
+	// A base whose longest socket path is the whole sockaddr, leaving no
+	// byte for the path's closing NUL: one too long, by one byte.
+	pathMax := len(syscall.RawSockaddrUnix{}.Path)
+	edge := filepath.Join(tmp, strings.Repeat("y", pathMax-socketPathRoom-len(tmp)-1))
+	for _, d := range []string{long, edge} {
+		if err := os.Mkdir(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(edge)+socketPathRoom != pathMax {
+		t.Fatalf("edge base %s is %d bytes, want %d", edge, len(edge), pathMax-socketPathRoom)
 	}
 	fallback := memoryDir()
 	if fallback == "" {
@@ -29,6 +39,7 @@ func TestSocketDirGoesWhereTheEnvironmentSays(t *testing.T) {
 		{"XDG_RUNTIME_DIR without TMPDIR", "", xdg, xdg},
 		{"an XDG_RUNTIME_DIR that is gone is passed over", "", missing, fallback},
 		{"an XDG_RUNTIME_DIR too long for a socket is passed over", "", long, fallback},
+		{"one with no room for the path's NUL is passed over", "", edge, fallback},
 		{"neither: memory if there is one", "", "", fallback},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
