@@ -3,6 +3,8 @@ package uactor
 import (
 	"context"
 	"errors"
+	"net"
+	"net/netip"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/keyring"
@@ -76,5 +78,25 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		return Ref[A]{}, errorf("uactor: Connect(%s): %w: the actor there is of kind %q, not %q", a, ErrWrongActor, inf.kind, k.entry.name)
 	}
 	h.id, h.pid, h.keyID = inf.id, inf.pid, inf.keyID
+	if dialable(inf.advertise) {
+		h.adv = inf.advertise
+	}
 	return Ref[A]{h}, nil
+}
+
+// dialable reports whether adv, the address an actor names in its refs, is
+// one another process can dial: not an address on all interfaces, which an
+// actor listening there without Advertise names, and where the address a
+// Connect dialled serves its refs better.
+func dialable(adv string) bool {
+	a, err := parseAddress(adv)
+	if err != nil {
+		return false
+	}
+	if a.network != "tcp" {
+		return true
+	}
+	host, _, err := net.SplitHostPort(a.addr)
+	ip, perr := netip.ParseAddr(host)
+	return err == nil && host != "" && (perr != nil || !ip.IsUnspecified())
 }

@@ -373,6 +373,28 @@ func TestAdvertisedAccessor(t *testing.T) {
 	if zero.Advertised() != "" {
 		t.Fatal("zero Ref")
 	}
+	// A ref from Connect carries what the actor advertises, not the
+	// address this process happened to dial; where the actor names all
+	// interfaces, the address dialled is the better one to carry.
+	ctx := testCtx(t, 20*time.Second)
+	all := tcpCounter(t, "tcp://0.0.0.0:0")
+	for _, c := range []struct {
+		name          string
+		r             uactor.Ref[*Counter]
+		dial, carried string
+	}{
+		{"advertised", r, r.Address(), r.Advertised()},
+		{"listening on all interfaces", all, "tcp://127.0.0.1:" + port(t, all.Address()), "tcp://127.0.0.1:" + port(t, all.Address())},
+	} {
+		conn, err := uactor.Connect(ctx, CounterKind, c.dial, []byte("SECRET"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := conn.Advertised(); got != c.carried {
+			t.Errorf("%s: Connect(%s).Advertised() = %q; want %q", c.name, c.dial, got, c.carried)
+		}
+		conn.Close()
+	}
 }
 
 // The owner reaches its actor over a connection only the two hold: its calls

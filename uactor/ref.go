@@ -96,6 +96,8 @@ func (r Ref[A]) Address() string {
 // Advertised returns the address this ref carries to other processes when
 // it travels: the one the actor was given with Advertise (its port filled
 // in), or else the one it listens on. Register this one with a registry.
+// A ref from Connect carries the address dialled instead where the actor
+// names one on all interfaces (it listens on 0.0.0.0 without Advertise).
 func (r Ref[A]) Advertised() string {
 	if r.h == nil {
 		return ""
