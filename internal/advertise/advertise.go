@@ -23,13 +23,14 @@ import (
 //     several, "" with ok false: no address is known that other hosts reach.
 func For(flag, listen string) (spec string, ok bool) {
 	if flag != "" {
-		if strings.Contains(flag, "://") {
-			return flag, true
+		rest, isTCP := strings.CutPrefix(flag, "tcp://")
+		if !isTCP && strings.Contains(flag, "://") {
+			return flag, true // another scheme: Advertise judges it
 		}
-		if _, _, err := net.SplitHostPort(flag); err == nil {
-			return "tcp://" + flag, true
+		if _, _, err := net.SplitHostPort(rest); err == nil {
+			return "tcp://" + rest, true
 		}
-		host := strings.TrimSuffix(strings.TrimPrefix(flag, "["), "]") // "[::1]" as well as "::1"
+		host := strings.TrimSuffix(strings.TrimPrefix(rest, "["), "]") // "[::1]" as well as "::1"
 		return "tcp://" + net.JoinHostPort(host, "0"), true
 	}
 	host, _, err := net.SplitHostPort(strings.TrimPrefix(listen, "tcp://"))
