@@ -1,7 +1,9 @@
 package uactor_test
 
 import (
+	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
@@ -173,4 +175,48 @@ func TestRefInsideUserType(t *testing.T) {
 	if n, err := Add.Call(ctx, got.Ref, 2); err != nil || n != 2 {
 		t.Fatalf("call through the decoded ref = %d, %v", n, err)
 	}
+}
+
+// A decoded ref that its holder drops as it calls outlives the call: the
+// collector, running while the call waits, must not release the
+// connection under it (the call failed with ErrClosed).
+func TestDecodedRefDroppedAsItCalls(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	// An option of its own, so that the decoded ref shares no connection.
+	a := spawnCounter(t, ctx, uactor.WriteTimeout(9*time.Second))
+	b, err := a.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop, stopped := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(5 * time.Millisecond):
+				runtime.GC()
+			}
+		}
+	}()
+	err = callThroughDecoded(ctx, b)
+	close(stop)
+	<-stopped
+	if err != nil {
+		t.Fatalf("call through a decoded ref dropped as it called: %v", err)
+	}
+}
+
+// callThroughDecoded decodes a ref from b and makes one call through it,
+// blocking for a second, its last use of the ref.
+//
+//go:noinline
+func callThroughDecoded(ctx context.Context, b []byte) error {
+	var r uactor.Ref[*Counter]
+	if err := r.UnmarshalBinary(b); err != nil {
+		return err
+	}
+	_, err := Block.Call(ctx, r, time.Second)
+	return err
 }

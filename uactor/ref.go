@@ -159,7 +159,11 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 	if c.actorID != h.id && h.id != (uuid.UUID{}) {
 		return nil, errorf("uactor: %s: %w: %s now serves actor %s, not %s", method, ErrWrongActor, h.addr, c.actorID, h.id)
 	}
-	return c.roundTrip(ctx, method, prefix, req)
+	buf, err := c.roundTrip(ctx, method, prefix, req)
+	// A decoded ref that its caller drops as it calls must outlive the
+	// call: its cleanup would release the connection under it.
+	runtime.KeepAlive(h)
+	return buf, err
 }
 
 // refVersion leads a ref's binary form.
