@@ -54,6 +54,7 @@ type call struct {
 	done     chan struct{} // at most one send per use: signaled says so
 	signaled bool          // a send on done is outstanding (under clientConn.mu)
 	answered bool          // typ, buf and err are set (under clientConn.mu)
+	waiting  bool          // its caller is in await, so may take the read role (under clientConn.mu)
 	typ      frame.Type
 	buf      *frame.Buffer
 	err      error

@@ -39,6 +39,7 @@ var watcher = &call{}
 // call is then abandoned, and cl no longer referenced.
 func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 	c.mu.Lock()
+	cl.waiting = true
 	for !cl.answered {
 		if c.reader == nil {
 			c.reader = cl
@@ -76,11 +77,13 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 		if cl.answered {
 			break
 		}
+		cl.waiting = false
 		if c.reader == cl {
 			c.passLocked(cl)
 		}
 		return c.abandonLocked(ctx, id, cl)
 	}
+	cl.waiting = false
 	// Answered before the loop first looked: the answer's signal is still
 	// on done, and the pooled call must not carry it to its next use.
 	if cl.signaled {
@@ -196,9 +199,15 @@ func (c *clientConn) passLocked(me *call) {
 	if len(c.pending) > 0 { // after a lone call it is empty: skip starting an iteration
 		owed := false
 		for _, cl := range c.pending {
-			if cl == abandoned {
+			switch {
+			case cl == abandoned || cl != me && !cl.waiting:
+				// Its answer is owed to a caller that gave up, or to one
+				// still writing its request, which does not read until
+				// its write is done: and an actor at its ConnBuffer bound
+				// reads the rest of that request only once its answers
+				// are taken.
 				owed = true
-			} else if cl != me && !cl.answered && !cl.signaled {
+			case cl != me && !cl.answered && !cl.signaled:
 				c.reader = cl
 				cl.signaled = true
 				cl.done <- struct{}{}
@@ -206,11 +215,12 @@ func (c *clientConn) passLocked(me *call) {
 			}
 		}
 		if owed {
-			// Only callers that gave up are owed answers, and each holds
-			// its slot until its answer is read. Only a caller with a slot
-			// reads, so callers waiting for those slots would wait for the
-			// idle watcher or keepalive (on the owner's connection with
-			// keepalive off, for ever): read on for them.
+			// Nobody waiting reads. Callers that gave up hold their slots
+			// until their answers are read, and callers waiting for those
+			// slots would wait for the idle watcher or keepalive (on the
+			// owner's connection with keepalive off, for ever); a caller
+			// still writing may be writing to an actor that waits for its
+			// answers to be taken: read on for them.
 			c.startWatcherLocked()
 			return
 		}
