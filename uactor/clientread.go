@@ -140,7 +140,7 @@ func (c *clientConn) lead(ctx context.Context, me *call) {
 				done = true
 			}
 		case frame.TypePing, frame.TypePong:
-			keepaliveFrame(ctx, c.w, h, buf)
+			keepaliveFrame(c.w, h, buf)
 		default:
 			buf.Release()
 			c.close(fmt.Errorf("%w: %w: %s sent an unexpected %v frame", ErrActorDied, ErrProtocol, c.addr, h.Type))

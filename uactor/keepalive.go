@@ -13,14 +13,30 @@ import (
 // is answered only while nothing else is on its way out: any frame tells
 // the peer this end is alive, and a peer that pings while it reads nothing
 // would otherwise have a PONG queued behind a stalled write for every PING
-// it sends. The answer is written under ctx, the reader's: a reader that
-// gives up does not wait for it (see frame.Writer.WriteFrameContext).
-func keepaliveFrame(ctx context.Context, w *frame.Writer, h frame.Header, buf *frame.Buffer) {
+// it sends. The answer is written without waiting (see sendNow).
+func keepaliveFrame(w *frame.Writer, h frame.Header, buf *frame.Buffer) {
 	buf.Release()
 	if h.Type == frame.TypePing && w.Buffered() == 0 {
-		w.WriteFrameContext(ctx, frame.Header{Type: frame.TypePong, ID: h.ID})
+		sendNow(w, frame.Header{Type: frame.TypePong, ID: h.ID})
 	}
 }
+
+// sendNow writes a PING or a PONG as far as the socket takes it at once,
+// and leaves the rest to the Writer (see frame.Writer.WriteFrameContext).
+// A reader that waited for room to answer a PING would stop reading, and a
+// keepalive check that waited to send one would stop checking, while the
+// peer may be waiting for this end to read: an actor at its ConnBuffer
+// bound pings, and reads again only once its answers are taken.
+func sendNow(w *frame.Writer, h frame.Header) {
+	w.WriteFrameContext(doneContext, h)
+}
+
+// doneContext is a context that is done already.
+var doneContext = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
 
 // keepalive watches a connection for silence: every period it checks
 // whether a frame arrived since the last check; after one silent period it
@@ -90,11 +106,11 @@ func (k *keepalive) check() {
 	if k.paused.Load() {
 		k.silent = 0
 		if k.hungUp == nil || !k.hungUp() {
-			k.w.WriteFrame(frame.Header{Type: frame.TypePing})
+			sendNow(k.w, frame.Header{Type: frame.TypePing})
 			return
 		}
 	} else if k.silent++; k.silent == 1 {
-		k.w.WriteFrame(frame.Header{Type: frame.TypePing})
+		sendNow(k.w, frame.Header{Type: frame.TypePing})
 		if k.pinged != nil {
 			k.pinged()
 		}
@@ -162,7 +178,7 @@ func (k *keepalive) pause(on bool) {
 	}
 	k.paused.Store(on)
 	if on && !k.pausePinged.Swap(true) {
-		k.w.WriteFrame(frame.Header{Type: frame.TypePing})
+		sendNow(k.w, frame.Header{Type: frame.TypePing})
 	}
 }
 

@@ -69,7 +69,7 @@ func (c *serverConn) serve() bool {
 				ctx.cancel(context.Canceled)
 			}
 		case frame.TypePing, frame.TypePong:
-			keepaliveFrame(context.Background(), c.w, h, buf)
+			keepaliveFrame(c.w, h, buf)
 		default:
 			buf.Release()
 			c.end(fmt.Errorf("%w: a client sent a %v frame", ErrProtocol, h.Type))

@@ -1,0 +1,135 @@
+package uactor
+
+// Keepalive against a socket that the peer does not drain: this end never
+// waits to write a PING or a PONG.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/conntest"
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/handshake"
+)
+
+// fillSocket writes copies of chunk to nc without blocking until the
+// socket takes no more.
+func fillSocket(t *testing.T, nc net.Conn, chunk []byte) {
+	t.Helper()
+	err := rawConn(nc).Write(func(fd uintptr) bool {
+		for {
+			if _, err := syscall.Write(int(fd), chunk); err != nil {
+				return true
+			}
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A caller reading its reply answers the actor's PING without waiting for
+// room in a socket full of requests the actor has not read: an actor at its
+// ConnBuffer bound pings, then reads again only once its answer is taken.
+// Before, the reader waited in the PONG's write, the actor for its answer
+// to be read, until the write timeout failed the call.
+func TestPongDoesNotStallReader(t *testing.T) {
+	cl, srv := conntest.Unix(t)
+	c := newClientConn(cl, address{network: "unix", addr: "pair"}, &handshake.Session{}, defaultOptions(), true)
+	t.Cleanup(func() { c.close(net.ErrClosed) })
+
+	gotCall, full := make(chan struct{}), make(chan struct{})
+	actorDone := make(chan struct{})
+	go func() { // the actor
+		defer close(actorDone)
+		r := frame.NewReader(srv, 16<<20)
+		w := frame.NewWriter(srv, 16<<20)
+		var id uint64
+		for id == 0 {
+			h, buf, err := r.ReadFrame()
+			if err != nil {
+				return
+			}
+			buf.Release()
+			if h.Type == frame.TypeCall {
+				id = h.ID
+			}
+		}
+		close(gotCall)
+		<-full
+		// At its bound: it pings, answers, and reads again only once the
+		// answer is taken (8 MiB, more than the socket holds).
+		if w.WriteFrame(frame.Header{Type: frame.TypePing}) != nil {
+			return
+		}
+		if w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, make([]byte, 8<<20)) != nil {
+			return
+		}
+		for {
+			_, buf, err := r.ReadFrame()
+			if err != nil {
+				return
+			}
+			buf.Release()
+		}
+	}()
+	t.Cleanup(func() { srv.Close(); <-actorDone })
+
+	errc := make(chan error, 1)
+	go func() {
+		buf, err := c.roundTrip(context.Background(), "a", callPrefix("a"), nil)
+		if err == nil {
+			buf.Release()
+		}
+		errc <- err
+	}()
+	<-gotCall
+	// What the actor has not read fills the socket: whole CANCEL frames,
+	// for no call.
+	var b bytes.Buffer
+	frame.NewWriter(&b, 0).WriteFrame(frame.Header{Type: frame.TypeCancel, ID: 1 << 40})
+	fillSocket(t, cl, b.Bytes())
+	close(full)
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatalf("call to a live actor failed: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("call still waiting after 30 s")
+	}
+}
+
+// Keepalive finds a stopped peer although its PING cannot be written: the
+// socket toward the peer is full. Before, the check waited in the PING's
+// write, every later check saw one still running and returned, and with
+// WriteTimeout(0) the call waited for ever.
+func TestKeepaliveFindsStoppedPeerBehindFullSocket(t *testing.T) {
+	a, _ := conntest.Unix(t) // the peer's end is never read or written
+	o := defaultOptions()
+	o.keepalive = 200 * time.Millisecond
+	o.write = 0
+	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, o, true)
+	t.Cleanup(func() { c.close(net.ErrClosed) })
+
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.roundTrip(context.Background(), "m", callPrefix("m"), nil)
+		errc <- err
+	}()
+	waitLocked(t, c, "the call to wait", func() bool { return c.reader != nil && len(c.pending) == 1 })
+	fillSocket(t, a, make([]byte, 64<<10)) // the Writer is idle; its next write would wait
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrActorDied) {
+			t.Fatalf("call failed with %v; want ErrActorDied", err)
+		}
+	case <-time.After(20 * o.keepalive):
+		t.Fatalf("call still waiting %v after the peer stopped (keepalive %v)", 20*o.keepalive, o.keepalive)
+	}
+}
