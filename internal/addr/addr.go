@@ -30,7 +30,8 @@ type Addr struct {
 func (a Addr) String() string { return a.Network + "://" + a.Target }
 
 // Parse accepts "unix://path", "tcp://host:port" and a bare "host:port"
-// (TCP). It checks only what dialling needs; Canonical checks the rest.
+// (TCP), the port a number from 0 to 65535 (0: any, to listen). It checks
+// only what dialling needs; Canonical checks the rest.
 func Parse(s string) (Addr, error) {
 	rest := s
 	switch {
@@ -45,8 +46,15 @@ func Parse(s string) (Addr, error) {
 	case strings.Contains(s, "://"):
 		return Addr{}, errors.New("unknown scheme (want unix:// or tcp://)")
 	}
-	if _, _, err := net.SplitHostPort(rest); err != nil {
+	_, port, err := net.SplitHostPort(rest)
+	if err != nil {
 		return Addr{}, err
+	}
+	// A port that is no number ("unix:/tmp/a.sock" reads as host "unix",
+	// port "/tmp/a.sock"), or none ("h:"), would fail only later, where
+	// it is dialled, or listen on a port that refs do not name.
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return Addr{}, fmt.Errorf("port %q: want a number from 0 to 65535", port)
 	}
 	return Addr{"tcp", rest}, nil
 }

@@ -38,6 +38,11 @@ func TestParse(t *testing.T) {
 		{"http://host:80", ""},
 		{"localhost", ""},
 		{"tcp://", ""},
+		{"unix:/tmp/x.sock", ""}, // one slash: host "unix", port "/tmp/x.sock"
+		{"tcp://host:", ""},      // no port
+		{"host:http", ""},        // a service name, which refs would carry as it is
+		{"tcp://host:65536", ""}, // past the last port
+		{"tcp://host:+80", ""},   // not as a number is written
 	})
 }
 
