@@ -102,10 +102,14 @@ var (
 var (
 	_ = RegisterError("context.DeadlineExceeded", context.DeadlineExceeded)
 	_ = RegisterError("context.Canceled", context.Canceled)
-	// A request that did not decode because it holds a ref whose key the
-	// actor lacks tells its caller so: the fix is the actor's Connect.
-	_ = RegisterError("uactor.ErrAuthKey", ErrAuthKey)
 )
+
+// authKeyName names ErrAuthKey in an error frame of code 5: a request that
+// did not decode because it holds a ref whose key the actor lacks tells its
+// caller so (the fix is the actor's Connect). It is not a registered
+// sentinel: a handler's own error that wraps a caller's sentinel and an
+// ErrAuthKey keeps the caller's, as a frame names one.
+const authKeyName = "uactor.ErrAuthKey"
 
 // registered sentinels, by name, for errors that keep their identity across processes.
 var sentinels struct {
@@ -177,8 +181,11 @@ const (
 func appendError(b []byte, code byte, err error) []byte {
 	b = append(b, code)
 	name := ""
-	if code == codeHandler || code == codeDecode {
+	switch {
+	case code == codeHandler:
 		name = sentinelName(err)
+	case code == codeDecode && errors.Is(err, ErrAuthKey):
+		name = authKeyName
 	}
 	b = wire.AppendString(b, name)
 	return wire.AppendString(b, err.Error())
@@ -228,8 +235,8 @@ func decodeError(method string, p []byte) error {
 	case codeClosed:
 		return &remoteWrap{re, ErrClosed}
 	case codeDecode:
-		if s := sentinelByName(name); s != nil {
-			return &remoteWrap{re, errors.Join(ErrDecode, s)}
+		if name == authKeyName {
+			return &remoteWrap{re, errors.Join(ErrDecode, ErrAuthKey)}
 		}
 		return &remoteWrap{re, ErrDecode}
 	case codeBusy:

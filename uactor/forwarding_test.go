@@ -61,9 +61,15 @@ func TestForwardedProxies(t *testing.T) {
 	}
 }
 
-// A ref passed to an actor that lacks its key does not decode there: the
-// caller's error matches ErrDecode and ErrAuthKey, so that it can tell the
-// actor needs the key (Connect) from a request that is garbage.
+// refHolderKind's spawn argument is a ref.
+var refHolderKind = uactor.Define("ref-holder", func(context.Context, uactor.Ref[*Counter]) (*Counter, error) {
+	return &Counter{}, nil
+})
+
+// A ref passed to an actor that lacks its key does not decode there, in a
+// request or as the spawn argument: the caller's error matches ErrDecode
+// and ErrAuthKey, so that it can tell the actor needs the key (Connect)
+// from a request that is garbage.
 func TestRefPassedToActorWithoutItsKey(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	a := spawnCounter(t, ctx)                                      // the tree's key
@@ -71,6 +77,10 @@ func TestRefPassedToActorWithoutItsKey(t *testing.T) {
 	_, err := AddVia.Call(ctx, a, b)
 	if !errors.Is(err, uactor.ErrAuthKey) || !errors.Is(err, uactor.ErrDecode) {
 		t.Fatalf("a.AddVia(b), b's key unknown to a = %v; want an error matching ErrAuthKey and ErrDecode", err)
+	}
+	err = spawnFails(t, ctx, refHolderKind, b)
+	if !errors.Is(err, uactor.ErrAuthKey) || !errors.Is(err, uactor.ErrDecode) {
+		t.Fatalf("Spawn with b as the argument, b's key unknown to the child = %v; want an error matching ErrAuthKey and ErrDecode", err)
 	}
 }
 

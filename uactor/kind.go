@@ -69,7 +69,7 @@ func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg)
 		construct: func(ctx context.Context, b []byte) (any, error) {
 			arg, err := argc.decode(b)
 			if err != nil {
-				return nil, fmt.Errorf("spawn argument: %w", err)
+				return nil, requestError{fmt.Errorf("spawn argument: %w", err)}
 			}
 			return newActor(ctx, arg)
 		},

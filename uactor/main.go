@@ -94,7 +94,9 @@ func runChild() int {
 	actor, err := construct(ctx, k, boot.arg)
 	if err != nil {
 		code := codeHandler
-		if errors.Is(err, ErrPanic) {
+		if _, bad := err.(requestError); bad {
+			code = codeDecode // the argument did not decode: ErrDecode for the owner
+		} else if errors.Is(err, ErrPanic) {
 			code = codePanic // so that the owner's error is ErrPanic too
 		}
 		ch.Fail(appendError(nil, code, err))

@@ -146,8 +146,8 @@ func (m Method[A, Req, Resp]) On(r Ref[A]) Handler[Req, Resp] {
 	})
 }
 
-// requestError marks a request that did not decode, as opposed to an error
-// returned by the handler.
+// requestError marks a request (or spawn argument) that did not decode, as
+// opposed to an error returned by the handler (or constructor).
 type requestError struct{ error }
 
 func (e requestError) Unwrap() error { return e.error }

@@ -1,0 +1,43 @@
+package uactor
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+)
+
+// errUpstream is a sentinel of the caller's, as RegisterError declares one.
+var errUpstream = RegisterError("uactor.test.Upstream", errors.New("upstream refused"))
+
+// An error frame names at most one sentinel. A handler's error keeps the
+// caller's registered sentinel even when it also wraps an ErrAuthKey (a
+// call of its own that failed), and only a request that did not decode
+// for want of a key carries ErrAuthKey.
+func TestErrorFrameIdentity(t *testing.T) {
+	authKey := &AuthKeyError{Address: "tcp://10.0.0.5:7000"}
+	for _, tc := range []struct {
+		name    string
+		code    byte
+		err     error
+		match   []error
+		unmatch []error
+	}{
+		{"handler wraps a sentinel and an ErrAuthKey", codeHandler, fmt.Errorf("%w: %w", errUpstream, authKey), []error{errUpstream}, nil},
+		{"request with a ref whose key is unknown", codeDecode, requestError{authKey}, []error{ErrDecode, ErrAuthKey}, nil},
+		{"request that is garbage", codeDecode, requestError{errors.New("short")}, []error{ErrDecode}, []error{ErrAuthKey}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := decodeError("m", appendError(nil, tc.code, tc.err))
+			for _, want := range tc.match {
+				if !errors.Is(got, want) {
+					t.Errorf("%v does not match %v", got, want)
+				}
+			}
+			for _, not := range tc.unmatch {
+				if errors.Is(got, not) {
+					t.Errorf("%v matches %v", got, not)
+				}
+			}
+		})
+	}
+}
