@@ -132,7 +132,10 @@ func (w *inlineWatch) look() {
 			if m := c.inlineM.Load(); m != nil {
 				m.blocks.Store(true)
 			}
-			c.w.Kick() // answers held back behind the call that blocks
+			// Answers held back behind the call that blocks go out, as far
+			// as the socket takes them now: this runs for every connection,
+			// and must not wait on a peer that does not read.
+			c.w.KickContext(doneContext)
 			c.s.start(job{c: c, read: true})
 		}
 	}

@@ -31,7 +31,8 @@ func sendNow(w *frame.Writer, h frame.Header) {
 	w.WriteFrameContext(doneContext, h)
 }
 
-// doneContext is a context that is done already.
+// doneContext is a context that is done already: a write under it never
+// waits (see sendNow, and inlineWatch.look).
 var doneContext = func() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

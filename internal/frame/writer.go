@@ -175,7 +175,12 @@ func (w *Writer) QueueFrame(h Header, parts ...[]byte) error {
 // Kick writes the frames queued, unless a write is in progress (which will
 // write them). It returns the first write error the Writer met. Frames
 // queued before the sequence numbers ran out still go: they are sealed.
-func (w *Writer) Kick() error {
+func (w *Writer) Kick() error { return w.KickContext(context.Background()) }
+
+// KickContext is Kick for a caller that may give up: if ctx is done before
+// the write completes, it returns and the Writer finishes the write in a
+// goroutine of its own, as WriteFrameContext does.
+func (w *Writer) KickContext(ctx context.Context) error {
 	w.mu.Lock()
 	if w.failed || w.writing || len(w.pending) == 0 {
 		err := w.err
@@ -183,7 +188,7 @@ func (w *Writer) Kick() error {
 		return err
 	}
 	w.writing = true
-	return w.flushLocked(context.Background(), nil)
+	return w.flushLocked(ctx, nil)
 }
 
 func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queueOnly bool) error {

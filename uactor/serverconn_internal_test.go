@@ -1,0 +1,129 @@
+package uactor
+
+// The actor's side of a connection, driven frame by frame: a server of
+// servedKind in this process serves one end of a socket pair (as the owner's
+// connection: plain frames, no handshake), and the test writes the other.
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/conntest"
+	"github.com/uactor-go/uactor/internal/frame"
+)
+
+type servedActor struct{}
+
+var (
+	servedKind = Define("serverconn-test", func(context.Context, Empty) (*servedActor, error) { return &servedActor{}, nil })
+	// servedEcho answers at once, with its request.
+	_ = Expose(servedKind, "echo", func(_ *servedActor, _ context.Context, b []byte) ([]byte, error) { return b, nil })
+	// servedPark waits until its call is cancelled (or its connection ends).
+	_ = Expose(servedKind, "park", func(_ *servedActor, ctx context.Context, _ []byte) (Empty, error) {
+		<-ctx.Done()
+		return Empty{}, nil
+	})
+)
+
+// servedServer starts a server of servedKind with opts, stopped when the
+// test ends. Its park method is taken to run inline until it is seen to
+// block, as in a fresh process.
+func servedServer(t *testing.T, opts ...Option) *server {
+	t.Helper()
+	park := servedKind.entry.method("park")
+	park.blocks.Store(false)
+	t.Cleanup(func() { park.blocks.Store(false) })
+	o := servedKind.opts.with(append([]Option{GracePeriod(100 * time.Millisecond)}, opts...))
+	if err := o.validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := newServer(servedKind.entry, &servedActor{}, make([]byte, 32), [8]byte{}, o, uuid.UUID{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+	return s
+}
+
+// callFrames returns CALL frames, one per method, with ids from first on.
+func callFrames(first uint64, req []byte, methods ...string) []byte {
+	var b bytes.Buffer
+	w := frame.NewWriter(&b, 16<<20)
+	for i, m := range methods {
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: first + uint64(i)}, callPrefix(m), req)
+	}
+	return b.Bytes()
+}
+
+// answerTo reads cl until the answer (REPLY or ERROR) to id arrives, and
+// sends its type, or 0 if the connection ends first.
+func answerTo(cl net.Conn, id uint64) <-chan frame.Type {
+	got := make(chan frame.Type, 1)
+	go func() {
+		r := frame.NewReader(cl, 16<<20)
+		for {
+			h, buf, err := r.ReadFrame()
+			if err != nil {
+				got <- 0
+				return
+			}
+			buf.Release()
+			if (h.Type == frame.TypeReply || h.Type == frame.TypeError) && h.ID == id {
+				got <- h.Type
+				return
+			}
+		}
+	}()
+	return got
+}
+
+// wantAnswer waits up to 10 s for an answer on got.
+func wantAnswer(t *testing.T, got <-chan frame.Type, what string) {
+	t.Helper()
+	select {
+	case typ := <-got:
+		if typ == 0 {
+			t.Fatalf("%s: the connection ended without an answer", what)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s: no answer after 10 s", what)
+	}
+}
+
+// The watchdog that takes a blocking inline call off the reader sends the
+// answers held behind it without waiting on a peer that does not read: it
+// looks at every connection of the actor under one lock, and waiting there
+// (for ever, with WriteTimeout and Keepalive off) stalled them all, a new
+// connection's reader included.
+func TestWatchdogNeverWaitsOnAPeer(t *testing.T) {
+	s := servedServer(t, WriteTimeout(0), Keepalive(0))
+	// Connection a: its client reads nothing, and the socket toward it is full.
+	aCl, aSrv := conntest.Unix(t)
+	sizeBuffers(aSrv) // as serving it will; then fill what that allows
+	fillSocket(t, aSrv, make([]byte, 64<<10))
+	fillSocket(t, aSrv, make([]byte, 1))
+	s.serveOwner(aSrv)
+	// In one write, so that echo's answer is held back behind park, which
+	// blocks inline.
+	if _, err := aCl.Write(callFrames(1, []byte("x"), "echo", "park")); err != nil {
+		t.Fatal(err)
+	}
+	park := servedKind.entry.method("park")
+	for end := time.Now().Add(10 * time.Second); !park.blocks.Load(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("the watchdog never took park off the reader")
+		}
+	}
+	// Connection b, whose client reads.
+	bCl, bSrv := conntest.Unix(t)
+	s.serveOwner(bSrv)
+	got := answerTo(bCl, 7)
+	if _, err := bCl.Write(callFrames(7, []byte("hello"), "echo")); err != nil {
+		t.Fatal(err)
+	}
+	wantAnswer(t, got, "an echo on another connection")
+}
