@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/keyring"
 )
 
@@ -155,6 +156,7 @@ func (s *server) stop() {
 		for hc := range hs {
 			hc.Close()
 		}
+		graceEnd := time.Now().Add(s.opts.grace)
 		idle := make(chan struct{})
 		go func() { s.calls.Wait(); close(idle) }()
 		t := time.NewTimer(s.opts.grace)
@@ -163,6 +165,7 @@ func (s *server) stop() {
 		case <-t.C:
 		}
 		t.Stop()
+		s.sendHeld(graceEnd)
 		close(s.cut) // readers waiting for a connection to drain give up
 		s.mu.Lock()
 		for nc := range s.conns {
@@ -177,6 +180,35 @@ func (s *server) stop() {
 		close(s.done)
 	})
 	<-s.done
+}
+
+// sendHeld sends the answers that connections hold back to go out with
+// their reader's next write: their calls count as done already. It starts
+// each write without waiting on a peer that does not read, then waits for
+// them to leave until end at most.
+func (s *server) sendHeld(end time.Time) {
+	var ws []*frame.Writer
+	s.inline.mu.Lock()
+	for c := range s.inline.conns {
+		ws = append(ws, c.w)
+	}
+	s.inline.mu.Unlock()
+	for _, w := range ws {
+		w.KickContext(doneContext)
+	}
+	sent := make(chan struct{})
+	go func() { // ends once each writer is empty or has failed (closing its connection fails it)
+		for _, w := range ws {
+			w.WaitBelow(1)
+		}
+		close(sent)
+	}()
+	t := time.NewTimer(time.Until(end))
+	defer t.Stop()
+	select {
+	case <-sent:
+	case <-t.C:
+	}
 }
 
 func (s *server) removeDir() { removeDir(s.dir) }

@@ -127,3 +127,35 @@ func TestWatchdogNeverWaitsOnAPeer(t *testing.T) {
 	}
 	wantAnswer(t, got, "an echo on another connection")
 }
+
+// Stopping the actor sends the answers of calls that finished, though held
+// back to go out with the reader's next write: they counted as done, and
+// the connection was closed with them queued.
+func TestStopSendsHeldAnswers(t *testing.T) {
+	s := servedServer(t, GracePeriod(5*time.Second))
+	cl, srv := conntest.Unix(t)
+	s.serveOwner(srv)
+	got := answerTo(cl, 1)
+	ran, release := make(chan struct{}), make(chan struct{})
+	first := true
+	testHookInlineRan = func(method string) {
+		if method == "echo" && first {
+			first = false
+			close(ran)
+			<-release
+		}
+	}
+	t.Cleanup(func() { testHookInlineRan = nil })
+	// Call 1's answer is held back behind call 2.
+	if _, err := cl.Write(callFrames(1, []byte("x"), "echo", "echo")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatal("call 1 never ran")
+	}
+	s.stop() // no call is running: call 1 has finished
+	close(release)
+	wantAnswer(t, got, "call 1, finished before the actor stopped")
+}
