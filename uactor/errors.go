@@ -104,11 +104,12 @@ var (
 	_ = RegisterError("context.Canceled", context.Canceled)
 )
 
-// authKeyName names ErrAuthKey in an error frame of code 5: a request that
-// did not decode because it holds a ref whose key the actor lacks tells its
-// caller so (the fix is the actor's Connect). It is not a registered
-// sentinel: a handler's own error that wraps a caller's sentinel and an
-// ErrAuthKey keeps the caller's, as a frame names one.
+// authKeyName names ErrAuthKey in an error frame of code 5 that names no
+// registered sentinel: a request that did not decode because it holds a ref
+// whose key the actor lacks tells its caller so (the fix is the actor's
+// Connect). It is not a registered sentinel: a handler's own error that
+// wraps a caller's sentinel and an ErrAuthKey keeps the caller's, as a
+// frame names one.
 const authKeyName = "uactor.ErrAuthKey"
 
 // registered sentinels, by name, for errors that keep their identity across processes.
@@ -181,10 +182,10 @@ const (
 func appendError(b []byte, code byte, err error) []byte {
 	b = append(b, code)
 	name := ""
-	switch {
-	case code == codeHandler:
+	if code == codeHandler || code == codeDecode {
 		name = sentinelName(err)
-	case code == codeDecode && errors.Is(err, ErrAuthKey):
+	}
+	if name == "" && code == codeDecode && errors.Is(err, ErrAuthKey) {
 		name = authKeyName
 	}
 	b = wire.AppendString(b, name)
@@ -235,8 +236,12 @@ func decodeError(method string, p []byte) error {
 	case codeClosed:
 		return &remoteWrap{re, ErrClosed}
 	case codeDecode:
+		s := sentinelByName(name)
 		if name == authKeyName {
-			return &remoteWrap{re, errors.Join(ErrDecode, ErrAuthKey)}
+			s = ErrAuthKey
+		}
+		if s != nil {
+			return &remoteWrap{re, errors.Join(ErrDecode, s)}
 		}
 		return &remoteWrap{re, ErrDecode}
 	case codeBusy:

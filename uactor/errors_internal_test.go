@@ -25,6 +25,7 @@ func TestErrorFrameIdentity(t *testing.T) {
 		{"handler wraps a sentinel and an ErrAuthKey", codeHandler, fmt.Errorf("%w: %w", errUpstream, authKey), []error{errUpstream}, nil},
 		{"request with a ref whose key is unknown", codeDecode, requestError{authKey}, []error{ErrDecode, ErrAuthKey}, nil},
 		{"request that is garbage", codeDecode, requestError{errors.New("short")}, []error{ErrDecode}, []error{ErrAuthKey}},
+		{"request whose decoding returned a sentinel", codeDecode, requestError{fmt.Errorf("refused: %w", errUpstream)}, []error{ErrDecode, errUpstream}, []error{ErrAuthKey}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := decodeError("m", appendError(nil, tc.code, tc.err))

@@ -1,6 +1,7 @@
 package uactor_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -58,5 +59,43 @@ func TestErrorsSayUactorOnce(t *testing.T) {
 				t.Errorf("%q says uactor: %d times, want once", err, n)
 			}
 		})
+	}
+}
+
+// errPicky is returned by pickyArg's UnmarshalBinary for bytes it refuses.
+var errPicky = uactor.RegisterError("uactor_test.Picky", errors.New("picky: refused"))
+
+// pickyArg is one byte, and refuses 0 with errPicky.
+type pickyArg struct{ n byte }
+
+func (p pickyArg) AppendBinary(b []byte) ([]byte, error) { return append(b, p.n), nil }
+
+func (p *pickyArg) UnmarshalBinary(b []byte) error {
+	if len(b) != 1 || b[0] == 0 {
+		return errPicky
+	}
+	p.n = b[0]
+	return nil
+}
+
+type pickyActor struct{}
+
+var (
+	pickyKind = uactor.Define("picky", func(context.Context, pickyArg) (*pickyActor, error) { return &pickyActor{}, nil })
+	pickyTake = uactor.Expose(pickyKind, "take", func(*pickyActor, context.Context, pickyArg) (uactor.Empty, error) {
+		return uactor.Empty{}, nil
+	})
+)
+
+// A request or spawn argument whose decoding returns a registered sentinel
+// fails its caller with ErrDecode and that sentinel.
+func TestDecodeErrorKeepsRegisteredSentinel(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawn(t, ctx, pickyKind, pickyArg{n: 1})
+	if _, err := pickyTake.Call(ctx, r, pickyArg{n: 0}); !errors.Is(err, uactor.ErrDecode) || !errors.Is(err, errPicky) {
+		t.Errorf("call with a refused request = %v; want ErrDecode and errPicky", err)
+	}
+	if err := spawnFails(t, ctx, pickyKind, pickyArg{n: 0}); !errors.Is(err, uactor.ErrDecode) || !errors.Is(err, errPicky) {
+		t.Errorf("Spawn with a refused argument = %v; want ErrDecode and errPicky", err)
 	}
 }
