@@ -165,7 +165,7 @@ func (s *server) stop() {
 		case <-t.C:
 		}
 		t.Stop()
-		s.sendHeld(graceEnd)
+		held := s.sendHeld(graceEnd)
 		close(s.cut) // readers waiting for a connection to drain give up
 		s.mu.Lock()
 		for nc := range s.conns {
@@ -175,6 +175,9 @@ func (s *server) stop() {
 			nc.Close()
 		}
 		s.mu.Unlock()
+		for _, w := range held {
+			w.KickContext(doneContext) // what is still queued fails now, and sendHeld's waiter ends
+		}
 		s.removeDir()
 		s.workers.close()
 		close(s.done)
@@ -185,8 +188,8 @@ func (s *server) stop() {
 // sendHeld sends the answers that connections hold back to go out with
 // their reader's next write: their calls count as done already. It starts
 // each write without waiting on a peer that does not read, then waits for
-// them to leave until end at most.
-func (s *server) sendHeld(end time.Time) {
+// them to leave until end at most. It returns the connections' Writers.
+func (s *server) sendHeld(end time.Time) []*frame.Writer {
 	var ws []*frame.Writer
 	s.inline.mu.Lock()
 	for c := range s.inline.conns {
@@ -209,6 +212,7 @@ func (s *server) sendHeld(end time.Time) {
 	case <-sent:
 	case <-t.C:
 	}
+	return ws
 }
 
 func (s *server) removeDir() { removeDir(s.dir) }
