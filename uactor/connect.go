@@ -96,7 +96,7 @@ func dialable(adv string) bool {
 	if a.network != "tcp" {
 		return true
 	}
-	host, _, err := net.SplitHostPort(a.addr)
+	host, _, err := net.SplitHostPort(a.named().addr) // no host reads 0.0.0.0
 	ip, perr := netip.ParseAddr(host)
-	return err == nil && host != "" && (perr != nil || !ip.IsUnspecified())
+	return err == nil && (perr != nil || !ip.IsUnspecified())
 }

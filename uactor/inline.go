@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
 )
 
 // A call runs inline on the goroutine that read it (serverread.go). Should
@@ -105,6 +107,18 @@ func (w *inlineWatch) remove(c *serverConn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	delete(w.conns, c)
+}
+
+// writers returns the Writers of the connections watched: every connection
+// the server serves.
+func (w *inlineWatch) writers() []*frame.Writer {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ws := make([]*frame.Writer, 0, len(w.conns))
+	for c := range w.conns {
+		ws = append(ws, c.w)
+	}
+	return ws
 }
 
 // kick puts the watchdog on the clock if it is not there.

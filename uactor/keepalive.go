@@ -32,7 +32,7 @@ func sendNow(w *frame.Writer, h frame.Header) {
 }
 
 // doneContext is a context that is done already: a write under it never
-// waits (see sendNow, and inlineWatch.look).
+// waits on the peer, and the Writer finishes what the socket did not take.
 var doneContext = func() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

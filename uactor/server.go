@@ -190,12 +190,7 @@ func (s *server) stop() {
 // each write without waiting on a peer that does not read, then waits for
 // them to leave until end at most. It returns the connections' Writers.
 func (s *server) sendHeld(end time.Time) []*frame.Writer {
-	var ws []*frame.Writer
-	s.inline.mu.Lock()
-	for c := range s.inline.conns {
-		ws = append(ws, c.w)
-	}
-	s.inline.mu.Unlock()
+	ws := s.inline.writers()
 	for _, w := range ws {
 		w.KickContext(doneContext)
 	}

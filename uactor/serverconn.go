@@ -281,13 +281,13 @@ func (c *serverConn) waitSlot(id uint64) bool {
 		c.mu.Lock()
 		prev := c.cancels[id]
 		dup := prev != nil && !prev.leaving
-		full := prev != nil || len(c.cancels) >= c.s.opts.inflight && c.leaving > 0
-		c.waiting = full && !dup
+		blocked := prev != nil || len(c.cancels) >= c.s.opts.inflight && c.leaving > 0
+		c.waiting = blocked && !dup
 		c.mu.Unlock()
 		switch {
 		case dup:
 			return false
-		case !full:
+		case !blocked:
 			return true
 		}
 		c.w.Kick() // answers held back go out before the reader sleeps
