@@ -66,8 +66,8 @@ func TestCallsRunConcurrently(t *testing.T) {
 	waitCancelled(t, ctx, r)
 }
 
-// waitCancelled waits until the counter's Block handler has seen its
-// context end.
+// waitCancelled waits until the counter's Block or Await handler has seen
+// its context end.
 func waitCancelled(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) {
 	t.Helper()
 	for {

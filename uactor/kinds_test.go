@@ -89,8 +89,10 @@ func (c *Counter) Block(ctx context.Context, d time.Duration) (bool, error) {
 // Await waits for the test to close release, or for its call's end; its
 // request is ballast, for tests of what an actor holds.
 func (c *Counter) Await(ctx context.Context, ballast []byte) (int, error) {
+	c.calls.Add(1)
 	select {
 	case <-ctx.Done():
+		c.cancelled.Store(true)
 		return 0, ctx.Err()
 	case <-c.release:
 		return len(ballast), nil

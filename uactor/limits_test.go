@@ -421,3 +421,50 @@ func TestMaxConnections(t *testing.T) {
 		c.Close()
 	}
 }
+
+// boundRefs spawns a counter whose connections hold at most 64 KiB of
+// requests, and returns a ref over one connection to it (work: over the
+// owner's private connection, or over TCP) and a ref over another (to
+// watch it while work's connection is at its bound).
+func boundRefs(t *testing.T, ctx context.Context, overTCP bool) (work, watch uactor.Ref[*Counter]) {
+	t.Helper()
+	opts := []uactor.Option{uactor.ConnBuffer(64 << 10), uactor.AuthKey([]byte("SECRET"))}
+	if overTCP {
+		opts = append(opts, uactor.Listen("tcp://127.0.0.1:0"))
+	}
+	r := spawnCounter(t, ctx, opts...)
+	other := connect(t, ctx, r.Address(), "SECRET")
+	if overTCP {
+		return other, r
+	}
+	return r, other
+}
+
+// A call whose request alone takes its connection past ConnBuffer, and
+// whose handler runs until it is cancelled: the actor, which reads no more
+// calls there, still reads the CANCEL (a frame with no payload holds
+// nothing), so the handler ends and the connection carries calls again.
+// Before, the CANCEL waited unread for the call it cancels, for ever.
+func TestCancelReadAtBufferBound(t *testing.T) {
+	for _, overTCP := range []bool{false, true} {
+		t.Run(map[bool]string{false: "owner", true: "tcp"}[overTCP], func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			work, watch := boundRefs(t, ctx, overTCP)
+			actx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			ended := make(chan error, 1)
+			go func() { _, err := Await.Call(actx, work, make([]byte, 128<<10)); ended <- err }()
+			waitCalls(t, ctx, watch, 1)
+			cancel()
+			if err := receive(t, ended, 10*time.Second, "the cancelled call's end"); !errors.Is(err, context.Canceled) {
+				t.Fatalf("the cancelled call: %v", err)
+			}
+			wctx, stop := context.WithTimeout(ctx, 10*time.Second)
+			defer stop()
+			waitCancelled(t, wctx, watch)
+			if n, err := Add.Call(wctx, work, 1); err != nil || n != 1 {
+				t.Fatalf("the next call on the connection: Add = %d, %v", n, err)
+			}
+		})
+	}
+}

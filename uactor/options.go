@@ -265,10 +265,11 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 // the requests of its calls that have not finished (counted decompressed),
 // and, separately, the replies queued for a peer that reads slowly. Past
 // either bound the actor stops reading that connection until it drains
-// (backpressure), and other connections are served as before; a cancel
-// the peer sends meanwhile waits unread behind the calls it follows. One
-// frame may overshoot a bound, so it is never smaller in effect than
-// MaxFrameSize. The default is 32 MiB; n must be at least 1.
+// (backpressure), and other connections are served as before. At the
+// request bound it still reads frames that hold nothing (cancels, pings)
+// while no call comes first, since a call that holds the bound may wait
+// for its cancel. One frame may overshoot a bound, so it is never smaller
+// in effect than MaxFrameSize. The default is 32 MiB; n must be at least 1.
 func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends

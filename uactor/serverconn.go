@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,7 @@ type serverConn struct {
 	held    int                 // request bytes of calls not finished
 	leaving int                 // calls whose reply is on its way out
 	waiting bool                // the reader waits for held or leaving to drop (wait)
+	peeking bool                // … while it reads for the next frame's length (waitOrEmpty)
 }
 
 func (s *server) serveConn(hc *hsConn) {
@@ -142,25 +144,13 @@ type connLog struct {
 }
 
 // waitBuffers waits until the connection's request bytes and queued reply
-// bytes are both under ConnBuffer. It returns false if the connection is
-// done meanwhile.
+// bytes are both under ConnBuffer, or, at the request bound, until the next
+// frame has no payload (see waitRequests). It returns false if the
+// connection is done meanwhile.
 func (c *serverConn) waitBuffers() bool {
 	limit := c.s.opts.connBuffer
-	for {
-		c.mu.Lock()
-		over := c.held >= limit
-		c.waiting = over
-		c.mu.Unlock()
-		if !over {
-			break
-		}
-		c.w.Kick()       // answers held back go out before the reader sleeps
-		c.ka.pause(true) // the peer's frames wait for the calls it made, not for it
-		ok := c.wait()
-		c.ka.pause(false)
-		if !ok {
-			return false
-		}
+	if !c.waitRequests(limit) {
+		return false
 	}
 	if c.w.Buffered() < limit {
 		return true
@@ -169,6 +159,65 @@ func (c *serverConn) waitBuffers() bool {
 	c.ka.pause(true) // the peer's frames wait for it to take its answers
 	defer c.ka.pause(false)
 	return c.w.WaitBelow(limit) == nil
+}
+
+// waitRequests waits until the request bytes of unfinished calls are under
+// limit, or until the next frame is one with no payload (CANCEL, PING,
+// PONG), which holds nothing and is read at the bound: a call that holds
+// the bound may be waiting for its cancel. It returns false if the
+// connection is done meanwhile.
+func (c *serverConn) waitRequests(limit int) bool {
+	for {
+		c.mu.Lock()
+		over := c.held >= limit
+		c.waiting = over
+		c.mu.Unlock()
+		if !over {
+			return true
+		}
+		c.w.Kick()       // answers held back go out before the reader sleeps
+		c.ka.pause(true) // the peer's frames wait for the calls it made, not for it
+		ok, next := c.waitOrEmpty()
+		c.ka.pause(false)
+		if !ok || next {
+			return ok
+		}
+	}
+}
+
+// waitOrEmpty waits, at the request bound, for a call to end or release
+// its request (next false), or for the next frame to turn out to have no
+// payload, or the connection to fail (next true: the reader reads on and
+// finds out). Waiting for the peer's next bytes is a read, which a release
+// interrupts with a read deadline in the past (signalLocked). ok is false
+// if the connection is done.
+func (c *serverConn) waitOrEmpty() (ok, next bool) {
+	c.mu.Lock()
+	if !c.waiting { // released meanwhile
+		c.mu.Unlock()
+		return true, false
+	}
+	c.peeking = true
+	c.mu.Unlock()
+	empty, err := c.r.NextEmpty()
+	c.mu.Lock()
+	interrupted := !c.peeking
+	c.peeking = false
+	c.mu.Unlock()
+	if interrupted { // before or after the read returned: reads must not fail on it
+		c.nc.SetReadDeadline(time.Time{})
+	}
+	switch {
+	case err == nil && !empty:
+		return c.wait(), false // a call is next: it waits for room
+	case err == nil, !errors.Is(err, os.ErrDeadlineExceeded):
+		return true, true
+	}
+	select { // the release's signal: it is acted on now
+	case <-c.freed:
+	default:
+	}
+	return true, false
 }
 
 // wait waits for a call to end or release its request, reporting false if
@@ -192,6 +241,10 @@ func (c *serverConn) signalLocked() {
 		return
 	}
 	c.waiting = false
+	if c.peeking {
+		c.peeking = false
+		c.nc.SetReadDeadline(time.Unix(1, 0)) // the reader waits for the peer's bytes: let it look again
+	}
 	select {
 	case c.freed <- struct{}{}:
 	default:

@@ -131,6 +131,28 @@ func (r *Reader) FrameBuffered() bool {
 	return n-4 >= int(binary.BigEndian.Uint32(p))
 }
 
+// NextEmpty reports whether the next frame's payload is empty, reading the
+// stream, if need be, until that frame's length prefix has arrived, but
+// returning no frame: a receiver that will not take a frame with content
+// yet (a call past its bound) can still take those without (a cancel). The
+// length prefix is outside the seal, so the answer is unauthenticated
+// until ReadFrame opens the frame. It returns the read's error, if any: a
+// timeout loses nothing, and after any other the next ReadFrame fails.
+func (r *Reader) NextEmpty() (bool, error) {
+	empty := uint32(BodyHeaderSize + r.s.overhead())
+	switch {
+	case r.err != nil:
+		return false, r.err
+	case r.body != nil:
+		return uint32(r.length) == empty, nil
+	}
+	p, err := r.br.Peek(4)
+	if err != nil {
+		return false, err
+	}
+	return binary.BigEndian.Uint32(p) == empty, nil
+}
+
 // isTimeout reports whether err is a read deadline passing, which leaves
 // the stream intact.
 func isTimeout(err error) bool {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"math"
+	"os"
 	"runtime"
 	"testing"
 	"testing/iotest"
@@ -224,4 +225,58 @@ func TestLargeBodyGrowsIntact(t *testing.T) {
 		t.Fatalf("ReadFrame = %v, %d bytes, %v", h, len(b.B), err)
 	}
 	b.Release()
+}
+
+// NextEmpty tells a frame without payload from one with, plain or sealed,
+// from its length alone, at any cut of the stream (a timeout loses
+// nothing), and consumes nothing: ReadFrame still returns each frame.
+func TestReaderNextEmpty(t *testing.T) {
+	frames := []struct {
+		h       Header
+		payload []byte
+	}{
+		{Header{Type: TypeCall, ID: 1}, []byte("\x00\x01m")},
+		{Header{Type: TypeCancel, ID: 1}, nil},
+		{Header{Type: TypePing, ID: 2}, nil},
+		{Header{Type: TypeCall, ID: 3}, []byte{0}},
+	}
+	for _, sealed := range []bool{false, true} {
+		var stream bytes.Buffer
+		w := NewWriter(&stream, 0)
+		if sealed {
+			w.SetAEAD(newGCM(t))
+		}
+		for _, f := range frames {
+			if err := w.WriteFrame(f.h, f.payload); err != nil {
+				t.Fatal(err)
+			}
+		}
+		data := stream.Bytes()
+		for cut := range len(data) {
+			r := NewReader(&stutterReader{data: bytes.Clone(data), cut: cut}, 0)
+			if sealed {
+				r.SetAEAD(newGCM(t))
+			}
+			for i, f := range frames {
+				empty, err := r.NextEmpty()
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					empty, err = r.NextEmpty()
+				}
+				if err != nil || empty != (len(f.payload) == 0) {
+					t.Fatalf("sealed %v, cut %d, frame %d: NextEmpty = %v, %v", sealed, cut, i, empty, err)
+				}
+				h, buf, err := r.ReadFrame()
+				if errors.Is(err, os.ErrDeadlineExceeded) {
+					h, buf, err = r.ReadFrame()
+				}
+				if err != nil || h != f.h || !bytes.Equal(buf.B, f.payload) {
+					t.Fatalf("sealed %v, cut %d, frame %d: ReadFrame = %v, %q, %v", sealed, cut, i, h, buf.B, err)
+				}
+				buf.Release()
+			}
+			if _, err := r.NextEmpty(); err != io.EOF {
+				t.Fatalf("sealed %v, cut %d: NextEmpty at the end = %v, want io.EOF", sealed, cut, err)
+			}
+		}
+	}
 }
