@@ -34,19 +34,22 @@ type clientConn struct {
 	calls   atomic.Int32 // calls in flight, for the writer's hint
 	broken  atomic.Bool
 	slots   *semaphore.Weighted // bounds calls in flight (MaxInFlight)
+	window  *semaphore.Weighted // bounds their request bytes by the actor's ConnBuffer; nil: none announced
+	winSize int64
 	ka      *keepalive
 	log     *slog.Logger
 
 	mu      sync.Mutex
 	pending map[uint64]*call
-	err     error       // why the connection broke; set once
-	onEnd   func(error) // told why, once the connection broke (see onClose)
-	reader  *call       // holds the read role: a caller, watcher, or nil when nobody reads
-	lastUse time.Time   // when the last call began
-	idle    *clockJob   // runs idleCheck (see watchAfter); nil on the owner's connection
-	armed   bool        // idle is on the clock
-	intr    interrupter // the reading caller's context, armed to interrupt its read
-	peek    peekState   // probe's
+	owed    map[uint64]int64 // the window bytes of abandoned calls, until their answers come
+	err     error            // why the connection broke; set once
+	onEnd   func(error)      // told why, once the connection broke (see onClose)
+	reader  *call            // holds the read role: a caller, watcher, or nil when nobody reads
+	lastUse time.Time        // when the last call began
+	idle    *clockJob        // runs idleCheck (see watchAfter); nil on the owner's connection
+	armed   bool             // idle is on the clock
+	intr    interrupter      // the reading caller's context, armed to interrupt its read
+	peek    peekState        // probe's
 }
 
 // call is one call waiting for its reply; pooled.
@@ -58,6 +61,7 @@ type call struct {
 	typ      frame.Type
 	buf      *frame.Buffer
 	err      error
+	win      int64 // the window bytes its request holds
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
@@ -127,6 +131,10 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 		backlog:  wc.backlog,
 		received: in.n.Load,
 	})
+	if sess.Window > 0 {
+		c.winSize = int64(sess.Window)
+		c.window = semaphore.NewWeighted(c.winSize)
+	}
 	c.lastUse = time.Now()
 	if !owner {
 		c.mu.Lock()
@@ -185,16 +193,25 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			return nil, errorf("uactor: %s: %w", method, err)
 		}
 	}
+	win, err := c.takeWindow(ctx, prefix, req, ext)
+	if err != nil {
+		if ext != nil {
+			putScratch(ext)
+		}
+		c.slots.Release(1)
+		return nil, errorf("uactor: %s: waiting for the actor to take more requests: %w", method, err)
+	}
 	c.calls.Add(1)
 	defer c.calls.Add(-1)
 	cl := callPool.Get().(*call)
+	cl.win = win
 	id := c.nextID.Add(1)
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
 		c.mu.Unlock()
 		callPool.Put(cl)
-		c.slots.Release(1)
+		c.release(win)
 		if ext != nil {
 			putScratch(ext)
 		}
@@ -203,7 +220,6 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	c.pending[id] = cl
 	c.mu.Unlock()
 
-	var err error
 	if ext == nil {
 		err = c.w.WriteFrameContext(ctx, frame.Header{Type: frame.TypeCall, ID: id}, prefix, req)
 	} else { // the context replaces the prefix's zero context byte
@@ -214,7 +230,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		if errors.Is(err, frame.ErrTooLarge) {
 			c.forget(id, cl)
 			callPool.Put(cl)
-			c.slots.Release(1)
+			c.release(win)
 			return nil, errorf("uactor: %s: request: %w", method, err)
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
@@ -223,7 +239,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		callPool.Put(cl)
 		return nil, errorf("uactor: %s: %w", method, err)
 	}
-	c.slots.Release(1)
+	c.release(win)
 	typ, buf, err := cl.typ, cl.buf, cl.err
 	cl.buf, cl.err, cl.answered = nil, nil, false
 	callPool.Put(cl)
@@ -235,6 +251,33 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		return nil, decodeError(method, buf.B)
 	}
 	return buf, nil
+}
+
+// takeWindow waits until the request of a call (ext, or prefix's zero
+// context byte, then the rest of prefix and req: as the actor counts it)
+// fits in the actor's window beside those of the calls in flight, and
+// takes its bytes, which it returns. The actor stops reading calls past
+// its ConnBuffer, and what it has not read waits in front of any CANCEL
+// sent after it: a call that holds the bound until it is cancelled would
+// hold it for ever. A request larger than the window takes all of it.
+func (c *clientConn) takeWindow(ctx context.Context, prefix, req []byte, ext *[]byte) (int64, error) {
+	if c.window == nil {
+		return 0, nil
+	}
+	n := len(prefix) + len(req)
+	if ext != nil {
+		n += len(*ext) - 1
+	}
+	win := min(int64(n), c.winSize)
+	return win, c.window.Acquire(ctx, win)
+}
+
+// release gives back a call's slot and the window bytes of its request.
+func (c *clientConn) release(win int64) {
+	c.slots.Release(1)
+	if win > 0 {
+		c.window.Release(win)
+	}
 }
 
 // abandoned stands in the pending table for a call whose caller gave up: it
@@ -278,9 +321,11 @@ func (c *clientConn) close(err error) {
 	}
 	pending := c.pending
 	c.pending = nil
-	for _, cl := range pending {
+	owed := c.owed
+	c.owed = nil
+	for id, cl := range pending {
 		if cl == abandoned {
-			c.slots.Release(1)
+			c.release(owed[id])
 			continue
 		}
 		cl.err, cl.answered = err, true

@@ -100,6 +100,12 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 func (c *clientConn) abandonLocked(ctx context.Context, id uint64, cl *call) error {
 	if c.pending != nil {
 		c.pending[id] = abandoned
+		if cl.win > 0 {
+			if c.owed == nil {
+				c.owed = map[uint64]int64{}
+			}
+			c.owed[id] = cl.win
+		}
 		c.startWatcherLocked() // to collect its answer (see passLocked)
 	}
 	c.mu.Unlock()
@@ -170,10 +176,12 @@ func (c *clientConn) deliver(h frame.Header, buf *frame.Buffer, me *call) bool {
 	cl := c.pending[h.ID]
 	delete(c.pending, h.ID)
 	if cl == nil || cl == abandoned { // the caller gave up: the late answer is dropped
+		win := c.owed[h.ID]
+		delete(c.owed, h.ID)
 		c.mu.Unlock()
 		buf.Release()
 		if cl == abandoned {
-			c.slots.Release(1)
+			c.release(win)
 		}
 		return false
 	}

@@ -468,3 +468,40 @@ func TestCancelReadAtBufferBound(t *testing.T) {
 		})
 	}
 }
+
+// The same with another caller on the connection: its call, made while the
+// first holds the bound, waits at the caller (the actor announced its
+// ConnBuffer in the handshake), so the first one's CANCEL is not stuck
+// behind a call that the actor will not read; then the second call runs.
+// Before, the second call's frame was sent and read no further than its
+// length, and the CANCEL behind it never arrived.
+func TestCallWaitsForActorWindow(t *testing.T) {
+	for _, overTCP := range []bool{false, true} {
+		t.Run(map[bool]string{false: "owner", true: "tcp"}[overTCP], func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			work, watch := boundRefs(t, ctx, overTCP)
+			actx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			first := make(chan error, 1)
+			go func() { _, err := Await.Call(actx, work, make([]byte, 128<<10)); first <- err }()
+			waitCalls(t, ctx, watch, 1)
+			type added struct {
+				n   int64
+				err error
+			}
+			second := make(chan added, 1)
+			go func() { n, err := Add.Call(ctx, work, 1); second <- added{n, err} }()
+			time.Sleep(100 * time.Millisecond) // time to send it, were it sent at once
+			cancel()
+			if err := receive(t, first, 10*time.Second, "the cancelled call's end"); !errors.Is(err, context.Canceled) {
+				t.Fatalf("the cancelled call: %v", err)
+			}
+			wctx, stop := context.WithTimeout(ctx, 10*time.Second)
+			defer stop()
+			waitCancelled(t, wctx, watch)
+			if a := receive(t, second, 10*time.Second, "the second call's answer"); a.err != nil || a.n != 1 {
+				t.Fatalf("the second call: Add = %d, %v", a.n, a.err)
+			}
+		})
+	}
+}

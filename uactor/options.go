@@ -268,8 +268,10 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 // (backpressure), and other connections are served as before. At the
 // request bound it still reads frames that hold nothing (cancels, pings)
 // while no call comes first, since a call that holds the bound may wait
-// for its cancel. One frame may overshoot a bound, so it is never smaller
-// in effect than MaxFrameSize. The default is 32 MiB; n must be at least 1.
+// for its cancel. The actor announces the bound to each client, whose
+// calls past it wait at the caller, so that no call comes first there. One
+// frame may overshoot a bound, so it is never smaller in effect than
+// MaxFrameSize. The default is 32 MiB; n must be at least 1.
 func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends

@@ -206,17 +206,19 @@ func peek(c net.Conn) string {
 
 // clientHello builds a ClientHello (PROTOCOL.md §1) with the given flags and nonce.
 func clientHello(flags byte, nonce []byte) []byte {
-	b := []byte{'u', 'A', 'c', 't', 2, flags, '\r', '\n'}
+	b := []byte{'u', 'A', 'c', 't', 3, flags, '\r', '\n'}
 	b = append(b, nonce[:32]...)
 	return append(b, x25519Share()...)
 }
 
-// serverHello builds a ServerHello with the given flags, nonce and actor id.
+// serverHello builds a ServerHello with the given flags, nonce and actor
+// id, announcing a request window of 1 MiB.
 func serverHello(flags byte, nonce, id []byte) []byte {
-	b := []byte{'u', 'A', 'c', 't', 2, flags, '\r', '\n'}
+	b := []byte{'u', 'A', 'c', 't', 3, flags, '\r', '\n'}
 	b = append(b, nonce[:32]...)
 	b = append(b, id[:16]...)
-	return append(b, x25519Share()...)
+	b = append(b, x25519Share()...)
+	return binary.BigEndian.AppendUint32(b, 1<<20)
 }
 
 // x25519Share is a fresh ephemeral X25519 public key, as a hello carries.

@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"math"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
@@ -24,6 +25,12 @@ func features(o options) handshake.Features {
 		f |= handshake.FeatureZstd
 	}
 	return f
+}
+
+// window is the request window an actor announces: its ConnBuffer, which
+// a client keeps the requests of its unfinished calls within.
+func window(o options) uint32 {
+	return uint32(min(o.connBuffer, math.MaxUint32))
 }
 
 // agree sets a connection's reader and writer up as the handshake agreed:

@@ -148,7 +148,7 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		p.Conn().Close()
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
-	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id}, s.boot.opts, true)
+	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id, Window: window(s.boot.opts)}, s.boot.opts, true)
 	return &incarnation{p: p, c: c, started: time.Now()}, rd, nil
 }
 

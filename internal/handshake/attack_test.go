@@ -134,6 +134,7 @@ func TestTranscriptBinding(t *testing.T) {
 		{"server nonce", nil, map[int]byte{nonce + nonceSize - 1: 0x80}},
 		{"client X25519 share", map[int]byte{nonce + nonceSize + 5: 0x01}, nil},
 		{"server X25519 share", nil, map[int]byte{uuid + idSize + shareSize - 1: 0x01}},
+		{"server window", nil, map[int]byte{uuid + idSize + shareSize: 0x7f}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,10 +143,13 @@ func TestTranscriptBinding(t *testing.T) {
 			relay(t, mc, ms, tc.c2s, tc.s2c)
 			c, s := handshake(t, cc, sc,
 				ClientConfig{Key: testKey, Want: FeatureSeal, Deadline: soon()},
-				ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, Deadline: soon()})
+				ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, Window: 1 << 20, Deadline: soon()})
 			if tc.c2s == nil && tc.s2c == nil {
 				if c.err != nil || s.err != nil {
 					t.Fatalf("untouched relay: client %v; server %v", c.err, s.err)
+				}
+				if c.s.Window != 1<<20 || s.s.Window != 1<<20 {
+					t.Fatalf("window: client has %d, server %d; want %d", c.s.Window, s.s.Window, 1<<20)
 				}
 				return
 			}

@@ -55,14 +55,17 @@ const (
 	fuzzClientFirst = 0x80 // client nonce 0x80, 0x81, ...
 )
 
+// fuzzWindow is the request window the fuzzed server announces.
+var fuzzWindow = [windowSize]byte{0, 1, 2, 3}
+
 func fuzzServerHello() []byte {
 	n, s := fixedNonce(fuzzServerFirst), fixedShare(fuzzServerFirst)
-	return bytes.Join([][]byte{[]byte("uAct\x02\x02\r\n"), n[:], testID[:], s[:]}, nil) // offers zstd
+	return bytes.Join([][]byte{[]byte("uAct\x03\x02\r\n"), n[:], testID[:], s[:], fuzzWindow[:]}, nil) // offers zstd
 }
 
 func fuzzClientHello() []byte {
 	n, s := fixedNonce(fuzzClientFirst), fixedShare(fuzzClientFirst)
-	return bytes.Join([][]byte{[]byte("uAct\x02\x01\r\n"), n[:], s[:]}, nil) // wants sealing
+	return bytes.Join([][]byte{[]byte("uAct\x03\x01\r\n"), n[:], s[:]}, nil) // wants sealing
 }
 
 // testKeyID is the key id the fuzzed server announces.
@@ -70,7 +73,7 @@ var testKeyID = [KeyIDSize]byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4}
 
 // validHeader is the spec's header rule, restated for the oracle.
 func validHeader(b []byte) bool {
-	return string(b[:4]) == "uAct" && b[4] == 2 && b[5]&^3 == 0 && b[6] == '\r' && b[7] == '\n'
+	return string(b[:4]) == "uAct" && b[4] == 3 && b[5]&^3 == 0 && b[6] == '\r' && b[7] == '\n'
 }
 
 // macOver is HMAC(testKey, label || 0 || ch || sh || extra), restated.
@@ -133,7 +136,7 @@ func FuzzServer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		conn := newFeedConn(in)
 		s, err := within(t, func() (*Session, error) {
-			return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, KeyID: testKeyID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzServerFirst))
+			return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, KeyID: testKeyID, Window: 0x00010203, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzServerFirst))
 		})
 		sh := fuzzServerHello()
 		helloOK := len(in) >= ClientHelloSize && validHeader(in)
@@ -157,7 +160,7 @@ func FuzzServer(f *testing.F) {
 			return
 		}
 		wantF := Features(in[5]) // the server offers zstd only, so the client's flags decide
-		if s.Features != wantF || s.ActorID != testID || s.KeyID != testKeyID || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
+		if s.Features != wantF || s.ActorID != testID || s.KeyID != testKeyID || s.Window != 0x00010203 || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})
@@ -170,7 +173,7 @@ func FuzzServer(f *testing.F) {
 func FuzzClient(f *testing.F) {
 	ch := fuzzClientHello()
 	sh := fuzzServerHello()
-	mask, _ := refKeyIDMask(fuzzClientFirst, sh[headerSize+nonceSize+idSize:], ch, sh)
+	mask, _ := refKeyIDMask(fuzzClientFirst, sh[headerSize+nonceSize+idSize:][:shareSize], ch, sh)
 	valid := append(append(bytes.Clone(sh), statusAccepted), macOver(serverLabel, ch, sh, testKeyID[:]...)...)
 	valid = append(valid, xor(testKeyID[:], mask)...)
 	f.Add(valid)
@@ -188,7 +191,7 @@ func FuzzClient(f *testing.F) {
 		var keyID []byte
 		if ok {
 			var mask []byte
-			mask, ok = refKeyIDMask(fuzzClientFirst, in[shareAt:ServerHelloSize], ch, in[:ServerHelloSize])
+			mask, ok = refKeyIDMask(fuzzClientFirst, in[shareAt:shareAt+shareSize], ch, in[:ServerHelloSize])
 			if ok {
 				v := in[ServerHelloSize : ServerHelloSize+ServerVerdictSize]
 				keyID = xor(v[1+ClientProofSize:], mask)
@@ -204,7 +207,8 @@ func FuzzClient(f *testing.F) {
 			return
 		}
 		const wantF = FeatureSeal // wanted by the client, which cannot do zstd
-		if s.Features != wantF || s.ActorID != testID || !bytes.Equal(s.KeyID[:], keyID) || s.ReadAEAD == nil || s.WriteAEAD == nil {
+		window := uint32(in[ServerHelloSize-4])<<24 | uint32(in[ServerHelloSize-3])<<16 | uint32(in[ServerHelloSize-2])<<8 | uint32(in[ServerHelloSize-1])
+		if s.Features != wantF || s.ActorID != testID || !bytes.Equal(s.KeyID[:], keyID) || s.Window != window || s.ReadAEAD == nil || s.WriteAEAD == nil {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})

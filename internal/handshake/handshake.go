@@ -3,6 +3,7 @@ package handshake
 import (
 	"crypto/ecdh"
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -37,6 +38,11 @@ type ServerConfig struct {
 	// KeyID is the server's id for Key, told (encrypted) only to a client
 	// that proved the key.
 	KeyID [KeyIDSize]byte
+	// Window, announced in the server hello, is how many bytes of
+	// requests of unfinished calls the server holds for the connection
+	// before it stops reading calls there, so that the client keeps its
+	// own within it; 0 announces none.
+	Window uint32
 	// Deadline is the absolute time by which the whole handshake must be
 	// done; the zero time means none.
 	Deadline time.Time
@@ -111,13 +117,18 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 	if !macEqual(&want, (*[ClientProofSize]byte)(v[1:])) {
 		return nil, handshakeError(conn, fmt.Errorf("%w: the server's verdict does not verify (it does not hold the authkey)", ErrAuth))
 	}
-	return establish(conn, prk, true, agree(mine.flags, theirs.flags), theirs.id, keyID)
+	s, err := establish(conn, prk, true, agree(mine.flags, theirs.flags), theirs.id, keyID)
+	if s != nil {
+		s.Window = binary.BigEndian.Uint32(theirs.window[:])
+	}
+	return s, err
 }
 
 // runServer is Server with the nonce source as a parameter, so that tests
 // and fuzzing can replay exact transcripts.
 func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error) {
 	mine := hello{flags: cfg.Offer, id: cfg.ActorID}
+	binary.BigEndian.PutUint32(mine.window[:], cfg.Window)
 	priv, err := prepare(conn, cfg.Key, cfg.Offer, cfg.Deadline, rnd, &mine, true)
 	if err != nil {
 		return nil, handshakeError(conn, err)
@@ -155,7 +166,11 @@ func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error)
 	if err := writeMsg(conn, "verdict", v[:]); err != nil {
 		return nil, handshakeError(conn, err)
 	}
-	return establish(conn, prk, false, agree(theirs.flags, mine.flags), mine.id, cfg.KeyID)
+	s, err := establish(conn, prk, false, agree(theirs.flags, mine.flags), mine.id, cfg.KeyID)
+	if s != nil {
+		s.Window = cfg.Window
+	}
+	return s, err
 }
 
 // reject answers a proof that did not verify, after penalty if any. It says

@@ -12,7 +12,7 @@ const (
 	// ClientHelloSize is the size of the hello the client sends on connect.
 	ClientHelloSize = headerSize + nonceSize + shareSize
 	// ServerHelloSize is the size of the hello the server sends on accept.
-	ServerHelloSize = headerSize + nonceSize + idSize + shareSize
+	ServerHelloSize = headerSize + nonceSize + idSize + shareSize + windowSize
 	// ClientProofSize is the size of the client's MAC over the transcript.
 	ClientProofSize = sha256.Size
 	// ServerVerdictSize is the size of the server's status byte, MAC and
@@ -25,11 +25,12 @@ const (
 const KeyIDSize = 8
 
 const (
-	version    = 2
+	version    = 3
 	headerSize = 8  // magic, version, flags, CR LF
 	nonceSize  = 32 // big enough that a nonce never repeats
 	idSize     = 16 // an actor uuid
 	shareSize  = 32 // an X25519 public key
+	windowSize = 4  // the server's request window, a big-endian uint32
 )
 
 // magic opens both hellos. Checking it first turns "connected to the wrong
@@ -42,12 +43,14 @@ const (
 	statusRejected = 1
 )
 
-// hello is the content of either hello; id is only sent by the server.
+// hello is the content of either hello; id and window are only sent by
+// the server.
 type hello struct {
-	flags Features
-	nonce [nonceSize]byte
-	id    [idSize]byte
-	share [shareSize]byte // the sender's ephemeral X25519 public key
+	flags  Features
+	nonce  [nonceSize]byte
+	id     [idSize]byte
+	share  [shareSize]byte  // the sender's ephemeral X25519 public key
+	window [windowSize]byte // see ServerConfig.Window
 }
 
 // putHeader writes the fields both hellos start with. They end in CR LF so
@@ -62,11 +65,11 @@ func putHeader(b []byte, f Features) {
 }
 
 // fields returns h's fields in the order a hello carries them after the
-// header: only the server's names its actor. Encoding and parsing both walk
+// header: only the server's names its actor and its window. Encoding and parsing both walk
 // this one list, so the two cannot disagree about the layout.
 func (h *hello) fields(server bool) [][]byte {
 	if server {
-		return [][]byte{h.nonce[:], h.id[:], h.share[:]}
+		return [][]byte{h.nonce[:], h.id[:], h.share[:], h.window[:]}
 	}
 	return [][]byte{h.nonce[:], h.share[:]}
 }

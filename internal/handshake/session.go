@@ -16,6 +16,9 @@ type Session struct {
 	// KeyID is the server's id for the authkey, which it tells only a
 	// client that proved the key (for the server, its own).
 	KeyID [KeyIDSize]byte
+	// Window is the request window the server announced (for the server,
+	// its own): see ServerConfig.Window.
+	Window uint32
 	// ReadAEAD opens the frames this side reads and WriteAEAD seals the
 	// frames it writes. Both are nil unless Features has FeatureSeal.
 	ReadAEAD, WriteAEAD cipher.AEAD
