@@ -34,8 +34,7 @@ type clientConn struct {
 	calls   atomic.Int32 // calls in flight, for the writer's hint
 	broken  atomic.Bool
 	slots   *semaphore.Weighted // bounds calls in flight (MaxInFlight)
-	window  *semaphore.Weighted // bounds their request bytes by the actor's ConnBuffer; nil: none announced
-	winSize int64
+	window  *requestWindow      // bounds their request bytes by the actor's ConnBuffer; nil: none announced
 	ka      *keepalive
 	log     *slog.Logger
 
@@ -132,8 +131,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 		received: in.n.Load,
 	})
 	if sess.Window > 0 {
-		c.winSize = int64(sess.Window)
-		c.window = semaphore.NewWeighted(c.winSize)
+		c.window = newRequestWindow(sess.Window)
 	}
 	c.lastUse = time.Now()
 	if !owner {
@@ -199,7 +197,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			putScratch(ext)
 		}
 		c.slots.Release(1)
-		return nil, errorf("uactor: %s: waiting for the actor to take more requests: %w", method, err)
+		return nil, errorf("uactor: %s: %w", method, err)
 	}
 	c.calls.Add(1)
 	defer c.calls.Add(-1)
@@ -253,30 +251,42 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	return buf, nil
 }
 
-// takeWindow waits until the request of a call (ext, or prefix's zero
-// context byte, then the rest of prefix and req: as the actor counts it)
-// fits in the actor's window beside those of the calls in flight, and
-// takes its bytes, which it returns. The actor stops reading calls past
-// its ConnBuffer, and what it has not read waits in front of any CANCEL
-// sent after it: a call that holds the bound until it is cancelled would
-// hold it for ever. A request larger than the window takes all of it.
+// takeWindow waits for room in the actor's window for the request of a
+// call (ext, or prefix's zero context byte, then the rest of prefix and
+// req: as the actor counts it), and returns the bytes it took. A request
+// that is too large for a frame fails first, rather than wait for a turn
+// it will not use. If it waited, and ext carries a deadline, ext is made
+// again, so that the actor gets the time the caller has left now: it can
+// only be shorter.
 func (c *clientConn) takeWindow(ctx context.Context, prefix, req []byte, ext *[]byte) (int64, error) {
-	if c.window == nil {
-		return 0, nil
-	}
 	n := len(prefix) + len(req)
 	if ext != nil {
 		n += len(*ext) - 1
 	}
-	win := min(int64(n), c.winSize)
-	return win, c.window.Acquire(ctx, win)
+	if err := c.w.CheckSize(n); err != nil {
+		return 0, fmt.Errorf("request: %w", err)
+	}
+	if c.window == nil {
+		return 0, nil
+	}
+	waited, err := c.window.take(ctx, int64(n))
+	if err != nil {
+		return 0, fmt.Errorf("waiting for the actor to take more requests: %w", err)
+	}
+	if waited && ext != nil {
+		if *ext, err = appendCallContext((*ext)[:0], ctx); err != nil {
+			c.window.give(int64(n))
+			return 0, err
+		}
+	}
+	return int64(n), nil
 }
 
 // release gives back a call's slot and the window bytes of its request.
 func (c *clientConn) release(win int64) {
 	c.slots.Release(1)
 	if win > 0 {
-		c.window.Release(win)
+		c.window.give(win)
 	}
 }
 

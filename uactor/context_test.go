@@ -145,3 +145,36 @@ func TestExpiredOnArrivalAnsweredNotRun(t *testing.T) {
 		t.Fatal("a call with an unknown context flag was answered; want the connection closed")
 	}
 }
+
+// A call that waited at the caller for room in the actor's window carries
+// the time its caller has left when it is sent, not when it began: the
+// handler's deadline is the caller's. Before, it was later by the whole
+// wait.
+func TestDeadlineAfterWindowWait(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	p := &Probe{started: make(chan struct{}, 1), release: make(chan struct{})}
+	r := host(t, ctx, ProbeKind, p, uactor.ConnBuffer(1))
+	held := make(chan error, 1)
+	go func() { _, err := ProbeHold.Call(ctx, r, uactor.Empty{}); held <- err }()
+	receive(t, p.started, 10*time.Second, "the holding call's start")
+	dctx, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	callerDL, _ := dctx.Deadline()
+	type result struct {
+		dl  time.Time
+		err error
+	}
+	got := make(chan result, 1)
+	go func() { dl, err := ProbeDeadline.Call(dctx, r, uactor.Empty{}); got <- result{dl, err} }()
+	const wait = 2 * time.Second // at the caller, for the window
+	time.Sleep(wait)
+	close(p.release)
+	receive(t, held, 10*time.Second, "the holding call's end")
+	res := receive(t, got, 10*time.Second, "the deadline call's answer")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if late := res.dl.Sub(callerDL); late > wait/2 {
+		t.Fatalf("the handler's deadline is %v after the caller's, which waited %v for the window", late.Round(time.Millisecond), wait)
+	}
+}

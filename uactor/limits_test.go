@@ -426,9 +426,9 @@ func TestMaxConnections(t *testing.T) {
 // requests, and returns a ref over one connection to it (work: over the
 // owner's private connection, or over TCP) and a ref over another (to
 // watch it while work's connection is at its bound).
-func boundRefs(t *testing.T, ctx context.Context, overTCP bool) (work, watch uactor.Ref[*Counter]) {
+func boundRefs(t *testing.T, ctx context.Context, overTCP bool, more ...uactor.Option) (work, watch uactor.Ref[*Counter]) {
 	t.Helper()
-	opts := []uactor.Option{uactor.ConnBuffer(64 << 10), uactor.AuthKey([]byte("SECRET"))}
+	opts := append([]uactor.Option{uactor.ConnBuffer(64 << 10), uactor.AuthKey([]byte("SECRET"))}, more...)
 	if overTCP {
 		opts = append(opts, uactor.Listen("tcp://127.0.0.1:0"))
 	}
@@ -503,5 +503,57 @@ func TestCallWaitsForActorWindow(t *testing.T) {
 				t.Fatalf("the second call: Add = %d, %v", a.n, a.err)
 			}
 		})
+	}
+}
+
+// The caller lets a call go while the requests outstanding are under the
+// actor's window, whatever the call's own size, as the actor reads a call
+// while what it holds is under its bound: two calls of 40 KiB run together
+// on a connection whose ConnBuffer is 64 KiB. Before, the caller held the
+// second back until the first ended, and calls that wait for each other
+// could never both run.
+func TestWindowAdmitsAsTheActorReads(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	work, watch := boundRefs(t, ctx, false)
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ended := make(chan error, 2)
+	for range 2 {
+		go func() { _, err := Await.Call(actx, work, make([]byte, 40<<10)); ended <- err }()
+	}
+	waitCalls(t, ctx, watch, 2)
+	cancel()
+	for range 2 {
+		if err := receive(t, ended, 10*time.Second, "a cancelled call's end"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("a cancelled call: %v", err)
+		}
+	}
+}
+
+// A request too large for a frame fails at once with ErrTooLarge, even
+// while other calls fill the actor's window: it does not wait for a turn
+// it would not use, and calls behind it do not wait for it.
+func TestTooLargeRequestSkipsWindow(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	work, watch := boundRefs(t, ctx, false, uactor.MaxFrameSize(64<<10))
+	actx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	held := make(chan error, 1)
+	go func() { _, err := Await.Call(actx, work, make([]byte, 63<<10)); held <- err }()
+	waitCalls(t, ctx, watch, 1)
+	type result struct {
+		n   int64
+		err error
+	}
+	behind := make(chan result, 1)
+	go func() { n, err := Add.Call(ctx, work, 1); behind <- result{n, err} }()
+	time.Sleep(50 * time.Millisecond) // waiting for the window
+	if _, err := Echo.Call(ctx, work, make([]byte, 100<<10)); !errors.Is(err, frame.ErrTooLarge) {
+		t.Fatalf("a request over MaxFrameSize: %v; want ErrTooLarge", err)
+	}
+	cancel()
+	receive(t, held, 10*time.Second, "the cancelled call's end")
+	if r := receive(t, behind, 10*time.Second, "the call that waited for the window"); r.err != nil || r.n != 1 {
+		t.Fatalf("the call that waited for the window: Add = %d, %v", r.n, r.err)
 	}
 }

@@ -42,23 +42,28 @@ func windowActor(t *testing.T, srv net.Conn) (calls chan [2]uint64, answer chan 
 	return calls, answer
 }
 
-// A caller keeps the requests of its unfinished calls within the window
-// the actor announced, counting them as the actor does, and every way a
-// call ends gives its bytes back: answered, abandoned and answered later,
-// abandoned when the connection breaks. A request larger than the window
-// takes all of it.
+// A caller sends a call only while the requests of its unfinished calls,
+// counted as the actor counts them, are under the window the actor
+// announced (as the actor reads one only while what it holds is under its
+// bound, whatever the call's size), and every way a call ends gives its
+// bytes back: answered, abandoned and answered later, abandoned when the
+// connection breaks.
 func TestCallerKeepsWithinWindow(t *testing.T) {
 	const size = 1000
 	cl, srv := conntest.Unix(t)
 	c := newClientConn(cl, address{network: "unix", addr: "pair"}, &handshake.Session{Window: size}, defaultOptions(), true)
 	calls, answer := windowActor(t, srv)
+	used := func() int64 {
+		c.window.mu.Lock()
+		defer c.window.mu.Unlock()
+		return c.window.used
+	}
 	full := func(what string) {
 		t.Helper()
 		waitLocked(t, c, what, func() bool { return len(c.owed) == 0 })
-		if !c.window.TryAcquire(size) {
-			t.Fatalf("%s: the window is not whole again", what)
+		if n := used(); n != 0 {
+			t.Fatalf("%s: %d bytes of the window still taken", what, n)
 		}
-		c.window.Release(size)
 	}
 	type result struct {
 		buf *frame.Buffer
@@ -77,19 +82,21 @@ func TestCallerKeepsWithinWindow(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	// Answered: while it is in flight, a call that would not fit waits
-	// for it, unsent.
-	first := call(ctx, 900)
+	// Answered: two calls under the window go at once, though together
+	// they are over it; while they are in flight, a third waits, unsent.
+	first := call(ctx, 600)
 	got := recvWithin(t, calls, 10*time.Second, "the first call")
-	if want := uint64(len(callPrefix("m")) + 900); got[1] != want {
-		t.Fatalf("the actor counts %d bytes of request; want %d", got[1], want)
+	if want := uint64(len(callPrefix("m")) + 600); got[1] != want || used() != int64(want) {
+		t.Fatalf("the actor counts %d bytes of request, the caller %d; want %d", got[1], used(), want)
 	}
+	other := call(ctx, 600)
+	got2 := recvWithin(t, calls, 10*time.Second, "the second call, with the window not yet full")
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	if r := <-call(short, 200); !errors.Is(r.err, context.DeadlineExceeded) {
 		t.Fatalf("a call past the window: %v; want it to wait, and give up at its deadline", r.err)
 	}
-	second := call(ctx, 200)
+	third := call(ctx, 200)
 	select {
 	case got := <-calls:
 		t.Fatalf("call %d was sent while the window was full", got[0])
@@ -99,10 +106,13 @@ func TestCallerKeepsWithinWindow(t *testing.T) {
 	if r := recvWithin(t, first, 10*time.Second, "the first answer"); r.err != nil {
 		t.Fatal(r.err)
 	}
-	got = recvWithin(t, calls, 10*time.Second, "the second call, once the first was answered")
+	got = recvWithin(t, calls, 10*time.Second, "the third call, once the window was under again")
 	answer <- got[0]
-	if r := recvWithin(t, second, 10*time.Second, "the second answer"); r.err != nil {
-		t.Fatal(r.err)
+	answer <- got2[0]
+	for _, ch := range []<-chan result{third, other} {
+		if r := recvWithin(t, ch, 10*time.Second, "an answer"); r.err != nil {
+			t.Fatal(r.err)
+		}
 	}
 	full("after answered calls")
 
@@ -114,7 +124,7 @@ func TestCallerKeepsWithinWindow(t *testing.T) {
 	if r := recvWithin(t, gaveUp, 10*time.Second, "the abandoned call's end"); !errors.Is(r.err, context.Canceled) {
 		t.Fatalf("the abandoned call: %v", r.err)
 	}
-	if c.window.TryAcquire(1) {
+	if used() == 0 {
 		t.Fatal("an abandoned call gave its window back before its answer came")
 	}
 	answer <- got[0]
@@ -140,5 +150,64 @@ func recvWithin[T any](t *testing.T, ch <-chan T, d time.Duration, what string) 
 	case <-time.After(d):
 		t.Fatalf("no %s within %v", what, d)
 		panic("unreachable")
+	}
+}
+
+// The window lets callers in in turn, each once the bytes outstanding are
+// under it, and one that gives up while it waits takes nothing and holds
+// up nobody behind it.
+func TestRequestWindowTurns(t *testing.T) {
+	w := newRequestWindow(100)
+	ctx := context.Background()
+	if waited, err := w.take(ctx, 250); waited || err != nil {
+		t.Fatalf("the first take, the window empty: waited %v, %v", waited, err)
+	}
+	gaveUp, cancel := context.WithCancel(ctx)
+	type result struct {
+		waited bool
+		err    error
+	}
+	takes := func(ctx context.Context, n int64) <-chan result {
+		ch := make(chan result, 1)
+		go func() { waited, err := w.take(ctx, n); ch <- result{waited, err} }()
+		return ch
+	}
+	a := takes(gaveUp, 10)
+	waitWindow(t, w, 1)
+	b := takes(ctx, 20)
+	waitWindow(t, w, 2)
+	cancel()
+	if r := recvWithin(t, a, 10*time.Second, "the take that gave up"); !r.waited || !errors.Is(r.err, context.Canceled) {
+		t.Fatalf("a take whose context ended while it waited: %+v", r)
+	}
+	select {
+	case r := <-b:
+		t.Fatalf("a take went in with the window over: %+v", r)
+	case <-time.After(20 * time.Millisecond):
+	}
+	w.give(200) // 50 left: under the window
+	if r := recvWithin(t, b, 10*time.Second, "the take behind it"); !r.waited || r.err != nil {
+		t.Fatalf("the take behind one that gave up: %+v", r)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.used != 70 || len(w.waiting) != 0 {
+		t.Fatalf("after: %d bytes taken, %d waiting; want 70 and none", w.used, len(w.waiting))
+	}
+}
+
+// waitWindow waits until n takes wait in w.
+func waitWindow(t *testing.T, w *requestWindow, n int) {
+	t.Helper()
+	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		w.mu.Lock()
+		got := len(w.waiting)
+		w.mu.Unlock()
+		if got == n {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("%d takes waiting; want %d", got, n)
+		}
 	}
 }

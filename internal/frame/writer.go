@@ -191,6 +191,17 @@ func (w *Writer) KickContext(ctx context.Context) error {
 	return w.flushLocked(ctx, nil)
 }
 
+// CheckSize returns the error wrapping ErrTooLarge that WriteFrame would
+// return for a payload of n bytes, or nil if it is within the maximum: a
+// caller that must wait for something before it writes (its turn in a
+// window, say) finds out first.
+func (w *Writer) CheckSize(n int) error {
+	if body := BodyHeaderSize + n + w.s.overhead(); n > w.max || body > w.max {
+		return fmt.Errorf("%w: body of %d bytes exceeds maximum of %d", ErrTooLarge, body, w.max)
+	}
+	return nil
+}
+
 func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queueOnly bool) error {
 	if err := h.check(); err != nil {
 		return err
@@ -217,9 +228,9 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queue
 		w.mu.Unlock()
 		return err
 	}
-	if body := BodyHeaderSize + n + w.s.overhead(); n > w.max || body > w.max {
+	if err := w.CheckSize(n); err != nil {
 		w.mu.Unlock()
-		return fmt.Errorf("%w: body of %d bytes exceeds maximum of %d", ErrTooLarge, body, w.max)
+		return err
 	}
 	body := BodyHeaderSize + sent + w.s.overhead()
 	// Sealing needs a copy anyway, and a busy Writer must not hold on to the
