@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"time"
 )
 
@@ -122,8 +123,9 @@ func Capture(addresses ...string) Option {
 // Advertise sets the address an actor puts into refs that it hands out, in
 // place of the one it listens on: a listener on 0.0.0.0 can advertise a
 // host name that other machines reach. Port 0 stands for the port the actor
-// bound, so "tcp://myhost:0" goes with Listen("tcp://0.0.0.0:0"). The
-// default, "", advertises the address the actor listens on.
+// bound, so "tcp://myhost:0" goes with Listen("tcp://0.0.0.0:0"), and is
+// an error (ErrOption) with a Listen that binds no TCP port. The default,
+// "", advertises the address the actor listens on.
 func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
 
 // GracePeriod sets how long an owner's Close lets in-flight calls run before
@@ -404,14 +406,23 @@ func (o *options) validate() error {
 	case o.restart.max < 0:
 		return bad("Restart(%d, …): max is negative (0 never restarts)", o.restart.max)
 	}
+	listens := "unix"
 	if o.listen != "unix" {
-		if _, err := parseAddress(o.listen); err != nil {
+		l, err := parseAddress(o.listen)
+		if err != nil {
 			return bad("Listen(%q): %w", o.listen, err)
 		}
+		listens = l.network
 	}
 	if o.advertise != "" {
-		if _, err := parseAddress(o.advertise); err != nil {
+		a, err := parseAddress(o.advertise)
+		if err != nil {
 			return bad("Advertise(%q): %w", o.advertise, err)
+		}
+		// Port 0 stands for the port bound: on a Unix socket, none, and
+		// refs would name a port no one can dial.
+		if _, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" && listens != "tcp" {
+			return bad("Advertise(%q): port 0 stands for the TCP port the actor binds, and Listen(%q) binds none", o.advertise, o.listen)
 		}
 	}
 	for _, c := range o.captures {

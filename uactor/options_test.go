@@ -104,6 +104,7 @@ func TestOptionsValidated(t *testing.T) {
 		{"Listen empty", uactor.Listen("")},
 		{"Listen malformed", uactor.Listen("bogus://x")},
 		{"Advertise malformed", uactor.Advertise("bogus://x")},
+		{"Advertise port 0, listening on no TCP port", uactor.Advertise("tcp://localhost:0")},
 		{"Capture malformed", uactor.Capture("bogus://x")},
 		{"GracePeriod negative", uactor.GracePeriod(-1)},
 		{"MaxFrameSize 0", uactor.MaxFrameSize(0)},
