@@ -57,6 +57,7 @@ type keepalive struct {
 
 	checking atomic.Bool // a check runs: the next waits for the round after
 	silent   int         // checks without a frame; only a check touches it
+	gone     bool        // dead was called; only a check touches it
 	sent     uint64      // backlog's at the last check; only a check touches them
 	queued   int
 	got      uint64 // received's at the last check; only a check touches it
@@ -99,6 +100,9 @@ func (k *keepalive) check() {
 		return
 	}
 	defer k.checking.Store(false)
+	if k.gone { // a run the clock started before dead took the job off
+		return
+	}
 	k.pausePinged.Store(false)
 	if took, arrived := k.peerTook(), k.bytesArrived(); k.heard.Swap(false) || took || arrived {
 		k.silent = 0
@@ -118,6 +122,7 @@ func (k *keepalive) check() {
 		return
 	}
 	checks.remove(&k.job)
+	k.gone = true
 	k.dead()
 }
 

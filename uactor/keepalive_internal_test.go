@@ -133,3 +133,27 @@ func TestKeepaliveFindsStoppedPeerBehindFullSocket(t *testing.T) {
 		t.Fatalf("call still waiting %v after the peer stopped (keepalive %v)", 20*o.keepalive, o.keepalive)
 	}
 }
+
+// A keepalive gives up on its peer once: a check that the clock started
+// before the giving up took the job off (the clock runs each on a
+// goroutine of its own, which may start late) finds it over. Before, such
+// a check called dead again, and the actor's hook, which closes a
+// channel, panicked.
+func TestKeepaliveGivesUpOnce(t *testing.T) {
+	for _, paused := range []bool{false, true} {
+		cl, _ := conntest.Unix(t)
+		dead := 0
+		k := startKeepalive(time.Hour, frame.NewWriter(cl, 0), keepaliveHooks{
+			dead:   func() { dead++ },
+			hungUp: func() bool { return true },
+		})
+		k.paused.Store(paused)
+		for range 4 { // the clock's runs, late ones included
+			k.check()
+		}
+		if dead != 1 {
+			t.Errorf("paused %v: dead called %d times; want once", paused, dead)
+		}
+		k.stop()
+	}
+}

@@ -272,8 +272,10 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 // while no call comes first, since a call that holds the bound may wait
 // for its cancel. The actor announces the bound to each client, whose
 // calls past it wait at the caller, so that no call comes first there. One
-// frame may overshoot a bound, so it is never smaller in effect than
-// MaxFrameSize. The default is 32 MiB; n must be at least 1.
+// frame may overshoot a bound (so it is never smaller in effect than
+// MaxFrameSize), and the queued replies one per call in flight, as
+// handlers that end together each pass the check before they queue (see
+// MaxInFlight). The default is 32 MiB; n must be at least 1.
 func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends
