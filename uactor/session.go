@@ -30,7 +30,7 @@ func features(o options) handshake.Features {
 // window is the request window an actor announces: its ConnBuffer, which
 // a client keeps the requests of its unfinished calls within.
 func window(o options) uint32 {
-	return uint32(min(o.connBuffer, math.MaxUint32))
+	return uint32(min(uint64(o.connBuffer), math.MaxUint32))
 }
 
 // agree sets a connection's reader and writer up as the handshake agreed:
