@@ -63,7 +63,6 @@ func TestKeepalivePausedChecks(t *testing.T) {
 		{false, 3, 0}, // silent twice in a row, but paused: ping again
 		{false, 4, 0},
 		{false, 5, 0},
-		{true, 5, 1}, // the peer hung up: dead
 	} {
 		gone = step.gone
 		k.check()
@@ -72,11 +71,20 @@ func TestKeepalivePausedChecks(t *testing.T) {
 		}
 	}
 	k.pause(false)
-	gone, deaths = false, 0
 	k.check()
 	k.check()
 	if n := countPings(t, stream.Bytes()); n != 6 || deaths != 1 {
 		t.Fatalf("reading again, two silent periods: %d pings, %d deaths; want 6, 1", n, deaths)
+	}
+
+	// Paused, the peer hangs up: dead at the next check.
+	stream.Reset()
+	deaths, gone = 0, true
+	k = &keepalive{w: frame.NewWriter(&stream, 0), keepaliveHooks: keepaliveHooks{dead: func() { deaths++ }, hungUp: func() bool { return gone }}}
+	k.pause(true)
+	k.check()
+	if n := countPings(t, stream.Bytes()); n != 1 || deaths != 1 {
+		t.Fatalf("paused, the peer hung up: %d pings, %d deaths; want 1 (the pause's), 1", n, deaths)
 	}
 }
 
