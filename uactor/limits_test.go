@@ -440,6 +440,34 @@ func boundRefs(t *testing.T, ctx context.Context, overTCP bool, more ...uactor.O
 	return r, other
 }
 
+// holdCalls makes an Await call on work with a request of each size, each
+// running until cancel is called, and waits until all run (as watch sees);
+// ended gets each call's error.
+func holdCalls(t *testing.T, ctx context.Context, work, watch uactor.Ref[*Counter], sizes ...int) (cancel context.CancelFunc, ended <-chan error) {
+	t.Helper()
+	actx, cancel := context.WithCancel(ctx)
+	t.Cleanup(cancel)
+	errs := make(chan error, len(sizes))
+	for _, n := range sizes {
+		go func() { _, err := Await.Call(actx, work, make([]byte, n)); errs <- err }()
+	}
+	waitCalls(t, ctx, watch, int64(len(sizes)))
+	return cancel, errs
+}
+
+// added is the answer to an Add call.
+type added struct {
+	n   int64
+	err error
+}
+
+// addLater calls Add(1) on r in a goroutine of its own.
+func addLater(ctx context.Context, r uactor.Ref[*Counter]) <-chan added {
+	ch := make(chan added, 1)
+	go func() { n, err := Add.Call(ctx, r, 1); ch <- added{n, err} }()
+	return ch
+}
+
 // A call whose request alone takes its connection past ConnBuffer, and
 // whose handler runs until it is cancelled: the actor, which reads no more
 // calls there, still reads the CANCEL (a frame with no payload holds
@@ -450,11 +478,7 @@ func TestCancelReadAtBufferBound(t *testing.T) {
 		t.Run(map[bool]string{false: "owner", true: "tcp"}[overTCP], func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
 			work, watch := boundRefs(t, ctx, overTCP)
-			actx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			ended := make(chan error, 1)
-			go func() { _, err := Await.Call(actx, work, make([]byte, 128<<10)); ended <- err }()
-			waitCalls(t, ctx, watch, 1)
+			cancel, ended := holdCalls(t, ctx, work, watch, 128<<10)
 			cancel()
 			if err := receive(t, ended, 10*time.Second, "the cancelled call's end"); !errors.Is(err, context.Canceled) {
 				t.Fatalf("the cancelled call: %v", err)
@@ -480,17 +504,8 @@ func TestCallWaitsForActorWindow(t *testing.T) {
 		t.Run(map[bool]string{false: "owner", true: "tcp"}[overTCP], func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
 			work, watch := boundRefs(t, ctx, overTCP)
-			actx, cancel := context.WithCancel(ctx)
-			defer cancel()
-			first := make(chan error, 1)
-			go func() { _, err := Await.Call(actx, work, make([]byte, 128<<10)); first <- err }()
-			waitCalls(t, ctx, watch, 1)
-			type added struct {
-				n   int64
-				err error
-			}
-			second := make(chan added, 1)
-			go func() { n, err := Add.Call(ctx, work, 1); second <- added{n, err} }()
+			cancel, first := holdCalls(t, ctx, work, watch, 128<<10)
+			second := addLater(ctx, work)
 			time.Sleep(100 * time.Millisecond) // time to send it, were it sent at once
 			cancel()
 			if err := receive(t, first, 10*time.Second, "the cancelled call's end"); !errors.Is(err, context.Canceled) {
@@ -515,13 +530,7 @@ func TestCallWaitsForActorWindow(t *testing.T) {
 func TestWindowAdmitsAsTheActorReads(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	work, watch := boundRefs(t, ctx, false)
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	ended := make(chan error, 2)
-	for range 2 {
-		go func() { _, err := Await.Call(actx, work, make([]byte, 40<<10)); ended <- err }()
-	}
-	waitCalls(t, ctx, watch, 2)
+	cancel, ended := holdCalls(t, ctx, work, watch, 40<<10, 40<<10)
 	cancel()
 	for range 2 {
 		if err := receive(t, ended, 10*time.Second, "a cancelled call's end"); !errors.Is(err, context.Canceled) {
@@ -536,17 +545,8 @@ func TestWindowAdmitsAsTheActorReads(t *testing.T) {
 func TestTooLargeRequestSkipsWindow(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	work, watch := boundRefs(t, ctx, false, uactor.MaxFrameSize(64<<10))
-	actx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	held := make(chan error, 1)
-	go func() { _, err := Await.Call(actx, work, make([]byte, 63<<10)); held <- err }()
-	waitCalls(t, ctx, watch, 1)
-	type result struct {
-		n   int64
-		err error
-	}
-	behind := make(chan result, 1)
-	go func() { n, err := Add.Call(ctx, work, 1); behind <- result{n, err} }()
+	cancel, held := holdCalls(t, ctx, work, watch, 63<<10)
+	behind := addLater(ctx, work)
 	time.Sleep(50 * time.Millisecond) // waiting for the window
 	if _, err := Echo.Call(ctx, work, make([]byte, 100<<10)); !errors.Is(err, frame.ErrTooLarge) {
 		t.Fatalf("a request over MaxFrameSize: %v; want ErrTooLarge", err)
