@@ -211,3 +211,46 @@ func waitWindow(t *testing.T, w *requestWindow, n int) {
 		}
 	}
 }
+
+// Many callers taking and giving back random sizes, a third of them giving
+// up at random while they wait: none waits for ever, and the window ends
+// empty, with nobody waiting.
+func TestRequestWindowUnderContention(t *testing.T) {
+	w := newRequestWindow(1000)
+	deadline, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	done := make(chan struct{})
+	for g := range 16 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for i := range 500 {
+				n := int64(1 + (g*7919+i*104729)%1500)
+				ctx, stop := deadline, context.CancelFunc(func() {})
+				if i%3 == 0 {
+					ctx, stop = context.WithTimeout(deadline, time.Duration(i%5)*time.Microsecond)
+				}
+				_, err := w.take(ctx, n)
+				stop()
+				if err != nil {
+					continue
+				}
+				if i%2 == 0 {
+					time.Sleep(time.Microsecond)
+				}
+				w.give(n)
+			}
+		}()
+	}
+	for range 16 {
+		select {
+		case <-done:
+		case <-deadline.Done():
+			t.Fatal("callers still waiting for the window")
+		}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.used != 0 || len(w.waiting) != 0 {
+		t.Fatalf("after: %d bytes taken, %d waiting; want none", w.used, len(w.waiting))
+	}
+}
