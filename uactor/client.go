@@ -191,7 +191,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			return nil, errorf("uactor: %s: %w", method, err)
 		}
 	}
-	win, err := c.takeWindow(ctx, prefix, req, ext)
+	win, alone, err := c.takeWindow(ctx, prefix, req, ext)
 	if err != nil {
 		if ext != nil {
 			putScratch(ext)
@@ -209,6 +209,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		err := c.err
 		c.mu.Unlock()
 		callPool.Put(cl)
+		c.sent(win, alone)
 		c.release(win)
 		if ext != nil {
 			putScratch(ext)
@@ -224,6 +225,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		err = c.w.WriteFrameContext(ctx, frame.Header{Type: frame.TypeCall, ID: id}, *ext, prefix[1:], req)
 		putScratch(ext)
 	}
+	c.sent(win, alone) // in the Writer's order now
 	if err != nil {
 		if errors.Is(err, frame.ErrTooLarge) {
 			c.forget(id, cl)
@@ -258,28 +260,37 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 // it will not use. If it waited, and ext carries a deadline, ext is made
 // again, so that the actor gets the time the caller has left now: it can
 // only be shorter.
-func (c *clientConn) takeWindow(ctx context.Context, prefix, req []byte, ext *[]byte) (int64, error) {
+func (c *clientConn) takeWindow(ctx context.Context, prefix, req []byte, ext *[]byte) (win int64, alone bool, err error) {
 	n := len(prefix) + len(req)
 	if ext != nil {
 		n += len(*ext) - 1
 	}
 	if err := c.w.CheckSize(n); err != nil {
-		return 0, fmt.Errorf("request: %w", err)
+		return 0, false, fmt.Errorf("request: %w", err)
 	}
 	if c.window == nil {
-		return 0, nil
+		return 0, false, nil
 	}
-	waited, err := c.window.take(ctx, int64(n))
+	waited, alone, err := c.window.take(ctx, int64(n))
 	if err != nil {
-		return 0, fmt.Errorf("waiting for the actor to take more requests: %w", err)
+		return 0, false, fmt.Errorf("waiting for the actor to take more requests: %w", err)
 	}
 	if waited && ext != nil {
 		if *ext, err = appendCallContext((*ext)[:0], ctx); err != nil {
 			c.window.give(int64(n))
-			return 0, err
+			c.window.sent(alone)
+			return 0, false, err
 		}
 	}
-	return int64(n), nil
+	return int64(n), alone, nil
+}
+
+// sent tells the window that a call it let in is with the Writer, in wire
+// order, or never will be.
+func (c *clientConn) sent(win int64, alone bool) {
+	if win > 0 {
+		c.window.sent(alone)
+	}
 }
 
 // release gives back a call's slot and the window bytes of its request.

@@ -3,7 +3,11 @@ package uactor
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"net"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -159,9 +163,10 @@ func recvWithin[T any](t *testing.T, ch <-chan T, d time.Duration, what string) 
 func TestRequestWindowTurns(t *testing.T) {
 	w := newRequestWindow(100)
 	ctx := context.Background()
-	if waited, err := w.take(ctx, 250); waited || err != nil {
-		t.Fatalf("the first take, the window empty: waited %v, %v", waited, err)
+	if waited, alone, err := w.take(ctx, 250); waited || !alone || err != nil {
+		t.Fatalf("the first take, over the window, the window empty: waited %v, alone %v, %v; want it to go alone at once", waited, alone, err)
 	}
+	w.sent(true)
 	gaveUp, cancel := context.WithCancel(ctx)
 	type result struct {
 		waited bool
@@ -169,7 +174,13 @@ func TestRequestWindowTurns(t *testing.T) {
 	}
 	takes := func(ctx context.Context, n int64) <-chan result {
 		ch := make(chan result, 1)
-		go func() { waited, err := w.take(ctx, n); ch <- result{waited, err} }()
+		go func() {
+			waited, alone, err := w.take(ctx, n)
+			if err == nil {
+				w.sent(alone)
+			}
+			ch <- result{waited, err}
+		}()
 		return ch
 	}
 	a := takes(gaveUp, 10)
@@ -229,7 +240,7 @@ func TestRequestWindowUnderContention(t *testing.T) {
 				if i%3 == 0 {
 					ctx, stop = context.WithTimeout(deadline, time.Duration(i%5)*time.Microsecond)
 				}
-				_, err := w.take(ctx, n)
+				_, alone, err := w.take(ctx, n)
 				stop()
 				if err != nil {
 					continue
@@ -237,6 +248,7 @@ func TestRequestWindowUnderContention(t *testing.T) {
 				if i%2 == 0 {
 					time.Sleep(time.Microsecond)
 				}
+				w.sent(alone)
 				w.give(n)
 			}
 		}()
@@ -250,7 +262,96 @@ func TestRequestWindowUnderContention(t *testing.T) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.used != 0 || len(w.waiting) != 0 {
-		t.Fatalf("after: %d bytes taken, %d waiting; want none", w.used, len(w.waiting))
+	if w.used != 0 || len(w.waiting) != 0 || w.unsent != 0 || w.alone {
+		t.Fatalf("after: %d bytes taken, %d waiting, %d unsent, alone %v; want none", w.used, len(w.waiting), w.unsent, w.alone)
+	}
+}
+
+// boundActor answers calls after a random moment, counting, as serverConn
+// does, the request bytes of calls read and not yet answered (freed before
+// the answer), and reports each CALL read while those bytes are at or over
+// size: one that a real actor would leave unread.
+func boundActor(t *testing.T, srv net.Conn, size int) (violations func() []string) {
+	var mu sync.Mutex
+	held, total := map[uint64]int{}, 0
+	var bad []string
+	var wmu sync.Mutex
+	w := frame.NewWriter(srv, 0)
+	done := make(chan struct{})
+	var answering sync.WaitGroup
+	go func() {
+		defer close(done)
+		r := frame.NewReader(srv, 0)
+		for {
+			h, buf, err := r.ReadFrame()
+			if err != nil {
+				return
+			}
+			if h.Type == frame.TypeCall {
+				mu.Lock()
+				if total >= size && len(bad) < 5 {
+					bad = append(bad, fmt.Sprintf("CALL %d (%d bytes) read while %d bytes of %d calls were held (bound %d)", h.ID, len(buf.B), total, len(held), size))
+				}
+				held[h.ID] = len(buf.B)
+				total += len(buf.B)
+				mu.Unlock()
+				answering.Add(1)
+				go func(id uint64) {
+					defer answering.Done()
+					time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+					mu.Lock()
+					total -= held[id]
+					delete(held, id)
+					mu.Unlock()
+					wmu.Lock()
+					w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, nil)
+					wmu.Unlock()
+				}(h.ID)
+			}
+			buf.Release()
+		}
+	}()
+	t.Cleanup(func() { srv.Close(); <-done; answering.Wait() })
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), bad...)
+	}
+}
+
+// Calls let into the window reach the wire in any order, so none may put
+// the actor past its bound in front of another: sixteen callers with mixed
+// sizes never send a CALL that the actor would leave unread. Before, a
+// small call let in first and written last found the actor over its bound
+// behind larger calls let in after it, and a CANCEL behind it was stuck.
+func TestCallNeverPastActorBound(t *testing.T) {
+	const size = 1000
+	cl, srv := conntest.Unix(t)
+	c := newClientConn(cl, address{network: "unix", addr: "pair"}, &handshake.Session{Window: size}, defaultOptions(), true)
+	t.Cleanup(func() { c.close(net.ErrClosed) })
+	violations := boundActor(t, srv, size)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 300 {
+				if ctx.Err() != nil || len(violations()) > 0 {
+					return
+				}
+				buf, err := c.roundTrip(ctx, "m", callPrefix("m"), make([]byte, (g*7919+i*104729)%600))
+				if err != nil {
+					t.Errorf("call: %v", err)
+					return
+				}
+				buf.Release()
+			}
+		}()
+	}
+	wg.Wait()
+	if v := violations(); len(v) > 0 {
+		t.Fatalf("the caller sent CALLs past the actor's bound:\n%s", strings.Join(v, "\n"))
 	}
 }
