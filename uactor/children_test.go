@@ -12,11 +12,13 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/proctest"
 	"github.com/uactor-go/uactor/internal/rawecho"
 	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/wire"
@@ -182,4 +184,53 @@ func readRecord(r io.Reader) ([]byte, error) {
 	b := make([]byte, binary.BigEndian.Uint32(h[1:]))
 	_, err := io.ReadFull(r, b)
 	return b, err
+}
+
+// garbleReadyIfAsked, in an actor process started while
+// UACTOR_TEST_GARBLE_READY is set, answers its bootstrap with a record
+// header whose length exceeds the bound on records, then stays alive.
+func garbleReadyIfAsked() {
+	if os.Getenv("UACTOR_TEST_GARBLE_READY") == "" || os.Getenv("UACTOR_KIND") == "" {
+		return
+	}
+	ctl := os.NewFile(3, "bootstrap")
+	if _, err := readRecord(ctl); err != nil {
+		os.Exit(2)
+	}
+	ctl.Write([]byte{'R', 0xff, 0xff, 0xff, 0xff})
+	time.Sleep(8 * time.Second)
+	os.Exit(0)
+}
+
+// A child that answers its bootstrap with a record too large, and stays
+// alive, fails Spawn at once and is killed. Before, Spawn waited for it to
+// exit, past its own context, and an owner's Close waited the same way
+// behind a restart.
+func TestSpawnFailsOnBadRecord(t *testing.T) {
+	checkGoroutines(t)
+	t.Setenv("UACTOR_TEST_GARBLE_READY", "1")
+	before := proctest.Children(os.Getpid())
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res := make(chan error, 1)
+	go func() {
+		r, err := uactor.Spawn(ctx, CounterKind, 1)
+		if err == nil {
+			r.Close()
+		}
+		res <- err
+	}()
+	select {
+	case err := <-res:
+		if err == nil {
+			t.Fatal("Spawn of a child that sent a bad record succeeded")
+		}
+	case <-time.After(5 * time.Second):
+		for _, k := range proctest.Children(os.Getpid()) {
+			if !slices.Contains(before, k) {
+				killPID(k)
+			}
+		}
+		t.Fatalf("Spawn still waits on a child that sent a bad record and lives on (then: %v)", <-res)
+	}
 }

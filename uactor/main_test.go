@@ -11,8 +11,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	failIfStandby()     // a standby that fails to start, for one test; returns at once anywhere else
-	forgeReadyIfAsked() // a hostile actor process for one test; returns at once anywhere else
+	failIfStandby()      // a standby that fails to start, for one test; returns at once anywhere else
+	forgeReadyIfAsked()  // a hostile actor process for one test; returns at once anywhere else
+	garbleReadyIfAsked() // another, for one test
 	uactor.Main()
 	if serveRawEcho() { // the raw-socket floor of the benchmarks, in a child
 		return

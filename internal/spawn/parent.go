@@ -2,6 +2,7 @@ package spawn
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -218,8 +219,16 @@ func (p *Process) handshake(ctx context.Context, rest []byte) ([]byte, error) {
 	select {
 	case r := <-res:
 		switch {
+		case errors.Is(r.err, ErrRecordTooLarge):
+			// The child is alive and broke the protocol: it is killed
+			// (discard), not waited for.
+			return nil, fmt.Errorf("spawn: child %d sent a bad record: %w", p.PID(), r.err)
 		case r.err != nil:
-			<-p.done // the child closed its end: it is exiting, say how
+			select { // the child closed its end: it is exiting, say how
+			case <-p.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 			return nil, fmt.Errorf("spawn: child %d exited before it was ready (%v): %w", p.PID(), statusError(p.status, p.known), r.err)
 		case r.tag == TagError:
 			return nil, &ChildError{r.data}
