@@ -255,7 +255,8 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 
 // takeWindow waits for room in the actor's window for the request of a
 // call (ext, or prefix's zero context byte, then the rest of prefix and
-// req: as the actor counts it), and returns the bytes it took. A request
+// req: as the actor counts it), and returns the bytes it took and whether
+// the call goes alone (see requestWindow), for sent and release. A request
 // that is too large for a frame fails first, rather than wait for a turn
 // it will not use. If it waited, and ext carries a deadline, ext is made
 // again, so that the actor gets the time the caller has left now: it can

@@ -209,7 +209,7 @@ func (c *serverConn) waitOrEmpty() (ok, next bool) {
 	}
 	switch {
 	case err == nil && !empty:
-		return c.wait(), false // a call is next: it waits for room
+		return c.wait(), false // a frame with a payload (a call) is next: it waits for room
 	case err == nil, !errors.Is(err, os.ErrDeadlineExceeded):
 		return true, true
 	}
