@@ -231,7 +231,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			c.forget(id, cl)
 			callPool.Put(cl)
 			c.release(win)
-			return nil, errorf("uactor: %s: request: %w", method, err)
+			return nil, errorf("uactor: %s: %w", method, tooLarge{fmt.Errorf("request: %w", err)})
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
 	}
@@ -267,7 +267,7 @@ func (c *clientConn) takeWindow(ctx context.Context, prefix, req []byte, ext *[]
 		n += len(*ext) - 1
 	}
 	if err := c.w.CheckSize(n); err != nil {
-		return 0, false, fmt.Errorf("request: %w", err)
+		return 0, false, tooLarge{fmt.Errorf("request: %w", err)}
 	}
 	if c.window == nil {
 		return 0, false, nil

@@ -92,6 +92,11 @@ var (
 	// ErrDecode is wrapped by errors that come from bytes that do not decode
 	// into the expected type.
 	ErrDecode = errors.New("uactor: cannot decode value")
+	// ErrTooLarge is matched by the error of a call whose request did not
+	// fit in a frame of the caller's MaxFrameSize (it was not sent), or
+	// whose response did not fit in one of the actor's (the actor sends
+	// this error instead). The connection and the other calls on it carry on.
+	ErrTooLarge = errors.New("uactor: message too large for a frame")
 	// ErrNoMain is returned by Spawn when uactor.Main was not called at the start of main (or TestMain).
 	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")
 )
@@ -102,7 +107,16 @@ var (
 var (
 	_ = RegisterError("context.DeadlineExceeded", context.DeadlineExceeded)
 	_ = RegisterError("context.Canceled", context.Canceled)
+	_ = RegisterError("uactor.ErrTooLarge", ErrTooLarge) // a response the actor could not send
 )
+
+// tooLarge is an error wrapping frame.ErrTooLarge that fails one call: it
+// matches ErrTooLarge as well, and reads as it did.
+type tooLarge struct{ error }
+
+func (e tooLarge) Is(target error) bool { return target == ErrTooLarge }
+
+func (e tooLarge) Unwrap() error { return e.error }
 
 // authKeyName names ErrAuthKey in an error frame of code 5 that names no
 // registered sentinel: a request that did not decode because it holds a ref

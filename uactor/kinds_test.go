@@ -48,6 +48,9 @@ func (c *Counter) GetPID(ctx context.Context, _ uactor.Empty) (int, error) {
 
 func (c *Counter) Echo(ctx context.Context, b []byte) ([]byte, error) { return b, nil }
 
+// Fill answers with n zero bytes: a small request for a large response.
+func (c *Counter) Fill(ctx context.Context, n int) ([]byte, error) { return make([]byte, n), nil }
+
 // EchoLent returns its lent request, which the library sends before it
 // reuses the request's array.
 func (c *Counter) EchoLent(ctx context.Context, b uactor.Lent) ([]byte, error) { return b, nil }
@@ -197,6 +200,7 @@ var (
 	GetPID       = uactor.Expose(CounterKind, "getpid", (*Counter).GetPID)
 	Echo         = uactor.Expose(CounterKind, "echo", (*Counter).Echo)
 	EchoLent     = uactor.Expose(CounterKind, "echolent", (*Counter).EchoLent)
+	Fill         = uactor.Expose(CounterKind, "fill", (*Counter).Fill)
 	Procs        = uactor.Expose(CounterKind, "procs", (*Counter).Procs)
 	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
 	FailLong     = uactor.Expose(CounterKind, "failLong", (*Counter).FailLong)

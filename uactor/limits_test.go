@@ -48,6 +48,46 @@ func TestErrorOverFrameSize(t *testing.T) {
 	}
 }
 
+// A request or a response over MaxFrameSize fails its own call, with an
+// error that matches ErrTooLarge on the caller's side, and nothing else:
+// the connection carries the next call, and a call in flight beside it
+// gets its answer.
+func TestTooLargeFailsOnlyItsCall(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		call func(context.Context, uactor.Ref[*Counter]) error
+	}{
+		{"request", func(ctx context.Context, r uactor.Ref[*Counter]) error {
+			_, err := Echo.Call(ctx, r, make([]byte, 8<<10))
+			return err
+		}},
+		{"response", func(ctx context.Context, r uactor.Ref[*Counter]) error {
+			_, err := Fill.Call(ctx, r, 8<<10)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			r := spawnCounter(t, ctx, uactor.MaxFrameSize(4096))
+			beside := make(chan error, 1)
+			go func() { _, err := Block.Call(ctx, r, 200*time.Millisecond); beside <- err }()
+			err := tc.call(ctx, r)
+			if !errors.Is(err, uactor.ErrTooLarge) || errors.Is(err, uactor.ErrActorDied) {
+				t.Fatalf("a %s over MaxFrameSize: %v; want ErrTooLarge, and not ErrActorDied", tc.name, err)
+			}
+			if strings.Count(err.Error(), "uactor: ") != 1 {
+				t.Errorf("the error says \"uactor: \" more than once: %v", err)
+			}
+			if err := receive(t, beside, 10*time.Second, "the call beside it"); err != nil {
+				t.Fatalf("the call beside it: %v", err)
+			}
+			if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+				t.Fatalf("the next call: Add = %d, %v", n, err)
+			}
+		})
+	}
+}
+
 // A peer that sends calls but never reads their replies is cut off at the
 // write deadline, and the actor keeps serving others.
 func TestWriteTimeoutCutsOffNonReader(t *testing.T) {

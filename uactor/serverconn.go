@@ -394,7 +394,7 @@ func (c *serverConn) answer(hold bool, id uint64, code byte, resp []byte, err er
 		return
 	}
 	if err := c.send(hold, frame.Header{Type: frame.TypeReply, ID: id}, resp); errors.Is(err, frame.ErrTooLarge) {
-		c.answer(hold, id, codeHandler, nil, fmt.Errorf("response: %w", err))
+		c.answer(hold, id, codeHandler, nil, tooLarge{fmt.Errorf("response: %w", err)})
 	}
 }
 

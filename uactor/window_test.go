@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -142,7 +141,7 @@ func TestTooLargeRequestSkipsWindow(t *testing.T) {
 	cancel, held := holdCalls(t, ctx, work, watch, 63<<10)
 	behind := addLater(ctx, work)
 	time.Sleep(50 * time.Millisecond) // waiting for the window
-	if _, err := Echo.Call(ctx, work, make([]byte, 100<<10)); !errors.Is(err, frame.ErrTooLarge) {
+	if _, err := Echo.Call(ctx, work, make([]byte, 100<<10)); !errors.Is(err, uactor.ErrTooLarge) {
 		t.Fatalf("a request over MaxFrameSize: %v; want ErrTooLarge", err)
 	}
 	cancel()
