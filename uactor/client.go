@@ -75,7 +75,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 	want := features(o)
 	// Closing, not a deadline: the handshake sets deadlines of its own.
 	stop := context.AfterFunc(ctx, func() { nc.Close() })
-	sess, err := handshake.Client(nc, handshake.ClientConfig{Key: key, Want: want, ExpectID: expect, Deadline: handshakeDeadline(o)})
+	sess, err := handshake.Client(nc, handshake.ClientConfig{Key: key, Want: want, MaxFrame: uint32(o.maxFrame), ExpectID: expect, Deadline: handshakeDeadline(o)})
 	if !stop() {
 		nc.Close()
 		return nil, errorf("uactor: dial %s: %w", a, context.Cause(ctx))

@@ -92,10 +92,11 @@ var (
 	// ErrDecode is wrapped by errors that come from bytes that do not decode
 	// into the expected type.
 	ErrDecode = errors.New("uactor: cannot decode value")
-	// ErrTooLarge is matched by the error of a call whose request did not
-	// fit in a frame of the caller's MaxFrameSize (it was not sent), or
-	// whose response did not fit in one of the actor's (the actor sends
-	// this error instead). The connection and the other calls on it carry on.
+	// ErrTooLarge is matched by the error of a call whose request (which
+	// then was not sent) or whose response (which the actor replaced with
+	// this error) did not fit in a frame: within the smaller of the
+	// caller's and the actor's MaxFrameSize. The connection and the other
+	// calls on it carry on.
 	ErrTooLarge = errors.New("uactor: message too large for a frame")
 	// ErrNoMain is returned by Spawn when uactor.Main was not called at the start of main (or TestMain).
 	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")

@@ -88,6 +88,51 @@ func TestTooLargeFailsOnlyItsCall(t *testing.T) {
 	}
 }
 
+// Ends with different MaxFrameSize each announce theirs, and neither sends
+// a frame larger than the other reads: a request or a response over the
+// smaller bound fails its own call with ErrTooLarge, where the reader's
+// refusal would cut the connection and every call on it.
+func TestFrameBoundsAcrossEnds(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		actor, caller []uactor.Option
+		call          func(context.Context, uactor.Ref[*Counter]) error
+	}{
+		{"request over the actor's", []uactor.Option{uactor.MaxFrameSize(4096)}, nil, func(ctx context.Context, r uactor.Ref[*Counter]) error {
+			_, err := Echo.Call(ctx, r, make([]byte, 8<<10))
+			return err
+		}},
+		{"response over the caller's", nil, []uactor.Option{uactor.MaxFrameSize(4096)}, func(ctx context.Context, r uactor.Ref[*Counter]) error {
+			_, err := Fill.Call(ctx, r, 8<<10)
+			return err
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			owner := keyedCounter(t, "K", tc.actor...)
+			r, err := uactor.Connect(ctx, CounterKind, owner.Address(), []byte("K"), tc.caller...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			beside := make(chan error, 1)
+			go func() { _, err := Block.Call(ctx, r, 300*time.Millisecond); beside <- err }()
+			if err := tc.call(ctx, r); !errors.Is(err, uactor.ErrTooLarge) || errors.Is(err, uactor.ErrActorDied) {
+				t.Fatalf("%s: %v; want ErrTooLarge, and not ErrActorDied", tc.name, err)
+			}
+			if err := receive(t, beside, 10*time.Second, "the call beside it"); err != nil {
+				t.Fatalf("the call beside it: %v", err)
+			}
+			if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+				t.Fatalf("the next call: Add = %d, %v", n, err)
+			}
+			if _, err := Echo.Call(ctx, r, make([]byte, 3<<10)); err != nil {
+				t.Fatalf("a request within both bounds: %v", err)
+			}
+		})
+	}
+}
+
 // A peer that sends calls but never reads their replies is cut off at the
 // write deadline, and the actor keeps serving others.
 func TestWriteTimeoutCutsOffNonReader(t *testing.T) {

@@ -155,8 +155,11 @@ func Sealed(on bool) Option {
 }
 
 // MaxFrameSize bounds the size of one frame (a request or a response with a
-// few bytes of header), in both directions. The default is 16 MiB; n must be
-// between 4 KiB and 1 GiB. Frames
+// few bytes of header), in both directions. Each end of a connection
+// announces its bound, and sends nothing larger than the other's: a request
+// or a response over the smaller bound fails its own call, with
+// ErrTooLarge, and the connection carries on. The default is 16 MiB; n must
+// be between 4 KiB and 1 GiB. Frames
 // over 4 MiB are allocated as their bytes arrive, so a peer that declares a
 // large frame and stalls holds at most 4 MiB of this end's memory.
 func MaxFrameSize(n int) Option { return func(o *options) { o.maxFrame = n } }

@@ -204,21 +204,24 @@ func peek(c net.Conn) string {
 	return "data"
 }
 
-// clientHello builds a ClientHello (PROTOCOL.md §1) with the given flags and nonce.
+// clientHello builds a ClientHello (PROTOCOL.md §1) with the given flags
+// and nonce, announcing frames of up to 16 MiB.
 func clientHello(flags byte, nonce []byte) []byte {
-	b := []byte{'u', 'A', 'c', 't', 3, flags, '\r', '\n'}
+	b := []byte{'u', 'A', 'c', 't', 4, flags, '\r', '\n'}
 	b = append(b, nonce[:32]...)
-	return append(b, x25519Share()...)
+	b = append(b, x25519Share()...)
+	return binary.BigEndian.AppendUint32(b, 16<<20)
 }
 
 // serverHello builds a ServerHello with the given flags, nonce and actor
-// id, announcing a request window of 1 MiB.
+// id, announcing a request window of 1 MiB and frames of up to 16 MiB.
 func serverHello(flags byte, nonce, id []byte) []byte {
-	b := []byte{'u', 'A', 'c', 't', 3, flags, '\r', '\n'}
+	b := []byte{'u', 'A', 'c', 't', 4, flags, '\r', '\n'}
 	b = append(b, nonce[:32]...)
 	b = append(b, id[:16]...)
 	b = append(b, x25519Share()...)
-	return binary.BigEndian.AppendUint32(b, 1<<20)
+	b = binary.BigEndian.AppendUint32(b, 1<<20)
+	return binary.BigEndian.AppendUint32(b, 16<<20)
 }
 
 // x25519Share is a fresh ephemeral X25519 public key, as a hello carries.

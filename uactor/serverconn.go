@@ -62,7 +62,7 @@ func (s *server) serveConn(hc *hsConn) {
 		tc.SetNoDelay(true)
 	}
 	sess, err := handshake.Server(hc, handshake.ServerConfig{
-		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Window: window(s.opts), Deadline: handshakeDeadline(s.opts),
+		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Window: window(s.opts), MaxFrame: uint32(s.opts.maxFrame), Deadline: handshakeDeadline(s.opts),
 		Penalty: func() { s.penalty(hc) },
 	})
 	s.leftHandshake(hc)

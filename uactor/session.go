@@ -35,8 +35,13 @@ func window(o options) uint32 {
 
 // agree sets a connection's reader and writer up as the handshake agreed:
 // sealed both ways or not; compressed frames accepted if zstd was agreed,
-// and sent if this end also asked to compress.
+// and sent if this end also asked to compress; no frame sent larger than
+// the peer reads (no end reads less than the smallest MaxFrameSize), so
+// that a message too large fails its own call, not the connection.
 func agree(sess *handshake.Session, r *frame.Reader, w *frame.Writer, o options) {
+	if m := sess.PeerMaxFrame; m > 0 && uint64(m) < uint64(o.maxFrame) {
+		w.LimitSize(max(int(m), minFrameSize))
+	}
 	if sess.ReadAEAD != nil {
 		r.SetAEAD(sess.ReadAEAD)
 		w.SetAEAD(sess.WriteAEAD)

@@ -105,6 +105,15 @@ func (w *Writer) SetAEAD(a cipher.AEAD) {
 	w.s.set(a)
 }
 
+// LimitSize lowers the largest body the Writer writes to maxSize, if that
+// is below its own maximum: the peer's reader may refuse less than this end
+// would. It is called once, before the first WriteFrame.
+func (w *Writer) LimitSize(maxSize int) {
+	if maxSize > 0 && maxSize < w.max {
+		w.max = maxSize
+	}
+}
+
 // SetOthers gives the Writer a hint: others reports whether goroutines
 // other than the caller are likely to write a frame soon (callers of the
 // same connection with calls in flight, say). A goroutine about to write

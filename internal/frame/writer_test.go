@@ -304,3 +304,31 @@ func TestWriterRejects(t *testing.T) {
 		})
 	}
 }
+
+// LimitSize lowers the bound to the peer's, and never raises it.
+func TestWriterLimitSize(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		own, limit int
+		want       int // the largest body written
+	}{
+		{"peer smaller", 200, 100, 100},
+		{"peer larger", 100, 200, 100},
+		{"peer none", 100, 0, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var rec recordingWriter
+			w := NewWriter(&rec, tc.own)
+			w.LimitSize(tc.limit)
+			if err := w.WriteFrame(Header{Type: TypeCall}, make([]byte, tc.want-BodyHeaderSize)); err != nil {
+				t.Fatalf("a body of %d: %v", tc.want, err)
+			}
+			if err := w.CheckSize(tc.want - BodyHeaderSize + 1); !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("CheckSize of a body of %d: %v, want ErrTooLarge", tc.want+1, err)
+			}
+			if err := w.WriteFrame(Header{Type: TypeCall}, make([]byte, tc.want-BodyHeaderSize+1)); !errors.Is(err, ErrTooLarge) {
+				t.Fatalf("a body of %d: %v, want ErrTooLarge", tc.want+1, err)
+			}
+		})
+	}
+}

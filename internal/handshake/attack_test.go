@@ -135,6 +135,8 @@ func TestTranscriptBinding(t *testing.T) {
 		{"client X25519 share", map[int]byte{nonce + nonceSize + 5: 0x01}, nil},
 		{"server X25519 share", nil, map[int]byte{uuid + idSize + shareSize - 1: 0x01}},
 		{"server window", nil, map[int]byte{uuid + idSize + shareSize: 0x7f}},
+		{"client max frame", map[int]byte{ClientHelloSize - 1: 0x01}, nil},
+		{"server max frame", nil, map[int]byte{ServerHelloSize - 2: 0x01}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -142,14 +144,17 @@ func TestTranscriptBinding(t *testing.T) {
 			ms, sc := conntest.Pipe(t)
 			relay(t, mc, ms, tc.c2s, tc.s2c)
 			c, s := handshake(t, cc, sc,
-				ClientConfig{Key: testKey, Want: FeatureSeal, Deadline: soon()},
-				ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, Window: 1 << 20, Deadline: soon()})
+				ClientConfig{Key: testKey, Want: FeatureSeal, MaxFrame: 3 << 20, Deadline: soon()},
+				ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, Window: 1 << 20, MaxFrame: 5 << 20, Deadline: soon()})
 			if tc.c2s == nil && tc.s2c == nil {
 				if c.err != nil || s.err != nil {
 					t.Fatalf("untouched relay: client %v; server %v", c.err, s.err)
 				}
 				if c.s.Window != 1<<20 || s.s.Window != 1<<20 {
 					t.Fatalf("window: client has %d, server %d; want %d", c.s.Window, s.s.Window, 1<<20)
+				}
+				if c.s.PeerMaxFrame != 5<<20 || s.s.PeerMaxFrame != 3<<20 {
+					t.Fatalf("peers' max frames: client has %d, server %d; want %d and %d", c.s.PeerMaxFrame, s.s.PeerMaxFrame, 5<<20, 3<<20)
 				}
 				return
 			}

@@ -6,21 +6,24 @@
 //
 // Both sides send a fixed-size hello carrying a fresh 32-byte random nonce
 // and an ephemeral X25519 public key as soon as the connection exists; the
-// hellos cross, neither waits for the other's. The server's hello also
-// announces the actor's 16-byte uuid and its request window (how many
-// bytes of requests of unfinished calls it holds per connection before it
-// stops reading calls, so that a client keeps within it). Then the client proves the key, and the
-// server, once convinced, proves it back and tells the client its key id:
+// hellos cross, neither waits for the other's. Each hello ends with the
+// largest frame its sender reads, so that the other sends none larger. The
+// server's hello also announces the actor's 16-byte uuid and its request
+// window (how many bytes of requests of unfinished calls it holds per
+// connection before it stops reading calls, so that a client keeps within
+// it). Then the client proves the key, and the server, once convinced,
+// proves it back and tells the client its key id:
 //
-//	client -> server  ClientHello   72 bytes  magic "uAct", version 3, flags, CR LF, nonce, X25519 share
-//	server -> client  ServerHello   92 bytes  magic "uAct", version 3, flags, CR LF, nonce, actor uuid, X25519 share, window
+//	client -> server  ClientHello   76 bytes  magic "uAct", version 4, flags, CR LF, nonce, X25519 share, max frame
+//	server -> client  ServerHello   96 bytes  magic "uAct", version 4, flags, CR LF, nonce, actor uuid, X25519 share, window, max frame
 //	client -> server  ClientProof   32 bytes  HMAC-SHA256(key, transcript("uactor/2 client"))
 //	server -> client  ServerVerdict 41 bytes  status (0 accepted, 1 rejected), HMAC-SHA256(key, transcript("uactor/2 server") || key id), key id XOR mask
 //
 // where transcript(label) = label || 0x00 || ClientHello || ServerHello, so
 // each MAC binds the role, both nonces, both shares, the version, both
-// sides' flags, the uuid and the window. The two labels differ so that neither MAC can
-// be reflected as the other. The key itself never crosses the wire.
+// sides' flags, the uuid, the window and both maximum frames. The two
+// labels differ so that neither MAC can be reflected as the other. The key
+// itself never crosses the wire.
 //
 // The agreed features are: sealing if either side asks for it (a client
 // wants it, or a server requires it), zstd only if both can do it. Every

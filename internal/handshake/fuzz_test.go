@@ -5,6 +5,7 @@ import (
 	"crypto/ecdh"
 	"crypto/hkdf"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"io"
 	"net"
@@ -55,17 +56,22 @@ const (
 	fuzzClientFirst = 0x80 // client nonce 0x80, 0x81, ...
 )
 
-// fuzzWindow is the request window the fuzzed server announces.
-var fuzzWindow = [windowSize]byte{0, 1, 2, 3}
+// What the fuzzed ends announce: the server's request window, and each
+// end's largest frame.
+var (
+	fuzzWindow         = [windowSize]byte{0, 1, 2, 3}
+	fuzzServerFrameMax = [frameMaxSize]byte{0, 0x10, 0, 0}
+	fuzzClientFrameMax = [frameMaxSize]byte{0, 0x20, 0, 0}
+)
 
 func fuzzServerHello() []byte {
 	n, s := fixedNonce(fuzzServerFirst), fixedShare(fuzzServerFirst)
-	return bytes.Join([][]byte{[]byte("uAct\x03\x02\r\n"), n[:], testID[:], s[:], fuzzWindow[:]}, nil) // offers zstd
+	return bytes.Join([][]byte{[]byte("uAct\x04\x02\r\n"), n[:], testID[:], s[:], fuzzWindow[:], fuzzServerFrameMax[:]}, nil) // offers zstd
 }
 
 func fuzzClientHello() []byte {
 	n, s := fixedNonce(fuzzClientFirst), fixedShare(fuzzClientFirst)
-	return bytes.Join([][]byte{[]byte("uAct\x03\x01\r\n"), n[:], s[:]}, nil) // wants sealing
+	return bytes.Join([][]byte{[]byte("uAct\x04\x01\r\n"), n[:], s[:], fuzzClientFrameMax[:]}, nil) // wants sealing
 }
 
 // testKeyID is the key id the fuzzed server announces.
@@ -73,7 +79,7 @@ var testKeyID = [KeyIDSize]byte{0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4}
 
 // validHeader is the spec's header rule, restated for the oracle.
 func validHeader(b []byte) bool {
-	return string(b[:4]) == "uAct" && b[4] == 3 && b[5]&^3 == 0 && b[6] == '\r' && b[7] == '\n'
+	return string(b[:4]) == "uAct" && b[4] == 4 && b[5]&^3 == 0 && b[6] == '\r' && b[7] == '\n'
 }
 
 // macOver is HMAC(testKey, label || 0 || ch || sh || extra), restated.
@@ -136,7 +142,7 @@ func FuzzServer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		conn := newFeedConn(in)
 		s, err := within(t, func() (*Session, error) {
-			return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, KeyID: testKeyID, Window: 0x00010203, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzServerFirst))
+			return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, KeyID: testKeyID, Window: 0x00010203, MaxFrame: 0x00100000, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzServerFirst))
 		})
 		sh := fuzzServerHello()
 		helloOK := len(in) >= ClientHelloSize && validHeader(in)
@@ -145,7 +151,7 @@ func FuzzServer(f *testing.F) {
 		var mask []byte
 		ok := false
 		if proved {
-			mask, ok = refKeyIDMask(fuzzServerFirst, in[headerSize+nonceSize:ClientHelloSize], in[:ClientHelloSize], sh)
+			mask, ok = refKeyIDMask(fuzzServerFirst, in[headerSize+nonceSize:][:shareSize], in[:ClientHelloSize], sh)
 		}
 
 		want := bytes.Clone(sh)
@@ -160,7 +166,8 @@ func FuzzServer(f *testing.F) {
 			return
 		}
 		wantF := Features(in[5]) // the server offers zstd only, so the client's flags decide
-		if s.Features != wantF || s.ActorID != testID || s.KeyID != testKeyID || s.Window != 0x00010203 || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
+		frameMax := binary.BigEndian.Uint32(in[ClientHelloSize-frameMaxSize:])
+		if s.Features != wantF || s.ActorID != testID || s.KeyID != testKeyID || s.Window != 0x00010203 || s.PeerMaxFrame != frameMax || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})
@@ -183,7 +190,7 @@ func FuzzClient(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) {
 		conn := newFeedConn(in)
 		s, err := within(t, func() (*Session, error) {
-			return runClient(conn, ClientConfig{Key: testKey, Want: FeatureSeal, ExpectID: testID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzClientFirst))
+			return runClient(conn, ClientConfig{Key: testKey, Want: FeatureSeal, MaxFrame: 0x00200000, ExpectID: testID, Deadline: time.Now().Add(testTimeout)}, nonceSource(fuzzClientFirst))
 		})
 		const idAt, shareAt = headerSize + nonceSize, headerSize + nonceSize + idSize
 		rightActor := len(in) >= ServerHelloSize && validHeader(in) && bytes.Equal(in[idAt:shareAt], testID[:])
@@ -207,8 +214,9 @@ func FuzzClient(f *testing.F) {
 			return
 		}
 		const wantF = FeatureSeal // wanted by the client, which cannot do zstd
-		window := uint32(in[ServerHelloSize-4])<<24 | uint32(in[ServerHelloSize-3])<<16 | uint32(in[ServerHelloSize-2])<<8 | uint32(in[ServerHelloSize-1])
-		if s.Features != wantF || s.ActorID != testID || !bytes.Equal(s.KeyID[:], keyID) || s.Window != window || s.ReadAEAD == nil || s.WriteAEAD == nil {
+		window := binary.BigEndian.Uint32(in[ServerHelloSize-frameMaxSize-windowSize:])
+		frameMax := binary.BigEndian.Uint32(in[ServerHelloSize-frameMaxSize:])
+		if s.Features != wantF || s.ActorID != testID || !bytes.Equal(s.KeyID[:], keyID) || s.Window != window || s.PeerMaxFrame != frameMax || s.ReadAEAD == nil || s.WriteAEAD == nil {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})

@@ -98,7 +98,8 @@ func TestHandshakeBadHello(t *testing.T) {
 	}{
 		{"version 1", 4, 1, ErrVersion},
 		{"version 2", 4, 2, ErrVersion},
-		{"version 4", 4, 4, ErrVersion},
+		{"version 3", 4, 3, ErrVersion},
+		{"version 5", 4, 5, ErrVersion},
 		{"version 0", 4, 0, ErrVersion},
 		{"unknown flag", 5, 0x80, ErrProtocol},
 		{"reserved", 6, 1, ErrProtocol},

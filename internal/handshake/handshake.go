@@ -17,6 +17,9 @@ type ClientConfig struct {
 	// Want is what the client asks for (FeatureSeal) and supports
 	// (FeatureZstd).
 	Want Features
+	// MaxFrame, announced in the client hello, is the largest frame the
+	// client reads, so that the server sends none larger; 0 announces none.
+	MaxFrame uint32
 	// ExpectID, if not zero, is the uuid of the actor the client means to
 	// reach; a server announcing another is refused before the client
 	// proves anything to it.
@@ -38,6 +41,9 @@ type ServerConfig struct {
 	// KeyID is the server's id for Key, told (encrypted) only to a client
 	// that proved the key.
 	KeyID [KeyIDSize]byte
+	// MaxFrame, announced in the server hello, is the largest frame the
+	// server reads, so that the client sends none larger; 0 announces none.
+	MaxFrame uint32
 	// Window, announced in the server hello, is how many bytes of
 	// requests of unfinished calls the server holds for the connection
 	// before it stops reading calls there, so that the client keeps its
@@ -74,6 +80,7 @@ func Server(conn net.Conn, cfg ServerConfig) (*Session, error) {
 // and fuzzing can replay exact transcripts.
 func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error) {
 	mine := hello{flags: cfg.Want}
+	binary.BigEndian.PutUint32(mine.frameMax[:], cfg.MaxFrame)
 	priv, err := prepare(conn, cfg.Key, cfg.Want, cfg.Deadline, rnd, &mine, false)
 	if err != nil {
 		return nil, handshakeError(conn, err)
@@ -120,6 +127,7 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 	s, err := establish(conn, prk, true, agree(mine.flags, theirs.flags), theirs.id, keyID)
 	if s != nil {
 		s.Window = binary.BigEndian.Uint32(theirs.window[:])
+		s.PeerMaxFrame = binary.BigEndian.Uint32(theirs.frameMax[:])
 	}
 	return s, err
 }
@@ -129,6 +137,7 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error) {
 	mine := hello{flags: cfg.Offer, id: cfg.ActorID}
 	binary.BigEndian.PutUint32(mine.window[:], cfg.Window)
+	binary.BigEndian.PutUint32(mine.frameMax[:], cfg.MaxFrame)
 	priv, err := prepare(conn, cfg.Key, cfg.Offer, cfg.Deadline, rnd, &mine, true)
 	if err != nil {
 		return nil, handshakeError(conn, err)
@@ -169,6 +178,7 @@ func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error)
 	s, err := establish(conn, prk, false, agree(theirs.flags, mine.flags), mine.id, cfg.KeyID)
 	if s != nil {
 		s.Window = cfg.Window
+		s.PeerMaxFrame = binary.BigEndian.Uint32(theirs.frameMax[:])
 	}
 	return s, err
 }

@@ -10,9 +10,9 @@ import (
 // can never make a side allocate or wait for more than these.
 const (
 	// ClientHelloSize is the size of the hello the client sends on connect.
-	ClientHelloSize = headerSize + nonceSize + shareSize
+	ClientHelloSize = headerSize + nonceSize + shareSize + frameMaxSize
 	// ServerHelloSize is the size of the hello the server sends on accept.
-	ServerHelloSize = headerSize + nonceSize + idSize + shareSize + windowSize
+	ServerHelloSize = headerSize + nonceSize + idSize + shareSize + windowSize + frameMaxSize
 	// ClientProofSize is the size of the client's MAC over the transcript.
 	ClientProofSize = sha256.Size
 	// ServerVerdictSize is the size of the server's status byte, MAC and
@@ -25,12 +25,13 @@ const (
 const KeyIDSize = 8
 
 const (
-	version    = 3
-	headerSize = 8  // magic, version, flags, CR LF
-	nonceSize  = 32 // big enough that a nonce never repeats
-	idSize     = 16 // an actor uuid
-	shareSize  = 32 // an X25519 public key
-	windowSize = 4  // the server's request window, a big-endian uint32
+	version      = 4
+	headerSize   = 8  // magic, version, flags, CR LF
+	nonceSize    = 32 // big enough that a nonce never repeats
+	idSize       = 16 // an actor uuid
+	shareSize    = 32 // an X25519 public key
+	windowSize   = 4  // the server's request window, a big-endian uint32
+	frameMaxSize = 4  // the largest frame the sender reads, a big-endian uint32
 )
 
 // magic opens both hellos. Checking it first turns "connected to the wrong
@@ -46,11 +47,12 @@ const (
 // hello is the content of either hello; id and window are only sent by
 // the server.
 type hello struct {
-	flags  Features
-	nonce  [nonceSize]byte
-	id     [idSize]byte
-	share  [shareSize]byte  // the sender's ephemeral X25519 public key
-	window [windowSize]byte // see ServerConfig.Window
+	flags    Features
+	nonce    [nonceSize]byte
+	id       [idSize]byte
+	share    [shareSize]byte    // the sender's ephemeral X25519 public key
+	window   [windowSize]byte   // see ServerConfig.Window
+	frameMax [frameMaxSize]byte // see ClientConfig.MaxFrame
 }
 
 // putHeader writes the fields both hellos start with. They end in CR LF so
@@ -65,13 +67,14 @@ func putHeader(b []byte, f Features) {
 }
 
 // fields returns h's fields in the order a hello carries them after the
-// header: only the server's names its actor and its window. Encoding and parsing both walk
-// this one list, so the two cannot disagree about the layout.
+// header: only the server's names its actor and its window. Encoding and
+// parsing both walk this one list, so the two cannot disagree about the
+// layout.
 func (h *hello) fields(server bool) [][]byte {
 	if server {
-		return [][]byte{h.nonce[:], h.id[:], h.share[:], h.window[:]}
+		return [][]byte{h.nonce[:], h.id[:], h.share[:], h.window[:], h.frameMax[:]}
 	}
-	return [][]byte{h.nonce[:], h.share[:]}
+	return [][]byte{h.nonce[:], h.share[:], h.frameMax[:]}
 }
 
 // encode writes h as a hello into b, which has the hello's size.

@@ -19,6 +19,9 @@ type Session struct {
 	// Window is the request window the server announced (for the server,
 	// its own): see ServerConfig.Window.
 	Window uint32
+	// PeerMaxFrame is the largest frame the peer announced it reads (see
+	// ClientConfig.MaxFrame), or 0 if it announced none.
+	PeerMaxFrame uint32
 	// ReadAEAD opens the frames this side reads and WriteAEAD seals the
 	// frames it writes. Both are nil unless Features has FeatureSeal.
 	ReadAEAD, WriteAEAD cipher.AEAD
