@@ -343,3 +343,24 @@ func TestStandbyOutputWhenItFails(t *testing.T) {
 		t.Fatalf("the failed standby's line lacks its prefix:\n%s", out.String())
 	}
 }
+
+// Spawn with a context that ended already fails with its error and takes
+// nothing: the waiting standby still waits, the same process, afterwards.
+func TestSpawnCancelledKeepsStandby(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	first := keepStandbys(t, ctx, 1)[0]
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	r, err := uactor.Spawn(done, CounterKind, 5)
+	if err == nil {
+		r.Close()
+		t.Fatal("Spawn with a cancelled context succeeded")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Spawn with a cancelled context: %v, want context.Canceled", err)
+	}
+	time.Sleep(200 * time.Millisecond) // past refillWait: a replacement would be under way
+	if s := standbysOf(os.Getpid()); !slices.Contains(s, first) {
+		t.Fatalf("the standby %d was taken by a Spawn whose context had ended (standbys now %v)", first, s)
+	}
+}

@@ -61,8 +61,12 @@ type Process struct {
 // record's data) or failure. If ctx ends first, the child is killed and
 // reaped and ctx's error returned. Where a standby waits (see Standby) and
 // cfg.Output is set, Start gives the bootstrap to the standby instead of
-// starting a process.
+// starting a process. A ctx that has ended already starts nothing and
+// takes no standby.
 func Start(ctx context.Context, cfg Config) (*Process, []byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
 	boot, err := appendRecord(nil, TagBootstrap, cfg.Bootstrap)
 	if err != nil {
 		return nil, nil, err
@@ -274,9 +278,10 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 		}
 		t.Stop()
 	}
+	p.exitMu.Lock() // around the close: OnExit sees done closed only once f is taken
 	close(p.done)
-	p.exitMu.Lock() // after the close: OnExit, holding it, sees done closed or leaves f here
 	f := p.onExit
+	p.onExit = nil
 	p.exitMu.Unlock()
 	if f != nil {
 		f()
@@ -286,7 +291,8 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 // OnExit has f run once the child has been reaped and Done is closed, on
 // the goroutine that reaped it (or one of its own, if that has happened
 // already), so that whoever watches a child needs no goroutine parked on
-// Done while it lives. A later call replaces an f that has not run yet.
+// Done while it lives. A later call replaces an f that the reaper has not
+// taken yet; once it has (Done is closed then), a later f runs as well.
 func (p *Process) OnExit(f func()) {
 	p.exitMu.Lock()
 	defer p.exitMu.Unlock()
