@@ -152,9 +152,11 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 	return &incarnation{p: p, c: c, started: time.Now()}, rd, nil
 }
 
-// clearAddress makes the actor's address free for a restart: its private
-// directory exists again (a child that exited cleanly removed it), and the
-// socket files that a killed process left (its own, its hosted values') are removed.
+// clearAddress makes the actor's address free for a restart: the socket
+// files that a killed process left (its own, its hosted values') are
+// removed. The private directory is the owner's and stays while the actor
+// restarts (its process removes it only once the owner is gone); it is
+// made again only in case something else removed it.
 func (s *supervisor) clearAddress() {
 	var stale []string
 	if s.addr.network == "unix" {
