@@ -328,7 +328,10 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 // its answer on its way out, or while the connection is at MaxInFlight with
 // answers on their way out: either frees as soon as the bytes leave, and a
 // caller that already has the answer may have sent this call. It returns
-// false for a duplicate id or a connection that is done.
+// false for a duplicate id or a connection that is done. Keepalive is not
+// paused here, as it is at ConnBuffer: what this waits for is the peer
+// taking its answers, which keepalive counts as the peer being alive
+// (peerTook), so only a peer that neither reads nor sends is dropped.
 func (c *serverConn) waitSlot(id uint64) bool {
 	for {
 		c.mu.Lock()
