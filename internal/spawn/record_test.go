@@ -40,3 +40,26 @@ func TestRecordBadInput(t *testing.T) {
 		}
 	}
 }
+
+// Whatever bytes arrive, readRecord returns a record that is exactly the
+// first bytes, or one of its three errors.
+func FuzzReadRecord(f *testing.F) {
+	for _, data := range [][]byte{nil, []byte("ready"), bytes.Repeat([]byte{0xff}, 300)} {
+		b, _ := appendRecord(nil, TagReady, data)
+		f.Add(b)
+		f.Add(b[:len(b)-1])
+	}
+	f.Add([]byte{TagError, 0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, p []byte) {
+		tag, data, err := readRecord(bytes.NewReader(p))
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, ErrRecordTooLarge) {
+				t.Fatalf("%x: %v", p, err)
+			}
+			return
+		}
+		if b, err := appendRecord(nil, tag, data); err != nil || !bytes.HasPrefix(p, b) {
+			t.Fatalf("%x reads as tag %q with %x, which is not how it began", p, tag, data)
+		}
+	})
+}
