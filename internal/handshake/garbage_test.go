@@ -217,3 +217,42 @@ func (c hangUpAtVerdict) Write(b []byte) (int, error) {
 	}
 	return c.Conn.Write(b)
 }
+
+// A peer of version 3, whose hellos are 4 bytes shorter, sends its hello,
+// waits for the other's (of its own size) and hangs up at the version:
+// each side is told of the other's version, not of a reset.
+func TestHandshakeVersion3Peer(t *testing.T) {
+	const v3Client, v3Server = 72, 92
+	t.Run("v3 server", func(t *testing.T) {
+		cc, sc := conntest.TCP(t)
+		h := (&hello{nonce: fixedNonce(1), share: fixedShare(1), id: testID}).encodeServer()
+		h[4] = 3
+		go func() {
+			sc.Write(h[:v3Server])
+			io.ReadFull(sc, make([]byte, v3Client))
+			sc.Close()
+		}()
+		r := await(t, async(func() (*Session, error) {
+			return Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
+		}))
+		if !errors.Is(r.err, ErrVersion) {
+			t.Fatalf("client: %v, want ErrVersion", r.err)
+		}
+	})
+	t.Run("v3 client", func(t *testing.T) {
+		cc, sc := conntest.TCP(t)
+		h := (&hello{nonce: fixedNonce(1), share: fixedShare(1)}).encodeClient()
+		h[4] = 3
+		go func() {
+			cc.Write(h[:v3Client])
+			io.ReadFull(cc, make([]byte, v3Server))
+			cc.Close()
+		}()
+		r := await(t, async(func() (*Session, error) {
+			return Server(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
+		}))
+		if !errors.Is(r.err, ErrVersion) {
+			t.Fatalf("server: %v, want ErrVersion", r.err)
+		}
+	})
+}

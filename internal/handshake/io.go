@@ -43,7 +43,8 @@ func crossHellos(conn net.Conn, out, in []byte) error {
 
 // readHello reads the peer's hello into in. The magic is checked byte by
 // byte as it arrives, so that a peer speaking another protocol is turned away
-// at its first wrong byte rather than at the deadline.
+// at its first wrong byte rather than at the deadline, and the header before
+// the rest, so that a peer of another version is told apart by it.
 func readHello(conn net.Conn, in []byte) error {
 	head := in[:len(magic)]
 	for n := 0; n < len(head); {
@@ -65,7 +66,16 @@ func readHello(conn net.Conn, in []byte) error {
 			return fmt.Errorf("reading hello: %w", ioError(err))
 		}
 	}
-	if _, err := io.ReadFull(conn, in[len(magic):]); err != nil {
+	// The rest of the header, then the rest: a peer of another version
+	// may send a hello of another size, and waits for ours, so only its
+	// version can tell it apart.
+	if _, err := io.ReadFull(conn, in[len(magic):headerSize]); err != nil {
+		return fmt.Errorf("reading hello: %w", ioError(err))
+	}
+	if _, err := parseHeader(in); err != nil {
+		return err
+	}
+	if _, err := io.ReadFull(conn, in[headerSize:]); err != nil {
 		return fmt.Errorf("reading hello: %w", ioError(err))
 	}
 	return nil
