@@ -133,6 +133,27 @@ func TestFrameBoundsAcrossEnds(t *testing.T) {
 	}
 }
 
+// longKind has a name long enough that the actor's uactor.info reply does
+// not fit in a frame of 4 KiB.
+var longKind = uactor.Define(strings.Repeat("k", 5000), func(context.Context, int) (*Counter, error) { return &Counter{}, nil })
+
+// Connect's info call whose reply is over the caller's MaxFrameSize fails
+// with ErrTooLarge, where the actor, which keeps within the caller's
+// bound, would otherwise drop the reply and leave Connect waiting.
+func TestInfoReplyOverCallersBound(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := host(t, ctx, longKind, &Counter{}, uactor.AuthKey([]byte("K")))
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := uactor.Connect(cctx, longKind, r.Address(), []byte("K"), uactor.MaxFrameSize(4096))
+	if err == nil {
+		c.Close()
+	}
+	if !errors.Is(err, uactor.ErrTooLarge) {
+		t.Fatalf("Connect with an info reply over the caller's bound: %v; want ErrTooLarge", err)
+	}
+}
+
 // A peer that sends calls but never reads their replies is cut off at the
 // write deadline, and the actor keeps serving others.
 func TestWriteTimeoutCutsOffNonReader(t *testing.T) {

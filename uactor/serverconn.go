@@ -289,7 +289,9 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 	}
 	if string(name) == infoMethod {
 		buf.Release()
-		c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info())
+		if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info()); errors.Is(err, frame.ErrTooLarge) {
+			c.fail(id, codeHandler, tooLarge{fmt.Errorf("response: %w", err)}) // over the caller's bound
+		}
 		return incoming{}, true
 	}
 	m := s.kind.method(string(name))
