@@ -52,7 +52,8 @@ func (w *Writer) handOff(buf []byte, extra [][]byte, n int64, batch uint64) {
 	go w.finish(buf, rest, tail, batch)
 }
 
-// finish writes what handOff left, then flushes whatever was queued since.
+// finish writes what handOff left (rest of buf, then tail), or a batch a
+// flusher left (rest is buf), then flushes whatever was queued since.
 func (w *Writer) finish(buf, rest, tail []byte, batch uint64) {
 	var err error
 	switch {
@@ -68,5 +69,5 @@ func (w *Writer) finish(buf, rest, tail []byte, batch uint64) {
 		w.tell(err) // no caller waits for this write to hear of it
 		return
 	}
-	w.flushLocked(context.Background(), nil)
+	w.flushLocked(context.Background(), nil, true)
 }

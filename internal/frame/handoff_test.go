@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"testing"
@@ -188,5 +189,111 @@ func TestWriterOnFail(t *testing.T) {
 				t.Fatalf("OnFail told again: %v", <-told)
 			}
 		})
+	}
+}
+
+// gatesWriter lets each write through only when its gate opens: write i
+// (from 0) waits for gates[i], if there is one, and records what it wrote.
+type gatesWriter struct {
+	gates   []chan struct{}
+	started chan int // write i has begun
+
+	mu     sync.Mutex
+	writes int
+	out    bytes.Buffer
+}
+
+func (g *gatesWriter) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	i := g.writes
+	g.writes++
+	g.mu.Unlock()
+	g.started <- i
+	if i < len(g.gates) {
+		<-g.gates[i]
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.out.Write(p)
+}
+
+// gatesCtxWriter is a gatesWriter that is also a ContextWriter: a write
+// under a context that is done already takes take bytes at once, as a
+// socket with that much room would, and returns cut short.
+type gatesCtxWriter struct {
+	*gatesWriter
+	take int
+}
+
+func (g gatesCtxWriter) WriteContext(ctx context.Context, b []byte) (int, error) {
+	if ctx.Err() == nil {
+		return g.Write(b)
+	}
+	n := min(g.take, len(b))
+	g.mu.Lock()
+	g.out.Write(b[:n])
+	g.mu.Unlock()
+	return n, fmt.Errorf("no room: %w", ctx.Err())
+}
+
+func (g gatesCtxWriter) WriteBuffersContext(ctx context.Context, v *net.Buffers) (int64, error) {
+	n, err := g.WriteContext(ctx, bytes.Join(*v, nil))
+	return int64(n), err
+}
+
+// A caller whose frame is out returns, even while a large frame that
+// another queued behind it waits to be written: the caller that found the
+// Writer busy copied its frame in and went on, and the one writing must
+// not be kept waiting on a bulk transfer that is not its own (its answer
+// may be in already). The large frame follows in order all the same,
+// whether the destination can write without waiting (what it takes at
+// once goes first) or not.
+func TestFlusherLeavesOthersBulk(t *testing.T) {
+	for _, ctxWriter := range []bool{false, true} {
+		t.Run(fmt.Sprintf("ContextWriter=%v", ctxWriter), func(t *testing.T) { flusherLeavesOthersBulk(t, ctxWriter) })
+	}
+}
+
+func flusherLeavesOthersBulk(t *testing.T, ctxWriter bool) {
+	first, second := make(chan struct{}), make(chan struct{})
+	g := &gatesWriter{gates: []chan struct{}{first, second}, started: make(chan int, 8)}
+	var dest io.Writer = g
+	if ctxWriter {
+		dest = gatesCtxWriter{g, 1000}
+	}
+	w := NewWriter(dest, 0)
+	small := make(chan error, 1)
+	go func() { small <- w.WriteFrame(Header{Type: TypeCall, ID: 1}, []byte("small")) }()
+	if i := <-g.started; i != 0 {
+		t.Fatalf("write %d began first", i)
+	}
+	big := bytes.Repeat([]byte{7}, 1<<20)
+	if err := w.WriteFrame(Header{Type: TypeCall, ID: 2}, big); err != nil { // the Writer is busy: it queues
+		t.Fatal(err)
+	}
+	close(first)
+	select {
+	case err := <-small:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		close(second)
+		t.Fatal("the small frame's caller was kept writing the large frame another queued")
+	}
+	close(second)
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(bytes.NewReader(g.out.Bytes()), 0)
+	for _, want := range []struct {
+		id uint64
+		n  int
+	}{{1, 5}, {2, len(big)}} {
+		h, buf, err := r.ReadFrame()
+		if err != nil || h.ID != want.id || len(buf.B) != want.n {
+			t.Fatalf("frame %d: id %d, %v; want id %d of %d bytes", want.id, h.ID, err, want.id, want.n)
+		}
+		buf.Release()
 	}
 }

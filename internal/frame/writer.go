@@ -197,7 +197,7 @@ func (w *Writer) KickContext(ctx context.Context) error {
 		return err
 	}
 	w.writing = true
-	return w.flushLocked(ctx, nil)
+	return w.flushLocked(ctx, nil, false)
 }
 
 // CheckSize returns the error wrapping ErrTooLarge that WriteFrame would
@@ -259,7 +259,7 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queue
 	if !direct {
 		parts = nil
 	}
-	return w.flushLocked(ctx, parts)
+	return w.flushLocked(ctx, parts, false)
 }
 
 // appendLocked encodes a frame onto w.pending, sealing it if an AEAD is set.
@@ -297,12 +297,38 @@ func (w *Writer) appendLocked(h Header, body int, parts [][]byte, headerOnly boo
 	return nil
 }
 
+// doneContext is done already: a write under it takes what the socket
+// takes at once (see ContextWriter), and the rest is handed off.
+var doneContext = func() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
+}()
+
 // flushLocked is the flusher's loop. It is entered with mu held and
 // w.writing set, and returns with mu released. extra, if any, is written
 // right after the first batch: the payload of a direct frame. If ctx is done
 // before a batch is written, the rest is handed to a goroutine (handOff).
-func (w *Writer) flushLocked(ctx context.Context, extra [][]byte) error {
-	for {
+// Unless keep is set, the first batch (which holds the caller's own frame)
+// is the only large one it waits to write: of a later batch of
+// directPayload bytes or more, which others queued meanwhile and went on
+// from, it writes what the socket takes at once and hands the rest to a
+// goroutine too, so that a small call is not held by another's bulk
+// transfer.
+func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool) error {
+	for first := true; ; first = false {
+		if !first && !keep && len(w.pending) >= directPayload {
+			if w.cw == nil { // it cannot write without waiting: all of it goes
+				buf := w.pending
+				w.pending, w.spare = w.spare[:0], nil
+				w.inWrite = len(buf)
+				batch := w.queued
+				w.mu.Unlock()
+				go w.finish(buf, buf, nil, batch)
+				return nil
+			}
+			ctx = doneContext
+		}
 		if extra == nil && (w.entering.Load() > 0 || (w.others != nil && w.others())) {
 			w.mu.Unlock()
 			runtime.Gosched() // let the goroutines on their way queue their frames
@@ -421,7 +447,7 @@ func (w *Writer) Flush() error {
 	w.mu.Lock()
 	if !w.failed && !w.writing && len(w.pending) > 0 { // queued by QueueFrame
 		w.writing = true
-		w.flushLocked(context.Background(), nil)
+		w.flushLocked(context.Background(), nil, true)
 		w.mu.Lock()
 	}
 	defer w.mu.Unlock()
