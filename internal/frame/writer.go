@@ -29,7 +29,9 @@ const (
 //
 // A goroutine that finds no write in progress becomes the flusher: it
 // writes everything pending (its own frame and any that others append
-// meanwhile) outside the lock, and loops until nothing is pending. A
+// meanwhile) outside the lock, and loops until nothing is pending; once
+// its own frame is out, it waits for no batch of 64 KiB or more, which
+// goes on in a goroutine of the Writer's (see flushLocked). A
 // goroutine that finds a write in progress appends its frame to the pending
 // buffer and returns at once. So a lone caller costs exactly one write
 // system call and no goroutine hop, and N concurrent callers cost far fewer
