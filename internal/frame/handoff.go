@@ -27,8 +27,9 @@ func cutShort(ctx context.Context, err error) bool {
 	return cerr != nil && errors.Is(err, cerr)
 }
 
-// handOff is flushLocked's way out for a caller that gave up mid-write: of
-// buf followed by extra, n bytes went out. The rest of extra is the caller's
+// handOff is flushLocked's way out for a caller that gave up mid-write, or
+// that leaves others' bulk batch (see flushLocked): of buf followed by
+// extra, n bytes went out. The rest of extra is the caller's
 // and is copied; buf is the Writer's own. A goroutine writes the rest, with
 // no context (a frame cannot be abandoned halfway), and then carries on as
 // the flusher: w.writing stays set throughout, so what others queue
@@ -52,8 +53,7 @@ func (w *Writer) handOff(buf []byte, extra [][]byte, n int64, batch uint64) {
 	go w.finish(buf, rest, tail, batch)
 }
 
-// finish writes what handOff left (rest of buf, then tail), or a batch a
-// flusher left (rest is buf), then flushes whatever was queued since.
+// finish writes what handOff left, then flushes whatever was queued since.
 func (w *Writer) finish(buf, rest, tail []byte, batch uint64) {
 	var err error
 	switch {

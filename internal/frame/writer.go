@@ -30,8 +30,9 @@ const (
 // A goroutine that finds no write in progress becomes the flusher: it
 // writes everything pending (its own frame and any that others append
 // meanwhile) outside the lock, and loops until nothing is pending; once
-// its own frame is out, it waits for no batch of 64 KiB or more, which
-// goes on in a goroutine of the Writer's (see flushLocked). A
+// its own frame is out, of a batch of 64 KiB or more it writes only what
+// the socket takes at once, and a goroutine of the Writer's the rest (see
+// flushLocked). A
 // goroutine that finds a write in progress appends its frame to the pending
 // buffer and returns at once. So a lone caller costs exactly one write
 // system call and no goroutine hop, and N concurrent callers cost far fewer
@@ -319,16 +320,8 @@ var doneContext = func() context.Context {
 // transfer.
 func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool) error {
 	for first := true; ; first = false {
-		if !first && !keep && len(w.pending) >= directPayload {
-			if w.cw == nil { // it cannot write without waiting: all of it goes
-				buf := w.pending
-				w.pending, w.spare = w.spare[:0], nil
-				w.inWrite = len(buf)
-				batch := w.queued
-				w.mu.Unlock()
-				go w.finish(buf, buf, nil, batch)
-				return nil
-			}
+		leave := !first && !keep && len(w.pending) >= directPayload
+		if leave {
 			ctx = doneContext
 		}
 		if extra == nil && (w.entering.Load() > 0 || (w.others != nil && w.others())) {
@@ -345,6 +338,10 @@ func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool) err
 		}
 		w.mu.Unlock()
 
+		if leave && w.cw == nil { // it cannot write without waiting: all of it goes
+			w.handOff(buf, nil, 0, batch)
+			return nil
+		}
 		n, err := w.write(ctx, buf, extra)
 		if err != nil && cutShort(ctx, err) {
 			w.handOff(buf, extra, n, batch)
