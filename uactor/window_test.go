@@ -48,6 +48,18 @@ func holdCalls(t *testing.T, ctx context.Context, work, watch uactor.Ref[*Counte
 	return cancel, errs
 }
 
+// endHeld cancels the n calls that holdCalls made, and checks that each
+// ends with its context's error.
+func endHeld(t *testing.T, cancel context.CancelFunc, ended <-chan error, n int) {
+	t.Helper()
+	cancel()
+	for range n {
+		if err := receive(t, ended, 10*time.Second, "a cancelled call's end"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("a cancelled call: %v", err)
+		}
+	}
+}
+
 // added is the answer to an Add call.
 type added struct {
 	n   int64
@@ -72,10 +84,7 @@ func TestCancelReadAtBufferBound(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
 			work, watch := boundRefs(t, ctx, overTCP)
 			cancel, ended := holdCalls(t, ctx, work, watch, 128<<10)
-			cancel()
-			if err := receive(t, ended, 10*time.Second, "the cancelled call's end"); !errors.Is(err, context.Canceled) {
-				t.Fatalf("the cancelled call: %v", err)
-			}
+			endHeld(t, cancel, ended, 1)
 			wctx, stop := context.WithTimeout(ctx, 10*time.Second)
 			defer stop()
 			waitCancelled(t, wctx, watch)
@@ -100,10 +109,7 @@ func TestCallWaitsForActorWindow(t *testing.T) {
 			cancel, first := holdCalls(t, ctx, work, watch, 128<<10)
 			second := addLater(ctx, work)
 			time.Sleep(100 * time.Millisecond) // time to send it, were it sent at once
-			cancel()
-			if err := receive(t, first, 10*time.Second, "the cancelled call's end"); !errors.Is(err, context.Canceled) {
-				t.Fatalf("the cancelled call: %v", err)
-			}
+			endHeld(t, cancel, first, 1)
 			wctx, stop := context.WithTimeout(ctx, 10*time.Second)
 			defer stop()
 			waitCancelled(t, wctx, watch)
@@ -124,12 +130,7 @@ func TestWindowAdmitsAsTheActorReads(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	work, watch := boundRefs(t, ctx, false)
 	cancel, ended := holdCalls(t, ctx, work, watch, 40<<10, 40<<10)
-	cancel()
-	for range 2 {
-		if err := receive(t, ended, 10*time.Second, "a cancelled call's end"); !errors.Is(err, context.Canceled) {
-			t.Fatalf("a cancelled call: %v", err)
-		}
-	}
+	endHeld(t, cancel, ended, 2)
 }
 
 // A request too large for a frame fails at once with ErrTooLarge, even

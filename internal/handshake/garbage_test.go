@@ -223,36 +223,35 @@ func (c hangUpAtVerdict) Write(b []byte) (int, error) {
 // each side is told of the other's version, not of a reset.
 func TestHandshakeVersion3Peer(t *testing.T) {
 	const v3Client, v3Server = 72, 92
-	t.Run("v3 server", func(t *testing.T) {
-		cc, sc := conntest.TCP(t)
-		h := (&hello{nonce: fixedNonce(1), share: fixedShare(1), id: testID}).encodeServer()
-		h[4] = 3
-		go func() {
-			sc.Write(h[:v3Server])
-			io.ReadFull(sc, make([]byte, v3Client))
-			sc.Close()
-		}()
-		r := await(t, async(func() (*Session, error) {
-			return Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
-		}))
-		if !errors.Is(r.err, ErrVersion) {
-			t.Fatalf("client: %v, want ErrVersion", r.err)
-		}
-	})
-	t.Run("v3 client", func(t *testing.T) {
-		cc, sc := conntest.TCP(t)
-		h := (&hello{nonce: fixedNonce(1), share: fixedShare(1)}).encodeClient()
-		h[4] = 3
-		go func() {
-			cc.Write(h[:v3Client])
-			io.ReadFull(cc, make([]byte, v3Server))
-			cc.Close()
-		}()
-		r := await(t, async(func() (*Session, error) {
-			return Server(sc, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
-		}))
-		if !errors.Is(r.err, ErrVersion) {
-			t.Fatalf("server: %v, want ErrVersion", r.err)
-		}
-	})
+	for _, tc := range []struct {
+		name       string
+		peerServes bool // the version 3 peer is the server
+	}{{"v3 server", true}, {"v3 client", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			cc, sc := conntest.TCP(t)
+			peer, ours := cc, sc
+			ch := (&hello{nonce: fixedNonce(1), share: fixedShare(1)}).encodeClient()
+			h, reads := ch[:v3Client], v3Server
+			if tc.peerServes {
+				peer, ours = sc, cc
+				sh := (&hello{nonce: fixedNonce(1), share: fixedShare(1), id: testID}).encodeServer()
+				h, reads = sh[:v3Server], v3Client
+			}
+			h[4] = 3
+			go func() {
+				peer.Write(h)
+				io.ReadFull(peer, make([]byte, reads))
+				peer.Close()
+			}()
+			r := await(t, async(func() (*Session, error) {
+				if tc.peerServes {
+					return Client(ours, ClientConfig{Key: testKey, Deadline: soon()})
+				}
+				return Server(ours, ServerConfig{Key: testKey, ActorID: testID, Deadline: soon()})
+			}))
+			if !errors.Is(r.err, ErrVersion) {
+				t.Fatalf("the version 4 side: %v, want ErrVersion", r.err)
+			}
+		})
+	}
 }
