@@ -244,6 +244,11 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	cl.buf, cl.err, cl.answered = nil, nil, false
 	callPool.Put(cl)
 	switch {
+	case err != nil && ctx.Err() != nil:
+		// The connection failed as the caller gave up (its own write's
+		// rest, say, left to the Writer): the call ends as given up, as
+		// it would have a moment later.
+		return nil, errorf("uactor: %s: %w", method, ctx.Err())
 	case err != nil:
 		return nil, errorf("uactor: %s: %w", method, err)
 	case typ == frame.TypeError:
