@@ -16,14 +16,12 @@ import (
 	"github.com/uactor-go/uactor/internal/handshake"
 )
 
-// windowActor is the far end of a connection whose actor announced a
-// window: it reports each CALL's id and request size on calls, and answers
-// the ids sent on answer.
-func windowActor(t *testing.T, srv net.Conn) (calls chan [2]uint64, answer chan uint64) {
-	calls, answer = make(chan [2]uint64, 16), make(chan uint64)
-	done := make(chan struct{})
+// eachCall reads frames from srv until a read fails, calling f with each
+// CALL's id and request size, in order; done is closed once it stops.
+func eachCall(srv net.Conn, f func(id uint64, n int)) (done <-chan struct{}) {
+	stopped := make(chan struct{})
 	go func() {
-		defer close(done)
+		defer close(stopped)
 		r := frame.NewReader(srv, 0)
 		for {
 			h, buf, err := r.ReadFrame()
@@ -31,11 +29,20 @@ func windowActor(t *testing.T, srv net.Conn) (calls chan [2]uint64, answer chan 
 				return
 			}
 			if h.Type == frame.TypeCall {
-				calls <- [2]uint64{h.ID, uint64(len(buf.B))}
+				f(h.ID, len(buf.B))
 			}
 			buf.Release()
 		}
 	}()
+	return stopped
+}
+
+// windowActor is the far end of a connection whose actor announced a
+// window: it reports each CALL's id and request size on calls, and answers
+// the ids sent on answer.
+func windowActor(t *testing.T, srv net.Conn) (calls chan [2]uint64, answer chan uint64) {
+	calls, answer = make(chan [2]uint64, 16), make(chan uint64)
+	done := eachCall(srv, func(id uint64, n int) { calls <- [2]uint64{id, uint64(n)} })
 	go func() {
 		w := frame.NewWriter(srv, 0)
 		for id := range answer {
@@ -277,40 +284,28 @@ func boundActor(t *testing.T, srv net.Conn, size int) (violations func() []strin
 	var bad []string
 	var wmu sync.Mutex
 	w := frame.NewWriter(srv, 0)
-	done := make(chan struct{})
 	var answering sync.WaitGroup
-	go func() {
-		defer close(done)
-		r := frame.NewReader(srv, 0)
-		for {
-			h, buf, err := r.ReadFrame()
-			if err != nil {
-				return
-			}
-			if h.Type == frame.TypeCall {
-				mu.Lock()
-				if total >= size && len(bad) < 5 {
-					bad = append(bad, fmt.Sprintf("CALL %d (%d bytes) read while %d bytes of %d calls were held (bound %d)", h.ID, len(buf.B), total, len(held), size))
-				}
-				held[h.ID] = len(buf.B)
-				total += len(buf.B)
-				mu.Unlock()
-				answering.Add(1)
-				go func(id uint64) {
-					defer answering.Done()
-					time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
-					mu.Lock()
-					total -= held[id]
-					delete(held, id)
-					mu.Unlock()
-					wmu.Lock()
-					w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, nil)
-					wmu.Unlock()
-				}(h.ID)
-			}
-			buf.Release()
+	done := eachCall(srv, func(id uint64, n int) {
+		mu.Lock()
+		if total >= size && len(bad) < 5 {
+			bad = append(bad, fmt.Sprintf("CALL %d (%d bytes) read while %d bytes of %d calls were held (bound %d)", id, n, total, len(held), size))
 		}
-	}()
+		held[id] = n
+		total += n
+		mu.Unlock()
+		answering.Add(1)
+		go func() {
+			defer answering.Done()
+			time.Sleep(time.Duration(rand.IntN(200)) * time.Microsecond)
+			mu.Lock()
+			total -= held[id]
+			delete(held, id)
+			mu.Unlock()
+			wmu.Lock()
+			w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, nil)
+			wmu.Unlock()
+		}()
+	})
 	t.Cleanup(func() { srv.Close(); <-done; answering.Wait() })
 	return func() []string {
 		mu.Lock()
