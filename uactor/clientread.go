@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -30,6 +31,10 @@ import (
 // testHookLeadReturned, if set, runs when a caller's lead has returned,
 // before it takes the lock back: tests hold a caller there.
 var testHookLeadReturned func()
+
+// testHookNoIdleWatcher, if set, keeps a connection that goes idle from
+// starting a watcher: tests that need a caller to hold the read role set it.
+var testHookNoIdleWatcher atomic.Bool
 
 // watcher holds the read role for nobody in particular (see watch).
 var watcher = &call{}
@@ -264,7 +269,7 @@ func (c *clientConn) idleCheck() {
 	if !c.armed {
 		return // taken off the clock after this run began
 	}
-	if c.err == nil && c.reader == nil && time.Since(c.lastUse) < watchAfter {
+	if c.err == nil && c.reader == nil && time.Since(c.lastUse) < watchAfter || testHookNoIdleWatcher.Load() {
 		return
 	}
 	c.armed = false

@@ -28,6 +28,10 @@ const RaceEnabled = raceEnabled
 // connection's lock back; nil removes it. Set it while no call runs.
 func SetLeadReturnedHook(f func()) { testHookLeadReturned = f }
 
+// SetNoIdleWatcher keeps connections that go idle from starting a
+// watcher while on is true, so that the read role goes to callers only.
+func SetNoIdleWatcher(on bool) { testHookNoIdleWatcher.Store(on) }
+
 // SetInlineRanHook has f run with the method's name each time a call run
 // inline has ended, before its goroutine looks whether it still holds the
 // read role; nil removes it. Set it while no call runs.

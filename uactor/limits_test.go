@@ -454,9 +454,12 @@ func TestMaxInFlightCallerWaits(t *testing.T) {
 // role back before it has marked its call abandoned, passes the role on
 // again: a connection whose reader had left would be read by nobody. Two
 // callers give up at once; the first to stop reading is held (by a test
-// hook) until the other has handed it the role back.
+// hook) until the other has handed it the role back. No idle watcher may
+// hold the role meanwhile, as one would after a pause before the calls.
 func TestGiveUpWhileHandedTheReadRole(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
+	uactor.SetNoIdleWatcher(true)
+	t.Cleanup(func() { uactor.SetNoIdleWatcher(false) })
 	p := &Probe{started: make(chan struct{}, 1), release: make(chan struct{})}
 	h := host(t, ctx, ProbeKind, p, uactor.AuthKey(probeKey))
 	r := connectTo(t, ctx, ProbeKind, h.Address(), probeKey, uactor.Keepalive(0))
