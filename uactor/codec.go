@@ -204,7 +204,7 @@ func builtinCodec[T any]() *codec[T] {
 	case time.Time: // its own binary form, where it is not an element
 		return as[T](codec[time.Time]{
 			append: func(b []byte, v time.Time) ([]byte, error) { return appendTime(b, v), nil },
-			decode: unmarshalBinary[time.Time],
+			decode: decodeTime,
 		})
 	case uintptr:
 		return as[T](whole(unsignedElem[uintptr](bits.UintSize)))

@@ -140,15 +140,37 @@ func timeElem() elem[time.Time] {
 			return append(binary.AppendUvarint(b, uint64(len(t))), t...)
 		},
 		func(b []byte) (time.Time, int, error) {
-			var t time.Time
 			p, n, err := lengthPrefixed(b, "time.Time")
-			if err == nil {
-				if err = t.UnmarshalBinary(p); err != nil {
-					err = fmt.Errorf("%w: time.Time: %w", ErrDecode, err)
-				}
+			if err != nil {
+				return time.Time{}, 0, err
 			}
+			t, err := decodeTime(p)
 			return t, n, err
 		}}
+}
+
+// decodeTime reads time.Time's binary form. Where the time package writes
+// an offset's seconds (its version 2) it writes them signed but reads them
+// back unsigned, so a negative offset with seconds, such as a local mean
+// time west of Greenwich, would come back 256 s off: the offset is read
+// again here as it was written, and the time put in that zone.
+func decodeTime(p []byte) (time.Time, error) {
+	var t time.Time
+	if err := t.UnmarshalBinary(p); err != nil {
+		return t, fmt.Errorf("%w: time.Time: %w", ErrDecode, err)
+	}
+	if len(p) != minTimeBinary+1 || p[0] != 2 {
+		return t, nil
+	}
+	minutes := int16(binary.BigEndian.Uint16(p[13:15])) // −1 is UTC, never version 2
+	want := int(minutes)*60 + int(int8(p[15]))
+	if _, got := t.Zone(); got == want {
+		return t, nil
+	}
+	if _, local := t.In(time.Local).Zone(); local == want {
+		return t.In(time.Local), nil // as the time package does for the local offset
+	}
+	return t.In(time.FixedZone("", want)), nil
 }
 
 // stringBytes returns s's bytes without copying; they must only be read.

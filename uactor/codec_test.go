@@ -104,6 +104,49 @@ func TestCodecBuiltins(t *testing.T) {
 	roundTrip(t, legacy{"old"}, same)
 }
 
+// TestCodecTimeKeepsOffset: a time arrives in its zone's offset, to the
+// second, alone and as an element; only the offsets the time package
+// cannot write (−119 to −60 s) arrive as UTC.
+func TestCodecTimeKeepsOffset(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		offset    int // seconds east of UTC
+		arrivesAs int
+	}{
+		{"whole hours east", 3600, 3600},
+		{"whole minutes west", -(5*3600 + 30*60), -(5*3600 + 30*60)},
+		{"seconds east", 17762, 17762},
+		{"seconds west (New York's local mean time)", -17762, -17762},
+		{"seconds west, under a minute", -30, -30},
+		{"seconds west, just over two minutes", -121, -121},
+		{"west, minutes that read as UTC", -75, 0},
+	} {
+		in := time.Date(1880, 6, 1, 12, 0, 0, 7, time.FixedZone("Z", tc.offset))
+		check := func(how string, got time.Time) {
+			if _, off := got.Zone(); !got.Equal(in) || off != tc.arrivesAs {
+				t.Errorf("%s %s: sent %s, got %s (offset %d s, want %d)", tc.name, how, in, got, off, tc.arrivesAs)
+			}
+		}
+		one, err := codecFor[time.Time]("test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := one.append(nil, in)
+		got, err := one.decode(b)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		check("alone", got)
+		many, _ := codecFor[[]time.Time]("test")
+		b, _ = many.append(nil, []time.Time{in})
+		all, err := many.decode(b)
+		if err != nil || len(all) != 1 {
+			t.Fatalf("%s as an element: %v, %v", tc.name, all, err)
+		}
+		check("as an element", all[0])
+	}
+}
+
 func TestCodecRejectsBadInput(t *testing.T) {
 	var i8 int8
 	var u16 uint16
