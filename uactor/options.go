@@ -278,7 +278,12 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 // frame may overshoot a bound (so it is never smaller in effect than
 // MaxFrameSize), and the queued replies one per call in flight, as
 // handlers that end together each pass the check before they queue (see
-// MaxInFlight). The default is 32 MiB; n must be at least 1.
+// MaxInFlight). The bound is of bytes: decoded, a request can take more
+// memory than its bytes, up to 48 bytes a byte for the built-in slices and
+// maps (a map[string][]byte of empty entries; a []string of empty strings
+// takes 16); an actor whose methods take such types sizes ConnBuffer with
+// that in mind. The default is 32 MiB; n must be at
+// least 1.
 func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends
