@@ -24,6 +24,10 @@ import (
 //     (a Ref among them), so they are taken at their word;
 //  3. MarshalMsg on T or *T with UnmarshalMsg on *T: the methods that
 //     github.com/tinylib/msgp generates, recognised by their method set.
+//
+// Methods a struct has only through a field it embeds are passed over
+// when the struct has other fields (codec_borrowed.go): a struct that
+// embeds time.Time travels by its msgp methods, if it has them.
 
 // codec is how values of one type travel.
 type codec[T any] struct {
@@ -78,11 +82,29 @@ func codecFor[T any](role string) (*codec[T], error) {
 	if c := builtinCodec[T](); c != nil {
 		return c, nil
 	}
+	var err error // for a struct whose methods are borrowed (codec_borrowed.go)
 	if c := binaryCodec[T](); c != nil {
-		return c, nil
+		appends := "MarshalBinary"
+		if _, ok := any(new(T)).(encoding.BinaryAppender); ok {
+			appends = "AppendBinary"
+		}
+		from := borrowedFrom[T](appends, "UnmarshalBinary")
+		if from == "" {
+			return c, nil
+		}
+		err = borrowedError[T](role, appends+" and UnmarshalBinary", from)
 	}
 	if c := msgpCodec[T](); c != nil {
-		return c, nil
+		from := borrowedFrom[T]("MarshalMsg", "UnmarshalMsg")
+		if from == "" {
+			return c, nil
+		}
+		if err == nil {
+			err = borrowedError[T](role, "MarshalMsg and UnmarshalMsg", from)
+		}
+	}
+	if err != nil {
+		return nil, err
 	}
 	return nil, cannotTravel[T](role)
 }

@@ -44,6 +44,12 @@ func (s *Shop) Place(ctx context.Context, o Order) (Order, error) {
 	return o, nil
 }
 
+// Stamp returns the receipt with the shop's mark on its note.
+func (s *Shop) Stamp(_ context.Context, r Receipt) (Receipt, error) {
+	r.Note += " / stamped by " + s.cfg.Name
+	return r, nil
+}
+
 // Hire spawns, once, a crew of couriers listening on loopback TCP with the
 // request's key, and returns refs to them.
 func (s *Shop) Hire(ctx context.Context, r HireRequest) (Crew, error) {
@@ -85,6 +91,8 @@ var (
 	ShopConfigOf = uactor.Expose(ShopKind, "config", (*Shop).Config)
 	// Place calls Shop.Place.
 	Place = uactor.Expose(ShopKind, "place", (*Shop).Place)
+	// Stamp calls Shop.Stamp.
+	Stamp = uactor.Expose(ShopKind, "stamp", (*Shop).Stamp)
 	// Hire calls Shop.Hire.
 	Hire = uactor.Expose(ShopKind, "hire", (*Shop).Hire)
 )

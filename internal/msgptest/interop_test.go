@@ -131,3 +131,20 @@ func TestRefFieldsNeedTheirKey(t *testing.T) {
 		t.Fatalf("Hire after the connection closed: %v; want *AuthKeyError", err)
 	}
 }
+
+// A msgp struct that embeds time.Time has time.Time's binary methods too,
+// promoted; it travels by its own MessagePack methods, so that its other
+// fields arrive, and not as the embedded time alone.
+func TestEmbeddedTimeKeepsItsFields(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	shop := spawn(t, ctx, ShopKind, ShopConfig{Name: "corner"})
+	sent := Receipt{Time: time.Date(2026, 12, 4, 18, 45, 0, 9, time.UTC), Order: 42, Note: "paid"}
+	got, err := Stamp.Call(ctx, shop, sent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Time.Equal(sent.Time) || got.Order != 42 || got.Note != "paid / stamped by corner" {
+		t.Fatalf("sent %v, order %d, %q; got %v, order %d, %q", sent.Time, sent.Order, sent.Note, got.Time, got.Order, got.Note)
+	}
+}

@@ -58,3 +58,12 @@ type HireRequest struct {
 	Key  []byte
 	Size int
 }
+
+// Receipt embeds time.Time, so it has time.Time's binary methods too,
+// promoted: it travels by the MessagePack methods msgp generated for it,
+// which keep its other fields.
+type Receipt struct {
+	time.Time
+	Order int64
+	Note  string
+}

@@ -619,6 +619,76 @@ func (z *Order) Msgsize() (s int) {
 }
 
 // MarshalMsg implements msgp.Marshaler
+func (z Receipt) MarshalMsg(b []byte) (o []byte, err error) {
+	o = msgp.Require(b, z.Msgsize())
+	// map header, size 3
+	// string "Time"
+	o = append(o, 0x83, 0xa4, 0x54, 0x69, 0x6d, 0x65)
+	o = msgp.AppendTime(o, z.Time)
+	// string "Order"
+	o = append(o, 0xa5, 0x4f, 0x72, 0x64, 0x65, 0x72)
+	o = msgp.AppendInt64(o, z.Order)
+	// string "Note"
+	o = append(o, 0xa4, 0x4e, 0x6f, 0x74, 0x65)
+	o = msgp.AppendString(o, z.Note)
+	return
+}
+
+// UnmarshalMsg implements msgp.Unmarshaler
+func (z *Receipt) UnmarshalMsg(bts []byte) (o []byte, err error) {
+	var field []byte
+	_ = field
+	var zb0001 uint32
+	zb0001, bts, err = msgp.ReadMapHeaderBytes(bts)
+	if err != nil {
+		err = msgp.WrapError(err)
+		return
+	}
+	for zb0001 > 0 {
+		zb0001--
+		field, bts, err = msgp.ReadMapKeyZC(bts)
+		if err != nil {
+			err = msgp.WrapError(err)
+			return
+		}
+		switch msgp.UnsafeString(field) {
+		case "Time":
+			z.Time, bts, err = msgp.ReadTimeBytes(bts)
+			if err != nil {
+				err = msgp.WrapError(err, "Time")
+				return
+			}
+		case "Order":
+			z.Order, bts, err = msgp.ReadInt64Bytes(bts)
+			if err != nil {
+				err = msgp.WrapError(err, "Order")
+				return
+			}
+		case "Note":
+			z.Note, bts, err = msgp.ReadStringBytes(bts)
+			if err != nil {
+				err = msgp.WrapError(err, "Note")
+				return
+			}
+		default:
+			bts, err = msgp.Skip(bts)
+			if err != nil {
+				err = msgp.WrapError(err)
+				return
+			}
+		}
+	}
+	o = bts
+	return
+}
+
+// Msgsize returns an upper bound estimate of the number of bytes occupied by the serialized message
+func (z Receipt) Msgsize() (s int) {
+	s = 1 + 5 + msgp.TimeSize + 6 + msgp.Int64Size + 5 + msgp.StringPrefixSize + len(z.Note)
+	return
+}
+
+// MarshalMsg implements msgp.Marshaler
 func (z *ShopConfig) MarshalMsg(b []byte) (o []byte, err error) {
 	o = msgp.Require(b, z.Msgsize())
 	// map header, size 3

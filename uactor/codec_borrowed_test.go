@@ -1,0 +1,145 @@
+package uactor
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// Structs that embed a type with codec methods, in each way a user may
+// write one.
+type (
+	// stamped has only time.Time's methods, which would leave Note out.
+	stamped struct {
+		time.Time
+		Note string
+	}
+	// stampedOwn declares its own binary methods over the promoted ones.
+	stampedOwn struct {
+		time.Time
+		Note string
+	}
+	// stampedMsg declares MessagePack methods, as msgp would generate.
+	stampedMsg struct {
+		time.Time
+		Note string
+	}
+	// onlyTime embeds time.Time and nothing else: its methods lose nothing.
+	onlyTime struct {
+		time.Time
+		_ struct{}
+	}
+	// pointed embeds a pointer to a type with binary methods.
+	pointed struct {
+		*point
+		Tag string
+	}
+	// noted has MessagePack methods alone.
+	noted struct{ Note string }
+	// outerMsg embeds a type with MessagePack methods and adds a field.
+	outerMsg struct {
+		noted
+		Extra int
+	}
+)
+
+func (s stampedOwn) AppendBinary(b []byte) ([]byte, error) {
+	b, err := s.Time.AppendBinary(wire.AppendString(b, s.Note))
+	return b, err
+}
+
+func (s *stampedOwn) UnmarshalBinary(b []byte) error {
+	r := wire.NewReader(b)
+	s.Note = r.String()
+	rest := r.Raw(r.Len())
+	if err := r.Close(); err != nil {
+		return err
+	}
+	return s.Time.UnmarshalBinary(rest)
+}
+
+// stampedMsg's MessagePack form: an array of two str 8, the time in
+// RFC 3339 and the note; noted's, an array of its note.
+func (s stampedMsg) MarshalMsg(b []byte) ([]byte, error) {
+	return appendStrs(b, s.Time.Format(time.RFC3339Nano), s.Note), nil
+}
+
+func (s *stampedMsg) UnmarshalMsg(b []byte) ([]byte, error) {
+	v, b, err := readStrs(b, 2)
+	if err == nil {
+		s.Time, err = time.Parse(time.RFC3339Nano, v[0])
+		s.Note = v[1]
+	}
+	return b, err
+}
+
+func (n noted) MarshalMsg(b []byte) ([]byte, error) { return appendStrs(b, n.Note), nil }
+
+func (n *noted) UnmarshalMsg(b []byte) ([]byte, error) {
+	v, b, err := readStrs(b, 1)
+	if err == nil {
+		n.Note = v[0]
+	}
+	return b, err
+}
+
+// appendStrs appends a MessagePack array of short strings (str 8).
+func appendStrs(b []byte, v ...string) []byte {
+	b = append(b, 0x90|byte(len(v)))
+	for _, s := range v {
+		b = append(append(b, 0xd9, byte(len(s))), s...)
+	}
+	return b
+}
+
+func readStrs(b []byte, n int) ([]string, []byte, error) {
+	if len(b) < 1 || b[0] != 0x90|byte(n) {
+		return nil, b, errors.New("not an array of the strings expected")
+	}
+	b = b[1:]
+	v := make([]string, n)
+	for i := range v {
+		if len(b) < 2 || b[0] != 0xd9 || len(b) < 2+int(b[1]) {
+			return nil, b, errors.New("not a str 8")
+		}
+		v[i], b = string(b[2:2+int(b[1])]), b[2+int(b[1]):]
+	}
+	return v, b, nil
+}
+
+// A struct whose codec methods come from a field it embeds travels by
+// methods of its own, or by the borrowed ones where it has nothing else to
+// lose; otherwise it cannot travel, and says why, rather than arriving
+// with its other fields empty.
+func TestCodecBorrowedMethods(t *testing.T) {
+	at := time.Date(2026, 12, 4, 18, 0, 0, 1, time.UTC)
+	roundTrip(t, stampedOwn{at, "own"}, func(a, b stampedOwn) bool { return a.Equal(b.Time) && b.Note == "own" })
+	roundTrip(t, stampedMsg{at, "msgp"}, func(a, b stampedMsg) bool { return a.Equal(b.Time) && b.Note == "msgp" })
+	roundTrip(t, onlyTime{Time: at}, func(a, b onlyTime) bool { return a.Equal(b.Time) })
+	roundTrip(t, noted{"alone"}, same)
+
+	for _, tc := range []struct {
+		name string
+		err  error
+		want []string // in the error
+	}{
+		{"stamped", errOf(codecFor[stamped]("request")), []string{"uactor.stamped", "AppendBinary and UnmarshalBinary", "embedded time.Time"}},
+		{"pointed", errOf(codecFor[pointed]("response")), []string{"uactor.pointed", "embedded *uactor.point"}},
+		{"outerMsg", errOf(codecFor[outerMsg]("request")), []string{"uactor.outerMsg", "MarshalMsg and UnmarshalMsg", "embedded uactor.noted"}},
+	} {
+		if tc.err == nil {
+			t.Errorf("%s: travels through methods borrowed from its embedded field", tc.name)
+			continue
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(tc.err.Error(), w) {
+				t.Errorf("%s: error %q does not say %q", tc.name, tc.err, w)
+			}
+		}
+	}
+}
+
+func errOf[T any](_ *codec[T], err error) error { return err }
