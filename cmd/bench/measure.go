@@ -196,6 +196,7 @@ func median(sorted []time.Duration) time.Duration {
 	return (sorted[n/2-1] + sorted[n/2]) / 2
 }
 
+// String formats the latency's percentiles.
 func (l Latency) String() string {
 	if l.Err != "" && l.N == 0 {
 		return "error: " + l.Err
@@ -208,6 +209,7 @@ func (l Latency) String() string {
 	return s
 }
 
+// String formats the throughput in calls a second.
 func (t Throughput) String() string {
 	if t.Err != "" && t.N == 0 {
 		return "error: " + t.Err
@@ -219,6 +221,7 @@ func (t Throughput) String() string {
 	return s
 }
 
+// String formats the startup time.
 func (s Startup) String() string {
 	if s.Err != "" {
 		return "error: " + s.Err

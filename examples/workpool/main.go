@@ -41,6 +41,7 @@ func (w *Worker) Do(_ context.Context, j Job) (Result, error) {
 func (w *Worker) PID(context.Context, uactor.Empty) (int, error) { return os.Getpid(), nil }
 
 var (
+	// WorkerKind is the worker's kind; its spawn argument is a Config.
 	WorkerKind = uactor.Define("workpool.worker", func(_ context.Context, cfg Config) (*Worker, error) {
 		w := &Worker{cfg: cfg, stop: map[string]bool{}}
 		for _, s := range cfg.Stop {
@@ -48,7 +49,9 @@ var (
 		}
 		return w, nil
 	})
-	Do  = uactor.Expose(WorkerKind, "do", (*Worker).Do)
+	// Do calls Worker.Do.
+	Do = uactor.Expose(WorkerKind, "do", (*Worker).Do)
+	// PID calls Worker.PID.
 	PID = uactor.Expose(WorkerKind, "pid", (*Worker).PID)
 )
 

@@ -13,9 +13,12 @@ import (
 // round trip: a check that loses one SYN, or one SYN-ACK, on a lossy link
 // still finds its actor alive, a second late.
 const (
+	// DefaultProbeInterval is a zero ProbeInterval: how often each entry is checked.
 	DefaultProbeInterval = time.Second
-	DefaultDialTimeout   = 2500 * time.Millisecond
-	DefaultMaxEntries    = 4096
+	// DefaultDialTimeout is a zero DialTimeout: how long one check may take to connect.
+	DefaultDialTimeout = 2500 * time.Millisecond
+	// DefaultMaxEntries is a zero MaxEntries: how many entries the registry holds.
+	DefaultMaxEntries = 4096
 )
 
 // MinProbeInterval is the shortest ProbeInterval New accepts.
