@@ -269,7 +269,10 @@ func (c *clientConn) idleCheck() {
 	if !c.armed {
 		return // taken off the clock after this run began
 	}
-	if c.err == nil && c.reader == nil && time.Since(c.lastUse) < watchAfter || testHookNoIdleWatcher.Load() {
+	if testHookNoIdleWatcher.Load() {
+		return
+	}
+	if c.err == nil && c.reader == nil && time.Since(c.lastUse) < watchAfter {
 		return
 	}
 	c.armed = false
