@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"cmp"
 	"encoding"
 	"fmt"
 	"math/bits"
@@ -82,26 +83,22 @@ func codecFor[T any](role string) (*codec[T], error) {
 	if c := builtinCodec[T](); c != nil {
 		return c, nil
 	}
-	var err error // for a struct whose methods are borrowed (codec_borrowed.go)
+	var err error // the first set of methods found borrowed (codec_borrowed.go)
 	if c := binaryCodec[T](); c != nil {
 		appends := "MarshalBinary"
 		if _, ok := any(new(T)).(encoding.BinaryAppender); ok {
 			appends = "AppendBinary"
 		}
-		from := borrowedFrom[T](appends, "UnmarshalBinary")
-		if from == "" {
+		if err = borrowed[T](role, appends, "UnmarshalBinary"); err == nil {
 			return c, nil
 		}
-		err = borrowedError[T](role, appends+" and UnmarshalBinary", from)
 	}
 	if c := msgpCodec[T](); c != nil {
-		from := borrowedFrom[T]("MarshalMsg", "UnmarshalMsg")
-		if from == "" {
+		msgErr := borrowed[T](role, "MarshalMsg", "UnmarshalMsg")
+		if msgErr == nil {
 			return c, nil
 		}
-		if err == nil {
-			err = borrowedError[T](role, "MarshalMsg and UnmarshalMsg", from)
-		}
+		err = cmp.Or(err, msgErr)
 	}
 	if err != nil {
 		return nil, err
