@@ -149,7 +149,7 @@ func (w *inlineWatch) look() {
 			// Answers held back behind the call that blocks go out, as far
 			// as the socket takes them now: this runs for every connection,
 			// and must not wait on a peer that does not read.
-			c.w.KickContext(doneContext)
+			c.w.KickContext(frame.NoWait)
 			c.s.start(job{c: c, read: true})
 		}
 	}

@@ -1,7 +1,6 @@
 package uactor
 
 import (
-	"context"
 	"io"
 	"sync/atomic"
 	"time"
@@ -28,16 +27,8 @@ func keepaliveFrame(w *frame.Writer, h frame.Header, buf *frame.Buffer) {
 // peer may be waiting for this end to read: an actor at its ConnBuffer
 // bound pings, and reads again only once its answers are taken.
 func sendNow(w *frame.Writer, h frame.Header) {
-	w.WriteFrameContext(doneContext, h)
+	w.WriteFrameContext(frame.NoWait, h)
 }
-
-// doneContext is a context that is done already: a write under it never
-// waits on the peer, and the Writer finishes what the socket did not take.
-var doneContext = func() context.Context {
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	return ctx
-}()
 
 // keepalive watches a connection for silence: every period it checks
 // whether a frame arrived since the last check; after one silent period it

@@ -176,7 +176,7 @@ func (s *server) stop() {
 		}
 		s.mu.Unlock()
 		for _, w := range held {
-			w.KickContext(doneContext) // what is still queued fails now, and sendHeld's waiter ends
+			w.KickContext(frame.NoWait) // what is still queued fails now, and sendHeld's waiter ends
 		}
 		s.removeDir()
 		s.workers.close()
@@ -192,7 +192,7 @@ func (s *server) stop() {
 func (s *server) sendHeld(end time.Time) []*frame.Writer {
 	ws := s.inline.writers()
 	for _, w := range ws {
-		w.KickContext(doneContext)
+		w.KickContext(frame.NoWait)
 	}
 	sent := make(chan struct{})
 	go func() { // ends once each writer is empty or has failed (closing its connection fails it)

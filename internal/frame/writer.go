@@ -300,9 +300,11 @@ func (w *Writer) appendLocked(h Header, body int, parts [][]byte, headerOnly boo
 	return nil
 }
 
-// doneContext is done already: a write under it takes what the socket
-// takes at once (see ContextWriter), and the rest is handed off.
-var doneContext = func() context.Context {
+// NoWait is a context that is done already: a write under it
+// (WriteFrameContext, KickContext) takes what the socket takes at once and
+// hands the rest to the Writer's own goroutine, so the caller never waits
+// on the peer.
+var NoWait = func() context.Context {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	return ctx
@@ -322,7 +324,7 @@ func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool) err
 	for first := true; ; first = false {
 		leave := !first && !keep && len(w.pending) >= directPayload
 		if leave {
-			ctx = doneContext
+			ctx = NoWait
 		}
 		if extra == nil && (w.entering.Load() > 0 || (w.others != nil && w.others())) {
 			w.mu.Unlock()
