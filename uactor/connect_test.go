@@ -353,10 +353,12 @@ func TestAdvertise(t *testing.T) {
 }
 
 func TestAdvertisePortZeroMeansBoundPort(t *testing.T) {
-	r := tcpCounter(t, "tcp://127.0.0.1:0", uactor.Advertise("tcp://localhost:0"))
-	b, _ := r.AppendBinary(nil)
-	if want := "tcp://localhost:" + port(t, r.Address()); !strings.Contains(string(b), want) {
-		t.Fatalf("ref handed out = %q; want it to name %s", b, want)
+	for _, spec := range []string{"tcp://localhost:0", "tcp://localhost:00"} {
+		r := tcpCounter(t, "tcp://127.0.0.1:0", uactor.Advertise(spec))
+		b, _ := r.AppendBinary(nil)
+		if want := "tcp://localhost:" + port(t, r.Address()); !strings.Contains(string(b), want) {
+			t.Errorf("Advertise(%q): ref handed out = %q; want it to name %s", spec, b, want)
+		}
 	}
 }
 

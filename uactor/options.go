@@ -124,8 +124,10 @@ func Capture(addresses ...string) Option {
 // place of the one it listens on: a listener on 0.0.0.0 can advertise a
 // host name that other machines reach. Port 0 stands for the port the actor
 // bound, so "tcp://myhost:0" goes with Listen("tcp://0.0.0.0:0"), and is
-// an error (ErrOption) with a Listen that binds no TCP port. The default,
-// "", advertises the address the actor listens on.
+// an error (ErrOption) with a Listen that binds no TCP port. An address with
+// no host, or with an address of all interfaces (0.0.0.0, ::), names nothing
+// another process can dial, and is an error too. The default, "", advertises
+// the address the actor listens on.
 func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
 
 // GracePeriod sets how long an owner's Close lets in-flight calls run before
@@ -433,6 +435,11 @@ func (o *options) validate() error {
 		// refs would name a port no one can dial.
 		if _, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" && listens != "tcp" {
 			return bad("Advertise(%q): port 0 stands for the TCP port the actor binds, and Listen(%q) binds none", o.advertise, o.listen)
+		}
+		// Refs carry it for other processes to dial: no host, or all of
+		// a host's interfaces, names none they can reach.
+		if !dialable(o.advertise) {
+			return bad("Advertise(%q): names no host that another process can dial", o.advertise)
 		}
 	}
 	for _, c := range o.captures {

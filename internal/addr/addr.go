@@ -46,17 +46,20 @@ func Parse(s string) (Addr, error) {
 	case strings.Contains(s, "://"):
 		return Addr{}, errors.New("unknown scheme (want unix:// or tcp://)")
 	}
-	_, port, err := net.SplitHostPort(rest)
+	host, port, err := net.SplitHostPort(rest)
 	if err != nil {
 		return Addr{}, err
 	}
 	// A port that is no number ("unix:/tmp/a.sock" reads as host "unix",
 	// port "/tmp/a.sock"), or none ("h:"), would fail only later, where
 	// it is dialled, or listen on a port that refs do not name.
-	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil {
 		return Addr{}, fmt.Errorf("port %q: want a number from 0 to 65535", port)
 	}
-	return Addr{"tcp", rest}, nil
+	// The port in decimal, so that "00" is "0" (any port) wherever a
+	// port is compared.
+	return Addr{"tcp", net.JoinHostPort(host, strconv.FormatUint(n, 10))}, nil
 }
 
 // Canonical parses s as Parse does and puts it in canonical form, so that

@@ -34,6 +34,8 @@ func TestParse(t *testing.T) {
 		{"localhost:7000", "tcp://localhost:7000"},
 		{"tcp://0.0.0.0:0", "tcp://0.0.0.0:0"},
 		{"[::1]:80", "tcp://[::1]:80"},
+		{"tcp://host:00", "tcp://host:0"},      // any port, however written
+		{"tcp://[::1]:0080", "tcp://[::1]:80"}, // the port as refs compare it
 		{"unix://", ""},
 		{"http://host:80", ""},
 		{"localhost", ""},
