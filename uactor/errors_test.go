@@ -30,6 +30,21 @@ func TestErrorsSayUactorOnce(t *testing.T) {
 
 	nobody := "tcp://127.0.0.1:" + freePort(t)
 
+	// A listener that accepts and never says a word: a handshake that the
+	// caller's context cuts short.
+	silent := listenTCP(t)
+	go func() {
+		for {
+			c, err := silent.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	ended, cancelEnded := context.WithCancel(ctx)
+	cancelEnded()
+
 	cases := []struct {
 		name string
 		call func() error
@@ -45,6 +60,29 @@ func TestErrorsSayUactorOnce(t *testing.T) {
 		{"nothing listening", func() error {
 			return connectAndCall(ctx, nobody, key, uactor.DialTimeout(2*time.Second))
 		}, nil},
+		{"Connect whose context ends in the handshake", func() error {
+			cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+			defer cancel()
+			_, err := uactor.Connect(cctx, CounterKind, "tcp://"+silent.Addr().String(), key, uactor.HandshakeTimeout(time.Minute))
+			return err
+		}, context.DeadlineExceeded},
+		{"Host with an ended context", func() error {
+			_, err := uactor.Host(ended, CounterKind, &Counter{})
+			return err
+		}, context.Canceled},
+		{"Host on an address in use", func() error {
+			_, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.Listen("tcp://"+silent.Addr().String()))
+			return err
+		}, nil},
+		{"Spawn with an ended context", func() error {
+			_, err := uactor.Spawn(ended, CounterKind, 0)
+			return err
+		}, context.Canceled},
+		{"truncated MessagePack ref", func() error {
+			var ref uactor.Ref[*Counter]
+			_, err := ref.UnmarshalMsg([]byte{0xc5, 0x01})
+			return err
+		}, uactor.ErrDecode},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,8 +93,8 @@ func TestErrorsSayUactorOnce(t *testing.T) {
 			if c.is != nil && !errors.Is(err, c.is) {
 				t.Errorf("errors.Is(%v, %v) = false", err, c.is)
 			}
-			if n := strings.Count(err.Error(), "uactor:"); n != 1 {
-				t.Errorf("%q says uactor: %d times, want once", err, n)
+			if n := strings.Count(err.Error(), "uactor:"); n != 1 || !strings.HasPrefix(err.Error(), "uactor: ") {
+				t.Errorf("%q says uactor: %d times, want once, first", err, n)
 			}
 		})
 	}

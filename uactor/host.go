@@ -14,7 +14,7 @@ import (
 // stops serving. Host also gives unit tests an in-process actor.
 func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option) (Ref[A], error) {
 	if err := ctx.Err(); err != nil {
-		return Ref[A]{}, err
+		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
 	o := k.opts.with(opts)
 	if err := o.validate(); err != nil {
@@ -27,7 +27,7 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 	s, err := newServer(k.entry, a, key.key, key.id, o, uuid.UUID{})
 	if err != nil {
 		key.release()
-		return Ref[A]{}, err
+		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
 	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key.key, key.id, o, s, key.release)}, nil
 }

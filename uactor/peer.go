@@ -129,7 +129,7 @@ func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 	case <-d.done:
 		return d.c, d.err
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, errorf("uactor: dial %s: %w", p.addr, ctx.Err())
 	}
 }
 

@@ -64,7 +64,7 @@ func (r *Ref[A]) UnmarshalMsg(b []byte) ([]byte, error) {
 	}
 	n, rest, err := msgpLen(b[1:], 1<<(b[0]-msgpBin8), 0)
 	if err != nil {
-		return b, fmt.Errorf("ref: %w", err)
+		return b, fmt.Errorf("%w: ref: MessagePack bin length truncated", ErrDecode)
 	}
 	if n > uint64(len(rest)) {
 		return b, fmt.Errorf("%w: ref: MessagePack bin truncated", ErrDecode)
