@@ -27,8 +27,11 @@ func For(flag, listen string) (spec string, ok bool) {
 		if !isTCP && strings.Contains(flag, "://") {
 			return flag, true // another scheme: Advertise judges it
 		}
-		if _, _, err := net.SplitHostPort(rest); err == nil {
-			return "tcp://" + rest, true
+		if host, port, err := net.SplitHostPort(rest); err == nil {
+			if port == "" { // "10.0.0.5:": no port, as in "10.0.0.5"
+				port = "0"
+			}
+			return "tcp://" + net.JoinHostPort(host, port), true
 		}
 		host := strings.TrimSuffix(strings.TrimPrefix(rest, "["), "]") // "[::1]" as well as "::1"
 		return "tcp://" + net.JoinHostPort(host, "0"), true
