@@ -12,16 +12,17 @@ import (
 // not an error, when no live actor is registered. Each registered address
 // is tried at most once per Pick.
 func (r *Registry) Pick(ctx context.Context, _ uactor.Empty) (Picked, error) {
-	r.mu.Lock()
-	n := r.ring.len()
-	r.mu.Unlock()
-	for range n {
+	// Concurrent Picks move the one cursor between this one's steps: what
+	// this one has tried, not how often it moved, tells when it is done.
+	tried := map[string]bool{}
+	for {
 		r.mu.Lock()
-		e, ok := r.ring.advance()
+		e, ok := r.ring.advance(tried)
 		r.mu.Unlock()
 		if !ok {
 			break
 		}
+		tried[e.addr] = true
 		v, err := r.check(ctx, e)
 		if err != nil {
 			return Picked{}, err

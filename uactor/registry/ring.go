@@ -47,15 +47,18 @@ func (r *ring) remove(addr string) bool {
 // get returns the entry for addr, or nil.
 func (r *ring) get(addr string) *entry { return r.byAddr[addr] }
 
-// advance returns a copy of the entry under the cursor and moves the cursor
-// on, wrapping around; false when the ring is empty.
-func (r *ring) advance() (entry, bool) {
-	if len(r.entries) == 0 {
-		return entry{}, false
+// advance returns a copy of the first entry from the cursor on whose
+// address is not in skip, and moves the cursor past it, wrapping around;
+// false when every entry's address is in skip (or the ring is empty).
+func (r *ring) advance(skip map[string]bool) (entry, bool) {
+	for range r.entries {
+		e := r.entries[r.next]
+		r.next = (r.next + 1) % len(r.entries)
+		if !skip[e.addr] {
+			return *e, true
+		}
 	}
-	e := *r.entries[r.next]
-	r.next = (r.next + 1) % len(r.entries)
-	return e, true
+	return entry{}, false
 }
 
 // snapshot returns copies of the entries, in order.

@@ -16,7 +16,7 @@ func ringOf(addrs ...string) *ring {
 func (r *ring) take(n int) []string {
 	var out []string
 	for range n {
-		e, ok := r.advance()
+		e, ok := r.advance(nil)
 		if !ok {
 			out = append(out, "-")
 			continue
@@ -73,5 +73,31 @@ func TestParseEntry(t *testing.T) {
 		if got, err := parseEntry(in); err != nil || got != want {
 			t.Errorf("parseEntry(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
+	}
+}
+
+// A Pick skips what it has tried, wherever other Picks left the cursor,
+// and ends once it has tried every entry: here another Pick takes two
+// steps after this one's first, which brings the cursor back to the entry
+// this one tried.
+func TestRingAdvanceSkipsTried(t *testing.T) {
+	r := ringOf("a", "b", "c")
+	tried := map[string]map[string]bool{"mine": {}, "theirs": {}}
+	var mine []string
+	for _, who := range []string{"mine", "theirs", "theirs", "mine", "mine"} {
+		e, ok := r.advance(tried[who])
+		if !ok {
+			t.Fatalf("%s: advance found nothing, having tried %v", who, tried[who])
+		}
+		tried[who][e.addr] = true
+		if who == "mine" {
+			mine = append(mine, e.addr)
+		}
+	}
+	if !slices.Equal(mine, []string{"a", "b", "c"}) {
+		t.Fatalf("one Pick's entries, another moving the cursor between them: %v; want a, b, c", mine)
+	}
+	if e, ok := r.advance(tried["mine"]); ok {
+		t.Fatalf("advance with every entry tried = %q; want none", e.addr)
 	}
 }
