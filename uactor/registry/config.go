@@ -2,6 +2,7 @@ package registry
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/uactor-go/uactor/uactor"
@@ -36,8 +37,8 @@ type Config struct {
 	DialTimeout time.Duration
 	// MaxEntries bounds how many addresses the registry holds, and so how
 	// many dials one probe makes: Register refuses a call that would take
-	// it past, or that names more than four times as many (ErrFull). Zero
-	// means DefaultMaxEntries.
+	// it past, and Register and Deregister one that names more than four
+	// times as many (ErrFull). Zero means DefaultMaxEntries.
 	MaxEntries int
 }
 
@@ -61,6 +62,16 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("registry: negative MaxEntries %d", c.MaxEntries)
 	}
 	return c, nil
+}
+
+// checkCall refuses a Register or Deregister call naming more than four
+// times MaxEntries addresses, before any is read. (Four times MaxEntries
+// may be past the largest int: then no call is too long.)
+func (c Config) checkCall(addrs Addresses) error {
+	if most := c.MaxEntries; most <= math.MaxInt/4 && len(addrs) > 4*most {
+		return fmt.Errorf("%w: %d addresses in one call, of at most %d", ErrFull, len(addrs), 4*most)
+	}
+	return nil
 }
 
 // AppendBinary implements encoding.BinaryAppender.

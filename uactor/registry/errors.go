@@ -12,7 +12,9 @@ var ErrBadAddress = uactor.RegisterError(KindName+".ErrBadAddress",
 	errors.New("registry: not an actor address"))
 
 // ErrFull is matched by the error of a Register call that would take the
-// registry past Config.MaxEntries; it registers none of its addresses.
+// registry past Config.MaxEntries, which registers none of its addresses,
+// and by that of a Register or Deregister call naming more than four
+// times MaxEntries addresses.
 var ErrFull = uactor.RegisterError(KindName+".ErrFull",
 	errors.New("registry: full"))
 

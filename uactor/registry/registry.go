@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/addr"
 	"github.com/uactor-go/uactor/uactor"
 	"golang.org/x/sync/singleflight"
 )
@@ -49,8 +50,8 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 // included, is refused with ErrFull before any is read. Register does not
 // check that the actors are alive: Pick and the probe do.
 func (r *Registry) Register(ctx context.Context, addrs Addresses) (int, error) {
-	if most := 4 * r.cfg.MaxEntries; len(addrs) > most { // before anything is made for them
-		return 0, fmt.Errorf("%w: %d addresses in one call, of at most %d", ErrFull, len(addrs), most)
+	if err := r.cfg.checkCall(addrs); err != nil { // before anything is made for them
+		return 0, err
 	}
 	entries := make([]entry, 0, len(addrs))
 	for _, a := range addrs {
@@ -82,13 +83,24 @@ func (r *Registry) Register(ctx context.Context, addrs Addresses) (int, error) {
 
 // Deregister removes the addresses and returns how many of them were
 // registered. An address that is not an actor's cannot be registered, and
-// counts as absent.
+// counts as absent. A call naming more than four times MaxEntries
+// addresses is refused with ErrFull, as Register's is.
 func (r *Registry) Deregister(ctx context.Context, addrs Addresses) (int, error) {
+	if err := r.cfg.checkCall(addrs); err != nil {
+		return 0, err
+	}
+	// Read before the lock, which Pick and the probe wait for.
+	canon := make([]string, 0, len(addrs))
+	for _, s := range addrs {
+		if a, err := addr.Canonical(s); err == nil {
+			canon = append(canon, a.String())
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	n := 0
-	for _, a := range addrs {
-		if e, err := parseEntry(a); err == nil && r.ring.remove(e.addr) {
+	for _, a := range canon {
+		if r.ring.remove(a) {
 			n++
 		}
 	}

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -107,8 +108,8 @@ func TestRegisterBadAddress(t *testing.T) {
 
 // A registry holds at most MaxEntries addresses: a Register that would take
 // it past refuses all of its addresses with ErrFull, across processes too,
-// and one with more addresses than that is refused before anything is
-// made for them, however many it names.
+// and a Register or Deregister naming more than four times as many is
+// refused before anything is made for them, however many it names.
 func TestRegisterFull(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	reg := hostRegistry(t, registry.Config{ProbeInterval: -1, MaxEntries: 3})
@@ -147,6 +148,28 @@ func TestRegisterFull(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
 		t.Fatalf("Register of %d addresses allocated %d KiB before refusing them", len(many), got>>10)
+	}
+	runtime.ReadMemStats(&before)
+	_, err = r.Deregister(ctx, many)
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, registry.ErrFull) {
+		t.Fatalf("Deregister of %d addresses: %v; want ErrFull", len(many), err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+		t.Fatalf("Deregister of %d addresses allocated %d KiB before refusing them", len(many), got>>10)
+	}
+
+	// Four times a MaxEntries this large is past the largest int: no
+	// call is too long, rather than every one.
+	huge, err := registry.New(ctx, registry.Config{ProbeInterval: -1, MaxEntries: math.MaxInt/4 + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := huge.Register(ctx, a[:2]); n != 2 || err != nil {
+		t.Fatalf("Register with MaxEntries %d = %d, %v; want 2", math.MaxInt/4+1, n, err)
+	}
+	if n, err := huge.Deregister(ctx, a[:1]); n != 1 || err != nil {
+		t.Fatalf("Deregister with MaxEntries %d = %d, %v; want 1", math.MaxInt/4+1, n, err)
 	}
 }
 
