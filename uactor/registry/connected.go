@@ -50,7 +50,9 @@ func (p *ConnectedPool[Req, Resp]) Addresses() []string {
 // connections close at the next refresh, so that calls in flight on them
 // end first). A lookup that fails leaves the pool as it was, and so does
 // a refresh after Close. It fails with ErrNoActors when the source lists no
-// actor that it could connect to; the pool is then empty.
+// actor that it could connect to; the pool is then empty. If ctx ends while
+// it connects, the pool holds the listed actors it has reached, and
+// Refresh returns ctx's error.
 func (p *ConnectedPool[Req, Resp]) Refresh(ctx context.Context) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -119,10 +121,9 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		if err != nil {
 			return err
 		}
+		// The view goes out even if ctx ended in the Connects: sync
+		// retired the refs it leaves out, and the next sync closes them.
 		live, liveAddrs, errs := c.sync(ctx, addrs)
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		p.cur.Store(&poolView[Req, Resp]{h: Pool(m, live...), addrs: liveAddrs})
 		switch {
 		case len(live) == 0 && len(addrs) == 0:
@@ -130,7 +131,7 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		case len(live) == 0:
 			return fmt.Errorf("%w: %w", ErrNoActors, errors.Join(errs...))
 		}
-		return nil
+		return ctx.Err()
 	}
 	if err := p.refresh(ctx); err != nil {
 		c.closeAll()

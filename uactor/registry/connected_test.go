@@ -1,9 +1,11 @@
 package registry_test
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -103,6 +105,54 @@ func TestPoolReplacesRefWhoseActorIsGone(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatalf("after the restart, the pool still calls %q, %v; want \"second\"", got, err)
 		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// listings is a Source that answers each lookup with the next of its
+// lists, and the last one for ever after.
+type listings struct {
+	mu    sync.Mutex
+	lists []registry.Addresses
+}
+
+func (s *listings) Lookup(ctx context.Context) (registry.Addresses, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.lists[0]
+	if len(s.lists) > 1 {
+		s.lists = s.lists[1:]
+	}
+	return a, nil
+}
+
+// A refresh whose context ends in its Connects still leaves out what the
+// source no longer lists, so that the next refresh, which closes those
+// connections, leaves none of them in the pool.
+func TestRefreshCutShortLeavesOutWhatTheSourceDropped(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	ws := spawnWorkers(t, ctx, 2)
+	a, c := ws[0].Address(), ws[1].Address()
+	silent := listen(t, "tcp") // listed now, but its Connect is cut short
+	src := &listings{lists: []registry.Addresses{{a, c}, {c, silent.addr}}}
+	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	for i := range 2 {
+		cut, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := pool.Refresh(cut); !errors.Is(err, context.Canceled) {
+			t.Fatalf("refresh %d, its context ended: %v; want context.Canceled", i, err)
+		}
+		if got := pool.Addresses(); !slices.Equal(got, []string{c}) {
+			t.Fatalf("after refresh %d, cut short: addresses %v; want %v alone", i, got, c)
+		}
+	}
+	for range 4 {
+		if got, err := pool.Handle(ctx, uactor.Empty{}); err != nil || got != "w1" {
+			t.Fatalf("a call through the pool: %q, %v; want w1's answer", got, err)
 		}
 	}
 }
