@@ -21,11 +21,23 @@ import (
 type worker struct {
 	name string
 	hits atomic.Int64
+	held chan struct{} // if not nil: Hold says here it holds, until its ctx ends
 }
 
 // Hit counts a call and answers with the worker's name.
 func (w *worker) Hit(ctx context.Context, _ uactor.Empty) (string, error) {
 	w.hits.Add(1)
+	return w.name, nil
+}
+
+// Hold answers with the worker's name, as Hit does; a worker with a held
+// channel first says on it that a call holds, and holds it until its
+// context ends.
+func (w *worker) Hold(ctx context.Context, _ uactor.Empty) (string, error) {
+	if w.held != nil {
+		w.held <- struct{}{}
+		<-ctx.Done()
+	}
 	return w.name, nil
 }
 
@@ -51,6 +63,7 @@ var (
 		return &worker{name: name}, nil
 	})
 	hit   = uactor.Expose(workerKind, "hit", (*worker).Hit)
+	hold  = uactor.Expose(workerKind, "hold", (*worker).Hold)
 	count = uactor.Expose(workerKind, "count", (*worker).Count)
 	fail  = uactor.Expose(workerKind, "fail", (*worker).Fail)
 )

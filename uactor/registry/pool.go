@@ -15,9 +15,10 @@ const retryAfter = time.Second
 
 // Pool returns a Handler that spreads calls of m round-robin over refs: the
 // uActor's actor pool, as one value. A call that cannot reach its actor (the
-// dial fails, the ref is closed, the actor is stopping or was replaced: see
-// below) goes to the next actor, and the one that failed is left aside for
-// a second, so that the live actors share the calls evenly. A call reaches
+// dial fails, the ref is closed, the actor is stopping or was replaced, or
+// it refused the call over its in-flight bound: see below) goes to the next
+// actor, and the one that failed is left aside for a second, so that the
+// live actors share the calls evenly. A call reaches
 // each actor at most once. When no actor can be reached, the call fails
 // with ErrNoActors, wrapping the last failure.
 //

@@ -97,6 +97,35 @@ func TestPoolReturnsCallErrors(t *testing.T) {
 	}
 }
 
+// An actor that refuses a call over its in-flight bound (ErrBusy) has not
+// run it: the pool hands the call to the next actor.
+func TestPoolMovesOnFromBusyActor(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	busy := &worker{name: "busy", held: make(chan struct{}, 1)}
+	bref, err := uactor.Host(ctx, workerKind, busy, uactor.AuthKey(testKey), uactor.MaxInFlight(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bref.Close() })
+	free, _ := hostWorkers(t, 1)
+	// A ref with the default bound, above the busy actor's, as a peer's is.
+	r, err := uactor.Connect(ctx, workerKind, bref.Address(), testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	hctx, release := context.WithCancel(ctx)
+	defer release()
+	go hold.Call(hctx, r, uactor.Empty{})
+	<-busy.held
+	p := registry.Pool(hold, r, free[0])
+	for range 4 {
+		if got, err := p.Handle(ctx, uactor.Empty{}); err != nil || got != "w0" {
+			t.Fatalf("a pool call with one actor busy: %q, %v; want the other's answer", got, err)
+		}
+	}
+}
+
 // With no actor to reach, a pool call fails with ErrNoActors, wrapping why.
 func TestPoolNoActors(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)

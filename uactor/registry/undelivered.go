@@ -15,7 +15,8 @@ import (
 //     good (a *uactor.ExitError): the call was not sent;
 //   - the ref, or the connection under it, was closed, or the actor
 //     answered that it is stopping (uactor.ErrClosed): it did not run the call;
-//   - another actor now serves at the ref's address (uactor.ErrWrongActor).
+//   - another actor now serves at the ref's address (uactor.ErrWrongActor);
+//   - the actor refused it over its in-flight bound (uactor.ErrBusy).
 //
 // Every other error goes back to the caller as it is: whatever the handler
 // returned (a *uactor.RemoteError, or a registered sentinel), a panic, an
@@ -30,5 +31,5 @@ func undelivered(err error) bool {
 	if _, ok := errors.AsType[*uactor.ExitError](err); ok {
 		return true
 	}
-	return errors.Is(err, uactor.ErrClosed) || errors.Is(err, uactor.ErrWrongActor)
+	return errors.Is(err, uactor.ErrClosed) || errors.Is(err, uactor.ErrWrongActor) || errors.Is(err, uactor.ErrBusy)
 }
