@@ -18,7 +18,8 @@ import (
 // The target names are resolved with the same Resolver, so that a
 // Resolver that reaches a private DNS server resolves its names too; the
 // first address of each target is used. A name with no records (NXDOMAIN,
-// or an empty answer) lists no actors; other DNS failures are errors.
+// or an empty answer) lists no actors; a record whose target is not a host
+// name is left out; other DNS failures are errors.
 type SRV struct {
 	Name     string
 	Resolver *net.Resolver // nil: net.DefaultResolver
@@ -34,7 +35,9 @@ func (s SRV) Lookup(ctx context.Context) (Addresses, error) {
 	if notFound(err) {
 		return nil, nil
 	}
-	if err != nil {
+	// Records whose target is no host name come back as an error beside
+	// the valid ones, which still serve.
+	if err != nil && len(srvs) == 0 {
 		return nil, fmt.Errorf("registry: SRV %s: %w", s.Name, err)
 	}
 	out := make(Addresses, 0, len(srvs))

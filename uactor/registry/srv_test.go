@@ -151,3 +151,16 @@ func TestPoolFromSRVFollowsAnswer(t *testing.T) {
 		t.Fatalf("Refresh after Close: %v", err)
 	}
 }
+
+// A target whose name is not a host name is left out, as the resolver
+// leaves it out; the answer's other targets are still listed.
+func TestSRVSkipsInvalidTarget(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	z := zone(7001, 7002)
+	z.SRV[0].Target = "bad!name.uactor.test"
+	dns := dnstest.Start(t, netip.MustParseAddrPort("127.0.0.1:0"), z, nil)
+	got, err := registry.SRV{Name: srvName, Resolver: dns.Resolver()}.Lookup(ctx)
+	if err != nil || !slices.Equal(got, addrsOf(7002)) {
+		t.Fatalf("Lookup = %v, %v; want %v", got, err, addrsOf(7002))
+	}
+}
