@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -114,7 +115,7 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(ctx context.Context, d time.Dura
 //	resp, err := pool.Handle(ctx, req)
 func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time.Duration, k *uactor.Kind[A, Arg],
 	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
-	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: opts, refs: map[string]uactor.Ref[A]{}}
+	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts), refs: map[string]uactor.Ref[A]{}}
 	p := &ConnectedPool[Req, Resp]{conns: c}
 	p.refresh = func(ctx context.Context) error {
 		addrs, err := src.Lookup(ctx)

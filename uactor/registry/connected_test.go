@@ -156,3 +156,24 @@ func TestRefreshCutShortLeavesOutWhatTheSourceDropped(t *testing.T) {
 		}
 	}
 }
+
+// A pool keeps its own copy of the options it was given: a caller that
+// reuses its slice afterwards changes no later Connect.
+func TestPoolFromKeepsItsOptions(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	ws := spawnWorkers(t, ctx, 2)
+	a, c := ws[0].Address(), ws[1].Address()
+	opts := []uactor.Option{uactor.DialTimeout(5 * time.Second)}
+	pool, err := registry.PoolFrom(ctx, &listings{lists: []registry.Addresses{{a}, {a, c}}}, 0, workerKind, testKey, hit, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	opts[0] = uactor.DialTimeout(0) // not an option Connect takes
+	if err := pool.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := pool.Addresses(); !slices.Equal(got, []string{a, c}) {
+		t.Fatalf("after a refresh listing a second actor: %v; want both", got)
+	}
+}

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"slices"
 
 	"github.com/uactor-go/uactor/uactor"
 )
@@ -30,7 +31,7 @@ func (s registered) Lookup(ctx context.Context) (Addresses, error) {
 // authkey, and opts given to Connect) for its list, connecting for each
 // Lookup and disconnecting after it.
 func At(address string, authkey []byte, opts ...uactor.Option) Source {
-	return at{address, append([]byte(nil), authkey...), opts}
+	return at{address, append([]byte(nil), authkey...), slices.Clone(opts)}
 }
 
 type at struct {
