@@ -34,8 +34,10 @@
 // even by someone who learns the authkey (forward secrecy).
 //
 // A server announces one key pair until a handshake succeeds with it, then
-// a fresh one: each authenticated session has its own, and a flood of
-// connections that never authenticate costs no key generation.
+// a fresh one: a flood of connections that never authenticate costs no key
+// generation. Handshakes that overlap the first success with a key pair may
+// succeed with it too; it is gone once the last of them ends, within the
+// handshake deadline, so forward secrecy holds for each of their sessions.
 //
 // The handshake cannot avoid being an oracle for the key: whoever sees a
 // proof can test guesses against it offline. Callers therefore hand it a

@@ -61,9 +61,10 @@ func spareEphemeral() (*ecdh.PrivateKey, error) {
 }
 
 // serverShare is the key pair servers announce until a handshake succeeds
-// with it: then it is retired (and forgotten once that session holds its
-// keys), so forward secrecy is kept for every session, while a flood of
-// connections that never authenticate costs no key generation each.
+// with it: then it is retired, and forgotten once the handshakes that were
+// given it have ended (they may still succeed with it), so forward secrecy
+// is kept for every session, while a flood of connections that never
+// authenticate costs no key generation each.
 var serverShare struct {
 	sync.Mutex
 	k *ecdh.PrivateKey
