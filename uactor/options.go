@@ -114,7 +114,8 @@ func AuthKey(key []byte) Option {
 // example the "tcp://0.0.0.0:7000" an actor listens on) reach the connected
 // address instead, for as long as the connection's ref is open. An address
 // with no host, as given to Listen ("tcp://:7000"), captures the refs of
-// an actor listening there, which name 0.0.0.0.
+// an actor listening there, which name 0.0.0.0. Addresses match however
+// they are spelled: host names in any case, IP literals in any form.
 func Capture(addresses ...string) Option {
 	a := append([]string(nil), addresses...)
 	return func(o *options) { o.captures = append(o.captures, a...) }

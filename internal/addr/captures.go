@@ -5,8 +5,9 @@ import "sync"
 // Captures rewrites addresses: while a capture is held, refs naming one of its
 // addresses are reached at its target instead (uActor's capture list:
 // an actor that listens on 0.0.0.0:7000 is reached at localhost:7000).
-// The zero value is ready to use. When several captures name the same
-// address, the latest one held wins.
+// Addresses match in canonical form (see Canonical), however each was
+// spelled. The zero value is ready to use. When several captures name the
+// same address, the latest one held wins.
 type Captures struct {
 	mu    sync.Mutex
 	rules map[string][]*rule
@@ -22,6 +23,7 @@ func (t *Captures) Add(from []string, to string) (release func()) {
 	if t.rules == nil {
 		t.rules = map[string][]*rule{}
 	}
+	from = canonical(from)
 	for _, f := range from {
 		t.rules[f] = append(t.rules[f], r)
 	}
@@ -53,9 +55,30 @@ func (t *Captures) Add(from []string, to string) (release func()) {
 func (t *Captures) Rewrite(a string) (string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	rs := t.rules[a]
+	if len(t.rules) == 0 {
+		return a, false
+	}
+	rs := t.rules[matchKey(a)]
 	if len(rs) == 0 {
 		return a, false
 	}
 	return rs[len(rs)-1].to, true
+}
+
+// canonical returns the match keys of addrs, in a new slice.
+func canonical(addrs []string) []string {
+	out := make([]string, len(addrs))
+	for i, a := range addrs {
+		out[i] = matchKey(a)
+	}
+	return out
+}
+
+// matchKey is a's canonical form, or a as it is if it has none (a
+// relative socket path, say), which then matches only itself.
+func matchKey(a string) string {
+	if c, err := Canonical(a); err == nil {
+		return c.String()
+	}
+	return a
 }

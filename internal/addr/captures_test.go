@@ -13,6 +13,8 @@ func TestCapturesRewrite(t *testing.T) {
 	}{
 		{"no rule", func() func() { return func() {} }, "tcp://0.0.0.0:7000", "tcp://0.0.0.0:7000", false},
 		{"one rule", func() func() { return tb.Add([]string{"tcp://0.0.0.0:7000"}, "tcp://localhost:7000") }, "tcp://0.0.0.0:7000", "tcp://localhost:7000", true},
+		{"spelled otherwise", func() func() { return tb.Add([]string{"tcp://LocalHost:07000"}, "tcp://10.0.0.1:7000") }, "tcp://localhost:7000", "tcp://10.0.0.1:7000", true},
+		{"IPv6 spelled otherwise", func() func() { return tb.Add([]string{"tcp://[0:0::0]:7000"}, "tcp://10.0.0.1:7000") }, "tcp://[::]:7000", "tcp://10.0.0.1:7000", true},
 		{"other address untouched", func() func() { return tb.Add([]string{"tcp://0.0.0.0:7000"}, "tcp://localhost:7000") }, "tcp://0.0.0.0:7001", "tcp://0.0.0.0:7001", false},
 	}
 	for _, c := range cases {
