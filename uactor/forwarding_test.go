@@ -84,6 +84,30 @@ func TestRefPassedToActorWithoutItsKey(t *testing.T) {
 	}
 }
 
+// A ref decodes only as a Ref of its kind's actor type, where this
+// process defines the kind: the bytes of a ref to a counter, read as a ref
+// to a probe, would send probe calls to a counter.
+func TestRefOfAnotherActorType(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	c := spawnCounter(t, ctx)
+	b, err := c.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p uactor.Ref[*Probe]
+	if err := p.UnmarshalBinary(b); !errors.Is(err, uactor.ErrDecode) || !errors.Is(err, uactor.ErrWrongActor) {
+		t.Fatalf("a counter's ref read as a Ref[*Probe]: %v; want ErrDecode and ErrWrongActor", err)
+	}
+	var again uactor.Ref[*Counter]
+	if err := again.UnmarshalBinary(b); err != nil {
+		t.Fatalf("a counter's ref read as a Ref[*Counter]: %v", err)
+	}
+	defer again.Close()
+	if _, err := Add.Call(ctx, again, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // A ref passed to an actor (here from this process: a third one, to both
 // actors) is called there.
 func TestRefPassedToAnotherActor(t *testing.T) {

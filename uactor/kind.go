@@ -3,6 +3,7 @@ package uactor
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,7 +22,8 @@ type Kind[A, Arg any] struct {
 // kindEntry is what the process knows of a kind, untyped, by name.
 type kindEntry struct {
 	name      string
-	late      bool // defined after Main ran: a child process cannot know it
+	actor     reflect.Type // A of Kind[A, Arg]: what a Ref to one of its actors is of
+	late      bool         // defined after Main ran: a child process cannot know it
 	construct func(ctx context.Context, arg []byte) (any, error)
 	opts      *options // the kind's defaults: for refs decoded from messages, and what cannot travel to a child
 
@@ -64,6 +66,7 @@ func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg)
 	argc := mustCodec[Arg](fmt.Sprintf("uactor: Define(%q)", name), "spawn argument")
 	e := &kindEntry{
 		name:    name,
+		actor:   reflect.TypeFor[A](),
 		late:    mainRan.Load(),
 		methods: map[string]*methodEntry{},
 		construct: func(ctx context.Context, b []byte) (any, error) {

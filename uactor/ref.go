@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -199,7 +200,9 @@ func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 // it reached with a key (Connect, and the refs it holds): a ref whose key id
 // is not among them fails with *AuthKeyError, whether or not this process
 // happens to hold the key under another id. An address captured by Connect
-// (see Capture) is rewritten to the connected one.
+// (see Capture) is rewritten to the connected one. A ref to an actor of a
+// kind that this process defines with an actor type other than A fails
+// with ErrDecode and ErrWrongActor: its calls would reach the wrong actor.
 func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if len(b) == 1 && b[0] == 0 {
 		*r = Ref[A]{}
@@ -219,6 +222,10 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if err := rd.Close(); err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)
 	}
+	k := lookupKind(kind)
+	if want := reflect.TypeFor[A](); k != nil && k.actor != want {
+		return errorf("%w: ref: %w: kind %q is of %v, not %v", ErrDecode, ErrWrongActor, kind, k.actor, want)
+	}
 	reach, _ := captures.Rewrite(addrStr)
 	a, err := parseAddress(reach)
 	if err != nil {
@@ -231,7 +238,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	// The handle keeps the key to reach its actor, but does not add it to the
 	// keyring: only Spawn, Host and Connect teach this process a key.
 	o := defaultOptions()
-	if k := lookupKind(kind); k != nil {
+	if k != nil {
 		o = *k.opts // the kind's defaults apply to refs received too
 	}
 	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, o, nil)
