@@ -139,24 +139,20 @@ func TestRegisterFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	many := make(registry.Addresses, 4<<20) // what a frame of empty strings decodes to
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	_, err = r.Register(ctx, many)
-	runtime.ReadMemStats(&after)
-	if !errors.Is(err, registry.ErrFull) {
-		t.Fatalf("Register of %d addresses: %v; want ErrFull", len(many), err)
-	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
-		t.Fatalf("Register of %d addresses allocated %d KiB before refusing them", len(many), got>>10)
-	}
-	runtime.ReadMemStats(&before)
-	_, err = r.Deregister(ctx, many)
-	runtime.ReadMemStats(&after)
-	if !errors.Is(err, registry.ErrFull) {
-		t.Fatalf("Deregister of %d addresses: %v; want ErrFull", len(many), err)
-	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
-		t.Fatalf("Deregister of %d addresses allocated %d KiB before refusing them", len(many), got>>10)
+	for _, c := range []struct {
+		name string
+		call func(context.Context, registry.Addresses) (int, error)
+	}{{"Register", r.Register}, {"Deregister", r.Deregister}} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err = c.call(ctx, many)
+		runtime.ReadMemStats(&after)
+		if !errors.Is(err, registry.ErrFull) {
+			t.Fatalf("%s of %d addresses: %v; want ErrFull", c.name, len(many), err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 1<<20 {
+			t.Fatalf("%s of %d addresses allocated %d KiB before refusing them", c.name, len(many), got>>10)
+		}
 	}
 
 	// Four times a MaxEntries this large is past the largest int: no
