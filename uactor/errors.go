@@ -84,8 +84,8 @@ var (
 	ErrProtocol = errors.New("uactor: protocol error")
 	// ErrWrongActor is returned when a ref's actor has been replaced by another
 	// at the same address (a restart on a fixed port): the ref never reaches the
-	// new one. Connect returns it for an actor of another kind, and a ref's
-	// UnmarshalBinary for a kind whose actors are not of the Ref's type.
+	// new one. Connect returns it for an actor of another kind. Either way the
+	// call was not sent.
 	ErrWrongActor = errors.New("uactor: actor at that address is not the one the ref names")
 	// ErrBusy is returned for a call that the actor refused without running
 	// it, because the connection already had as many calls in flight as the

@@ -202,7 +202,7 @@ func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 // happens to hold the key under another id. An address captured by Connect
 // (see Capture) is rewritten to the connected one. A ref to an actor of a
 // kind that this process defines with an actor type other than A fails
-// with ErrDecode and ErrWrongActor: its calls would reach the wrong actor.
+// with ErrDecode: its calls would reach the wrong kind of actor.
 func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if len(b) == 1 && b[0] == 0 {
 		*r = Ref[A]{}
@@ -224,7 +224,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	}
 	k := lookupKind(kind)
 	if want := reflect.TypeFor[A](); k != nil && k.actor != want {
-		return errorf("%w: ref: %w: kind %q is of %v, not %v", ErrDecode, ErrWrongActor, kind, k.actor, want)
+		return errorf("%w: ref: the actors of kind %q are %v, not %v", ErrDecode, kind, k.actor, want)
 	}
 	reach, _ := captures.Rewrite(addrStr)
 	a, err := parseAddress(reach)
