@@ -101,13 +101,15 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(ctx context.Context, d time.Dura
 // authkey (and opts, given to every Connect) as actors of kind k, and
 // returns a Pool of m over them. Addresses that cannot be connected to
 // (gone since the source last heard of them, or serving another kind) are
-// left out; PoolFrom fails with ErrNoActors, wrapping those failures, only
-// if none is left.
+// left out; PoolFrom fails with ErrNoActors, wrapping those failures, if
+// none is left. It fails with the source's error if the lookup fails, and
+// with ctx's if ctx ends before it has connected.
 //
 // With every > 0, the pool refreshes itself that often (see Refresh), until
 // Close: actors that join the source join the pool, actors the source drops
 // leave it, and actors it could not connect to are tried again. With every
-// <= 0 the pool is a snapshot. ctx bounds the first lookup only.
+// <= 0 the pool is a snapshot. ctx bounds the first lookup and its
+// Connects; each later refresh has a timeout of its own.
 //
 //	src := registry.SRV{Name: "_workers._tcp.example.com"} // or: registry.At("reghost:5000", secret)
 //	pool, err := registry.PoolFrom(ctx, src, 10*time.Second, Workers, secret, Work)

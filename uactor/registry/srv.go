@@ -19,7 +19,8 @@ import (
 // Resolver that reaches a private DNS server resolves its names too; the
 // first address of each target is used. A name with no records (NXDOMAIN,
 // or an empty answer) lists no actors; a record whose target is not a host
-// name is left out; other DNS failures are errors.
+// name is left out, unless no record is left, which is an error, as other
+// DNS failures are.
 type SRV struct {
 	Name     string
 	Resolver *net.Resolver // nil: net.DefaultResolver
