@@ -8,27 +8,30 @@ import (
 
 // Pick returns the next registered address, round-robin, after checking
 // that a listener is still there (see the package doc): an address found
-// dead is dropped, and Pick moves on to the next one. It answers OK false,
-// not an error, when no live actor is registered. Each registered address
-// is tried at most once per Pick.
+// dead is dropped, and Pick moves on to the next one. Addresses whose last
+// check failed without proving them gone (suspects) are tried only once
+// the others are. It answers OK false, not an error, when no live actor is
+// registered. Each registered address is tried at most once per Pick.
 func (r *Registry) Pick(ctx context.Context, _ uactor.Empty) (Picked, error) {
 	// Concurrent Picks move the one cursor between this one's steps: what
 	// this one has tried, not how often it moved, tells when it is done.
 	tried := map[string]bool{}
-	for {
-		r.mu.Lock()
-		e, ok := r.ring.advance(tried)
-		r.mu.Unlock()
-		if !ok {
-			break
-		}
-		tried[e.addr] = true
-		v, err := r.check(ctx, e)
-		if err != nil {
-			return Picked{}, err
-		}
-		if v == alive {
-			return Picked{Address: e.addr, OK: true}, nil
+	for _, suspects := range []bool{false, true} {
+		for {
+			r.mu.Lock()
+			e, ok := r.ring.advance(tried, suspects)
+			r.mu.Unlock()
+			if !ok {
+				break
+			}
+			tried[e.addr] = true
+			v, err := r.check(ctx, e)
+			if err != nil {
+				return Picked{}, err
+			}
+			if v == alive {
+				return Picked{Address: e.addr, OK: true}, nil
+			}
 		}
 	}
 	return Picked{}, nil

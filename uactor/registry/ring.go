@@ -48,13 +48,14 @@ func (r *ring) remove(addr string) bool {
 func (r *ring) get(addr string) *entry { return r.byAddr[addr] }
 
 // advance returns a copy of the first entry from the cursor on whose
-// address is not in skip, and moves the cursor past it, wrapping around;
-// false when every entry's address is in skip (or the ring is empty).
-func (r *ring) advance(skip map[string]bool) (entry, bool) {
+// address is not in skip, and, unless suspects is set, whose last check did
+// not fail; it moves the cursor past it, wrapping around. It returns false
+// when there is none (or the ring is empty).
+func (r *ring) advance(skip map[string]bool, suspects bool) (entry, bool) {
 	for range r.entries {
 		e := r.entries[r.next]
 		r.next = (r.next + 1) % len(r.entries)
-		if !skip[e.addr] {
+		if !skip[e.addr] && (suspects || e.strikes == 0) {
 			return *e, true
 		}
 	}

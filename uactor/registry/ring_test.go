@@ -16,7 +16,7 @@ func ringOf(addrs ...string) *ring {
 func (r *ring) take(n int) []string {
 	var out []string
 	for range n {
-		e, ok := r.advance(nil)
+		e, ok := r.advance(nil, true)
 		if !ok {
 			out = append(out, "-")
 			continue
@@ -85,7 +85,7 @@ func TestRingAdvanceSkipsTried(t *testing.T) {
 	tried := map[string]map[string]bool{"mine": {}, "theirs": {}}
 	var mine []string
 	for _, who := range []string{"mine", "theirs", "theirs", "mine", "mine"} {
-		e, ok := r.advance(tried[who])
+		e, ok := r.advance(tried[who], true)
 		if !ok {
 			t.Fatalf("%s: advance found nothing, having tried %v", who, tried[who])
 		}
@@ -97,7 +97,27 @@ func TestRingAdvanceSkipsTried(t *testing.T) {
 	if !slices.Equal(mine, []string{"a", "b", "c"}) {
 		t.Fatalf("one Pick's entries, another moving the cursor between them: %v; want a, b, c", mine)
 	}
-	if e, ok := r.advance(tried["mine"]); ok {
+	if e, ok := r.advance(tried["mine"], true); ok {
 		t.Fatalf("advance with every entry tried = %q; want none", e.addr)
+	}
+}
+
+// Without suspects, advance passes over entries whose last check failed,
+// and moves the cursor past them too; with them, it reaches those next.
+func TestRingAdvancePassesSuspects(t *testing.T) {
+	r := ringOf("a", "b", "c")
+	r.get("b").strikes = 1
+	tried := map[string]bool{}
+	var got []string
+	for _, suspects := range []bool{false, false, false, true, true} {
+		if e, ok := r.advance(tried, suspects); ok {
+			tried[e.addr] = true
+			got = append(got, e.addr)
+		} else {
+			got = append(got, "-")
+		}
+	}
+	if want := []string{"a", "c", "-", "b", "-"}; !slices.Equal(got, want) {
+		t.Fatalf("entries: %v; want %v", got, want)
 	}
 }
