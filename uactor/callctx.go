@@ -126,6 +126,7 @@ func (c *callCtx) cancel(err error) {
 type afterFunc struct {
 	f     func()
 	state atomic.Int32 // 0: waiting, 1: started, 2: stopped
+	at    int          // its index in afters while it waits (guarded by the callCtx's mu)
 }
 
 // AfterFunc arranges for f to run in its own goroutine once c is done, as
@@ -138,11 +139,34 @@ func (c *callCtx) AfterFunc(f func()) (stop func() bool) {
 		a.state.Store(1)
 		go f()
 	} else {
+		a.at = len(c.afters)
 		c.afters = append(c.afters, a)
 		c.armLocked()
 		c.mu.Unlock()
 	}
-	return func() bool { return a.state.CompareAndSwap(0, 2) }
+	return func() bool {
+		if !a.state.CompareAndSwap(0, 2) {
+			return false
+		}
+		c.forget(a)
+		return true
+	}
+}
+
+// forget drops a stopped a from afters, as a cancelled child leaves its
+// parent: a handler that derives and cancels many contexts (a timeout per
+// step) must not keep them all until its call ends.
+func (c *callCtx) forget(a *afterFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if a.at >= len(c.afters) || c.afters[a.at] != a { // cancel took the list
+		return
+	}
+	last := len(c.afters) - 1
+	c.afters[a.at] = c.afters[last]
+	c.afters[a.at].at = a.at
+	c.afters[last] = nil
+	c.afters = c.afters[:last]
 }
 
 var _ context.Context = (*callCtx)(nil)

@@ -91,3 +91,36 @@ func TestCallCtxsDistinct(t *testing.T) {
 		seen[c] = true
 	}
 }
+
+// Contexts derived from a call's context and cancelled leave it, as they
+// leave a context.WithCancel parent: a handler that makes one per step
+// holds none of them afterwards, and those still waiting are still
+// cancelled with the call.
+func TestCallCtxForgetsCancelledChildren(t *testing.T) {
+	var cs callCtxs
+	c := cs.next(callContext{})
+	var kept []context.Context
+	for i := range 1000 {
+		child, cancel := context.WithTimeout(c, time.Hour)
+		if i%100 == 0 {
+			kept = append(kept, child)
+			defer cancel()
+			continue
+		}
+		cancel()
+	}
+	c.mu.Lock()
+	n := len(c.afters)
+	c.mu.Unlock()
+	if n != len(kept) {
+		t.Fatalf("after 1000 derived contexts, %d of them cancelled: %d held; want %d", 1000-len(kept), n, len(kept))
+	}
+	c.cancel(context.Canceled)
+	for i, k := range kept {
+		select {
+		case <-k.Done():
+		case <-time.After(5 * time.Second):
+			t.Fatalf("kept child %d not cancelled with the call", i)
+		}
+	}
+}
