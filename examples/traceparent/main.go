@@ -92,12 +92,13 @@ func main() {
 }
 
 // sendTrace gives each outgoing call its own span id under the trace that
-// ctx carries (W3C: a new parent-id per request), or leaves a call outside
+// ctx carries (W3C: a new parent-id per request, the caller's flags kept,
+// so that an unsampled trace stays unsampled), or leaves a call outside
 // any trace as it is.
 func sendTrace(ctx context.Context, info uactor.CallInfo, req, resp any, invoke uactor.Invoker) error {
 	if tp, ok := uactor.MetadataFrom(ctx, "traceparent"); ok {
-		if traceID, _, ok := parseTraceparent(tp); ok {
-			ctx = uactor.WithMetadata(ctx, "traceparent", "00-"+traceID+"-"+randomHex(8)+"-01")
+		if t, ok := parseTraceparent(tp); ok {
+			ctx = uactor.WithMetadata(ctx, "traceparent", "00-"+t.traceID+"-"+randomHex(8)+"-"+t.flags)
 		}
 	}
 	return invoke(ctx, req, resp)
@@ -110,13 +111,23 @@ func logCall(ctx context.Context, info uactor.CallInfo, req any, handle uactor.S
 	return resp, err
 }
 
-// parseTraceparent splits "00-<32 hex trace id>-<16 hex parent id>-<flags>".
-func parseTraceparent(tp string) (traceID, spanID string, ok bool) {
+// traceparent is a traceparent header's fields, in lower-case hex.
+type traceparent struct{ traceID, spanID, flags string }
+
+// parseTraceparent splits "00-<32 hex trace id>-<16 hex parent id>-<2 hex
+// flags>"; as W3C says, an id of all zeros is invalid.
+func parseTraceparent(tp string) (traceparent, bool) {
 	f := strings.Split(tp, "-")
-	if len(f) != 4 || f[0] != "00" || len(f[1]) != 32 || len(f[2]) != 16 {
-		return "", "", false
+	if len(f) != 4 || f[0] != "00" || !lowerHex(f[1], 32) || !lowerHex(f[2], 16) || !lowerHex(f[3], 2) ||
+		strings.Trim(f[1], "0") == "" || strings.Trim(f[2], "0") == "" {
+		return traceparent{}, false
 	}
-	return f[1], f[2], true
+	return traceparent{f[1], f[2], f[3]}, true
+}
+
+// lowerHex reports whether s is n lower-case hex digits.
+func lowerHex(s string, n int) bool {
+	return len(s) == n && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 func randomHex(n int) string {
@@ -137,8 +148,8 @@ type traceHandler struct{ slog.Handler }
 
 func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	if tp, ok := uactor.MetadataFrom(ctx, "traceparent"); ok {
-		if traceID, spanID, ok := parseTraceparent(tp); ok {
-			r.AddAttrs(slog.String("trace_id", traceID), slog.String("span_id", spanID))
+		if t, ok := parseTraceparent(tp); ok {
+			r.AddAttrs(slog.String("trace_id", t.traceID), slog.String("span_id", t.spanID))
 		}
 	}
 	return h.Handler.Handle(ctx, r)
