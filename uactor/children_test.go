@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,12 +49,14 @@ func runParentMode() bool {
 	return true
 }
 
-// startParent runs the test binary in parent mode and returns it with the
-// pids of its actor and its actor's actor.
+// startParent runs the test binary in parent mode, in a process group of
+// its own (which its actors join, as a terminal's job), and returns it with
+// the pids of its actor and its actor's actor.
 func startParent(t *testing.T) (*exec.Cmd, int, int) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "UACTOR_TEST_PARENT=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

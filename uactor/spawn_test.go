@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,6 +131,35 @@ func TestParentKilledEndsTree(t *testing.T) {
 	t.Logf("both actors gone %v after the SIGKILL", time.Since(start))
 	assertGone(t, child, 0)
 	assertGone(t, grandchild, 0)
+}
+
+// A terminal's Ctrl-C (SIGINT) or hang-up (SIGHUP) goes to the whole
+// process group: it ends the tree through its owner. The actors outlive
+// the signal, find their owner gone, and remove their socket directories,
+// which a signal's default action would have left behind.
+func TestSignalledGroupLeavesNoDirectory(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGHUP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			checkGoroutines(t)
+			dirs := func() []string { d, _ := filepath.Glob(filepath.Join(os.TempDir(), "uactor-*")); return d }
+			before := dirs()
+			cmd, child, grandchild := startParent(t)
+			if err := syscall.Kill(-cmd.Process.Pid, sig); err != nil {
+				t.Fatal(err)
+			}
+			cmd.Wait()
+			assertGone(t, child, 10*time.Second)
+			assertGone(t, grandchild, 10*time.Second)
+			if after := dirs(); len(after) > len(before) {
+				t.Errorf("socket directories before the tree started: %v; after %v to its group: %v", before, sig, after)
+				for _, d := range after {
+					if !slices.Contains(before, d) {
+						os.RemoveAll(d)
+					}
+				}
+			}
+		})
+	}
 }
 
 func TestHostInProcess(t *testing.T) {

@@ -42,6 +42,13 @@ func OpenChild() (*Child, error) {
 	// the process before it removes what it must (see Watch).
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM)
+	// The owner decides this process's life, and its death ends it (Watch).
+	// A terminal's SIGINT or SIGHUP, sent to the whole process group, and a
+	// write to the output pipe of an owner that died (SIGPIPE, for fds 1 and
+	// 2) would end it at once, leaving its directory behind: caught, they
+	// do nothing (the write fails with EPIPE). Caught rather than ignored,
+	// they keep their default in the programs an actor runs.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT, syscall.SIGHUP, syscall.SIGPIPE)
 	f := os.NewFile(bootstrapFD, "uactor-bootstrap")
 	if f == nil {
 		return nil, errors.New("spawn: no bootstrap descriptor")
