@@ -147,10 +147,19 @@ func (r *Reader) NextEmpty() (bool, error) {
 		return uint32(r.length) == empty, nil
 	}
 	p, err := r.br.Peek(4)
-	if err != nil {
+	switch {
+	case err == nil:
+		return binary.BigEndian.Uint32(p) == empty, nil
+	case isTimeout(err):
 		return false, err
+	case err == io.EOF && len(p) == 0:
+		r.err = io.EOF
+	default:
+		r.err = readErr("length", err)
 	}
-	return binary.BigEndian.Uint32(p) == empty, nil
+	// bufio forgets an error once returned: kept, it fails the next
+	// ReadFrame as it would have, and a reset is never read as a clean end.
+	return false, r.err
 }
 
 // isTimeout reports whether err is a read deadline passing, which leaves

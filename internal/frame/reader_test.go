@@ -280,3 +280,35 @@ func TestReaderNextEmpty(t *testing.T) {
 		}
 	}
 }
+
+// failOnce fails its first Read with err, then reads from rest.
+type failOnce struct {
+	err  error
+	rest io.Reader
+}
+
+func (f *failOnce) Read(p []byte) (int, error) {
+	if err := f.err; err != nil {
+		f.err = nil
+		return 0, err
+	}
+	return f.rest.Read(p)
+}
+
+// An error that NextEmpty meets stays the Reader's: the next ReadFrame
+// fails with it, as it would have met it itself, and does not go on to
+// read the stream after it (where a reset could end in a clean io.EOF).
+func TestNextEmptyErrorSticks(t *testing.T) {
+	var buf bytes.Buffer
+	if err := NewWriter(&buf, 0).WriteFrame(Header{Type: TypeCall, ID: 1}, []byte("x")); err != nil {
+		t.Fatal(err)
+	}
+	reset := errors.New("connection reset")
+	r := NewReader(&failOnce{err: reset, rest: &buf}, 0)
+	if _, err := r.NextEmpty(); !errors.Is(err, reset) {
+		t.Fatalf("NextEmpty = %v; want the reset", err)
+	}
+	if h, _, err := r.ReadFrame(); !errors.Is(err, reset) {
+		t.Fatalf("ReadFrame after NextEmpty met a reset: %+v, %v; want the reset", h, err)
+	}
+}
