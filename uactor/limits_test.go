@@ -354,24 +354,43 @@ func TestKeepaliveSparesPeerAtReplyBound(t *testing.T) {
 }
 
 // A peer that hangs up while the actor has stopped reading its connection
-// (at the ConnBuffer bound) is still found gone at the next keepalive look:
-// its calls are cancelled, not left to run for ever.
-func TestKeepaliveFindsHangUpAtBufferBound(t *testing.T) {
-	ctx := testCtx(t, 30*time.Second)
-	r, c := spawnPlain(t, ctx, uactor.ConnBuffer(1), uactor.Keepalive(100*time.Millisecond))
-	writeCalls(frame.NewWriter(c, 0), 1, 1, "block", binary.AppendVarint(nil, int64(time.Minute)))
-	waitCalls(t, ctx, r, 1)
-	c.Close()
-	for {
-		if was, err := WasCancelled.Call(ctx, r, uactor.Empty{}); err != nil {
-			t.Fatal(err)
-		} else if was {
-			return
-		}
-		if ctx.Err() != nil {
-			t.Fatal("the call of a peer that hung up still runs")
-		}
-		time.Sleep(10 * time.Millisecond)
+// (at the ConnBuffer bound) is still found gone: its calls are cancelled,
+// not left to run for ever. With a CALL behind the bound, which the actor
+// leaves unread, the hang-up is found by looking for it, at the next
+// keepalive look, or, with keepalive off, every second.
+func TestHangUpFoundAtBufferBound(t *testing.T) {
+	for _, c := range []struct {
+		name      string
+		keepalive time.Duration
+		behind    bool // a CALL waits behind the bound
+	}{
+		{"keepalive", 100 * time.Millisecond, false},
+		{"keepalive, a call behind", 100 * time.Millisecond, true},
+		{"keepalive off", 0, false},
+		{"keepalive off, a call behind", 0, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			r, nc := spawnPlain(t, ctx, uactor.ConnBuffer(1), uactor.Keepalive(c.keepalive))
+			w := frame.NewWriter(nc, 0)
+			writeCalls(w, 1, 1, "block", binary.AppendVarint(nil, int64(time.Minute)))
+			waitCalls(t, ctx, r, 1)
+			if c.behind {
+				writeCalls(w, 2, 2, "block", binary.AppendVarint(nil, int64(time.Minute)))
+			}
+			nc.Close()
+			for {
+				if was, err := WasCancelled.Call(ctx, r, uactor.Empty{}); err != nil {
+					t.Fatal(err)
+				} else if was {
+					return
+				}
+				if ctx.Err() != nil {
+					t.Fatal("the call of a peer that hung up still runs")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		})
 	}
 }
 

@@ -208,7 +208,8 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // doing: it pings the peer every d instead (which keeps a peer whose own
 // period is no shorter), and drops it only once the socket reports that
 // the peer hung up (on Linux; elsewhere, two periods after it reads
-// again). The default is 15 seconds; 0 turns pings off.
+// again). The default is 15 seconds; 0 turns pings off, and an actor
+// stopped at its bound then looks for the peer's hang-up every second.
 func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive = d } }
 
 // Spin sets how long a connection that expects a message soon retries its

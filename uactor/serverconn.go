@@ -221,16 +221,37 @@ func (c *serverConn) waitOrEmpty() (ok, next bool) {
 }
 
 // wait waits for a call to end or release its request, reporting false if
-// the connection is done meanwhile.
+// the connection is done meanwhile. The reader reads nothing meanwhile, so
+// a peer that hung up is found only by looking: keepalive looks at its
+// bound; with keepalive off, wait looks every hangUpLook.
 func (c *serverConn) wait() bool {
-	select {
-	case <-c.freed:
-		return true
-	case <-c.dead:
-	case <-c.s.cut:
+	var look <-chan time.Time
+	if c.ka == nil {
+		t := time.NewTicker(hangUpLook)
+		defer t.Stop()
+		look = t.C
 	}
-	return false
+	for {
+		select {
+		case <-c.freed:
+			return true
+		case <-c.dead:
+			return false
+		case <-c.s.cut:
+			return false
+		case <-look:
+			if peerHungUp(c.nc) {
+				c.log.hungUp.Store(true)
+				c.nc.Close() // its calls are cancelled as the reader ends
+				return false
+			}
+		}
+	}
 }
+
+// hangUpLook is how often a reader that waits for room, with keepalive
+// off, looks whether the peer hung up.
+const hangUpLook = time.Second
 
 // signalLocked wakes the reader if it waits; it is called with c.mu held,
 // just after a change the reader may wait for. The reader says it waits
