@@ -126,7 +126,7 @@ func (c *serverConn) end(err error) {
 	c.s.untrack(c.nc)
 	switch {
 	case c.log.hungUp.Load():
-		c.log.log.Info("uactor: dropped a peer that hung up while its calls held the connection's buffer", "role", "server", "peer", c.log.peer)
+		c.log.log.Info("uactor: dropped a peer that hung up while its calls held the connection's buffer or slots", "role", "server", "peer", c.log.peer)
 		return
 	case c.log.silent.Load():
 		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", 2*c.s.opts.keepalive)
@@ -140,7 +140,7 @@ type connLog struct {
 	log    *slog.Logger
 	peer   string
 	silent atomic.Bool // keepalive gave up on the peer
-	hungUp atomic.Bool // … because it hung up while the reader waited for ConnBuffer
+	hungUp atomic.Bool // … because it hung up while the reader waited for ConnBuffer or a slot
 }
 
 // waitBuffers waits until the connection's request bytes and queued reply
