@@ -47,12 +47,13 @@ func unanswered(t *testing.T) string {
 	return "unix://" + p
 }
 
-// A suspect is passed over while another address answers: only the first
-// Pick to reach it dials it, so it keeps its one strike however many Picks
-// follow, until the probe's checks strike it out.
+// While the probe runs, a suspect is passed over when another address
+// answers: only the first Pick to reach it dials it, so it keeps its one
+// strike however many Picks follow, until the probe's checks strike it
+// out. (The probe's period here outlasts the test: Probe runs it.)
 func TestPickPassesOverSuspects(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
+	reg := hostRegistry(t, registry.Config{ProbeInterval: time.Hour})
 	suspect, live := unanswered(t), listen(t, "tcp").addr
 	register(t, ctx, reg, suspect, live)
 	if got := picks(t, ctx, reg, 5); !slices.Equal(got, []string{live, live, live, live, live}) {
@@ -65,4 +66,17 @@ func TestPickPassesOverSuspects(t *testing.T) {
 		}
 	}
 	expectList(t, ctx, reg, "after two probes, the suspect's third strike", live)
+}
+
+// With the probe off, nothing else would check a suspect again: Picks
+// check it in its turn, and strike it out.
+func TestPickChecksSuspectsWithProbeOff(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
+	suspect, live := unanswered(t), listen(t, "tcp").addr
+	register(t, ctx, reg, suspect, live)
+	if got := picks(t, ctx, reg, 3); !slices.Equal(got, []string{live, live, live}) {
+		t.Fatalf("picks %v; want the live actor every time", got)
+	}
+	expectList(t, ctx, reg, "after three picks, each of which checked the suspect", live)
 }

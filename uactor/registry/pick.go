@@ -8,15 +8,20 @@ import (
 
 // Pick returns the next registered address, round-robin, after checking
 // that a listener is still there (see the package doc): an address found
-// dead is dropped, and Pick moves on to the next one. Addresses whose last
-// check failed without proving them gone (suspects) are tried only once
-// the others are. It answers OK false, not an error, when no live actor is
+// dead is dropped, and Pick moves on to the next one. While the periodic
+// probe runs, addresses whose last check failed without proving them gone
+// (suspects) are tried only once the others are: the probe checks them
+// again. It answers OK false, not an error, when no live actor is
 // registered. Each registered address is tried at most once per Pick.
 func (r *Registry) Pick(ctx context.Context, _ uactor.Empty) (Picked, error) {
+	passes := []bool{false, true} // suspects: not at first, then too
+	if r.cfg.ProbeInterval <= 0 {
+		passes = passes[1:] // Picks alone check a suspect again: in its turn
+	}
 	// Concurrent Picks move the one cursor between this one's steps: what
 	// this one has tried, not how often it moved, tells when it is done.
 	tried := map[string]bool{}
-	for _, suspects := range []bool{false, true} {
+	for _, suspects := range passes {
 		for {
 			r.mu.Lock()
 			e, ok := r.ring.advance(tried, suspects)
