@@ -58,8 +58,12 @@ func Parse(s string) (Addr, error) {
 		return Addr{}, fmt.Errorf("port %q: want a number from 0 to 65535", port)
 	}
 	// The port in decimal, so that "00" is "0" (any port) wherever a
-	// port is compared.
-	return Addr{"tcp", net.JoinHostPort(host, strconv.FormatUint(n, 10))}, nil
+	// port is compared; only a port with leading zeros is written anew,
+	// so that the usual address costs no new string.
+	if len(port) > 1 && port[0] == '0' {
+		rest = net.JoinHostPort(host, strconv.FormatUint(n, 10))
+	}
+	return Addr{"tcp", rest}, nil
 }
 
 // Canonical parses s as Parse does and puts it in canonical form, so that
