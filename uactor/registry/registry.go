@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/uactor-go/uactor/internal/addr"
 	"github.com/uactor-go/uactor/uactor"
 	"golang.org/x/sync/singleflight"
 )
@@ -92,8 +91,8 @@ func (r *Registry) Deregister(ctx context.Context, addrs Addresses) (int, error)
 	// Read before the lock, which Pick and the probe wait for.
 	canon := make([]string, 0, len(addrs))
 	for _, s := range addrs {
-		if a, err := addr.Canonical(s); err == nil {
-			canon = append(canon, a.String())
+		if e, err := parseEntry(s); err == nil {
+			canon = append(canon, e.addr)
 		}
 	}
 	r.mu.Lock()
