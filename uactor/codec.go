@@ -84,11 +84,7 @@ func codecFor[T any](role string) (*codec[T], error) {
 		return c, nil
 	}
 	var err error // the first set of methods found borrowed (codec_borrowed.go)
-	if c := binaryCodec[T](); c != nil {
-		appends := "MarshalBinary"
-		if _, ok := any(new(T)).(encoding.BinaryAppender); ok {
-			appends = "AppendBinary"
-		}
+	if c, appends := binaryCodec[T](); c != nil {
 		if err = borrowed[T](role, appends, "UnmarshalBinary"); err == nil {
 			return c, nil
 		}
@@ -134,28 +130,31 @@ func cannotTravel[T any](role string) error {
 // binaryCodec returns the codec of a type with encoding.BinaryAppender (or
 // BinaryMarshaler) on T or *T and encoding.BinaryUnmarshaler on *T, or nil.
 // The method set of *T holds T's too, and T is never a pointer here (a
-// pointer's pointer has no methods), so asking *T is enough.
-func binaryCodec[T any]() *codec[T] {
+// pointer's pointer has no methods), so asking *T is enough. It names the
+// method that encodes, too.
+func binaryCodec[T any]() (*codec[T], string) {
 	var v T
 	if _, ok := any(&v).(encoding.BinaryUnmarshaler); !ok {
-		return nil
+		return nil, ""
 	}
 	c := &codec[T]{decode: unmarshalBinary[T]}
-	switch any(&v).(type) {
-	case encoding.BinaryAppender:
+	_, appends := any(&v).(encoding.BinaryAppender)
+	_, marshals := any(&v).(encoding.BinaryMarshaler)
+	switch {
+	case appends && !(marshals && ownsMarshalPair[T]()):
 		// Calling through an interface makes v escape: only this copy does.
 		c.append = func(b []byte, v T) ([]byte, error) {
 			return any(&v).(encoding.BinaryAppender).AppendBinary(b)
 		}
-	case encoding.BinaryMarshaler:
+		return c, "AppendBinary"
+	case marshals:
 		c.append = func(b []byte, v T) ([]byte, error) {
 			p, err := any(&v).(encoding.BinaryMarshaler).MarshalBinary()
 			return append(b, p...), err
 		}
-	default:
-		return nil
+		return c, "MarshalBinary"
 	}
-	return c
+	return nil, ""
 }
 
 func unmarshalBinary[T any](b []byte) (v T, err error) {

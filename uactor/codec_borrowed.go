@@ -39,6 +39,16 @@ func borrowed[T any](role string, methods ...string) error {
 	return nil
 }
 
+// ownsMarshalPair reports whether T is a struct that declares
+// MarshalBinary and UnmarshalBinary itself while its AppendBinary is an
+// embedded field's: one that embeds time.Time, written before time.Time
+// had AppendBinary. Its own pair is the one that round-trips.
+func ownsMarshalPair[T any]() bool {
+	rt := reflect.TypeFor[T]()
+	return rt.Kind() == reflect.Struct && promoted(rt, "AppendBinary") &&
+		!promoted(rt, "MarshalBinary") && !promoted(rt, "UnmarshalBinary")
+}
+
 // promoted reports whether rt's method name is a wrapper the compiler made
 // for an embedded field's method, rather than one declared on rt or *rt.
 // A method is looked up in the value's method set first, where a method

@@ -22,6 +22,14 @@ type (
 		time.Time
 		Note string
 	}
+	// stampedOld declares MarshalBinary and UnmarshalBinary, as code
+	// written before time.Time had AppendBinary would; it borrows that.
+	stampedOld struct {
+		time.Time
+		Note string
+	}
+	// onlyTimeOld is stampedOld with nothing but the time.
+	onlyTimeOld struct{ time.Time }
 	// stampedMsg declares MessagePack methods, as msgp would generate.
 	stampedMsg struct {
 		time.Time
@@ -59,6 +67,31 @@ func (s *stampedOwn) UnmarshalBinary(b []byte) error {
 		return err
 	}
 	return s.Time.UnmarshalBinary(rest)
+}
+
+func (s stampedOld) MarshalBinary() ([]byte, error) {
+	return wire.AppendVarint(wire.AppendString(nil, s.Note), s.UnixNano()), nil
+}
+
+func (s *stampedOld) UnmarshalBinary(b []byte) error {
+	r := wire.NewReader(b)
+	s.Note, s.Time = r.String(), time.Unix(0, r.Varint()).UTC()
+	return r.Close()
+}
+
+// onlyTimeOld's form starts with a byte of its own, which time.Time's
+// UnmarshalBinary refuses.
+func (o onlyTimeOld) MarshalBinary() ([]byte, error) {
+	return wire.AppendVarint([]byte{'o'}, o.UnixNano()), nil
+}
+
+func (o *onlyTimeOld) UnmarshalBinary(b []byte) error {
+	r := wire.NewReader(b)
+	if p := r.Raw(1); len(p) != 1 || p[0] != 'o' {
+		return errors.New("not onlyTimeOld's form")
+	}
+	o.Time = time.Unix(0, r.Varint()).UTC()
+	return r.Close()
 }
 
 // stampedMsg's MessagePack form: an array of two str 8, the time in
@@ -117,6 +150,8 @@ func readStrs(b []byte, n int) ([]string, []byte, error) {
 func TestCodecBorrowedMethods(t *testing.T) {
 	at := time.Date(2026, 12, 4, 18, 0, 0, 1, time.UTC)
 	roundTrip(t, stampedOwn{at, "own"}, func(a, b stampedOwn) bool { return a.Equal(b.Time) && b.Note == "own" })
+	roundTrip(t, stampedOld{at, "old"}, func(a, b stampedOld) bool { return a.Equal(b.Time) && b.Note == "old" })
+	roundTrip(t, onlyTimeOld{at}, func(a, b onlyTimeOld) bool { return a.Equal(b.Time) })
 	roundTrip(t, stampedMsg{at, "msgp"}, func(a, b stampedMsg) bool { return a.Equal(b.Time) && b.Note == "msgp" })
 	roundTrip(t, onlyTime{Time: at}, func(a, b onlyTime) bool { return a.Equal(b.Time) })
 	roundTrip(t, noted{"alone"}, same)
