@@ -18,9 +18,15 @@ import (
 // 1<<(c+minClassShift) bytes. given[c] is set once anything was: until then
 // a lookup costs one atomic load, for programs that never recycle.
 var (
-	recycled [maxClassShift - minClassShift + 1]sync.Pool
+	recycled [maxRecycledShift - minClassShift + 1]sync.Pool
 	given    [len(recycled)]atomic.Bool
 )
+
+// maxRecycledShift is the class of the largest arrays kept: under 32 MiB,
+// so that a payload as large as a frame of DefaultMaxSize can be recycled.
+// The read pools stop lower (see maxClassShift); an array given back
+// explicitly is one its program will need again.
+const maxRecycledShift = 24
 
 // holders keeps the emptied *[]byte that Recycled took out of recycled, for
 // Recycle to fill again: a pool holds pointers, and a new one for each
@@ -45,7 +51,7 @@ func recycledClass(n int) int {
 // Recycle keeps b's array for a later payload. b must be the whole of what
 // its owner holds of the array, and nothing may use the array once Recycle
 // is called: the next payload put into it overwrites it. Arrays of under
-// 256 bytes, or over 8 MiB, are left to the collector.
+// 256 bytes, or of 32 MiB or more, are left to the collector.
 func Recycle(b []byte) {
 	if c := recycledClass(cap(b)); c >= 0 {
 		p, _ := holders.Get().(*[]byte) // only here: a small b must cost nothing

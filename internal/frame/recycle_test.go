@@ -43,6 +43,7 @@ func TestRecycle(t *testing.T) {
 		{"a smaller payload of its class", func() []byte { return owned(n + 1000) }, owned, n + 10, true},
 		{"too large for it", func() []byte { return make([]byte, n) }, owned, n + 1, false},
 		{"a kilobyte value copied", func() []byte { return make([]byte, 4096) }, Recycled, 4000, true},
+		{"as large as a frame of the default size", func() []byte { return make([]byte, DefaultMaxSize) }, owned, DefaultMaxSize - 64, true},
 		{"too small to keep", func() []byte { return make([]byte, 200) }, anyRecycled, 200, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
