@@ -113,6 +113,34 @@ func TestRefOfAnotherActorType(t *testing.T) {
 	}
 }
 
+// A ref that names a process id no process has (one that would read as a
+// negative int, which kill(2) takes for a group, or every process) fails
+// to decode.
+func TestRefWithImpossiblePID(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	c := spawnCounter(t, ctx)
+	b, err := c.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := wire.NewReader(b[1:])
+	kind, id, adv, _ := r.String(), r.Raw(16), r.String(), r.Uvarint()
+	keyID := r.Raw(r.Len())
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, pid := range []uint64{1 << 31, 1<<64 - 1} {
+		forged := wire.AppendString([]byte{b[0]}, kind)
+		forged = wire.AppendUvarint(wire.AppendString(append(forged, id...), adv), pid)
+		forged = append(forged, keyID...)
+		var got uactor.Ref[*Counter]
+		if err := got.UnmarshalBinary(forged); !errors.Is(err, uactor.ErrDecode) {
+			got.Close()
+			t.Errorf("a ref naming process %d: PID %d, %v; want ErrDecode", pid, got.PID(), err)
+		}
+	}
+}
+
 // A ref passed to an actor (here from this process: a third one, to both
 // actors) is called there.
 func TestRefPassedToAnotherActor(t *testing.T) {

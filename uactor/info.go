@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"fmt"
 	"os"
 
 	"github.com/google/uuid"
@@ -44,14 +45,28 @@ func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
 		return actorInfo{}, errorf("uactor: Connect(%s): %w", h.addr, err)
 	}
 	defer buf.Release()
-	r := wire.NewReader(buf.B)
+	inf, err := decodeInfo(buf.B)
+	if err != nil {
+		return actorInfo{}, errorf("uactor: Connect(%s): %w", h.addr, err)
+	}
+	inf.keyID = c.keyID
+	return inf, nil
+}
+
+// decodeInfo reads the info method's answer (all but the key id, which
+// the handshake tells).
+func decodeInfo(b []byte) (actorInfo, error) {
+	r := wire.NewReader(b)
 	inf := actorInfo{kind: r.String()}
 	copy(inf.id[:], r.Raw(16))
 	inf.advertise = r.String()
-	inf.pid = int(r.Uvarint())
-	inf.keyID = c.keyID
+	pid := r.Uvarint()
 	if err := r.Close(); err != nil {
-		return actorInfo{}, errorf("uactor: Connect(%s): %w: info: %w", h.addr, ErrProtocol, err)
+		return actorInfo{}, fmt.Errorf("%w: info: %w", ErrProtocol, err)
 	}
+	if pid > maxPID {
+		return actorInfo{}, fmt.Errorf("%w: info: process id %d out of range", ErrProtocol, pid)
+	}
+	inf.pid = int(pid)
 	return inf, nil
 }

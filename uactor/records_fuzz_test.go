@@ -1,17 +1,20 @@
 package uactor
 
 // Fuzz targets for the records a process decodes from another: the
-// bootstrap and ready records of a spawn, and the payload of an ERROR
-// frame.
+// bootstrap and ready records of a spawn, the payload of an ERROR frame,
+// and the answer of the info method.
 
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // sampleBootstrap is a bootstrap whose options all differ from their zero.
@@ -108,4 +111,41 @@ func remoteMessage(err error) string {
 		return se.message
 	}
 	return "\x00not a remote error"
+}
+
+// Whatever bytes an info answer holds, decoding returns an error or a
+// process id that no conversion made negative; a real answer decodes to
+// what it says, and one naming an impossible process fails.
+func FuzzInfo(f *testing.F) {
+	s := &server{kind: &kindEntry{name: "k"}, id: uuid.New(), adv: "unix:///a.sock"}
+	good := s.info()
+	f.Add(good)
+	f.Add(good[:len(good)-1])
+	f.Add(wire.AppendUvarint(good[:len(good)-binary.PutUvarint(make([]byte, 10), uint64(os.Getpid()))], 1<<64-1))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		inf, err := decodeInfo(p)
+		if err != nil {
+			if !errors.Is(err, ErrProtocol) {
+				t.Fatalf("decodeInfo(% x): %v does not wrap ErrProtocol", p, err)
+			}
+			return
+		}
+		if inf.pid < 0 {
+			t.Fatalf("decodeInfo(% x): process id %d", p, inf.pid)
+		}
+	})
+}
+
+func TestDecodeInfo(t *testing.T) {
+	s := &server{kind: &kindEntry{name: "k"}, id: uuid.New(), adv: "unix:///a.sock"}
+	inf, err := decodeInfo(s.info())
+	if err != nil || inf.kind != "k" || inf.id != s.id || inf.advertise != s.adv || inf.pid != os.Getpid() {
+		t.Fatalf("decodeInfo of a real answer: %+v, %v", inf, err)
+	}
+	head := wire.AppendString(append(wire.AppendString(nil, "k"), s.id[:]...), s.adv)
+	for _, pid := range []uint64{1 << 31, 1<<64 - 1} {
+		if inf, err := decodeInfo(wire.AppendUvarint(head, pid)); !errors.Is(err, ErrProtocol) {
+			t.Errorf("an answer naming process %d: pid %d, %v; want ErrProtocol", pid, inf.pid, err)
+		}
+	}
 }

@@ -167,6 +167,11 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 	return buf, err
 }
 
+// maxPID bounds a process id read from a peer: ids fit in 31 bits on every
+// system, and a larger one would turn negative as an int, which names a
+// process group, or every process, to a caller that signals PID().
+const maxPID = 1<<31 - 1
+
 // refVersion leads a ref's binary form.
 const refVersion = 2
 
@@ -221,6 +226,9 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	copy(keyID[:], rd.Raw(len(keyID)))
 	if err := rd.Close(); err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)
+	}
+	if pid > maxPID {
+		return errorf("%w: ref: process id %d out of range", ErrDecode, pid)
 	}
 	k := lookupKind(kind)
 	if want := reflect.TypeFor[A](); k != nil && k.actor != want {
