@@ -168,8 +168,9 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 }
 
 // maxPID bounds a process id read from a peer: ids fit in 31 bits on every
-// system, and a larger one would turn negative as an int, which names a
-// process group, or every process, to a caller that signals PID().
+// system, so a larger number names no process, and past an int's range it
+// turns negative, which names a process group, or every process, to a
+// caller that signals PID().
 const maxPID = 1<<31 - 1
 
 // refVersion leads a ref's binary form.
