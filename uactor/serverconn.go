@@ -272,6 +272,14 @@ func (c *serverConn) signalLocked() {
 	}
 }
 
+// errMalformedCall ends a connection whose peer sent a CALL frame that
+// does not parse.
+var errMalformedCall = fmt.Errorf("%w: malformed CALL frame", ErrProtocol)
+
+// errConnDone ends a connection whose reader, waiting, found it done: it
+// is no fault of the peer's (logged as closed, see logConnEnd).
+var errConnDone = fmt.Errorf("%w: the connection ended while a call waited for its slot", ErrClosed)
+
 // incoming is one call, as dispatch prepared it.
 type incoming struct {
 	ctx *callCtx
@@ -281,10 +289,11 @@ type incoming struct {
 	req []byte // the request, within buf
 }
 
-// dispatch prepares one call, which the caller runs or hands to a worker;
-// it returns false if the frame is malformed or breaks the protocol, which
-// drops the connection. A zero call (nil m) was answered at once.
-func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
+// dispatch prepares one call, which the caller runs or hands to a worker.
+// An error ends the connection: the frame is malformed or breaks the
+// protocol, or the connection ended while the call waited for a slot
+// (errConnDone). A zero call (nil m) was answered at once.
+func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 	var cc callContext
 	p := buf.B
 	if len(p) > 0 && p[0] == 0 { // no deadline, no metadata
@@ -293,34 +302,34 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 		var err error
 		if cc, p, err = parseCallContext(p, time.Now()); err != nil {
 			buf.Release()
-			return incoming{}, false
+			return incoming{}, errMalformedCall
 		}
 	}
 	n, k := binary.Uvarint(p)
 	if k <= 0 || n > uint64(len(p)-k) {
 		buf.Release()
-		return incoming{}, false
+		return incoming{}, errMalformedCall
 	}
 	name := p[k : k+int(n)]
 	req := p[k+int(n):]
 	s := c.s
-	if !c.waitSlot(id) {
+	if err := c.waitSlot(id); err != nil {
 		buf.Release()
-		return incoming{}, false
+		return incoming{}, err
 	}
 	if string(name) == infoMethod {
 		buf.Release()
 		if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info()); errors.Is(err, frame.ErrTooLarge) {
 			c.fail(id, codeHandler, tooLarge{fmt.Errorf("response: %w", err)}) // over the caller's bound
 		}
-		return incoming{}, true
+		return incoming{}, nil
 	}
 	m := s.kind.method(string(name))
 	switch {
 	case m != nil && !s.beginCall():
 		c.fail(id, codeClosed, fmt.Errorf("%w: %s is stopping", ErrClosed, s.kind.name))
 		buf.Release()
-		return incoming{}, true
+		return incoming{}, nil
 	case m == nil:
 		const quoted = 64 // of the name the peer sent: its error need not echo megabytes
 		if len(name) > quoted {
@@ -328,7 +337,7 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 		}
 		c.fail(id, codeMethod, fmt.Errorf("kind %q has no method %q", s.kind.name, name))
 		buf.Release()
-		return incoming{}, true
+		return incoming{}, nil
 	}
 	ctx := c.ctxs.next(cc)
 	c.mu.Lock()
@@ -337,12 +346,12 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 		s.calls.Done()
 		buf.Release()
 		c.fail(id, codeBusy, fmt.Errorf("%w (%d)", ErrBusy, s.opts.inflight))
-		return incoming{}, true
+		return incoming{}, nil
 	}
 	c.cancels[id] = ctx
 	c.held += len(buf.B)
 	c.mu.Unlock()
-	return incoming{ctx: ctx, id: id, m: m, buf: buf, req: req}, true
+	return incoming{ctx: ctx, id: id, m: m, buf: buf, req: req}, nil
 }
 
 // waitSlot checks a new call's id against the calls in flight (a peer that
@@ -350,12 +359,14 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, bool) {
 // cancel the other, so it is dropped), and waits while the id's call has
 // its answer on its way out, or while the connection is at MaxInFlight with
 // answers on their way out: either frees as soon as the bytes leave, and a
-// caller that already has the answer may have sent this call. It returns
-// false for a duplicate id or a connection that is done. Keepalive is not
-// paused here, as it is at ConnBuffer: what this waits for is the peer
-// taking its answers, which keepalive counts as the peer being alive
-// (peerTook), so only a peer that neither reads nor sends is dropped.
-func (c *serverConn) waitSlot(id uint64) bool {
+// caller that already has the answer may have sent this call. It fails
+// for a duplicate id (ErrProtocol) or a connection that is done
+// (errConnDone: keepalive or a hang-up dropped the peer, and says so, or
+// the actor stopped). Keepalive is not paused here, as it is at
+// ConnBuffer: what this waits for is the peer taking its answers, which
+// keepalive counts as the peer being alive (peerTook), so only a peer that
+// neither reads nor sends is dropped.
+func (c *serverConn) waitSlot(id uint64) error {
 	for {
 		c.mu.Lock()
 		prev := c.cancels[id]
@@ -365,13 +376,13 @@ func (c *serverConn) waitSlot(id uint64) bool {
 		c.mu.Unlock()
 		switch {
 		case dup:
-			return false
+			return fmt.Errorf("%w: a CALL reused the id %d of a call in flight", ErrProtocol, id)
 		case !blocked:
-			return true
+			return nil
 		}
 		c.w.Kick() // answers held back go out before the reader sleeps
 		if !c.wait() {
-			return false
+			return errConnDone
 		}
 	}
 }

@@ -7,7 +7,10 @@ package uactor
 import (
 	"bytes"
 	"context"
+	"errors"
+	"log/slog"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -158,4 +161,115 @@ func TestStopSendsHeldAnswers(t *testing.T) {
 	s.stop() // no call is running: call 1 has finished
 	close(release)
 	wantAnswer(t, got, "call 1, finished before the actor stopped")
+}
+
+// records is a slog.Handler that keeps every record it is given.
+type records struct {
+	mu   sync.Mutex
+	list []slog.Record
+}
+
+func (r *records) Enabled(context.Context, slog.Level) bool { return true }
+func (r *records) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *records) WithGroup(string) slog.Handler            { return r }
+func (r *records) Handle(_ context.Context, rec slog.Record) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.list = append(r.list, rec.Clone())
+	return nil
+}
+
+// ended reports whether a record other than the connection's opening came.
+func (r *records) ended() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, rec := range r.list {
+		if rec.Message != "uactor: connection opened" {
+			return true
+		}
+	}
+	return false
+}
+
+// errs returns the errors the records carry.
+func (r *records) errs() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for _, rec := range r.list {
+		rec.Attrs(func(a slog.Attr) bool {
+			if err, ok := a.Value.Any().(error); ok {
+				errs = append(errs, err)
+			}
+			return true
+		})
+	}
+	return errs
+}
+
+// A reader waiting for a call slot (MaxInFlight, with an answer on its way
+// out to a peer that does not read) when the actor stops ends the
+// connection as closed: it logged a protocol error, "malformed CALL
+// frame", against a peer that had sent nothing wrong.
+func TestStopWhileWaitingForSlotIsNoProtocolError(t *testing.T) {
+	var logged records
+	s := servedServer(t, MaxInFlight(1), WriteTimeout(0), Keepalive(0), Logger(slog.New(&logged)))
+	park := servedKind.entry.method("park")
+	park.blocks.Store(true) // call 1 runs on a worker, so the reader reads on
+	cl, srv := conntest.Unix(t)
+	sizeBuffers(srv)
+	fillSocket(t, srv, make([]byte, 64<<10)) // call 1's answer cannot leave
+	fillSocket(t, srv, make([]byte, 1))
+	s.serveOwner(srv)
+	var c *serverConn // once the server serves it
+	for end := time.Now().Add(10 * time.Second); c == nil; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("after 10 s, the server does not serve the connection")
+		}
+		s.inline.mu.Lock()
+		for sc := range s.inline.conns {
+			c = sc
+		}
+		s.inline.mu.Unlock()
+	}
+	look := func(what string, ok func() bool) {
+		t.Helper()
+		for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+			c.mu.Lock()
+			done := ok()
+			c.mu.Unlock()
+			if done {
+				return
+			}
+			if time.Now().After(end) {
+				t.Fatalf("after 10 s: %s", what)
+			}
+		}
+	}
+	if _, err := cl.Write(callFrames(1, nil, "park")); err != nil {
+		t.Fatal(err)
+	}
+	look("call 1 never began", func() bool { return c.cancels[1] != nil })
+	var cancel bytes.Buffer
+	frame.NewWriter(&cancel, 1<<10).WriteFrame(frame.Header{Type: frame.TypeCancel, ID: 1})
+	if _, err := cl.Write(cancel.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	look("call 1's answer never went on its way", func() bool { return c.leaving == 1 })
+	if _, err := cl.Write(callFrames(2, []byte("x"), "echo")); err != nil {
+		t.Fatal(err)
+	}
+	look("the reader never waited for a slot", func() bool { return c.waiting })
+	s.stop()
+	// The connection's end is logged once its reader has ended.
+	for end := time.Now().Add(10 * time.Second); !logged.ended(); time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("after 10 s, the connection's end was not logged")
+		}
+	}
+	for _, err := range logged.errs() {
+		if errors.Is(err, ErrProtocol) {
+			t.Errorf("logged a protocol error: %v", err)
+		}
+	}
 }

@@ -45,10 +45,10 @@ func (c *serverConn) serve() bool {
 		switch h.Type {
 		case frame.TypeCall:
 			c.burst++
-			j, ok := c.dispatch(h.ID, buf)
+			j, err := c.dispatch(h.ID, buf)
 			switch {
-			case !ok:
-				c.end(fmt.Errorf("%w: malformed CALL frame", ErrProtocol))
+			case err != nil:
+				c.end(err)
 				return false
 			case j.m == nil: // answered already
 			case j.m.blocks.Load():
