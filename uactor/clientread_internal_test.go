@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -96,7 +97,7 @@ func TestReadRoleSkipsCallerStillWriting(t *testing.T) {
 		_, err := c.roundTrip(ctxA, "a", callPrefix("a"), nil)
 		errA <- err
 	}()
-	waitLocked(t, c, "A to read", func() bool { return c.reader != nil && c.reader != watcher && len(c.pending) == 1 })
+	waitLocked(t, &c.mu, "A to read", func() bool { return c.reader != nil && c.reader != watcher && len(c.pending) == 1 })
 
 	errB := make(chan error, 1)
 	go func() {
@@ -106,7 +107,7 @@ func TestReadRoleSkipsCallerStillWriting(t *testing.T) {
 		}
 		errB <- err
 	}()
-	waitLocked(t, c, "B to write", func() bool { return len(c.pending) == 2 && c.w.Buffered() > 0 })
+	waitLocked(t, &c.mu, "B to write", func() bool { return len(c.pending) == 2 && c.w.Buffered() > 0 })
 
 	cancelA() // the read role leaves A while B still writes
 	if err := <-errA; !errors.Is(err, context.Canceled) {
@@ -123,13 +124,13 @@ func TestReadRoleSkipsCallerStillWriting(t *testing.T) {
 	}
 }
 
-// waitLocked polls cond, with c.mu held, for up to 10 s.
-func waitLocked(t *testing.T, c *clientConn, what string, cond func() bool) {
+// waitLocked polls cond, with mu held, for up to 10 s.
+func waitLocked(t *testing.T, mu sync.Locker, what string, cond func() bool) {
 	t.Helper()
 	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		c.mu.Lock()
+		mu.Lock()
 		ok := cond()
-		c.mu.Unlock()
+		mu.Unlock()
 		if ok {
 			return
 		}

@@ -232,34 +232,20 @@ func TestStopWhileWaitingForSlotIsNoProtocolError(t *testing.T) {
 		}
 		s.inline.mu.Unlock()
 	}
-	look := func(what string, ok func() bool) {
-		t.Helper()
-		for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-			c.mu.Lock()
-			done := ok()
-			c.mu.Unlock()
-			if done {
-				return
-			}
-			if time.Now().After(end) {
-				t.Fatalf("after 10 s: %s", what)
-			}
-		}
-	}
 	if _, err := cl.Write(callFrames(1, nil, "park")); err != nil {
 		t.Fatal(err)
 	}
-	look("call 1 never began", func() bool { return c.cancels[1] != nil })
+	waitLocked(t, &c.mu, "call 1 to begin", func() bool { return c.cancels[1] != nil })
 	var cancel bytes.Buffer
 	frame.NewWriter(&cancel, 1<<10).WriteFrame(frame.Header{Type: frame.TypeCancel, ID: 1})
 	if _, err := cl.Write(cancel.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	look("call 1's answer never went on its way", func() bool { return c.leaving == 1 })
+	waitLocked(t, &c.mu, "call 1's answer to go on its way", func() bool { return c.leaving == 1 })
 	if _, err := cl.Write(callFrames(2, []byte("x"), "echo")); err != nil {
 		t.Fatal(err)
 	}
-	look("the reader never waited for a slot", func() bool { return c.waiting })
+	waitLocked(t, &c.mu, "the reader to wait for a slot", func() bool { return c.waiting })
 	s.stop()
 	// The connection's end is logged once its reader has ended.
 	for end := time.Now().Add(10 * time.Second); !logged.ended(); time.Sleep(time.Millisecond) {

@@ -71,7 +71,7 @@ func TestCallerKeepsWithinWindow(t *testing.T) {
 	}
 	full := func(what string) {
 		t.Helper()
-		waitLocked(t, c, what, func() bool { return len(c.owed) == 0 })
+		waitLocked(t, &c.mu, what, func() bool { return len(c.owed) == 0 })
 		if n := used(); n != 0 {
 			t.Fatalf("%s: %d bytes of the window still taken", what, n)
 		}
