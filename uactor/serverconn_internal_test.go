@@ -179,10 +179,9 @@ func (r *records) Handle(_ context.Context, rec slog.Record) error {
 	return nil
 }
 
-// ended reports whether a record other than the connection's opening came.
-func (r *records) ended() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// endedLocked reports whether a record other than the connection's opening
+// came; r.mu is held.
+func (r *records) endedLocked() bool {
 	for _, rec := range r.list {
 		if rec.Message != "uactor: connection opened" {
 			return true
@@ -221,17 +220,13 @@ func TestStopWhileWaitingForSlotIsNoProtocolError(t *testing.T) {
 	fillSocket(t, srv, make([]byte, 64<<10)) // call 1's answer cannot leave
 	fillSocket(t, srv, make([]byte, 1))
 	s.serveOwner(srv)
-	var c *serverConn // once the server serves it
-	for end := time.Now().Add(10 * time.Second); c == nil; time.Sleep(time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatal("after 10 s, the server does not serve the connection")
-		}
-		s.inline.mu.Lock()
+	var c *serverConn
+	waitLocked(t, &s.inline.mu, "the server to serve the connection", func() bool {
 		for sc := range s.inline.conns {
 			c = sc
 		}
-		s.inline.mu.Unlock()
-	}
+		return c != nil
+	})
 	if _, err := cl.Write(callFrames(1, nil, "park")); err != nil {
 		t.Fatal(err)
 	}
@@ -248,11 +243,7 @@ func TestStopWhileWaitingForSlotIsNoProtocolError(t *testing.T) {
 	waitLocked(t, &c.mu, "the reader to wait for a slot", func() bool { return c.waiting })
 	s.stop()
 	// The connection's end is logged once its reader has ended.
-	for end := time.Now().Add(10 * time.Second); !logged.ended(); time.Sleep(time.Millisecond) {
-		if time.Now().After(end) {
-			t.Fatal("after 10 s, the connection's end was not logged")
-		}
-	}
+	waitLocked(t, &logged.mu, "the connection's end to be logged", logged.endedLocked)
 	for _, err := range logged.errs() {
 		if errors.Is(err, ErrProtocol) {
 			t.Errorf("logged a protocol error: %v", err)
