@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -57,5 +58,38 @@ func TestWorkpool(t *testing.T) {
 		"over 231", "quick 231", "tags even=500 odd=500 mod3=0:334"}
 	if got := lines[1:]; !slices.Equal(got, want) {
 		t.Fatalf("counts:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// A job over the limit that messages.go sets for msgp fails to decode in
+// the worker, and the worker goes on serving.
+func TestJobOverLimitIsRefused(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	w, err := uactor.Spawn(ctx, WorkerKind, Config{Name: "limits", MinLength: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	tests := []struct {
+		tags    int
+		refused bool
+	}{
+		{1000, false},
+		{1001, true},
+		{1, false}, // the worker still serves
+	}
+	for _, tt := range tests {
+		r, err := Do.Call(ctx, w, Job{Text: "x", Tags: make([]string, tt.tags)})
+		switch {
+		case tt.refused && !errors.Is(err, uactor.ErrDecode):
+			t.Errorf("%d tags: error %v; want one matching uactor.ErrDecode", tt.tags, err)
+		case tt.refused && !strings.Contains(err.Error(), "limit"):
+			t.Errorf("%d tags: error %q does not name msgp's limit", tt.tags, err)
+		case !tt.refused && err != nil:
+			t.Errorf("%d tags: %v", tt.tags, err)
+		case !tt.refused && r.Tagged[""] != tt.tags:
+			t.Errorf("%d tags: the worker counted %d", tt.tags, r.Tagged[""])
+		}
 	}
 }
