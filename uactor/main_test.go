@@ -1,9 +1,11 @@
 package uactor_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,15 +40,18 @@ func runInPrivateTemp(m *testing.M) int {
 	if os.Getenv("TMPDIR") == "" {
 		base = uactor.MemoryDir()
 	}
-	tmp, err := os.MkdirTemp(base, "testsuite-")
+	pattern := fmt.Sprintf("testsuite-pid%d-", os.Getpid())
+	tmp, err := os.MkdirTemp(base, pattern)
 	if err != nil && base != "" {
-		tmp, err = os.MkdirTemp("", "testsuite-")
+		base = ""
+		tmp, err = os.MkdirTemp("", pattern)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer os.RemoveAll(tmp)
+	removeDeadSuites(base)
 	old, had := os.LookupEnv("TMPDIR")
 	os.Setenv("TMPDIR", tmp)
 	code := m.Run()
@@ -69,4 +74,24 @@ func runInPrivateTemp(m *testing.M) int {
 		return 1
 	}
 	return code
+}
+
+// removeDeadSuites removes the private TMPDIRs in base (the default
+// temporary directory if empty) of test processes that are gone: one that
+// panicked or timed out skipped its deferred removal, and on the memory
+// filesystem what it left would hold memory until reboot.
+func removeDeadSuites(base string) {
+	if base == "" {
+		base = os.TempDir()
+	}
+	dirs, _ := filepath.Glob(filepath.Join(base, "testsuite-pid*-*"))
+	for _, dir := range dirs {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(dir), "testsuite-pid%d-", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+			os.RemoveAll(dir)
+		}
+	}
 }
