@@ -90,6 +90,8 @@ func removeDeadSuites(base string) {
 		if _, err := fmt.Sscanf(filepath.Base(dir), "testsuite-pid%d-", &pid); err != nil || pid <= 0 {
 			continue
 		}
+		// Not proctest.Gone: it reads Linux's /proc, and where there is none it
+		// would call every suite gone and remove live ones' directories.
 		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
 			os.RemoveAll(dir)
 		}
