@@ -58,7 +58,7 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 		spec = "unix://" + filepath.Join(ownerDir, "hosted-"+rand.Text()+".sock")
 	}
 	if spec == "" || spec == "unix" {
-		dir, err = makeHostDir()
+		dir, err = makeLockedDir()
 		if err != nil {
 			return nil, address{}, "", errorf("uactor: private socket directory: %w", err)
 		}

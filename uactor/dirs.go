@@ -17,10 +17,9 @@ var privateDirs struct {
 	m map[string]*os.File
 }
 
-func trackDir(dir string) { trackLockedDir(dir, nil) }
-
 // trackLockedDir tracks dir, and keeps lock (if not nil) open until dir is
-// removed.
+// removed. A lock it tracked dir with before is closed: that directory
+// was removed, and dir made again.
 func trackLockedDir(dir string, lock *os.File) {
 	if dir == "" {
 		return
@@ -29,6 +28,9 @@ func trackLockedDir(dir string, lock *os.File) {
 	defer privateDirs.Unlock()
 	if privateDirs.m == nil {
 		privateDirs.m = map[string]*os.File{}
+	}
+	if was := privateDirs.m[dir]; was != nil && was != lock {
+		was.Close()
 	}
 	privateDirs.m[dir] = lock
 }

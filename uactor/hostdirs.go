@@ -10,18 +10,22 @@ import (
 )
 
 // A hosted value's socket directory is removed by Close (in an actor's
-// process, also as the process ends on SIGTERM or its owner's death); a
-// program that returns from main without Close, ends on a signal or is
-// killed leaves it behind. So such a directory holds a lock file that its
-// process locks (flock) for the directory's life, and the first hosted
-// value of a process removes, in the base its directory went to, the
-// directories whose lock nobody holds: their process is gone, whatever pid
-// namespace it ran in, as the kernel drops a dead process's locks. Where
-// locking fails, a directory gets no lock file and is never removed so. A
-// spawned actor's directory has no lock file: its owner and the actor
-// remove it.
+// process, also as the process ends on SIGTERM or its owner's death), and
+// a spawned actor's by its owner once the actor is gone (or by the actor,
+// if its owner is gone first). A program that returns from main without
+// Close, ends on a signal or is killed leaves a hosted value's behind, and
+// an owner killed together with its actor (a job's process group, say)
+// leaves the actor's. So such a directory holds a lock file that the
+// process that made it locks (flock) for the directory's life, and the
+// first hosted value or spawned actor of a process removes, in the base
+// its directory went to, the directories whose lock nobody holds: their
+// process is gone, whatever pid namespace it ran in, as the kernel drops a
+// dead process's locks. A spawned actor cannot outlive its owner, so the
+// owner's lock covers the actor too. Where locking fails, a directory gets
+// no lock file and is never removed so.
 
-// lockName is the lock file in a hosted value's directory.
+// lockName is the lock file in a hosted value's or spawned actor's
+// directory.
 const lockName = "lock"
 
 // staleAge is how old a directory must be before it may be removed: a
@@ -31,10 +35,10 @@ const staleAge = time.Minute
 // swept holds the bases this process has swept: each is swept once.
 var swept sync.Map
 
-// makeHostDir is makeSocketDir for a value this process hosts: the
-// directory is locked, where it can be, for as long as it is tracked (see
-// removeDir).
-func makeHostDir() (string, error) {
+// makeLockedDir is makeSocketDir for a value this process hosts or an
+// actor it spawns: the directory is locked, where it can be, for as long
+// as it is tracked (see removeDir).
+func makeLockedDir() (string, error) {
 	dir, err := makeSocketDir()
 	if err != nil {
 		return "", err
@@ -68,8 +72,8 @@ func sweptAlready(base string) bool {
 	return done
 }
 
-// sweepStale removes the directories in base that a hosted value's
-// process left behind.
+// sweepStale removes the directories in base that a hosted value's or a
+// spawned actor's process left behind.
 func sweepStale(base string, now time.Time) {
 	ents, err := os.ReadDir(base)
 	if err != nil {
@@ -94,7 +98,7 @@ func removeIfStale(dir string, now time.Time) {
 	}
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return // no lock: not a hosted value's, or not one of ours
+		return // no lock: made where locking failed, or not one of ours
 	}
 	defer f.Close()
 	if tryLock(f) == nil { // nobody holds it: its process is gone

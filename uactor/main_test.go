@@ -26,6 +26,9 @@ func TestMain(m *testing.M) {
 	if hostAndLeave() { // a process that leaves a hosted value's directory
 		return
 	}
+	if spawnAndWait() { // a process that spawns an actor and waits to be killed
+		return
+	}
 	os.Exit(runInPrivateTemp(m))
 }
 

@@ -84,13 +84,13 @@ func (o options) with(opts []Option) options {
 // XDG_RUNTIME_DIR, then (on Linux) in /dev/shm, a memory filesystem, and
 // last in the system's temporary directory: the first that takes it. A
 // spawned actor's owner removes the directory once the actor is gone. A
-// hosted value's is removed by Close; one that a program left behind (it
-// returned from main without Close, ended on a signal or was killed) is
-// removed by a later process of the same user when it first hosts a value
-// there, if the directory is a minute old by then: a lock (flock) that the
-// hosting process holds tells which directories are still in use, so a
-// base directory shared between machines that do not share locks should
-// not be.
+// hosted value's is removed by Close. One that a program left behind (it
+// returned from main without Close, ended on a signal, or was killed, with
+// its actors if it had any) is removed by a later process of the same user
+// when it first hosts a value or spawns an actor there, if the directory
+// is a minute old by then: a lock (flock) that the process that made it
+// holds tells which directories are still in use, so a base directory
+// shared between machines that do not share locks should not be.
 func Listen(address string) Option { return func(o *options) { o.listen = address } }
 
 // AuthKey sets the shared secret that both ends of every connection prove

@@ -53,7 +53,7 @@ func newServer(k *kindEntry, actor any, key []byte, keyID keyring.KeyID, o optio
 	if id == (uuid.UUID{}) {
 		id = uuid.New()
 	}
-	ln, a, dir, err := listenOn(o.listen) // dir, if any, is tracked already (makeHostDir)
+	ln, a, dir, err := listenOn(o.listen) // dir, if any, is tracked already (makeLockedDir)
 	if err != nil {
 		return nil, err
 	}

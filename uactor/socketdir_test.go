@@ -4,12 +4,14 @@ package uactor_test
 // with its actor.
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -218,6 +220,105 @@ func leaveHostedDir(t *testing.T, ctx context.Context) string {
 		t.Fatalf("the hosting process left no directory to remove: %v", err)
 	}
 	return dir
+}
+
+// spawnAndWait, in a process started by leaveSpawnedDir, spawns an actor,
+// says its address and pid, and waits to be killed.
+func spawnAndWait() bool {
+	if os.Getenv("UACTOR_TEST_SPAWN_AND_WAIT") == "" {
+		return false
+	}
+	r, err := uactor.Spawn(context.Background(), CounterKind, 0)
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println(r.Address(), r.PID())
+	time.Sleep(time.Minute) // the test kills us long before
+	os.Exit(0)
+	return true
+}
+
+// leaveSpawnedDir runs a process that spawns an actor, kills the two
+// together with SIGKILL (their process group, as when a job is killed), so
+// that neither can remove the actor's socket directory, and returns the
+// directory. The test removes it when it ends, if nothing else has.
+func leaveSpawnedDir(t *testing.T) string {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "UACTOR_TEST_SPAWN_AND_WAIT=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // which its actor joins
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(out).ReadString('\n')
+		line <- s
+	}()
+	said := receive(t, line, 10*time.Second, "the spawning process did not report its actor")
+	f := strings.Fields(said)
+	pid, err := 0, error(nil)
+	if len(f) == 2 {
+		pid, err = strconv.Atoi(f[1])
+	}
+	if len(f) != 2 || err != nil || !strings.HasPrefix(f[0], "unix:///") {
+		t.Fatalf("the spawning process said %q", said)
+	}
+	dir := socketDir(f[0])
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	cmd.Wait()
+	assertGone(t, pid, 5*time.Second)
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("the killed processes left no directory to remove: %v", err)
+	}
+	return dir
+}
+
+// An actor killed together with its owner leaves its socket directory; the
+// next process to spawn an actor, or to host a value, removes it once it
+// is a minute old, and leaves alone the directory of an actor whose owner
+// lives, however old.
+func TestSpawnedDirLeftBehindIsRemoved(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	live := spawnCounter(t, ctx)
+	liveDir := socketDir(live.Address())
+	old := time.Now().Add(-2 * time.Minute)
+	backdate := func(dirs ...string) {
+		for _, dir := range dirs {
+			if err := os.Chtimes(dir, old, old); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	first := leaveSpawnedDir(t)
+	backdate(first, liveDir)
+	second := leaveSpawnedDir(t) // sweeps as it spawns
+	backdate(second)
+	next := leaveHostedDir(t, ctx) // sweeps as it hosts
+	for _, c := range []struct {
+		name, dir string
+		there     bool
+	}{
+		{"left, then a spawn", first, false},
+		{"left, then a hosted value", second, false},
+		{"its owner lives", liveDir, true},
+		{"hosted last", next, true},
+	} {
+		if _, err := os.Stat(c.dir); (err == nil) != c.there {
+			t.Errorf("%s: %s there %v, want %v (%v)", c.name, c.dir, err == nil, c.there, err)
+		}
+	}
+	if n, err := Add.Call(ctx, live, 1); err != nil || n != 1 {
+		t.Fatalf("the live actor after the sweeps: Add = %d, %v", n, err)
+	}
 }
 
 // A process that hosts a value and ends without Close leaves its socket

@@ -50,12 +50,11 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	// the actor is gone (never a directory the child names). It holds the
 	// actor's socket, unless it listens on TCP, and those of the values it
 	// hosts, which go with it even when its process is killed.
-	dir, err := makeSocketDir()
+	dir, err := makeLockedDir()
 	if err != nil {
 		key.release()
 		return Ref[A]{}, errorf("uactor: Spawn(%q): private socket directory: %w", name, err)
 	}
-	trackDir(dir)
 	boot.dir = dir
 	if o.listen == "" || o.listen == "unix" {
 		boot.opts.listen = "unix://" + filepath.Join(dir, "actor.sock")

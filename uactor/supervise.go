@@ -164,7 +164,7 @@ func (s *supervisor) clearAddress() {
 	}
 	if dir := s.boot.dir; dir != "" {
 		if err := os.Mkdir(dir, 0o700); err == nil {
-			trackDir(dir)
+			trackLockedDir(dir, lockDir(dir))
 		}
 		hosted, _ := filepath.Glob(filepath.Join(dir, "hosted-*.sock"))
 		stale = append(stale, hosted...)
