@@ -25,8 +25,9 @@ type ConnectedPool[Req, Resp any] struct {
 	closed bool
 	conns  interface{ closeAll() }
 
-	stop context.CancelFunc // the periodic refresh, if any
-	done chan struct{}
+	life context.Context    // ended by Close, which so cuts short a refresh under way
+	end  context.CancelFunc // ends life
+	done chan struct{}      // closed once the periodic refresh, if any, has stopped
 }
 
 // poolView is what a pool calls at one time: the Pool, and its addresses.
@@ -53,22 +54,30 @@ func (p *ConnectedPool[Req, Resp]) Addresses() []string {
 // a refresh after Close. It fails with ErrNoActors when the source lists no
 // actor that it could connect to; the pool is then empty. If ctx ends while
 // it connects, the pool holds the listed actors it has reached, and
-// Refresh returns ctx's error.
+// Refresh returns ctx's error. Close cuts a refresh under way short: it
+// then fails with ErrClosed.
 func (p *ConnectedPool[Req, Resp]) Refresh(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(p.life, cancel)()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return uactor.ErrClosed
 	}
-	return p.refresh(ctx)
+	err := p.refresh(ctx)
+	if err != nil && p.life.Err() != nil {
+		return uactor.ErrClosed
+	}
+	return err
 }
 
-// Close stops the periodic refresh and disconnects from every actor of the
-// pool, leaving them running. Calls through the pool fail afterwards.
-// Close is idempotent.
+// Close stops the periodic refresh, cuts short a refresh under way, and
+// disconnects from every actor of the pool, leaving them running. Calls
+// through the pool fail afterwards. Close is idempotent.
 func (p *ConnectedPool[Req, Resp]) Close() error {
-	if p.stop != nil {
-		p.stop()
+	p.end()
+	if p.done != nil {
 		<-p.done
 	}
 	p.mu.Lock()
@@ -80,17 +89,17 @@ func (p *ConnectedPool[Req, Resp]) Close() error {
 	return nil
 }
 
-// refreshEvery refreshes the pool every d until ctx ends.
-func (p *ConnectedPool[Req, Resp]) refreshEvery(ctx context.Context, d time.Duration) {
+// refreshEvery refreshes the pool every d until Close.
+func (p *ConnectedPool[Req, Resp]) refreshEvery(d time.Duration) {
 	defer close(p.done)
 	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
-		case <-ctx.Done():
+		case <-p.life.Done():
 			return
 		case <-t.C:
-			rctx, cancel := context.WithTimeout(ctx, refreshTimeout)
+			rctx, cancel := context.WithTimeout(p.life, refreshTimeout)
 			p.Refresh(rctx) // a failed refresh keeps the pool as it was; the next one retries
 			cancel()
 		}
@@ -119,6 +128,7 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
 	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts), refs: map[string]uactor.Ref[A]{}}
 	p := &ConnectedPool[Req, Resp]{conns: c}
+	p.life, p.end = context.WithCancel(context.Background())
 	p.refresh = func(ctx context.Context) error {
 		addrs, err := src.Lookup(ctx)
 		if err != nil {
@@ -137,14 +147,13 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		return ctx.Err()
 	}
 	if err := p.refresh(ctx); err != nil {
+		p.end()
 		c.closeAll()
 		return nil, err
 	}
 	if every > 0 {
-		var life context.Context
-		life, p.stop = context.WithCancel(context.Background())
 		p.done = make(chan struct{})
-		go p.refreshEvery(life, every)
+		go p.refreshEvery(every)
 	}
 	return p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -175,5 +176,58 @@ func TestPoolFromKeepsItsOptions(t *testing.T) {
 	}
 	if got := pool.Addresses(); !slices.Equal(got, []string{a, c}) {
 		t.Fatalf("after a refresh listing a second actor: %v; want both", got)
+	}
+}
+
+// stuck is a Source whose first lookup answers addrs and whose later ones
+// wait for their context to end, saying on begun that one is waiting.
+type stuck struct {
+	addrs registry.Addresses
+	n     atomic.Int32
+	begun chan struct{}
+}
+
+func (s *stuck) Lookup(ctx context.Context) (registry.Addresses, error) {
+	if s.n.Add(1) == 1 {
+		return s.addrs, nil
+	}
+	s.begun <- struct{}{}
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// Close cuts short a refresh under way, whose context has no end of its
+// own, rather than waiting for it: the refresh fails with ErrClosed, and
+// the pool is closed.
+func TestCloseCutsARefreshShort(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	ws := spawnWorkers(t, ctx, 1)
+	src := &stuck{addrs: registry.Addresses{ws[0].Address()}, begun: make(chan struct{}, 1)}
+	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refreshed := make(chan error, 1)
+	go func() { refreshed <- pool.Refresh(context.Background()) }()
+	select {
+	case <-src.begun:
+	case <-ctx.Done():
+		t.Fatal("the refresh did not begin its lookup")
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- pool.Close() }()
+	select {
+	case err := <-closed:
+		if err != nil {
+			t.Fatalf("Close: %v", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("Close waited for a refresh that does not end by itself")
+	}
+	if err := <-refreshed; !errors.Is(err, uactor.ErrClosed) {
+		t.Fatalf("the refresh that Close cut short: %v; want ErrClosed", err)
+	}
+	if _, err := pool.Handle(ctx, uactor.Empty{}); err == nil {
+		t.Fatal("a call through the closed pool succeeded")
 	}
 }
