@@ -15,7 +15,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -49,29 +48,11 @@ func runParentMode() bool {
 	return true
 }
 
-// startParent runs the test binary in parent mode, in a process group of
-// its own (which its actors join, as a terminal's job), and returns it with
-// the pids of its actor and its actor's actor.
+// startParent runs the test binary in parent mode (see startReporting)
+// and returns it with the pids of its actor and its actor's actor.
 func startParent(t *testing.T) (*exec.Cmd, int, int) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "UACTOR_TEST_PARENT=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(out).ReadString('\n')
-		line <- s
-	}()
-	s := receive(t, line, 10*time.Second, "the parent process did not report its actors")
+	cmd, s := startReporting(t, "UACTOR_TEST_PARENT", "the parent process did not report its actors")
 	f := strings.Fields(s)
 	if len(f) != 3 || f[0] != "pids" {
 		t.Fatalf("parent process said %q", s)

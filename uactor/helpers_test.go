@@ -1,11 +1,13 @@
 package uactor_test
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"runtime"
 	"runtime/pprof"
 	"slices"
@@ -221,6 +223,38 @@ func receive[T any](t *testing.T, ch <-chan T, d time.Duration, what string) T {
 		var zero T
 		return zero
 	}
+}
+
+// startReporting runs this test binary with env set to 1, which selects
+// what it does (see TestMain), in a process group of its own that the
+// actors it spawns join, as a terminal's job, and returns it with the
+// first line it writes. The group is killed when the test ends, unless
+// the test has waited for the process already.
+func startReporting(t *testing.T, env, what string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), env+"=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil { // not reaped: its pid, and so its group's, is not free for reuse
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			cmd.Wait()
+		}
+	})
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(out).ReadString('\n')
+		line <- s
+	}()
+	return cmd, receive(t, line, 10*time.Second, what)
 }
 
 // failsWithin runs f and fails the test unless f returns, within d, an

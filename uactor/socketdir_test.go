@@ -4,7 +4,6 @@ package uactor_test
 // with its actor.
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -245,24 +244,7 @@ func spawnAndWait() bool {
 // directory. The test removes it when it ends, if nothing else has.
 func leaveSpawnedDir(t *testing.T) string {
 	t.Helper()
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), "UACTOR_TEST_SPAWN_AND_WAIT=1")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // which its actor joins
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); cmd.Wait() })
-	line := make(chan string, 1)
-	go func() {
-		s, _ := bufio.NewReader(out).ReadString('\n')
-		line <- s
-	}()
-	said := receive(t, line, 10*time.Second, "the spawning process did not report its actor")
+	cmd, said := startReporting(t, "UACTOR_TEST_SPAWN_AND_WAIT", "the spawning process did not report its actor")
 	f := strings.Fields(said)
 	pid, err := 0, error(nil)
 	if len(f) == 2 {
