@@ -9,9 +9,10 @@ import (
 // it made for actors it serves or spawns, and the one its owner made for it.
 // An actor's process removes them however it ends short of SIGKILL
 // (removeAllDirs), so that no socket directory outlives its actor; in any
-// other process, Close removes a hosted value's, and a later process one
-// that was left (hostdirs.go). Each maps to its lock file, held open until
-// the directory is removed, or nil.
+// other process, Close removes a hosted value's and the owner a spawned
+// actor's once it is gone, and a later process one that was left
+// (hostdirs.go). Each maps to its lock file, held open until the directory
+// is removed, or nil.
 var privateDirs struct {
 	sync.Mutex
 	m map[string]*os.File
