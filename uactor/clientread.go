@@ -65,7 +65,14 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 			c.mu.Unlock()
 			select {
 			case <-cl.done:
-				c.mu.Lock()
+				if cl.answered {
+					// deliver set it before its send, and cl has left
+					// the pending table: nothing else touches cl now, so
+					// the lock every caller takes is not taken again.
+					cl.signaled, cl.waiting = false, false
+					return nil
+				}
+				c.mu.Lock() // handed the read role
 				cl.signaled = false
 				continue
 			case <-ctx.Done():
@@ -191,11 +198,15 @@ func (c *clientConn) deliver(h frame.Header, buf *frame.Buffer, me *call) bool {
 		return false
 	}
 	cl.typ, cl.buf, cl.answered = h.Type, buf, true
-	if cl != me && !cl.signaled {
-		cl.signaled = true
+	signal := cl != me && !cl.signaled
+	cl.signaled = cl.signaled || signal
+	c.mu.Unlock()
+	// Sent after the lock is let go: waking the caller may wake a thread,
+	// which every other caller would otherwise wait for. Whoever sees
+	// signaled set waits for the send, so cl is not reused before it.
+	if signal {
 		cl.done <- struct{}{}
 	}
-	c.mu.Unlock()
 	return cl == me
 }
 
