@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // requestWindow keeps the requests of a connection's unfinished calls
@@ -23,13 +24,32 @@ import (
 // the wire, and with none let in after it until it is. Callers that
 // cannot go wait in turn.
 type requestWindow struct {
+	size int64
+
+	// state packs what take, sent and give change on every call (see the
+	// win constants), so that while nobody waits and nobody goes alone a
+	// call is let in, sent and given back with one atomic operation each
+	// instead of a lock that every caller of the connection takes three
+	// times. A call that must wait, or go alone, is let in under mu.
+	state atomic.Uint64
+
 	mu      sync.Mutex
-	size    int64
-	used    int64           // request bytes of calls let in and not answered
-	unsent  int             // calls let in, sharing, not yet on the wire
-	alone   bool            // a call let in alone is not yet on the wire
-	waiting []*windowWaiter // in turn
+	waiting []*windowWaiter // in turn; winWaiting is set while it is not empty
 }
+
+// The fields of requestWindow.state. used, the request bytes of calls let
+// in and not answered, is under 2^33: under the window (a uint32) but for
+// one call let in alone, whose request fits a frame (a uint32 too). unsent
+// counts calls let in, sharing, not yet on the wire; at its largest no
+// call is let in sharing until one is sent.
+const (
+	winUsedBits  = 34
+	winUsed      = 1<<winUsedBits - 1
+	winUnsentOne = 1 << winUsedBits
+	winUnsent    = (1<<28 - 1) << winUsedBits
+	winAlone     = 1 << 62 // a call let in alone is not yet on the wire
+	winWaiting   = 1 << 63 // calls wait: sent and give take mu to let them in
+)
 
 // windowWaiter is a call waiting for room in the window.
 type windowWaiter struct {
@@ -49,9 +69,18 @@ func newRequestWindow(size uint32) *requestWindow {
 // caller must call sent once the frame is with the Writer (or will never
 // be).
 func (w *requestWindow) take(ctx context.Context, n int64) (waited, alone bool, err error) {
+	for {
+		v := w.state.Load()
+		if v&(winAlone|winWaiting) != 0 || !w.shares(v, n) {
+			break
+		}
+		if w.state.CompareAndSwap(v, v+uint64(n)+winUnsentOne) {
+			return false, false, nil
+		}
+	}
 	w.mu.Lock()
 	if len(w.waiting) == 0 {
-		if ok, alone := w.letInLocked(n); ok {
+		if ok, alone := w.letInLocked(n, true); ok {
 			w.mu.Unlock()
 			return false, alone, nil
 		}
@@ -66,8 +95,8 @@ func (w *requestWindow) take(ctx context.Context, n int64) (waited, alone bool, 
 	}
 	w.mu.Lock()
 	if wt.granted { // let in as ctx ended: undo it
-		w.used -= n
-		w.sentLocked(wt.alone)
+		w.state.Add(-uint64(n))
+		w.sentState(wt.alone)
 	} else {
 		i := slices.Index(w.waiting, wt)
 		w.waiting = slices.Delete(w.waiting, i, i+1)
@@ -77,54 +106,74 @@ func (w *requestWindow) take(ctx context.Context, n int64) (waited, alone bool, 
 	return true, false, ctx.Err()
 }
 
+// shares reports whether a call with n bytes fits beside those let in, in
+// state v.
+func (w *requestWindow) shares(v uint64, n int64) bool {
+	return int64(v&winUsed)+n <= w.size && v&winUnsent != winUnsent
+}
+
 // letInLocked lets a call with n bytes in if it can go now, sharing or
-// alone.
-func (w *requestWindow) letInLocked(n int64) (ok, alone bool) {
-	switch {
-	case w.alone:
-		return false, false
-	case w.used+n <= w.size:
-		w.used += n
-		w.unsent++
-		return true, false
-	case w.unsent == 0 && w.used < w.size:
-		w.used += n
-		w.alone = true
-		return true, true
+// alone. Otherwise, with wait, it sets winWaiting in the same step, so
+// that no sent or give in between goes unseen: the caller is about to
+// queue.
+func (w *requestWindow) letInLocked(n int64, wait bool) (ok, alone bool) {
+	for {
+		v := w.state.Load()
+		var next uint64
+		switch {
+		case v&winAlone != 0:
+		case w.shares(v, n):
+			next = v + uint64(n) + winUnsentOne
+		case v&winUnsent == 0 && int64(v&winUsed) < w.size:
+			next, alone = (v+uint64(n))|winAlone, true
+		}
+		if next == 0 {
+			if !wait || w.state.CompareAndSwap(v, v|winWaiting) {
+				return false, false
+			}
+			continue
+		}
+		if w.state.CompareAndSwap(v, next) {
+			return true, alone
+		}
+		alone = false
 	}
-	return false, false
 }
 
 // sent records that a call let in (alone, or sharing) is on the wire, or
 // never will be, and lets in the calls waiting that can go now.
 func (w *requestWindow) sent(alone bool) {
-	w.mu.Lock()
-	w.sentLocked(alone)
-	w.admitLocked()
-	w.mu.Unlock()
+	if w.sentState(alone)&winWaiting != 0 {
+		w.mu.Lock()
+		w.admitLocked()
+		w.mu.Unlock()
+	}
 }
 
-func (w *requestWindow) sentLocked(alone bool) {
+// sentState counts a call let in as sent, and returns the state before.
+func (w *requestWindow) sentState(alone bool) uint64 {
 	if alone {
-		w.alone = false
-	} else {
-		w.unsent--
+		return w.state.And(^uint64(winAlone))
 	}
+	return w.state.Add(^uint64(winUnsentOne - 1))
 }
 
 // give counts n request bytes out, of a call answered or given up with the
 // connection, and lets in the calls waiting that can go now.
 func (w *requestWindow) give(n int64) {
-	w.mu.Lock()
-	w.used -= n
-	w.admitLocked()
-	w.mu.Unlock()
+	if w.state.Add(-uint64(n))&winWaiting != 0 {
+		w.mu.Lock()
+		w.admitLocked()
+		w.mu.Unlock()
+	}
 }
 
+// admitLocked lets in the calls waiting that can go now, in turn, and once
+// none waits clears winWaiting.
 func (w *requestWindow) admitLocked() {
 	for len(w.waiting) > 0 {
 		wt := w.waiting[0]
-		ok, alone := w.letInLocked(wt.n)
+		ok, alone := w.letInLocked(wt.n, false)
 		if !ok {
 			return
 		}
@@ -132,4 +181,5 @@ func (w *requestWindow) admitLocked() {
 		wt.granted, wt.alone = true, alone
 		close(wt.ready)
 	}
+	w.state.And(^uint64(winWaiting))
 }

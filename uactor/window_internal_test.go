@@ -65,9 +65,8 @@ func TestCallerKeepsWithinWindow(t *testing.T) {
 	c := newClientConn(cl, address{network: "unix", addr: "pair"}, &handshake.Session{Window: size}, defaultOptions(), true)
 	calls, answer := windowActor(t, srv)
 	used := func() int64 {
-		c.window.mu.Lock()
-		defer c.window.mu.Unlock()
-		return c.window.used
+		used, _, _ := windowCounts(c.window)
+		return used
 	}
 	full := func(what string) {
 		t.Helper()
@@ -209,9 +208,16 @@ func TestRequestWindowTurns(t *testing.T) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.used != 70 || len(w.waiting) != 0 {
-		t.Fatalf("after: %d bytes taken, %d waiting; want 70 and none", w.used, len(w.waiting))
+	if used, _, _ := windowCounts(w); used != 70 || len(w.waiting) != 0 {
+		t.Fatalf("after: %d bytes taken, %d waiting; want 70 and none", used, len(w.waiting))
 	}
+}
+
+// windowCounts decodes w's state: the request bytes let in, the calls let
+// in sharing and not yet sent, and whether one let in alone is not yet sent.
+func windowCounts(w *requestWindow) (used int64, unsent int, alone bool) {
+	v := w.state.Load()
+	return int64(v & winUsed), int(v & winUnsent >> winUsedBits), v&winAlone != 0
 }
 
 // waitWindow waits until n takes wait in w.
@@ -269,8 +275,10 @@ func TestRequestWindowUnderContention(t *testing.T) {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.used != 0 || len(w.waiting) != 0 || w.unsent != 0 || w.alone {
-		t.Fatalf("after: %d bytes taken, %d waiting, %d unsent, alone %v; want none", w.used, len(w.waiting), w.unsent, w.alone)
+	used, unsent, alone := windowCounts(w)
+	if used != 0 || len(w.waiting) != 0 || unsent != 0 || alone || w.state.Load()&winWaiting != 0 {
+		t.Fatalf("after: %d bytes taken, %d waiting (flag %v), %d unsent, alone %v; want none",
+			used, len(w.waiting), w.state.Load()&winWaiting != 0, unsent, alone)
 	}
 }
 
@@ -348,5 +356,28 @@ func TestCallNeverPastActorBound(t *testing.T) {
 	wg.Wait()
 	if v := violations(); len(v) > 0 {
 		t.Fatalf("the caller sent CALLs past the actor's bound:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// The count of calls let in and not yet sent has a largest value: at it, a
+// call that would share waits, and goes in once one of them is sent.
+func TestRequestWindowUnsentAtItsLargest(t *testing.T) {
+	w := newRequestWindow(1000)
+	w.state.Store(winUnsent) // as many unsent as it counts, no bytes
+	ch := make(chan error, 1)
+	go func() {
+		_, alone, err := w.take(context.Background(), 10)
+		if err == nil && alone {
+			err = errors.New("let in alone beside unsent calls")
+		}
+		ch <- err
+	}()
+	waitWindow(t, w, 1)
+	w.sent(false)
+	if err := recvWithin(t, ch, 10*time.Second, "the take once one call was sent"); err != nil {
+		t.Fatal(err)
+	}
+	if used, unsent, alone := windowCounts(w); used != 10 || unsent != int(winUnsent>>winUsedBits) || alone {
+		t.Fatalf("after: %d bytes taken, %d unsent, alone %v; want 10, %d, false", used, unsent, alone, winUnsent>>winUsedBits)
 	}
 }
