@@ -14,7 +14,6 @@ import (
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/internal/keyring"
-	"golang.org/x/sync/semaphore"
 )
 
 // clientConn is one authenticated connection to an actor, carrying many
@@ -33,8 +32,8 @@ type clientConn struct {
 	nextID  atomic.Uint64
 	calls   atomic.Int32 // calls in flight, for the writer's hint
 	broken  atomic.Bool
-	slots   *semaphore.Weighted // bounds calls in flight (MaxInFlight)
-	window  *requestWindow      // bounds their request bytes by the actor's ConnBuffer; nil: none announced
+	slots   *callSlots     // bounds calls in flight (MaxInFlight)
+	window  *requestWindow // bounds their request bytes by the actor's ConnBuffer; nil: none announced
 	ka      *keepalive
 	log     *slog.Logger
 
@@ -104,7 +103,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 		addr:    a,
 		actorID: uuid.UUID(sess.ActorID),
 		keyID:   keyring.KeyID(sess.KeyID),
-		slots:   semaphore.NewWeighted(int64(o.inflight)),
+		slots:   newCallSlots(o.inflight),
 		pending: map[uint64]*call{},
 		log:     o.log(),
 	}
@@ -178,7 +177,7 @@ func handshakeError(a address, err error) error {
 // roundTrip sends one call and waits for its reply frame, which the caller
 // must Release. An error frame is decoded into the error returned.
 func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req []byte) (*frame.Buffer, error) {
-	if err := c.slots.Acquire(ctx, 1); err != nil {
+	if err := c.slots.acquire(ctx); err != nil {
 		return nil, errorf("uactor: %s: waiting for a call slot: %w", method, err)
 	}
 	var ext *[]byte // the call context, if ctx has a deadline or metadata
@@ -187,7 +186,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		var err error
 		if *ext, err = appendCallContext((*ext)[:0], ctx); err != nil {
 			putScratch(ext)
-			c.slots.Release(1)
+			c.slots.release()
 			return nil, errorf("uactor: %s: %w", method, err)
 		}
 	}
@@ -196,7 +195,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		if ext != nil {
 			putScratch(ext)
 		}
-		c.slots.Release(1)
+		c.slots.release()
 		return nil, errorf("uactor: %s: %w", method, err)
 	}
 	c.calls.Add(1)
@@ -301,7 +300,7 @@ func (c *clientConn) sent(win int64, alone bool) {
 
 // release gives back a call's slot and the window bytes of its request.
 func (c *clientConn) release(win int64) {
-	c.slots.Release(1)
+	c.slots.release()
 	if win > 0 {
 		c.window.give(win)
 	}
