@@ -3,6 +3,7 @@ package uactor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -11,17 +12,7 @@ import (
 // waitSlots waits until n calls wait for a slot of s.
 func waitSlots(t *testing.T, s *callSlots, n int) {
 	t.Helper()
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		s.mu.Lock()
-		got := len(s.waiting)
-		s.mu.Unlock()
-		if got == n {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("%d calls waiting for a slot; want %d", got, n)
-		}
-	}
+	waitLocked(t, &s.mu, fmt.Sprintf("%d calls waiting for a slot", n), func() bool { return len(s.waiting) == n })
 }
 
 // Calls take free slots at once and, once none is free, wait in turn; one

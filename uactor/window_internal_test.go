@@ -223,17 +223,7 @@ func windowCounts(w *requestWindow) (used int64, unsent int, alone bool) {
 // waitWindow waits until n takes wait in w.
 func waitWindow(t *testing.T, w *requestWindow, n int) {
 	t.Helper()
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		w.mu.Lock()
-		got := len(w.waiting)
-		w.mu.Unlock()
-		if got == n {
-			return
-		}
-		if time.Now().After(end) {
-			t.Fatalf("%d takes waiting; want %d", got, n)
-		}
-	}
+	waitLocked(t, &w.mu, fmt.Sprintf("%d takes waiting", n), func() bool { return len(w.waiting) == n })
 }
 
 // Many callers taking and giving back random sizes, a third of them giving
