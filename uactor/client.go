@@ -52,17 +52,17 @@ type clientConn struct {
 
 // call is one call waiting for its reply; pooled.
 type call struct {
-	done     chan struct{} // at most one send per use: signaled says so
-	signaled bool          // a send on done is outstanding (under clientConn.mu)
-	answered bool          // typ, buf and err are set (under clientConn.mu)
-	waiting  bool          // its caller is in await, so may take the read role (under clientConn.mu)
+	done     chan bool // at most one send per use, signaled says so: true once answered, false to hand it the read role
+	signaled bool      // a send on done is outstanding (under clientConn.mu)
+	answered bool      // typ, buf and err are set (under clientConn.mu)
+	waiting  bool      // its caller is in await, so may take the read role (under clientConn.mu)
 	typ      frame.Type
 	buf      *frame.Buffer
 	err      error
 	win      int64 // the window bytes its request holds
 }
 
-var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
+var callPool = sync.Pool{New: func() any { return &call{done: make(chan bool, 1)} }}
 
 // dialConn dials a, and authenticates with key the actor expect (zero: any).
 // If ctx ends first, it stops, closing what it opened.
@@ -359,7 +359,7 @@ func (c *clientConn) close(err error) {
 		// read role is woken already.
 		if cl != c.reader && !cl.signaled {
 			cl.signaled = true
-			cl.done <- struct{}{}
+			cl.done <- true
 		}
 	}
 	c.reader = nil

@@ -64,11 +64,14 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 		} else {
 			c.mu.Unlock()
 			select {
-			case <-cl.done:
-				if cl.answered {
-					// deliver set it before its send, and cl has left
-					// the pending table: nothing else touches cl now, so
-					// the lock every caller takes is not taken again.
+			case answered := <-cl.done:
+				if answered {
+					// deliver or close answered cl before the send, and
+					// took it out of the pending table: nothing else
+					// touches cl now, so the lock every caller takes is
+					// not taken again. (A call handed the read role may
+					// still be answered by close meanwhile: it looks
+					// under the lock.)
 					cl.signaled, cl.waiting = false, false
 					return nil
 				}
@@ -205,7 +208,7 @@ func (c *clientConn) deliver(h frame.Header, buf *frame.Buffer, me *call) bool {
 	// which every other caller would otherwise wait for. Whoever sees
 	// signaled set waits for the send, so cl is not reused before it.
 	if signal {
-		cl.done <- struct{}{}
+		cl.done <- true
 	}
 	return cl == me
 }
@@ -234,7 +237,7 @@ func (c *clientConn) passLocked(me *call) {
 			case cl != me && !cl.answered && !cl.signaled:
 				c.reader = cl
 				cl.signaled = true
-				cl.done <- struct{}{}
+				cl.done <- false
 				return
 			}
 		}
