@@ -69,8 +69,8 @@ func TestCallSlotsTurns(t *testing.T) {
 // Many callers taking and giving back slots, in some runs a third of them
 // giving up at random while they wait: no more than the slots are ever
 // taken, none waits for ever, and the slots end free, with nobody waiting.
-// With one slot and nobody giving up, a release that a call about to wait
-// missed would leave every caller waiting.
+// With one slot and nobody giving up, every slot a waiter gets comes from
+// a release: no waiter that gives up hands slots on.
 func TestCallSlotsUnderContention(t *testing.T) {
 	for _, tc := range []struct {
 		name   string

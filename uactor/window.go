@@ -119,13 +119,13 @@ func (w *requestWindow) shares(v uint64, n int64) bool {
 func (w *requestWindow) letInLocked(n int64, wait bool) (ok, alone bool) {
 	for {
 		v := w.state.Load()
-		var next uint64
+		next, lone := uint64(0), false
 		switch {
 		case v&winAlone != 0:
 		case w.shares(v, n):
 			next = v + uint64(n) + winUnsentOne
 		case v&winUnsent == 0 && int64(v&winUsed) < w.size:
-			next, alone = (v+uint64(n))|winAlone, true
+			next, lone = (v+uint64(n))|winAlone, true
 		}
 		if next == 0 {
 			if !wait || w.state.CompareAndSwap(v, v|winWaiting) {
@@ -134,9 +134,8 @@ func (w *requestWindow) letInLocked(n int64, wait bool) (ok, alone bool) {
 			continue
 		}
 		if w.state.CompareAndSwap(v, next) {
-			return true, alone
+			return true, lone
 		}
-		alone = false
 	}
 }
 
