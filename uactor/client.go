@@ -37,22 +37,23 @@ type clientConn struct {
 	ka      *keepalive
 	log     *slog.Logger
 
-	mu      sync.Mutex
-	pending map[uint64]*call
-	owed    map[uint64]int64 // the window bytes of abandoned calls, until their answers come
-	err     error            // why the connection broke; set once
-	onEnd   func(error)      // told why, once the connection broke (see onClose)
-	reader  *call            // holds the read role: a caller, watcher, or nil when nobody reads
-	lastUse time.Time        // when the last call began
-	idle    *clockJob        // runs idleCheck (see watchAfter); nil on the owner's connection
-	armed   bool             // idle is on the clock
-	intr    interrupter      // the reading caller's context, armed to interrupt its read
-	peek    peekState        // probe's
+	mu        sync.Mutex
+	pending   map[uint64]*call
+	owed      map[uint64]int64 // the window bytes of abandoned calls, until their answers come
+	err       error            // why the connection broke; set once
+	onEnd     func(error)      // told why, once the connection broke (see onClose)
+	reader    *call            // holds the read role: a caller, watcher, or nil when nobody reads
+	lastUse   time.Time        // when the last call began
+	idle      *clockJob        // runs idleCheck (see watchAfter); nil on the owner's connection
+	armed     bool             // idle is on the clock
+	intr      interrupter      // the reading caller's context, armed to interrupt its read
+	followers ctxWatch         // a context that callers waiting for their replies share (follow)
+	peek      peekState        // probe's
 }
 
 // call is one call waiting for its reply; pooled.
 type call struct {
-	done     chan bool // at most one send per use, signaled says so: true once answered, false to hand it the read role
+	done     chan bool // at most one send per use, signaled says so: true once answered, false to look again (handed the read role, or its context ended)
 	signaled bool      // a send on done is outstanding (under clientConn.mu)
 	answered bool      // typ, buf and err are set (under clientConn.mu)
 	waiting  bool      // its caller is in await, so may take the read role (under clientConn.mu)
@@ -60,6 +61,7 @@ type call struct {
 	buf      *frame.Buffer
 	err      error
 	win      int64 // the window bytes its request holds
+	watchAt  int   // 1 + its index among clientConn.followers' waiters; 0: not there (under clientConn.mu)
 }
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan bool, 1)} }}
@@ -342,6 +344,7 @@ func (c *clientConn) close(err error) {
 	c.broken.Store(true)
 	c.ka.stop()
 	c.intr.disarm()
+	c.followers.disarm()
 	if c.idle != nil {
 		checks.remove(c.idle)
 	}

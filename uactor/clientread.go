@@ -62,24 +62,11 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 			}
 			c.mu.Lock()
 		} else {
-			c.mu.Unlock()
-			select {
-			case answered := <-cl.done:
-				if answered {
-					// deliver or close answered cl before the send, and
-					// took it out of the pending table: nothing else
-					// touches cl now, so the lock every caller takes is
-					// not taken again. (A call handed the read role may
-					// still be answered by close meanwhile: it looks
-					// under the lock.)
-					cl.signaled, cl.waiting = false, false
-					return nil
-				}
-				c.mu.Lock() // handed the read role
-				cl.signaled = false
+			switch c.follow(ctx, cl) {
+			case followAnswered:
+				return nil
+			case followAgain:
 				continue
-			case <-ctx.Done():
-				c.mu.Lock()
 			}
 		}
 		// While the lock was let go, cl may have been answered, or handed
@@ -201,6 +188,7 @@ func (c *clientConn) deliver(h frame.Header, buf *frame.Buffer, me *call) bool {
 		return false
 	}
 	cl.typ, cl.buf, cl.answered = h.Type, buf, true
+	c.followers.remove(cl) // its caller takes no lock once woken
 	signal := cl != me && !cl.signaled
 	cl.signaled = cl.signaled || signal
 	c.mu.Unlock()

@@ -1,0 +1,270 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/conntest"
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/handshake"
+)
+
+// Callers that share a context with the reader wait on their own channel,
+// woken by the connection's watch on that context (follow). Here three callers share one
+// context on a connection whose actor holds their answers. Whether the
+// answers come or the context ends, the two waiting as followers must wake,
+// and leave nothing behind in the watch (calls are pooled); answers
+// that come after the callers gave up free their slots for the next call.
+func TestFollowersSharingContext(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		cancel  bool  // the context ends before the answers come
+		wantErr error // what the three calls return
+	}{
+		{"answered", false, nil},
+		{"given up", true, context.Canceled},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, act := scriptedConn(t, 3)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			errs := make(chan error, 3)
+			for range 3 {
+				go func() { errs <- roundTripped(c, ctx) }()
+			}
+			waitLocked(t, &c.mu, "a reader and two followers on the watch", func() bool {
+				return len(c.pending) == 3 && c.reader != nil && c.reader != watcher && len(c.followers.waiters) == 2
+			})
+			if tc.cancel {
+				cancel()
+			} else {
+				act.answer(0, 1, 2)
+			}
+			for i := range 3 {
+				if err := within(t, errs, "a caller"); !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+					t.Fatalf("caller %d: %v; want %v", i, err, tc.wantErr)
+				}
+			}
+			c.mu.Lock()
+			left := len(c.followers.waiters)
+			c.mu.Unlock()
+			if left != 0 {
+				t.Errorf("%d callers that returned still wait on the watch", left)
+			}
+			if tc.cancel {
+				act.answer(0, 1, 2) // the late answers give back the slots the calls kept
+			}
+			act.answer(3)
+			if err := roundTripped(c, context.Background()); err != nil {
+				t.Fatalf("the next call: %v", err)
+			}
+		})
+	}
+}
+
+// A follower waiting on the watch is woken by its context's end though the
+// read role has gone on to a caller with no context, whose read nothing
+// interrupts.
+func TestFollowerWokenUnderAnotherReader(t *testing.T) {
+	c, act := scriptedConn(t, 3)
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	errX, errY, errF := make(chan error, 1), make(chan error, 1), make(chan error, 1)
+	go func() { errX <- roundTripped(c, ctxA) }()
+	waitLocked(t, &c.mu, "X to read", func() bool { return len(c.pending) == 1 && c.reader != nil && c.reader != watcher })
+	go func() { errY <- roundTripped(c, context.Background()) }()
+	waitLocked(t, &c.mu, "Y to wait", func() bool { return len(c.pending) == 2 && waitingCalls(c) == 2 })
+	act.answer(0)
+	if err := within(t, errX, "X"); err != nil {
+		t.Fatalf("X: %v", err)
+	}
+	waitLocked(t, &c.mu, "Y to read", func() bool { return len(c.pending) == 1 && c.reader != nil && c.reader != watcher })
+
+	go func() { errF <- roundTripped(c, ctxA) }()
+	waitLocked(t, &c.mu, "F to wait on the watch", func() bool { return len(c.followers.waiters) == 1 })
+	cancelA()
+	if err := within(t, errF, "F"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("F: %v; want context.Canceled", err)
+	}
+	act.answer(1, 2)
+	if err := within(t, errY, "Y"); err != nil {
+		t.Fatalf("Y, whose context did not end: %v", err)
+	}
+}
+
+// roundTripped makes a call on c and releases its reply.
+func roundTripped(c *clientConn, ctx context.Context) error {
+	buf, err := c.roundTrip(ctx, "m", callPrefix("m"), nil)
+	if err == nil {
+		buf.Release()
+	}
+	return err
+}
+
+// within returns what errs gives within 10 s, failing the test after.
+func within(t *testing.T, errs <-chan error, who string) error {
+	t.Helper()
+	select {
+	case err := <-errs:
+		return err
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s still waiting after 10 s", who)
+		return nil
+	}
+}
+
+// waitingCalls counts the calls whose callers wait for their answers.
+func waitingCalls(c *clientConn) int {
+	n := 0
+	for _, cl := range c.pending {
+		if cl != abandoned && cl.waiting {
+			n++
+		}
+	}
+	return n
+}
+
+// scriptedActor answers the calls it reads when the test says.
+type scriptedActor struct {
+	mu      sync.Mutex
+	ids     []uint64 // the calls read, in order
+	answers chan int
+}
+
+// answer has the actor answer the calls it read at these places, in turn,
+// once it has read them.
+func (a *scriptedActor) answer(places ...int) {
+	for _, i := range places {
+		a.answers <- i
+	}
+}
+
+// scriptedConn returns a connection with n call slots to a scriptedActor.
+func scriptedConn(t *testing.T, n int) (*clientConn, *scriptedActor) {
+	a, srv := conntest.Unix(t)
+	o := defaultOptions()
+	o.inflight = n
+	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, o, true)
+	t.Cleanup(func() { c.close(net.ErrClosed) })
+	act := &scriptedActor{answers: make(chan int, 16)}
+	quit := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		r := frame.NewReader(srv, 1<<20)
+		for {
+			h, buf, err := r.ReadFrame()
+			if err != nil {
+				return
+			}
+			buf.Release()
+			if h.Type == frame.TypeCall {
+				act.mu.Lock()
+				act.ids = append(act.ids, h.ID)
+				act.mu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		w := frame.NewWriter(srv, 1<<20)
+		for {
+			var i int
+			select {
+			case i = <-act.answers:
+			case <-quit:
+				return
+			}
+			var id uint64
+			for {
+				act.mu.Lock()
+				if i < len(act.ids) {
+					id = act.ids[i]
+				}
+				act.mu.Unlock()
+				if id != 0 {
+					break
+				}
+				select { // not read yet
+				case <-quit:
+					return
+				case <-time.After(time.Millisecond):
+				}
+			}
+			if w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, []byte("ok")) != nil {
+				return
+			}
+		}
+	}()
+	t.Cleanup(func() { close(quit); srv.Close(); wg.Wait() })
+	return c, act
+}
+
+// The watch's bookkeeping: it wakes its waiters when its context ends, once
+// each; removing one leaves the others in place; and it moves to another
+// context only while nobody waits on it, and only to the reader's.
+func TestCtxWatch(t *testing.T) {
+	var mu sync.Mutex
+	var w ctxWatch
+	t.Cleanup(func() { mu.Lock(); w.disarm(); mu.Unlock() })
+	newCall := func() *call { return &call{done: make(chan bool, 1)} }
+	woken := func(cl *call) bool {
+		select {
+		case v := <-cl.done:
+			if v {
+				t.Fatal("woken as answered; want false, to look again")
+			}
+			return true
+		default:
+			return false
+		}
+	}
+
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	ctxB, cancelB := context.WithCancel(context.Background())
+	defer cancelB()
+	calls := []*call{newCall(), newCall(), newCall(), newCall()}
+	mu.Lock()
+	if w.take(ctxA, ctxB.Done(), &mu) {
+		t.Error("a free watch took a context that is not the reader's")
+	}
+	if !w.take(ctxA, ctxA.Done(), &mu) {
+		t.Fatal("a free watch refused the reader's context")
+	}
+	for _, cl := range calls {
+		w.add(cl)
+	}
+	if w.take(ctxB, ctxB.Done(), &mu) {
+		t.Error("a watch with waiters moved to another context")
+	}
+	w.remove(calls[1])
+	for i, cl := range w.waiters {
+		if cl.watchAt != i+1 {
+			t.Errorf("waiter %d records its place as %d", i, cl.watchAt-1)
+		}
+	}
+	if len(w.waiters) != 3 || calls[1].watchAt != 0 {
+		t.Errorf("after a remove: %d waiters, the removed one at %d; want 3, 0", len(w.waiters), calls[1].watchAt-1)
+	}
+	mu.Unlock()
+
+	cancelA()
+	waitLocked(t, &mu, "the waiters to be woken", func() bool { return len(w.waiters) == 0 })
+	for i, cl := range calls {
+		if got, want := woken(cl), i != 1; got != want || cl.signaled != want || cl.watchAt != 0 {
+			t.Errorf("call %d: woken %v, signaled %v, watchAt %d; want %v, %v, 0", i, got, cl.signaled, cl.watchAt, want, want)
+		}
+	}
+
+	mu.Lock()
+	defer mu.Unlock()
+	if !w.take(ctxB, ctxB.Done(), &mu) || w.done != ctxB.Done() {
+		t.Fatal("a free watch did not move to the reader's context")
+	}
+}
