@@ -29,8 +29,7 @@ type clientConn struct {
 	addr    address
 	actorID uuid.UUID
 	keyID   keyring.KeyID // the actor's id for the key
-	nextID  atomic.Uint64
-	calls   atomic.Int32 // calls in flight, for the writer's hint
+	calls   atomic.Int32  // calls in flight, for the writer's hint
 	broken  atomic.Bool
 	slots   *callSlots     // bounds calls in flight (MaxInFlight)
 	window  *requestWindow // bounds their request bytes by the actor's ConnBuffer; nil: none announced
@@ -38,17 +37,16 @@ type clientConn struct {
 	log     *slog.Logger
 
 	mu        sync.Mutex
-	pending   map[uint64]*call
-	owed      map[uint64]int64 // the window bytes of abandoned calls, until their answers come
-	err       error            // why the connection broke; set once
-	onEnd     func(error)      // told why, once the connection broke (see onClose)
-	reader    *call            // holds the read role: a caller, watcher, or nil when nobody reads
-	lastUse   time.Time        // when the last call began
-	idle      *clockJob        // runs idleCheck (see watchAfter); nil on the owner's connection
-	armed     bool             // idle is on the clock
-	intr      interrupter      // the reading caller's context, armed to interrupt its read
-	followers ctxWatch         // a context that callers waiting for their replies share (follow)
-	peek      peekState        // probe's
+	pending   pendingCalls // the calls awaiting answers, and abandoned ones until theirs come
+	err       error        // why the connection broke; set once
+	onEnd     func(error)  // told why, once the connection broke (see onClose)
+	reader    *call        // holds the read role: a caller, watcher, or nil when nobody reads
+	lastUse   time.Time    // when the last call began
+	idle      *clockJob    // runs idleCheck (see watchAfter); nil on the owner's connection
+	armed     bool         // idle is on the clock
+	intr      interrupter  // the reading caller's context, armed to interrupt its read
+	followers ctxWatch     // a context that callers waiting for their replies share (follow)
+	peek      peekState    // probe's
 }
 
 // call is one call waiting for its reply; pooled.
@@ -106,7 +104,6 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 		actorID: uuid.UUID(sess.ActorID),
 		keyID:   keyring.KeyID(sess.KeyID),
 		slots:   newCallSlots(o.inflight),
-		pending: map[uint64]*call{},
 		log:     o.log(),
 	}
 	// A lone call's reply is worth waiting for awake; under concurrent
@@ -204,7 +201,6 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	defer c.calls.Add(-1)
 	cl := callPool.Get().(*call)
 	cl.win = win
-	id := c.nextID.Add(1)
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
@@ -217,7 +213,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		}
 		return nil, errorf("uactor: %s: %w", method, err)
 	}
-	c.pending[id] = cl
+	id := c.pending.add(cl)
 	c.mu.Unlock()
 
 	if ext == nil {
@@ -319,9 +315,7 @@ var abandoned = &call{}
 func (c *clientConn) forget(id uint64, cl *call) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.pending != nil {
-		delete(c.pending, id)
-	}
+	c.pending.take(id)
 	if cl.signaled {
 		<-cl.done
 		cl.signaled = false
@@ -349,12 +343,11 @@ func (c *clientConn) close(err error) {
 		checks.remove(c.idle)
 	}
 	pending := c.pending
-	c.pending = nil
-	owed := c.owed
-	c.owed = nil
-	for id, cl := range pending {
+	c.pending.reset()
+	for _, s := range pending.all() {
+		cl := s.cl
 		if cl == abandoned {
-			c.release(owed[id])
+			c.release(s.win)
 			continue
 		}
 		cl.err, cl.answered = err, true

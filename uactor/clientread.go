@@ -100,14 +100,8 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 // stays taken until the actor answers, and the actor is told to cancel it.
 // It is called with c.mu held and releases it.
 func (c *clientConn) abandonLocked(ctx context.Context, id uint64, cl *call) error {
-	if c.pending != nil {
-		c.pending[id] = abandoned
-		if cl.win > 0 {
-			if c.owed == nil {
-				c.owed = map[uint64]int64{}
-			}
-			c.owed[id] = cl.win
-		}
+	if c.err == nil {
+		c.pending.abandon(id, cl.win)
 		c.startWatcherLocked() // to collect its answer (see passLocked)
 	}
 	c.mu.Unlock()
@@ -175,11 +169,8 @@ func (c *clientConn) resume(ctx context.Context) bool {
 // deliver hands a reply to its call, and reports whether that call is me.
 func (c *clientConn) deliver(h frame.Header, buf *frame.Buffer, me *call) bool {
 	c.mu.Lock()
-	cl := c.pending[h.ID]
-	delete(c.pending, h.ID)
+	cl, win := c.pending.take(h.ID)
 	if cl == nil || cl == abandoned { // the caller gave up: the late answer is dropped
-		win := c.owed[h.ID]
-		delete(c.owed, h.ID)
 		c.mu.Unlock()
 		buf.Release()
 		if cl == abandoned {
@@ -211,9 +202,10 @@ func (c *clientConn) passLocked(me *call) {
 	if c.err != nil {
 		return
 	}
-	if len(c.pending) > 0 { // after a lone call it is empty: skip starting an iteration
+	if c.pending.len() > 0 { // after a lone call it is empty: skip the walk
 		owed := false
-		for _, cl := range c.pending {
+		for _, s := range c.pending.all() {
+			cl := s.cl
 			switch {
 			case cl == abandoned || cl != me && !cl.waiting:
 				// Its answer is owed to a caller that gave up, or to one

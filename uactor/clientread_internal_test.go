@@ -25,9 +25,8 @@ func TestAwaitLeavesNoSignal(t *testing.T) {
 	t.Cleanup(func() { c.close(net.ErrClosed) })
 
 	cl := callPool.Get().(*call)
-	const id = 1
 	c.mu.Lock()
-	c.pending[id] = cl
+	id := c.pending.add(cl)
 	c.mu.Unlock()
 	buf := frame.GetBuffer(4)
 	if c.deliver(frame.Header{Type: frame.TypeReply, ID: id}, buf, watcher) {
@@ -97,7 +96,7 @@ func TestReadRoleSkipsCallerStillWriting(t *testing.T) {
 		_, err := c.roundTrip(ctxA, "a", callPrefix("a"), nil)
 		errA <- err
 	}()
-	waitLocked(t, &c.mu, "A to read", func() bool { return c.reader != nil && c.reader != watcher && len(c.pending) == 1 })
+	waitLocked(t, &c.mu, "A to read", func() bool { return c.reader != nil && c.reader != watcher && c.pending.len() == 1 })
 
 	errB := make(chan error, 1)
 	go func() {
@@ -107,7 +106,7 @@ func TestReadRoleSkipsCallerStillWriting(t *testing.T) {
 		}
 		errB <- err
 	}()
-	waitLocked(t, &c.mu, "B to write", func() bool { return len(c.pending) == 2 && c.w.Buffered() > 0 })
+	waitLocked(t, &c.mu, "B to write", func() bool { return c.pending.len() == 2 && c.w.Buffered() > 0 })
 
 	cancelA() // the read role leaves A while B still writes
 	if err := <-errA; !errors.Is(err, context.Canceled) {

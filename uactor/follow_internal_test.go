@@ -37,7 +37,7 @@ func TestFollowersSharingContext(t *testing.T) {
 				go func() { errs <- roundTripped(c, ctx) }()
 			}
 			waitLocked(t, &c.mu, "a reader and two followers on the watch", func() bool {
-				return len(c.pending) == 3 && c.reader != nil && c.reader != watcher && len(c.followers.waiters) == 2
+				return c.pending.len() == 3 && c.reader != nil && c.reader != watcher && len(c.followers.waiters) == 2
 			})
 			if tc.cancel {
 				cancel()
@@ -75,14 +75,14 @@ func TestFollowerWokenUnderAnotherReader(t *testing.T) {
 	defer cancelA()
 	errX, errY, errF := make(chan error, 1), make(chan error, 1), make(chan error, 1)
 	go func() { errX <- roundTripped(c, ctxA) }()
-	waitLocked(t, &c.mu, "X to read", func() bool { return len(c.pending) == 1 && c.reader != nil && c.reader != watcher })
+	waitLocked(t, &c.mu, "X to read", func() bool { return c.pending.len() == 1 && c.reader != nil && c.reader != watcher })
 	go func() { errY <- roundTripped(c, context.Background()) }()
-	waitLocked(t, &c.mu, "Y to wait", func() bool { return len(c.pending) == 2 && waitingCalls(c) == 2 })
+	waitLocked(t, &c.mu, "Y to wait", func() bool { return c.pending.len() == 2 && waitingCalls(c) == 2 })
 	act.answer(0)
 	if err := within(t, errX, "X"); err != nil {
 		t.Fatalf("X: %v", err)
 	}
-	waitLocked(t, &c.mu, "Y to read", func() bool { return len(c.pending) == 1 && c.reader != nil && c.reader != watcher })
+	waitLocked(t, &c.mu, "Y to read", func() bool { return c.pending.len() == 1 && c.reader != nil && c.reader != watcher })
 
 	go func() { errF <- roundTripped(c, ctxA) }()
 	waitLocked(t, &c.mu, "F to wait on the watch", func() bool { return len(c.followers.waiters) == 1 })
@@ -120,8 +120,8 @@ func within(t *testing.T, errs <-chan error, who string) error {
 // waitingCalls counts the calls whose callers wait for their answers.
 func waitingCalls(c *clientConn) int {
 	n := 0
-	for _, cl := range c.pending {
-		if cl != abandoned && cl.waiting {
+	for _, s := range c.pending.all() {
+		if s.cl != abandoned && s.cl.waiting {
 			n++
 		}
 	}

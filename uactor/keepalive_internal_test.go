@@ -122,7 +122,7 @@ func TestKeepaliveFindsStoppedPeerBehindFullSocket(t *testing.T) {
 		_, err := c.roundTrip(context.Background(), "m", callPrefix("m"), nil)
 		errc <- err
 	}()
-	waitLocked(t, &c.mu, "the call to wait", func() bool { return c.reader != nil && len(c.pending) == 1 })
+	waitLocked(t, &c.mu, "the call to wait", func() bool { return c.reader != nil && c.pending.len() == 1 })
 	fillSocket(t, a, make([]byte, 64<<10)) // the Writer is idle; its next write would wait
 	select {
 	case err := <-errc:

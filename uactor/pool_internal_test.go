@@ -72,7 +72,7 @@ func TestRedialAfterDrop(t *testing.T) {
 		}
 		time.Sleep(time.Millisecond)
 		before.mu.Lock()
-		pending = len(before.pending)
+		pending = before.pending.len()
 		before.mu.Unlock()
 	}
 	before.nc.Close() // the network drops the connection
