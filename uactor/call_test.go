@@ -7,9 +7,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -268,6 +270,78 @@ func TestCancelReachesHandler(t *testing.T) {
 		t.Fatalf("err = %v; want context.Canceled", err)
 	}
 	waitCancelled(t, ctx, r)
+}
+
+// Many callers on one connection: a third block in the actor under a
+// context they share, cancelled and replaced every few milliseconds; a
+// third echo under short timeouts of their own; a third echo under none.
+// Callers that share a context wait on the connection's watch of it rather
+// than on its channel, and the read role passes among all three kinds. A
+// blocked call must give up when its context ends, not when its handler's
+// 20 s are over; every echo must be the caller's own; and the connection
+// must serve on afterwards. (follow_internal_test.go tests each wake-up on
+// its own: here the read role's hand-offs would cover for a lost one.)
+func TestCallsSharingCancelledContexts(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	r := spawnCounter(t, ctx)
+	var mu sync.Mutex
+	shared, cancelShared := context.WithCancel(ctx)
+	defer func() { mu.Lock(); cancelShared(); mu.Unlock() }()
+	end := time.Now().Add(5 * time.Second)
+	var wg sync.WaitGroup
+	wg.Go(func() { // cancels the shared context, and makes the next
+		for time.Now().Before(end) {
+			time.Sleep(time.Duration(1+rand.IntN(4)) * time.Millisecond)
+			mu.Lock()
+			cancelShared()
+			shared, cancelShared = context.WithCancel(ctx)
+			mu.Unlock()
+		}
+	})
+	var answered, gaveUp atomic.Int64
+	for i := range 64 {
+		wg.Go(func() {
+			req := bytes.Repeat([]byte{byte(i)}, 64)
+			for time.Now().Before(end) {
+				var err error
+				switch i % 3 {
+				case 0:
+					mu.Lock()
+					cctx := shared
+					mu.Unlock()
+					if _, err = Block.Call(cctx, r, 20*time.Second); !errors.Is(err, context.Canceled) {
+						t.Errorf("caller %d, blocked under the shared context: %v; want context.Canceled", i, err)
+						return
+					}
+				case 1:
+					cctx, cancel := context.WithTimeout(ctx, time.Duration(rand.IntN(2000))*time.Microsecond)
+					var resp []byte
+					resp, err = Echo.Call(cctx, r, req)
+					cancel()
+					if err == nil && !bytes.Equal(resp, req) || err != nil && !errors.Is(err, context.DeadlineExceeded) {
+						t.Errorf("caller %d, with a timeout: %x…, %v; want its echo or context.DeadlineExceeded", i, resp[:min(len(resp), 1)], err)
+						return
+					}
+				default:
+					resp, err := Echo.Call(ctx, r, req)
+					if err != nil || !bytes.Equal(resp, req) {
+						t.Errorf("caller %d: %x…, %v; want its echo", i, resp[:min(len(resp), 1)], err)
+						return
+					}
+				}
+				if err == nil {
+					answered.Add(1)
+				} else {
+					gaveUp.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if _, err := Echo.Call(ctx, r, []byte("after")); err != nil {
+		t.Fatalf("a call after the storm: %v", err)
+	}
+	t.Logf("%d calls answered, %d given up", answered.Load(), gaveUp.Load())
 }
 
 func TestCallDeadline(t *testing.T) {
