@@ -286,7 +286,6 @@ func TestCallsSharingCancelledContexts(t *testing.T) {
 	r := spawnCounter(t, ctx)
 	var mu sync.Mutex
 	shared, cancelShared := context.WithCancel(ctx)
-	defer func() { mu.Lock(); cancelShared(); mu.Unlock() }()
 	end := time.Now().Add(5 * time.Second)
 	var wg sync.WaitGroup
 	wg.Go(func() { // cancels the shared context, and makes the next
@@ -297,6 +296,9 @@ func TestCallsSharingCancelledContexts(t *testing.T) {
 			shared, cancelShared = context.WithCancel(ctx)
 			mu.Unlock()
 		}
+		mu.Lock()
+		cancelShared() // the last one too: no call blocks on past the end
+		mu.Unlock()
 	})
 	var answered, gaveUp atomic.Int64
 	for i := range 64 {
