@@ -14,11 +14,12 @@ import (
 )
 
 // Callers that share a context with the reader wait on their own channel,
-// woken by the connection's watch on that context (follow). Here three callers share one
-// context on a connection whose actor holds their answers. Whether the
-// answers come or the context ends, the two waiting as followers must wake,
-// and leave nothing behind in the watch (calls are pooled); answers
-// that come after the callers gave up free their slots for the next call.
+// woken by the connection's watch on that context (follow). Here three
+// callers share one context on a connection whose actor holds their
+// answers. Whether the answers come or the context ends, the two waiting
+// as followers must wake, and leave nothing behind in the watch (calls are
+// pooled); answers that come after the callers gave up free their slots
+// for the next call.
 func TestFollowersSharingContext(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
