@@ -101,11 +101,17 @@ func (w *ctxWatch) disarm() {
 	if w.stop != nil {
 		w.stop()
 	}
+	w.done, w.stop = nil, nil
+	w.forget()
+}
+
+// forget forgets every waiter.
+func (w *ctxWatch) forget() {
 	for _, cl := range w.waiters {
 		cl.watchAt = 0
 	}
 	clear(w.waiters)
-	w.done, w.stop, w.waiters = nil, nil, w.waiters[:0]
+	w.waiters = w.waiters[:0]
 }
 
 // add has cl woken when the context ends.
@@ -128,15 +134,13 @@ func (w *ctxWatch) remove(cl *call) {
 	cl.watchAt = 0
 }
 
-// wake wakes every waiter, to look again.
+// wake wakes every waiter, to look again, and forgets them.
 func (w *ctxWatch) wake() {
 	for _, cl := range w.waiters {
-		cl.watchAt = 0
 		if !cl.signaled {
 			cl.signaled = true
 			cl.done <- false
 		}
 	}
-	clear(w.waiters)
-	w.waiters = w.waiters[:0]
+	w.forget()
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/conntest"
-	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
 )
 
@@ -30,7 +29,7 @@ func TestFollowersSharingContext(t *testing.T) {
 		{"given up", true, context.Canceled},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, act := scriptedConn(t, 3)
+			c, answer := followConn(t, 3)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			errs := make(chan error, 3)
@@ -43,10 +42,10 @@ func TestFollowersSharingContext(t *testing.T) {
 			if tc.cancel {
 				cancel()
 			} else {
-				act.answer(0, 1, 2)
+				answer(3)
 			}
 			for i := range 3 {
-				if err := within(t, errs, "a caller"); !errors.Is(err, tc.wantErr) || (tc.wantErr == nil) != (err == nil) {
+				if err := recvWithin(t, errs, 10*time.Second, "return of a call"); !errors.Is(err, tc.wantErr) {
 					t.Fatalf("caller %d: %v; want %v", i, err, tc.wantErr)
 				}
 			}
@@ -57,10 +56,12 @@ func TestFollowersSharingContext(t *testing.T) {
 				t.Errorf("%d callers that returned still wait on the watch", left)
 			}
 			if tc.cancel {
-				act.answer(0, 1, 2) // the late answers give back the slots the calls kept
+				answer(3) // the late answers give back the slots the calls kept
 			}
-			act.answer(3)
-			if err := roundTripped(c, context.Background()); err != nil {
+			next := make(chan error, 1)
+			go func() { next <- roundTripped(c, context.Background()) }()
+			answer(1)
+			if err := recvWithin(t, next, 10*time.Second, "return of the next call"); err != nil {
 				t.Fatalf("the next call: %v", err)
 			}
 		})
@@ -71,7 +72,7 @@ func TestFollowersSharingContext(t *testing.T) {
 // read role has gone on to a caller with no context, whose read nothing
 // interrupts.
 func TestFollowerWokenUnderAnotherReader(t *testing.T) {
-	c, act := scriptedConn(t, 3)
+	c, answer := followConn(t, 3)
 	ctxA, cancelA := context.WithCancel(context.Background())
 	defer cancelA()
 	errX, errY, errF := make(chan error, 1), make(chan error, 1), make(chan error, 1)
@@ -79,8 +80,8 @@ func TestFollowerWokenUnderAnotherReader(t *testing.T) {
 	waitLocked(t, &c.mu, "X to read", func() bool { return c.pending.len() == 1 && c.reader != nil && c.reader != watcher })
 	go func() { errY <- roundTripped(c, context.Background()) }()
 	waitLocked(t, &c.mu, "Y to wait", func() bool { return c.pending.len() == 2 && waitingCalls(c) == 2 })
-	act.answer(0)
-	if err := within(t, errX, "X"); err != nil {
+	answer(1) // X's call, the first
+	if err := recvWithin(t, errX, 10*time.Second, "return of X"); err != nil {
 		t.Fatalf("X: %v", err)
 	}
 	waitLocked(t, &c.mu, "Y to read", func() bool { return c.pending.len() == 1 && c.reader != nil && c.reader != watcher })
@@ -88,11 +89,11 @@ func TestFollowerWokenUnderAnotherReader(t *testing.T) {
 	go func() { errF <- roundTripped(c, ctxA) }()
 	waitLocked(t, &c.mu, "F to wait on the watch", func() bool { return len(c.followers.waiters) == 1 })
 	cancelA()
-	if err := within(t, errF, "F"); !errors.Is(err, context.Canceled) {
+	if err := recvWithin(t, errF, 10*time.Second, "return of F"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("F: %v; want context.Canceled", err)
 	}
-	act.answer(1, 2)
-	if err := within(t, errY, "Y"); err != nil {
+	answer(2) // Y's, and F's late one
+	if err := recvWithin(t, errY, 10*time.Second, "return of Y"); err != nil {
 		t.Fatalf("Y, whose context did not end: %v", err)
 	}
 }
@@ -106,18 +107,6 @@ func roundTripped(c *clientConn, ctx context.Context) error {
 	return err
 }
 
-// within returns what errs gives within 10 s, failing the test after.
-func within(t *testing.T, errs <-chan error, who string) error {
-	t.Helper()
-	select {
-	case err := <-errs:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s still waiting after 10 s", who)
-		return nil
-	}
-}
-
 // waitingCalls counts the calls whose callers wait for their answers.
 func waitingCalls(c *clientConn) int {
 	n := 0
@@ -129,81 +118,21 @@ func waitingCalls(c *clientConn) int {
 	return n
 }
 
-// scriptedActor answers the calls it reads when the test says.
-type scriptedActor struct {
-	mu      sync.Mutex
-	ids     []uint64 // the calls read, in order
-	answers chan int
-}
-
-// answer has the actor answer the calls it read at these places, in turn,
-// once it has read them.
-func (a *scriptedActor) answer(places ...int) {
-	for _, i := range places {
-		a.answers <- i
-	}
-}
-
-// scriptedConn returns a connection with n call slots to a scriptedActor.
-func scriptedConn(t *testing.T, n int) (*clientConn, *scriptedActor) {
+// followConn returns a connection with n call slots to a windowActor, and
+// answer, which has the actor answer the next k calls it reads, in the
+// order it read them.
+func followConn(t *testing.T, n int) (c *clientConn, answer func(k int)) {
 	a, srv := conntest.Unix(t)
 	o := defaultOptions()
 	o.inflight = n
-	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, o, true)
+	c = newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, o, true)
 	t.Cleanup(func() { c.close(net.ErrClosed) })
-	act := &scriptedActor{answers: make(chan int, 16)}
-	quit := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		r := frame.NewReader(srv, 1<<20)
-		for {
-			h, buf, err := r.ReadFrame()
-			if err != nil {
-				return
-			}
-			buf.Release()
-			if h.Type == frame.TypeCall {
-				act.mu.Lock()
-				act.ids = append(act.ids, h.ID)
-				act.mu.Unlock()
-			}
+	calls, answers := windowActor(t, srv)
+	return c, func(k int) {
+		for range k {
+			answers <- recvWithin(t, calls, 10*time.Second, "call at the actor")[0]
 		}
-	}()
-	go func() {
-		defer wg.Done()
-		w := frame.NewWriter(srv, 1<<20)
-		for {
-			var i int
-			select {
-			case i = <-act.answers:
-			case <-quit:
-				return
-			}
-			var id uint64
-			for {
-				act.mu.Lock()
-				if i < len(act.ids) {
-					id = act.ids[i]
-				}
-				act.mu.Unlock()
-				if id != 0 {
-					break
-				}
-				select { // not read yet
-				case <-quit:
-					return
-				case <-time.After(time.Millisecond):
-				}
-			}
-			if w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, []byte("ok")) != nil {
-				return
-			}
-		}
-	}()
-	t.Cleanup(func() { close(quit); srv.Close(); wg.Wait() })
-	return c, act
+	}
 }
 
 // The watch's bookkeeping: it wakes its waiters when its context ends, once

@@ -149,7 +149,9 @@ func (w *requestWindow) sent(alone bool) {
 	}
 }
 
-// sentState counts a call let in as sent, and returns the state before.
+// sentState counts a call let in as sent, and returns a state whose
+// winWaiting is the one it saw (the state before, or after: the bit is the
+// same in both).
 func (w *requestWindow) sentState(alone bool) uint64 {
 	if alone {
 		return w.state.And(^uint64(winAlone))
