@@ -233,10 +233,12 @@ func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive =
 // In a bulk transfer (inside a frame with over 64 KiB still to come, or
 // waiting for the next message after such an exchange) a read that finds
 // nothing waits in the kernel, on Linux, for up to 2 ms before it sleeps in
-// the runtime's poller: the collections that megabytes bring make the
-// runtime slow to run a goroutine that the poller wakes, but not a thread
-// back from a system call. A deadline or a close then takes effect when
-// that wait ends. The default is 50µs; 0 turns all of this off.
+// the runtime's poller: with more than one CPU, the collections that
+// megabytes bring make the runtime slow to run a goroutine that the poller
+// wakes, but not a thread back from a system call. A deadline or a close
+// then takes effect when that wait ends. A process that may run on one CPU
+// only sleeps in the poller at once. The default is 50µs; 0 turns all of
+// this off.
 func Spin(d time.Duration) Option { return func(o *options) { o.spin = d } }
 
 // MaxInFlight bounds the calls in flight on one connection. A caller over the

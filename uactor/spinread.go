@@ -44,8 +44,9 @@ const bulkWait = 2 * time.Millisecond
 // reads park at once, twice as many each time, until one pays again. In
 // a bulk transfer (a read into a large frame's body, or a wait for the
 // next message after an exchange that read over bulk bytes) it neither
-// spins nor yields: it waits in the kernel for a while before it parks
-// (waitBulk). One goroutine reads at a time, as frame.Reader requires.
+// spins nor yields: with more than one CPU to run on it waits in the
+// kernel for a while before it parks (waitBulk); with one it parks at
+// once. One goroutine reads at a time, as frame.Reader requires.
 type spinReader struct {
 	nc     net.Conn
 	rc     syscall.RawConn
@@ -194,8 +195,13 @@ func (s *spinReader) attempt(fd uintptr) bool {
 // runtime hands this thread's CPU to other goroutines meanwhile, as for any
 // system call that blocks. A deadline set or a close made during the wait
 // takes effect when the wait ends.
+//
+// A process that may run on one CPU only (s.yield) does not wait: that
+// loop needs a second P, and with one, the runtime takes the P back from
+// the thread blocked here and wakes another thread to look for work, which
+// costs more than parking at once.
 func (s *spinReader) waitBulk(fd uintptr) bool {
-	if !canWaitInKernel {
+	if !canWaitInKernel || s.yield {
 		return false
 	}
 	s.state = waited
