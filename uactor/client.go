@@ -344,7 +344,7 @@ func (c *clientConn) close(err error) {
 	}
 	pending := c.pending
 	c.pending.reset()
-	for _, s := range pending.all() {
+	for s := range pending.all() {
 		cl := s.cl
 		if cl == abandoned {
 			c.release(s.win)

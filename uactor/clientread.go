@@ -204,7 +204,7 @@ func (c *clientConn) passLocked(me *call) {
 	}
 	if c.pending.len() > 0 { // after a lone call it is empty: skip the walk
 		owed := false
-		for _, s := range c.pending.all() {
+		for s := range c.pending.all() {
 			cl := s.cl
 			switch {
 			case cl == abandoned || cl != me && !cl.waiting:

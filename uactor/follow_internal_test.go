@@ -110,7 +110,7 @@ func roundTripped(c *clientConn, ctx context.Context) error {
 // waitingCalls counts the calls whose callers wait for their answers.
 func waitingCalls(c *clientConn) int {
 	n := 0
-	for _, s := range c.pending.all() {
+	for s := range c.pending.all() {
 		if s.cl != abandoned && s.cl.waiting {
 			n++
 		}

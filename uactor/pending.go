@@ -13,7 +13,6 @@ import "iter"
 type pendingCalls struct {
 	slots []pendingSlot
 	free  []uint32 // the slots not in use
-	n     int      // the slots in use
 }
 
 // pendingSlot holds one call, or none (cl nil). win is the window bytes of
@@ -39,7 +38,6 @@ func (p *pendingCalls) add(cl *call) uint64 {
 		use = 1
 	}
 	s.id, s.cl = uint64(use)<<32|uint64(i), cl
-	p.n++
 	return s.id
 }
 
@@ -66,7 +64,6 @@ func (p *pendingCalls) take(id uint64) (cl *call, win int64) {
 	cl, win = s.cl, s.win
 	s.cl, s.win = nil, 0
 	p.free = append(p.free, uint32(id))
-	p.n--
 	return cl, win
 }
 
@@ -78,13 +75,13 @@ func (p *pendingCalls) abandon(id uint64, win int64) {
 }
 
 // len returns how many calls the table holds.
-func (p *pendingCalls) len() int { return p.n }
+func (p *pendingCalls) len() int { return len(p.slots) - len(p.free) }
 
-// all yields the calls in the table, with their ids and window bytes.
-func (p *pendingCalls) all() iter.Seq2[uint64, *pendingSlot] {
-	return func(yield func(uint64, *pendingSlot) bool) {
+// all yields the slots that hold a call, abandoned ones included.
+func (p *pendingCalls) all() iter.Seq[*pendingSlot] {
+	return func(yield func(*pendingSlot) bool) {
 		for i := range p.slots {
-			if s := &p.slots[i]; s.cl != nil && !yield(s.id, s) {
+			if s := &p.slots[i]; s.cl != nil && !yield(s) {
 				return
 			}
 		}

@@ -49,9 +49,9 @@ func TestPendingCallsIDs(t *testing.T) {
 		t.Errorf("an abandoned call taken: %p, %d window bytes; want abandoned, 42", cl, win)
 	}
 	n := 0
-	for id, s := range p.all() {
-		if id != idC || s.cl != c {
-			t.Errorf("all yields %#x, %p; want only %#x, c", id, s.cl, idC)
+	for s := range p.all() {
+		if s.id != idC || s.cl != c {
+			t.Errorf("all yields %#x, %p; want only %#x, c", s.id, s.cl, idC)
 		}
 		n++
 	}

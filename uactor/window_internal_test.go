@@ -376,7 +376,7 @@ func TestRequestWindowUnsentAtItsLargest(t *testing.T) {
 // their answers come.
 func owedCalls(c *clientConn) int {
 	n := 0
-	for _, s := range c.pending.all() {
+	for s := range c.pending.all() {
 		if s.cl == abandoned && s.win > 0 {
 			n++
 		}
