@@ -240,6 +240,60 @@ func TestAttackCompressedRequestsHeld(t *testing.T) {
 	}
 }
 
+// Tiny compressed calls that declare no size, queued behind a busy Serial
+// actor: each is decoded into room for two full blocks, but what the actor
+// holds while it waits must follow the few bytes it counts against
+// ConnBuffer, not that room.
+func TestAttackUndeclaredCompressedCallsHeld(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	c := &Counter{release: make(chan struct{})}
+	r, conn := hostPlain(t, ctx, CounterKind, c, handshake.FeatureZstd, uactor.Serial())
+	w := frame.NewWriter(conn, 0)
+	const calls = 1000 // within MaxInFlight's default
+	var onWire int
+	_, live := allocated(func() {
+		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, []byte("\x00\x05block"), wire.AppendVarint(nil, int64(time.Minute)))
+		var in []byte
+		for id := uint64(2); id <= calls; id++ {
+			in = undeclaredCall(in, id, "echo", []byte("x"))
+		}
+		onWire = len(in)
+		if _, err := conn.Write(in); err != nil {
+			t.Error(err)
+		}
+		time.Sleep(2 * time.Second) // the actor reads what it will
+	})
+	close(c.release)
+	t.Logf("%d compressed calls (%d bytes on the wire) to a busy Serial actor: live heap grew %d MiB", calls-1, onWire, live>>20)
+	if live > 32*mib {
+		t.Errorf("live heap grew by %d MiB for %d KiB of calls; want it bounded by ConnBuffer (32 MiB)", live>>20, onWire>>10)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("the actor afterwards: Add = %d, %v", n, err)
+	}
+}
+
+// undeclaredCall appends a CALL frame whose payload is compressed, by hand,
+// as a zstd frame that declares no size: one block of raw literals holding
+// the call, then an empty block, which counts as able to hold a full one.
+func undeclaredCall(dst []byte, id uint64, method string, req []byte) []byte {
+	call := append(binary.AppendUvarint([]byte{0}, uint64(len(method))), method...)
+	call = append(call, req...)                               // under 32 bytes: one byte of literals header
+	z := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, (17 - 10) << 3} // magic; no size, 128 KiB window
+	block := func(last bool, data ...byte) {
+		h := uint32(2)<<1 | uint32(len(data))<<3 // compressed
+		if last {
+			h |= 1
+		}
+		z = append(append(z, byte(h), byte(h>>8), byte(h>>16)), data...)
+	}
+	block(false, append(append([]byte{byte(len(call)) << 3}, call...), 0)...) // raw literals, no sequences
+	block(true, 0, 0)
+	body := binary.BigEndian.AppendUint64([]byte{byte(frame.TypeCall), byte(frame.FlagCompressed), 0, 0}, id)
+	body = append(body, z...)
+	return append(binary.BigEndian.AppendUint32(dst, uint32(len(body))), body...)
+}
+
 // A peer that sends calls and never reads their replies: a call keeps its
 // slot until its reply has left, and queued replies are bounded, so live
 // heap stays near MaxInFlight replies plus ConnBuffer, not one reply per call.

@@ -181,6 +181,9 @@ func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
 	for {
 		out, res, err := decodeInto(p, z, room, exact)
 		if err == nil {
+			if !exact {
+				out = fit(out)
+			}
 			return out, nil
 		}
 		out.Release()
@@ -200,6 +203,22 @@ func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
 			return nil, fmt.Errorf("%w: compressed payload: %v", ErrMalformed, err)
 		}
 	}
+}
+
+// fit returns out, or a copy of its payload in a Buffer of the payload's
+// own size class if out's array is more than twice that: a receiver holds
+// what it is handed (a []byte handler takes an owned array over) while it
+// counts only the payload, and the room a frame that declares no size is
+// decoded into follows its compressed size, not what it holds.
+func fit(out *Buffer) *Buffer {
+	n := len(out.B)
+	if cap(out.buf) <= 2*max(n, 1<<minClassShift) {
+		return out
+	}
+	b := GetBuffer(n)
+	copy(b.B, out.B)
+	out.Release()
+	return b
 }
 
 // A frame that declares no size is bounded by its blocks, each counted as
