@@ -32,7 +32,7 @@ type server struct {
 	inline   inlineWatch // finds calls run inline that block (inline.go)
 	draining atomic.Bool
 	calls    sync.WaitGroup // handlers running
-	serialMu sync.Mutex     // held around each call with Serial
+	serial   serialQueue    // with Serial, the calls' turns (serial.go)
 
 	fails *failGate // spaces out rejections of wrong proofs
 

@@ -154,6 +154,9 @@ type incoming struct {
 	m   *methodEntry
 	buf *frame.Buffer
 	req []byte // the request, within buf
+	// turn is the call's place in a Serial actor's queue, taken as the
+	// call arrives; nil unless Serial.
+	turn *serialTurn
 }
 
 // dispatch prepares one call, which the caller runs or hands to a worker.
@@ -218,7 +221,11 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 	c.cancels[id] = ctx
 	c.held += len(buf.B)
 	c.mu.Unlock()
-	return incoming{ctx: ctx, id: id, m: m, buf: buf, req: req}, nil
+	var turn *serialTurn
+	if s.opts.serial {
+		turn = s.serial.take()
+	}
+	return incoming{ctx: ctx, id: id, m: m, buf: buf, req: req, turn: turn}, nil
 }
 
 // run runs one call, whose request is req (in buf, released once the
@@ -233,6 +240,7 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	defer c.done(id)
 	held := len(buf.B)
 	if err := ctx.Err(); err != nil { // cancelled or expired before it started: do not start it
+		c.s.serial.leave(cl.turn)
 		buf.Release()
 		c.release(held)
 		c.leave(ctx)
@@ -241,7 +249,7 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	}
 	out := getScratch()
 	defer putScratch(out)
-	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out)
+	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out, cl.turn)
 	if !m.lends {
 		buf.Release() // decoded: what the handler kept is its own
 	}
@@ -325,11 +333,13 @@ func (c *serverConn) done(id uint64) {
 	}
 }
 
-func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte) (resp []byte, code byte, err error) {
+func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte, turn *serialTurn) (resp []byte, code byte, err error) {
 	s := c.s
-	if s.opts.serial {
-		s.serialMu.Lock()
-		defer s.serialMu.Unlock()
+	if turn != nil { // Serial: its turn comes after the calls that arrived before it
+		if !s.serial.wait(ctx, turn) {
+			return nil, notStarted(ctx.Err()), ctx.Err()
+		}
+		defer s.serial.leave(turn)
 		if err := ctx.Err(); err != nil { // it waited its deadline out (or was cancelled) in the queue
 			return nil, notStarted(err), err
 		}
