@@ -236,7 +236,8 @@ func TestCallAllocations(t *testing.T) {
 
 // A handler's error reaches the caller: as a *RemoteError, as the
 // registered error it wraps, or as ErrPanic for a recovered panic after
-// which the actor serves on.
+// which the actor serves on, the panic of an error's own Error method
+// included.
 func TestHandlerErrors(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := spawnCounter(t, ctx)
@@ -252,6 +253,12 @@ func TestHandlerErrors(t *testing.T) {
 	}
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
 		t.Fatalf("after a panic: Add = %d, %v; the actor must keep serving", n, err)
+	}
+	if _, err := FailNil.Call(ctx, r, uactor.Empty{}); !errors.Is(err, uactor.ErrPanic) || !errors.As(err, &re) || !strings.Contains(re.Message, "nilError") {
+		t.Fatalf("err = %v; want a recovered panic that names the error's type", err)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 2 {
+		t.Fatalf("after an error that panics: Add = %d, %v; the actor must keep serving", n, err)
 	}
 }
 

@@ -78,7 +78,8 @@ var (
 	ErrActorDied = errors.New("uactor: connection to actor lost")
 	// ErrUnknownMethod is returned when the actor does not have the method called.
 	ErrUnknownMethod = errors.New("uactor: unknown method")
-	// ErrPanic is matched by the error of a call whose handler panicked.
+	// ErrPanic is matched by the error of a call whose handler panicked, or
+	// whose handler returned an error that panicked when asked its message.
 	ErrPanic = errors.New("uactor: handler panicked")
 	// ErrProtocol is matched when the peer does not speak uactor's protocol or breaks it.
 	ErrProtocol = errors.New("uactor: protocol error")
@@ -195,8 +196,16 @@ const (
 	codeServe   byte = 8 // bootstrap only: the actor was built but could not serve (its listener)
 )
 
-// appendError encodes err, with its code, as an error frame payload.
-func appendError(b []byte, code byte, err error) []byte {
+// appendError encodes err, with its code, as an error frame payload. An
+// error whose own methods panic (a nil pointer in a non-nil error, say)
+// goes as a panic, as a handler's does: it must not end the process.
+func appendError(b []byte, code byte, err error) (payload []byte) {
+	n := len(b)
+	defer func() {
+		if r := recover(); r != nil {
+			payload = appendError(b[:n], codePanic, fmt.Errorf("panic: %v (in the methods of the %T it returned)", r, err))
+		}
+	}()
 	b = append(b, code)
 	name := ""
 	if code == codeHandler || code == codeDecode {

@@ -65,6 +65,18 @@ func (c *Counter) Fail(ctx context.Context, msg string) (uactor.Empty, error) {
 	return uactor.Empty{}, errors.New(msg)
 }
 
+// FailNil returns a nil *nilError as its error: an error that is not nil,
+// whose Error method panics.
+func (c *Counter) FailNil(ctx context.Context, _ uactor.Empty) (uactor.Empty, error) {
+	var err *nilError
+	return uactor.Empty{}, err
+}
+
+// nilError's Error reads a field, so a nil *nilError panics when asked.
+type nilError struct{ msg string }
+
+func (e *nilError) Error() string { return e.msg }
+
 // FailLong fails with ErrNegative and a message of n bytes.
 func (c *Counter) FailLong(ctx context.Context, n int) (uactor.Empty, error) {
 	return uactor.Empty{}, fmt.Errorf("%s: %w", strings.Repeat("é", n/2), ErrNegative)
@@ -188,6 +200,10 @@ var (
 		if start == -2 {
 			panic("a counter at -2")
 		}
+		if start == -3 {
+			var err *nilError
+			return nil, err
+		}
 		if start < 0 {
 			return nil, fmt.Errorf("counter cannot start at %d", start)
 		}
@@ -203,6 +219,7 @@ var (
 	Fill         = uactor.Expose(CounterKind, "fill", (*Counter).Fill)
 	Procs        = uactor.Expose(CounterKind, "procs", (*Counter).Procs)
 	Fail         = uactor.Expose(CounterKind, "fail", (*Counter).Fail)
+	FailNil      = uactor.Expose(CounterKind, "failnil", (*Counter).FailNil)
 	FailLong     = uactor.Expose(CounterKind, "failLong", (*Counter).FailLong)
 	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
 	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)

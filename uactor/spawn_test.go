@@ -66,8 +66,8 @@ var lateKind = sync.OnceValue(func() *uactor.Kind[*Counter, uactor.Empty] {
 })
 
 // Spawn fails with an error that says why: the constructor's own (or its
-// panic, as ErrPanic), a kind the child does not define, or a kind defined
-// too late for children to know.
+// panic, or a panic in its error's Error method, as ErrPanic), a kind the
+// child does not define, or a kind defined too late for children to know.
 func TestSpawnErrors(t *testing.T) {
 	for _, c := range []struct {
 		name, want string
@@ -79,6 +79,9 @@ func TestSpawnErrors(t *testing.T) {
 		}, nil},
 		{"constructor panic", "a counter at -2", func(t *testing.T, ctx context.Context) error {
 			return spawnFails(t, ctx, CounterKind, -2)
+		}, uactor.ErrPanic},
+		{"constructor error whose Error panics", "nilError", func(t *testing.T, ctx context.Context) error {
+			return spawnFails(t, ctx, CounterKind, -3)
 		}, uactor.ErrPanic},
 		{"unknown kind", `kind "ghost" is not defined`, func(t *testing.T, ctx context.Context) error {
 			t.Setenv("UACTOR_TEST_HIDE_GHOST", "1") // the child will not define "ghost"
