@@ -316,7 +316,11 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
-		case !st.inc.c.broken.Load():
+		case st.inc.c.usable():
+			// usable probes a connection idle for a while: a process that
+			// died since the last call, before its reaping says so, is
+			// found here, and the call waits for what follows (a restart,
+			// or the *ExitError of an actor gone) instead of failing unsent.
 			return st.inc.c, nil
 		}
 		t := time.NewTimer(ownerDialWait)
