@@ -10,7 +10,9 @@ type CallInfo struct {
 	Kind   string // the actor's kind
 	Method string // the method's name
 	// Address is, in a ClientInterceptor, where this process reaches the
-	// actor; in a ServerInterceptor, where the actor listens.
+	// actor; in a ServerInterceptor, the address the actor's refs name:
+	// the one given with Advertise (its port filled in), or else where it
+	// listens.
 	Address string
 }
 

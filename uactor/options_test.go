@@ -46,6 +46,33 @@ func TestInterceptors(t *testing.T) {
 	}
 }
 
+// CallInfo.Address: in a server interceptor, the address the actor's refs
+// name (the advertised one); in a client interceptor, the one dialled.
+func TestInterceptorsSeeAddresses(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	var served, called string
+	record := func(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+		served = info.Address
+		return handle(ctx, req)
+	}
+	r := host(t, ctx, ProbeKind, &Probe{}, uactor.AuthKey(probeKey), uactor.Listen("tcp://127.0.0.1:0"), uactor.Advertise("tcp://localhost:0"),
+		uactor.ServerInterceptors(record))
+	c := connectTo(t, ctx, ProbeKind, r.Address(), probeKey, uactor.ClientInterceptors(
+		func(ctx context.Context, info uactor.CallInfo, req, resp any, invoke uactor.Invoker) error {
+			called = info.Address
+			return invoke(ctx, req, resp)
+		}))
+	if _, err := ProbePing.Call(ctx, c, uactor.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	if served != r.Advertised() || served == r.Address() {
+		t.Errorf("server interceptor saw %q; want the advertised %q, not %q", served, r.Advertised(), r.Address())
+	}
+	if called != r.Address() {
+		t.Errorf("client interceptor saw %q; want the address dialled, %q", called, r.Address())
+	}
+}
+
 // Connect applies the kind's defaults: the guarded kind's CallTimeout ends a
 // call made without a deadline.
 func TestConnectAppliesKindDefaults(t *testing.T) {
