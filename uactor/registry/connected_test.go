@@ -231,3 +231,63 @@ func TestCloseCutsARefreshShort(t *testing.T) {
 		t.Fatal("a call through the closed pool succeeded")
 	}
 }
+
+// A call in flight on an actor that the source dropped is not handed to
+// another actor when a later refresh closes that actor's ref under it: the
+// call was sent and may have run (here it runs), so the ErrClosed it gets
+// comes back as it is.
+func TestPoolDoesNotRetryCallOfRetiredRef(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	hctx, hcancel := context.WithCancel(context.Background())
+	defer hcancel()
+	held := make(chan struct{}, 1)
+	ws := []*worker{{name: "w0", held: held}, {name: "w1"}}
+	var addrs []string
+	for _, w := range ws {
+		r, err := uactor.Host(hctx, workerKind, w, uactor.AuthKey(testKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		addrs = append(addrs, r.Address())
+	}
+	// First {w0, w1}; then w0 is no longer listed.
+	src := &listings{lists: []registry.Addresses{{addrs[0], addrs[1]}, {addrs[1]}}}
+	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hold)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	type result struct {
+		name string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		name, err := pool.Handle(ctx, uactor.Empty{})
+		done <- result{name, err}
+	}()
+	select {
+	case <-held: // w0 runs the call (round-robin starts there), and holds it
+	case <-ctx.Done():
+		t.Fatal("the call did not reach w0")
+	}
+	// The source drops w0: the first refresh retires its ref, the next one
+	// closes it, under the call in flight.
+	for i := range 2 {
+		if err := pool.Refresh(ctx); err != nil {
+			t.Fatalf("refresh %d: %v", i, err)
+		}
+	}
+	select {
+	case r := <-done:
+		if r.err == nil {
+			t.Fatalf("the call w0 was running was run again, by %s, which answered it", r.name)
+		}
+		if !errors.Is(r.err, uactor.ErrClosed) {
+			t.Fatalf("the call cut short: %v; want ErrClosed", r.err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the call cut short did not come back")
+	}
+}

@@ -15,18 +15,19 @@ const retryAfter = time.Second
 
 // Pool returns a Handler that spreads calls of m round-robin over refs: the
 // uActor's actor pool, as one value. A call that cannot reach its actor (the
-// dial fails, the ref is closed, the actor is stopping or was replaced, or
-// it refused the call over its in-flight bound: see below) goes to the next
-// actor, and the one that failed is left aside for a second, so that the
-// live actors share the calls evenly. A call reaches
-// each actor at most once. When no actor can be reached, the call fails
-// with ErrNoActors, wrapping the last failure.
+// dial fails, the ref was closed or its actor gone for good before the call
+// began, the actor is stopping or was replaced, or it refused the call over
+// its in-flight bound: see below) goes to the next actor, and the one that
+// failed is left aside for a second, so that the live actors share the
+// calls evenly. A call reaches each actor at most once. When no actor can
+// be reached, the call fails with ErrNoActors, wrapping the last failure.
 //
 // Only errors that prove the call did not run move it on. What the handler
 // returned (a *uactor.RemoteError or a registered sentinel), a panic, an
 // unknown method, the caller's context ending, an authkey or protocol
-// failure, and uactor.ErrActorDied (the call was in flight when the
-// connection broke, so it may have run) come back to the caller as they are:
+// failure, uactor.ErrActorDied (the call was in flight when the
+// connection broke, so it may have run), and uactor.ErrClosed for a call
+// in flight when its ref was closed come back to the caller as they are:
 // retrying those could run a call twice or hide a real failure.
 //
 // The pool does not own the refs: close them when done with it.
@@ -62,8 +63,11 @@ func (p *pool[A, Req, Resp]) Handle(ctx context.Context, req Req) (Resp, error) 
 	for range n {
 		i := p.choose(tried)
 		tried[i] = true
+		// A ref already closed, or whose actor is gone for good, sends
+		// nothing: whatever its call fails with, it did not run.
+		ended := actorGone(p.refs[i])
 		resp, err := p.m.Call(ctx, p.refs[i], req)
-		if err == nil || !undelivered(err) || ctx.Err() != nil {
+		if err == nil || !(ended || undelivered(err)) || ctx.Err() != nil {
 			if err == nil && p.down[i].Load() != 0 {
 				p.down[i].Store(0)
 			}

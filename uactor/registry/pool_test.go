@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -66,6 +67,39 @@ func TestPoolSkipsDeadRef(t *testing.T) {
 	got := calls(t, registry.Pool(hit, refs...), 6)
 	if want := []string{"w0", "w1", "w0", "w1", "w0", "w1"}; !slices.Equal(got, want) {
 		t.Fatalf("calls went to %v, want %v", got, want)
+	}
+}
+
+// A pool skips a ref whose actor is gone for good for it (its keepalive
+// found the actor silent): such a ref fails its calls before sending them.
+func TestPoolSkipsRefGoneSilent(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	ws := spawnWorkers(t, ctx, 2)
+	refs := make([]uactor.Ref[*worker], 2)
+	for i, w := range ws {
+		r, err := uactor.Connect(ctx, workerKind, w.Address(), testKey, uactor.Keepalive(100*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		refs[i] = r
+	}
+	stopped := ws[0].PID()
+	if err := syscall.Kill(stopped, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Kill(stopped, syscall.SIGCONT) }) // before the workers' Close
+	select {
+	case <-refs[0].Done(): // w0 is gone for good, for this ref
+	case <-ctx.Done():
+		t.Fatal("the keepalive did not find w0 silent")
+	}
+	p := registry.Pool(hit, refs...)
+	for i := range 4 {
+		name, err := p.Handle(ctx, uactor.Empty{})
+		if err != nil || name != "w1" {
+			t.Fatalf("call %d through the pool: %q, %v; want w1's answer (w0's ref is gone: %v)", i, name, err, refs[0].Err())
+		}
 	}
 }
 

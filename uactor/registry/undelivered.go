@@ -13,8 +13,11 @@ import (
 //   - the dial failed (refused, timed out, no such socket or host);
 //   - the owner's ref names an actor whose process had already ended for
 //     good (a *uactor.ExitError): the call was not sent;
-//   - the ref, or the connection under it, was closed, or the actor
-//     answered that it is stopping (uactor.ErrClosed): it did not run the call;
+//   - the actor answered that it is stopping (uactor.ErrClosed, in a
+//     *uactor.RemoteError): it did not run the call. (A ref closed here
+//     fails its calls with ErrClosed too, but those in flight as well:
+//     Handle moves a call on from a ref only if it was closed, or its
+//     actor gone, before the call began.)
 //   - another actor now serves at the ref's address (uactor.ErrWrongActor);
 //   - the actor refused it over its in-flight bound (uactor.ErrBusy).
 //
@@ -31,5 +34,8 @@ func undelivered(err error) bool {
 	if _, ok := errors.AsType[*uactor.ExitError](err); ok {
 		return true
 	}
-	return errors.Is(err, uactor.ErrClosed) || errors.Is(err, uactor.ErrWrongActor) || errors.Is(err, uactor.ErrBusy)
+	if _, ok := errors.AsType[*uactor.RemoteError](err); ok && errors.Is(err, uactor.ErrClosed) {
+		return true
+	}
+	return errors.Is(err, uactor.ErrWrongActor) || errors.Is(err, uactor.ErrBusy)
 }
