@@ -98,5 +98,5 @@ func dialable(adv string) bool {
 	}
 	host, _, err := net.SplitHostPort(a.named().addr) // no host reads 0.0.0.0
 	ip, perr := netip.ParseAddr(host)
-	return err == nil && (perr != nil || !ip.IsUnspecified())
+	return err == nil && (perr != nil || !ip.Unmap().IsUnspecified()) // ::ffff:0.0.0.0 is 0.0.0.0
 }

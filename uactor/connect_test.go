@@ -380,6 +380,7 @@ func TestAdvertisedAccessor(t *testing.T) {
 	// interfaces, the address dialled is the better one to carry.
 	ctx := testCtx(t, 20*time.Second)
 	all := tcpCounter(t, "tcp://0.0.0.0:0")
+	mapped := tcpCounter(t, "tcp://[::ffff:0.0.0.0]:0") // all interfaces too
 	for _, c := range []struct {
 		name          string
 		r             uactor.Ref[*Counter]
@@ -387,6 +388,7 @@ func TestAdvertisedAccessor(t *testing.T) {
 	}{
 		{"advertised", r, r.Address(), r.Advertised()},
 		{"listening on all interfaces", all, "tcp://127.0.0.1:" + port(t, all.Address()), "tcp://127.0.0.1:" + port(t, all.Address())},
+		{"listening on all interfaces, IPv4-mapped", mapped, "tcp://127.0.0.1:" + port(t, mapped.Address()), "tcp://127.0.0.1:" + port(t, mapped.Address())},
 	} {
 		conn, err := uactor.Connect(ctx, CounterKind, c.dial, []byte("SECRET"))
 		if err != nil {

@@ -94,7 +94,9 @@ func Canonical(s string) (Addr, error) {
 		return Addr{}, errors.New("want a port from 1 to 65535")
 	}
 	if ip, err := netip.ParseAddr(host); err == nil {
-		host = ip.String()
+		// An IPv4-mapped IPv6 address (::ffff:1.2.3.4) is its IPv4
+		// address: the standard library dials and listens on it as such.
+		host = ip.Unmap().String()
 	} else {
 		for i := 0; i < len(host); i++ {
 			if host[i] >= 0x80 { // lower-casing would rewrite it, and could lengthen it

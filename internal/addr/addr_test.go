@@ -56,6 +56,7 @@ func TestCanonical(t *testing.T) {
 		{"unix://@", ""},
 		{"LocalHost:7000", "tcp://localhost:7000"},
 		{"tcp://[0:0::1]:07000", "tcp://[::1]:7000"},
+		{"tcp://[::ffff:127.0.0.1]:80", "tcp://127.0.0.1:80"}, // IPv4-mapped: dialled over IPv4
 		{"tcp://127.0.0.1:0", ""},
 		{"tcp://127.0.0.1:65536", ""},
 		{"tcp://:7000", ""},

@@ -40,7 +40,7 @@ func For(flag, listen string) (spec string, ok bool) {
 	if err != nil {
 		return "", false
 	}
-	if ip, err := netip.ParseAddr(host); host != "" && (err != nil || !ip.IsUnspecified()) {
+	if ip, err := netip.ParseAddr(host); host != "" && (err != nil || !ip.Unmap().IsUnspecified()) {
 		return "", true
 	}
 	a, err := only()

@@ -29,7 +29,7 @@ func TestFor(t *testing.T) {
 	// Every interface: this host's one address (theOne's rule, below), or
 	// none known.
 	one, err := only()
-	for _, listen := range []string{"tcp://0.0.0.0:0", "tcp://:0", "tcp://[::]:0"} {
+	for _, listen := range []string{"tcp://0.0.0.0:0", "tcp://:0", "tcp://[::]:0", "tcp://[::ffff:0.0.0.0]:0"} {
 		got, ok := For("", listen)
 		if ok != (err == nil) || ok && got != "tcp://"+one.String()+":0" || !ok && got != "" {
 			t.Errorf("For(\"\", %q) = %q, %v; this host's one address is %v (%v)", listen, got, ok, one, err)

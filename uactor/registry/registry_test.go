@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"net"
 	"runtime"
 	"slices"
 	"strings"
@@ -231,5 +232,18 @@ func waitList(t *testing.T, ctx context.Context, reg uactor.Ref[*registry.Regist
 			t.Fatalf("List %v, want %v", got, want)
 		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// One actor registered under its IPv4 address and under that address
+// IPv4-mapped (as an IPv6 listener or resolver may report it) is one
+// entry: the standard library dials both over IPv4, to the same listener.
+func TestRegisterMappedIPv4IsOneEntry(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
+	l := listen(t, "tcp")
+	_, p, _ := net.SplitHostPort(strings.TrimPrefix(l.addr, "tcp://"))
+	if n := register(t, ctx, reg, l.addr, "tcp://[::ffff:127.0.0.1]:"+p); n != 1 {
+		t.Fatalf("Register of one address in two spellings added %d entries: %q", n, list(t, ctx, reg))
 	}
 }
