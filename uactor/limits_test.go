@@ -203,6 +203,43 @@ func TestKeepaliveFindsStoppedActor(t *testing.T) {
 	}
 }
 
+// An owner's actor that keepalive found silent, but whose process lives on
+// (stopped, then continued), is not gone: the owner's calls reach it again
+// over its address, and once that connection is up they take it at once,
+// not after a wait for a reaping that never comes. A second and a third
+// freeze cut that connection too, and the calls still reach the actor.
+func TestOwnerReachesActorAfterKeepaliveCut(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := spawnCounter(t, ctx, uactor.Keepalive(200*time.Millisecond))
+	pid := r.PID()
+	if _, err := Add.Call(ctx, r, 1); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 3 {
+		stop(t, pid)
+		failsWithin(t, "a call to a stopped actor", uactor.ErrActorDied, 10*time.Second, func() error {
+			_, err := Block.Call(ctx, r, time.Minute)
+			return err
+		})
+		syscall.Kill(pid, syscall.SIGCONT)
+		// The first call may wait to see whether the process is reaped.
+		if _, err := Add.Call(ctx, r, 1); err != nil {
+			t.Fatalf("round %d: the first call after SIGCONT: %v (done: %v)", round, err, isDone(r))
+		}
+		// Three calls, each of which would wait a second for the reaping.
+		cctx, cancel := context.WithTimeout(ctx, 2900*time.Millisecond)
+		for i := range 3 {
+			if _, err := Add.Call(cctx, r, 1); err != nil {
+				t.Fatalf("round %d, call %d after the connection to the address was up: %v", round, i, err)
+			}
+		}
+		cancel()
+	}
+	if isDone(r) {
+		t.Fatalf("Done closed for an actor whose process runs: %v", r.Err())
+	}
+}
+
 // An actor at its ConnBuffer bound stops reading the connection until its
 // calls end: the caller's frames wait unread, which is no sign that the
 // caller is gone, and the actor's own silence is no sign that it is. A

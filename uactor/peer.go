@@ -295,3 +295,10 @@ func (e *goneError) Error() string {
 }
 
 func (e *goneError) Unwrap() []error { return []error{ErrActorDied, e.cause} }
+
+// isGone reports whether the peer has given its actor up.
+func (p *peer) isGone() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.gone != nil
+}

@@ -60,6 +60,7 @@ type supervisor struct {
 	quit     context.Context // cancelled by stop: ends a restart's wait or start
 	cancel   context.CancelFunc
 	ended    chan struct{} // closed once the actor's life has ended
+	spare    *peer         // the peer the owner's calls dial through once the handle's gave the actor up (fallbackPeer); nil: none
 
 	// Only exited touches these; one process's exit is handled after the
 	// previous one's, as each registers the next.
@@ -270,7 +271,12 @@ func (s *supervisor) finish(why error) {
 		why = errOwnerClosed
 	}
 	s.set(&supState{lastPID: s.state.Load().lastPID, final: why})
+	spare := s.spare
+	s.spare = nil
 	s.mu.Unlock()
+	if spare != nil {
+		spare.release()
+	}
 	removeDir(s.boot.dir)
 	s.lf.end(why)
 	close(s.ended)
@@ -292,6 +298,31 @@ func (s *supervisor) stop() {
 		inc.p.Stop(s.boot.opts.grace + stopMargin)
 	}
 	<-s.ended
+}
+
+// fallbackPeer returns the peer that the owner's calls dial the actor's
+// address through while the private connection is broken: the handle's
+// own (fallback), or the one that replaced it. If gone is that peer, a
+// fresh one replaces it: a peer that keepalive found silent gives its
+// actor up for good, but the owner's actor is gone only once its process
+// has been reaped, which the supervisor sees.
+func (s *supervisor) fallbackPeer(fallback, gone *peer) *peer {
+	s.mu.Lock()
+	cur := s.spare
+	if cur == nil {
+		cur = fallback
+	}
+	if gone == nil || cur != gone || s.stopping || s.state.Load().final != nil {
+		s.mu.Unlock()
+		return cur
+	}
+	s.spare = acquirePeer(gone.addr, gone.key, gone.poolKey.id, gone.opts)
+	fresh := s.spare
+	s.mu.Unlock()
+	if gone != fallback {
+		gone.release()
+	}
+	return fresh
 }
 
 // ownerDialWait is how long a call waits, after the owner's private
@@ -323,6 +354,14 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 			// or the *ExitError of an actor gone) instead of failing unsent.
 			return st.inc.c, nil
 		}
+		// The private connection broke but the process was not reaped (it
+		// was stopped or stuck, and keepalive cut it): a call that waited
+		// before dialled the actor's address, and while that connection
+		// lives, later calls take it without waiting again.
+		p := s.fallbackPeer(fallback, nil)
+		if c := p.cur.Load(); c != nil && c.usable() {
+			return c, nil
+		}
 		t := time.NewTimer(ownerDialWait)
 		select {
 		case <-st.changed:
@@ -333,7 +372,13 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 			return nil, ctx.Err()
 		case <-t.C:
 		}
-		c, err := fallback.conn(ctx)
+		c, err := p.conn(ctx)
+		if err != nil && p.isGone() && s.state.Load() == st {
+			// Keepalive cut that connection too, and the peer gave the
+			// actor up; but its process was not reaped, so it is not gone
+			// (it was stopped again, say): dial it afresh.
+			c, err = s.fallbackPeer(fallback, p).conn(ctx)
+		}
 		switch {
 		case err == nil:
 			return c, nil
