@@ -63,6 +63,17 @@ func TestPercentile(t *testing.T) {
 			t.Errorf("percentile(%d samples, %v) = %v, want %v", len(c.sorted), c.p, got, c.want)
 		}
 	}
+	// Where p/100·n is whole, the rank is that, though p/100 is not exact
+	// in binary: p99.9 of 1000 calls is the 999th, not the slowest.
+	for _, n := range []int{1000, 2000, 3000, 41000, 1_000_000} {
+		s := make([]time.Duration, n)
+		for i := range s {
+			s[i] = time.Duration(i + 1)
+		}
+		if got, want := percentile(s, 99.9), time.Duration(n/1000*999); got != want {
+			t.Errorf("p99.9 of %d samples 1..%d = %d, want %d", n, n, got, want)
+		}
+	}
 }
 
 func TestSummarize(t *testing.T) {

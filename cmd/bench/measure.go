@@ -59,7 +59,13 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	if n == 0 {
 		return 0
 	}
-	rank := int(math.Ceil(p / 100 * float64(n)))
+	x := p / 100 * float64(n)
+	rank := int(math.Ceil(x))
+	// p/100 is seldom exact in binary (99.9/100 × 1000 is 999.0000000000001):
+	// a rank that is whole but for that rounding is that rank.
+	if r := math.Round(x); math.Abs(x-r) <= 1e-12*r {
+		rank = int(r)
+	}
 	return sorted[min(max(rank, 1), n)-1]
 }
 
