@@ -194,6 +194,56 @@ func TestStall(t *testing.T) {
 	}
 }
 
+// TestStallCostsOneMeasurement checks that a stall of ours costs the
+// floors measured beside it that one row: the next row's floors are
+// dialled anew (a stall leaves their connections failing: a deadline in
+// the past, the raw stream perhaps cut mid-message, the net/rpc client
+// shut down) and measure as before.
+func TestStallCostsOneMeasurement(t *testing.T) {
+	defer func(d time.Duration) { stallTimeout = d }(stallTimeout)
+	stallTimeout = 50 * time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var cl cleanups
+	defer cl.run()
+	f, err := startFloors(ctx, "unix", t.TempDir(), false, &cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const d = 20 * time.Millisecond
+	req := make([]byte, 64)
+	measureRow := func(ours func(ctx context.Context) func() error) []Latency {
+		rawConn := f.rawConnFor(false) // as the suite takes them, row by row
+		ls, err := boundedFloors(ctx, 3*d, f, nil, &cl, func(ctx context.Context) []Latency {
+			return measureLatencies(ctx, d, ours(ctx), rawecho.Caller(rawConn, 64, false), rpcCall(f.rpc, req, false))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ls
+	}
+	calls := 0
+	stalling := func(ctx context.Context) func() error { // ours: fine for a while, then no reply
+		return func() error {
+			if calls++; calls > 50 {
+				<-ctx.Done()
+				return ctx.Err()
+			}
+			return nil
+		}
+	}
+	fine := func(context.Context) func() error { return func() error { return nil } }
+
+	first := measureRow(stalling)
+	t.Logf("row that stalled: ours %q, raw %q (n=%d), net/rpc %q (n=%d)", first[0].Err, first[1].Err, first[1].N, first[2].Err, first[2].N)
+	next := measureRow(fine)
+	for i, who := range []string{"raw", "net/rpc"} {
+		if l := next[i+1]; l.Err != "" || l.N == 0 {
+			t.Errorf("the next row's %s floor, after one stall: n=%d, %s", who, l.N, l.Err)
+		}
+	}
+}
+
 // TestQuickRun runs the whole command with tiny durations, both
 // placements, and checks the shape of what it writes, and that it leaves
 // no child process behind. It asserts nothing about timings.

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/rpc"
 	"path/filepath"
+	"time"
 
 	"github.com/uactor-go/uactor/uactor"
 )
@@ -14,7 +15,9 @@ import (
 type floors struct {
 	raw           *child
 	rawConn       net.Conn
+	rawOwning     *child   // nil unless asked for
 	rawOwningConn net.Conn // to a raw echo that reads each message into a new array; nil unless asked for
+	rpcChild      *child
 	rpc           *rpc.Client
 	rpcConn       net.Conn // the rpc client's
 }
@@ -35,11 +38,11 @@ func startFloors(ctx context.Context, network, dir string, owning bool, cl *clea
 		return nil, err
 	}
 	if owning {
-		if _, f.rawOwningConn, err = startDialed(ctx, "rawowning", network, addr("rawowning"), cl); err != nil {
+		if f.rawOwning, f.rawOwningConn, err = startDialed(ctx, "rawowning", network, addr("rawowning"), cl); err != nil {
 			return nil, err
 		}
 	}
-	if _, f.rpcConn, err = startDialed(ctx, "rpc", network, addr("rpc"), cl); err != nil {
+	if f.rpcChild, f.rpcConn, err = startDialed(ctx, "rpc", network, addr("rpc"), cl); err != nil {
 		return nil, err
 	}
 	// Closing the connection is all that the client's Close would do: its
@@ -66,13 +69,67 @@ func startDialed(ctx context.Context, mode, network, addr string, cl *cleanups) 
 		return nil, nil, err
 	}
 	cl.add(c.Close)
-	conn, err := c.dial()
+	conn, err := dialed(ctx, c, cl)
 	if err != nil {
 		return nil, nil, err
 	}
+	return c, conn, nil
+}
+
+// dialed connects to c; cl closes the connection, which is closed as soon
+// as ctx ends too.
+func dialed(ctx context.Context, c *child, cl *cleanups) (net.Conn, error) {
+	conn, err := c.dial()
+	if err != nil {
+		return nil, err
+	}
 	cl.add(func() { conn.Close() })
 	cl.add(onCancel(ctx, func() { conn.Close() }))
-	return c, conn, nil
+	return conn, nil
+}
+
+// redial replaces the floors' connections with new ones to the same children.
+func (f *floors) redial(ctx context.Context, cl *cleanups) error {
+	f.rawConn.Close()
+	if f.rawOwningConn != nil {
+		f.rawOwningConn.Close()
+	}
+	f.rpcConn.Close()
+	var err error
+	if f.rawConn, err = dialed(ctx, f.raw, cl); err != nil {
+		return err
+	}
+	if f.rawOwning != nil {
+		if f.rawOwningConn, err = dialed(ctx, f.rawOwning, cl); err != nil {
+			return err
+		}
+	}
+	if f.rpcConn, err = dialed(ctx, f.rpcChild, cl); err != nil {
+		return err
+	}
+	f.rpc = rpc.NewClient(f.rpcConn)
+	return nil
+}
+
+// boundedFloors is bounded over f's connections and extra ones. A
+// measurement that stalls leaves them failing (a deadline in the past, the
+// raw stream perhaps cut mid-message, the net/rpc client shut down), so
+// that f's are then dialed anew: a stall costs the one measurement, not
+// the floors of every one after it.
+func boundedFloors[T any](ctx context.Context, d time.Duration, f *floors, extra []net.Conn, cl *cleanups, measure func(context.Context) T) (T, error) {
+	conns := append([]net.Conn{f.rawConn, f.rpcConn}, extra...)
+	if f.rawOwningConn != nil {
+		conns = append(conns, f.rawOwningConn)
+	}
+	stalled := false
+	v := bounded(ctx, d, conns, func(mctx context.Context) T {
+		defer func() { stalled = errors.Is(mctx.Err(), context.DeadlineExceeded) }()
+		return measure(mctx)
+	})
+	if stalled && ctx.Err() == nil {
+		return v, f.redial(ctx, cl)
+	}
+	return v, nil
 }
 
 var errShortEcho = errors.New("echo: reply of the wrong length")

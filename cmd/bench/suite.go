@@ -184,7 +184,7 @@ func (s *suite) sequential() error {
 			}
 			req := make([]byte, size)
 			rawConn := f.rawConnFor(t.owning)
-			ls := bounded(s.ctx, 3*s.d, []net.Conn{rawConn, f.rpcConn}, func(ctx context.Context) []Latency {
+			ls, err := boundedFloors(s.ctx, 3*s.d, f, nil, &s.cl, func(ctx context.Context) []Latency {
 				ours, n := oursCall(ctx, ref, req, t.lent), 0
 				counted := func() error { n++; return ours() }
 				before, err := mallocsMethod.Call(ctx, ref, uactor.Empty{})
@@ -194,6 +194,9 @@ func (s *suite) sequential() error {
 				}
 				return ls
 			})
+			if err != nil {
+				return err
+			}
 			row := SeqRow{Transport: t.name, Payload: size, Ours: ls[0], Raw: ls[1], RPC: ls[2]}
 			s.p.report(t.name, size, "sequential", "ours", row.Ours)
 			floors := t.network
@@ -230,13 +233,33 @@ func (s *suite) concurrency() error {
 		if err := s.interrupted(); err != nil {
 			return err
 		}
+		select {
+		case <-mux.done: // a stalled measurement failed it: dial again
+			if muxConn, err = f.raw.dial(); err != nil {
+				return err
+			}
+			if mux, err = newMuxClient(muxConn, callers[len(callers)-1], concSize); err != nil {
+				muxConn.Close()
+				return err
+			}
+			s.cl.add(mux.Close)
+			s.cl.add(onCancel(s.ctx, mux.Close))
+		default:
+		}
 		what := plural(n, "caller")
-		ts := bounded(s.ctx, 3*s.d, []net.Conn{muxConn, f.rpcConn}, func(ctx context.Context) []Throughput {
+		rpcConn := f.rpcConn
+		ts, err := boundedFloors(s.ctx, 3*s.d, f, []net.Conn{muxConn}, &s.cl, func(ctx context.Context) []Throughput {
 			return measureThroughputs(ctx, s.d, n,
 				func(int) func() error { return oursCall(ctx, ref, req, false) },
 				func(i int) func() error { return func() error { return mux.call(i) } },
 				func(int) func() error { return rpcCall(f.rpc, req, false) })
 		})
+		if err != nil {
+			return err
+		}
+		if f.rpcConn != rpcConn { // it stalled, and the floors were dialed again: so is the mux, next
+			mux.Close()
+		}
 		row := ConcRow{Callers: n, Ours: ts[0], Raw: ts[1], RPC: ts[2]}
 		s.p.report("unix", concSize, what, "ours", row.Ours)
 		s.p.report("unix", concSize, what, "raw mux", row.Raw)
