@@ -234,6 +234,30 @@ var (
 	Shared       = uactor.Expose(CounterKind, "shared", (*Counter).Shared)
 )
 
+// Slow is an actor whose constructor takes the time it is given: its
+// restart leaves its address without a listener for that long.
+type Slow struct{}
+
+func (Slow) PID(context.Context, uactor.Empty) (int, error) { return os.Getpid(), nil }
+
+// PIDOf calls r from this process: the first call through a copy of r.
+func (Slow) PIDOf(ctx context.Context, r uactor.Ref[Slow]) (int, error) {
+	return SlowPID.Call(ctx, r, uactor.Empty{})
+}
+
+var (
+	SlowKind = uactor.Define("slow", func(ctx context.Context, d time.Duration) (Slow, error) {
+		select {
+		case <-time.After(d):
+			return Slow{}, nil
+		case <-ctx.Done():
+			return Slow{}, ctx.Err()
+		}
+	})
+	SlowPID   = uactor.Expose(SlowKind, "pid", Slow.PID)
+	SlowPIDOf = uactor.Expose(SlowKind, "pidof", Slow.PIDOf)
+)
+
 // ghostName is "ghost" in the test process, and something else in a child
 // started while UACTOR_TEST_HIDE_GHOST is set: a kind the child does not know.
 var ghostName = func() string {

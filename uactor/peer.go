@@ -152,18 +152,21 @@ const (
 )
 
 // dial dials once, or, to reconnect after a connection broke, until it
-// succeeds, DialTimeout has passed or the dial cannot succeed. A first dial
-// that the actor turned away before its verdict (its handshake budget full
-// under a flood, where the newest connection takes the place of one whose
-// hello or proof has not come) is tried again the same way.
+// succeeds, DialTimeout has passed or the dial cannot succeed. A copy of a
+// ref, which names its actor, dials for the first time the same way: its
+// actor may be restarting, and calls made meanwhile wait for it. A first
+// dial that the actor turned away before its verdict (its handshake budget
+// full under a flood, where the newest connection takes the place of one
+// whose hello or proof has not come) is tried again the same way.
 func (p *peer) dial(d *dialResult, reconnect bool) {
+	named := p.poolKey.id != uuid.UUID{}
 	end := time.Now().Add(p.opts.dialTimeout)
 	wait := reconnectFirstWait
 	for {
 		ctx, cancel := context.WithTimeout(p.quit, p.opts.dialTimeout+p.opts.handshake)
 		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
 		cancel()
-		retry := reconnect || errors.Is(d.err, handshake.ErrTurnedAway)
+		retry := reconnect || named || errors.Is(d.err, handshake.ErrTurnedAway)
 		if d.err == nil || !retry || hopeless(p.addr, d.err) || time.Now().Add(wait).After(end) {
 			break
 		}
@@ -190,13 +193,12 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 		d.c, d.err = nil, p.markGone(fmt.Errorf("%w: %s now serves actor %s", ErrWrongActor, p.addr, other))
 	case d.err == nil:
 		p.use(d.c)
-	case reconnect && !p.closed:
-		d.err = p.markGone(d.err)
-	case p.poolKey.id != uuid.UUID{} && dirGone(p.addr):
-		// A copy of a ref, dialling for the first time, names an actor whose
-		// owner has removed its directory: gone for good, as a reconnect
-		// would have found. (Connect names no actor: a wrong path it is
-		// given is not an actor that died.)
+	case reconnect || named:
+		// A copy of a ref, dialling for the first time, names an actor it
+		// could not reach within DialTimeout (or whose owner has removed
+		// its directory): gone for good, as a reconnect would have found.
+		// (Connect names no actor: a wrong path it is given is not an
+		// actor that died.)
 		d.err = p.markGone(d.err)
 	}
 	p.mu.Unlock()

@@ -106,7 +106,10 @@ func (r Ref[A]) Advertised() string {
 	return r.h.adv
 }
 
-// PID returns the actor's process id.
+// PID returns the actor's process id. For the ref Spawn returned it is the
+// current process's, which changes when the actor restarts; for any other
+// ref (a copy, or Connect's) it is the id its ref was made with, which a
+// restart since leaves stale: ask the owner for the current one.
 func (r Ref[A]) PID() int {
 	if r.h == nil {
 		return 0

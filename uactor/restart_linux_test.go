@@ -34,6 +34,28 @@ func TestRestartCallAfterDeathWaits(t *testing.T) {
 	}
 }
 
+// A copy of the ref that another process decodes while the actor restarts,
+// and that has never dialled it, waits for the restart too: it names its
+// actor, which is not gone.
+func TestRestartFreshCopyWaits(t *testing.T) {
+	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
+		t.Run(listen, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			relay := spawn(t, ctx, SlowKind, 0)
+			r := spawn(t, ctx, SlowKind, time.Second, uactor.Listen(listen), uactor.Restart(3, 0))
+			pid := r.PID()
+			killPID(pid)
+			for !exitedWhole(t, pid) {
+				time.Sleep(100 * time.Microsecond)
+			}
+			got, err := SlowPIDOf.Call(ctx, relay, r)
+			if err != nil || got == pid || got != r.PID() {
+				t.Fatalf("the first call through a fresh copy, made as the actor restarts, reached pid %d, %v; want the new process, %d", got, err, r.PID())
+			}
+		})
+	}
+}
+
 // exitedWhole reports whether this process's child pid has exited, every
 // thread of it, so that its descriptors are closed: it is waitable, or
 // reaped already. A zombie group leader alone is not enough: its other
