@@ -295,6 +295,11 @@ func (c *clientConn) usable() bool {
 	if c.broken.Load() {
 		return false
 	}
+	if c.calls.Load() > 0 {
+		// In use: a call reads it, and finds a hang-up. This keeps
+		// concurrent callers off the connection's lock here.
+		return true
+	}
 	now := time.Now()
 	c.mu.Lock()
 	idle := c.reader == nil && now.Sub(c.lastUse) > probeAfter
