@@ -126,8 +126,8 @@ func (s *lineSource) drain() {
 }
 
 // feed queues each complete line in b, after what came before it, and each
-// maxLine bytes of a longer line as a line of its own; the rest waits for
-// more.
+// maxLine bytes of a line longer than maxLine+prefixRoom as a line of its
+// own; the rest waits for more.
 func (s *lineSource) feed(b []byte) {
 	if len(b) == 0 {
 		return
@@ -138,12 +138,12 @@ func (s *lineSource) feed(b []byte) {
 		rest = s.partial
 	}
 	for {
-		i := bytes.IndexByte(rest[:min(len(rest), maxLine)], '\n')
+		i := bytes.IndexByte(rest[:min(len(rest), maxLine+prefixRoom)], '\n')
 		switch {
 		case i >= 0:
 			s.add(rest[:i+1])
 			rest = rest[i+1:]
-		case len(rest) >= maxLine:
+		case len(rest) >= maxLine+prefixRoom:
 			s.add(rest[:maxLine])
 			rest = rest[maxLine:]
 		default:

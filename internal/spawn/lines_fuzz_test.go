@@ -9,11 +9,11 @@ import (
 // FuzzLineSplit feeds a pipe's bytes to a lineSource in chunks of varying
 // size: every byte other than a newline reaches the relay once and in
 // order, each line ends in exactly one newline, and none is longer than
-// maxLine.
+// maxLine+prefixRoom.
 func FuzzLineSplit(f *testing.F) {
 	f.Add(byte(3), []byte("a\nbc\n\nlast"))
 	f.Add(byte(0), []byte("no newline"))
-	f.Add(byte(200), bytes.Repeat([]byte("x"), maxLine+5))
+	f.Add(byte(200), bytes.Repeat([]byte("x"), maxLine+prefixRoom+5))
 	f.Fuzz(func(t *testing.T, chunk byte, in []byte) {
 		var out bytes.Buffer
 		r := NewRelay(&out, "kind")
@@ -40,7 +40,7 @@ func FuzzLineSplit(f *testing.F) {
 				t.Fatalf("line %q lacks its prefix", line)
 			case !strings.HasSuffix(body, "\n"):
 				t.Fatalf("line %q does not end in a newline", line)
-			case len(body) > maxLine+1:
+			case len(body) > maxLine+prefixRoom:
 				t.Fatalf("line of %d bytes, more than maxLine", len(body))
 			}
 			got = append(got, strings.TrimSuffix(body, "\n")...)

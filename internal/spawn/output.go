@@ -14,8 +14,13 @@ import (
 // cannot take in time waits in a queue of at most maxQueued bytes, and lines
 // beyond that are dropped and counted.
 const (
-	maxLine   = 64 << 10  // a longer line is passed on in pieces of this size
+	maxLine   = 64 << 10  // a line longer than maxLine+prefixRoom is passed on in pieces of this size
 	maxQueued = 256 << 10 // bytes of lines waiting for the writer
+	// prefixRoom is how much longer than maxLine a line may be and still
+	// pass whole: a nested actor's piece of maxLine comes with its
+	// prefixes, and cut again at maxLine its tail would reach the owner
+	// as its owner's own line.
+	prefixRoom = 4 << 10
 )
 
 // Relay passes each line that child processes write to their stdout and

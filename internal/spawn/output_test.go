@@ -59,7 +59,8 @@ func flushed(t *testing.T, r *Relay) {
 }
 
 func TestRelayLines(t *testing.T) {
-	long := strings.Repeat("y", maxLine+10)
+	long := strings.Repeat("y", maxLine+prefixRoom+10)
+	nested := "outer[41] " + strings.Repeat("n", maxLine) // a nested actor's piece, with its prefix
 	cases := []struct {
 		name, stdout, stderr string
 		held                 bool
@@ -69,6 +70,7 @@ func TestRelayLines(t *testing.T) {
 		{"cut short", "whole\ncut", "trace\n", false, []string{"kind[42] whole", "kind[42] cut"}, []string{"kind[42] trace"}},
 		{"empty lines", "\n\n", "", false, []string{"kind[42] ", "kind[42] "}, nil},
 		{"long line in pieces", long + "\n", "", false, []string{"kind[42] " + long[:maxLine], "kind[42] " + long[maxLine:]}, nil},
+		{"nested piece whole", nested + "\n", "", false, []string{"kind[42] " + nested}, nil},
 		{"held open, stopped", "whole\npartial", "trace\n", true, []string{"kind[42] whole", "kind[42] partial"}, []string{"kind[42] trace"}},
 	}
 	for _, goroutines := range []bool{false, true} {
