@@ -142,6 +142,11 @@ func startProcess(kind string, pipes bool, boot []byte) (*Process, error) {
 	}
 	newCmd := func() *exec.Cmd {
 		cmd := exec.Command(exe, arg)
+		if selfExe != "" {
+			// The running binary itself, whatever its path names now
+			// (removed, or replaced by another file); ps still shows exe.
+			cmd.Path = selfExe
+		}
 		cmd.Env = childEnv(kind)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if pipes {

@@ -16,3 +16,7 @@ func sysProcAttr() *syscall.SysProcAttr {
 func socketpairCloexec() ([2]int, error) {
 	return syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 }
+
+// selfExe is what a child is executed as: the running binary's own file,
+// not the path it was started from, which may name another file by now.
+const selfExe = "/proc/self/exe"

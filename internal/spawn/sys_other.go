@@ -20,3 +20,6 @@ func socketpairCloexec() ([2]int, error) {
 	}
 	return fds, err
 }
+
+// selfExe is empty: the child is executed by the running binary's path.
+const selfExe = ""
