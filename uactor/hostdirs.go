@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -104,4 +105,18 @@ func removeIfStale(dir string, now time.Time) {
 	if tryLock(f) == nil { // nobody holds it: its process is gone
 		os.RemoveAll(dir)
 	}
+}
+
+// checkPrivateDir reports an error unless dir is a directory (not a link)
+// of this user's that no one else may enter.
+func checkPrivateDir(dir string) error {
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("private socket directory: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !fi.IsDir() || !ok || int(st.Uid) != os.Geteuid() || fi.Mode().Perm()&0o077 != 0 {
+		return fmt.Errorf("private socket directory %s: %v, not a private directory of this user's", dir, fi.Mode())
+	}
+	return nil
 }

@@ -123,7 +123,9 @@ func pinPort(spec string, bound address) string {
 func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, ready, error) {
 	name := s.boot.kind
 	if restart {
-		s.clearAddress()
+		if err := s.clearAddress(); err != nil {
+			return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
+		}
 	}
 	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: s.boot.encode(), Output: s.relay})
 	if err != nil {
@@ -157,8 +159,10 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 // files that a killed process left (its own, its hosted values') are
 // removed. The private directory is the owner's and stays while the actor
 // restarts (its process removes it only once the owner is gone); it is
-// made again only in case something else removed it.
-func (s *supervisor) clearAddress() {
+// made again only in case something else removed it; one that another
+// user made in its place meanwhile (its name shows in the shared base) is
+// not used.
+func (s *supervisor) clearAddress() error {
 	var stale []string
 	if s.addr.network == "unix" {
 		stale = append(stale, s.addr.addr)
@@ -166,6 +170,8 @@ func (s *supervisor) clearAddress() {
 	if dir := s.boot.dir; dir != "" {
 		if err := os.Mkdir(dir, 0o700); err == nil {
 			trackLockedDir(dir, lockDir(dir))
+		} else if err := checkPrivateDir(dir); err != nil {
+			return err
 		}
 		hosted, _ := filepath.Glob(filepath.Join(dir, "hosted-*.sock"))
 		stale = append(stale, hosted...)
@@ -175,6 +181,7 @@ func (s *supervisor) clearAddress() {
 			os.Remove(f)
 		}
 	}
+	return nil
 }
 
 // watch has exited handle inc's end; no goroutine waits for it meanwhile.
