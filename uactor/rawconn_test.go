@@ -403,6 +403,20 @@ func readAnswers(conn net.Conn, rd *frame.Reader, n int) tally {
 	return got
 }
 
+// pingPast sends a PING and waits for its PONG: frames are read in order,
+// so once it comes the actor has read every frame written before it.
+func pingPast(t *testing.T, c net.Conn, w *frame.Writer, rd *frame.Reader) {
+	t.Helper()
+	w.WriteFrame(frame.Header{Type: frame.TypePing, ID: 1 << 40})
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	defer c.SetReadDeadline(time.Time{})
+	h, buf, err := rd.ReadFrame()
+	if err != nil || h.Type != frame.TypePong {
+		t.Fatalf("answer to a ping: %v, %v; want its pong", h, err)
+	}
+	buf.Release()
+}
+
 // expectExpired reads the answer to call id on c: an error frame with code
 // 7, the call's deadline passed before its handler started.
 func expectExpired(t *testing.T, c net.Conn, rd *frame.Reader, id uint64) {

@@ -24,16 +24,9 @@ func TestSerialRunsCallsInArrivalOrder(t *testing.T) {
 	for id := uint64(2); id <= pings+1; id++ {
 		w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, []byte("\x00\x04ping"))
 	}
-	// Frames are read in order: once the pong comes, every ping has
-	// arrived and waits behind the hold.
-	w.WriteFrame(frame.Header{Type: frame.TypePing, ID: 1})
-	c.SetReadDeadline(time.Now().Add(20 * time.Second))
-	if h, buf, err := rd.ReadFrame(); err != nil || h.Type != frame.TypePong {
-		t.Fatalf("answer to a ping while the calls wait: %v, %v; want a pong", h, err)
-	} else {
-		buf.Release()
-	}
+	pingPast(t, c, w, rd) // every ping has arrived and waits behind the hold
 	close(p.release)
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for range pings + 1 {
 		h, buf, err := rd.ReadFrame()
 		if err != nil {
