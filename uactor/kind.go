@@ -39,7 +39,8 @@ type methodEntry struct {
 	late bool
 	// invoke decodes req (which it may keep if owned: see frame.Buffer.Own),
 	// runs the method (wrapped by ic, if not nil; addr is the address the
-	// actor's refs name, for CallInfo) and encodes its response, in out if it needs space.
+	// actor's refs name, for CallInfo) and encodes its response, in out if
+	// it needs space.
 	invoke func(ctx context.Context, actor any, req []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
 	// lends: the request is a Lent, which invoke decodes without copying
 	// and whose array goes back for reuse once the answer is out.

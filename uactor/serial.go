@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -56,7 +57,7 @@ func (q *serialQueue) leave(t *serialTurn) {
 	if q.running != t {
 		for i, w := range q.waiting {
 			if w == t {
-				q.waiting = append(q.waiting[:i], q.waiting[i+1:]...)
+				q.waiting = slices.Delete(q.waiting, i, i+1)
 				return
 			}
 		}
