@@ -24,7 +24,9 @@ import (
 // directory, limits and CPU affinity this process had when it started the
 // standby, not when Spawn is called, and its command line names no kind
 // ("uactor:(standby)") for its whole life. What it writes before it
-// becomes an actor is passed on under the actor's prefix, or, if it ends
+// becomes an actor (read meanwhile, so that it never waits on a full pipe;
+// 256 KiB of whole lines a pipe are kept, and the lines past that counted
+// as dropped) is passed on under the actor's prefix, or, if it ends
 // unclaimed (its start failed, say), to standard error under
 // "uactor:(standby)[pid] ". Standbys end when this process does.
 func Standby(ctx context.Context, n int) error {

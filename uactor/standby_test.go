@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -119,6 +120,37 @@ func TestStandbyBecomesActor(t *testing.T) {
 	assertReaped(t, next)
 	if kids := proctest.Children(os.Getpid()); !slices.Contains(kids, first) {
 		t.Fatalf("the actor %d is not among this process's children %v", first, kids)
+	}
+}
+
+// noisyInit, in a standby's environment, has its binary write more than a
+// pipe holds before the standby is up, as a package's init may.
+const noisyInit = "UACTOR_TEST_NOISY_INIT"
+
+func init() {
+	if os.Getenv(noisyInit) != "" {
+		os.Stderr.WriteString(strings.Repeat(strings.Repeat("n", 99)+"\n", 1000))
+	}
+}
+
+// A standby whose binary writes more than a pipe holds before it is up
+// still comes up, although nobody relays its output until a Spawn claims
+// it; what it wrote reaches the actor's output then, under its prefix.
+func TestStandbyWritesBeforeItIsUp(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	t.Setenv(noisyInit, "1")
+	first := keepStandbys(t, ctx, 1)[0]
+	os.Unsetenv(noisyInit) // the standby that replaces it starts quiet
+	var out uactor.LockedBuffer
+	r := spawn(t, ctx, CounterKind, 5, uactor.Output(&out))
+	if r.PID() != first {
+		t.Fatalf("the actor runs in process %d, not in the standby %d", r.PID(), first)
+	}
+	line := fmt.Sprintf("counter[%d] %s\n", first, strings.Repeat("n", 99))
+	for end := time.Now().Add(10 * time.Second); strings.Count(out.String(), line) < 1000; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d of the 1000 lines the standby wrote before it was up reached the actor's output", strings.Count(out.String(), line))
+		}
 	}
 }
 

@@ -19,7 +19,7 @@ func relayed(t *testing.T, stdout, stderr string, held bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, stop := r.read(read, 42)
+	done, stop := r.read(read, 42, [2][]byte{}, [2]int{})
 	var wrote sync.WaitGroup
 	for i, s := range []string{stdout, stderr} {
 		wrote.Go(func() {
@@ -125,7 +125,7 @@ func TestFlushOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { closeAll(child[:]) })
-			done, _ := r.read(read, 42)
+			done, _ := r.read(read, 42, [2][]byte{}, [2]int{})
 			line := strings.Repeat("z", 1000) + "\n"
 			const n = 100 // more than a pipe holds: the relay reads while they are written
 			var wrote sync.WaitGroup
@@ -146,6 +146,37 @@ func TestFlushOutput(t *testing.T) {
 			got := out.String()
 			if whole, cut := strings.Count(got, "kind[42] "+line), strings.Count(got, "kind[42] cut short\n"); whole != 2*n || cut != 2 {
 				t.Fatalf("relayed %d whole lines and %d cut short; want %d and 2", whole, cut, 2*n)
+			}
+		})
+	}
+}
+
+// A holder keeps what a standby writes up to maxQueued, whole lines, and
+// counts the lines that end past that, the one it cut short included.
+func TestHolderKeeps(t *testing.T) {
+	line := strings.Repeat("h", 99) + "\n"
+	for _, c := range []struct {
+		name        string
+		writes      []string
+		kept        int // bytes
+		dropped     int
+		endsInWhole bool
+	}{
+		{"little", []string{"a\nb", "c\n"}, 5, 0, true},
+		{"a line cut short stays open", []string{"a\npart"}, 6, 0, false},
+		{"past the bound", []string{strings.Repeat(line, maxQueued/100), strings.Repeat(line, 10) + "tail"}, maxQueued / 100 * 100, 10, true},
+		{"past the bound mid-line", []string{strings.Repeat(line, maxQueued/100) + "cut", line}, maxQueued / 100 * 100, 2, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			h := &holder{}
+			for _, w := range c.writes {
+				h.keep([]byte(w))
+			}
+			if len(h.kept) != c.kept || h.dropped != c.dropped {
+				t.Fatalf("kept %d bytes, dropped %d lines; want %d and %d", len(h.kept), h.dropped, c.kept, c.dropped)
+			}
+			if whole := len(h.kept) == 0 || h.kept[len(h.kept)-1] == '\n'; whole != c.endsInWhole {
+				t.Fatalf("kept ends in a whole line: %v; want %v", whole, c.endsInWhole)
 			}
 		})
 	}

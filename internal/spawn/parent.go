@@ -48,6 +48,7 @@ type Process struct {
 	stopOutput func()          // ends the output's reading at once
 	relay      *Relay
 	spare      [2]*os.File // the output pipes' read ends, until a relay reads them
+	held       [2]*holder  // a standby's: reading spare meanwhile (hold.go); nil: none
 	sent       int         // how much of the bootstrap record went before the child started
 
 	stopOnce sync.Once
@@ -197,8 +198,25 @@ func (p *Process) relayTo(r *Relay) bool {
 // readSpareLocked has r read the output pipes set aside for a standby;
 // p.outMu is held.
 func (p *Process) readSpareLocked(r *Relay) {
-	p.output, p.stopOutput = r.read(p.spare, p.pid)
-	p.relay, p.spare = r, [2]*os.File{}
+	var kept [2][]byte
+	var dropped [2]int
+	for i, h := range p.held {
+		if h != nil {
+			kept[i], dropped[i] = h.take()
+		}
+	}
+	p.output, p.stopOutput = r.read(p.spare, p.pid, kept, dropped)
+	p.relay, p.spare, p.held = r, [2]*os.File{}, [2]*holder{}
+}
+
+// holdSpareLocked has a standby's output pipes read until a relay takes them
+// over; p.outMu is held.
+func (p *Process) holdSpareLocked() {
+	for i, f := range p.spare {
+		if f != nil {
+			p.held[i] = hold(f)
+		}
+	}
 }
 
 // Conn returns the parent's end of a connection that only the parent and

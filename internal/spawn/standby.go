@@ -142,6 +142,9 @@ func startStandby() {
 	standbys.mu.Unlock()
 	p, err := startProcess("", true, nil)
 	if err == nil {
+		p.outMu.Lock()
+		p.holdSpareLocked() // nobody relays it before a claim: it must not wait on a full pipe
+		p.outMu.Unlock()
 		p.startReaper()
 		err = p.awaitWarm()
 	}
