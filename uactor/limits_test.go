@@ -210,7 +210,7 @@ func TestKeepaliveFindsStoppedActor(t *testing.T) {
 // freeze cut that connection too, and the calls still reach the actor.
 func TestOwnerReachesActorAfterKeepaliveCut(t *testing.T) {
 	ctx := testCtx(t, 60*time.Second)
-	r := spawnCounter(t, ctx, uactor.Keepalive(200*time.Millisecond))
+	r := spawnCounter(t, ctx, uactor.Keepalive(500*time.Millisecond))
 	pid := r.PID()
 	if _, err := Add.Call(ctx, r, 1); err != nil {
 		t.Fatal(err)

@@ -77,7 +77,11 @@ func TestPoolSkipsRefGoneSilent(t *testing.T) {
 	ws := spawnWorkers(t, ctx, 2)
 	refs := make([]uactor.Ref[*worker], 2)
 	for i, w := range ws {
-		r, err := uactor.Connect(ctx, workerKind, w.Address(), testKey, uactor.Keepalive(100*time.Millisecond))
+		var opts []uactor.Option
+		if i == 0 { // only the ref to the actor that stops needs to find it silent soon
+			opts = append(opts, uactor.Keepalive(100*time.Millisecond))
+		}
+		r, err := uactor.Connect(ctx, workerKind, w.Address(), testKey, opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
