@@ -94,7 +94,7 @@ func removeIfStale(dir string, now time.Time) {
 	if err != nil || !fi.IsDir() || now.Sub(fi.ModTime()) < staleAge {
 		return
 	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); !ok || int(st.Uid) != os.Geteuid() {
+	if !ownedHere(fi) {
 		return
 	}
 	f, err := os.OpenFile(filepath.Join(dir, lockName), os.O_RDWR|syscall.O_NOFOLLOW, 0)
@@ -107,6 +107,12 @@ func removeIfStale(dir string, now time.Time) {
 	}
 }
 
+// ownedHere reports whether fi is of a file this process's user owns.
+func ownedHere(fi os.FileInfo) bool {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && int(st.Uid) == os.Geteuid()
+}
+
 // checkPrivateDir reports an error unless dir is a directory (not a link)
 // of this user's that no one else may enter.
 func checkPrivateDir(dir string) error {
@@ -114,8 +120,7 @@ func checkPrivateDir(dir string) error {
 	if err != nil {
 		return fmt.Errorf("private socket directory: %w", err)
 	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !fi.IsDir() || !ok || int(st.Uid) != os.Geteuid() || fi.Mode().Perm()&0o077 != 0 {
+	if !fi.IsDir() || !ownedHere(fi) || fi.Mode().Perm()&0o077 != 0 {
 		return fmt.Errorf("private socket directory %s: %v, not a private directory of this user's", dir, fi.Mode())
 	}
 	return nil

@@ -60,7 +60,7 @@ type supervisor struct {
 	quit     context.Context // cancelled by stop: ends a restart's wait or start
 	cancel   context.CancelFunc
 	ended    chan struct{} // closed once the actor's life has ended
-	spare    *peer         // the peer the owner's calls dial through once the handle's gave the actor up (fallbackPeer); nil: none
+	spare    *peer         // the peer the owner's calls dial through once the handle's gave the actor up (renewPeer); nil: none
 
 	// Only exited touches these; one process's exit is handled after the
 	// previous one's, as each registers the next.
@@ -307,19 +307,29 @@ func (s *supervisor) stop() {
 	<-s.ended
 }
 
-// fallbackPeer returns the peer that the owner's calls dial the actor's
+// dialPeer returns the peer that the owner's calls dial the actor's
 // address through while the private connection is broken: the handle's
-// own (fallback), or the one that replaced it. If gone is that peer, a
-// fresh one replaces it: a peer that keepalive found silent gives its
-// actor up for good, but the owner's actor is gone only once its process
-// has been reaped, which the supervisor sees.
-func (s *supervisor) fallbackPeer(fallback, gone *peer) *peer {
+// own (fallback), or the one that replaced it (renewPeer).
+func (s *supervisor) dialPeer(fallback *peer) *peer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.spare != nil {
+		return s.spare
+	}
+	return fallback
+}
+
+// renewPeer replaces gone, if dialPeer still returns it, with a fresh peer,
+// and returns the peer to dial through: a peer that keepalive found silent
+// gives its actor up for good, but the owner's actor is gone only once its
+// process has been reaped, which the supervisor sees.
+func (s *supervisor) renewPeer(fallback, gone *peer) *peer {
 	s.mu.Lock()
 	cur := s.spare
 	if cur == nil {
 		cur = fallback
 	}
-	if gone == nil || cur != gone || s.stopping || s.state.Load().final != nil {
+	if cur != gone || s.stopping || s.state.Load().final != nil {
 		s.mu.Unlock()
 		return cur
 	}
@@ -365,7 +375,7 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 		// was stopped or stuck, and keepalive cut it): a call that waited
 		// before dialled the actor's address, and while that connection
 		// lives, later calls take it without waiting again.
-		p := s.fallbackPeer(fallback, nil)
+		p := s.dialPeer(fallback)
 		if c := p.cur.Load(); c != nil && c.usable() {
 			return c, nil
 		}
@@ -384,7 +394,7 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 			// Keepalive cut that connection too, and the peer gave the
 			// actor up; but its process was not reaped, so it is not gone
 			// (it was stopped again, say): dial it afresh.
-			c, err = s.fallbackPeer(fallback, p).conn(ctx)
+			c, err = s.renewPeer(fallback, p).conn(ctx)
 		}
 		switch {
 		case err == nil:

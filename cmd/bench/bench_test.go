@@ -214,7 +214,7 @@ func TestStallCostsOneMeasurement(t *testing.T) {
 	req := make([]byte, 64)
 	measureRow := func(ours func(ctx context.Context) func() error) []Latency {
 		rawConn := f.rawConnFor(false) // as the suite takes them, row by row
-		ls, err := boundedFloors(ctx, 3*d, f, nil, &cl, func(ctx context.Context) []Latency {
+		ls, _, err := boundedFloors(ctx, 3*d, f, nil, &cl, func(ctx context.Context) []Latency {
 			return measureLatencies(ctx, d, ours(ctx), rawecho.Caller(rawConn, 64, false), rpcCall(f.rpc, req, false))
 		})
 		if err != nil {

@@ -115,21 +115,21 @@ func (f *floors) redial(ctx context.Context, cl *cleanups) error {
 // measurement that stalls leaves them failing (a deadline in the past, the
 // raw stream perhaps cut mid-message, the net/rpc client shut down), so
 // that f's are then dialed anew: a stall costs the one measurement, not
-// the floors of every one after it.
-func boundedFloors[T any](ctx context.Context, d time.Duration, f *floors, extra []net.Conn, cl *cleanups, measure func(context.Context) T) (T, error) {
+// the floors of every one after it. It reports whether the measurement
+// stalled: the extra connections are then the caller's to replace.
+func boundedFloors[T any](ctx context.Context, d time.Duration, f *floors, extra []net.Conn, cl *cleanups, measure func(context.Context) T) (v T, stalled bool, err error) {
 	conns := append([]net.Conn{f.rawConn, f.rpcConn}, extra...)
 	if f.rawOwningConn != nil {
 		conns = append(conns, f.rawOwningConn)
 	}
-	stalled := false
-	v := bounded(ctx, d, conns, func(mctx context.Context) T {
+	v = bounded(ctx, d, conns, func(mctx context.Context) T {
 		defer func() { stalled = errors.Is(mctx.Err(), context.DeadlineExceeded) }()
 		return measure(mctx)
 	})
 	if stalled && ctx.Err() == nil {
-		return v, f.redial(ctx, cl)
+		err = f.redial(ctx, cl)
 	}
-	return v, nil
+	return v, stalled, err
 }
 
 var errShortEcho = errors.New("echo: reply of the wrong length")

@@ -184,7 +184,7 @@ func (s *suite) sequential() error {
 			}
 			req := make([]byte, size)
 			rawConn := f.rawConnFor(t.owning)
-			ls, err := boundedFloors(s.ctx, 3*s.d, f, nil, &s.cl, func(ctx context.Context) []Latency {
+			ls, _, err := boundedFloors(s.ctx, 3*s.d, f, nil, &s.cl, func(ctx context.Context) []Latency {
 				ours, n := oursCall(ctx, ref, req, t.lent), 0
 				counted := func() error { n++; return ours() }
 				before, err := mallocsMethod.Call(ctx, ref, uactor.Empty{})
@@ -247,8 +247,7 @@ func (s *suite) concurrency() error {
 		default:
 		}
 		what := plural(n, "caller")
-		rpcConn := f.rpcConn
-		ts, err := boundedFloors(s.ctx, 3*s.d, f, []net.Conn{muxConn}, &s.cl, func(ctx context.Context) []Throughput {
+		ts, stalled, err := boundedFloors(s.ctx, 3*s.d, f, []net.Conn{muxConn}, &s.cl, func(ctx context.Context) []Throughput {
 			return measureThroughputs(ctx, s.d, n,
 				func(int) func() error { return oursCall(ctx, ref, req, false) },
 				func(i int) func() error { return func() error { return mux.call(i) } },
@@ -257,7 +256,7 @@ func (s *suite) concurrency() error {
 		if err != nil {
 			return err
 		}
-		if f.rpcConn != rpcConn { // it stalled, and the floors were dialed again: so is the mux, next
+		if stalled { // the floors were dialed again: so is the mux, next
 			mux.Close()
 		}
 		row := ConcRow{Callers: n, Ours: ts[0], Raw: ts[1], RPC: ts[2]}
