@@ -31,6 +31,14 @@ type callCtx struct {
 // callCtxBlock is how many callCtx are allocated at once.
 const callCtxBlock = 64
 
+// blockMetadata is the most metadata a callCtx in a block carries. A block
+// stays reachable while any of its contexts is, and the reader's own block
+// until its last context is handed out, so the finished calls' metadata in
+// it would be kept too: up to callCtxBlock times MaxMetadataSize a
+// connection, outside ConnBuffer. A call with more gets a callCtx of its
+// own; its metadata already costs an allocation.
+const blockMetadata = 256
+
 // callCtxs hands out callCtx values from blocks; it is used by one
 // goroutine at a time (the connection's reader).
 type callCtxs struct{ free []callCtx }
@@ -38,6 +46,9 @@ type callCtxs struct{ free []callCtx }
 // next returns a fresh callCtx for a call whose deadline and metadata cc
 // holds.
 func (cs *callCtxs) next(cc callContext) *callCtx {
+	if len(cc.md) > blockMetadata {
+		return &callCtx{deadline: cc.deadline, md: metadata{raw: string(cc.md)}}
+	}
 	if len(cs.free) == 0 {
 		cs.free = make([]callCtx, callCtxBlock)
 	}

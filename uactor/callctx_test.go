@@ -1,10 +1,15 @@
 package uactor
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // A call's context behaves as context.WithCancel's would: Done before and
@@ -123,4 +128,38 @@ func TestCallCtxForgetsCancelledChildren(t *testing.T) {
 			t.Fatalf("kept child %d not cancelled with the call", i)
 		}
 	}
+}
+
+// A finished call's metadata is not kept by the block its context came
+// from: the reader's block stays reachable until its last context is
+// handed out, and a connection's calls must not pin callCtxBlock times
+// MaxMetadataSize there. Metadata of blockMetadata bytes or less may be
+// kept; each larger one must be collectable once its call is dropped.
+func TestCallCtxsKeepNoLargeMetadata(t *testing.T) {
+	var cs callCtxs
+	cs.next(callContext{}) // the block exists and is held by cs
+	for _, size := range []int{blockMetadata + 1, MaxMetadataSize} {
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			const calls = 8
+			var freed atomic.Int32
+			for i := range calls {
+				md := bytes.Repeat([]byte{byte('a' + i)}, size)
+				c := cs.next(callContext{md: md})
+				if c.md.raw != string(md) {
+					t.Fatal("the call's metadata is not on its context")
+				}
+				runtime.AddCleanup(unsafe.StringData(c.md.raw), func(*atomic.Int32) { freed.Add(1) }, &freed)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for freed.Load() < calls && ctx.Err() == nil {
+				runtime.GC()
+				time.Sleep(10 * time.Millisecond)
+			}
+			if n := freed.Load(); n < calls {
+				t.Fatalf("%d of %d finished calls' metadata still held", calls-int(n), calls)
+			}
+		})
+	}
+	runtime.KeepAlive(&cs)
 }
