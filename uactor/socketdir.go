@@ -29,7 +29,9 @@ func makeSocketDir() (dir string, err error) {
 
 // socketBases lists where private socket directories may go, best first.
 // TMPDIR, when set, is the user's choice and the only one. Otherwise
-// XDG_RUNTIME_DIR (the per-user place for sockets), then a memory
+// XDG_RUNTIME_DIR (the per-user place for sockets) if it is this user's
+// and no one else may enter it, as its specification requires (after su
+// without -, it is still the other user's), then a memory
 // filesystem (memoryDir), then the system's temporary directory.
 //
 // Memory ahead of the temporary directory because an actor's directory and
@@ -42,11 +44,18 @@ func socketBases() []string {
 		return []string{d}
 	}
 	var bases []string
-	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" {
+	if d := os.Getenv("XDG_RUNTIME_DIR"); d != "" && runtimeDirUsable(d) {
 		bases = append(bases, d)
 	}
 	if d := memoryDir(); d != "" {
 		bases = append(bases, d)
 	}
 	return append(bases, os.TempDir())
+}
+
+// runtimeDirUsable reports whether d is a directory of this user's that no
+// one else may enter.
+func runtimeDirUsable(d string) bool {
+	fi, err := os.Stat(d)
+	return err == nil && fi.IsDir() && ownedHere(fi) && fi.Mode().Perm()&0o077 == 0
 }

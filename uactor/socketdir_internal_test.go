@@ -24,6 +24,18 @@ func TestSocketDirGoesWhereTheEnvironmentSays(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	open := shortTempDir(t) // others may enter it
+	if err := os.Chmod(open, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	const anothers = "another user's XDG_RUNTIME_DIR is passed over"
+	others := "" // another user's, made where this test may: as root
+	if os.Geteuid() == 0 {
+		others = shortTempDir(t)
+		if err := os.Chown(others, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if len(edge)+socketPathRoom != pathMax {
 		t.Fatalf("edge base %s is %d bytes, want %d", edge, len(edge), pathMax-socketPathRoom)
 	}
@@ -40,9 +52,14 @@ func TestSocketDirGoesWhereTheEnvironmentSays(t *testing.T) {
 		{"an XDG_RUNTIME_DIR that is gone is passed over", "", missing, fallback},
 		{"an XDG_RUNTIME_DIR too long for a socket is passed over", "", long, fallback},
 		{"one with no room for the path's NUL is passed over", "", edge, fallback},
+		{"an XDG_RUNTIME_DIR others may enter is passed over", "", open, fallback},
+		{anothers, "", others, fallback},
 		{"neither: memory if there is one", "", "", fallback},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == anothers && others == "" {
+				t.Skip("not root: cannot make a directory of another user's")
+			}
 			t.Setenv("TMPDIR", tc.tmpdir)
 			t.Setenv("XDG_RUNTIME_DIR", tc.xdg)
 			dir, err := makeSocketDir()
