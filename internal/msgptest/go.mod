@@ -11,7 +11,6 @@ require (
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect
 	github.com/philhofer/fwd v1.2.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
 )
 
 replace github.com/uactor-go/uactor => ../..
