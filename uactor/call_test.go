@@ -262,6 +262,39 @@ func TestHandlerErrors(t *testing.T) {
 	}
 }
 
+// A handler that ends its goroutine with runtime.Goexit (t.FailNow in a
+// hosted test actor, say) instead of returning gets its call an ErrPanic
+// answer, and the connection is read on: whether the handler ran on the
+// reading goroutine, on one that had handed reading over to a worker, or
+// on a worker.
+func TestHandlerGoexit(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawnCounter(t, ctx)
+	var want int64
+	for _, tc := range []struct {
+		name string
+		wait time.Duration
+	}{
+		{"on the reader", 0},
+		{"after reading was handed over", 50 * time.Millisecond},
+		{"on a worker", 0}, // the wait before marked the method as one that blocks
+		{"on a worker again", 50 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			var re *uactor.RemoteError
+			if _, err := Goexit.Call(cctx, r, tc.wait); !errors.Is(err, uactor.ErrPanic) || !errors.As(err, &re) || !strings.Contains(re.Message, "Goexit") {
+				t.Fatalf("err = %v; want ErrPanic naming Goexit", err)
+			}
+			want++
+			if n, err := Add.Call(cctx, r, 1); err != nil || n != want {
+				t.Fatalf("after the Goexit: Add = %d, %v; want %d, the actor serving on", n, err, want)
+			}
+		})
+	}
+}
+
 func TestCancelReachesHandler(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	r := spawnCounter(t, ctx)

@@ -78,8 +78,9 @@ var (
 	ErrActorDied = errors.New("uactor: connection to actor lost")
 	// ErrUnknownMethod is returned when the actor does not have the method called.
 	ErrUnknownMethod = errors.New("uactor: unknown method")
-	// ErrPanic is matched by the error of a call whose handler panicked, or
-	// whose handler returned an error that panicked when asked its message.
+	// ErrPanic is matched by the error of a call whose handler panicked,
+	// ended its goroutine with runtime.Goexit (as t.FailNow does), or
+	// returned an error that panicked when asked its message.
 	ErrPanic = errors.New("uactor: handler panicked")
 	// ErrProtocol is matched when the peer does not speak uactor's protocol or breaks it.
 	ErrProtocol = errors.New("uactor: protocol error")

@@ -60,16 +60,38 @@ func (c *serverConn) runInline(cl incoming, hold bool) bool {
 	mine := c.inlineSeq.Add(1) << roleBits
 	c.role.Store(mine | roleInline)
 	c.s.inline.kick()
+	exited := true // until run returns: its handler may end the goroutine instead
+	defer func() {
+		if exited && c.holdsRead(mine) {
+			go c.readOn() // the connection is still to be read
+		}
+	}()
 	c.run(cl, hold)
+	exited = false
 	if testHookInlineRan != nil {
 		testHookInlineRan(cl.m.name)
 	}
-	if c.role.CompareAndSwap(mine|roleInline, mine|roleReading) ||
-		c.role.CompareAndSwap(mine|roleOffered, mine|roleReading) { // offered, but no worker took it yet
+	if c.holdsRead(mine) {
 		return true
 	}
 	c.w.Kick()
 	return false
+}
+
+// holdsRead takes the read role back for the goroutine that ran inline
+// call mine, and reports whether it could: no worker took it over.
+func (c *serverConn) holdsRead(mine uint64) bool {
+	return c.role.CompareAndSwap(mine|roleInline, mine|roleReading) ||
+		c.role.CompareAndSwap(mine|roleOffered, mine|roleReading) // offered, but no worker took it yet
+}
+
+// readOn reads the connection until it ends, or turns worker once another
+// goroutine takes the read role: the connection's first reader, and one
+// started for a handler that ended its goroutine while it held the role.
+func (c *serverConn) readOn() {
+	if c.serve() {
+		c.s.worker(job{})
+	}
 }
 
 // takeRead is a worker's side of an offer: it reports whether the read role

@@ -87,6 +87,17 @@ func (c *Counter) Panic(ctx context.Context, msg string) (uactor.Empty, error) {
 	panic(msg)
 }
 
+// Goexit ends its goroutine as t.FailNow does, after waiting d: a wait
+// past the inline watchdog's tick moves the read role to a worker, and
+// marks the method as one that blocks, so that its next calls run on
+// workers.
+func (c *Counter) Goexit(ctx context.Context, d time.Duration) (uactor.Empty, error) {
+	c.calls.Add(1)
+	time.Sleep(d)
+	runtime.Goexit()
+	return uactor.Empty{}, nil
+}
+
 // Block waits for its context to end (recording that it did) or for d.
 func (c *Counter) Block(ctx context.Context, d time.Duration) (bool, error) {
 	c.calls.Add(1)
@@ -222,6 +233,7 @@ var (
 	FailNil      = uactor.Expose(CounterKind, "failnil", (*Counter).FailNil)
 	FailLong     = uactor.Expose(CounterKind, "failLong", (*Counter).FailLong)
 	Panic        = uactor.Expose(CounterKind, "panic", (*Counter).Panic)
+	Goexit       = uactor.Expose(CounterKind, "goexit", (*Counter).Goexit)
 	Block        = uactor.Expose(CounterKind, "block", (*Counter).Block)
 	Await        = uactor.Expose(CounterKind, "await", (*Counter).Await)
 	WasCancelled = uactor.Expose(CounterKind, "wascancelled", (*Counter).WasCancelled)

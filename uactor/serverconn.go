@@ -112,9 +112,7 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 		received: in.n.Load,
 	})
 	s.inline.add(c)
-	if c.serve() {
-		s.worker(job{})
-	}
+	c.readOn()
 }
 
 // end frees what the connection held, once its reader has found it done
@@ -249,7 +247,14 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	}
 	out := getScratch()
 	defer putScratch(out)
+	exited := true // until invoke returns: its handler may end the goroutine instead
+	defer func() {
+		if exited {
+			c.goexited(cl, held)
+		}
+	}()
 	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out, cl.turn)
+	exited = false
 	if !m.lends {
 		buf.Release() // decoded: what the handler kept is its own
 	}
@@ -259,6 +264,20 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	if m.lends {
 		buf.Recycle() // resp may be the lent request: only now is it free
 	}
+}
+
+// errGoexit is the error of a call whose handler ended its goroutine.
+var errGoexit = errors.New("handler called runtime.Goexit (t.FailNow, say) instead of returning")
+
+// goexited answers, as a panic, a call whose handler called runtime.Goexit,
+// as its goroutine ends: nothing after invoke in run will run. Its request
+// goes back unrecycled (a lent one may still be referred to), and the
+// answer is written at once, with what the reader held back before it.
+func (c *serverConn) goexited(cl incoming, held int) {
+	cl.buf.Release()
+	c.release(held)
+	c.leave(cl.ctx)
+	c.answer(false, cl.id, codePanic, nil, errGoexit)
 }
 
 // answer sends a call's reply, or its error if err is set, and unless hold
