@@ -18,7 +18,8 @@ type Lent []byte
 // Recycle gives the library b's array, so that a later payload of about
 // its size (from 256 bytes to 32 MiB) goes into it instead of a new array:
 // for a []byte that arrived (a caller's response, a handler's []byte
-// request) and that nothing will use again. It must not be called for a
-// Lent request, which the library takes back itself. Using b or any slice
-// of its array after Recycle reads or corrupts later payloads.
+// request) and that nothing will use again. It must be called at most once
+// for an array, and never for a Lent request, which the library takes back
+// itself: either hands the array to two later payloads at once. Using b or
+// any slice of its array after Recycle reads or corrupts later payloads.
 func Recycle(b []byte) { frame.Recycle(b) }
