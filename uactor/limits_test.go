@@ -4,6 +4,7 @@ package uactor_test
 // connections, write timeouts, and keepalive.
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -170,6 +171,32 @@ func TestWriteTimeoutCutsOffNonReader(t *testing.T) {
 	if err != nil && !errors.Is(err, syscall.ECONNRESET) {
 		t.Fatalf("the non-reading peer was not cut off: %v", err)
 	}
+}
+
+// A write that no caller waits for, failing at the write deadline, closes
+// the connection too: here the answer the actor held back because a PING
+// was buffered behind its CALL, which the reader writes before it reads
+// on. The peer does not read, so that write times out mid-frame; the
+// connection must not stay open with a truncated frame on it and a Writer
+// that fails every later answer.
+func TestHeldAnswerWriteFailureCloses(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	_, c := spawnPlain(t, ctx, uactor.WriteTimeout(200*time.Millisecond), uactor.Keepalive(0))
+	var burst bytes.Buffer
+	w := frame.NewWriter(&burst, 0)
+	// fill(8 MiB): a small request for an answer far larger than the socket holds.
+	if err := writeCalls(w, 1, 1, "fill", binary.AppendVarint(nil, 8<<20)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteFrame(frame.Header{Type: frame.TypePing, ID: 9}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Write(burst.Bytes()); err != nil { // one write: the PING is buffered behind the CALL
+		t.Fatal(err)
+	}
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	awaitHangUp(t, hctx, c)
 }
 
 // Keepalive finds an actor that stopped answering (SIGSTOP): the call in

@@ -103,6 +103,11 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	in := &counting{Reader: spinning(nc, s.opts.spin, c.due)}
 	c.r = frame.NewReader(in, s.opts.maxFrame)
 	agree(sess, c.r, c.w, s.opts)
+	// A failed write may be no answer's own (answers held back and written
+	// by the reader, the rest of a PING or PONG, what the watchdog
+	// kicked): the connection is closed all the same, so that the reader
+	// ends and the peer is not left waiting on a truncated frame.
+	c.w.OnFail(func(error) { nc.Close() })
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
 	c.ka = startKeepalive(s.opts.keepalive, c.w, keepaliveHooks{
