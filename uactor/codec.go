@@ -5,6 +5,7 @@ import (
 	"encoding"
 	"fmt"
 	"math/bits"
+	"reflect"
 	"strings"
 	"time"
 	"unsafe"
@@ -112,8 +113,19 @@ func mustCodec[T any](where, role string) *codec[T] {
 }
 
 func cannotTravel[T any](role string) error {
-	var v T
-	name := fmt.Sprintf("%T", v)
+	rt := reflect.TypeFor[T]()
+	name := rt.String() // not %T of a zero T: that is "<nil>" for an interface
+	switch rt.Kind() {
+	case reflect.Interface:
+		return fmt.Errorf("%s type %s is an interface, which cannot travel between processes: "+
+			"declare the method with a concrete type (a built-in, or one with msgp's or AppendBinary's codec)", role, name)
+	case reflect.Pointer:
+		elem := rt.Elem().String()
+		return fmt.Errorf("%s type %s cannot travel between processes: a pointer does not; declare the method with %s, "+
+			"the value, which travels if it is a built-in or has msgp's MarshalMsg and *%s.UnmarshalMsg "+
+			"(//go:generate go run github.com/tinylib/msgp@latest -io=false), or AppendBinary and *%s.UnmarshalBinary",
+			role, name, elem, elem, elem)
+	}
 	if strings.HasPrefix(name, "[]") || strings.HasPrefix(name, "map[") {
 		return fmt.Errorf("%s type %s cannot travel between processes: the built-in slices and maps are %s; "+
 			"for others declare a named type (type Jobs %s) in a file with "+

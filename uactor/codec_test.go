@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -212,6 +213,41 @@ func TestExposeRejectsTypesThatCannotTravel(t *testing.T) {
 	}()
 	Expose(k, "bad", func(a *int, ctx context.Context, req opaque) (Empty, error) { return Empty{}, nil })
 	t.Fatal("Expose accepted a request type that cannot travel")
+}
+
+// exposePanic returns what Expose panics with for a request of type T.
+func exposePanic[T any](name string) (msg string) {
+	defer func() { msg = fmt.Sprint(recover()) }()
+	Expose(codecTestKind, name, func(*int, context.Context, T) (Empty, error) { return Empty{}, nil })
+	return ""
+}
+
+// Expose's panic names an interface or a pointer type as declared, and
+// says what to do: never "<nil>" (a zero interface's %T) or a method on a
+// pointer to a pointer, which no type can have, even when the pointed-to
+// type has the codec's methods.
+func TestExposeMessageNamesTypeAndFix(t *testing.T) {
+	for _, tc := range []struct {
+		name, msg string
+		want      string // what the message must say for the fix
+	}{
+		{"any", exposePanic[any]("any"), "interface"},
+		{"error", exposePanic[error]("error"), "interface"},
+		{"*uactor.point", exposePanic[*point]("*point"), "declare the method with uactor.point"},
+		{"*time.Time", exposePanic[*time.Time]("*time.Time"), "declare the method with time.Time"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.msg == "" || tc.msg == "<nil>" {
+				t.Fatalf("Expose accepted %s", tc.name)
+			}
+			if strings.Contains(tc.msg, "<nil>") || strings.Contains(tc.msg, "**") {
+				t.Errorf("message names no real type or an impossible method: %s", tc.msg)
+			}
+			if !strings.Contains(tc.msg, tc.want) || !strings.Contains(tc.msg, tc.name) {
+				t.Errorf("message does not name %s and say %q: %s", tc.name, tc.want, tc.msg)
+			}
+		})
+	}
 }
 
 func appendVar(v int64) []byte   { return wire.AppendVarint(nil, v) }
