@@ -3,6 +3,7 @@ package uactor
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -14,6 +15,7 @@ type Method[A, Req, Resp any] struct {
 	prefix []byte // a CALL payload's start, for a call with no context: see callPrefix
 	req    *codec[Req]
 	resp   *codec[Resp]
+	late   bool // exposed after Main ran: a spawned actor's process lacks it
 }
 
 // Expose declares the method name of kind k, run by fn, usually a method
@@ -65,7 +67,7 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	}
 	k.entry.methods[name] = e
 	return Method[A, Req, Resp]{kind: k.entry, name: name,
-		prefix: callPrefix(name), req: reqc, resp: respc}
+		prefix: callPrefix(name), req: reqc, resp: respc, late: e.late}
 }
 
 // Name returns the method's name.
@@ -125,6 +127,10 @@ func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Res
 	}
 	reply, err := h.roundTrip(ctx, m.name, m.prefix, b)
 	if err != nil {
+		if m.late && errors.Is(err, ErrUnknownMethod) {
+			err = errorf("%w (Expose ran after uactor.Main, so a spawned actor's process does not have the method: "+
+				"expose it in a package-level var)", err)
+		}
 		return resp, err
 	}
 	defer reply.Release()

@@ -263,3 +263,22 @@ func TestLiveActorsHoldFewGoroutines(t *testing.T) {
 		t.Errorf("%d more actors, %d more goroutines: more than %d each", n, runtime.NumGoroutine()-before, perActor)
 	}
 }
+
+// lateMethod is exposed on first use, after Main has run (once, so that the
+// test can run more than once): a spawned actor's process never has it.
+var lateMethod = sync.OnceValue(func() uactor.Method[*Counter, uactor.Empty, int] {
+	return uactor.Expose(CounterKind, "late", func(*Counter, context.Context, uactor.Empty) (int, error) {
+		return 1, nil
+	})
+})
+
+// A method exposed after Main cannot be served by a spawned actor, and its
+// call says so and what to do, as a kind defined late does (TestSpawnErrors).
+func TestLateMethodSaysSo(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	_, err := lateMethod().Call(ctx, r, uactor.Empty{})
+	if !errors.Is(err, uactor.ErrUnknownMethod) || !strings.Contains(err.Error(), "package-level var") || strings.Count(err.Error(), "uactor:") != 1 {
+		t.Fatalf("call of a method exposed after Main: %v; want ErrUnknownMethod that says, once prefixed, to expose it in a package-level var", err)
+	}
+}
