@@ -112,8 +112,9 @@ func TestDoneExitError(t *testing.T) {
 	}{
 		{"exit 3 in a handler", func(r uactor.Ref[*Counter]) { Exit.Call(context.Background(), r, 3) }, 3, 0, false},
 		{"SIGKILL while idle", func(r uactor.Ref[*Counter]) { killPID(r.PID()) }, -1, syscall.SIGKILL, true},
-		// SIGTERM is the parent-death signal: the actor cleans up and exits 3.
-		{"SIGTERM while idle", func(r uactor.Ref[*Counter]) { syscall.Kill(r.PID(), syscall.SIGTERM) }, 3, 0, true},
+		// SIGTERM is the parent-death signal: the actor cleans up and, its
+		// owner alive, ends by the signal.
+		{"SIGTERM while idle", func(r uactor.Ref[*Counter]) { syscall.Kill(r.PID(), syscall.SIGTERM) }, -1, syscall.SIGTERM, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := testCtx(t, 20*time.Second)

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/spawn"
@@ -80,6 +82,14 @@ func runChild() int {
 			removeDir(boot.dir)
 		}
 		removeAllDirs()
+		if !ownerGone {
+			// Someone else's SIGTERM ended the actor: end by it, now that
+			// what must go is gone, so that the owner's ExitError names the
+			// signal rather than an exit code of this package's choosing.
+			signal.Reset(syscall.SIGTERM)
+			syscall.Kill(os.Getpid(), syscall.SIGTERM)
+			time.Sleep(time.Second)
+		}
 		os.Exit(3)
 	})
 
