@@ -82,6 +82,9 @@ func runChild() int {
 			removeDir(boot.dir)
 		}
 		removeAllDirs()
+		if s := srv.Load(); s != nil {
+			s.ln.Close() // a socket at a path the owner chose goes too
+		}
 		if !ownerGone {
 			// Someone else's SIGTERM ended the actor: end by it, now that
 			// what must go is gone, so that the owner's ExitError names the

@@ -227,7 +227,11 @@ func spawnAndWait() bool {
 	if os.Getenv("UACTOR_TEST_SPAWN_AND_WAIT") == "" {
 		return false
 	}
-	r, err := uactor.Spawn(context.Background(), CounterKind, 0)
+	var opts []uactor.Option
+	if l := os.Getenv("UACTOR_TEST_SPAWN_LISTEN"); l != "" {
+		opts = append(opts, uactor.Listen(l))
+	}
+	r, err := uactor.Spawn(context.Background(), CounterKind, 0, opts...)
 	if err != nil {
 		fmt.Println("error", err)
 		os.Exit(1)
@@ -329,4 +333,90 @@ func TestHostedDirLeftBehindIsRemoved(t *testing.T) {
 	if n, err := Add.Call(ctx, live, 1); err != nil || n != 1 {
 		t.Fatalf("the live hosted value after the sweep: Add = %d, %v", n, err)
 	}
+}
+
+// An actor listening on a Unix socket at a path its owner chose leaves no
+// socket file behind when its process ends without removing it (killed, or
+// killed by Close because it would not stop): the owner, which removes the
+// stale file before a restart, removes it too once the actor is gone for
+// good, so that the address can be used again.
+func TestUserSocketRemovedWhenActorGone(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		end  func(t *testing.T, r uactor.Ref[*Counter])
+	}{
+		{"killed", func(t *testing.T, r uactor.Ref[*Counter]) {
+			killPID(r.PID())
+			waitDone(t, r, 10*time.Second)
+			if !errors.Is(r.Err(), uactor.ErrActorDied) {
+				t.Fatalf("Err = %v; want ErrActorDied", r.Err())
+			}
+		}},
+		{"closed while stopped", func(t *testing.T, r uactor.Ref[*Counter]) {
+			stop(t, r.PID()) // it cannot stop by itself: Close kills it
+			r.Close()
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			dir, err := os.MkdirTemp("", "s") // short: a socket's path has a bound
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			sock := filepath.Join(dir, "a.sock")
+			r := spawnCounter(t, ctx, uactor.Listen("unix://"+sock), uactor.GracePeriod(0))
+			if _, err := Add.Call(ctx, r, 1); err != nil {
+				t.Fatal(err)
+			}
+			pid := r.PID()
+			c.end(t, r)
+			assertGone(t, pid, 5*time.Second)
+			if fi, err := os.Lstat(sock); err == nil {
+				t.Errorf("socket %s (%v) outlived actor %d", sock, fi.Mode(), pid)
+			}
+			// The address is free for the next actor.
+			r2, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen("unix://"+sock))
+			if err != nil {
+				t.Fatalf("Spawn at the dead actor's address: %v", err)
+			}
+			r2.Close()
+			assertGone(t, r2.PID(), time.Second)
+		})
+	}
+}
+
+// An actor whose owner dies (SIGKILL, the owner alone) removes the socket
+// it listens on at a path the owner chose, as it removes its directory, so
+// that the address can be used again.
+func TestUserSocketRemovedWhenOwnerKilled(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	dir, err := os.MkdirTemp("", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	sock := filepath.Join(dir, "a.sock")
+	t.Setenv("UACTOR_TEST_SPAWN_LISTEN", "unix://"+sock)
+	cmd, said := startReporting(t, "UACTOR_TEST_SPAWN_AND_WAIT", "the spawning process did not report its actor")
+	f := strings.Fields(said)
+	if len(f) != 2 || f[0] != "unix://"+sock {
+		t.Fatalf("the spawning process said %q", said)
+	}
+	pid, err := strconv.Atoi(f[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL) // the owner alone: its actor sees it go
+	cmd.Wait()
+	assertGone(t, pid, 5*time.Second)
+	if fi, err := os.Lstat(sock); err == nil {
+		t.Errorf("socket %s (%v) outlived actor %d, whose owner was killed", sock, fi.Mode(), pid)
+	}
+	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen("unix://"+sock))
+	if err != nil {
+		t.Fatalf("Spawn at the orphaned actor's address: %v", err)
+	}
+	r.Close()
+	assertGone(t, r.PID(), time.Second)
 }

@@ -82,6 +82,7 @@ type incarnation struct {
 	p       *spawn.Process
 	c       *clientConn // the owner's private connection to it
 	started time.Time
+	sock    os.FileInfo // the Unix socket it listens on, as it started; nil: none (TCP)
 }
 
 // supervise starts the actor's first process (with the caller's ctx) and
@@ -152,7 +153,11 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id, Window: window(s.boot.opts)}, s.boot.opts, true)
-	return &incarnation{p: p, c: c, started: time.Now()}, rd, nil
+	inc := &incarnation{p: p, c: c, started: time.Now()}
+	if a.network == "unix" {
+		inc.sock, _ = os.Lstat(a.addr)
+	}
+	return inc, rd, nil
 }
 
 // clearAddress makes the actor's address free for a restart: the socket
@@ -184,6 +189,20 @@ func (s *supervisor) clearAddress() error {
 	return nil
 }
 
+// removeSocket removes the socket file that inc's process, reaped now,
+// listened on and left (it was killed, say), if it is still that file: at
+// a path the owner chose, outside the private directory, nothing else
+// would, and a later actor could not listen there.
+func (inc *incarnation) removeSocket() {
+	if inc.sock == nil {
+		return
+	}
+	path := inc.c.addr.addr
+	if fi, err := os.Lstat(path); err == nil && os.SameFile(fi, inc.sock) {
+		os.Remove(path)
+	}
+}
+
 // watch has exited handle inc's end; no goroutine waits for it meanwhile.
 func (s *supervisor) watch(inc *incarnation) {
 	inc.p.OnExit(func() { s.exited(inc) })
@@ -205,6 +224,7 @@ func (s *supervisor) exited(inc *incarnation) {
 	s.mu.Unlock()
 	inc.c.close(ended)
 	inc.p.Kill() // reaped already: this only closes its end of the bootstrap channel
+	inc.removeSocket()
 	if time.Since(inc.started) < stableAfter {
 		s.quick++
 	} else {
@@ -232,6 +252,7 @@ func (s *supervisor) exited(inc *incarnation) {
 			s.mu.Unlock()
 			next.p.Stop(0)
 			next.c.close(ErrClosed)
+			next.removeSocket()
 			s.finish(errOwnerClosed)
 			return
 		}
