@@ -29,3 +29,16 @@ var ErrAuthFailed = errors.New("frame: message authentication failed")
 // number: reusing one would reuse an AEAD nonce, so the connection must be
 // closed and a new one (with new keys) established.
 var ErrSequenceExhausted = errors.New("frame: sequence number exhausted")
+
+// ErrUnwritten is the errors.Is target for a write error when no byte of
+// the caller's own frame reached the connection: the Writer had failed
+// before it, or the write failed before getting to it. The peer cannot
+// have read any of it, so what it asked for was never done. The error
+// also matches what the write failed with.
+var ErrUnwritten = errors.New("frame: not written")
+
+// unwritten is a write error for a frame none of which was written.
+type unwritten struct{ err error }
+
+func (e unwritten) Error() string   { return e.err.Error() }
+func (e unwritten) Unwrap() []error { return []error{ErrUnwritten, e.err} }

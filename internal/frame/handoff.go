@@ -69,5 +69,5 @@ func (w *Writer) finish(buf, rest, tail []byte, batch uint64) {
 		w.tell(err) // no caller waits for this write to hear of it
 		return
 	}
-	w.flushLocked(context.Background(), nil, true)
+	w.flushLocked(context.Background(), nil, true, -1)
 }

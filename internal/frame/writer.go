@@ -200,7 +200,7 @@ func (w *Writer) KickContext(ctx context.Context) error {
 		return err
 	}
 	w.writing = true
-	return w.flushLocked(ctx, nil, false)
+	return w.flushLocked(ctx, nil, false, -1)
 }
 
 // CheckSize returns the error wrapping ErrTooLarge that WriteFrame would
@@ -238,20 +238,21 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queue
 	if w.err != nil {
 		err := w.err
 		w.mu.Unlock()
-		return err
+		return unwritten{err}
 	}
 	if err := w.CheckSize(n); err != nil {
 		w.mu.Unlock()
 		return err
 	}
 	body := BodyHeaderSize + sent + w.s.overhead()
+	own := len(w.pending) // where this frame starts in the batch it goes in
 	// Sealing needs a copy anyway, and a busy Writer must not hold on to the
 	// caller's slices after returning; otherwise a big payload goes out as is.
 	direct := !w.writing && !queueOnly && w.s.aead == nil && sent >= directPayload
 	if err := w.appendLocked(h, body, parts, direct); err != nil {
 		w.err = err
 		w.mu.Unlock()
-		return err
+		return unwritten{err}
 	}
 	w.queued++
 	if w.writing || queueOnly {
@@ -262,7 +263,7 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queue
 	if !direct {
 		parts = nil
 	}
-	return w.flushLocked(ctx, parts, false)
+	return w.flushLocked(ctx, parts, false, own)
 }
 
 // appendLocked encodes a frame onto w.pending, sealing it if an AEAD is set.
@@ -319,8 +320,10 @@ var NoWait = func() context.Context {
 // directPayload bytes or more, which others queued meanwhile and went on
 // from, it writes what the socket takes at once and hands the rest to a
 // goroutine too, so that a small call is not held by another's bulk
-// transfer.
-func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool) error {
+// transfer. own is where the caller's frame starts in the first batch (-1:
+// it has none): if the write fails before reaching it, the error says so
+// (ErrUnwritten).
+func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool, own int) error {
 	for first := true; ; first = false {
 		leave := !first && !keep && len(w.pending) >= directPayload
 		if leave {
@@ -355,6 +358,9 @@ func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool) err
 		if done, err := w.wroteLocked(buf, batch, err); done {
 			w.mu.Unlock()
 			w.tell(err)
+			if err != nil && first && own >= 0 && n <= int64(own) {
+				return unwritten{err}
+			}
 			return err
 		}
 	}
@@ -448,7 +454,7 @@ func (w *Writer) Flush() error {
 	w.mu.Lock()
 	if !w.failed && !w.writing && len(w.pending) > 0 { // queued by QueueFrame
 		w.writing = true
-		w.flushLocked(context.Background(), nil, true)
+		w.flushLocked(context.Background(), nil, true, -1)
 		w.mu.Lock()
 	}
 	defer w.mu.Unlock()

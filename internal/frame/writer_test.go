@@ -332,3 +332,61 @@ func TestWriterLimitSize(t *testing.T) {
 		})
 	}
 }
+
+// brokenWriter takes the first room bytes it is given, then fails.
+type brokenWriter struct{ room int }
+
+var errBroken = errors.New("broken pipe")
+
+func (b *brokenWriter) Write(p []byte) (int, error) {
+	n := min(len(p), b.room)
+	b.room -= n
+	if n < len(p) {
+		return n, errBroken
+	}
+	return n, nil
+}
+
+// A write error says whether any byte of the caller's own frame reached the
+// connection: with ErrUnwritten only if none did, so that a caller may take
+// its request as never sent, and never for a frame that went out, even in
+// part. The error still matches what the write failed with.
+func TestWriterErrorSaysUnwritten(t *testing.T) {
+	queued := make([]byte, 100) // a frame queued before the caller's
+	queuedLen := HeaderSize + len(queued)
+	for _, tc := range []struct {
+		name      string
+		room      int  // bytes the connection takes before failing
+		queue     bool // a frame is queued ahead of the caller's
+		payload   int
+		unwritten bool
+	}{
+		{"nothing taken", 0, false, 10, true},
+		{"the header in part", HeaderSize / 2, false, 10, false},
+		{"the payload in part", HeaderSize + 5, false, 10, false},
+		{"a direct payload's header only", HeaderSize, false, directPayload, false},
+		{"the frame ahead in part", queuedLen / 2, true, 10, true},
+		{"the frame ahead whole", queuedLen, true, 10, true},
+		{"the frame ahead and the caller's in part", queuedLen + 1, true, 10, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := NewWriter(&brokenWriter{room: tc.room}, 0)
+			if tc.queue {
+				if err := w.QueueFrame(Header{Type: TypeCall, ID: 1}, queued); err != nil {
+					t.Fatal(err)
+				}
+			}
+			err := w.WriteFrame(Header{Type: TypeCall, ID: 2}, make([]byte, tc.payload))
+			if !errors.Is(err, errBroken) {
+				t.Fatalf("err = %v; want the write's own error", err)
+			}
+			if got := errors.Is(err, ErrUnwritten); got != tc.unwritten {
+				t.Fatalf("errors.Is(%v, ErrUnwritten) = %v; want %v", err, got, tc.unwritten)
+			}
+			// Once the Writer has failed, no later frame is written.
+			if err := w.WriteFrame(Header{Type: TypeCall, ID: 3}); !errors.Is(err, ErrUnwritten) || !errors.Is(err, errBroken) {
+				t.Fatalf("a frame after the failure: %v; want ErrUnwritten and the write's error", err)
+			}
+		})
+	}
+}
