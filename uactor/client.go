@@ -211,7 +211,7 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		if ext != nil {
 			putScratch(ext)
 		}
-		return nil, errorf("uactor: %s: %w", method, err)
+		return nil, errorf("uactor: %s: %w", method, notSent{err})
 	}
 	id := c.pending.add(cl)
 	c.mu.Unlock()
@@ -231,6 +231,12 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			return nil, errorf("uactor: %s: %w", method, tooLarge{fmt.Errorf("request: %w", err)})
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
+		if errors.Is(err, frame.ErrUnwritten) {
+			c.forget(id, cl)
+			callPool.Put(cl)
+			c.release(win)
+			return nil, errorf("uactor: %s: %w", method, notSent{fmt.Errorf("%w: %w", ErrActorDied, err)})
+		}
 	}
 	if err := c.await(ctx, id, cl); err != nil {
 		callPool.Put(cl)
@@ -303,6 +309,15 @@ func (c *clientConn) release(win int64) {
 		c.window.give(win)
 	}
 }
+
+// notSent is the error of a call none of whose request reached the
+// connection: it had broken, or broke before the request's first byte. The
+// actor cannot have run it, so the owner's ref may send it again to the
+// actor's next process (see handle.roundTrip).
+type notSent struct{ err error }
+
+func (e notSent) Error() string { return e.err.Error() }
+func (e notSent) Unwrap() error { return e.err }
 
 // abandoned stands in the pending table for a call whose caller gave up: it
 // keeps the call's slot until the actor answers it (or the connection ends),

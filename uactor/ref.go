@@ -3,6 +3,7 @@ package uactor
 import (
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -150,25 +151,39 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 	if h.closed.Load() {
 		return nil, errorf("uactor: %s: %w", method, ErrClosed)
 	}
-	var c *clientConn
-	var err error
-	if s, ok := h.owner.(supervising); ok {
-		c, err = s.conn(ctx, h.peer)
-	} else {
-		c, err = h.peer.conn(ctx)
+	s, supervised := h.owner.(supervising)
+	for sends := 1; ; sends++ {
+		var c *clientConn
+		var err error
+		if supervised {
+			c, err = s.conn(ctx, h.peer)
+		} else {
+			c, err = h.peer.conn(ctx)
+		}
+		if err != nil {
+			return nil, errorf("uactor: %s: %w", method, err)
+		}
+		if c.actorID != h.id && h.id != (uuid.UUID{}) {
+			return nil, errorf("uactor: %s: %w: %s now serves actor %s, not %s", method, ErrWrongActor, h.addr, c.actorID, h.id)
+		}
+		buf, err := c.roundTrip(ctx, method, prefix, req)
+		// A decoded ref that its caller drops as it calls must outlive the
+		// call: its cleanup would release the connection under it.
+		runtime.KeepAlive(h)
+		// The owner's call found the actor's process dead before any of
+		// it was sent (it died since the last call, and usable's probe
+		// had no cause to look): it waits for the restart, as a call made
+		// a moment later would, and goes to the next process.
+		if supervised && sends < maxSends && ctx.Err() == nil && errors.As(err, new(notSent)) {
+			continue
+		}
+		return buf, err
 	}
-	if err != nil {
-		return nil, errorf("uactor: %s: %w", method, err)
-	}
-	if c.actorID != h.id && h.id != (uuid.UUID{}) {
-		return nil, errorf("uactor: %s: %w: %s now serves actor %s, not %s", method, ErrWrongActor, h.addr, c.actorID, h.id)
-	}
-	buf, err := c.roundTrip(ctx, method, prefix, req)
-	// A decoded ref that its caller drops as it calls must outlive the
-	// call: its cleanup would release the connection under it.
-	runtime.KeepAlive(h)
-	return buf, err
 }
+
+// maxSends bounds how often the owner's ref sends a call that reached no
+// process: each time, one died, and the restart budget bounds those too.
+const maxSends = 4
 
 // maxPID bounds a process id read from a peer: ids fit in 31 bits on every
 // system, so a larger number names no process, and past an int's range it
