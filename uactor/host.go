@@ -29,5 +29,6 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 		key.release()
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
+	trackHosted(s)
 	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key.key, key.id, o, s, key.release)}, nil
 }

@@ -98,6 +98,35 @@ func TestCloseWithCallsInFlight(t *testing.T) {
 	}
 }
 
+// A call in flight on a value that a spawned actor hosts (uActor's result
+// proxy) when the owner closes the actor gets the grace period too: the
+// value is part of the actor, and Close promises calls in flight the grace
+// period before the process is killed.
+func TestCloseGivesHostedValuesCallsTheGrace(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawnCounter(t, ctx, uactor.GracePeriod(5*time.Second))
+	shared, err := Shared.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shared.Close() })
+	type result struct {
+		ok  bool
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		ok, err := Block.Call(ctx, shared, 500*time.Millisecond)
+		res <- result{ok, err}
+	}()
+	waitCalls(t, ctx, shared, 1)
+	r.Close()
+	got := receive(t, res, 20*time.Second, "the hosted value's call did not return")
+	if got.err != nil || !got.ok {
+		t.Errorf("a 500 ms call in flight on the actor's hosted value during Close (grace 5 s) = %v, %v; want it to finish", got.ok, got.err)
+	}
+}
+
 // An owner's ref learns exactly how its actor's process ended, whether it
 // crashed while busy or while idle; later calls fail with ErrActorDied,
 // never with the error of a dial to a socket nobody serves, and what the

@@ -70,7 +70,7 @@ func runChild() int {
 	ch.Watch(func() {
 		stopping.Do(func() {
 			if s := srv.Load(); s != nil {
-				s.stop()
+				stopProcess(s) // the actor and the values it hosts
 			}
 			close(stopped)
 		})

@@ -144,8 +144,12 @@ func (s *server) untrack(nc net.Conn) {
 // stop stops accepting, answers new calls with ErrClosed, lets handlers in
 // flight finish within the grace period, then cancels them and closes every
 // connection.
-func (s *server) stop() {
+func (s *server) stop() { s.stopWithin(s.opts.grace) }
+
+// stopWithin is stop with grace as the grace period.
+func (s *server) stopWithin(grace time.Duration) {
 	s.once.Do(func() {
+		defer untrackHosted(s)
 		s.mu.Lock()
 		s.draining.Store(true) // under mu: no beginCall can Add after this
 		hs := s.hs
@@ -156,10 +160,10 @@ func (s *server) stop() {
 		for hc := range hs {
 			hc.Close()
 		}
-		graceEnd := time.Now().Add(s.opts.grace)
+		graceEnd := time.Now().Add(grace)
 		idle := make(chan struct{})
 		go func() { s.calls.Wait(); close(idle) }()
-		t := time.NewTimer(s.opts.grace)
+		t := time.NewTimer(grace)
 		select {
 		case <-idle:
 		case <-t.C:
@@ -211,3 +215,45 @@ func (s *server) sendHeld(end time.Time) []*frame.Writer {
 }
 
 func (s *server) removeDir() { removeDir(s.dir) }
+
+// hostedServers are the values this process serves with Host, until their
+// Close. An actor's process stops them along with the actor (stopProcess):
+// a value the actor hands out (uActor's result proxy) is part of it, and
+// its calls in flight get the same grace period.
+var hostedServers struct {
+	sync.Mutex
+	m map[*server]struct{}
+}
+
+func trackHosted(s *server) {
+	hostedServers.Lock()
+	defer hostedServers.Unlock()
+	if hostedServers.m == nil {
+		hostedServers.m = map[*server]struct{}{}
+	}
+	hostedServers.m[s] = struct{}{}
+}
+
+func untrackHosted(s *server) {
+	hostedServers.Lock()
+	delete(hostedServers.m, s)
+	hostedServers.Unlock()
+}
+
+// stopProcess stops an actor's server and, at the same time, every value
+// its process hosts, within the actor's grace period (or a hosted value's
+// own, if shorter): no new calls, calls in flight finish or are cancelled.
+func stopProcess(main *server) {
+	hostedServers.Lock()
+	hosted := make([]*server, 0, len(hostedServers.m))
+	for h := range hostedServers.m {
+		hosted = append(hosted, h)
+	}
+	hostedServers.Unlock()
+	var wg sync.WaitGroup
+	for _, h := range hosted {
+		wg.Go(func() { h.stopWithin(min(h.opts.grace, main.opts.grace)) })
+	}
+	main.stop()
+	wg.Wait()
+}
