@@ -359,29 +359,14 @@ func TestUserSocketRemovedWhenActorGone(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
-			dir, err := os.MkdirTemp("", "s") // short: a socket's path has a bound
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { os.RemoveAll(dir) })
-			sock := filepath.Join(dir, "a.sock")
+			sock := userSocket(t)
 			r := spawnCounter(t, ctx, uactor.Listen("unix://"+sock), uactor.GracePeriod(0))
 			if _, err := Add.Call(ctx, r, 1); err != nil {
 				t.Fatal(err)
 			}
 			pid := r.PID()
 			c.end(t, r)
-			assertGone(t, pid, 5*time.Second)
-			if fi, err := os.Lstat(sock); err == nil {
-				t.Errorf("socket %s (%v) outlived actor %d", sock, fi.Mode(), pid)
-			}
-			// The address is free for the next actor.
-			r2, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen("unix://"+sock))
-			if err != nil {
-				t.Fatalf("Spawn at the dead actor's address: %v", err)
-			}
-			r2.Close()
-			assertGone(t, r2.PID(), time.Second)
+			assertSocketFreed(t, ctx, sock, pid)
 		})
 	}
 }
@@ -391,12 +376,7 @@ func TestUserSocketRemovedWhenActorGone(t *testing.T) {
 // that the address can be used again.
 func TestUserSocketRemovedWhenOwnerKilled(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	dir, err := os.MkdirTemp("", "s")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	sock := filepath.Join(dir, "a.sock")
+	sock := userSocket(t)
 	t.Setenv("UACTOR_TEST_SPAWN_LISTEN", "unix://"+sock)
 	cmd, said := startReporting(t, "UACTOR_TEST_SPAWN_AND_WAIT", "the spawning process did not report its actor")
 	f := strings.Fields(said)
@@ -409,13 +389,31 @@ func TestUserSocketRemovedWhenOwnerKilled(t *testing.T) {
 	}
 	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL) // the owner alone: its actor sees it go
 	cmd.Wait()
+	assertSocketFreed(t, ctx, sock, pid)
+}
+
+// userSocket returns a socket path in a directory of the test's own, with a
+// short name: a socket's path has a bound.
+func userSocket(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return filepath.Join(dir, "a.sock")
+}
+
+// assertSocketFreed checks that once actor pid is gone, the socket it
+// listened on at sock is too, and that the next actor may listen there.
+func assertSocketFreed(t *testing.T, ctx context.Context, sock string, pid int) {
+	t.Helper()
 	assertGone(t, pid, 5*time.Second)
 	if fi, err := os.Lstat(sock); err == nil {
-		t.Errorf("socket %s (%v) outlived actor %d, whose owner was killed", sock, fi.Mode(), pid)
+		t.Errorf("socket %s (%v) outlived actor %d", sock, fi.Mode(), pid)
 	}
 	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Listen("unix://"+sock))
 	if err != nil {
-		t.Fatalf("Spawn at the orphaned actor's address: %v", err)
+		t.Fatalf("Spawn at the dead actor's address: %v", err)
 	}
 	r.Close()
 	assertGone(t, r.PID(), time.Second)
