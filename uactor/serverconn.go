@@ -262,12 +262,16 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	exited = false
 	if !m.lends {
 		buf.Release() // decoded: what the handler kept is its own
+		c.release(held)
 	}
-	c.release(held)
 	c.leave(ctx)
 	c.answer(hold, id, code, resp, err) // copied or written once it returns
 	if m.lends {
-		buf.Recycle() // resp may be the lent request: only now is it free
+		// resp may be the lent request: only now is it free. Until then
+		// it counts in ConnBuffer, as its answer may wait for a peer that
+		// does not read.
+		buf.Recycle()
+		c.release(held)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -248,5 +249,67 @@ func TestStopWhileWaitingForSlotIsNoProtocolError(t *testing.T) {
 		if errors.Is(err, ErrProtocol) {
 			t.Errorf("logged a protocol error: %v", err)
 		}
+	}
+}
+
+// servedSums counts the calls of servedSum that ran.
+var servedSums atomic.Int64
+
+// servedSum borrows its request (a Lent) and answers with its length: a
+// small answer to a large request.
+var _ = Expose(servedKind, "sum", func(_ *servedActor, _ context.Context, b Lent) (int, error) {
+	servedSums.Add(1)
+	return len(b), nil
+})
+
+// ConnBuffer bounds the request bytes of a connection's calls that have
+// not finished. A Lent request stays in memory until its call's answer has
+// left (run recycles it only then), so a peer that stops reading its
+// answers must not be able to make the actor hold more Lent requests than
+// ConnBuffer allows: each call's small answer waits for the peer, and the
+// large request it borrowed waits with it.
+func TestLentRequestsWaitingForTheirAnswersCountInConnBuffer(t *testing.T) {
+	const (
+		limit = 1 << 20  // ConnBuffer
+		size  = 64 << 10 // each request
+		n     = 48       // calls sent: 3 MiB of requests
+	)
+	servedSums.Store(0)
+	sum := servedKind.entry.method("sum")
+	sum.blocks.Store(false)
+	t.Cleanup(func() { sum.blocks.Store(false) })
+	s := servedServer(t, ConnBuffer(limit), MaxInFlight(4*n), WriteTimeout(0), Keepalive(0))
+	cl, srv := conntest.Unix(t)
+	sizeBuffers(srv)
+	fillSocket(t, srv, make([]byte, 64<<10)) // no answer can leave: the peer does not read
+	fillSocket(t, srv, make([]byte, 1))
+	s.serveOwner(srv)
+	var c *serverConn
+	waitLocked(t, &s.inline.mu, "the server to serve the connection", func() bool {
+		for sc := range s.inline.conns {
+			c = sc
+		}
+		return c != nil
+	})
+	go func() { // blocks once the actor stops reading; the cleanup's close ends it
+		for i := range n {
+			if _, err := cl.Write(callFrames(uint64(i+1), make([]byte, size), "sum")); err != nil {
+				return
+			}
+		}
+	}()
+	// Either the actor ran every call, each keeping its request, or its
+	// reader stopped at ConnBuffer with the calls it let in holding it.
+	stopped := func() bool { return c.waiting && c.held >= limit }
+	waitLocked(t, &c.mu, "the actor to run every call or stop reading", func() bool {
+		return servedSums.Load() == n || stopped()
+	})
+	time.Sleep(100 * time.Millisecond) // what it does next, it does now
+	c.mu.Lock()
+	ran, held := servedSums.Load(), c.held
+	c.mu.Unlock()
+	if ran*size > limit+size {
+		t.Fatalf("%d Lent requests of %d bytes held while their answers wait (%d bytes) with ConnBuffer(%d); the connection counts %d request bytes",
+			ran, size, ran*size, limit, held)
 	}
 }

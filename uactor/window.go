@@ -14,8 +14,9 @@ import (
 // bound, whatever that CALL's size, and stops reading the connection's
 // calls at the bound; a CANCEL sent after a CALL it left unread would wait
 // behind it, and a call that holds the bound until it is cancelled would
-// hold it for ever. The actor frees a call's bytes before it answers, so
-// it holds no more than the calls ahead of a CALL on the wire that its
+// hold it for ever. The actor frees a call's bytes before its caller has
+// the answer (before it answers; a Lent request once its answer is out),
+// so it holds no more than the calls ahead of a CALL on the wire that its
 // caller has outstanding. Calls are let in at one time and reach the wire
 // later, in any order, so the window lets a call in, sharing, only while
 // everything let in stays within the window: whatever the order, the
