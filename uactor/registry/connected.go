@@ -139,12 +139,14 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		live, liveAddrs, errs := c.sync(ctx, addrs)
 		p.cur.Store(&poolView[Req, Resp]{h: Pool(m, live...), addrs: liveAddrs})
 		switch {
+		case len(addrs) > 0 && ctx.Err() != nil: // cut short: not a verdict on the actors
+			return ctx.Err()
 		case len(live) == 0 && len(addrs) == 0:
 			return fmt.Errorf("%w: the source lists no actor", ErrNoActors)
 		case len(live) == 0:
 			return fmt.Errorf("%w: %w", ErrNoActors, errors.Join(errs...))
 		}
-		return ctx.Err()
+		return nil
 	}
 	if err := p.refresh(ctx); err != nil {
 		p.end()

@@ -291,3 +291,53 @@ func TestPoolDoesNotRetryCallOfRetiredRef(t *testing.T) {
 		t.Fatal("the call cut short did not come back")
 	}
 }
+
+// cutting is a Source that lists addrs and ends the lookup's context as it
+// answers: the Connects that follow find it ended.
+type cutting struct {
+	addrs  registry.Addresses
+	cancel context.CancelFunc
+}
+
+func (s cutting) Lookup(ctx context.Context) (registry.Addresses, error) {
+	s.cancel()
+	return s.addrs, nil
+}
+
+// When ctx ends before the pool has connected, PoolFrom and Refresh fail
+// with ctx's error (as documented, and as ConnectFrom does), not with
+// ErrNoActors: the actors listed are there, and a caller that tells "no
+// actors" from "out of time" by errors.Is must not be told the former.
+func TestPoolFromCtxEndedIsNotNoActors(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	ws := spawnWorkers(t, ctx, 1)
+	addrs := registry.Addresses{ws[0].Address()}
+
+	cctx, cancel := context.WithCancel(ctx)
+	_, err := registry.PoolFrom(cctx, cutting{addrs, cancel}, 0, workerKind, testKey, hit)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, registry.ErrNoActors) {
+		t.Errorf("PoolFrom, its ctx ended before it connected: %v; want context.Canceled, not ErrNoActors", err)
+	}
+
+	cctx, cancel = context.WithCancel(ctx)
+	_, err = registry.ConnectFrom(cctx, cutting{addrs, cancel}, workerKind, testKey)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, registry.ErrNoActors) {
+		t.Errorf("ConnectFrom, its ctx ended before it connected: %v; want context.Canceled, not ErrNoActors", err)
+	}
+
+	src := &listings{lists: []registry.Addresses{addrs, {}}}
+	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	ws2 := spawnWorkers(t, ctx, 1)
+	// The pool's actor leaves the source, a new one joins; the refresh's
+	// ctx ends before it connects to the new one.
+	cctx, cancel = context.WithCancel(ctx)
+	cancel()
+	src.lists = []registry.Addresses{{ws2[0].Address()}}
+	if err := pool.Refresh(cctx); !errors.Is(err, context.Canceled) || errors.Is(err, registry.ErrNoActors) {
+		t.Errorf("Refresh, its ctx ended while it connected: %v; want context.Canceled, not ErrNoActors", err)
+	}
+}
