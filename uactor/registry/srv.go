@@ -17,7 +17,8 @@ import (
 //
 // The target names are resolved with the same Resolver, so that a
 // Resolver that reaches a private DNS server resolves its names too; the
-// first address of each target is used. A name with no records (NXDOMAIN,
+// first address of each target is used; a record with port 0 names no
+// actor, and is left out. A name with no records (NXDOMAIN,
 // or an empty answer) lists no actors; a record whose target is not a host
 // name is left out, unless no record is left, which is an error, as other
 // DNS failures are.
@@ -45,7 +46,7 @@ func (s SRV) Lookup(ctx context.Context) (Addresses, error) {
 	seen := map[string]bool{}
 	for _, rec := range srvs {
 		host := strings.TrimSuffix(rec.Target, ".")
-		if host == "" { // "." means: no such service here (RFC 2782)
+		if host == "" || rec.Port == 0 { // "." means: no such service here (RFC 2782); no actor listens on port 0
 			continue
 		}
 		ips, err := r.LookupNetIP(ctx, "ip", host)

@@ -164,3 +164,32 @@ func TestSRVSkipsInvalidTarget(t *testing.T) {
 		t.Fatalf("Lookup = %v, %v; want %v", got, err, addrsOf(7002))
 	}
 }
+
+// SRV lists actors' addresses: a record with port 0 names no actor (no
+// actor listens on port 0, and the registry refuses "host:0" as not an
+// actor's address), so it is left out, and the answer's other records
+// still serve.
+func TestSRVLeavesOutPortZero(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	z := zone(7001, 0)
+	z.SRV = append(z.SRV, dnstest.SRV{Name: "_zero._tcp.uactor.test", Target: "w.uactor.test", Port: 0})
+	dns := dnstest.Start(t, netip.MustParseAddrPort("127.0.0.1:0"), z, nil)
+	reg := hostRegistry(t, registry.Config{ProbeInterval: -1})
+	for _, c := range []struct {
+		name string
+		want registry.Addresses
+	}{
+		{srvName, addrsOf(7001)},
+		{"_zero._tcp.uactor.test", nil},
+	} {
+		got, err := registry.SRV{Name: c.name, Resolver: dns.Resolver()}.Lookup(ctx)
+		if err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("Lookup(%s) = %q, %v; want %q", c.name, got, err, c.want)
+		}
+		for _, a := range got {
+			if _, err := registry.Register.Call(ctx, reg, registry.Addresses{a}); err != nil {
+				t.Errorf("SRV listed %q, which the registry refuses: %v", a, err)
+			}
+		}
+	}
+}
