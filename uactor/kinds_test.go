@@ -206,6 +206,18 @@ func (c *Counter) Shared(ctx context.Context, _ uactor.Empty) (uactor.Ref[*Count
 	return c.shared, nil
 }
 
+// HostAt hosts a new counter listening on a Unix socket at path, kept
+// until the process ends.
+func (c *Counter) HostAt(ctx context.Context, path string) (uactor.Ref[*Counter], error) {
+	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.Listen("unix://"+path))
+	if err == nil {
+		c.mu.Lock()
+		c.children = append(c.children, r)
+		c.mu.Unlock()
+	}
+	return r, err
+}
+
 var (
 	CounterKind = uactor.Define("counter", func(ctx context.Context, start int64) (*Counter, error) {
 		if start == -2 {
@@ -244,6 +256,7 @@ var (
 	Crash        = uactor.Expose(CounterKind, "crash", (*Counter).Crash)
 	AddVia       = uactor.Expose(CounterKind, "addvia", (*Counter).AddVia)
 	Shared       = uactor.Expose(CounterKind, "shared", (*Counter).Shared)
+	HostAt       = uactor.Expose(CounterKind, "hostat", (*Counter).HostAt)
 )
 
 // Slow is an actor whose constructor takes the time it is given: its

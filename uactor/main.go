@@ -85,6 +85,7 @@ func runChild() int {
 		if s := srv.Load(); s != nil {
 			s.ln.Close() // a socket at a path the owner chose goes too
 		}
+		closeHostedListeners() // and those of the values the actor hosts
 		if !ownerGone {
 			// Someone else's SIGTERM ended the actor: end by it, now that
 			// what must go is gone, so that the owner's ExitError names the

@@ -240,6 +240,18 @@ func untrackHosted(s *server) {
 	hostedServers.Unlock()
 }
 
+// closeHostedListeners closes the listeners of the values this process
+// hosts, which removes their sockets: for a process that exits without
+// stopping them (an actor whose owner is gone), so that a socket at a path
+// of the caller's choice does not keep its address taken.
+func closeHostedListeners() {
+	hostedServers.Lock()
+	defer hostedServers.Unlock()
+	for h := range hostedServers.m {
+		h.ln.Close()
+	}
+}
+
 // stopProcess stops an actor's server and, at the same time, every value
 // its process hosts, within the actor's grace period (or a hosted value's
 // own, if shorter): no new calls, calls in flight finish or are cancelled.

@@ -236,6 +236,12 @@ func spawnAndWait() bool {
 		fmt.Println("error", err)
 		os.Exit(1)
 	}
+	if path := os.Getenv("UACTOR_TEST_SPAWN_HOST_AT"); path != "" {
+		if _, err := HostAt.Call(context.Background(), r, path); err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+	}
 	fmt.Println(r.Address(), r.PID())
 	time.Sleep(time.Minute) // the test kills us long before
 	os.Exit(0)
@@ -372,12 +378,14 @@ func TestUserSocketRemovedWhenActorGone(t *testing.T) {
 }
 
 // An actor whose owner dies (SIGKILL, the owner alone) removes the socket
-// it listens on at a path the owner chose, as it removes its directory, so
-// that the address can be used again.
+// it listens on at a path the owner chose, and that of a value it hosts at
+// a path of its choice, as it removes its directory, so that the addresses
+// can be used again.
 func TestUserSocketRemovedWhenOwnerKilled(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	sock := userSocket(t)
+	sock, hosted := userSocket(t), userSocket(t)
 	t.Setenv("UACTOR_TEST_SPAWN_LISTEN", "unix://"+sock)
+	t.Setenv("UACTOR_TEST_SPAWN_HOST_AT", hosted)
 	cmd, said := startReporting(t, "UACTOR_TEST_SPAWN_AND_WAIT", "the spawning process did not report its actor")
 	f := strings.Fields(said)
 	if len(f) != 2 || f[0] != "unix://"+sock {
@@ -390,6 +398,14 @@ func TestUserSocketRemovedWhenOwnerKilled(t *testing.T) {
 	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL) // the owner alone: its actor sees it go
 	cmd.Wait()
 	assertSocketFreed(t, ctx, sock, pid)
+	if fi, err := os.Lstat(hosted); err == nil {
+		t.Errorf("socket %s (%v) of a value actor %d hosted outlived it", hosted, fi.Mode(), pid)
+	}
+	r, err := uactor.Host(ctx, CounterKind, &Counter{}, uactor.Listen("unix://"+hosted))
+	if err != nil {
+		t.Fatalf("Host at the address of a value the orphaned actor hosted: %v", err)
+	}
+	r.Close()
 }
 
 // userSocket returns a socket path in a directory of the test's own, with a
