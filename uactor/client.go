@@ -123,7 +123,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	c.ka = startKeepalive(o.keepalive, c.w, keepaliveHooks{
 		pinged: c.watch, // someone must read the pong
 		dead: func() {
-			c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, 2*o.keepalive)})
+			c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, addSat(o.keepalive, o.keepalive))})
 		},
 		backlog:  wc.backlog,
 		received: in.n.Load,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"time"
 )
@@ -371,6 +372,24 @@ func (o *options) log() *slog.Logger {
 		return o.logger
 	}
 	return slog.Default()
+}
+
+// addSat is a+b for durations that are not negative, saturating at the
+// largest Duration: an option at the top of its range ("as good as
+// unbounded") must not wrap round to a deadline already past.
+func addSat(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// twiceSat is 2*n saturating at the largest int, for counts that are not negative.
+func twiceSat(n int) int {
+	if n > math.MaxInt/2 {
+		return math.MaxInt
+	}
+	return 2 * n
 }
 
 // Limits that validate enforces.

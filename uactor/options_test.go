@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -223,4 +224,85 @@ func (w lineWriter) Write(p []byte) (int, error) {
 	default:
 	}
 	return len(p), nil
+}
+
+// hugeOptions are option values at the top of their type's range, which
+// validate accepts as "as good as unbounded": each must work as such,
+// never as the opposite (a deadline already past, a panic).
+var hugeOptions = []struct {
+	name string
+	opt  uactor.Option
+}{
+	{"DialTimeout max", uactor.DialTimeout(math.MaxInt64)},
+	{"HandshakeTimeout max", uactor.HandshakeTimeout(math.MaxInt64)},
+	{"WriteTimeout max", uactor.WriteTimeout(math.MaxInt64)},
+	{"Keepalive max", uactor.Keepalive(math.MaxInt64)},
+	{"CallTimeout max", uactor.CallTimeout(math.MaxInt64)},
+	{"GracePeriod max", uactor.GracePeriod(math.MaxInt64)},
+	{"MaxInFlight max", uactor.MaxInFlight(math.MaxInt)},
+	{"MaxConnections max", uactor.MaxConnections(math.MaxInt)},
+	{"MaxHandshakes max", uactor.MaxHandshakes(math.MaxInt)},
+	{"ConnBuffer max", uactor.ConnBuffer(math.MaxInt)},
+	{"MaxFrameSize max", uactor.MaxFrameSize(1 << 30)},
+}
+
+// tryHost is uactor.Host that turns a panic into an error, so that one
+// case of a table fails rather than the whole test binary.
+func tryHost(ctx context.Context, opts ...uactor.Option) (r uactor.Ref[*Counter], err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("Host panicked: %v", p)
+		}
+	}()
+	return uactor.Host(ctx, CounterKind, &Counter{}, opts...)
+}
+
+// An option at the top of its range works given to Host and Connect, and
+// reaches a spawned actor, which serves with it: through its owner's ref
+// and through a connected one (a dial and a handshake).
+func TestOptionsAtTheirLargest(t *testing.T) {
+	ctx := testCtx(t, 90*time.Second)
+	key := []byte("huge-options-key")
+	for _, c := range hugeOptions {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := tryHost(ctx, uactor.AuthKey(key), c.opt)
+			if err != nil {
+				t.Fatalf("Host: %v", err)
+			}
+			t.Cleanup(func() { r.Close() })
+			if n, err := Add.Call(ctx, connectTo(t, ctx, CounterKind, r.Address(), key, c.opt), 1); err != nil || n != 1 {
+				t.Fatalf("Add through a ref connected to a hosted actor: %d, %v", n, err)
+			}
+			s := spawn(t, ctx, CounterKind, 0, uactor.AuthKey(key), c.opt)
+			if n, err := Add.Call(ctx, s, 1); err != nil || n != 1 {
+				t.Fatalf("Add through a spawned actor's owner's ref: %d, %v", n, err)
+			}
+			if n, err := Add.Call(ctx, connectTo(t, ctx, CounterKind, s.Address(), key, c.opt), 1); err != nil || n != 2 {
+				t.Fatalf("Add through a ref connected to a spawned actor: %d, %v", n, err)
+			}
+		})
+	}
+}
+
+// GracePeriod(d) lets calls in flight run for d when the owner closes the
+// actor: with the largest d, a call that ends by itself finishes, rather
+// than the process being killed at once.
+func TestOptionsLargestGracePeriodLetsCallsFinish(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawn(t, ctx, CounterKind, 0, uactor.GracePeriod(math.MaxInt64))
+	type result struct {
+		ok  bool
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ok, err := Block.Call(ctx, r, time.Second)
+		done <- result{ok, err}
+	}()
+	waitCalls(t, ctx, r, 1)
+	r.Close()
+	res := receive(t, done, 20*time.Second, "the call in flight never returned")
+	if res.err != nil || !res.ok {
+		t.Fatalf("the call in flight at Close: %v, %v; want it to finish within its grace period", res.ok, res.err)
+	}
 }

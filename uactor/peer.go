@@ -163,7 +163,7 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 	end := time.Now().Add(p.opts.dialTimeout)
 	wait := reconnectFirstWait
 	for {
-		ctx, cancel := context.WithTimeout(p.quit, p.opts.dialTimeout+p.opts.handshake)
+		ctx, cancel := context.WithTimeout(p.quit, addSat(p.opts.dialTimeout, p.opts.handshake))
 		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
 		cancel()
 		retry := reconnect || named || errors.Is(d.err, handshake.ErrTurnedAway)

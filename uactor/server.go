@@ -60,7 +60,7 @@ func newServer(k *kindEntry, actor any, key []byte, keyID keyring.KeyID, o optio
 	s := &server{
 		kind: k, actor: actor, id: id, key: key, keyID: keyID, opts: o,
 		ln: ln, addr: a, adv: a.String(), dir: dir, intercept: chainServer(o.serverIC),
-		fails: newFailGate(), hs: map[*hsConn]struct{}{}, hsRun: make(chan struct{}, 2*o.maxHS), penalized: map[net.Conn]struct{}{},
+		fails: newFailGate(), hs: map[*hsConn]struct{}{}, hsRun: make(chan struct{}, twiceSat(o.maxHS)), penalized: map[net.Conn]struct{}{},
 		conns: map[net.Conn]struct{}{}, stopping: make(chan struct{}), cut: make(chan struct{}), done: make(chan struct{}),
 	}
 	if o.advertise != "" {

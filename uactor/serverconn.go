@@ -132,7 +132,7 @@ func (c *serverConn) end(err error) {
 		c.log.log.Info("uactor: dropped a peer that hung up while its calls held the connection's buffer or slots", "role", "server", "peer", c.log.peer)
 		return
 	case c.log.silent.Load():
-		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", 2*c.s.opts.keepalive)
+		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", addSat(c.s.opts.keepalive, c.s.opts.keepalive))
 		return
 	}
 	logConnEnd(c.log.log, "server", c.log.peer, err)

@@ -323,7 +323,7 @@ func (s *supervisor) stop() {
 	s.mu.Unlock()
 	s.cancel()
 	if inc != nil {
-		inc.p.Stop(s.boot.opts.grace + stopMargin)
+		inc.p.Stop(addSat(s.boot.opts.grace, stopMargin))
 	}
 	<-s.ended
 }
