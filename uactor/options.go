@@ -119,7 +119,7 @@ func AuthKey(key []byte) Option {
 // they are spelled: host names in any case, IP literals in any form.
 func Capture(addresses ...string) Option {
 	a := append([]string(nil), addresses...)
-	return func(o *options) { o.captures = append(o.captures, a...) }
+	return func(o *options) { o.captures = append(o.captures[:len(o.captures):len(o.captures)], a...) }
 }
 
 // Advertise sets the address an actor puts into refs that it hands out, in

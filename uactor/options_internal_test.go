@@ -362,3 +362,22 @@ func (l *lockedBuffer) WaitFor(t *testing.T, want string, d time.Duration) {
 		}
 	}
 }
+
+// capturesKind declares two Capture options, which leave three addresses
+// in an array of four (package-level: a kind is defined once).
+var capturesKind = Define("options-captures", func(context.Context, Empty) (*int, error) { return new(int), nil },
+	Capture("tcp://h1:1", "tcp://h2:2"), Capture("tcp://h3:3"))
+
+// The options a Spawn, Host or Connect derives from its kind's are its
+// own: deriving another set from the same kind (a concurrent Connect with
+// other captures, say) changes none of them, though Capture appends to
+// the kind's slice, which may have room to spare.
+func TestOptionsDerivedShareNoCaptures(t *testing.T) {
+	a := capturesKind.opts.with([]Option{Capture("tcp://mine:1")})
+	want := slices.Clone(a.captures)
+	b := capturesKind.opts.with([]Option{Capture("tcp://theirs:2")})
+	if !slices.Equal(a.captures, want) {
+		t.Fatalf("one Connect's captures became %q when another derived %q; want %q", a.captures, b.captures, want)
+	}
+}
+
