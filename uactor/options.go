@@ -406,28 +406,15 @@ var ErrOption = errors.New("uactor: invalid option")
 // Host), so that a value with no meaning is an error there rather than a
 // surprise later.
 func (o *options) validate() error {
-	bad := func(format string, args ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrOption}, args...)...)
+	if err := o.validateRef(); err != nil {
+		return err
 	}
+	bad := badOption
 	switch {
 	case o.listen == "":
 		return bad(`Listen(""): give "unix", "unix:///path" or "tcp://host:port"`)
 	case o.grace < 0:
 		return bad("GracePeriod(%v) is negative", o.grace)
-	case o.maxFrame < minFrameSize || o.maxFrame > maxFrameSize:
-		return bad("MaxFrameSize(%d) is outside [%d, %d]", o.maxFrame, minFrameSize, maxFrameSize)
-	case o.handshake <= 0:
-		return bad("HandshakeTimeout(%v) must be positive", o.handshake)
-	case o.dialTimeout <= 0:
-		return bad("DialTimeout(%v) must be positive", o.dialTimeout)
-	case o.write < 0:
-		return bad("WriteTimeout(%v) is negative (0 turns the write deadline off)", o.write)
-	case o.keepalive < 0:
-		return bad("Keepalive(%v) is negative (0 turns keepalive off)", o.keepalive)
-	case o.spin < 0:
-		return bad("Spin(%v) is negative (0 turns spinning off)", o.spin)
-	case o.inflight < 1:
-		return bad("MaxInFlight(%d) must be at least 1", o.inflight)
 	case o.maxConns < 1:
 		return bad("MaxConnections(%d) must be at least 1", o.maxConns)
 	case o.maxHS < 1:
@@ -436,8 +423,6 @@ func (o *options) validate() error {
 		return bad("ConnBuffer(%d) must be at least 1", o.connBuffer)
 	case o.compress > 0 && o.compress > o.maxFrame:
 		return bad("Compression(%d) is above MaxFrameSize(%d): nothing would be compressed", o.compress, o.maxFrame)
-	case o.callTimeout < 0:
-		return bad("CallTimeout(%v) is negative (0 adds no deadline)", o.callTimeout)
 	case o.restart.max < 0:
 		return bad("Restart(%d, …): max is negative (0 never restarts)", o.restart.max)
 	}
@@ -470,17 +455,47 @@ func (o *options) validate() error {
 			return bad("Capture(%q): %w", c, err)
 		}
 	}
-	for _, ic := range o.clientIC {
-		if ic == nil {
-			return bad("ClientInterceptors: nil interceptor")
-		}
-	}
 	for _, ic := range o.serverIC {
 		if ic == nil {
 			return bad("ServerInterceptors: nil interceptor")
 		}
 	}
 	return nil
+}
+
+// validateRef checks the options that a ref's connection and calls use:
+// also those that a ref decoded from a message takes from its kind's
+// declaration, which Define does not check.
+func (o *options) validateRef() error {
+	bad := badOption
+	switch {
+	case o.maxFrame < minFrameSize || o.maxFrame > maxFrameSize:
+		return bad("MaxFrameSize(%d) is outside [%d, %d]", o.maxFrame, minFrameSize, maxFrameSize)
+	case o.handshake <= 0:
+		return bad("HandshakeTimeout(%v) must be positive", o.handshake)
+	case o.dialTimeout <= 0:
+		return bad("DialTimeout(%v) must be positive", o.dialTimeout)
+	case o.write < 0:
+		return bad("WriteTimeout(%v) is negative (0 turns the write deadline off)", o.write)
+	case o.keepalive < 0:
+		return bad("Keepalive(%v) is negative (0 turns keepalive off)", o.keepalive)
+	case o.spin < 0:
+		return bad("Spin(%v) is negative (0 turns spinning off)", o.spin)
+	case o.inflight < 1:
+		return bad("MaxInFlight(%d) must be at least 1", o.inflight)
+	case o.callTimeout < 0:
+		return bad("CallTimeout(%v) is negative (0 adds no deadline)", o.callTimeout)
+	}
+	for _, ic := range o.clientIC {
+		if ic == nil {
+			return bad("ClientInterceptors: nil interceptor")
+		}
+	}
+	return nil
+}
+
+func badOption(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrOption}, args...)...)
 }
 
 // connConfig is every option that shapes a connection: refs share a

@@ -306,3 +306,41 @@ func TestOptionsLargestGracePeriodLetsCallsFinish(t *testing.T) {
 		t.Fatalf("the call in flight at Close: %v, %v; want it to finish within its grace period", res.ok, res.err)
 	}
 }
+
+// inflight0Kind is declared with an option no actor may serve with, which
+// every Spawn or Host of it must override (package-level: a kind is
+// defined once).
+var (
+	inflight0Kind = uactor.Define("options-inflight0", func(context.Context, uactor.Empty) (*Counter, error) { return &Counter{}, nil },
+		uactor.MaxInFlight(0))
+	inflight0Add = uactor.Expose(inflight0Kind, "add", (*Counter).Add)
+)
+
+// A ref decoded in a process takes its kind's options from Define, which
+// checks none: a kind declared with a value that has no meaning (here
+// MaxInFlight(0), no call slot) is refused there, with ErrOption, rather
+// than leaving every call through the decoded ref waiting for a slot.
+func TestDecodedRefRefusesKindOptions(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	if _, err := uactor.Host(ctx, inflight0Kind, &Counter{}); !errors.Is(err, uactor.ErrOption) {
+		t.Fatalf("Host with the kind's MaxInFlight(0): %v; want ErrOption", err)
+	}
+	r := host(t, ctx, inflight0Kind, &Counter{}, uactor.MaxInFlight(4))
+	if _, err := inflight0Add.Call(ctx, r, 1); err != nil {
+		t.Fatalf("through the host's ref: %v", err)
+	}
+	b, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got uactor.Ref[*Counter]
+	if err := got.UnmarshalBinary(b); !errors.Is(err, uactor.ErrOption) || !errors.Is(err, uactor.ErrDecode) {
+		if err == nil {
+			got.Close()
+		}
+		t.Fatalf("decoding a ref of a kind declared with MaxInFlight(0): %v; want ErrDecode and ErrOption", err)
+	} else if strings.Count(err.Error(), "uactor:") != 1 {
+		t.Fatalf("decoding a ref of a kind declared with MaxInFlight(0): %q; want \"uactor:\" once", err)
+	}
+}
+

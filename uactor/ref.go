@@ -268,6 +268,9 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if k != nil {
 		o = *k.opts // the kind's defaults apply to refs received too
 	}
+	if err := o.validateRef(); err != nil { // Define checks none: say so here, not by hanging later
+		return errorf("%w: ref: the options of kind %q: %w", ErrDecode, kind, err)
+	}
 	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, o, nil)
 	// A decoded ref is rarely closed by hand: let the collector release it.
 	runtime.AddCleanup(h, func(release func()) { release() }, h.release)
