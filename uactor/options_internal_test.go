@@ -380,4 +380,3 @@ func TestOptionsDerivedShareNoCaptures(t *testing.T) {
 		t.Fatalf("one Connect's captures became %q when another derived %q; want %q", a.captures, b.captures, want)
 	}
 }
-

@@ -343,4 +343,3 @@ func TestDecodedRefRefusesKindOptions(t *testing.T) {
 		t.Fatalf("decoding a ref of a kind declared with MaxInFlight(0): %q; want \"uactor:\" once", err)
 	}
 }
-
