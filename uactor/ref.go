@@ -173,8 +173,10 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		// The owner's call found the actor's process dead before any of
 		// it was sent (it died since the last call, and usable's probe
 		// had no cause to look): it waits for the restart, as a call made
-		// a moment later would, and goes to the next process.
-		if supervised && sends < maxSends && ctx.Err() == nil && errors.As(err, new(notSent)) {
+		// a moment later would, and goes to the next process. (err is
+		// tested first: errors.As's target escapes, so asking it of every
+		// call would cost each an allocation.)
+		if err != nil && supervised && sends < maxSends && ctx.Err() == nil && errors.As(err, new(notSent)) {
 			continue
 		}
 		return buf, err
