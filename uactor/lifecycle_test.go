@@ -110,21 +110,28 @@ func TestCloseGivesHostedValuesCallsTheGrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { shared.Close() })
+	if ok, err := blockThroughClose(t, ctx, shared, 500*time.Millisecond, r); err != nil || !ok {
+		t.Errorf("a 500 ms call in flight on the actor's hosted value during Close (grace 5 s) = %v, %v; want it to finish", ok, err)
+	}
+}
+
+// blockThroughClose calls Block(d) through via and, once the call runs,
+// closes r; it returns the call's result.
+func blockThroughClose(t *testing.T, ctx context.Context, via uactor.Ref[*Counter], d time.Duration, r uactor.Ref[*Counter]) (bool, error) {
+	t.Helper()
 	type result struct {
 		ok  bool
 		err error
 	}
 	res := make(chan result, 1)
 	go func() {
-		ok, err := Block.Call(ctx, shared, 500*time.Millisecond)
+		ok, err := Block.Call(ctx, via, d)
 		res <- result{ok, err}
 	}()
-	waitCalls(t, ctx, shared, 1)
+	waitCalls(t, ctx, via, 1)
 	r.Close()
-	got := receive(t, res, 20*time.Second, "the hosted value's call did not return")
-	if got.err != nil || !got.ok {
-		t.Errorf("a 500 ms call in flight on the actor's hosted value during Close (grace 5 s) = %v, %v; want it to finish", got.ok, got.err)
-	}
+	got := receive(t, res, 20*time.Second, "the call in flight at Close never returned")
+	return got.ok, got.err
 }
 
 // An owner's ref learns exactly how its actor's process ended, whether it

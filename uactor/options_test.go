@@ -290,20 +290,8 @@ func TestOptionsAtTheirLargest(t *testing.T) {
 func TestOptionsLargestGracePeriodLetsCallsFinish(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	r := spawn(t, ctx, CounterKind, 0, uactor.GracePeriod(math.MaxInt64))
-	type result struct {
-		ok  bool
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		ok, err := Block.Call(ctx, r, time.Second)
-		done <- result{ok, err}
-	}()
-	waitCalls(t, ctx, r, 1)
-	r.Close()
-	res := receive(t, done, 20*time.Second, "the call in flight never returned")
-	if res.err != nil || !res.ok {
-		t.Fatalf("the call in flight at Close: %v, %v; want it to finish within its grace period", res.ok, res.err)
+	if ok, err := blockThroughClose(t, ctx, r, time.Second, r); err != nil || !ok {
+		t.Fatalf("the call in flight at Close: %v, %v; want it to finish within its grace period", ok, err)
 	}
 }
 

@@ -215,19 +215,8 @@ func TestStopWhileWaitingForSlotIsNoProtocolError(t *testing.T) {
 	var logged records
 	s := servedServer(t, MaxInFlight(1), WriteTimeout(0), Keepalive(0), Logger(slog.New(&logged)))
 	park := servedKind.entry.method("park")
-	park.blocks.Store(true) // call 1 runs on a worker, so the reader reads on
-	cl, srv := conntest.Unix(t)
-	sizeBuffers(srv)
-	fillSocket(t, srv, make([]byte, 64<<10)) // call 1's answer cannot leave
-	fillSocket(t, srv, make([]byte, 1))
-	s.serveOwner(srv)
-	var c *serverConn
-	waitLocked(t, &s.inline.mu, "the server to serve the connection", func() bool {
-		for sc := range s.inline.conns {
-			c = sc
-		}
-		return c != nil
-	})
+	park.blocks.Store(true)    // call 1 runs on a worker, so the reader reads on
+	cl, c := serveUnread(t, s) // call 1's answer cannot leave
 	if _, err := cl.Write(callFrames(1, nil, "park")); err != nil {
 		t.Fatal(err)
 	}
@@ -279,19 +268,8 @@ func TestLentRequestsWaitingForTheirAnswersCountInConnBuffer(t *testing.T) {
 	sum.blocks.Store(false)
 	t.Cleanup(func() { sum.blocks.Store(false) })
 	s := servedServer(t, ConnBuffer(limit), MaxInFlight(4*n), WriteTimeout(0), Keepalive(0))
-	cl, srv := conntest.Unix(t)
-	sizeBuffers(srv)
-	fillSocket(t, srv, make([]byte, 64<<10)) // no answer can leave: the peer does not read
-	fillSocket(t, srv, make([]byte, 1))
-	s.serveOwner(srv)
-	var c *serverConn
-	waitLocked(t, &s.inline.mu, "the server to serve the connection", func() bool {
-		for sc := range s.inline.conns {
-			c = sc
-		}
-		return c != nil
-	})
-	go func() { // blocks once the actor stops reading; the cleanup's close ends it
+	cl, c := serveUnread(t, s) // no answer can leave: the peer does not read
+	go func() {                // blocks once the actor stops reading; the cleanup's close ends it
 		for i := range n {
 			if _, err := cl.Write(callFrames(uint64(i+1), make([]byte, size), "sum")); err != nil {
 				return
@@ -312,4 +290,24 @@ func TestLentRequestsWaitingForTheirAnswersCountInConnBuffer(t *testing.T) {
 		t.Fatalf("%d Lent requests of %d bytes held while their answers wait (%d bytes) with ConnBuffer(%d); the connection counts %d request bytes",
 			ran, size, ran*size, limit, held)
 	}
+}
+
+// serveUnread has s serve, as its owner's connection, one whose peer
+// reads nothing: the socket's send buffer is full before serving begins,
+// so no answer can leave. It returns the peer's end and the connection.
+func serveUnread(t *testing.T, s *server) (net.Conn, *serverConn) {
+	t.Helper()
+	cl, srv := conntest.Unix(t)
+	sizeBuffers(srv)
+	fillSocket(t, srv, make([]byte, 64<<10))
+	fillSocket(t, srv, make([]byte, 1))
+	s.serveOwner(srv)
+	var c *serverConn
+	waitLocked(t, &s.inline.mu, "the server to serve the connection", func() bool {
+		for sc := range s.inline.conns {
+			c = sc
+		}
+		return c != nil
+	})
+	return cl, c
 }
