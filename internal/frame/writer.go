@@ -169,8 +169,8 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 // waiting for the rest, which the Writer finishes in a goroutine of its own
 // (see ContextWriter). The frame still goes out whole, or the Writer fails;
 // what is left of the caller's parts is copied before the hand-over, so
-// they are still free to reuse on return. Its results are WriteFrame's: a frame handed over counts as
-// queued.
+// they are still free to reuse on return. Its results are WriteFrame's: a
+// frame handed over counts as queued.
 func (w *Writer) WriteFrameContext(ctx context.Context, h Header, parts ...[]byte) error {
 	return w.writeFrame(ctx, h, parts, false)
 }
