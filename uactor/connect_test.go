@@ -13,6 +13,7 @@ import (
 	"runtime/pprof"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -149,6 +150,86 @@ func TestConnectRetriesWhenTurnedAway(t *testing.T) {
 				t.Fatal("Connect retried until the test's own deadline")
 			}
 		})
+	}
+}
+
+// An actor whose Unix socket's backlog is full (under a flood it accepts
+// nothing more until handshakes end: see PROTOCOL.md, Admission) has the
+// system refuse a connect at once (EAGAIN), where a TCP connect would wait
+// for the backlog: Connect dials again, as when it is turned away, and
+// gets in once the backlog drains.
+func TestConnectRetriesWhenBacklogFull(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx, uactor.AuthKey([]byte("SECRET")))
+	// A front with the smallest backlog, which relays to the actor once it
+	// starts accepting. Not t.TempDir: its long paths can exceed the socket
+	// path limit.
+	dir, err := os.MkdirTemp("", "front")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	front := dir + "/s"
+	syscall.ForkLock.RLock() // so that no actor spawned meanwhile inherits it
+	fd, err := syscall.Socket(syscall.AF_UNIX, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrUnix{Name: front}); err != nil {
+		syscall.Close(fd)
+		t.Fatal(err)
+	}
+	if err := syscall.Listen(fd, 0); err != nil {
+		syscall.Close(fd)
+		t.Fatal(err)
+	}
+	f := os.NewFile(uintptr(fd), front)
+	ln, err := net.FileListener(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var relays sync.WaitGroup
+	t.Cleanup(relays.Wait)
+	t.Cleanup(func() { ln.Close() })
+	filler, err := net.Dial("unix", front)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { filler.Close() })
+	if c, err := net.Dial("unix", front); !errors.Is(err, syscall.EAGAIN) {
+		if c != nil {
+			c.Close()
+		}
+		t.Skipf("a connect past a full backlog = %v; this system does not refuse it with EAGAIN", err)
+	}
+	relays.Go(func() {
+		time.Sleep(300 * time.Millisecond)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("unix", strings.TrimPrefix(r.Address(), "unix://"))
+			if err != nil {
+				c.Close()
+				continue
+			}
+			relays.Go(func() { io.Copy(s, c); s.Close() })
+			relays.Go(func() { io.Copy(c, s); c.Close() })
+		}
+	})
+	remote, err := uactor.Connect(ctx, CounterKind, "unix://"+front, []byte("SECRET"), uactor.DialTimeout(5*time.Second))
+	if err != nil {
+		t.Fatalf("Connect to an actor whose backlog drains after 300 ms: %v", err)
+	}
+	defer remote.Close()
+	if n, err := Add.Call(ctx, remote, 1); err != nil || n != 1 {
+		t.Fatalf("Add through the front = %d, %v", n, err)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/google/uuid"
@@ -157,7 +158,9 @@ const (
 // actor may be restarting, and calls made meanwhile wait for it. A first
 // dial that the actor turned away before its verdict (its handshake budget
 // full under a flood, where the newest connection takes the place of one
-// whose hello or proof has not come) is tried again the same way.
+// whose hello or proof has not come) is tried again the same way, and so
+// is one that found its Unix socket's backlog full: the system refuses that
+// connect at once (EAGAIN), where TCP's waits for room.
 func (p *peer) dial(d *dialResult, reconnect bool) {
 	named := p.poolKey.id != uuid.UUID{}
 	end := time.Now().Add(p.opts.dialTimeout)
@@ -166,7 +169,7 @@ func (p *peer) dial(d *dialResult, reconnect bool) {
 		ctx, cancel := context.WithTimeout(p.quit, addSat(p.opts.dialTimeout, p.opts.handshake))
 		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
 		cancel()
-		retry := reconnect || named || errors.Is(d.err, handshake.ErrTurnedAway)
+		retry := reconnect || named || errors.Is(d.err, handshake.ErrTurnedAway) || errors.Is(d.err, syscall.EAGAIN)
 		if d.err == nil || !retry || hopeless(p.addr, d.err) || time.Now().Add(wait).After(end) {
 			break
 		}
