@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -310,4 +311,29 @@ func serveUnread(t *testing.T, s *server) (net.Conn, *serverConn) {
 		return c != nil
 	})
 	return cl, c
+}
+
+// A peer that hangs up while the reader waits at ConnBuffer for answers
+// that cannot leave is found gone with keepalive and the write timeout
+// both off, as at the request bound: the reader looks every hangUpLook.
+// (A peer that closes its socket outright fails the stuck write; one that
+// only shuts down its sending side, and reads nothing, does not.)
+func TestHangUpFoundAtAnswerBound(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux tells a hang-up without reading (peerHungUp)")
+	}
+	const limit = 64 << 10
+	var logged records
+	s := servedServer(t, ConnBuffer(limit), WriteTimeout(0), Keepalive(0), Logger(slog.New(&logged)))
+	cl, c := serveUnread(t, s)
+	go cl.Write(callFrames(1, make([]byte, limit/2), "echo", "echo", "echo", "echo"))
+	for end := time.Now().Add(10 * time.Second); c.w.Buffered() < limit; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("the answers queued reach %d bytes; want the bound, %d", c.w.Buffered(), limit)
+		}
+	}
+	if err := cl.(*net.UnixConn).CloseWrite(); err != nil {
+		t.Fatal(err)
+	}
+	waitLocked(t, &logged.mu, "the connection's end to be logged", logged.endedLocked)
 }

@@ -27,7 +27,46 @@ func (c *serverConn) waitBuffers() bool {
 	c.w.Kick()       // answers held back count too: they go first
 	c.ka.pause(true) // the peer's frames wait for it to take its answers
 	defer c.ka.pause(false)
+	if c.ka == nil {
+		defer c.lookForHangUp()()
+	}
 	return c.w.WaitBelow(limit) == nil
+}
+
+// lookForHangUp looks every hangUpLook whether the peer hung up, and closes
+// the connection if it did, until the returned stop is called: for a
+// reader that waits in the Writer for answers to leave, with keepalive off.
+// A peer that closed its socket fails the stuck write anyway; one that only
+// stopped sending, and reads nothing, would hold the reader and its
+// answers for ever with the write timeout off too.
+func (c *serverConn) lookForHangUp() (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(hangUpLook)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if c.closeIfHungUp() {
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+// closeIfHungUp closes the connection if the peer hung up, and reports
+// whether it did; its calls are cancelled as the reader ends.
+func (c *serverConn) closeIfHungUp() bool {
+	if !peerHungUp(c.nc) {
+		return false
+	}
+	c.log.hungUp.Store(true)
+	c.nc.Close()
+	return true
 }
 
 // waitRequests waits until the request bytes of unfinished calls are under
@@ -109,9 +148,7 @@ func (c *serverConn) wait() bool {
 		case <-c.s.cut:
 			return false
 		case <-look:
-			if peerHungUp(c.nc) {
-				c.log.hungUp.Store(true)
-				c.nc.Close() // its calls are cancelled as the reader ends
+			if c.closeIfHungUp() {
 				return false
 			}
 		}
@@ -119,7 +156,7 @@ func (c *serverConn) wait() bool {
 }
 
 // hangUpLook is how often a reader that waits for room, with keepalive
-// off, looks whether the peer hung up.
+// off, looks whether the peer hung up (wait, lookForHangUp).
 const hangUpLook = time.Second
 
 // signalLocked wakes the reader if it waits; it is called with c.mu held,
