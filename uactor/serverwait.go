@@ -192,8 +192,9 @@ var errConnDone = fmt.Errorf("%w: the connection ended while a call waited for i
 // (errConnDone: keepalive or a hang-up dropped the peer, and says so, or
 // the actor stopped). Keepalive is not paused here, as it is at
 // ConnBuffer: what this waits for is the peer taking its answers, which
-// keepalive counts as the peer being alive (peerTook), so only a peer that
-// neither reads nor sends is dropped.
+// keepalive counts as the peer being alive (peerTook), so a peer that takes
+// its answers is not dropped; one that takes none is, after two periods,
+// even if it sends meanwhile, since its bytes wait unread.
 func (c *serverConn) waitSlot(id uint64) error {
 	for {
 		c.mu.Lock()
