@@ -2,9 +2,11 @@ package uactor
 
 import (
 	"context"
-	"crypto/rand"
+	"fmt"
 	"net"
+	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -45,6 +47,9 @@ func (a address) named() address {
 // any actor or hosted value serves.
 var ownerDir string
 
+// hostedSeq counts the values this process hosts in ownerDir.
+var hostedSeq atomic.Uint64
+
 // listenOn listens where spec says. "unix" (or "") makes a private 0700
 // directory for the socket, returned as dir so that it can be removed
 // (in a spawned actor's process, a socket in ownerDir instead).
@@ -54,8 +59,11 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	if (spec == "" || spec == "unix") && ownerDir != "" {
 		// A value hosted in an actor's process: its socket goes in the
 		// directory the actor's owner made, which the owner removes even if
-		// this process is killed.
-		spec = "unix://" + filepath.Join(ownerDir, "hosted-"+rand.Text()+".sock")
+		// this process is killed. Its name is short, this process's pid and
+		// a count (unique in the directory: a restart is another process),
+		// so that a base long enough for the actor's own socket, as the
+		// TMPDIR that macOS gives is, has room for it too.
+		spec = "unix://" + filepath.Join(ownerDir, fmt.Sprintf("hosted-%d-%d.sock", os.Getpid(), hostedSeq.Add(1)))
 	}
 	if spec == "" || spec == "unix" {
 		dir, err = makeLockedDir()

@@ -131,6 +131,40 @@ func TestHostedInActorLeavesNoDirectory(t *testing.T) {
 	}
 }
 
+// A TMPDIR long enough for an actor's own socket has room for the socket
+// of a value the actor hosts too: macOS gives every program a TMPDIR that
+// left a hosted value's path (a random name of 26 characters) past a
+// socket address's bound, so that hosting a value in an actor failed
+// there.
+func TestHostedInActorUnderLongTMPDIR(t *testing.T) {
+	short, err := os.MkdirTemp("/tmp", "s")
+	if err != nil {
+		t.Skip("no /tmp here:", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(short) })
+	// As long a base as a hosted value's path, at its longest, leaves
+	// room for: longer than the TMPDIR that macOS gives.
+	n := len(syscall.RawSockaddrUnix{}.Path) - 53
+	long := filepath.Join(short, strings.Repeat("x", n-len(short)-1))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", long)
+	ctx := testCtx(t, 20*time.Second)
+	r := spawnCounter(t, ctx)
+	shared, err := Shared.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		t.Fatalf("a value hosted in an actor whose directory is in a TMPDIR of %d bytes: %v", len(long), err)
+	}
+	t.Cleanup(func() { shared.Close() })
+	if socketDir(shared.Address()) != socketDir(r.Address()) {
+		t.Fatalf("the hosted value listens at %s, outside its actor's directory %s", shared.Address(), socketDir(r.Address()))
+	}
+	if got, err := Add.Call(ctx, shared, 3); err != nil || got != 3 {
+		t.Fatalf("Add through the hosted value = %d, %v", got, err)
+	}
+}
+
 // hostThenFail's constructor hosts a value, then fails: Spawn kills the
 // process as soon as it has the error.
 var hostThenFail = uactor.Define("socketdir-host-then-fail", func(ctx context.Context, _ uactor.Empty) (*Counter, error) {
