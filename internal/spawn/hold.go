@@ -16,6 +16,7 @@ type holder struct {
 	kept    []byte
 	full    bool          // past maxQueued: nothing more is kept
 	dropped int           // lines not kept
+	cut     bool          // the line cut short is counted, and its end has not come yet
 	done    chan struct{} // closed once the holder reads no more
 }
 
@@ -54,8 +55,19 @@ func (h *holder) keep(p []byte) {
 		i := bytes.LastIndexByte(h.kept, '\n')
 		if len(h.kept) > i+1 {
 			h.dropped++ // the line cut short
+			h.cut = true
 		}
 		h.kept = h.kept[:i+1]
+	}
+	if h.cut {
+		// The newline that ends the line cut short ends no other line:
+		// that line is counted already.
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			return
+		}
+		h.cut = false
+		p = p[i+1:]
 	}
 	h.dropped += bytes.Count(p, []byte{'\n'})
 }

@@ -152,7 +152,8 @@ func TestFlushOutput(t *testing.T) {
 }
 
 // A holder keeps what a standby writes up to maxQueued, whole lines, and
-// counts the lines that end past that, the one it cut short included.
+// counts the lines that end past that, the one it cut short included,
+// each once.
 func TestHolderKeeps(t *testing.T) {
 	line := strings.Repeat("h", 99) + "\n"
 	for _, c := range []struct {
@@ -165,7 +166,9 @@ func TestHolderKeeps(t *testing.T) {
 		{"little", []string{"a\nb", "c\n"}, 5, 0, true},
 		{"a line cut short stays open", []string{"a\npart"}, 6, 0, false},
 		{"past the bound", []string{strings.Repeat(line, maxQueued/100), strings.Repeat(line, 10) + "tail"}, maxQueued / 100 * 100, 10, true},
-		{"past the bound mid-line", []string{strings.Repeat(line, maxQueued/100) + "cut", line}, maxQueued / 100 * 100, 2, true},
+		// "cut" and the line after it are one line: it counts once.
+		{"past the bound mid-line", []string{strings.Repeat(line, maxQueued/100) + "cut", line}, maxQueued / 100 * 100, 1, true},
+		{"the line cut short ends in a later write", []string{strings.Repeat(line, maxQueued/100) + "cut", "more", "end\n" + line + "tail"}, maxQueued / 100 * 100, 2, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			h := &holder{}
