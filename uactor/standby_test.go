@@ -318,6 +318,57 @@ func failIfStandby() {
 
 const standbyFails = "a standby that fails on purpose"
 
+// slowStandby, in a standby's environment, names a file while which exists
+// (for a minute at most) the standby's binary has not got to say it is up.
+const slowStandby = "UACTOR_TEST_STANDBY_SLOW"
+
+// slowIfStandby, in a process started as a standby, waits while the file
+// that slowStandby names exists: a start that takes long.
+func slowIfStandby() {
+	f := os.Getenv(slowStandby)
+	if f == "" || !slices.Contains(os.Args[1:], "uactor:(standby)") {
+		return
+	}
+	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(f); err != nil {
+			return
+		}
+	}
+}
+
+// Standby(0) ends a standby that is still starting and returns once it has
+// exited, rather than waiting for it to come up (a start has 10 s to) and
+// ending it then: here one whose binary takes a minute to get there.
+func TestStandbyZeroEndsOneStarting(t *testing.T) {
+	needProc(t)
+	ctx := testCtx(t, 30*time.Second)
+	gate := filepath.Join(t.TempDir(), "slow")
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(slowStandby, gate)
+	t.Cleanup(func() { uactor.Standby(context.Background(), 0) })
+	first := make(chan error, 1)
+	go func() { first <- uactor.Standby(ctx, 1) }()
+	var slow []int
+	for slow = standbysOf(os.Getpid()); len(slow) == 0; slow = standbysOf(os.Getpid()) {
+		select {
+		case <-ctx.Done():
+			t.Fatal("no standby started")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	end, cancel := context.WithTimeout(ctx, 5*time.Second) // half the time a start has
+	defer cancel()
+	if err := uactor.Standby(end, 0); err != nil {
+		t.Fatalf("Standby(0) while standby %d starts: %v", slow[0], err)
+	}
+	assertReaped(t, slow[0])
+	if err := receive(t, first, 10*time.Second, "the replaced Standby(1) returning"); err != nil {
+		t.Fatalf("the replaced Standby(1): %v", err)
+	}
+}
+
 // failingStandbys spawns an owner whose standbys fail to start while the
 // file it returns exists, its output (its standbys' too) going to out.
 func failingStandbys(t *testing.T, ctx context.Context, out io.Writer) (uactor.Ref[*Counter], string) {

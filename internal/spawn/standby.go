@@ -22,10 +22,11 @@ var standbys = struct {
 	gen      int                      // counts Standby's calls: a later call's count replaces an earlier one's
 	idle     []*Process               // warm and unclaimed, oldest first
 	starting int                      // starts under way, and those in later
+	warming  map[*Process]bool        // started, not yet up; true: ended, no longer wanted (endExcessLocked)
 	later    map[*time.Timer]struct{} // starts waiting for their time (refillWait)
 	err      error                    // the last start's failure, until the next Standby call
 	changed  chan struct{}            // closed and replaced when idle, starting or err change
-}{later: map[*time.Timer]struct{}{}, changed: make(chan struct{})}
+}{later: map[*time.Timer]struct{}{}, warming: map[*Process]bool{}, changed: make(chan struct{})}
 
 // standbyArg follows ArgPrefix in a standby's command line.
 const standbyArg = "(standby)"
@@ -66,6 +67,7 @@ func Standby(ctx context.Context, n int) error {
 		clear(standbys.idle[n:])
 		standbys.idle = standbys.idle[:n]
 	}
+	endExcessLocked()
 	fillLocked(0)
 	changedLocked() // an earlier call still waiting returns: this one replaced its count
 	standbys.mu.Unlock()
@@ -124,6 +126,29 @@ func cancelLaterLocked() {
 	}
 }
 
+// endExcessLocked ends the standbys still coming up beyond the count
+// wanted, so that a lower count need not wait for them to be up (which may
+// take up to warmTimeout) to end them: startStandby then discards each as
+// no longer wanted, not as a failed start. standbys.mu is held.
+func endExcessLocked() {
+	excess := len(standbys.idle) + standbys.starting - standbys.want
+	for _, ended := range standbys.warming {
+		if ended {
+			excess-- // on its way out already
+		}
+	}
+	for p, ended := range standbys.warming {
+		if excess <= 0 {
+			return
+		}
+		if !ended {
+			standbys.warming[p] = true
+			p.Kill()
+			excess--
+		}
+	}
+}
+
 // changedLocked wakes Standby's waiters; standbys.mu is held.
 func changedLocked() {
 	close(standbys.changed)
@@ -146,10 +171,19 @@ func startStandby() {
 		p.holdSpareLocked() // nobody relays it before a claim: it must not wait on a full pipe
 		p.outMu.Unlock()
 		p.startReaper()
+		standbys.mu.Lock()
+		standbys.warming[p] = false
+		endExcessLocked() // fewer may be wanted since this start began
+		standbys.mu.Unlock()
 		err = p.awaitWarm()
 	}
 	standbys.mu.Lock()
-	if err == nil && len(standbys.idle) < standbys.want {
+	ended := p != nil && standbys.warming[p] // no longer wanted: its start did not fail
+	delete(standbys.warming, p)
+	if ended {
+		err = nil
+	}
+	if err == nil && !ended && len(standbys.idle) < standbys.want {
 		standbys.idle = append(standbys.idle, p)
 		standbys.starting--
 		p.OnExit(func() { forget(p) }) // replaced by the claimant's once claimed
