@@ -16,8 +16,9 @@
 //	go run ./examples/forwarding connect 192.0.2.2:5001
 //
 // MyOtherActor's ref names the address it listens on (0.0.0.0:7000 unless
-// -advertise says otherwise); connect reaches it on the host it reached
-// MyActor at, and captures the address the ref names.
+// serve's -other-advertise says otherwise; -advertise is MyActor's own);
+// connect reaches it on the host it reached MyActor at, and captures the
+// address the ref names.
 package main
 
 import (
