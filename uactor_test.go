@@ -8,10 +8,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -275,9 +277,30 @@ func TestQuickstartExample(t *testing.T) {
 }
 
 // uActor's "Forwarded proxies": both approaches, as the example prints them.
+// MyOtherActor listens on -host: it is reached at localhost where that
+// name reaches it, and otherwise at the host it listens on.
 func TestScenarioForwardingExample(t *testing.T) {
-	p := start(t, example(t, "forwarding"), "-host", "127.0.0.1", "-port", "0")
-	expectForwarding(t, p, `tcp://127\.0\.0\.1:\d+`, "localhost", p.cmd.Process.Pid)
+	ipv6 := "[::1]" // where localhost names ::1, the example reaches it so
+	if addrs, _ := net.LookupHost("localhost"); slices.Contains(addrs, "::1") {
+		ipv6 = "localhost"
+	}
+	for _, tc := range []struct {
+		host, capture, reach string
+	}{
+		{"127.0.0.1", `tcp://127\.0\.0\.1:\d+`, "localhost"},
+		{"127.0.0.2", `tcp://127\.0\.0\.2:\d+`, "127.0.0.2"}, // loopback, but not localhost
+		{"::1", `tcp://\[::1\]:\d+`, ipv6},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			if l, err := net.Listen("tcp", net.JoinHostPort(tc.host, "0")); err != nil {
+				t.Skipf("this host cannot listen on %s: %v", tc.host, err)
+			} else {
+				l.Close()
+			}
+			p := start(t, example(t, "forwarding"), "-host", tc.host, "-port", "0")
+			expectForwarding(t, p, tc.capture, tc.reach, p.cmd.Process.Pid)
+		})
+	}
 }
 
 // expectForwarding checks what the forwarding example prints as it runs

@@ -28,8 +28,11 @@ import (
 	"fmt"
 	"log"
 	"net"
+	"net/netip"
 	"os"
 	"os/signal"
+	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -92,12 +95,13 @@ func main() {
 		host := flag.String("host", "0.0.0.0", "the host MyOtherActor listens on")
 		port := flag.Int("port", 7000, "the port MyOtherActor listens on (0: any free port)")
 		flag.Parse()
-		actor, err := uactor.Spawn(ctx, myActorKind, fmt.Sprintf("tcp://%s:%d", *host, *port))
+		h := strings.Trim(*host, "[]") // "::1" or "[::1]"
+		actor, err := uactor.Spawn(ctx, myActorKind, "tcp://"+net.JoinHostPort(h, strconv.Itoa(*port)))
 		if err != nil {
 			log.Fatal(err)
 		}
 		defer actor.Close()
-		approaches(ctx, actor, "localhost")
+		approaches(ctx, actor, reachAt(h))
 	case "serve":
 		listen := flag.String("listen", "tcp://0.0.0.0:5001", "where MyActor listens")
 		adv := flag.String("advertise", "", "the address other hosts reach MyActor at (host, or tcp://host:port)")
@@ -138,6 +142,23 @@ func serve(ctx context.Context, listen, adv, other, otherAdv string) {
 	defer actor.Close()
 	fmt.Printf("MyActor process %d at %s\n", actor.PID(), strings.TrimPrefix(actor.Advertised(), "tcp://"))
 	<-ctx.Done()
+}
+
+// reachAt is the host this process reaches MyOtherActor at when it listens
+// on host: localhost, as in uActor's example, when it listens on every
+// interface or on an address that localhost names; otherwise host itself.
+func reachAt(host string) string {
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return host // a name: "localhost" or another
+	}
+	if ip.IsUnspecified() {
+		return "localhost"
+	}
+	if addrs, err := net.LookupHost("localhost"); err == nil && slices.Contains(addrs, ip.String()) {
+		return "localhost"
+	}
+	return host
 }
 
 // approaches runs uActor's two approaches: MyOtherActor is reached on
