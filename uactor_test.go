@@ -5,6 +5,7 @@ package uactor_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -290,8 +291,9 @@ func TestScenarioForwardingExample(t *testing.T) {
 		{"127.0.0.1", `tcp://127\.0\.0\.1:\d+`, "localhost"},
 		{"127.0.0.2", `tcp://127\.0\.0\.2:\d+`, "127.0.0.2"}, // loopback, but not localhost
 		{"::1", `tcp://\[::1\]:\d+`, ipv6},
+		{"", `tcp://0\.0\.0\.0:\d+`, "localhost"}, // every interface
 	} {
-		t.Run(tc.host, func(t *testing.T) {
+		t.Run(cmp.Or(tc.host, "every interface"), func(t *testing.T) {
 			if l, err := net.Listen("tcp", net.JoinHostPort(tc.host, "0")); err != nil {
 				t.Skipf("this host cannot listen on %s: %v", tc.host, err)
 			} else {

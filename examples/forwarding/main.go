@@ -149,10 +149,10 @@ func serve(ctx context.Context, listen, adv, other, otherAdv string) {
 // interface or on an address that localhost names; otherwise host itself.
 func reachAt(host string) string {
 	ip, err := netip.ParseAddr(host)
-	if err != nil {
+	if err != nil && host != "" {
 		return host // a name: "localhost" or another
 	}
-	if ip.IsUnspecified() {
+	if host == "" || ip.IsUnspecified() {
 		return "localhost"
 	}
 	if addrs, err := net.LookupHost("localhost"); err == nil && slices.Contains(addrs, ip.String()) {
