@@ -112,6 +112,35 @@ func TestAttackHostileListenerOtherID(t *testing.T) {
 	expectUntouched(t, ctx, real)
 }
 
+// A ref from Connect names the actor it reached, as a forwarded ref does:
+// once that actor is gone, the reconnect that finds a hostile listener at
+// its port (which announces another actor id) refuses it before proving
+// anything, as PROTOCOL.md §1 says of a client that expects an actor.
+func TestAttackHostileListenerAfterConnectedActorDied(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	real := tcpCounter(t, "tcp://127.0.0.1:0")
+	remote := connect(t, ctx, real.Address(), "SECRET")
+	if _, err := Add.Call(ctx, remote, 1); err != nil {
+		t.Fatalf("Add through the connected ref: %v", err)
+	}
+	hostPort := strings.TrimPrefix(real.Address(), "tcp://")
+	real.Close() // the connected ref starts to reconnect, and is refused until the listener below
+	ln, err := net.Listen("tcp", hostPort)
+	if err != nil {
+		t.Fatalf("listening at the dead actor's port: %v", err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	got := hostileListener(ln, randomBytes(16))
+	_, err = Add.Call(ctx, remote, 1)
+	cap := receive(t, got, 10*time.Second, "the hostile listener did not finish")
+	if cap.proof != nil {
+		t.Errorf("BUG: the connected ref's reconnect sent its ClientProof (%x) to a server that announced another actor id than the one it had reached", cap.proof)
+	}
+	if !errors.Is(err, uactor.ErrWrongActor) || !errors.Is(err, uactor.ErrActorDied) {
+		t.Errorf("call after the connected actor's port was taken by another = %v; want ErrWrongActor and ErrActorDied", err)
+	}
+}
+
 // A hostile listener that relays the handshake to the real actor (so the
 // caller's proof is valid there) and then injects a frame of its own: the
 // caller asked for sealing in a hello the proof covers (every connection

@@ -141,7 +141,7 @@ func (p *peer) startDial() *dialResult {
 		// The dial runs on its own clock, not ctx's: other callers may be
 		// waiting for it, and one caller giving up must not fail them all.
 		// It ends early only once no ref is left to want it (release).
-		go p.dial(p.dialing, p.served != uuid.UUID{})
+		go p.dial(p.dialing, p.served)
 	}
 	return p.dialing
 }
@@ -160,14 +160,21 @@ const (
 // full under a flood, where the newest connection takes the place of one
 // whose hello or proof has not come) is tried again the same way, and so
 // is one that found its Unix socket's backlog full: the system refuses that
-// connect at once (EAGAIN), where TCP's waits for room.
-func (p *peer) dial(d *dialResult, reconnect bool) {
+// connect at once (EAGAIN), where TCP's waits for room. served is the actor
+// the last connection reached (zero: none yet): a reconnect expects it, as
+// a ref that names its actor does, and so proves nothing to another.
+func (p *peer) dial(d *dialResult, served uuid.UUID) {
 	named := p.poolKey.id != uuid.UUID{}
+	reconnect := served != uuid.UUID{}
+	expect := p.poolKey.id
+	if reconnect {
+		expect = served
+	}
 	end := time.Now().Add(p.opts.dialTimeout)
 	wait := reconnectFirstWait
 	for {
 		ctx, cancel := context.WithTimeout(p.quit, addSat(p.opts.dialTimeout, p.opts.handshake))
-		d.c, d.err = dialConn(ctx, p.addr, p.key, p.poolKey.id, p.opts)
+		d.c, d.err = dialConn(ctx, p.addr, p.key, expect, p.opts)
 		cancel()
 		retry := reconnect || named || errors.Is(d.err, handshake.ErrTurnedAway) || errors.Is(d.err, syscall.EAGAIN)
 		if d.err == nil || !retry || hopeless(p.addr, d.err) || time.Now().Add(wait).After(end) {
