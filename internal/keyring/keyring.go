@@ -35,19 +35,20 @@ type held struct {
 // idempotent), and returns this process's id for it: random when the key
 // is new here.
 func (k *Keyring) Add(key []byte) (KeyID, func()) {
-	var id KeyID
-	rand.Read(id[:])
-	return k.add(key, id)
+	return k.add(key, nil)
 }
 
 // AddAs is Add for a key whose id is already chosen: a spawned actor holds
 // its owner's key under the owner's id, so that refs from both agree.
 func (k *Keyring) AddAs(key []byte, id KeyID) func() {
-	_, release := k.add(key, id)
+	_, release := k.add(key, &id)
 	return release
 }
 
-func (k *Keyring) add(key []byte, id KeyID) (KeyID, func()) {
+// add holds key, known by id too if given. A key new here takes id as its
+// own, or a random one; a key held already keeps its own, and gets no
+// random id besides, which nothing would ever name.
+func (k *Keyring) add(key []byte, id *KeyID) (KeyID, func()) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.byKey == nil {
@@ -55,10 +56,18 @@ func (k *Keyring) add(key []byte, id KeyID) (KeyID, func()) {
 	}
 	h := k.byKey[string(key)]
 	if h == nil {
-		h = &held{key: append([]byte(nil), key...), own: id, ids: map[KeyID]bool{}}
+		h = &held{key: append([]byte(nil), key...), ids: map[KeyID]bool{}}
+		if id != nil {
+			h.own = *id
+		} else {
+			rand.Read(h.own[:])
+		}
 		k.byKey[string(key)] = h
+		k.learnLocked(h, h.own)
 	}
-	k.learnLocked(h, id)
+	if id != nil {
+		k.learnLocked(h, *id)
+	}
 	h.refs++
 	var once sync.Once
 	return h.own, func() {

@@ -60,3 +60,23 @@ func TestKeyringIDs(t *testing.T) {
 		t.Fatal("a learned id outlived its key")
 	}
 }
+
+// Holding a key again takes its one id: an id drawn for it would name the
+// key for as long as it is held, though no ref ever names it, so that a
+// process that keeps a key and connects with it again and again would grow
+// its keyring without end.
+func TestKeyringHoldingAgainAddsNoID(t *testing.T) {
+	var k Keyring
+	_, r1 := k.Add([]byte("a"))
+	defer r1()
+	for range 100 {
+		_, r := k.Add([]byte("a"))
+		r()
+	}
+	k.mu.Lock()
+	n := len(k.byID)
+	k.mu.Unlock()
+	if n != 1 {
+		t.Fatalf("one key held again and again is known by %d ids; want 1", n)
+	}
+}
