@@ -203,6 +203,24 @@ func TestClientTurnedAway(t *testing.T) {
 	})
 }
 
+// A server that sends its whole hello and hangs up before it reads the
+// client's (an actor evicting a connection whose hello had not come) has
+// turned the client away however the close shows: on a Unix socket the
+// client's own hello fails to leave (EPIPE), after the server's arrived.
+func TestClientTurnedAwayBeforeItsHelloLeft(t *testing.T) {
+	cc, sc := conntest.Unix(t)
+	h := hello{id: testID}
+	sh := h.encodeServer()
+	if _, err := sc.Write(sh[:]); err != nil {
+		t.Fatal(err)
+	}
+	sc.Close()
+	_, err := Client(cc, ClientConfig{Key: testKey, Deadline: soon()})
+	if !errors.Is(err, ErrTurnedAway) {
+		t.Fatalf("got %v; want ErrTurnedAway", err)
+	}
+}
+
 // hangUpAtVerdict is a server's conn that hangs up where it would send its
 // verdict, the only message of that size.
 type hangUpAtVerdict struct {

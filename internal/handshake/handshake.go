@@ -247,7 +247,7 @@ func exchangeHellos(conn net.Conn, mine *hello, server bool, sent, got []byte) (
 		peer = "client hello"
 	}
 	mine.encode(sent, server)
-	if err := crossHellos(conn, sent, got); err != nil {
+	if err := crossHellos(conn, sent, got, !server); err != nil {
 		return hello{}, fmt.Errorf("%s: %w", peer, err)
 	}
 	theirs, err := parseHello(got, !server)

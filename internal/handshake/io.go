@@ -17,8 +17,10 @@ var longAgo = time.Unix(1, 0)
 // send their hello first, so over an unbuffered conn such as net.Pipe writing
 // before reading would deadlock; the write therefore runs on its own
 // goroutine, bounded like everything else by the handshake deadline, and is
-// always finished when crossHellos returns.
-func crossHellos(conn net.Conn, out, in []byte) error {
+// always finished when crossHellos returns. To a client, a hello that
+// fails to leave once the server's whole hello came is one the server
+// hung up on before its verdict: it turned the client away.
+func crossHellos(conn net.Conn, out, in []byte, client bool) error {
 	werr := make(chan error, 1)
 	go func() {
 		_, err := conn.Write(out)
@@ -36,7 +38,11 @@ func crossHellos(conn net.Conn, out, in []byte) error {
 		return err
 	}
 	if err := <-werr; err != nil {
-		return fmt.Errorf("sending hello: %w", ioError(err))
+		err = fmt.Errorf("sending hello: %w", ioError(err))
+		if client {
+			err = turnedAway(err)
+		}
+		return err
 	}
 	return nil
 }
