@@ -36,8 +36,10 @@
 // A server announces one key pair until a handshake succeeds with it, then
 // a fresh one: a flood of connections that never authenticate costs no key
 // generation. Handshakes that overlap the first success with a key pair may
-// succeed with it too; it is gone once the last of them ends, within the
-// handshake deadline, so forward secrecy holds for each of their sessions.
+// succeed with it too; it is gone once the last of them ends: within the
+// handshake deadline, or, for one whose proof failed, once its rejection
+// has left after ServerConfig.Penalty. So forward secrecy holds for each of
+// their sessions.
 //
 // The handshake cannot avoid being an oracle for the key: whoever sees a
 // proof can test guesses against it offline. Callers therefore hand it a
