@@ -186,3 +186,42 @@ func pingFlood(ln net.Listener, key []byte, pings, big int, first chan<- struct{
 		}
 	}
 }
+
+// An actor stopped at its bound on answers queued for a peer that takes
+// none pings every keepalive period, and used to queue each PING behind
+// the stalled write, with the write timeout off: its memory grew for as
+// long as the peer held the connection. A PING now goes only when nothing
+// else is on its way out, as a PONG does. The peer reads everything
+// afterwards and counts the PINGs among the answers.
+func TestAttackPingsPileUpAtReplyBound(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	const period = 50 * time.Millisecond
+	_, c := spawnPlain(t, ctx, uactor.ConnBuffer(64<<10), uactor.Keepalive(period), uactor.WriteTimeout(0))
+	const calls = 8
+	wrote := make(chan error, 1) // the actor reads the calls only as its answers leave
+	go func() { wrote <- writeCalls(frame.NewWriter(c, 0), 1, calls, "echo", make([]byte, mib)) }()
+	time.Sleep(40 * period) // the peer takes nothing meanwhile
+	c.SetReadDeadline(time.Now().Add(20 * time.Second))
+	rd := frame.NewReader(c, 0)
+	pings := 0
+	for got := 0; got < calls; {
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("after %d of %d answers: %v", got, calls, err)
+		}
+		buf.Release()
+		switch h.Type {
+		case frame.TypeReply:
+			got++
+		case frame.TypePing:
+			pings++
+		}
+	}
+	if err := <-wrote; err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d PINGs among the answers, after 40 periods in which the peer took nothing", pings)
+	if pings > 8 {
+		t.Errorf("the actor queued %d PINGs behind answers the peer did not take; want a few at most", pings)
+	}
+}

@@ -38,8 +38,9 @@ func sendNow(w *frame.Writer, h frame.Header) {
 // While this end has stopped reading on purpose (an actor at its
 // ConnBuffer bound, waiting for its own calls to end), the peer's frames
 // wait unread, so its silence proves nothing: the keepalive then pings
-// every period, so that the peer hears this end is alive, and gives up
-// only if the kernel says the peer has hung up.
+// every period while nothing else is on its way out, so that the peer
+// hears this end is alive, and gives up only if the kernel says the peer
+// has hung up.
 type keepalive struct {
 	job         clockJob    // runs check every period
 	heard       atomic.Bool // a frame arrived since the last check
@@ -102,7 +103,7 @@ func (k *keepalive) check() {
 	if k.paused.Load() {
 		k.silent = 0
 		if k.hungUp == nil || !k.hungUp() {
-			sendNow(k.w, frame.Header{Type: frame.TypePing})
+			k.pingUnlessSending()
 			return
 		}
 	} else if k.silent++; k.silent == 1 {
@@ -175,6 +176,16 @@ func (k *keepalive) pause(on bool) {
 	}
 	k.paused.Store(on)
 	if on && !k.pausePinged.Swap(true) {
+		k.pingUnlessSending()
+	}
+}
+
+// pingUnlessSending pings the peer of a paused keepalive, unless frames of
+// this end's are queued or being written: those tell the peer as much, and
+// a peer that takes none of them would have a PING queued behind them every
+// period, for as long as it holds the connection (see keepaliveFrame).
+func (k *keepalive) pingUnlessSending() {
+	if k.w.Buffered() == 0 {
 		sendNow(k.w, frame.Header{Type: frame.TypePing})
 	}
 }

@@ -207,7 +207,8 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // for it. While an actor has stopped reading a
 // connection at its ConnBuffer bound, the peer's silence is the actor's own
 // doing: it pings the peer every d instead (which keeps a peer whose own
-// period is no shorter), and drops it only once the socket reports that
+// period is no shorter), or lets the answers on their way out tell the
+// peer as much, and drops it only once the socket reports that
 // the peer hung up (on Linux; elsewhere, two periods after it reads
 // again). The default is 15 seconds; 0 turns pings off, and an actor
 // stopped at its bound then looks for the peer's hang-up every second.
