@@ -28,8 +28,9 @@ import (
 //     github.com/tinylib/msgp generates, recognised by their method set.
 //
 // Methods a struct has only through a field it embeds are passed over
-// when the struct has other fields (codec_borrowed.go): a struct that
-// embeds time.Time travels by its msgp methods, if it has them.
+// when the struct has other fields, or embeds a pointer or an interface
+// (codec_borrowed.go): a struct that embeds time.Time travels by its msgp
+// methods, if it has them.
 
 // codec is how values of one type travel.
 type codec[T any] struct {

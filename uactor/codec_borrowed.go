@@ -18,7 +18,9 @@ import (
 
 // borrowed returns the error that says so if T has any of the named
 // methods only through a field it embeds, while T has fields besides it
-// that they would leave out; nil when they are T's own or lose nothing.
+// that they would leave out, or the field is a pointer or an interface,
+// nil in the zero T that decoding starts from; nil when they are T's own
+// or lose nothing.
 func borrowed[T any](role string, methods ...string) error {
 	rt := reflect.TypeFor[T]()
 	if rt.Kind() != reflect.Struct {
@@ -28,8 +30,18 @@ func borrowed[T any](role string, methods ...string) error {
 		if !promoted(rt, name) {
 			continue
 		}
-		if i, ok := lender(rt, name); ok && hasOtherFields(rt, i) {
-			from := rt.Field(i).Type.String()
+		i, ok := lender(rt, name)
+		if !ok {
+			continue
+		}
+		from := rt.Field(i).Type.String()
+		if k := rt.Field(i).Type.Kind(); k == reflect.Pointer || k == reflect.Interface {
+			return fmt.Errorf("%s type %s cannot travel between processes: its %s are those of its embedded %s, "+
+				"which is nil in the zero %s that a decoder fills (and in one a caller sends); declare them on %s (or on *%s), "+
+				"or generate msgp's with //go:generate go run github.com/tinylib/msgp@latest -io=false",
+				role, rt, strings.Join(methods, " and "), from, rt, rt, rt)
+		}
+		if hasOtherFields(rt, i) {
 			return fmt.Errorf("%s type %s cannot travel between processes: its %s are those of its embedded %s, "+
 				"which would send that field alone and lose the others; declare them on %s (or on *%s), "+
 				"or generate msgp's with //go:generate go run github.com/tinylib/msgp@latest -io=false, "+

@@ -45,6 +45,13 @@ type (
 		*point
 		Tag string
 	}
+	// onlyPointed, onlyTimePtr, onlyNotedPtr and onlyPair embed nothing
+	// but a pointer or an interface with codec methods: nil in the zero
+	// value that a decoder fills, and that a caller may send.
+	onlyPointed  struct{ *point }
+	onlyTimePtr  struct{ *time.Time }
+	onlyNotedPtr struct{ *noted }
+	onlyPair     struct{ binaryPair }
 	// noted has MessagePack methods alone.
 	noted struct{ Note string }
 	// outerMsg embeds a type with MessagePack methods and adds a field.
@@ -164,6 +171,12 @@ func TestCodecBorrowedMethods(t *testing.T) {
 		{"stamped", errOf(codecFor[stamped]("request")), []string{"uactor.stamped", "AppendBinary and UnmarshalBinary", "embedded time.Time"}},
 		{"pointed", errOf(codecFor[pointed]("response")), []string{"uactor.pointed", "embedded *uactor.point"}},
 		{"outerMsg", errOf(codecFor[outerMsg]("request")), []string{"uactor.outerMsg", "MarshalMsg and UnmarshalMsg", "embedded uactor.noted"}},
+		// Nothing else to lose, but nothing to decode into: the methods
+		// would dereference a nil field, and no value could arrive.
+		{"onlyPointed", errOf(codecFor[onlyPointed]("request")), []string{"uactor.onlyPointed", "embedded *uactor.point", "nil"}},
+		{"onlyTimePtr", errOf(codecFor[onlyTimePtr]("response")), []string{"uactor.onlyTimePtr", "embedded *time.Time", "nil"}},
+		{"onlyNotedPtr", errOf(codecFor[onlyNotedPtr]("request")), []string{"uactor.onlyNotedPtr", "embedded *uactor.noted", "nil"}},
+		{"onlyPair", errOf(codecFor[onlyPair]("request")), []string{"uactor.onlyPair", "embedded uactor.binaryPair", "nil"}},
 	} {
 		if tc.err == nil {
 			t.Errorf("%s: travels through methods borrowed from its embedded field", tc.name)
@@ -175,6 +188,12 @@ func TestCodecBorrowedMethods(t *testing.T) {
 			}
 		}
 	}
+}
+
+// binaryPair is an interface with a binary codec's methods.
+type binaryPair interface {
+	AppendBinary(b []byte) ([]byte, error)
+	UnmarshalBinary(b []byte) error
 }
 
 func errOf[T any](_ *codec[T], err error) error { return err }
