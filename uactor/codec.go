@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/bits"
 	"reflect"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -127,11 +126,14 @@ func cannotTravel[T any](role string) error {
 			"(//go:generate go run github.com/tinylib/msgp@latest -io=false), or AppendBinary and *%s.UnmarshalBinary",
 			role, name, elem, elem, elem)
 	}
-	if strings.HasPrefix(name, "[]") || strings.HasPrefix(name, "map[") {
-		return fmt.Errorf("%s type %s cannot travel between processes: the built-in slices and maps are %s; "+
-			"for others declare a named type (type Jobs %s) in a file with "+
+	if rt.Name() == "" { // a slice, map, array or struct literal: no method can be declared on it
+		builtin := ""
+		if k := rt.Kind(); k == reflect.Slice || k == reflect.Map {
+			builtin = "the built-in slices and maps are " + builtins().describe() + "; for others "
+		}
+		return fmt.Errorf("%s type %s cannot travel between processes: %sdeclare a named type (type Msg %s) in a file with "+
 			"//go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate",
-			role, name, builtins().describe(), name)
+			role, name, builtin, name)
 	}
 	return fmt.Errorf("%s type %s cannot travel between processes: add //go:generate go run github.com/tinylib/msgp@latest "+
 		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+

@@ -222,10 +222,10 @@ func exposePanic[T any](name string) (msg string) {
 	return ""
 }
 
-// Expose's panic names an interface or a pointer type as declared, and
-// says what to do: never "<nil>" (a zero interface's %T) or a method on a
-// pointer to a pointer, which no type can have, even when the pointed-to
-// type has the codec's methods.
+// Expose's panic names an interface, a pointer or an unnamed type as
+// declared, and says what to do: never "<nil>" (a zero interface's %T) or a
+// method on a pointer to a pointer or on an unnamed type, which no type can
+// have, even when the pointed-to type has the codec's methods.
 func TestExposeMessageNamesTypeAndFix(t *testing.T) {
 	for _, tc := range []struct {
 		name, msg string
@@ -235,12 +235,17 @@ func TestExposeMessageNamesTypeAndFix(t *testing.T) {
 		{"error", exposePanic[error]("error"), "interface"},
 		{"*uactor.point", exposePanic[*point]("*point"), "declare the method with uactor.point"},
 		{"*time.Time", exposePanic[*time.Time]("*time.Time"), "declare the method with time.Time"},
+		// No file declares an unnamed type, and no method can be added to
+		// one: the fix is a named type.
+		{"[4]int", exposePanic[[4]int]("[4]int"), "declare a named type"},
+		{"struct { X int }", exposePanic[struct{ X int }]("struct"), "declare a named type"},
+		{"[]uactor.point", exposePanic[[]point]("[]point"), "declare a named type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.msg == "" || tc.msg == "<nil>" {
 				t.Fatalf("Expose accepted %s", tc.name)
 			}
-			if strings.Contains(tc.msg, "<nil>") || strings.Contains(tc.msg, "**") {
+			if strings.Contains(tc.msg, "<nil>") || strings.Contains(tc.msg, "**") || strings.Contains(tc.msg, "*"+tc.name+".") {
 				t.Errorf("message names no real type or an impossible method: %s", tc.msg)
 			}
 			if !strings.Contains(tc.msg, tc.want) || !strings.Contains(tc.msg, tc.name) {
