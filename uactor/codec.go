@@ -128,8 +128,11 @@ func cannotTravel[T any](role string) error {
 	}
 	if rt.Name() == "" { // a slice, map, array or struct literal: no method can be declared on it
 		builtin := ""
-		if k := rt.Kind(); k == reflect.Slice || k == reflect.Map {
+		switch k := rt.Kind(); {
+		case k == reflect.Slice || k == reflect.Map:
 			builtin = "the built-in slices and maps are " + builtins().describe() + "; for others "
+		case k == reflect.Struct && rt.NumField() == 0:
+			builtin = "use uactor.Empty, which travels as nothing, or "
 		}
 		return fmt.Errorf("%s type %s cannot travel between processes: %sdeclare a named type (type Msg %s) in a file with "+
 			"//go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate",

@@ -240,6 +240,7 @@ func TestExposeMessageNamesTypeAndFix(t *testing.T) {
 		{"[4]int", exposePanic[[4]int]("[4]int"), "declare a named type"},
 		{"struct { X int }", exposePanic[struct{ X int }]("struct"), "declare a named type"},
 		{"[]uactor.point", exposePanic[[]point]("[]point"), "declare a named type"},
+		{"struct {}", exposePanic[struct{}]("struct {}"), "uactor.Empty"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.msg == "" || tc.msg == "<nil>" {
