@@ -2,10 +2,12 @@ package uactor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -172,4 +174,30 @@ func TestCompositesAcrossProcesses(t *testing.T) {
 			})
 		}
 	})
+}
+
+// unencodable is a response whose AppendBinary fails: the handler
+// returned it without an error, and the actor could not send it.
+type unencodable struct{}
+
+var errUnencodable = errors.New("unencodable cannot be encoded")
+
+func (unencodable) AppendBinary(b []byte) ([]byte, error) { return b, errUnencodable }
+func (*unencodable) UnmarshalBinary([]byte) error         { return nil }
+
+// UnencodableResponse's handler succeeds; its response does not encode.
+var UnencodableResponse = uactor.Expose(CompositeKind, "unencodable response",
+	func(*compositeActor, context.Context, uactor.Empty) (unencodable, error) { return unencodable{}, nil })
+
+// A response that the actor cannot encode fails the call with an error that
+// says so, not one the caller would take for the handler's own.
+func TestResponseEncodingFailsAcrossProcesses(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	r := spawn(t, ctx, CompositeKind, nil)
+	_, err := UnencodableResponse.Call(ctx, r, uactor.Empty{})
+	var re *uactor.RemoteError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), "encoding response") ||
+		!strings.Contains(err.Error(), errUnencodable.Error()) {
+		t.Fatalf("err = %v; want a *RemoteError that says the response did not encode, and why", err)
+	}
 }

@@ -56,8 +56,10 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 			if respc.raw != nil {
 				return respc.raw(resp), nil
 			}
-			*out, err = respc.append((*out)[:0], resp)
-			return *out, err
+			if *out, err = respc.append((*out)[:0], resp); err != nil {
+				return nil, fmt.Errorf("encoding response: %w", err) // not the handler's own error
+			}
+			return *out, nil
 		},
 	}
 	k.entry.mu.Lock()
