@@ -135,14 +135,17 @@ const authKeyName = "uactor.ErrAuthKey"
 var sentinels struct {
 	sync.RWMutex
 	byName map[string]error
-	names  []string // registration order: the first match wins
+	names  []string // registration order: of unrelated matches, the first wins
 }
 
 // RegisterError declares err as a sentinel that keeps its identity across
 // processes: when a handler returns an error e with errors.Is(e, err), the
 // caller receives an error for which errors.Is(…, err) holds too, with e's
-// message. Every process involved must register the same name, typically
-// from a package-level var:
+// message. The caller's error matches one sentinel, with what it wraps: of
+// several that e matches, one that wraps the others, or else the first
+// registered (context.DeadlineExceeded and context.Canceled come first).
+// Every process involved must register the same name, typically from a
+// package-level var:
 //
 //	var ErrNotFound = uactor.RegisterError("myapp.NotFound", errors.New("not found"))
 func RegisterError(name string, err error) error {
@@ -159,15 +162,25 @@ func RegisterError(name string, err error) error {
 	return err
 }
 
+// sentinelName names the registered sentinel that err matches, for an
+// error frame, which names one. Of several, it takes one that wraps the
+// others (a sentinel wrapping context.DeadlineExceeded, not that), as the
+// caller's error then matches them all; of unrelated ones, the first
+// registered.
 func sentinelName(err error) string {
 	sentinels.RLock()
 	defer sentinels.RUnlock()
+	best := ""
 	for _, name := range sentinels.names {
-		if errors.Is(err, sentinels.byName[name]) {
-			return name
+		s := sentinels.byName[name]
+		if !errors.Is(err, s) {
+			continue
+		}
+		if best == "" || errors.Is(s, sentinels.byName[best]) && !errors.Is(sentinels.byName[best], s) {
+			best = name
 		}
 	}
-	return ""
+	return best
 }
 
 func sentinelByName(name string) error {

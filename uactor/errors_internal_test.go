@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -9,10 +10,18 @@ import (
 // errUpstream is a sentinel of the caller's, as RegisterError declares one.
 var errUpstream = RegisterError("uactor.test.Upstream", errors.New("upstream refused"))
 
+// errUpstreamSlow and errUpstreamGone are sentinels that wrap sentinels
+// registered before them: the context's, and the caller's own.
+var (
+	errUpstreamSlow = RegisterError("uactor.test.UpstreamSlow", fmt.Errorf("upstream slow: %w", context.DeadlineExceeded))
+	errUpstreamGone = RegisterError("uactor.test.UpstreamGone", fmt.Errorf("gone: %w", errUpstream))
+)
+
 // An error frame names at most one sentinel. A handler's error keeps the
 // caller's registered sentinel even when it also wraps an ErrAuthKey (a
 // call of its own that failed), and only a request that did not decode
-// for want of a key carries ErrAuthKey.
+// for want of a key carries ErrAuthKey. Of sentinels that wrap one another,
+// the frame names the one that wraps the others, so that all of them match.
 func TestErrorFrameIdentity(t *testing.T) {
 	authKey := &AuthKeyError{Address: "tcp://10.0.0.5:7000"}
 	for _, tc := range []struct {
@@ -23,6 +32,9 @@ func TestErrorFrameIdentity(t *testing.T) {
 		unmatch []error
 	}{
 		{"handler wraps a sentinel and an ErrAuthKey", codeHandler, fmt.Errorf("%w: %w", errUpstream, authKey), []error{errUpstream}, nil},
+		{"handler returns a sentinel that wraps DeadlineExceeded", codeHandler, fmt.Errorf("query: %w", errUpstreamSlow),
+			[]error{errUpstreamSlow, context.DeadlineExceeded}, []error{context.Canceled}},
+		{"handler returns a sentinel that wraps another", codeHandler, errUpstreamGone, []error{errUpstreamGone, errUpstream}, nil},
 		{"request with a ref whose key is unknown", codeDecode, requestError{authKey}, []error{ErrDecode, ErrAuthKey}, nil},
 		{"request that is garbage", codeDecode, requestError{errors.New("short")}, []error{ErrDecode}, []error{ErrAuthKey}},
 		{"request whose decoding returned a sentinel", codeDecode, requestError{fmt.Errorf("refused: %w", errUpstream)}, []error{ErrDecode, errUpstream}, []error{ErrAuthKey}},
