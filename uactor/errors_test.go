@@ -3,6 +3,7 @@ package uactor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -123,7 +124,24 @@ var (
 	pickyTake = uactor.Expose(pickyKind, "take", func(*pickyActor, context.Context, pickyArg) (uactor.Empty, error) {
 		return uactor.Empty{}, nil
 	})
+	pickySlow = uactor.Expose(pickyKind, "slow", func(*pickyActor, context.Context, uactor.Empty) (uactor.Empty, error) {
+		return uactor.Empty{}, fmt.Errorf("take: %w", errPickySlow)
+	})
 )
+
+// errPickySlow is a registered sentinel that wraps another, registered
+// before it: context.DeadlineExceeded.
+var errPickySlow = uactor.RegisterError("uactor_test.PickySlow", fmt.Errorf("picky: too slow: %w", context.DeadlineExceeded))
+
+// A handler's error that wraps a registered sentinel, itself wrapping one
+// registered before it, matches both at the caller, in another process.
+func TestSentinelWrappingSentinelKeepsIdentity(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := spawn(t, ctx, pickyKind, pickyArg{n: 1})
+	if _, err := pickySlow.Call(ctx, r, uactor.Empty{}); !errors.Is(err, errPickySlow) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("err = %v; want errPickySlow and DeadlineExceeded", err)
+	}
+}
 
 // A request or spawn argument whose decoding returns a registered sentinel
 // fails its caller with ErrDecode and that sentinel.
