@@ -4,7 +4,10 @@ package uactor_test
 // replaying or reflecting what they saw.
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -208,4 +211,52 @@ func TestAttackReflectedHandshake(t *testing.T) {
 		})
 	}
 	expectUntouched(t, ctx, r)
+}
+
+// A flood of connections speaking another protocol (health checks, say)
+// cannot flood the actor's log: its records of them are bounded, the first
+// at once and then at most one an interval, whatever the connections'
+// pace, each saying how many it stands for; and the actor serves on.
+func TestAttackForeignFirstBytesLogBounded(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	var logged uactor.LockedBuffer
+	r := host(t, ctx, CounterKind, &Counter{}, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey([]byte("k")),
+		uactor.Logger(slog.New(slog.NewJSONHandler(&logged, nil))))
+	const floods = 300
+	start := time.Now()
+	for range floods {
+		conn := dialRaw(t, r.Address())
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := conn.Write([]byte("GET / HTTP/1.1\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, conn) // until the actor drops it, having logged it
+		conn.Close()
+	}
+	if err := connectAndCall(ctx, r.Address(), []byte("k")); err != nil {
+		t.Fatalf("a key holder after the flood: %v", err)
+	}
+	out := logged.String()
+	elapsed := time.Since(start) // every record in out was made within it
+	records, stands := 0, 0
+	for line := range strings.Lines(out) {
+		var rec struct {
+			Msg     string
+			Dropped int
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("record %q: %v", line, err)
+		}
+		if rec.Msg == "uactor: protocol error in handshake" {
+			records++
+			stands += 1 + rec.Dropped
+		}
+	}
+	if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
+		t.Fatalf("%d records of %d foreign connections in %v; want 1 to %d, one an interval of %v:\n%s",
+			records, floods, elapsed, limit, uactor.LogInterval, out)
+	}
+	if stands > floods {
+		t.Fatalf("the records stand for %d connections; there were %d:\n%s", stands, floods, out)
+	}
 }

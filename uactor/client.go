@@ -81,7 +81,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 	}
 	if err != nil {
 		nc.Close()
-		logHandshake(o.log(), "client", a.String(), err)
+		logHandshake(o.log(), nil, "client", a.String(), err)
 		return nil, handshakeError(a, err)
 	}
 	heldKeys.Learn(key, sess.KeyID) // refs to actors there name the key by it

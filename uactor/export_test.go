@@ -66,3 +66,7 @@ func Reconnecting[A any](r Ref[A]) bool {
 	c := p.cur.Load()
 	return p.dialing != nil && c != nil && c.broken.Load()
 }
+
+// LogInterval is the least time between two records of one kind that
+// strangers can provoke.
+const LogInterval = logInterval

@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"sync"
+	"time"
 
 	"github.com/uactor-go/uactor/internal/handshake"
 )
@@ -19,18 +21,62 @@ import (
 // cause deserves: a wrong key or a broken protocol at Warn, another actor
 // where a ref expected its own at Info, a peer that went away or timed out
 // (a port scanner, a dropped dial) at Debug. The handshake's errors never hold key
-// material.
-func logHandshake(l *slog.Logger, role string, peer string, err error) {
+// material. An actor passes its limits (lim), since anyone who can connect
+// provokes these records there; a client passes nil.
+func logHandshake(l *slog.Logger, lim *handshakeLogs, role string, peer string, err error) {
+	level, msg, which := slog.LevelDebug, "uactor: handshake abandoned", 0
 	switch {
 	case errors.Is(err, handshake.ErrAuth):
-		l.Warn("uactor: authentication failed", "role", role, "peer", peer, "err", err)
+		level, msg, which = slog.LevelWarn, "uactor: authentication failed", 1
 	case errors.Is(err, handshake.ErrWrongActor): // replaced at the same address: the ref refuses it
-		l.Info("uactor: another actor serves the address", "role", role, "peer", peer, "err", err)
+		level, msg, which = slog.LevelInfo, "uactor: another actor serves the address", 2
 	case errors.Is(err, handshake.ErrNotUactor), errors.Is(err, handshake.ErrVersion), errors.Is(err, handshake.ErrProtocol):
-		l.Warn("uactor: protocol error in handshake", "role", role, "peer", peer, "err", err)
-	default:
-		l.Debug("uactor: handshake abandoned", "role", role, "peer", peer, "err", err)
+		level, msg, which = slog.LevelWarn, "uactor: protocol error in handshake", 3
 	}
+	ctx := context.Background()
+	if !l.Enabled(ctx, level) {
+		return
+	}
+	args := []any{"role", role, "peer", peer, "err", err}
+	if lim != nil {
+		ok, dropped := lim[which].allow(time.Now())
+		if !ok {
+			return
+		}
+		if dropped > 0 {
+			args = append(args, "dropped", dropped)
+		}
+	}
+	l.Log(ctx, level, msg, args...)
+}
+
+// handshakeLogs are an actor's limits on its records of failed
+// handshakes, one for each message, so that a flood of one hides no other.
+type handshakeLogs [4]logLimit
+
+// logInterval is the least time between two records of one limit.
+const logInterval = time.Second
+
+// logLimit lets the first record through, then at most one a logInterval,
+// and counts the ones it holds back for the next to tell.
+type logLimit struct {
+	mu      sync.Mutex
+	next    time.Time // when the next record may go
+	dropped int       // held back since the last one
+}
+
+// allow reports whether a record made at now may go, and if so how many
+// were held back before it.
+func (g *logLimit) allow(now time.Time) (ok bool, dropped int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if now.Before(g.next) {
+		g.dropped++
+		return false, 0
+	}
+	g.next = now.Add(logInterval)
+	dropped, g.dropped = g.dropped, 0
+	return true, dropped
 }
 
 // logConnEnd records why a connection ended: a peer that hung up or a

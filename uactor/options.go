@@ -355,7 +355,10 @@ func CallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeo
 // (with the peer's address, never key material) and protocol errors at Warn,
 // clients an actor dropped for silence at Info (an actor that a ref's
 // connection dropped so is at Warn, with the connection's other failures),
-// connections opening and closing at Debug.
+// connections opening and closing at Debug. An actor records the
+// handshakes that fail, which anyone who can connect provokes, at most one
+// a second for each message; one that follows records left out says how
+// many ("dropped").
 // The default, nil, is slog.Default() at the time of each record.
 //
 // A handler cannot travel to another process, so a spawned actor's process

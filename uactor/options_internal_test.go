@@ -295,6 +295,31 @@ func TestLoggerRecords(t *testing.T) {
 	}
 }
 
+// A log limit lets the first record go, holds back the ones within
+// logInterval of the last that went, and has the next that goes tell how
+// many it held back.
+func TestLogLimitTellsWhatItHeldBack(t *testing.T) {
+	var g logLimit
+	t0 := time.Unix(1000, 0)
+	for i, c := range []struct {
+		at      time.Duration
+		ok      bool
+		dropped int
+	}{
+		{0, true, 0},
+		{1, false, 0},
+		{logInterval - 1, false, 0},
+		{logInterval, true, 2},
+		{logInterval + 1, false, 0},
+		{5 * logInterval, true, 1},
+		{7 * logInterval, true, 0},
+	} {
+		if ok, dropped := g.allow(t0.Add(c.at)); ok != c.ok || dropped != c.dropped {
+			t.Errorf("record %d at %v: allow = %v, %d; want %v, %d", i, c.at, ok, dropped, c.ok, c.dropped)
+		}
+	}
+}
+
 // The call context's own cost on each end, beside the round trip: what a
 // call with no deadline and no metadata pays (a check on each end), and what
 // a call with a deadline and one metadata pair pays.

@@ -34,7 +34,8 @@ type server struct {
 	calls    sync.WaitGroup // handlers running
 	serial   serialQueue    // with Serial, the calls' turns (serial.go)
 
-	fails *failGate // spaces out rejections of wrong proofs
+	fails  *failGate     // spaces out rejections of wrong proofs
+	hsLogs handshakeLogs // bounds the records of failed handshakes
 
 	mu        sync.Mutex
 	hs        map[*hsConn]struct{}  // in their handshake (MaxHandshakes)

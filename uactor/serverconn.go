@@ -67,7 +67,7 @@ func (s *server) serveConn(hc *hsConn) {
 	})
 	s.leftHandshake(hc)
 	if err != nil {
-		logHandshake(s.opts.log(), "server", peerName(nc), err)
+		logHandshake(s.opts.log(), &s.hsLogs, "server", peerName(nc), err)
 		s.dropHandshake(hc) // a peer that cannot authenticate gets nothing more
 		return
 	}
