@@ -19,7 +19,8 @@ import (
 // captures given with Capture. The kind's default options (given to Define)
 // apply, then opts; refs share a connection only if their connection options
 // (sealing, frame size, timeouts, keepalive, in-flight bound, compression,
-// spinning, logger) are the same.
+// spinning, logger) have the same effect: an option given its default
+// value is the same as none.
 func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, authkey []byte, opts ...Option) (Ref[A], error) {
 	a, err := parseAddress(address)
 	if err != nil {

@@ -504,7 +504,8 @@ func badOption(format string, args ...any) error {
 
 // connConfig is every option that shapes a connection: refs share a
 // connection only when theirs are equal, so no ref silently takes another's
-// settings.
+// settings. Settings with one effect are one value, so that refs that
+// differ only in how they said it share.
 type connConfig struct {
 	seal                                   sealMode
 	maxFrame, inflight, compress           int
@@ -514,5 +515,10 @@ type connConfig struct {
 }
 
 func (o *options) connConfig() connConfig {
-	return connConfig{o.seal, o.maxFrame, o.inflight, o.compress, o.handshake, o.dialTimeout, o.write, o.keepalive, o.spin, o.logger}
+	seal := o.seal
+	if seal == sealDefault { // sealed, as Sealed(true) is
+		seal = sealAlways
+	}
+	compress := max(o.compress, -1) // any negative size refuses compressed input
+	return connConfig{seal, o.maxFrame, o.inflight, compress, o.handshake, o.dialTimeout, o.write, o.keepalive, o.spin, o.logger}
 }

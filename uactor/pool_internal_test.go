@@ -58,6 +58,52 @@ func TestRefsShareOneConnection(t *testing.T) {
 	}
 }
 
+// A connection option given its default value, or any other value that
+// sets the connection up the same way, keys the same connection as none:
+// Connect's refs share a connection when their settings are the same.
+func TestEqualConnectionOptionsShareOneConnection(t *testing.T) {
+	d := defaultOptions()
+	for _, c := range []struct {
+		name string
+		a, b []Option
+	}{
+		{"Sealed(true)", nil, []Option{Sealed(true)}},
+		{"MaxFrameSize default", nil, []Option{MaxFrameSize(d.maxFrame)}},
+		{"HandshakeTimeout default", nil, []Option{HandshakeTimeout(d.handshake)}},
+		{"DialTimeout default", nil, []Option{DialTimeout(d.dialTimeout)}},
+		{"WriteTimeout default", nil, []Option{WriteTimeout(d.write)}},
+		{"Keepalive default", nil, []Option{Keepalive(d.keepalive)}},
+		{"MaxInFlight default", nil, []Option{MaxInFlight(d.inflight)}},
+		{"Compression(0)", nil, []Option{Compression(0)}},
+		{"Spin default", nil, []Option{Spin(d.spin)}},
+		{"Logger(nil)", nil, []Option{Logger(nil)}},
+		{"Compression refused either way", []Option{Compression(-1)}, []Option{Compression(-100)}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, owner, _ := hostedSleeper(t)
+			var refs [2]Ref[sleeper]
+			for i, opts := range [][]Option{c.a, c.b} {
+				r, err := Connect(ctx, sleeperKind, owner.Address(), []byte("k"), opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { r.Close() })
+				refs[i] = r
+			}
+			if refs[0].h.peer != refs[1].h.peer {
+				t.Fatal("the two refs have a connection each")
+			}
+			srv := owner.h.owner.(*server)
+			srv.mu.Lock()
+			got := len(srv.conns)
+			srv.mu.Unlock()
+			if got != 1 {
+				t.Fatalf("actor has %d connections; want the one shared", got)
+			}
+		})
+	}
+}
+
 // A dropped connection to a live actor is re-dialled on the next call; the
 // call that was in flight when it dropped fails and is not retried.
 func TestRedialAfterDrop(t *testing.T) {
