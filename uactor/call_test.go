@@ -478,3 +478,40 @@ func TestZeroRefAndZeroMethod(t *testing.T) {
 		t.Fatal("zero Ref methods")
 	}
 }
+
+// twinKind's actors are Counters too, and it has an "add" of its own that
+// takes and gives a string: a method of one kind that a ref to the other
+// could be given, since a Ref's type names only the actor's.
+var (
+	twinKind = uactor.Define("counter-twin", func(context.Context, uactor.Empty) (*Counter, error) { return &Counter{}, nil })
+	twinAdd  = uactor.Expose(twinKind, "add", func(c *Counter, ctx context.Context, s string) (string, error) {
+		c.calls.Add(1)
+		return s + "!", nil
+	})
+)
+
+// A method of one kind called through a ref to an actor of another kind
+// with the same actor type is refused at the caller, with
+// ErrUnknownMethod, and runs nothing: the other kind's method of that name
+// takes other types, and would decode the request into garbage.
+func TestMethodOfAnotherKind(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	counter := spawnCounter(t, ctx)
+	twin := host(t, ctx, twinKind, &Counter{})
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"twin's add on a counter", func() error { _, err := twinAdd.Call(ctx, counter, "\x02"); return err }},
+		{"counter's add on a twin", func() error { _, err := Add.Call(ctx, twin, 1); return err }},
+	}
+	for _, tt := range tests {
+		if err := tt.call(); !errors.Is(err, uactor.ErrUnknownMethod) || !strings.Contains(err.Error(), "counter-twin") {
+			t.Errorf("%s = %v; want ErrUnknownMethod naming both kinds", tt.name, err)
+		}
+	}
+	expectUntouched(t, ctx, counter)
+	if s, err := twinAdd.Call(ctx, twin, "a"); err != nil || s != "a!" {
+		t.Fatalf("twin's own add = %q, %v", s, err)
+	}
+}

@@ -76,7 +76,9 @@ var (
 	// such a call is unknown, so it is never retried. Calls on a ref whose
 	// actor is gone for good (see Ref.Done) fail with it too.
 	ErrActorDied = errors.New("uactor: connection to actor lost")
-	// ErrUnknownMethod is returned when the actor does not have the method called.
+	// ErrUnknownMethod is returned when the actor does not have the method
+	// called, or, without sending the call, when the method is another
+	// kind's than the ref's actor (kinds may share an actor type).
 	ErrUnknownMethod = errors.New("uactor: unknown method")
 	// ErrPanic is matched by the error of a call whose handler panicked,
 	// ended its goroutine with runtime.Goexit (as t.FailNow does), or

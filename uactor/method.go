@@ -91,6 +91,12 @@ func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp
 	case h == nil:
 		var resp Resp
 		return resp, errorf("uactor: %s: %w: zero Ref", m.name, ErrClosed)
+	case h.kind != m.kind.name:
+		// Kinds may share an actor type, so Ref[A] does not tell them apart;
+		// the other kind's method of this name may take other types.
+		var resp Resp
+		return resp, errorf("uactor: %s: %w: the method is kind %q's, and the ref's actor is of kind %q",
+			m.name, ErrUnknownMethod, m.kind.name, h.kind)
 	case h.callTimeout > 0 || h.intercept != nil:
 		return m.callWith(ctx, h, req)
 	}
