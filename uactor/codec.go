@@ -129,6 +129,9 @@ func cannotTravel[T any](role string) error {
 	if rt.Name() == "" { // a slice, map, array or struct literal: no method can be declared on it
 		builtin := ""
 		switch k := rt.Kind(); {
+		case k == reflect.Chan || k == reflect.Func || k == reflect.UnsafePointer:
+			return fmt.Errorf("%s type %s cannot travel between processes: channels, functions and pointers never travel; "+
+				"send the data they stand for (a Ref travels, for a live actor)", role, name)
 		case k == reflect.Slice || k == reflect.Map:
 			builtin = "the built-in slices and maps are " + builtins().describe() + "; for others "
 		case k == reflect.Struct && rt.NumField() == 0:

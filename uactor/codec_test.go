@@ -241,6 +241,8 @@ func TestExposeMessageNamesTypeAndFix(t *testing.T) {
 		{"struct { X int }", exposePanic[struct{ X int }]("struct"), "declare a named type"},
 		{"[]uactor.point", exposePanic[[]point]("[]point"), "declare a named type"},
 		{"struct {}", exposePanic[struct{}]("struct {}"), "uactor.Empty"},
+		{"chan int", exposePanic[chan int]("chan"), "never travel"},
+		{"func()", exposePanic[func()]("func"), "never travel"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.msg == "" || tc.msg == "<nil>" {
