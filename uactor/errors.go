@@ -150,6 +150,8 @@ var sentinels struct {
 // package-level var:
 //
 //	var ErrNotFound = uactor.RegisterError("myapp.NotFound", errors.New("not found"))
+//
+// RegisterError panics if name is registered already.
 func RegisterError(name string, err error) error {
 	sentinels.Lock()
 	defer sentinels.Unlock()

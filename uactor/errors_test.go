@@ -155,3 +155,15 @@ func TestDecodeErrorKeepsRegisteredSentinel(t *testing.T) {
 		t.Errorf("Spawn with a refused argument = %v; want ErrDecode and errPicky", err)
 	}
 }
+
+// A name stands for one sentinel: a second RegisterError under it panics,
+// naming it, as RegisterError's doc says.
+func TestRegisterErrorTwicePanics(t *testing.T) {
+	defer func() {
+		if msg, _ := recover().(string); !strings.Contains(msg, "uactor_test.Negative") {
+			t.Fatalf("second RegisterError of a name: panic %q; want one that names it", msg)
+		}
+	}()
+	uactor.RegisterError("uactor_test.Negative", errors.New("another"))
+	t.Fatal("RegisterError took a name already registered")
+}
