@@ -81,7 +81,9 @@ func (m Method[A, Req, Resp]) Name() string { return m.name }
 // metadata (see WithMetadata); a call whose deadline passes before its
 // handler would start (queued behind a Serial actor's other calls, say) is
 // dropped without running. An error returned by the handler comes back as a
-// *RemoteError, or as its registered sentinel (see RegisterError).
+// *RemoteError, or as its registered sentinel (see RegisterError). Through
+// a ref to an actor of another kind (one that shares the actor type A), the
+// call is not sent, and fails with ErrUnknownMethod.
 func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp, error) {
 	h := r.h
 	switch {
