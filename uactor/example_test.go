@@ -49,6 +49,33 @@ func Example() {
 	// caller and actor are different processes: true
 }
 
+// On binds a method to an actor as a Handler, so that code written against
+// Handler runs the same on a local function (HandlerFunc) and on a remote
+// actor's method.
+func ExampleMethod_On() {
+	ctx := context.Background()
+	greeter, err := uactor.Spawn(ctx, GreeterKind, "Hello")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer greeter.Close()
+
+	greetAll := func(h uactor.Handler[string, string], names ...string) {
+		for _, name := range names {
+			msg, err := h.Handle(ctx, name)
+			fmt.Println(strings.Fields(msg)[:2], err)
+		}
+	}
+	local := uactor.HandlerFunc[string, string](func(ctx context.Context, name string) (string, error) {
+		return "Hi, " + name + ", from here", nil
+	})
+	greetAll(local, "Ann")
+	greetAll(Greet.On(greeter), "Bob")
+	// Output:
+	// [Hi, Ann,] <nil>
+	// [Hello, Bob,] <nil>
+}
+
 // Connect reaches an actor that another process started, by its address and
 // key: here the actor is spawned on loopback TCP first, as a server would.
 func ExampleConnect() {
