@@ -329,7 +329,8 @@ func Restart(max int, within time.Duration) Option {
 
 // Output sends each line that the actor's process writes to its stdout or
 // stderr (panic traces included) to w, prefixed with the actor's kind and
-// pid, as in "counter[4242] hello"; by default to this process's stderr.
+// pid, as in "counter[4242] hello"; by default, and with Output(nil), to
+// this process's stderr.
 // A last line that a crash cut short is passed on with a newline added.
 //
 // The actor never waits for w. Lines are read as the actor writes them and
@@ -337,8 +338,8 @@ func Restart(max int, within time.Duration) Option {
 // actor (w given to several actors must be safe for concurrent use). While
 // w blocks, up to 256 KiB of lines wait for it; lines beyond that are
 // dropped, and once w takes lines again a line "counter[4242] [N lines
-// dropped]" says how many were lost. Output(io.Discard) silences the actor. Host and Connect
-// ignore Output.
+// dropped]" says how many were lost. Output(io.Discard) silences the
+// actor. Host and Connect ignore Output.
 //
 // An actor's own actors' lines pass through it, each with its prefix too
 // ("front[41] back[42] hello"). When the owner closes an actor, what the
