@@ -17,7 +17,8 @@ type CallInfo struct {
 }
 
 // Invoker makes the call a ClientInterceptor wraps: req and resp are the
-// pointers the interceptor was given (or others of the same types).
+// pointers the interceptor was given (or other non-nil pointers of the same
+// types); any others fail the call.
 type Invoker func(ctx context.Context, req, resp any) error
 
 // ClientInterceptor runs around each call made through a ref, like gRPC's
@@ -104,8 +105,13 @@ func intercepted[Req, Resp any](ctx context.Context, ic ClientInterceptor, info 
 	err := ic(ctx, info, &req, &resp, func(ctx context.Context, rq, rs any) error {
 		q, ok1 := rq.(*Req)
 		p, ok2 := rs.(*Resp)
-		if !ok1 || !ok2 {
+		switch {
+		case !ok1 || !ok2:
 			return errorf("uactor: %s: interceptor passed %T, %T to invoke; want %T, %T", info.Method, rq, rs, q, p)
+		case q == nil:
+			return errorf("uactor: %s: interceptor passed a nil %T request to invoke", info.Method, q)
+		case p == nil:
+			return errorf("uactor: %s: interceptor passed a nil %T response to invoke", info.Method, p)
 		}
 		var err error
 		*p, err = call(ctx, *q)
@@ -121,7 +127,7 @@ func serveIntercepted[Req, Resp any](ctx context.Context, ic ServerInterceptor, 
 	out, err := ic(ctx, info, req, func(ctx context.Context, rq any) (any, error) {
 		q, ok := rq.(Req)
 		if !ok {
-			return nil, fmt.Errorf("interceptor passed a %T request; want %T", rq, q)
+			return nil, fmt.Errorf("interceptor passed a request of type %T; want %T", rq, q)
 		}
 		return fn(ctx, q)
 	})
@@ -130,7 +136,7 @@ func serveIntercepted[Req, Resp any](ctx context.Context, ic ServerInterceptor, 
 	}
 	resp, ok := out.(Resp)
 	if !ok {
-		return zero, fmt.Errorf("interceptor returned a %T response; want %T", out, zero)
+		return zero, fmt.Errorf("interceptor returned a response of type %T; want %T", out, zero)
 	}
 	return resp, nil
 }

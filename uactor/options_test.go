@@ -74,6 +74,59 @@ func TestInterceptorsSeeAddresses(t *testing.T) {
 	}
 }
 
+// An interceptor that hands invoke a nil or wrongly typed pointer fails
+// the call with an error saying so, instead of panicking in the caller.
+func TestInterceptorPassesBadPointers(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := host(t, ctx, ProbeKind, &Probe{}, uactor.AuthKey(probeKey))
+	for _, tc := range []struct {
+		name      string
+		req, resp any
+		want      string
+	}{
+		{"nil request", (*string)(nil), new(string), "meta: interceptor passed a nil *string request to invoke"},
+		{"nil response", new(string), (*string)(nil), "meta: interceptor passed a nil *string response to invoke"},
+		{"wrong request", new(int), new(string), "meta: interceptor passed *int, *string to invoke; want *string, *string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := connectTo(t, ctx, ProbeKind, r.Address(), probeKey, uactor.ClientInterceptors(
+				func(ctx context.Context, info uactor.CallInfo, req, resp any, invoke uactor.Invoker) error {
+					return invoke(ctx, tc.req, tc.resp)
+				}))
+			_, err := ProbeMeta.Call(ctx, c, "trace")
+			if err == nil || err.Error() != "uactor: "+tc.want {
+				t.Fatalf("ProbeMeta.Call: %v; want %q", err, "uactor: "+tc.want)
+			}
+		})
+	}
+}
+
+// A server interceptor that hands the handler, or returns, a value of
+// another type fails the call with an error naming both types.
+func TestServerInterceptorPassesBadValues(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	for _, tc := range []struct {
+		name string
+		ic   uactor.ServerInterceptor
+		want string
+	}{
+		{"request", func(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+			return handle(ctx, 7)
+		}, "interceptor passed a request of type int; want string"},
+		{"response", func(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+			return 7, nil
+		}, "interceptor returned a response of type int; want string"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := host(t, ctx, ProbeKind, &Probe{}, uactor.AuthKey(probeKey), uactor.ServerInterceptors(tc.ic))
+			_, err := ProbeMeta.Call(ctx, r, "trace")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("ProbeMeta.Call: %v; want it to say %q", err, tc.want)
+			}
+		})
+	}
+}
+
 // Connect applies the kind's defaults: the guarded kind's CallTimeout ends a
 // call made without a deadline.
 func TestConnectAppliesKindDefaults(t *testing.T) {
