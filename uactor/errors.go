@@ -102,7 +102,8 @@ var (
 	// then was not sent) or whose response (which the actor replaced with
 	// this error) did not fit in a frame: within the smaller of the
 	// caller's and the actor's MaxFrameSize. The connection and the other
-	// calls on it carry on.
+	// calls on it carry on. Spawn's error matches it too for an argument
+	// too large to reach the actor's process (which then is not started).
 	ErrTooLarge = errors.New("uactor: message too large for a frame")
 	// ErrNoMain is returned by Spawn when uactor.Main was not called at the start of main (or TestMain).
 	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")

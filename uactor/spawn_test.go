@@ -57,6 +57,24 @@ func TestSpawnLargeArgument(t *testing.T) {
 	}
 }
 
+// A spawn argument over what a bootstrap record holds fails Spawn with
+// ErrTooLarge, saying "uactor:" once, before any process starts.
+func TestSpawnArgumentTooLarge(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	huge := strings.Repeat("x", 64<<20+1) // over the bootstrap record's 64 MiB
+	before := proctest.Children(os.Getpid())
+	err := spawnFails(t, ctx, GreeterKind, huge)
+	if after := proctest.Children(os.Getpid()); !slices.Equal(after, before) {
+		t.Errorf("this process's children: %v before the failed Spawn, %v after; want no process started", before, after)
+	}
+	if !errors.Is(err, uactor.ErrTooLarge) {
+		t.Fatalf("Spawn with a %d-byte argument: %v; want ErrTooLarge", len(huge), err)
+	}
+	if msg := err.Error(); strings.Count(msg, "uactor:") != 1 {
+		t.Fatalf("Spawn with a %d-byte argument: %q; want \"uactor:\" once", len(huge), msg)
+	}
+}
+
 // lateKind is defined on first use, after Main has run, and only once, so
 // that the test can run more than once (-count).
 var lateKind = sync.OnceValue(func() *uactor.Kind[*Counter, uactor.Empty] {

@@ -128,7 +128,13 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 			return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 		}
 	}
-	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: s.boot.encode(), Output: s.relay})
+	boot := s.boot.encode()
+	if len(boot) > spawn.MaxRecord {
+		// The spawn argument, mostly: the child could not read it.
+		return nil, ready{}, errorf("uactor: Spawn(%q): argument: %w: bootstrap record of %d bytes, over %d",
+			name, ErrTooLarge, len(boot), spawn.MaxRecord)
+	}
+	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: boot, Output: s.relay})
 	if err != nil {
 		if ce, ok := errors.AsType[*spawn.ChildError](err); ok {
 			if len(ce.Data) > 0 && ce.Data[0] == codeServe {
