@@ -47,6 +47,15 @@
 // Expose choose each codec once, and panic at start-up, with the line to
 // add, for a type that cannot travel.
 //
+// Decoding checks that a count claims no more elements than bytes follow,
+// but msgp's generated code makes a slice as long as its count before it
+// decodes an element, whose size this package cannot see: a frame of
+// MaxFrameSize bytes may ask for MaxFrameSize elements (16 GiB, at the
+// default 16 MiB, for a slice of structs holding a [128]int64). Bound msgp
+// types' slices and maps with msgp's //msgp:limit arrays:N maps:N line (or
+// a field's msg:"name,limit=N" tag) so that N elements fit in memory, or
+// keep MaxFrameSize low enough for the largest element.
+//
 // A value that arrives belongs to its receiver: a handler may keep its
 // request (a []byte or string too) after it returns, and a caller its
 // response. Call does not keep req, whose bytes may be reused once Call
