@@ -149,3 +149,37 @@ func TestScenarioAutodiscovery(t *testing.T) {
 		t.Fatalf("dialling the registry after serve exited: %v; want ECONNREFUSED", err)
 	}
 }
+
+// The registry's -host takes an IPv6 address with or without its brackets:
+// the ten actors listen there, and picks reach them all.
+func TestScenarioRegistryIPv6Host(t *testing.T) {
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("this host cannot listen on ::1: %v", err)
+	} else {
+		l.Close()
+	}
+	bin := example(t, "registry")
+	for _, host := range []string{"::1", "[::1]"} {
+		t.Run(host, func(t *testing.T) {
+			serve := start(t, bin, "serve", "-listen", "tcp://127.0.0.1:0", "-host", host)
+			var regPort int
+			l := serve.line(t, 30*time.Second)
+			if _, err := fmt.Sscanf(l, "Registry listening at port %d", &regPort); err != nil {
+				t.Fatalf("serve printed %q", l)
+			}
+			ports := parsePorts(t, serve.line(t, 30*time.Second))
+			pids := map[int]bool{}
+			for _, p := range runPicks(t, bin, fmt.Sprintf("127.0.0.1:%d", regPort), len(ports)) {
+				pids[p.pid] = true
+			}
+			if len(pids) != len(ports) {
+				t.Fatalf("%d picks reached %d actors", len(ports), len(pids))
+			}
+			serve.cmd.Process.Signal(os.Interrupt)
+			serve.exited(t, 15*time.Second)
+			for pid := range pids {
+				waitGone(t, pid, 5*time.Second)
+			}
+		})
+	}
+}

@@ -223,7 +223,7 @@ type placement struct{ host, advertise string }
 // spawnRegistered spawns n actors on free ports of at.host, at once,
 // registers them with reg, and returns them with their ports.
 func spawnRegistered(ctx context.Context, reg uactor.Ref[*registry.Registry], at placement, n int) ([]uactor.Ref[NetworkActor], []int) {
-	listen := "tcp://" + net.JoinHostPort(at.host, "0")
+	listen := "tcp://" + net.JoinHostPort(strings.Trim(at.host, "[]"), "0") // "::1" or "[::1]"
 	adv, known := advertise.For(at.advertise, listen)
 	if !known {
 		fmt.Fprintln(os.Stderr, "registry: this host's address is not known; registering the actors at localhost; give -advertise")
