@@ -129,14 +129,17 @@ func start(t *testing.T, bin string, args ...string) *proc {
 	return startCmd(t, exec.Command(bin, args...))
 }
 
-// startCmd starts cmd, and kills it when the test ends.
+// startCmd starts cmd, and kills it when the test ends. Its standard error
+// goes to the test's, unless cmd has one set.
 func startCmd(t *testing.T, cmd *exec.Cmd) *proc {
 	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd.Stderr = os.Stderr
+	if cmd.Stderr == nil {
+		cmd.Stderr = os.Stderr
+	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -233,6 +236,34 @@ func TestScenarioConnection(t *testing.T) {
 	owner.cmd.Process.Signal(os.Interrupt)
 	owner.exited(t, 10*time.Second)
 	waitGone(t, pid, 2*time.Second)
+}
+
+// The connection example on a Unix socket: serve prints the socket's
+// address, connect reaches the actor there, and neither warns that other
+// hosts cannot dial it, which no Unix socket promises.
+func TestScenarioConnectionUnix(t *testing.T) {
+	bin := example(t, "connection")
+	var stderr strings.Builder
+	cmd := exec.Command(bin, "-listen", "unix", "serve")
+	cmd.Stderr = &stderr
+	owner := startCmd(t, cmd)
+	l := owner.line(t, 20*time.Second)
+	var pid int
+	var address string
+	if _, err := fmt.Sscanf(l, "Actor process %d at %s", &pid, &address); err != nil || !strings.HasPrefix(address, "unix://") {
+		t.Fatalf("owner printed %q; want a unix:// address", l)
+	}
+	remote := start(t, bin, "connect", address)
+	if l := remote.line(t, 20*time.Second); l != fmt.Sprintf("Actor process %d at %s", pid, address) {
+		t.Fatalf("remote printed %q; want process %d at %s", l, pid, address)
+	}
+	remote.exited(t, 10*time.Second)
+	owner.cmd.Process.Signal(os.Interrupt)
+	owner.exited(t, 10*time.Second) // its standard error is all written once it exited
+	waitGone(t, pid, 2*time.Second)
+	if strings.Contains(stderr.String(), "advertise") {
+		t.Fatalf("serve on a Unix socket warned: %q", stderr.String())
+	}
 }
 
 // uActor's "Server mainloop with remote shutdown": the owner loops on Wait; a

@@ -12,10 +12,13 @@ import (
 )
 
 // For returns the Advertise option's address for an actor that listens on
-// listen ("tcp://host:port"), given the -advertise flag's value.
+// listen ("tcp://host:port", or a Unix socket), given the -advertise flag's
+// value.
 //
 //   - A flag naming a host ("10.0.0.5") or an address ("tcp://10.0.0.5:0")
 //     is used as it is: port 0, or no port, stands for the bound port.
+//   - Otherwise, if listen is a Unix socket, "": no other host dials it, so
+//     there is nothing to advertise, nor to warn about.
 //   - Otherwise, if listen names a specific host, refs name it already: ""
 //     (no Advertise).
 //   - Otherwise (listening on every interface) this host's address, if it
@@ -36,7 +39,11 @@ func For(flag, listen string) (spec string, ok bool) {
 		host := strings.TrimSuffix(strings.TrimPrefix(rest, "["), "]") // "[::1]" as well as "::1"
 		return "tcp://" + net.JoinHostPort(host, "0"), true
 	}
-	host, _, err := net.SplitHostPort(strings.TrimPrefix(listen, "tcp://"))
+	rest, isTCP := strings.CutPrefix(listen, "tcp://")
+	if !isTCP {
+		return "", true // a Unix socket: refs name it, and no other host dials it
+	}
+	host, _, err := net.SplitHostPort(rest)
 	if err != nil {
 		return "", false
 	}

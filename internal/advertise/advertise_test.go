@@ -21,6 +21,8 @@ func TestFor(t *testing.T) {
 		{"tcp://[::1]:", "tcp://0.0.0.0:0", "tcp://[::1]:0"},
 		{"", "tcp://127.0.0.1:0", ""},
 		{"", "tcp://localhost:6000", ""},
+		{"", "unix", ""}, // a Unix socket: no other host dials it, whatever is advertised
+		{"", "unix:///tmp/actor.sock", ""},
 	} {
 		if got, ok := For(c.flag, c.listen); got != c.want || !ok {
 			t.Errorf("For(%q, %q) = %q, %v; want %q, true", c.flag, c.listen, got, ok, c.want)
