@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -110,8 +109,8 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(d time.Duration) {
 // authkey (and opts, given to every Connect) as actors of kind k, and
 // returns a Pool of m over them. Addresses that cannot be connected to
 // (gone since the source last heard of them, or serving another kind) are
-// left out; PoolFrom fails with ErrNoActors, wrapping those failures, if
-// none is left. It fails with the source's error if the lookup fails, and
+// left out; PoolFrom fails with ErrNoActors, wrapping the first few of
+// those failures and saying how many there were, if none is left. It fails with the source's error if the lookup fails, and
 // with ctx's if ctx ends before it has connected.
 //
 // With every > 0, the pool refreshes itself that often (see Refresh), until
@@ -144,7 +143,7 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		case len(live) == 0 && len(addrs) == 0:
 			return fmt.Errorf("%w: the source lists no actor", ErrNoActors)
 		case len(live) == 0:
-			return fmt.Errorf("%w: %w", ErrNoActors, errors.Join(errs...))
+			return noneReached(errs)
 		}
 		return nil
 	}

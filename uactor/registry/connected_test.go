@@ -3,10 +3,12 @@ package registry_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -339,5 +341,46 @@ func TestPoolFromCtxEndedIsNotNoActors(t *testing.T) {
 	src.lists = []registry.Addresses{{ws2[0].Address()}}
 	if err := pool.Refresh(cctx); !errors.Is(err, context.Canceled) || errors.Is(err, registry.ErrNoActors) {
 		t.Errorf("Refresh, its ctx ended while it connected: %v; want context.Canceled, not ErrNoActors", err)
+	}
+}
+
+// A source that lists many addresses, none of which answers, makes an
+// error of a few lines, not one of every Connect: it still matches
+// ErrNoActors and the first failures, and says how many there were. An
+// address listed twice is tried once.
+func TestNoActorsErrorStaysShort(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	dir := t.TempDir()
+	var addrs registry.Addresses
+	for i := range 300 {
+		addrs = append(addrs, fmt.Sprintf("unix://%s/w%d.sock", dir, i))
+	}
+	addrs = append(registry.Addresses{addrs[0]}, addrs...) // the first, listed twice
+	src := &listings{lists: []registry.Addresses{addrs}}
+	for _, c := range []struct {
+		name string
+		try  func() error
+	}{
+		{"ConnectFrom", func() error {
+			_, err := registry.ConnectFrom(ctx, src, workerKind, testKey)
+			return err
+		}},
+		{"PoolFrom", func() error {
+			_, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+			return err
+		}},
+	} {
+		err := c.try()
+		if !errors.Is(err, registry.ErrNoActors) || !errors.Is(err, syscall.ENOENT) {
+			t.Fatalf("%s over %d missing sockets: %v; want ErrNoActors wrapping ENOENT", c.name, len(addrs), err)
+		}
+		msg := err.Error()
+		if len(msg) > 4096 || !strings.Contains(msg, "300") {
+			t.Errorf("%s over 300 missing sockets: an error of %d bytes, %d lines; want a few lines that say 300 failed:\n%.600s",
+				c.name, len(msg), strings.Count(msg, "\n")+1, msg)
+		}
+		if n := strings.Count(msg, addrs[0]+":"); n > 1 {
+			t.Errorf("%s: the address listed twice failed %d times in the error: %.600s", c.name, n, msg)
+		}
 	}
 }

@@ -2,15 +2,15 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/uactor-go/uactor/uactor"
 )
 
 // ConnectFrom connects to one actor of kind k that src lists: the first,
-// in src's order, that Connect (with authkey and opts) reaches. It fails
-// with ErrNoActors, wrapping every Connect's error, when it reaches none.
+// in src's order, that Connect (with authkey and opts) reaches; an address
+// listed twice is tried once. It fails with ErrNoActors when it reaches
+// none, wrapping the first few Connects' errors and saying how many failed.
 //
 //	ref, err := registry.ConnectFrom(ctx, registry.SRV{Name: "_network._tcp.example.com"}, Network, secret)
 func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, Arg], authkey []byte,
@@ -23,7 +23,12 @@ func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, 
 		return uactor.Ref[A]{}, fmt.Errorf("%w: the source lists no actor", ErrNoActors)
 	}
 	var errs []error
+	tried := make(map[string]bool, len(addrs))
 	for _, a := range addrs {
+		if tried[a] { // listed twice: it failed already
+			continue
+		}
+		tried[a] = true
 		ref, err := uactor.Connect(ctx, k, a, authkey, opts...)
 		if err == nil {
 			return ref, nil
@@ -33,5 +38,5 @@ func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, 
 		}
 		errs = append(errs, err)
 	}
-	return uactor.Ref[A]{}, fmt.Errorf("%w: %w", ErrNoActors, errors.Join(errs...))
+	return uactor.Ref[A]{}, noneReached(errs)
 }

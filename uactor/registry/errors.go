@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/uactor-go/uactor/uactor"
 )
@@ -23,3 +24,19 @@ var ErrFull = uactor.RegisterError(KindName+".ErrFull",
 // wrapped too), and by the errors of PoolFrom, PoolFromRegistry,
 // ConnectedPool.Refresh and ConnectFrom when they reached none.
 var ErrNoActors = errors.New("registry: no actor reachable")
+
+// maxJoined is how many Connects' errors an ErrNoActors error wraps: a
+// source may list thousands of addresses, and an error of every one of
+// them would be a page long.
+const maxJoined = 3
+
+// noneReached is the error of a lookup whose addresses could not be
+// connected to, errs the Connects' errors: ErrNoActors, the first few of
+// them, and how many more there were.
+func noneReached(errs []error) error {
+	if len(errs) <= maxJoined {
+		return fmt.Errorf("%w: %w", ErrNoActors, errors.Join(errs...))
+	}
+	return fmt.Errorf("%w: %w\n(and %d more: %d Connects failed)",
+		ErrNoActors, errors.Join(errs[:maxJoined]...), len(errs)-maxJoined, len(errs))
+}
