@@ -48,6 +48,11 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 // call naming more than four times MaxEntries addresses, repeats
 // included, is refused with ErrFull before any is read. Register does not
 // check that the actors are alive: Pick and the probe do.
+//
+// Addresses are kept in canonical form, so that one actor registered under
+// two spellings is one entry: "host:port" becomes "tcp://host:port", IP
+// literals and ports are written the standard way, host names in lower
+// case, and socket paths cleaned. Deregister takes any spelling.
 func (r *Registry) Register(ctx context.Context, addrs Addresses) (int, error) {
 	if err := r.cfg.checkCall(addrs); err != nil { // before anything is made for them
 		return 0, err

@@ -18,7 +18,11 @@ type Source interface {
 }
 
 // Registered returns a Source that lists what the registry reg lists, in
-// its registration order.
+// its registration order. It follows reg: once reg's actor is gone for good
+// (see uactor.Ref.Done: unreachable past its DialTimeout, or replaced at its
+// address), every Lookup fails, and a pool keeps what it had. At, which
+// connects for each Lookup, follows a registry through such outages and
+// restarts.
 func Registered(reg uactor.Ref[*Registry]) Source { return registered{reg} }
 
 type registered struct{ reg uactor.Ref[*Registry] }
