@@ -18,6 +18,7 @@ const refreshTimeout = 30 * time.Second
 // PoolFromRegistry) made: a Handler, and the connections to close when done.
 type ConnectedPool[Req, Resp any] struct {
 	cur     atomic.Pointer[poolView[Req, Resp]]
+	next    atomic.Uint64               // the round-robin tickets of every view, which so carry on the cycle
 	refresh func(context.Context) error // one lookup, and the Connects it needs
 
 	mu     sync.Mutex // one refresh at a time; none after Close
@@ -49,7 +50,8 @@ func (p *ConnectedPool[Req, Resp]) Addresses() []string {
 // Refresh looks the source up now, connects to the actors it lists that
 // the pool lacks, and leaves out those it no longer lists (their
 // connections close at the next refresh, so that calls in flight on them
-// end first). A lookup that fails leaves the pool as it was, and so does
+// end first); the round-robin cycle carries on over the new list, rather
+// than starting over. A lookup that fails leaves the pool as it was, and so does
 // a refresh after Close. It fails with ErrNoActors when the source lists no
 // actor that it could connect to; the pool is then empty. If ctx ends while
 // it connects, the pool holds the listed actors it has reached, and
@@ -136,7 +138,7 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		// The view goes out even if ctx ended in the Connects: sync
 		// retired the refs it leaves out, and the next sync closes them.
 		live, liveAddrs, errs := c.sync(ctx, addrs)
-		p.cur.Store(&poolView[Req, Resp]{h: Pool(m, live...), addrs: liveAddrs})
+		p.cur.Store(&poolView[Req, Resp]{h: newPool(m, live, &p.next), addrs: liveAddrs})
 		switch {
 		case len(addrs) > 0 && ctx.Err() != nil: // cut short: not a verdict on the actors
 			return ctx.Err()

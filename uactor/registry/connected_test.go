@@ -384,3 +384,34 @@ func TestNoActorsErrorStaysShort(t *testing.T) {
 		}
 	}
 }
+
+// A refresh does not start the pool's cycle over: a pool that refreshes
+// more often than it is called still spreads its calls over every actor,
+// rather than sending each to the first one listed.
+func TestRefreshKeepsTheCycle(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	refs, _ := hostWorkers(t, 3)
+	var addrs registry.Addresses
+	for _, r := range refs {
+		addrs = append(addrs, r.Address())
+	}
+	pool, err := registry.PoolFrom(ctx, &listings{lists: []registry.Addresses{addrs}}, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var got []string
+	for range 6 {
+		name, err := pool.Handle(ctx, uactor.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, name)
+		if err := pool.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if want := []string{"w0", "w1", "w2", "w0", "w1", "w2"}; !slices.Equal(got, want) {
+		t.Fatalf("one call after each refresh went to %v, want %v", got, want)
+	}
+}

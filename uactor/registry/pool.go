@@ -32,9 +32,17 @@ const retryAfter = time.Second
 //
 // The pool does not own the refs: close them when done with it.
 func Pool[A, Req, Resp any](m uactor.Method[A, Req, Resp], refs ...uactor.Ref[A]) uactor.Handler[Req, Resp] {
+	return newPool(m, refs, new(atomic.Uint64))
+}
+
+// newPool is Pool, taking its round-robin tickets from next: a
+// ConnectedPool's successive views share one, so that a refresh does not
+// send the next call to the first actor again.
+func newPool[A, Req, Resp any](m uactor.Method[A, Req, Resp], refs []uactor.Ref[A], next *atomic.Uint64) *pool[A, Req, Resp] {
 	return &pool[A, Req, Resp]{
 		m:    m,
 		refs: append([]uactor.Ref[A](nil), refs...),
+		next: next,
 		down: make([]atomic.Int64, len(refs)),
 	}
 }
@@ -42,7 +50,7 @@ func Pool[A, Req, Resp any](m uactor.Method[A, Req, Resp], refs ...uactor.Ref[A]
 type pool[A, Req, Resp any] struct {
 	m    uactor.Method[A, Req, Resp]
 	refs []uactor.Ref[A]
-	next atomic.Uint64  // round-robin tickets
+	next *atomic.Uint64 // round-robin tickets
 	down []atomic.Int64 // per ref: left aside until this time (UnixNano), or 0
 }
 
