@@ -9,6 +9,7 @@ import (
 	"os"
 	"strconv"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/handshake"
@@ -80,10 +81,16 @@ func (g *logLimit) allow(now time.Time) (ok bool, dropped int) {
 }
 
 // logConnEnd records why a connection ended: a peer that hung up or a
-// local close is churn (Debug); anything else dropped the peer (Warn).
+// local close is churn (Debug); anything else dropped the peer (Warn). A
+// peer that closes with frames of ours unread there resets the connection
+// rather than ending it (ECONNRESET, or EPIPE on a write): it hung up too.
 func logConnEnd(l *slog.Logger, role string, peer string, err error) {
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, ErrClosed) {
 		l.Debug("uactor: connection closed", "role", role, "peer", peer)
+		return
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		l.Debug("uactor: connection closed", "role", role, "peer", peer, "err", err)
 		return
 	}
 	l.Warn("uactor: dropped peer", "role", role, "peer", peer, "err", err)
