@@ -84,7 +84,6 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 		logHandshake(o.log(), nil, "client", a.String(), err)
 		return nil, handshakeError(a, err)
 	}
-	heldKeys.Learn(key, sess.KeyID) // refs to actors there name the key by it
 	o.log().Debug("uactor: connection opened", "role", "client", "peer", a.String())
 	return newClientConn(nc, a, sess, o, false), nil
 }

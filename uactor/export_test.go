@@ -70,3 +70,6 @@ func Reconnecting[A any](r Ref[A]) bool {
 // LogInterval is the least time between two records of one kind that
 // strangers can provoke.
 const LogInterval = logInterval
+
+// KnownKeyIDs is how many key ids this process's keyring knows keys by.
+func KnownKeyIDs() int { return heldKeys.Known() }

@@ -63,6 +63,47 @@ func TestForwardedProxies(t *testing.T) {
 	}
 }
 
+// The id another process gave a key names it here only while a connection
+// that learned it, or a ref that names it, is held: a process that keeps a
+// key (it serves with it) and reaches one actor after another whose owners
+// each drew an id of their own for it would otherwise know more ids with
+// every one, and go on reading refs of actors it left long ago.
+func TestKeyIDsOfActorsLeftAreForgotten(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	host(t, ctx, CounterKind, &Counter{}, uactor.AuthKey([]byte("OtherSecret"))) // holds the key throughout
+	spawnCounter(t, ctx)                                                         // and the tree's key, held for good from the first Spawn
+	base := uactor.KnownKeyIDs()
+	var last []byte
+	for range 3 {
+		p := freePort(t)
+		actor := spawn(t, ctx, MyActorKind, "tcp://127.0.0.1:"+p) // its process draws an id of its own for the key
+		b, err := OtherRefBytes.Call(ctx, actor, uactor.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := connect(t, ctx, "localhost:"+p, "OtherSecret")
+		var other uactor.Ref[*Counter]
+		if err := other.UnmarshalBinary(b); err != nil {
+			t.Fatalf("a ref to MyOtherActor while connected to it: %v", err)
+		}
+		conn.Close() // the ref holds the id now
+		if _, err := Add.Call(ctx, other, 1); err != nil {
+			t.Fatal(err)
+		}
+		other.Close()
+		actor.Close()
+		last = b
+	}
+	if n := uactor.KnownKeyIDs(); n != base {
+		t.Errorf("after three actors reached and left, the keyring knows %d key ids; it knew %d before", n, base)
+	}
+	var again uactor.Ref[*Counter]
+	if err := again.UnmarshalBinary(last); !errors.Is(err, uactor.ErrAuthKey) {
+		again.Close()
+		t.Errorf("a ref to an actor left, with nothing that learned its key id held: %v; want ErrAuthKey", err)
+	}
+}
+
 // refHolderKind's spawn argument is a ref.
 var refHolderKind = uactor.Define("ref-holder", func(context.Context, uactor.Ref[*Counter]) (*Counter, error) {
 	return &Counter{}, nil

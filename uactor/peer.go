@@ -15,6 +15,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/handshake"
+	"github.com/uactor-go/uactor/internal/keyring"
 )
 
 // peer is this process's link to one address under one key: every ref to
@@ -36,11 +37,12 @@ type peer struct {
 	dialing *dialResult
 	refs    int // guarded by pool.mu
 	closed  bool
-	quit    context.Context    // done with closed: ends a dial and a reconnect's wait
-	stop    context.CancelFunc // quit's
-	served  uuid.UUID          // the actor the last connection reached; zero: none yet
-	gone    error              // set once the actor is found gone
-	lives   map[*life]struct{} // of the refs that learn from this peer when the actor is gone
+	quit    context.Context          // done with closed: ends a dial and a reconnect's wait
+	stop    context.CancelFunc       // quit's
+	served  uuid.UUID                // the actor the last connection reached; zero: none yet
+	gone    error                    // set once the actor is found gone
+	lives   map[*life]struct{}       // of the refs that learn from this peer when the actor is gone
+	learned map[keyring.KeyID]func() // the ids the actors reached name the key by, held until the last release
 }
 
 type dialResult struct {
@@ -100,9 +102,14 @@ func (p *peer) release() {
 	p.closed = true
 	p.stop()
 	c := p.cur.Swap(nil)
+	learned := p.learned
+	p.learned = nil
 	p.mu.Unlock()
 	if c != nil {
 		c.close(ErrClosed)
+	}
+	for _, forget := range learned {
+		forget()
 	}
 }
 
@@ -241,6 +248,15 @@ func (p *peer) isClosed() bool {
 func (p *peer) use(c *clientConn) {
 	p.cur.Store(c)
 	p.served = c.actorID
+	if _, ok := p.learned[c.keyID]; !ok {
+		if p.learned == nil {
+			p.learned = map[keyring.KeyID]func(){}
+		}
+		// Refs to actors there name the key by it, for as long as some
+		// ref holds this peer: not for good, which would keep an id for
+		// every actor this process ever reached with a key it keeps.
+		p.learned[c.keyID] = heldKeys.Learn(p.key, c.keyID)
+	}
 	if err := c.onClose(func(err error) { p.broke(c, err) }); err != nil {
 		p.startDial() // it broke already
 	}

@@ -223,8 +223,9 @@ func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 // UnmarshalBinary implements encoding.BinaryUnmarshaler. It looks the ref's
 // key id up in this process's keyring, which knows the ids of the keys this
 // process gave (Spawn, Host) and those it learned in handshakes with actors
-// it reached with a key (Connect, and the refs it holds): a ref whose key id
-// is not among them fails with *AuthKeyError, whether or not this process
+// it reached with a key, for as long as a ref that reached them (Connect's,
+// and the refs it holds) or names that id is held: a ref whose key id is
+// not among them fails with *AuthKeyError, whether or not this process
 // happens to hold the key under another id. An address captured by Connect
 // (see Capture) is rewritten to the connected one. A ref to an actor of a
 // kind that this process defines with an actor type other than A fails
@@ -260,7 +261,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)
 	}
-	key, ok := heldKeys.Lookup(keyID)
+	key, forget, ok := heldKeys.Use(keyID)
 	if !ok {
 		return &AuthKeyError{Address: addrStr}
 	}
@@ -271,9 +272,11 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 		o = *k.opts // the kind's defaults apply to refs received too
 	}
 	if err := o.validateRef(); err != nil { // Define checks none: say so here, not by hanging later
+		forget()
 		return errorf("%w: ref: the options of kind %q: %w", ErrDecode, kind, err)
 	}
-	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, o, nil)
+	// The ref holds its key id, so that refs naming it decode while it lives.
+	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, o, nil, forget)
 	// A decoded ref is rarely closed by hand: let the collector release it.
 	runtime.AddCleanup(h, func(release func()) { release() }, h.release)
 	*r = Ref[A]{h}

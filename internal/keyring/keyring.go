@@ -26,10 +26,14 @@ type Keyring struct {
 
 type held struct {
 	key  []byte
-	own  KeyID          // the id this process puts in refs to its actors
-	ids  map[KeyID]bool // every id the key is known by here, own included
+	own  KeyID         // the id this process puts in refs to its actors
+	ids  map[KeyID]int // every id the key is known by here: pinned, or how many hold it (Learn, Use)
 	refs int
 }
+
+// pinned marks an id that names its key for as long as the key is held:
+// this process's own, and one given with AddAs.
+const pinned = -1
 
 // Add holds key until the returned release is called (release is
 // idempotent), and returns this process's id for it: random when the key
@@ -56,17 +60,17 @@ func (k *Keyring) add(key []byte, id *KeyID) (KeyID, func()) {
 	}
 	h := k.byKey[string(key)]
 	if h == nil {
-		h = &held{key: append([]byte(nil), key...), ids: map[KeyID]bool{}}
+		h = &held{key: append([]byte(nil), key...), ids: map[KeyID]int{}}
 		if id != nil {
 			h.own = *id
 		} else {
 			rand.Read(h.own[:])
 		}
 		k.byKey[string(key)] = h
-		k.learnLocked(h, h.own)
+		k.pinLocked(h, h.own)
 	}
 	if id != nil {
-		k.learnLocked(h, *id)
+		k.pinLocked(h, *id)
 	}
 	h.refs++
 	var once sync.Once
@@ -81,26 +85,71 @@ func (k *Keyring) add(key []byte, id *KeyID) (KeyID, func()) {
 						delete(k.byID, id)
 					}
 				}
+				clear(h.ids) // what still holds an id lets go of nothing
 			}
 		})
 	}
 }
 
 // Learn records that a peer knows key by id, for as long as key is held
-// here; it does nothing if key is not held. An id already naming another
-// key keeps naming that one.
-func (k *Keyring) Learn(key []byte, id KeyID) {
+// here and until the returned release is called (release is idempotent):
+// the holder is what reached the peer, so that an id is not kept for a
+// peer long left. It does nothing if key is not held. An id already
+// naming another key keeps naming that one.
+func (k *Keyring) Learn(key []byte, id KeyID) (release func()) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if h := k.byKey[string(key)]; h != nil {
-		k.learnLocked(h, id)
+	h := k.byKey[string(key)]
+	if h == nil {
+		return func() {}
+	}
+	return k.holdIDLocked(h, id)
+}
+
+// Use returns the key known by id, if held, and holds id until the
+// returned release is called (release is idempotent), as Learn does: for a
+// ref that names the key by id.
+func (k *Keyring) Use(id KeyID) (key []byte, release func(), ok bool) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	h, ok := k.byID[id]
+	if !ok {
+		return nil, nil, false
+	}
+	return h.key, k.holdIDLocked(h, id), true
+}
+
+// pinLocked has id name h's key for as long as it is held.
+func (k *Keyring) pinLocked(h *held, id KeyID) {
+	if g := k.byID[id]; g == nil || g == h {
+		k.byID[id] = h
+		h.ids[id] = pinned
 	}
 }
 
-func (k *Keyring) learnLocked(h *held, id KeyID) {
-	if k.byID[id] == nil {
-		k.byID[id] = h
-		h.ids[id] = true
+// holdIDLocked has id name h's key until the returned release, unless id
+// names another key or is pinned.
+func (k *Keyring) holdIDLocked(h *held, id KeyID) func() {
+	if g := k.byID[id]; g != nil && g != h || h.ids[id] == pinned {
+		return func() {}
+	}
+	k.byID[id] = h
+	h.ids[id]++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			k.mu.Lock()
+			defer k.mu.Unlock()
+			if h.ids[id] <= 0 { // pinned since, or the key let go of
+				return
+			}
+			if h.ids[id]--; h.ids[id] == 0 {
+				delete(h.ids, id)
+				if k.byID[id] == h {
+					delete(k.byID, id)
+				}
+			}
+		})
 	}
 }
 
@@ -113,4 +162,11 @@ func (k *Keyring) Lookup(id KeyID) ([]byte, bool) {
 		return nil, false
 	}
 	return h.key, true
+}
+
+// Known returns how many ids name keys.
+func (k *Keyring) Known() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return len(k.byID)
 }

@@ -80,3 +80,38 @@ func TestKeyringHoldingAgainAddsNoID(t *testing.T) {
 		t.Fatalf("one key held again and again is known by %d ids; want 1", n)
 	}
 }
+
+// A learned id, and one a ref uses, names its key only until every hold on
+// it is released: a process that keeps a key and reaches one peer after
+// another must not keep an id for each. An id the key is known by for as
+// long as it is held (its own, AddAs's) stays.
+func TestKeyringLearnedIDsGoWithTheirHolders(t *testing.T) {
+	var k Keyring
+	key := []byte("a")
+	own, r := k.Add(key)
+	defer r()
+	peer := KeyID{1}
+	forget := k.Learn(key, peer)
+	got, unuse, ok := k.Use(peer)
+	if !ok || string(got) != "a" {
+		t.Fatalf("Use of a learned id = %q, %v", got, ok)
+	}
+	forget()
+	forget() // idempotent: must not drop Use's hold
+	if _, ok := k.Lookup(peer); !ok {
+		t.Fatal("a learned id dropped while a ref uses it")
+	}
+	unuse()
+	if _, ok := k.Lookup(peer); ok {
+		t.Fatal("a learned id kept after its last holder let go")
+	}
+	k.Learn(key, own)()
+	_, unuse, _ = k.Use(own)
+	unuse()
+	if _, ok := k.Lookup(own); !ok {
+		t.Fatal("the key's own id dropped by a holder's release")
+	}
+	if n := k.Known(); n != 1 {
+		t.Fatalf("the keyring knows %d ids; want 1, the key's own", n)
+	}
+}
