@@ -115,6 +115,53 @@ func TestCloseGivesHostedValuesCallsTheGrace(t *testing.T) {
 	}
 }
 
+// A call in flight through a ref when that ref's own Close ends it fails
+// with ErrClosed, as Close's doc says of the calls after it: the owner's
+// too (Spawn's or Host's), and a spawned actor's owner's call matches
+// ErrActorDied as well, since the process ended under it. Which of the
+// process's exit and its connection's end the owner sees first must not
+// decide.
+func TestCallInFlightAtOwnCloseIsErrClosed(t *testing.T) {
+	const grace = 100 * time.Millisecond
+	spawned := func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+		return keyedCounter(t, "k", uactor.GracePeriod(grace))
+	}
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T, ctx context.Context) uactor.Ref[*Counter]
+		via   func(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) uactor.Ref[*Counter]
+		close func(r, via uactor.Ref[*Counter])
+		died  bool // the call must match ErrActorDied too
+	}{
+		{"Spawn's ref", spawned, func(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) uactor.Ref[*Counter] { return r },
+			func(r, via uactor.Ref[*Counter]) { r.Close() }, true},
+		{"Host's ref", func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+			return host(t, ctx, CounterKind, &Counter{}, uactor.GracePeriod(grace))
+		}, func(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) uactor.Ref[*Counter] { return r },
+			func(r, via uactor.Ref[*Counter]) { r.Close() }, false},
+		{"a Connect ref", spawned, func(t *testing.T, ctx context.Context, r uactor.Ref[*Counter]) uactor.Ref[*Counter] {
+			return connect(t, ctx, r.Address(), "k")
+		}, func(r, via uactor.Ref[*Counter]) { via.Close() }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			r := tc.start(t, ctx)
+			via := tc.via(t, ctx, r)
+			res := make(chan error, 1)
+			go func() {
+				_, err := Block.Call(ctx, via, 20*time.Second)
+				res <- err
+			}()
+			waitCalls(t, ctx, via, 1)
+			tc.close(r, via)
+			err := receive(t, res, 15*time.Second, "the call in flight at Close never returned")
+			if !errors.Is(err, uactor.ErrClosed) || tc.died && !errors.Is(err, uactor.ErrActorDied) {
+				t.Fatalf("a call in flight at Close = %v; want ErrClosed (and ErrActorDied: %v)", err, tc.died)
+			}
+		})
+	}
+}
+
 // blockThroughClose calls Block(d) through via and, once the call runs,
 // closes r; it returns the call's result.
 func blockThroughClose(t *testing.T, ctx context.Context, via uactor.Ref[*Counter], d time.Duration, r uactor.Ref[*Counter]) (bool, error) {

@@ -126,8 +126,10 @@ func (r Ref[A]) PID() int {
 // grace period (GracePeriod), then the process is killed if need be, and
 // always reaped. For any other ref it drops this process's hold on the
 // connection, leaving the actor running. Close is idempotent; calls through
-// the ref (and its copies) fail with ErrClosed afterwards, and Done is
-// closed, with an Err that wraps ErrClosed unless the actor had died before.
+// the ref (and its copies) fail with ErrClosed afterwards, as do those in
+// flight that it ends (a spawned actor's match ErrActorDied too: its
+// process ended under them), and Done is closed, with an Err that wraps
+// ErrClosed unless the actor had died before.
 func (r Ref[A]) Close() error {
 	if r.h == nil {
 		return nil
@@ -178,6 +180,11 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		// call would cost each an allocation.)
 		if err != nil && supervised && sends < maxSends && ctx.Err() == nil && errors.As(err, new(notSent)) {
 			continue
+		}
+		if err != nil && h.owner != nil && h.closed.Load() && c.broken.Load() && !errors.Is(err, ErrClosed) {
+			// The owner's own Close ended the actor under the call (at the
+			// grace period's end, say): ErrClosed, as for the calls after.
+			err = fmt.Errorf("%w (%w)", err, ErrClosed)
 		}
 		return buf, err
 	}
