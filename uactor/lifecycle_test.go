@@ -158,6 +158,9 @@ func TestCallInFlightAtOwnCloseIsErrClosed(t *testing.T) {
 			if !errors.Is(err, uactor.ErrClosed) || tc.died && !errors.Is(err, uactor.ErrActorDied) {
 				t.Fatalf("a call in flight at Close = %v; want ErrClosed (and ErrActorDied: %v)", err, tc.died)
 			}
+			if n := strings.Count(err.Error(), "uactor:"); n != 1 {
+				t.Errorf("%q says \"uactor:\" %d times; want once", err, n)
+			}
 		})
 	}
 }

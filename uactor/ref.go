@@ -184,7 +184,7 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		if err != nil && h.owner != nil && h.closed.Load() && c.broken.Load() && !errors.Is(err, ErrClosed) {
 			// The owner's own Close ended the actor under the call (at the
 			// grace period's end, say): ErrClosed, as for the calls after.
-			err = fmt.Errorf("%w (%w)", err, ErrClosed)
+			err = errorf("%w (%w)", err, ErrClosed)
 		}
 		return buf, err
 	}
