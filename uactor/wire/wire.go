@@ -137,7 +137,9 @@ func (r *Reader) Varint() int64 { return readVarint(r, "varint", binary.Varint) 
 func readVarint[T uint64 | int64](r *Reader, what string, decode func([]byte) (T, int)) T {
 	v, n := decode(r.b)
 	switch {
-	case n < 0:
+	case n < 0, n == 0 && len(r.b) >= binary.MaxVarintLen64:
+		// decode stops at the end of the input, and so calls a tenth
+		// byte that says more follow short, not past 64 bits as it is.
 		r.failWith(ErrInvalid, what+" past 64 bits")
 		return 0
 	case n == 0:

@@ -69,6 +69,10 @@ func TestReaderErrors(t *testing.T) {
 		{"uvarint past 64 bits", []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02}, func(r *Reader) { r.Uvarint() }, ErrInvalid},
 		{"varint of eleven bytes", append(bytes.Repeat([]byte{0x80}, 10), 0), func(r *Reader) { r.Varint() }, ErrInvalid},
 		{"uvarint cut short", []byte{0x80}, func(r *Reader) { r.Uvarint() }, ErrShort},
+		// A tenth byte that says more follow: past 64 bits whatever follows.
+		{"uvarint whose tenth byte goes on, at the end", bytes.Repeat([]byte{0x80}, 10), func(r *Reader) { r.Uvarint() }, ErrInvalid},
+		{"varint whose tenth byte goes on, at the end", bytes.Repeat([]byte{0xff}, 10), func(r *Reader) { r.Varint() }, ErrInvalid},
+		{"uvarint of nine bytes that go on", bytes.Repeat([]byte{0xff}, 9), func(r *Reader) { r.Uvarint() }, ErrShort},
 		{"short float", []byte{1, 2, 3}, func(r *Reader) { r.Float64() }, ErrShort},
 		{"raw past the end", []byte{1}, func(r *Reader) { r.Raw(2) }, ErrShort},
 		{"trailing", []byte{1, 2}, func(r *Reader) { r.Uvarint() }, ErrTrailing},
