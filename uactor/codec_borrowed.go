@@ -19,34 +19,50 @@ import (
 // borrowed returns the error that says so if T has any of the named
 // methods only through a field it embeds, while T has fields besides it
 // that they would leave out, or the field is a pointer or an interface,
-// nil in the zero T that decoding starts from; nil when they are T's own
-// or lose nothing.
+// nil in the zero T that decoding starts from (or so has the struct
+// embedded that lends them in turn); nil when they are T's own or lose
+// nothing.
 func borrowed[T any](role string, methods ...string) error {
 	rt := reflect.TypeFor[T]()
 	if rt.Kind() != reflect.Struct {
 		return nil
 	}
 	for _, name := range methods {
-		if !promoted(rt, name) {
-			continue
+		// Down the embedded structs that lend the method in turn, to the
+		// type that declares it: each may leave fields out of its own.
+		for at := rt; promoted(at, name); {
+			i, ok := lender(at, name)
+			if !ok {
+				break
+			}
+			if err := loses(rt, at, i, role, methods); err != nil {
+				return err
+			}
+			at = at.Field(i).Type
+			if at.Kind() != reflect.Struct {
+				break
+			}
 		}
-		i, ok := lender(rt, name)
-		if !ok {
-			continue
-		}
-		from := rt.Field(i).Type.String()
-		if k := rt.Field(i).Type.Kind(); k == reflect.Pointer || k == reflect.Interface {
-			return fmt.Errorf("%s type %s cannot travel between processes: its %s are those of its embedded %s, "+
-				"which is nil in the zero %s that a decoder fills (and in one a caller sends); declare them on %s (or on *%s), "+
-				"or generate msgp's with //go:generate go run github.com/tinylib/msgp@latest -io=false",
-				role, rt, strings.Join(methods, " and "), from, rt, rt, rt)
-		}
-		if hasOtherFields(rt, i) {
-			return fmt.Errorf("%s type %s cannot travel between processes: its %s are those of its embedded %s, "+
-				"which would send that field alone and lose the others; declare them on %s (or on *%s), "+
-				"or generate msgp's with //go:generate go run github.com/tinylib/msgp@latest -io=false, "+
-				"or make the %s a named field", role, rt, strings.Join(methods, " and "), from, rt, rt, from)
-		}
+	}
+	return nil
+}
+
+// loses returns the error that says rt cannot travel by methods that at (rt,
+// or a struct it embeds) has from its field i, or nil if they lose nothing
+// at that level.
+func loses(rt, at reflect.Type, i int, role string, methods []string) error {
+	from := at.Field(i).Type.String()
+	if k := at.Field(i).Type.Kind(); k == reflect.Pointer || k == reflect.Interface {
+		return fmt.Errorf("%s type %s cannot travel between processes: its %s are those of its embedded %s, "+
+			"which is nil in the zero %s that a decoder fills (and in one a caller sends); declare them on %s (or on *%s), "+
+			"or generate msgp's with //go:generate go run github.com/tinylib/msgp@latest -io=false",
+			role, rt, strings.Join(methods, " and "), from, rt, rt, rt)
+	}
+	if hasOtherFields(at, i) {
+		return fmt.Errorf("%s type %s cannot travel between processes: its %s are those of its embedded %s, "+
+			"which would send that field alone and lose the others; declare them on %s (or on *%s), "+
+			"or generate msgp's with //go:generate go run github.com/tinylib/msgp@latest -io=false, "+
+			"or make the %s a named field", role, rt, strings.Join(methods, " and "), from, rt, rt, from)
 	}
 	return nil
 }

@@ -59,6 +59,13 @@ type (
 		noted
 		Extra int
 	}
+	// Each of these embeds nothing but a struct whose methods are
+	// themselves borrowed: they lose what that struct loses, and no more.
+	restamped      struct{ stamped }
+	reOnlyPointed  struct{ onlyPointed }
+	reOnlyTime     struct{ onlyTime }
+	reStampedOwn   struct{ stampedOwn }
+	reOuterMsgOnly struct{ outerMsg }
 )
 
 func (s stampedOwn) AppendBinary(b []byte) ([]byte, error) {
@@ -162,6 +169,8 @@ func TestCodecBorrowedMethods(t *testing.T) {
 	roundTrip(t, stampedMsg{at, "msgp"}, func(a, b stampedMsg) bool { return a.Equal(b.Time) && b.Note == "msgp" })
 	roundTrip(t, onlyTime{Time: at}, func(a, b onlyTime) bool { return a.Equal(b.Time) })
 	roundTrip(t, noted{"alone"}, same)
+	roundTrip(t, reOnlyTime{onlyTime{Time: at}}, func(a, b reOnlyTime) bool { return a.Equal(b.Time) })
+	roundTrip(t, reStampedOwn{stampedOwn{at, "own"}}, func(a, b reStampedOwn) bool { return a.Equal(b.Time) && b.Note == "own" })
 
 	for _, tc := range []struct {
 		name string
@@ -177,6 +186,11 @@ func TestCodecBorrowedMethods(t *testing.T) {
 		{"onlyTimePtr", errOf(codecFor[onlyTimePtr]("response")), []string{"uactor.onlyTimePtr", "embedded *time.Time", "nil"}},
 		{"onlyNotedPtr", errOf(codecFor[onlyNotedPtr]("request")), []string{"uactor.onlyNotedPtr", "embedded *uactor.noted", "nil"}},
 		{"onlyPair", errOf(codecFor[onlyPair]("request")), []string{"uactor.onlyPair", "embedded uactor.binaryPair", "nil"}},
+		// A level down, the field that the methods leave out, or the nil
+		// pointer they go through, is the embedded struct's.
+		{"restamped", errOf(codecFor[restamped]("request")), []string{"uactor.restamped", "AppendBinary and UnmarshalBinary", "embedded time.Time"}},
+		{"reOnlyPointed", errOf(codecFor[reOnlyPointed]("response")), []string{"uactor.reOnlyPointed", "embedded *uactor.point", "nil"}},
+		{"reOuterMsgOnly", errOf(codecFor[reOuterMsgOnly]("request")), []string{"uactor.reOuterMsgOnly", "MarshalMsg and UnmarshalMsg", "embedded uactor.noted"}},
 	} {
 		if tc.err == nil {
 			t.Errorf("%s: travels through methods borrowed from its embedded field", tc.name)
