@@ -68,13 +68,33 @@ func loses(rt, at reflect.Type, i int, role string, methods []string) error {
 }
 
 // ownsMarshalPair reports whether T is a struct that declares
-// MarshalBinary and UnmarshalBinary itself while its AppendBinary is an
-// embedded field's: one that embeds time.Time, written before time.Time
-// had AppendBinary. Its own pair is the one that round-trips.
+// MarshalBinary and UnmarshalBinary itself, or has them from one struct it
+// embeds, while its AppendBinary comes from further down: from a time.Time
+// embedded in a type written before time.Time had AppendBinary. That pair
+// is the one that round-trips.
 func ownsMarshalPair[T any]() bool {
 	rt := reflect.TypeFor[T]()
-	return rt.Kind() == reflect.Struct && promoted(rt, "AppendBinary") &&
-		!promoted(rt, "MarshalBinary") && !promoted(rt, "UnmarshalBinary")
+	if rt.Kind() != reflect.Struct {
+		return false
+	}
+	d := declarer(rt, "MarshalBinary")
+	return d != nil && d == declarer(rt, "UnmarshalBinary") && promoted(d, "AppendBinary")
+}
+
+// declarer returns the type that declares rt's method name, following the
+// embedded fields that lend it, or nil if a pointer or an interface does.
+func declarer(rt reflect.Type, name string) reflect.Type {
+	for rt.Kind() == reflect.Struct && promoted(rt, name) {
+		i, ok := lender(rt, name)
+		if !ok {
+			return nil
+		}
+		rt = rt.Field(i).Type
+	}
+	if rt.Kind() == reflect.Pointer || rt.Kind() == reflect.Interface {
+		return nil
+	}
+	return rt
 }
 
 // promoted reports whether rt's method name is a wrapper the compiler made

@@ -66,6 +66,8 @@ type (
 	reOnlyTime     struct{ onlyTime }
 	reStampedOwn   struct{ stampedOwn }
 	reOuterMsgOnly struct{ outerMsg }
+	// restampedOld lends stampedOld's own pair, which round-trips.
+	restampedOld struct{ stampedOld }
 )
 
 func (s stampedOwn) AppendBinary(b []byte) ([]byte, error) {
@@ -170,6 +172,7 @@ func TestCodecBorrowedMethods(t *testing.T) {
 	roundTrip(t, onlyTime{Time: at}, func(a, b onlyTime) bool { return a.Equal(b.Time) })
 	roundTrip(t, noted{"alone"}, same)
 	roundTrip(t, reOnlyTime{onlyTime{Time: at}}, func(a, b reOnlyTime) bool { return a.Equal(b.Time) })
+	roundTrip(t, restampedOld{stampedOld{at, "old"}}, func(a, b restampedOld) bool { return a.Equal(b.Time) && b.Note == "old" })
 	roundTrip(t, reStampedOwn{stampedOwn{at, "own"}}, func(a, b reStampedOwn) bool { return a.Equal(b.Time) && b.Note == "own" })
 
 	for _, tc := range []struct {
