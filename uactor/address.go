@@ -73,6 +73,9 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 		spec = "unix://" + filepath.Join(dir, "actor.sock")
 	}
 	a, err = parseAddress(spec)
+	if err == nil && a.network == "unix" {
+		err = checkSocketPath(a, dir)
+	}
 	if err != nil {
 		removeDir(dir)
 		return nil, address{}, "", err
@@ -94,6 +97,22 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 		ln.(*net.UnixListener).SetUnlinkOnClose(true)
 	}
 	return ln, a, dir, nil
+}
+
+// checkSocketPath fails, as bind would but saying why, if a's path is too
+// long for a Unix socket's address, its closing NUL included. dir is the
+// private directory listenOn made for it, if any.
+func checkSocketPath(a address, dir string) error {
+	max := len(syscall.RawSockaddrUnix{}.Path) - 1
+	if len(a.addr) <= max {
+		return nil
+	}
+	hint := ""
+	if d := filepath.Dir(a.addr); d == dir || d == ownerDir {
+		hint = " (its private directory went under TMPDIR, or the system default: set TMPDIR to a shorter directory)"
+	}
+	return errorf("uactor: listen on %s: the path is %d bytes, longer than the %d bytes a Unix socket's address holds%s: %w",
+		a, len(a.addr), max, hint, syscall.EINVAL)
 }
 
 // listenConfig defers accepting TCP connections until their first bytes

@@ -468,3 +468,47 @@ func assertSocketFreed(t *testing.T, ctx context.Context, sock string, pid int) 
 	r.Close()
 	assertGone(t, r.PID(), time.Second)
 }
+
+// A socket path longer than a Unix socket's address holds fails Host and
+// Spawn with an error that says so, rather than bind's bare "invalid
+// argument", whether the path is Listen's or in a TMPDIR too long for
+// one; and leaves no directory behind.
+func TestSocketPathTooLongSaysSo(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	max := len(syscall.RawSockaddrUnix{}.Path) - 1 // its closing NUL takes one
+	long := filepath.Join(os.TempDir(), strings.Repeat("z", 100))
+	if err := os.Mkdir(long, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(long) })
+	listen := uactor.Listen("unix://" + filepath.Join(long, "a.sock"))
+	for _, tc := range []struct {
+		name   string
+		tmpdir string
+		start  func() error
+	}{
+		{"Host, Listen", "", func() error { _, err := uactor.Host(ctx, CounterKind, &Counter{}, listen); return err }},
+		{"Spawn, Listen", "", func() error { _, err := uactor.Spawn(ctx, CounterKind, 0, listen); return err }},
+		{"Host, TMPDIR", long, func() error { _, err := uactor.Host(ctx, CounterKind, &Counter{}); return err }},
+		{"Spawn, TMPDIR", long, func() error { _, err := uactor.Spawn(ctx, CounterKind, 0); return err }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.tmpdir != "" {
+				t.Setenv("TMPDIR", tc.tmpdir)
+			}
+			err := tc.start()
+			if err == nil {
+				t.Fatal("started on a socket path too long for one")
+			}
+			if want := fmt.Sprintf("longer than the %d bytes", max); !strings.Contains(err.Error(), want) {
+				t.Errorf("err = %v; want one that says %q", err, want)
+			}
+			if tc.tmpdir != "" && !strings.Contains(err.Error(), "TMPDIR") {
+				t.Errorf("err = %v; want one that names TMPDIR", err)
+			}
+			if left, _ := filepath.Glob(filepath.Join(long, "*")); len(left) > 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
+	}
+}
