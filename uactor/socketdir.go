@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -17,6 +18,11 @@ const socketPathRoom = len("/uactor-4294967295") + len("/hosted-4194304-42949672
 func makeSocketDir() (dir string, err error) {
 	bases := socketBases()
 	for i, base := range bases {
+		// Absolute, as a relative TMPDIR is not: refs name the socket to
+		// processes elsewhere, and this one may change its directory.
+		if abs, err := filepath.Abs(base); err == nil {
+			base = abs
+		}
 		// >=: the path needs room for its closing NUL too.
 		if len(base)+socketPathRoom >= len(syscall.RawSockaddrUnix{}.Path) && i < len(bases)-1 {
 			continue

@@ -512,3 +512,34 @@ func TestSocketPathTooLongSaysSo(t *testing.T) {
 		})
 	}
 }
+
+// A relative TMPDIR still gives actors absolute socket paths: a ref's
+// address must reach the actor from a process in another directory, and
+// the directory must go with its actor after this process changes its own.
+func TestRelativeTMPDIRGivesAbsoluteAddresses(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	short, err := os.MkdirTemp("/tmp", "r") // t.TempDir may leave no room for a socket's path
+	if err != nil {
+		t.Skip("no /tmp here:", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(short) })
+	t.Chdir(short)
+	if err := os.Mkdir("rel", 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", "rel")
+	hosted := host(t, ctx, CounterKind, &Counter{})
+	spawned := spawnCounter(t, ctx)
+	for _, r := range []uactor.Ref[*Counter]{hosted, spawned} {
+		path := strings.TrimPrefix(r.Address(), "unix://")
+		if !filepath.IsAbs(path) {
+			t.Errorf("address %s under TMPDIR=rel is not absolute", r.Address())
+			continue
+		}
+		t.Chdir("/")
+		r.Close()
+		if _, err := os.Stat(filepath.Dir(path)); !os.IsNotExist(err) {
+			t.Errorf("socket directory %s after Close from another directory: %v", filepath.Dir(path), err)
+		}
+	}
+}
