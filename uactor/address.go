@@ -74,7 +74,9 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	}
 	a, err = parseAddress(spec)
 	if err == nil && a.network == "unix" {
-		err = checkSocketPath(a, dir)
+		if err = checkSocketPath(a, dir); err != nil {
+			err = errorf("uactor: listen on %s: %w", a, err)
+		}
 	}
 	if err != nil {
 		removeDir(dir)
@@ -99,9 +101,9 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	return ln, a, dir, nil
 }
 
-// checkSocketPath fails, as bind would but saying why, if a's path is too
-// long for a Unix socket's address, its closing NUL included. dir is the
-// private directory listenOn made for it, if any.
+// checkSocketPath fails, as bind and connect would but saying why, if a's
+// path is too long for a Unix socket's address, its closing NUL included.
+// dir is the private directory listenOn made for it, if any.
 func checkSocketPath(a address, dir string) error {
 	max := len(syscall.RawSockaddrUnix{}.Path) - 1
 	if len(a.addr) <= max {
@@ -111,8 +113,8 @@ func checkSocketPath(a address, dir string) error {
 	if d := filepath.Dir(a.addr); d == dir || d == ownerDir {
 		hint = " (its private directory went under TMPDIR, or the system default: set TMPDIR to a shorter directory)"
 	}
-	return errorf("uactor: listen on %s: the path is %d bytes, longer than the %d bytes a Unix socket's address holds%s: %w",
-		a, len(a.addr), max, hint, syscall.EINVAL)
+	return fmt.Errorf("the path is %d bytes, longer than the %d bytes a Unix socket's address holds%s: %w",
+		len(a.addr), max, hint, syscall.EINVAL)
 }
 
 // listenConfig defers accepting TCP connections until their first bytes
@@ -147,6 +149,11 @@ func advertised(spec string, bound address) (string, error) {
 }
 
 func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Conn, error) {
+	if a.network == "unix" {
+		if err := checkSocketPath(a, ""); err != nil {
+			return nil, errorf("uactor: dial %s: %w", a, err)
+		}
+	}
 	d := net.Dialer{Timeout: timeout}
 	c, err := d.DialContext(ctx, a.network, a.addr)
 	if err != nil {

@@ -469,8 +469,8 @@ func assertSocketFreed(t *testing.T, ctx context.Context, sock string, pid int) 
 	assertGone(t, r.PID(), time.Second)
 }
 
-// A socket path longer than a Unix socket's address holds fails Host and
-// Spawn with an error that says so, rather than bind's bare "invalid
+// A socket path longer than a Unix socket's address holds fails Host,
+// Spawn and Connect with an error that says so, rather than bind's bare "invalid
 // argument", whether the path is Listen's or in a TMPDIR too long for
 // one; and leaves no directory behind.
 func TestSocketPathTooLongSaysSo(t *testing.T) {
@@ -489,6 +489,10 @@ func TestSocketPathTooLongSaysSo(t *testing.T) {
 	}{
 		{"Host, Listen", "", func() error { _, err := uactor.Host(ctx, CounterKind, &Counter{}, listen); return err }},
 		{"Spawn, Listen", "", func() error { _, err := uactor.Spawn(ctx, CounterKind, 0, listen); return err }},
+		{"Connect", "", func() error {
+			_, err := uactor.Connect(ctx, CounterKind, "unix://"+filepath.Join(long, "a.sock"), []byte("k"))
+			return err
+		}},
 		{"Host, TMPDIR", long, func() error { _, err := uactor.Host(ctx, CounterKind, &Counter{}); return err }},
 		{"Spawn, TMPDIR", long, func() error { _, err := uactor.Spawn(ctx, CounterKind, 0); return err }},
 	} {
