@@ -10,8 +10,11 @@ import (
 // Host serves a as an actor of kind k inside the current process, with no new
 // process, and returns a ref that this and other processes can call (or that
 // an actor can return, as uActor's result proxies do). Methods run on a
-// itself, so every ref to it sees the same state. Closing the returned ref
-// stops serving. Host also gives unit tests an in-process actor.
+// itself, so every ref to it sees the same state, and concurrently unless
+// Serial. Each Host makes another actor: a value hosted twice is served by
+// two, whose calls Serial orders each on its own, not together. Closing
+// the returned ref stops serving. Host also gives unit tests an in-process
+// actor.
 func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option) (Ref[A], error) {
 	if err := ctx.Err(); err != nil {
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
