@@ -36,6 +36,11 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // UnaryServerInterceptor: ctx carries the caller's deadline and metadata,
 // req is the decoded request. It calls handle to run the method, or returns
 // an error (which the caller receives as the handler's) without running it.
+// It may run handle in a goroutine and return before it does (a timeout);
+// the caller is then answered at once, and the handler runs on with its
+// context cancelled. A Lent request stays the handler's until it returns;
+// for one, a handle called only after the interceptor returned fails at
+// once without running the handler (see Lent).
 type ServerInterceptor func(ctx context.Context, info CallInfo, req any, handle ServerHandler) (resp any, err error)
 
 // ClientInterceptors adds interceptors around the calls made through refs:

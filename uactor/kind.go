@@ -40,10 +40,12 @@ type methodEntry struct {
 	// invoke decodes req (which it may keep if owned: see frame.Buffer.Own),
 	// runs the method (wrapped by ic, if not nil; addr is the address the
 	// actor's refs name, for CallInfo) and encodes its response, in out if
-	// it needs space.
-	invoke func(ctx context.Context, actor any, req []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error)
+	// it needs space. lent, set for a Lent request that ic wraps, is taken
+	// by each run of the handler (lenthold.go).
+	invoke func(ctx context.Context, actor any, req []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string, lent *lentHold) ([]byte, error)
 	// lends: the request is a Lent, which invoke decodes without copying
-	// and whose array goes back for reuse once the answer is out.
+	// and whose array goes back for reuse once the answer is out and the
+	// handler has returned.
 	lends  bool
 	blocks atomic.Bool // a call of it blocked its connection's reader once (inline.go)
 }

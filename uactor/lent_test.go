@@ -2,7 +2,10 @@ package uactor_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -131,5 +134,86 @@ func TestLentRequestsReuseArrays(t *testing.T) {
 
 			}
 		})
+	}
+}
+
+// HoldLent tells its test it started, waits for a hosted counter's release
+// to close, then reports whether the lent bytes it holds are still those it
+// was given.
+var HoldLent = uactor.Expose(CounterKind, "holdlent", func(c *Counter, ctx context.Context, b uactor.Lent) (int, error) {
+	was := bytes.Clone(b)
+	holdLentStarted <- struct{}{}
+	<-c.release
+	holdLentKept <- bytes.Equal(b, was)
+	return len(b), nil
+})
+
+var (
+	holdLentStarted = make(chan struct{}, 1)
+	holdLentKept    = make(chan bool, 1)
+)
+
+// A server interceptor may run the handler in a goroutine and answer
+// without waiting for it, as one that times calls out does. A Lent request
+// is the handler's until it returns, so the array it lies in is not reused
+// for later calls' requests while the handler still reads it, though its
+// call's answer is out.
+func TestLentRequestOutlivesAnInterceptorThatAnswersEarly(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	gaveUp := errors.New("gave up on the handler")
+	early := func(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+		if info.Method != HoldLent.Name() {
+			return handle(ctx, req)
+		}
+		go handle(ctx, req)
+		<-holdLentStarted // its own deadline fires while the handler runs
+		return nil, gaveUp
+	}
+	for _, size := range []int{4 << 10, mib + 3} { // a pooled frame, an array of its own
+		t.Run(fmt.Sprint(size), func(t *testing.T) {
+			c := &Counter{release: make(chan struct{})}
+			r := host(t, ctx, CounterKind, c, uactor.ServerInterceptors(early))
+			if _, err := HoldLent.Call(ctx, r, uactor.Lent(lentPayload(1, 0, size))); err == nil || !strings.Contains(err.Error(), gaveUp.Error()) {
+				t.Fatalf("HoldLent.Call: %v; want the interceptor's %q", err, gaveUp)
+			}
+			for i := range 8 { // later requests of its size, each into an array the actor has to reuse
+				req := lentPayload(2, i+1, size)
+				resp, err := EchoLent.Call(ctx, r, uactor.Lent(req))
+				if err != nil || !bytes.Equal(resp, req) {
+					t.Fatalf("EchoLent.Call: %v, or its echo came back wrong", err)
+				}
+				uactor.Recycle(resp)
+			}
+			close(c.release)
+			select {
+			case kept := <-holdLentKept:
+				if !kept {
+					t.Fatal("the handler's lent request was overwritten by a later call's while the handler ran")
+				}
+			case <-ctx.Done():
+				t.Fatal("the handler did not report")
+			}
+		})
+	}
+}
+
+// A server interceptor that starts the handler of a Lent request only after
+// it returned finds the request gone, its array free for other calls: the
+// handler does not run, and the interceptor's call of it fails.
+func TestLentRequestGoneForAHandlerStartedAfterItsInterceptorReturned(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	late := make(chan func() (any, error), 1)
+	ic := func(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+		late <- func() (any, error) { return handle(ctx, req) }
+		return []byte("answered early"), nil
+	}
+	r := host(t, ctx, CounterKind, &Counter{}, uactor.ServerInterceptors(ic))
+	resp, err := EchoLent.Call(ctx, r, uactor.Lent(lentPayload(1, 0, 4<<10)))
+	if err != nil || string(resp) != "answered early" {
+		t.Fatalf("EchoLent.Call = %q, %v; want the interceptor's answer", resp, err)
+	}
+	// Its answer is out: the request's array is the actor's again.
+	if out, err := (<-late)(); err == nil || !strings.Contains(err.Error(), "Lent request was gone") {
+		t.Fatalf("the handler run after its interceptor returned: %T, %v; want an error saying its Lent request was gone", out, err)
 	}
 }

@@ -37,7 +37,7 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 		name:  name,
 		late:  mainRan.Load(),
 		lends: lends,
-		invoke: func(ctx context.Context, actor any, b []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string) ([]byte, error) {
+		invoke: func(ctx context.Context, actor any, b []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string, lent *lentHold) ([]byte, error) {
 			req, err := reqc.decodeOwned(b, owned || lends) // a Lent borrows b, pooled or not
 			if err != nil {
 				return nil, requestError{err}
@@ -48,7 +48,16 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 			} else {
 				a := actor.(A)
 				resp, err = serveIntercepted(ctx, ic, CallInfo{Kind: k.entry.name, Method: name, Address: addr}, req,
-					func(ctx context.Context, req Req) (Resp, error) { return fn(a, ctx, req) })
+					func(ctx context.Context, req Req) (Resp, error) {
+						if lent != nil {
+							if !lent.take() {
+								var zero Resp
+								return zero, errLentGone
+							}
+							defer lent.drop()
+						}
+						return fn(a, ctx, req)
+					})
 			}
 			if err != nil {
 				return nil, err
@@ -161,6 +170,11 @@ func (m Method[A, Req, Resp]) On(r Ref[A]) Handler[Req, Resp] {
 		return m.Call(ctx, r, req)
 	})
 }
+
+// errLentGone fails a run of a handler of a Lent request that a server
+// interceptor starts after it returned: the request's array may hold
+// another call's request by then.
+var errLentGone = errors.New("uactor: a server interceptor ran the handler after it returned, and its Lent request was gone")
 
 // requestError marks a request (or spawn argument) that did not decode, as
 // opposed to an error returned by the handler (or constructor).

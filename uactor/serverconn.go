@@ -232,7 +232,8 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 }
 
 // run runs one call, whose request is req (in buf, released once the
-// handler returned, or for a Lent once its answer is out too). The call
+// handler returned, or for a Lent once its answer is out too, and, if an
+// interceptor left the handler running, once that returns). The call
 // keeps its slot until its answer has left or been dropped, so that
 // replies queued for a peer that does not read are bounded by MaxInFlight
 // as well as by ConnBuffer. With hold, its answer is queued to go out with
@@ -252,13 +253,17 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	}
 	out := getScratch()
 	defer putScratch(out)
+	var lent *lentHold
+	if m.lends && c.s.intercept != nil {
+		lent = newLentHold(c, buf, held)
+	}
 	exited := true // until invoke returns: its handler may end the goroutine instead
 	defer func() {
 		if exited {
-			c.goexited(cl, held)
+			c.goexited(cl, held, lent)
 		}
 	}()
-	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out, cl.turn)
+	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out, cl.turn, lent)
 	exited = false
 	if !m.lends {
 		buf.Release() // decoded: what the handler kept is its own
@@ -270,8 +275,12 @@ func (c *serverConn) run(cl incoming, hold bool) {
 		// resp may be the lent request: only now is it free. Until then
 		// it counts in ConnBuffer, as its answer may wait for a peer that
 		// does not read.
-		buf.Recycle()
-		c.release(held)
+		if lent != nil {
+			lent.drop()
+		} else {
+			buf.Recycle()
+			c.release(held)
+		}
 	}
 }
 
@@ -282,9 +291,13 @@ var errGoexit = errors.New("handler called runtime.Goexit (t.FailNow, say) inste
 // as its goroutine ends: nothing after invoke in run will run. Its request
 // goes back unrecycled (a lent one may still be referred to), and the
 // answer is written at once, with what the reader held back before it.
-func (c *serverConn) goexited(cl incoming, held int) {
-	cl.buf.Release()
-	c.release(held)
+func (c *serverConn) goexited(cl incoming, held int, lent *lentHold) {
+	if lent != nil {
+		lent.dropExited()
+	} else {
+		cl.buf.Release()
+		c.release(held)
+	}
 	c.leave(cl.ctx)
 	c.answer(false, cl.id, codePanic, nil, errGoexit)
 }
@@ -361,7 +374,7 @@ func (c *serverConn) done(id uint64) {
 	}
 }
 
-func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte, turn *serialTurn) (resp []byte, code byte, err error) {
+func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte, turn *serialTurn, lent *lentHold) (resp []byte, code byte, err error) {
 	s := c.s
 	if turn != nil { // Serial: its turn comes after the calls that arrived before it
 		if !s.serial.wait(ctx, turn) {
@@ -377,7 +390,7 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, own
 			resp, code, err = nil, codePanic, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	resp, err = m.invoke(ctx, s.actor, req, owned, out, s.intercept, s.adv)
+	resp, err = m.invoke(ctx, s.actor, req, owned, out, s.intercept, s.adv, lent)
 	if err != nil {
 		if _, bad := err.(requestError); bad {
 			return resp, codeDecode, err
