@@ -92,6 +92,9 @@ func AppendValue(b []byte, v encoding.BinaryAppender) ([]byte, error) {
 // Reader takes values off a byte slice in order. The first failure sticks:
 // later reads return zero values and Err (and Close) report it, so a decoder
 // can read every field and check once at the end.
+//
+// A *Reader is a fmt.Stringer, through its String method: printing one
+// reads from it (see String).
 type Reader struct {
 	b   []byte
 	err error
@@ -208,7 +211,10 @@ func (r *Reader) Bytes() []byte {
 	return append([]byte{}, v...)
 }
 
-// String reads a length-prefixed string.
+// String reads a length-prefixed string. Its name makes *Reader a
+// fmt.Stringer: formatting a Reader (fmt's %v and %s, t.Logf, a log
+// attribute) calls String, which reads a value off it, or fails it with
+// ErrShort. To show a Reader, format r.Len() and r.Err() instead.
 func (r *Reader) String() string { return string(r.BytesView()) }
 
 // Value reads a length-prefixed value written by AppendValue into v.
