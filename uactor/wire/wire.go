@@ -17,6 +17,17 @@
 // zig-zag encoded, strings and byte slices with a uvarint length first, and
 // nested values (anything with AppendBinary, a uactor.Ref among them) with a
 // uvarint length first too.
+//
+// A count read with Uvarint comes from the sender: before it sizes a make,
+// check it against what is left, as each element takes a byte at least,
+// so that a hostile count fails the decode instead of allocating
+// gigabytes:
+//
+//	n := r.Uvarint()
+//	if n > uint64(r.Len()) {
+//		return fmt.Errorf("%d tags: %w", n, wire.ErrShort)
+//	}
+//	p.Tags = make([]string, n)
 package wire
 
 import (
