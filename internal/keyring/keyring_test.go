@@ -73,10 +73,7 @@ func TestKeyringHoldingAgainAddsNoID(t *testing.T) {
 		_, r := k.Add([]byte("a"))
 		r()
 	}
-	k.mu.Lock()
-	n := len(k.byID)
-	k.mu.Unlock()
-	if n != 1 {
+	if n := k.Known(); n != 1 {
 		t.Fatalf("one key held again and again is known by %d ids; want 1", n)
 	}
 }
