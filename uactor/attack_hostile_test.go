@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"strings"
@@ -263,13 +264,20 @@ func TestAttackMalformedFrameFromActor(t *testing.T) {
 				c.SetReadDeadline(time.Now().Add(10 * time.Second))
 				io.Copy(io.Discard, c)
 			}()
-			r, err := uactor.Connect(ctx, CounterKind, "tcp://"+ln.Addr().String(), key)
+			var logged uactor.LockedBuffer
+			r, err := uactor.Connect(ctx, CounterKind, "tcp://"+ln.Addr().String(), key,
+				uactor.Logger(slog.New(slog.NewJSONHandler(&logged, nil))))
 			if err == nil {
 				t.Cleanup(func() { r.Close() })
 				_, err = Add.Call(ctx, r, 1)
 			}
 			if !errors.Is(err, uactor.ErrProtocol) || !errors.Is(err, uactor.ErrActorDied) || strings.Count(err.Error(), "uactor:") != 1 {
 				t.Fatalf("a call to an actor that broke the protocol = %v; want ErrProtocol and ErrActorDied, \"uactor:\" once", err)
+			}
+			// The record of the dropped actor says "uactor:" once in its error too.
+			logged.WaitFor(t, "uactor: dropped peer", 10*time.Second)
+			if out := logged.String(); strings.Contains(out, ": uactor: ") {
+				t.Errorf("the record of the dropped actor repeats \"uactor:\":\n%s", out)
 			}
 		})
 	}

@@ -145,7 +145,7 @@ func (c *clientConn) lead(ctx context.Context, me *call) {
 			keepaliveFrame(c.w, h, buf)
 		default:
 			buf.Release()
-			c.close(fmt.Errorf("%w: %w: %s sent an unexpected %v frame", ErrActorDied, ErrProtocol, c.addr, h.Type))
+			c.close(errorf("%w: %w: %s sent an unexpected %v frame", ErrActorDied, ErrProtocol, c.addr, h.Type))
 			return
 		}
 	}
