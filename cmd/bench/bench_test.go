@@ -371,3 +371,26 @@ func children(pid int) []int {
 	}
 	return kids
 }
+
+// TestCannotRunSaysSo runs the command where it cannot start its floors
+// (no directory for their sockets): the failure must reach stderr and the
+// exit code, and the table must not show figures it never measured.
+func TestCannotRunSaysSo(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	var out, errb bytes.Buffer
+	code := run([]string{"-quick", "-duration=5ms", "-placement", "free", "-json", "", "-svg", ""}, &out, &errb)
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if !strings.Contains(errb.String(), "free") || !strings.Contains(errb.String(), "missing") {
+		t.Errorf("stderr does not say what failed:\n%s", errb.String())
+	}
+	for line := range strings.Lines(out.String()) {
+		if strings.HasPrefix(line, "| free |") && strings.Contains(line, "| 0 |") {
+			t.Errorf("a figure never measured shows as 0: %s", line)
+		}
+	}
+	if kids := children(os.Getpid()); len(kids) > 0 {
+		t.Errorf("child processes left behind: %v", kids)
+	}
+}

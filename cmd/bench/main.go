@@ -36,7 +36,8 @@
 //	-svg file       write a chart of latency and throughput (default bench.svg; "" for none)
 //
 // The table goes to stdout as markdown; progress, one line per
-// measurement, goes to stderr.
+// measurement, goes to stderr. The exit code is 1 if a placement stopped
+// short (why is on stderr and under the table), 130 if interrupted.
 package main
 
 import (
@@ -137,6 +138,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Quick:    *quick,
 		RawMux:   muxWrites,
 	}
+	failed := false // a placement stopped short: the run did not measure what it says
 	for _, p := range places {
 		if ctx.Err() != nil {
 			break
@@ -150,12 +152,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if res.Skipped != "" {
 			fmt.Fprintf(stderr, "%-9s  skipped: %s\n", p, res.Skipped)
 		}
+		if res.Err != "" {
+			fmt.Fprintf(stderr, "%-9s  stopped short: %s\n", p, res.Err)
+			failed = true
+		}
 		rep.Placements = append(rep.Placements, res)
 	}
 	rep.ElapsedSecs = time.Since(rep.Started).Seconds()
 
 	writeTable(stdout, rep)
 	code := 0
+	if failed {
+		code = 1
+	}
 	if *jsonPath != "" {
 		if err := writeJSON(*jsonPath, rep); err != nil {
 			fmt.Fprintln(stderr, "bench:", err)

@@ -152,7 +152,7 @@ func writeTable(w io.Writer, r *Report) {
 				}
 			}
 		}
-		startCell := func(s Startup) cell { return cell{d: s.Median, err: s.Err != ""} }
+		startCell := func(s Startup) cell { return cell{d: s.Median, err: s.Err != "", na: s.N == 0 && s.Err == ""} }
 		row(place, "unix", fmtSize(64), "spawn → first reply",
 			startCell(p.Spawn.Ours), startCell(p.Spawn.Raw), cell{na: true}, "—")
 		row(place, "unix", fmtSize(64), "spawn → first reply, standby",

@@ -139,7 +139,7 @@ func (s *suite) interrupted() error {
 func (s *suite) setup() error {
 	dir, err := os.MkdirTemp("", "uactor-bench-")
 	if err != nil {
-		return err
+		return fmt.Errorf("a directory for the floors' sockets: %w", err)
 	}
 	s.cl.add(func() { os.RemoveAll(dir) })
 	s.fl = map[string]*floors{}
