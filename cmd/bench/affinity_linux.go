@@ -68,13 +68,14 @@ func pinThread(cpu int) error {
 // startPinned starts cmd from a thread pinned to cpu, so that the process,
 // and every process it starts in turn, inherits the one-CPU mask. The thread
 // lives, locked, until done is closed (cmd's parent-death signal is tied to
-// it), then exits with its mask rather than return to the scheduler.
+// it), then exits with its mask rather than return to the scheduler. A
+// failure to pin the thread is a *pinError.
 func startPinned(cmd *exec.Cmd, cpu int, done <-chan struct{}) error {
 	errc := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the pinned thread dies with this goroutine
 		if err := pinThread(cpu); err != nil {
-			errc <- err
+			errc <- &pinError{cpu, err}
 			return
 		}
 		if cmd.SysProcAttr == nil {

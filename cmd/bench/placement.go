@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,7 +55,11 @@ func runSameCore(ctx context.Context, cfg config, stderr io.Writer) PlacementRes
 	done := make(chan struct{})
 	defer close(done)
 	if err := startPinned(cmd, cpu, done); err != nil {
-		res.Skipped = fmt.Sprintf("sched_setaffinity to CPU %d failed (%v)", cpu, err)
+		if pe := (*pinError)(nil); errors.As(err, &pe) {
+			res.Skipped = pe.Error()
+		} else {
+			res.Err = fmt.Sprintf("starting the pinned worker: %v", err)
+		}
 		return res
 	}
 	// Let the worker clean up after itself (close actors, kill floors) on interrupt.
@@ -66,6 +71,20 @@ func runSameCore(ctx context.Context, cfg config, stderr io.Writer) PlacementRes
 	}
 	return res
 }
+
+// pinError is startPinned's error when it could not pin the thread that
+// starts the worker, as against the worker failing to start: the first
+// skips the placement, the second fails it.
+type pinError struct {
+	cpu int
+	err error
+}
+
+func (e *pinError) Error() string {
+	return fmt.Sprintf("sched_setaffinity to CPU %d failed (%v)", e.cpu, e.err)
+}
+
+func (e *pinError) Unwrap() error { return e.err }
 
 // runWorker is the whole life of the pinned worker: run the suite, print
 // the result as JSON on stdout.
