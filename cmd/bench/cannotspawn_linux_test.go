@@ -23,14 +23,14 @@ func TestCannotSpawnSaysSo(t *testing.T) {
 	}
 	// The lowest free descriptor is the next one opened: a limit at it
 	// fails every open, pipe and socket until the limit is restored.
-	free := uint64(0)
-	for ; ; free++ {
-		if _, err := os.Stat("/proc/self/fd/" + strconv.FormatUint(free, 10)); err != nil {
+	next := uint64(0)
+	for ; ; next++ {
+		if _, err := os.Lstat("/proc/self/fd/" + strconv.FormatUint(next, 10)); err != nil {
 			break
 		}
 	}
 	low := lim
-	low.Cur = free
+	low.Cur = next
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &low); err != nil {
 		t.Skipf("cannot lower RLIMIT_NOFILE: %v", err)
 	}
@@ -45,6 +45,10 @@ func TestCannotSpawnSaysSo(t *testing.T) {
 	if s := errb.String(); strings.Contains(s, "skipped") || strings.Contains(s, "sched_setaffinity") ||
 		!strings.Contains(s, sameCore+"  stopped short") {
 		t.Errorf("stderr does not say that the same-core worker could not start:\n%s", s)
+	}
+	// The free placement's first child is the raw floor's, over a Unix socket.
+	if s := errb.String(); !strings.Contains(s, free+"       stopped short: raw unix child: ") {
+		t.Errorf("stderr does not say which child of the free placement could not start:\n%s", s)
 	}
 	if kids := children(os.Getpid()); len(kids) > 0 {
 		t.Errorf("child processes left behind: %v", kids)

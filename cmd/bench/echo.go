@@ -133,25 +133,10 @@ type child struct {
 // mode ("raw", "rawowning" or "rpc") listening at network and addr, and
 // waits until it serves.
 func startChild(mode, network, addr string) (*child, error) {
-	exe, err := os.Executable()
+	c, out, err := execChild(mode, network, addr)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s %s child: %w", mode, network, err)
 	}
-	cmd := exec.Command(exe)
-	cmd.Env = childEnv(envChild + "=" + mode + " " + network + " " + addr)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	c := &child{cmd: cmd, stdin: stdin, network: network}
 	line := make(chan string, 1)
 	go func() {
 		s, _ := bufio.NewReader(out).ReadString('\n')
@@ -171,6 +156,30 @@ func startChild(mode, network, addr string) (*child, error) {
 		c.Close()
 		return nil, fmt.Errorf("%s %s child: not ready after 10s", mode, network)
 	}
+}
+
+// execChild starts startChild's process, and returns it with its stdout.
+func execChild(mode, network, addr string) (*child, io.Reader, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = childEnv(envChild + "=" + mode + " " + network + " " + addr)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		stdin.Close()
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, err // Start closed the pipes
+	}
+	return &child{cmd: cmd, stdin: stdin, network: network}, out, nil
 }
 
 // Close kills the child and reaps it.
