@@ -228,7 +228,8 @@ func relayInjects(t *testing.T, ln net.Listener) {
 }
 
 // An actor that holds the key but then breaks the protocol (a frame length
-// of 0; a frame a client never takes, GOAWAY among them): the call fails
+// of 0; a frame a client never takes, GOAWAY among them; a compressed frame
+// though it offered no zstd): the call fails
 // as ErrProtocol, and as ErrActorDied, since what became of it is unknown.
 func TestAttackMalformedFrameFromActor(t *testing.T) {
 	for _, tc := range []struct {
@@ -240,6 +241,12 @@ func TestAttackMalformedFrameFromActor(t *testing.T) {
 			w := frame.NewWriter(c, 0)
 			w.SetAEAD(sess.WriteAEAD)
 			w.WriteFrame(frame.Header{Type: frame.TypeGoAway})
+		}},
+		{"compressed, not agreed", func(c net.Conn, sess *handshake.Session) {
+			w := frame.NewWriter(c, 0)
+			w.SetAEAD(sess.WriteAEAD)
+			w.SetCompression(1)
+			w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: 1}, jsonish(8<<10))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

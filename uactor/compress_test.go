@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -45,6 +47,7 @@ func TestCompression(t *testing.T) {
 		{"both ends compress", on, on, true},
 		{"default: plain", nil, nil, false},
 		{"a refusing caller gets plain replies", on, []uactor.Option{uactor.Compression(-1)}, false},
+		{"a refusing actor gets plain requests", []uactor.Option{uactor.Compression(-1)}, on, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -54,6 +57,36 @@ func TestCompression(t *testing.T) {
 			}
 			if !c.compressedBoth && n < payload {
 				t.Fatalf("%d bytes on the wire for %d of JSON; want plain", n, payload)
+			}
+		})
+	}
+}
+
+// A peer that sends a compressed frame the handshake did not agree on, or
+// one that decompresses past the actor's MaxFrameSize, is dropped, and the
+// actor serves on.
+func TestCompressedFrameDropsPeer(t *testing.T) {
+	const max = 64 << 10
+	for _, c := range []struct {
+		name string
+		want handshake.Features
+		req  []byte
+	}{
+		{"not agreed", 0, jsonish(8 << 10)},
+		{"over the maximum once decompressed", handshake.FeatureZstd, zeros(2 * max)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			r := spawnCounter(t, ctx, plain(uactor.MaxFrameSize(max))...)
+			conn := authenticated(t, r.Address(), plainKey, c.want)
+			w := frame.NewWriter(conn, 4*max)
+			w.SetCompression(1)
+			if err := writeCalls(w, 1, 1, "echo", c.req); err != nil {
+				t.Fatal(err)
+			}
+			expectDropped(t, conn, 10*time.Second)
+			if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+				t.Fatalf("after the compressed frame: Add = %d, %v", n, err)
 			}
 		})
 	}
