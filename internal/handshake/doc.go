@@ -26,7 +26,7 @@
 // itself never crosses the wire.
 //
 // The agreed features are: sealing if either side asks for it (a client
-// wants it, or a server requires it), zstd only if both can do it. Every
+// wants it, or a server requires it), zstd only if both accept it. Every
 // session secret is HKDF-SHA256 over the authkey and the X25519 shared
 // secret, salted with both nonces; the sealing keys (AES-256-GCM, one per
 // direction) and the key id's mask are expanded from it. The ephemeral

@@ -9,8 +9,9 @@ const (
 	// asks for sealing; in a server hello it means the server requires it.
 	// Either side asking is enough.
 	FeatureSeal Features = 1 << iota
-	// FeatureZstd says the side can compress frames with zstd. Both sides
-	// must be able to for it to be agreed.
+	// FeatureZstd says the side accepts frames compressed with zstd. Both
+	// sides must for it to be agreed; each then compresses what it sends
+	// only if it was asked to itself.
 	FeatureZstd
 )
 
