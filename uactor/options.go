@@ -295,17 +295,19 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends
-// that are at least minSize bytes (and only when that makes them smaller).
-// Every end accepts compressed frames, bounded by MaxFrameSize once
-// decompressed, unless it was given a negative minSize, which refuses them
-// (peers then send plain). The default, 0, sends plain.
+// that are at least minSize bytes (and only when that makes them smaller):
+// an encoded response or error, or an encoded request with its method name
+// and call context, which count towards minSize too. Every end accepts
+// compressed frames, bounded by MaxFrameSize once decompressed, unless it
+// was given a negative minSize, which refuses them (peers then send plain).
+// The default, 0, sends plain.
 //
 // Compression pays only on links slower than zstd's fastest level
 // compresses: across a link of about 100 Mbit/s, 1 Gbit/s or a WAN,
 // Compression(4096) saves time on text-like payloads; on Unix sockets,
 // loopback TCP or 10 Gbit/s it costs more than it saves, which is why it is
-// off by default on every transport. BENCHMARKS.md has the figures. A minSize above MaxFrameSize is an
-// error: nothing would ever be compressed.
+// off by default on every transport. BENCHMARKS.md has the figures. A
+// minSize above MaxFrameSize is an error: nothing would ever be compressed.
 func Compression(minSize int) Option { return func(o *options) { o.compress = minSize } }
 
 // Restart makes Spawn's owner start the actor again when its process exits
