@@ -302,6 +302,29 @@ func TestStandbyLaterCallReplacesCount(t *testing.T) {
 	}
 }
 
+// Each of two Standby(0) calls at once returns only once every standby
+// has exited, not only the one that ended them: the other does not return
+// while they are still being reaped.
+func TestStandbyZeroTwiceAtOnce(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	for range 5 { // which of the two ends them varies: try a few times
+		s := keepStandbys(t, ctx, 2)
+		errs := make(chan error, 2)
+		for range 2 {
+			go func() { errs <- uactor.Standby(ctx, 0) }()
+		}
+		if err := receive(t, errs, 10*time.Second, "the first Standby(0) returning"); err != nil {
+			t.Fatal(err)
+		}
+		for _, pid := range s {
+			assertReaped(t, pid)
+		}
+		if err := receive(t, errs, 10*time.Second, "the second Standby(0) returning"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // failIfStandby, in a process started as a standby while the file that
 // UACTOR_TEST_STANDBY_FAILS names exists, says why and exits before it
 // says it is up: a start that fails.

@@ -22,6 +22,7 @@ var standbys = struct {
 	gen      int                      // counts Standby's calls: a later call's count replaces an earlier one's
 	idle     []*Process               // warm and unclaimed, oldest first
 	starting int                      // starts under way, and those in later
+	ending   int                      // taken out of idle by a lower count, not yet reaped
 	warming  map[*Process]bool        // started, not yet up; true: ended, no longer wanted (endExcessLocked)
 	later    map[*time.Timer]struct{} // starts waiting for their time (refillWait)
 	err      error                    // the last start's failure, until the next Standby call
@@ -66,6 +67,7 @@ func Standby(ctx context.Context, n int) error {
 		drop = slices.Clone(standbys.idle[n:])
 		clear(standbys.idle[n:])
 		standbys.idle = standbys.idle[:n]
+		standbys.ending += len(drop) // so that a concurrent Standby(0) waits for them too
 	}
 	endExcessLocked()
 	fillLocked(0)
@@ -74,9 +76,15 @@ func Standby(ctx context.Context, n int) error {
 	for _, p := range drop {
 		p.discard()
 	}
+	if len(drop) > 0 {
+		standbys.mu.Lock()
+		standbys.ending -= len(drop)
+		changedLocked()
+		standbys.mu.Unlock()
+	}
 	for {
 		standbys.mu.Lock()
-		idle, starting, err, changed := len(standbys.idle), standbys.starting, standbys.err, standbys.changed
+		idle, starting, err, changed := len(standbys.idle), standbys.starting+standbys.ending, standbys.err, standbys.changed
 		replaced := standbys.gen != gen
 		standbys.mu.Unlock()
 		switch {
