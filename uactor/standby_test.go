@@ -431,6 +431,19 @@ func TestStandbyStartRetriedBySpawn(t *testing.T) {
 	}
 }
 
+// Standby's error for a standby that exited before it was up says how it
+// exited, as Spawn's does for an actor's process, not only that its
+// channel ended.
+func TestStandbyFailedStartSaysHowItEnded(t *testing.T) {
+	needProc(t)
+	ctx := testCtx(t, 30*time.Second)
+	owner, _ := failingStandbys(t, ctx, io.Discard)
+	_, err := KeepStandbys.Call(ctx, owner, 1)
+	if err == nil || !strings.Contains(err.Error(), "exit status 1") {
+		t.Fatalf("Standby(1) where the standby exits with status 1: %v", err)
+	}
+}
+
 // What a standby wrote before it ended unclaimed reaches its owner's
 // output, each line under "uactor:(standby)[pid] ": here, why it failed to
 // start. The owner is an actor, so that its own output is the test's to

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sync"
 	"syscall"
@@ -216,10 +217,22 @@ func startStandby() {
 
 // awaitWarm reads the standby's first record, which says it is up.
 func (p *Process) awaitWarm() error {
-	p.ctl.SetReadDeadline(time.Now().Add(warmTimeout))
+	deadline := time.Now().Add(warmTimeout)
+	p.ctl.SetReadDeadline(deadline)
 	tag, _, err := readRecord(p.ctl)
 	p.ctl.SetReadDeadline(time.Time{})
 	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		// The standby closed its end: it is exiting, so say how, as Start
+		// does for a child that exits before it is ready.
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		select {
+		case <-p.done:
+			return fmt.Errorf("spawn: standby %d exited before it was up (%v): %w", p.pid, statusError(p.status, p.known), err)
+		case <-t.C:
+		}
+		return fmt.Errorf("spawn: standby %d did not start: %w", p.pid, err)
 	case err != nil:
 		return fmt.Errorf("spawn: standby %d did not start: %w", p.pid, err)
 	case tag != TagWarm:
