@@ -63,29 +63,29 @@ func FuzzMessages(f *testing.F) {
 	f.Add([]byte{2, 0})
 	f.Add([]byte{0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var p Picked
-		if err := p.UnmarshalBinary(b); err != nil {
-			if !errors.Is(err, uactor.ErrDecode) {
-				t.Fatalf("Picked from % x: %v does not wrap ErrDecode", b, err)
-			}
-		} else {
-			var again Picked
-			if err := again.UnmarshalBinary(mustAppend(t, p)); err != nil || again != p {
-				t.Fatalf("Picked %+v travelled as %+v, %v", p, again, err)
-			}
-		}
-		var c Config
-		if err := c.UnmarshalBinary(b); err != nil {
-			if !errors.Is(err, uactor.ErrDecode) {
-				t.Fatalf("Config from % x: %v does not wrap ErrDecode", b, err)
-			}
-		} else {
-			var again Config
-			if err := again.UnmarshalBinary(mustAppend(t, c)); err != nil || again != c {
-				t.Fatalf("Config %+v travelled as %+v, %v", c, again, err)
-			}
-		}
+		decodesOrFails[Picked](t, b)
+		decodesOrFails[Config](t, b)
 	})
+}
+
+// decodesOrFails decodes b as a T: it fails with ErrDecode, or what it
+// decoded travels again unchanged.
+func decodesOrFails[T comparable, P interface {
+	*T
+	UnmarshalBinary([]byte) error
+	AppendBinary([]byte) ([]byte, error)
+}](t *testing.T, b []byte) {
+	var v T
+	if err := P(&v).UnmarshalBinary(b); err != nil {
+		if !errors.Is(err, uactor.ErrDecode) {
+			t.Fatalf("%T from % x: %v does not wrap ErrDecode", v, b, err)
+		}
+		return
+	}
+	var again T
+	if err := P(&again).UnmarshalBinary(mustAppend(t, P(&v))); err != nil || again != v {
+		t.Fatalf("%T %+v travelled as %+v, %v", v, v, again, err)
+	}
 }
 
 func mustAppend(t *testing.T, v interface{ AppendBinary([]byte) ([]byte, error) }) []byte {

@@ -51,11 +51,11 @@ func (p *ConnectedPool[Req, Resp]) Addresses() []string {
 // the pool lacks, and leaves out those it no longer lists (their
 // connections close at the next refresh, so that calls in flight on them
 // end first); the round-robin cycle carries on over the new list, rather
-// than starting over. A lookup that fails leaves the pool as it was, and so does
-// a refresh after Close. It fails with ErrNoActors when the source lists no
-// actor that it could connect to; the pool is then empty. If ctx ends while
-// it connects, the pool holds the listed actors it has reached, and
-// Refresh returns ctx's error. Close cuts a refresh under way short: it
+// than starting over. A lookup that fails leaves the pool as it was, and
+// so does a refresh after Close. It fails with ErrNoActors when the source
+// lists no actor that it could connect to; the pool is then empty. If ctx
+// ends while it connects, the pool holds the listed actors it has reached,
+// and Refresh returns ctx's error. Close cuts a refresh under way short: it
 // then fails with ErrClosed.
 func (p *ConnectedPool[Req, Resp]) Refresh(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -112,8 +112,9 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(d time.Duration) {
 // returns a Pool of m over them. Addresses that cannot be connected to
 // (gone since the source last heard of them, or serving another kind) are
 // left out; PoolFrom fails with ErrNoActors, wrapping the first few of
-// those failures and saying how many there were, if none is left. It fails with the source's error if the lookup fails, and
-// with ctx's if ctx ends before it has connected.
+// those failures and saying how many there were, if none is left. It fails
+// with the source's error if the lookup fails, and with ctx's if ctx ends
+// before it has connected.
 //
 // With every > 0, the pool refreshes itself that often (see Refresh), until
 // Close: actors that join the source join the pool, actors the source drops
