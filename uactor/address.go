@@ -101,12 +101,15 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	return ln, a, dir, nil
 }
 
+// maxSocketPath is the longest path a Unix socket's address holds: the
+// rest of it is the path's closing NUL.
+const maxSocketPath = len(syscall.RawSockaddrUnix{}.Path) - 1
+
 // checkSocketPath fails, as bind and connect would but saying why, if a's
-// path is too long for a Unix socket's address, its closing NUL included.
-// dir is the private directory listenOn made for it, if any.
+// path is too long for a Unix socket's address (maxSocketPath). dir is the
+// private directory listenOn made for it, if any.
 func checkSocketPath(a address, dir string) error {
-	max := len(syscall.RawSockaddrUnix{}.Path) - 1
-	if len(a.addr) <= max {
+	if len(a.addr) <= maxSocketPath {
 		return nil
 	}
 	hint := ""
@@ -114,7 +117,7 @@ func checkSocketPath(a address, dir string) error {
 		hint = " (its private directory went under TMPDIR, or the system default: set TMPDIR to a shorter directory)"
 	}
 	return fmt.Errorf("the path is %d bytes, longer than the %d bytes a Unix socket's address holds%s: %w",
-		len(a.addr), max, hint, syscall.EINVAL)
+		len(a.addr), maxSocketPath, hint, syscall.EINVAL)
 }
 
 // listenConfig defers accepting TCP connections until their first bytes

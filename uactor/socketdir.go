@@ -3,7 +3,6 @@ package uactor
 import (
 	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // socketPathRoom is what a socket's path adds to its base, at the longest:
@@ -23,8 +22,7 @@ func makeSocketDir() (dir string, err error) {
 		if abs, err := filepath.Abs(base); err == nil {
 			base = abs
 		}
-		// >=: the path needs room for its closing NUL too.
-		if len(base)+socketPathRoom >= len(syscall.RawSockaddrUnix{}.Path) && i < len(bases)-1 {
+		if len(base)+socketPathRoom > maxSocketPath && i < len(bases)-1 {
 			continue
 		}
 		if dir, err = os.MkdirTemp(base, "uactor-"); err == nil {
