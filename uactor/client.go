@@ -234,7 +234,9 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			c.forget(id, cl)
 			callPool.Put(cl)
 			c.release(win)
-			return nil, errorf("uactor: %s: %w", method, notSent{fmt.Errorf("%w: %w", ErrActorDied, err)})
+			// The connection's first cause, not this write's: a Close
+			// that cut the write ends the call as closed, not as died.
+			return nil, errorf("uactor: %s: %w", method, notSent{c.cause()})
 		}
 	}
 	if err := c.await(ctx, id, cl); err != nil {
@@ -339,6 +341,13 @@ func (c *clientConn) forget(id uint64, cl *call) {
 	}
 	cl.buf.Release()
 	cl.buf, cl.err, cl.answered = nil, nil, false
+}
+
+// cause is why the connection ended, nil while it has not.
+func (c *clientConn) cause() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
 }
 
 // close breaks the connection for good, failing every pending call with err.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -313,5 +314,68 @@ func TestCopyOfGoneActorFailsWithErrActorDied(t *testing.T) {
 	waitDone(t, c, 10*time.Second)
 	if !errors.Is(c.Err(), uactor.ErrActorDied) {
 		t.Fatalf("Err = %v; want ErrActorDied", c.Err())
+	}
+}
+
+// TestCallsRacingCloseAreErrClosed starts calls through a ref as it is
+// closed: each either completes or fails with ErrClosed, however far it
+// had got (waiting its turn, being written, awaiting its answer). A call
+// through a Connect ref, which leaves the actor running, must not match
+// ErrActorDied: one cut before its request was written once did ("write
+// failed"), as though the actor had died.
+func TestCallsRacingCloseAreErrClosed(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		rounds int
+		start  func(t *testing.T, ctx context.Context) (via uactor.Ref[*Counter])
+		died   bool // the call may match ErrActorDied too: the owner's Close cut its connection
+	}{
+		{"Spawn's ref", 5, func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+			return spawnCounter(t, ctx)
+		}, true},
+		{"Host's ref", 20, func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+			return host(t, ctx, CounterKind, &Counter{})
+		}, true},
+		{"a Connect ref", 30, func() func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+			var r uactor.Ref[*Counter]
+			return func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+				if r.Address() == "" {
+					r = keyedCounter(t, "k")
+				}
+				return connect(t, ctx, r.Address(), "k")
+			}
+		}(), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 60*time.Second)
+			const callers = 16
+			for round := range tc.rounds {
+				via := tc.start(t, ctx)
+				if _, err := Add.Call(ctx, via, 1); err != nil {
+					t.Fatalf("round %d: a call before Close: %v", round, err)
+				}
+				errs := make(chan error, callers)
+				start := make(chan struct{})
+				for range callers {
+					go func() {
+						<-start
+						var err error
+						for err == nil {
+							_, err = Add.Call(ctx, via, 1)
+						}
+						errs <- err
+					}()
+				}
+				close(start)
+				runtime.Gosched()
+				via.Close()
+				for range callers {
+					err := receive(t, errs, 15*time.Second, "a call racing Close never returned")
+					if !errors.Is(err, uactor.ErrClosed) || !tc.died && errors.Is(err, uactor.ErrActorDied) {
+						t.Fatalf("round %d: a call racing Close = %v; want ErrClosed (ErrActorDied allowed: %v)", round, err, tc.died)
+					}
+				}
+			}
+		})
 	}
 }
