@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"slices"
 
 	"github.com/uactor-go/uactor/uactor"
 	"golang.org/x/sync/errgroup"
@@ -24,16 +23,21 @@ type conns[A, Arg any] struct {
 // sync makes the connections match addrs: it connects to the addresses it
 // has no live connection to (a ref whose actor is gone is none: another
 // actor may serve there now), retires those not listed or gone, and
-// returns the live refs in addrs's order, with the errors of the Connects
-// that failed.
+// returns the live refs in addrs's order (an address listed twice counts
+// once, where it is first listed), with the errors of the Connects that
+// failed. Its work is linear in len(addrs): a source may list thousands.
 func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref[A], []string, []error) {
 	for _, r := range c.retired {
 		r.Close()
 	}
 	c.retired = nil
+	listed := make([]string, 0, len(addrs)) // addrs, each once
 	want := make(map[string]bool, len(addrs))
 	for _, a := range addrs {
-		want[a] = true
+		if !want[a] {
+			want[a] = true
+			listed = append(listed, a)
+		}
 	}
 	for a, r := range c.refs {
 		if !want[a] || actorGone(r) {
@@ -42,8 +46,8 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref
 		}
 	}
 	var missing []string
-	for _, a := range addrs {
-		if _, ok := c.refs[a]; !ok && !slices.Contains(missing, a) {
+	for _, a := range listed {
+		if _, ok := c.refs[a]; !ok {
 			missing = append(missing, a)
 		}
 	}
@@ -68,8 +72,8 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref
 	}
 	var live []uactor.Ref[A]
 	var liveAddrs []string
-	for _, a := range addrs {
-		if r, ok := c.refs[a]; ok && !slices.Contains(liveAddrs, a) {
+	for _, a := range listed {
+		if r, ok := c.refs[a]; ok {
 			live, liveAddrs = append(live, r), append(liveAddrs, a)
 		}
 	}
