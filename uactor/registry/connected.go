@@ -51,7 +51,8 @@ func (p *ConnectedPool[Req, Resp]) Addresses() []string {
 // the pool lacks, and leaves out those it no longer lists (their
 // connections close at the next refresh, so that calls in flight on them
 // end first); the round-robin cycle carries on over the new list, rather
-// than starting over. A lookup that fails leaves the pool as it was, and
+// than starting over, and an actor that the pool left aside (see Pool)
+// stays aside for its second. A lookup that fails leaves the pool as it was, and
 // so does a refresh after Close. It fails with ErrNoActors when the source
 // lists no actor that it could connect to; the pool is then empty. If ctx
 // ends while it connects, the pool holds the listed actors it has reached,
@@ -128,7 +129,7 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(d time.Duration) {
 //	resp, err := pool.Handle(ctx, req)
 func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time.Duration, k *uactor.Kind[A, Arg],
 	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
-	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts), refs: map[string]uactor.Ref[A]{}}
+	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts), refs: map[string]*conn[A]{}}
 	p := &ConnectedPool[Req, Resp]{conns: c}
 	p.life, p.end = context.WithCancel(context.Background())
 	p.refresh = func(ctx context.Context) error {
@@ -139,7 +140,11 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 		// The view goes out even if ctx ended in the Connects: sync
 		// retired the refs it leaves out, and the next sync closes them.
 		live, liveAddrs, errs := c.sync(ctx, addrs)
-		p.cur.Store(&poolView[Req, Resp]{h: newPool(m, live, &p.next), addrs: liveAddrs})
+		refs, down := make([]uactor.Ref[A], len(live)), make([]*atomic.Int64, len(live))
+		for i, cn := range live {
+			refs[i], down[i] = cn.ref, &cn.down
+		}
+		p.cur.Store(&poolView[Req, Resp]{h: newPool(m, refs, down, &p.next), addrs: liveAddrs})
 		switch {
 		case len(addrs) > 0 && ctx.Err() != nil: // cut short: not a verdict on the actors
 			return ctx.Err()

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"sync/atomic"
 
 	"github.com/uactor-go/uactor/uactor"
 	"golang.org/x/sync/errgroup"
@@ -16,8 +17,16 @@ type conns[A, Arg any] struct {
 	key  []byte
 	opts []uactor.Option
 
-	refs    map[string]uactor.Ref[A]
+	refs    map[string]*conn[A]
 	retired []uactor.Ref[A] // left out by the last sync: closed by the next
+}
+
+// conn is one connection of a pool: its ref, and until when the pool
+// leaves it aside (UnixNano; 0: not aside), which every view of the pool
+// shares, so that a refresh does not forget it.
+type conn[A any] struct {
+	ref  uactor.Ref[A]
+	down atomic.Int64
 }
 
 // sync makes the connections match addrs: it connects to the addresses it
@@ -26,7 +35,7 @@ type conns[A, Arg any] struct {
 // returns the live refs in addrs's order (an address listed twice counts
 // once, where it is first listed), with the errors of the Connects that
 // failed. Its work is linear in len(addrs): a source may list thousands.
-func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref[A], []string, []error) {
+func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], []string, []error) {
 	for _, r := range c.retired {
 		r.Close()
 	}
@@ -39,9 +48,9 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref
 			listed = append(listed, a)
 		}
 	}
-	for a, r := range c.refs {
-		if !want[a] || actorGone(r) {
-			c.retired = append(c.retired, r)
+	for a, cn := range c.refs {
+		if !want[a] || actorGone(cn.ref) {
+			c.retired = append(c.retired, cn.ref)
 			delete(c.refs, a)
 		}
 	}
@@ -65,16 +74,16 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]uactor.Ref
 	var failed []error
 	for i, a := range missing {
 		if errs[i] == nil {
-			c.refs[a] = refs[i]
+			c.refs[a] = &conn[A]{ref: refs[i]}
 		} else {
 			failed = append(failed, errs[i])
 		}
 	}
-	var live []uactor.Ref[A]
+	var live []*conn[A]
 	var liveAddrs []string
 	for _, a := range listed {
-		if r, ok := c.refs[a]; ok {
-			live, liveAddrs = append(live, r), append(liveAddrs, a)
+		if cn, ok := c.refs[a]; ok {
+			live, liveAddrs = append(live, cn), append(liveAddrs, a)
 		}
 	}
 	return live, liveAddrs, failed
@@ -96,8 +105,8 @@ func (c *conns[A, Arg]) closeAll() {
 		r.Close()
 	}
 	c.retired = nil
-	for a, r := range c.refs {
-		r.Close()
+	for a, cn := range c.refs {
+		cn.ref.Close()
 		delete(c.refs, a)
 	}
 }

@@ -32,26 +32,32 @@ const retryAfter = time.Second
 //
 // The pool does not own the refs: close them when done with it.
 func Pool[A, Req, Resp any](m uactor.Method[A, Req, Resp], refs ...uactor.Ref[A]) uactor.Handler[Req, Resp] {
-	return newPool(m, refs, new(atomic.Uint64))
+	down := make([]*atomic.Int64, len(refs))
+	for i := range down {
+		down[i] = new(atomic.Int64)
+	}
+	return newPool(m, refs, down, new(atomic.Uint64))
 }
 
-// newPool is Pool, taking its round-robin tickets from next: a
-// ConnectedPool's successive views share one, so that a refresh does not
-// send the next call to the first actor again.
-func newPool[A, Req, Resp any](m uactor.Method[A, Req, Resp], refs []uactor.Ref[A], next *atomic.Uint64) *pool[A, Req, Resp] {
+// newPool is Pool, taking its round-robin tickets from next and keeping
+// each ref's mark of being left aside in down (one per ref): a
+// ConnectedPool's successive views share them, so that a refresh neither
+// sends the next call to the first actor again nor forgets which actors
+// could not be reached a moment ago.
+func newPool[A, Req, Resp any](m uactor.Method[A, Req, Resp], refs []uactor.Ref[A], down []*atomic.Int64, next *atomic.Uint64) *pool[A, Req, Resp] {
 	return &pool[A, Req, Resp]{
 		m:    m,
 		refs: append([]uactor.Ref[A](nil), refs...),
 		next: next,
-		down: make([]atomic.Int64, len(refs)),
+		down: down,
 	}
 }
 
 type pool[A, Req, Resp any] struct {
 	m    uactor.Method[A, Req, Resp]
 	refs []uactor.Ref[A]
-	next *atomic.Uint64 // round-robin tickets
-	down []atomic.Int64 // per ref: left aside until this time (UnixNano), or 0
+	next *atomic.Uint64  // round-robin tickets
+	down []*atomic.Int64 // per ref: left aside until this time (UnixNano), or 0
 }
 
 // Handle calls m on the next reachable actor.
