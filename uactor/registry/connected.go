@@ -23,7 +23,10 @@ type ConnectedPool[Req, Resp any] struct {
 
 	mu     sync.Mutex // one refresh at a time; none after Close
 	closed bool
-	conns  interface{ closeAll() }
+	conns  interface {
+		closeAll()
+		open() int
+	}
 
 	life context.Context    // ended by Close, which so cuts short a refresh under way
 	end  context.CancelFunc // ends life
@@ -31,14 +34,46 @@ type ConnectedPool[Req, Resp any] struct {
 }
 
 // poolView is what a pool calls at one time: the Pool, and its addresses.
+// It holds its connections open until no one uses it: a refresh that
+// leaves an actor out does not close its connection under the calls that
+// began before it.
 type poolView[Req, Resp any] struct {
 	h     uactor.Handler[Req, Resp]
 	addrs []string
+	users atomic.Int64 // the pool's one while the view is current, and one per call using it
+	free  func()       // drops the view's hold on its connections
+}
+
+// acquire counts one more user of v, unless it has none left: it has been
+// replaced, and freed.
+func (v *poolView[Req, Resp]) acquire() bool {
+	for {
+		n := v.users.Load()
+		if n == 0 {
+			return false
+		}
+		if v.users.CompareAndSwap(n, n+1) {
+			return true
+		}
+	}
+}
+
+// release counts one user fewer, and frees v when it was the last.
+func (v *poolView[Req, Resp]) release() {
+	if v.users.Add(-1) == 0 {
+		v.free()
+	}
 }
 
 // Handle calls the pool's method on the next reachable actor (see Pool).
 func (p *ConnectedPool[Req, Resp]) Handle(ctx context.Context, req Req) (Resp, error) {
-	return p.cur.Load().h.Handle(ctx, req)
+	for {
+		v := p.cur.Load()
+		if v.acquire() { // else a refresh replaced it since the Load, and the next Load finds the new one
+			defer v.release()
+			return v.h.Handle(ctx, req)
+		}
+	}
 }
 
 // Addresses returns the addresses of the actors in the pool, in the
@@ -49,15 +84,15 @@ func (p *ConnectedPool[Req, Resp]) Addresses() []string {
 
 // Refresh looks the source up now, connects to the actors it lists that
 // the pool lacks, and leaves out those it no longer lists (their
-// connections close at the next refresh, so that calls in flight on them
-// end first); the round-robin cycle carries on over the new list, rather
-// than starting over, and an actor that the pool left aside (see Pool)
-// stays aside for its second. A lookup that fails leaves the pool as it was, and
-// so does a refresh after Close. It fails with ErrNoActors when the source
-// lists no actor that it could connect to; the pool is then empty. If ctx
-// ends while it connects, the pool holds the listed actors it has reached,
-// and Refresh returns ctx's error. Close cuts a refresh under way short: it
-// then fails with ErrClosed.
+// connections close once the calls in flight on them have ended, which
+// no refresh cuts short); the round-robin cycle carries on over the new
+// list, rather than starting over, and an actor that the pool left aside
+// (see Pool) stays aside for its second. A lookup that fails leaves the
+// pool as it was, and so does a refresh after Close. It fails with
+// ErrNoActors when the source lists no actor that it could connect to;
+// the pool is then empty. If ctx ends while it connects, the pool holds
+// the listed actors it has reached, and Refresh returns ctx's error.
+// Close cuts a refresh under way short: it then fails with ErrClosed.
 func (p *ConnectedPool[Req, Resp]) Refresh(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -129,7 +164,8 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(d time.Duration) {
 //	resp, err := pool.Handle(ctx, req)
 func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time.Duration, k *uactor.Kind[A, Arg],
 	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
-	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts), refs: map[string]*conn[A]{}}
+	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts),
+		refs: map[string]*conn[A]{}, live: map[*conn[A]]struct{}{}}
 	p := &ConnectedPool[Req, Resp]{conns: c}
 	p.life, p.end = context.WithCancel(context.Background())
 	p.refresh = func(ctx context.Context) error {
@@ -138,13 +174,19 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 			return err
 		}
 		// The view goes out even if ctx ended in the Connects: sync
-		// retired the refs it leaves out, and the next sync closes them.
+		// dropped the connections it leaves out, which close with the
+		// last view that lists them.
 		live, liveAddrs, errs := c.sync(ctx, addrs)
 		refs, down := make([]uactor.Ref[A], len(live)), make([]*atomic.Int64, len(live))
 		for i, cn := range live {
 			refs[i], down[i] = cn.ref, &cn.down
 		}
-		p.cur.Store(&poolView[Req, Resp]{h: newPool(m, refs, down, &p.next), addrs: liveAddrs})
+		c.hold(live)
+		v := &poolView[Req, Resp]{h: newPool(m, refs, down, &p.next), addrs: liveAddrs, free: func() { c.releaseAll(live) }}
+		v.users.Store(1)
+		if old := p.cur.Swap(v); old != nil {
+			old.release() // its connections close once the calls using them end
+		}
 		switch {
 		case len(addrs) > 0 && ctx.Err() != nil: // cut short: not a verdict on the actors
 			return ctx.Err()

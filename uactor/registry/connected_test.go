@@ -234,53 +234,24 @@ func TestCloseCutsARefreshShort(t *testing.T) {
 	}
 }
 
-// A call in flight on an actor that the source dropped is not handed to
-// another actor when a later refresh closes that actor's ref under it: the
-// call was sent and may have run (here it runs), so the ErrClosed it gets
-// comes back as it is.
-func TestPoolDoesNotRetryCallOfRetiredRef(t *testing.T) {
+// A call in flight when Close closes the pool is not handed to another
+// actor: the call was sent and may have run (here it runs), so the
+// ErrClosed it gets comes back as it is.
+func TestCloseDoesNotRetryCallInFlight(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
-	hctx, hcancel := context.WithCancel(context.Background())
-	defer hcancel()
 	held := make(chan struct{}, 1)
-	ws := []*worker{{name: "w0", held: held}, {name: "w1"}}
-	var addrs []string
-	for _, w := range ws {
-		r, err := uactor.Host(hctx, workerKind, w, uactor.AuthKey(testKey))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { r.Close() })
-		addrs = append(addrs, r.Address())
-	}
-	// First {w0, w1}; then w0 is no longer listed.
-	src := &listings{lists: []registry.Addresses{{addrs[0], addrs[1]}, {addrs[1]}}}
-	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hold)
+	addrs, ws := hostHolders(t, held, nil)
+	pool, err := registry.PoolFrom(ctx, &listings{lists: []registry.Addresses{addrs}}, 0, workerKind, testKey, hold)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer pool.Close()
-	type result struct {
-		name string
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		name, err := pool.Handle(ctx, uactor.Empty{})
-		done <- result{name, err}
-	}()
+	done := handleAsync(ctx, pool)
 	select {
 	case <-held: // w0 runs the call (round-robin starts there), and holds it
 	case <-ctx.Done():
 		t.Fatal("the call did not reach w0")
 	}
-	// The source drops w0: the first refresh retires its ref, the next one
-	// closes it, under the call in flight.
-	for i := range 2 {
-		if err := pool.Refresh(ctx); err != nil {
-			t.Fatalf("refresh %d: %v", i, err)
-		}
-	}
+	pool.Close()
 	select {
 	case r := <-done:
 		if r.err == nil {
@@ -292,6 +263,45 @@ func TestPoolDoesNotRetryCallOfRetiredRef(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the call cut short did not come back")
 	}
+	if n := ws[1].hits.Load(); n != 0 {
+		t.Fatalf("w1 ran %d calls", n)
+	}
+}
+
+// hostHolders serves two workers in this process, w0 holding its Hold
+// calls (see worker.Hold) with held and free, and w1 answering at once;
+// it returns their addresses and the workers. They stop with the test.
+func hostHolders(t *testing.T, held, free chan struct{}) (registry.Addresses, []*worker) {
+	t.Helper()
+	hctx, hcancel := context.WithCancel(context.Background())
+	t.Cleanup(hcancel)
+	ws := []*worker{{name: "w0", held: held, free: free}, {name: "w1"}}
+	var addrs registry.Addresses
+	for _, w := range ws {
+		r, err := uactor.Host(hctx, workerKind, w, uactor.AuthKey(testKey))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		addrs = append(addrs, r.Address())
+	}
+	return addrs, ws
+}
+
+// result is what a call through a pool came to.
+type result struct {
+	name string
+	err  error
+}
+
+// handleAsync makes one call through h, and says on the channel it returns what it came to.
+func handleAsync(ctx context.Context, h uactor.Handler[uactor.Empty, string]) <-chan result {
+	done := make(chan result, 1)
+	go func() {
+		name, err := h.Handle(ctx, uactor.Empty{})
+		done <- result{name, err}
+	}()
+	return done
 }
 
 // cutting is a Source that lists addrs and ends the lookup's context as it

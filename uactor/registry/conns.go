@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"sync"
 	"sync/atomic"
 
 	"github.com/uactor-go/uactor/uactor"
@@ -11,35 +12,37 @@ import (
 // connectParallel bounds the Connects one refresh runs at once.
 const connectParallel = 8
 
-// conns are a pool's connections, by address. Its owner serialises calls.
+// conns are a pool's connections, by address. Its owner serialises sync
+// and closeAll; views release their holds from any goroutine.
 type conns[A, Arg any] struct {
 	k    *uactor.Kind[A, Arg]
 	key  []byte
 	opts []uactor.Option
 
-	refs    map[string]*conn[A]
-	retired []uactor.Ref[A] // left out by the last sync: closed by the next
+	refs map[string]*conn[A] // what the source lists and the pool reached
+
+	mu   sync.Mutex            // guards the holds and live
+	live map[*conn[A]]struct{} // every connection not closed yet, listed or not
 }
 
-// conn is one connection of a pool: its ref, and until when the pool
-// leaves it aside (UnixNano; 0: not aside), which every view of the pool
-// shares, so that a refresh does not forget it.
+// conn is one connection of a pool: its ref, until when the pool leaves it
+// aside (UnixNano; 0: not aside), which every view of the pool shares, so
+// that a refresh does not forget it, and who holds it open.
 type conn[A any] struct {
-	ref  uactor.Ref[A]
-	down atomic.Int64
+	ref   uactor.Ref[A]
+	down  atomic.Int64
+	holds int // guarded by conns.mu: refs's, while it lists the conn, and each view's that does
 }
 
 // sync makes the connections match addrs: it connects to the addresses it
 // has no live connection to (a ref whose actor is gone is none: another
-// actor may serve there now), retires those not listed or gone, and
-// returns the live refs in addrs's order (an address listed twice counts
-// once, where it is first listed), with the errors of the Connects that
-// failed. Its work is linear in len(addrs): a source may list thousands.
+// actor may serve there now), drops its hold on those not listed or gone,
+// and returns the live connections in addrs's order (an address listed
+// twice counts once, where it is first listed), with the errors of the
+// Connects that failed. Its work is linear in len(addrs): a source may
+// list thousands. A connection dropped stays open for as long as a view
+// that lists it holds it: calls in flight on it are not cut short.
 func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], []string, []error) {
-	for _, r := range c.retired {
-		r.Close()
-	}
-	c.retired = nil
 	listed := make([]string, 0, len(addrs)) // addrs, each once
 	want := make(map[string]bool, len(addrs))
 	for _, a := range addrs {
@@ -50,8 +53,8 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 	}
 	for a, cn := range c.refs {
 		if !want[a] || actorGone(cn.ref) {
-			c.retired = append(c.retired, cn.ref)
 			delete(c.refs, a)
+			c.release(cn)
 		}
 	}
 	var missing []string
@@ -73,11 +76,15 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 	g.Wait()
 	var failed []error
 	for i, a := range missing {
-		if errs[i] == nil {
-			c.refs[a] = &conn[A]{ref: refs[i]}
-		} else {
+		if errs[i] != nil {
 			failed = append(failed, errs[i])
+			continue
 		}
+		cn := &conn[A]{ref: refs[i], holds: 1}
+		c.mu.Lock()
+		c.live[cn] = struct{}{}
+		c.mu.Unlock()
+		c.refs[a] = cn
 	}
 	var live []*conn[A]
 	var liveAddrs []string
@@ -87,6 +94,36 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 		}
 	}
 	return live, liveAddrs, failed
+}
+
+// hold takes a hold on each of cs, for a view that lists them.
+func (c *conns[A, Arg]) hold(cs []*conn[A]) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, cn := range cs {
+		cn.holds++
+	}
+}
+
+// releaseAll drops a hold on each of cs: a view that nothing uses any more.
+func (c *conns[A, Arg]) releaseAll(cs []*conn[A]) {
+	for _, cn := range cs {
+		c.release(cn)
+	}
+}
+
+// release drops a hold on cn, and closes it if that was the last one.
+func (c *conns[A, Arg]) release(cn *conn[A]) {
+	c.mu.Lock()
+	cn.holds--
+	last := cn.holds == 0
+	if last {
+		delete(c.live, cn)
+	}
+	c.mu.Unlock()
+	if last {
+		cn.ref.Close()
+	}
 }
 
 // actorGone reports whether r's actor is gone for good: its ref can never work again.
@@ -99,14 +136,21 @@ func actorGone[A any](r uactor.Ref[A]) bool {
 	}
 }
 
-// closeAll closes every connection, live or retired.
+// open returns how many connections are open.
+func (c *conns[A, Arg]) open() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.live)
+}
+
+// closeAll closes every connection, listed or still in use by a call.
 func (c *conns[A, Arg]) closeAll() {
-	for _, r := range c.retired {
-		r.Close()
-	}
-	c.retired = nil
-	for a, cn := range c.refs {
+	c.mu.Lock()
+	live := c.live
+	c.live = map[*conn[A]]struct{}{}
+	c.mu.Unlock()
+	for cn := range live {
 		cn.ref.Close()
-		delete(c.refs, a)
 	}
+	clear(c.refs)
 }

@@ -21,7 +21,8 @@ import (
 type worker struct {
 	name string
 	hits atomic.Int64
-	held chan struct{} // if not nil: Hold says here it holds, until its ctx ends
+	held chan struct{} // if not nil: Hold says here it holds, until its ctx ends or free is closed
+	free chan struct{}
 }
 
 // Hit counts a call and answers with the worker's name.
@@ -32,11 +33,14 @@ func (w *worker) Hit(ctx context.Context, _ uactor.Empty) (string, error) {
 
 // Hold answers with the worker's name, as Hit does; a worker with a held
 // channel first says on it that a call holds, and holds it until its
-// context ends.
+// context ends or its free channel is closed.
 func (w *worker) Hold(ctx context.Context, _ uactor.Empty) (string, error) {
 	if w.held != nil {
 		w.held <- struct{}{}
-		<-ctx.Done()
+		select {
+		case <-ctx.Done():
+		case <-w.free:
+		}
 	}
 	return w.name, nil
 }
