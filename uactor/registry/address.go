@@ -2,17 +2,24 @@ package registry
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/uactor-go/uactor/internal/addr"
 )
 
-// entry is one registered actor: its canonical address and how to dial it.
+// entry is one registered actor: its canonical address, how to dial it,
+// and what its checks found (see judge).
 type entry struct {
-	addr    string // canonical: "tcp://host:port" or "unix:///path"
-	network string // "tcp" or "unix"
-	target  string // host:port, or the socket's path
-	strikes int    // failed checks in a row (see judge)
+	addr    string    // canonical: "tcp://host:port" or "unix:///path"
+	network string    // "tcp" or "unix"
+	target  string    // host:port, or the socket's path
+	seen    bool      // a check found it alive once
+	failing time.Time // when the checks began to fail; zero: the last one did not
+	strikes int       // checks in a row that failed without proving anything
 }
+
+// suspect reports whether e's last check failed: Pick tries it last.
+func (e *entry) suspect() bool { return !e.failing.IsZero() }
 
 // parseEntry checks that s is an actor address and puts it in canonical
 // form, so that one actor registered twice under two spellings is one

@@ -31,9 +31,10 @@ type Config struct {
 	// the dead ones dropped. Zero means DefaultProbeInterval; a negative
 	// interval turns the periodic probe off (Pick still checks what it hands out).
 	ProbeInterval time.Duration
-	// DialTimeout bounds one liveness check's dial. Zero means
-	// DefaultDialTimeout. Below a second, one lost SYN makes a live actor
-	// look dead.
+	// DialTimeout bounds one liveness check's dial, and is how long an
+	// actor found alive before may be refused (restarting, say) before its
+	// address is dropped. Zero means DefaultDialTimeout. Below a second, one
+	// lost SYN makes a live actor look dead.
 	DialTimeout time.Duration
 	// MaxEntries bounds how many addresses the registry holds, and so how
 	// many dials one probe makes: Register refuses a call that would take

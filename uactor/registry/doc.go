@@ -42,17 +42,25 @@
 // runs in them. It does not prove that the listener is the actor that was
 // registered (a port may be reused): the client's Connect, which
 // authenticates and checks the kind, has the last word. A dial that is
-// refused, or a socket file or host name that no longer exists, drops the
-// address at once; other failures (a timeout, say, from a swamped or
-// unreachable host) skip the address for that Pick and drop it after three
-// failed checks in a row. Concurrent checks of one address share one dial,
-// and concurrent probes share one probe.
+// refused, or a socket file that no longer exists, drops the address at
+// once if no check ever found its actor alive; if one did, the actor may be
+// restarting (see uactor.Restart: it comes back at its address), so the
+// address is dropped by the first check that still finds it refused
+// DialTimeout after its checks began to fail, as a ref gives up on its
+// actor, and skipped until then. A host name that no longer exists, or a
+// Unix socket whose directory is gone, drops it at once; other failures (a
+// timeout, say, from a swamped or unreachable host) skip the address for
+// that Pick and drop it after three failed checks in a row. Concurrent
+// checks of one address share one dial, and concurrent probes share one
+// probe.
 //
 // What that guarantees, on a lossy link too:
 //
 //   - A Pick never hands out an actor that its own check did not find alive:
 //     an actor whose process is gone is never handed out once it is gone
 //     (only one that dies between the check and the caller's Connect).
+//   - An actor supervised with Restart stays registered through a restart
+//     that takes less than DialTimeout, and is handed out again once back.
 //   - A Pick skips a live actor only if its dial gets no answer within
 //     DialTimeout. The default timeout outlasts TCP's first SYN
 //     retransmission, so one lost SYN (or SYN-ACK) delays the Pick by a

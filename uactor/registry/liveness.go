@@ -3,8 +3,12 @@ package registry
 import (
 	"context"
 	"errors"
+	"io/fs"
 	"net"
+	"os"
+	"path/filepath"
 	"syscall"
+	"time"
 )
 
 // maxStrikes is how many failed checks in a row drop an address whose dial
@@ -50,33 +54,71 @@ func (r *Registry) dialCheck(e entry) verdict {
 	} else if r.life.Err() != nil {
 		return unknown
 	}
-	return r.judge(e.addr, err)
+	return r.judge(e, err)
 }
 
-// judge records the outcome of a dial of addr: err nil means alive.
-func (r *Registry) judge(addr string, err error) verdict {
+// judge records the outcome of a dial of e's address: err nil means alive.
+//
+// A dial refused (or a socket file missing) proves that nothing listens
+// there now, not that nothing will: an actor supervised with Restart comes
+// back at its address, and is refused while it restarts. So such a dial
+// drops an address at once only if no check ever found its actor alive, or
+// if its socket's directory is gone (which its owner removes only once no
+// restart follows); otherwise it is dropped by the first check that finds
+// it still failing DialTimeout after its checks began to fail, as a ref
+// gives up on its actor, and is a suspect meanwhile (Pick tries it last,
+// and hands it out only once a check finds it alive). A host name that does not exist drops it at once; other failures
+// are strikes, maxStrikes of which in a row drop it.
+func (r *Registry) judge(e entry, err error) verdict {
+	gone := err != nil && (noHost(err) || refused(err) && dirGone(e)) // the file system is read before the lock
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	e := r.ring.get(addr)
+	cur := r.ring.get(e.addr)
 	switch {
-	case e == nil:
+	case cur == nil:
 		return absent
 	case err == nil:
-		e.strikes = 0
+		cur.seen, cur.failing, cur.strikes = true, time.Time{}, 0
 		return alive
 	}
-	e.strikes++
-	if gone(err) || e.strikes >= maxStrikes {
-		r.ring.remove(addr)
+	now := time.Now()
+	if cur.failing.IsZero() {
+		cur.failing = now
+	}
+	var drop bool
+	switch {
+	case gone:
+		drop = true
+	case refused(err):
+		drop = !cur.seen || now.Sub(cur.failing) >= r.cfg.DialTimeout
+	default:
+		cur.strikes++
+		drop = cur.strikes >= maxStrikes
+	}
+	if drop {
+		r.ring.remove(e.addr)
 		return dropped
 	}
 	return suspect
 }
 
-// gone reports whether a dial's error proves that nothing listens there any
-// more: refused, a socket file or a host name that does not exist.
-func gone(err error) bool {
+// refused reports whether a dial's error says that nothing listens there
+// now: refused, or a socket file that does not exist.
+func refused(err error) bool {
+	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT)
+}
+
+// noHost reports whether a dial's error says that its host name does not exist.
+func noHost(err error) bool {
 	var dns *net.DNSError
-	return errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) ||
-		(errors.As(err, &dns) && dns.IsNotFound)
+	return errors.As(err, &dns) && dns.IsNotFound
+}
+
+// dirGone reports whether e is a Unix socket whose directory is gone.
+func dirGone(e entry) bool {
+	if e.network != "unix" {
+		return false
+	}
+	_, err := os.Stat(filepath.Dir(e.target))
+	return errors.Is(err, fs.ErrNotExist)
 }

@@ -12,12 +12,15 @@ import (
 )
 
 // Pick checks an address before handing it out: a dead one (its listener
-// closed) is dropped on the spot, and Pick hands out the next live one.
+// closed) is dropped on the spot if no check found it alive before, and
+// Pick hands out the next live one. One found alive before is not handed
+// out either, and is dropped once refused for DialTimeout (it may have been
+// restarting).
 func TestPickDropsDeadEntry(t *testing.T) {
 	for _, network := range []string{"tcp", "unix"} {
 		t.Run(network, func(t *testing.T) {
 			ctx := testCtx(t, 20*time.Second)
-			reg := hostRegistry(t, registry.Config{ProbeInterval: -1}) // only Pick's check
+			reg := hostRegistry(t, registry.Config{ProbeInterval: -1, DialTimeout: 100 * time.Millisecond}) // only Pick's check
 			var a registry.Addresses
 			var ls []*listener
 			for range 3 {
@@ -36,7 +39,17 @@ func TestPickDropsDeadEntry(t *testing.T) {
 			if got := picks(t, ctx, reg, 2); !slices.Equal(got, []string{"-", "-"}) {
 				t.Fatalf("picks with every actor dead: %v", got)
 			}
-			expectList(t, ctx, reg, "with every actor dead")
+			expectList(t, ctx, reg, "with every actor dead, found alive before", a[0], a[2])
+			for len(list(t, ctx, reg)) > 0 {
+				if got := picks(t, ctx, reg, 1); !slices.Equal(got, []string{"-"}) {
+					t.Fatalf("pick with every actor dead: %v", got)
+				}
+				select {
+				case <-ctx.Done():
+					t.Fatal("the dead actors were never dropped")
+				case <-time.After(20 * time.Millisecond):
+				}
+			}
 		})
 	}
 }
@@ -59,10 +72,11 @@ func TestProbeDropsDead(t *testing.T) {
 	}
 }
 
-// The periodic probe drops dead addresses with no Pick.
+// The periodic probe drops dead addresses with no Pick (once refused for
+// DialTimeout, if a probe found them alive first).
 func TestPeriodicProbe(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	reg := hostRegistry(t, registry.Config{ProbeInterval: 20 * time.Millisecond})
+	reg := hostRegistry(t, registry.Config{ProbeInterval: 20 * time.Millisecond, DialTimeout: 100 * time.Millisecond})
 	ls, a := listeners(t, 3)
 	register(t, ctx, reg, a...)
 	ls[1].close()
@@ -74,10 +88,10 @@ func TestConcurrentPicks(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	reg := hostRegistry(t, registry.Config{ProbeInterval: 10 * time.Millisecond})
 	ls, a := listeners(t, 6)
-	register(t, ctx, reg, a...)
-	for _, i := range []int{1, 2, 4} {
+	for _, i := range []int{1, 2, 4} { // before any check can find them alive
 		ls[i].close()
 	}
+	register(t, ctx, reg, a...)
 	live := map[string]bool{a[0]: true, a[3]: true, a[5]: true}
 	var wg sync.WaitGroup
 	errs := make(chan string, 8)

@@ -1,6 +1,9 @@
 package registry
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // ring is the registered set in registration order, with a cursor that
 // cycles over it. It is not safe for concurrent use: Registry guards it.
@@ -16,7 +19,7 @@ func (r *ring) add(e entry) bool {
 		r.byAddr = map[string]*entry{}
 	}
 	if old := r.byAddr[e.addr]; old != nil {
-		old.strikes = 0 // registered again: whoever did thinks it lives
+		old.strikes, old.failing = 0, time.Time{} // registered again: whoever did thinks it lives
 		return false
 	}
 	p := &e
@@ -55,7 +58,7 @@ func (r *ring) advance(skip map[string]bool, suspects bool) (entry, bool) {
 	for range r.entries {
 		e := r.entries[r.next]
 		r.next = (r.next + 1) % len(r.entries)
-		if !skip[e.addr] && (suspects || e.strikes == 0) {
+		if !skip[e.addr] && (suspects || !e.suspect()) {
 			return *e, true
 		}
 	}

@@ -3,6 +3,7 @@ package registry
 import (
 	"slices"
 	"testing"
+	"time"
 )
 
 func ringOf(addrs ...string) *ring {
@@ -106,7 +107,7 @@ func TestRingAdvanceSkipsTried(t *testing.T) {
 // and moves the cursor past them too; with them, it reaches those next.
 func TestRingAdvancePassesSuspects(t *testing.T) {
 	r := ringOf("a", "b", "c")
-	r.get("b").strikes = 1
+	r.get("b").failing = time.Now()
 	tried := map[string]bool{}
 	var got []string
 	for _, suspects := range []bool{false, false, false, true, true} {
