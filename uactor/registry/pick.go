@@ -7,8 +7,9 @@ import (
 )
 
 // Pick returns the next registered address, round-robin, after checking
-// that a listener is still there (see the package doc): an address found
-// dead is dropped, and Pick moves on to the next one. While the periodic
+// that a listener is still there (see the package doc): an address whose
+// check fails is not handed out (and is dropped if the check shows its
+// actor gone), and Pick moves on to the next one. While the periodic
 // probe runs, addresses whose last check failed without proving them gone
 // (suspects) are tried only once the others are: the probe checks them
 // again. It answers OK false, not an error, when no live actor is
