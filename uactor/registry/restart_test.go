@@ -39,13 +39,18 @@ var (
 	gatedHit = uactor.Expose(gatedKind, "hit", (*worker).Hit)
 )
 
-// spawnGated spawns a gatedKind actor on loopback TCP, supervised with
-// Restart, and returns it with the directory whose "open" file lets its
-// restarts through. It stops with the test.
-func spawnGated(t *testing.T, ctx context.Context) (uactor.Ref[*worker], string) {
+// spawnGated spawns a gatedKind actor, supervised with Restart, on
+// loopback TCP or on a Unix socket in its private directory, and returns it
+// with the directory whose "open" file lets its restarts through. It stops
+// with the test.
+func spawnGated(t *testing.T, ctx context.Context, network string) (uactor.Ref[*worker], string) {
 	t.Helper()
 	dir := t.TempDir()
-	r, err := uactor.Spawn(ctx, gatedKind, dir, uactor.Listen("tcp://127.0.0.1:0"), uactor.AuthKey(testKey), uactor.Restart(5, 0))
+	opts := []uactor.Option{uactor.AuthKey(testKey), uactor.Restart(5, 0)}
+	if network == "tcp" {
+		opts = append(opts, uactor.Listen("tcp://127.0.0.1:0"))
+	}
+	r, err := uactor.Spawn(ctx, gatedKind, dir, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,10 +79,18 @@ func crash[A any](t *testing.T, r uactor.Ref[A]) {
 // An actor supervised with Restart comes back at its address: a check that
 // finds its address refused while it restarts, having found it alive
 // before, does not drop it, as a ref does not give up on it. Pick does not
-// hand it out meanwhile, and hands it out again once it is back.
+// hand it out meanwhile, and hands it out again once it is back. Once its
+// owner closes it, a Unix socket's directory goes with it: that drops it
+// at once.
 func TestRegistryKeepsRestartingActor(t *testing.T) {
+	for _, network := range []string{"tcp", "unix"} {
+		t.Run(network, func(t *testing.T) { testRegistryKeepsRestartingActor(t, network) })
+	}
+}
+
+func testRegistryKeepsRestartingActor(t *testing.T, network string) {
 	ctx := testCtx(t, 30*time.Second)
-	ref, dir := spawnGated(t, ctx)
+	ref, dir := spawnGated(t, ctx, network)
 	reg := hostRegistry(t, registry.Config{ProbeInterval: -1, DialTimeout: 20 * time.Second})
 	a := ref.Address()
 	register(t, ctx, reg, a)
@@ -100,6 +113,12 @@ func TestRegistryKeepsRestartingActor(t *testing.T) {
 	}
 	if got := picks(t, ctx, reg, 2); !slices.Equal(got, []string{a, a}) {
 		t.Fatalf("picks once the actor is back: %v; want it", got)
+	}
+	if network == "unix" {
+		ref.Close()
+		if n, err := registry.Probe.Call(ctx, reg, uactor.Empty{}); err != nil || n != 1 {
+			t.Errorf("Probe once the owner closed the actor = %d, %v; want 1 dropped", n, err)
+		}
 	}
 }
 
