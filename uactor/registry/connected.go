@@ -165,7 +165,7 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(d time.Duration) {
 func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time.Duration, k *uactor.Kind[A, Arg],
 	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
 	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts),
-		refs: map[string]*conn[A]{}, live: map[*conn[A]]struct{}{}}
+		refs: map[string]*conn[A]{}, unclosed: map[*conn[A]]struct{}{}}
 	p := &ConnectedPool[Req, Resp]{conns: c}
 	p.life, p.end = context.WithCancel(context.Background())
 	p.refresh = func(ctx context.Context) error {

@@ -21,8 +21,8 @@ type conns[A, Arg any] struct {
 
 	refs map[string]*conn[A] // what the source lists and the pool reached
 
-	mu   sync.Mutex            // guards the holds and live
-	live map[*conn[A]]struct{} // every connection not closed yet, listed or not
+	mu       sync.Mutex            // guards the holds and unclosed
+	unclosed map[*conn[A]]struct{} // every connection not closed yet, listed or not
 }
 
 // conn is one connection of a pool: its ref, until when the pool leaves it
@@ -82,7 +82,7 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 		}
 		cn := &conn[A]{ref: refs[i], holds: 1}
 		c.mu.Lock()
-		c.live[cn] = struct{}{}
+		c.unclosed[cn] = struct{}{}
 		c.mu.Unlock()
 		c.refs[a] = cn
 	}
@@ -118,7 +118,7 @@ func (c *conns[A, Arg]) release(cn *conn[A]) {
 	cn.holds--
 	last := cn.holds == 0
 	if last {
-		delete(c.live, cn)
+		delete(c.unclosed, cn)
 	}
 	c.mu.Unlock()
 	if last {
@@ -140,16 +140,16 @@ func actorGone[A any](r uactor.Ref[A]) bool {
 func (c *conns[A, Arg]) open() int {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return len(c.live)
+	return len(c.unclosed)
 }
 
 // closeAll closes every connection, listed or still in use by a call.
 func (c *conns[A, Arg]) closeAll() {
 	c.mu.Lock()
-	live := c.live
-	c.live = map[*conn[A]]struct{}{}
+	all := c.unclosed
+	c.unclosed = map[*conn[A]]struct{}{}
 	c.mu.Unlock()
-	for cn := range live {
+	for cn := range all {
 		cn.ref.Close()
 	}
 	clear(c.refs)
