@@ -59,8 +59,9 @@
 //   - A Pick never hands out an actor that its own check did not find alive:
 //     an actor whose process is gone is never handed out once it is gone
 //     (only one that dies between the check and the caller's Connect).
-//   - An actor supervised with Restart stays registered through a restart
-//     that takes less than DialTimeout, and is handed out again once back.
+//   - An actor supervised with Restart that a check found alive before it
+//     died stays registered through a restart that takes less than
+//     DialTimeout, and is handed out again once back.
 //   - A Pick skips a live actor only if its dial gets no answer within
 //     DialTimeout. The default timeout outlasts TCP's first SYN
 //     retransmission, so one lost SYN (or SYN-ACK) delays the Pick by a
