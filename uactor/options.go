@@ -325,6 +325,14 @@ func Compression(minSize int) Option { return func(o *options) { o.compress = mi
 // constructor or actor that dies at once does not spin. A within of 0 or less counts restarts over the
 // actor's whole life. Restart(0, 0), the default, never restarts; Host and
 // Connect ignore Restart.
+//
+// If Spawn's ctx had a deadline, each restart has as long, from its start,
+// as the first start had from Spawn's call: a restart whose constructor has
+// not returned by then is killed and counts as a failed restart, so that a
+// constructor that never returns cannot hold calls that wait for it for
+// ever. Without a deadline a restart waits for its constructor as Spawn
+// would, until Close. Cancelling Spawn's ctx after Spawn returned stops no
+// restart.
 func Restart(max int, within time.Duration) Option {
 	return func(o *options) { o.restart = restartPolicy{max: max, within: within} }
 }

@@ -215,3 +215,39 @@ func TestRestartWindow(t *testing.T) {
 		t.Fatalf("a second restart within the window: Err = %v; want process %d's *ExitError", r.Err(), pid)
 	}
 }
+
+// A restart whose constructor never returns is bounded by the time Spawn's
+// ctx gave the first start: it fails, counts against the budget, and once
+// that is spent the actor is gone, so that a call waiting for it without a
+// deadline of its own returns, with ErrActorDied.
+func TestRestartHangingConstructorBounded(t *testing.T) {
+	ctx := testCtx(t, 90*time.Second)
+	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	r, dir := spawnMoody(t, sctx, uactor.Restart(2, time.Minute))
+	setMood(t, dir, "hang")
+	pid := r.PID()
+	killExited(t, ctx, pid)
+	errc := make(chan error, 1)
+	go func() {
+		_, err := MoodyPID.Call(context.Background(), r, uactor.Empty{})
+		errc <- err
+	}()
+	if err := receive(t, errc, 60*time.Second, "a call waiting for a restart that hangs did not return"); !errors.Is(err, uactor.ErrActorDied) ||
+		errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("call waiting for a restart that hangs = %v; want ErrActorDied, and no deadline of its own", err)
+	}
+	waitDone(t, r, 10*time.Second)
+	var ee *uactor.ExitError
+	if err := r.Err(); !errors.As(err, &ee) || ee.PID != pid || !strings.Contains(err.Error(), "not serving within") {
+		t.Fatalf("Err = %v; want process %d's *ExitError, saying the restart did not serve in time", err, pid)
+	}
+	pids := moodyPIDs(t, dir)
+	if len(pids) != 3 {
+		t.Errorf("%d starts; want 3: the first and two restarts", len(pids))
+	}
+	for _, p := range pids {
+		assertGone(t, p, 5*time.Second)
+		assertReaped(t, p)
+	}
+}

@@ -66,6 +66,10 @@ type supervisor struct {
 	// previous one's, as each registers the next.
 	restarts []time.Time // restarts within the policy's window
 	quick    int         // exits in a row of processes that lived briefly
+
+	// startLimit bounds each restart's start as Spawn's ctx bounded the
+	// first: the time from Spawn to its deadline; 0: it had none.
+	startLimit time.Duration
 }
 
 // supState is a snapshot: the process serving now (nil while restarting or
@@ -93,6 +97,11 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 		out = os.Stderr
 	}
 	s := &supervisor{boot: boot, relay: spawn.NewRelay(out, boot.kind), lf: newLife(), ended: make(chan struct{})}
+	if dl, ok := ctx.Deadline(); ok {
+		// A restart has no caller whose ctx could end a constructor that
+		// never returns: without a bound, calls would wait for it for ever.
+		s.startLimit = max(time.Until(dl), time.Nanosecond)
+	}
 	inc, rd, err := s.start(ctx, false)
 	if err != nil {
 		return nil, err
@@ -246,7 +255,7 @@ func (s *supervisor) exited(inc *incarnation) {
 		case <-time.After(backoff(s.quick)):
 		case <-s.quit.Done():
 		}
-		next, _, err := s.start(s.quit, true)
+		next, err := s.restart()
 		if err != nil {
 			// errors.As still finds the *ExitError that started it all.
 			why = errorf("%w (restarting: %w)", exit, err)
@@ -267,6 +276,25 @@ func (s *supervisor) exited(inc *incarnation) {
 		s.watch(next)
 		return
 	}
+}
+
+// restart starts the actor's next process, within startLimit if Spawn's
+// ctx had a deadline; the owner's Close ends it at once.
+func (s *supervisor) restart() (*incarnation, error) {
+	if s.startLimit <= 0 {
+		inc, _, err := s.start(s.quit, true)
+		return inc, err
+	}
+	ctx, cancel := context.WithTimeout(s.quit, s.startLimit)
+	defer cancel()
+	inc, _, err := s.start(ctx, true)
+	if err != nil && s.quit.Err() == nil && ctx.Err() != nil {
+		// Not ctx's error: a call that waited for the restart, and fails
+		// with this, would seem to have run out of its own time.
+		err = errorf("uactor: Spawn(%q): restart not serving within %v, the time Spawn's ctx gave the first start",
+			s.boot.kind, s.startLimit.Round(time.Millisecond))
+	}
+	return inc, err
 }
 
 // mayRestart takes one restart from the budget if the policy allows one now
