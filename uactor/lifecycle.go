@@ -42,6 +42,27 @@ func exitError(pid int, ws syscall.WaitStatus, known bool) *ExitError {
 	return e
 }
 
+// processEnded is why the owner's connection to an actor's process closed
+// once the process was reaped: ErrActorDied for the calls in flight (and
+// ErrClosed too after the owner's Close). The supervisor logs how the
+// process ended, so the connection's end is no news (see logConnEnd).
+type processEnded struct {
+	pid    int
+	closed bool // the owner's Close ended it
+}
+
+func (e *processEnded) Error() string {
+	if e.closed {
+		return fmt.Sprintf("%v: process %d ended (%v)", ErrActorDied, e.pid, ErrClosed)
+	}
+	return fmt.Sprintf("%v: process %d ended", ErrActorDied, e.pid)
+}
+
+// Is reports whether target is ErrActorDied, or ErrClosed after the owner's Close.
+func (e *processEnded) Is(target error) bool {
+	return target == ErrActorDied || e.closed && target == ErrClosed
+}
+
 // errOwnerClosed is Err after a ref was closed.
 var errOwnerClosed = fmt.Errorf("%w by Close", ErrClosed)
 

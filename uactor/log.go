@@ -84,7 +84,13 @@ func (g *logLimit) allow(now time.Time) (ok bool, dropped int) {
 // local close is churn (Debug); anything else dropped the peer (Warn). A
 // peer that closes with frames of ours unread there resets the connection
 // rather than ending it (ECONNRESET, or EPIPE on a write): it hung up too.
+// An owner's connection to a process that was reaped is churn too: the
+// supervisor's own record says how the process ended.
 func logConnEnd(l *slog.Logger, role string, peer string, err error) {
+	if _, reaped := errors.AsType[*processEnded](err); reaped {
+		l.Debug("uactor: connection closed", "role", role, "peer", peer, "err", err)
+		return
+	}
 	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, ErrClosed) {
 		l.Debug("uactor: connection closed", "role", role, "peer", peer)
 		return

@@ -366,7 +366,10 @@ func CallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeo
 // (with the peer's address, never key material) and protocol errors at Warn,
 // clients an actor dropped for silence at Info (an actor that a ref's
 // connection dropped so is at Warn, with the connection's other failures),
-// connections opening and closing at Debug. An actor records the
+// connections opening and closing at Debug. A spawned actor's process
+// that exits without its owner asking is recorded at Warn, with its kind,
+// pid, how it ended and whether a restart follows; so is a restart that
+// fails, and a restart that succeeds at Info. An actor records the
 // handshakes that fail, which anyone who can connect provokes, at most one
 // a second for each message; one that follows records left out says how
 // many ("dropped").

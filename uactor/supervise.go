@@ -231,11 +231,8 @@ func (s *supervisor) exited(inc *incarnation) {
 	// Calls in flight fail with ErrActorDied, if the broken socket did
 	// not tell them already; never with the *ExitError, which says a
 	// call was not sent.
-	ended := fmt.Errorf("%w: process %d ended", ErrActorDied, exit.PID)
 	s.mu.Lock()
-	if s.stopping { // the owner's own Close: nothing to warn about
-		ended = fmt.Errorf("%w: process %d ended (%w)", ErrActorDied, exit.PID, ErrClosed)
-	}
+	ended := &processEnded{pid: exit.PID, closed: s.stopping} // the owner's own Close: nothing to warn about
 	s.mu.Unlock()
 	inc.c.close(ended)
 	inc.p.Kill() // reaped already: this only closes its end of the bootstrap channel
@@ -246,8 +243,16 @@ func (s *supervisor) exited(inc *incarnation) {
 		s.quick = 0
 	}
 	var why error = exit
-	for {
-		if !s.mayRestart() {
+	log, kind := s.boot.opts.log(), s.boot.kind
+	for attempt := 0; ; attempt++ {
+		ok, stopping := s.mayRestart()
+		if attempt == 0 && !stopping {
+			log.Warn("uactor: actor process exited", "kind", kind, "pid", exit.PID, "err", exit, "restart", ok)
+		}
+		if !ok {
+			if attempt > 0 && !stopping {
+				log.Warn("uactor: actor gone: its restarts failed", "kind", kind, "pid", exit.PID, "err", why)
+			}
 			s.finish(why)
 			return
 		}
@@ -259,6 +264,9 @@ func (s *supervisor) exited(inc *incarnation) {
 		if err != nil {
 			// errors.As still finds the *ExitError that started it all.
 			why = errorf("%w (restarting: %w)", exit, err)
+			if s.quit.Err() == nil {
+				log.Warn("uactor: actor restart failed", "kind", kind, "err", err)
+			}
 			s.quick++
 			continue
 		}
@@ -273,6 +281,7 @@ func (s *supervisor) exited(inc *incarnation) {
 		}
 		s.set(&supState{inc: next, lastPID: next.p.PID()})
 		s.mu.Unlock()
+		log.Info("uactor: actor restarted", "kind", kind, "pid", next.p.PID(), "after", exit.PID)
 		s.watch(next)
 		return
 	}
@@ -298,24 +307,25 @@ func (s *supervisor) restart() (*incarnation, error) {
 }
 
 // mayRestart takes one restart from the budget if the policy allows one now
-// and the owner is not stopping the actor; meanwhile, calls wait.
-func (s *supervisor) mayRestart() bool {
+// and the owner is not stopping the actor (stopping says whether it is);
+// meanwhile, calls wait.
+func (s *supervisor) mayRestart() (ok, stopping bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	pol := s.boot.opts.restart
 	if s.stopping || pol.max <= 0 {
-		return false
+		return false, s.stopping
 	}
 	now := time.Now()
 	if pol.within > 0 {
 		s.restarts = slices.DeleteFunc(s.restarts, func(t time.Time) bool { return now.Sub(t) >= pol.within })
 	}
 	if len(s.restarts) >= pol.max {
-		return false
+		return false, false
 	}
 	s.restarts = append(s.restarts, now)
 	s.set(&supState{lastPID: s.state.Load().lastPID})
-	return true
+	return true, false
 }
 
 // set replaces the state, waking whoever waits on the old one; s.mu is held.
