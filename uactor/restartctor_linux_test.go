@@ -18,11 +18,16 @@ import (
 
 // Moody is an actor whose constructor does what the file "mode" in the
 // directory it is given says, read as it starts: "" (or no file) succeed,
-// "fail" return an error, "exit" end the process, "hang" never return. Each
+// "fail" return an error, "exit" end the process, "hang" never return, "slow" take 1.5 s. Each
 // start first appends its pid to the file "pids" there.
 type Moody struct{}
 
 func (Moody) PID(context.Context, uactor.Empty) (int, error) { return os.Getpid(), nil }
+
+// PIDOf calls r from this process, through its copy of r.
+func (Moody) PIDOf(ctx context.Context, r uactor.Ref[Moody]) (int, error) {
+	return MoodyPID.Call(ctx, r, uactor.Empty{})
+}
 
 var (
 	MoodyKind = uactor.Define("moody", func(ctx context.Context, dir string) (Moody, error) {
@@ -44,10 +49,13 @@ var (
 			os.Exit(7)
 		case "hang":
 			select {} // not even its context ends it
+		case "slow":
+			time.Sleep(1500 * time.Millisecond)
 		}
 		return Moody{}, nil
 	})
-	MoodyPID = uactor.Expose(MoodyKind, "pid", Moody.PID)
+	MoodyPID   = uactor.Expose(MoodyKind, "pid", Moody.PID)
+	MoodyPIDOf = uactor.Expose(MoodyKind, "pidof", Moody.PIDOf)
 )
 
 // moodyPIDs returns the pids of the moody processes started in dir so far.
@@ -249,5 +257,40 @@ func TestRestartHangingConstructorBounded(t *testing.T) {
 	for _, p := range pids {
 		assertGone(t, p, 5*time.Second)
 		assertReaped(t, p)
+	}
+}
+
+// Calls made while a slow restart runs, through the owner's ref and through
+// a copy in another process that was connected before the crash, wait for
+// the new process and reach it.
+func TestRestartSlowCallsWait(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r, dir := spawnMoody(t, ctx, uactor.Restart(3, time.Minute))
+	holder, _ := spawnMoody(t, ctx)
+	if got, err := MoodyPIDOf.Call(ctx, holder, r); err != nil || got != r.PID() {
+		t.Fatalf("through the holder's copy: pid %d, %v; want %d", got, err, r.PID())
+	}
+	setMood(t, dir, "slow")
+	pid := r.PID()
+	killExited(t, ctx, pid)
+	type answer struct {
+		via string
+		pid int
+		err error
+	}
+	answers := make(chan answer, 2)
+	go func() {
+		got, err := MoodyPID.Call(ctx, r, uactor.Empty{})
+		answers <- answer{"the owner's ref", got, err}
+	}()
+	go func() {
+		got, err := MoodyPIDOf.Call(ctx, holder, r)
+		answers <- answer{"the holder's copy", got, err}
+	}()
+	for range 2 {
+		a := receive(t, answers, 30*time.Second, "a call made during the restart did not return")
+		if a.err != nil || a.pid == pid || a.pid != r.PID() {
+			t.Errorf("a call through %s during the restart: pid %d, %v; want the new process, %d", a.via, a.pid, a.err, r.PID())
+		}
 	}
 }
