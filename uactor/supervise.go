@@ -64,7 +64,8 @@ type supervisor struct {
 
 	// Only exited touches these; one process's exit is handled after the
 	// previous one's, as each registers the next.
-	restarts []time.Time // restarts within the policy's window
+	restarts []time.Time // restarts within the policy's window, if it has one
+	lifelong int         // restarts so far, if the window is the actor's life
 	quick    int         // exits in a row of processes that lived briefly
 
 	// startLimit bounds each restart's start as Spawn's ctx bounded the
@@ -316,14 +317,20 @@ func (s *supervisor) mayRestart() (ok, stopping bool) {
 	if s.stopping || pol.max <= 0 {
 		return false, s.stopping
 	}
-	now := time.Now()
-	if pol.within > 0 {
+	if pol.within <= 0 {
+		// A count, not times: "restart for ever" would keep one a crash.
+		if s.lifelong >= pol.max {
+			return false, false
+		}
+		s.lifelong++
+	} else {
+		now := time.Now()
 		s.restarts = slices.DeleteFunc(s.restarts, func(t time.Time) bool { return now.Sub(t) >= pol.within })
+		if len(s.restarts) >= pol.max {
+			return false, false
+		}
+		s.restarts = append(s.restarts, now)
 	}
-	if len(s.restarts) >= pol.max {
-		return false, false
-	}
-	s.restarts = append(s.restarts, now)
 	s.set(&supState{lastPID: s.state.Load().lastPID})
 	return true, false
 }
