@@ -294,3 +294,26 @@ func TestRestartSlowCallsWait(t *testing.T) {
 		}
 	}
 }
+
+// Close while restarts keep failing, between them (the backoff) or in one:
+// Close returns, Err wraps ErrClosed, and every process is reaped.
+func TestCloseDuringFailingRestarts(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r, dir := spawnMoody(t, ctx, uactor.Restart(1000, 0))
+	setMood(t, dir, "fail")
+	killExited(t, ctx, r.PID())
+	waitStarts(t, ctx, dir, 6) // the backoff has grown past its first steps
+	closed := make(chan struct{})
+	go func() {
+		r.Close()
+		close(closed)
+	}()
+	receive(t, closed, 30*time.Second, "Close did not return")
+	if !errors.Is(r.Err(), uactor.ErrClosed) {
+		t.Fatalf("Err after Close = %v; want ErrClosed", r.Err())
+	}
+	for _, pid := range moodyPIDs(t, dir) {
+		assertGone(t, pid, 5*time.Second)
+		assertReaped(t, pid)
+	}
+}
