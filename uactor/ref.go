@@ -124,7 +124,9 @@ func (r Ref[A]) PID() int {
 // Close releases the ref. For the ref Spawn (or Host) returned, it stops the
 // actor: no new calls are accepted, calls in flight may finish within the
 // grace period (GracePeriod), then the process is killed if need be, and
-// always reaped. For any other ref it drops this process's hold on the
+// always reaped. The actors a spawned actor spawned in turn are stopped
+// the same way once its own calls are done, within what is left of its
+// grace period (or their own, if shorter). For any other ref it drops this process's hold on the
 // connection, leaving the actor running. Close is idempotent; calls through
 // the ref (and its copies) fail with ErrClosed afterwards, as do those in
 // flight that it ends (a spawned actor's match ErrActorDied too: its

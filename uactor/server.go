@@ -256,7 +256,11 @@ func closeHostedListeners() {
 // stopProcess stops an actor's server and, at the same time, every value
 // its process hosts, within the actor's grace period (or a hosted value's
 // own, if shorter): no new calls, calls in flight finish or are cancelled.
+// Then it stops the actors the process spawned, within what is left of the
+// grace period (or their own, if shorter): only then, as the calls that
+// just ended may have used them.
 func stopProcess(main *server) {
+	graceEnd := time.Now().Add(main.opts.grace)
 	hostedServers.Lock()
 	hosted := make([]*server, 0, len(hostedServers.m))
 	for h := range hostedServers.m {
@@ -269,4 +273,5 @@ func stopProcess(main *server) {
 	}
 	main.stop()
 	wg.Wait()
+	stopSpawned(time.Until(graceEnd))
 }

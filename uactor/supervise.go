@@ -115,6 +115,7 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 	}
 	s.quit, s.cancel = context.WithCancel(context.Background())
 	s.state.Store(&supState{inc: inc, lastPID: inc.p.PID(), changed: make(chan struct{})})
+	trackSpawned(s) // before watch: finish, which untracks it, may run as soon as watch has
 	s.watch(inc)
 	return s, nil
 }
@@ -357,6 +358,7 @@ func (s *supervisor) finish(why error) {
 		spare.release()
 	}
 	removeDir(s.boot.dir)
+	untrackSpawned(s)
 	s.lf.end(why)
 	close(s.ended)
 }
@@ -367,14 +369,18 @@ func (s *supervisor) pid() int { return s.state.Load().lastPID }
 
 // stop is the owner's Close: a graceful stop of the current process, no
 // restart, and the end of the actor's life.
-func (s *supervisor) stop() {
+func (s *supervisor) stop() { s.stopWithin(s.boot.opts.grace) }
+
+// stopWithin is stop with grace as the grace period: the process is killed
+// if it has not exited stopMargin after it.
+func (s *supervisor) stopWithin(grace time.Duration) {
 	s.mu.Lock()
 	s.stopping = true
 	inc := s.state.Load().inc
 	s.mu.Unlock()
 	s.cancel()
 	if inc != nil {
-		inc.p.Stop(addSat(s.boot.opts.grace, stopMargin))
+		inc.p.Stop(addSat(grace, stopMargin))
 	}
 	<-s.ended
 }
