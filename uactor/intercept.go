@@ -38,9 +38,12 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // an error (which the caller receives as the handler's) without running it.
 // It may run handle in a goroutine and return before it does (a timeout);
 // the caller is then answered at once, and the handler runs on with its
-// context cancelled. A Lent request stays the handler's until it returns;
-// for one, a handle called only after the interceptor returned fails at
-// once without running the handler (see Lent).
+// context cancelled. Until the handler returns, its call still counts as
+// running: a Serial actor's next call waits for it, an owner's Close
+// gives it the grace period, and a Lent request stays the handler's. A
+// handle called once the call is over (the interceptor returned, and no
+// handler of the call runs) runs unaccounted for, or, for a Lent request,
+// fails at once without running the handler (see Lent).
 type ServerInterceptor func(ctx context.Context, info CallInfo, req any, handle ServerHandler) (resp any, err error)
 
 // ClientInterceptors adds interceptors around the calls made through refs:

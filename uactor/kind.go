@@ -40,9 +40,9 @@ type methodEntry struct {
 	// invoke decodes req (which it may keep if owned: see frame.Buffer.Own),
 	// runs the method (wrapped by ic, if not nil; addr is the address the
 	// actor's refs name, for CallInfo) and encodes its response, in out if
-	// it needs space. lent, set for a Lent request that ic wraps, is taken
-	// by each run of the handler (lenthold.go).
-	invoke func(ctx context.Context, actor any, req []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string, lent *lentHold) ([]byte, error)
+	// it needs space. ch, set whenever ic is, is taken by each run of the
+	// handler, which may outlive the call's answer (callhold.go).
+	invoke func(ctx context.Context, actor any, req []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string, ch *callHold) ([]byte, error)
 	// lends: the request is a Lent, which invoke decodes without copying
 	// and whose array goes back for reuse once the answer is out and the
 	// handler has returned.

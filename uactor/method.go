@@ -37,7 +37,7 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 		name:  name,
 		late:  mainRan.Load(),
 		lends: lends,
-		invoke: func(ctx context.Context, actor any, b []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string, lent *lentHold) ([]byte, error) {
+		invoke: func(ctx context.Context, actor any, b []byte, owned bool, out *[]byte, ic ServerInterceptor, addr string, ch *callHold) ([]byte, error) {
 			req, err := reqc.decodeOwned(b, owned || lends) // a Lent borrows b, pooled or not
 			if err != nil {
 				return nil, requestError{err}
@@ -47,15 +47,18 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 				resp, err = fn(actor.(A), ctx, req)
 			} else {
 				a := actor.(A)
+				tk := ch.ticket()
 				resp, err = serveIntercepted(ctx, ic, CallInfo{Kind: k.entry.name, Method: name, Address: addr}, req,
 					func(ctx context.Context, req Req) (Resp, error) {
-						if lent != nil {
-							if !lent.take() {
-								var zero Resp
-								return zero, errLentGone
-							}
-							defer lent.drop()
+						switch {
+						case ch.take(tk):
+							defer ch.drop()
+						case lends:
+							var zero Resp
+							return zero, errLentGone
 						}
+						// Else started once its call was over: it runs, but
+						// nothing waits for it (Serial, Close's grace).
 						return fn(a, ctx, req)
 					})
 			}

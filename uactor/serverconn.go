@@ -240,7 +240,13 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 // the next write (see serverread.go); ConnBuffer bounds such answers.
 func (c *serverConn) run(cl incoming, hold bool) {
 	ctx, id, m, buf, req := cl.ctx, cl.id, cl.m, cl.buf, cl.req
-	defer c.s.calls.Done()
+	var ch *callHold
+	if c.s.intercept != nil { // its handler may run on after the answer: ch counts the call done
+		ch = newCallHold(c, cl.turn)
+		defer ch.end()
+	} else {
+		defer c.s.calls.Done()
+	}
 	defer c.done(id)
 	held := len(buf.B)
 	if err := ctx.Err(); err != nil { // cancelled or expired before it started: do not start it
@@ -253,17 +259,16 @@ func (c *serverConn) run(cl incoming, hold bool) {
 	}
 	out := getScratch()
 	defer putScratch(out)
-	var lent *lentHold
-	if m.lends && c.s.intercept != nil {
-		lent = newLentHold(c, buf, held)
+	if m.lends && ch != nil {
+		ch.lend(buf, held)
 	}
 	exited := true // until invoke returns: its handler may end the goroutine instead
 	defer func() {
 		if exited {
-			c.goexited(cl, held, lent)
+			c.goexited(cl, held, ch)
 		}
 	}()
-	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out, cl.turn, lent)
+	resp, code, err := c.invoke(ctx, m, req, buf.Own(), out, cl.turn, ch)
 	exited = false
 	if !m.lends {
 		buf.Release() // decoded: what the handler kept is its own
@@ -275,9 +280,7 @@ func (c *serverConn) run(cl incoming, hold bool) {
 		// resp may be the lent request: only now is it free. Until then
 		// it counts in ConnBuffer, as its answer may wait for a peer that
 		// does not read.
-		if lent != nil {
-			lent.drop()
-		} else {
+		if ch == nil { // else ch gives it back once the handler has returned too
 			buf.Recycle()
 			c.release(held)
 		}
@@ -291,9 +294,9 @@ var errGoexit = errors.New("handler called runtime.Goexit (t.FailNow, say) inste
 // as its goroutine ends: nothing after invoke in run will run. Its request
 // goes back unrecycled (a lent one may still be referred to), and the
 // answer is written at once, with what the reader held back before it.
-func (c *serverConn) goexited(cl incoming, held int, lent *lentHold) {
-	if lent != nil {
-		lent.dropExited()
+func (c *serverConn) goexited(cl incoming, held int, ch *callHold) {
+	if ch != nil && cl.m.lends {
+		ch.goexited() // ch gives it back once the call lets go (run's deferred end)
 	} else {
 		cl.buf.Release()
 		c.release(held)
@@ -374,13 +377,18 @@ func (c *serverConn) done(id uint64) {
 	}
 }
 
-func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte, turn *serialTurn, lent *lentHold) (resp []byte, code byte, err error) {
+func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, owned bool, out *[]byte, turn *serialTurn, ch *callHold) (resp []byte, code byte, err error) {
 	s := c.s
+	if ch != nil {
+		defer ch.invoked() // the turn passes on once no run of the handler holds it
+	}
 	if turn != nil { // Serial: its turn comes after the calls that arrived before it
 		if !s.serial.wait(ctx, turn) {
 			return nil, notStarted(ctx.Err()), ctx.Err()
 		}
-		defer s.serial.leave(turn)
+		if ch == nil {
+			defer s.serial.leave(turn)
+		}
 		if err := ctx.Err(); err != nil { // it waited its deadline out (or was cancelled) in the queue
 			return nil, notStarted(err), err
 		}
@@ -390,7 +398,7 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, own
 			resp, code, err = nil, codePanic, fmt.Errorf("panic: %v", r)
 		}
 	}()
-	resp, err = m.invoke(ctx, s.actor, req, owned, out, s.intercept, s.adv, lent)
+	resp, err = m.invoke(ctx, s.actor, req, owned, out, s.intercept, s.adv, ch)
 	if err != nil {
 		if _, bad := err.(requestError); bad {
 			return resp, codeDecode, err
