@@ -126,12 +126,18 @@ func (r Ref[A]) PID() int {
 // grace period (GracePeriod), then the process is killed if need be, and
 // always reaped. The actors a spawned actor spawned in turn are stopped
 // the same way once its own calls are done, within what is left of its
-// grace period (or their own, if shorter). For any other ref it drops this process's hold on the
-// connection, leaving the actor running. Close is idempotent; calls through
-// the ref (and its copies) fail with ErrClosed afterwards, as do those in
-// flight that it ends (a spawned actor's match ErrActorDied too: its
-// process ended under them), and Done is closed, with an Err that wraps
-// ErrClosed unless the actor had died before.
+// grace period (or their own, if shorter). For any other ref it drops this
+// process's hold on the connection, leaving the actor running. Close is
+// idempotent; calls through the ref (and its copies) fail with ErrClosed
+// afterwards, as do those in flight that it ends (a spawned actor's match
+// ErrActorDied too: its process ended under them), and Done is closed,
+// with an Err that wraps ErrClosed unless the actor had died before.
+//
+// A handler of a hosted value that closes the value's own ref is one of
+// the calls in flight that Close waits for: it would wait out the whole
+// grace period, and its caller would get no answer. Such a handler closes
+// the ref in a goroutine of its own (go r.Close()), so that it returns
+// and its answer goes out before the actor stops.
 func (r Ref[A]) Close() error {
 	if r.h == nil {
 		return nil
