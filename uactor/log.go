@@ -3,6 +3,7 @@ package uactor
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -100,6 +101,25 @@ func logConnEnd(l *slog.Logger, role string, peer string, err error) {
 		return
 	}
 	l.Warn("uactor: dropped peer", "role", role, "peer", peer, "err", err)
+}
+
+// outputPanicLog returns what a spawned actor's relay calls when the
+// Output writer panics: a record at Error, at most one a logInterval (a
+// writer that panics on every line would otherwise flood the logger with
+// one record a line), with how many were held back since the last.
+func outputPanicLog(o *options, kind string) func(v any) {
+	var lim logLimit
+	return func(v any) {
+		ok, dropped := lim.allow(time.Now())
+		if !ok {
+			return
+		}
+		args := []any{"kind", kind, "panic", fmt.Sprint(v)}
+		if dropped > 0 {
+			args = append(args, "dropped", dropped)
+		}
+		o.log().Error("uactor: Output writer panicked; its line is lost", args...)
+	}
 }
 
 // peerName is what records call the other end of nc: its address, or for a

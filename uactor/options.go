@@ -348,8 +348,10 @@ func Restart(max int, within time.Duration) Option {
 // actor (w given to several actors must be safe for concurrent use). While
 // w blocks, up to 256 KiB of lines wait for it; lines beyond that are
 // dropped, and once w takes lines again a line "counter[4242] [N lines
-// dropped]" says how many were lost. Output(io.Discard) silences the
-// actor. Host and Connect ignore Output.
+// dropped]" says how many were lost. A w that panics loses the line it
+// was given, as one that fails does; the panic is recorded through Logger
+// (at Error, at most once a second) instead of ending this process.
+// Output(io.Discard) silences the actor. Host and Connect ignore Output.
 //
 // An actor's own actors' lines pass through it, each with its prefix too
 // ("front[41] back[42] hello"). When the owner closes an actor, what the

@@ -97,7 +97,7 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 	if out == nil {
 		out = os.Stderr
 	}
-	s := &supervisor{boot: boot, relay: spawn.NewRelay(out, boot.kind), lf: newLife(), ended: make(chan struct{})}
+	s := &supervisor{boot: boot, relay: spawn.NewRelay(out, boot.kind, outputPanicLog(&boot.opts, boot.kind)), lf: newLife(), ended: make(chan struct{})}
 	if dl, ok := ctx.Deadline(); ok {
 		// A restart has no caller whose ctx could end a constructor that
 		// never returns: without a bound, calls would wait for it for ever.

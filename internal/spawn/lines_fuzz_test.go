@@ -16,7 +16,7 @@ func FuzzLineSplit(f *testing.F) {
 	f.Add(byte(200), bytes.Repeat([]byte("x"), maxLine+prefixRoom+5))
 	f.Fuzz(func(t *testing.T, chunk byte, in []byte) {
 		var out bytes.Buffer
-		r := NewRelay(&out, "kind")
+		r := NewRelay(&out, "kind", nil)
 		s := &lineSource{r: r, prefix: "p "}
 		step := int(chunk)%64 + 1
 		if chunk >= 128 {

@@ -32,9 +32,14 @@ const (
 // A relay never makes a child wait: when the writer is slower than the
 // children, lines queue up to a bound and the excess is dropped; once lines
 // flow again, a line "name[pid] [N lines dropped]" says how many were lost.
+//
+// A writer that panics loses the line it was given, as a failing one does,
+// and the relay goes on with the next: the writer is the user's, and its
+// bug must not end the process that relays for every actor it owns.
 type Relay struct {
-	w    io.Writer
-	name string
+	w       io.Writer
+	name    string
+	onPanic func(v any) // told each panic of w; nil: none is told
 
 	mu      sync.Mutex
 	queue   [][]byte
@@ -47,8 +52,10 @@ type Relay struct {
 // It holds no goroutine while no line waits: a writer starts with the first
 // line queued and ends once the queue is empty, so an owner of many quiet
 // actors does not keep one parked per actor for the collector to scan.
-func NewRelay(w io.Writer, name string) *Relay {
-	return &Relay{w: w, name: name, flushed: make(chan struct{})}
+// onPanic, unless nil, is called with what w panicked with, each time it
+// does, on the relay's writing goroutine.
+func NewRelay(w io.Writer, name string, onPanic func(v any)) *Relay {
+	return &Relay{w: w, name: name, onPanic: onPanic, flushed: make(chan struct{})}
 }
 
 // Flush waits until every line queued so far has been written, or until
@@ -94,9 +101,21 @@ func (r *Relay) write() {
 		}
 		r.mu.Unlock()
 		for _, line := range batch {
-			r.w.Write(line) // a failing writer loses the line, as a slow one would
+			r.writeLine(line)
 		}
 	}
+}
+
+// writeLine gives w one line. A failing writer loses the line, as a slow
+// one would; so does one that panics, whose panic goes to onPanic rather
+// than ending the process.
+func (r *Relay) writeLine(line []byte) {
+	defer func() {
+		if v := recover(); v != nil && r.onPanic != nil {
+			r.onPanic(v)
+		}
+	}()
+	r.w.Write(line)
 }
 
 // outputPipes returns the write ends of two pipes to give a child as stdout

@@ -14,7 +14,7 @@ import (
 func relayed(t *testing.T, stdout, stderr string, held bool) string {
 	t.Helper()
 	var out bytes.Buffer // read once flushed
-	r := NewRelay(&out, "kind")
+	r := NewRelay(&out, "kind", nil)
 	child, read, err := outputPipes()
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestFlushOutput(t *testing.T) {
 				t.Cleanup(func() { noPoller.Store(false) })
 			}
 			var out bytes.Buffer // read once flushed
-			r := NewRelay(&out, "kind")
+			r := NewRelay(&out, "kind", nil)
 			child, read, err := outputPipes()
 			if err != nil {
 				t.Fatal(err)

@@ -283,7 +283,7 @@ func (p *Process) exited(ws syscall.WaitStatus, known bool) {
 	if p.spare[0] != nil {
 		// A standby that ended unclaimed: what it wrote (why it failed to
 		// start, say) goes where an actor's output goes by default.
-		p.readSpareLocked(NewRelay(os.Stderr, ArgPrefix+standbyArg))
+		p.readSpareLocked(NewRelay(os.Stderr, ArgPrefix+standbyArg, nil))
 	}
 	p.outMu.Unlock()
 	if p.output != nil {
