@@ -67,6 +67,7 @@ func OpenChild() (*Child, error) {
 			return nil, fmt.Errorf("spawn: owner descriptor: %w", err)
 		}
 	}
+	closeInherited()
 	return child, nil
 }
 

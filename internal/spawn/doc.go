@@ -9,6 +9,9 @@
 // command line, so that it does not show in /proc/<pid>/environ or ps. A
 // second socketpair, descriptor 4, is the owner's own connection to the
 // actor: held by these two processes only, so it needs no dial and no handshake.
+// Descriptors that the parent held without close-on-exec, which the exec
+// passes on unasked, the child closes as it takes descriptors 3 and 4 (on
+// Linux, where /proc/self/fd lists them).
 // The child's stdout and stderr are pipes that a Relay reads, line by line;
 // a process that started children and is about to exit calls FlushOutput,
 // so that what they wrote so far is passed on first.

@@ -23,3 +23,8 @@ func socketpairCloexec() ([2]int, error) {
 
 // selfExe is empty: the child is executed by the running binary's path.
 const selfExe = ""
+
+// closeInherited does nothing here: without /proc/self/fd there is no
+// cheap list of this process's descriptors, and descriptors the parent
+// held without close-on-exec stay open in the child.
+func closeInherited() {}
