@@ -15,8 +15,8 @@ type holder struct {
 	f       *os.File
 	kept    []byte
 	full    bool          // past maxQueued: nothing more is kept
-	dropped int           // lines not kept
-	cut     bool          // the line cut short is counted, and its end has not come yet
+	dropped int           // lines not kept that have ended
+	mid     bool          // full, and in a line not kept that has not ended
 	done    chan struct{} // closed once the holder reads no more
 }
 
@@ -44,7 +44,7 @@ func (h *holder) run() {
 }
 
 // keep keeps p, unless that would pass maxQueued: then it keeps the lines
-// before, and from there counts lines instead.
+// before, and from there counts lines instead, each as it ends.
 func (h *holder) keep(p []byte) {
 	if !h.full && len(h.kept)+len(p) <= maxQueued {
 		h.kept = append(h.kept, p...)
@@ -53,30 +53,25 @@ func (h *holder) keep(p []byte) {
 	if !h.full {
 		h.full = true
 		i := bytes.LastIndexByte(h.kept, '\n')
-		if len(h.kept) > i+1 {
-			h.dropped++ // the line cut short
-			h.cut = true
-		}
+		h.mid = len(h.kept) > i+1 // the line cut short: counted when it ends
 		h.kept = h.kept[:i+1]
 	}
-	if h.cut {
-		// The newline that ends the line cut short ends no other line:
-		// that line is counted already.
-		i := bytes.IndexByte(p, '\n')
-		if i < 0 {
-			return
-		}
-		h.cut = false
-		p = p[i+1:]
+	if len(p) > 0 {
+		h.dropped += bytes.Count(p, []byte{'\n'})
+		h.mid = p[len(p)-1] != '\n'
 	}
-	h.dropped += bytes.Count(p, []byte{'\n'})
 }
 
 // take stops the holder and returns what it kept and how many lines it
-// did not; the pipe is the caller's to read on.
-func (h *holder) take() (kept []byte, dropped int) {
+// did not; the pipe is the caller's to read on. With skip, the holder
+// stopped in a line it did not keep, counted in dropped: what the pipe
+// holds up to that line's end is the rest of it, for the caller to skip.
+func (h *holder) take() (kept []byte, dropped int, skip bool) {
 	h.f.SetReadDeadline(time.Now())
 	<-h.done
 	h.f.SetReadDeadline(time.Time{})
-	return h.kept, h.dropped
+	if h.mid {
+		h.dropped++
+	}
+	return h.kept, h.dropped, h.mid
 }

@@ -17,6 +17,7 @@ type lineSource struct {
 	prefix  string
 	ended   func() // called once the source has ended and queued its last line
 	partial []byte // the start of a line whose end has not come yet
+	skip    bool   // what comes up to the next newline ends a line dropped already
 	dropped int    // lines this process lost to a full queue, not yet reported
 	fd      int    // f's descriptor, read by the poller; -1 if f has none
 	w       *watch // the poller's hold on fd; nil: a goroutine reads f
@@ -129,6 +130,13 @@ func (s *lineSource) drain() {
 // maxLine bytes of a line longer than maxLine+prefixRoom as a line of its
 // own; the rest waits for more.
 func (s *lineSource) feed(b []byte) {
+	if s.skip {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			return
+		}
+		s.skip, b = false, b[i+1:]
+	}
 	if len(b) == 0 {
 		return
 	}

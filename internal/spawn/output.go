@@ -131,13 +131,21 @@ func outputPipes() (child, read [2]*os.File, err error) {
 	return child, read, nil
 }
 
+// heldOutput is what a holder read from one pipe before a relay took it
+// over (see holder.take).
+type heldOutput struct {
+	kept    []byte
+	dropped int
+	skip    bool
+}
+
 // read starts reading the read ends of process pid's output pipes, which
-// are then its to close, after what was read from them before (kept, with
-// the count of lines dropped then). The channel it returns is closed once
-// both reach their end (every holder of the write ends exited, or stop was
-// called) and every line read has been queued; stop ends the reading at
-// once, for a child whose descendants still hold a pipe.
-func (r *Relay) read(read [2]*os.File, pid int, kept [2][]byte, dropped [2]int) (done <-chan struct{}, stop func()) {
+// are then its to close, after what was read from them before (held). The
+// channel it returns is closed once both reach their end (every holder of
+// the write ends exited, or stop was called) and every line read has been
+// queued; stop ends the reading at once, for a child whose descendants
+// still hold a pipe.
+func (r *Relay) read(read [2]*os.File, pid int, held [2]heldOutput) (done <-chan struct{}, stop func()) {
 	closed := make(chan struct{})
 	var open atomic.Int32 // pipes not yet at their end; the last closes done
 	open.Store(int32(len(read)))
@@ -148,8 +156,9 @@ func (r *Relay) read(read [2]*os.File, pid int, kept [2][]byte, dropped [2]int) 
 				close(closed)
 			}
 		}}
-		sources[i].feed(kept[i])
-		sources[i].dropped += dropped[i] // after kept[i]: reported after its lines
+		sources[i].feed(held[i].kept)
+		sources[i].dropped += held[i].dropped // after the kept lines: reported after them
+		sources[i].skip = held[i].skip
 		sources[i].start()
 	}
 	return closed, func() {

@@ -19,7 +19,7 @@ func relayed(t *testing.T, stdout, stderr string, held bool) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, stop := r.read(read, 42, [2][]byte{}, [2]int{})
+	done, stop := r.read(read, 42, [2]heldOutput{})
 	var wrote sync.WaitGroup
 	for i, s := range []string{stdout, stderr} {
 		wrote.Go(func() {
@@ -125,7 +125,7 @@ func TestFlushOutput(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { closeAll(child[:]) })
-			done, _ := r.read(read, 42, [2][]byte{}, [2]int{})
+			done, _ := r.read(read, 42, [2]heldOutput{})
 			line := strings.Repeat("z", 1000) + "\n"
 			const n = 100 // more than a pipe holds: the relay reads while they are written
 			var wrote sync.WaitGroup

@@ -198,14 +198,13 @@ func (p *Process) relayTo(r *Relay) bool {
 // readSpareLocked has r read the output pipes set aside for a standby;
 // p.outMu is held.
 func (p *Process) readSpareLocked(r *Relay) {
-	var kept [2][]byte
-	var dropped [2]int
+	var held [2]heldOutput
 	for i, h := range p.held {
 		if h != nil {
-			kept[i], dropped[i] = h.take()
+			held[i].kept, held[i].dropped, held[i].skip = h.take()
 		}
 	}
-	p.output, p.stopOutput = r.read(p.spare, p.pid, kept, dropped)
+	p.output, p.stopOutput = r.read(p.spare, p.pid, held)
 	p.relay, p.spare, p.held = r, [2]*os.File{}, [2]*holder{}
 }
 
