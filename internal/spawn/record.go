@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // Record tags on the bootstrap channel.
@@ -51,12 +52,25 @@ func readRecord(r io.Reader) (tag byte, data []byte, err error) {
 	if n > MaxRecord {
 		return 0, nil, fmt.Errorf("%w: %d bytes", ErrRecordTooLarge, n)
 	}
-	data = make([]byte, n)
-	if _, err := io.ReadFull(r, data); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
+	// The buffer grows as the data comes, doubling, rather than all at
+	// once: a header that promises much and brings little costs little.
+	data = make([]byte, 0, min(n, firstRead))
+	for len(data) < int(n) {
+		if len(data) == cap(data) {
+			data = slices.Grow(data, min(int(n)-len(data), len(data)))
 		}
-		return 0, nil, err
+		m, err := io.ReadFull(r, data[len(data):min(cap(data), int(n))])
+		data = data[:len(data)+m]
+		if err != nil {
+			if err == io.EOF {
+				err = io.ErrUnexpectedEOF
+			}
+			return 0, nil, err
+		}
 	}
 	return h[0], data, nil
 }
+
+// firstRead is how much of a record's data readRecord makes room for
+// before any of it has come: most records fit in it.
+const firstRead = 64 << 10

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"runtime"
 	"testing"
 )
 
@@ -62,4 +63,23 @@ func FuzzReadRecord(f *testing.F) {
 			t.Fatalf("%x reads as tag %q with %x, which is not how it began", p, tag, data)
 		}
 	})
+}
+
+// A header that promises a record of MaxRecord bytes costs the reader
+// memory only as the bytes come: one that brings a few, then ends, is
+// read with little allocated. Before, the reader allocated MaxRecord
+// bytes at once, for each such header (a fuzzer's, say).
+func TestRecordPromisedLengthAllocatesAsDataComes(t *testing.T) {
+	in := []byte{TagReady, 0, 0, 0, 0, 'a', 'b'}
+	binary.BigEndian.PutUint32(in[1:], MaxRecord)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err := readRecord(bytes.NewReader(in))
+	runtime.ReadMemStats(&after)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("err = %v; want io.ErrUnexpectedEOF", err)
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > MaxRecord/16 {
+		t.Fatalf("reading a 2-byte record that promised %d bytes allocated %d bytes", MaxRecord, got)
+	}
 }
