@@ -108,14 +108,23 @@ func (r *Relay) write() {
 
 // writeLine gives w one line. A failing writer loses the line, as a slow
 // one would; so does one that panics, whose panic goes to onPanic rather
-// than ending the process.
+// than ending the process. One that ends this goroutine (runtime.Goexit:
+// t.FailNow in a test's writer, say) loses the rest of the batch too, and
+// another goroutine writes on: else the relay would count its writer as
+// running for ever, write no line again, and hold every Flush until its
+// timeout.
 func (r *Relay) writeLine(line []byte) {
+	returned := false
 	defer func() {
-		if v := recover(); v != nil && r.onPanic != nil {
+		switch v := recover(); {
+		case v != nil && r.onPanic != nil:
 			r.onPanic(v)
+		case v == nil && !returned:
+			go r.write() // r.writing is still set: this goroutine's work is its
 		}
 	}()
 	r.w.Write(line)
+	returned = true
 }
 
 // outputPipes returns the write ends of two pipes to give a child as stdout

@@ -2,6 +2,8 @@ package spawn
 
 import (
 	"bytes"
+	"io"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +185,63 @@ func TestHolderKeeps(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goexiter is a writer that ends its caller's goroutine on its first
+// Write (as t.FailNow does, called from a writer), then writes to w.
+type goexiter struct {
+	w      *bytes.Buffer
+	exited *bool
+}
+
+func (g goexiter) Write(p []byte) (int, error) {
+	if !*g.exited {
+		*g.exited = true
+		runtime.Goexit()
+	}
+	return g.w.Write(p)
+}
+
+// A writer that panics, or ends the goroutine it is called on, loses the
+// line it was given, and the relay writes the next lines all the same.
+// Before, after runtime.Goexit the relay counted its writer as running
+// for ever, so that no line was written again and every Flush waited for
+// its timeout.
+func TestRelayWriterThatPanicsOrExits(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		writer func(*bytes.Buffer) io.Writer
+		panics int
+	}{
+		{"panics", func(out *bytes.Buffer) io.Writer { return &panicOnce{w: out} }, 1},
+		{"goexit", func(out *bytes.Buffer) io.Writer { return goexiter{w: out, exited: new(bool)} }, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var out bytes.Buffer // read once flushed
+			panics := 0
+			r := NewRelay(c.writer(&out), "kind", func(v any) { panics++ })
+			s := &lineSource{r: r, prefix: "p "}
+			s.feed([]byte("lost\n"))
+			flushed(t, r)
+			s.feed([]byte("kept\n"))
+			flushed(t, r)
+			if got := out.String(); got != "p kept\n" || panics != c.panics {
+				t.Fatalf("writer got %q, %d panics reported; want %q, %d", got, panics, "p kept\n", c.panics)
+			}
+		})
+	}
+}
+
+// panicOnce is a writer that panics on its first Write, then writes to w.
+type panicOnce struct {
+	w        *bytes.Buffer
+	panicked bool
+}
+
+func (p *panicOnce) Write(b []byte) (int, error) {
+	if !p.panicked {
+		p.panicked = true
+		panic("a writer's bug")
+	}
+	return p.w.Write(b)
 }
