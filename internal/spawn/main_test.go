@@ -1,0 +1,44 @@
+package spawn
+
+import (
+	"fmt"
+	"os"
+	"testing"
+)
+
+// TestMain runs this test binary as a child when Start started it (see
+// runTestChild), and the tests otherwise.
+func TestMain(m *testing.M) {
+	if _, child := ChildKind(); child {
+		os.Exit(runTestChild())
+	}
+	os.Exit(m.Run())
+}
+
+// runTestChild is a child for the tests of this package: it reports ready
+// with the bootstrap's data, writes a line to stdout and a line cut short
+// to stderr, and exits with the code the bootstrap's first byte gives,
+// at once, or, if that byte is 0xff, once its parent asks it to stop.
+func runTestChild() int {
+	c, err := OpenChild()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	data, err := c.Bootstrap()
+	if err != nil || len(data) == 0 {
+		return 2
+	}
+	stop := make(chan struct{})
+	c.Watch(func() { close(stop) }, func(bool) { os.Exit(3) })
+	if err := c.Ready(data); err != nil {
+		return 2
+	}
+	fmt.Fprintf(os.Stdout, "out of %d\n", os.Getpid())
+	fmt.Fprintf(os.Stderr, "cut short")
+	if data[0] == 0xff {
+		<-stop
+		return 0
+	}
+	return int(data[0])
+}
