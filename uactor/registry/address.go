@@ -35,3 +35,14 @@ func parseEntry(s string) (entry, error) {
 	}
 	return entry{addr: a.String(), network: a.Network, target: a.Target}, nil
 }
+
+// actorKey is what tells two listed addresses apart: their canonical form,
+// so that one actor a source lists under two spellings ("h:1" and
+// "tcp://h:1") is one actor; an address Canonical refuses is its own key,
+// and Connect says what is wrong with it.
+func actorKey(s string) string {
+	if a, err := addr.Canonical(s); err == nil {
+		return a.String()
+	}
+	return s
+}

@@ -8,9 +8,10 @@ import (
 )
 
 // ConnectFrom connects to one actor of kind k that src lists: the first,
-// in src's order, that Connect (with authkey and opts) reaches; an address
-// listed twice is tried once. It fails with ErrNoActors when it reaches
-// none, wrapping the first few Connects' errors and saying how many failed.
+// in src's order, that Connect (with authkey and opts) reaches; an actor
+// listed twice, however spelled ("h:1", "tcp://h:1"), is tried once. It
+// fails with ErrNoActors when it reaches none, wrapping the first few
+// Connects' errors and saying how many failed.
 //
 //	ref, err := registry.ConnectFrom(ctx, registry.SRV{Name: "_network._tcp.example.com"}, Network, secret)
 func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, Arg], authkey []byte,
@@ -25,10 +26,11 @@ func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, 
 	var errs []error
 	tried := make(map[string]bool, len(addrs))
 	for _, a := range addrs {
-		if tried[a] { // listed twice: it failed already
+		key := actorKey(a)
+		if tried[key] { // listed twice: it failed already
 			continue
 		}
-		tried[a] = true
+		tried[key] = true
 		ref, err := uactor.Connect(ctx, k, a, authkey, opts...)
 		if err == nil {
 			return ref, nil

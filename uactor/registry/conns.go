@@ -19,7 +19,7 @@ type conns[A, Arg any] struct {
 	key  []byte
 	opts []uactor.Option
 
-	refs map[string]*conn[A] // what the source lists and the pool reached
+	refs map[string]*conn[A] // what the source lists and the pool reached, by actorKey
 
 	mu       sync.Mutex            // guards the holds and unclosed
 	unclosed map[*conn[A]]struct{} // every connection not closed yet, listed or not
@@ -37,45 +37,47 @@ type conn[A any] struct {
 // sync makes the connections match addrs: it connects to the addresses it
 // has no live connection to (a ref whose actor is gone is none: another
 // actor may serve there now), drops its hold on those not listed or gone,
-// and returns the live connections in addrs's order (an address listed
-// twice counts once, where it is first listed), with the errors of the
-// Connects that failed. Its work is linear in len(addrs): a source may
-// list thousands. A connection dropped stays open for as long as a view
-// that lists it holds it: calls in flight on it are not cut short.
+// and returns the live connections in addrs's order (an actor listed
+// twice, however spelled, counts once, where and as it is first listed),
+// with the errors of the Connects that failed. Its work is linear in
+// len(addrs): a source may list thousands. A connection dropped stays open
+// for as long as a view that lists it holds it: calls in flight on it are
+// not cut short.
 func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], []string, []error) {
-	listed := make([]string, 0, len(addrs)) // addrs, each once
+	listed := make([]string, 0, len(addrs)) // addrs, each actor once
+	keys := make([]string, 0, len(addrs))   // listed's actorKeys
 	want := make(map[string]bool, len(addrs))
 	for _, a := range addrs {
-		if !want[a] {
-			want[a] = true
-			listed = append(listed, a)
+		if k := actorKey(a); !want[k] {
+			want[k] = true
+			listed, keys = append(listed, a), append(keys, k)
 		}
 	}
-	for a, cn := range c.refs {
-		if !want[a] || actorGone(cn.ref) {
-			delete(c.refs, a)
+	for k, cn := range c.refs {
+		if !want[k] || actorGone(cn.ref) {
+			delete(c.refs, k)
 			c.release(cn)
 		}
 	}
-	var missing []string
-	for _, a := range listed {
-		if _, ok := c.refs[a]; !ok {
-			missing = append(missing, a)
+	var missing []int // indexes in listed
+	for i, k := range keys {
+		if _, ok := c.refs[k]; !ok {
+			missing = append(missing, i)
 		}
 	}
 	refs := make([]uactor.Ref[A], len(missing))
 	errs := make([]error, len(missing))
 	var g errgroup.Group
 	g.SetLimit(connectParallel)
-	for i, a := range missing {
+	for i, li := range missing {
 		g.Go(func() error {
-			refs[i], errs[i] = uactor.Connect(ctx, c.k, a, c.key, c.opts...)
+			refs[i], errs[i] = uactor.Connect(ctx, c.k, listed[li], c.key, c.opts...)
 			return nil
 		})
 	}
 	g.Wait()
 	var failed []error
-	for i, a := range missing {
+	for i, li := range missing {
 		if errs[i] != nil {
 			failed = append(failed, errs[i])
 			continue
@@ -84,13 +86,13 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 		c.mu.Lock()
 		c.unclosed[cn] = struct{}{}
 		c.mu.Unlock()
-		c.refs[a] = cn
+		c.refs[keys[li]] = cn
 	}
 	var live []*conn[A]
 	var liveAddrs []string
-	for _, a := range listed {
-		if cn, ok := c.refs[a]; ok {
-			live, liveAddrs = append(live, cn), append(liveAddrs, a)
+	for i, k := range keys {
+		if cn, ok := c.refs[k]; ok {
+			live, liveAddrs = append(live, cn), append(liveAddrs, listed[i])
 		}
 	}
 	return live, liveAddrs, failed

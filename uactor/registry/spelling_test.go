@@ -1,0 +1,65 @@
+package registry_test
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor/registry"
+)
+
+// respell writes an actor address another way that names the same actor:
+// a bare host:port for tcp://, a path through "." for unix://.
+func respell(t *testing.T, a string) string {
+	t.Helper()
+	switch {
+	case strings.HasPrefix(a, "tcp://"):
+		return strings.TrimPrefix(a, "tcp://")
+	case strings.HasPrefix(a, "unix:///"):
+		p := strings.TrimPrefix(a, "unix://")
+		return "unix://" + filepath.Dir(p) + "/./" + filepath.Base(p)
+	}
+	t.Fatalf("cannot respell %q", a)
+	return ""
+}
+
+// An actor a source lists under two spellings is one actor: it has one
+// place in the pool (and so gets its share of calls, not twice that), and
+// ConnectFrom and PoolFrom try an address nothing serves once.
+func TestOneActorListedTwoWays(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	refs, _ := hostWorkers(t, 2)
+	a0, a1 := refs[0].Address(), refs[1].Address()
+	src := &listings{lists: []registry.Addresses{{a0, respell(t, a0), a1}}}
+	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	if got, want := pool.Addresses(), []string{a0, a1}; !slices.Equal(got, want) {
+		t.Errorf("pool of %q; want %q", got, want)
+	}
+	if got, want := calls(t, pool, 4), []string{"w0", "w1", "w0", "w1"}; !slices.Equal(got, want) {
+		t.Errorf("calls went to %v; want %v", got, want)
+	}
+
+	dir := t.TempDir()
+	tcp := listen(t, "tcp")
+	tcp.close() // a port nothing listens on now
+	gone := registry.Addresses{tcp.addr, respell(t, tcp.addr)}
+	for _, n := range []string{"a", "b", "c", "d"} {
+		a := "unix://" + filepath.Join(dir, n+".sock")
+		gone = append(gone, a, respell(t, a))
+	}
+	src = &listings{lists: []registry.Addresses{gone}}
+	_, err = registry.ConnectFrom(ctx, src, workerKind, testKey)
+	if err == nil || !strings.Contains(err.Error(), "5 Connects failed") {
+		t.Errorf("ConnectFrom over 5 missing actors, each listed two ways: %v; want it to say 5 Connects failed", err)
+	}
+	_, err = registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+	if err == nil || !strings.Contains(err.Error(), "5 Connects failed") {
+		t.Errorf("PoolFrom over 5 missing actors, each listed two ways: %v; want it to say 5 Connects failed", err)
+	}
+}
