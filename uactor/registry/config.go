@@ -30,6 +30,7 @@ type Config struct {
 	// ProbeInterval is how often every registered address is checked, and
 	// the dead ones dropped. Zero means DefaultProbeInterval; a negative
 	// interval turns the periodic probe off (Pick still checks what it hands out).
+	// Probe, called on demand, runs in the same turns (see Registry.Probe).
 	ProbeInterval time.Duration
 	// DialTimeout bounds one liveness check's dial, and is how long an
 	// actor found alive before may be refused (restarting, say) before its

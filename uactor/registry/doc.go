@@ -33,7 +33,8 @@
 //     while live ones remain.
 //   - A probe checks every address periodically (Config.ProbeInterval, every
 //     second by default) and drops the dead ones, so that List stays true
-//     between picks. Probe runs one on demand.
+//     between picks. Probe runs one on demand, in its turn: probes start
+//     at most once per ProbeInterval or second, whichever is shorter.
 //
 // The check is a plain dial of the address (TCP or Unix socket) with a
 // timeout (Config.DialTimeout), closed at once. It proves that a listener is
@@ -79,7 +80,9 @@
 // A key holder may register addresses, so the registry bounds how many it
 // holds (Config.MaxEntries): each is dialled at every probe, and an
 // unbounded set would let one caller make the registry dial any host, under
-// many spellings of its address, thousands of times a second.
+// many spellings of its address, thousands of times a second. For the same
+// reason Probe, which a key holder may call as often as it likes, probes
+// no more often than the periodic probe would.
 //
 // # Pool
 //

@@ -21,8 +21,9 @@ type Registry struct {
 	mu   sync.Mutex
 	ring ring
 
-	checks singleflight.Group // one dial per address at a time
-	probes singleflight.Group // one probe at a time
+	checks    singleflight.Group // one dial per address at a time
+	probes    singleflight.Group // one probe at a time
+	lastProbe time.Time          // when the last probe started; see probeInTurn
 }
 
 // New makes a registry, and starts its periodic probe, which runs until ctx
