@@ -14,6 +14,12 @@ import (
 // (suspects) are tried only once the others are: the probe checks them
 // again. It answers OK false, not an error, when no live actor is
 // registered. Each registered address is tried at most once per Pick.
+//
+// Pick checks one address at a time, each check taking up to DialTimeout:
+// a Pick that meets several addresses that do not answer (registered but
+// not yet checked, so not yet suspects) waits that long for each. Bound it
+// with ctx: Pick then fails with ctx's error, and the checks it started
+// carry on, their verdicts kept for the Picks that follow.
 func (r *Registry) Pick(ctx context.Context, _ uactor.Empty) (Picked, error) {
 	passes := []bool{false, true} // suspects: not at first, then too
 	if r.cfg.ProbeInterval <= 0 {
