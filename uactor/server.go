@@ -218,9 +218,9 @@ func (s *server) sendHeld(end time.Time) []*frame.Writer {
 func (s *server) removeDir() { removeDir(s.dir) }
 
 // hostedServers are the values this process serves with Host, until their
-// Close. An actor's process stops them along with the actor (stopProcess):
-// a value the actor hands out (uActor's result proxy) is part of it, and
-// its calls in flight get the same grace period.
+// Close. An actor's process stops them once the actor's own calls are done
+// (stopProcess): a value the actor hands out (uActor's result proxy) is
+// part of it, and its calls in flight get what is left of the grace period.
 var hostedServers struct {
 	sync.Mutex
 	m map[*server]struct{}
@@ -253,25 +253,34 @@ func closeHostedListeners() {
 	}
 }
 
-// stopProcess stops an actor's server and, at the same time, every value
-// its process hosts, within the actor's grace period (or a hosted value's
-// own, if shorter): no new calls, calls in flight finish or are cancelled.
-// Then it stops the actors the process spawned, within what is left of the
-// grace period (or their own, if shorter): only then, as the calls that
-// just ended may have used them.
+// stopProcess stops an actor's server within its grace period: no new
+// calls, calls in flight finish or are cancelled. Then it stops every value
+// its process hosts, within what is left of the grace period (or a hosted
+// value's own, if shorter), and then the actors the process spawned, within
+// what is left after that (or their own, if shorter): each only then, as
+// the calls that just ended may have used them, and Close promised those
+// calls the grace period. A hosted value thus takes calls until the actor's
+// own are done.
 func stopProcess(main *server) {
 	graceEnd := time.Now().Add(main.opts.grace)
+	main.stop()
+	stopHosted(time.Until(graceEnd))
+	stopSpawned(time.Until(graceEnd))
+}
+
+// stopHosted stops every value this process hosts, at once, each within
+// its own grace period or grace, if shorter, and waits until they are.
+func stopHosted(grace time.Duration) {
 	hostedServers.Lock()
 	hosted := make([]*server, 0, len(hostedServers.m))
 	for h := range hostedServers.m {
 		hosted = append(hosted, h)
 	}
 	hostedServers.Unlock()
+	grace = max(grace, 0)
 	var wg sync.WaitGroup
 	for _, h := range hosted {
-		wg.Go(func() { h.stopWithin(min(h.opts.grace, main.opts.grace)) })
+		wg.Go(func() { h.stopWithin(min(h.opts.grace, grace)) })
 	}
-	main.stop()
 	wg.Wait()
-	stopSpawned(time.Until(graceEnd))
 }
