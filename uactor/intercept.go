@@ -36,6 +36,8 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // UnaryServerInterceptor: ctx carries the caller's deadline and metadata,
 // req is the decoded request. It calls handle to run the method, or returns
 // an error (which the caller receives as the handler's) without running it.
+// A nil resp with a nil error answers the zero value of the method's
+// response type; a resp of another type fails the call.
 // It may run handle in a goroutine and return before it does (a timeout);
 // the caller is then answered at once, and the handler runs on with its
 // context cancelled. Until the handler returns, its call still counts as
@@ -139,7 +141,7 @@ func serveIntercepted[Req, Resp any](ctx context.Context, ic ServerInterceptor, 
 		}
 		return fn(ctx, q)
 	})
-	if err != nil {
+	if err != nil || out == nil { // nil, nil: the zero value, as a Go function's return nil, nil
 		return zero, err
 	}
 	resp, ok := out.(Resp)
