@@ -1,6 +1,7 @@
 package uactor
 
 import (
+	"fmt"
 	"sync"
 	"time"
 )
@@ -12,16 +13,35 @@ import (
 // period that Close promises.
 var spawnedActors struct {
 	sync.Mutex
-	m map[*supervisor]struct{}
+	m      map[*supervisor]struct{}
+	closed bool // stopSpawned has begun: Spawn fails with ErrClosed
 }
 
-func trackSpawned(s *supervisor) {
+// errSpawnClosed is why Spawn fails in an actor's process once that has
+// stopped the actors it spawned: one started then would not be stopped
+// gracefully, but cut off as the process exits.
+var errSpawnClosed = fmt.Errorf("%w: this actor's process is stopping, and has stopped its own actors", ErrClosed)
+
+// spawnClosed reports whether stopSpawned has begun.
+func spawnClosed() bool {
 	spawnedActors.Lock()
 	defer spawnedActors.Unlock()
+	return spawnedActors.closed
+}
+
+// trackSpawned tracks s, unless stopSpawned has begun: then it reports
+// false, and s is left for its caller to stop.
+func trackSpawned(s *supervisor) bool {
+	spawnedActors.Lock()
+	defer spawnedActors.Unlock()
+	if spawnedActors.closed {
+		return false
+	}
 	if spawnedActors.m == nil {
 		spawnedActors.m = map[*supervisor]struct{}{}
 	}
 	spawnedActors.m[s] = struct{}{}
+	return true
 }
 
 func untrackSpawned(s *supervisor) {
@@ -32,8 +52,10 @@ func untrackSpawned(s *supervisor) {
 
 // stopSpawned stops every actor this process spawned, at once, each within
 // its own grace period or grace, if shorter, and waits until they are gone.
+// From then on, Spawn in this process fails (errSpawnClosed).
 func stopSpawned(grace time.Duration) {
 	spawnedActors.Lock()
+	spawnedActors.closed = true
 	all := make([]*supervisor, 0, len(spawnedActors.m))
 	for s := range spawnedActors.m {
 		all = append(all, s)

@@ -12,6 +12,9 @@ import (
 // the actor serves. If the constructor fails, Spawn returns its error
 // message. Closing the returned ref stops the actor; the actor also stops
 // when this process dies. The program must call Main first thing in main.
+// In an actor's process whose owner closes it, Spawn fails with ErrClosed
+// once the process has stopped the actors it spawned, which it does after
+// its own calls.
 //
 // The ref's Done and Err tell when and how the actor's process ended; with
 // Restart, the owner starts it again instead. Its output reaches this

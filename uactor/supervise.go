@@ -103,6 +103,9 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 		// never returns: without a bound, calls would wait for it for ever.
 		s.startLimit = max(time.Until(dl), time.Nanosecond)
 	}
+	if spawnClosed() {
+		return nil, errorf("uactor: Spawn(%q): %w", boot.kind, errSpawnClosed)
+	}
 	inc, rd, err := s.start(ctx, false)
 	if err != nil {
 		return nil, err
@@ -115,8 +118,12 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 	}
 	s.quit, s.cancel = context.WithCancel(context.Background())
 	s.state.Store(&supState{inc: inc, lastPID: inc.p.PID(), changed: make(chan struct{})})
-	trackSpawned(s) // before watch: finish, which untracks it, may run as soon as watch has
+	tracked := trackSpawned(s) // before watch: finish, which untracks it, may run as soon as watch has
 	s.watch(inc)
+	if !tracked { // stopSpawned began while it started: stop it as Close would, at once
+		s.stopWithin(0)
+		return nil, errorf("uactor: Spawn(%q): %w", boot.kind, errSpawnClosed)
+	}
 	return s, nil
 }
 
