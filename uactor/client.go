@@ -108,7 +108,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	// A lone call's reply is worth waiting for awake; under concurrent
 	// calls the reader rarely finds the socket empty, and other callers
 	// need the CPU.
-	in := &counting{Reader: spinning(nc, o.spin, func() bool { return c.calls.Load() == 1 && c.r.Idle() })}
+	in := &counting{Reader: spinning(nc, o.spin, func() bool { return c.calls.Load() == 1 && c.r.Idle() }), rc: wc.rc}
 	c.r = frame.NewReader(in, o.maxFrame)
 	agree(sess, c.r, c.w, o)
 	// Under concurrent calls, a caller about to write yields once so that
@@ -125,7 +125,7 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 			c.close(silentError{fmt.Errorf("%w: %s sent nothing for %v, not even a pong", ErrActorDied, a, addSat(o.keepalive, o.keepalive))})
 		},
 		backlog:  wc.backlog,
-		received: in.n.Load,
+		received: in.arrived,
 	})
 	if sess.Window > 0 {
 		c.window = newRequestWindow(sess.Window)

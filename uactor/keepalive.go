@@ -3,6 +3,7 @@ package uactor
 import (
 	"io"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
@@ -52,7 +53,7 @@ type keepalive struct {
 	gone     bool        // dead was called; only a check touches it
 	sent     uint64      // backlog's at the last check; only a check touches them
 	queued   int
-	got      uint64 // received's at the last check; only a check touches it
+	got      uint64 // received's highest so far; only a check touches it
 
 	w *frame.Writer
 	keepaliveHooks
@@ -68,8 +69,8 @@ type keepaliveHooks struct {
 	// of them the socket still holds for the peer (see peerTook); ok is
 	// false where the system does not say. nil: never asked.
 	backlog func() (sent uint64, queued int, ok bool)
-	// received returns how many bytes this end has read from the peer,
-	// ever (see counting). nil: never asked.
+	// received returns how many bytes have arrived from the peer, ever,
+	// read or not (see counting.arrived). nil: never asked.
 	received func() uint64
 }
 
@@ -147,8 +148,8 @@ func (k *keepalive) bytesArrived() bool {
 		return false
 	}
 	got := k.received()
-	arrived := got != k.got
-	k.got = got
+	arrived := got > k.got // a count that a read made too small last time may rise once without bytes arriving
+	k.got = max(k.got, got)
 	return arrived
 }
 
@@ -156,13 +157,28 @@ func (k *keepalive) bytesArrived() bool {
 // for keepalive (received).
 type counting struct {
 	io.Reader
-	n atomic.Uint64
+	n  atomic.Uint64
+	rc syscall.RawConn // the socket, whose unread bytes count too (arrived); nil: none
 }
 
 func (c *counting) Read(p []byte) (int, error) {
 	n, err := c.Reader.Read(p)
 	c.n.Add(uint64(n))
 	return n, err
+}
+
+// arrived returns how many bytes came from the peer, ever: those read
+// through c, and those the socket holds unread. A reader busy with what it
+// read (a large frame being put together, a call run inline) takes nothing
+// from the socket meanwhile, and what the peer sends then, PONGs included,
+// is no silence. n is loaded first, so that a read between the two loads
+// makes the sum too small, never too large (see bytesArrived).
+func (c *counting) arrived() uint64 {
+	n := c.n.Load()
+	if q, ok := unreadBytes(c.rc); ok {
+		n += uint64(q)
+	}
+	return n
 }
 
 // pause tells the keepalive whether this end has stopped reading the

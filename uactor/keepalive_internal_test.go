@@ -157,3 +157,58 @@ func TestKeepaliveGivesUpOnce(t *testing.T) {
 		k.stop()
 	}
 }
+
+// A peer that sends while this end's reader is busy with what it read (a
+// large frame being put together, a call run inline) is heard: what it
+// sent waits in the socket, unread, and is no silence. Before, keepalive
+// counted only the bytes read, and gave up after two periods on a peer
+// that answered every PING, over a Unix socket and over TCP alike. A peer
+// that then sends nothing is still found silent.
+func TestKeepaliveHearsBytesWaitingUnread(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pair func(testing.TB) (net.Conn, net.Conn)
+	}{{"unix", conntest.Unix}, {"tcp", conntest.TCP}} {
+		t.Run(tc.name, func(t *testing.T) {
+			here, peer := tc.pair(t)
+			in := &counting{Reader: here, rc: rawConn(here)} // never read: the reader is busy
+			dead := 0
+			k := startKeepalive(time.Hour, frame.NewWriter(here, 0), keepaliveHooks{
+				dead:     func() { dead++ },
+				received: in.arrived,
+			})
+			t.Cleanup(k.stop)
+			var pong bytes.Buffer
+			frame.NewWriter(&pong, 0).WriteFrame(frame.Header{Type: frame.TypePong})
+			for i := range 4 {
+				if _, err := peer.Write(pong.Bytes()); err != nil {
+					t.Fatal(err)
+				}
+				waitUnread(t, here, (i+1)*pong.Len())
+				if k.check(); dead > 0 {
+					t.Fatalf("period %d: gave up on a peer whose answers wait unread", i)
+				}
+			}
+			k.check()
+			k.check()
+			if dead != 1 {
+				t.Fatalf("dead called %d times for a peer silent two periods; want once", dead)
+			}
+		})
+	}
+}
+
+// waitUnread waits until nc's socket holds n bytes unread: over TCP, what
+// the peer wrote arrives a moment later.
+func waitUnread(t *testing.T, nc net.Conn, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if q, ok := unreadBytes(rawConn(nc)); !ok || q >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the socket never held %d bytes unread", n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}

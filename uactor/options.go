@@ -204,7 +204,8 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // d/4 late. A peer whose large frame is still arriving is not silent, nor
 // is one busy reading what this end sent, however slowly: on Linux, each
 // look also asks the socket whether the peer took bytes that were waiting
-// for it. While an actor has stopped reading a
+// for it, and whether bytes from the peer wait unread while this end is
+// busy with what it read. While an actor has stopped reading a
 // connection at its ConnBuffer bound, the peer's silence is the actor's own
 // doing: it pings the peer every d instead (which keeps a peer whose own
 // period is no shorter), or lets the answers on their way out tell the

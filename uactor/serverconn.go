@@ -100,7 +100,7 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	c := &serverConn{s: s, nc: nc,
 		w:    frame.NewWriter(wc, s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}
-	in := &counting{Reader: spinning(nc, s.opts.spin, c.due)}
+	in := &counting{Reader: spinning(nc, s.opts.spin, c.due), rc: wc.rc}
 	c.r = frame.NewReader(in, s.opts.maxFrame)
 	agree(sess, c.r, c.w, s.opts)
 	// A failed write may be no answer's own (answers held back and written
@@ -114,7 +114,7 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 		dead:     func() { c.log.silent.Store(true); close(c.dead); nc.Close() }, // a vanished client: free what it held
 		hungUp:   func() bool { gone := peerHungUp(nc); c.log.hungUp.Store(gone); return gone },
 		backlog:  wc.backlog,
-		received: in.n.Load,
+		received: in.arrived,
 	})
 	s.inline.add(c)
 	c.readOn()
