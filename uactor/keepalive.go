@@ -41,7 +41,8 @@ func sendNow(w *frame.Writer, h frame.Header) {
 // wait unread, so its silence proves nothing: the keepalive then pings
 // every period while nothing else is on its way out, so that the peer
 // hears this end is alive, and gives up only if the kernel says the peer
-// has hung up.
+// has hung up. So too while the peer's bytes wait in the socket for this
+// end's reader, busy with what it read.
 type keepalive struct {
 	job         clockJob    // runs check every period
 	heard       atomic.Bool // a frame arrived since the last check
@@ -54,6 +55,7 @@ type keepalive struct {
 	sent     uint64      // backlog's at the last check; only a check touches them
 	queued   int
 	got      uint64 // received's highest so far; only a check touches it
+	unread   int    // received's at the last check; only a check touches it
 
 	w *frame.Writer
 	keepaliveHooks
@@ -70,8 +72,9 @@ type keepaliveHooks struct {
 	// false where the system does not say. nil: never asked.
 	backlog func() (sent uint64, queued int, ok bool)
 	// received returns how many bytes have arrived from the peer, ever,
-	// read or not (see counting.arrived). nil: never asked.
-	received func() uint64
+	// read or not, and how many of them wait unread in the socket (see
+	// counting.arrived). nil: never asked.
+	received func() (got uint64, unread int)
 }
 
 // startKeepalive sends a PING on w after one silent period (then calls
@@ -105,6 +108,20 @@ func (k *keepalive) check() {
 		k.silent = 0
 		if k.hungUp == nil || !k.hungUp() {
 			k.pingUnlessSending()
+			return
+		}
+	} else if k.unread > 0 {
+		// What the peer sent waits for this end's reader, busy with what it
+		// read: the peer may be held up by it (a large frame it writes
+		// cannot go on until this end reads), and its PONG would wait too.
+		// Only this end can catch up, and a caller that reads nothing now
+		// has a reader started; meanwhile, as while paused, only a hang-up
+		// ends the connection.
+		k.silent = 0
+		if k.hungUp == nil || !k.hungUp() {
+			if k.pinged != nil {
+				k.pinged()
+			}
 			return
 		}
 	} else if k.silent++; k.silent == 1 {
@@ -147,7 +164,8 @@ func (k *keepalive) bytesArrived() bool {
 	if k.received == nil {
 		return false
 	}
-	got := k.received()
+	got, unread := k.received()
+	k.unread = unread
 	arrived := got > k.got // a count that a read made too small last time may rise once without bytes arriving
 	k.got = max(k.got, got)
 	return arrived
@@ -167,18 +185,19 @@ func (c *counting) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// arrived returns how many bytes came from the peer, ever: those read
-// through c, and those the socket holds unread. A reader busy with what it
-// read (a large frame being put together, a call run inline) takes nothing
-// from the socket meanwhile, and what the peer sends then, PONGs included,
-// is no silence. n is loaded first, so that a read between the two loads
-// makes the sum too small, never too large (see bytesArrived).
-func (c *counting) arrived() uint64 {
+// arrived returns how many bytes came from the peer, ever, those read
+// through c and those the socket holds unread, and how many the socket
+// holds. A reader busy with what it read (a large frame being put
+// together, a call run inline) takes nothing from the socket meanwhile,
+// and what the peer sends then, PONGs included, is no silence. n is loaded
+// first, so that a read between the two loads makes the sum too small,
+// never too large (see bytesArrived).
+func (c *counting) arrived() (got uint64, unread int) {
 	n := c.n.Load()
 	if q, ok := unreadBytes(c.rc); ok {
-		n += uint64(q)
+		return n + uint64(q), q
 	}
-	return n
+	return n, 0
 }
 
 // pause tells the keepalive whether this end has stopped reading the

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"syscall"
 	"testing"
@@ -162,8 +163,10 @@ func TestKeepaliveGivesUpOnce(t *testing.T) {
 // large frame being put together, a call run inline) is heard: what it
 // sent waits in the socket, unread, and is no silence. Before, keepalive
 // counted only the bytes read, and gave up after two periods on a peer
-// that answered every PING, over a Unix socket and over TCP alike. A peer
-// that then sends nothing is still found silent.
+// that answered every PING, over a Unix socket and over TCP alike. While
+// bytes wait unread, the peer is not given up on at all: it may be held
+// up by this end. Once this end has read them, a peer that sends nothing
+// is found silent.
 func TestKeepaliveHearsBytesWaitingUnread(t *testing.T) {
 	for _, tc := range []struct {
 		name string
@@ -188,6 +191,17 @@ func TestKeepaliveHearsBytesWaitingUnread(t *testing.T) {
 				if k.check(); dead > 0 {
 					t.Fatalf("period %d: gave up on a peer whose answers wait unread", i)
 				}
+			}
+			// The peer sends no more, but what it sent still waits: this
+			// end's reader is behind, and a peer writing a large frame
+			// would be held up by it, unable to send even a PONG.
+			for i := range 4 {
+				if k.check(); dead > 0 {
+					t.Fatalf("period %d after: gave up on a peer while its bytes wait unread", i)
+				}
+			}
+			if _, err := io.ReadFull(in, make([]byte, 4*pong.Len())); err != nil { // the reader catches up
+				t.Fatal(err)
 			}
 			k.check()
 			k.check()

@@ -205,7 +205,8 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // is one busy reading what this end sent, however slowly: on Linux, each
 // look also asks the socket whether the peer took bytes that were waiting
 // for it, and whether bytes from the peer wait unread while this end is
-// busy with what it read. While an actor has stopped reading a
+// busy with what it read (the peer, which may be held up by that, is then
+// treated as while paused, below). While an actor has stopped reading a
 // connection at its ConnBuffer bound, the peer's silence is the actor's own
 // doing: it pings the peer every d instead (which keeps a peer whose own
 // period is no shorter), or lets the answers on their way out tell the
