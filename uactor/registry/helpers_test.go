@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -241,17 +240,7 @@ func spawnWorkers(t *testing.T, ctx context.Context, n int) []uactor.Ref[*worker
 func kill[A any](t *testing.T, r uactor.Ref[A]) {
 	t.Helper()
 	pid := r.PID()
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	for end := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); errors.Is(err, os.ErrNotExist) {
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatalf("process %d still there after SIGKILL", pid)
-		}
-	}
+	crash(t, r)
 	select {
 	case <-r.Done():
 	case <-time.After(10 * time.Second):
