@@ -88,6 +88,12 @@ func (r *Relay) wakeLocked() {
 // write writes queued lines until the queue is empty. A writer that blocks
 // for ever holds this goroutine, and lines queue behind it up to the bound.
 func (r *Relay) write() {
+	done := false
+	defer func() {
+		if !done { // the writer ended this goroutine (see writeLine)
+			go r.write() // r.writing is still set: this goroutine's work is its
+		}
+	}()
 	for {
 		r.mu.Lock()
 		batch := r.queue
@@ -97,6 +103,7 @@ func (r *Relay) write() {
 			close(r.flushed)
 			r.flushed = make(chan struct{})
 			r.mu.Unlock()
+			done = true
 			return
 		}
 		r.mu.Unlock()
@@ -112,19 +119,16 @@ func (r *Relay) write() {
 // t.FailNow in a test's writer, say) loses the rest of the batch too, and
 // another goroutine writes on: else the relay would count its writer as
 // running for ever, write no line again, and hold every Flush until its
-// timeout.
+// timeout. That is told in write, not here: a recover that returns nil
+// may have ended a panic(nil) (under GODEBUG=panicnil=1), after which
+// this goroutine writes on.
 func (r *Relay) writeLine(line []byte) {
-	returned := false
 	defer func() {
-		switch v := recover(); {
-		case v != nil && r.onPanic != nil:
+		if v := recover(); v != nil && r.onPanic != nil {
 			r.onPanic(v)
-		case v == nil && !returned:
-			go r.write() // r.writing is still set: this goroutine's work is its
 		}
 	}()
 	r.w.Write(line)
-	returned = true
 }
 
 // outputPipes returns the write ends of two pipes to give a child as stdout
