@@ -46,6 +46,7 @@ func sendNow(w *frame.Writer, h frame.Header) {
 type keepalive struct {
 	job         clockJob    // runs check every period
 	heard       atomic.Bool // a frame arrived since the last check
+	peerHeld    atomic.Bool // the reader waits for the peer (holdPeer)
 	paused      atomic.Bool // this end does not read the connection for now
 	pausePinged atomic.Bool // a pause sent a PING since the last check
 
@@ -165,6 +166,9 @@ func (k *keepalive) bytesArrived() bool {
 		return false
 	}
 	got, unread := k.received()
+	if k.peerHeld.Load() { // what waits unread is the peer's own doing: read bytes only
+		got, unread = got-uint64(unread), 0
+	}
 	k.unread = unread
 	arrived := got > k.got // a count that a read made too small last time may rise once without bytes arriving
 	k.got = max(k.got, got)
@@ -222,6 +226,17 @@ func (k *keepalive) pause(on bool) {
 func (k *keepalive) pingUnlessSending() {
 	if k.w.Buffered() == 0 {
 		sendNow(k.w, frame.Header{Type: frame.TypePing})
+	}
+}
+
+// holdPeer tells the keepalive whether the reader waits for the peer to
+// take its answers (on; waitSlot), or reads again (off). Meanwhile the
+// bytes the peer sends wait unread by the peer's own doing: they neither
+// count as hearing from it nor spare it as waiting for a busy reader, so
+// that a peer taking none of its answers is dropped after two periods.
+func (k *keepalive) holdPeer(on bool) {
+	if k != nil {
+		k.peerHeld.Store(on)
 	}
 }
 

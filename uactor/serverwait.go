@@ -209,8 +209,11 @@ func (c *serverConn) waitSlot(id uint64) error {
 		case !blocked:
 			return nil
 		}
-		c.w.Kick() // answers held back go out before the reader sleeps
-		if !c.wait() {
+		c.w.Kick()          // answers held back go out before the reader sleeps
+		c.ka.holdPeer(true) // what the peer sends meanwhile waits by its own doing
+		ok := c.wait()
+		c.ka.holdPeer(false)
+		if !ok {
 			return errConnDone
 		}
 	}
