@@ -243,6 +243,11 @@ func (s *supervisor) exited(inc *incarnation) {
 	s.mu.Lock()
 	ended := &processEnded{pid: exit.PID, closed: s.stopping} // the owner's own Close: nothing to warn about
 	s.mu.Unlock()
+	if ended.closed {
+		// A process that stopped gracefully wrote its last answers before
+		// it ended: they may still wait in the socket for their callers.
+		drained(inc.c, drainWait)
+	}
 	inc.c.close(ended)
 	inc.p.Kill() // reaped already: this only closes its end of the bootstrap channel
 	inc.removeSocket()
@@ -488,5 +493,20 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 			return nil, err
 		}
 		return nil, &goneError{addr: s.addr.String(), cause: err}
+	}
+}
+
+// drainWait bounds how long the owner's connection to a process that
+// stopped gracefully is left to its callers before what they still wait
+// for fails.
+const drainWait = 500 * time.Millisecond
+
+// drained waits, up to d, until c carries no call or has ended on its own.
+// The process is gone, so its socket ends right after the answers it
+// wrote: a caller reading them meets that end at once, and they are not
+// failed under it by the close that follows the process's end.
+func drained(c *clientConn, d time.Duration) {
+	for end := time.Now().Add(d); c.calls.Load() > 0 && !c.broken.Load() && time.Now().Before(end); {
+		time.Sleep(time.Millisecond)
 	}
 }
