@@ -215,23 +215,7 @@ func (r *records) errs() []error {
 func TestStopWhileWaitingForSlotIsNoProtocolError(t *testing.T) {
 	var logged records
 	s := servedServer(t, MaxInFlight(1), WriteTimeout(0), Keepalive(0), Logger(slog.New(&logged)))
-	park := servedKind.entry.method("park")
-	park.blocks.Store(true)    // call 1 runs on a worker, so the reader reads on
-	cl, c := serveUnread(t, s) // call 1's answer cannot leave
-	if _, err := cl.Write(callFrames(1, nil, "park")); err != nil {
-		t.Fatal(err)
-	}
-	waitLocked(t, &c.mu, "call 1 to begin", func() bool { return c.cancels[1] != nil })
-	var cancel bytes.Buffer
-	frame.NewWriter(&cancel, 1<<10).WriteFrame(frame.Header{Type: frame.TypeCancel, ID: 1})
-	if _, err := cl.Write(cancel.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	waitLocked(t, &c.mu, "call 1's answer to go on its way", func() bool { return c.leaving == 1 })
-	if _, err := cl.Write(callFrames(2, []byte("x"), "echo")); err != nil {
-		t.Fatal(err)
-	}
-	waitLocked(t, &c.mu, "the reader to wait for a slot", func() bool { return c.waiting })
+	waitingForSlot(t, s)
 	s.stop()
 	// The connection's end is logged once its reader has ended.
 	waitLocked(t, &logged.mu, "the connection's end to be logged", logged.endedLocked)
@@ -336,4 +320,30 @@ func TestHangUpFoundAtAnswerBound(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitLocked(t, &logged.mu, "the connection's end to be logged", logged.endedLocked)
+}
+
+// waitingForSlot serves a peer on s (MaxInFlight(1)) that reads nothing,
+// and brings s's reader to wait for a call slot: call 1's answer is on its
+// way out and cannot leave, and call 2 waits. It returns the peer's end
+// and s's connection.
+func waitingForSlot(t *testing.T, s *server) (net.Conn, *serverConn) {
+	t.Helper()
+	park := servedKind.entry.method("park")
+	park.blocks.Store(true)    // call 1 runs on a worker, so the reader reads on
+	cl, c := serveUnread(t, s) // call 1's answer cannot leave
+	if _, err := cl.Write(callFrames(1, nil, "park")); err != nil {
+		t.Fatal(err)
+	}
+	waitLocked(t, &c.mu, "call 1 to begin", func() bool { return c.cancels[1] != nil })
+	var cancel bytes.Buffer
+	frame.NewWriter(&cancel, 1<<10).WriteFrame(frame.Header{Type: frame.TypeCancel, ID: 1})
+	if _, err := cl.Write(cancel.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	waitLocked(t, &c.mu, "call 1's answer to go on its way", func() bool { return c.leaving == 1 })
+	if _, err := cl.Write(callFrames(2, []byte("x"), "echo")); err != nil {
+		t.Fatal(err)
+	}
+	waitLocked(t, &c.mu, "the reader to wait for a slot", func() bool { return c.waiting })
+	return cl, c
 }

@@ -1,11 +1,8 @@
 package uactor
 
 import (
-	"bytes"
 	"testing"
 	"time"
-
-	"github.com/uactor-go/uactor/internal/frame"
 )
 
 // A peer that takes none of its answers while the reader waits for a call
@@ -17,23 +14,7 @@ import (
 func TestKeepaliveDropsPeerHoldingSlotWithBytesUnread(t *testing.T) {
 	const period = 100 * time.Millisecond
 	s := servedServer(t, MaxInFlight(1), WriteTimeout(0), Keepalive(period))
-	park := servedKind.entry.method("park")
-	park.blocks.Store(true)    // call 1 runs on a worker, so the reader reads on
-	cl, c := serveUnread(t, s) // call 1's answer cannot leave
-	if _, err := cl.Write(callFrames(1, nil, "park")); err != nil {
-		t.Fatal(err)
-	}
-	waitLocked(t, &c.mu, "call 1 to begin", func() bool { return c.cancels[1] != nil })
-	var cancel bytes.Buffer
-	frame.NewWriter(&cancel, 1<<10).WriteFrame(frame.Header{Type: frame.TypeCancel, ID: 1})
-	if _, err := cl.Write(cancel.Bytes()); err != nil {
-		t.Fatal(err)
-	}
-	waitLocked(t, &c.mu, "call 1's answer to go on its way", func() bool { return c.leaving == 1 })
-	if _, err := cl.Write(callFrames(2, []byte("x"), "echo")); err != nil {
-		t.Fatal(err)
-	}
-	waitLocked(t, &c.mu, "the reader to wait for a slot", func() bool { return c.waiting })
+	cl, c := waitingForSlot(t, s)
 	if _, err := cl.Write(callFrames(3, []byte("y"), "echo")); err != nil { // left unread
 		t.Fatal(err)
 	}
