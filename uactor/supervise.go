@@ -176,7 +176,11 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		p.Conn().Close()
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
-	c := newClientConn(p.Conn(), a, &handshake.Session{ActorID: rd.id, Window: window(s.boot.opts)}, s.boot.opts, true)
+	nc := p.Conn()
+	if testHookOwnerConn != nil {
+		nc = testHookOwnerConn(nc)
+	}
+	c := newClientConn(nc, a, &handshake.Session{ActorID: rd.id, Window: window(s.boot.opts)}, s.boot.opts, true)
 	inc := &incarnation{p: p, c: c, started: time.Now()}
 	if a.network == "unix" {
 		inc.sock, _ = os.Lstat(a.addr)
@@ -496,6 +500,16 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 	}
 }
 
+// Test hooks, nil outside tests, set while no actor is spawned:
+// testHookOwnerConn wraps the owner's private connection to each process a
+// supervisor starts, and testHookDrain runs as drained begins, so that a
+// test can hold a reply back from its caller until the process has been
+// reaped.
+var (
+	testHookOwnerConn func(net.Conn) net.Conn
+	testHookDrain     func()
+)
+
 // drainWait bounds how long the owner's connection to a process that
 // stopped gracefully is left to its callers before what they still wait
 // for fails.
@@ -506,6 +520,9 @@ const drainWait = 500 * time.Millisecond
 // wrote: a caller reading them meets that end at once, and they are not
 // failed under it by the close that follows the process's end.
 func drained(c *clientConn, d time.Duration) {
+	if testHookDrain != nil {
+		testHookDrain()
+	}
 	for end := time.Now().Add(d); c.calls.Load() > 0 && !c.broken.Load() && time.Now().Before(end); {
 		time.Sleep(time.Millisecond)
 	}
