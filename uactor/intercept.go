@@ -40,12 +40,15 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // response type; a resp of another type fails the call.
 // It may run handle in a goroutine and return before it does (a timeout);
 // the caller is then answered at once, and the handler runs on with its
-// context cancelled. Until the handler returns, its call still counts as
-// running: a Serial actor's next call waits for it, an owner's Close
-// gives it the grace period, and a Lent request stays the handler's. A
-// handle called once the call is over (the interceptor returned, and no
-// handler of the call runs) runs unaccounted for, or, for a Lent request,
-// fails at once without running the handler (see Lent).
+// context cancelled. A handler that handle had begun to run when the
+// interceptor returned still counts as running until it returns: a Serial
+// actor's next call waits for it, an owner's Close gives it the grace
+// period, and a Lent request stays the handler's. The library cannot know
+// of a goroutine that has yet to call handle: a handle called after the
+// interceptor returned (its goroutine scheduled only then, as one that
+// gives up at once may be) is not sure to be waited for, and once the
+// call is over (no handler of it runs) it runs unaccounted for, or, for a
+// Lent request, fails at once without running the handler (see Lent).
 type ServerInterceptor func(ctx context.Context, info CallInfo, req any, handle ServerHandler) (resp any, err error)
 
 // ClientInterceptors adds interceptors around the calls made through refs:

@@ -14,9 +14,10 @@ import "github.com/uactor-go/uactor/internal/frame"
 // exactly as a []byte does; on the wire it is one. A server interceptor
 // sees the lent request too, and must not keep it either. One that answers
 // without waiting for the handler it started (on a timeout of its own)
-// leaves the bytes the handler's until the handler returns; a handler it
-// starts only after it returned fails without running, as the bytes may
-// be another call's by then.
+// leaves the bytes the handler's until the handler returns; a handler
+// whose handle is called only after it returned (from a goroutine not yet
+// run by then, say) fails without running, as the bytes may be another
+// call's by then.
 type Lent []byte
 
 // Recycle gives the library b's array, so that a later payload of about
