@@ -67,10 +67,10 @@ func runChild() int {
 	stopped := make(chan struct{})
 	var srv atomic.Pointer[server]
 	// From here on, the parent's death ends this process whatever it is doing.
-	ch.Watch(func() {
+	ch.Watch(func(grace time.Duration) {
 		stopping.Do(func() {
 			if s := srv.Load(); s != nil {
-				stopProcess(s) // the actor and the values it hosts
+				stopProcess(s, grace) // the actor and the values it hosts
 			}
 			close(stopped)
 		})

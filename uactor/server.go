@@ -253,17 +253,21 @@ func closeHostedListeners() {
 	}
 }
 
-// stopProcess stops an actor's server within its grace period: no new
-// calls, calls in flight finish or are cancelled. Then it stops every value
-// its process hosts, within what is left of the grace period (or a hosted
-// value's own, if shorter), and then the actors the process spawned, within
-// what is left after that (or their own, if shorter): each only then, as
-// the calls that just ended may have used them, and Close promised those
-// calls the grace period. A hosted value thus takes calls until the actor's
-// own are done.
-func stopProcess(main *server) {
-	graceEnd := time.Now().Add(main.opts.grace)
-	main.stop()
+// stopProcess stops an actor's server within its grace period, or grace
+// if that is shorter and not negative (the owner's, when the owner is
+// itself stopping: the rest of its own): no new calls, calls in flight
+// finish or are cancelled. Then it stops every value its process hosts,
+// within what is left of the grace period (or a hosted value's own, if
+// shorter), and then the actors the process spawned, within what is left
+// after that (or their own, if shorter): each only then, as the calls that
+// just ended may have used them, and Close promised those calls the grace
+// period. A hosted value thus takes calls until the actor's own are done.
+func stopProcess(main *server, grace time.Duration) {
+	if grace < 0 || grace > main.opts.grace {
+		grace = main.opts.grace
+	}
+	graceEnd := time.Now().Add(grace)
+	main.stopWithin(grace)
 	stopHosted(time.Until(graceEnd))
 	stopSpawned(time.Until(graceEnd))
 }

@@ -241,6 +241,9 @@ func (s *supervisor) watch(inc *incarnation) {
 func (s *supervisor) exited(inc *incarnation) {
 	ws, known := inc.p.Status()
 	exit := exitError(inc.p.PID(), ws, known)
+	if testHookExited != nil {
+		testHookExited(s.boot.kind, exit)
+	}
 	// Calls in flight fail with ErrActorDied, if the broken socket did
 	// not tell them already; never with the *ExitError, which says a
 	// call was not sent.
@@ -291,7 +294,7 @@ func (s *supervisor) exited(inc *incarnation) {
 		s.mu.Lock()
 		if s.stopping {
 			s.mu.Unlock()
-			next.p.Stop(0)
+			next.p.Stop(0, 0)
 			next.c.close(ErrClosed)
 			next.removeSocket()
 			s.finish(errOwnerClosed)
@@ -387,8 +390,9 @@ func (s *supervisor) pid() int { return s.state.Load().lastPID }
 // restart, and the end of the actor's life.
 func (s *supervisor) stop() { s.stopWithin(s.boot.opts.grace) }
 
-// stopWithin is stop with grace as the grace period: the process is killed
-// if it has not exited stopMargin after it.
+// stopWithin is stop with grace as the grace period (the process's own, if
+// shorter), which the process is told: it is killed if it has not exited
+// stopMargin after it.
 func (s *supervisor) stopWithin(grace time.Duration) {
 	s.mu.Lock()
 	s.stopping = true
@@ -396,7 +400,7 @@ func (s *supervisor) stopWithin(grace time.Duration) {
 	s.mu.Unlock()
 	s.cancel()
 	if inc != nil {
-		inc.p.Stop(addSat(grace, stopMargin))
+		inc.p.Stop(grace, addSat(grace, stopMargin))
 	}
 	<-s.ended
 }
@@ -504,10 +508,11 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 // testHookOwnerConn wraps the owner's private connection to each process a
 // supervisor starts, and testHookDrain runs as drained begins, so that a
 // test can hold a reply back from its caller until the process has been
-// reaped.
+// reaped; testHookExited is told how each reaped process ended.
 var (
 	testHookOwnerConn func(net.Conn) net.Conn
 	testHookDrain     func()
+	testHookExited    func(kind string, exit *ExitError)
 )
 
 // drainWait bounds how long the owner's connection to a process that

@@ -1,8 +1,10 @@
 package spawn
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -120,7 +122,8 @@ func (c *Child) Fail(data []byte) error { return writeRecord(c.ctl, TagError, da
 const orphanWait = time.Second
 
 // Watch waits, in the background, for the parent to ask for a graceful stop
-// (onStop runs, once) or to vanish: EOF on the channel, or the parent-death
+// (onStop runs with the grace period the parent gives, or -1 if it named
+// none) or to vanish: EOF on the channel, or the parent-death
 // signal. Then onOrphan runs, once, and should exit the process promptly;
 // it is told whether the parent is gone. After a stop, a later EOF still
 // calls onOrphan, so that a child that hangs while stopping still goes
@@ -131,17 +134,21 @@ const orphanWait = time.Second
 // thread that started the child exits, before the rest of the parent has
 // gone (getppid still names it then, if its other threads live on): so a
 // SIGTERM says the parent is gone only if EOF follows within orphanWait.
-func (c *Child) Watch(onStop func(), onOrphan func(parentGone bool)) {
+func (c *Child) Watch(onStop func(grace time.Duration), onOrphan func(parentGone bool)) {
 	eof := make(chan struct{})
 	go func() {
 		for {
-			tag, _, err := readRecord(c.ctl)
+			tag, data, err := readRecord(c.ctl)
 			if err != nil {
 				close(eof)
 				return
 			}
 			if tag == TagStop {
-				go onStop()
+				grace := time.Duration(-1)
+				if len(data) == 8 {
+					grace = time.Duration(min(binary.BigEndian.Uint64(data), math.MaxInt64))
+				}
+				go onStop(grace)
 			}
 		}
 	}()

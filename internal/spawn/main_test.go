@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"testing"
+	"time"
 )
 
 // TestMain runs this test binary as a child when Start started it (see
@@ -30,7 +31,7 @@ func runTestChild() int {
 		return 2
 	}
 	stop := make(chan struct{})
-	c.Watch(func() { close(stop) }, func(bool) { os.Exit(3) })
+	c.Watch(func(time.Duration) { close(stop) }, func(bool) { os.Exit(3) })
 	if err := c.Ready(data); err != nil {
 		return 2
 	}

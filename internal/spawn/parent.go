@@ -2,6 +2,7 @@ package spawn
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -346,13 +347,14 @@ func (p *Process) Kill() {
 	p.ctl.Close()
 }
 
-// Stop asks the child to stop gracefully, gives it grace to do so, then kills
-// it; either way it returns only once the child has been reaped.
-func (p *Process) Stop(grace time.Duration) {
+// Stop asks the child to stop gracefully, giving the calls it runs grace at
+// most (its own grace period, if shorter), waits up to wait for it to exit,
+// then kills it; either way it returns only once the child has been reaped.
+func (p *Process) Stop(grace, wait time.Duration) {
 	p.stopOnce.Do(func() {
 		p.ctl.SetWriteDeadline(time.Now().Add(time.Second))
-		if writeRecord(p.ctl, TagStop, nil) == nil {
-			t := time.NewTimer(grace)
+		if writeRecord(p.ctl, TagStop, binary.BigEndian.AppendUint64(nil, uint64(max(grace, 0)))) == nil {
+			t := time.NewTimer(wait)
 			defer t.Stop()
 			select {
 			case <-p.done:

@@ -91,7 +91,7 @@ func TestStopRacingExitLeavesNoZombie(t *testing.T) {
 			}
 			p := startTestChild(t, code, &out)
 			var wg sync.WaitGroup
-			wg.Go(func() { p.Stop(5 * time.Second) })
+			wg.Go(func() { p.Stop(5*time.Second, 5*time.Second) })
 			if i%3 == 2 {
 				wg.Go(p.Kill)
 			}
