@@ -14,7 +14,9 @@ import (
 // Serial. Each Host makes another actor: a value hosted twice is served by
 // two, whose calls Serial orders each on its own, not together. Closing
 // the returned ref stops serving. Host also gives unit tests an in-process
-// actor.
+// actor. In an actor's process whose owner closes it, Host fails with
+// ErrClosed once the process has stopped the values it hosts, which it
+// does after its own calls.
 func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option) (Ref[A], error) {
 	if err := ctx.Err(); err != nil {
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
@@ -32,6 +34,10 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 		key.release()
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
-	trackHosted(s)
+	if !trackHosted(s) { // stopHosted has begun: stop it as Close would, at once
+		s.stopWithin(0)
+		key.release()
+		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, errHostClosed)
+	}
 	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key.key, key.id, o, s, key.release)}, nil
 }

@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -223,16 +224,28 @@ func (s *server) removeDir() { removeDir(s.dir) }
 // part of it, and its calls in flight get what is left of the grace period.
 var hostedServers struct {
 	sync.Mutex
-	m map[*server]struct{}
+	m      map[*server]struct{}
+	closed bool // stopHosted has begun: Host fails with ErrClosed
 }
 
-func trackHosted(s *server) {
+// errHostClosed is why Host fails in an actor's process once that has
+// stopped the values it hosts: one served then would not be stopped
+// gracefully, but cut off as the process exits.
+var errHostClosed = fmt.Errorf("%w: this actor's process is stopping, and has stopped the values it hosts", ErrClosed)
+
+// trackHosted tracks s, unless stopHosted has begun: then it reports
+// false, and s is left for its caller to stop.
+func trackHosted(s *server) bool {
 	hostedServers.Lock()
 	defer hostedServers.Unlock()
+	if hostedServers.closed {
+		return false
+	}
 	if hostedServers.m == nil {
 		hostedServers.m = map[*server]struct{}{}
 	}
 	hostedServers.m[s] = struct{}{}
+	return true
 }
 
 func untrackHosted(s *server) {
@@ -274,8 +287,10 @@ func stopProcess(main *server, grace time.Duration) {
 
 // stopHosted stops every value this process hosts, at once, each within
 // its own grace period or grace, if shorter, and waits until they are.
+// From then on, Host in this process fails (errHostClosed).
 func stopHosted(grace time.Duration) {
 	hostedServers.Lock()
+	hostedServers.closed = true
 	hosted := make([]*server, 0, len(hostedServers.m))
 	for h := range hostedServers.m {
 		hosted = append(hosted, h)
