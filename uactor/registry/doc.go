@@ -52,8 +52,9 @@
 // Unix socket whose directory is gone, drops it at once; other failures (a
 // timeout, say, from a swamped or unreachable host) skip the address for
 // that Pick and drop it after three failed checks in a row. Concurrent
-// checks of one address share one dial, and concurrent probes share one
-// probe.
+// checks of one address share one dial, and probes asked for before one
+// begins share it (one asked for while a probe checks waits for the next:
+// it is to see what its caller saw).
 //
 // What that guarantees, on a lossy link too:
 //

@@ -19,32 +19,64 @@ const probeParallel = 16
 // DefaultProbeInterval with the periodic probe off), whoever asks for
 // them: one asked for sooner waits for its turn, so that a caller cannot
 // make the registry dial what it holds as often as it can call.
-// Concurrent probes share one run, and its count.
+// Probes asked for before a run begins its checks share that run, and its
+// count; a run already checking began before its caller's call, and may
+// have found alive an actor that its caller saw die since, so Probe then
+// waits for the next run. If ctx ends first, Probe returns ctx's error,
+// and the run carries on for the others.
 func (r *Registry) Probe(ctx context.Context, _ uactor.Empty) (int, error) {
-	ch := r.probes.DoChan("", func() (any, error) { return r.probeInTurn(), nil })
+	run := r.nextProbeRun()
 	select {
-	case res := <-ch:
-		return res.Val.(int), nil
+	case <-run.done:
+		return run.n, nil
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
 }
 
-// probeInTurn waits until the last probe started probeGap ago, then
-// probes. The probes group runs it one at a time: it alone touches
-// lastProbe.
-func (r *Registry) probeInTurn() int {
+// probeRun is one run of the probe, which its callers wait for.
+type probeRun struct {
+	done chan struct{} // closed once n is set
+	n    int           // how many addresses it dropped
+}
+
+// nextProbeRun returns the run that has not begun its checks yet, starting
+// one if there is none.
+func (r *Registry) nextProbeRun() *probeRun {
+	r.probeMu.Lock()
+	defer r.probeMu.Unlock()
+	if r.pending == nil {
+		r.pending = &probeRun{done: make(chan struct{})}
+		go r.runProbe(r.pending)
+	}
+	return r.pending
+}
+
+// runProbe waits for the run before it to end, and then until the last
+// run started probeGap ago, then probes: runs go one at a time (turn
+// serialises them, and it alone touches lastProbe), so at most two are
+// there, the one checking and the next one.
+func (r *Registry) runProbe(run *probeRun) {
+	defer close(run.done)
+	r.turn.Lock()
+	defer r.turn.Unlock()
+	ok := true
 	if wait := time.Until(r.lastProbe.Add(r.probeGap())); wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-r.life.Done():
-			return 0
+			ok = false
 		}
 	}
-	r.lastProbe = time.Now()
-	return r.probeAll()
+	r.probeMu.Lock()
+	r.pending = nil // a Probe from now on waits for the next run
+	r.probeMu.Unlock()
+	if ok {
+		r.lastProbe = time.Now()
+		run.n = r.probeAll()
+	}
 }
 
 // probeGap is the least time between the starts of two probes: the

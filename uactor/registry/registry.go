@@ -21,9 +21,12 @@ type Registry struct {
 	mu   sync.Mutex
 	ring ring
 
-	checks    singleflight.Group // one dial per address at a time
-	probes    singleflight.Group // one probe at a time
-	lastProbe time.Time          // when the last probe started; see probeInTurn
+	checks singleflight.Group // one dial per address at a time
+
+	probeMu   sync.Mutex
+	pending   *probeRun  // the probe run that has not begun its checks: Probe joins it; guarded by probeMu
+	turn      sync.Mutex // held by the probe run under way; see runProbe
+	lastProbe time.Time  // when the last probe run started; guarded by turn
 }
 
 // New makes a registry, and starts its periodic probe, which runs until ctx
