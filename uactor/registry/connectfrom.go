@@ -9,7 +9,9 @@ import (
 
 // ConnectFrom connects to one actor of kind k that src lists: the first,
 // in src's order, that Connect (with authkey and opts) reaches; an actor
-// listed twice, however spelled ("h:1", "tcp://h:1"), is tried once. It
+// listed twice, however spelled ("h:1", "tcp://h:1"), is tried once, at
+// its canonical address (see Registry.Register), which a spelling that
+// leads nowhere as written ("unix:///s.sock/") shares with the others. It
 // fails with ErrNoActors when it reaches none, wrapping the first few
 // Connects' errors and saying how many failed.
 //
@@ -31,7 +33,7 @@ func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, 
 			continue
 		}
 		tried[key] = true
-		ref, err := uactor.Connect(ctx, k, a, authkey, opts...)
+		ref, err := uactor.Connect(ctx, k, key, authkey, opts...) // see actorKey
 		if err == nil {
 			return ref, nil
 		}

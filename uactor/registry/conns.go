@@ -38,7 +38,8 @@ type conn[A any] struct {
 // has no live connection to (a ref whose actor is gone is none: another
 // actor may serve there now), drops its hold on those not listed or gone,
 // and returns the live connections in addrs's order (an actor listed
-// twice, however spelled, counts once, where and as it is first listed),
+// twice, however spelled, counts once, where and as it is first listed,
+// and is dialled at its actorKey),
 // with the errors of the Connects that failed. Its work is linear in
 // len(addrs): a source may list thousands. A connection dropped stays open
 // for as long as a view that lists it holds it: calls in flight on it are
@@ -71,7 +72,7 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 	g.SetLimit(connectParallel)
 	for i, li := range missing {
 		g.Go(func() error {
-			refs[i], errs[i] = uactor.Connect(ctx, c.k, listed[li], c.key, c.opts...)
+			refs[i], errs[i] = uactor.Connect(ctx, c.k, keys[li], c.key, c.opts...) // see actorKey
 			return nil
 		})
 	}

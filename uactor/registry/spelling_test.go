@@ -63,3 +63,39 @@ func TestOneActorListedTwoWays(t *testing.T) {
 		t.Errorf("PoolFrom over 5 missing actors, each listed two ways: %v; want it to say 5 Connects failed", err)
 	}
 }
+
+// An actor that a source lists first under a spelling that names it only
+// once cleaned (a trailing slash, a ".." past a directory that does not
+// exist), and then as its ref names it, is reached: the spellings are one
+// actor, so the pool and ConnectFrom dial it where the spellings agree it
+// is, not where the first one, as written, does not lead.
+func TestActorListedFirstUnderUndiallableSpelling(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	refs := spawnWorkers(t, ctx, 1)
+	a := refs[0].Address()
+	if !strings.HasPrefix(a, "unix:///") {
+		t.Skipf("the worker listens at %q, not on a Unix socket", a)
+	}
+	p := strings.TrimPrefix(a, "unix://")
+	for _, other := range []string{
+		a + "/",
+		"unix://" + filepath.Join(filepath.Dir(p), "no-such-dir") + "/../" + filepath.Base(p),
+	} {
+		src := &listings{lists: []registry.Addresses{{other, a}}}
+		ref, err := registry.ConnectFrom(ctx, src, workerKind, testKey)
+		if err != nil {
+			t.Errorf("ConnectFrom over %q, %q: %v", other, a, err)
+		} else {
+			ref.Close()
+		}
+		pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+		if err != nil {
+			t.Errorf("PoolFrom over %q, %q: %v", other, a, err)
+			continue
+		}
+		if got := calls(t, pool, 2); !slices.Equal(got, []string{"w0", "w0"}) {
+			t.Errorf("pool over %q, %q: calls went to %v", other, a, got)
+		}
+		pool.Close()
+	}
+}
