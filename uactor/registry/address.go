@@ -18,8 +18,12 @@ type entry struct {
 	strikes int       // checks in a row that failed without proving anything
 }
 
-// suspect reports whether e's last check failed: Pick tries it last.
-func (e *entry) suspect() bool { return !e.failing.IsZero() }
+// suspect reports whether e's checks failed, since it was last found
+// alive, in a way that may cost a check its DialTimeout (no answer, say):
+// Pick tries it last. One that was only refused since (an actor
+// restarting) is no suspect: a refusal comes at once, so Picks check it
+// in its turn, and hand it out as soon as it is back.
+func (e *entry) suspect() bool { return e.strikes > 0 }
 
 // parseEntry checks that s is an actor address and puts it in canonical
 // form, so that one actor registered twice under two spellings is one

@@ -63,20 +63,21 @@
 //     (only one that dies between the check and the caller's Connect).
 //   - An actor supervised with Restart that a check found alive before it
 //     died stays registered through a restart that takes less than
-//     DialTimeout, and is handed out again once back.
+//     DialTimeout, and is handed out again once back: Picks check a
+//     refused address in its turn, as a refusal comes at once.
 //   - A Pick skips a live actor only if its dial gets no answer within
 //     DialTimeout. The default timeout outlasts TCP's first SYN
 //     retransmission, so one lost SYN (or SYN-ACK) delays the Pick by a
 //     second and skips nothing; it takes two lost in a row. Once skipped,
 //     it is a suspect until a check finds it alive again.
-//   - A suspect, an address whose last check failed without proving its
-//     actor gone, is tried by a Pick, while the periodic probe runs, only
-//     once every other address has been: an actor whose host stops
-//     answering costs up to DialTimeout the Pick that finds it silent, and
-//     later Picks only when nothing else answers. It is dropped after
-//     three failed checks in a row: within about three probe intervals
-//     plus three dial timeouts. With the probe off, Picks check suspects
-//     in their turn, as the probe would.
+//   - A suspect, an address whose checks failed without proving its actor
+//     gone, other than by a refusal, is tried by a Pick, while the
+//     periodic probe runs, only once every other address has been: an
+//     actor whose host stops answering costs up to DialTimeout the Pick
+//     that finds it silent, and later Picks only when nothing else
+//     answers. It is dropped after three failed checks in a row: within
+//     about three probe intervals plus three dial timeouts. With the probe
+//     off, Picks check suspects in their turn, as the probe would.
 //
 // A key holder may register addresses, so the registry bounds how many it
 // holds (Config.MaxEntries): each is dialled at every probe, and an

@@ -21,7 +21,7 @@ type verdict uint8
 const (
 	alive   verdict = iota // a listener accepted the dial
 	dropped                // gone, or out of strikes: removed by this check
-	suspect                // unreachable this time; kept until it strikes out
+	suspect                // failed this time without proving its actor gone: kept for now
 	absent                 // deregistered while the check ran
 	unknown                // the registry is shutting down: no verdict
 )
@@ -66,9 +66,11 @@ func (r *Registry) dialCheck(e entry) verdict {
 // if its socket's directory is gone (which its owner removes only once no
 // restart follows); otherwise it is dropped by the first check that finds
 // it still failing DialTimeout after its checks began to fail, as a ref
-// gives up on its actor, and is a suspect meanwhile (Pick tries it last,
-// and hands it out only once a check finds it alive). A host name that does not exist drops it at once; other failures
-// are strikes, maxStrikes of which in a row drop it.
+// gives up on its actor, and is not handed out meanwhile (Picks check it
+// in its turn, as a refusal costs them nothing, and hand it out once a
+// check finds it alive). A host name that does not exist drops it at
+// once; other failures are strikes, maxStrikes of which in a row drop it,
+// and make it a suspect (see entry.suspect).
 func (r *Registry) judge(e entry, err error) verdict {
 	gone := err != nil && (noHost(err) || refused(err) && dirGone(e)) // the file system is read before the lock
 	r.mu.Lock()

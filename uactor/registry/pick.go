@@ -10,10 +10,13 @@ import (
 // that a listener is still there (see the package doc): an address whose
 // check fails is not handed out (and is dropped if the check shows its
 // actor gone), and Pick moves on to the next one. While the periodic
-// probe runs, addresses whose last check failed without proving them gone
-// (suspects) are tried only once the others are: the probe checks them
-// again. It answers OK false, not an error, when no live actor is
-// registered. Each registered address is tried at most once per Pick.
+// probe runs, addresses whose checks failed without proving them gone,
+// other than by a refusal (suspects: a host that does not answer, say),
+// are tried only once the others are: the probe checks them again. A
+// refused one (an actor restarting) is checked in its turn, as a refusal
+// comes at once, and handed out again as soon as it is back. It answers
+// OK false, not an error, when no live actor is registered. Each
+// registered address is tried at most once per Pick.
 //
 // Pick checks one address at a time, each check taking up to DialTimeout:
 // a Pick that meets several addresses that do not answer (registered but

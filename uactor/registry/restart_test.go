@@ -157,3 +157,32 @@ func TestRegistryDropsActorRefusedPastDialTimeout(t *testing.T) {
 	}
 	expectList(t, ctx, reg, "once refused past DialTimeout")
 }
+
+// An actor back from a restart is handed out again by the Picks that
+// follow, not only once the periodic probe (here an hour away) checks it:
+// a refused dial is no silent host, whose check would cost a Pick its
+// DialTimeout, so Picks keep checking it in its turn.
+func TestRestartedActorPickedBeforeTheProbe(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	ref, dir := spawnGated(t, ctx, "tcp")
+	live := listen(t, "tcp").addr
+	reg := hostRegistry(t, registry.Config{ProbeInterval: time.Hour, DialTimeout: 20 * time.Second})
+	a := ref.Address()
+	register(t, ctx, reg, a, live)
+	if got := picks(t, ctx, reg, 2); !slices.Equal(got, []string{a, live}) {
+		t.Fatalf("picks of the live actors: %v", got)
+	}
+	crash(t, ref)
+	if got := picks(t, ctx, reg, 2); !slices.Equal(got, []string{live, live}) {
+		t.Fatalf("picks while the actor restarts: %v; want the other", got)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "open"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := gatedHit.Call(ctx, ref, uactor.Empty{}); err != nil {
+		t.Fatalf("a call once the restart is let through: %v", err)
+	}
+	if got := picks(t, ctx, reg, 4); !slices.Contains(got, a) {
+		t.Fatalf("picks once the actor is back: %v; want it among them", got)
+	}
+}

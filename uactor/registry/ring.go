@@ -51,8 +51,8 @@ func (r *ring) remove(addr string) bool {
 func (r *ring) get(addr string) *entry { return r.byAddr[addr] }
 
 // advance returns a copy of the first entry from the cursor on whose
-// address is not in skip, and, unless suspects is set, whose last check did
-// not fail; it moves the cursor past it, wrapping around. It returns false
+// address is not in skip, and, unless suspects is set, that is no suspect
+// (see entry.suspect); it moves the cursor past it, wrapping around. It returns false
 // when there is none (or the ring is empty).
 func (r *ring) advance(skip map[string]bool, suspects bool) (entry, bool) {
 	for range r.entries {

@@ -103,11 +103,13 @@ func TestRingAdvanceSkipsTried(t *testing.T) {
 	}
 }
 
-// Without suspects, advance passes over entries whose last check failed,
+// Without suspects, advance passes over entries whose checks struck,
 // and moves the cursor past them too; with them, it reaches those next.
+// An entry only refused since it was seen is no suspect.
 func TestRingAdvancePassesSuspects(t *testing.T) {
 	r := ringOf("a", "b", "c")
-	r.get("b").failing = time.Now()
+	r.get("b").failing, r.get("b").strikes = time.Now(), 1
+	r.get("c").failing = time.Now() // refused only: no suspect
 	tried := map[string]bool{}
 	var got []string
 	for _, suspects := range []bool{false, false, false, true, true} {
