@@ -48,14 +48,15 @@ type Relay struct {
 	flushed chan struct{} // closed and replaced when the writer catches up
 }
 
-// NewRelay returns a relay writing to w with name in every line's prefix.
+// NewRelay returns a relay writing to w with name in every line's prefix,
+// quoted if it holds control characters (see prefixName).
 // It holds no goroutine while no line waits: a writer starts with the first
 // line queued and ends once the queue is empty, so an owner of many quiet
 // actors does not keep one parked per actor for the collector to scan.
 // onPanic, unless nil, is called with what w panicked with, each time it
 // does, on the relay's writing goroutine.
 func NewRelay(w io.Writer, name string, onPanic func(v any)) *Relay {
-	return &Relay{w: w, name: name, onPanic: onPanic, flushed: make(chan struct{})}
+	return &Relay{w: w, name: prefixName(name), onPanic: onPanic, flushed: make(chan struct{})}
 }
 
 // Flush waits until every line queued so far has been written, or until

@@ -1,0 +1,25 @@
+package spawn
+
+import (
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// prefixName returns how name is written in the prefix of each line a
+// relay passes on: as it is, unless it could make one actor's lines pass
+// for another's. A control character (a newline would start a line whose
+// prefix the name chose; an escape sequence rewrites a terminal), bytes
+// that are not UTF-8, or a leading quote (else a name could spell another
+// name's quoted form) make it quoted as Go quotes a string.
+func prefixName(name string) string {
+	if !utf8.ValidString(name) || strings.HasPrefix(name, `"`) {
+		return strconv.Quote(name)
+	}
+	for _, c := range name {
+		if !strconv.IsPrint(c) {
+			return strconv.Quote(name)
+		}
+	}
+	return name
+}
