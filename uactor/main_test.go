@@ -15,6 +15,7 @@ import (
 func TestMain(m *testing.M) {
 	failIfStandby()      // a standby that fails to start, for one test; returns at once anywhere else
 	slowIfStandby()      // a standby slow to start, for one test; returns at once anywhere else
+	holdIfStandby()      // a standby whose output outlives it, for one test; returns at once anywhere else
 	forgeReadyIfAsked()  // a hostile actor process for one test; returns at once anywhere else
 	garbleReadyIfAsked() // another, for one test
 	uactor.Main()

@@ -18,7 +18,8 @@ import (
 // costs an extra start for each. The count is the process's: a later call
 // replaces it, and an earlier call still waiting then returns.
 // Standby(ctx, 0), the default, ends every standby, waiting or starting,
-// and returns once they have exited.
+// and returns once they have exited, or with ctx's error once ctx ends,
+// which ends the wait but not the ending.
 //
 // A standby costs an idle process. It runs with the environment, working
 // directory, limits and CPU affinity this process had when it started the

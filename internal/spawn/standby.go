@@ -49,7 +49,8 @@ var errStale = errors.New("spawn: standby gone")
 // starting and a start has failed (with its error), once a later call has
 // replaced n, or once ctx ends (which ends the wait, not the starts).
 // Standby(ctx, 0) ends every standby, waiting or starting, and returns once
-// they have been reaped. A start that failed is tried again by the next
+// they have been reaped, or once ctx ends (which ends the wait, not the
+// ending). A start that failed is tried again by the next
 // Standby call, by the next Start that finds no standby waiting (so one
 // that keeps failing costs an extra start for each), and when another
 // standby is taken or dies.
@@ -74,21 +75,30 @@ func Standby(ctx context.Context, n int) error {
 	fillLocked(0)
 	changedLocked() // an earlier call still waiting returns: this one replaced its count
 	standbys.mu.Unlock()
+	// Each is killed now and reaped in the background, so that a ctx that
+	// ends, before or while they are reaped, ends this wait, as it ends the
+	// wait for starts. Until they are, the wait below counts them (mine),
+	// whether this call's count is reached or a later call replaced it: a
+	// call that lowers the count returns with them gone.
+	mine := len(drop) // guarded by standbys.mu
 	for _, p := range drop {
-		p.discard()
-	}
-	if len(drop) > 0 {
-		standbys.mu.Lock()
-		standbys.ending -= len(drop)
-		changedLocked()
-		standbys.mu.Unlock()
+		p.Kill()
+		go func() {
+			p.discard()
+			standbys.mu.Lock()
+			standbys.ending--
+			mine--
+			changedLocked()
+			standbys.mu.Unlock()
+		}()
 	}
 	for {
 		standbys.mu.Lock()
 		idle, starting, err, changed := len(standbys.idle), standbys.starting+standbys.ending, standbys.err, standbys.changed
-		replaced := standbys.gen != gen
+		replaced, reaped := standbys.gen != gen, mine == 0
 		standbys.mu.Unlock()
 		switch {
+		case !reaped:
 		case replaced:
 			return nil
 		case idle >= n && (n > 0 || starting == 0):
