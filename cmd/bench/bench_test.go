@@ -26,6 +26,7 @@ func TestMain(m *testing.M) {
 	if runChildMode() {
 		return
 	}
+	runIfAsked()
 	os.Exit(m.Run())
 }
 

@@ -31,13 +31,16 @@
 //
 //	-duration d     time per measurement (default 450ms; 40ms with -quick)
 //	-quick          fewer iterations: a few seconds in all
-//	-placement p    all, samecore or free (default all)
+//	-placement p    all, samecore or free (default all); where same core
+//	                cannot be had (one CPU only), all skips it and samecore
+//	                fails
 //	-json file      write every result as JSON (default bench.json; "" for none)
 //	-svg file       write a chart of latency and throughput (default bench.svg; "" for none)
 //
 // The table goes to stdout as markdown; progress, one line per
 // measurement, goes to stderr. The exit code is 1 if a placement stopped
-// short (why is on stderr and under the table), 130 if interrupted.
+// short or, asked for by name, could not run (why is on stderr and under
+// the table), 130 if interrupted.
 package main
 
 import (
@@ -83,7 +86,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", defaultDuration, "time per measurement; -quick makes it 40ms unless this is given")
 	quick := fs.Bool("quick", false, "fewer iterations: a few seconds in all, same table")
-	placement := fs.String("placement", "all", "placements to measure: all, samecore or free")
+	placement := fs.String("placement", "all", "placements to measure: all, samecore or free; where same core cannot be had\n"+
+		"(this process may use one CPU only), all skips it and samecore fails with exit code 1")
 	jsonPath := fs.String("json", "bench.json", `write all results as JSON to this file ("" for none)`)
 	svgPath := fs.String("svg", "bench.svg", `write an SVG chart to this file ("" for none)`)
 	fs.Usage = func() {
@@ -149,8 +153,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 		} else {
 			res = runSuite(ctx, cfg, free, stderr)
 		}
-		if res.Skipped != "" {
+		switch {
+		case res.Skipped != "" && *placement == "all":
 			fmt.Fprintf(stderr, "%-9s  skipped: %s\n", p, res.Skipped)
+		case res.Skipped != "":
+			// Asked for by name, it is what the run was for: a run that
+			// measured nothing must not exit 0.
+			fmt.Fprintf(stderr, "%-9s  cannot run: %s\n", p, res.Skipped)
+			failed = true
 		}
 		if res.Err != "" {
 			fmt.Fprintf(stderr, "%-9s  stopped short: %s\n", p, res.Err)
