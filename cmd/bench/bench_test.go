@@ -27,6 +27,7 @@ func TestMain(m *testing.M) {
 		return
 	}
 	runIfAsked()
+	interruptIfAsked()
 	os.Exit(m.Run())
 }
 

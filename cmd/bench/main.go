@@ -40,17 +40,16 @@
 // The table goes to stdout as markdown; progress, one line per
 // measurement, goes to stderr. The exit code is 1 if a placement stopped
 // short or, asked for by name, could not run (why is on stderr and under
-// the table), 130 if interrupted.
+// the table), 130 if interrupted. A second interrupt ends it at once,
+// without its table or files.
 package main
 
 import (
-	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"runtime"
 	"syscall"
 	"time"
@@ -130,7 +129,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible(os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	rep := &Report{
 		Started:  time.Now(),

@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"strings"
 	"syscall"
 	"time"
@@ -62,8 +61,11 @@ func runSameCore(ctx context.Context, cfg config, stderr io.Writer) PlacementRes
 		}
 		return res
 	}
-	// Let the worker clean up after itself (close actors, kill floors) on interrupt.
-	defer context.AfterFunc(ctx, func() { cmd.Process.Signal(os.Interrupt) })()
+	// Let the worker clean up after itself (close actors, kill floors) on
+	// interrupt. SIGTERM, not SIGINT: a Ctrl-C reaches the worker too (it
+	// is in the terminal's process group), and a second SIGINT would end
+	// it at once (see interruptible).
+	defer context.AfterFunc(ctx, func() { cmd.Process.Signal(syscall.SIGTERM) })()
 	werr := cmd.Wait()
 	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
 		res = PlacementResult{Placement: sameCore, CPU: cpu,
@@ -95,7 +97,9 @@ func runWorker(conf string) int {
 		fmt.Fprintf(os.Stderr, "bench: worker: bad config %q: %v\n", conf, err)
 		return 2
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// SIGTERM stays caught: the parent forwards one on its first signal,
+	// which may come after the terminal's Ctrl-C reached this process too.
+	ctx, stop := interruptible(os.Interrupt)
 	defer stop()
 	var res PlacementResult
 	if cpu, err := workerCPU(); err != nil {

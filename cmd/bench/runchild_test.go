@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
 )
 
 // envTestRun, in this test binary's environment, has it run the command
@@ -40,4 +42,22 @@ func commandProcess(t *testing.T, args ...string) *exec.Cmd {
 	cmd := exec.Command(exe)
 	cmd.Env = append(os.Environ(), envTestRun+"="+string(a))
 	return cmd
+}
+
+// envTestInterrupt, in this test binary's environment, has it wait for
+// an interrupt as the command does, then take long to clean up.
+const envTestInterrupt = "UACTOR_BENCH_TEST_INTERRUPT"
+
+// interruptIfAsked is that process, if envTestInterrupt asks for it.
+func interruptIfAsked() {
+	if _, ok := os.LookupEnv(envTestInterrupt); !ok {
+		return
+	}
+	ctx, stop := interruptible(os.Interrupt)
+	defer stop()
+	fmt.Println("ready")
+	<-ctx.Done()
+	fmt.Println("interrupted")
+	time.Sleep(30 * time.Second) // a clean-up that takes long
+	os.Exit(130)
 }
