@@ -125,6 +125,7 @@ func serveRPC(ln net.Listener) error {
 type child struct {
 	cmd     *exec.Cmd
 	stdin   io.Closer
+	stdout  io.Closer // closed by Close: Wait does not close a pipe it did not make
 	network string
 	addr    string
 }
@@ -167,19 +168,29 @@ func execChild(mode, network, addr string) (*child, io.Reader, error) {
 	cmd := exec.Command(exe)
 	cmd.Env = childEnv(envChild + "=" + mode + " " + network + " " + addr)
 	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	// Pipes of our own rather than StdinPipe and StdoutPipe: the child's
+	// ends of those are closed only by Start or Wait, so one made before
+	// the other failed would stay open.
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, nil, err
 	}
-	out, err := cmd.StdoutPipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
-		stdin.Close()
+		inR.Close()
+		inW.Close()
 		return nil, nil, err
 	}
-	if err := cmd.Start(); err != nil {
-		return nil, nil, err // Start closed the pipes
+	cmd.Stdin, cmd.Stdout = inR, outW
+	err = cmd.Start()
+	inR.Close() // the child's ends: it has its copies, or failed to start
+	outW.Close()
+	if err != nil {
+		inW.Close()
+		outR.Close()
+		return nil, nil, err
 	}
-	return &child{cmd: cmd, stdin: stdin, network: network}, out, nil
+	return &child{cmd: cmd, stdin: inW, stdout: outR, network: network}, outR, nil
 }
 
 // Close kills the child and reaps it.
@@ -187,6 +198,7 @@ func (c *child) Close() {
 	c.stdin.Close()
 	c.cmd.Process.Kill()
 	c.cmd.Wait()
+	c.stdout.Close()
 }
 
 // dial connects to the child.
