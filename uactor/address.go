@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -29,6 +30,23 @@ func parseAddress(s string) (address, error) {
 }
 
 func (a address) String() string { return a.network + "://" + a.addr }
+
+// absListen returns a Listen address with a relative socket path made
+// absolute against this process's working directory, now: the path is
+// what refs name, and another process, or this one after a Chdir, would
+// read it against another directory. A Linux abstract name ("@name") is
+// no path and stays as it is.
+func absListen(spec string) (string, error) {
+	p, ok := strings.CutPrefix(spec, "unix://")
+	if !ok || p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "@") {
+		return spec, nil
+	}
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", fmt.Errorf("Listen(%q): %w", spec, err)
+	}
+	return "unix://" + abs, nil
+}
 
 // named is a as the refs of an actor listening at a name it: a TCP address
 // with no host reads 0.0.0.0.

@@ -79,7 +79,10 @@ func (o options) with(opts []Option) options {
 // Listen sets where an actor listens: "unix" (the default: a socket in a
 // fresh private 0700 directory), "unix:///path/to/socket", or TCP as
 // "tcp://host:port" ("tcp://0.0.0.0:0" listens on all interfaces, on a free
-// port that Ref.Address reports). An empty address is an error.
+// port that Ref.Address reports). An empty address is an error. A relative
+// socket path ("unix://actor.sock") is made absolute against the working
+// directory of the process that calls Spawn or Host, when it calls it, so
+// that refs name that socket from any directory and after a Chdir.
 //
 // The private directory is made in TMPDIR if it is set; otherwise in
 // XDG_RUNTIME_DIR, then (on Linux) in /dev/shm, a memory filesystem, and
