@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -90,8 +91,17 @@ func (r *Relay) wakeLocked() {
 // for ever holds this goroutine, and lines queue behind it up to the bound.
 func (r *Relay) write() {
 	done := false
+	var rest [][]byte // the lines of the batch in hand not given to w yet
 	defer func() {
 		if !done { // the writer ended this goroutine (see writeLine)
+			if len(rest) > 0 { // ahead of the lines queued since: they came later
+				r.mu.Lock()
+				for _, line := range rest {
+					r.queued += len(line)
+				}
+				r.queue = slices.Concat(rest, r.queue)
+				r.mu.Unlock()
+			}
 			go r.write() // r.writing is still set: this goroutine's work is its
 		}
 	}()
@@ -108,17 +118,19 @@ func (r *Relay) write() {
 			return
 		}
 		r.mu.Unlock()
-		for _, line := range batch {
+		for i, line := range batch {
+			rest = batch[i+1:]
 			r.writeLine(line)
 		}
+		rest = nil
 	}
 }
 
 // writeLine gives w one line. A failing writer loses the line, as a slow
 // one would; so does one that panics, whose panic goes to onPanic rather
 // than ending the process. One that ends this goroutine (runtime.Goexit:
-// t.FailNow in a test's writer, say) loses the rest of the batch too, and
-// another goroutine writes on: else the relay would count its writer as
+// t.FailNow in a test's writer, say) loses the line too, and another
+// goroutine writes on, from the next line it was to write: else the relay would count its writer as
 // running for ever, write no line again, and hold every Flush until its
 // timeout. That is told in write, not here: a recover that returns nil
 // may have ended a panic(nil) (under GODEBUG=panicnil=1), after which
