@@ -38,6 +38,9 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // an error (which the caller receives as the handler's) without running it.
 // A nil resp with a nil error answers the zero value of the method's
 // response type; a resp of another type fails the call.
+// A handler's panic is recovered in handle, which returns it as an error:
+// the caller gets ErrPanic, as without interceptors, if the interceptor
+// returns that error (or wraps it), and the actor serves on.
 // It may run handle in a goroutine and return before it does (a timeout);
 // the caller is then answered at once, and the handler runs on with its
 // context cancelled. A handler that handle had begun to run when the
@@ -132,6 +135,15 @@ func intercepted[Req, Resp any](ctx context.Context, ic ClientInterceptor, info 
 	})
 	return resp, err
 }
+
+// handlerPanic is what handle returns to a ServerInterceptor for a handler
+// that panicked: recovered in handle, which the interceptor may run in a
+// goroutine of its own, where nothing else would recover it. The caller
+// gets ErrPanic, as without an interceptor, unless the interceptor answers
+// otherwise.
+type handlerPanic struct{ v any }
+
+func (p *handlerPanic) Error() string { return fmt.Sprintf("panic: %v", p.v) }
 
 // serveIntercepted runs fn for the typed method behind ic.
 func serveIntercepted[Req, Resp any](ctx context.Context, ic ServerInterceptor, info CallInfo, req Req,

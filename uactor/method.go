@@ -49,14 +49,20 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 				a := actor.(A)
 				tk := ch.ticket()
 				resp, err = serveIntercepted(ctx, ic, CallInfo{Kind: k.entry.name, Method: name, Address: addr}, req,
-					func(ctx context.Context, req Req) (Resp, error) {
+					func(ctx context.Context, req Req) (resp Resp, err error) {
 						switch {
 						case ch.take(tk):
 							defer ch.drop()
 						case lends:
-							var zero Resp
-							return zero, errLentGone
+							return resp, errLentGone
 						}
+						// Here, not only around the interceptor: it may run
+						// handle in a goroutine of its own.
+						defer func() {
+							if r := recover(); r != nil {
+								err = &handlerPanic{r}
+							}
+						}()
 						// Else started once its call was over: it runs, but
 						// nothing waits for it (Serial, Close's grace).
 						return fn(a, ctx, req)

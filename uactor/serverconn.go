@@ -403,6 +403,9 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, own
 		if _, bad := err.(requestError); bad {
 			return resp, codeDecode, err
 		}
+		if hp := (*handlerPanic)(nil); errors.As(err, &hp) {
+			return resp, codePanic, err
+		}
 		return resp, codeHandler, err
 	}
 	return resp, 0, nil
