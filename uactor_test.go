@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 	if spec := os.Getenv(linkClientEnv); spec != "" { // a helper process of BenchmarkLinkCompression
 		os.Exit(runLinkClient(spec))
 	}
+	if os.Getenv(partitionAgentEnv) != "" { // an agent of the partition tests
+		os.Exit(runPartitionAgent())
+	}
 	code := m.Run()
 	if binDir != "" {
 		os.RemoveAll(binDir)
