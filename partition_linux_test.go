@@ -22,10 +22,12 @@ import (
 // freezes, and later healed. The actors and their callers are agents
 // (partitionagent_test.go): this test binary run again in the hosts.
 
-// cutter cuts the link between pairs of hosts, and heals it.
+// cutter cuts the link between pairs of hosts, and heals it; oneWay cuts
+// only the packets from the first host of a pair to the second.
 type cutter struct {
-	cut   atomic.Bool
-	pairs [][2]netip.Addr
+	cut    atomic.Bool
+	oneWay bool
+	pairs  [][2]netip.Addr
 }
 
 func (c *cutter) rule(p netns.Packet) netns.Fate {
@@ -34,7 +36,7 @@ func (c *cutter) rule(p netns.Packet) netns.Fate {
 	}
 	src, dst := p.Src(), p.Dst()
 	for _, pr := range c.pairs {
-		if src == pr[0] && dst == pr[1] || src == pr[1] && dst == pr[0] {
+		if src == pr[0] && dst == pr[1] || !c.oneWay && src == pr[1] && dst == pr[0] {
 			return netns.Dropped
 		}
 	}
@@ -352,48 +354,62 @@ func TestPartitionRegistry(t *testing.T) {
 }
 
 // The actor's host vanishes behind a cut link; its process dies and a new
-// one serves at the same address before the link heals. The old ref's
-// call in flight, and its calls after, fail with ErrActorDied or
-// ErrWrongActor: none reaches the new actor. A fresh Connect does.
+// one serves at the same address before the link heals. Either the old
+// process's kernel is still there, and its connection's FIN crosses once
+// the link heals, or the host rebooted, and only a RST answers the
+// client's next packet. The old ref's call in flight, and its calls after,
+// fail with ErrActorDied or ErrWrongActor: none reaches the new actor. A
+// fresh Connect does.
 func TestPartitionNewProcessSameAddress(t *testing.T) {
-	nw, link := partitionable(t, 2, [2]int{0, 1})
-	a, b := nw.Hosts[0], nw.Hosts[1]
-	client, actor := startAgent(t, a), startAgent(t, b)
-	addr := actor.ok(t, "host "+b.URL(0)+" 3s 8")
-	client.ok(t, "connect r "+addr+" 3s")
-	oldPID := client.ok(t, "call r pid 0")
-	client.ok(t, "call r incr 0")
+	for _, reboot := range []bool{false, true} {
+		t.Run(map[bool]string{false: "restart", true: "reboot"}[reboot], func(t *testing.T) {
+			nw, link := partitionable(t, 2, [2]int{0, 1})
+			a, b := nw.Hosts[0], nw.Hosts[1]
+			client, actor := startAgent(t, a), startAgent(t, b)
+			addr := actor.ok(t, "host "+b.URL(0)+" 3s 8")
+			client.ok(t, "connect r "+addr+" 1s")
+			oldPID := client.ok(t, "call r pid 0")
+			client.ok(t, "call r incr 0")
 
-	hold := client.send(t, "call r hold 0")
-	actor.event(t, "hold-start", 10*time.Second)
-	link.cut.Store(true)
-	actor.p.cmd.Process.Kill()
-	<-actor.p.done
-	again := startAgent(t, b)
-	if got := again.ok(t, "host "+addr+" 3s 8"); got != addr {
-		t.Fatalf("new actor at %s; want %s", got, addr)
-	}
-	link.cut.Store(false)
+			hold := client.send(t, "call r hold 0")
+			actor.event(t, "hold-start", 10*time.Second)
+			link.cut.Store(true)
+			actor.p.cmd.Process.Kill()
+			<-actor.p.done
+			if reboot { // the host's TCP state goes with it
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if out, err := b.Command(ctx, "ss", "-K", "-t", "state", "all").CombinedOutput(); err != nil {
+					t.Skipf("ss -K: %v: %s", err, out)
+				}
+			}
+			again := startAgent(t, b)
+			if got := again.ok(t, "host "+addr+" 3s 8"); got != addr {
+				t.Fatalf("new actor at %s; want %s", got, addr)
+			}
+			link.cut.Store(false)
 
-	r := client.result(t, "hold in flight", hold, 20*time.Second)
-	if !strings.Contains(r, "died=true") && !strings.Contains(r, "wrong=true") {
-		t.Fatalf("call in flight to the vanished actor: %s; want ErrActorDied or ErrWrongActor", r)
+			r := client.result(t, "hold in flight", hold, 20*time.Second)
+			if !strings.Contains(r, "died=true") && !strings.Contains(r, "wrong=true") {
+				t.Fatalf("call in flight to the vanished actor: %s; want ErrActorDied or ErrWrongActor", r)
+			}
+			if r := client.do(t, "call r pid 0"); !strings.HasPrefix(r, "err") || (!strings.Contains(r, "died=true") && !strings.Contains(r, "wrong=true")) {
+				t.Fatalf("call through the old ref to the new process: %s; want ErrActorDied or ErrWrongActor", r)
+			}
+			if d := client.do(t, "done r"); !strings.HasPrefix(d, "gone") {
+				t.Fatalf("old ref: %s; want its actor gone", d)
+			}
+			client.ok(t, "connect r2 "+addr+" 3s")
+			if pid := client.ok(t, "call r2 pid 0"); pid == oldPID {
+				t.Fatalf("fresh Connect reached pid %s, the dead actor's", pid)
+			}
+			if v := client.ok(t, "call r2 incr 0"); v != "1" {
+				t.Fatalf("the new actor's first incr: %s; want 1", v)
+			}
+			client.stop(t)
+			again.stop(t)
+		})
 	}
-	if r := client.do(t, "call r pid 0"); !strings.HasPrefix(r, "err") || (!strings.Contains(r, "died=true") && !strings.Contains(r, "wrong=true")) {
-		t.Fatalf("call through the old ref to the new process: %s; want ErrActorDied or ErrWrongActor", r)
-	}
-	if d := client.do(t, "done r"); !strings.HasPrefix(d, "gone") {
-		t.Fatalf("old ref: %s; want its actor gone", d)
-	}
-	client.ok(t, "connect r2 "+addr+" 3s")
-	if pid := client.ok(t, "call r2 pid 0"); pid == oldPID {
-		t.Fatalf("fresh Connect reached pid %s, the dead actor's", pid)
-	}
-	if v := client.ok(t, "call r2 incr 0"); v != "1" {
-		t.Fatalf("the new actor's first incr: %s; want 1", v)
-	}
-	client.stop(t)
-	again.stop(t)
 }
 
 func atoi(t *testing.T, s string) int {
@@ -403,4 +419,146 @@ func atoi(t *testing.T, s string) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// A large request is on its way, slowly, when the link is cut: the
+// caller, with no deadline, gets ErrActorDied once keepalive finds the
+// actor silent (its frame cannot go on, so no PING can either), and the
+// actor drops the client whose frame stopped arriving.
+func TestPartitionLargeRequest(t *testing.T) {
+	c := &cutter{pairs: [][2]netip.Addr{{netns.HostAddr(0), netns.HostAddr(1)}}}
+	nw := netns.New(t, 2, netns.Link{Delay: 2 * time.Millisecond, Rate: 4_000_000, Rule: c.rule})
+	a, b := nw.Hosts[0], nw.Hosts[1]
+	actor, client := startAgent(t, a), startAgent(t, b)
+	addr := actor.ok(t, "host "+a.URL(0)+" 250ms 8")
+	client.ok(t, "connect r "+addr+" 250ms")
+	const size = 4 << 20 // some seconds at the link's rate
+	big := client.send(t, fmt.Sprintf("big r %d 0", size))
+	time.Sleep(300 * time.Millisecond) // under way
+	c.cut.Store(true)
+	r := client.result(t, "large call", big, 30*time.Second)
+	if !strings.Contains(r, "died=true") {
+		t.Fatalf("large call cut off mid-way: %s; want an error matching ErrActorDied", r)
+	}
+	actor.event(t, "dropped silent peer", 20*time.Second)
+	c.cut.Store(false)
+	client.ok(t, "connect r2 "+addr+" 250ms")
+	if v := client.ok(t, "big r2 1000 0"); v != "1000" {
+		t.Fatalf("size after healing: %s; want 1000", v)
+	}
+	client.stop(t)
+	actor.stop(t)
+}
+
+// The link is cut one way only: the caller still hears the actor, or the
+// actor still hears the caller. Either way the call in flight fails with
+// ErrActorDied within keepalive's bounds, the actor's handler ends, and
+// once the link heals a fresh Connect reaches the actor, its state intact.
+func TestPartitionOneWay(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		from, to int // the hosts whose packets from one to the other are lost
+	}{
+		{"to the actor", 1, 0},
+		{"from the actor", 0, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &cutter{oneWay: true, pairs: [][2]netip.Addr{{netns.HostAddr(tc.from), netns.HostAddr(tc.to)}}}
+			nw := netns.New(t, 2, netns.Link{Delay: 2 * time.Millisecond, Rule: c.rule})
+			a, b := nw.Hosts[0], nw.Hosts[1]
+			actor, client := startAgent(t, a), startAgent(t, b)
+			addr := actor.ok(t, "host "+a.URL(0)+" 250ms 8")
+			client.ok(t, "connect r "+addr+" 250ms")
+			client.ok(t, "call r incr 0")
+			hold := client.send(t, "call r hold 0")
+			actor.event(t, "hold-start", 10*time.Second)
+			c.cut.Store(true)
+			r := client.result(t, "hold (no deadline)", hold, 30*time.Second)
+			if !strings.Contains(r, "died=true") {
+				t.Fatalf("call in flight, link cut %s: %s; want an error matching ErrActorDied", tc.name, r)
+			}
+			actor.event(t, "hold-end", 30*time.Second)
+			c.cut.Store(false)
+			client.ok(t, "connect r2 "+addr+" 250ms")
+			if v := client.ok(t, "call r2 incr 0"); v != "2" {
+				t.Fatalf("incr after healing: %s; want 2", v)
+			}
+			client.stop(t)
+			actor.stop(t)
+		})
+	}
+}
+
+// An idle ref, no call in flight, learns that its actor went silent
+// behind a cut link: keepalive ends its life (Done, ErrActorDied), and the
+// actor drops the idle client. A Connect made while the link is cut fails
+// once its dial times out; once the link heals, Connect works.
+func TestPartitionIdle(t *testing.T) {
+	nw, link := partitionable(t, 2, [2]int{0, 1})
+	a, b := nw.Hosts[0], nw.Hosts[1]
+	actor, client := startAgent(t, a), startAgent(t, b)
+	addr := actor.ok(t, "host "+a.URL(0)+" 250ms 8")
+	client.ok(t, "connect r "+addr+" 250ms")
+	client.ok(t, "call r incr 0")
+	link.cut.Store(true)
+	for end := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		d := client.do(t, "done r")
+		if strings.HasPrefix(d, "gone") {
+			if !strings.Contains(d, "died=true") {
+				t.Fatalf("idle ref's actor cut off: %s; want Err matching ErrActorDied", d)
+			}
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatalf("idle ref's actor cut off for 15 s: %s; want Done closed", d)
+		}
+	}
+	actor.event(t, "dropped silent peer", 15*time.Second)
+	if r := client.do(t, "connect r2 "+addr+" 250ms"); !strings.HasPrefix(r, "err") {
+		t.Fatalf("Connect across a cut link: %s; want an error", r)
+	}
+	link.cut.Store(false)
+	client.ok(t, "connect r3 "+addr+" 250ms")
+	if v := client.ok(t, "call r3 incr 0"); v != "2" {
+		t.Fatalf("incr after healing: %s; want 2", v)
+	}
+	client.stop(t)
+	actor.stop(t)
+}
+
+// A large answer is on its way, slowly, when the link to its caller is
+// cut: the caller gets ErrActorDied once keepalive finds the actor silent,
+// and the actor, whose answer cannot go on, drops the caller all the same:
+// the connection it held is free for another client, and the goroutines
+// that served it end.
+func TestPartitionLargeAnswer(t *testing.T) {
+	c := &cutter{pairs: [][2]netip.Addr{{netns.HostAddr(0), netns.HostAddr(1)}}}
+	nw := netns.New(t, 3, netns.Link{Delay: 2 * time.Millisecond, Rate: 4_000_000, Rule: c.rule})
+	a, b, h := nw.Hosts[0], nw.Hosts[1], nw.Hosts[2]
+	actor, client, other := startAgent(t, a), startAgent(t, b), startAgent(t, h)
+	addr := actor.ok(t, "host "+a.URL(0)+" 250ms 1") // one connection at a time
+	before := actor.do(t, "goroutines settled")
+	client.ok(t, "connect r "+addr+" 250ms")
+	const size = 4 << 20 // some seconds at the link's rate
+	blob := client.send(t, fmt.Sprintf("blob r %d", size))
+	time.Sleep(300 * time.Millisecond) // under way
+	c.cut.Store(true)
+	r := client.result(t, "large answer", blob, 30*time.Second)
+	if !strings.Contains(r, "died=true") {
+		t.Fatalf("large answer cut off mid-way: %s; want an error matching ErrActorDied", r)
+	}
+	actor.event(t, "dropped silent peer", 20*time.Second)
+	other.ok(t, "connect r "+addr+" 250ms")
+	if v := other.ok(t, "call r incr 0"); v != "1" {
+		t.Fatalf("incr from another client: %s; want 1", v)
+	}
+	other.ok(t, "close r")
+	// Idle workers linger for a while before they end: the bound waits for them.
+	if n := actor.do(t, "goroutines "+before); atoi(t, n) > atoi(t, before) {
+		t.Fatalf("actor has %s goroutines once its clients left; %s before", n, before)
+	}
+	c.cut.Store(false)
+	client.stop(t)
+	other.stop(t)
+	actor.stop(t)
 }

@@ -50,6 +50,12 @@ func (c *counter) Hold(ctx context.Context, _ uactor.Empty) (int64, error) {
 	return 0, ctx.Err()
 }
 
+// Blob returns n bytes.
+func (c *counter) Blob(ctx context.Context, n int64) ([]byte, error) { return make([]byte, n), nil }
+
+// Size returns how many bytes it was sent.
+func (c *counter) Size(ctx context.Context, b []byte) (int64, error) { return int64(len(b)), nil }
+
 var (
 	counterKind = uactor.Define("uactor_test.partition", func(ctx context.Context, _ uactor.Empty) (*counter, error) {
 		return &counter{}, nil
@@ -59,6 +65,8 @@ var (
 		"pid":  uactor.Expose(counterKind, "pid", (*counter).PID),
 		"hold": uactor.Expose(counterKind, "hold", (*counter).Hold),
 	}
+	counterSize = uactor.Expose(counterKind, "size", (*counter).Size)
+	counterBlob = uactor.Expose(counterKind, "blob", (*counter).Blob)
 )
 
 // agent is one agent process's state.
@@ -146,6 +154,33 @@ func (a *agent) run(cmd string, args []string) string {
 			return "err " + describe(err, time.Since(start))
 		}
 		return "ok " + strconv.FormatInt(v, 10)
+	case "big": // <name> <bytes> <timeout, 0 for none>: a call with that much to send
+		a.mu.Lock()
+		ref := a.refs[args[0]]
+		a.mu.Unlock()
+		n, _ := strconv.Atoi(args[1])
+		if d := dur(2); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		start := time.Now()
+		v, err := counterSize.Call(ctx, ref, make([]byte, n))
+		if err != nil {
+			return "err " + describe(err, time.Since(start))
+		}
+		return "ok " + strconv.FormatInt(v, 10)
+	case "blob": // <name> <bytes>: a call with that much to receive
+		a.mu.Lock()
+		ref := a.refs[args[0]]
+		a.mu.Unlock()
+		n, _ := strconv.ParseInt(args[1], 10, 64)
+		start := time.Now()
+		b, err := counterBlob.Call(ctx, ref, n)
+		if err != nil {
+			return "err " + describe(err, time.Since(start))
+		}
+		return "ok " + strconv.Itoa(len(b))
 	case "done": // <name>: whether the ref's actor is gone for good, and why
 		a.mu.Lock()
 		ref := a.refs[args[0]]
