@@ -562,3 +562,44 @@ func TestPartitionLargeAnswer(t *testing.T) {
 	other.stop(t)
 	actor.stop(t)
 }
+
+// A host comes back from a cut with a new process at the same address,
+// while this process still holds a connection to the old one that has
+// not noticed yet: a fresh Connect to the address reaches the new actor,
+// rather than failing on the stale connection.
+func TestPartitionConnectAfterNewProcess(t *testing.T) {
+	for _, reboot := range []bool{false, true} {
+		t.Run(map[bool]string{false: "restart", true: "reboot"}[reboot], func(t *testing.T) {
+			nw, link := partitionable(t, 2, [2]int{0, 1})
+			a, b := nw.Hosts[0], nw.Hosts[1]
+			client, actor := startAgent(t, a), startAgent(t, b)
+			addr := actor.ok(t, "host "+b.URL(0)+" 3s 8")
+			client.ok(t, "connect r "+addr+" 3s")
+			oldPID := client.ok(t, "call r pid 0")
+
+			link.cut.Store(true)
+			actor.p.cmd.Process.Kill()
+			<-actor.p.done
+			if reboot {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				if out, err := b.Command(ctx, "ss", "-K", "-t", "state", "all").CombinedOutput(); err != nil {
+					t.Skipf("ss -K: %v: %s", err, out)
+				}
+			}
+			again := startAgent(t, b)
+			again.ok(t, "host "+addr+" 3s 8")
+			link.cut.Store(false)
+
+			client.ok(t, "connect r2 "+addr+" 3s")
+			if pid := client.ok(t, "call r2 pid 0"); pid == oldPID {
+				t.Fatalf("fresh Connect reached pid %s, the dead actor's", pid)
+			}
+			if r := client.do(t, "call r pid 0"); !strings.Contains(r, "died=true") && !strings.Contains(r, "wrong=true") {
+				t.Fatalf("call through the old ref: %s; want ErrActorDied or ErrWrongActor", r)
+			}
+			client.stop(t)
+			again.stop(t)
+		})
+	}
+}

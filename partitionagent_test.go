@@ -31,6 +31,10 @@ const partitionAgentEnv = "UACTOR_TEST_PARTITION_AGENT"
 
 var partitionKey = []byte("partition test key")
 
+// quiet is the agents' refs' logger: one value, since refs with different
+// loggers do not share a connection.
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
 // counter counts its incr calls; hold waits for its context to end.
 type counter struct {
 	n      atomic.Int64
@@ -131,7 +135,7 @@ func (a *agent) run(cmd string, args []string) string {
 		return "ok " + ref.Address()
 	case "connect": // <name> <address> <keepalive>
 		ref, err := uactor.Connect(ctx, counterKind, args[1], partitionKey, uactor.Keepalive(dur(2)),
-			uactor.DialTimeout(2*time.Second), uactor.Logger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+			uactor.DialTimeout(2*time.Second), uactor.Logger(quiet))
 		if err != nil {
 			return "err " + err.Error()
 		}

@@ -52,7 +52,16 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	// The ref names the key by the actor's id for it, learned in the
 	// handshake, so that other processes that reached the actor know it.
 	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil)
+	shared := h.peer.cur.Load() != nil // other refs' connection, which may have outlived its actor unnoticed
 	inf, err := fetchInfo(ctx, h)
+	if shared && errors.Is(err, ErrActorDied) && !errors.As(err, new(*goneError)) && !errors.Is(err, ErrProtocol) && ctx.Err() == nil {
+		// The shared connection broke under the info call: it may have
+		// been to an actor whose host vanished unnoticed (behind a
+		// partition, say), and another may serve at the address now.
+		// Asking again, which is harmless, goes through the reconnect,
+		// which finds out: the same actor answers, or it is gone (below).
+		inf, err = fetchInfo(ctx, h)
+	}
 	if errors.As(err, new(*goneError)) {
 		// The connection this ref shared had served an actor, broke, and
 		// found that actor gone: another may serve there now, and this ref
