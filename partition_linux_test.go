@@ -603,3 +603,54 @@ func TestPartitionConnectAfterNewProcess(t *testing.T) {
 		})
 	}
 }
+
+// A pool that follows a registry spreads calls over actors on two hosts;
+// the link from the caller to one of them is cut (the registry still
+// reaches it). Calls in flight to it fail at their deadline; once
+// keepalive has found it silent, the pool's calls go to the other actor;
+// once the link heals, the pool reaches it again.
+func TestPartitionPool(t *testing.T) {
+	nw, link := partitionable(t, 3, [2]int{1, 2})
+	a, b, c := nw.Hosts[0], nw.Hosts[1], nw.Hosts[2]
+	regHost, far, caller := startAgent(t, a), startAgent(t, b), startAgent(t, c)
+	reg := regHost.ok(t, "registry "+a.URL(0)+" 200ms 400ms")
+	regHost.ok(t, "register "+reg+" "+regHost.ok(t, "host "+a.URL(0)+" 3s 8"))
+	far.ok(t, "register "+reg+" "+far.ok(t, "host "+b.URL(0)+" 3s 8"))
+	caller.ok(t, "pool p "+reg+" 300ms 250ms")
+	reached := func() map[string]bool {
+		pids := map[string]bool{}
+		for range 4 {
+			if r := caller.do(t, "poolcall p 1s"); strings.HasPrefix(r, "ok ") {
+				pids[r[3:]] = true
+			}
+		}
+		return pids
+	}
+	if pids := reached(); len(pids) != 2 {
+		t.Fatalf("pool reached %v; want two actors", pids)
+	}
+
+	link.cut.Store(true)
+	for end := time.Now().Add(15 * time.Second); ; {
+		var r string
+		if r = caller.do(t, "poolcall p 1s"); strings.HasPrefix(r, "err") && !strings.Contains(r, "deadline=true") && !strings.Contains(r, "died=true") {
+			t.Fatalf("pool call with a host cut off: %s; want it to reach the other, or fail at its deadline, or with ErrActorDied", r)
+		}
+		if pids := reached(); len(pids) == 1 && !strings.HasPrefix(r, "err") {
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("pool calls still fail 15 s after one host was cut off")
+		}
+	}
+
+	link.cut.Store(false)
+	for end := time.Now().Add(15 * time.Second); len(reached()) != 2; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatal("pool does not reach the healed host's actor 15 s after healing")
+		}
+	}
+	caller.stop(t)
+	far.stop(t)
+	regHost.stop(t)
+}

@@ -78,7 +78,8 @@ type agent struct {
 	out  sync.Mutex
 	mu   sync.Mutex
 	refs map[string]uactor.Ref[*counter]
-	regs map[string]uactor.Ref[*registry.Registry]
+	regs  map[string]uactor.Ref[*registry.Registry]
+	pools map[string]*registry.ConnectedPool[uactor.Empty, int64]
 }
 
 func (a *agent) println(s string) {
@@ -98,7 +99,8 @@ func (w eventWriter) Write(b []byte) (int, error) {
 }
 
 func runPartitionAgent() int {
-	a := &agent{refs: map[string]uactor.Ref[*counter]{}, regs: map[string]uactor.Ref[*registry.Registry]{}}
+	a := &agent{refs: map[string]uactor.Ref[*counter]{}, regs: map[string]uactor.Ref[*registry.Registry]{},
+		pools: map[string]*registry.ConnectedPool[uactor.Empty, int64]{}}
 	var wg sync.WaitGroup
 	s := bufio.NewScanner(os.Stdin)
 	for s.Scan() {
@@ -111,6 +113,9 @@ func runPartitionAgent() int {
 	wg.Wait()
 	for _, r := range a.refs {
 		r.Close()
+	}
+	for _, p := range a.pools {
+		p.Close()
 	}
 	return 0
 }
@@ -185,6 +190,31 @@ func (a *agent) run(cmd string, args []string) string {
 			return "err " + describe(err, time.Since(start))
 		}
 		return "ok " + strconv.Itoa(len(b))
+	case "pool": // <name> <registry address> <refresh every> <keepalive>: a pool of pid over what it lists
+		p, err := registry.PoolFrom(ctx, registry.At(args[1], partitionKey), dur(2), counterKind, partitionKey,
+			counterMethods["pid"], uactor.Keepalive(dur(3)), uactor.DialTimeout(2*time.Second), uactor.Logger(quiet))
+		if err != nil {
+			return "err " + err.Error()
+		}
+		a.mu.Lock()
+		a.pools[args[0]] = p
+		a.mu.Unlock()
+		return "ok " + strings.Join(p.Addresses(), " ")
+	case "poolcall": // <name> <timeout, 0 for none>: pid through the pool
+		a.mu.Lock()
+		p := a.pools[args[0]]
+		a.mu.Unlock()
+		if d := dur(1); d > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		start := time.Now()
+		v, err := p.Handle(ctx, uactor.Empty{})
+		if err != nil {
+			return "err " + describe(err, time.Since(start))
+		}
+		return "ok " + strconv.FormatInt(v, 10)
 	case "done": // <name>: whether the ref's actor is gone for good, and why
 		a.mu.Lock()
 		ref := a.refs[args[0]]
