@@ -257,7 +257,7 @@ func TestPartitionKeepalive(t *testing.T) {
 		t.Fatalf("a third connection while two are served: %s; want it refused", r)
 	}
 
-	hold := client.send(t, "call r hold 0")
+	hold := client.send(t, "call r hold 0 done")
 	actor.event(t, "hold-start", 10*time.Second)
 	link.cut.Store(true)
 	if v := other.ok(t, "call r incr 0"); v != "3" {
@@ -266,6 +266,12 @@ func TestPartitionKeepalive(t *testing.T) {
 	r := client.result(t, "hold (no deadline)", hold, 20*time.Second)
 	if !strings.Contains(r, "died=true") {
 		t.Fatalf("call in flight across a cut link, no deadline: %s; want an error matching ErrActorDied", r)
+	}
+	// Keepalive found the actor silent, which ends the ref's life: by the
+	// time the call says so, Done says so too, and no call starts a
+	// reconnect meanwhile.
+	if !strings.HasSuffix(r, "(gone)") {
+		t.Fatalf("call failed for keepalive: %s; want the ref's Done closed when it returned", r)
 	}
 	if d := client.do(t, "done r"); !strings.HasPrefix(d, "gone") || !strings.Contains(d, "died=true") {
 		t.Fatalf("ref whose actor keepalive found silent: %s; want Done closed, Err matching ErrActorDied", d)

@@ -75,9 +75,9 @@ var (
 
 // agent is one agent process's state.
 type agent struct {
-	out  sync.Mutex
-	mu   sync.Mutex
-	refs map[string]uactor.Ref[*counter]
+	out   sync.Mutex
+	mu    sync.Mutex
+	refs  map[string]uactor.Ref[*counter]
 	regs  map[string]uactor.Ref[*registry.Registry]
 	pools map[string]*registry.ConnectedPool[uactor.Empty, int64]
 }
@@ -148,7 +148,7 @@ func (a *agent) run(cmd string, args []string) string {
 		a.refs[args[0]] = ref
 		a.mu.Unlock()
 		return "ok"
-	case "call": // <name> <method> <timeout, 0 for none>
+	case "call": // <name> <method> <timeout, 0 for none> ["done"]
 		a.mu.Lock()
 		ref := a.refs[args[0]]
 		a.mu.Unlock()
@@ -160,7 +160,16 @@ func (a *agent) run(cmd string, args []string) string {
 		start := time.Now()
 		v, err := counterMethods[args[1]].Call(ctx, ref, uactor.Empty{})
 		if err != nil {
-			return "err " + describe(err, time.Since(start))
+			gone := ""
+			if len(args) > 3 && args[3] == "done" { // and whether Done was closed by the time the call returned
+				select {
+				case <-ref.Done():
+					gone = " (gone)"
+				default:
+					gone = " (open)"
+				}
+			}
+			return "err " + describe(err, time.Since(start)) + gone
 		}
 		return "ok " + strconv.FormatInt(v, 10)
 	case "big": // <name> <bytes> <timeout, 0 for none>: a call with that much to send

@@ -204,6 +204,11 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 			d.c.close(ErrClosed)
 		}
 		d.c, d.err = nil, ErrClosed
+	case p.gone != nil: // found gone while this dial ran (keepalive): it stays gone
+		if d.err == nil {
+			d.c.close(ErrClosed)
+		}
+		d.c, d.err = nil, p.gone
 	case d.err == nil && reconnect && d.c.actorID != p.served:
 		other := d.c.actorID
 		d.c.close(ErrClosed)

@@ -180,6 +180,13 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		// A decoded ref that its caller drops as it calls must outlive the
 		// call: its cleanup would release the connection under it.
 		runtime.KeepAlive(h)
+		if err != nil && !supervised && errors.As(err, new(silentError)) {
+			// Keepalive found the actor silent, which ends its refs' lives:
+			// the peer learns it before the call returns, as it would a
+			// moment later from the connection's end, so that Done is
+			// closed by then and the next call fails rather than redialling.
+			h.peer.broke(c, err)
+		}
 		// The owner's call found the actor's process dead before any of
 		// it was sent (it died since the last call, and usable's probe
 		// had no cause to look): it waits for the restart, as a call made
