@@ -660,3 +660,32 @@ func TestPartitionPool(t *testing.T) {
 	far.stop(t)
 	regHost.stop(t)
 }
+
+// An actor stops (Close) while its clients are cut off from it, one with
+// a call in flight, one with a large answer on its way: Close is bounded
+// by the grace period, not by the silent clients.
+func TestPartitionCloseActor(t *testing.T) {
+	c := &cutter{pairs: [][2]netip.Addr{{netns.HostAddr(0), netns.HostAddr(1)}}}
+	nw := netns.New(t, 2, netns.Link{Delay: 2 * time.Millisecond, Rate: 4_000_000, Rule: c.rule})
+	a, b := nw.Hosts[0], nw.Hosts[1]
+	actor, client := startAgent(t, a), startAgent(t, b)
+	addr := actor.ok(t, "host "+a.URL(0)+" 10s 8 500ms") // keepalive too slow to help
+	client.ok(t, "connect r "+addr+" 10s")
+	client.ok(t, "connect r2 "+addr+" 9s") // a connection of its own
+	hold := client.send(t, "call r hold 0")
+	actor.event(t, "hold-start", 10*time.Second)
+	blob := client.send(t, fmt.Sprintf("blob r2 %d", 8<<20))
+	time.Sleep(300 * time.Millisecond) // under way
+	c.cut.Store(true)
+	unhost := actor.send(t, "unhost")
+	took := actor.result(t, "unhost", unhost, 10*time.Second)
+	t.Logf("Close: %s, its clients cut off, its grace period 500ms", took)
+	c.cut.Store(false)
+	for _, ch := range []<-chan string{hold, blob} {
+		if r := client.result(t, "call cut off from a closing actor", ch, 30*time.Second); !strings.HasPrefix(r, "err") {
+			t.Fatalf("call to an actor closed while cut off: %s; want an error", r)
+		}
+	}
+	client.stop(t)
+	actor.stop(t)
+}

@@ -75,11 +75,12 @@ var (
 
 // agent is one agent process's state.
 type agent struct {
-	out   sync.Mutex
-	mu    sync.Mutex
-	refs  map[string]uactor.Ref[*counter]
-	regs  map[string]uactor.Ref[*registry.Registry]
-	pools map[string]*registry.ConnectedPool[uactor.Empty, int64]
+	out    sync.Mutex
+	mu     sync.Mutex
+	refs   map[string]uactor.Ref[*counter]
+	regs   map[string]uactor.Ref[*registry.Registry]
+	pools  map[string]*registry.ConnectedPool[uactor.Empty, int64]
+	hosted []uactor.Ref[*counter]
 }
 
 func (a *agent) println(s string) {
@@ -128,16 +129,33 @@ func (a *agent) run(cmd string, args []string) string {
 		return d
 	}
 	switch cmd {
-	case "host": // <listen> <keepalive> <max connections>: a counter, hosted here
+	case "host": // <listen> <keepalive> <max connections> [grace period]: a counter, hosted here
 		c := &counter{events: func(s string) { a.println("event " + s) }}
 		n, _ := strconv.Atoi(args[2])
 		log := slog.New(slog.NewTextHandler(eventWriter{a}, &slog.HandlerOptions{Level: slog.LevelInfo}))
-		ref, err := uactor.Host(ctx, counterKind, c, uactor.Listen(args[0]), uactor.AuthKey(partitionKey),
-			uactor.Keepalive(dur(1)), uactor.MaxConnections(n), uactor.Logger(log))
+		opts := []uactor.Option{uactor.Listen(args[0]), uactor.AuthKey(partitionKey),
+			uactor.Keepalive(dur(1)), uactor.MaxConnections(n), uactor.Logger(log)}
+		if len(args) > 3 {
+			opts = append(opts, uactor.GracePeriod(dur(3)))
+		}
+		ref, err := uactor.Host(ctx, counterKind, c, opts...)
 		if err != nil {
 			return "err " + err.Error()
 		}
+		a.mu.Lock()
+		a.hosted = append(a.hosted, ref)
+		a.mu.Unlock()
 		return "ok " + ref.Address()
+	case "unhost": // closes what this agent hosts, and says how long that took
+		a.mu.Lock()
+		hosted := a.hosted
+		a.hosted = nil
+		a.mu.Unlock()
+		start := time.Now()
+		for _, r := range hosted {
+			r.Close()
+		}
+		return "ok " + time.Since(start).Round(time.Millisecond).String()
 	case "connect": // <name> <address> <keepalive>
 		ref, err := uactor.Connect(ctx, counterKind, args[1], partitionKey, uactor.Keepalive(dur(2)),
 			uactor.DialTimeout(2*time.Second), uactor.Logger(quiet))
