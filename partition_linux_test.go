@@ -689,3 +689,43 @@ func TestPartitionCloseActor(t *testing.T) {
 	client.stop(t)
 	actor.stop(t)
 }
+
+// A client's calls hold all the request bytes the actor allows a
+// connection (ConnBuffer), their handlers waiting for their contexts,
+// when the link is cut. The actor, which still reads that connection's
+// frames that hold nothing (a cancel, a ping's answer), is not the cause
+// of the client's silence: its keepalive drops the client, and the
+// handlers end.
+func TestPartitionAtRequestBound(t *testing.T) {
+	nw, link := partitionable(t, 2, [2]int{0, 1})
+	a, b := nw.Hosts[0], nw.Hosts[1]
+	actor, client := startAgent(t, a), startAgent(t, b)
+	const bound = 64 << 10
+	addr := actor.ok(t, fmt.Sprintf("host %s 250ms 8 5s %d", a.URL(0), bound))
+	client.ok(t, "connect r "+addr+" 250ms")
+	var held []<-chan string
+	for range 2 { // two halves of the bound: the actor is at it
+		held = append(held, client.send(t, fmt.Sprintf("holdbytes r %d", bound/2)))
+		actor.event(t, "holdbytes-start", 10*time.Second)
+	}
+	time.Sleep(time.Second) // several keepalive periods at the bound, the client alive
+	for _, ch := range held {
+		select {
+		case r := <-ch:
+			t.Fatalf("call at the bound, its client alive: %s; want it still held", r)
+		default:
+		}
+	}
+	link.cut.Store(true)
+	for _, ch := range held {
+		if r := client.result(t, "holdbytes", ch, 20*time.Second); !strings.Contains(r, "died=true") {
+			t.Fatalf("call cut off: %s; want ErrActorDied", r)
+		}
+	}
+	for range held {
+		actor.event(t, "holdbytes-end", 20*time.Second)
+	}
+	link.cut.Store(false)
+	client.stop(t)
+	actor.stop(t)
+}

@@ -54,6 +54,14 @@ func (c *counter) Hold(ctx context.Context, _ uactor.Empty) (int64, error) {
 	return 0, ctx.Err()
 }
 
+// HoldBytes holds its request until its context ends.
+func (c *counter) HoldBytes(ctx context.Context, b []byte) (int64, error) {
+	c.events("holdbytes-start")
+	<-ctx.Done()
+	c.events("holdbytes-end " + strings.ReplaceAll(ctx.Err().Error(), " ", "-"))
+	return 0, ctx.Err()
+}
+
 // Blob returns n bytes.
 func (c *counter) Blob(ctx context.Context, n int64) ([]byte, error) { return make([]byte, n), nil }
 
@@ -69,8 +77,9 @@ var (
 		"pid":  uactor.Expose(counterKind, "pid", (*counter).PID),
 		"hold": uactor.Expose(counterKind, "hold", (*counter).Hold),
 	}
-	counterSize = uactor.Expose(counterKind, "size", (*counter).Size)
-	counterBlob = uactor.Expose(counterKind, "blob", (*counter).Blob)
+	counterSize      = uactor.Expose(counterKind, "size", (*counter).Size)
+	counterBlob      = uactor.Expose(counterKind, "blob", (*counter).Blob)
+	counterHoldBytes = uactor.Expose(counterKind, "holdbytes", (*counter).HoldBytes)
 )
 
 // agent is one agent process's state.
@@ -129,7 +138,7 @@ func (a *agent) run(cmd string, args []string) string {
 		return d
 	}
 	switch cmd {
-	case "host": // <listen> <keepalive> <max connections> [grace period]: a counter, hosted here
+	case "host": // <listen> <keepalive> <max connections> [grace period [ConnBuffer]]: a counter, hosted here
 		c := &counter{events: func(s string) { a.println("event " + s) }}
 		n, _ := strconv.Atoi(args[2])
 		log := slog.New(slog.NewTextHandler(eventWriter{a}, &slog.HandlerOptions{Level: slog.LevelInfo}))
@@ -137,6 +146,10 @@ func (a *agent) run(cmd string, args []string) string {
 			uactor.Keepalive(dur(1)), uactor.MaxConnections(n), uactor.Logger(log)}
 		if len(args) > 3 {
 			opts = append(opts, uactor.GracePeriod(dur(3)))
+		}
+		if len(args) > 4 {
+			n, _ := strconv.Atoi(args[4])
+			opts = append(opts, uactor.ConnBuffer(n))
 		}
 		ref, err := uactor.Host(ctx, counterKind, c, opts...)
 		if err != nil {
@@ -206,6 +219,14 @@ func (a *agent) run(cmd string, args []string) string {
 			return "err " + describe(err, time.Since(start))
 		}
 		return "ok " + strconv.FormatInt(v, 10)
+	case "holdbytes": // <name> <bytes>: a call that holds that much in the actor until it ends
+		a.mu.Lock()
+		ref := a.refs[args[0]]
+		a.mu.Unlock()
+		n, _ := strconv.Atoi(args[1])
+		start := time.Now()
+		_, err := counterHoldBytes.Call(ctx, ref, make([]byte, n))
+		return "err " + describe(err, time.Since(start))
 	case "blob": // <name> <bytes>: a call with that much to receive
 		a.mu.Lock()
 		ref := a.refs[args[0]]

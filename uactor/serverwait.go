@@ -83,10 +83,8 @@ func (c *serverConn) waitRequests(limit int) bool {
 		if !over {
 			return true
 		}
-		c.w.Kick()       // answers held back go out before the reader sleeps
-		c.ka.pause(true) // the peer's frames wait for the calls it made, not for it
+		c.w.Kick() // answers held back go out before the reader sleeps
 		ok, next := c.waitOrEmpty()
-		c.ka.pause(false)
 		if !ok || next {
 			return ok
 		}
@@ -117,7 +115,14 @@ func (c *serverConn) waitOrEmpty() (ok, next bool) {
 	}
 	switch {
 	case err == nil && !empty:
-		return c.wait(), false // a frame with a payload (a call) is next: it waits for room
+		// A frame with a payload (a call) is next: it waits for room, and
+		// the peer's frames behind it for the calls it made, not for the
+		// peer. Until then the reader reads, and hears the peer's answer
+		// to a PING: keepalive finds a peer that vanished (behind a
+		// partition, say) while its calls hold the bound.
+		c.ka.pause(true)
+		defer c.ka.pause(false)
+		return c.wait(), false
 	case err == nil, !errors.Is(err, os.ErrDeadlineExceeded):
 		return true, true
 	}
