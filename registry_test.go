@@ -1,6 +1,7 @@
 package uactor_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/registry"
 )
 
 var (
@@ -182,4 +186,71 @@ func TestScenarioRegistryIPv6Host(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The registry forgets an actor that it could not reach for a while (a
+// network blip between the hosts), for good unless it is registered again:
+// add registers its actors again every -every, so that they come back.
+// Here the registry is made to forget them by deregistering them.
+func TestScenarioRegistryAddRegistersAgain(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	bin := example(t, "registry")
+	serve := start(t, bin, "serve", "-listen", "tcp://127.0.0.1:0", "-host", "127.0.0.1")
+	var regPort int
+	l := serve.line(t, 30*time.Second)
+	if _, err := fmt.Sscanf(l, "Registry listening at port %d", &regPort); err != nil {
+		t.Fatalf("serve printed %q", l)
+	}
+	parsePorts(t, serve.line(t, 30*time.Second))
+	address := fmt.Sprintf("127.0.0.1:%d", regPort)
+	add := start(t, bin, "add", "-host", "127.0.0.1", "-every", "100ms", address)
+	added := parsePorts(t, add.line(t, 30*time.Second))
+	reg, err := uactor.Connect(ctx, registry.Kind, address, []byte("SECRET"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	listed := func() []string { // the added actors' ports the registry lists
+		var ports []string
+		for _, a := range mustList(t, ctx, reg) {
+			if p := a[strings.LastIndexByte(a, ':')+1:]; slices.Contains(added, p) {
+				ports = append(ports, p)
+			}
+		}
+		slices.Sort(ports)
+		return ports
+	}
+	var forget registry.Addresses
+	for _, a := range mustList(t, ctx, reg) {
+		if slices.Contains(added, a[strings.LastIndexByte(a, ':')+1:]) {
+			forget = append(forget, a)
+		}
+	}
+	if len(forget) != len(added) {
+		t.Fatalf("the registry lists %v; want add's %v among them", forget, added)
+	}
+	if _, err := registry.Deregister.Call(ctx, reg, forget); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(added)
+	for end := time.Now().Add(20 * time.Second); !slices.Equal(listed(), added); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("add's actors the registry forgot, listed 20s later: %v; want %v", listed(), added)
+		}
+	}
+	add.cmd.Process.Signal(os.Interrupt)
+	add.exited(t, 15*time.Second)
+	serve.cmd.Process.Signal(os.Interrupt)
+	serve.exited(t, 15*time.Second)
+}
+
+// mustList returns what the registry lists.
+func mustList(t *testing.T, ctx context.Context, reg uactor.Ref[*registry.Registry]) registry.Addresses {
+	t.Helper()
+	all, err := registry.List.Call(ctx, reg, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all
 }

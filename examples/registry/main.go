@@ -23,7 +23,10 @@
 // without it, a specific -host, or else this host's only address; failing
 // both, localhost, as in uActor's example, which only this host can dial. serve and
 // add keep their actors alive until interrupted; actors that die are
-// dropped by the registry (see package registry).
+// dropped by the registry (see package registry). So are actors that it
+// cannot reach for a while, on a link that fails for a few seconds: add
+// registers its actors again every -every (the probe's default interval),
+// so that they come back once the link does.
 package main
 
 import (
@@ -63,7 +66,7 @@ var (
 
 const usage = `usage:
   registry serve [-listen tcp://0.0.0.0:5000] [-host 0.0.0.0] [-advertise host] [-probe 1s]
-  registry add [-host 0.0.0.0] [-advertise host] <registry host:port>
+  registry add [-host 0.0.0.0] [-advertise host] [-every 1s] <registry host:port>
   registry pick [-n 20] <registry host:port>
   registry pool [-n 20] <registry host:port>`
 
@@ -87,8 +90,9 @@ func main() {
 	case "add":
 		host := fs.String("host", "0.0.0.0", "the host the actors listen on")
 		adv := fs.String("advertise", "", "the host the actors are registered at")
+		every := fs.Duration("every", registry.DefaultProbeInterval, "how often the actors are registered again (0: once)")
 		args := parse(fs, 1)
-		add(ctx, args[0], placement{*host, *adv})
+		add(ctx, args[0], placement{*host, *adv}, *every)
 	case "pick":
 		n := fs.Int("n", 20, "how many actors to pick")
 		args := parse(fs, 1)
@@ -141,21 +145,58 @@ func serve(ctx context.Context, listen string, at placement, probe time.Duration
 	<-ctx.Done() // keep the registry and the actors alive until interrupted
 }
 
-// add is uActor's second program: ten more actors, registered.
-func add(ctx context.Context, address string, at placement) {
+// add is uActor's second program: ten more actors, registered, and
+// registered again every so often (see keepRegistered).
+func add(ctx context.Context, address string, at placement, every time.Duration) {
 	reg, err := uactor.Connect(ctx, registry.Kind, address, secret)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer reg.Close()
 	actors, ports := spawnRegistered(ctx, reg, at, 10)
 	defer closeAll(actors)
 	fmt.Printf("Actors listening at ports %v\n", ports)
-	<-ctx.Done() // keep the actors alive until interrupted
+	reg = keepRegistered(ctx, address, reg, actors, every) // until interrupted
+	defer reg.Close()
 	// Leave the registry as we found it; the dial checks would find out anyway.
 	dctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	registry.Deregister.Call(dctx, reg, addresses(actors))
+}
+
+// keepRegistered registers the actors with the registry at address again
+// every d (never, if d is 0) until ctx ends, and returns the ref to the
+// registry it holds then. A registry drops an actor that it cannot reach
+// for a while (a network blip between the hosts) and forgets it for good:
+// registering it again brings it back. A ref that has lost its registry
+// (keepalive found it silent, or it restarted elsewhere) is replaced.
+func keepRegistered(ctx context.Context, address string, reg uactor.Ref[*registry.Registry], actors []uactor.Ref[NetworkActor], d time.Duration) uactor.Ref[*registry.Registry] {
+	if d <= 0 {
+		<-ctx.Done()
+		return reg
+	}
+	tick := time.NewTicker(d)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return reg
+		case <-tick.C:
+		}
+		select {
+		case <-reg.Done():
+			fresh, err := uactor.Connect(ctx, registry.Kind, address, secret)
+			if err != nil {
+				log.Printf("registry at %s: %v", address, err)
+				continue
+			}
+			reg.Close()
+			reg = fresh
+		default:
+		}
+		if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil && ctx.Err() == nil {
+			log.Printf("registering again at %s: %v", address, err)
+		}
+	}
 }
 
 // pick is uActor's third program: pick n actors and reach each one.
