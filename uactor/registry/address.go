@@ -43,11 +43,8 @@ func parseEntry(s string) (entry, error) {
 // actorKey is what tells two listed addresses apart: their canonical form,
 // so that one actor a source lists under two spellings ("h:1" and
 // "tcp://h:1") is one actor; an address Canonical refuses is its own key,
-// and Connect says what is wrong with it. It is also where pools and
-// ConnectFrom dial the actor: the spelling listed first may lead nowhere
-// as written (a trailing slash, a ".." past a missing directory) though
-// the key it shares with the others does, and the registry dials that
-// form too.
+// and Connect says what is wrong with it. Where pools and ConnectFrom
+// dial the actor is groupListed's to say.
 func actorKey(s string) string {
 	if a, err := addr.Canonical(s); err == nil {
 		return a.String()

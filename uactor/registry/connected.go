@@ -152,7 +152,7 @@ func (p *ConnectedPool[Req, Resp]) refreshEvery(d time.Duration) {
 // with the source's error if the lookup fails, and with ctx's if ctx ends
 // before it has connected. An actor the source lists twice, however
 // spelled ("h:1", "tcp://h:1"), is in the pool once, under the first,
-// and connected to at its canonical address (see ConnectFrom).
+// and connected to as ConnectFrom connects to it.
 //
 // With every > 0, the pool refreshes itself that often (see Refresh), until
 // Close: actors that join the source join the pool, actors the source drops

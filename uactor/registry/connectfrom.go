@@ -9,10 +9,11 @@ import (
 
 // ConnectFrom connects to one actor of kind k that src lists: the first,
 // in src's order, that Connect (with authkey and opts) reaches; an actor
-// listed twice, however spelled ("h:1", "tcp://h:1"), is tried once, at
-// its canonical address (see Registry.Register), which a spelling that
-// leads nowhere as written ("unix:///s.sock/") shares with the others. It
-// fails with ErrNoActors when it reaches none, wrapping the first few
+// listed twice, however spelled ("h:1", "tcp://h:1"), is one actor, and
+// counts as one failure: a TCP actor is dialled once, at its canonical
+// address (see Registry.Register); a Unix one at each of its spellings in
+// turn, as listed, since a socket path cleaned may lead elsewhere than
+// as written (a ".." after a symbolic link). It fails with ErrNoActors when it reaches none, wrapping the first few
 // Connects' errors and saying how many failed.
 //
 //	ref, err := registry.ConnectFrom(ctx, registry.SRV{Name: "_network._tcp.example.com"}, Network, secret)
@@ -26,14 +27,8 @@ func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, 
 		return uactor.Ref[A]{}, fmt.Errorf("%w: the source lists no actor", ErrNoActors)
 	}
 	var errs []error
-	tried := make(map[string]bool, len(addrs))
-	for _, a := range addrs {
-		key := actorKey(a)
-		if tried[key] { // listed twice: it failed already
-			continue
-		}
-		tried[key] = true
-		ref, err := uactor.Connect(ctx, k, key, authkey, opts...) // see actorKey
+	for _, la := range groupListed(addrs) {
+		ref, err := connectListed(ctx, la, k, authkey, opts...)
 		if err == nil {
 			return ref, nil
 		}

@@ -39,20 +39,16 @@ type conn[A any] struct {
 // actor may serve there now), drops its hold on those not listed or gone,
 // and returns the live connections in addrs's order (an actor listed
 // twice, however spelled, counts once, where and as it is first listed,
-// and is dialled at its actorKey),
+// and is dialled as groupListed says),
 // with the errors of the Connects that failed. Its work is linear in
 // len(addrs): a source may list thousands. A connection dropped stays open
 // for as long as a view that lists it holds it: calls in flight on it are
 // not cut short.
 func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], []string, []error) {
-	listed := make([]string, 0, len(addrs)) // addrs, each actor once
-	keys := make([]string, 0, len(addrs))   // listed's actorKeys
-	want := make(map[string]bool, len(addrs))
-	for _, a := range addrs {
-		if k := actorKey(a); !want[k] {
-			want[k] = true
-			listed, keys = append(listed, a), append(keys, k)
-		}
+	actors := groupListed(addrs)
+	want := make(map[string]bool, len(actors))
+	for _, la := range actors {
+		want[la.key] = true
 	}
 	for k, cn := range c.refs {
 		if !want[k] || actorGone(cn.ref) {
@@ -60,9 +56,9 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 			c.release(cn)
 		}
 	}
-	var missing []int // indexes in listed
-	for i, k := range keys {
-		if _, ok := c.refs[k]; !ok {
+	var missing []int // indexes in actors
+	for i, la := range actors {
+		if _, ok := c.refs[la.key]; !ok {
 			missing = append(missing, i)
 		}
 	}
@@ -72,7 +68,7 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 	g.SetLimit(connectParallel)
 	for i, li := range missing {
 		g.Go(func() error {
-			refs[i], errs[i] = uactor.Connect(ctx, c.k, keys[li], c.key, c.opts...) // see actorKey
+			refs[i], errs[i] = connectListed(ctx, actors[li], c.k, c.key, c.opts...)
 			return nil
 		})
 	}
@@ -87,13 +83,13 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 		c.mu.Lock()
 		c.unclosed[cn] = struct{}{}
 		c.mu.Unlock()
-		c.refs[keys[li]] = cn
+		c.refs[actors[li].key] = cn
 	}
 	var live []*conn[A]
 	var liveAddrs []string
-	for i, k := range keys {
-		if cn, ok := c.refs[k]; ok {
-			live, liveAddrs = append(live, cn), append(liveAddrs, listed[i])
+	for _, la := range actors {
+		if cn, ok := c.refs[la.key]; ok {
+			live, liveAddrs = append(live, cn), append(liveAddrs, la.first)
 		}
 	}
 	return live, liveAddrs, failed

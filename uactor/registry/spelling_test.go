@@ -27,7 +27,7 @@ func respell(t *testing.T, a string) string {
 
 // An actor a source lists under two spellings is one actor: it has one
 // place in the pool (and so gets its share of calls, not twice that), and
-// ConnectFrom and PoolFrom try an address nothing serves once.
+// ConnectFrom and PoolFrom count an address nothing serves as one failure.
 func TestOneActorListedTwoWays(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	refs, _ := hostWorkers(t, 2)
