@@ -346,9 +346,9 @@ func Restart(max int, within time.Duration) Option {
 // stderr (panic traces included) to w, prefixed with the actor's kind and
 // pid, as in "counter[4242] hello"; by default, and with Output(nil), to
 // this process's stderr. A kind name that holds a control character, bytes
-// that are not UTF-8 or a leading quote is written quoted, as strconv.Quote
-// writes it (`"a\nb"[4242] hello`), so that no actor's name can forge
-// another actor's prefix.
+// that are not UTF-8, a '[' or a leading quote is written quoted, as
+// strconv.Quote writes it (`"a\nb"[4242] hello`), so that no actor's name
+// can forge another actor's prefix.
 // A last line that a crash cut short is passed on with a newline added.
 //
 // The actor never waits for w. Lines are read as the actor writes them and

@@ -9,8 +9,9 @@ import (
 // A kind's name is written in each line's prefix as it is, unless it holds
 // what would let one actor's output pass for another's: a control character
 // (a newline starts a new line with a prefix of the name's choosing, an
-// escape sequence rewrites the terminal), bytes that are not UTF-8, or a
-// leading quote (so that a quoted name cannot be spelled by another name).
+// escape sequence rewrites the terminal), bytes that are not UTF-8, a
+// leading quote (so that a quoted name cannot be spelled by another name),
+// or a '[' (so that a name cannot spell another's whole prefix).
 // Such a name is quoted, as Go quotes a string.
 func TestRelayPrefixQuotesUnsafeNames(t *testing.T) {
 	for _, c := range []struct{ name, want string }{
@@ -24,6 +25,9 @@ func TestRelayPrefixQuotesUnsafeNames(t *testing.T) {
 		{"nel\u0085kind", `"nel\u0085kind"[42] a` + "\n"},
 		{"bad\xffutf8", `"bad\xffutf8"[42] a` + "\n"},
 		{`"quoted"`, `"\"quoted\""[42] a` + "\n"},
+		// No control character, but it spells a whole prefix of another's.
+		{"other[7] forged", `"other[7] forged"[42] a` + "\n"},
+		{"pool[0]", `"pool[0]"[42] a` + "\n"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var out bytes.Buffer // read once flushed

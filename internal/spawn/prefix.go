@@ -10,10 +10,12 @@ import (
 // relay passes on: as it is, unless it could make one actor's lines pass
 // for another's. A control character (a newline would start a line whose
 // prefix the name chose; an escape sequence rewrites a terminal), bytes
-// that are not UTF-8, or a leading quote (else a name could spell another
-// name's quoted form) make it quoted as Go quotes a string.
+// that are not UTF-8, a leading quote (else a name could spell another
+// name's quoted form), or a '[' (else "a[7] b" would read as actor a,
+// pid 7, writing "b[pid] ...": a name that is not quoted then ends at the
+// line's first '[') make it quoted as Go quotes a string.
 func prefixName(name string) string {
-	if !utf8.ValidString(name) || strings.HasPrefix(name, `"`) {
+	if !utf8.ValidString(name) || strings.HasPrefix(name, `"`) || strings.Contains(name, "[") {
 		return strconv.Quote(name)
 	}
 	for _, c := range name {
