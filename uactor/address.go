@@ -31,11 +31,11 @@ func parseAddress(s string) (address, error) {
 
 func (a address) String() string { return a.network + "://" + a.addr }
 
-// absListen returns a Listen address with a relative socket path made
-// absolute against this process's working directory, now: the path is
-// what refs name, and another process, or this one after a Chdir, would
-// read it against another directory. A Linux abstract name ("@name") is
-// no path and stays as it is.
+// absListen returns a Listen or Advertise address with a relative socket
+// path made absolute against this process's working directory, now: the
+// path is what refs name, and another process, or this one after a Chdir,
+// would read it against another directory. A Linux abstract name ("@name")
+// is no path and stays as it is.
 func absListen(spec string) (string, error) {
 	p, ok := strings.CutPrefix(spec, "unix://")
 	if !ok || p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "@") {
@@ -43,9 +43,24 @@ func absListen(spec string) (string, error) {
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
-		return "", fmt.Errorf("Listen(%q): %w", spec, err)
+		return "", err
 	}
 	return "unix://" + abs, nil
+}
+
+// absSockets makes o's Listen and Advertise socket paths absolute (see
+// absListen), where Spawn or Host is called.
+func (o *options) absSockets() error {
+	listen, err := absListen(o.listen)
+	if err != nil {
+		return fmt.Errorf("Listen(%q): %w", o.listen, err)
+	}
+	adv, err := absListen(o.advertise)
+	if err != nil {
+		return fmt.Errorf("Advertise(%q): %w", o.advertise, err)
+	}
+	o.listen, o.advertise = listen, adv
+	return nil
 }
 
 // named is a as the refs of an actor listening at a name it: a TCP address

@@ -25,8 +25,7 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 	if err := o.validate(); err != nil {
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
-	var err error
-	if o.listen, err = absListen(o.listen); err != nil {
+	if err := o.absSockets(); err != nil {
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
 	key, err := holdKey(ctx, o.key)

@@ -132,7 +132,8 @@ func Capture(addresses ...string) Option {
 // an error (ErrOption) with a Listen that binds no TCP port. An address with
 // no host, or with an address of all interfaces (0.0.0.0, ::), names nothing
 // another process can dial, and is an error too. The default, "", advertises
-// the address the actor listens on.
+// the address the actor listens on. A relative socket path is made
+// absolute as Listen's is.
 func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
 
 // GracePeriod sets how long an owner's Close lets in-flight calls run before

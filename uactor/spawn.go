@@ -32,8 +32,7 @@ func Spawn[A, Arg any](ctx context.Context, k *Kind[A, Arg], arg Arg, opts ...Op
 	if err := o.validate(); err != nil {
 		return Ref[A]{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
-	var err error
-	if o.listen, err = absListen(o.listen); err != nil { // here: a standby has its own working directory
+	if err := o.absSockets(); err != nil { // here: a standby has its own working directory
 		return Ref[A]{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	if len(o.serverIC) != len(k.opts.serverIC) {
