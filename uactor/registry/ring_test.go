@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -122,5 +124,145 @@ func TestRingAdvancePassesSuspects(t *testing.T) {
 	}
 	if want := []string{"a", "c", "-", "b", "-"}; !slices.Equal(got, want) {
 		t.Fatalf("entries: %v; want %v", got, want)
+	}
+}
+
+// Removing n entries, in whatever order, does work in proportion to n, not
+// to n times the ring's length: a Deregister of many addresses, or a probe
+// that drops thousands, holds the registry's lock that long.
+func TestRingRemoveIsLinear(t *testing.T) {
+	const n = 4096
+	addrs := make([]string, n)
+	for i := range addrs {
+		addrs[i] = fmt.Sprintf("unix:///s/%d", i)
+	}
+	for _, c := range []struct {
+		name  string
+		order func([]string) []string
+	}{
+		{"first to last", slices.Clone[[]string]},
+		{"last to first", func(a []string) []string { b := slices.Clone(a); slices.Reverse(b); return b }},
+		{"shuffled", func(a []string) []string {
+			b := slices.Clone(a)
+			rand.New(rand.NewPCG(1, 2)).Shuffle(len(b), func(i, j int) { b[i], b[j] = b[j], b[i] })
+			return b
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := ringOf(addrs...)
+			r.take(n / 3)
+			for _, a := range c.order(addrs) {
+				if !r.remove(a) {
+					t.Fatalf("remove(%s) found nothing", a)
+				}
+			}
+			if r.len() != 0 {
+				t.Fatalf("%d entries left", r.len())
+			}
+			if most := 8 * n; r.work > most {
+				t.Fatalf("removing %d entries visited or moved %d slots; want at most %d", n, r.work, most)
+			}
+		})
+	}
+}
+
+// listRing is the ring as a plain list, removal shifting what follows:
+// the order and cursor semantics the ring keeps, spelled simply.
+type listRing struct {
+	addrs []string
+	next  int
+}
+
+func (l *listRing) add(a string) bool {
+	if slices.Contains(l.addrs, a) {
+		return false
+	}
+	l.addrs = append(l.addrs, a)
+	return true
+}
+
+func (l *listRing) remove(a string) bool {
+	i := slices.Index(l.addrs, a)
+	if i < 0 {
+		return false
+	}
+	l.addrs = slices.Delete(l.addrs, i, i+1)
+	if i < l.next {
+		l.next--
+	}
+	if l.next >= len(l.addrs) {
+		l.next = 0
+	}
+	return true
+}
+
+func (l *listRing) advance(skip map[string]bool) (string, bool) {
+	for range l.addrs {
+		a := l.addrs[l.next]
+		l.next = (l.next + 1) % len(l.addrs)
+		if !skip[a] {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// Whatever mix of adds, removals and advances, the ring hands out what a
+// plain list would, and lists the same addresses in the same order, holes
+// and compactions notwithstanding.
+func TestRingMatchesList(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(3, 4))
+	for run := range 200 {
+		r, l := &ring{}, &listRing{}
+		pool := 1 + rnd.IntN(40)
+		for step := range 300 {
+			a := fmt.Sprintf("unix:///s/%d", rnd.IntN(pool))
+			switch op := rnd.IntN(3); op {
+			case 0:
+				if got, want := r.add(entry{addr: a}), l.add(a); got != want {
+					t.Fatalf("run %d step %d: add(%s) = %v; want %v", run, step, a, got, want)
+				}
+			case 1:
+				if got, want := r.remove(a), l.remove(a); got != want {
+					t.Fatalf("run %d step %d: remove(%s) = %v; want %v", run, step, a, got, want)
+				}
+			case 2:
+				skip := map[string]bool{}
+				for _, s := range l.addrs {
+					if rnd.IntN(4) == 0 {
+						skip[s] = true
+					}
+				}
+				e, ok := r.advance(skip, true)
+				want, wantOK := l.advance(skip)
+				if ok != wantOK || e.addr != want {
+					t.Fatalf("run %d step %d: advance = %q, %v; want %q, %v", run, step, e.addr, ok, want, wantOK)
+				}
+			}
+			if got := r.addresses(); !slices.Equal(got, l.addrs) || r.len() != len(l.addrs) {
+				t.Fatalf("run %d step %d: addresses %v (len %d); want %v", run, step, got, r.len(), l.addrs)
+			}
+		}
+	}
+}
+
+// BenchmarkRingRemove removes every entry of a full registry's ring, as a
+// Deregister naming them all does under the registry's lock.
+func BenchmarkRingRemove(b *testing.B) {
+	for _, n := range []int{64, DefaultMaxEntries} {
+		addrs := make([]string, n)
+		for i := range addrs {
+			addrs[i] = fmt.Sprintf("unix:///s/%d", i)
+		}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				r := ringOf(addrs...)
+				b.StartTimer()
+				for _, a := range addrs {
+					r.remove(a)
+				}
+			}
+		})
 	}
 }
