@@ -31,33 +31,34 @@ func parseAddress(s string) (address, error) {
 
 func (a address) String() string { return a.network + "://" + a.addr }
 
-// absListen returns a Listen or Advertise address with a relative socket
-// path made absolute against this process's working directory, now: the
-// path is what refs name, and another process, or this one after a Chdir,
-// would read it against another directory. A Linux abstract name ("@name")
-// is no path and stays as it is.
-func absListen(spec string) (string, error) {
+// absSocket returns spec, an address given to option (Listen, Advertise,
+// Connect, Capture), with a relative socket path made absolute against
+// this process's working directory, now: the path is what refs name, and
+// another process, or this one after a Chdir, would read it against
+// another directory. A Linux abstract name ("@name") is no path and stays
+// as it is, as does anything that is no "unix://" address.
+func absSocket(option, spec string) (string, error) {
 	p, ok := strings.CutPrefix(spec, "unix://")
 	if !ok || p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "@") {
 		return spec, nil
 	}
 	abs, err := filepath.Abs(p)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s(%q): %w", option, spec, err)
 	}
 	return "unix://" + abs, nil
 }
 
 // absSockets makes o's Listen and Advertise socket paths absolute (see
-// absListen), where Spawn or Host is called.
+// absSocket), where Spawn or Host is called.
 func (o *options) absSockets() error {
-	listen, err := absListen(o.listen)
+	listen, err := absSocket("Listen", o.listen)
 	if err != nil {
-		return fmt.Errorf("Listen(%q): %w", o.listen, err)
+		return err
 	}
-	adv, err := absListen(o.advertise)
+	adv, err := absSocket("Advertise", o.advertise)
 	if err != nil {
-		return fmt.Errorf("Advertise(%q): %w", o.advertise, err)
+		return err
 	}
 	o.listen, o.advertise = listen, adv
 	return nil

@@ -12,7 +12,9 @@ import (
 
 // Connect returns a ref to the actor of kind k that serves at address, which
 // this process did not start: "host:port" or "tcp://host:port" for TCP,
-// "unix:///path" for a Unix socket. It dials, authenticates with authkey,
+// "unix:///path" for a Unix socket (a relative path is read against the
+// working directory when Connect is called, and the ref names it
+// absolute, as Listen's is). It dials, authenticates with authkey,
 // and checks that the actor is of kind k. Closing the ref disconnects and
 // leaves the actor running. While the ref is open, this process holds
 // authkey in its keyring (so refs to actors with that key decode) and the
@@ -22,7 +24,11 @@ import (
 // spinning, logger) have the same effect: an option given its default
 // value is the same as none.
 func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, authkey []byte, opts ...Option) (Ref[A], error) {
-	a, err := parseAddress(address)
+	abs, err := absSocket("Connect", address)
+	if err != nil {
+		return Ref[A]{}, errorf("uactor: %w", err)
+	}
+	a, err := parseAddress(abs)
 	if err != nil {
 		return Ref[A]{}, err
 	}
@@ -35,6 +41,10 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 	}
 	from := make([]string, len(o.captures))
 	for i, c := range o.captures {
+		c, err := absSocket("Capture", c)
+		if err != nil {
+			return Ref[A]{}, errorf("uactor: Connect(%s): %w", a, err)
+		}
 		ca, err := parseAddress(c)
 		if err != nil {
 			return Ref[A]{}, errorf("uactor: Connect(%s): Capture: %w", a, err)

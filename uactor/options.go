@@ -119,7 +119,9 @@ func AuthKey(key []byte) Option {
 // address instead, for as long as the connection's ref is open. An address
 // with no host, as given to Listen ("tcp://:7000"), captures the refs of
 // an actor listening there, which name 0.0.0.0. Addresses match however
-// they are spelled: host names in any case, IP literals in any form.
+// they are spelled: host names in any case, IP literals in any form. A
+// relative socket path is read against the working directory when Connect
+// is called, as Listen's is.
 func Capture(addresses ...string) Option {
 	a := append([]string(nil), addresses...)
 	return func(o *options) { o.captures = append(o.captures[:len(o.captures):len(o.captures)], a...) }
@@ -131,9 +133,9 @@ func Capture(addresses ...string) Option {
 // bound, so "tcp://myhost:0" goes with Listen("tcp://0.0.0.0:0"), and is
 // an error (ErrOption) with a Listen that binds no TCP port. An address with
 // no host, or with an address of all interfaces (0.0.0.0, ::), names nothing
-// another process can dial, and is an error too. The default, "", advertises
-// the address the actor listens on. A relative socket path is made
-// absolute as Listen's is.
+// another process can dial, and is an error too. A relative socket path is
+// made absolute as Listen's is. The default, "", advertises the address the
+// actor listens on.
 func Advertise(address string) Option { return func(o *options) { o.advertise = address } }
 
 // GracePeriod sets how long an owner's Close lets in-flight calls run before
