@@ -65,12 +65,14 @@ func runChild() int {
 
 	var stopping sync.Once
 	stopped := make(chan struct{})
+	var deadline time.Time // when the owner kills this process: set before stopped closes
 	var srv atomic.Pointer[server]
 	// From here on, the parent's death ends this process whatever it is doing.
-	ch.Watch(func(grace time.Duration) {
+	ch.Watch(func(grace, wait time.Duration) {
 		stopping.Do(func() {
+			deadline = stopDeadline(time.Now(), grace, wait, boot.opts.grace)
 			if s := srv.Load(); s != nil {
-				stopProcess(s, grace) // the actor and the values it hosts
+				stopProcess(s, grace, deadline) // the actor and the values it hosts
 			}
 			close(stopped)
 		})
@@ -131,8 +133,9 @@ func runChild() int {
 	}
 	<-stopped
 	// What this actor's own actors wrote so far reaches its owner before
-	// this process, which relays it, ends.
-	spawn.FlushOutput(outputFlushWait)
+	// this process, which relays it, ends: by the owner's deadline, less a
+	// little to exit in.
+	spawn.FlushOutput(min(outputFlushWait, time.Until(deadline)-nestedMargin/2))
 	return 0
 }
 

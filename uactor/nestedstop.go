@@ -51,9 +51,11 @@ func untrackSpawned(s *supervisor) {
 }
 
 // stopSpawned stops every actor this process spawned, at once, each within
-// its own grace period or grace, if shorter, and waits until they are gone.
-// From then on, Spawn in this process fails (errSpawnClosed).
-func stopSpawned(grace time.Duration) {
+// its own grace period or grace, if shorter, and waits until they are gone:
+// one that has not exited stopMargin after that, or at killBy if that is
+// sooner, is killed. From then on, Spawn in this process fails
+// (errSpawnClosed).
+func stopSpawned(grace time.Duration, killBy time.Time) {
 	spawnedActors.Lock()
 	spawnedActors.closed = true
 	all := make([]*supervisor, 0, len(spawnedActors.m))
@@ -64,7 +66,9 @@ func stopSpawned(grace time.Duration) {
 	grace = max(grace, 0)
 	var wg sync.WaitGroup
 	for _, s := range all {
-		wg.Go(func() { s.stopWithin(min(grace, s.boot.opts.grace)) })
+		g := min(grace, s.boot.opts.grace)
+		wait := min(addSat(g, stopMargin), max(time.Until(killBy), 0))
+		wg.Go(func() { s.stopBy(min(g, wait), wait) })
 	}
 	wg.Wait()
 }

@@ -275,14 +275,35 @@ func closeHostedListeners() {
 // after that (or their own, if shorter): each only then, as the calls that
 // just ended may have used them, and Close promised those calls the grace
 // period. A hosted value thus takes calls until the actor's own are done.
-func stopProcess(main *server, grace time.Duration) {
-	if grace < 0 || grace > main.opts.grace {
-		grace = main.opts.grace
-	}
+// The owner kills this process at deadline: the spawned actors that have
+// not exited are killed nestedMargin before it, so that this process has
+// reaped them and exited by then.
+func stopProcess(main *server, grace time.Duration, deadline time.Time) {
+	grace = stopGrace(grace, main.opts.grace)
 	graceEnd := time.Now().Add(grace)
 	main.stopWithin(grace)
 	stopHosted(time.Until(graceEnd))
-	stopSpawned(time.Until(graceEnd))
+	stopSpawned(time.Until(graceEnd), deadline.Add(-nestedMargin))
+}
+
+// stopGrace is the grace period a stop record's grace gives a process whose
+// own is own: the shorter, unless the record named none (grace < 0).
+func stopGrace(grace, own time.Duration) time.Duration {
+	if grace < 0 || grace > own {
+		return own
+	}
+	return grace
+}
+
+// stopDeadline is when the owner kills a process that a stop record told,
+// at now, grace and wait (each -1 if it named none), and whose own grace
+// period is own: after wait, or else as an owner's stop does, stopMargin
+// after the grace period.
+func stopDeadline(now time.Time, grace, wait, own time.Duration) time.Time {
+	if wait < 0 {
+		wait = addSat(stopGrace(grace, own), stopMargin)
+	}
+	return now.Add(wait)
 }
 
 // stopHosted stops every value this process hosts, at once, each within

@@ -20,6 +20,13 @@ import (
 // its calls, to close its connections and exit before it is killed.
 const stopMargin = time.Second
 
+// nestedMargin is how long before its owner kills it a stopping actor's
+// process kills the actors it spawned that have not exited: it keeps that
+// long to reap them, pass their last output on and exit, so that one stuck
+// nested actor does not get its owner killed too, and its owner's, up the
+// tree. Each level down keeps its own, out of what its owner left it.
+const nestedMargin = stopMargin / 4
+
 // Restart's backoff: none after a process that served for stableAfter, nor
 // after the first quick death in a row; then from firstBackoff, doubling
 // with each further quick death, up to maxBackoff.
@@ -393,14 +400,18 @@ func (s *supervisor) stop() { s.stopWithin(s.boot.opts.grace) }
 // stopWithin is stop with grace as the grace period (the process's own, if
 // shorter), which the process is told: it is killed if it has not exited
 // stopMargin after it.
-func (s *supervisor) stopWithin(grace time.Duration) {
+func (s *supervisor) stopWithin(grace time.Duration) { s.stopBy(grace, addSat(grace, stopMargin)) }
+
+// stopBy is stopWithin with the process killed if it has not exited after
+// wait, which the process is told too (see stopProcess).
+func (s *supervisor) stopBy(grace, wait time.Duration) {
 	s.mu.Lock()
 	s.stopping = true
 	inc := s.state.Load().inc
 	s.mu.Unlock()
 	s.cancel()
 	if inc != nil {
-		inc.p.Stop(grace, addSat(grace, stopMargin))
+		inc.p.Stop(grace, wait)
 	}
 	<-s.ended
 }

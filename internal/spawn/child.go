@@ -122,7 +122,8 @@ func (c *Child) Fail(data []byte) error { return writeRecord(c.ctl, TagError, da
 const orphanWait = time.Second
 
 // Watch waits, in the background, for the parent to ask for a graceful stop
-// (onStop runs with the grace period the parent gives, or -1 if it named
+// (onStop runs with the grace period the parent gives, and how long it
+// waits for this process to exit before it kills it; each -1 if it named
 // none) or to vanish: EOF on the channel, or the parent-death
 // signal. Then onOrphan runs, once, and should exit the process promptly;
 // it is told whether the parent is gone. After a stop, a later EOF still
@@ -134,7 +135,7 @@ const orphanWait = time.Second
 // thread that started the child exits, before the rest of the parent has
 // gone (getppid still names it then, if its other threads live on): so a
 // SIGTERM says the parent is gone only if EOF follows within orphanWait.
-func (c *Child) Watch(onStop func(grace time.Duration), onOrphan func(parentGone bool)) {
+func (c *Child) Watch(onStop func(grace, wait time.Duration), onOrphan func(parentGone bool)) {
 	eof := make(chan struct{})
 	go func() {
 		for {
@@ -144,11 +145,8 @@ func (c *Child) Watch(onStop func(grace time.Duration), onOrphan func(parentGone
 				return
 			}
 			if tag == TagStop {
-				grace := time.Duration(-1)
-				if len(data) == 8 {
-					grace = time.Duration(min(binary.BigEndian.Uint64(data), math.MaxInt64))
-				}
-				go onStop(grace)
+				grace, wait := stopDurations(data)
+				go onStop(grace, wait)
 			}
 		}
 	}()
@@ -166,4 +164,18 @@ func (c *Child) Watch(onStop func(grace time.Duration), onOrphan func(parentGone
 			onOrphan(true)
 		}
 	}()
+}
+
+// stopDurations reads a stop record's data: the grace period, then the
+// wait, each a big-endian uint64 of nanoseconds, -1 where the data ends
+// before it.
+func stopDurations(data []byte) (grace, wait time.Duration) {
+	grace, wait = -1, -1
+	if len(data) >= 8 {
+		grace = time.Duration(min(binary.BigEndian.Uint64(data), math.MaxInt64))
+	}
+	if len(data) >= 16 {
+		wait = time.Duration(min(binary.BigEndian.Uint64(data[8:]), math.MaxInt64))
+	}
+	return grace, wait
 }

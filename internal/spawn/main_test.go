@@ -31,7 +31,7 @@ func runTestChild() int {
 		return 2
 	}
 	stop := make(chan struct{})
-	c.Watch(func(time.Duration) { close(stop) }, func(bool) { os.Exit(3) })
+	c.Watch(func(_, _ time.Duration) { close(stop) }, func(bool) { os.Exit(3) })
 	if err := c.Ready(data); err != nil {
 		return 2
 	}

@@ -350,10 +350,13 @@ func (p *Process) Kill() {
 // Stop asks the child to stop gracefully, giving the calls it runs grace at
 // most (its own grace period, if shorter), waits up to wait for it to exit,
 // then kills it; either way it returns only once the child has been reaped.
+// The child is told both, so that it can stop its own children in time.
 func (p *Process) Stop(grace, wait time.Duration) {
 	p.stopOnce.Do(func() {
 		p.ctl.SetWriteDeadline(time.Now().Add(time.Second))
-		if writeRecord(p.ctl, TagStop, binary.BigEndian.AppendUint64(nil, uint64(max(grace, 0)))) == nil {
+		data := binary.BigEndian.AppendUint64(nil, uint64(max(grace, 0)))
+		data = binary.BigEndian.AppendUint64(data, uint64(max(wait, 0)))
+		if writeRecord(p.ctl, TagStop, data) == nil {
 			t := time.NewTimer(wait)
 			defer t.Stop()
 			select {

@@ -11,7 +11,7 @@ import (
 // Record tags on the bootstrap channel.
 const (
 	TagBootstrap byte = 'B' // parent to child: the opaque bootstrap data
-	TagStop      byte = 'S' // parent to child: stop gracefully; data is the grace period, uint64 nanoseconds
+	TagStop      byte = 'S' // parent to child: stop gracefully; data is the grace period, then the wait before a kill, uint64 nanoseconds
 	TagReady     byte = 'R' // child to parent: serving; data describes where
 	TagError     byte = 'E' // child to parent: could not start; data is the message
 	TagWarm      byte = 'W' // standby to parent: up, waiting for its bootstrap
