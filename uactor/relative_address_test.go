@@ -9,6 +9,95 @@ import (
 	"github.com/uactor-go/uactor/uactor"
 )
 
+// Relative Unix socket paths: each is read against the working directory
+// of the process that gives it, when it does, so that refs name where it
+// led then, from any process.
+
+// Listen("unix://rel.sock") names a socket relative to the working
+// directory of the process that spawns or hosts the actor, when it does:
+// the ref's address is that socket's absolute path, so that a process
+// with another working directory (this one, once it has moved; any other
+// it hands the ref to) reaches the actor. Before, the address stayed
+// relative, and dialled from elsewhere named another file.
+func TestListenRelativeUnixPath(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		start func(*testing.T, *Counter, ...uactor.Option) uactor.Ref[*Counter]
+	}{
+		{"Spawn", func(t *testing.T, _ *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
+			return spawn(t, testCtx(t, 30*time.Second), CounterKind, 0, opts...)
+		}},
+		{"Host", func(t *testing.T, a *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
+			return host(t, testCtx(t, 30*time.Second), CounterKind, a, opts...)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			dir, elsewhere := t.TempDir(), t.TempDir()
+			t.Chdir(dir)
+			key := uactor.NewKey()
+			r := c.start(t, &Counter{}, uactor.Listen("unix://rel.sock"), uactor.AuthKey(key))
+			want := "unix://" + filepath.Join(dir, "rel.sock")
+			if got := r.Address(); got != want {
+				t.Errorf("Address() = %q; want %q", got, want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "rel.sock")); err != nil {
+				t.Errorf("no socket where the relative path names one: %v", err)
+			}
+			os.Chdir(elsewhere) // t.Chdir restores the first directory when the test ends
+			other, err := uactor.Connect(ctx, CounterKind, r.Address(), key)
+			if err != nil {
+				t.Fatalf("Connect(%q) from another working directory: %v", r.Address(), err)
+			}
+			defer other.Close()
+			if _, err := Add.Call(ctx, other, 1); err != nil {
+				t.Fatalf("a call from another working directory: %v", err)
+			}
+		})
+	}
+}
+
+// Advertise("unix://rel.sock") names, as Listen's relative path does, a
+// socket relative to the working directory of the process that spawns or
+// hosts the actor: the refs it hands out name that socket's absolute path,
+// which a process with another working directory reaches. Before, they
+// carried the relative path, which names another file there.
+func TestAdvertiseRelativeUnixPath(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		start func(*testing.T, *Counter, ...uactor.Option) uactor.Ref[*Counter]
+	}{
+		{"Spawn", func(t *testing.T, _ *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
+			return spawn(t, testCtx(t, 30*time.Second), CounterKind, 0, opts...)
+		}},
+		{"Host", func(t *testing.T, a *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
+			return host(t, testCtx(t, 30*time.Second), CounterKind, a, opts...)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			dir, elsewhere := t.TempDir(), t.TempDir()
+			t.Chdir(dir)
+			key := uactor.NewKey()
+			// It listens there too: the advertised path leads to it.
+			r := c.start(t, &Counter{}, uactor.Listen("unix://adv.sock"), uactor.Advertise("unix://adv.sock"), uactor.AuthKey(key))
+			want := "unix://" + filepath.Join(dir, "adv.sock")
+			if got := r.Advertised(); got != want {
+				t.Errorf("Advertised() = %q; want %q", got, want)
+			}
+			os.Chdir(elsewhere) // t.Chdir restores the first directory when the test ends
+			other, err := uactor.Connect(ctx, CounterKind, r.Advertised(), key)
+			if err != nil {
+				t.Fatalf("Connect(%q) from another working directory: %v", r.Advertised(), err)
+			}
+			defer other.Close()
+			if _, err := Add.Call(ctx, other, 1); err != nil {
+				t.Fatalf("a call from another working directory: %v", err)
+			}
+		})
+	}
+}
+
 // Connect("unix://rel.sock") reads the path against the working directory
 // of the caller, when it calls: the ref names that socket's absolute path,
 // so that it still leads there after a Chdir, and a Connect of the same
@@ -48,7 +137,7 @@ func TestConnectRelativeUnixPath(t *testing.T) {
 // Listen does: the refs the actor hands out name that socket's absolute
 // path, so that an actor whose process works in another directory, handed
 // one, reaches it.
-func TestAdvertiseRelativeUnixPathReachesOtherDirectories(t *testing.T) {
+func TestRelativeAdvertiseForward(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		start func(*testing.T, ...uactor.Option) uactor.Ref[*Counter]
