@@ -36,7 +36,7 @@ func runSameCore(ctx context.Context, cfg config, stderr io.Writer) PlacementRes
 		res.Skipped = fmt.Sprintf("cannot read the CPU affinity (%v)", err)
 		return res
 	case len(cpus) < 2:
-		res.Skipped = fmt.Sprintf("this process may use only CPU %v: the free placement runs on that one CPU already", cpus)
+		res.Skipped = fmt.Sprintf("this process may use only CPU %v: there, the free placement is a same-core one", cpus)
 		return res
 	}
 	cpu := cpus[len(cpus)-1]

@@ -130,8 +130,8 @@ func (s *listings) Lookup(ctx context.Context) (registry.Addresses, error) {
 }
 
 // A refresh whose context ends in its Connects still leaves out what the
-// source no longer lists, so that the next refresh, which closes those
-// connections, leaves none of them in the pool.
+// source no longer lists, so that none of those connections stays in the
+// pool (each closes once no call of an older view holds it).
 func TestRefreshCutShortLeavesOutWhatTheSourceDropped(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	ws := spawnWorkers(t, ctx, 2)
