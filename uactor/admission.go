@@ -1,6 +1,8 @@
 package uactor
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -111,20 +113,31 @@ func (s *server) victim(now int64) *hsConn {
 	return waiting
 }
 
-// authenticated moves hc out of the handshake budget and, if the actor
-// serves fewer than MaxConnections, into the set of served connections.
-func (s *server) authenticated(hc *hsConn) bool {
+// errStopping refuses a key holder's connection while the actor stops:
+// the handshake ends without a verdict, and the client, turned away, tries
+// again (a restart may follow).
+var errStopping = errors.New("the actor is stopping")
+
+// authenticated runs once hc's proof verified, before its verdict: it
+// moves hc out of the handshake budget and, if the actor serves fewer than
+// MaxConnections, into the set of served connections. Otherwise it says
+// why not: the actor is full (the client is told so in the verdict, as
+// handshake.ErrFull) or stopping.
+func (s *server) authenticated(hc *hsConn) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.hs[hc]; !ok { // evicted or stopped meanwhile
-		return false
+	if _, ok := s.hs[hc]; !ok { // stopped meanwhile (a connection whose proof was read is never evicted)
+		return errStopping
 	}
 	delete(s.hs, hc)
-	if s.draining.Load() || len(s.conns) >= s.opts.maxConns {
-		return false
+	if s.draining.Load() {
+		return errStopping
+	}
+	if len(s.conns) >= s.opts.maxConns {
+		return fmt.Errorf("%w: MaxConnections (%d) reached", handshake.ErrFull, s.opts.maxConns)
 	}
 	s.conns[hc.Conn] = struct{}{}
-	return true
+	return nil
 }
 
 // dropHandshake forgets hc, if still counted, and closes it.

@@ -164,6 +164,8 @@ func handshakeError(a address, err error) error {
 	switch {
 	case errors.Is(err, handshake.ErrAuth):
 		return fmt.Errorf("%w (%w)", &AuthKeyError{Address: a.String()}, err)
+	case errors.Is(err, handshake.ErrFull):
+		return &fullError{addr: a.String(), err: err}
 	case errors.Is(err, handshake.ErrWrongActor):
 		return errorf("uactor: %s: %w (%w)", a, ErrWrongActor, err)
 	case errors.Is(err, handshake.ErrNotUactor), errors.Is(err, handshake.ErrVersion), errors.Is(err, handshake.ErrProtocol):

@@ -93,7 +93,10 @@ var (
 	ErrWrongActor = errors.New("uactor: actor at that address is not the one the ref names")
 	// ErrBusy is returned for a call that the actor refused without running
 	// it, because the connection already had as many calls in flight as the
-	// actor allows (MaxInFlight).
+	// actor allows (MaxInFlight). Connecting to an actor that serves as many
+	// connections as it allows (MaxConnections) fails with an error that
+	// matches it too: the actor, alive, refused the connection, and no call
+	// was sent on it.
 	ErrBusy = errors.New("uactor: too many calls in flight on this connection")
 	// ErrDecode is wrapped by errors that come from bytes that do not decode
 	// into the expected type.
@@ -117,6 +120,22 @@ var (
 	_ = RegisterError("context.Canceled", context.Canceled)
 	_ = RegisterError("uactor.ErrTooLarge", ErrTooLarge) // a response the actor could not send
 )
+
+// fullError is why an actor refused a connection at its MaxConnections
+// bound, in a verdict that proved its key: it matches ErrBusy, and not
+// ErrActorDied, since the actor is alive.
+type fullError struct {
+	addr string
+	err  error // the handshake's
+}
+
+func (e *fullError) Error() string {
+	return "uactor: the actor at " + e.addr + " refused the connection: it serves as many connections as it allows (MaxConnections)"
+}
+
+func (e *fullError) Is(target error) bool { return target == ErrBusy }
+
+func (e *fullError) Unwrap() error { return e.err }
 
 // tooLarge is an error wrapping frame.ErrTooLarge that fails one call: it
 // matches ErrTooLarge as well, and reads as it did.

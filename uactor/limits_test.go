@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -611,8 +612,8 @@ func TestGiveUpWhileHandedTheReadRole(t *testing.T) {
 	}
 }
 
-// Authenticated connections over the actor's bound are closed as soon as
-// their handshake is done; connections still in their handshake do not
+// Connections over the actor's bound are refused in their handshake's
+// verdict, once their proof verified, and closed; connections still in their handshake do not
 // count; those admitted are served.
 func TestMaxConnections(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
@@ -633,9 +634,12 @@ func TestMaxConnections(t *testing.T) {
 		}
 		conns = append(conns, c)
 	}
-	extra := authenticated(t, r.Address(), plainKey, 0)
-	// Nothing but the bound drops an authenticated connection this soon:
-	// keepalive, at its 15 s default, would take 30 s.
+	// One more key holder proves the key and is told, in the verdict,
+	// that the actor is full.
+	extra := dialRaw(t, r.Address())
+	if _, err := handshake.Client(extra, handshake.ClientConfig{Key: uactor.StretchKey([]byte(plainKey)), Deadline: time.Now().Add(5 * time.Second)}); !errors.Is(err, handshake.ErrFull) {
+		t.Fatalf("a connection beyond the bound: %v; want the verdict full", err)
+	}
 	expectDropped(t, extra, 10*time.Second)
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 2 {
 		t.Fatalf("admitted connection: %d, %v", n, err)

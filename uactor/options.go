@@ -262,7 +262,9 @@ func Spin(d time.Duration) Option { return func(o *options) { o.spin = d } }
 func MaxInFlight(n int) Option { return func(o *options) { o.inflight = n } }
 
 // MaxConnections bounds the authenticated connections an actor serves at
-// once; a connection beyond it is closed as soon as its handshake is done.
+// once. A connection beyond it is refused in its handshake, once its peer
+// proved the key, and told why: Connect then fails at once with an error
+// that matches ErrBusy, not ErrActorDied, since the actor is alive.
 // Connections still in their handshake do not count (see MaxHandshakes).
 // The default is 1024; n must be at least 1.
 func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }

@@ -61,21 +61,31 @@ func (s *server) serveConn(hc *hsConn) {
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
+	admitted := false
 	sess, err := handshake.Server(hc, handshake.ServerConfig{
 		Key: s.key, Offer: features(s.opts), ActorID: s.id, KeyID: s.keyID, Window: window(s.opts), MaxFrame: uint32(s.opts.maxFrame), Deadline: handshakeDeadline(s.opts),
 		Penalty: func() { s.penalty(hc) },
+		// Before the verdict, so that a key holder the actor has no room
+		// for is told so, rather than accepted and hung up on.
+		Admit: func() error {
+			err := s.authenticated(hc)
+			admitted = err == nil
+			return err
+		},
 	})
 	s.leftHandshake(hc)
 	if err != nil {
-		logHandshake(s.opts.log(), &s.hsLogs, "server", peerName(nc), err)
-		s.dropHandshake(hc) // a peer that cannot authenticate gets nothing more
-		return
-	}
-	if !s.authenticated(hc) {
-		if !s.draining.Load() {
-			s.opts.log().Info("uactor: connection refused after its handshake: MaxConnections reached", "peer", peerName(nc), "max", s.opts.maxConns)
+		if admitted { // but its verdict did not leave
+			s.untrack(nc)
 		}
-		s.dropHandshake(hc)
+		switch {
+		case errors.Is(err, handshake.ErrFull):
+			s.opts.log().Info("uactor: connection refused after its handshake: MaxConnections reached", "peer", peerName(nc), "max", s.opts.maxConns)
+		case errors.Is(err, errStopping):
+		default:
+			logHandshake(s.opts.log(), &s.hsLogs, "server", peerName(nc), err)
+		}
+		s.dropHandshake(hc) // a peer that cannot authenticate gets nothing more
 		return
 	}
 	s.serveSession(nc, sess)

@@ -17,13 +17,20 @@
 //	client -> server  ClientHello   76 bytes  magic "uAct", version 4, flags, CR LF, nonce, X25519 share, max frame
 //	server -> client  ServerHello   96 bytes  magic "uAct", version 4, flags, CR LF, nonce, actor uuid, X25519 share, window, max frame
 //	client -> server  ClientProof   32 bytes  HMAC-SHA256(key, transcript("uactor/2 client"))
-//	server -> client  ServerVerdict 41 bytes  status (0 accepted, 1 rejected), HMAC-SHA256(key, transcript("uactor/2 server") || key id), key id XOR mask
+//	server -> client  ServerVerdict 41 bytes  status (0 accepted, 1 rejected, 2 full), HMAC-SHA256(key, transcript("uactor/2 server") || key id), key id XOR mask
 //
 // where transcript(label) = label || 0x00 || ClientHello || ServerHello, so
 // each MAC binds the role, both nonces, both shares, the version, both
 // sides' flags, the uuid, the window and both maximum frames. The two
 // labels differ so that neither MAC can be reflected as the other. The key
 // itself never crosses the wire.
+//
+// A server whose caller has no room for one more connection
+// (ServerConfig.Admit) answers a proof that verified with the verdict
+// "full" instead: status 2, HMAC-SHA256(key, transcript("uactor/4 full")),
+// and a zero key id. It derives no session secret, and the client, which
+// verifies the MAC, fails with ErrFull: it knows that a key holder, alive,
+// refused it for lack of room, not that the actor is gone.
 //
 // The agreed features are: sealing if either side asks for it (a client
 // wants it, or a server requires it), zstd only if both accept it. Every

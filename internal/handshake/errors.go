@@ -22,7 +22,7 @@ var ErrVersion = errors.New("unsupported protocol version")
 // ErrProtocol is the errors.Is target for a uactor peer that breaks the wire
 // format: unknown feature bits, a hello that does not end its first line
 // where it must, an X25519 share that is not a valid or safe point, or a
-// verdict status other than accepted or rejected.
+// verdict status other than accepted, rejected or full.
 var ErrProtocol = errors.New("protocol violation")
 
 // ErrWrongActor is the errors.Is target for a server announcing an actor
@@ -36,3 +36,10 @@ var ErrWrongActor = errors.New("wrong actor")
 // the connection away (it is stopping, or its handshake budget was full and
 // this connection made way for a newer one): another try may succeed.
 var ErrTurnedAway = errors.New("the peer turned the connection away")
+
+// ErrFull is the errors.Is target for a handshake that the server ended
+// with the verdict "full": the client proved the key, and the server, which
+// proved it back, serves as many connections as it allows. From a client's
+// side, the actor is alive; another try may succeed once a connection
+// there ends.
+var ErrFull = errors.New("the server serves as many connections as it allows")

@@ -115,7 +115,7 @@ func xor(a, b []byte) []byte {
 // classified reports whether err wraps one of the failures the package
 // promises to name.
 func classified(err error) bool {
-	for _, target := range []error{ErrAuth, ErrNotUactor, ErrVersion, ErrProtocol, ErrWrongActor, io.ErrUnexpectedEOF} {
+	for _, target := range []error{ErrAuth, ErrNotUactor, ErrVersion, ErrProtocol, ErrWrongActor, ErrFull, io.ErrUnexpectedEOF} {
 		if errors.Is(err, target) {
 			return true
 		}
@@ -185,6 +185,7 @@ func FuzzClient(f *testing.F) {
 	valid = append(valid, xor(testKeyID[:], mask)...)
 	f.Add(valid)
 	f.Add(append(bytes.Clone(sh), statusRejected))
+	f.Add(append(append(bytes.Clone(sh), statusFull), macOver(fullLabel, ch, sh)...))
 	f.Add(append(append(bytes.Clone(sh), statusAccepted), macOver(clientLabel, ch, sh)...))
 	f.Add([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -4,6 +4,7 @@ import (
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -57,6 +58,15 @@ type ServerConfig struct {
 	// slow. The handshake deadline does not cut it short; the rejection
 	// then has rejectTimeout to leave.
 	Penalty func()
+	// Admit, if not nil, runs once the client's proof verified and before
+	// the verdict: the caller's say on whether it serves one more
+	// connection. nil accepts it. An error matching ErrFull sends the
+	// verdict "full", which the client can verify, and fails the handshake
+	// with that error on both sides: the client then knows that the server
+	// holds the key and is alive, and has no room for it. Any other error
+	// ends the handshake with it, without a verdict (the client sees
+	// ErrTurnedAway), as a server that is stopping does.
+	Admit func() error
 }
 
 // rejectTimeout bounds writing the rejection after a Penalty.
@@ -106,6 +116,12 @@ func runClient(conn net.Conn, cfg ClientConfig, rnd io.Reader) (*Session, error)
 	case statusAccepted:
 	case statusRejected:
 		return nil, handshakeError(conn, fmt.Errorf("%w: the server rejected our proof (the authkeys differ)", ErrAuth))
+	case statusFull:
+		want := transcriptMAC(cfg.Key, fullLabel, &ch, &sh, nil)
+		if !macEqual(&want, (*[ClientProofSize]byte)(v[1:])) {
+			return nil, handshakeError(conn, fmt.Errorf("%w: the server's verdict \"full\" does not verify (it does not hold the authkey)", ErrAuth))
+		}
+		return nil, handshakeError(conn, fmt.Errorf("%w (its verdict, after our proof)", ErrFull))
 	default:
 		return nil, handshakeError(conn, fmt.Errorf("%w: verdict status %d", ErrProtocol, v[0]))
 	}
@@ -157,6 +173,15 @@ func runServer(conn net.Conn, cfg ServerConfig, rnd io.Reader) (*Session, error)
 	if !macEqual(&want, &proof) {
 		return nil, handshakeError(conn, reject(conn, cfg.Penalty))
 	}
+	if cfg.Admit != nil {
+		if err := cfg.Admit(); errors.Is(err, ErrFull) {
+			return nil, handshakeError(conn, full(conn, cfg.Key, &ch, &sh, err))
+		} else if err != nil {
+			return nil, handshakeError(conn, err)
+		}
+	}
+	// Only now: a verdict "full" derives no secret, so a server that
+	// refuses one key holder after another announces one share meanwhile.
 	retireServerShare(priv) // its first authenticated session: the next peer gets a fresh one
 	prk, err := sessionSecret(cfg.Key, priv, &theirs.share, &theirs.nonce, &mine.nonce)
 	if err != nil {
@@ -198,6 +223,20 @@ func reject(conn net.Conn, penalty func()) error {
 		err = fmt.Errorf("%w; %w", err, werr)
 	}
 	return err
+}
+
+// full tells a client whose proof verified that the server has no room for
+// it (why, from Admit), in a verdict that proves the key: a peer without it
+// cannot pass for a live actor that is merely full.
+func full(conn net.Conn, key []byte, ch *[ClientHelloSize]byte, sh *[ServerHelloSize]byte, why error) error {
+	var v [ServerVerdictSize]byte
+	v[0] = statusFull
+	mac := transcriptMAC(key, fullLabel, ch, sh, nil)
+	copy(v[1:], mac[:])
+	if err := writeMsg(conn, "verdict", v[:]); err != nil {
+		return fmt.Errorf("%w; %w", why, err)
+	}
+	return why
 }
 
 // prepare does what both sides do before sending anything: refuse a

@@ -42,6 +42,7 @@ var magic = [4]byte{'u', 'A', 'c', 't'}
 const (
 	statusAccepted = 0
 	statusRejected = 1
+	statusFull     = 2 // the proof verified, and the server has no room (ServerConfig.Admit)
 )
 
 // hello is the content of either hello; id and window are only sent by

@@ -11,14 +11,18 @@ import (
 const (
 	clientLabel = "uactor/2 client"
 	serverLabel = "uactor/2 server"
+	// fullLabel proves a verdict "full": introduced by version 4, and apart
+	// from serverLabel, so that no accepting verdict's MAC passes for it or
+	// the reverse.
+	fullLabel = "uactor/4 full"
 )
 
 // transcriptMAC returns HMAC-SHA256(key, label || 0x00 || ch || sh || extra).
 // The raw hellos carry both nonces, both ephemeral X25519 shares, the
 // version, both sides' flags and the actor uuid, so all of them are bound;
 // the zero byte ends the label so that no label can be a prefix trick on
-// another. extra is the server's key id in its verdict, empty in the
-// client's proof.
+// another. extra is the server's key id in its accepting verdict, empty in
+// the client's proof and in a verdict "full".
 func transcriptMAC(key []byte, label string, ch *[ClientHelloSize]byte, sh *[ServerHelloSize]byte, extra []byte) (mac [sha256.Size]byte) {
 	m := hmac.New(sha256.New, key)
 	m.Write([]byte(label))
