@@ -111,8 +111,10 @@ var endedLife = func() *life {
 // For any other ref, it closes once this process has found the actor gone:
 // its connection broke and could not be made again within DialTimeout (an
 // actor that restarts in time is not gone; a Unix socket whose directory
-// its owner removed is gone at once), another actor now serves at its
-// address, or keepalive found it silent; Err then matches ErrActorDied.
+// its owner removed is gone at once; one that refused it at its
+// MaxConnections bound all that time counts as gone too, and Err matches
+// ErrBusy as well), another actor now serves at its address, or keepalive
+// found it silent; Err then matches ErrActorDied.
 // Closing such a ref closes Done too, with an Err that wraps ErrClosed,
 // since the ref can no longer learn anything.
 func (r Ref[A]) Done() <-chan struct{} {

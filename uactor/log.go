@@ -81,6 +81,26 @@ func (g *logLimit) allow(now time.Time) (ok bool, dropped int) {
 	return true, dropped
 }
 
+// logFull records a key holder's connection refused at MaxConnections, at
+// most one a logInterval: every ref in every process that holds on to a
+// full actor dials it again, several times a second, and would otherwise
+// flood its log.
+func (s *server) logFull(peer string) {
+	l := s.opts.log()
+	if !l.Enabled(context.Background(), slog.LevelInfo) {
+		return
+	}
+	ok, dropped := s.full.allow(time.Now())
+	if !ok {
+		return
+	}
+	args := []any{"peer", peer, "max", s.opts.maxConns}
+	if dropped > 0 {
+		args = append(args, "dropped", dropped)
+	}
+	l.Info("uactor: connection refused after its handshake: MaxConnections reached", args...)
+}
+
 // logConnEnd records why a connection ended: a peer that hung up or a
 // local close is churn (Debug); anything else dropped the peer (Warn). A
 // peer that closes with frames of ours unread there resets the connection

@@ -185,7 +185,11 @@ func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.hand
 // DialTimeout bounds connecting to an actor (before the handshake), and how
 // long a dial is tried again: to reconnect after a connection broke, or when
 // the actor turned a new connection away, before its handshake began or
-// before its verdict (see MaxHandshakes). The
+// before its verdict (see MaxHandshakes). A ref that names its actor (a
+// copy received in a message, or one whose connection broke) also tries
+// again, from 10 ms and doubling up to 250 ms between tries, while the
+// actor refuses it at its MaxConnections bound; once DialTimeout has
+// passed so, the ref counts the actor as gone (see Ref.Done). The
 // default is 5 seconds; d must be positive: a dial is shared by every caller
 // of the connection and runs on its own clock, not on one caller's context.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
@@ -264,7 +268,9 @@ func MaxInFlight(n int) Option { return func(o *options) { o.inflight = n } }
 // MaxConnections bounds the authenticated connections an actor serves at
 // once. A connection beyond it is refused in its handshake, once its peer
 // proved the key, and told why: Connect then fails at once with an error
-// that matches ErrBusy, not ErrActorDied, since the actor is alive.
+// that matches ErrBusy, not ErrActorDied, since the actor is alive; a ref
+// that names the actor tries again, backing off, for up to DialTimeout.
+// The actor records the refusals at Info, at most one a second.
 // Connections still in their handshake do not count (see MaxHandshakes).
 // The default is 1024; n must be at least 1.
 func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }

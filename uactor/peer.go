@@ -22,9 +22,10 @@ import (
 // an actor there shares it, and so shares one connection. A broken
 // connection is replaced at once by a fresh dial, retried for up to
 // DialTimeout (an actor that restarts at its address in that time is
-// reached again); concurrent callers wait for the same dial. If that fails,
-// or another actor answers, the actor is gone: the refs' lives end (Done)
-// and calls fail with ErrActorDied.
+// reached again, and one that refuses it at its MaxConnections bound is
+// asked again, backing off, not hammered); concurrent callers wait for the
+// same dial. If that fails, or another actor answers, the actor is gone:
+// the refs' lives end (Done) and calls fail with ErrActorDied.
 type peer struct {
 	poolKey poolKey
 	addr    address
@@ -169,7 +170,10 @@ const (
 // is one that found its Unix socket's backlog full: the system refuses that
 // connect at once (EAGAIN), where TCP's waits for room. served is the actor
 // the last connection reached (zero: none yet): a reconnect expects it, as
-// a ref that names its actor does, and so proves nothing to another.
+// a ref that names its actor does, and so proves nothing to another. An
+// actor at its MaxConnections bound refuses in its verdict, so a reconnect
+// to it waits between tries as for any failed dial; Connect's first dial
+// does not try again (its caller gets ErrBusy at once, and decides).
 func (p *peer) dial(d *dialResult, served uuid.UUID) {
 	named := p.poolKey.id != uuid.UUID{}
 	reconnect := served != uuid.UUID{}
@@ -324,6 +328,9 @@ type goneError struct {
 }
 
 func (e *goneError) Error() string {
+	if _, full := errors.AsType[*fullError](e.cause); full { // alive, but no use to its refs
+		return "uactor: gave up on the actor at " + e.addr + " after DialTimeout: " + strings.TrimPrefix(e.cause.Error(), "uactor: ")
+	}
 	return "uactor: actor at " + e.addr + " is gone: " + strings.TrimPrefix(e.cause.Error(), "uactor: ")
 }
 

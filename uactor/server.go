@@ -37,6 +37,7 @@ type server struct {
 
 	fails  *failGate     // spaces out rejections of wrong proofs
 	hsLogs handshakeLogs // bounds the records of failed handshakes
+	full   logLimit      // bounds the records of connections refused at MaxConnections
 
 	mu        sync.Mutex
 	hs        map[*hsConn]struct{}  // in their handshake (MaxHandshakes)

@@ -80,7 +80,7 @@ func (s *server) serveConn(hc *hsConn) {
 		}
 		switch {
 		case errors.Is(err, handshake.ErrFull):
-			s.opts.log().Info("uactor: connection refused after its handshake: MaxConnections reached", "peer", peerName(nc), "max", s.opts.maxConns)
+			s.logFull(peerName(nc))
 		case errors.Is(err, errStopping):
 		default:
 			logHandshake(s.opts.log(), &s.hsLogs, "server", peerName(nc), err)
