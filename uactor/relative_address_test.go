@@ -14,87 +14,60 @@ import (
 // led then, from any process.
 
 // Listen("unix://rel.sock") names a socket relative to the working
-// directory of the process that spawns or hosts the actor, when it does:
-// the ref's address is that socket's absolute path, so that a process
-// with another working directory (this one, once it has moved; any other
-// it hands the ref to) reaches the actor. Before, the address stayed
-// relative, and dialled from elsewhere named another file.
-func TestListenRelativeUnixPath(t *testing.T) {
-	for _, c := range []struct {
-		name  string
-		start func(*testing.T, *Counter, ...uactor.Option) uactor.Ref[*Counter]
+// directory of the process that spawns or hosts the actor, when it does,
+// and so does Advertise: the ref's address (Address, Advertised) is that
+// socket's absolute path, so that a process with another working
+// directory reaches the actor: this one, once it has moved, and an actor
+// whose process works elsewhere, handed the ref. Before, the addresses
+// stayed relative, and dialled from elsewhere named another file.
+func TestRelativeListenAndAdvertise(t *testing.T) {
+	for _, start := range []struct {
+		name string
+		ref  func(*testing.T, ...uactor.Option) uactor.Ref[*Counter]
 	}{
-		{"Spawn", func(t *testing.T, _ *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
+		{"Spawn", func(t *testing.T, opts ...uactor.Option) uactor.Ref[*Counter] {
 			return spawn(t, testCtx(t, 30*time.Second), CounterKind, 0, opts...)
 		}},
-		{"Host", func(t *testing.T, a *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
-			return host(t, testCtx(t, 30*time.Second), CounterKind, a, opts...)
+		{"Host", func(t *testing.T, opts ...uactor.Option) uactor.Ref[*Counter] {
+			return host(t, testCtx(t, 30*time.Second), CounterKind, &Counter{}, opts...)
 		}},
 	} {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := testCtx(t, 30*time.Second)
-			dir, elsewhere := t.TempDir(), t.TempDir()
-			t.Chdir(dir)
-			key := uactor.NewKey()
-			r := c.start(t, &Counter{}, uactor.Listen("unix://rel.sock"), uactor.AuthKey(key))
-			want := "unix://" + filepath.Join(dir, "rel.sock")
-			if got := r.Address(); got != want {
-				t.Errorf("Address() = %q; want %q", got, want)
-			}
-			if _, err := os.Stat(filepath.Join(dir, "rel.sock")); err != nil {
-				t.Errorf("no socket where the relative path names one: %v", err)
-			}
-			os.Chdir(elsewhere) // t.Chdir restores the first directory when the test ends
-			other, err := uactor.Connect(ctx, CounterKind, r.Address(), key)
-			if err != nil {
-				t.Fatalf("Connect(%q) from another working directory: %v", r.Address(), err)
-			}
-			defer other.Close()
-			if _, err := Add.Call(ctx, other, 1); err != nil {
-				t.Fatalf("a call from another working directory: %v", err)
-			}
-		})
-	}
-}
-
-// Advertise("unix://rel.sock") names, as Listen's relative path does, a
-// socket relative to the working directory of the process that spawns or
-// hosts the actor: the refs it hands out name that socket's absolute path,
-// which a process with another working directory reaches. Before, they
-// carried the relative path, which names another file there.
-func TestAdvertiseRelativeUnixPath(t *testing.T) {
-	for _, c := range []struct {
-		name  string
-		start func(*testing.T, *Counter, ...uactor.Option) uactor.Ref[*Counter]
-	}{
-		{"Spawn", func(t *testing.T, _ *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
-			return spawn(t, testCtx(t, 30*time.Second), CounterKind, 0, opts...)
-		}},
-		{"Host", func(t *testing.T, a *Counter, opts ...uactor.Option) uactor.Ref[*Counter] {
-			return host(t, testCtx(t, 30*time.Second), CounterKind, a, opts...)
-		}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := testCtx(t, 30*time.Second)
-			dir, elsewhere := t.TempDir(), t.TempDir()
-			t.Chdir(dir)
-			key := uactor.NewKey()
-			// It listens there too: the advertised path leads to it.
-			r := c.start(t, &Counter{}, uactor.Listen("unix://adv.sock"), uactor.Advertise("unix://adv.sock"), uactor.AuthKey(key))
-			want := "unix://" + filepath.Join(dir, "adv.sock")
-			if got := r.Advertised(); got != want {
-				t.Errorf("Advertised() = %q; want %q", got, want)
-			}
-			os.Chdir(elsewhere) // t.Chdir restores the first directory when the test ends
-			other, err := uactor.Connect(ctx, CounterKind, r.Advertised(), key)
-			if err != nil {
-				t.Fatalf("Connect(%q) from another working directory: %v", r.Advertised(), err)
-			}
-			defer other.Close()
-			if _, err := Add.Call(ctx, other, 1); err != nil {
-				t.Fatalf("a call from another working directory: %v", err)
-			}
-		})
+		for _, given := range []struct {
+			name    string
+			opts    []uactor.Option
+			address func(uactor.Ref[*Counter]) string
+		}{
+			{"Listen", []uactor.Option{uactor.Listen("unix://rel.sock")}, uactor.Ref[*Counter].Address},
+			{"Advertise", []uactor.Option{uactor.Listen("unix://rel.sock"), uactor.Advertise("unix://rel.sock")}, uactor.Ref[*Counter].Advertised},
+		} {
+			t.Run(start.name+"/"+given.name, func(t *testing.T) {
+				ctx := testCtx(t, 30*time.Second)
+				key := uactor.NewKey()
+				dir, elsewhere := t.TempDir(), t.TempDir()
+				t.Chdir(elsewhere)                                          // restored when the test ends
+				relay := spawn(t, ctx, CounterKind, 0, uactor.AuthKey(key)) // its process works elsewhere
+				os.Chdir(dir)
+				r := start.ref(t, append(given.opts, uactor.AuthKey(key))...)
+				if want := "unix://" + filepath.Join(dir, "rel.sock"); given.address(r) != want {
+					t.Errorf("%s() = %q; want %q", given.name, given.address(r), want)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "rel.sock")); err != nil {
+					t.Errorf("no socket where the relative path names one: %v", err)
+				}
+				os.Chdir(elsewhere)
+				other, err := uactor.Connect(ctx, CounterKind, given.address(r), key)
+				if err != nil {
+					t.Fatalf("Connect(%q) from another working directory: %v", given.address(r), err)
+				}
+				defer other.Close()
+				if _, err := Add.Call(ctx, other, 1); err != nil {
+					t.Errorf("a call from another working directory: %v", err)
+				}
+				if _, err := AddVia.Call(ctx, relay, r); err != nil {
+					t.Errorf("the ref forwarded to an actor working in another directory: %v", err)
+				}
+			})
+		}
 	}
 }
 
@@ -129,41 +102,6 @@ func TestConnectRelativeUnixPath(t *testing.T) {
 	}
 	if _, err := AddVia.Call(ctx, relay, c1); err != nil {
 		t.Errorf("the ref from Connect(unix://rel.sock) in %s, forwarded to an actor working in %s: %v", d1, d2, err)
-	}
-}
-
-// Advertise("unix://rel.sock") reads the path against the working
-// directory of the process that calls Spawn or Host, when it calls, as
-// Listen does: the refs the actor hands out name that socket's absolute
-// path, so that an actor whose process works in another directory, handed
-// one, reaches it.
-func TestRelativeAdvertiseForward(t *testing.T) {
-	for _, c := range []struct {
-		name  string
-		start func(*testing.T, ...uactor.Option) uactor.Ref[*Counter]
-	}{
-		{"Spawn", func(t *testing.T, opts ...uactor.Option) uactor.Ref[*Counter] {
-			return spawn(t, testCtx(t, 30*time.Second), CounterKind, 0, opts...)
-		}},
-		{"Host", func(t *testing.T, opts ...uactor.Option) uactor.Ref[*Counter] {
-			return host(t, testCtx(t, 30*time.Second), CounterKind, &Counter{}, opts...)
-		}},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := testCtx(t, 30*time.Second)
-			key := uactor.NewKey()
-			dir, elsewhere := t.TempDir(), t.TempDir()
-			t.Chdir(elsewhere)
-			relay := spawn(t, ctx, CounterKind, 0, uactor.AuthKey(key)) // its process works elsewhere
-			os.Chdir(dir)
-			r := c.start(t, uactor.Listen("unix://rel.sock"), uactor.Advertise("unix://rel.sock"), uactor.AuthKey(key))
-			if want := "unix://" + filepath.Join(dir, "rel.sock"); r.Advertised() != want {
-				t.Errorf("Advertised() = %q; want %q", r.Advertised(), want)
-			}
-			if _, err := AddVia.Call(ctx, relay, r); err != nil {
-				t.Errorf("the ref forwarded to an actor working in another directory: %v", err)
-			}
-		})
 	}
 }
 
