@@ -33,12 +33,13 @@ func TestRelativeListenAndAdvertise(t *testing.T) {
 		}},
 	} {
 		for _, given := range []struct {
-			name    string
-			opts    []uactor.Option
-			address func(uactor.Ref[*Counter]) string
+			name     string
+			opts     []uactor.Option
+			accessor string
+			address  func(uactor.Ref[*Counter]) string
 		}{
-			{"Listen", []uactor.Option{uactor.Listen("unix://rel.sock")}, uactor.Ref[*Counter].Address},
-			{"Advertise", []uactor.Option{uactor.Listen("unix://rel.sock"), uactor.Advertise("unix://rel.sock")}, uactor.Ref[*Counter].Advertised},
+			{"Listen", []uactor.Option{uactor.Listen("unix://rel.sock")}, "Address", uactor.Ref[*Counter].Address},
+			{"Advertise", []uactor.Option{uactor.Listen("unix://rel.sock"), uactor.Advertise("unix://rel.sock")}, "Advertised", uactor.Ref[*Counter].Advertised},
 		} {
 			t.Run(start.name+"/"+given.name, func(t *testing.T) {
 				ctx := testCtx(t, 30*time.Second)
@@ -49,7 +50,7 @@ func TestRelativeListenAndAdvertise(t *testing.T) {
 				os.Chdir(dir)
 				r := start.ref(t, append(given.opts, uactor.AuthKey(key))...)
 				if want := "unix://" + filepath.Join(dir, "rel.sock"); given.address(r) != want {
-					t.Errorf("%s() = %q; want %q", given.name, given.address(r), want)
+					t.Errorf("%s() = %q; want %q", given.accessor, given.address(r), want)
 				}
 				if _, err := os.Stat(filepath.Join(dir, "rel.sock")); err != nil {
 					t.Errorf("no socket where the relative path names one: %v", err)
