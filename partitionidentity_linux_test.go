@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/netns"
 )
 
 // A registry lists actors on two hosts; the link between the registry's
@@ -93,19 +95,7 @@ func TestPartitionNewProcessSameAddress(t *testing.T) {
 			hold := client.send(t, "call r hold 0")
 			actor.event(t, "hold-start", 10*time.Second)
 			link.cut.Store(true)
-			actor.p.cmd.Process.Kill()
-			<-actor.p.done
-			if reboot { // the host's TCP state goes with it
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				if out, err := b.Command(ctx, "ss", "-K", "-t", "state", "all").CombinedOutput(); err != nil {
-					t.Skipf("ss -K: %v: %s", err, out)
-				}
-			}
-			again := startAgent(t, b)
-			if got := again.ok(t, "host "+addr+" 3s 8"); got != addr {
-				t.Fatalf("new actor at %s; want %s", got, addr)
-			}
+			again := replaceActor(t, b, actor, addr, reboot)
 			link.cut.Store(false)
 
 			r := client.result(t, "hold in flight", hold, 20*time.Second)
@@ -146,17 +136,7 @@ func TestPartitionConnectAfterNewProcess(t *testing.T) {
 			oldPID := client.ok(t, "call r pid 0")
 
 			link.cut.Store(true)
-			actor.p.cmd.Process.Kill()
-			<-actor.p.done
-			if reboot {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				if out, err := b.Command(ctx, "ss", "-K", "-t", "state", "all").CombinedOutput(); err != nil {
-					t.Skipf("ss -K: %v: %s", err, out)
-				}
-			}
-			again := startAgent(t, b)
-			again.ok(t, "host "+addr+" 3s 8")
+			again := replaceActor(t, b, actor, addr, reboot)
 			link.cut.Store(false)
 
 			client.ok(t, "connect r2 "+addr+" 3s")
@@ -221,4 +201,25 @@ func TestPartitionPool(t *testing.T) {
 	caller.stop(t)
 	far.stop(t)
 	regHost.stop(t)
+}
+
+// replaceActor kills the agent serving the actor at addr on host h, and
+// starts another there that serves a new actor at the same address; with
+// reboot, the host's TCP state goes with the old one, as in a reboot.
+func replaceActor(t *testing.T, h *netns.Host, old *agentProc, addr string, reboot bool) *agentProc {
+	t.Helper()
+	old.p.cmd.Process.Kill()
+	<-old.p.done
+	if reboot {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if out, err := h.Command(ctx, "ss", "-K", "-t", "state", "all").CombinedOutput(); err != nil {
+			t.Skipf("ss -K: %v: %s", err, out)
+		}
+	}
+	again := startAgent(t, h)
+	if got := again.ok(t, "host "+addr+" 3s 8"); got != addr {
+		t.Fatalf("new actor at %s; want %s", got, addr)
+	}
+	return again
 }
