@@ -175,8 +175,9 @@ func FuzzServer(f *testing.F) {
 
 // FuzzClient feeds arbitrary bytes to Client as the server's messages. It
 // must succeed exactly when they are a valid hello from the expected actor
-// and an accepting verdict, must send its proof only to the expected actor,
-// and must otherwise return a classified error.
+// and an accepting verdict, fail with ErrFull exactly when the verdict is
+// "full" with its MAC, must send its proof only to the expected actor, and
+// must otherwise return a classified error.
 func FuzzClient(f *testing.F) {
 	ch := fuzzClientHello()
 	sh := fuzzServerHello()
@@ -185,7 +186,9 @@ func FuzzClient(f *testing.F) {
 	valid = append(valid, xor(testKeyID[:], mask)...)
 	f.Add(valid)
 	f.Add(append(bytes.Clone(sh), statusRejected))
-	f.Add(append(append(bytes.Clone(sh), statusFull), macOver(fullLabel, ch, sh)...))
+	full := append(append(bytes.Clone(sh), statusFull), macOver(fullLabel, ch, sh)...)
+	f.Add(append(full, make([]byte, KeyIDSize)...)) // whole, or the verdict is never read
+	f.Add(append(append(append(bytes.Clone(sh), statusFull), macOver(serverLabel, ch, sh)...), make([]byte, KeyIDSize)...))
 	f.Add(append(append(bytes.Clone(sh), statusAccepted), macOver(clientLabel, ch, sh)...))
 	f.Add([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, in []byte) {
@@ -205,6 +208,14 @@ func FuzzClient(f *testing.F) {
 				keyID = xor(v[1+ClientProofSize:], mask)
 				ok = bytes.Equal(v[1:1+ClientProofSize], macOver(serverLabel, ch, in[:ServerHelloSize], keyID...))
 			}
+		}
+
+		// A verdict "full" is believed only with its own MAC over this
+		// transcript: then, and only then, the client fails with ErrFull.
+		full := rightActor && len(in) >= ServerHelloSize+ServerVerdictSize && in[ServerHelloSize] == statusFull &&
+			bytes.Equal(in[ServerHelloSize+1:ServerHelloSize+1+ClientProofSize], macOver(fullLabel, ch, in[:ServerHelloSize]))
+		if errors.Is(err, ErrFull) != full {
+			t.Fatalf("input %q: got %v; the verdict full verifies: %v", in, err, full)
 		}
 
 		want := bytes.Clone(ch)
