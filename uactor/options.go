@@ -266,10 +266,11 @@ func Spin(d time.Duration) Option { return func(o *options) { o.spin = d } }
 func MaxInFlight(n int) Option { return func(o *options) { o.inflight = n } }
 
 // MaxConnections bounds the authenticated connections an actor serves at
-// once. A connection beyond it is refused in its handshake, once its peer
-// proved the key, and told why: Connect then fails at once with an error
-// that matches ErrBusy, not ErrActorDied, since the actor is alive; a ref
-// that names the actor tries again, backing off, for up to DialTimeout.
+// once, its owner's private connection among them. A connection beyond it
+// is refused in its handshake, once its peer proved the key, and told why:
+// Connect then fails at once with an error that matches ErrBusy, not
+// ErrActorDied, since the actor is alive; a ref that names the actor tries
+// again, backing off, for up to DialTimeout.
 // The actor records the refusals at Info, at most one a second.
 // Connections still in their handshake do not count (see MaxHandshakes).
 // The default is 1024; n must be at least 1.

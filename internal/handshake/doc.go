@@ -21,16 +21,17 @@
 //
 // where transcript(label) = label || 0x00 || ClientHello || ServerHello, so
 // each MAC binds the role, both nonces, both shares, the version, both
-// sides' flags, the uuid, the window and both maximum frames. The two
-// labels differ so that neither MAC can be reflected as the other. The key
-// itself never crosses the wire.
+// sides' flags, the uuid, the window and both maximum frames. The labels
+// (this one and the verdict "full"'s, below) differ so that no MAC can pass
+// for another. The key itself never crosses the wire.
 //
 // A server whose caller has no room for one more connection
 // (ServerConfig.Admit) answers a proof that verified with the verdict
 // "full" instead: status 2, HMAC-SHA256(key, transcript("uactor/4 full")),
-// and a zero key id. It derives no session secret, and the client, which
-// verifies the MAC, fails with ErrFull: it knows that a key holder, alive,
-// refused it for lack of room, not that the actor is gone.
+// and a zero key id, which the client ignores. It derives no session
+// secret, and the client, which verifies the MAC, fails with ErrFull: it
+// knows that a key holder, alive, refused it for lack of room, not that the
+// actor is gone.
 //
 // The agreed features are: sealing if either side asks for it (a client
 // wants it, or a server requires it), zstd only if both accept it. Every
