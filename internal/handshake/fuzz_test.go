@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"sync"
@@ -131,7 +132,9 @@ func within(t *testing.T, f func() (*Session, error)) (*Session, error) {
 
 // FuzzServer feeds arbitrary bytes to Server as the client's messages. It
 // must succeed exactly when they are a valid hello and proof, and otherwise
-// return a classified error, having sent only what the protocol allows.
+// return a classified error, having sent only what the protocol allows;
+// given a valid hello and proof and no room (Admit), it must send exactly
+// the verdict "full".
 func FuzzServer(f *testing.F) {
 	ch := fuzzClientHello()
 	valid := append(bytes.Clone(ch), macOver(clientLabel, ch, fuzzServerHello())...)
@@ -165,12 +168,35 @@ func FuzzServer(f *testing.F) {
 		if !checkRun(t, "server", in, conn.written(), want, ok, err) {
 			return
 		}
+		fuzzServerFull(t, in, sh)
 		wantF := Features(in[5]) // the server offers zstd only, so the client's flags decide
 		frameMax := binary.BigEndian.Uint32(in[ClientHelloSize-frameMaxSize:])
 		if s.Features != wantF || s.ActorID != testID || s.KeyID != testKeyID || s.Window != 0x00010203 || s.PeerMaxFrame != frameMax || (s.ReadAEAD != nil) != (wantF&FeatureSeal != 0) {
 			t.Fatalf("valid input %q: session %+v", in, s)
 		}
 	})
+}
+
+// fuzzServerFull runs the server on in, which carries a valid hello and
+// proof, with an Admit that has no room: it must send exactly the verdict
+// "full" (its MAC over the transcript, and zeros where an accepting verdict
+// carries the masked key id: nothing of the key or the key id in clear),
+// and fail with ErrFull.
+func fuzzServerFull(t *testing.T, in, sh []byte) {
+	t.Helper()
+	conn := newFeedConn(in)
+	_, err := within(t, func() (*Session, error) {
+		return runServer(conn, ServerConfig{Key: testKey, Offer: FeatureZstd, ActorID: testID, KeyID: testKeyID, Window: 0x00010203, MaxFrame: 0x00100000, Deadline: time.Now().Add(testTimeout),
+			Admit: func() error { return fmt.Errorf("%w: no room", ErrFull) }}, nonceSource(fuzzServerFirst))
+	})
+	want := append(append(bytes.Clone(sh), statusFull), macOver(fullLabel, in[:ClientHelloSize], sh)...)
+	want = append(want, make([]byte, KeyIDSize)...)
+	if got := conn.written(); !bytes.Equal(got, want) {
+		t.Errorf("server with no room sent %x, want %x", got, want)
+	}
+	if !errors.Is(err, ErrFull) {
+		t.Fatalf("input %q, server with no room: got %v, want ErrFull", in, err)
+	}
 }
 
 // FuzzClient feeds arbitrary bytes to Client as the server's messages. It
