@@ -113,8 +113,9 @@ var endedLife = func() *life {
 // actor that restarts in time is not gone; a Unix socket whose directory
 // its owner removed is gone at once; one that refused it at its
 // MaxConnections bound all that time counts as gone too, and Err matches
-// ErrBusy as well), another actor now serves at its address, or keepalive
-// found it silent; Err then matches ErrActorDied.
+// ErrBusy as well, unless this process hosts it), another actor now serves
+// at its address, or keepalive found it silent; Err then matches
+// ErrActorDied.
 // Closing such a ref closes Done too, with an Err that wraps ErrClosed,
 // since the ref can no longer learn anything.
 func (r Ref[A]) Done() <-chan struct{} {

@@ -189,9 +189,11 @@ func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.hand
 // copy received in a message, or one whose connection broke) also tries
 // again, from 10 ms and doubling up to 250 ms between tries, while the
 // actor refuses it at its MaxConnections bound; once DialTimeout has
-// passed so, the ref counts the actor as gone (see Ref.Done). The
-// default is 5 seconds; d must be positive: a dial is shared by every caller
-// of the connection and runs on its own clock, not on one caller's context.
+// passed so, the ref counts the actor as gone (see Ref.Done), unless its
+// own process hosts the actor: then that call fails as busy, and the next
+// one tries again. The default is 5 seconds; d must be positive: a dial is
+// shared by every caller of the connection and runs on its own clock, not
+// on one caller's context.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }
 
 // WriteTimeout bounds each write to a connection: a write that the peer

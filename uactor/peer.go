@@ -200,6 +200,10 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 		}
 		wait = min(2*wait, reconnectMaxWait)
 	}
+	// An actor that this very process hosts is not gone for being full:
+	// Host's own ref, and every other ref here that shares its
+	// connection, must reach it again once a connection there ends.
+	fullHere := d.err != nil && errors.As(d.err, new(*fullError)) && hostedHere(expect)
 	p.mu.Lock()
 	p.dialing = nil
 	switch {
@@ -219,6 +223,7 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 		d.c, d.err = nil, p.markGone(fmt.Errorf("%w: %s now serves actor %s", ErrWrongActor, p.addr, other))
 	case d.err == nil:
 		p.use(d.c)
+	case fullHere: // its calls fail as busy; the next call dials again
 	case reconnect || named:
 		// A copy of a ref, dialling for the first time, names an actor it
 		// could not reach within DialTimeout (or whose owner has removed

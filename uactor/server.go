@@ -249,6 +249,19 @@ func trackHosted(s *server) bool {
 	return true
 }
 
+// hostedHere reports whether this process hosts (Host) the actor id, and
+// is not stopping it.
+func hostedHere(id uuid.UUID) bool {
+	hostedServers.Lock()
+	defer hostedServers.Unlock()
+	for s := range hostedServers.m {
+		if s.id == id && !s.draining.Load() {
+			return true
+		}
+	}
+	return false
+}
+
 func untrackHosted(s *server) {
 	hostedServers.Lock()
 	delete(hostedServers.m, s)
