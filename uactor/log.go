@@ -98,7 +98,7 @@ func (s *server) logFull(peer string) {
 	if dropped > 0 {
 		args = append(args, "dropped", dropped)
 	}
-	l.Info("uactor: connection refused after its handshake: MaxConnections reached", args...)
+	l.Info("uactor: connection refused in its handshake: MaxConnections reached", args...)
 }
 
 // logConnEnd records why a connection ended: a peer that hung up or a
