@@ -37,7 +37,8 @@ func sendNow(w *frame.Writer, h frame.Header) {
 // no timer and no goroutine of its own.
 //
 // While this end has stopped reading on purpose (an actor at its
-// ConnBuffer bound, waiting for its own calls to end), the peer's frames
+// ConnBuffer bound, waiting for its replies to leave, or for its own calls
+// to end with a call of the peer's next), the peer's frames
 // wait unread, so its silence proves nothing: the keepalive then pings
 // every period while nothing else is on its way out, so that the peer
 // hears this end is alive, and gives up only if the kernel says the peer

@@ -203,7 +203,8 @@ func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeo
 // write before it waited: over a slow link, d must exceed the time the
 // largest such write takes to cross. The default is 10 seconds; 0 sets no
 // write deadline (keepalive, if on, still finds a peer that went silent,
-// except while an actor waits at its ConnBuffer bound: see Keepalive).
+// except while an actor has stopped reading at its ConnBuffer bound: see
+// Keepalive).
 // A caller whose context ends while its request waits to be written
 // returns at once all the same: the rest of the request is written behind
 // it, as the frames on a connection cannot be abandoned halfway.
@@ -219,12 +220,14 @@ func WriteTimeout(d time.Duration) Option { return func(o *options) { o.write = 
 // for it, and whether bytes from the peer wait unread while this end is
 // busy with what it read (the peer, which may be held up by that, is then
 // treated as while paused, below). While an actor has stopped reading a
-// connection at its ConnBuffer bound, the peer's silence is the actor's own
-// doing: it pings the peer every d instead (which keeps a peer whose own
-// period is no shorter), or lets the answers on their way out tell the
-// peer as much, and drops it only once the socket reports that
-// the peer hung up (on Linux; elsewhere, two periods after it reads
-// again). The default is 15 seconds; 0 turns pings off, and an actor
+// connection at its ConnBuffer bound (for its replies to leave, or at the
+// request bound with a call next that it cannot take yet: waiting there
+// for the peer's next frame, it reads, and a silent peer is dropped as
+// anywhere else), the peer's silence is the actor's own doing: it pings
+// the peer every d instead (which keeps a peer whose own period is no
+// shorter), or lets the answers on their way out tell the peer as much,
+// and drops it only once the socket reports that the peer hung up (on
+// Linux; elsewhere, two periods after it reads again). The default is 15 seconds; 0 turns pings off, and an actor
 // stopped at its bound then looks for the peer's hang-up every second.
 func Keepalive(d time.Duration) Option { return func(o *options) { o.keepalive = d } }
 
