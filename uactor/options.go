@@ -271,7 +271,9 @@ func Spin(d time.Duration) Option { return func(o *options) { o.spin = d } }
 func MaxInFlight(n int) Option { return func(o *options) { o.inflight = n } }
 
 // MaxConnections bounds the authenticated connections an actor serves at
-// once, its owner's private connection among them. A connection beyond it
+// once, its owner's private connection among them (which counts, but is
+// never refused: a key holder may take the last slot before the actor's
+// process serves its owner). A connection beyond it
 // is refused in its handshake, once its peer proved the key, and told why:
 // Connect then fails at once with an error that matches ErrBusy, not
 // ErrActorDied, since the actor is alive; a ref that names the actor tries

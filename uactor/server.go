@@ -113,12 +113,15 @@ func (s *server) acceptLoop() {
 	}
 }
 
-// track admits the owner's connection, unless the actor is stopping or
-// already serves as many as it may (MaxConnections).
+// track admits the owner's connection, unless the actor is stopping. It
+// counts toward MaxConnections for those that come after, but is never
+// refused by it: the actor listens before its process serves the owner,
+// and key holders (refs reconnecting to a restarting actor at a fixed
+// address) may take every slot in between.
 func (s *server) track(nc net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.draining.Load() || len(s.conns) >= s.opts.maxConns {
+	if s.draining.Load() {
 		return false
 	}
 	s.conns[nc] = struct{}{}
