@@ -203,7 +203,8 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 	// An actor that this very process hosts is not gone for being full:
 	// Host's own ref, and every other ref here that shares its
 	// connection, must reach it again once a connection there ends.
-	fullHere := d.err != nil && errors.As(d.err, new(*fullError)) && hostedHere(expect)
+	_, full := errors.AsType[*fullError](d.err)
+	fullHere := full && hostedHere(expect)
 	p.mu.Lock()
 	p.dialing = nil
 	switch {

@@ -15,13 +15,9 @@ import (
 // pid 7, writing "b[pid] ...": a name that is not quoted then ends at the
 // line's first '[') make it quoted as Go quotes a string.
 func prefixName(name string) string {
-	if !utf8.ValidString(name) || strings.HasPrefix(name, `"`) || strings.Contains(name, "[") {
+	if !utf8.ValidString(name) || strings.HasPrefix(name, `"`) || strings.Contains(name, "[") ||
+		strings.ContainsFunc(name, func(c rune) bool { return !strconv.IsPrint(c) }) {
 		return strconv.Quote(name)
-	}
-	for _, c := range name {
-		if !strconv.IsPrint(c) {
-			return strconv.Quote(name)
-		}
 	}
 	return name
 }

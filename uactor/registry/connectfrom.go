@@ -12,9 +12,10 @@ import (
 // listed twice, however spelled ("h:1", "tcp://h:1"), is one actor, and
 // counts as one failure: a TCP actor is dialled once, at its canonical
 // address (see Registry.Register); a Unix one at each of its spellings in
-// turn, as listed, since a socket path cleaned may lead elsewhere than
-// as written (a ".." after a symbolic link). It fails with ErrNoActors when it reaches none, wrapping the first few
-// Connects' errors and saying how many failed.
+// turn, as listed, since a socket path cleaned may lead elsewhere than as
+// written (a ".." after a symbolic link). It fails with ErrNoActors when
+// it reaches none, wrapping the first few Connects' errors and saying how
+// many failed.
 //
 //	ref, err := registry.ConnectFrom(ctx, registry.SRV{Name: "_network._tcp.example.com"}, Network, secret)
 func ConnectFrom[A, Arg any](ctx context.Context, src Source, k *uactor.Kind[A, Arg], authkey []byte,

@@ -18,7 +18,15 @@ func countingListener(t *testing.T) (string, *atomic.Int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n atomic.Int64
+	n, stop := countAccepts(ln)
+	t.Cleanup(stop)
+	return "tcp://" + ln.Addr().String(), n
+}
+
+// countAccepts accepts ln's connections, closes them, and counts them,
+// until stop closes ln; stop returns once the accepting goroutine has.
+func countAccepts(ln net.Listener) (accepted *atomic.Int64, stop func()) {
+	accepted = new(atomic.Int64)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -27,15 +35,14 @@ func countingListener(t *testing.T) (string, *atomic.Int64) {
 			if err != nil {
 				return
 			}
-			n.Add(1)
+			accepted.Add(1)
 			c.Close()
 		}
 	}()
-	t.Cleanup(func() {
+	return accepted, func() {
 		ln.Close()
 		<-done
-	})
-	return "tcp://" + ln.Addr().String(), &n
+	}
 }
 
 // Probe, however often it is called, probes no more often than the

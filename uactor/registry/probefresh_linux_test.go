@@ -63,22 +63,9 @@ func countingUnix(t *testing.T) (addr string, accepted *atomic.Int64, stop func(
 	if err != nil {
 		t.Fatal(err)
 	}
-	accepted = new(atomic.Int64)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			accepted.Add(1)
-			c.Close()
-		}
-	}()
+	accepted, stopAccepting := countAccepts(ln)
 	stop = func() {
-		ln.Close()
-		<-done
+		stopAccepting()
 		os.RemoveAll(dir)
 	}
 	t.Cleanup(stop)
