@@ -6,6 +6,7 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"errors"
+	"io"
 	"math"
 	"testing"
 	"time"
@@ -274,5 +275,23 @@ func TestSetAEADPanics(t *testing.T) {
 				}()
 			}
 		})
+	}
+}
+
+// A sealed frame is at least the body header and the tag: a shorter length
+// is malformed as soon as it arrives (PROTOCOL.md, "Sealed frames"), with
+// nothing of its body read or waited for.
+func TestSealedShortLength(t *testing.T) {
+	for _, length := range []uint32{0, BodyHeaderSize, BodyHeaderSize + 15} {
+		r := NewReader(bytes.NewReader(binary.BigEndian.AppendUint32(nil, length)), 0)
+		r.SetAEAD(newGCM(t))
+		if _, _, err := r.ReadFrame(); !errors.Is(err, ErrMalformed) {
+			t.Errorf("sealed length %d: %v; want ErrMalformed", length, err)
+		}
+	}
+	r := NewReader(bytes.NewReader(binary.BigEndian.AppendUint32(nil, BodyHeaderSize+16)), 0)
+	r.SetAEAD(newGCM(t))
+	if _, _, err := r.ReadFrame(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Errorf("sealed length 28, no body: %v; want io.ErrUnexpectedEOF", err)
 	}
 }
