@@ -1,0 +1,81 @@
+package uactor_test
+
+// Frames of every type from an authenticated client: those only an actor
+// sends end the connection, and those that ask for nothing (a CANCEL for no
+// call, a PONG for no PING, a PING with a payload) change nothing.
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/uactor/wire"
+)
+
+// A client that sends a frame only an actor sends (REPLY, ERROR, GOAWAY),
+// or a type outside the protocol's, is dropped, and the actor serves
+// others on.
+func TestAttackClientSendsActorFrames(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := host(t, ctx, CounterKind, &Counter{}, plain()...)
+	for _, c := range []struct {
+		name string
+		typ  byte
+	}{
+		{"REPLY", byte(frame.TypeReply)},
+		{"ERROR", byte(frame.TypeError)},
+		{"GOAWAY", byte(frame.TypeGoAway)},
+		{"type 0", 0},
+		{"type 8", 8},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn := authenticated(t, r.Address(), plainKey, 0)
+			if _, err := conn.Write(frameHead(frame.BodyHeaderSize, c.typ, 1)); err != nil {
+				t.Fatal(err)
+			}
+			expectDropped(t, conn, 10*time.Second)
+		})
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("the actor afterwards: Add = %d, %v", n, err)
+	}
+}
+
+// A CANCEL for an id no call has, one with a payload, a PONG no PING asked
+// for and a PING with a payload are read and change nothing: the PING is
+// answered with an empty PONG of its id, and a call behind them all runs.
+func TestAttackFramesForNothing(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := host(t, ctx, CounterKind, &Counter{}, plain()...)
+	conn := authenticated(t, r.Address(), plainKey, 0)
+	w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+	for _, f := range []struct {
+		h frame.Header
+		p []byte
+	}{
+		{frame.Header{Type: frame.TypeCancel, ID: 99}, nil},
+		{frame.Header{Type: frame.TypeCancel, ID: 98}, []byte("why")},
+		{frame.Header{Type: frame.TypePong, ID: 97}, bytes.Repeat([]byte("x"), 64<<10)},
+		{frame.Header{Type: frame.TypePing, ID: 96}, bytes.Repeat([]byte("y"), 64<<10)},
+	} {
+		if err := w.WriteFrame(f.h, f.p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := writeCalls(w, 1, 1, "add", wire.AppendVarint(nil, 2)); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for _, want := range []frame.Header{{Type: frame.TypePong, ID: 96}, {Type: frame.TypeReply, ID: 1}} {
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("waiting for %v: %v", want, err)
+		}
+		got := len(buf.B)
+		buf.Release()
+		if h != want || want.Type == frame.TypePong && got != 0 {
+			t.Fatalf("got %v with %d bytes; want %v", h, got, want)
+		}
+	}
+}
