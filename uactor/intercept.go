@@ -46,7 +46,9 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // context cancelled. A handler that handle had begun to run when the
 // interceptor returned still counts as running until it returns: a Serial
 // actor's next call waits for it, an owner's Close gives it the grace
-// period, and a Lent request stays the handler's. The library cannot know
+// period, and a Lent request stays the handler's, counted in the
+// connection's ConnBuffer (calls behind it may wait for it at the bound,
+// although its caller has its answer). The library cannot know
 // of a goroutine that has yet to call handle: a handle called after the
 // interceptor returned (its goroutine scheduled only then, as one that
 // gives up at once may be) is not sure to be waited for, and once the

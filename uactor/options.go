@@ -306,7 +306,11 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 // request bound it still reads frames that hold nothing (cancels, pings)
 // while no call comes first, since a call that holds the bound may wait
 // for its cancel. The actor announces the bound to each client, whose
-// calls past it wait at the caller, so that no call comes first there. One
+// calls past it wait at the caller, so that no call comes first there;
+// but a Lent request whose handler an interceptor left running when it
+// answered counts until that handler returns, which its caller cannot
+// know, so at the bound the connection's calls wait for it (see
+// ServerInterceptors). One
 // frame may overshoot a bound (so it is never smaller in effect than
 // MaxFrameSize), and the queued replies one per call in flight, as
 // handlers that end together each pass the check before they queue (see

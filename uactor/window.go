@@ -17,8 +17,10 @@ import (
 // hold it for ever. The actor frees a call's bytes before its caller has
 // the answer (before it answers; a Lent request once its answer is out),
 // so it holds no more than the calls ahead of a CALL on the wire that its
-// caller has outstanding. Calls are let in at one time and reach the wire
-// later, in any order, so the window lets a call in, sharing, only while
+// caller has outstanding (but for a Lent request whose handler an
+// interceptor left running: it counts until the handler returns). Calls
+// are let in at one time and reach the wire later, in any order, so the
+// window lets a call in, sharing, only while
 // everything let in stays within the window: whatever the order, the
 // calls ahead of any of them then add up to less. A call that would take
 // the window past it goes alone: once every call let in before it is on
