@@ -128,7 +128,8 @@ func (r *Reader) FrameBuffered() bool {
 		return false
 	}
 	p, _ := r.br.Peek(4)
-	return n-4 >= int(binary.BigEndian.Uint32(p))
+	// In 64 bits, so that a length of 2³¹ or more stays positive on 32-bit platforms.
+	return int64(n-4) >= int64(binary.BigEndian.Uint32(p))
 }
 
 // NextEmpty reports whether the next frame's payload is empty, reading the
