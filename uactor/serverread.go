@@ -72,7 +72,7 @@ func (c *serverConn) serve() bool {
 			keepaliveFrame(c.w, h, buf)
 		default:
 			buf.Release()
-			c.end(fmt.Errorf("%w: a client sent a %v frame", ErrProtocol, h.Type))
+			c.end(fmt.Errorf("%w: a client sent a frame of type %v", ErrProtocol, h.Type))
 			return false // not something a client sends: drop the peer
 		}
 	}
