@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -205,15 +206,21 @@ func ExampleSpin() {
 	// Output: 42 <nil>
 }
 
-// Output tells actors' lines apart: each arrives as "kind[pid] line".
+// Output tells actors' lines apart: each arrives as "kind[pid] line". An
+// owner's Close returns once what the actor wrote has reached the writer.
 func ExampleOutput() {
 	ctx := context.Background()
-	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Output(os.Stdout))
+	var out strings.Builder // one actor's lines come one at a time
+	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Output(&out))
 	if err != nil {
 		log.Fatal(err)
 	}
-	Print.Call(ctx, r, 1) // prints "counter[<pid>] line 0 of 1 xxx…"
+	Print.Call(ctx, r, 1) // the actor prints "line 0 of 1 xxx…" to its stdout
+	pid := r.PID()
 	r.Close()
+	line := strings.ReplaceAll(out.String(), strconv.Itoa(pid), "<pid>")
+	fmt.Print(strings.TrimRight(line, "x\n"), "…\n")
+	// Output: counter[<pid>] line 0 of 1 …
 }
 
 // Tagger is a hosted actor that reads its caller's metadata.
