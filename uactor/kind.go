@@ -57,8 +57,9 @@ var (
 
 // Define declares a kind named name. newActor runs inside the actor's own
 // process with the argument given to Spawn; opts are the kind's default
-// options. Define panics if the name is taken or if Arg cannot travel
-// between processes (the message says what to implement).
+// options. Define panics if the name is empty, taken or reserved (names
+// that begin with "uactor." are the library's), if newActor is nil, or if
+// Arg cannot travel between processes (the message says what to implement).
 func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg) (A, error), opts ...Option) *Kind[A, Arg] {
 	if name == "" || strings.HasPrefix(name, "uactor.") {
 		panic(fmt.Sprintf("uactor: Define: kind name %q is empty or reserved", name))

@@ -20,7 +20,8 @@ type Method[A, Req, Resp any] struct {
 
 // Expose declares the method name of kind k, run by fn, usually a method
 // expression such as (*Counter).Add. Declare methods in package-level vars,
-// beside their kind. Expose panics if the name is taken or reserved, or if
+// beside their kind. Expose panics if the name is empty, taken or reserved
+// (names that begin with "uactor." are the library's), if fn is nil, or if
 // Req or Resp cannot travel between processes (the message says what to implement).
 func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 	fn func(a A, ctx context.Context, req Req) (Resp, error)) Method[A, Req, Resp] {
