@@ -48,18 +48,31 @@ func main() {
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: connection [-listen tcp://host:port] [-advertise host] serve | connection connect host:port")
 	}
-	flag.Parse()
+	args := commandLine()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch {
-	case flag.Arg(0) == "serve":
+	case len(args) == 1 && args[0] == "serve":
 		serve(ctx, *listen, *adv)
-	case flag.Arg(0) == "connect" && flag.NArg() == 2:
-		connect(ctx, flag.Arg(1))
+	case len(args) == 2 && args[0] == "connect":
+		connect(ctx, args[1])
 	default:
 		flag.Usage()
 		os.Exit(2)
 	}
+}
+
+// commandLine parses the flags wherever they stand on the command line:
+// before the mode ("-listen … serve"), or after it, as the other examples
+// take them ("serve -listen …"). It returns the other arguments, in order.
+func commandLine() []string {
+	flag.Parse()
+	var args []string
+	for flag.NArg() > 0 {
+		args = append(args, flag.Arg(0))
+		flag.CommandLine.Parse(flag.Args()[1:])
+	}
+	return args
 }
 
 func serve(ctx context.Context, listen, adv string) {

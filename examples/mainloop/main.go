@@ -66,17 +66,30 @@ func main() {
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: mainloop [-listen tcp://host:port] [-advertise host] serve | mainloop shutdown host:port")
 	}
-	flag.Parse()
+	args := commandLine()
 	ctx := context.Background()
 	switch {
-	case flag.Arg(0) == "serve":
+	case len(args) == 1 && args[0] == "serve":
 		serve(ctx, *listen, *adv)
-	case flag.Arg(0) == "shutdown" && flag.NArg() == 2:
-		remoteShutdown(ctx, flag.Arg(1))
+	case len(args) == 2 && args[0] == "shutdown":
+		remoteShutdown(ctx, args[1])
 	default:
 		flag.Usage()
 		os.Exit(2)
 	}
+}
+
+// commandLine parses the flags wherever they stand on the command line:
+// before the mode ("-listen … serve"), or after it, as the other examples
+// take them ("serve -listen …"). It returns the other arguments, in order.
+func commandLine() []string {
+	flag.Parse()
+	var args []string
+	for flag.NArg() > 0 {
+		args = append(args, flag.Arg(0))
+		flag.CommandLine.Parse(flag.Args()[1:])
+	}
+	return args
 }
 
 func serve(ctx context.Context, listen, adv string) {
