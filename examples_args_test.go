@@ -45,6 +45,8 @@ func TestExampleExtraArgumentsRefused(t *testing.T) {
 		{"connection", []string{"connect", "localhost:1", "extra"}},
 		{"mainloop", []string{"serve", "extra"}},
 		{"mainloop", []string{"shutdown"}},
+		{"forwarding", []string{"-port", "0", "connect", "localhost:1"}},
+		{"forwarding", []string{"serve", "-listen", "tcp://127.0.0.1:0", "extra"}},
 	} {
 		t.Run(tc.name+" "+strings.Join(tc.args, " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -94,7 +94,7 @@ func main() {
 	case "local":
 		host := flag.String("host", "0.0.0.0", "the host MyOtherActor listens on")
 		port := flag.Int("port", 7000, "the port MyOtherActor listens on (0: any free port)")
-		flag.Parse()
+		parse(0)
 		h := strings.Trim(*host, "[]") // "::1" or "[::1]"
 		actor, err := uactor.Spawn(ctx, myActorKind, "tcp://"+net.JoinHostPort(h, strconv.Itoa(*port)))
 		if err != nil {
@@ -107,14 +107,10 @@ func main() {
 		adv := flag.String("advertise", "", "the address other hosts reach MyActor at (host, or tcp://host:port)")
 		other := flag.String("other", "tcp://0.0.0.0:7000", "where MyOtherActor listens")
 		otherAdv := flag.String("other-advertise", "", "the address MyOtherActor's refs name (default: where it listens)")
-		flag.Parse()
+		parse(0)
 		serve(ctx, *listen, *adv, *other, *otherAdv)
 	case "connect":
-		flag.Parse()
-		if flag.NArg() != 1 {
-			flag.Usage()
-			os.Exit(2)
-		}
+		parse(1)
 		actor, err := uactor.Connect(ctx, myActorKind, flag.Arg(0), secret)
 		if err != nil {
 			log.Fatal(err)
@@ -123,6 +119,17 @@ func main() {
 		host, _, _ := net.SplitHostPort(strings.TrimPrefix(flag.Arg(0), "tcp://"))
 		approaches(ctx, actor, host)
 	default:
+		flag.Usage()
+		os.Exit(2)
+	}
+}
+
+// parse parses the mode's flags and exits with the usage unless n
+// arguments follow them: a flag or an argument that means nothing to the
+// mode is refused rather than ignored.
+func parse(n int) {
+	flag.Parse()
+	if flag.NArg() != n {
 		flag.Usage()
 		os.Exit(2)
 	}
