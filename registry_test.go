@@ -112,6 +112,26 @@ func TestScenarioAutodiscovery(t *testing.T) {
 		}
 	})
 
+	// The pool mode: twenty calls through a Pool over what the registry
+	// lists reach the same twenty actors, round-robin.
+	pool := start(t, bin, "pool", "-n", "20", registry)
+	if l := pool.line(t, 30*time.Second); l != "Pool of 20 actors" {
+		t.Fatalf("pool printed %q", l)
+	}
+	pooled := map[int]bool{}
+	for range 20 {
+		var n, pid int
+		l := pool.line(t, 30*time.Second)
+		if _, err := fmt.Sscanf(l, "Call %d reached pid %d", &n, &pid); err != nil || pids[pid] == "" {
+			t.Fatalf("pool printed %q; want a call that reached one of %v", l, pids)
+		}
+		pooled[pid] = true
+	}
+	pool.exited(t, 15*time.Second)
+	if len(pooled) != 20 {
+		t.Fatalf("20 calls through the pool reached %d actors; want 20", len(pooled))
+	}
+
 	// One actor dies without a word: picks at once (the on-pick check), and
 	// after the probe period (the probe), never hand it out again.
 	victim := picked[0].pid
