@@ -70,6 +70,7 @@ func main() {
 type config struct {
 	Duration time.Duration `json:"duration"`
 	Spawns   int           `json:"spawns"`
+	Stall    time.Duration `json:"stall,omitempty"` // stallTimeout, for the pinned worker
 }
 
 const (
@@ -103,7 +104,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "bench: unexpected arguments %q\n", fs.Args())
 		return 2
 	}
-	cfg := config{Duration: *duration, Spawns: defaultSpawns}
+	cfg := config{Duration: *duration, Spawns: defaultSpawns, Stall: stallTimeout}
 	if *quick {
 		cfg.Spawns = quickSpawns
 		explicit := false

@@ -97,6 +97,9 @@ func runWorker(conf string) int {
 		fmt.Fprintf(os.Stderr, "bench: worker: bad config %q: %v\n", conf, err)
 		return 2
 	}
+	if cfg.Stall > 0 {
+		stallTimeout = cfg.Stall
+	}
 	// SIGTERM stays caught: the parent forwards one on its first signal,
 	// which may come after the terminal's Ctrl-C reached this process too.
 	ctx, stop := interruptible(os.Interrupt)
