@@ -383,6 +383,9 @@ func Restart(max int, within time.Duration) Option {
 // was given, as one that fails does; the panic is recorded through Logger
 // (at Error, at most once a second) instead of ending this process.
 // Output(io.Discard) silences the actor. Host and Connect ignore Output.
+// The owner's Close returns once the lines its actor wrote have been handed
+// to w, unless w blocks or a process the actor started holds the output
+// open: then it waits for them about a second at most.
 //
 // An actor's own actors' lines pass through it, each with its prefix too
 // ("front[41] back[42] hello"). When the owner closes an actor, what the

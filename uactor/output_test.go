@@ -203,3 +203,23 @@ func TestOutputStuckWriterDoesNotHoldClose(t *testing.T) {
 		t.Fatal("Close waited for a stuck Output writer past the output's linger")
 	}
 }
+
+// The owner's Close returns once every line its actor wrote has been handed
+// to Output's writer: more lines than a pipe holds, on stdout and stderr,
+// are all there when Close returns, with no wait for them after it.
+func TestOutputAllDeliveredWhenCloseReturns(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	var out uactor.LockedBuffer
+	r, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Output(&out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 2000
+	if _, err := Print.Call(ctx, r, n); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if got := strings.Count(out.String(), fmt.Sprintf(" of %d x", n)); got != n {
+		t.Fatalf("%d of the actor's %d lines had reached the writer when Close returned", got, n)
+	}
+}
