@@ -133,6 +133,27 @@ func (c *callCtx) cancel(err error) {
 	}
 }
 
+// cancelled ends c for its caller's CANCEL: as its deadline's if that has
+// passed or is at most cancelNearDeadline away, else as context.Canceled.
+// A caller whose deadline passed sends a CANCEL as it gives up, and the
+// actor's own copy of the deadline, set when the actor read the CALL, is
+// later than the caller's by the CALL's transit and its wait to be read:
+// the CANCEL often arrives first, and the handler must still learn that
+// its deadline, not its caller, ended it.
+func (c *callCtx) cancelled() {
+	err := context.Canceled
+	if !c.deadline.IsZero() && time.Until(c.deadline) <= cancelNearDeadline {
+		err = context.DeadlineExceeded
+	}
+	c.cancel(err)
+}
+
+// cancelNearDeadline is how far ahead of a call's deadline a CANCEL still
+// counts as the deadline's (cancelled): more than a CALL's transit and its
+// wait for a busy reader usually take; a caller that cancels so close to
+// its deadline is all but out of time anyway.
+const cancelNearDeadline = 20 * time.Millisecond
+
 // afterFunc is one function registered with AfterFunc.
 type afterFunc struct {
 	f     func()

@@ -1,7 +1,6 @@
 package uactor
 
 import (
-	"context"
 	"fmt"
 
 	"github.com/uactor-go/uactor/internal/frame"
@@ -66,7 +65,7 @@ func (c *serverConn) serve() bool {
 			ctx := c.cancels[h.ID]
 			c.mu.Unlock()
 			if ctx != nil {
-				ctx.cancel(context.Canceled)
+				ctx.cancelled()
 			}
 		case frame.TypePing, frame.TypePong:
 			keepaliveFrame(c.w, h, buf)
