@@ -156,3 +156,47 @@ func TestCallEndingCrossesProcesses(t *testing.T) {
 		}
 	}
 }
+
+// A call whose context has ended already fails with the context's error
+// and touches nothing on the wire: through a ref with no connection yet (a
+// copy received in a message), it starts no dial. The relay in front of
+// the actor counts the connections made to it.
+func TestEndedContextDialsNothing(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	p := freePort(t)
+	rl := startRelay(t, "tcp://127.0.0.1:"+p, nil)
+	r := tcpCounter(t, "tcp://127.0.0.1:"+p, uactor.Advertise("tcp://"+rl.addr()))
+	b, err := r.AppendBinary(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var named uactor.Ref[*Counter] // as a process that received it in a message has it
+	if err := named.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { named.Close() })
+	expired, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
+	defer cancel()
+	cancelled, cancel2 := context.WithCancel(ctx)
+	cancel2()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		want error
+	}{
+		{"deadline passed", expired, context.DeadlineExceeded},
+		{"cancelled", cancelled, context.Canceled},
+		{"cancelled, with metadata", uactor.WithMetadata(cancelled, "k", "v"), context.Canceled},
+	} {
+		if _, err := Add.Call(tc.ctx, named, 1); !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v; want %v", tc.name, err, tc.want)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // for a dial under way to reach the relay
+	if n := rl.accepted.Load(); n != 0 {
+		t.Errorf("calls whose context had ended made %d connections; want none", n)
+	}
+	if n, err := Add.Call(ctx, named, 1); err != nil || n != 1 {
+		t.Fatalf("a live call afterwards: %d, %v; want the first add", n, err)
+	}
+}

@@ -132,6 +132,10 @@ func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 		p.mu.Unlock()
 		return nil, p.gone
 	}
+	if err := ctx.Err(); err != nil { // a call that has ended already starts no dial
+		p.mu.Unlock()
+		return nil, errorf("uactor: not dialling %s: %w", p.addr, err)
+	}
 	d := p.startDial()
 	p.mu.Unlock()
 	select {
