@@ -7,7 +7,12 @@ package uactor_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"runtime"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,8 +22,9 @@ import (
 
 // CtxWatch reports how its handlers' contexts ended.
 type CtxWatch struct {
-	ended chan string // how each Wait's context ended, in order
-	runs  atomic.Int64
+	ended   chan string // how each Wait's context ended, in order
+	runs    atomic.Int64
+	waiting atomic.Int64 // Waits under way
 }
 
 // ctxEnding names how a context ended, as a handler sees it.
@@ -36,6 +42,8 @@ func ctxEnding(err error) string {
 
 // Wait waits for its context to end, records how, and returns its error.
 func (w *CtxWatch) Wait(ctx context.Context, _ uactor.Empty) (uactor.Empty, error) {
+	w.waiting.Add(1)
+	defer w.waiting.Add(-1)
 	<-ctx.Done()
 	select {
 	case w.ended <- ctxEnding(ctx.Err()):
@@ -84,6 +92,34 @@ func (w *CtxWatch) Goroutines(ctx context.Context, req []int64) (int, error) {
 	return runtime.NumGoroutine(), nil
 }
 
+// Waiting reports how many Waits are under way, once they are at least
+// req[0] or req[1] ns have passed.
+func (w *CtxWatch) Waiting(ctx context.Context, req []int64) (int64, error) {
+	end := time.Now().Add(time.Duration(req[1]))
+	for w.waiting.Load() < req[0] && time.Now().Before(end) {
+		time.Sleep(time.Millisecond)
+	}
+	return w.waiting.Load(), nil
+}
+
+// Meta returns the metadata its context carries, as key, value, key, value…
+func (w *CtxWatch) Meta(ctx context.Context, _ uactor.Empty) ([]string, error) {
+	var kv []string
+	for k, v := range uactor.AllMetadata(ctx) {
+		if got, ok := uactor.MetadataFrom(ctx, k); !ok || got != v {
+			return nil, fmt.Errorf("MetadataFrom(%q) = %q, %v; AllMetadata yields %q", k, got, ok, v)
+		}
+		kv = append(kv, k, v)
+	}
+	return kv, nil
+}
+
+// MetaVia adds added=by the handler to its context's metadata and returns
+// the metadata that to receives with a call made with it.
+func (w *CtxWatch) MetaVia(ctx context.Context, to uactor.Ref[*CtxWatch]) ([]string, error) {
+	return CtxMeta.Call(uactor.WithMetadata(ctx, "added", "by the handler"), to, uactor.Empty{})
+}
+
 var (
 	CtxWatchKind = uactor.Define("ctxwatch", func(context.Context, uactor.Empty) (*CtxWatch, error) {
 		return &CtxWatch{ended: make(chan string, 4096)}, nil
@@ -94,6 +130,9 @@ var (
 	CtxLate       = uactor.Expose(CtxWatchKind, "late", (*CtxWatch).Late)
 	CtxEcho       = uactor.Expose(CtxWatchKind, "echo", (*CtxWatch).Echo)
 	CtxGoroutines = uactor.Expose(CtxWatchKind, "goroutines", (*CtxWatch).Goroutines)
+	CtxWaiting    = uactor.Expose(CtxWatchKind, "waiting", (*CtxWatch).Waiting)
+	CtxMeta       = uactor.Expose(CtxWatchKind, "meta", (*CtxWatch).Meta)
+	CtxMetaVia    = uactor.Expose(CtxWatchKind, "metavia", (*CtxWatch).MetaVia)
 )
 
 // expectEnded checks that the next Wait that ended in w's actor ended as want.
@@ -198,5 +237,178 @@ func TestEndedContextDialsNothing(t *testing.T) {
 	}
 	if n, err := Add.Call(ctx, named, 1); err != nil || n != 1 {
 		t.Fatalf("a live call afterwards: %d, %v; want the first add", n, err)
+	}
+}
+
+// A flood of calls given up on (cancelled at once, cancelled as they run,
+// or past short deadlines), from many callers on one connection, leaves
+// nothing running in the actor: its goroutines come back to where they
+// were, and it serves on, the caller's slots all free again (a full
+// MaxInFlight of calls goes through at once afterwards).
+func TestCancelledCallFloodLeavesNothing(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	const inflight = 64
+	w := spawn(t, ctx, CtxWatchKind, uactor.Empty{}, uactor.MaxInFlight(inflight))
+	base, err := CtxGoroutines.Call(ctx, w, []int64{0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 32 {
+		wg.Go(func() {
+			for j := range 100 {
+				var cctx context.Context
+				var cancel context.CancelFunc
+				switch (i + j) % 3 {
+				case 0:
+					cctx, cancel = context.WithCancel(ctx)
+					cancel()
+				case 1:
+					cctx, cancel = context.WithCancel(ctx)
+					time.AfterFunc(time.Duration(rand.IntN(2000))*time.Microsecond, cancel)
+				default:
+					cctx, cancel = context.WithTimeout(ctx, time.Duration(rand.IntN(2000))*time.Microsecond)
+				}
+				_, err := CtxWait.Call(cctx, w, uactor.Empty{})
+				cancel()
+				if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("caller %d: %v; want the context's error", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Looked at from calls that return at once, as the first did: one
+	// that waited would have the actor's reader handed to a goroutine of
+	// its own meanwhile.
+	got := base + 1
+	for end := time.Now().Add(10 * time.Second); got > base && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if got, err = CtxGoroutines.Call(ctx, w, []int64{0, 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got > base {
+		t.Errorf("the actor runs %d goroutines after the flood; %d before it", got, base)
+	}
+	// Every slot is free again: as many calls as MaxInFlight allows, at
+	// once (the one that counts them among them), each held in the actor
+	// until the last has arrived.
+	all, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, inflight)
+	for range inflight - 1 {
+		go func() { _, err := CtxWait.Call(all, w, uactor.Empty{}); errs <- err }()
+	}
+	if n, err := CtxWaiting.Call(ctx, w, []int64{inflight - 1, int64(10 * time.Second)}); err != nil || n != inflight-1 {
+		t.Errorf("calls waiting in the actor: %d, %v; want %d", n, err, inflight-1)
+	}
+	cancel()
+	for range inflight - 1 {
+		if err := receive(t, errs, 10*time.Second, "a call of the full set"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("a call of the full set: %v; want context.Canceled", err)
+		}
+	}
+}
+
+// Handlers that answer after their callers gave up (a deadline, or a
+// cancel racing the answer): each late answer is dropped, and the calls
+// made meanwhile and after, reusing the given-up calls' slots and ids, each
+// get their own answer.
+func TestLateAnswersFindNoCaller(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	w := spawn(t, ctx, CtxWatchKind, uactor.Empty{}, uactor.MaxInFlight(8))
+	var wg sync.WaitGroup
+	var next atomic.Int64
+	for i := range 16 {
+		wg.Go(func() {
+			for j := range 60 {
+				n := next.Add(1)
+				sleep := int64(time.Duration(rand.IntN(3000)) * time.Microsecond)
+				var cctx context.Context
+				var cancel context.CancelFunc
+				if j%2 == 0 {
+					cctx, cancel = context.WithTimeout(ctx, time.Duration(rand.IntN(3000))*time.Microsecond)
+				} else {
+					cctx, cancel = context.WithCancel(ctx)
+					time.AfterFunc(time.Duration(rand.IntN(3000))*time.Microsecond, cancel)
+				}
+				got, err := CtxLate.Call(cctx, w, []int64{sleep, n})
+				cancel()
+				switch {
+				case err == nil && got != n:
+					t.Errorf("caller %d: a late call answered %d; want its own %d", i, got, n)
+					return
+				case err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded):
+					t.Errorf("caller %d: a late call: %v; want its answer or its context's error", i, err)
+					return
+				}
+				m := next.Add(1)
+				if got, err := CtxEcho.Call(ctx, w, m); err != nil || got != m {
+					t.Errorf("caller %d: echo %d = %d, %v", i, m, got, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Metadata crosses as bytes, whatever they are, up to its bound exactly:
+// empty keys and values, NUL and invalid UTF-8, many pairs, a key set
+// twice (the later value wins), and a handler's additions on top of what
+// it received.
+func TestMetadataEdges(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	a, b := spawn(t, ctx, CtxWatchKind, uactor.Empty{}), spawn(t, ctx, CtxWatchKind, uactor.Empty{})
+	// One pair of len(k)+len(v) bytes, each under 128, costs 2 more on the wire.
+	atBound := strings.Repeat("v", uactor.MaxMetadataSize-len("k")-1-2) // the value's length takes two bytes
+	many := ctx
+	var manyKV []string
+	for i := range 500 {
+		k, v := fmt.Sprint("k", i), fmt.Sprint(i)
+		many = uactor.WithMetadata(many, k, v)
+		manyKV = append(manyKV, k, v)
+	}
+	for _, tc := range []struct {
+		name string
+		kv   []string // set in this order
+		want []string // what the handler finds
+	}{
+		{"empty key and value", []string{"", ""}, []string{"", ""}},
+		{"empty key", []string{"", "v"}, []string{"", "v"}},
+		{"odd bytes", []string{"\x00\xff\xfe", "\x00\n\r\x80"}, []string{"\x00\xff\xfe", "\x00\n\r\x80"}},
+		{"set twice", []string{"k", "1", "j", "2", "k", "3"}, []string{"j", "2", "k", "3"}},
+		{"case differs", []string{"K", "1", "k", "2"}, []string{"K", "1", "k", "2"}},
+		{"at the bound", []string{"k", atBound}, []string{"k", atBound}},
+	} {
+		cctx := ctx
+		for i := 0; i < len(tc.kv); i += 2 {
+			cctx = uactor.WithMetadata(cctx, tc.kv[i], tc.kv[i+1])
+		}
+		got, err := CtxMeta.Call(cctx, a, uactor.Empty{})
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: the handler found %q, %v; want %q", tc.name, got, err, tc.want)
+		}
+	}
+	if got, err := CtxMeta.Call(many, a, uactor.Empty{}); err != nil || !slices.Equal(got, manyKV) {
+		t.Errorf("500 pairs: the handler found %d strings, %v; want %d", len(got), err, len(manyKV))
+	}
+	over := uactor.WithMetadata(ctx, "k", atBound+"v")
+	if _, err := CtxMeta.Call(over, a, uactor.Empty{}); !errors.Is(err, uactor.ErrMetadataTooLarge) {
+		t.Errorf("a byte over the bound: %v; want ErrMetadataTooLarge", err)
+	}
+	// On from a handler: what it received, and what it added.
+	got, err := CtxMetaVia.Call(uactor.WithMetadata(ctx, "trace", "t1"), a, b)
+	if want := []string{"trace", "t1", "added", "by the handler"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("through a handler: %q, %v; want %q", got, err, want)
+	}
+	// At the bound already, the handler's addition takes it over: its call
+	// fails, at the handler, which returns that (an unregistered error: it
+	// is the handler's, not the caller's metadata that is too large).
+	var re *uactor.RemoteError
+	if _, err := CtxMetaVia.Call(uactor.WithMetadata(ctx, "k", atBound), a, b); !errors.As(err, &re) ||
+		!strings.Contains(re.Message, "MaxMetadataSize") || errors.Is(err, uactor.ErrMetadataTooLarge) {
+		t.Errorf("a handler's addition past the bound: %v; want the handler's RemoteError saying so", err)
 	}
 }
