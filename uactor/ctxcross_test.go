@@ -412,3 +412,101 @@ func TestMetadataEdges(t *testing.T) {
 		t.Errorf("a handler's addition past the bound: %v; want the handler's RemoteError saying so", err)
 	}
 }
+
+// aside runs each handler in a goroutine of its own and answers as soon as
+// the call's context ends, as a server interceptor that times calls out
+// does: the handler runs on after the answer.
+func aside(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
+	type result struct {
+		resp any
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() { r, err := handle(ctx, req); done <- result{r, err} }()
+	select {
+	case r := <-done:
+		return r.resp, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+var (
+	CtxAsideKind = uactor.Define("ctxwatch-aside", func(context.Context, uactor.Empty) (*CtxWatch, error) {
+		return &CtxWatch{ended: make(chan string, 4096)}, nil
+	}, uactor.ServerInterceptors(aside))
+	CtxAsideWait       = uactor.Expose(CtxAsideKind, "wait", (*CtxWatch).Wait)
+	CtxAsideEnded      = uactor.Expose(CtxAsideKind, "ended", (*CtxWatch).Ended)
+	CtxAsideGoroutines = uactor.Expose(CtxAsideKind, "goroutines", (*CtxWatch).Goroutines)
+	CtxAsideWaiting    = uactor.Expose(CtxAsideKind, "waiting", (*CtxWatch).Waiting)
+)
+
+// The same flood of given-up calls, to an actor whose server interceptor
+// answers each call as its context ends and leaves the handler to return
+// on its own: the handlers end, as their contexts have, and nothing stays
+// behind; each tells how its context ended as it was.
+func TestCancelledCallFloodThroughInterceptor(t *testing.T) {
+	ctx := testCtx(t, 2*time.Minute)
+	const inflight = 32
+	w := spawn(t, ctx, CtxAsideKind, uactor.Empty{}, uactor.MaxInFlight(inflight))
+	base, err := CtxAsideGoroutines.Call(ctx, w, []int64{0, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 16 {
+		wg.Go(func() {
+			for j := range 100 {
+				var cctx context.Context
+				var cancel context.CancelFunc
+				if (i+j)%2 == 0 {
+					cctx, cancel = context.WithCancel(ctx)
+					time.AfterFunc(time.Duration(rand.IntN(2000))*time.Microsecond, cancel)
+				} else {
+					cctx, cancel = context.WithTimeout(ctx, time.Duration(rand.IntN(2000))*time.Microsecond)
+				}
+				_, err := CtxAsideWait.Call(cctx, w, uactor.Empty{})
+				cancel()
+				if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("caller %d: %v; want the context's error", i, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// The handlers, answered for already, end on their own, a moment later.
+	waiting := int64(1)
+	for end := time.Now().Add(10 * time.Second); waiting > 0 && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if waiting, err = CtxAsideWaiting.Call(ctx, w, []int64{0, 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if waiting > 0 {
+		t.Errorf("%d handlers still waiting 10 s after the flood", waiting)
+	}
+	got := base + 1
+	for end := time.Now().Add(10 * time.Second); got > base && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
+		if got, err = CtxAsideGoroutines.Call(ctx, w, []int64{0, 0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got > base {
+		t.Errorf("the actor runs %d goroutines after the flood; %d before it", got, base)
+	}
+	all, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make(chan error, inflight)
+	for range inflight - 1 {
+		go func() { _, err := CtxAsideWait.Call(all, w, uactor.Empty{}); errs <- err }()
+	}
+	if n, err := CtxAsideWaiting.Call(ctx, w, []int64{inflight - 1, int64(10 * time.Second)}); err != nil || n != inflight-1 {
+		t.Errorf("calls waiting in the actor: %d, %v; want %d", n, err, inflight-1)
+	}
+	cancel()
+	for range inflight - 1 {
+		if err := receive(t, errs, 10*time.Second, "a call of the full set"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("a call of the full set: %v; want context.Canceled", err)
+		}
+	}
+}
