@@ -163,3 +163,32 @@ func TestCallCtxsKeepNoLargeMetadata(t *testing.T) {
 	}
 	runtime.KeepAlive(&cs)
 }
+
+// A caller's CANCEL ends the handler's context as context.Canceled, unless
+// the call's deadline has passed or is all but due: then the CANCEL is the
+// one a caller sends as its deadline passes, and the context ends as the
+// deadline's.
+func TestCallCtxCancelledByCaller(t *testing.T) {
+	now := time.Now()
+	for _, tt := range []struct {
+		name     string
+		deadline time.Time
+		want     error
+	}{
+		{"no deadline", time.Time{}, context.Canceled},
+		{"deadline far off", now.Add(time.Hour), context.Canceled},
+		{"deadline all but due", now.Add(cancelNearDeadline / 2), context.DeadlineExceeded},
+		{"deadline passed", now.Add(-time.Millisecond), context.DeadlineExceeded},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var cs callCtxs
+			c := cs.next(callContext{deadline: tt.deadline})
+			done := c.Done()
+			c.cancelled()
+			<-done
+			if err := c.Err(); err != tt.want {
+				t.Fatalf("Err = %v; want %v", err, tt.want)
+			}
+		})
+	}
+}
