@@ -97,9 +97,11 @@ func (m Method[A, Req, Resp]) Name() string { return m.name }
 // Call calls the method on the actor r refers to and waits for its response.
 // Cancelling ctx abandons the call at once and cancels the handler's
 // context in the actor. The handler's context has ctx's deadline and
-// metadata (see WithMetadata); a call whose deadline passes before its
-// handler would start (queued behind a Serial actor's other calls, say) is
-// dropped without running. An error returned by the handler comes back as a
+// metadata (see WithMetadata), and ends as ctx did: with
+// context.DeadlineExceeded at the deadline, with context.Canceled when ctx
+// is cancelled well before it (or when the connection ends). A call whose
+// deadline passes before its handler would start (queued behind a Serial
+// actor's other calls, say) is dropped without running. An error returned by the handler comes back as a
 // *RemoteError, or as its registered sentinel (see RegisterError). Through
 // a ref to an actor of another kind (one that shares the actor type A), the
 // call is not sent, and fails with ErrUnknownMethod.
