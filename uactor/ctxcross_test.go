@@ -156,7 +156,7 @@ func expectEnded(t *testing.T, ctx context.Context, w uactor.Ref[*CtxWatch], wan
 func TestCallEndingCrossesProcesses(t *testing.T) {
 	ctx := testCtx(t, 2*time.Minute)
 	a, b := spawn(t, ctx, CtxWatchKind, uactor.Empty{}), spawn(t, ctx, CtxWatchKind, uactor.Empty{})
-	for i := range 20 {
+	for i := range 5 {
 		// A deadline: direct, then through a.
 		dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		_, err := CtxWait.Call(dctx, a, uactor.Empty{})
@@ -246,6 +246,7 @@ func TestEndedContextDialsNothing(t *testing.T) {
 // were, and it serves on, the caller's slots all free again (a full
 // MaxInFlight of calls goes through at once afterwards).
 func TestCancelledCallFloodLeavesNothing(t *testing.T) {
+	t.Parallel() // most of its time is idle workers timing out
 	ctx := testCtx(t, 2*time.Minute)
 	const inflight = 64
 	w := spawn(t, ctx, CtxWatchKind, uactor.Empty{}, uactor.MaxInFlight(inflight))
@@ -256,7 +257,7 @@ func TestCancelledCallFloodLeavesNothing(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 32 {
 		wg.Go(func() {
-			for j := range 100 {
+			for j := range 25 {
 				var cctx context.Context
 				var cancel context.CancelFunc
 				switch (i + j) % 3 {
@@ -446,6 +447,7 @@ var (
 // on its own: the handlers end, as their contexts have, and nothing stays
 // behind; each tells how its context ended as it was.
 func TestCancelledCallFloodThroughInterceptor(t *testing.T) {
+	t.Parallel() // most of its time is idle workers timing out
 	ctx := testCtx(t, 2*time.Minute)
 	const inflight = 32
 	w := spawn(t, ctx, CtxAsideKind, uactor.Empty{}, uactor.MaxInFlight(inflight))
@@ -456,7 +458,7 @@ func TestCancelledCallFloodThroughInterceptor(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
-			for j := range 100 {
+			for j := range 40 {
 				var cctx context.Context
 				var cancel context.CancelFunc
 				if (i+j)%2 == 0 {
