@@ -242,10 +242,12 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 }
 
 // hopeless reports whether a failed dial is worth no retry: another actor
-// or another key is there, or the actor's socket directory is gone (its
-// owner removes it only once no restart follows).
+// or another key is there, something that does not speak this protocol
+// (or this version of it) answers there, which no restart of the actor
+// would, or the actor's socket directory is gone (its owner removes it
+// only once no restart follows).
 func hopeless(a address, err error) bool {
-	return errors.Is(err, ErrAuthKey) || errors.Is(err, ErrWrongActor) || dirGone(a)
+	return errors.Is(err, ErrAuthKey) || errors.Is(err, ErrWrongActor) || errors.Is(err, ErrProtocol) || dirGone(a)
 }
 
 // dirGone reports whether a is a Unix socket whose directory is gone.

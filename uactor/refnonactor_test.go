@@ -1,0 +1,49 @@
+package uactor_test
+
+import (
+	"errors"
+	"net"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// A ref naming an address where something that does not speak uactor's
+// protocol answers (an HTTP server, say: a port reused, or a forged ref)
+// fails its call with ErrProtocol, and the actor counts as gone at once:
+// dialling it again for the rest of DialTimeout could not find an actor
+// there, and would only knock on a stranger's door again and again.
+func TestRefToNonActorDialsOnce(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	c := spawnCounter(t, ctx)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var accepted atomic.Int64
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted.Add(1)
+			conn.Write([]byte("HTTP/1.1 400 Bad Request\r\n\r\n"))
+			conn.Close()
+		}
+	}()
+	r, _ := forgeRef(t, c, "tcp://"+ln.Addr().String())
+	_, err = Add.Call(ctx, r, 1)
+	if !errors.Is(err, uactor.ErrProtocol) || !errors.Is(err, uactor.ErrActorDied) {
+		t.Fatalf("a call through a ref to an HTTP server = %v; want ErrProtocol and ErrActorDied", err)
+	}
+	if n := accepted.Load(); n != 1 {
+		t.Errorf("the ref dialled the HTTP server %d times; want once", n)
+	}
+	if !isDone(r) {
+		t.Error("Done still open: the ref would dial the server again")
+	}
+}
