@@ -251,7 +251,9 @@ func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 // happens to hold the key under another id. An address captured by Connect
 // (see Capture) is rewritten to the connected one. A ref to an actor of a
 // kind that this process defines with an actor type other than A fails
-// with ErrDecode: its calls would reach the wrong kind of actor.
+// with ErrDecode: its calls would reach the wrong kind of actor. So does
+// one naming the zero actor id, which no process writes: its calls would
+// reach whichever actor serves at its address.
 func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if len(b) == 1 && b[0] == 0 {
 		*r = Ref[A]{}
@@ -273,6 +275,9 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	}
 	if pid > maxPID {
 		return errorf("%w: ref: process id %d out of range", ErrDecode, pid)
+	}
+	if id == (uuid.UUID{}) { // a dial expecting it would take any actor there
+		return errorf("%w: ref: no actor id", ErrDecode)
 	}
 	k := lookupKind(kind)
 	if want := reflect.TypeFor[A](); k != nil && k.actor != want {

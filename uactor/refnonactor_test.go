@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // A ref naming an address where something that does not speak uactor's
@@ -45,5 +46,42 @@ func TestRefToNonActorDialsOnce(t *testing.T) {
 	}
 	if !isDone(r) {
 		t.Error("Done still open: the ref would dial the server again")
+	}
+}
+
+// refWithID is r's binary form with id in place of its actor's.
+func refWithID(t *testing.T, r uactor.Ref[*Counter], id [16]byte) []byte {
+	t.Helper()
+	b, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := wire.NewReader(b[1:])
+	kind := rd.String()
+	rd.Raw(16)
+	rest := rd.Raw(rd.Len())
+	if err := rd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := wire.AppendString([]byte{b[0]}, kind)
+	return append(append(out, id[:]...), rest...)
+}
+
+// No process writes a ref with the zero actor id, which a dial takes for
+// "any actor": decoded, such a ref would reach whichever actor serves at
+// its address with the key, one that replaced its actor there too, which
+// a ref never may. It fails to decode, with ErrDecode.
+func TestRefWithZeroActorID(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	c := spawnCounter(t, ctx)
+	var r uactor.Ref[*Counter]
+	err := r.UnmarshalBinary(refWithID(t, c, [16]byte{}))
+	if err == nil {
+		defer r.Close()
+		_, callErr := Add.Call(ctx, r, 1)
+		t.Fatalf("a ref naming the zero actor id decoded, and its call reached the actor there (%v); want ErrDecode", callErr)
+	}
+	if !errors.Is(err, uactor.ErrDecode) {
+		t.Fatalf("a ref naming the zero actor id: %v; want ErrDecode", err)
 	}
 }
