@@ -5,8 +5,10 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"reflect"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -252,8 +254,9 @@ func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 // (see Capture) is rewritten to the connected one. A ref to an actor of a
 // kind that this process defines with an actor type other than A fails
 // with ErrDecode: its calls would reach the wrong kind of actor. So does
-// one naming the zero actor id, which no process writes: its calls would
-// reach whichever actor serves at its address.
+// one naming the zero actor id, or a relative socket path, which no
+// process writes: its calls would reach whichever actor serves at its
+// address, or a socket named against this process's working directory.
 func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if len(b) == 1 && b[0] == 0 {
 		*r = Ref[A]{}
@@ -287,6 +290,11 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	a, err := parseAddress(reach)
 	if err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)
+	}
+	if a.network == "unix" && !filepath.IsAbs(a.addr) && !strings.HasPrefix(a.addr, "@") {
+		// Read against this process's working directory, it would name
+		// another socket than the one its writer meant.
+		return errorf("%w: ref: socket path %q is not absolute", ErrDecode, a.addr)
 	}
 	key, forget, ok := heldKeys.Use(keyID)
 	if !ok {

@@ -85,3 +85,38 @@ func TestRefWithZeroActorID(t *testing.T) {
 		t.Fatalf("a ref naming the zero actor id: %v; want ErrDecode", err)
 	}
 }
+
+// No process writes a ref naming a relative socket path (Listen and
+// Advertise make theirs absolute): read against the receiver's working
+// directory, it would name another socket than its writer's. It fails to
+// decode, with ErrDecode.
+func TestRefWithRelativeSocketPath(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	c := spawnCounter(t, ctx)
+	var r uactor.Ref[*Counter]
+	err := r.UnmarshalBinary(refWithAddress(t, c, "unix://actor.sock"))
+	if err == nil {
+		r.Close()
+		t.Fatalf("a ref naming a relative socket path decoded, to reach %s; want ErrDecode", r.Address())
+	}
+	if !errors.Is(err, uactor.ErrDecode) {
+		t.Fatalf("a ref naming a relative socket path: %v; want ErrDecode", err)
+	}
+}
+
+// refWithAddress is r's binary form naming address instead of r's.
+func refWithAddress(t *testing.T, r uactor.Ref[*Counter], address string) []byte {
+	t.Helper()
+	b, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := wire.NewReader(b[1:])
+	kind, id, _, pid := rd.String(), rd.Raw(16), rd.String(), rd.Uvarint()
+	keyID := rd.Raw(rd.Len())
+	if err := rd.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := wire.AppendString(append(wire.AppendString([]byte{b[0]}, kind), id...), address)
+	return append(wire.AppendUvarint(out, pid), keyID...)
+}
