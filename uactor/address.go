@@ -86,18 +86,27 @@ var hostedSeq atomic.Uint64
 
 // listenOn listens where spec says. "unix" (or "") makes a private 0700
 // directory for the socket, returned as dir so that it can be removed
-// (in a spawned actor's process, a socket in ownerDir instead).
+// (in a spawned actor's process, one inside ownerDir instead).
 // The returned address is what refs name: the bound port fills in port 0,
 // and an empty host reads 0.0.0.0.
 func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 	if (spec == "" || spec == "unix") && ownerDir != "" {
 		// A value hosted in an actor's process: its socket goes in the
 		// directory the actor's owner made, which the owner removes even if
-		// this process is killed. Its name is short, this process's pid and
-		// a count (unique in the directory: a restart is another process),
-		// so that a base long enough for the actor's own socket, as the
-		// TMPDIR that macOS gives is, has room for it too.
-		spec = "unix://" + filepath.Join(ownerDir, fmt.Sprintf("hosted-%d-%d.sock", os.Getpid(), hostedSeq.Add(1)))
+		// this process is killed, in a directory of its own that goes with
+		// the value: a ref that finds it gone knows that the value is, as
+		// for a value hosted elsewhere, and does not wait out DialTimeout
+		// for a restart that hosted values never have. Its name is short,
+		// this process's pid and a count (unique in the directory: a
+		// restart is another process), so that a base long enough for the
+		// actor's own socket, as the TMPDIR that macOS gives is, has room
+		// for it too.
+		dir = filepath.Join(ownerDir, fmt.Sprintf("hosted-%d-%d", os.Getpid(), hostedSeq.Add(1)))
+		if err := os.Mkdir(dir, 0o700); err != nil {
+			return nil, address{}, "", errorf("uactor: private socket directory: %w", err)
+		}
+		trackLockedDir(dir, nil) // removed as the process ends, too
+		spec = "unix://" + filepath.Join(dir, "sock")
 	}
 	if spec == "" || spec == "unix" {
 		dir, err = makeLockedDir()

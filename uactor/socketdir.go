@@ -7,9 +7,9 @@ import (
 
 // socketPathRoom is what a socket's path adds to its base, at the longest:
 // "/uactor-" and MkdirTemp's number, then a hosted value's
-// "/hosted-<pid>-<count>.sock" (listenOn), with Linux's largest pid and a
+// "/hosted-<pid>-<count>/sock" (listenOn), with Linux's largest pid and a
 // count of up to ten digits.
-const socketPathRoom = len("/uactor-4294967295") + len("/hosted-4194304-4294967295.sock")
+const socketPathRoom = len("/uactor-4294967295") + len("/hosted-4194304-4294967295/sock")
 
 // makeSocketDir makes a private 0700 directory for an actor's Unix socket,
 // in the first of socketBases that takes one. A base too long for a socket

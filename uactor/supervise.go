@@ -196,8 +196,8 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 }
 
 // clearAddress makes the actor's address free for a restart: the socket
-// files that a killed process left (its own, its hosted values') are
-// removed. The private directory is the owner's and stays while the actor
+// file that a killed process left, and its hosted values' directories,
+// are removed. The private directory is the owner's and stays while the actor
 // restarts (its process removes it only once the owner is gone); it is
 // made again only in case something else removed it; one that another
 // user made in its place meanwhile (its name shows in the shared base) is
@@ -213,8 +213,14 @@ func (s *supervisor) clearAddress() error {
 		} else if err := checkPrivateDir(dir); err != nil {
 			return err
 		}
-		hosted, _ := filepath.Glob(filepath.Join(dir, "hosted-*.sock"))
-		stale = append(stale, hosted...)
+		// The directories of the values the dead process hosted: refs to
+		// them find them gone, and give the values up at once.
+		hosted, _ := filepath.Glob(filepath.Join(dir, "hosted-*"))
+		for _, d := range hosted {
+			if fi, err := os.Lstat(d); err == nil && fi.IsDir() {
+				os.RemoveAll(d)
+			}
+		}
 	}
 	for _, f := range stale {
 		if fi, err := os.Lstat(f); err == nil && fi.Mode().Type() == os.ModeSocket {
