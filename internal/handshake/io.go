@@ -142,10 +142,10 @@ func handshakeError(conn net.Conn, err error) error {
 }
 
 // peerName names the remote end for error messages; some conns (unnamed unix
-// sockets) have no usable address.
+// sockets, which Linux reports as "@") have no usable address.
 func peerName(conn net.Conn) string {
 	if a := conn.RemoteAddr(); a != nil {
-		if s := a.String(); s != "" {
+		if s := a.String(); s != "" && s != "@" {
 			return s
 		}
 	}
