@@ -340,10 +340,14 @@ type goneError struct {
 }
 
 func (e *goneError) Error() string {
+	cause := strings.TrimPrefix(e.cause.Error(), "uactor: ")
 	if _, full := errors.AsType[*fullError](e.cause); full { // alive, but no use to its refs
-		return "uactor: gave up on the actor at " + e.addr + " after DialTimeout: " + strings.TrimPrefix(e.cause.Error(), "uactor: ")
+		return "uactor: gave up on the actor at " + e.addr + " after DialTimeout: " + cause
 	}
-	return "uactor: actor at " + e.addr + " is gone: " + strings.TrimPrefix(e.cause.Error(), "uactor: ")
+	if errors.Is(e.cause, ErrAuthKey) { // maybe alive: the key is what is wrong
+		return "uactor: gave up on the actor at " + e.addr + ": " + cause
+	}
+	return "uactor: actor at " + e.addr + " is gone: " + cause
 }
 
 func (e *goneError) Unwrap() []error { return []error{ErrActorDied, e.cause} }

@@ -3,6 +3,7 @@ package uactor_test
 import (
 	"errors"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -119,4 +120,40 @@ func refWithAddress(t *testing.T, r uactor.Ref[*Counter], address string) []byte
 	}
 	out := wire.AppendString(append(wire.AppendString([]byte{b[0]}, kind), id...), address)
 	return append(wire.AppendUvarint(out, pid), keyID...)
+}
+
+// A ref whose key id names a key other than its actor's (forged, or
+// written by a process that knew the key by another id) fails its calls
+// with *AuthKeyError, and says the key is wrong: not that the actor, alive
+// and serving, is gone.
+func TestRefWithAnotherKeysID(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	x := spawnCounter(t, ctx, uactor.AuthKey([]byte("x's key")))
+	y := spawnCounter(t, ctx) // the tree's key
+	xb, err := x.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	yb, err := y.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keyIDSize = 8 // a ref's last bytes
+	forged := append(xb[:len(xb)-keyIDSize:len(xb)-keyIDSize], yb[len(yb)-keyIDSize:]...)
+	var r uactor.Ref[*Counter]
+	if err := r.UnmarshalBinary(forged); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	_, err = Add.Call(ctx, r, 1)
+	var ake *uactor.AuthKeyError
+	if !errors.As(err, &ake) || ake.Address != x.Address() {
+		t.Fatalf("a call through x's ref naming the tree key's id = %v; want *AuthKeyError for %s", err, x.Address())
+	}
+	if strings.Contains(err.Error(), "is gone") {
+		t.Errorf("the error says the actor is gone, where the key is wrong: %v", err)
+	}
+	if n, err := Add.Call(ctx, x, 1); err != nil || n != 1 {
+		t.Fatalf("x itself afterwards: Add = %d, %v; want 1", n, err)
+	}
 }
