@@ -37,7 +37,9 @@ type codec[T any] struct {
 	// not copied, so that large payloads reach the frame writer as they
 	// are. The result must only be read, and not kept past the write.
 	raw func(v T) []byte
-	// append appends v's encoding to b.
+	// append appends v's encoding to b. A user's method that panics is
+	// reported as an error, so that the call fails on the side that
+	// encoded, as it does for a method that returns one.
 	append func(b []byte, v T) ([]byte, error)
 	// decode decodes b, which must be exactly one encoded value. It never
 	// panics on bad input: a user's method that panics is reported as an error.
@@ -164,12 +166,14 @@ func binaryCodec[T any]() (*codec[T], string) {
 	switch {
 	case appends && !(marshals && ownsMarshalPair[T]()):
 		// Calling through an interface makes v escape: only this copy does.
-		c.append = func(b []byte, v T) ([]byte, error) {
+		c.append = func(b []byte, v T) (out []byte, err error) {
+			defer recoverEncode[T]("AppendBinary", b, &out, &err)
 			return any(&v).(encoding.BinaryAppender).AppendBinary(b)
 		}
 		return c, "AppendBinary"
 	case marshals:
-		c.append = func(b []byte, v T) ([]byte, error) {
+		c.append = func(b []byte, v T) (out []byte, err error) {
+			defer recoverEncode[T]("MarshalBinary", b, &out, &err)
 			p, err := any(&v).(encoding.BinaryMarshaler).MarshalBinary()
 			return append(b, p...), err
 		}
@@ -184,6 +188,15 @@ func unmarshalBinary[T any](b []byte) (v T, err error) {
 		return v, fmt.Errorf("%w: %T: %w", ErrDecode, v, err)
 	}
 	return v, nil
+}
+
+// recoverEncode turns a panic in a user type's encoding method into an
+// error, and gives back b, the buffer the method was handed, for reuse.
+func recoverEncode[T any](method string, b []byte, out *[]byte, err *error) {
+	if r := recover(); r != nil {
+		var zero T
+		*out, *err = b, fmt.Errorf("%T.%s panicked: %v", zero, method, r)
+	}
 }
 
 // recoverDecode turns a panic in a user type's decoding method into an error.

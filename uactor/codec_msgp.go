@@ -30,7 +30,8 @@ func msgpCodec[T any]() *codec[T] {
 		return nil
 	}
 	return &codec[T]{
-		append: func(b []byte, v T) ([]byte, error) {
+		append: func(b []byte, v T) (out []byte, err error) {
+			defer recoverEncode[T]("MarshalMsg", b, &out, &err)
 			return any(&v).(msgpMarshaler).MarshalMsg(b)
 		},
 		decode: unmarshalMsg[T],
