@@ -33,6 +33,8 @@ var builtins = sync.OnceValue(func() builtinTable {
 		builtin(unsignedElem[uint64](64), true),
 		builtin(floatElem[float32](), true),
 		builtin(floatElem[float64](), true),
+		builtin(complexElem[complex64](), true),
+		builtin(complexElem[complex128](), true),
 		builtin(signedElem[time.Duration](64), true),
 		builtin(stringElem(), false),
 		builtin(bytesElem(), false),

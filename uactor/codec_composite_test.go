@@ -39,7 +39,8 @@ func compositeProbes() []probe {
 	p := []probe{
 		probeOf[[]bool](), probeOf[[]int](), probeOf[[]int8](), probeOf[[]int16](), probeOf[[]int32](),
 		probeOf[[]int64](), probeOf[[]uint](), probeOf[[]uint16](), probeOf[[]uint32](), probeOf[[]uint64](),
-		probeOf[[]float32](), probeOf[[]float64](), probeOf[[]string](), probeOf[[][]byte](),
+		probeOf[[]float32](), probeOf[[]float64](), probeOf[[]complex64](), probeOf[[]complex128](),
+		probeOf[[]string](), probeOf[[][]byte](),
 		probeOf[[]time.Time](), probeOf[[]time.Duration](),
 	}
 	p = append(p, mapProbes[string]()...)
@@ -53,6 +54,7 @@ func mapProbes[K comparable]() []probe {
 		probeOf[map[K]bool](), probeOf[map[K]int](), probeOf[map[K]int8](), probeOf[map[K]int16](),
 		probeOf[map[K]int32](), probeOf[map[K]int64](), probeOf[map[K]uint](), probeOf[map[K]uint16](),
 		probeOf[map[K]uint32](), probeOf[map[K]uint64](), probeOf[map[K]float32](), probeOf[map[K]float64](),
+		probeOf[map[K]complex64](), probeOf[map[K]complex128](),
 		probeOf[map[K]string](), probeOf[map[K][]byte](), probeOf[map[K]time.Time](), probeOf[map[K]time.Duration](),
 	}
 }
@@ -76,6 +78,7 @@ func TestCompositeRejectsBadInput(t *testing.T) {
 	cases := map[string]error{
 		"count beyond the bytes":   decodeValue(count(1<<62, 1, 2, 3), new([]int)),
 		"floats beyond the bytes":  decodeValue(count(2, make([]byte, 15)...), new([]float64)),
+		"complex beyond the bytes": decodeValue(count(2, make([]byte, 31)...), new([]complex128)),
 		"times beyond the bytes":   decodeValue(count(2, make([]byte, 31)...), new([]time.Time)),
 		"pairs beyond the bytes":   decodeValue(count(2, 1, 2, 3), new(map[int]int)),
 		"malformed count":          decodeValue([]byte{0x80}, new([]int)),
@@ -164,9 +167,9 @@ func FuzzComposites(f *testing.F) {
 				r.Close()
 			}
 		})
-		// 80 decoders, none of which may hold more than a few tens of
+		// 90 decoders, none of which may hold more than a few tens of
 		// bytes per input byte (a map entry, a string header).
-		if limit := uint64(80 * (64*len(b) + 4<<10)); got > limit {
+		if limit := uint64(90 * (64*len(b) + 4<<10)); got > limit {
 			t.Fatalf("decoding %d bytes allocated %d bytes", len(b), got)
 		}
 	})

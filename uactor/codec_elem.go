@@ -84,6 +84,34 @@ func floatElem[F float32 | float64]() elem[F] {
 		}}
 }
 
+// complexElem is C's real part, then its imaginary part, each as floatElem
+// encodes it: 8 bytes for a complex64, 16 for a complex128.
+func complexElem[C complex64 | complex128]() elem[C] {
+	size := int(unsafe.Sizeof(C(0)))
+	return elem[C]{size,
+		func(b []byte, v C) []byte {
+			if size == 8 {
+				c := complex64(v)
+				b = binary.BigEndian.AppendUint32(b, math.Float32bits(real(c)))
+				return binary.BigEndian.AppendUint32(b, math.Float32bits(imag(c)))
+			}
+			c := complex128(v)
+			b = binary.BigEndian.AppendUint64(b, math.Float64bits(real(c)))
+			return binary.BigEndian.AppendUint64(b, math.Float64bits(imag(c)))
+		},
+		func(b []byte) (C, int, error) {
+			switch {
+			case len(b) < size:
+				return 0, 0, fmt.Errorf("%w: complex%d wants %d bytes, got %d", ErrDecode, 8*size, size, len(b))
+			case size == 8:
+				re, im := binary.BigEndian.Uint32(b), binary.BigEndian.Uint32(b[4:])
+				return C(complex(math.Float32frombits(re), math.Float32frombits(im))), 8, nil
+			}
+			re, im := binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])
+			return C(complex(math.Float64frombits(re), math.Float64frombits(im))), 16, nil
+		}}
+}
+
 // lengthPrefixed reads a uvarint length and that many bytes after it,
 // without copying them.
 func lengthPrefixed(b []byte, what string) ([]byte, int, error) {

@@ -88,6 +88,8 @@ func TestCodecBuiltins(t *testing.T) {
 	roundTrip(t, uintptr(12345), same)
 	roundTrip(t, float32(-1.5), same)
 	roundTrip(t, math.Pi, same)
+	roundTrip(t, complex64(complex(-1.5, 2)), same)
+	roundTrip(t, complex(math.MaxFloat64, -math.SmallestNonzeroFloat64), same)
 	roundTrip(t, "héllo\x00world", same)
 	roundTrip(t, "", same)
 	roundTrip(t, Empty{}, same)
@@ -161,6 +163,8 @@ func TestCodecRejectsBadInput(t *testing.T) {
 		"bool 2":            decodeValue([]byte{2}, &bl),
 		"empty with bytes":  decodeValue([]byte{1}, &e),
 		"short float":       decodeValue([]byte{1, 2}, &f),
+		"short complex":     decodeValue(make([]byte, 15), new(complex128)),
+		"long complex":      decodeValue(make([]byte, 9), new(complex64)),
 		"trailing varint":   decodeValue(append(appendVar(1), 0), &i8),
 		"truncated struct":  decodeValue([]byte{2}, &p),
 		"malformed varint":  decodeValue([]byte{0xff}, &i8),
@@ -284,6 +288,8 @@ func FuzzDecode(f *testing.F) {
 			"uintptr":       decodeValue(b, new(uintptr)),
 			"float32":       decodeValue(b, new(float32)),
 			"float64":       decodeValue(b, new(float64)),
+			"complex64":     decodeValue(b, new(complex64)),
+			"complex128":    decodeValue(b, new(complex128)),
 			"string":        decodeValue(b, new(string)),
 			"[]byte":        decodeValue(b, new([]byte)),
 			"Empty":         decodeValue(b, new(Empty)),

@@ -57,6 +57,12 @@ func identical[T comparable](a, b T) bool {
 		return math.Float32bits(x) == math.Float32bits(any(b).(float32))
 	case float64:
 		return math.Float64bits(x) == math.Float64bits(any(b).(float64))
+	case complex64:
+		y := any(b).(complex64)
+		return identical(real(x), real(y)) && identical(imag(x), imag(y))
+	case complex128:
+		y := any(b).(complex128)
+		return identical(real(x), real(y)) && identical(imag(x), imag(y))
 	}
 	return a == b
 }
@@ -97,6 +103,8 @@ var valueCases = []valueCase{
 	echoValues(identical[uintptr], 0, 1, ^uintptr(0)),
 	echoValues(identical[float32], floats32...),
 	echoValues(identical[float64], floats64...),
+	echoValues(identical[complex64], 0, complex(floats32[1], floats32[2]), complex(floats32[3], floats32[9])),
+	echoValues(identical[complex128], 0, complex(floats64[1], floats64[3]), complex(floats64[9], floats64[5])),
 	echoValues(identical[string], strs...),
 	echoValues(identical[time.Duration], 0, -1, math.MinInt64, math.MaxInt64),
 	echoValues(identical[uactor.Empty], uactor.Empty{}),
