@@ -143,11 +143,23 @@ func cannotTravel[T any](role string) error {
 			"//go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate",
 			role, name, builtin, name)
 	}
-	return fmt.Errorf("%s type %s cannot travel between processes: add //go:generate go run github.com/tinylib/msgp@latest "+
+	convert := ""
+	if u, ok := underlyingBuiltin(rt); ok {
+		convert = fmt.Sprintf("send its underlying %s instead (%s(v) converts it), or ", u, u)
+	}
+	if pkg, ok := foreign(rt); ok {
+		return fmt.Errorf("%s type %s cannot travel between processes: it is package %s's, to which no other package "+
+			"can add methods: %sdeclare a type of your own that holds it (type Msg struct{ V %s }) and give that msgp's "+
+			"MarshalMsg and *Msg.UnmarshalMsg (//go:generate go run github.com/tinylib/msgp@latest -io=false), "+
+			"or AppendBinary and *Msg.UnmarshalBinary (uactor/wire helps), "+
+			"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s",
+			role, name, pkg, convert, name, builtins().describe())
+	}
+	return fmt.Errorf("%s type %s cannot travel between processes: %sadd //go:generate go run github.com/tinylib/msgp@latest "+
 		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+
 		"or write AppendBinary and *%s.UnmarshalBinary (uactor/wire helps), "+
 		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s",
-		role, name, name, name, builtins().describe())
+		role, name, convert, name, name, builtins().describe())
 }
 
 // binaryCodec returns the codec of a type with encoding.BinaryAppender (or
