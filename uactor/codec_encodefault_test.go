@@ -150,3 +150,42 @@ func TestEncodingFaultsFailSpawn(t *testing.T) {
 var FaultyArgKind = uactor.Define("codec-faulty-arg", func(context.Context, faulty) (valuesActor, error) {
 	return valuesActor{}, nil
 })
+
+// unfaulty is a value whose decoding panics or fails when its bytes say so.
+type unfaulty struct{ mode string }
+
+func (u unfaulty) AppendBinary(b []byte) ([]byte, error) { return append(b, u.mode...), nil }
+func (u *unfaulty) UnmarshalBinary(b []byte) error {
+	u.mode = string(b)
+	return fault(u.mode)
+}
+
+var (
+	unfaultyRequest = uactor.Expose(ValuesKind, "unfaulty request", func(valuesActor, context.Context, unfaulty) (uactor.Empty, error) {
+		return uactor.Empty{}, nil
+	})
+	unfaultyResponse = uactor.Expose(ValuesKind, "unfaulty response", func(_ valuesActor, _ context.Context, mode string) (unfaulty, error) {
+		return unfaulty{mode}, nil
+	})
+)
+
+// A decoder that panics or fails fails the call with ErrDecode, on the
+// side that decoded, and the actor serves on.
+func TestDecodingFaultsFailTheCall(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	r := spawn(t, ctx, ValuesKind, uactor.Empty{})
+	for _, mode := range []string{faultPanic, faultError} {
+		for side, call := range map[string]func() error{
+			"request":  func() error { _, err := unfaultyRequest.Call(ctx, r, unfaulty{mode}); return err },
+			"response": func() error { _, err := unfaultyResponse.Call(ctx, r, mode); return err },
+		} {
+			err, p := calm(call)
+			if p != nil || !errors.Is(err, uactor.ErrDecode) {
+				t.Errorf("%s %s: err %v, panic %v; want ErrDecode", side, mode, err, p)
+			}
+		}
+		if pid, err := valuesPing.Call(ctx, r, uactor.Empty{}); err != nil || pid != r.PID() {
+			t.Fatalf("the actor after a %s in decoding: %d, %v", mode, pid, err)
+		}
+	}
+}
