@@ -147,7 +147,8 @@ func cannotTravel[T any](role string) error {
 	if u, ok := underlyingBuiltin(rt); ok {
 		convert = fmt.Sprintf("send its underlying %s instead (%s(v) converts it), or ", u, u)
 	}
-	if pkg, ok := foreign(rt); ok {
+	pkg, other := foreign(rt)
+	if other && standard(pkg) {
 		return fmt.Errorf("%s type %s cannot travel between processes: it is package %s's, to which no other package "+
 			"can add methods: %sdeclare a type of your own that holds it (type Msg struct{ V %s }) and give that msgp's "+
 			"MarshalMsg and *Msg.UnmarshalMsg (//go:generate go run github.com/tinylib/msgp@latest -io=false), "+
@@ -158,8 +159,18 @@ func cannotTravel[T any](role string) error {
 	return fmt.Errorf("%s type %s cannot travel between processes: %sadd //go:generate go run github.com/tinylib/msgp@latest "+
 		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+
 		"or write AppendBinary and *%s.UnmarshalBinary (uactor/wire helps), "+
-		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s",
-		role, name, convert, name, name, builtins().describe())
+		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s%s",
+		role, name, convert, name, name, builtins().describe(), notYours(pkg, name, other))
+}
+
+// notYours is the advice for a type of a package other than the one
+// registering it, which may be the program's own or a dependency's.
+func notYours(pkg, name string, other bool) string {
+	if !other {
+		return ""
+	}
+	return fmt.Sprintf("; if package %s is not yours, declare a type of your own that holds it (type Msg struct{ V %s }) "+
+		"and give that type those methods", pkg, name)
 }
 
 // binaryCodec returns the codec of a type with encoding.BinaryAppender (or

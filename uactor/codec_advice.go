@@ -53,6 +53,13 @@ func foreign(rt reflect.Type) (string, bool) {
 	return pkg, caller != "" && caller != pkg
 }
 
+// standard reports whether pkg looks like a standard library package: its
+// path's first element has no dot, as a module path's usually has.
+func standard(pkg string) bool {
+	first, _, _ := strings.Cut(pkg, "/")
+	return !strings.Contains(first, ".")
+}
+
 // predeclared are the types of the basic kinds, by kind.
 var predeclared = map[reflect.Kind]reflect.Type{
 	reflect.Bool: reflect.TypeFor[bool](), reflect.String: reflect.TypeFor[string](),
