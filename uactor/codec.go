@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"reflect"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -145,7 +146,12 @@ func cannotTravel[T any](role string) error {
 	}
 	convert := ""
 	if u, ok := underlyingBuiltin(rt); ok {
-		convert = fmt.Sprintf("send its underlying %s instead (%s(v) converts it), or ", u, u)
+		un := strings.ReplaceAll(u.String(), "[]uint8", "[]byte") // as it is written
+		convert = fmt.Sprintf("send its underlying %s instead (%s(v) converts it), or ", un, un)
+	}
+	if hasText[T]() {
+		convert = "its MarshalText and UnmarshalText are not used (text is no codec here, but AppendBinary and " +
+			"UnmarshalBinary may call them): " + convert
 	}
 	pkg, other := foreign(rt)
 	if other && standard(pkg) {
@@ -171,6 +177,15 @@ func notYours(pkg, name string, other bool) string {
 	}
 	return fmt.Sprintf("; if package %s is not yours, declare a type of your own that holds it (type Msg struct{ V %s }) "+
 		"and give that type those methods", pkg, name)
+}
+
+// hasText reports whether T has encoding.TextMarshaler on T or *T and
+// encoding.TextUnmarshaler on *T.
+func hasText[T any]() bool {
+	var v T
+	_, m := any(&v).(encoding.TextMarshaler)
+	_, u := any(&v).(encoding.TextUnmarshaler)
+	return m && u
 }
 
 // binaryCodec returns the codec of a type with encoding.BinaryAppender (or

@@ -258,6 +258,10 @@ func TestExposeMessageNamesTypeAndFix(t *testing.T) {
 		{"slog.Level", exposePanic[slog.Level]("slog.Level"), "a type of your own"},
 		// A dependency's type may be the program's own, or not.
 		{"uuid.Domain", exposePanic[uuid.Domain]("uuid.Domain"), "if package github.com/google/uuid is not yours, declare a type of your own"},
+		// Text methods are not a codec, but may serve one.
+		{"uactor.textOnly", exposePanic[textOnly]("textOnly"), "MarshalText and UnmarshalText are not used"},
+		{"net.IP", exposePanic[net.IP]("net.IP again"), "MarshalText and UnmarshalText are not used"},
+		{"net.IP", exposePanic[net.IP]("net.IP as []byte"), "send its underlying []byte instead"},
 		// A named type over a built-in travels as the built-in.
 		{"uactor.celsius", exposePanic[celsius]("celsius"), "its underlying float64"},
 		{"uactor.tagSet", exposePanic[tagSet]("tagSet"), "its underlying []string"},
@@ -278,6 +282,12 @@ func TestExposeMessageNamesTypeAndFix(t *testing.T) {
 		})
 	}
 }
+
+// textOnly has text methods only.
+type textOnly struct{ s string }
+
+func (t textOnly) MarshalText() ([]byte, error)  { return []byte(t.s), nil }
+func (t *textOnly) UnmarshalText(b []byte) error { t.s = string(b); return nil }
 
 // celsius and tagSet are named types over built-ins.
 type (
