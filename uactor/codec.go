@@ -153,8 +153,9 @@ func cannotTravel[T any](role string) error {
 		convert = "its MarshalText and UnmarshalText are not used (text is no codec here, but AppendBinary and " +
 			"UnmarshalBinary may call them): " + convert
 	}
-	pkg, other := foreign(rt)
-	if other && standard(pkg) {
+	pkg := rt.PkgPath()
+	std, dep := origin(pkg)
+	if std {
 		return fmt.Errorf("%s type %s cannot travel between processes: it is package %s's, to which no other package "+
 			"can add methods: %sdeclare a type of your own that holds it (type Msg struct{ V %s }) and give that msgp's "+
 			"MarshalMsg and *Msg.UnmarshalMsg (//go:generate go run github.com/tinylib/msgp@latest -io=false), "+
@@ -166,13 +167,13 @@ func cannotTravel[T any](role string) error {
 		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+
 		"or write AppendBinary and *%s.UnmarshalBinary (uactor/wire helps), "+
 		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s%s",
-		role, name, convert, name, name, builtins().describe(), notYours(pkg, name, other))
+		role, name, convert, name, name, builtins().describe(), notYours(pkg, name, dep))
 }
 
-// notYours is the advice for a type of a package other than the one
-// registering it, which may be the program's own or a dependency's.
-func notYours(pkg, name string, other bool) string {
-	if !other {
+// notYours is the advice for a type of a dependency's package, which may
+// be the program's own or not.
+func notYours(pkg, name string, dep bool) string {
+	if !dep {
 		return ""
 	}
 	return fmt.Sprintf("; if package %s is not yours, declare a type of your own that holds it (type Msg struct{ V %s }) "+

@@ -2,8 +2,9 @@ package uactor
 
 import (
 	"reflect"
-	"runtime"
+	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // What cannotTravel advises depends on where a type is declared: methods
@@ -12,53 +13,40 @@ import (
 // a type of the program's own that holds it. And a named type over a
 // built-in travels once converted to the built-in.
 
-// thisPackage is this package's import path.
-var thisPackage = reflect.TypeFor[Empty]().PkgPath()
-
-// callerPackage returns the import path of the package whose code called
-// into this one (Expose or Define), or "" if none is found. This package's
-// own tests count as a caller.
-func callerPackage() string {
-	var pcs [64]uintptr
-	frames := runtime.CallersFrames(pcs[:runtime.Callers(2, pcs[:])])
-	for {
-		f, more := frames.Next()
-		if pkg := funcPackage(f.Function); pkg != thisPackage || strings.HasSuffix(f.File, "_test.go") {
-			return pkg
-		}
-		if !more {
-			return ""
+// origin says where package pkg comes from: the standard library, to
+// which no program adds methods, or a dependency, which may be the
+// program's own (a module of its, or one it vendors) or not. Neither is
+// the main module's. A module the build does not list (a test binary
+// lists none) is told from the standard library by the dot that a
+// module path's first element has and the standard library's lack.
+func origin(pkg string) (std, dep bool) {
+	if pkg == "" || pkg == "main" {
+		return false, false
+	}
+	for i, m := range modules() {
+		if pkg == m || strings.HasPrefix(pkg, m+"/") {
+			return false, i > 0
 		}
 	}
-}
-
-// funcPackage returns the import path in a function's full name, such as
-// "example.com/app/msgs.init.func1" or "main.main".
-func funcPackage(fn string) string {
-	slash := strings.LastIndexByte(fn, '/') + 1
-	if dot := strings.IndexByte(fn[slash:], '.'); dot >= 0 {
-		return fn[:slash+dot]
-	}
-	return fn
-}
-
-// foreign reports whether rt is declared in a package other than the one
-// that registers it, and names that package.
-func foreign(rt reflect.Type) (string, bool) {
-	pkg := rt.PkgPath()
-	if pkg == "" {
-		return "", false
-	}
-	caller := callerPackage()
-	return pkg, caller != "" && caller != pkg
-}
-
-// standard reports whether pkg looks like a standard library package: its
-// path's first element has no dot, as a module path's usually has.
-func standard(pkg string) bool {
 	first, _, _ := strings.Cut(pkg, "/")
-	return !strings.Contains(first, ".")
+	if strings.Contains(first, ".") {
+		return false, true
+	}
+	return true, false
 }
+
+// modules lists the main module's path, then its dependencies'.
+var modules = sync.OnceValue(func() []string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok || bi.Main.Path == "" {
+		return nil
+	}
+	mods := []string{bi.Main.Path}
+	for _, d := range bi.Deps {
+		mods = append(mods, d.Path)
+	}
+	return mods
+})
 
 // predeclared are the types of the basic kinds, by kind.
 var predeclared = map[reflect.Kind]reflect.Type{
