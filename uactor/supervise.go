@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -214,11 +215,12 @@ func (s *supervisor) clearAddress() error {
 			return err
 		}
 		// The directories of the values the dead process hosted: refs to
-		// them find them gone, and give the values up at once.
-		hosted, _ := filepath.Glob(filepath.Join(dir, "hosted-*"))
-		for _, d := range hosted {
-			if fi, err := os.Lstat(d); err == nil && fi.IsDir() {
-				os.RemoveAll(d)
+		// them find them gone, and give the values up at once. Listed, not
+		// globbed: dir's own name may hold a pattern's characters ("[").
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if e.IsDir() && strings.HasPrefix(e.Name(), "hosted-") { // not a link: ReadDir does not follow one
+				os.RemoveAll(filepath.Join(dir, e.Name()))
 			}
 		}
 	}
