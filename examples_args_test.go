@@ -45,6 +45,9 @@ func TestExampleExtraArgumentsRefused(t *testing.T) {
 		{"connection", []string{"connect", "localhost:1", "extra"}},
 		{"mainloop", []string{"serve", "extra"}},
 		{"mainloop", []string{"shutdown"}},
+		// serve's flags, which the other modes do not take
+		{"connection", []string{"connect", "-listen", "tcp://127.0.0.1:0", "localhost:1"}},
+		{"mainloop", []string{"-advertise", "127.0.0.1", "shutdown", "localhost:1"}},
 		{"forwarding", []string{"-port", "0", "connect", "localhost:1"}},
 		{"forwarding", []string{"serve", "-listen", "tcp://127.0.0.1:0", "extra"}},
 	} {

@@ -54,7 +54,7 @@ func main() {
 	switch {
 	case len(args) == 1 && args[0] == "serve":
 		serve(ctx, *listen, *adv)
-	case len(args) == 2 && args[0] == "connect":
+	case len(args) == 2 && args[0] == "connect" && flag.NFlag() == 0: // its flags are serve's
 		connect(ctx, args[1])
 	default:
 		flag.Usage()

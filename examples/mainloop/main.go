@@ -71,7 +71,7 @@ func main() {
 	switch {
 	case len(args) == 1 && args[0] == "serve":
 		serve(ctx, *listen, *adv)
-	case len(args) == 2 && args[0] == "shutdown":
+	case len(args) == 2 && args[0] == "shutdown" && flag.NFlag() == 0: // its flags are serve's
 		remoteShutdown(ctx, args[1])
 	default:
 		flag.Usage()
