@@ -125,7 +125,10 @@ func TestAttackHostileListenerAfterConnectedActorDied(t *testing.T) {
 		t.Fatalf("Add through the connected ref: %v", err)
 	}
 	hostPort := strings.TrimPrefix(real.Address(), "tcp://")
-	real.Close() // the connected ref starts to reconnect, and is refused until the listener below
+	// Killed: closed, it would say it is gone for good, and the ref would
+	// not reconnect. Now it starts to, and is refused until the listener below.
+	killPID(real.PID())
+	waitDone(t, real, 10*time.Second)
 	ln, err := net.Listen("tcp", hostPort)
 	if err != nil {
 		t.Fatalf("listening at the dead actor's port: %v", err)
@@ -228,7 +231,7 @@ func relayInjects(t *testing.T, ln net.Listener) {
 }
 
 // An actor that holds the key but then breaks the protocol (a frame length
-// of 0; a frame a client never takes, GOAWAY among them; a compressed frame
+// of 0; a GOAWAY with a payload, which an actor sends empty; a compressed frame
 // though it offered no zstd): the call fails
 // as ErrProtocol, and as ErrActorDied, since what became of it is unknown.
 func TestAttackMalformedFrameFromActor(t *testing.T) {
@@ -237,10 +240,15 @@ func TestAttackMalformedFrameFromActor(t *testing.T) {
 		send func(c net.Conn, sess *handshake.Session)
 	}{
 		{"frame length 0", func(c net.Conn, _ *handshake.Session) { c.Write(frameHead(0, 0, 0)[:4]) }},
-		{"GOAWAY", func(c net.Conn, sess *handshake.Session) {
+		{"GOAWAY with a payload", func(c net.Conn, sess *handshake.Session) {
 			w := frame.NewWriter(c, 0)
 			w.SetAEAD(sess.WriteAEAD)
-			w.WriteFrame(frame.Header{Type: frame.TypeGoAway})
+			w.WriteFrame(frame.Header{Type: frame.TypeGoAway}, []byte("bye"))
+		}},
+		{"GOAWAY with an id", func(c net.Conn, sess *handshake.Session) {
+			w := frame.NewWriter(c, 0)
+			w.SetAEAD(sess.WriteAEAD)
+			w.WriteFrame(frame.Header{Type: frame.TypeGoAway, ID: 1})
 		}},
 		{"compressed, not agreed", func(c net.Conn, sess *handshake.Session) {
 			w := frame.NewWriter(c, 0)

@@ -143,6 +143,9 @@ func (c *clientConn) lead(ctx context.Context, me *call) {
 			}
 		case frame.TypePing, frame.TypePong:
 			keepaliveFrame(c.w, h, buf)
+		case frame.TypeGoAway: // the actor stopped for good, after the answers read before it
+			c.goAway(h, buf)
+			return
 		default:
 			buf.Release()
 			c.close(errorf("%w: %w: %s sent an unexpected %v frame", ErrActorDied, ErrProtocol, c.addr, h.Type))

@@ -229,7 +229,9 @@ func TestHostedObjectSharedByRefs(t *testing.T) {
 }
 
 // A ref whose actor was replaced by another at the same address (a restart
-// on a fixed port) fails cleanly and never reaches the new actor.
+// on a fixed port) fails cleanly and never reaches the new actor. The first
+// dies killed: one its owner closes says it is gone for good (GOAWAY), and
+// the ref would not dial again at all.
 func TestStaleRefAfterRestart(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	listen := "tcp://127.0.0.1:" + freePort(t)
@@ -239,7 +241,8 @@ func TestStaleRefAfterRestart(t *testing.T) {
 	if _, err := Add.Call(ctx, stale, 1); err != nil {
 		t.Fatal(err)
 	}
-	first.Close()
+	killPID(first.PID())
+	waitDone(t, first, 10*time.Second)
 	second := spawnCounter(t, ctx, opts...)
 	if _, err := Add.Call(ctx, stale, 1); !errors.Is(err, uactor.ErrWrongActor) {
 		t.Fatalf("stale ref after a restart = %v; want ErrWrongActor", err)

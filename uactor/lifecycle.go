@@ -109,7 +109,9 @@ var endedLife = func() *life {
 // this process, so Done of the ref Host returned closes at its Close.
 //
 // For any other ref, it closes once this process has found the actor gone:
-// its connection broke and could not be made again within DialTimeout (an
+// the actor said it stopped for good (its owner closed it, or it was a
+// hosted value whose ref was closed) as it closed the connection, or the
+// connection broke and could not be made again within DialTimeout (an
 // actor that restarts in time is not gone; a Unix socket whose directory
 // its owner removed is gone at once; one that refused it at its
 // MaxConnections bound all that time counts as gone too, and Err matches

@@ -112,7 +112,7 @@ func logConnEnd(l *slog.Logger, role string, peer string, err error) {
 		l.Debug("uactor: connection closed", "role", role, "peer", peer, "err", err)
 		return
 	}
-	if err == nil || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) || errors.Is(err, ErrClosed) {
+	if err == nil || errors.Is(err, io.EOF) || errors.As(err, new(goAwayError)) || errors.Is(err, net.ErrClosed) || errors.Is(err, ErrClosed) {
 		l.Debug("uactor: connection closed", "role", role, "peer", peer)
 		return
 	}

@@ -191,7 +191,9 @@ func HandshakeTimeout(d time.Duration) Option { return func(o *options) { o.hand
 // actor refuses it at its MaxConnections bound; once DialTimeout has
 // passed so, the ref counts the actor as gone (see Ref.Done), unless its
 // own process hosts the actor: then that call fails as busy, and the next
-// one tries again. The default is 5 seconds; d must be positive: a dial is
+// one tries again. An actor that stops for good says so as it closes its
+// connections, and a ref that hears it does not dial it again. The
+// default is 5 seconds; d must be positive: a dial is
 // shared by every caller of the connection and runs on its own clock, not
 // on one caller's context.
 func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeout = d } }

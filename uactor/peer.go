@@ -24,8 +24,9 @@ import (
 // DialTimeout (an actor that restarts at its address in that time is
 // reached again, and one that refuses it at its MaxConnections bound is
 // asked again, backing off, not hammered); concurrent callers wait for the
-// same dial. If that fails, or another actor answers, the actor is gone:
-// the refs' lives end (Done) and calls fail with ErrActorDied.
+// same dial. If that fails, or another actor answers, or the actor said
+// GOAWAY (it stopped for good: goaway.go), the actor is gone: the refs'
+// lives end (Done) and calls fail with ErrActorDied, without a dial.
 type peer struct {
 	poolKey poolKey
 	addr    address
@@ -199,7 +200,7 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 		case <-time.After(wait):
 		case <-p.quit.Done():
 		}
-		if p.isClosed() {
+		if p.isClosedOrGone() { // a GOAWAY, say, read on the connection that broke
 			break
 		}
 		wait = min(2*wait, reconnectMaxWait)
@@ -259,10 +260,10 @@ func dirGone(a address) bool {
 	return errors.Is(err, fs.ErrNotExist)
 }
 
-func (p *peer) isClosed() bool {
+func (p *peer) isClosedOrGone() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.closed
+	return p.closed || p.gone != nil
 }
 
 // use makes c the peer's connection, and has its end start a reconnect; p.mu is held.
@@ -284,15 +285,16 @@ func (p *peer) use(c *clientConn) {
 }
 
 // broke is told that c ended with err: if c was the peer's connection, a
-// silent actor is gone, and any other break starts a reconnect at once, so
-// that Done learns of a dead actor even if no call is made.
+// silent actor, or one that said GOAWAY, is gone, and any other break
+// starts a reconnect at once, so that Done learns of a dead actor even if
+// no call is made.
 func (p *peer) broke(c *clientConn, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed || p.gone != nil || p.cur.Load() != c {
 		return
 	}
-	if errors.As(err, new(silentError)) {
+	if endsActor(err) {
 		p.markGone(err)
 		return
 	}

@@ -182,11 +182,12 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		// A decoded ref that its caller drops as it calls must outlive the
 		// call: its cleanup would release the connection under it.
 		runtime.KeepAlive(h)
-		if err != nil && !supervised && errors.As(err, new(silentError)) {
-			// Keepalive found the actor silent, which ends its refs' lives:
-			// the peer learns it before the call returns, as it would a
-			// moment later from the connection's end, so that Done is
-			// closed by then and the next call fails rather than redialling.
+		if err != nil && !supervised && endsActor(err) {
+			// Keepalive found the actor silent, or it said GOAWAY, which
+			// ends its refs' lives: the peer learns it before the call
+			// returns, as it would a moment later from the connection's
+			// end, so that Done is closed by then and the next call fails
+			// rather than redialling.
 			h.peer.broke(c, err)
 		}
 		// The owner's call found the actor's process dead before any of

@@ -176,6 +176,8 @@ func (s *server) stopWithin(grace time.Duration) {
 		}
 		t.Stop()
 		held := s.sendHeld(graceEnd)
+		// After every answer written or held: the actor is gone for good.
+		sayGoAway(held)
 		close(s.cut) // readers waiting for a connection to drain give up
 		s.mu.Lock()
 		for nc := range s.conns {

@@ -31,7 +31,7 @@ const (
 	TypeCancel Type = 4 // the caller no longer wants the answer to call ID
 	TypePing   Type = 5 // liveness probe; answered with TypePong and the same ID
 	TypePong   Type = 6 // answer to TypePing
-	TypeGoAway Type = 7 // reserved for draining: not sent yet, and a client closes the connection on it
+	TypeGoAway Type = 7 // the actor has stopped for good: sent last on a connection, with ID 0 and no payload
 )
 
 var typeNames = [...]string{

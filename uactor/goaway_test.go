@@ -1,0 +1,194 @@
+package uactor_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/uactor-go/uactor/uactor"
+)
+
+// goAwayDial is far longer than any test here waits: a ref that redialled an
+// actor gone for good would still be redialling when the test gave up.
+const goAwayDial = time.Minute
+
+// goAwayKind is a counter whose refs, decoded ones included, redial for
+// goAwayDial before they give their actor up.
+var (
+	goAwayKind = uactor.Define("goaway-counter", func(context.Context, uactor.Empty) (*Counter, error) {
+		return &Counter{}, nil
+	}, uactor.DialTimeout(goAwayDial))
+	goAwayAdd    = uactor.Expose(goAwayKind, "add", (*Counter).Add)
+	goAwayGetPID = uactor.Expose(goAwayKind, "getpid", (*Counter).GetPID)
+	goAwayBlock  = uactor.Expose(goAwayKind, "block", (*Counter).Block)
+	goAwayCalls  = uactor.Expose(goAwayKind, "calls", (*Counter).Calls)
+)
+
+// copyRef returns a copy of r decoded from its binary form, as another
+// process would hold it: it dials a connection of its own.
+func copyRef[A any](t *testing.T, r uactor.Ref[A]) uactor.Ref[A] {
+	t.Helper()
+	b, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c uactor.Ref[A]
+	if err := c.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// A TCP actor (or hosted value) whose owner closes it tells the refs
+// connected to it that it is gone for good: a call through a copy of its ref,
+// or through a ref Connect made, fails with ErrActorDied at once, rather than
+// redialling a refused port for its DialTimeout, and the copy's Done closes.
+func TestGoAwayEndsRefsToAClosedTCPActor(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		start func(t *testing.T, ctx context.Context) uactor.Ref[*Counter]
+	}{
+		{"spawned", func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+			r, err := uactor.Spawn(ctx, goAwayKind, uactor.Empty{}, uactor.Listen("tcp://127.0.0.1:0"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close(); assertGone(t, r.PID(), time.Second) })
+			return r
+		}},
+		{"spawned on a Unix socket", func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+			r, err := uactor.Spawn(ctx, goAwayKind, uactor.Empty{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close(); assertGone(t, r.PID(), time.Second) })
+			return r
+		}},
+		{"hosted", func(t *testing.T, ctx context.Context) uactor.Ref[*Counter] {
+			return host(t, ctx, goAwayKind, &Counter{}, uactor.Listen("tcp://127.0.0.1:0"))
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			r := tc.start(t, ctx)
+			cp := copyRef(t, r)
+			if _, err := goAwayAdd.Call(ctx, cp, 1); err != nil {
+				t.Fatalf("through the copy before Close: %v", err)
+			}
+			r.Close()
+			_, err := goAwayAdd.Call(ctx, cp, 1)
+			if ctx.Err() != nil {
+				t.Fatalf("the call through the copy after Close was still waiting as the test gave up (%v): the ref redials an actor gone for good", err)
+			}
+			if !errors.Is(err, uactor.ErrActorDied) {
+				t.Fatalf("the call through the copy after Close = %v; want ErrActorDied", err)
+			}
+			waitDone(t, cp, 10*time.Second)
+			if _, err := goAwayAdd.Call(ctx, cp, 1); !errors.Is(err, uactor.ErrActorDied) || ctx.Err() != nil {
+				t.Fatalf("the next call through the copy = %v; want ErrActorDied at once", err)
+			}
+		})
+	}
+}
+
+// A ref Connect made to a TCP actor learns it is gone for good when its
+// owner closes it, as a copy of its ref does.
+func TestGoAwayEndsConnectedRef(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r := tcpCounter(t, "tcp://127.0.0.1:0")
+	c := connect(t, ctx, r.Address(), "SECRET", uactor.DialTimeout(goAwayDial))
+	if _, err := Add.Call(ctx, c, 1); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	_, err := Add.Call(ctx, c, 1)
+	if ctx.Err() != nil || !errors.Is(err, uactor.ErrActorDied) {
+		t.Fatalf("the connected ref's call after Close = %v (test ctx %v); want ErrActorDied before the test gives up", err, ctx.Err())
+	}
+}
+
+// GOAWAY follows the answers of the calls that finish within the grace
+// period: a call in flight through a copy of the ref as the owner closes the
+// actor gets its answer, and only the next call fails.
+func TestGoAwayAfterAnswersInGrace(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r, err := uactor.Spawn(ctx, goAwayKind, uactor.Empty{}, uactor.Listen("tcp://127.0.0.1:0"), uactor.GracePeriod(15*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); assertGone(t, r.PID(), time.Second) })
+	cp := copyRef(t, r)
+	type result struct {
+		ok  bool
+		err error
+	}
+	const n = 3
+	res := make(chan result, n)
+	for range n {
+		go func() {
+			ok, err := goAwayBlock.Call(ctx, cp, 300*time.Millisecond)
+			res <- result{ok, err}
+		}()
+	}
+	for { // until the actor runs them all
+		got, err := goAwayCalls.Call(ctx, r, uactor.Empty{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == n {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	r.Close()
+	for range n {
+		if got := receive(t, res, 10*time.Second, "the answer of a call in flight"); !got.ok || got.err != nil {
+			t.Fatalf("a call in flight as the owner closed the actor = %v, %v; want its answer, true", got.ok, got.err)
+		}
+	}
+	if _, err := goAwayAdd.Call(ctx, cp, 1); !errors.Is(err, uactor.ErrActorDied) || ctx.Err() != nil {
+		t.Fatalf("the next call through the copy = %v; want ErrActorDied before the test gives up", err)
+	}
+}
+
+// A TCP actor that crashes and restarts is no actor gone for good: a copy of
+// its ref redials it and reaches its next process.
+func TestGoAwayNotSentOnCrash(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	r, err := uactor.Spawn(ctx, goAwayKind, uactor.Empty{}, uactor.Listen("tcp://127.0.0.1:0"), uactor.Restart(3, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close(); assertGone(t, r.PID(), time.Second) })
+	cp := copyRef(t, r)
+	first, err := goAwayGetPID.Call(ctx, cp, uactor.Empty{})
+	if err != nil || first != r.PID() {
+		t.Fatalf("through the copy: pid %d, %v; want %d", first, err, r.PID())
+	}
+	killPID(first)
+	for r.PID() == first {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the actor did not restart")
+		case <-time.After(time.Millisecond):
+		}
+	}
+	var pid int
+	for {
+		// The call that meets the dead connection may fail; the ref then
+		// redials, and reaches the restarted process.
+		pid, err = goAwayGetPID.Call(ctx, cp, uactor.Empty{})
+		if err == nil || ctx.Err() != nil || isDone(cp) {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil || pid != r.PID() {
+		t.Fatalf("through the copy after the restart: pid %d, %v (Done closed: %v); want %d", pid, err, isDone(cp), r.PID())
+	}
+	if pid == first {
+		t.Fatalf("the copy reached the killed process %d", first)
+	}
+}
