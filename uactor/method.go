@@ -75,10 +75,12 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 			if respc.raw != nil {
 				return respc.raw(resp), nil
 			}
-			if *out, err = respc.append((*out)[:0], resp); err != nil {
+			enc, err := respc.append((*out)[:0], resp)
+			keepScratch(out, enc)
+			if err != nil {
 				return nil, fmt.Errorf("encoding response: %w", err) // not the handler's own error
 			}
-			return *out, nil
+			return enc, nil
 		},
 	}
 	k.entry.mu.Lock()
@@ -151,10 +153,11 @@ func (m Method[A, Req, Resp]) call(ctx context.Context, h *handle, req Req) (Res
 		buf := getScratch()
 		defer putScratch(buf)
 		var err error
-		if b, err = m.req.append((*buf)[:0], req); err != nil {
+		b, err = m.req.append((*buf)[:0], req)
+		keepScratch(buf, b)
+		if err != nil {
 			return resp, errorf("uactor: %s: encoding request: %w", m.name, err)
 		}
-		*buf = b
 	}
 	reply, err := h.roundTrip(ctx, m.name, m.prefix, b)
 	if err != nil {
