@@ -17,9 +17,12 @@ import (
 // which no program adds methods, or a dependency, which may be the
 // program's own (a module of its, or one it vendors) or not. Neither is
 // the main module's. A module the build does not list (a test binary
-// lists none) is told from the standard library by the dot that a
+// lists only the main module) is told from the standard library by the dot that a
 // module path's first element has and the standard library's lack.
 func origin(pkg string) (std, dep bool) {
+	// An external test package is its package's, with "_test" added to its
+	// path: matched as that package's, not a module's unlisted one.
+	pkg = strings.TrimSuffix(pkg, "_test")
 	if pkg == "" || pkg == "main" {
 		return false, false
 	}
