@@ -26,10 +26,16 @@ func origin(pkg string) (std, dep bool) {
 	if pkg == "" || pkg == "main" {
 		return false, false
 	}
+	// The longest module path that holds pkg is its module's: a module may
+	// be nested in another's path (example.com/app/tools in example.com/app).
+	found, longest := -1, 0
 	for i, m := range modules() {
-		if pkg == m || strings.HasPrefix(pkg, m+"/") {
-			return false, i > 0
+		if (pkg == m || strings.HasPrefix(pkg, m+"/")) && len(m) > longest {
+			found, longest = i, len(m)
 		}
+	}
+	if found >= 0 {
+		return false, found > 0
 	}
 	first, _, _ := strings.Cut(pkg, "/")
 	if strings.Contains(first, ".") {

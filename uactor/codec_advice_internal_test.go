@@ -21,6 +21,11 @@ func TestOriginOfPackages(t *testing.T) {
 		{[]string{"myapp"}, "myapp/store_test", false, false},
 		{[]string{"example.com/app"}, "example.com/app_test", false, false},
 		{[]string{"myapp", "github.com/google/uuid"}, "github.com/google/uuid", false, true},
+		// A module nested in the main module's path is a module of its own.
+		{[]string{"example.com/app", "example.com/app/tools"}, "example.com/app/tools/gen", false, true},
+		{[]string{"example.com/app", "example.com/app/tools"}, "example.com/app/toolsx", false, false},
+		{[]string{"example.com/app/tools", "example.com/app"}, "example.com/app/tools/gen", false, false},
+		{[]string{"example.com/app/tools", "example.com/app"}, "example.com/app/x", false, true},
 		{[]string{"myapp"}, "net/netip", true, false},
 		{[]string{"myapp"}, "example.com/other", false, true},
 		{nil, "example.com/other", false, true},
