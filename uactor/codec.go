@@ -206,14 +206,19 @@ func binaryCodec[T any]() (*codec[T], string) {
 	case appends && !(marshals && ownsMarshalPair[T]()):
 		// Calling through an interface makes v escape: only this copy does.
 		c.append = func(b []byte, v T) (out []byte, err error) {
-			defer recoverEncode[T]("AppendBinary", b, &out, &err)
-			return any(&v).(encoding.BinaryAppender).AppendBinary(b)
+			done := false
+			defer recoverEncode[T]("AppendBinary", b, &done, &out, &err)
+			out, err = any(&v).(encoding.BinaryAppender).AppendBinary(b)
+			done = true
+			return out, err
 		}
 		return c, "AppendBinary"
 	case marshals:
 		c.append = func(b []byte, v T) (out []byte, err error) {
-			defer recoverEncode[T]("MarshalBinary", b, &out, &err)
+			done := false
+			defer recoverEncode[T]("MarshalBinary", b, &done, &out, &err)
 			p, err := any(&v).(encoding.BinaryMarshaler).MarshalBinary()
+			done = true
 			return append(b, p...), err
 		}
 		return c, "MarshalBinary"
@@ -222,8 +227,11 @@ func binaryCodec[T any]() (*codec[T], string) {
 }
 
 func unmarshalBinary[T any](b []byte) (v T, err error) {
-	defer recoverDecode(&v, "UnmarshalBinary", &err)
-	if err := any(&v).(encoding.BinaryUnmarshaler).UnmarshalBinary(b); err != nil {
+	done := false
+	defer recoverDecode(&v, "UnmarshalBinary", &done, &err)
+	err = any(&v).(encoding.BinaryUnmarshaler).UnmarshalBinary(b)
+	done = true
+	if err != nil {
 		return v, fmt.Errorf("%w: %T: %w", ErrDecode, v, err)
 	}
 	return v, nil
@@ -231,16 +239,19 @@ func unmarshalBinary[T any](b []byte) (v T, err error) {
 
 // recoverEncode turns a panic in a user type's encoding method into an
 // error, and gives back b, the buffer the method was handed, for reuse.
-func recoverEncode[T any](method string, b []byte, out *[]byte, err *error) {
-	if r := recover(); r != nil {
+// done, set once the method returned, tells a panic from a return where
+// recover cannot: a panic(nil) under GODEBUG=panicnil=1 recovers as nil.
+func recoverEncode[T any](method string, b []byte, done *bool, out *[]byte, err *error) {
+	if r := recover(); !*done {
 		var zero T
 		*out, *err = b, fmt.Errorf("%T.%s panicked: %v", zero, method, r)
 	}
 }
 
-// recoverDecode turns a panic in a user type's decoding method into an error.
-func recoverDecode[T any](v *T, method string, err *error) {
-	if r := recover(); r != nil {
+// recoverDecode turns a panic in a user type's decoding method into an
+// error; done is as recoverEncode's.
+func recoverDecode[T any](v *T, method string, done *bool, err *error) {
+	if r := recover(); !*done {
 		var zero T
 		*v = zero
 		*err = fmt.Errorf("%w: %T.%s panicked: %v", ErrDecode, zero, method, r)

@@ -31,8 +31,11 @@ func msgpCodec[T any]() *codec[T] {
 	}
 	return &codec[T]{
 		append: func(b []byte, v T) (out []byte, err error) {
-			defer recoverEncode[T]("MarshalMsg", b, &out, &err)
-			return any(&v).(msgpMarshaler).MarshalMsg(b)
+			done := false
+			defer recoverEncode[T]("MarshalMsg", b, &done, &out, &err)
+			out, err = any(&v).(msgpMarshaler).MarshalMsg(b)
+			done = true
+			return out, err
 		},
 		decode: unmarshalMsg[T],
 	}
@@ -42,8 +45,10 @@ func unmarshalMsg[T any](b []byte) (v T, err error) {
 	if err := checkMsgpack(b); err != nil {
 		return v, fmt.Errorf("%T: %w", v, err)
 	}
-	defer recoverDecode(&v, "UnmarshalMsg", &err)
+	done := false
+	defer recoverDecode(&v, "UnmarshalMsg", &done, &err)
 	rest, err := any(&v).(msgpUnmarshaler).UnmarshalMsg(b)
+	done = true
 	if err != nil {
 		return v, fmt.Errorf("%w: %T: %w", ErrDecode, v, err)
 	}
