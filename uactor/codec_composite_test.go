@@ -144,9 +144,10 @@ func FuzzComposites(f *testing.F) {
 	f.Add([]byte{0})
 	f.Add([]byte{3, 1, 'a', 0, 2, 'b', 'c'})
 	f.Add(binary.AppendUvarint(nil, 1<<40))
-	f.Add([]byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0})           // MessagePack array 32 claiming 2^32-1 nils
-	f.Add([]byte{0x82, 0xa1, 'a', 0x01, 0xa1, 'b', 0x91, 0xc3}) // {"a": 1, "b": [true]}
-	f.Add([]byte{msgpBin8, 3, refVersion, 1, 'k'})              // a truncated ref
+	f.Add([]byte{2, 0x80, 0, 0, 0, 0x7f, 0x80, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}) // two complex64s; too short for two complex128s
+	f.Add([]byte{0xdd, 0xff, 0xff, 0xff, 0xff, 0xc0})                         // MessagePack array 32 claiming 2^32-1 nils
+	f.Add([]byte{0x82, 0xa1, 'a', 0x01, 0xa1, 'b', 0x91, 0xc3})               // {"a": 1, "b": [true]}
+	f.Add([]byte{msgpBin8, 3, refVersion, 1, 'k'})                            // a truncated ref
 	probes := compositeProbes()
 	f.Fuzz(func(t *testing.T, b []byte) {
 		got := allocated(func() {

@@ -305,6 +305,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{1})
 	f.Add(appendVar(-1 << 40))
 	f.Add([]byte{refVersion, 1, 'k'})
+	// A complex64's and a complex128's length, each part a −0 or a NaN
+	// with a payload.
+	f.Add([]byte{0x80, 0, 0, 0, 0x7f, 0x80, 0, 1})
+	f.Add([]byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0x7f, 0xf0, 0, 0, 0, 0, 0, 1})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for name, err := range map[string]error{
 			"bool":          decodeValue(b, new(bool)),
