@@ -189,3 +189,40 @@ func TestDecodingFaultsFailTheCall(t *testing.T) {
 		}
 	}
 }
+
+// errEncodeSentinel is a registered sentinel that an encoder returns.
+var errEncodeSentinel = uactor.RegisterError("uactor_test.EncodeSentinel", errors.New("encode sentinel"))
+
+// sentinelFaulty's AppendBinary fails with errEncodeSentinel when fail is set.
+type sentinelFaulty struct{ fail bool }
+
+func (s sentinelFaulty) AppendBinary(b []byte) ([]byte, error) {
+	if s.fail {
+		return b, errEncodeSentinel
+	}
+	return append(b, 0), nil
+}
+func (s *sentinelFaulty) UnmarshalBinary([]byte) error { return nil }
+
+var sentinelFaultyResponse = uactor.Expose(ValuesKind, "sentinel faulty response",
+	func(_ valuesActor, _ context.Context, fail bool) (sentinelFaulty, error) {
+		return sentinelFaulty{fail}, nil
+	})
+
+// A response whose encoder fails with a registered sentinel reaches the
+// caller as the *RemoteError doc.go promises, saying so: not as that
+// sentinel, which the handler did not return (a caller that tests for it
+// would take the failure for the handler's answer).
+func TestResponseEncodingSentinelIsNotTheHandlers(t *testing.T) {
+	ctx := testCtx(t, time.Minute)
+	r := spawn(t, ctx, ValuesKind, uactor.Empty{})
+	_, err := sentinelFaultyResponse.Call(ctx, r, true)
+	var re *uactor.RemoteError
+	if !errors.As(err, &re) || errors.Is(err, errEncodeSentinel) || !strings.Contains(fmt.Sprint(err), "encoding response") {
+		t.Errorf("err = %v (a *RemoteError: %v, the sentinel: %v); want a *RemoteError that says the response did not encode",
+			err, errors.As(err, &re), errors.Is(err, errEncodeSentinel))
+	}
+	if _, err := sentinelFaultyResponse.Call(ctx, r, false); err != nil {
+		t.Fatalf("a response that encodes: %v", err)
+	}
+}

@@ -78,7 +78,9 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 			enc, err := respc.append((*out)[:0], resp)
 			keepScratch(out, enc)
 			if err != nil {
-				return nil, fmt.Errorf("encoding response: %w", err) // not the handler's own error
+				// Not the handler's own error: by its text only, so that a
+				// registered sentinel it wraps does not pass for the handler's.
+				return nil, fmt.Errorf("encoding response: %v", err)
 			}
 			return enc, nil
 		},
