@@ -280,36 +280,10 @@ func TestCancelledCallFloodLeavesNothing(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	// Looked at from calls that return at once, as the first did: one
-	// that waited would have the actor's reader handed to a goroutine of
-	// its own meanwhile.
-	got := base + 1
-	for end := time.Now().Add(10 * time.Second); got > base && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if got, err = CtxGoroutines.Call(ctx, w, []int64{0, 0}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if got > base {
-		t.Errorf("the actor runs %d goroutines after the flood; %d before it", got, base)
-	}
-	// Every slot is free again: as many calls as MaxInFlight allows, at
-	// once (the one that counts them among them), each held in the actor
-	// until the last has arrived.
-	all, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, inflight)
-	for range inflight - 1 {
-		go func() { _, err := CtxWait.Call(all, w, uactor.Empty{}); errs <- err }()
-	}
-	if n, err := CtxWaiting.Call(ctx, w, []int64{inflight - 1, int64(10 * time.Second)}); err != nil || n != inflight-1 {
-		t.Errorf("calls waiting in the actor: %d, %v; want %d", n, err, inflight-1)
-	}
-	cancel()
-	for range inflight - 1 {
-		if err := receive(t, errs, 10*time.Second, "a call of the full set"); !errors.Is(err, context.Canceled) {
-			t.Fatalf("a call of the full set: %v; want context.Canceled", err)
-		}
-	}
+	backToBase(t, ctx, base, inflight,
+		func() (int, error) { return CtxGoroutines.Call(ctx, w, []int64{0, 0}) },
+		func(ctx context.Context) error { _, err := CtxWait.Call(ctx, w, uactor.Empty{}); return err },
+		func(n int64) (int64, error) { return CtxWaiting.Call(ctx, w, []int64{n, int64(10 * time.Second)}) })
 }
 
 // Handlers that answer after their callers gave up (a deadline, or a
@@ -487,9 +461,25 @@ func TestCancelledCallFloodThroughInterceptor(t *testing.T) {
 	if waiting > 0 {
 		t.Errorf("%d handlers still waiting 10 s after the flood", waiting)
 	}
+	backToBase(t, ctx, base, inflight,
+		func() (int, error) { return CtxAsideGoroutines.Call(ctx, w, []int64{0, 0}) },
+		func(ctx context.Context) error { _, err := CtxAsideWait.Call(ctx, w, uactor.Empty{}); return err },
+		func(n int64) (int64, error) { return CtxAsideWaiting.Call(ctx, w, []int64{n, int64(10 * time.Second)}) })
+}
+
+// backToBase checks that an actor a flood of given-up calls reached is
+// back where it was: it runs its base number of goroutines again (looked
+// at from calls that return at once: one that waited would have the
+// actor's reader handed to a goroutine of its own meanwhile), and every
+// slot is free, as many calls as MaxInFlight allows held in it at once
+// (the one that counts them among them).
+func backToBase(t *testing.T, ctx context.Context, base, inflight int,
+	goroutines func() (int, error), hold func(context.Context) error, held func(n int64) (int64, error)) {
+	t.Helper()
 	got := base + 1
 	for end := time.Now().Add(10 * time.Second); got > base && time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if got, err = CtxAsideGoroutines.Call(ctx, w, []int64{0, 0}); err != nil {
+		var err error
+		if got, err = goroutines(); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -500,9 +490,9 @@ func TestCancelledCallFloodThroughInterceptor(t *testing.T) {
 	defer cancel()
 	errs := make(chan error, inflight)
 	for range inflight - 1 {
-		go func() { _, err := CtxAsideWait.Call(all, w, uactor.Empty{}); errs <- err }()
+		go func() { errs <- hold(all) }()
 	}
-	if n, err := CtxAsideWaiting.Call(ctx, w, []int64{inflight - 1, int64(10 * time.Second)}); err != nil || n != inflight-1 {
+	if n, err := held(int64(inflight - 1)); err != nil || n != int64(inflight-1) {
 		t.Errorf("calls waiting in the actor: %d, %v; want %d", n, err, inflight-1)
 	}
 	cancel()
