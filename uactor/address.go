@@ -39,7 +39,7 @@ func (a address) String() string { return a.network + "://" + a.addr }
 // as it is, as does anything that is no "unix://" address.
 func absSocket(option, spec string) (string, error) {
 	p, ok := strings.CutPrefix(spec, "unix://")
-	if !ok || p == "" || filepath.IsAbs(p) || strings.HasPrefix(p, "@") {
+	if !ok || p == "" || !relativeSocket(p) {
 		return spec, nil
 	}
 	abs, err := filepath.Abs(p)
@@ -48,6 +48,11 @@ func absSocket(option, spec string) (string, error) {
 	}
 	return "unix://" + abs, nil
 }
+
+// relativeSocket reports whether p, a Unix socket's name, is a path
+// relative to a working directory: not absolute, and no Linux abstract
+// name ("@name").
+func relativeSocket(p string) bool { return !filepath.IsAbs(p) && !strings.HasPrefix(p, "@") }
 
 // absSockets makes o's Listen and Advertise socket paths absolute (see
 // absSocket), where Spawn or Host is called.

@@ -5,10 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"reflect"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -292,7 +290,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)
 	}
-	if a.network == "unix" && !filepath.IsAbs(a.addr) && !strings.HasPrefix(a.addr, "@") {
+	if a.network == "unix" && relativeSocket(a.addr) {
 		// Read against this process's working directory, it would name
 		// another socket than the one its writer meant.
 		return errorf("%w: ref: socket path %q is not absolute", ErrDecode, a.addr)
