@@ -205,15 +205,7 @@ func TestEndedContextDialsNothing(t *testing.T) {
 	p := freePort(t)
 	rl := startRelay(t, "tcp://127.0.0.1:"+p, nil)
 	r := tcpCounter(t, "tcp://127.0.0.1:"+p, uactor.Advertise("tcp://"+rl.addr()))
-	b, err := r.AppendBinary(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var named uactor.Ref[*Counter] // as a process that received it in a message has it
-	if err := named.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { named.Close() })
+	named := copyRef(t, r) // as a process that received it in a message has it
 	expired, cancel := context.WithDeadline(ctx, time.Now().Add(-time.Second))
 	defer cancel()
 	cancelled, cancel2 := context.WithCancel(ctx)

@@ -25,22 +25,6 @@ var (
 	goAwayCalls  = uactor.Expose(goAwayKind, "calls", (*Counter).Calls)
 )
 
-// copyRef returns a copy of r decoded from its binary form, as another
-// process would hold it: it dials a connection of its own.
-func copyRef[A any](t *testing.T, r uactor.Ref[A]) uactor.Ref[A] {
-	t.Helper()
-	b, err := r.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var c uactor.Ref[A]
-	if err := c.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
-}
-
 // A TCP actor (or hosted value) whose owner closes it tells the refs
 // connected to it that it is gone for good: a call through a copy of its ref,
 // or through a ref Connect made, fails with ErrActorDied at once, rather than

@@ -379,3 +379,19 @@ func allocated(f func()) (total uint64, live int64) {
 }
 
 const mib = 1 << 20
+
+// copyRef returns a copy of r decoded from its binary form, as another
+// process would hold it: it dials a connection of its own.
+func copyRef[A any](t *testing.T, r uactor.Ref[A]) uactor.Ref[A] {
+	t.Helper()
+	b, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c uactor.Ref[A]
+	if err := c.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}

@@ -20,6 +20,21 @@ func (c *Counter) DropShared(ctx context.Context, _ uactor.Empty) (uactor.Empty,
 
 var DropShared = uactor.Expose(CounterKind, "dropshared", (*Counter).DropShared)
 
+// hostedBy returns a ref to the value a's actor hosts (Shared), one that
+// has made a call, and closes it as the test ends.
+func hostedBy(t *testing.T, ctx context.Context, a uactor.Ref[*Counter]) uactor.Ref[*Counter] {
+	t.Helper()
+	shared, err := Shared.Call(ctx, a, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { shared.Close() })
+	if _, err := Add.Call(ctx, shared, 1); err != nil {
+		t.Fatal(err)
+	}
+	return shared
+}
+
 // A ref to a value an actor hosts, once the actor has closed the value,
 // fails its calls with ErrActorDied at once, as one to a value hosted in a
 // process of its own does: a hosted value never restarts, so there is
@@ -29,14 +44,7 @@ var DropShared = uactor.Expose(CounterKind, "dropshared", (*Counter).DropShared)
 func TestRefToHostedValueClosedByItsActor(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	a := spawnCounter(t, ctx)
-	shared, err := Shared.Call(ctx, a, uactor.Empty{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shared.Close() })
-	if _, err := Add.Call(ctx, shared, 1); err != nil {
-		t.Fatal(err)
-	}
+	shared := hostedBy(t, ctx, a)
 	if _, err := DropShared.Call(ctx, a, uactor.Empty{}); err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -24,32 +23,10 @@ func TestHostedDirsGoOnRestartUnderGlobTMPDIR(t *testing.T) {
 	t.Cleanup(func() { os.RemoveAll(base) })
 	t.Setenv("TMPDIR", base)
 	ctx := testCtx(t, 60*time.Second)
-	a, err := uactor.Spawn(ctx, CounterKind, 0, uactor.Restart(5, time.Minute))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	shared, err := Shared.Call(ctx, a, uactor.Empty{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { shared.Close() })
-	if _, err := Add.Call(ctx, shared, 1); err != nil {
-		t.Fatal(err)
-	}
+	a := spawnRestarting(t, ctx)
+	shared := hostedBy(t, ctx, a)
 	hosted := socketDir(shared.Address())
-	old := a.PID()
-	syscall.Kill(old, syscall.SIGKILL)
-	for a.PID() == old || a.PID() == 0 {
-		select {
-		case <-ctx.Done():
-			t.Fatal("the actor was not restarted")
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	if _, err := Add.Call(ctx, a, 1); err != nil { // served by the restarted process
-		t.Fatal(err)
-	}
+	killAndWait(t, ctx, a) // a call served by the restarted process
 	if _, err := os.Stat(hosted); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the directory %s of a value the killed process hosted is still there after the restart (%v)", hosted, err)
 	}

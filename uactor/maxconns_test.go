@@ -67,15 +67,7 @@ func TestRefToFullActorBacksOff(t *testing.T) {
 	refusals := &lineCounter{marker: []byte("MaxConnections reached")}
 	r := tcpCounter(t, "tcp://127.0.0.1:"+p, uactor.MaxConnections(1), uactor.Advertise("tcp://"+rl.addr()),
 		uactor.Logger(slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))), uactor.Output(refusals))
-	b, err := r.AppendBinary(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var named uactor.Ref[*Counter] // as a process that received it in a message has it
-	if err := named.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { named.Close() })
+	named := copyRef(t, r)                                   // as a process that received it in a message has it
 	cctx, cancel := context.WithTimeout(ctx, 20*time.Second) // past the default DialTimeout
 	defer cancel()
 	if _, err := Add.Call(cctx, named, 1); !errors.Is(err, uactor.ErrBusy) {
