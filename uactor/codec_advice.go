@@ -17,8 +17,9 @@ import (
 // which no program adds methods, or a dependency, which may be the
 // program's own (a module of its, or one it vendors) or not. Neither is
 // the main module's. A module the build does not list (a test binary
-// lists only the main module) is told from the standard library by the dot that a
-// module path's first element has and the standard library's lack.
+// lists only the main module) is told from the standard library by the
+// dot that a module path's first element has and the standard library's
+// lack.
 func origin(pkg string) (std, dep bool) {
 	// An external test package is its package's, with "_test" added to its
 	// path: matched as that package's, not a module's unlisted one.
@@ -28,10 +29,10 @@ func origin(pkg string) (std, dep bool) {
 	}
 	// The longest module path that holds pkg is its module's: a module may
 	// be nested in another's path (example.com/app/tools in example.com/app).
-	found, longest := -1, 0
-	for i, m := range modules() {
-		if (pkg == m || strings.HasPrefix(pkg, m+"/")) && len(m) > longest {
-			found, longest = i, len(m)
+	mods, found := modules(), -1
+	for i, m := range mods {
+		if (pkg == m || strings.HasPrefix(pkg, m+"/")) && (found < 0 || len(m) > len(mods[found])) {
+			found = i
 		}
 	}
 	if found >= 0 {
