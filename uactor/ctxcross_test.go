@@ -238,7 +238,7 @@ func TestEndedContextDialsNothing(t *testing.T) {
 // were, and it serves on, the caller's slots all free again (a full
 // MaxInFlight of calls goes through at once afterwards).
 func TestCancelledCallFloodLeavesNothing(t *testing.T) {
-	t.Parallel() // most of its time is idle workers timing out
+	parallel(t) // most of its time is idle workers timing out
 	ctx := testCtx(t, 2*time.Minute)
 	const inflight = 64
 	w := spawn(t, ctx, CtxWatchKind, uactor.Empty{}, uactor.MaxInFlight(inflight))
@@ -413,7 +413,7 @@ var (
 // on its own: the handlers end, as their contexts have, and nothing stays
 // behind; each tells how its context ended as it was.
 func TestCancelledCallFloodThroughInterceptor(t *testing.T) {
-	t.Parallel() // most of its time is idle workers timing out
+	parallel(t) // most of its time is idle workers timing out
 	ctx := testCtx(t, 2*time.Minute)
 	const inflight = 32
 	w := spawn(t, ctx, CtxAsideKind, uactor.Empty{}, uactor.MaxInFlight(inflight))

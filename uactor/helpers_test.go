@@ -9,8 +9,6 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
-	"runtime/pprof"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -29,57 +27,6 @@ func testCtx(t *testing.T, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
-}
-
-// checkGoroutines records how many goroutines run now and, when the test
-// ends (after every cleanup registered later), waits up to 3 s for the count
-// to come back to at most that (plus a little slack), failing with a dump
-// of every goroutine otherwise. Call it first in a test.
-func checkGoroutines(t *testing.T) {
-	t.Helper()
-	base := testGoroutines()
-	t.Cleanup(func() {
-		const slack = 2
-		deadline := time.Now().Add(3 * time.Second)
-		for {
-			n := testGoroutines()
-			if n <= base+slack {
-				return
-			}
-			if time.Now().After(deadline) {
-				var b strings.Builder
-				pprof.Lookup("goroutine").WriteTo(&b, 1)
-				t.Errorf("goroutine leak: %d goroutines at the start, %d three seconds after the end\n%s", base, n, b.String())
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
-}
-
-// lifelong are the goroutines that the first Spawn in a process starts
-// and that serve every later one: not a test's leak, whichever test
-// starts them (the first test run alone, say).
-var lifelong = []string{"internal/spawn.startOnLockedThread", "internal/spawn.(*poller).run"}
-
-// testGoroutines counts the goroutines that run now, but for lifelong ones.
-func testGoroutines() int {
-	buf := make([]byte, 1<<20)
-	for {
-		n := runtime.Stack(buf, true)
-		if n < len(buf) {
-			buf = buf[:n]
-			break
-		}
-		buf = make([]byte, 2*len(buf))
-	}
-	count := 0
-	for g := range strings.SplitSeq(string(buf), "\n\n") {
-		if !slices.ContainsFunc(lifelong, func(f string) bool { return strings.Contains(g, f) }) {
-			count++
-		}
-	}
-	return count
 }
 
 // spawn spawns an actor of kind k that the test closes (and reaps) when it ends.

@@ -106,14 +106,14 @@ func startLate(t *testing.T, m uactor.Method[*Counter, string, uactor.Empty]) st
 }
 
 func TestSpawnInStoppedActorsProcessIsErrClosed(t *testing.T) {
-	t.Parallel() // most of its time is a child's call that holds its owner's stop
+	parallel(t) // most of its time is a child's call that holds its owner's stop
 	if got := startLate(t, SpawnLater); got != "closed" {
 		t.Errorf("a Spawn in an actor's process once it has stopped its actors: %s; want ErrClosed", got)
 	}
 }
 
 func TestHostInStoppedActorsProcessIsErrClosed(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	if got := startLate(t, HostLater); got != "closed" {
 		t.Errorf("a Host in an actor's process once it has stopped its hosted values: %s; want ErrClosed", got)
 	}

@@ -237,6 +237,7 @@ func TestKeepaliveFindsStoppedActor(t *testing.T) {
 // not after a wait for a reaping that never comes. A second and a third
 // freeze cut that connection too, and the calls still reach the actor.
 func TestOwnerReachesActorAfterKeepaliveCut(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 60*time.Second)
 	r := spawnCounter(t, ctx, uactor.Keepalive(500*time.Millisecond))
 	pid := r.PID()

@@ -59,7 +59,12 @@ func runInPrivateTemp(m *testing.M) int {
 	removeDeadSuites(base)
 	old, had := os.LookupEnv("TMPDIR")
 	os.Setenv("TMPDIR", tmp)
+	goroutines := testGoroutines()
 	code := m.Run()
+	if err := leftGoroutines(goroutines); err != nil {
+		fmt.Println(err)
+		code = 1
+	}
 	if had {
 		os.Setenv("TMPDIR", old)
 	} else {

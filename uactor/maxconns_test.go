@@ -61,6 +61,7 @@ func (w *lineCounter) count() int {
 // and the actor records the refusals at a bounded rate. The relay counts
 // the connections the ref made.
 func TestRefToFullActorBacksOff(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 60*time.Second)
 	p := freePort(t)
 	rl := startRelay(t, "tcp://127.0.0.1:"+p, nil)

@@ -14,6 +14,7 @@ import (
 // it, waits for the restart: it was never sent, so it is not one in flight
 // at the crash.
 func TestRestartCallAfterDeathWaits(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 60*time.Second)
 	r := spawn(t, ctx, CounterKind, 5, uactor.Restart(100, 0))
 	for round := range 10 {
@@ -38,6 +39,7 @@ func TestRestartCallAfterDeathWaits(t *testing.T) {
 // and that has never dialled it, waits for the restart too: it names its
 // actor, which is not gone.
 func TestRestartFreshCopyWaits(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	for _, listen := range []string{"unix", "tcp://127.0.0.1:0"} {
 		t.Run(listen, func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)

@@ -175,6 +175,7 @@ func TestRestartLeaksNoDescriptors(t *testing.T) {
 // leaves its directory to the owner, which lives, instead of removing it
 // as it does when the owner is gone.
 func TestRestartAfterSIGTERMKeepsCopies(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 30*time.Second)
 	r := spawn(t, ctx, CounterKind, 5, uactor.Restart(100, time.Minute))
 	var conn uactor.Ref[*Counter] // a copy that dials, as in another process

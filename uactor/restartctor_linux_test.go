@@ -201,6 +201,7 @@ func TestRestartOutlivesSpawnContext(t *testing.T) {
 // The window: a restart budget of one within a window allows one more
 // restart once the first has left the window, and none before.
 func TestRestartWindow(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	const window = 3 * time.Second
 	ctx := testCtx(t, 60*time.Second)
 	r, _ := spawnMoody(t, ctx, uactor.Restart(1, window))
@@ -229,6 +230,7 @@ func TestRestartWindow(t *testing.T) {
 // that is spent the actor is gone, so that a call waiting for it without a
 // deadline of its own returns, with ErrActorDied.
 func TestRestartHangingConstructorBounded(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 90*time.Second)
 	sctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -264,6 +266,7 @@ func TestRestartHangingConstructorBounded(t *testing.T) {
 // a copy in another process that was connected before the crash, wait for
 // the new process and reach it.
 func TestRestartSlowCallsWait(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 60*time.Second)
 	r, dir := spawnMoody(t, ctx, uactor.Restart(3, time.Minute))
 	holder, _ := spawnMoody(t, ctx)
