@@ -66,6 +66,16 @@ func TestListenPortInUse(t *testing.T) {
 	if msg := err.Error(); strings.Contains(msg, "constructor") || strings.Count(msg, "uactor:") != 1 {
 		t.Fatalf("Spawn on a port in use: %q; want the listener named, and \"uactor:\" once", msg)
 	}
+	// The system's reason keeps its identity across the bootstrap, as it
+	// has from Host, so that a program tells a port in use from other
+	// failures the same way for both.
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("Spawn on a port in use: %v; want errors.Is(err, syscall.EADDRINUSE)", err)
+	}
+	_, err = uactor.Host(ctx, CounterKind, &Counter{}, uactor.Listen("tcp://"+ln.Addr().String()), uactor.AuthKey([]byte("SECRET")))
+	if !errors.Is(err, syscall.EADDRINUSE) {
+		t.Errorf("Host on a port in use: %v; want errors.Is(err, syscall.EADDRINUSE)", err)
+	}
 }
 
 func TestConnectByAddressForms(t *testing.T) {

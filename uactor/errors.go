@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"unicode/utf8"
 
 	"github.com/uactor-go/uactor/uactor/wire"
@@ -252,6 +254,12 @@ func appendError(b []byte, code byte, err error) (payload []byte) {
 	if name == "" && code == codeDecode && errors.Is(err, ErrAuthKey) {
 		name = authKeyName
 	}
+	if errno, ok := errors.AsType[syscall.Errno](err); ok && code == codeServe {
+		// The owner runs this same binary on this same system, so the
+		// number means the same there: errors.Is(err, syscall.EADDRINUSE)
+		// holds for Spawn as it does for Host.
+		name = strconv.FormatUint(uint64(errno), 10)
+	}
 	b = wire.AppendString(b, name)
 	return wire.AppendString(b, err.Error())
 }
@@ -312,6 +320,10 @@ func decodeError(method string, p []byte) error {
 		return &remoteWrap{re, ErrBusy}
 	case codeExpired:
 		return &remoteWrap{re, context.DeadlineExceeded}
+	case codeServe:
+		if n, err := strconv.ParseUint(name, 10, 32); err == nil && n != 0 {
+			return &remoteWrap{re, syscall.Errno(n)}
+		}
 	}
 	return re
 }

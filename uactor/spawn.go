@@ -10,7 +10,9 @@ import (
 // Spawn starts an actor of kind k in a new process (this binary, re-executed)
 // with arg as its constructor's argument, and returns the owner's ref once
 // the actor serves. If the constructor fails, Spawn returns its error
-// message. Closing the returned ref stops the actor; the actor also stops
+// message; if the actor cannot listen where Listen says, an error that
+// matches the system's reason too (errors.Is(err, syscall.EADDRINUSE) for
+// a port in use). Closing the returned ref stops the actor; the actor also stops
 // when this process dies. The program must call Main first thing in main.
 // In an actor's process whose owner closes it, Spawn fails with ErrClosed
 // once the process has stopped the actors it spawned, which it does after
