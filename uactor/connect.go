@@ -56,9 +56,6 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		return Ref[A]{}, errorf("uactor: Connect(%s): %w", a, err)
 	}
 	extra := []func(){key.release}
-	if len(from) > 0 {
-		extra = append(extra, captures.Add(from, a.String()))
-	}
 	// The ref names the key by the actor's id for it, learned in the
 	// handshake, so that other processes that reached the actor know it.
 	h := newHandle(k.entry.name, uuid.UUID{}, a, a.String(), 0, key.key, keyring.KeyID{}, o, nil)
@@ -98,6 +95,12 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		return Ref[A]{}, errorf("uactor: Connect(%s): %w: the actor there is of kind %q, not %q", a, ErrWrongActor, inf.kind, k.entry.name)
 	}
 	h.id, h.pid, h.keyID = inf.id, inf.pid, inf.keyID
+	if len(from) > 0 {
+		// With the actor it reached: refs to that actor go there even
+		// where another Connect captures the same address (h.release
+		// reads extra when it runs).
+		extra = append(extra, captures.Add(from, a.String(), inf.id))
+	}
 	if dialable(inf.advertise) {
 		h.adv = inf.advertise
 	}

@@ -121,7 +121,10 @@ func AuthKey(key []byte) Option {
 // an actor listening there, which name 0.0.0.0. Addresses match however
 // they are spelled: host names in any case, IP literals in any form. A
 // relative socket path is read against the working directory when Connect
-// is called, as Listen's is.
+// is called, as Listen's is. Where several open Connects capture the same
+// address (the same deployment on several hosts, each actor on
+// 0.0.0.0:7000), a ref goes to the one that reached the actor it names,
+// and, if none did, to the latest.
 func Capture(addresses ...string) Option {
 	a := append([]string(nil), addresses...)
 	return func(o *options) { o.captures = append(o.captures[:len(o.captures):len(o.captures)], a...) }

@@ -285,7 +285,7 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if want := reflect.TypeFor[A](); k != nil && k.actor != want {
 		return errorf("%w: ref: the actors of kind %q are %v, not %v", ErrDecode, kind, k.actor, want)
 	}
-	reach, _ := captures.Rewrite(addrStr)
+	reach, _ := captures.Rewrite(addrStr, id)
 	a, err := parseAddress(reach)
 	if err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)

@@ -7,18 +7,23 @@ import "sync"
 // an actor that listens on 0.0.0.0:7000 is reached at localhost:7000).
 // Addresses match in canonical form (see Canonical), however each was
 // spelled. The zero value is ready to use. When several captures name the
-// same address, the latest one held wins.
+// same address (the same deployment on two hosts: actors on 0.0.0.0:7000
+// on each), a ref is reached at the target of the latest one held that
+// reached the actor it names, if any, and else at the latest one's.
 type Captures struct {
 	mu    sync.Mutex
 	rules map[string][]*rule
 }
 
-type rule struct{ to string }
+type rule struct {
+	to    string
+	actor [16]byte // the id of the actor reached at to
+}
 
-// Add rewrites each of from to to until the returned release is called
-// (release is idempotent).
-func (t *Captures) Add(from []string, to string) (release func()) {
-	r := &rule{to: to}
+// Add rewrites each of from to to, where actor (its id) was reached, until
+// the returned release is called (release is idempotent).
+func (t *Captures) Add(from []string, to string, actor [16]byte) (release func()) {
+	r := &rule{to: to, actor: actor}
 	t.mu.Lock()
 	if t.rules == nil {
 		t.rules = map[string][]*rule{}
@@ -51,8 +56,9 @@ func (t *Captures) Add(from []string, to string) (release func()) {
 	}
 }
 
-// Rewrite returns the address to reach a at, and whether a capture applied.
-func (t *Captures) Rewrite(a string) (string, bool) {
+// Rewrite returns the address to reach a at, for a ref to actor (its id),
+// and whether a capture applied.
+func (t *Captures) Rewrite(a string, actor [16]byte) (string, bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if len(t.rules) == 0 {
@@ -61,6 +67,11 @@ func (t *Captures) Rewrite(a string) (string, bool) {
 	rs := t.rules[matchKey(a)]
 	if len(rs) == 0 {
 		return a, false
+	}
+	for i := len(rs) - 1; i >= 0; i-- {
+		if rs[i].actor == actor {
+			return rs[i].to, true
+		}
 	}
 	return rs[len(rs)-1].to, true
 }
