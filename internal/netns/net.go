@@ -40,7 +40,8 @@ var seq atomic.Int64
 
 // New builds a network of n hosts joined by link, and tears it down when
 // the test ends: it kills every process left in the hosts, stops the relay
-// and deletes the namespaces. If this machine cannot build one (not root,
+// and deletes the namespaces. It first removes what test processes that
+// are gone left (see sweep). If this machine cannot build one (not root,
 // no /dev/net/tun, no ip command, namespaces not allowed), New skips the
 // test saying why; under CI=true it fails the test instead.
 func New(t testing.TB, n int, link Link) *Net {
@@ -48,6 +49,7 @@ func New(t testing.TB, n int, link Link) *Net {
 	if why := missing(); why != "" {
 		skip(t, why)
 	}
+	sweep()
 	nw := &Net{}
 	t.Cleanup(func() {
 		if err := nw.close(); err != nil {
