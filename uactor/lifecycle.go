@@ -11,6 +11,7 @@ import (
 // owner's ref once no restart follows, and a call through that ref then
 // fails with it too: a call whose error holds an *ExitError was never sent
 // (unlike one in flight at the crash, whose error is ErrActorDied alone).
+// Spawn's error holds one for a process that ended before it served.
 type ExitError struct {
 	PID      int
 	ExitCode int            // -1 when a signal ended it

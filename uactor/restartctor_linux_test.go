@@ -127,7 +127,7 @@ func spawnMoody(t *testing.T, ctx context.Context, opts ...uactor.Option) (uacto
 func TestRestartConstructorFails(t *testing.T) {
 	for _, tc := range []struct{ mode, says string }{
 		{"fail", "moody refuses to start"},
-		{"exit", "exit status 7"},
+		{"exit", "exited with code 7 before it was ready"},
 	} {
 		t.Run(tc.mode, func(t *testing.T) {
 			ctx := testCtx(t, 60*time.Second)

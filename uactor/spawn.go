@@ -12,7 +12,9 @@ import (
 // the actor serves. If the constructor fails, Spawn returns its error
 // message; if the actor cannot listen where Listen says, an error that
 // matches the system's reason too (errors.Is(err, syscall.EADDRINUSE) for
-// a port in use). Closing the returned ref stops the actor; the actor also stops
+// a port in use); if the process ends before it serves (it exits or is
+// killed in the constructor), an error holding an *ExitError that says
+// how. Closing the returned ref stops the actor; the actor also stops
 // when this process dies. The program must call Main first thing in main.
 // In an actor's process whose owner closes it, Spawn fails with ErrClosed
 // once the process has stopped the actors it spawned, which it does after

@@ -168,6 +168,11 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 			}
 			return nil, ready{}, decodeError(name+" constructor", ce.Data)
 		}
+		if xe, ok := errors.AsType[*spawn.ExitedError](err); ok {
+			// The process ended in its constructor: how, as Err would say
+			// for one that ended serving, rather than the EOF its end met.
+			return nil, ready{}, errorf("uactor: Spawn(%q): %w before it was ready", name, exitError(xe.PID, xe.Status, xe.Known))
+		}
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	rd, err := decodeReady(readyData)

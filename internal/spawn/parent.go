@@ -256,7 +256,7 @@ func (p *Process) handshake(ctx context.Context, rest []byte) ([]byte, error) {
 			case <-ctx.Done():
 				return nil, ctx.Err()
 			}
-			return nil, fmt.Errorf("spawn: child %d exited before it was ready (%v): %w", p.PID(), statusError(p.status, p.known), r.err)
+			return nil, &ExitedError{PID: p.PID(), Status: p.status, Known: p.known, Err: r.err}
 		case r.tag == TagError:
 			return nil, &ChildError{r.data}
 		case r.tag != TagReady:
