@@ -64,11 +64,13 @@ func runChild() int {
 	}
 
 	var stopping sync.Once
+	var stopAsked atomic.Bool // the owner sent its stop record
 	stopped := make(chan struct{})
 	var deadline time.Time // when the owner kills this process: set before stopped closes
 	var srv atomic.Pointer[server]
 	// From here on, the parent's death ends this process whatever it is doing.
 	ch.Watch(func(grace, wait time.Duration) {
+		stopAsked.Store(true)
 		stopping.Do(func() {
 			deadline = stopDeadline(time.Now(), grace, wait, boot.opts.grace)
 			if s := srv.Load(); s != nil {
@@ -77,6 +79,13 @@ func runChild() int {
 			close(stopped)
 		})
 	}, func(ownerGone bool) {
+		if !ownerGone && stopAsked.Load() {
+			// A SIGTERM (a service manager's, to the whole process
+			// group, say) while the owner, alive, stops this process:
+			// its stop lets the calls in flight finish within the grace
+			// it gave, and it kills this process if it overstays.
+			return
+		}
 		// A SIGTERM from anyone but the owner's death leaves boot.dir to
 		// the owner, which may restart the actor in it: refs that find it
 		// gone would give the actor up.

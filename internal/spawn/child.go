@@ -125,10 +125,12 @@ const orphanWait = time.Second
 // (onStop runs with the grace period the parent gives, and how long it
 // waits for this process to exit before it kills it; each -1 if it named
 // none) or to vanish: EOF on the channel, or the parent-death
-// signal. Then onOrphan runs, once, and should exit the process promptly;
-// it is told whether the parent is gone. After a stop, a later EOF still
+// signal. Then onOrphan runs and should exit the process promptly; it is
+// told whether the parent is gone. After a stop, a later EOF still
 // calls onOrphan, so that a child that hangs while stopping still goes
-// when its parent does.
+// when its parent does; and if onOrphan(false) returns (the parent, alive,
+// is stopping the child: it decides when the child goes), onOrphan(true)
+// still runs at EOF.
 //
 // EOF is sure: only the parent holds the channel. A SIGTERM may come from
 // anyone, and the kernel sends the parent-death signal when the parent's
@@ -159,6 +161,8 @@ func (c *Child) Watch(onStop func(grace, wait time.Duration), onOrphan func(pare
 				onOrphan(true)
 			case <-t.C:
 				onOrphan(false)
+				<-eof
+				onOrphan(true)
 			}
 		case <-eof:
 			onOrphan(true)
