@@ -41,7 +41,7 @@ var DoomedKind = uactor.Define("doomed", func(ctx context.Context, how string) (
 // with an *ExitError (matching ErrActorDied) that says how, as Err does
 // for one that dies serving; not with the EOF its owner read.
 func TestSpawnDeathInConstructor(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	for _, c := range []struct {
 		how    string
 		code   int

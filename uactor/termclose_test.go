@@ -17,7 +17,7 @@ import (
 // follows) and decides when the process goes. Before, the process killed
 // itself a second after the signal, failing the calls with ErrActorDied.
 func TestSIGTERMDuringCloseKeepsGrace(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	ctx := testCtx(t, 30*time.Second)
 	r := spawnCounter(t, ctx, uactor.GracePeriod(10*time.Second))
 	pid := r.PID()
