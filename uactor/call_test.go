@@ -467,12 +467,14 @@ func TestActorKilledMidCall(t *testing.T) {
 func TestZeroRefAndZeroMethod(t *testing.T) {
 	ctx := testCtx(t, 5*time.Second)
 	var r uactor.Ref[*Counter]
-	if _, err := Add.Call(ctx, r, 1); err == nil {
-		t.Fatal("call on a zero Ref succeeded")
+	// A zero Ref is what a newcomer calls through when the call runs before
+	// Spawn has returned, or after it failed: the error says so.
+	if _, err := Add.Call(ctx, r, 1); !errors.Is(err, uactor.ErrClosed) || !strings.Contains(err.Error(), "Spawn, Connect or Host returned") {
+		t.Fatalf("call on a zero Ref = %v; want ErrClosed, saying to use the ref that Spawn, Connect or Host returned", err)
 	}
 	var m uactor.Method[*Counter, int64, int64]
-	if _, err := m.Call(ctx, r, 1); err == nil {
-		t.Fatal("call through a zero Method succeeded")
+	if _, err := m.Call(ctx, r, 1); err == nil || !strings.Contains(err.Error(), "package-level var") {
+		t.Fatalf("call through a zero Method = %v; want an error saying to Expose it in a package-level var", err)
 	}
 	if r.Close() != nil || r.PID() != 0 || r.Address() != "" {
 		t.Fatal("zero Ref methods")

@@ -96,9 +96,14 @@ func (l *life) cause() error {
 // endedLife stands for the zero Ref: no actor, already over.
 var endedLife = func() *life {
 	l := newLife()
-	l.end(fmt.Errorf("%w: zero Ref", ErrClosed))
+	l.end(fmt.Errorf("%w: %s", ErrClosed, zeroRef))
 	return l
 }()
+
+// zeroRef explains the zero Ref to whoever calls through one: typically a
+// goroutine that read the ref's variable before Spawn returned, or after
+// Spawn failed.
+const zeroRef = "zero Ref: it refers to no actor; call through the Ref that Spawn, Connect or Host returned without an error, after it returned"
 
 // Done returns a channel closed once the actor is gone for good, as far as
 // this ref can tell; Err then says why.

@@ -114,10 +114,10 @@ func (m Method[A, Req, Resp]) Call(ctx context.Context, r Ref[A], req Req) (Resp
 	switch {
 	case m.kind == nil:
 		var resp Resp
-		return resp, errorf("uactor: Call on a Method not made by Expose")
+		return resp, errorf("uactor: Call on a zero Method: make it with Expose, in a package-level var")
 	case h == nil:
 		var resp Resp
-		return resp, errorf("uactor: %s: %w: zero Ref", m.name, ErrClosed)
+		return resp, errorf("uactor: %s: %w: %s", m.name, ErrClosed, zeroRef)
 	case h.kind != m.kind.name:
 		// Kinds may share an actor type, so Ref[A] does not tell them apart;
 		// the other kind's method of this name may take other types.
