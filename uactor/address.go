@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -199,6 +200,16 @@ func advertised(spec string, bound address) (string, error) {
 	return a.String(), nil
 }
 
+// dialHint says what to check when nothing listens at an address: the
+// commonest cause is an actor that listens elsewhere than the caller
+// thinks, such as one spawned without Listen, on a private Unix socket.
+func dialHint(err error) string {
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+		return " (nothing listens there: check that the actor runs, and that its Listen names this address)"
+	}
+	return ""
+}
+
 func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Conn, error) {
 	if a.network == "unix" {
 		if err := checkSocketPath(a, ""); err != nil {
@@ -208,7 +219,7 @@ func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Con
 	d := net.Dialer{Timeout: timeout}
 	c, err := d.DialContext(ctx, a.network, a.addr)
 	if err != nil {
-		return nil, errorf("uactor: dial %s: %w", a, err)
+		return nil, errorf("uactor: dial %s: %w%s", a, err, dialHint(err))
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)

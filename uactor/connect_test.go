@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"strings"
@@ -109,9 +110,14 @@ func TestConnectBadAddresses(t *testing.T) {
 	closed := ln.Addr().String()
 	ln.Close()
 	// Refused by the system, not given up on at the dial timeout: the error
-	// says which.
-	if _, err := uactor.Connect(ctx, CounterKind, closed, []byte("k"), uactor.DialTimeout(time.Hour)); !errors.Is(err, syscall.ECONNREFUSED) {
-		t.Fatalf("Connect to a closed port = %v; want ECONNREFUSED", err)
+	// says which, and what to check: a newcomer's actor may have been
+	// spawned without Listen, on a Unix socket of its own.
+	if _, err := uactor.Connect(ctx, CounterKind, closed, []byte("k"), uactor.DialTimeout(time.Hour)); !errors.Is(err, syscall.ECONNREFUSED) || !strings.Contains(err.Error(), "Listen") {
+		t.Fatalf("Connect to a closed port = %v; want ECONNREFUSED, saying to check the actor's Listen", err)
+	}
+	missing := "unix://" + filepath.Join(t.TempDir(), "actor.sock")
+	if _, err := uactor.Connect(ctx, CounterKind, missing, []byte("k"), uactor.DialTimeout(time.Hour)); !errors.Is(err, syscall.ENOENT) || !strings.Contains(err.Error(), "Listen") {
+		t.Fatalf("Connect to a socket path that does not exist = %v; want ENOENT, saying to check the actor's Listen", err)
 	}
 	for _, bad := range []string{"nohost", "http://x:1", "unix://", "tcp://1.2.3.4"} {
 		if _, err := uactor.Connect(ctx, CounterKind, bad, []byte("k")); err == nil {
