@@ -32,7 +32,10 @@ type serverConn struct {
 	w    *frame.Writer
 	ka   *keepalive
 	dead chan struct{} // closed when keepalive gives up on the peer
-	log  connLog
+	// goneAway is set once GOAWAY has left and the sending side is shut:
+	// a write failing then does not close the connection (sayGoAway).
+	goneAway atomic.Bool
+	log      connLog
 
 	freed chan struct{} // a call ended or released request bytes (one pending signal)
 
@@ -117,7 +120,13 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	// by the reader, the rest of a PING or PONG, what the watchdog
 	// kicked): the connection is closed all the same, so that the reader
 	// ends and the peer is not left waiting on a truncated frame.
-	c.w.OnFail(func(error) { nc.Close() })
+	// After GOAWAY (sayGoAway), nothing more goes out, and the reader reads
+	// on until the peer hangs up or the stop closes the connection.
+	c.w.OnFail(func(error) {
+		if !c.goneAway.Load() {
+			nc.Close()
+		}
+	})
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
 	c.ka = startKeepalive(s.opts.keepalive, c.w, keepaliveHooks{
@@ -351,7 +360,7 @@ func (c *serverConn) send(hold bool, h frame.Header, payload []byte) error {
 			err = c.w.Flush()
 		}
 	}
-	if err != nil && !errors.Is(err, frame.ErrTooLarge) {
+	if err != nil && !errors.Is(err, frame.ErrTooLarge) && !c.goneAway.Load() {
 		c.nc.Close()
 	}
 	return err
