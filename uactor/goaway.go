@@ -2,7 +2,6 @@ package uactor
 
 import (
 	"errors"
-	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
 )
@@ -15,51 +14,12 @@ import (
 // would redial for DialTimeout. A client that reads GOAWAY gives the actor
 // up at once.
 
-// goAwayDrain bounds how long a stopping actor waits, after its grace
-// period, for GOAWAY to leave and for its peers to hang up on reading it.
-const goAwayDrain = 250 * time.Millisecond
-
-// sayGoAway writes GOAWAY on each of cs, behind the answers there, without
-// waiting on a peer that does not read, and then, once it has left (by
-// end at most), shuts the connection's sending side: the peer reads
-// GOAWAY and end of stream. Until the actor closes the connection, what
-// the peer still sends (calls made as the actor stopped) is read and
-// dropped, and nothing more is written: a socket closed with bytes unread
-// sends a reset, which may reach the peer before GOAWAY does and have it
-// redial. The calls whose handlers still run are cancelled. A peer that
-// misses GOAWAY only redials as it would have.
-func (s *server) sayGoAway(cs []*serverConn, end time.Time) {
-	for _, c := range cs {
-		c.w.WriteFrameContext(frame.NoWait, frame.Header{Type: frame.TypeGoAway})
-	}
-	waitSent(cs, end)
-	for _, c := range cs {
-		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && c.w.Buffered() == 0 {
-			c.goneAway.Store(true) // a write that fails now leaves the connection open (see serveSession)
-			cw.CloseWrite()
-			c.nc.SetReadDeadline(end) // a peer that goes on sending does not hold the stop
-		}
-		c.cancelAll()
-	}
-}
-
-// waitHungUp waits until no connection is left, or until end: a peer that
-// read GOAWAY hangs up, and its reader, finding the end of the
-// connection, untracks it.
-func (s *server) waitHungUp(end time.Time) {
-	s.mu.Lock()
-	if len(s.conns) == 0 {
-		s.mu.Unlock()
-		return
-	}
-	s.hungUp = make(chan struct{})
-	hungUp := s.hungUp
-	s.mu.Unlock()
-	t := time.NewTimer(time.Until(end))
-	defer t.Stop()
-	select {
-	case <-hungUp:
-	case <-t.C:
+// sayGoAway queues GOAWAY on each connection's Writer, behind the answers
+// there, without waiting on a peer that does not read: the connections are
+// closed next, and a peer that misses it only redials as it would have.
+func sayGoAway(ws []*frame.Writer) {
+	for _, w := range ws {
+		w.WriteFrameContext(frame.NoWait, frame.Header{Type: frame.TypeGoAway})
 	}
 }
 

@@ -113,23 +113,16 @@ type inlineWatch struct {
 	job   clockJob // runs look every inlineTick
 	quiet int      // looks in a row that found no call run inline
 	conns map[*serverConn]struct{}
-	told  bool // served has run: the stop tells these connections GOAWAY, and add adds no more
 }
 
-// add watches c, and reports whether it does: not once the stop has taken
-// the connections it tells GOAWAY (served).
-func (w *inlineWatch) add(c *serverConn) bool {
+func (w *inlineWatch) add(c *serverConn) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	if w.told {
-		return false
-	}
 	if w.conns == nil {
 		w.conns = map[*serverConn]struct{}{}
 		w.job = clockJob{period: inlineTick, run: w.look}
 	}
 	w.conns[c] = struct{}{}
-	return true
 }
 
 func (w *inlineWatch) remove(c *serverConn) {
@@ -138,18 +131,16 @@ func (w *inlineWatch) remove(c *serverConn) {
 	delete(w.conns, c)
 }
 
-// served returns the connections watched, every connection the server
-// serves, to the stop, which tells them GOAWAY: from then on add refuses
-// one, whose server tells it itself.
-func (w *inlineWatch) served() []*serverConn {
+// writers returns the Writers of the connections watched: every connection
+// the server serves.
+func (w *inlineWatch) writers() []*frame.Writer {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.told = true
-	cs := make([]*serverConn, 0, len(w.conns))
+	ws := make([]*frame.Writer, 0, len(w.conns))
 	for c := range w.conns {
-		cs = append(cs, c)
+		ws = append(ws, c.w)
 	}
-	return cs
+	return ws
 }
 
 // kick puts the watchdog on the clock if it is not there.

@@ -32,10 +32,7 @@ type serverConn struct {
 	w    *frame.Writer
 	ka   *keepalive
 	dead chan struct{} // closed when keepalive gives up on the peer
-	// goneAway is set once GOAWAY has left and the sending side is shut:
-	// a write failing then does not close the connection (sayGoAway).
-	goneAway atomic.Bool
-	log      connLog
+	log  connLog
 
 	freed chan struct{} // a call ended or released request bytes (one pending signal)
 
@@ -120,13 +117,7 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 	// by the reader, the rest of a PING or PONG, what the watchdog
 	// kicked): the connection is closed all the same, so that the reader
 	// ends and the peer is not left waiting on a truncated frame.
-	// After GOAWAY (sayGoAway), nothing more goes out, and the reader reads
-	// on until the peer hangs up or the stop closes the connection.
-	c.w.OnFail(func(error) {
-		if !c.goneAway.Load() {
-			nc.Close()
-		}
-	})
+	c.w.OnFail(func(error) { nc.Close() })
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
 	c.ka = startKeepalive(s.opts.keepalive, c.w, keepaliveHooks{
@@ -135,20 +126,9 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 		backlog:  wc.backlog,
 		received: in.arrived,
 	})
-	if h := testHookServing.Load(); h != nil {
-		(*h)(s)
-	}
-	if !s.inline.add(c) {
-		// Its verdict went out as the stop began, which has told the
-		// connections it serves GOAWAY already: this one is told here.
-		s.sayGoAway([]*serverConn{c}, time.Now().Add(goAwayDrain))
-	}
+	s.inline.add(c)
 	c.readOn()
 }
-
-// testHookServing, if set, runs as a connection whose handshake is done
-// is about to be served: tests hold it there.
-var testHookServing atomic.Pointer[func(*server)]
 
 // end frees what the connection held, once its reader has found it done
 // because of err, and logs why.
@@ -371,7 +351,7 @@ func (c *serverConn) send(hold bool, h frame.Header, payload []byte) error {
 			err = c.w.Flush()
 		}
 	}
-	if err != nil && !errors.Is(err, frame.ErrTooLarge) && !c.goneAway.Load() {
+	if err != nil && !errors.Is(err, frame.ErrTooLarge) {
 		c.nc.Close()
 	}
 	return err
