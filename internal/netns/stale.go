@@ -43,18 +43,33 @@ func sweep() {
 	}
 }
 
-// orphaned reports whether name is a namespace New made (see New: "uactor-"
-// then the test process's pid) in a process that no longer exists.
+// orphaned reports whether name is a namespace New made (see New: "uactor-",
+// the test process's pid, a sequence number, a host's letter) in a process
+// that no longer exists. Only that exact form: a namespace someone else
+// named "uactor-" something is not the tests' to sweep.
 func orphaned(name string) bool {
 	rest, ok := strings.CutPrefix(name, "uactor-")
 	if !ok {
 		return false
 	}
-	p, _, ok := strings.Cut(rest, "-")
-	pid, err := strconv.Atoi(p)
-	if !ok || err != nil || pid <= 0 {
+	f := strings.Split(rest, "-")
+	if len(f) != 3 || !digits(f[0]) || !digits(f[1]) || len(f[2]) != 1 || f[2][0] < 'a' {
+		return false
+	}
+	pid, err := strconv.Atoi(f[0])
+	if err != nil || pid <= 0 {
 		return false
 	}
 	err = syscall.Kill(pid, 0)
 	return errors.Is(err, syscall.ESRCH)
+}
+
+// digits reports whether s is a non-empty run of decimal digits.
+func digits(s string) bool {
+	for _, c := range []byte(s) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
