@@ -328,7 +328,8 @@ func decodeError(method string, p []byte) error {
 	return re
 }
 
-// remoteWrap is a RemoteError that also matches one of this package's sentinels.
+// remoteWrap is a RemoteError that also matches one of this package's
+// sentinels, a context error, or (for a failed bootstrap) a syscall.Errno.
 type remoteWrap struct {
 	*RemoteError
 	kind error
