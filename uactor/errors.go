@@ -254,11 +254,13 @@ func appendError(b []byte, code byte, err error) (payload []byte) {
 	if name == "" && code == codeDecode && errors.Is(err, ErrAuthKey) {
 		name = authKeyName
 	}
-	if errno, ok := errors.AsType[syscall.Errno](err); ok && code == codeServe {
+	if code == codeServe {
 		// The owner runs this same binary on this same system, so the
 		// number means the same there: errors.Is(err, syscall.EADDRINUSE)
 		// holds for Spawn as it does for Host.
-		name = strconv.FormatUint(uint64(errno), 10)
+		if errno, ok := errors.AsType[syscall.Errno](err); ok {
+			name = strconv.FormatUint(uint64(errno), 10)
+		}
 	}
 	b = wire.AppendString(b, name)
 	return wire.AppendString(b, err.Error())
