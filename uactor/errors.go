@@ -22,7 +22,9 @@ var ErrAuthKey = errors.New("uactor: authkey refused or unknown")
 
 // AuthKeyError is the concrete error behind ErrAuthKey: Address is the actor
 // that could not be authenticated.
-type AuthKeyError struct{ Address string }
+type AuthKeyError struct {
+	Address string // the actor's address, as the ref or Connect named it
+}
 
 // Error says which actor could not be authenticated, and what to do about it.
 func (e *AuthKeyError) Error() string {
@@ -34,7 +36,10 @@ func (e *AuthKeyError) Is(target error) bool { return target == ErrAuthKey }
 
 // RemoteError is an error returned by an actor's method that was not
 // registered with RegisterError: its message survives the trip, its type does not.
-type RemoteError struct{ Method, Message string }
+type RemoteError struct {
+	Method  string // the method's name, as Define or Expose gave it
+	Message string // the actor's message: the handler's error, or what else failed the call
+}
 
 // Error returns the method's name and the handler's message.
 func (e *RemoteError) Error() string {

@@ -13,7 +13,7 @@ import (
 // (unlike one in flight at the crash, whose error is ErrActorDied alone).
 // Spawn's error holds one for a process that ended before it served.
 type ExitError struct {
-	PID      int
+	PID      int            // the actor process that ended
 	ExitCode int            // -1 when a signal ended it
 	Signal   syscall.Signal // 0 unless a signal ended it
 }

@@ -10,8 +10,8 @@ import (
 // Picked is what Pick answers: the address of a live actor, or OK false
 // when the registry has none (uActor's None).
 type Picked struct {
-	Address string
-	OK      bool
+	Address string // the picked actor's address; empty when OK is false
+	OK      bool   // whether the registry had an actor to pick
 }
 
 // AppendBinary implements encoding.BinaryAppender.

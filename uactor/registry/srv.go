@@ -23,7 +23,7 @@ import (
 // name is left out, unless no record is left, which is an error, as other
 // DNS failures are.
 type SRV struct {
-	Name     string
+	Name     string        // the record's full name, "_service._tcp.domain"
 	Resolver *net.Resolver // nil: net.DefaultResolver
 }
 
