@@ -18,7 +18,8 @@ import (
 // and checks that the actor is of kind k. Closing the ref disconnects and
 // leaves the actor running. While the ref is open, this process holds
 // authkey in its keyring (so refs to actors with that key decode) and the
-// captures given with Capture. The kind's default options (given to Define)
+// captures given with Capture; so a ref that is dropped unclosed keeps them,
+// and its connection, until the process exits: Close it when done. The kind's default options (given to Define)
 // apply, then opts; refs share a connection only if their connection options
 // (sealing, frame size, timeouts, keepalive, in-flight bound, compression,
 // spinning, logger) have the same effect: an option given its default
