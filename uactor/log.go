@@ -108,6 +108,13 @@ func (s *server) logFull(peer string) {
 // An owner's connection to a process that was reaped is churn too: the
 // supervisor's own record says how the process ended.
 func logConnEnd(l *slog.Logger, role string, peer string, err error) {
+	logConnEndLimited(l, nil, role, peer, err)
+}
+
+// logConnEndLimited is logConnEnd with a limit on the Warn records (lim,
+// if not nil): an actor's, since a key holder can break the protocol on
+// connection after connection, as fast as handshakes go.
+func logConnEndLimited(l *slog.Logger, lim *logLimit, role string, peer string, err error) {
 	if _, reaped := errors.AsType[*processEnded](err); reaped {
 		l.Debug("uactor: connection closed", "role", role, "peer", peer, "err", err)
 		return
@@ -120,7 +127,20 @@ func logConnEnd(l *slog.Logger, role string, peer string, err error) {
 		l.Debug("uactor: connection closed", "role", role, "peer", peer, "err", err)
 		return
 	}
-	l.Warn("uactor: dropped peer", "role", role, "peer", peer, "err", err)
+	if !l.Enabled(context.Background(), slog.LevelWarn) {
+		return
+	}
+	args := []any{"role", role, "peer", peer, "err", err}
+	if lim != nil {
+		ok, dropped := lim.allow(time.Now())
+		if !ok {
+			return
+		}
+		if dropped > 0 {
+			args = append(args, "dropped", dropped)
+		}
+	}
+	l.Warn("uactor: dropped peer", args...)
 }
 
 // outputPanicLog returns what a spawned actor's relay calls when the

@@ -412,8 +412,9 @@ func CallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeo
 // pid, how it ended and whether a restart follows; so is a restart that
 // fails, and a restart that succeeds at Info. An actor records the
 // handshakes that fail, which anyone who can connect provokes, at most one
-// a second for each message; one that follows records left out says how
-// many ("dropped").
+// a second for each message, and so the authenticated peers it drops for
+// what they sent (a key holder can do that as fast as it connects); one
+// that follows records left out says how many ("dropped").
 // The default, nil, is slog.Default() at the time of each record.
 //
 // A handler cannot travel to another process, so a spawned actor's process

@@ -38,6 +38,7 @@ type server struct {
 	fails  *failGate     // spaces out rejections of wrong proofs
 	hsLogs handshakeLogs // bounds the records of failed handshakes
 	full   logLimit      // bounds the records of connections refused at MaxConnections
+	drops  logLimit      // bounds the records of authenticated peers dropped for what they sent
 
 	mu        sync.Mutex
 	hs        map[*hsConn]struct{}  // in their handshake (MaxHandshakes)

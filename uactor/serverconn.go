@@ -145,7 +145,7 @@ func (c *serverConn) end(err error) {
 		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", addSat(c.s.opts.keepalive, c.s.opts.keepalive))
 		return
 	}
-	logConnEnd(c.log.log, "server", c.log.peer, err)
+	logConnEndLimited(c.log.log, &c.s.drops, "server", c.log.peer, err)
 }
 
 // connLog is what a connection's end is logged with.
