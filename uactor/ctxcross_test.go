@@ -199,7 +199,8 @@ func TestCallEndingCrossesProcesses(t *testing.T) {
 // A call whose context has ended already fails with the context's error
 // and touches nothing on the wire: through a ref with no connection yet (a
 // copy received in a message), it starts no dial. The relay in front of
-// the actor counts the connections made to it.
+// the actor counts the connections made to it. A deadline that has passed
+// counts as ended even before the context's timer fires and closes Done.
 func TestEndedContextDialsNothing(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	p := freePort(t)
@@ -218,6 +219,7 @@ func TestEndedContextDialsNothing(t *testing.T) {
 		{"deadline passed", expired, context.DeadlineExceeded},
 		{"cancelled", cancelled, context.Canceled},
 		{"cancelled, with metadata", uactor.WithMetadata(cancelled, "k", "v"), context.Canceled},
+		{"deadline passed, timer not fired", lateCtx{ctx}, context.DeadlineExceeded},
 	} {
 		if _, err := Add.Call(tc.ctx, named, 1); !errors.Is(err, tc.want) {
 			t.Errorf("%s: %v; want %v", tc.name, err, tc.want)
@@ -231,6 +233,13 @@ func TestEndedContextDialsNothing(t *testing.T) {
 		t.Fatalf("a live call afterwards: %d, %v; want the first add", n, err)
 	}
 }
+
+// lateCtx is a context whose deadline has passed but whose timer has not
+// fired: Done is still open and Err still nil, as for a real context in
+// the moment between the two.
+type lateCtx struct{ context.Context }
+
+func (lateCtx) Deadline() (time.Time, bool) { return time.Now().Add(-time.Second), true }
 
 // A flood of calls given up on (cancelled at once, cancelled as they run,
 // or past short deadlines), from many callers on one connection, leaves

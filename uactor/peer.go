@@ -133,7 +133,7 @@ func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 		p.mu.Unlock()
 		return nil, p.gone
 	}
-	if err := ctx.Err(); err != nil { // a call that has ended already starts no dial
+	if err := ctxEnded(ctx); err != nil { // a call that has ended already starts no dial
 		p.mu.Unlock()
 		return nil, errorf("uactor: not dialling %s: %w", p.addr, err)
 	}
@@ -145,6 +145,19 @@ func (p *peer) conn(ctx context.Context) (*clientConn, error) {
 	case <-ctx.Done():
 		return nil, errorf("uactor: dial %s: %w", p.addr, ctx.Err())
 	}
+}
+
+// ctxEnded returns ctx's error, or context.DeadlineExceeded once its
+// deadline has passed: Err stays nil until the context's timer fires,
+// which may be a while after the deadline on a busy process.
+func ctxEnded(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+		return context.DeadlineExceeded
+	}
+	return nil
 }
 
 // startDial starts a dial unless one is under way, and returns it; p.mu is held.
