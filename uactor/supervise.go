@@ -202,8 +202,9 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 }
 
 // clearAddress makes the actor's address free for a restart: the socket
-// file that a killed process left, and its hosted values' directories,
-// are removed. The private directory is the owner's and stays while the actor
+// file that a killed process left, and its hosted values' directories
+// (if exited did not remove them: a process that failed to start), are
+// removed. The private directory is the owner's and stays while the actor
 // restarts (its process removes it only once the owner is gone); it is
 // made again only in case something else removed it; one that another
 // user made in its place meanwhile (its name shows in the shared base) is
@@ -219,15 +220,9 @@ func (s *supervisor) clearAddress() error {
 		} else if err := checkPrivateDir(dir); err != nil {
 			return err
 		}
-		// The directories of the values the dead process hosted: refs to
-		// them find them gone, and give the values up at once. Listed, not
-		// globbed: dir's own name may hold a pattern's characters ("[").
-		entries, _ := os.ReadDir(dir)
-		for _, e := range entries {
-			if e.IsDir() && strings.HasPrefix(e.Name(), "hosted-") { // not a link: ReadDir does not follow one
-				os.RemoveAll(filepath.Join(dir, e.Name()))
-			}
-		}
+		// Those that a process which failed to start left (exited removed
+		// a reaped one's).
+		s.removeHosted()
 	}
 	for _, f := range stale {
 		if fi, err := os.Lstat(f); err == nil && fi.Mode().Type() == os.ModeSocket {
@@ -235,6 +230,23 @@ func (s *supervisor) clearAddress() error {
 		}
 	}
 	return nil
+}
+
+// removeHosted removes the directories of the values that the actor's
+// processes hosted; none of them serves now. Refs to those values find
+// them gone, and give the values up at once. Listed, not globbed: the
+// directory's own name may hold a pattern's characters ("[").
+func (s *supervisor) removeHosted() {
+	dir := s.boot.dir
+	if dir == "" {
+		return
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), "hosted-") { // not a link: ReadDir does not follow one
+			os.RemoveAll(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // removeSocket removes the socket file that inc's process, reaped now,
@@ -278,6 +290,9 @@ func (s *supervisor) exited(inc *incarnation) {
 	inc.c.close(ended)
 	inc.p.Kill() // reaped already: this only closes its end of the bootstrap channel
 	inc.removeSocket()
+	// Now, not as a restart begins, which its backoff may put off: refs to
+	// the values the process hosted would redial their sockets meanwhile.
+	s.removeHosted()
 	if time.Since(inc.started) < stableAfter {
 		s.quick++
 	} else {
