@@ -52,10 +52,23 @@ func runChild() int {
 	inheritTreeKey(boot.treeKey, boot.treeKeyID)
 	heldKeys.AddAs(boot.key, boot.keyID) // held for the life of the process
 	// The owner made boot.dir and removes it once the actor is gone for
-	// good (not while it restarts); this process removes it only if the
-	// owner is gone. What this process made, it removes however it ends.
+	// good (not while it restarts); this process removes it if the owner
+	// is gone, or has asked it to stop, which ends the actor for good (no
+	// restart follows a Close): an owner killed as it closes the actor,
+	// a call in flight, ends that call, and so may end the stop, before
+	// this process has read EOF. What this process made, it removes
+	// however it ends. exiting orders the ways out (this return and
+	// onOrphan's exit), so that neither cuts the other's removals short.
 	ownerDir = boot.dir
-	defer removeAllDirs()
+	var exiting sync.Mutex
+	var stopAsked atomic.Bool // the owner sent its stop record
+	defer func() {
+		exiting.Lock() // held until the process exits
+		if stopAsked.Load() || ch.ParentGone() {
+			removeDir(boot.dir)
+		}
+		removeAllDirs()
+	}()
 	k := lookupKind(boot.kind)
 	if k == nil || k.late || (ch.Kind != "" && boot.kind != ch.Kind) {
 		ch.Fail(appendError(nil, codeHandler, fmt.Errorf(
@@ -64,7 +77,6 @@ func runChild() int {
 	}
 
 	var stopping sync.Once
-	var stopAsked atomic.Bool // the owner sent its stop record
 	stopped := make(chan struct{})
 	var deadline time.Time // when the owner kills this process: set before stopped closes
 	var srv atomic.Pointer[server]
@@ -86,6 +98,7 @@ func runChild() int {
 			// it gave, and it kills this process if it overstays.
 			return
 		}
+		exiting.Lock() // held until the process exits
 		// A SIGTERM from anyone but the owner's death leaves boot.dir to
 		// the owner, which may restart the actor in it: refs that find it
 		// gone would give the actor up.

@@ -31,6 +31,9 @@ func TestMain(m *testing.M) {
 	if spawnAndWait() { // a process that spawns an actor and waits to be killed
 		return
 	}
+	if closeMidCall() { // a process killed as it closes its actor mid-call
+		return
+	}
 	os.Exit(runInPrivateTemp(m))
 }
 

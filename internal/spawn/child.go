@@ -25,6 +25,7 @@ type Child struct {
 	Conn net.Conn // the child's end of the owner's connection (Process.Conn)
 	ctl  net.Conn
 	sig  chan os.Signal // the parent-death signal, caught from the start
+	eof  chan struct{}  // closed once Watch has read EOF on the channel: the parent is gone
 }
 
 // ChildKind reports whether this process was started by Start, and for which kind.
@@ -60,7 +61,7 @@ func OpenChild() (*Child, error) {
 	if err != nil {
 		return nil, fmt.Errorf("spawn: bootstrap descriptor: %w", err)
 	}
-	child := &Child{Kind: kind, ctl: c, sig: sig}
+	child := &Child{Kind: kind, ctl: c, sig: sig, eof: make(chan struct{})}
 	if f := os.NewFile(ownerFD, "uactor-owner"); f != nil {
 		child.Conn, err = net.FileConn(f)
 		f.Close()
@@ -138,7 +139,7 @@ const orphanWait = time.Second
 // gone (getppid still names it then, if its other threads live on): so a
 // SIGTERM says the parent is gone only if EOF follows within orphanWait.
 func (c *Child) Watch(onStop func(grace, wait time.Duration), onOrphan func(parentGone bool)) {
-	eof := make(chan struct{})
+	eof := c.eof
 	go func() {
 		for {
 			tag, data, err := readRecord(c.ctl)
@@ -168,6 +169,18 @@ func (c *Child) Watch(onStop func(grace, wait time.Duration), onOrphan func(pare
 			onOrphan(true)
 		}
 	}()
+}
+
+// ParentGone reports whether Watch has found the parent gone (EOF), without
+// waiting: a process leaving by another way than onOrphan may have to
+// remove what the parent would have.
+func (c *Child) ParentGone() bool {
+	select {
+	case <-c.eof:
+		return true
+	default:
+		return false
+	}
 }
 
 // stopDurations reads a stop record's data: the grace period, then the
