@@ -200,11 +200,17 @@ func advertised(spec string, bound address) (string, error) {
 	return a.String(), nil
 }
 
-// dialHint says what to check when nothing listens at an address: the
-// commonest cause is an actor that listens elsewhere than the caller
-// thinks, such as one spawned without Listen, on a private Unix socket.
-func dialHint(err error) string {
-	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT) {
+// dialHint says what to check when nothing listens at a: the commonest
+// cause is an actor that listens elsewhere than the caller thinks, such as
+// one spawned without Listen, on a private Unix socket. A Unix socket path
+// that does not exist may be another host's, from a ref that came from
+// there: a path means something only on its own host.
+func dialHint(a address, err error) string {
+	switch {
+	case a.network == "unix" && errors.Is(err, syscall.ENOENT):
+		return " (nothing listens at that path on this host: unix:// refs reach only actors on the same host; " +
+			"check that the actor runs here, and that its Listen names this address)"
+	case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ENOENT):
 		return " (nothing listens there: check that the actor runs, and that its Listen names this address)"
 	}
 	return ""
@@ -219,7 +225,7 @@ func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Con
 	d := net.Dialer{Timeout: timeout}
 	c, err := d.DialContext(ctx, a.network, a.addr)
 	if err != nil {
-		return nil, errorf("uactor: dial %s: %w%s", a, err, dialHint(err))
+		return nil, errorf("uactor: dial %s: %w%s", a, err, dialHint(a, err))
 	}
 	if tc, ok := c.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
