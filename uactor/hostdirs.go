@@ -13,8 +13,9 @@ import (
 // A hosted value's socket directory is removed by Close (in an actor's
 // process, also as the process ends on SIGTERM or its owner's death), and
 // a spawned actor's by its owner once the actor is gone (and by the actor
-// as it stops for good at its owner's Close, or if its owner is gone first). A program that returns from main without
-// Close, ends on a signal or is killed leaves a hosted value's behind, and
+// as it stops for good at its owner's Close, or if its owner is gone
+// first). A program that returns from main without Close, ends on a
+// signal or is killed leaves a hosted value's behind, and
 // an owner killed together with its actor (a job's process group, say)
 // leaves the actor's. So such a directory holds a lock file that the
 // process that made it locks (flock) for the directory's life, and the

@@ -206,10 +206,9 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 // (if exited did not remove them: a process that failed to start), are
 // removed. The private directory is the owner's and stays while the actor
 // restarts (its process removes it only once the owner is gone or stops it
-// for good); it is
-// made again only in case something else removed it; one that another
-// user made in its place meanwhile (its name shows in the shared base) is
-// not used.
+// for good); it is made again only in case something else removed it; one
+// that another user made in its place meanwhile (its name shows in the
+// shared base) is not used.
 func (s *supervisor) clearAddress() error {
 	var stale []string
 	if s.addr.network == "unix" {
