@@ -38,6 +38,12 @@ type Reader struct {
 	body   *Buffer // the body so far
 	got    int     // bytes of it read
 
+	// The body's charge to the budget for bodies allocated ahead of their
+	// bytes (see aheadBudget): charging says there is one, charged holds
+	// it (nil until the Reader's first).
+	charging bool
+	charged  *aheadCharge
+
 	decompress bool         // FlagCompressed is accepted
 	decoders   *decoderPool // for r.max; set with decompress
 }
@@ -105,6 +111,9 @@ func (r *Reader) ReadFrame() (Header, *Buffer, error) {
 			r.err = err
 			r.body.Release()
 			r.body = nil
+			if r.charging {
+				r.giveBack()
+			}
 		}
 		return Header{}, nil, err
 	}
@@ -244,10 +253,10 @@ func (r *Reader) readHeader() error {
 	if r.s.aead == nil {
 		size -= BodyHeaderSize
 	}
-	if size >= ownedBody && size <= eagerBody {
-		r.body = newOwned(size)
+	if size <= aheadFree {
+		r.body = GetBuffer(size)
 	} else {
-		r.body = GetBuffer(min(size, eagerBody))
+		r.startBody(size)
 	}
 	r.got = 0
 	return nil
@@ -257,6 +266,7 @@ func (r *Reader) readHeader() error {
 // its own rather than a pooled one (see Buffer.Own): a receiver that keeps
 // the payload, as a []byte or string, then takes the array over instead of
 // copying it out, which for large payloads costs more than the allocation.
+// A body that grows as it arrives (see readBody) ends in such an array too.
 const ownedBody = 256 << 10
 
 // readPlain reads a plain frame's payload straight into its pooled Buffer,
@@ -300,9 +310,10 @@ func (r *Reader) readSealed() (Header, *Buffer, error) {
 }
 
 // eagerBody is the largest body allocated whole as soon as its length is
-// known: the pool's largest size class, so that every pooled size still
-// costs one allocation. A larger body grows, doubling, as its bytes arrive:
-// a peer that declares a huge frame and then sends nothing makes this end
+// known (budget permitting: see aheadBudget): the pool's largest size
+// class, so that every pooled size still costs one allocation. A larger
+// body starts with this much and grows, doubling, as its bytes arrive: a
+// peer that declares a huge frame and then sends nothing makes this end
 // hold at most this much, not the maximum frame size, and one that sends
 // slowly at most twice what it sent.
 const eagerBody = 1 << maxClassShift
@@ -320,13 +331,31 @@ func (r *Reader) readBody(n int) (*Buffer, error) {
 		}
 		if r.got == n {
 			r.body = nil
+			if r.charging {
+				r.giveBack()
+			}
 			return b, nil
 		}
-		grown := GetBuffer(min(2*len(b.B), n))
-		copy(grown.B, b.B[:r.got])
-		b.Release()
-		r.body = grown
+		r.body = grow(b, r.got, n)
 	}
+}
+
+// grow returns a Buffer twice b's size, or n bytes if that is less, holding
+// b's first got bytes, and releases b. A body's last array is one of its
+// own if the body is large enough for that (see ownedBody), as it would
+// have been had it been allocated whole.
+func grow(b *Buffer, got, n int) *Buffer {
+	var grown *Buffer
+	if size := 2 * len(b.B); size < n {
+		grown = GetBuffer(size)
+	} else if n >= ownedBody {
+		grown = newOwned(n)
+	} else {
+		grown = GetBuffer(n)
+	}
+	copy(grown.B, b.B[:got])
+	b.Release()
+	return grown
 }
 
 // readErr describes a failed read inside a frame. Running out of input there
