@@ -83,24 +83,46 @@ func readEvery(t *testing.T, r *Reader, peek bool) (frames []Header, payloads []
 	}
 }
 
+// dripMax is the Reader's maximum in FuzzReaderDrip: above aheadFree, so
+// that a body can take either way in (see aheadBudget).
+const dripMax = 4 * aheadFree
+
 // FuzzReaderDrip reads the same bytes twice: in one piece, and dripped in
 // pieces of any size with timeouts in between, asking NextEmpty and
 // FrameBuffered before each frame as an actor's reader does. Both reads
 // must return the same frames and end the same way: a frame split over
-// many writes, or a read that times out anywhere, changes nothing.
+// many writes, or a read that times out anywhere, changes nothing. The
+// dripped read runs with the budget for bodies allocated ahead exhausted,
+// so that a large body it reads grows as it arrives, where the read in one
+// piece allocates it whole.
 func FuzzReaderDrip(f *testing.F) {
 	for _, s := range readerSeeds(f) {
 		f.Add(s.data, s.sealed, []byte{0x80, 0, 3, 0x8f, 15})
 		f.Add(s.data, s.sealed, []byte{0})
 	}
+	for _, sealed := range []bool{false, true} {
+		var large bytes.Buffer
+		w := NewWriter(&large, 0)
+		if sealed {
+			w.SetAEAD(newGCM(f))
+		}
+		if err := w.WriteFrame(Header{Type: TypeCall, ID: 1}, pattern(1, 3*aheadFree)); err != nil {
+			f.Fatal(err)
+		}
+		f.Add(large.Bytes(), sealed, []byte{0x7f, 0xff, 0x40})
+	}
 	f.Fuzz(func(t *testing.T, data []byte, sealed bool, drip []byte) {
-		whole, dripped := NewReader(bytes.NewReader(data), fuzzMax), NewReader(&dripReader{data: data, pattern: drip}, fuzzMax)
+		whole, dripped := NewReader(bytes.NewReader(data), dripMax), NewReader(&dripReader{data: data, pattern: drip}, dripMax)
 		if sealed {
 			whole.SetAEAD(newGCM(t))
 			dripped.SetAEAD(newGCM(t))
 		}
 		wantH, wantP, wantErr := readEvery(t, whole, false)
-		gotH, gotP, gotErr := readEvery(t, dripped, true)
+		gotH, gotP, gotErr := func() ([]Header, [][]byte, error) {
+			ahead.Add(aheadBudget)
+			defer ahead.Add(-aheadBudget)
+			return readEvery(t, dripped, true)
+		}()
 		if len(gotH) != len(wantH) {
 			t.Fatalf("dripped: %d frames, then %v; in one piece: %d frames, then %v", len(gotH), gotErr, len(wantH), wantErr)
 		}
