@@ -31,6 +31,8 @@ import (
 // when the struct has other fields, or embeds a pointer or an interface
 // (codec_borrowed.go): a struct that embeds time.Time travels by its msgp
 // methods, if it has them.
+// A decoding method with a value receiver, which would fill a copy, is
+// passed over too (codec_receiver.go).
 
 // codec is how values of one type travel.
 type codec[T any] struct {
@@ -89,12 +91,13 @@ func codecFor[T any](role string) (*codec[T], error) {
 	}
 	var err error // the first set of methods found borrowed (codec_borrowed.go)
 	if c, appends := binaryCodec[T](); c != nil {
-		if err = borrowed[T](role, appends, "UnmarshalBinary"); err == nil {
+		err = cmp.Or(borrowed[T](role, appends, "UnmarshalBinary"), valueReceiver[T](role, "UnmarshalBinary"))
+		if err == nil {
 			return c, nil
 		}
 	}
 	if c := msgpCodec[T](); c != nil {
-		msgErr := borrowed[T](role, "MarshalMsg", "UnmarshalMsg")
+		msgErr := cmp.Or(borrowed[T](role, "MarshalMsg", "UnmarshalMsg"), valueReceiver[T](role, "UnmarshalMsg"))
 		if msgErr == nil {
 			return c, nil
 		}
