@@ -51,6 +51,17 @@
 // and, for a response, the call with a *RemoteError that says so, while
 // the actor serves on.
 //
+// A value arrives as it was sent but for what the wire does not tell
+// apart. A []byte or Lent arrives non-nil, empty if it was nil; an empty
+// slice of built-ins arrives as nil, and a map, nil or empty, as an empty
+// map. A time.Time keeps its instant, to the nanosecond, and its zone
+// offset, but not its Location's name or rules nor its monotonic clock
+// reading: it arrives in UTC if it was in UTC (or at one of the few
+// offsets that time's binary form cannot hold: PROTOCOL.md lists them),
+// else in time.Local if the receiver's local zone has its offset at that
+// instant, else in a fixed zone (compare times with Equal, not ==). Floats keep their bits, −0 and
+// NaN payloads included.
+//
 // Decoding checks that a count claims no more elements than bytes follow,
 // but msgp's generated code makes a slice as long as its count before it
 // decodes an element, whose size this package cannot see: a frame of
