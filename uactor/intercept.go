@@ -41,6 +41,9 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // A handler's panic is recovered in handle, which returns it as an error:
 // the caller gets ErrPanic, as without interceptors, if the interceptor
 // returns that error (or wraps it), and the actor serves on.
+// Like a call queued behind a Serial actor's, handle runs no handler once
+// the ctx it is given has ended (the call's deadline passed while the
+// interceptor held it, say): it returns ctx's error.
 // It may run handle in a goroutine and return before it does (a timeout);
 // the caller is then answered at once, and the handler runs on with its
 // context cancelled. A handler that handle had begun to run when the
@@ -52,8 +55,10 @@ type ServerHandler func(ctx context.Context, req any) (resp any, err error)
 // of a goroutine that has yet to call handle: a handle called after the
 // interceptor returned (its goroutine scheduled only then, as one that
 // gives up at once may be) is not sure to be waited for, and once the
-// call is over (no handler of it runs) it runs unaccounted for, or, for a
-// Lent request, fails at once without running the handler (see Lent).
+// call is over (no handler of it runs), its context has ended: it runs no
+// handler, and with a context that does not end with the call's
+// (context.WithoutCancel) it runs one unaccounted for, or, for a Lent
+// request, fails at once without running it (see Lent).
 type ServerInterceptor func(ctx context.Context, info CallInfo, req any, handle ServerHandler) (resp any, err error)
 
 // ClientInterceptors adds interceptors around the calls made through refs:

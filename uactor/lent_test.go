@@ -199,18 +199,24 @@ func TestLentRequestOutlivesAnInterceptorThatAnswersEarly(t *testing.T) {
 
 // A server interceptor that starts the handler of a Lent request only after
 // it returned finds the request gone, its array free for other calls: the
-// handler does not run, and the interceptor's call of it fails.
+// handler does not run, and the interceptor's call of it fails. With the
+// call's context, ended with the call, it fails as any late handle does.
 func TestLentRequestGoneForAHandlerStartedAfterItsInterceptorReturned(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	late := make(chan func() (any, error), 1)
+	ended := make(chan error, 1)
 	ic := func(ctx context.Context, info uactor.CallInfo, req any, handle uactor.ServerHandler) (any, error) {
-		late <- func() (any, error) { return handle(ctx, req) }
+		late <- func() (any, error) { return handle(context.WithoutCancel(ctx), req) }
+		context.AfterFunc(ctx, func() { _, err := handle(ctx, req); ended <- err })
 		return []byte("answered early"), nil
 	}
 	r := host(t, ctx, CounterKind, &Counter{}, uactor.ServerInterceptors(ic))
 	resp, err := EchoLent.Call(ctx, r, uactor.Lent(lentPayload(1, 0, 4<<10)))
 	if err != nil || string(resp) != "answered early" {
 		t.Fatalf("EchoLent.Call = %q, %v; want the interceptor's answer", resp, err)
+	}
+	if err := receive(t, ended, 10*time.Second, "the late handle's error"); !errors.Is(err, context.Canceled) {
+		t.Fatalf("handle with the call's context, once the call was over: %v; want context.Canceled", err)
 	}
 	// Its answer is out, and once the actor has let go of the request (just
 	// after it wrote the answer) its array is the actor's again.

@@ -51,6 +51,12 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 				tk := ch.ticket()
 				resp, err = serveIntercepted(ctx, ic, CallInfo{Kind: k.entry.name, Method: name, Address: addr}, req,
 					func(ctx context.Context, req Req) (resp Resp, err error) {
+						// As a call queued behind a Serial actor's is: one
+						// whose context ended while the interceptor held it
+						// (or that was answered already) runs no handler.
+						if err := ctx.Err(); err != nil {
+							return resp, err
+						}
 						switch {
 						case ch.take(tk):
 							defer ch.drop()
@@ -105,7 +111,8 @@ func (m Method[A, Req, Resp]) Name() string { return m.name }
 // context.DeadlineExceeded at the deadline, with context.Canceled when ctx
 // is cancelled well before it (or when the connection ends). A call whose
 // deadline passes before its handler would start (queued behind a Serial
-// actor's other calls, say) is dropped without running. An error returned by the handler comes back as a
+// actor's other calls, or held by a server interceptor, say) is dropped
+// without running. An error returned by the handler comes back as a
 // *RemoteError, or as its registered sentinel (see RegisterError). Through
 // a ref to an actor of another kind (one that shares the actor type A), the
 // call is not sent, and fails with ErrUnknownMethod.
