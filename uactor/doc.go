@@ -59,8 +59,8 @@
 // reading: it arrives in UTC if it was in UTC (or at one of the few
 // offsets that time's binary form cannot hold: PROTOCOL.md lists them),
 // else in time.Local if the receiver's local zone has its offset at that
-// instant, else in a fixed zone (compare times with Equal, not ==). Floats keep their bits, −0 and
-// NaN payloads included.
+// instant, else in a fixed zone (compare times with Equal, not ==).
+// Floats keep their bits, −0 and NaN payloads included.
 //
 // Decoding checks that a count claims no more elements than bytes follow,
 // but msgp's generated code makes a slice as long as its count before it
