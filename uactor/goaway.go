@@ -2,6 +2,9 @@ package uactor
 
 import (
 	"errors"
+	"net"
+	"syscall"
+	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
 )
@@ -14,12 +17,116 @@ import (
 // would redial for DialTimeout. A client that reads GOAWAY gives the actor
 // up at once.
 
-// sayGoAway queues GOAWAY on each connection's Writer, behind the answers
-// there, without waiting on a peer that does not read: the connections are
-// closed next, and a peer that misses it only redials as it would have.
-func sayGoAway(ws []*frame.Writer) {
-	for _, w := range ws {
-		w.WriteFrameContext(frame.NoWait, frame.Header{Type: frame.TypeGoAway})
+// goAwayDrain bounds how long a stopping actor waits, after its grace
+// period, for GOAWAY to leave and for its peers to hang up on reading it.
+const goAwayDrain = 250 * time.Millisecond
+
+// sayGoAway writes GOAWAY on each of cs, behind the answers there, without
+// waiting on a peer that does not read, and then, once it has left (by
+// end at most), shuts the connection's sending side: the peer reads
+// GOAWAY and end of stream. The calls whose handlers still run are
+// cancelled. A peer that misses GOAWAY only redials as it would have.
+//
+// A socket closed with bytes unread sends a reset, which may reach the
+// peer before GOAWAY does (Linux drops what it had still to send) and have
+// it redial. So the connection is left to its reader (drainOn), which
+// closes it as soon as it finds the peer quiet, and until then, or until
+// end, reads and drops what the peer still sends (calls made as the actor
+// stopped), writing nothing more. A peer that is not quiet has a call in
+// flight or is sending one, and so reads GOAWAY and hangs up; one that is
+// quiet may read nothing for as long as it makes no call (the owner's
+// connection, a client of another make), and is not waited for.
+func (s *server) sayGoAway(cs []*serverConn, end time.Time) {
+	for _, c := range cs {
+		c.w.WriteFrameContext(frame.NoWait, frame.Header{Type: frame.TypeGoAway})
+	}
+	waitSent(cs, end)
+	for _, c := range cs {
+		if cw, ok := c.nc.(interface{ CloseWrite() error }); ok && c.w.Buffered() == 0 {
+			c.drainEnd = end
+			c.goneAway.Store(true) // a write that fails now leaves the connection open (see serveSession)
+			cw.CloseWrite()
+			c.nc.SetReadDeadline(time.Unix(1, 0)) // the reader looks now whether the peer is quiet
+		}
+		c.cancelAll()
+	}
+}
+
+// goAwayQuiet is how long a TCP peer must have sent nothing, after GOAWAY,
+// for drainOn to count it idle: a caller between two calls sends the next
+// far sooner, and closing then would have the bytes of that call meet a
+// closed socket, whose reset can fail the caller's write before it has
+// read GOAWAY. On a Unix socket GOAWAY is in the peer's socket once
+// written, and a reset does not overtake it.
+const goAwayQuiet = 5 * time.Millisecond
+
+// drainOn is the reader's part once GOAWAY has left (goneAway), called
+// when a read fails on a deadline that sayGoAway or drainOn set. It
+// reports whether the reader reads on, dropping what the peer sends,
+// until the peer hangs up or the next look; or whether the connection is
+// done (and closed as the reader ends): once end has passed, or once the
+// peer is idle, so that closing it sends no reset. Idle is: no call of the
+// peer's in flight, no part of a frame read and nothing unread, and, on
+// TCP, nothing arrived for goAwayQuiet.
+func (c *serverConn) drainOn() bool {
+	now := time.Now()
+	if !now.Before(c.drainEnd) {
+		return false
+	}
+	c.mu.Lock()
+	calls := len(c.cancels)
+	c.mu.Unlock()
+	got, _ := c.in.arrived()
+	idle := calls == 0 && c.r.Idle() && !unread(c.nc)
+	if _, tcp := c.nc.(*net.TCPConn); idle && (!tcp || c.drainLooked && got == c.drainSeen) {
+		return false
+	}
+	c.drainLooked, c.drainSeen = true, got
+	next := now.Add(goAwayQuiet)
+	if next.After(c.drainEnd) {
+		next = c.drainEnd
+	}
+	c.nc.SetReadDeadline(next)
+	return true
+}
+
+// unread reports whether bytes wait unread in nc's socket, looking without
+// reading or waiting; it reports true if it cannot tell.
+func unread(nc net.Conn) bool {
+	rc := rawConn(nc)
+	if rc == nil {
+		return true
+	}
+	var n int
+	var err error
+	if rc.Control(func(fd uintptr) {
+		var b [1]byte
+		n, _, err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+	}) != nil {
+		return false // closed already
+	}
+	// EAGAIN: nothing; none read and no error: the peer hung up after its
+	// last byte; another error: the connection broke.
+	return err == nil && n > 0
+}
+
+// waitHungUp waits until no connection is left, or until end: a peer that
+// read GOAWAY hangs up, and its reader, finding the end of the
+// connection, untracks it.
+func (s *server) waitHungUp(end time.Time) {
+	s.mu.Lock()
+	if len(s.conns) == 0 {
+		s.mu.Unlock()
+		return
+	}
+	s.hungUp = make(chan struct{})
+	hungUp := s.hungUp
+	s.mu.Unlock()
+	t := time.NewTimer(time.Until(end))
+	defer t.Stop()
+	select {
+	case <-hungUp:
+	case <-t.C:
 	}
 }
 

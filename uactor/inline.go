@@ -131,16 +131,16 @@ func (w *inlineWatch) remove(c *serverConn) {
 	delete(w.conns, c)
 }
 
-// writers returns the Writers of the connections watched: every connection
-// the server serves.
-func (w *inlineWatch) writers() []*frame.Writer {
+// served returns the connections watched: every connection the server
+// serves.
+func (w *inlineWatch) served() []*serverConn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ws := make([]*frame.Writer, 0, len(w.conns))
+	cs := make([]*serverConn, 0, len(w.conns))
 	for c := range w.conns {
-		ws = append(ws, c.w)
+		cs = append(cs, c)
 	}
-	return ws
+	return cs
 }
 
 // kick puts the watchdog on the clock if it is not there.

@@ -45,6 +45,7 @@ type server struct {
 	hsRun     chan struct{}         // a token per goroutine in a handshake, evicted ones included (see admission.go)
 	penalized map[net.Conn]struct{} // rejected, waiting for their turn to be told
 	conns     map[net.Conn]struct{} // authenticated (MaxConnections)
+	hungUp    chan struct{}         // while stop waits for its peers to hang up after GOAWAY: closed once conns is empty
 	stopping  chan struct{}         // closed when stop begins
 	cut       chan struct{}         // closed when stop closes the connections
 	done      chan struct{}         // closed when stopped
@@ -144,6 +145,10 @@ func (s *server) beginCall() bool {
 func (s *server) untrack(nc net.Conn) {
 	s.mu.Lock()
 	delete(s.conns, nc)
+	if len(s.conns) == 0 && s.hungUp != nil {
+		close(s.hungUp)
+		s.hungUp = nil
+	}
 	s.mu.Unlock()
 	nc.Close()
 }
@@ -178,8 +183,10 @@ func (s *server) stopWithin(grace time.Duration) {
 		t.Stop()
 		held := s.sendHeld(graceEnd)
 		// After every answer written or held: the actor is gone for good.
-		sayGoAway(held)
+		drainEnd := time.Now().Add(goAwayDrain)
+		s.sayGoAway(held, drainEnd)
 		close(s.cut) // readers waiting for a connection to drain give up
+		s.waitHungUp(drainEnd)
 		s.mu.Lock()
 		for nc := range s.conns {
 			nc.Close() // and so its calls' contexts are cancelled
@@ -188,8 +195,8 @@ func (s *server) stopWithin(grace time.Duration) {
 			nc.Close()
 		}
 		s.mu.Unlock()
-		for _, w := range held {
-			w.KickContext(frame.NoWait) // what is still queued fails now, and sendHeld's waiter ends
+		for _, c := range held {
+			c.w.KickContext(frame.NoWait) // what is still queued fails now, and sendHeld's waiter ends
 		}
 		s.removeDir()
 		s.workers.close()
@@ -201,16 +208,23 @@ func (s *server) stopWithin(grace time.Duration) {
 // sendHeld sends the answers that connections hold back to go out with
 // their reader's next write: their calls count as done already. It starts
 // each write without waiting on a peer that does not read, then waits for
-// them to leave until end at most. It returns the connections' Writers.
-func (s *server) sendHeld(end time.Time) []*frame.Writer {
-	ws := s.inline.writers()
-	for _, w := range ws {
-		w.KickContext(frame.NoWait)
+// them to leave until end at most. It returns the connections.
+func (s *server) sendHeld(end time.Time) []*serverConn {
+	cs := s.inline.served()
+	for _, c := range cs {
+		c.w.KickContext(frame.NoWait)
 	}
+	waitSent(cs, end)
+	return cs
+}
+
+// waitSent waits until the Writer of each of cs is empty or has failed
+// (closing its connection fails it), or until end.
+func waitSent(cs []*serverConn, end time.Time) {
 	sent := make(chan struct{})
-	go func() { // ends once each writer is empty or has failed (closing its connection fails it)
-		for _, w := range ws {
-			w.WaitBelow(1)
+	go func() {
+		for _, c := range cs {
+			c.w.WaitBelow(1)
 		}
 		close(sent)
 	}()
@@ -220,7 +234,6 @@ func (s *server) sendHeld(end time.Time) []*frame.Writer {
 	case <-sent:
 	case <-t.C:
 	}
-	return ws
 }
 
 func (s *server) removeDir() { removeDir(s.dir) }

@@ -32,7 +32,19 @@ type serverConn struct {
 	w    *frame.Writer
 	ka   *keepalive
 	dead chan struct{} // closed when keepalive gives up on the peer
-	log  connLog
+	// goneAway is set once GOAWAY has left and the sending side is shut:
+	// a write failing then does not close the connection, and the reader
+	// drains it until drainEnd at most (sayGoAway, drainOn).
+	goneAway atomic.Bool
+	drainEnd time.Time // set before goneAway
+	log      connLog
+
+	in *counting // what the reader reads through, and counts
+
+	// Used by the reader once goneAway (drainOn): whether it has looked
+	// at the peer, and how many bytes had arrived then.
+	drainLooked bool
+	drainSeen   uint64
 
 	freed chan struct{} // a call ended or released request bytes (one pending signal)
 
@@ -111,13 +123,20 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 		w:    frame.NewWriter(wc, s.opts.maxFrame),
 		dead: make(chan struct{}), freed: make(chan struct{}, 1), cancels: map[uint64]*callCtx{}}
 	in := &counting{Reader: spinning(nc, s.opts.spin, c.due), rc: wc.rc}
+	c.in = in
 	c.r = frame.NewReader(in, s.opts.maxFrame)
 	agree(sess, c.r, c.w, s.opts)
 	// A failed write may be no answer's own (answers held back and written
 	// by the reader, the rest of a PING or PONG, what the watchdog
 	// kicked): the connection is closed all the same, so that the reader
 	// ends and the peer is not left waiting on a truncated frame.
-	c.w.OnFail(func(error) { nc.Close() })
+	// After GOAWAY (sayGoAway), nothing more goes out, and the reader
+	// decides when the connection ends (drainOn).
+	c.w.OnFail(func(error) {
+		if !c.goneAway.Load() {
+			nc.Close()
+		}
+	})
 	c.log = connLog{log: s.opts.log(), peer: peerName(nc)}
 	c.log.log.Debug("uactor: connection opened", "role", "server", "peer", c.log.peer, "kind", s.kind.name)
 	c.ka = startKeepalive(s.opts.keepalive, c.w, keepaliveHooks{
@@ -143,6 +162,11 @@ func (c *serverConn) end(err error) {
 		return
 	case c.log.silent.Load():
 		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", addSat(c.s.opts.keepalive, c.s.opts.keepalive))
+		return
+	case c.goneAway.Load():
+		// The actor stopped, and told the peer: however the connection
+		// ended then (the drain's bound, say), the peer did nothing wrong.
+		c.log.log.Debug("uactor: connection closed after GOAWAY", "role", "server", "peer", c.log.peer, "err", err)
 		return
 	}
 	logConnEndLimited(c.log.log, &c.s.drops, "server", c.log.peer, err)
@@ -351,7 +375,7 @@ func (c *serverConn) send(hold bool, h frame.Header, payload []byte) error {
 			err = c.w.Flush()
 		}
 	}
-	if err != nil && !errors.Is(err, frame.ErrTooLarge) {
+	if err != nil && !errors.Is(err, frame.ErrTooLarge) && !c.goneAway.Load() {
 		c.nc.Close()
 	}
 	return err

@@ -1,7 +1,9 @@
 package uactor
 
 import (
+	"errors"
 	"fmt"
+	"os"
 
 	"github.com/uactor-go/uactor/internal/frame"
 )
@@ -37,6 +39,9 @@ func (c *serverConn) serve() bool {
 		}
 		h, buf, err := c.r.ReadFrame()
 		if err != nil {
+			if c.goneAway.Load() && errors.Is(err, os.ErrDeadlineExceeded) && c.drainOn() {
+				continue // draining after GOAWAY (goaway.go)
+			}
 			c.end(err) // EOF, a broken frame or a failed seal: the connection is done
 			return false
 		}

@@ -77,7 +77,9 @@ func (c *serverConn) closeIfHungUp() bool {
 func (c *serverConn) waitRequests(limit int) bool {
 	for {
 		c.mu.Lock()
-		over := c.held >= limit
+		// After GOAWAY no call holds anything new (each is refused): the
+		// reader drains, bound or not.
+		over := c.held >= limit && !c.goneAway.Load()
 		c.waiting = over
 		c.mu.Unlock()
 		if !over {
@@ -110,7 +112,7 @@ func (c *serverConn) waitOrEmpty() (ok, next bool) {
 	interrupted := !c.peeking
 	c.peeking = false
 	c.mu.Unlock()
-	if interrupted { // before or after the read returned: reads must not fail on it
+	if interrupted && !c.goneAway.Load() { // before or after the read returned: reads must not fail on it
 		c.nc.SetReadDeadline(time.Time{})
 	}
 	switch {
@@ -124,6 +126,8 @@ func (c *serverConn) waitOrEmpty() (ok, next bool) {
 		defer c.ka.pause(false)
 		return c.wait(), false
 	case err == nil, !errors.Is(err, os.ErrDeadlineExceeded):
+		return true, true
+	case c.goneAway.Load(): // the drain's deadline (sayGoAway): the reader finds out
 		return true, true
 	}
 	select { // the release's signal: it is acted on now
@@ -151,7 +155,7 @@ func (c *serverConn) wait() bool {
 		case <-c.dead:
 			return false
 		case <-c.s.cut:
-			return false
+			return c.goneAway.Load() // after GOAWAY the reader drains (waitRequests, waitSlot)
 		case <-look:
 			if c.closeIfHungUp() {
 				return false
@@ -205,7 +209,9 @@ func (c *serverConn) waitSlot(id uint64) error {
 		c.mu.Lock()
 		prev := c.cancels[id]
 		dup := prev != nil && !prev.leaving
-		blocked := prev != nil || len(c.cancels) >= c.s.opts.inflight && c.leaving > 0
+		// After GOAWAY the call is refused (the actor is draining), and
+		// holds no slot: the reader drains.
+		blocked := (prev != nil || len(c.cancels) >= c.s.opts.inflight && c.leaving > 0) && !c.goneAway.Load()
 		c.waiting = blocked && !dup
 		c.mu.Unlock()
 		switch {
