@@ -113,16 +113,23 @@ type inlineWatch struct {
 	job   clockJob // runs look every inlineTick
 	quiet int      // looks in a row that found no call run inline
 	conns map[*serverConn]struct{}
+	told  bool // served has run: the stop tells these connections GOAWAY, and add adds no more
 }
 
-func (w *inlineWatch) add(c *serverConn) {
+// add watches c, and reports whether it does: not once the stop has taken
+// the connections it tells GOAWAY (served).
+func (w *inlineWatch) add(c *serverConn) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.told {
+		return false
+	}
 	if w.conns == nil {
 		w.conns = map[*serverConn]struct{}{}
 		w.job = clockJob{period: inlineTick, run: w.look}
 	}
 	w.conns[c] = struct{}{}
+	return true
 }
 
 func (w *inlineWatch) remove(c *serverConn) {
@@ -131,11 +138,13 @@ func (w *inlineWatch) remove(c *serverConn) {
 	delete(w.conns, c)
 }
 
-// served returns the connections watched: every connection the server
-// serves.
+// served returns the connections watched, every connection the server
+// serves, to the stop, which tells them GOAWAY: from then on add refuses
+// one, whose server tells it itself.
 func (w *inlineWatch) served() []*serverConn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	w.told = true
 	cs := make([]*serverConn, 0, len(w.conns))
 	for c := range w.conns {
 		cs = append(cs, c)

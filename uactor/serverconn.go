@@ -145,9 +145,20 @@ func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
 		backlog:  wc.backlog,
 		received: in.arrived,
 	})
-	s.inline.add(c)
+	if h := testHookServing.Load(); h != nil {
+		(*h)(s)
+	}
+	if !s.inline.add(c) {
+		// Its verdict went out as the stop began, which has told the
+		// connections it serves GOAWAY already: this one is told here.
+		s.sayGoAway([]*serverConn{c}, time.Now().Add(goAwayDrain))
+	}
 	c.readOn()
 }
+
+// testHookServing, if set, runs as a connection whose handshake is done
+// is about to be served: tests hold it there.
+var testHookServing atomic.Pointer[func(*server)]
 
 // end frees what the connection held, once its reader has found it done
 // because of err, and logs why.
