@@ -32,19 +32,7 @@ type serverConn struct {
 	w    *frame.Writer
 	ka   *keepalive
 	dead chan struct{} // closed when keepalive gives up on the peer
-	// goneAway is set once GOAWAY has left and the sending side is shut:
-	// a write failing then does not close the connection, and the reader
-	// drains it until drainEnd at most (sayGoAway, drainOn).
-	goneAway atomic.Bool
-	drainEnd time.Time // set before goneAway
-	log      connLog
-
-	in *counting // what the reader reads through, and counts
-
-	// Used by the reader once goneAway (drainOn): whether it has looked
-	// at the peer, and how many bytes had arrived then.
-	drainLooked bool
-	drainSeen   uint64
+	log  connLog
 
 	freed chan struct{} // a call ended or released request bytes (one pending signal)
 
@@ -66,6 +54,18 @@ type serverConn struct {
 	leaving int                 // calls whose reply is on its way out
 	waiting bool                // the reader waits for held or leaving to drop (wait)
 	peeking bool                // … while it reads for the next frame's length (waitOrEmpty)
+
+	// The stop's, after the fields a call uses. goneAway is set once
+	// GOAWAY has left and the sending side is shut: a write failing then
+	// does not close the connection, and the reader drains it until
+	// drainEnd at most (sayGoAway, drainOn).
+	goneAway atomic.Bool
+	drainEnd time.Time // set before goneAway
+	in       *counting // what the reader reads through, and counts
+	// Used by the reader once goneAway (drainOn): whether it has looked
+	// at the peer, and how many bytes had arrived then.
+	drainLooked bool
+	drainSeen   uint64
 }
 
 func (s *server) serveConn(hc *hsConn) {
