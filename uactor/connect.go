@@ -13,17 +13,17 @@ import (
 // Connect returns a ref to the actor of kind k that serves at address, which
 // this process did not start: "host:port" or "tcp://host:port" for TCP,
 // "unix:///path" for a Unix socket (a relative path is read against the
-// working directory when Connect is called, and the ref names it
-// absolute, as Listen's is). It dials, authenticates with authkey,
-// and checks that the actor is of kind k. Closing the ref disconnects and
-// leaves the actor running. While the ref is open, this process holds
-// authkey in its keyring (so refs to actors with that key decode) and the
-// captures given with Capture; so a ref that is dropped unclosed keeps them,
-// and its connection, until the process exits: Close it when done. The kind's default options (given to Define)
-// apply, then opts; refs share a connection only if their connection options
-// (sealing, frame size, timeouts, keepalive, in-flight bound, compression,
-// spinning, logger) have the same effect: an option given its default
-// value is the same as none.
+// working directory when Connect is called, and the ref names it absolute,
+// as Listen's is). It dials, authenticates with authkey, and checks that the
+// actor is of kind k. Closing the ref disconnects and leaves the actor
+// running. While the ref is open, this process holds authkey in its keyring
+// (so refs to actors with that key decode) and the captures given with
+// Capture; so a ref that is dropped unclosed keeps them, and its connection,
+// until the process exits: Close it when done. The kind's default options
+// (given to Define) apply, then opts; refs share a connection only if their
+// connection options (sealing, frame size, timeouts, keepalive, in-flight
+// bound, compression, spinning, logger) have the same effect: an option
+// given its default value is the same as none.
 func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, authkey []byte, opts ...Option) (Ref[A], error) {
 	abs, err := absSocket("Connect", address)
 	if err != nil {
