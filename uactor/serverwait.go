@@ -114,6 +114,9 @@ func (c *serverConn) waitOrEmpty() (ok, next bool) {
 	c.mu.Unlock()
 	if interrupted && !c.goneAway.Load() { // before or after the read returned: reads must not fail on it
 		c.nc.SetReadDeadline(time.Time{})
+		if c.goneAway.Load() { // the drain's deadline (sayGoAway) came just before the clear: set it again
+			c.nc.SetReadDeadline(time.Unix(1, 0))
+		}
 	}
 	switch {
 	case err == nil && !empty:
