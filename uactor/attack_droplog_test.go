@@ -5,9 +5,7 @@ package uactor_test
 // bounded as those of failed handshakes are.
 
 import (
-	"encoding/json"
 	"log/slog"
-	"strings"
 	"testing"
 	"time"
 
@@ -45,20 +43,7 @@ func TestAttackProtocolErrorsLogBounded(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	out := logged.String()
 	elapsed := time.Since(start)
-	records, stands := 0, 0
-	for line := range strings.Lines(out) {
-		var rec struct {
-			Msg     string
-			Dropped int
-		}
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("record %q: %v", line, err)
-		}
-		if rec.Msg == "uactor: dropped peer" {
-			records++
-			stands += 1 + rec.Dropped
-		}
-	}
+	records, stands := countRecords(t, out, "uactor: dropped peer")
 	t.Logf("%d records of %d dropped peers in %v", records, floods, elapsed.Round(time.Millisecond))
 	if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
 		t.Fatalf("%d records of %d dropped peers in %v; want 1 to %d, one an interval of %v", records, floods, elapsed, limit, uactor.LogInterval)

@@ -4,7 +4,6 @@ package uactor_test
 // replaying or reflecting what they saw.
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -238,20 +237,7 @@ func TestAttackForeignFirstBytesLogBounded(t *testing.T) {
 	}
 	out := logged.String()
 	elapsed := time.Since(start) // every record in out was made within it
-	records, stands := 0, 0
-	for line := range strings.Lines(out) {
-		var rec struct {
-			Msg     string
-			Dropped int
-		}
-		if err := json.Unmarshal([]byte(line), &rec); err != nil {
-			t.Fatalf("record %q: %v", line, err)
-		}
-		if rec.Msg == "uactor: protocol error in handshake" {
-			records++
-			stands += 1 + rec.Dropped
-		}
-	}
+	records, stands := countRecords(t, out, "uactor: protocol error in handshake")
 	if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
 		t.Fatalf("%d records of %d foreign connections in %v; want 1 to %d, one an interval of %v:\n%s",
 			records, floods, elapsed, limit, uactor.LogInterval, out)

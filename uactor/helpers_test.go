@@ -3,6 +3,7 @@ package uactor_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -341,4 +342,25 @@ func copyRef[A any](t *testing.T, r uactor.Ref[A]) uactor.Ref[A] {
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
+}
+
+// countRecords counts the JSON log records in out whose message is msg,
+// and how many occurrences they stand for: each, plus those it says it
+// left out ("dropped").
+func countRecords(t *testing.T, out, msg string) (records, stands int) {
+	t.Helper()
+	for line := range strings.Lines(out) {
+		var rec struct {
+			Msg     string
+			Dropped int
+		}
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("record %q: %v", line, err)
+		}
+		if rec.Msg == msg {
+			records++
+			stands += 1 + rec.Dropped
+		}
+	}
+	return records, stands
 }

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -49,15 +47,7 @@ func closeMidCall() bool {
 // else is left to remove the directory.
 func TestOwnerKilledClosingLeavesNoDir(t *testing.T) {
 	cmd, said := startReporting(t, "UACTOR_TEST_CLOSE_MIDCALL", "the owner did not report its actor")
-	f := strings.Fields(said)
-	pid, err := 0, error(nil)
-	if len(f) == 2 {
-		pid, err = strconv.Atoi(f[1])
-	}
-	if len(f) != 2 || err != nil || !strings.HasPrefix(f[0], "unix:///") {
-		t.Fatalf("the owner said %q", said)
-	}
-	dir := socketDir(f[0])
+	dir, pid := reportedActor(t, said, "the owner")
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	syscall.Kill(cmd.Process.Pid, syscall.SIGKILL) // the owner alone: its actor sees it go
 	cmd.Wait()

@@ -24,6 +24,21 @@ func socketDir(address string) string {
 	return filepath.Dir(strings.TrimPrefix(address, "unix://"))
 }
 
+// reportedActor reads what a process that spawned an actor reported
+// ("<unix address> <pid>"): the actor's socket directory and pid.
+func reportedActor(t *testing.T, said, who string) (dir string, pid int) {
+	t.Helper()
+	f := strings.Fields(said)
+	err := error(nil)
+	if len(f) == 2 {
+		pid, err = strconv.Atoi(f[1])
+	}
+	if len(f) != 2 || err != nil || !strings.HasPrefix(f[0], "unix:///") {
+		t.Fatalf("%s said %q", who, said)
+	}
+	return socketDir(f[0]), pid
+}
+
 // An actor's default Unix socket is a file on disk (not in the abstract
 // namespace) in a private directory of mode 0700, owned by this user, and
 // gone once the actor is closed; for spawned and for hosted actors.
@@ -289,15 +304,7 @@ func spawnAndWait() bool {
 func leaveSpawnedDir(t *testing.T) string {
 	t.Helper()
 	cmd, said := startReporting(t, "UACTOR_TEST_SPAWN_AND_WAIT", "the spawning process did not report its actor")
-	f := strings.Fields(said)
-	pid, err := 0, error(nil)
-	if len(f) == 2 {
-		pid, err = strconv.Atoi(f[1])
-	}
-	if len(f) != 2 || err != nil || !strings.HasPrefix(f[0], "unix:///") {
-		t.Fatalf("the spawning process said %q", said)
-	}
-	dir := socketDir(f[0])
+	dir, pid := reportedActor(t, said, "the spawning process")
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	cmd.Wait()
