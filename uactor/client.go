@@ -387,7 +387,7 @@ func (c *clientConn) close(err error) {
 	onEnd := c.onEnd
 	c.mu.Unlock()
 	c.wc.Close() // and nc with it
-	logConnEnd(c.log, "client", c.addr.String(), err)
+	logConnEnd(c.log, nil, "client", c.addr.String(), err)
 	if onEnd != nil {
 		onEnd(err)
 	}

@@ -41,12 +41,9 @@ func logHandshake(l *slog.Logger, lim *handshakeLogs, role string, peer string, 
 	}
 	args := []any{"role", role, "peer", peer, "err", err}
 	if lim != nil {
-		ok, dropped := lim[which].allow(time.Now())
-		if !ok {
+		var ok bool
+		if args, ok = lim[which].admit(args); !ok {
 			return
-		}
-		if dropped > 0 {
-			args = append(args, "dropped", dropped)
 		}
 	}
 	l.Log(ctx, level, msg, args...)
@@ -81,6 +78,20 @@ func (g *logLimit) allow(now time.Time) (ok bool, dropped int) {
 	return true, dropped
 }
 
+// admit reports whether a record made now, with args, may go, and returns
+// its args with how many were held back before it ("dropped"), if any. A
+// nil g admits every record.
+func (g *logLimit) admit(args []any) ([]any, bool) {
+	if g == nil {
+		return args, true
+	}
+	ok, dropped := g.allow(time.Now())
+	if ok && dropped > 0 {
+		args = append(args, "dropped", dropped)
+	}
+	return args, ok
+}
+
 // logFull records a key holder's connection refused at MaxConnections, at
 // most one a logInterval: every ref in every process that holds on to a
 // full actor dials it again, several times a second, and would otherwise
@@ -90,13 +101,9 @@ func (s *server) logFull(peer string) {
 	if !l.Enabled(context.Background(), slog.LevelInfo) {
 		return
 	}
-	ok, dropped := s.full.allow(time.Now())
+	args, ok := s.full.admit([]any{"peer", peer, "max", s.opts.maxConns})
 	if !ok {
 		return
-	}
-	args := []any{"peer", peer, "max", s.opts.maxConns}
-	if dropped > 0 {
-		args = append(args, "dropped", dropped)
 	}
 	l.Info("uactor: connection refused in its handshake: MaxConnections reached", args...)
 }
@@ -107,14 +114,11 @@ func (s *server) logFull(peer string) {
 // rather than ending it (ECONNRESET, or EPIPE on a write): it hung up too.
 // An owner's connection to a process that was reaped is churn too: the
 // supervisor's own record says how the process ended.
-func logConnEnd(l *slog.Logger, role string, peer string, err error) {
-	logConnEndLimited(l, nil, role, peer, err)
-}
-
-// logConnEndLimited is logConnEnd with a limit on the Warn records (lim,
-// if not nil): an actor's, since a key holder can break the protocol on
-// connection after connection, as fast as handshakes go.
-func logConnEndLimited(l *slog.Logger, lim *logLimit, role string, peer string, err error) {
+//
+// An actor passes its limit on those Warn records (lim), since a key holder
+// can break the protocol on connection after connection, as fast as
+// handshakes go; a client passes nil.
+func logConnEnd(l *slog.Logger, lim *logLimit, role string, peer string, err error) {
 	if _, reaped := errors.AsType[*processEnded](err); reaped {
 		l.Debug("uactor: connection closed", "role", role, "peer", peer, "err", err)
 		return
@@ -130,15 +134,9 @@ func logConnEndLimited(l *slog.Logger, lim *logLimit, role string, peer string, 
 	if !l.Enabled(context.Background(), slog.LevelWarn) {
 		return
 	}
-	args := []any{"role", role, "peer", peer, "err", err}
-	if lim != nil {
-		ok, dropped := lim.allow(time.Now())
-		if !ok {
-			return
-		}
-		if dropped > 0 {
-			args = append(args, "dropped", dropped)
-		}
+	args, ok := lim.admit([]any{"role", role, "peer", peer, "err", err})
+	if !ok {
+		return
 	}
 	l.Warn("uactor: dropped peer", args...)
 }

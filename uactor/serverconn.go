@@ -180,7 +180,7 @@ func (c *serverConn) end(err error) {
 		c.log.log.Debug("uactor: connection closed after GOAWAY", "role", "server", "peer", c.log.peer, "err", err)
 		return
 	}
-	logConnEndLimited(c.log.log, &c.s.drops, "server", c.log.peer, err)
+	logConnEnd(c.log.log, &c.s.drops, "server", c.log.peer, err)
 }
 
 // connLog is what a connection's end is logged with.
