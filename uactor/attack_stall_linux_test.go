@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-	"unsafe"
 
 	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
@@ -44,15 +43,11 @@ func unreadByPeer(t *testing.T, c net.Conn) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var n int32
-	var errno syscall.Errno
-	rc.Control(func(fd uintptr) {
-		_, _, errno = syscall.Syscall(syscall.SYS_IOCTL, fd, syscall.TIOCOUTQ, uintptr(unsafe.Pointer(&n)))
-	})
-	if errno != 0 {
-		t.Fatalf("SIOCOUTQ: %v", errno)
+	n, ok := uactor.UnsentBytes(rc)
+	if !ok {
+		t.Fatal("SIOCOUTQ failed")
 	}
-	return int(n)
+	return n
 }
 
 // Each of many connections declares a frame of 4 MiB and sends nothing

@@ -391,14 +391,14 @@ func (in *interrupter) arm(ctx context.Context, nc net.Conn) {
 	if d == in.done {
 		select {
 		case <-d: // fired already, and a reader since may have cleared what it set
-			nc.SetReadDeadline(time.Unix(1, 0))
+			nc.SetReadDeadline(longAgo)
 		default:
 		}
 		return
 	}
 	in.disarm()
 	in.done = d
-	in.stop = context.AfterFunc(ctx, func() { nc.SetReadDeadline(time.Unix(1, 0)) })
+	in.stop = context.AfterFunc(ctx, func() { nc.SetReadDeadline(longAgo) })
 }
 
 func (in *interrupter) disarm() {

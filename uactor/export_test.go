@@ -1,6 +1,9 @@
 package uactor
 
-import "context"
+import (
+	"context"
+	"syscall"
+)
 
 // StretchKey gives tests that run the handshake by hand the key an actor
 // given AuthKey(key) proves.
@@ -15,6 +18,10 @@ func StretchKey(key []byte) []byte {
 // LockedBuffer is a bytes.Buffer that one goroutine may write while
 // another reads it, for tests that collect what actors write.
 type LockedBuffer = lockedBuffer
+
+// UnsentBytes says how many bytes written to rc's socket its peer has not
+// taken yet (on Linux; ok is false elsewhere).
+func UnsentBytes(rc syscall.RawConn) (n int, ok bool) { return unsentBytes(rc) }
 
 // MemoryDir is where socket directories go by default on a memory
 // filesystem, or "" where there is none.

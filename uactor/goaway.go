@@ -3,7 +3,6 @@ package uactor
 import (
 	"errors"
 	"net"
-	"syscall"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
@@ -46,7 +45,7 @@ func (s *server) sayGoAway(cs []*serverConn, end time.Time) {
 			c.drainEnd = end
 			c.goneAway.Store(true) // a write that fails now leaves the connection open (see serveSession)
 			cw.CloseWrite()
-			c.nc.SetReadDeadline(time.Unix(1, 0)) // the reader looks now whether the peer is quiet
+			c.nc.SetReadDeadline(longAgo) // the reader looks now whether the peer is quiet
 		}
 		c.cancelAll()
 	}
@@ -93,21 +92,16 @@ func (c *serverConn) drainOn() bool {
 // unread reports whether bytes wait unread in nc's socket, looking without
 // reading or waiting; it reports true if it cannot tell.
 func unread(nc net.Conn) bool {
-	rc := rawConn(nc)
-	if rc == nil {
+	var p peekState // a client's probe's peek, run once here
+	if p.rc = rawConn(nc); p.rc == nil {
 		return true
 	}
-	var n int
-	var err error
-	if rc.Control(func(fd uintptr) {
-		var b [1]byte
-		n, _, err = syscall.Recvfrom(int(fd), b[:], syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
-	}) != nil {
+	if p.rc.Control(func(fd uintptr) { p.once(fd) }) != nil {
 		return false // closed already
 	}
 	// EAGAIN: nothing; none read and no error: the peer hung up after its
 	// last byte; another error: the connection broke.
-	return err == nil && n > 0
+	return p.err == nil && p.n > 0
 }
 
 // waitHungUp waits until no connection is left, or until end: a peer that

@@ -115,7 +115,7 @@ func (c *serverConn) waitOrEmpty() (ok, next bool) {
 	if interrupted && !c.goneAway.Load() { // before or after the read returned: reads must not fail on it
 		c.nc.SetReadDeadline(time.Time{})
 		if c.goneAway.Load() { // the drain's deadline (sayGoAway) came just before the clear: set it again
-			c.nc.SetReadDeadline(time.Unix(1, 0))
+			c.nc.SetReadDeadline(longAgo)
 		}
 	}
 	switch {
@@ -182,7 +182,7 @@ func (c *serverConn) signalLocked() {
 	c.waiting = false
 	if c.peeking {
 		c.peeking = false
-		c.nc.SetReadDeadline(time.Unix(1, 0)) // the reader waits for the peer's bytes: let it look again
+		c.nc.SetReadDeadline(longAgo) // the reader waits for the peer's bytes: let it look again
 	}
 	select {
 	case c.freed <- struct{}{}:

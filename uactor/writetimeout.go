@@ -64,7 +64,8 @@ var (
 	_ frame.ContextWriter = (*deadlineConn)(nil)
 )
 
-// longAgo is a write deadline already passed: a blocked write returns at once.
+// longAgo is a deadline already passed: a blocked read or write returns at
+// once.
 var longAgo = time.Unix(1, 0)
 
 func withWriteTimeout(c net.Conn, d time.Duration) *deadlineConn {
