@@ -30,7 +30,7 @@ import (
 
 // testHookLeadReturned, if set, runs when a caller's lead has returned,
 // before it takes the lock back: tests hold a caller there.
-var testHookLeadReturned func()
+var testHookLeadReturned atomic.Pointer[func()]
 
 // testHookNoIdleWatcher, if set, keeps a connection that goes idle from
 // starting a watcher: tests that need a caller to hold the read role set it.
@@ -57,8 +57,8 @@ func (c *clientConn) await(ctx context.Context, id uint64, cl *call) error {
 			c.intr.arm(ctx, c.nc)
 			c.mu.Unlock()
 			c.lead(ctx, cl) // returns with cl unanswered only once ctx is done
-			if testHookLeadReturned != nil {
-				testHookLeadReturned()
+			if h := testHookLeadReturned.Load(); h != nil {
+				(*h)()
 			}
 			c.mu.Lock()
 		} else {

@@ -61,21 +61,26 @@ func TestDrainedLastAnswerReachesCallerReadLate(t *testing.T) {
 	t.Cleanup(cancel)
 	var conns []*heldConn
 	var mu sync.Mutex
-	testHookOwnerConn = func(nc net.Conn) net.Conn {
+	wrap := func(nc net.Conn) net.Conn {
 		h := &heldConn{Conn: nc, gone: make(chan struct{})}
 		mu.Lock()
 		conns = append(conns, h)
 		mu.Unlock()
 		return h
 	}
-	testHookDrain = func() {
+	drain := func() {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, h := range conns {
 			h.letGo()
 		}
 	}
-	t.Cleanup(func() { testHookOwnerConn, testHookDrain = nil, nil })
+	testHookOwnerConn.Store(&wrap)
+	testHookDrain.Store(&drain)
+	t.Cleanup(func() {
+		testHookOwnerConn.Store(nil)
+		testHookDrain.Store(nil)
+	})
 
 	r, err := Spawn(ctx, drainerKind, Empty{}, GracePeriod(20*time.Second))
 	if err != nil {

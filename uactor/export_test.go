@@ -33,7 +33,13 @@ const RaceEnabled = raceEnabled
 // SetLeadReturnedHook has f run each time a caller that read the
 // connection for others has stopped reading, before it takes the
 // connection's lock back; nil removes it. Set it while no call runs.
-func SetLeadReturnedHook(f func()) { testHookLeadReturned = f }
+func SetLeadReturnedHook(f func()) {
+	if f == nil {
+		testHookLeadReturned.Store(nil)
+		return
+	}
+	testHookLeadReturned.Store(&f)
+}
 
 // SetNoIdleWatcher keeps connections that go idle from starting a
 // watcher while on is true, so that the read role goes to callers only.
@@ -42,7 +48,13 @@ func SetNoIdleWatcher(on bool) { testHookNoIdleWatcher.Store(on) }
 // SetInlineRanHook has f run with the method's name each time a call run
 // inline has ended, before its goroutine looks whether it still holds the
 // read role; nil removes it. Set it while no call runs.
-func SetInlineRanHook(f func(method string)) { testHookInlineRan = f }
+func SetInlineRanHook(f func(method string)) {
+	if f == nil {
+		testHookInlineRan.Store(nil)
+		return
+	}
+	testHookInlineRan.Store(&f)
+}
 
 // ForgetBlocking has every method of k run inline again, as if none of its
 // calls had ever blocked a connection's reader, so that a test run more

@@ -49,7 +49,7 @@ const (
 // testHookInlineRan, if set, runs with the method of a call run inline once
 // the call has ended, before its goroutine looks whether it still holds the
 // read role: tests hold it there.
-var testHookInlineRan func(method string)
+var testHookInlineRan atomic.Pointer[func(method string)]
 
 // runInline runs cl on the reading goroutine, its answer held back if hold
 // (more calls are buffered behind it), and reports whether that goroutine
@@ -68,8 +68,8 @@ func (c *serverConn) runInline(cl incoming, hold bool) bool {
 	}()
 	c.run(cl, hold)
 	exited = false
-	if testHookInlineRan != nil {
-		testHookInlineRan(cl.m.name)
+	if h := testHookInlineRan.Load(); h != nil {
+		(*h)(cl.m.name)
 	}
 	if c.holdsRead(mine) {
 		return true

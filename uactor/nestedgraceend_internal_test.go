@@ -34,13 +34,14 @@ var (
 	nestInnerHold    = Expose(nestInnerKind, "hold", (*nestInner).Hold)
 	nestInnerRunning = Expose(nestInnerKind, "running", (*nestInner).Running)
 	nestOuterKind    = Define("nested-grace-end-outer", func(_ context.Context, path string) (nestOuter, error) {
-		testHookExited = func(kind string, exit *ExitError) {
+		hook := func(kind string, exit *ExitError) {
 			f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 			if err == nil {
 				f.WriteString(exit.Error() + "\n")
 				f.Close()
 			}
 		}
+		testHookExited.Store(&hook)
 		return nestOuter{}, nil
 	})
 	nestOuterSpawn = Expose(nestOuterKind, "spawn", nestOuter.SpawnInner)

@@ -69,12 +69,13 @@ func TestNestedStuckActorLeavesItsOwnerToExit(t *testing.T) {
 			t.Cleanup(cancel)
 			var mu sync.Mutex
 			exits := map[string]*ExitError{}
-			testHookExited = func(kind string, exit *ExitError) {
+			hook := func(kind string, exit *ExitError) {
 				mu.Lock()
 				exits[kind] = exit
 				mu.Unlock()
 			}
-			t.Cleanup(func() { testHookExited = nil })
+			testHookExited.Store(&hook)
+			t.Cleanup(func() { testHookExited.Store(nil) })
 			middle, err := Spawn(ctx, nestMiddleKind, Empty{}, GracePeriod(c.middle))
 			if err != nil {
 				t.Fatal(err)

@@ -142,15 +142,16 @@ func TestStopSendsHeldAnswers(t *testing.T) {
 	s.serveOwner(srv)
 	got := answerTo(cl, 1)
 	ran, release := make(chan struct{}), make(chan struct{})
-	first := true
-	testHookInlineRan = func(method string) {
-		if method == "echo" && first {
-			first = false
+	var first atomic.Bool
+	first.Store(true)
+	hook := func(method string) {
+		if method == "echo" && first.CompareAndSwap(true, false) {
 			close(ran)
 			<-release
 		}
 	}
-	t.Cleanup(func() { testHookInlineRan = nil })
+	testHookInlineRan.Store(&hook)
+	t.Cleanup(func() { testHookInlineRan.Store(nil) })
 	// Call 1's answer is held back behind call 2.
 	if _, err := cl.Write(callFrames(1, []byte("x"), "echo", "echo")); err != nil {
 		t.Fatal(err)

@@ -190,8 +190,8 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	nc := p.Conn()
-	if testHookOwnerConn != nil {
-		nc = testHookOwnerConn(nc)
+	if h := testHookOwnerConn.Load(); h != nil {
+		nc = (*h)(nc)
 	}
 	c := newClientConn(nc, a, &handshake.Session{ActorID: rd.id, Window: window(s.boot.opts)}, s.boot.opts, true)
 	inc := &incarnation{p: p, c: c, started: time.Now()}
@@ -273,8 +273,8 @@ func (s *supervisor) watch(inc *incarnation) {
 func (s *supervisor) exited(inc *incarnation) {
 	ws, known := inc.p.Status()
 	exit := exitError(inc.p.PID(), ws, known)
-	if testHookExited != nil {
-		testHookExited(s.boot.kind, exit)
+	if h := testHookExited.Load(); h != nil {
+		(*h)(s.boot.kind, exit)
 	}
 	// Calls in flight fail with ErrActorDied, if the broken socket did
 	// not tell them already; never with the *ExitError, which says a
@@ -543,15 +543,15 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 	}
 }
 
-// Test hooks, nil outside tests, set while no actor is spawned:
-// testHookOwnerConn wraps the owner's private connection to each process a
+// Test hooks, nil outside tests: atomic, as a goroutine a test left may
+// still look at one when the next test sets it. testHookOwnerConn wraps the owner's private connection to each process a
 // supervisor starts, and testHookDrain runs as drained begins, so that a
 // test can hold a reply back from its caller until the process has been
 // reaped; testHookExited is told how each reaped process ended.
 var (
-	testHookOwnerConn func(net.Conn) net.Conn
-	testHookDrain     func()
-	testHookExited    func(kind string, exit *ExitError)
+	testHookOwnerConn atomic.Pointer[func(net.Conn) net.Conn]
+	testHookDrain     atomic.Pointer[func()]
+	testHookExited    atomic.Pointer[func(kind string, exit *ExitError)]
 )
 
 // drainWait bounds how long the owner's connection to a process that
@@ -564,8 +564,8 @@ const drainWait = 500 * time.Millisecond
 // wrote: a caller reading them meets that end at once, and they are not
 // failed under it by the close that follows the process's end.
 func drained(c *clientConn, d time.Duration) {
-	if testHookDrain != nil {
-		testHookDrain()
+	if h := testHookDrain.Load(); h != nil {
+		(*h)()
 	}
 	for end := time.Now().Add(d); c.calls.Load() > 0 && !c.broken.Load() && time.Now().Before(end); {
 		time.Sleep(time.Millisecond)
