@@ -1,11 +1,13 @@
 package uactor_test
 
-// A key holder that breaks the protocol on connection after connection
-// cannot flood the actor's log: its records of the peers it dropped are
-// bounded as those of failed handshakes are.
+// A key holder that breaks the protocol, goes silent or hangs up on
+// connection after connection cannot flood the actor's log: its records of
+// the peers it dropped are bounded as those of failed handshakes are.
 
 import (
+	"encoding/binary"
 	"log/slog"
+	"net"
 	"testing"
 	"time"
 
@@ -50,5 +52,63 @@ func TestAttackProtocolErrorsLogBounded(t *testing.T) {
 	}
 	if stands > floods {
 		t.Fatalf("the records stand for %d dropped peers; there were %d:\n%s", stands, floods, out)
+	}
+}
+
+// Connections that authenticate and then go silent, or hang up while their
+// calls hold the connection's buffer, are each dropped; the actor's Info
+// records of them are limited as the Warn ones above are.
+func TestAttackSilentAndHungUpPeersLogBounded(t *testing.T) {
+	const peers = 30
+	for _, c := range []struct {
+		name string
+		msg  string
+		opts []uactor.Option
+		// peer uses an authenticated connection as the attack's peer does,
+		// and returns once the actor will drop it.
+		peer func(t *testing.T, conn net.Conn)
+	}{
+		{"silent", "uactor: dropped silent peer", []uactor.Option{uactor.Keepalive(50 * time.Millisecond)},
+			func(t *testing.T, conn net.Conn) {}},
+		{"hung up at the buffer bound", "uactor: dropped a peer that hung up while its calls held the connection's buffer or slots",
+			[]uactor.Option{uactor.Keepalive(50 * time.Millisecond), uactor.ConnBuffer(1)},
+			func(t *testing.T, conn net.Conn) {
+				w := frame.NewWriter(conn, 0)
+				if err := writeCalls(w, 1, 2, "block", binary.AppendVarint(nil, int64(time.Minute))); err != nil {
+					t.Fatal(err)
+				}
+				conn.(interface{ CloseWrite() error }).CloseWrite() // hung up, as the actor's look finds, with nothing to read
+			}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testCtx(t, 60*time.Second)
+			var logged uactor.LockedBuffer
+			r := host(t, ctx, CounterKind, &Counter{}, plain(append(c.opts, uactor.Logger(slog.New(slog.NewJSONHandler(&logged, nil))))...)...)
+			key := uactor.StretchKey([]byte(plainKey)) // once: stretching is slow on purpose
+			start := time.Now()
+			conns := make([]net.Conn, peers)
+			for i := range conns {
+				conns[i] = dialRaw(t, r.Address())
+				if _, err := handshake.Client(conns[i], handshake.ClientConfig{Key: key, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
+					t.Fatal(err)
+				}
+				c.peer(t, conns[i])
+			}
+			for _, conn := range conns {
+				expectDropped(t, conn, 10*time.Second)
+			}
+			// The last drop may be recorded just after its connection closed.
+			time.Sleep(100 * time.Millisecond)
+			out := logged.String()
+			elapsed := time.Since(start)
+			records, stands := countRecords(t, out, c.msg)
+			t.Logf("%d records of %d dropped peers in %v", records, peers, elapsed.Round(time.Millisecond))
+			if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
+				t.Fatalf("%d records of %d dropped peers in %v; want 1 to %d, one an interval of %v:\n%s", records, peers, elapsed, limit, uactor.LogInterval, out)
+			}
+			if stands > peers {
+				t.Fatalf("the records stand for %d dropped peers; there were %d:\n%s", stands, peers, out)
+			}
+		})
 	}
 }

@@ -35,10 +35,12 @@ type server struct {
 	calls    sync.WaitGroup // handlers running
 	serial   serialQueue    // with Serial, the calls' turns (serial.go)
 
-	fails  *failGate     // spaces out rejections of wrong proofs
-	hsLogs handshakeLogs // bounds the records of failed handshakes
-	full   logLimit      // bounds the records of connections refused at MaxConnections
-	drops  logLimit      // bounds the records of authenticated peers dropped for what they sent
+	fails      *failGate     // spaces out rejections of wrong proofs
+	hsLogs     handshakeLogs // bounds the records of failed handshakes
+	full       logLimit      // bounds the records of connections refused at MaxConnections
+	drops      logLimit      // bounds the records of authenticated peers dropped for what they sent
+	silentLogs logLimit      // … of peers dropped as silent
+	hungUpLogs logLimit      // … of peers dropped as hung up while the reader waited
 
 	mu        sync.Mutex
 	hs        map[*hsConn]struct{}  // in their handshake (MaxHandshakes)

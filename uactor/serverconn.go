@@ -167,12 +167,18 @@ func (c *serverConn) end(err error) {
 	c.ka.stop()
 	c.cancelAll()
 	c.s.untrack(c.nc)
+	// A key holder can be dropped as silent or hung up connection after
+	// connection, so those records are limited as the Warn ones are.
 	switch {
 	case c.log.hungUp.Load():
-		c.log.log.Info("uactor: dropped a peer that hung up while its calls held the connection's buffer or slots", "role", "server", "peer", c.log.peer)
+		if args, ok := c.s.hungUpLogs.admit([]any{"role", "server", "peer", c.log.peer}); ok {
+			c.log.log.Info("uactor: dropped a peer that hung up while its calls held the connection's buffer or slots", args...)
+		}
 		return
 	case c.log.silent.Load():
-		c.log.log.Info("uactor: dropped silent peer", "role", "server", "peer", c.log.peer, "after", addSat(c.s.opts.keepalive, c.s.opts.keepalive))
+		if args, ok := c.s.silentLogs.admit([]any{"role", "server", "peer", c.log.peer, "after", addSat(c.s.opts.keepalive, c.s.opts.keepalive)}); ok {
+			c.log.log.Info("uactor: dropped silent peer", args...)
+		}
 		return
 	case c.goneAway.Load():
 		// The actor stopped, and told the peer: however the connection
