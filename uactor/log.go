@@ -148,13 +148,9 @@ func logConnEnd(l *slog.Logger, lim *logLimit, role string, peer string, err err
 func outputPanicLog(o *options, kind string) func(v any) {
 	var lim logLimit
 	return func(v any) {
-		ok, dropped := lim.allow(time.Now())
+		args, ok := lim.admit([]any{"kind", kind, "panic", fmt.Sprint(v)})
 		if !ok {
 			return
-		}
-		args := []any{"kind", kind, "panic", fmt.Sprint(v)}
-		if dropped > 0 {
-			args = append(args, "dropped", dropped)
 		}
 		o.log().Error("uactor: Output writer panicked; its line is lost", args...)
 	}
