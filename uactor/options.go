@@ -413,7 +413,8 @@ func CallTimeout(d time.Duration) Option { return func(o *options) { o.callTimeo
 // fails, and a restart that succeeds at Info. An actor records the
 // handshakes that fail, which anyone who can connect provokes, at most one
 // a second for each message, and so the authenticated peers it drops for
-// what they sent (a key holder can do that as fast as it connects); one
+// what they sent, for silence or for hanging up while their calls held
+// the connection (a key holder can do each as fast as it connects); one
 // that follows records left out says how many ("dropped").
 // The default, nil, is slog.Default() at the time of each record.
 //
