@@ -543,11 +543,12 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 	}
 }
 
-// Test hooks, nil outside tests: atomic, as a goroutine a test left may
-// still look at one when the next test sets it. testHookOwnerConn wraps the owner's private connection to each process a
-// supervisor starts, and testHookDrain runs as drained begins, so that a
-// test can hold a reply back from its caller until the process has been
-// reaped; testHookExited is told how each reaped process ended.
+// Test hooks, nil outside tests (atomic: a goroutine that a test left may
+// still look at one as the next test sets it). testHookOwnerConn wraps the
+// owner's private connection to each process a supervisor starts, and
+// testHookDrain runs as drained begins, so that a test can hold a reply
+// back from its caller until the process has been reaped; testHookExited
+// is told how each reaped process ended.
 var (
 	testHookOwnerConn atomic.Pointer[func(net.Conn) net.Conn]
 	testHookDrain     atomic.Pointer[func()]
