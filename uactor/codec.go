@@ -106,6 +106,9 @@ func codecFor[T any](role string) (*codec[T], error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := halfCodec[T](role); err != nil {
+		return nil, err
+	}
 	return nil, cannotTravel[T](role)
 }
 

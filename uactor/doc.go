@@ -45,7 +45,8 @@
 // MarshalBinary) and UnmarshalBinary. A type with several codecs travels by
 // the first of: built-in, AppendBinary, MarshalBinary, msgp. Define and
 // Expose choose each codec once, and panic at start-up, with the line to
-// add, for a type that cannot travel. A type's encoding method that
+// add, for a type that cannot travel (for one with half a codec, the
+// method it lacks). A type's encoding method that
 // returns an error or panics fails the one value on the side that encoded
 // it: Call without sending the request, Spawn without starting a process,
 // and, for a response, the call with a *RemoteError that says so, while
