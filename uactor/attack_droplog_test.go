@@ -64,8 +64,8 @@ func TestAttackSilentAndHungUpPeersLogBounded(t *testing.T) {
 		name string
 		msg  string
 		opts []uactor.Option
-		// peer uses an authenticated connection as the attack's peer does,
-		// and returns once the actor will drop it.
+		// peer does with an authenticated connection what the attack's
+		// peer does, after which the actor drops it.
 		peer func(t *testing.T, conn net.Conn)
 	}{
 		{"silent", "uactor: dropped silent peer", []uactor.Option{uactor.Keepalive(50 * time.Millisecond)},

@@ -46,11 +46,11 @@
 // the first of: built-in, AppendBinary, MarshalBinary, msgp. Define and
 // Expose choose each codec once, and panic at start-up, with the line to
 // add, for a type that cannot travel (for one with half a codec, the
-// method it lacks). A type's encoding method that
-// returns an error or panics fails the one value on the side that encoded
-// it: Call without sending the request, Spawn without starting a process,
-// and, for a response, the call with a *RemoteError that says so, while
-// the actor serves on.
+// method it lacks). A type's encoding method that returns an error or
+// panics fails the one value on the side that encoded it: Call without
+// sending the request, Spawn without starting a process, and, for a
+// response, the call with a *RemoteError that says so, while the actor
+// serves on.
 //
 // A value arrives as it was sent but for what the wire does not tell
 // apart. A []byte or Lent arrives non-nil, empty if it was nil; an empty
