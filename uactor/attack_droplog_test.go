@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/uactor-go/uactor/internal/frame"
-	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -24,14 +23,10 @@ func TestAttackProtocolErrorsLogBounded(t *testing.T) {
 	ctx := testCtx(t, 60*time.Second)
 	var logged uactor.LockedBuffer
 	r := host(t, ctx, CounterKind, &Counter{}, plain(uactor.Logger(slog.New(slog.NewJSONHandler(&logged, nil))))...)
-	key := uactor.StretchKey([]byte(plainKey)) // once: stretching is slow on purpose
 	const floods = 300
 	start := time.Now()
 	for range floods {
-		conn := dialRaw(t, r.Address())
-		if _, err := handshake.Client(conn, handshake.ClientConfig{Key: key, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
-			t.Fatal(err)
-		}
+		conn := authenticated(t, r.Address(), plainKey, 0)
 		if _, err := conn.Write(frameHead(frame.BodyHeaderSize, 9, 1)); err != nil {
 			t.Fatal(err)
 		}
@@ -43,16 +38,7 @@ func TestAttackProtocolErrorsLogBounded(t *testing.T) {
 	}
 	// The last drop may be recorded just after its connection closed.
 	time.Sleep(100 * time.Millisecond)
-	out := logged.String()
-	elapsed := time.Since(start)
-	records, stands := countRecords(t, out, "uactor: dropped peer")
-	t.Logf("%d records of %d dropped peers in %v", records, floods, elapsed.Round(time.Millisecond))
-	if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
-		t.Fatalf("%d records of %d dropped peers in %v; want 1 to %d, one an interval of %v", records, floods, elapsed, limit, uactor.LogInterval)
-	}
-	if stands > floods {
-		t.Fatalf("the records stand for %d dropped peers; there were %d:\n%s", stands, floods, out)
-	}
+	wantLogBounded(t, logged.String(), "uactor: dropped peer", floods, "dropped peers", time.Since(start))
 }
 
 // Connections that authenticate and then go silent, or hang up while their
@@ -84,14 +70,10 @@ func TestAttackSilentAndHungUpPeersLogBounded(t *testing.T) {
 			ctx := testCtx(t, 60*time.Second)
 			var logged uactor.LockedBuffer
 			r := host(t, ctx, CounterKind, &Counter{}, plain(append(c.opts, uactor.Logger(slog.New(slog.NewJSONHandler(&logged, nil))))...)...)
-			key := uactor.StretchKey([]byte(plainKey)) // once: stretching is slow on purpose
 			start := time.Now()
 			conns := make([]net.Conn, peers)
 			for i := range conns {
-				conns[i] = dialRaw(t, r.Address())
-				if _, err := handshake.Client(conns[i], handshake.ClientConfig{Key: key, Deadline: time.Now().Add(5 * time.Second)}); err != nil {
-					t.Fatal(err)
-				}
+				conns[i] = authenticated(t, r.Address(), plainKey, 0)
 				c.peer(t, conns[i])
 			}
 			for _, conn := range conns {
@@ -99,16 +81,7 @@ func TestAttackSilentAndHungUpPeersLogBounded(t *testing.T) {
 			}
 			// The last drop may be recorded just after its connection closed.
 			time.Sleep(100 * time.Millisecond)
-			out := logged.String()
-			elapsed := time.Since(start)
-			records, stands := countRecords(t, out, c.msg)
-			t.Logf("%d records of %d dropped peers in %v", records, peers, elapsed.Round(time.Millisecond))
-			if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
-				t.Fatalf("%d records of %d dropped peers in %v; want 1 to %d, one an interval of %v:\n%s", records, peers, elapsed, limit, uactor.LogInterval, out)
-			}
-			if stands > peers {
-				t.Fatalf("the records stand for %d dropped peers; there were %d:\n%s", stands, peers, out)
-			}
+			wantLogBounded(t, logged.String(), c.msg, peers, "dropped peers", time.Since(start))
 		})
 	}
 }

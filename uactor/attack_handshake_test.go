@@ -237,12 +237,5 @@ func TestAttackForeignFirstBytesLogBounded(t *testing.T) {
 	}
 	out := logged.String()
 	elapsed := time.Since(start) // every record in out was made within it
-	records, stands := countRecords(t, out, "uactor: protocol error in handshake")
-	if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
-		t.Fatalf("%d records of %d foreign connections in %v; want 1 to %d, one an interval of %v:\n%s",
-			records, floods, elapsed, limit, uactor.LogInterval, out)
-	}
-	if stands > floods {
-		t.Fatalf("the records stand for %d connections; there were %d:\n%s", stands, floods, out)
-	}
+	wantLogBounded(t, out, "uactor: protocol error in handshake", floods, "foreign connections", elapsed)
 }

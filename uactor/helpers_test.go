@@ -364,3 +364,20 @@ func countRecords(t *testing.T, out, msg string) (records, stands int) {
 	}
 	return records, stands
 }
+
+// wantLogBounded fails t unless out holds between 1 and one a LogInterval
+// (over elapsed, within which every record in out was made) of the records
+// whose message is msg, standing for no more than the n occurrences (what)
+// that there were.
+func wantLogBounded(t *testing.T, out, msg string, n int, what string, elapsed time.Duration) {
+	t.Helper()
+	records, stands := countRecords(t, out, msg)
+	t.Logf("%d records of %d %s in %v", records, n, what, elapsed.Round(time.Millisecond))
+	if limit := 1 + int(elapsed/uactor.LogInterval); records == 0 || records > limit {
+		t.Fatalf("%d records of %d %s in %v; want 1 to %d, one an interval of %v:\n%s",
+			records, n, what, elapsed, limit, uactor.LogInterval, out)
+	}
+	if stands > n {
+		t.Fatalf("the records stand for %d %s; there were %d:\n%s", stands, what, n, out)
+	}
+}
