@@ -16,7 +16,7 @@ var goAwayEcho = uactor.Expose(goAwayKind, "echo", (*Counter).Echo)
 // closes the connection must not turn its close into a reset that the
 // client reads before GOAWAY (and then redials for DialTimeout).
 func TestGoAwayReachesAClientStillSending(t *testing.T) {
-	t.Parallel()
+	parallel(t)
 	ctx := testCtx(t, 20*time.Second)
 	r := host(t, ctx, goAwayKind, &Counter{}, uactor.Listen("tcp://127.0.0.1:0"))
 	cp := copyRef(t, r)
