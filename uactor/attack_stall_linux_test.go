@@ -110,6 +110,7 @@ func TestAttackStalledLargeFrames(t *testing.T) {
 			for _, c := range held {
 				c.Close()
 			}
+			deadline = time.Now().Add(60 * time.Second)
 			for {
 				now, err := heapLive.Call(ctx, r, uactor.Empty{})
 				if err != nil {
@@ -119,7 +120,7 @@ func TestAttackStalledLargeFrames(t *testing.T) {
 					break
 				}
 				if time.Now().After(deadline) {
-					t.Fatalf("live heap still %+d KiB after the connections closed", (now-before)>>10)
+					t.Fatalf("live heap still %+d KiB 60s after the connections closed", (now-before)>>10)
 				}
 				time.Sleep(50 * time.Millisecond)
 			}
