@@ -2,7 +2,6 @@ package frame
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -48,11 +47,11 @@ func (s *stallReader) Read(p []byte) (int, error) {
 // under it.
 func stalled(t *testing.T, size int, sealed bool) (*Reader, *stallReader) {
 	t.Helper()
-	head := binary.BigEndian.AppendUint32(nil, uint32(size+BodyHeaderSize))
+	var bodyHead []byte // a sealed frame's body header is sealed with it
 	if !sealed {
-		head = append(head, byte(TypeCall), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1)
+		bodyHead = rawBody(TypeCall, 0, 0, 1, nil)
 	}
-	s := &stallReader{data: head}
+	s := &stallReader{data: rawFrame(uint32(size+BodyHeaderSize), bodyHead...)}
 	r := NewReader(s, 0)
 	if sealed {
 		r.SetAEAD(newGCM(t))
