@@ -32,7 +32,9 @@ import (
 // (codec_borrowed.go): a struct that embeds time.Time travels by its msgp
 // methods, if it has them.
 // A decoding method with a value receiver, which would fill a copy, is
-// passed over too (codec_receiver.go).
+// passed over too (codec_receiver.go). A type with none of these is told
+// what to add: the missing half, if it has half of a codec
+// (codec_half.go), or else the choices (cannotTravel).
 
 // codec is how values of one type travel.
 type codec[T any] struct {

@@ -15,9 +15,9 @@ import (
 // a spawned actor's by its owner once the actor is gone (and by the actor
 // as it stops for good at its owner's Close, or if its owner is gone
 // first). A program that returns from main without Close, ends on a
-// signal or is killed leaves a hosted value's behind, and
-// an owner killed together with its actor (a job's process group, say)
-// leaves the actor's. So such a directory holds a lock file that the
+// signal or is killed leaves a hosted value's behind, and an owner killed
+// together with its actor (a job's process group, say) leaves the
+// actor's. So such a directory holds a lock file that the
 // process that made it locks (flock) for the directory's life, and the
 // first hosted value or spawned actor of a process removes, in the base
 // its directory went to, the directories whose lock nobody holds: their
