@@ -132,6 +132,11 @@ func (r Ref[A]) PID() int {
 // afterwards, as do those in flight that it ends (a spawned actor's match
 // ErrActorDied too: its process ended under them), and Done is closed,
 // with an Err that wraps ErrClosed unless the actor had died before.
+// A connection ends with the last ref in this process that holds it:
+// a call in flight through a ref whose connection another ref still holds
+// (refs to one actor with the same connection options share one; see
+// Connect) is not ended by Close, and runs on to its answer; cancel its
+// context to end it.
 //
 // A handler of a hosted value that closes the value's own ref is one of
 // the calls in flight that Close waits for: it would wait out the whole
