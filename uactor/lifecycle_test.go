@@ -198,6 +198,8 @@ func TestDoneExitError(t *testing.T) {
 		idle   bool // no call is in flight when the process ends
 	}{
 		{"exit 3 in a handler", func(r uactor.Ref[*Counter]) { Exit.Call(context.Background(), r, 3) }, 3, 0, false},
+		// A clean exit is still one the owner did not ask for.
+		{"exit 0 in a handler", func(r uactor.Ref[*Counter]) { Exit.Call(context.Background(), r, 0) }, 0, 0, false},
 		{"SIGKILL while idle", func(r uactor.Ref[*Counter]) { killPID(r.PID()) }, -1, syscall.SIGKILL, true},
 		// SIGTERM is the parent-death signal: the actor cleans up and, its
 		// owner alive, ends by the signal.

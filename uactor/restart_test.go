@@ -103,6 +103,23 @@ func TestRestartInFlightCallNotRetried(t *testing.T) {
 	}
 }
 
+// An os.Exit(0) the owner did not ask for is an exit like any other, which
+// Restart restarts: a clean exit code does not mean the owner closed it.
+func TestRestartAfterCleanExit(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawnRestarting(t, ctx)
+	pid := r.PID()
+	if _, err := Exit.Call(ctx, r, 0); !errors.Is(err, uactor.ErrActorDied) {
+		t.Fatalf("the call that exits = %v; want ErrActorDied", err)
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 6 {
+		t.Fatalf("after os.Exit(0): Add = %d, %v; want 6 from the restarted actor", n, err)
+	}
+	if r.PID() == pid || isDone(r) {
+		t.Fatalf("after os.Exit(0): pid %d (was %d), done %v (%v)", r.PID(), pid, isDone(r), r.Err())
+	}
+}
+
 // More restarts than the budget allows within the window: the actor stays
 // dead, Done closes with the last process's *ExitError, calls fail with
 // ErrActorDied, and no process and no socket directory remains.
