@@ -316,3 +316,79 @@ func TestAttackRepliesPileUp(t *testing.T) {
 		t.Fatalf("the actor afterwards: %v", err)
 	}
 }
+
+// CALL payloads at the edges of PROTOCOL.md's "The CALL payload": those it
+// calls malformed (and a payload that ends before its method name does)
+// close the connection, and the actor serves others; those at the bounds
+// are answered.
+func TestAttackCallPayloads(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := spawnCounter(t, ctx, plain()...)
+	add := append([]byte("\x03add"), wire.AppendVarint(nil, 1)...)
+	cat := func(parts ...[]byte) []byte { return bytes.Join(parts, nil) }
+	uv := func(n uint64) []byte { return binary.AppendUvarint(nil, n) }
+	// pairs is n bytes of well-formed metadata pairs: one key of 1 byte
+	// and a value of n-3 (n-3 < 128).
+	pairs := func(key byte, n int) []byte {
+		return cat([]byte{1, key}, uv(uint64(n-3)), bytes.Repeat([]byte("v"), n-3))
+	}
+	var full []byte // 8192 bytes of pairs, keys all different
+	for k := byte(0); len(full) < uactor.MaxMetadataSize; k++ {
+		full = append(full, pairs(k, min(100, uactor.MaxMetadataSize-len(full)))...)
+	}
+	for _, c := range []struct {
+		name    string
+		payload []byte
+	}{
+		{"empty", nil},
+		{"unknown call flag 0x04", cat([]byte{0x04}, add)},
+		{"timeout cut short", []byte{0x01, 0x80}},
+		{"timeout 2^63", cat([]byte{0x01}, uv(1<<63), add)},
+		{"metadata over the bound", cat([]byte{0x02}, uv(uactor.MaxMetadataSize+1), full, []byte{0}, add)},
+		{"metadata beyond the payload", cat([]byte{0x02}, uv(10), []byte{1, 'k', 0})},
+		{"metadata pairs short of its length", cat([]byte{0x02}, uv(4), []byte{1, 'k', 0, 1}, add)},
+		{"metadata pair beyond its length", cat([]byte{0x02}, uv(3), []byte{1, 'k', 5}, add)},
+		{"no method name length", []byte{0}},
+		{"method name beyond the payload", []byte("\x00\x10add")},
+		{"method name length over 64 bits", cat([]byte{0}, bytes.Repeat([]byte{0xff}, 10), []byte{1})},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn := authenticated(t, r.Address(), plainKey, 0)
+			if _, err := conn.Write(rawFrame(byte(frame.TypeCall), 0, 0, 1, c.payload)); err != nil {
+				t.Fatal(err)
+			}
+			expectDropped(t, conn, 10*time.Second)
+		})
+	}
+	t.Run("at the bounds", func(t *testing.T) {
+		conn := authenticated(t, r.Address(), plainKey, 0)
+		rd := frame.NewReader(conn, 0)
+		for i, p := range [][]byte{
+			cat([]byte{0x01}, uv(1<<63-1), add),                         // the longest timeout
+			cat([]byte{0x02}, uv(uactor.MaxMetadataSize), full, add),    // the most metadata
+			cat([]byte{0x03}, uv(uint64(time.Minute)), uv(0), add),      // both, metadata empty
+			cat([]byte{0x02}, uv(6), pairs('k', 3), pairs('k', 3), add), // a key twice
+			cat([]byte{0x00, 0x80, 0x80, 0x00}, []byte("x")),            // a name length of 0, not minimally encoded: no method ""
+		} {
+			if _, err := conn.Write(rawFrame(byte(frame.TypeCall), 0, 0, uint64(i+1), p)); err != nil {
+				t.Fatal(err)
+			}
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			h, buf, err := rd.ReadFrame()
+			if err != nil {
+				t.Fatalf("payload %d: %v", i, err)
+			}
+			want := frame.TypeReply
+			if i == 4 {
+				want = frame.TypeError
+			}
+			if h.Type != want || h.ID != uint64(i+1) || want == frame.TypeError && buf.B[0] != 3 {
+				t.Fatalf("payload %d: answer %v %q; want %v", i, h, buf.B, want)
+			}
+			buf.Release()
+		}
+	})
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 5 {
+		t.Fatalf("the actor afterwards: Add = %d, %v; want 5", n, err)
+	}
+}

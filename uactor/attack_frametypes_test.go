@@ -6,6 +6,7 @@ package uactor_test
 
 import (
 	"bytes"
+	"strconv"
 	"testing"
 	"time"
 
@@ -77,5 +78,78 @@ func TestAttackFramesForNothing(t *testing.T) {
 		if h != want || want.Type == frame.TypePong && got != 0 {
 			t.Fatalf("got %v with %d bytes; want %v", h, got, want)
 		}
+	}
+}
+
+// Each frame type a client may send, with each flag bit the protocol does
+// not define, with a reserved field other than 0, or with Compressed when
+// zstd was not agreed, is malformed (PROTOCOL.md §2): the actor drops the
+// connection, and serves others on. The same frames with the header zeroed
+// are read on a connection of their own.
+func TestAttackFrameHeaderBits(t *testing.T) {
+	ctx := testCtx(t, 120*time.Second)
+	r := spawnCounter(t, ctx, plain()...)
+	add := append([]byte("\x00\x03add"), wire.AppendVarint(nil, 1)...)
+	types := []struct {
+		name    string
+		typ     byte
+		payload []byte
+	}{
+		{"CALL", byte(frame.TypeCall), add},
+		{"CANCEL", byte(frame.TypeCancel), nil},
+		{"PING", byte(frame.TypePing), nil},
+		{"PONG", byte(frame.TypePong), nil},
+	}
+	type header struct {
+		name     string
+		flags    byte
+		reserved uint16
+	}
+	var bad []header
+	for bit := range 8 {
+		name := "flag bit " + strconv.Itoa(bit)
+		if bit == 0 {
+			name = "Compressed, zstd not agreed"
+		}
+		bad = append(bad, header{name, 1 << bit, 0})
+	}
+	bad = append(bad, header{"reserved 0x0001", 0, 0x0001}, header{"reserved 0x8000", 0, 0x8000})
+	for _, ty := range types {
+		for _, h := range bad {
+			t.Run(ty.name+"/"+h.name, func(t *testing.T) {
+				conn := authenticated(t, r.Address(), plainKey, 0)
+				if _, err := conn.Write(rawFrame(ty.typ, h.flags, h.reserved, 1, ty.payload)); err != nil {
+					t.Fatal(err)
+				}
+				expectDropped(t, conn, 10*time.Second)
+			})
+		}
+	}
+	t.Run("all zero", func(t *testing.T) {
+		conn := authenticated(t, r.Address(), plainKey, 0)
+		rd := frame.NewReader(conn, 0)
+		// One at a time: a PING is answered only while no answer is
+		// queued (PROTOCOL.md, "Connections and limits").
+		for _, ty := range types {
+			if _, err := conn.Write(rawFrame(ty.typ, 0, 0, 2, ty.payload)); err != nil {
+				t.Fatal(err)
+			}
+			want := frame.Header{Type: frame.TypeReply, ID: 2}
+			switch ty.typ {
+			case byte(frame.TypeCancel), byte(frame.TypePong):
+				continue // nothing to answer
+			case byte(frame.TypePing):
+				want.Type = frame.TypePong
+			}
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			h, buf, err := rd.ReadFrame()
+			if err != nil || h != want {
+				t.Fatalf("after the %s: got %v, %v; want %v", ty.name, h, err, want)
+			}
+			buf.Release()
+		}
+	})
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 2 {
+		t.Fatalf("the actor afterwards: Add = %d, %v; want 2 (one call from the zeroed CALL)", n, err)
 	}
 }

@@ -7,6 +7,7 @@ package uactor_test
 import (
 	"bytes"
 	"context"
+	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/rand"
 	"encoding/binary"
@@ -442,4 +443,36 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
 	c.n += n
 	return n, err
+}
+
+// rawFrame is a plain frame (PROTOCOL.md §2) built byte by byte, with any
+// flags and reserved field, for frames that a frame.Writer refuses to send.
+func rawFrame(typ, flags byte, reserved uint16, id uint64, payload []byte) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(frame.BodyHeaderSize+len(payload)))
+	b = append(b, typ, flags)
+	b = binary.BigEndian.AppendUint16(b, reserved)
+	b = binary.BigEndian.AppendUint64(b, id)
+	return append(b, payload...)
+}
+
+// authenticatedSession is authenticated announcing maxFrame in its hello,
+// and returns the session too, for tests that seal frames by hand.
+func authenticatedSession(t *testing.T, address, key string, want handshake.Features, maxFrame uint32) (net.Conn, *handshake.Session) {
+	t.Helper()
+	c := dialRaw(t, address)
+	s, err := handshake.Client(c, handshake.ClientConfig{Key: uactor.StretchKey([]byte(key)), Want: want, MaxFrame: maxFrame, Deadline: time.Now().Add(5 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, s
+}
+
+// sealedFrame is a sealed frame built by hand (PROTOCOL.md, "Sealed
+// frames"): the plain body sealed with nonce 0x00000000 || seq and the
+// length prefix as additional data.
+func sealedFrame(aead cipher.AEAD, seq uint64, typ byte, id uint64, payload []byte) []byte {
+	plainBody := rawFrame(typ, 0, 0, id, payload)[4:]
+	length := binary.BigEndian.AppendUint32(nil, uint32(len(plainBody)+aead.Overhead()))
+	nonce := binary.BigEndian.AppendUint64(make([]byte, 4), seq)
+	return aead.Seal(length, nonce, plainBody, length)
 }

@@ -4,10 +4,13 @@ package uactor_test
 // connection under keys of its own.
 
 import (
+	"crypto/cipher"
 	"errors"
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -70,5 +73,71 @@ func TestFramesReplayedAcrossConnections(t *testing.T) {
 	first.Close() // so that the next Connect dials a connection of its own
 	if _, err := uactor.Connect(ctx, CounterKind, rl.addr(), []byte("SECRET")); !errors.Is(err, uactor.ErrActorDied) {
 		t.Fatalf("Connect with replayed frames = %v; want the connection dropped", err)
+	}
+}
+
+// Sealed frames built by hand from PROTOCOL.md ("Sealed frames"): those
+// sealed in order with the length as additional data are read; a sequence
+// number used twice, skipped or taken out of order, additional data other
+// than the length, a plain frame, or a length under 28 (with no body sent
+// after it) close the connection, and the actor serves others on.
+func TestAttackSealedSequence(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := keyedCounter(t, plainKey)
+	ping := func(seq uint64) func(cipher.AEAD) []byte {
+		return func(a cipher.AEAD) []byte { return sealedFrame(a, seq, byte(frame.TypePing), seq+1, nil) }
+	}
+	otherAD := func(a cipher.AEAD) []byte {
+		f := sealedFrame(a, 0, byte(frame.TypePing), 1, nil)
+		plainBody := rawFrame(byte(frame.TypePing), 0, 0, 1, nil)[4:]
+		return append(f[:4:4], a.Seal(nil, make([]byte, 12), plainBody, []byte{0, 0, 0, 0})...) // sealed with zeros as additional data
+	}
+	for _, c := range []struct {
+		name   string
+		frames []func(cipher.AEAD) []byte
+		pongs  int // answered before the connection closes; -1: never closes
+	}{
+		{"in order", []func(cipher.AEAD) []byte{ping(0), ping(1), ping(2)}, -1},
+		{"sequence reused", []func(cipher.AEAD) []byte{ping(0), ping(0)}, 1},
+		{"sequence skipped", []func(cipher.AEAD) []byte{ping(0), ping(2)}, 1},
+		{"out of order", []func(cipher.AEAD) []byte{ping(1), ping(0)}, 0},
+		{"additional data not the length", []func(cipher.AEAD) []byte{otherAD}, 0},
+		{"plain frame", []func(cipher.AEAD) []byte{func(cipher.AEAD) []byte { return rawFrame(byte(frame.TypePing), 0, 0, 1, make([]byte, 16)) }}, 0},
+		{"length 27, no body", []func(cipher.AEAD) []byte{func(cipher.AEAD) []byte { return []byte{0, 0, 0, 27} }}, 0},
+		{"length 12, no body", []func(cipher.AEAD) []byte{func(cipher.AEAD) []byte { return []byte{0, 0, 0, 12} }}, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			conn, sess := authenticatedSession(t, r.Address(), plainKey, handshake.FeatureSeal, 0)
+			if sess.WriteAEAD == nil {
+				t.Fatal("the handshake agreed no sealing")
+			}
+			for _, f := range c.frames {
+				if _, err := conn.Write(f(sess.WriteAEAD)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rd := frame.NewReader(conn, 0)
+			rd.SetAEAD(sess.ReadAEAD)
+			conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+			want := c.pongs
+			if want < 0 {
+				want = len(c.frames)
+			}
+			for i := range want {
+				h, buf, err := rd.ReadFrame()
+				if err != nil || h.Type != frame.TypePong || h.ID != uint64(i+1) {
+					t.Fatalf("answer %d: %v, %v; want the PONG of id %d", i, h, err, i+1)
+				}
+				buf.Release()
+			}
+			if c.pongs >= 0 {
+				expectDropped(t, conn, 10*time.Second)
+			} else if p := peek(conn); p != "" {
+				t.Fatalf("after the PONGs the connection says %q; want it open and quiet", p)
+			}
+		})
+	}
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 1 {
+		t.Fatalf("the actor afterwards: Add = %d, %v", n, err)
 	}
 }
