@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // goAwayDial is far longer than any test here waits: a ref that redialled an
@@ -174,5 +176,53 @@ func TestGoAwayNotSentOnCrash(t *testing.T) {
 	}
 	if pid == first {
 		t.Fatalf("the copy reached the killed process %d", first)
+	}
+}
+
+// A uactor.info CALL that arrives while the actor stops is answered as
+// every CALL then is (PROTOCOL.md: ERROR code 4, the actor is stopping),
+// not with the actor's info: a Connect that got it would hand out a ref
+// to an actor that is going away for good.
+func TestInfoWhileStoppingAnsweredClosed(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	c := &Counter{release: make(chan struct{})}
+	r, conn := hostPlain(t, ctx, CounterKind, c, 0, uactor.GracePeriod(20*time.Second))
+	w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+	block := append([]byte("\x00\x05block"), wire.AppendVarint(nil, int64(time.Minute))...)
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1}, block); err != nil {
+		t.Fatal(err)
+	}
+	for c.calls.Load() == 0 { // the call holds the stop in its grace period
+		time.Sleep(time.Millisecond)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- r.Close() }()
+	t.Cleanup(func() { close(c.release); receive(t, closed, 10*time.Second, "Close") })
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for id := uint64(2); ; id++ { // until the actor refuses calls: it is stopping
+		if err := writeCalls(w, id, id, "add", wire.AppendVarint(nil, 1)); err != nil {
+			t.Fatal(err)
+		}
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code := buf.B[0]
+		buf.Release()
+		if h.Type == frame.TypeError && code == 4 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1 << 20}, []byte("\x00\x0buactor.info")); err != nil {
+		t.Fatal(err)
+	}
+	h, buf, err := rd.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Release()
+	if h.Type != frame.TypeError || h.ID != 1<<20 || buf.B[0] != 4 {
+		t.Fatalf("the info call while the actor stops: %v %q; want ERROR code 4", h, buf.B)
 	}
 }

@@ -243,6 +243,10 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 	}
 	if string(name) == infoMethod {
 		buf.Release()
+		if s.draining.Load() { // as every CALL is then: a Connect must not take a stopping actor
+			c.fail(id, codeClosed, fmt.Errorf("%w: %s is stopping", ErrClosed, s.kind.name))
+			return incoming{}, nil
+		}
 		if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info()); errors.Is(err, frame.ErrTooLarge) {
 			c.fail(id, codeHandler, tooLarge{fmt.Errorf("response: %w", err)}) // over the caller's bound
 		}
