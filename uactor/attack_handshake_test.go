@@ -239,3 +239,38 @@ func TestAttackForeignFirstBytesLogBounded(t *testing.T) {
 	elapsed := time.Since(start) // every record in out was made within it
 	wantLogBounded(t, out, "uactor: protocol error in handshake", floods, "foreign connections", elapsed)
 }
+
+// A ClientHello with the uactor magic but another version (one before 4 or
+// after it), a flag bit the protocol does not define, or bytes 6-7 other
+// than CR LF ends the handshake (PROTOCOL.md §1): the actor closes the
+// connection without a verdict, well before its handshake deadline, and
+// serves on. The same hello with those fields right gets a verdict (a
+// rejection: the proof is random).
+func TestAttackHelloHeaderFields(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := keyedCounter(t, "k", uactor.HandshakeTimeout(time.Hour))
+	for _, c := range []struct {
+		name   string
+		change func(h []byte)
+		want   int // verdict status, or -1: closed without one
+	}{
+		{"version 1", func(h []byte) { h[4] = 1 }, -1},
+		{"version 3", func(h []byte) { h[4] = 3 }, -1},
+		{"version 5", func(h []byte) { h[4] = 5 }, -1},
+		{"flag bit 2", func(h []byte) { h[5] |= 1 << 2 }, -1},
+		{"flag bit 7", func(h []byte) { h[5] |= 1 << 7 }, -1},
+		{"LF CR", func(h []byte) { h[6], h[7] = '\n', '\r' }, -1},
+		{"CR NUL", func(h []byte) { h[7] = 0 }, -1},
+		{"well formed", func([]byte) {}, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			hello := clientHello(1, randomBytes(32))
+			c.change(hello)
+			conn := dialRaw(t, r.Address())
+			if got := verdict(t, conn, append(hello, randomBytes(handshake.ClientProofSize)...), true); got != c.want {
+				t.Fatalf("verdict status %d; want %d", got, c.want)
+			}
+		})
+	}
+	expectUntouched(t, ctx, r)
+}

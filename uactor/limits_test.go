@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +22,7 @@ import (
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/uactor"
+	"github.com/uactor-go/uactor/uactor/wire"
 )
 
 // An authenticated peer that declares a frame over the maximum is dropped,
@@ -647,5 +649,39 @@ func TestMaxConnections(t *testing.T) {
 	}
 	for _, c := range conns {
 		c.Close()
+	}
+}
+
+// A client that announces a maximum frame under 4096 in its hello is read
+// as announcing 4096 (PROTOCOL.md, "Frames"): the actor sends it a REPLY
+// of exactly 4096 bytes, and replaces one byte more by an ERROR with code
+// 1 naming uactor.ErrTooLarge.
+func TestSmallAnnouncedMaxFrame(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	r := spawnCounter(t, ctx, plain()...)
+	for _, announced := range []uint32{100, 4095, 4096} {
+		t.Run(strconv.Itoa(int(announced)), func(t *testing.T) {
+			conn, _ := authenticatedSession(t, r.Address(), plainKey, 0, announced)
+			w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+			const most = 4096 - frame.BodyHeaderSize
+			for i, n := range []int64{most, most + 1} {
+				if err := writeCalls(w, uint64(i+1), uint64(i+1), "fill", wire.AppendVarint(nil, n)); err != nil {
+					t.Fatal(err)
+				}
+				conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+				h, buf, err := rd.ReadFrame()
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := string(buf.B)
+				buf.Release()
+				switch {
+				case n == most && (h.Type != frame.TypeReply || len(got) != most):
+					t.Fatalf("fill(%d): %v of %d bytes; want a REPLY of %d", n, h, len(got), most)
+				case n > most && (h.Type != frame.TypeError || got[0] != 1 || !strings.Contains(got, "uactor.ErrTooLarge")):
+					t.Fatalf("fill(%d): %v %q; want ERROR code 1 naming uactor.ErrTooLarge", n, h, got)
+				}
+			}
+		})
 	}
 }
