@@ -7,6 +7,7 @@ package uactor_test
 import (
 	"bytes"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,65 @@ func TestAttackFrameHeaderBits(t *testing.T) {
 	})
 	if n, err := Add.Call(ctx, r, 1); err != nil || n != 2 {
 		t.Fatalf("the actor afterwards: Add = %d, %v; want 2 (one call from the zeroed CALL)", n, err)
+	}
+}
+
+// CANCEL and PING at odd moments, and call ids at the ends of their range,
+// on one connection (PROTOCOL.md, "Types"): a CANCEL before its CALL or
+// after its answer changes nothing; ids 0 and 2^64-1 are ids like any
+// other; a PING while a call runs, with id 0 or 2^64-1, gets the PONG of
+// its id; a CANCEL of a running call ends it with ERROR code 1 naming
+// context.Canceled, and its id may be used again once answered.
+func TestAttackControlFramesAtOddMoments(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := spawnCounter(t, ctx, plain()...)
+	conn := authenticated(t, r.Address(), plainKey, 0)
+	w, rd := frame.NewWriter(conn, 0), frame.NewReader(conn, 0)
+	const top = 1<<64 - 1
+	call := func(id uint64, method string, req []byte) {
+		t.Helper()
+		if err := writeCalls(w, id, id, method, req); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send := func(typ frame.Type, id uint64) {
+		t.Helper()
+		if err := w.WriteFrame(frame.Header{Type: typ, ID: id}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expect := func(typ frame.Type, id uint64, has string) {
+		t.Helper()
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatalf("waiting for %v %d: %v", typ, id, err)
+		}
+		defer buf.Release()
+		if h.Type != typ || h.ID != id || !strings.Contains(string(buf.B), has) {
+			t.Fatalf("got %v %q; want %v of id %d holding %q", h, buf.B, typ, id, has)
+		}
+	}
+	one := wire.AppendVarint(nil, 1)
+	send(frame.TypeCancel, 5) // before its CALL
+	call(5, "block", wire.AppendVarint(nil, int64(20*time.Millisecond)))
+	expect(frame.TypeReply, 5, "\x01") // it ran its course: true
+	for _, id := range []uint64{top, 0, 3} {
+		call(id, "add", one)
+		expect(frame.TypeReply, id, "")
+	}
+	send(frame.TypeCancel, 3) // after its answer
+	call(7, "block", wire.AppendVarint(nil, int64(time.Minute)))
+	for _, id := range []uint64{0, top} {
+		send(frame.TypePing, id)
+		expect(frame.TypePong, id, "")
+	}
+	send(frame.TypeCancel, 7)
+	expect(frame.TypeError, 7, "context.Canceled")
+	send(frame.TypeCancel, 7) // twice, once answered
+	call(7, "add", one)
+	expect(frame.TypeReply, 7, "")
+	if n, err := Add.Call(ctx, r, 1); err != nil || n != 5 {
+		t.Fatalf("the actor afterwards: Add = %d, %v; want 5", n, err)
 	}
 }

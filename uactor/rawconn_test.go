@@ -364,12 +364,14 @@ func frameHead(length uint32, typ byte, id uint64) []byte {
 // the same method and request, on a plain connection.
 func writeCalls(w *frame.Writer, first, last uint64, method string, req []byte) error {
 	prefix := append(binary.AppendUvarint([]byte{0}, uint64(len(method))), method...)
-	for id := first; id <= last; id++ {
+	for id := first; ; id++ { // not id <= last: that never ends at 2^64-1
 		if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: id}, prefix, req); err != nil {
 			return err
 		}
+		if id == last {
+			return nil
+		}
 	}
-	return nil
 }
 
 // tally counts answers by kind.
