@@ -115,7 +115,7 @@ var (
 	// calls on it carry on. Spawn's error matches it too for an argument
 	// too large to reach the actor's process (which then is not started).
 	ErrTooLarge = errors.New("uactor: message too large for a frame")
-	// ErrNoMain is returned by Spawn when uactor.Main was not called at the start of main (or TestMain).
+	// ErrNoMain is returned by Spawn and Standby when uactor.Main was not called at the start of main (or TestMain).
 	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")
 )
 

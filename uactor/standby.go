@@ -19,7 +19,9 @@ import (
 // replaces it, and an earlier call still waiting then returns.
 // Standby(ctx, 0), the default, ends every standby, waiting or starting,
 // and returns once they have exited, or with ctx's error once ctx ends,
-// which ends the wait but not the ending.
+// which ends the wait but not the ending. A negative n is an error
+// (ErrOption), and so, as for Spawn, is a program that did not call Main
+// (ErrNoMain).
 //
 // A standby costs an idle process. It runs with the environment, working
 // directory, limits and CPU affinity this process had when it started the
