@@ -384,3 +384,19 @@ func TestDecodedRefRefusesKindOptions(t *testing.T) {
 		t.Fatalf("decoding a ref of a kind declared with MaxInFlight(0): %q; want \"uactor:\" once", err)
 	}
 }
+
+// An empty key is refused as an authentication failure, not as an option
+// error, whether given with AuthKey or to Connect (README, AuthKey's doc).
+func TestEmptyAuthKeyIsErrAuthKey(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	empty := uactor.AuthKey([]byte{})
+	if err := spawnFails(t, ctx, ProbeKind, uactor.Empty{}, empty); !errors.Is(err, uactor.ErrAuthKey) {
+		t.Errorf("Spawn with AuthKey([]byte{}): %v; want ErrAuthKey", err)
+	}
+	if _, err := uactor.Host(ctx, ProbeKind, &Probe{}, empty); !errors.Is(err, uactor.ErrAuthKey) {
+		t.Errorf("Host with AuthKey([]byte{}): %v; want ErrAuthKey", err)
+	}
+	if _, err := uactor.Connect(ctx, ProbeKind, "unix:///nonexistent/x.sock", nil); !errors.Is(err, uactor.ErrAuthKey) {
+		t.Errorf("Connect with no key: %v; want ErrAuthKey", err)
+	}
+}
