@@ -184,6 +184,7 @@ func (r *Reader) Float64() float64 {
 }
 
 // Raw reads exactly n bytes, with no length before them, without copying.
+// A negative n fails the Reader, with ErrShort, as too few bytes do.
 func (r *Reader) Raw(n int) []byte { return r.take(n, "raw bytes") }
 
 // take consumes the next n bytes without copying, or fails reading what if
@@ -224,8 +225,9 @@ func (r *Reader) Bytes() []byte {
 
 // String reads a length-prefixed string. Its name makes *Reader a
 // fmt.Stringer: formatting a Reader (fmt's %v and %s, t.Logf, a log
-// attribute) calls String, which reads a value off it, or fails it with
-// ErrShort. To show a Reader, format r.Len() and r.Err() instead.
+// attribute) calls String, which reads a value off it, or fails it (with
+// ErrShort, or ErrInvalid). To show a Reader, format r.Len() and r.Err()
+// instead.
 func (r *Reader) String() string { return string(r.BytesView()) }
 
 // Value reads a length-prefixed value written by AppendValue into v.

@@ -75,6 +75,8 @@ func TestReaderErrors(t *testing.T) {
 		{"uvarint of nine bytes that go on", bytes.Repeat([]byte{0xff}, 9), func(r *Reader) { r.Uvarint() }, ErrShort},
 		{"short float", []byte{1, 2, 3}, func(r *Reader) { r.Float64() }, ErrShort},
 		{"raw past the end", []byte{1}, func(r *Reader) { r.Raw(2) }, ErrShort},
+		{"raw of a negative count", []byte{1}, func(r *Reader) { r.Raw(-1) }, ErrShort},
+		{"string whose length is past 64 bits", bytes.Repeat([]byte{0xff}, 10), func(r *Reader) { _ = r.String() }, ErrInvalid},
 		{"trailing", []byte{1, 2}, func(r *Reader) { r.Uvarint() }, ErrTrailing},
 		{"huge length", AppendUvarint(nil, math.MaxUint64), func(r *Reader) { _ = r.String() }, ErrShort},
 	}
