@@ -25,12 +25,12 @@
 // Usage:
 //
 //	go run ./cmd/bench            # everything, both placements: the longest mode
-//	go run ./cmd/bench -quick     # the same table in a few seconds, rougher
+//	go run ./cmd/bench -quick     # the same table from fewer iterations, rougher
 //
 // The flags are:
 //
 //	-duration d     time per measurement (default 450ms; 40ms with -quick)
-//	-quick          fewer iterations: a few seconds in all
+//	-quick          fewer iterations (5 spawns, 40ms a measurement): rougher
 //	-placement p    all, samecore or free (default all); where same core
 //	                cannot be had (one CPU only), all skips it and samecore
 //	                fails
@@ -85,7 +85,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	duration := fs.Duration("duration", defaultDuration, "time per measurement; -quick makes it 40ms unless this is given")
-	quick := fs.Bool("quick", false, "fewer iterations: a few seconds in all, same table")
+	quick := fs.Bool("quick", false, "fewer iterations (5 spawns, 40ms a measurement): the same table, rougher")
 	placement := fs.String("placement", "all", "placements to measure: all, samecore or free; where same core cannot be had\n"+
 		"(this process may use one CPU only), all skips it and samecore fails with exit code 1")
 	jsonPath := fs.String("json", "bench.json", `write all results as JSON to this file ("" for none)`)
