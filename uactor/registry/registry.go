@@ -32,7 +32,9 @@ type Registry struct {
 // New makes a registry, and starts its periodic probe, which runs until ctx
 // is done. It is the kind's constructor: a spawned registry gets a ctx that
 // lasts as long as its process. To Host one, pass a ctx that you cancel when
-// done with it.
+// done with it. It fails for a Config with a ProbeInterval above zero but
+// below MinProbeInterval, or a negative DialTimeout or MaxEntries (so does
+// a Spawn of Kind given one).
 func New(ctx context.Context, cfg Config) (*Registry, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {

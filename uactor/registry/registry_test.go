@@ -247,3 +247,28 @@ func TestRegisterMappedIPv4IsOneEntry(t *testing.T) {
 		t.Fatalf("Register of one address in two spellings added %d entries: %q", n, list(t, ctx, reg))
 	}
 }
+
+// New refuses a Config that makes no sense, and takes its edges and its
+// "off" values.
+func TestNewRefusesConfig(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel) // stops the probes of the registries made
+	cases := []struct {
+		name string
+		cfg  registry.Config
+		ok   bool
+	}{
+		{"zero", registry.Config{}, true},
+		{"probe off", registry.Config{ProbeInterval: -1}, true},
+		{"probe at the minimum", registry.Config{ProbeInterval: registry.MinProbeInterval}, true},
+		{"probe below the minimum", registry.Config{ProbeInterval: registry.MinProbeInterval - 1}, false},
+		{"negative DialTimeout", registry.Config{DialTimeout: -1}, false},
+		{"negative MaxEntries", registry.Config{MaxEntries: -1}, false},
+	}
+	for _, c := range cases {
+		_, err := registry.New(ctx, c.cfg)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: New(%+v) = %v; want ok %v", c.name, c.cfg, err, c.ok)
+		}
+	}
+}
