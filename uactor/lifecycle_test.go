@@ -256,8 +256,8 @@ func TestDoneAfterClose(t *testing.T) {
 		}
 	}
 	var zero uactor.Ref[*Counter]
-	if !isDone(zero) || zero.Err() == nil {
-		t.Error("the zero Ref's Done is open")
+	if !isDone(zero) || !errors.Is(zero.Err(), uactor.ErrClosed) {
+		t.Errorf("the zero Ref: done %v, Err %v; want done and ErrClosed", isDone(zero), zero.Err())
 	}
 }
 

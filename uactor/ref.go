@@ -21,7 +21,9 @@ import (
 // value: copy it freely, put it in requests and responses (it implements
 // encoding.BinaryAppender, and *Ref encoding.BinaryUnmarshaler; and, as a
 // field of a struct whose codec msgp generated, MarshalMsg, UnmarshalMsg
-// and Msgsize), and hand it to other processes. The zero Ref refers to no actor.
+// and Msgsize), and hand it to other processes. The zero Ref refers to no
+// actor: its Done is closed, and its Err and every call through it match
+// ErrClosed; its Close does nothing.
 type Ref[A any] struct{ h *handle }
 
 // handle is what a Ref and its copies share.
