@@ -50,6 +50,10 @@ func TestExampleExtraArgumentsRefused(t *testing.T) {
 		{"mainloop", []string{"-advertise", "127.0.0.1", "shutdown", "localhost:1"}},
 		{"forwarding", []string{"-port", "0", "connect", "localhost:1"}},
 		{"forwarding", []string{"serve", "-listen", "tcp://127.0.0.1:0", "extra"}},
+		// The registry's -advertise names a host for ten actors on ten
+		// ports: a port in it would register them all at one address.
+		{"registry", []string{"add", "-advertise", "tcp://127.0.0.1:7000", "localhost:1"}},
+		{"registry", []string{"serve", "-listen", "tcp://127.0.0.1:0", "-host", "127.0.0.1", "-advertise", "127.0.0.1:7000"}},
 	} {
 		t.Run(tc.name+" "+strings.Join(tc.args, " "), func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

@@ -86,12 +86,14 @@ func main() {
 		adv := fs.String("advertise", "", "the host the actors are registered at")
 		probe := fs.Duration("probe", registry.DefaultProbeInterval, "how often the registry checks its actors")
 		parse(fs, 0)
+		hostOnly(*adv)
 		serve(ctx, *listen, placement{*host, *adv}, *probe)
 	case "add":
 		host := fs.String("host", "0.0.0.0", "the host the actors listen on")
 		adv := fs.String("advertise", "", "the host the actors are registered at")
 		every := fs.Duration("every", registry.DefaultProbeInterval, "how often the actors are registered again (0: once)")
 		args := parse(fs, 1)
+		hostOnly(*adv)
 		add(ctx, args[0], placement{*host, *adv}, *every)
 	case "pick":
 		n := fs.Int("n", 20, "how many actors to pick")
@@ -113,6 +115,21 @@ func main() {
 func fail() {
 	fmt.Fprintln(os.Stderr, usage)
 	os.Exit(2)
+}
+
+// hostOnly exits with the usage unless adv, -advertise, names a host
+// alone (or with port 0, the port bound): the ten actors it names listen
+// on ten ports, and a port given would register them all at one address.
+func hostOnly(adv string) {
+	if adv == "" {
+		return
+	}
+	spec, _ := advertise.For(adv, "")
+	rest, isTCP := strings.CutPrefix(spec, "tcp://")
+	if _, port, err := net.SplitHostPort(rest); !isTCP || err != nil || port != "0" {
+		fmt.Fprintf(os.Stderr, "registry: -advertise %q: give a host alone: each actor has a port of its own\n", adv)
+		fail()
+	}
 }
 
 // parse parses fs's flags from the command line, before and after the n
