@@ -193,6 +193,9 @@ func TestInfoWhileStoppingAnsweredClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 	for c.calls.Load() == 0 { // the call holds the stop in its grace period
+		if ctx.Err() != nil {
+			t.Fatal("the blocking call never reached its handler")
+		}
 		time.Sleep(time.Millisecond)
 	}
 	closed := make(chan error, 1)
