@@ -116,7 +116,7 @@ var (
 	// too large to reach the actor's process (which then is not started).
 	ErrTooLarge = errors.New("uactor: message too large for a frame")
 	// ErrNoMain is returned by Spawn and Standby when uactor.Main was not called at the start of main (or TestMain).
-	ErrNoMain = errors.New("uactor: Spawn needs uactor.Main() as the first statement of main (and of TestMain)")
+	ErrNoMain = errors.New("uactor: Spawn and Standby need uactor.Main() as the first statement of main (and of TestMain)")
 )
 
 // The context's errors keep their identity too: a handler that returns an
