@@ -178,8 +178,12 @@ var sentinels struct {
 //
 //	var ErrNotFound = uactor.RegisterError("myapp.NotFound", errors.New("not found"))
 //
-// RegisterError panics if name is registered already.
+// RegisterError panics if name is registered already, or if err is nil,
+// which no error a handler returns would match.
 func RegisterError(name string, err error) error {
+	if err == nil {
+		panic(fmt.Sprintf("uactor: RegisterError: %q with a nil error, which matches nothing", name))
+	}
 	sentinels.Lock()
 	defer sentinels.Unlock()
 	if sentinels.byName == nil {

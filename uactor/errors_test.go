@@ -167,3 +167,16 @@ func TestRegisterErrorTwicePanics(t *testing.T) {
 	uactor.RegisterError("uactor_test.Negative", errors.New("another"))
 	t.Fatal("RegisterError took a name already registered")
 }
+
+// A nil error matches no error a handler returns: registering one would
+// declare a sentinel that never keeps its identity, so RegisterError
+// panics, naming it, as it does for a name taken twice.
+func TestRegisterErrorNilPanics(t *testing.T) {
+	defer func() {
+		if msg, _ := recover().(string); !strings.Contains(msg, "uactor_test.Nil") || !strings.Contains(msg, "nil") {
+			t.Fatalf("RegisterError of a nil error: panic %q; want one that names it and says nil", msg)
+		}
+	}()
+	uactor.RegisterError("uactor_test.Nil", nil)
+	t.Fatal("RegisterError took a nil error")
+}
