@@ -244,7 +244,7 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 	if string(name) == infoMethod {
 		buf.Release()
 		if s.draining.Load() { // as every CALL is then: a Connect must not take a stopping actor
-			c.fail(id, codeClosed, fmt.Errorf("%w: %s is stopping", ErrClosed, s.kind.name))
+			c.refuseStopping(id)
 			return incoming{}, nil
 		}
 		if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info()); errors.Is(err, frame.ErrTooLarge) {
@@ -255,7 +255,7 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 	m := s.kind.method(string(name))
 	switch {
 	case m != nil && !s.beginCall():
-		c.fail(id, codeClosed, fmt.Errorf("%w: %s is stopping", ErrClosed, s.kind.name))
+		c.refuseStopping(id)
 		buf.Release()
 		return incoming{}, nil
 	case m == nil:
@@ -284,6 +284,12 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 		turn = s.serial.take()
 	}
 	return incoming{ctx: ctx, id: id, m: m, buf: buf, req: req, turn: turn}, nil
+}
+
+// refuseStopping answers call id as every call that arrives while the
+// actor stops is answered (ERROR code 4).
+func (c *serverConn) refuseStopping(id uint64) {
+	c.fail(id, codeClosed, fmt.Errorf("%w: %s is stopping", ErrClosed, c.s.kind.name))
 }
 
 // run runs one call, whose request is req (in buf, released once the
