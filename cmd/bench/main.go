@@ -84,8 +84,8 @@ const (
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	duration := fs.Duration("duration", defaultDuration, "time per measurement; -quick makes it 40ms unless this is given")
-	quick := fs.Bool("quick", false, "fewer iterations (5 spawns, 40ms a measurement): the same table, rougher")
+	duration := fs.Duration("duration", defaultDuration, fmt.Sprintf("time per measurement; -quick makes it %v unless this is given", quickDuration))
+	quick := fs.Bool("quick", false, fmt.Sprintf("fewer iterations (%d spawns, %v a measurement): the same table, rougher", quickSpawns, quickDuration))
 	placement := fs.String("placement", "all", "placements to measure: all, samecore or free; where same core cannot be had\n"+
 		"(this process may use one CPU only), all skips it and samecore fails with exit code 1")
 	jsonPath := fs.String("json", "bench.json", `write all results as JSON to this file ("" for none)`)
