@@ -315,8 +315,8 @@ func (c *clientConn) release(win int64) {
 
 // notSent is the error of a call none of whose request reached the
 // connection: it had broken, or broke before the request's first byte. The
-// actor cannot have run it, so the owner's ref may send it again to the
-// actor's next process (see handle.roundTrip).
+// actor cannot have run it, so the ref sends it again, over the next
+// connection (see handle.roundTrip).
 type notSent struct{ err error }
 
 func (e notSent) Error() string { return e.err.Error() }

@@ -195,13 +195,15 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 			// rather than redialling.
 			h.peer.broke(c, err)
 		}
-		// The owner's call found the actor's process dead before any of
-		// it was sent (it died since the last call, and usable's probe
-		// had no cause to look): it waits for the restart, as a call made
-		// a moment later would, and goes to the next process. (err is
-		// tested first: errors.As's target escapes, so asking it of every
-		// call would cost each an allocation.)
-		if err != nil && supervised && sends < maxSends && ctx.Err() == nil && errors.As(err, new(notSent)) {
+		// The call found the connection dead before any of it was sent
+		// (the actor's process died since the last call, and usable's
+		// probe had no cause to look): the actor never saw it, so it goes
+		// again, as a call made a moment later would. The owner's ref
+		// waits for the restart and goes to the next process; a copy
+		// redials, which waits for a restart too, or finds the actor gone.
+		// (err is tested first: errors.As's target escapes, so asking it
+		// of every call would cost each an allocation.)
+		if err != nil && sends < maxSends && ctx.Err() == nil && errors.As(err, new(notSent)) {
 			continue
 		}
 		if err != nil && h.owner != nil && h.closed.Load() && c.broken.Load() && !errors.Is(err, ErrClosed) {
@@ -213,8 +215,9 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 	}
 }
 
-// maxSends bounds how often the owner's ref sends a call that reached no
-// process: each time, one died, and the restart budget bounds those too.
+// maxSends bounds how often a ref sends a call that reached no process:
+// each time, a connection died under it, and the restart budget (or, for a
+// copy, the redial's DialTimeout) bounds those too.
 const maxSends = 4
 
 // maxPID bounds a process id read from a peer: ids fit in 31 bits on every
