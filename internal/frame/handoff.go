@@ -56,18 +56,20 @@ func (w *Writer) handOff(buf []byte, extra [][]byte, n int64, batch uint64) {
 // finish writes what handOff left, then flushes whatever was queued since.
 func (w *Writer) finish(buf, rest, tail []byte, batch uint64) {
 	var err error
+	n := int64(len(buf) - len(rest)) // bytes of buf that went out before
+	var more int64
 	switch {
 	case len(tail) == 0 && len(rest) == 0: // all went out as the caller gave up
 	case len(tail) == 0:
-		_, err = w.write(context.Background(), rest, nil)
+		more, err = w.write(context.Background(), rest, nil)
 	default:
-		_, err = w.write(context.Background(), rest, [][]byte{tail})
+		more, err = w.write(context.Background(), rest, [][]byte{tail})
 	}
 	w.mu.Lock()
-	if done, err := w.wroteLocked(buf, batch, err); done {
+	if done, err := w.wroteLocked(buf, batch, n+more, err); done {
 		w.mu.Unlock()
 		w.tell(err) // no caller waits for this write to hear of it
 		return
 	}
-	w.flushLocked(context.Background(), nil, true, -1)
+	w.flushLocked(context.Background(), nil, true, 0)
 }

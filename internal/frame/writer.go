@@ -46,7 +46,8 @@ const (
 //
 // After a write error every later WriteFrame and Flush returns that error,
 // wrapped; frames queued by other goroutines but not yet written are lost,
-// and the connection should be closed (see OnFail).
+// and the connection should be closed (see OnFail). Which frames were lost
+// whole, not one byte of them sent, Unwritten tells.
 type Writer struct {
 	w   io.Writer
 	cw  ContextWriter // w, if it is one
@@ -78,8 +79,9 @@ type Writer struct {
 	pending []byte // frames queued and not yet being written
 	spare   []byte // the other buffer, empty, for reuse
 	writing bool   // a flusher is active
-	queued  uint64 // frames ever appended to pending
+	queued  uint64 // frames ever appended to pending: the last one's number
 	written uint64 // frames known to be written
+	reached uint64 // once failed: frames up to this number may have been written, in part or whole
 	inWrite int    // bytes of the batch being written
 	err     error  // sticky: a write error or sequence exhaustion
 	failed  bool   // the underlying Write failed; nothing more will be written
@@ -161,7 +163,8 @@ func (w *Writer) SetCompression(threshold int) {
 // write error the Writer met. A nil result means the frame was written or
 // queued; Flush reports whether queued frames reached the stream.
 func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
-	return w.writeFrame(context.Background(), h, parts, false)
+	_, err := w.writeFrame(context.Background(), h, parts, false)
+	return err
 }
 
 // WriteFrameContext is WriteFrame for a caller that may give up: if it ends
@@ -172,7 +175,8 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 // they are still free to reuse on return. Its results are WriteFrame's: a
 // frame handed over counts as queued.
 func (w *Writer) WriteFrameContext(ctx context.Context, h Header, parts ...[]byte) error {
-	return w.writeFrame(ctx, h, parts, false)
+	_, err := w.writeFrame(ctx, h, parts, false)
+	return err
 }
 
 // QueueFrame queues one frame as WriteFrame does, but never writes: the
@@ -181,7 +185,8 @@ func (w *Writer) WriteFrameContext(ctx context.Context, h Header, parts ...[]byt
 // queues all but the last, and so sends them with one write system call.
 // It returns the errors WriteFrame does.
 func (w *Writer) QueueFrame(h Header, parts ...[]byte) error {
-	return w.writeFrame(context.Background(), h, parts, true)
+	_, err := w.writeFrame(context.Background(), h, parts, true)
+	return err
 }
 
 // Kick writes the frames queued, unless a write is in progress (which will
@@ -200,7 +205,7 @@ func (w *Writer) KickContext(ctx context.Context) error {
 		return err
 	}
 	w.writing = true
-	return w.flushLocked(ctx, nil, false, -1)
+	return w.flushLocked(ctx, nil, false, 0)
 }
 
 // CheckSize returns the error wrapping ErrTooLarge that WriteFrame would
@@ -214,9 +219,9 @@ func (w *Writer) CheckSize(n int) error {
 	return nil
 }
 
-func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queueOnly bool) error {
+func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queueOnly bool) (uint64, error) {
 	if err := h.check(); err != nil {
-		return err
+		return 0, err
 	}
 	n := 0
 	for _, p := range parts {
@@ -238,32 +243,32 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queue
 	if w.err != nil {
 		err := w.err
 		w.mu.Unlock()
-		return unwritten{err}
+		return 0, unwritten{err}
 	}
 	if err := w.CheckSize(n); err != nil {
 		w.mu.Unlock()
-		return err
+		return 0, err
 	}
 	body := BodyHeaderSize + sent + w.s.overhead()
-	own := len(w.pending) // where this frame starts in the batch it goes in
 	// Sealing needs a copy anyway, and a busy Writer must not hold on to the
 	// caller's slices after returning; otherwise a big payload goes out as is.
 	direct := !w.writing && !queueOnly && w.s.aead == nil && sent >= directPayload
 	if err := w.appendLocked(h, body, parts, direct); err != nil {
 		w.err = err
 		w.mu.Unlock()
-		return unwritten{err}
+		return 0, unwritten{err}
 	}
 	w.queued++
+	own := w.queued
 	if w.writing || queueOnly {
 		w.mu.Unlock()
-		return nil
+		return own, nil
 	}
 	w.writing = true
 	if !direct {
 		parts = nil
 	}
-	return w.flushLocked(ctx, parts, false, own)
+	return own, w.flushLocked(ctx, parts, false, own)
 }
 
 // appendLocked encodes a frame onto w.pending, sealing it if an AEAD is set.
@@ -320,10 +325,10 @@ var NoWait = func() context.Context {
 // directPayload bytes or more, which others queued meanwhile and went on
 // from, it writes what the socket takes at once and hands the rest to a
 // goroutine too, so that a small call is not held by another's bulk
-// transfer. own is where the caller's frame starts in the first batch (-1:
-// it has none): if the write fails before reaching it, the error says so
+// transfer. own is the number of the caller's frame (0: it has none): if
+// the Writer fails before writing any of it, the error says so
 // (ErrUnwritten).
-func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool, own int) error {
+func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool, own uint64) error {
 	for first := true; ; first = false {
 		leave := !first && !keep && len(w.pending) >= directPayload
 		if leave {
@@ -355,10 +360,11 @@ func (w *Writer) flushLocked(ctx context.Context, extra [][]byte, keep bool, own
 		extra = nil
 
 		w.mu.Lock()
-		if done, err := w.wroteLocked(buf, batch, err); done {
+		if done, err := w.wroteLocked(buf, batch, n, err); done {
+			lost := err != nil && own > w.reached
 			w.mu.Unlock()
 			w.tell(err)
-			if err != nil && first && own >= 0 && n <= int64(own) {
+			if lost {
 				return unwritten{err}
 			}
 			return err
@@ -375,18 +381,21 @@ func (w *Writer) tell(err error) {
 }
 
 // wroteLocked records the outcome of writing buf, the batch of frames up to
-// number batch, and reports whether the flusher is done: the write failed or
-// nothing more is pending. If so, err is what the flusher returns.
-func (w *Writer) wroteLocked(buf []byte, batch uint64, werr error) (done bool, err error) {
+// number batch, of which n bytes went out, and reports whether the flusher
+// is done: the write failed or nothing more is pending. If so, err is what
+// the flusher returns.
+func (w *Writer) wroteLocked(buf []byte, batch uint64, n int64, werr error) (done bool, err error) {
 	w.inWrite = 0
-	if cap(buf) <= maxRetained {
-		w.spare = buf[:0]
-	}
 	if werr != nil {
 		w.err = fmt.Errorf("frame: write failed: %w", werr)
 		w.failed = true
 		w.pending = w.pending[:0]
-	} else {
+		w.reached = batch - unstarted(buf, n)
+	}
+	if cap(buf) <= maxRetained {
+		w.spare = buf[:0]
+	}
+	if werr == nil {
 		w.written = batch
 	}
 	w.broadcastLocked()
@@ -454,7 +463,7 @@ func (w *Writer) Flush() error {
 	w.mu.Lock()
 	if !w.failed && !w.writing && len(w.pending) > 0 { // queued by QueueFrame
 		w.writing = true
-		w.flushLocked(context.Background(), nil, true, -1)
+		w.flushLocked(context.Background(), nil, true, 0)
 		w.mu.Lock()
 	}
 	defer w.mu.Unlock()
