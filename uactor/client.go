@@ -217,10 +217,11 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	id := c.pending.add(cl)
 	c.mu.Unlock()
 
+	var seq uint64 // the request's number in the Writer
 	if ext == nil {
-		err = c.w.WriteFrameContext(ctx, frame.Header{Type: frame.TypeCall, ID: id}, prefix, req)
+		seq, err = c.w.WriteFrameNumbered(ctx, frame.Header{Type: frame.TypeCall, ID: id}, prefix, req)
 	} else { // the context replaces the prefix's zero context byte
-		err = c.w.WriteFrameContext(ctx, frame.Header{Type: frame.TypeCall, ID: id}, *ext, prefix[1:], req)
+		seq, err = c.w.WriteFrameNumbered(ctx, frame.Header{Type: frame.TypeCall, ID: id}, *ext, prefix[1:], req)
 		putScratch(ext)
 	}
 	c.sent(win, alone) // in the Writer's order now
@@ -256,6 +257,14 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 		// it would have a moment later.
 		return nil, errorf("uactor: %s: %w", method, ctx.Err())
 	case err != nil:
+		// The connection ended under the call. If the request was only
+		// queued, and the write that failed (or found the connection
+		// closed) never got to it, the actor cannot have seen it. Flush
+		// returns once the write under way ends, which does not wait on
+		// the peer: close shuts the connection as it fails the calls.
+		if c.w.Flush() != nil && c.w.Unwritten(seq) {
+			err = notSent{err}
+		}
 		return nil, errorf("uactor: %s: %w", method, err)
 	case typ == frame.TypeError:
 		defer buf.Release()

@@ -86,6 +86,17 @@ func Reconnecting[A any](r Ref[A]) bool {
 	return p.dialing != nil && c != nil && c.broken.Load()
 }
 
+// Buffered reports how many bytes r's connection has queued or is
+// writing, or -1 if r holds none (an owner's ref holds its actor's
+// connection elsewhere).
+func Buffered[A any](r Ref[A]) int {
+	c := r.h.peer.cur.Load()
+	if c == nil {
+		return -1
+	}
+	return c.w.Buffered()
+}
+
 // LogInterval is the least time between two records of one kind that
 // strangers can provoke.
 const LogInterval = logInterval

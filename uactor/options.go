@@ -347,16 +347,19 @@ func Compression(minSize int) Option { return func(o *options) { o.compress = mi
 // without the owner asking (a crash, a kill, an os.Exit): with the same
 // spawn argument, the same identity and the same address, so that the
 // owner's ref and every copy of it in other processes keep working. Calls
-// in flight when it died fail with ErrActorDied and are never retried;
-// calls made while it restarts wait for it (within their context).
+// in flight when it died (any of whose request had been written to the
+// connection) fail with ErrActorDied and are never retried; calls made
+// while it restarts wait for it (within their context), and so do calls
+// none of whose request had been written when it died, queued behind
+// another's, say: the actor cannot have seen them.
 //
 // If more than max restarts would fall within one window of length within,
 // the actor stays dead: Done closes and Err returns the last *ExitError.
 // Before a restart the owner waits nothing if the process had served for a
 // second or more, or if it is the first to die sooner; each further death
 // within a second of starting waits 10 ms, doubling up to 1 s, so that a
-// constructor or actor that dies at once does not spin. A within of 0 or less counts restarts over the
-// actor's whole life. Restart(0, 0), the default, never restarts; Host and
+// constructor or actor that dies at once does not spin. A within of 0 or
+// less counts restarts over the actor's whole life. Restart(0, 0), the default, never restarts; Host and
 // Connect ignore Restart.
 //
 // If Spawn's ctx had a deadline, each restart has as long, from its start,

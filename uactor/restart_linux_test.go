@@ -1,7 +1,9 @@
 package uactor_test
 
 import (
+	"context"
 	"encoding/binary"
+	"errors"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +33,71 @@ func TestRestartCallAfterDeathWaits(t *testing.T) {
 		}
 		if r.PID() == pid {
 			t.Fatalf("round %d: the call was answered by process %d, which had died", round, pid)
+		}
+	}
+}
+
+// A call whose request was queued behind another's, which was being
+// written as the actor died, and none of whose own bytes had left, waits
+// for the restart and reaches the new process: the actor never saw it.
+// The call whose request was on its way fails with ErrActorDied, as one in
+// flight does. Both go through a copy, which shares one connection.
+func TestRestartQueuedCallWaits(t *testing.T) {
+	parallel(t) // its time goes in waiting
+	ctx := testCtx(t, 60*time.Second)
+	r := spawn(t, ctx, CounterKind, 5, uactor.Restart(3, time.Minute))
+	var cp uactor.Ref[*Counter]
+	b, err := r.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cp.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cp.Close() })
+	if _, err := Add.Call(ctx, cp, 0); err != nil {
+		t.Fatal(err)
+	}
+	pid := r.PID()
+	// It reads nothing more, so a request larger than the socket's
+	// buffers hold stays in its write.
+	stop(t, pid)
+	const big = 8 << 20
+	bigErr := make(chan error, 1)
+	go func() {
+		_, err := Echo.Call(ctx, cp, make([]byte, big))
+		bigErr <- err
+	}()
+	waitBuffered(t, ctx, cp, big)
+	type answer struct {
+		pid int
+		err error
+	}
+	small := make(chan answer, 1)
+	go func() {
+		got, err := GetPID.Call(ctx, cp, uactor.Empty{})
+		small <- answer{got, err}
+	}()
+	waitBuffered(t, ctx, cp, big+17) // the small request's frame is queued behind it
+	killPID(pid)
+	if err := receive(t, bigErr, 30*time.Second, "the call being written as the actor died did not return"); !errors.Is(err, uactor.ErrActorDied) {
+		t.Errorf("the call being written as the actor died = %v; want ErrActorDied", err)
+	}
+	a := receive(t, small, 30*time.Second, "the queued call did not return")
+	if a.err != nil || a.pid == pid || a.pid != r.PID() {
+		t.Errorf("the call queued behind it: pid %d, %v; want the new process, %d", a.pid, a.err, r.PID())
+	}
+}
+
+// waitBuffered waits until r's connection holds at least n bytes queued
+// or being written.
+func waitBuffered[A any](t *testing.T, ctx context.Context, r uactor.Ref[A], n int) {
+	t.Helper()
+	for uactor.Buffered(r) < n {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the connection never held %d bytes to write; it holds %d", n, uactor.Buffered(r))
+		case <-time.After(time.Millisecond):
 		}
 	}
 }
