@@ -201,9 +201,11 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		// again, as a call made a moment later would. The owner's ref
 		// waits for the restart and goes to the next process; a copy
 		// redials, which waits for a restart too, or finds the actor gone.
-		// (err is tested first: errors.As's target escapes, so asking it
-		// of every call would cost each an allocation.)
-		if err != nil && sends < maxSends && ctx.Err() == nil && errors.As(err, new(notSent)) {
+		// Not through a ref closed meanwhile, whose Close may be what cut
+		// the connection: the call ends as closed (below). (err is tested
+		// first: errors.As's target escapes, so asking it of every call
+		// would cost each an allocation.)
+		if err != nil && sends < maxSends && ctx.Err() == nil && !h.closed.Load() && errors.As(err, new(notSent)) {
 			continue
 		}
 		if err != nil && h.owner != nil && h.closed.Load() && c.broken.Load() && !errors.Is(err, ErrClosed) {
