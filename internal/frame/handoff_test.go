@@ -55,6 +55,21 @@ func (s *stallWriter) WriteBuffersContext(ctx context.Context, v *net.Buffers) (
 	return int64(n), err
 }
 
+// flushWithin returns w.Flush's result, failing the test if it has not
+// returned within d: the handed-over write it waits for never ended.
+func flushWithin(t *testing.T, w *Writer, d time.Duration) error {
+	t.Helper()
+	flushed := make(chan error, 1)
+	go func() { flushed <- w.Flush() }()
+	select {
+	case err := <-flushed:
+		return err
+	case <-time.After(d):
+		t.Fatalf("the handed-over write did not end within %v", d)
+		return nil
+	}
+}
+
 // A caller that gives up mid-write gets its WriteFrameContext back while
 // the write waits, may reuse its payload at once, and the frame still goes
 // out whole, before the frames queued behind it: wherever the write was cut,
@@ -88,15 +103,8 @@ func TestWriterHandsOffCutWrite(t *testing.T) {
 						t.Fatal(err)
 					}
 					close(sw.open)
-					flushed := make(chan error, 1)
-					go func() { flushed <- w.Flush() }()
-					select {
-					case err := <-flushed:
-						if err != nil {
-							t.Fatal(err)
-						}
-					case <-time.After(10 * time.Second):
-						t.Fatal("the handed-over frame was not written within 10s")
+					if err := flushWithin(t, w, 10*time.Second); err != nil {
+						t.Fatal(err)
 					}
 					r := NewReader(bytes.NewReader(sw.out.Bytes()), 0)
 					if sealed {

@@ -117,15 +117,8 @@ func TestWriterUnwrittenHandedOff(t *testing.T) {
 				t.Fatal(err)
 			}
 			close(sw.open)
-			flushed := make(chan error, 1)
-			go func() { flushed <- w.Flush() }()
-			select {
-			case err := <-flushed:
-				if !errors.Is(err, errBroken) {
-					t.Fatalf("Flush = %v; want the write's error", err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("the handed-over write did not end within 10s")
+			if err := flushWithin(t, w, 10*time.Second); !errors.Is(err, errBroken) {
+				t.Fatalf("Flush = %v; want the write's error", err)
 			}
 			if got := w.Unwritten(n1); got != (take == 0) {
 				t.Errorf("Unwritten(the handed-over frame) = %v; want %v", got, take == 0)
