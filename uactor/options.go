@@ -359,8 +359,8 @@ func Compression(minSize int) Option { return func(o *options) { o.compress = mi
 // second or more, or if it is the first to die sooner; each further death
 // within a second of starting waits 10 ms, doubling up to 1 s, so that a
 // constructor or actor that dies at once does not spin. A within of 0 or
-// less counts restarts over the actor's whole life. Restart(0, 0), the default, never restarts; Host and
-// Connect ignore Restart.
+// less counts restarts over the actor's whole life. Restart(0, 0), the
+// default, never restarts; Host and Connect ignore Restart.
 //
 // If Spawn's ctx had a deadline, each restart has as long, from its start,
 // as the first start had from Spawn's call: a restart whose constructor has

@@ -5,10 +5,11 @@ import (
 	"time"
 )
 
-// A copy's call whose request reached no connection (the connection was
-// dead by the time it was written, and nothing had noticed yet) was never
-// run by the actor: it is sent again over a new connection, as a call made
-// a moment later would be, instead of failing with ErrActorDied. The
+// A call through a ref other than the owner's (a copy, or here one from
+// Connect) whose request reached no connection (the connection was dead
+// by the time it was written, and nothing had noticed yet) was never run
+// by the actor: it is sent again over a new connection, as a call made a
+// moment later would be, instead of failing with ErrActorDied. The
 // connection is made dead here by shutting its writing side, which the
 // next write meets as a broken pipe, as it would a killed peer's socket.
 func TestCopyResendsACallThatReachedNoConnection(t *testing.T) {
