@@ -6,6 +6,7 @@ package uactor_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -296,4 +297,99 @@ func TestAttackMalformedFrameFromActor(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An actor that holds the key but answers a call with an ERROR whose code
+// the client does not know, or whose payload is malformed: the call fails
+// as PROTOCOL.md says (an unknown code as the handler's own error, a plain
+// *RemoteError with the message; a malformed payload with ErrProtocol),
+// and the connection goes on: the next call is answered.
+func TestAttackErrorFrameFromActor(t *testing.T) {
+	sentinels := []error{uactor.ErrPanic, uactor.ErrUnknownMethod, uactor.ErrClosed, uactor.ErrDecode, uactor.ErrBusy, uactor.ErrActorDied, uactor.ErrProtocol, context.DeadlineExceeded}
+	errorPayload := func(code byte, sentinel, msg string) []byte {
+		return wire.AppendString(wire.AppendString([]byte{code}, sentinel), msg)
+	}
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+		msg     string // the message of an unknown code; "": malformed
+	}{
+		{"code 0", errorPayload(0, "", "zero"), "zero"},
+		{"code 9, naming a sentinel", errorPayload(9, "context.Canceled", "nine"), "nine"},
+		{"code 255", errorPayload(255, "", "top"), "top"},
+		{"empty", nil, ""},
+		{"the message cut short", errorPayload(1, "", "cut")[:4], ""},
+		{"bytes after the message", append(errorPayload(1, "", "more"), 0), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 20*time.Second)
+			ln := listenUnix(t)
+			key := []byte("error frame key")
+			failed := make(chan error, 1)
+			done := make(chan struct{})
+			t.Cleanup(func() { ln.Close(); <-done })
+			go func() {
+				defer close(done)
+				failed <- answerTwoCalls(ln, key, tc.payload)
+			}()
+			r, err := uactor.Connect(ctx, CounterKind, "unix://"+ln.Addr().String(), key, uactor.Sealed(false))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { r.Close() })
+			_, err = Add.Call(ctx, r, 1)
+			var re *uactor.RemoteError
+			switch {
+			case err == nil:
+				t.Fatal("the call answered with an ERROR succeeded")
+			case tc.msg == "":
+				if !errors.Is(err, uactor.ErrProtocol) || errors.Is(err, uactor.ErrActorDied) {
+					t.Fatalf("a malformed error payload = %v; want ErrProtocol, and not ErrActorDied: the call was answered", err)
+				}
+			case !errors.As(err, &re) || re.Message != tc.msg:
+				t.Fatalf("an unknown code = %v (%T); want a *RemoteError with the message %q", err, err, tc.msg)
+			default:
+				for _, s := range sentinels {
+					if errors.Is(err, s) {
+						t.Errorf("an unknown code = %v; matches %v, and should match none", err, s)
+					}
+				}
+			}
+			if n, err := Add.Call(ctx, r, 1); err != nil || n != 7 {
+				t.Fatalf("the next call on the connection = %d, %v; want 7, answered", n, err)
+			}
+			if err := <-failed; err != nil {
+				t.Fatalf("the actor: %v", err)
+			}
+		})
+	}
+}
+
+// answerTwoCalls takes one connection from ln through the handshake and
+// the info call, answers the first call with an ERROR frame of payload p
+// and the second with a REPLY of 7.
+func answerTwoCalls(ln net.Listener, key, p []byte) error {
+	c, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	if err := answerInfo(c, key, "unix://"+ln.Addr().String()); err != nil {
+		return err
+	}
+	w := frame.NewWriter(c, 0)
+	for _, answer := range []struct {
+		typ     frame.Type
+		payload []byte
+	}{{frame.TypeError, p}, {frame.TypeReply, wire.AppendVarint(nil, 7)}} {
+		call, err := readPlainFrame(c, false)
+		if err != nil {
+			return fmt.Errorf("reading a call: %w", err)
+		}
+		if err := w.WriteFrame(frame.Header{Type: answer.typ, ID: call.id}, answer.payload); err != nil {
+			return err
+		}
+	}
+	return nil
 }
