@@ -393,3 +393,38 @@ func answerTwoCalls(ln net.Listener, key, p []byte) error {
 	}
 	return nil
 }
+
+// An actor that holds the key but names one actor in the handshake and
+// another in its answer to the info call is refused by Connect with
+// ErrProtocol: one process serves one actor per address, and a ref made of
+// the two would fail its every call with ErrWrongActor.
+func TestAttackInfoNamesAnotherActor(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	ln := listenUnix(t)
+	key := []byte("info id key")
+	var id, other [16]byte
+	copy(id[:], randomBytes(16))
+	copy(other[:], randomBytes(16))
+	done := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			done <- err
+			return
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(15 * time.Second))
+		done <- answerInfoAs(c, key, "unix://"+ln.Addr().String(), id, other)
+	}()
+	r, err := uactor.Connect(ctx, CounterKind, "unix://"+ln.Addr().String(), key, uactor.Sealed(false))
+	if err == nil {
+		r.Close()
+		t.Fatal("Connect took a ref to an actor whose info names another actor than its handshake")
+	}
+	if !errors.Is(err, uactor.ErrProtocol) || strings.Count(err.Error(), "uactor:") != 1 {
+		t.Fatalf("Connect = %v; want ErrProtocol, \"uactor:\" once", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the actor: %v", err)
+	}
+}

@@ -51,6 +51,12 @@ func readPlainFrame(c net.Conn, headOnly bool) (plainFrame, error) {
 func answerInfo(c net.Conn, key []byte, addr string) error {
 	var id [16]byte
 	copy(id[:], randomBytes(16))
+	return answerInfoAs(c, key, addr, id, id)
+}
+
+// answerInfoAs is answerInfo for an actor that says it is actor id in the
+// handshake and actor infoID in the info call's answer.
+func answerInfoAs(c net.Conn, key []byte, addr string, id, infoID [16]byte) error {
 	cfg := handshake.ServerConfig{Key: uactor.StretchKey(key), ActorID: id, Deadline: time.Now().Add(10 * time.Second)}
 	if _, err := handshake.Server(c, cfg); err != nil {
 		return fmt.Errorf("handshake: %w", err)
@@ -60,7 +66,7 @@ func answerInfo(c net.Conn, key []byte, addr string) error {
 		return fmt.Errorf("reading the info call: %w", err)
 	}
 	p := wire.AppendString(nil, CounterKind.Name())
-	p = append(p, id[:]...)
+	p = append(p, infoID[:]...)
 	p = wire.AppendString(p, addr)
 	p = wire.AppendUvarint(p, 1)
 	return frame.NewWriter(c, 0).WriteFrame(frame.Header{Type: frame.TypeReply, ID: info.id}, p)
