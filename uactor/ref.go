@@ -178,7 +178,9 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 			c, err = h.peer.conn(ctx)
 		}
 		if err != nil {
-			return nil, errorf("uactor: %s: %w", method, err)
+			// The owner's Close may have ended the actor since the call
+			// began, and its peer found it gone: ErrClosed too (below).
+			return nil, h.closedToo(errorf("uactor: %s: %w", method, err))
 		}
 		if c.actorID != h.id && h.id != (uuid.UUID{}) {
 			return nil, errorf("uactor: %s: %w: %s now serves actor %s, not %s", method, ErrWrongActor, h.addr, c.actorID, h.id)
@@ -208,13 +210,22 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		if err != nil && sends < maxSends && ctx.Err() == nil && !h.closed.Load() && errors.As(err, new(notSent)) {
 			continue
 		}
-		if err != nil && h.owner != nil && h.closed.Load() && c.broken.Load() && !errors.Is(err, ErrClosed) {
-			// The owner's own Close ended the actor under the call (at the
-			// grace period's end, say): ErrClosed, as for the calls after.
-			err = errorf("%w (%w)", err, ErrClosed)
+		if err != nil && c.broken.Load() {
+			err = h.closedToo(err)
 		}
 		return buf, err
 	}
+}
+
+// closedToo makes err, a call's error, match ErrClosed as well if h is an
+// owner's ref that was closed: the owner's own Close ended the actor under
+// the call (at the grace period's end, say), and the call fails as the
+// calls after it do.
+func (h *handle) closedToo(err error) error {
+	if h.owner != nil && h.closed.Load() && !errors.Is(err, ErrClosed) {
+		return errorf("%w (%w)", err, ErrClosed)
+	}
+	return err
 }
 
 // maxSends bounds how often a ref sends a call that reached no process:
