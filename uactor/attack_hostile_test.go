@@ -130,6 +130,17 @@ func TestAttackHostileListenerAfterConnectedActorDied(t *testing.T) {
 	// not reconnect. Now it starts to, and is refused until the listener below.
 	killPID(real.PID())
 	waitDone(t, real, 10*time.Second)
+	// The ref finds the death by itself (its idle connection's end). A
+	// call made before it has would be written to the dead actor's socket,
+	// which TCP takes, and fail as in flight, without reaching the
+	// reconnect this test is about.
+	for !uactor.Reconnecting(remote) {
+		select {
+		case <-ctx.Done():
+			t.Fatal("the connected ref did not notice the actor's death")
+		case <-time.After(time.Millisecond):
+		}
+	}
 	ln, err := net.Listen("tcp", hostPort)
 	if err != nil {
 		t.Fatalf("listening at the dead actor's port: %v", err)
