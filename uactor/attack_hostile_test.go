@@ -380,15 +380,11 @@ func TestAttackErrorFrameFromActor(t *testing.T) {
 // the info call, answers the first call with an ERROR frame of payload p
 // and the second with a REPLY of 7.
 func answerTwoCalls(ln net.Listener, key, p []byte) error {
-	c, err := ln.Accept()
+	c, err := acceptInfo(ln, key, 15*time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(15 * time.Second))
-	if err := answerInfo(c, key, "unix://"+ln.Addr().String()); err != nil {
-		return err
-	}
 	w := frame.NewWriter(c, 0)
 	for _, answer := range []struct {
 		typ     frame.Type

@@ -54,6 +54,22 @@ func answerInfo(c net.Conn, key []byte, addr string) error {
 	return answerInfoAs(c, key, addr, id, id)
 }
 
+// acceptInfo accepts one connection on ln, a Unix socket, gives it d to
+// live, and takes it through the handshake and the info call as
+// answerInfo does; the caller closes it.
+func acceptInfo(ln net.Listener, key []byte, d time.Duration) (net.Conn, error) {
+	c, err := ln.Accept()
+	if err != nil {
+		return nil, err
+	}
+	c.SetDeadline(time.Now().Add(d))
+	if err := answerInfo(c, key, "unix://"+ln.Addr().String()); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
 // answerInfoAs is answerInfo for an actor that says it is actor id in the
 // handshake and actor infoID in the info call's answer.
 func answerInfoAs(c net.Conn, key []byte, addr string, id, infoID [16]byte) error {
@@ -144,15 +160,11 @@ func TestAttackPingFloodWhileStalled(t *testing.T) {
 // Then it reads everything and sends on counted the PONGs that came before
 // the next call.
 func pingFlood(ln net.Listener, key []byte, pings, big int, first chan<- struct{}, drain <-chan struct{}, counted chan<- int) error {
-	c, err := ln.Accept()
+	c, err := acceptInfo(ln, key, 50*time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(50 * time.Second))
-	if err := answerInfo(c, key, "unix://"+ln.Addr().String()); err != nil {
-		return err
-	}
 	w := frame.NewWriter(c, 0)
 	add, err := readPlainFrame(c, false)
 	if err != nil || add.typ != frame.TypeCall {
