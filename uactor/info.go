@@ -47,8 +47,8 @@ func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
 	defer buf.Release()
 	inf, err := decodeInfo(buf.B)
 	if err == nil && inf.id != c.actorID {
-		// One process serves one actor an address: a ref made of the two
-		// would fail its every call as reaching the wrong actor.
+		// One actor serves an address: a ref made of the two would fail
+		// its every call as reaching the wrong actor.
 		err = fmt.Errorf("%w: info names actor %s, the handshake %s", ErrProtocol, inf.id, c.actorID)
 	}
 	if err != nil {
