@@ -386,16 +386,15 @@ func (w *Writer) tell(err error) {
 // the flusher returns.
 func (w *Writer) wroteLocked(buf []byte, batch uint64, n int64, werr error) (done bool, err error) {
 	w.inWrite = 0
+	if cap(buf) <= maxRetained {
+		w.spare = buf[:0]
+	}
 	if werr != nil {
 		w.err = fmt.Errorf("frame: write failed: %w", werr)
 		w.failed = true
 		w.pending = w.pending[:0]
 		w.reached = batch - unstarted(buf, n)
-	}
-	if cap(buf) <= maxRetained {
-		w.spare = buf[:0]
-	}
-	if werr == nil {
+	} else {
 		w.written = batch
 	}
 	w.broadcastLocked()
