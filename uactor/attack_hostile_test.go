@@ -414,14 +414,11 @@ func TestAttackInfoNamesAnotherActor(t *testing.T) {
 	copy(other[:], randomBytes(16))
 	done := make(chan error, 1)
 	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			done <- err
-			return
+		c, err := acceptInfoAs(ln, key, 15*time.Second, id, other)
+		if err == nil {
+			c.Close()
 		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(15 * time.Second))
-		done <- answerInfoAs(c, key, "unix://"+ln.Addr().String(), id, other)
+		done <- err
 	}()
 	r, err := uactor.Connect(ctx, CounterKind, "unix://"+ln.Addr().String(), key, uactor.Sealed(false))
 	if err == nil {

@@ -58,12 +58,20 @@ func answerInfo(c net.Conn, key []byte, addr string) error {
 // live, and takes it through the handshake and the info call as
 // answerInfo does; the caller closes it.
 func acceptInfo(ln net.Listener, key []byte, d time.Duration) (net.Conn, error) {
+	var id [16]byte
+	copy(id[:], randomBytes(16))
+	return acceptInfoAs(ln, key, d, id, id)
+}
+
+// acceptInfoAs is acceptInfo for an actor that says it is actor id in the
+// handshake and actor infoID in the info call's answer (see answerInfoAs).
+func acceptInfoAs(ln net.Listener, key []byte, d time.Duration, id, infoID [16]byte) (net.Conn, error) {
 	c, err := ln.Accept()
 	if err != nil {
 		return nil, err
 	}
 	c.SetDeadline(time.Now().Add(d))
-	if err := answerInfo(c, key, "unix://"+ln.Addr().String()); err != nil {
+	if err := answerInfoAs(c, key, "unix://"+ln.Addr().String(), id, infoID); err != nil {
 		c.Close()
 		return nil, err
 	}
