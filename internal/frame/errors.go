@@ -37,6 +37,12 @@ var ErrSequenceExhausted = errors.New("frame: sequence number exhausted")
 // also matches what the write failed with.
 var ErrUnwritten = errors.New("frame: not written")
 
+// ErrQueueFull is the errors.Is target for a WriteFrameNumbered whose
+// context was done while it waited for room below the Writer's queue bound
+// (see SetQueueBound). Nothing of its frame was queued, so none of it will
+// reach the connection. The error also matches the context's error.
+var ErrQueueFull = errors.New("frame: write queue full")
+
 // unwritten is a write error for a frame none of which was written.
 type unwritten struct{ err error }
 

@@ -9,9 +9,10 @@ import (
 // number: frames are numbered from 1 in the order they go out, and a frame
 // that was refused gets 0. A caller whose frame was only queued, and who
 // later learns that the Writer failed, asks Unwritten with it whether any
-// of the frame left.
+// of the frame left. Unlike the other methods, it first waits for room
+// below the queue bound, if the Writer has one (see SetQueueBound).
 func (w *Writer) WriteFrameNumbered(ctx context.Context, h Header, parts ...[]byte) (uint64, error) {
-	return w.writeFrame(ctx, h, parts, false)
+	return w.writeFrame(ctx, h, parts, howBounded)
 }
 
 // Unwritten reports whether the Writer has failed before writing a byte of

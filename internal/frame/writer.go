@@ -42,7 +42,8 @@ const (
 // WriteFrame waits for nothing but the write it performs as the flusher.
 // There is no limit on what others may queue meanwhile: frames queued behind
 // a stalled peer are held in memory until the write completes or fails, and
-// callers bound that by bounding their outstanding calls.
+// callers bound that by bounding their outstanding calls, or by a queue
+// bound at which WriteFrameNumbered waits (SetQueueBound).
 //
 // After a write error every later WriteFrame and Flush returns that error,
 // wrapped; frames queued by other goroutines but not yet written are lost,
@@ -85,6 +86,9 @@ type Writer struct {
 	inWrite int    // bytes of the batch being written
 	err     error  // sticky: a write error or sequence exhaustion
 	failed  bool   // the underlying Write failed; nothing more will be written
+
+	bound int           // see SetQueueBound; 0: none
+	room  chan struct{} // closed, and cleared, when a batch is written: for roomLocked
 
 	// Used only by the flusher.
 	iov  [][]byte
@@ -163,7 +167,7 @@ func (w *Writer) SetCompression(threshold int) {
 // write error the Writer met. A nil result means the frame was written or
 // queued; Flush reports whether queued frames reached the stream.
 func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
-	_, err := w.writeFrame(context.Background(), h, parts, false)
+	_, err := w.writeFrame(context.Background(), h, parts, howWrite)
 	return err
 }
 
@@ -175,7 +179,7 @@ func (w *Writer) WriteFrame(h Header, parts ...[]byte) error {
 // they are still free to reuse on return. Its results are WriteFrame's: a
 // frame handed over counts as queued.
 func (w *Writer) WriteFrameContext(ctx context.Context, h Header, parts ...[]byte) error {
-	_, err := w.writeFrame(ctx, h, parts, false)
+	_, err := w.writeFrame(ctx, h, parts, howWrite)
 	return err
 }
 
@@ -185,7 +189,7 @@ func (w *Writer) WriteFrameContext(ctx context.Context, h Header, parts ...[]byt
 // queues all but the last, and so sends them with one write system call.
 // It returns the errors WriteFrame does.
 func (w *Writer) QueueFrame(h Header, parts ...[]byte) error {
-	_, err := w.writeFrame(context.Background(), h, parts, true)
+	_, err := w.writeFrame(context.Background(), h, parts, howQueue)
 	return err
 }
 
@@ -219,7 +223,19 @@ func (w *Writer) CheckSize(n int) error {
 	return nil
 }
 
-func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queueOnly bool) (uint64, error) {
+// how says how writeFrame takes a frame. By default its caller writes it if
+// no write is in progress, and queues it otherwise; howQueue only queues it
+// (QueueFrame); howBounded does as the default once there is room below the
+// queue bound (WriteFrameNumbered, see SetQueueBound).
+type how uint8
+
+const (
+	howWrite how = iota
+	howQueue
+	howBounded
+)
+
+func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, mode how) (uint64, error) {
 	if err := h.check(); err != nil {
 		return 0, err
 	}
@@ -249,10 +265,16 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queue
 		w.mu.Unlock()
 		return 0, err
 	}
+	if mode == howBounded {
+		if err := w.roomLocked(ctx); err != nil {
+			w.mu.Unlock()
+			return 0, err
+		}
+	}
 	body := BodyHeaderSize + sent + w.s.overhead()
 	// Sealing needs a copy anyway, and a busy Writer must not hold on to the
 	// caller's slices after returning; otherwise a big payload goes out as is.
-	direct := !w.writing && !queueOnly && w.s.aead == nil && sent >= directPayload
+	direct := !w.writing && mode != howQueue && w.s.aead == nil && sent >= directPayload
 	if err := w.appendLocked(h, body, parts, direct); err != nil {
 		w.err = err
 		w.mu.Unlock()
@@ -260,7 +282,7 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, queue
 	}
 	w.queued++
 	own := w.queued
-	if w.writing || queueOnly {
+	if w.writing || mode == howQueue {
 		w.mu.Unlock()
 		return own, nil
 	}
@@ -505,5 +527,9 @@ func (w *Writer) wait() {
 func (w *Writer) broadcastLocked() {
 	if w.waiters > 0 {
 		w.cond.Broadcast()
+	}
+	if w.room != nil {
+		close(w.room)
+		w.room = nil
 	}
 }
