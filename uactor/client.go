@@ -119,6 +119,10 @@ func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, o
 	// caller gave up, a CANCEL, a PING), and frames queued behind it are
 	// lost: every call still waiting must fail now, not wait for answers.
 	c.w.OnFail(func(err error) { c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) })
+	// Requests queued for an actor that reads slowly are bounded as an
+	// actor bounds its replies to a slow client; past it, a call waits
+	// with its context instead of on the Writer's lock (see ConnBuffer).
+	c.w.SetQueueBound(o.connBuffer)
 	c.ka = startKeepalive(o.keepalive, c.w, keepaliveHooks{
 		pinged: c.watch, // someone must read the pong
 		dead: func() {
@@ -231,6 +235,12 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			callPool.Put(cl)
 			c.release(win)
 			return nil, errorf("uactor: %s: %w", method, tooLarge{fmt.Errorf("request: %w", err)})
+		}
+		if errors.Is(err, frame.ErrQueueFull) { // the caller gave up; nothing of it queued
+			c.forget(id, cl)
+			callPool.Put(cl)
+			c.release(win)
+			return nil, errorf("uactor: %s: waiting for the connection to take the request: %w", method, ctx.Err())
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
 		if errors.Is(err, frame.ErrUnwritten) {

@@ -323,8 +323,11 @@ func MaxHandshakes(n int) Option { return func(o *options) { o.maxHS = n } }
 // memory than its bytes, up to 48 bytes a byte for the built-in slices and
 // maps (a map[string][]byte of empty entries; a []string of empty strings
 // takes 16); an actor whose methods take such types sizes ConnBuffer with
-// that in mind. The default is 32 MiB; n must be at
-// least 1.
+// that in mind. A client bounds itself likewise by its own ConnBuffer: its
+// requests queued for an actor that reads slowly, not yet written, whatever
+// window the actor announced. Past it a call waits for the queue to drain,
+// or for its context, and one that gives up there never reaches the actor.
+// The default is 32 MiB; n must be at least 1.
 func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 
 // Compression makes this end compress, with zstd, the payloads it sends
@@ -568,7 +571,7 @@ func badOption(format string, args ...any) error {
 // differ only in how they said it share.
 type connConfig struct {
 	seal                                   sealMode
-	maxFrame, inflight, compress           int
+	maxFrame, inflight, compress, queue    int
 	handshake, dialTimeout, write, keepalv time.Duration
 	spin                                   time.Duration
 	logger                                 *slog.Logger
@@ -580,5 +583,5 @@ func (o *options) connConfig() connConfig {
 		seal = sealAlways
 	}
 	compress := max(o.compress, -1) // any negative size refuses compressed input
-	return connConfig{seal, o.maxFrame, o.inflight, compress, o.handshake, o.dialTimeout, o.write, o.keepalive, o.spin, o.logger}
+	return connConfig{seal, o.maxFrame, o.inflight, compress, o.connBuffer, o.handshake, o.dialTimeout, o.write, o.keepalive, o.spin, o.logger}
 }

@@ -74,6 +74,7 @@ func TestEqualConnectionOptionsShareOneConnection(t *testing.T) {
 		{"WriteTimeout default", nil, []Option{WriteTimeout(d.write)}},
 		{"Keepalive default", nil, []Option{Keepalive(d.keepalive)}},
 		{"MaxInFlight default", nil, []Option{MaxInFlight(d.inflight)}},
+		{"ConnBuffer default", nil, []Option{ConnBuffer(d.connBuffer)}},
 		{"Compression(0)", nil, []Option{Compression(0)}},
 		{"Spin default", nil, []Option{Spin(d.spin)}},
 		{"Logger(nil)", nil, []Option{Logger(nil)}},
