@@ -22,8 +22,8 @@ import (
 // until the process exits: Close it when done. The kind's default options
 // (given to Define) apply, then opts; refs share a connection only if their
 // connection options (sealing, frame size, timeouts, keepalive, in-flight
-// bound, compression, spinning, logger) have the same effect: an option
-// given its default value is the same as none.
+// bound, ConnBuffer, compression, spinning, logger) have the same effect:
+// an option given its default value is the same as none.
 func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, authkey []byte, opts ...Option) (Ref[A], error) {
 	abs, err := absSocket("Connect", address)
 	if err != nil {
