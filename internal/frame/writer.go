@@ -265,7 +265,7 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, mode 
 		w.mu.Unlock()
 		return 0, err
 	}
-	if mode == howBounded {
+	if mode == howBounded && w.writing && w.bound > 0 { // no write in progress: no wait
 		if err := w.roomLocked(ctx); err != nil {
 			w.mu.Unlock()
 			return 0, err
