@@ -56,7 +56,10 @@ func TestAttackNoWindowQueueBounded(t *testing.T) {
 		}
 	}()
 
-	r, err := uactor.Connect(ctx, CounterKind, "unix://"+ln.Addr().String(), key, uactor.Sealed(false), uactor.ConnBuffer(bound))
+	// With a call slot each, the last call goes only if the calls that
+	// gave up at the bound gave theirs back.
+	r, err := uactor.Connect(ctx, CounterKind, "unix://"+ln.Addr().String(), key,
+		uactor.Sealed(false), uactor.ConnBuffer(bound), uactor.MaxInFlight(calls))
 	if err != nil {
 		t.Fatal(err)
 	}
