@@ -524,6 +524,8 @@ func (w *Writer) wait() {
 	w.waiters--
 }
 
+// broadcastLocked wakes whoever waits for a batch to be written: Flush and
+// WaitBelow on cond, a bounded write at the queue bound on room.
 func (w *Writer) broadcastLocked() {
 	if w.waiters > 0 {
 		w.cond.Broadcast()
