@@ -231,22 +231,16 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	c.sent(win, alone) // in the Writer's order now
 	if err != nil {
 		if errors.Is(err, frame.ErrTooLarge) {
-			c.forget(id, cl)
-			callPool.Put(cl)
-			c.release(win)
+			c.forget(id, cl, win)
 			return nil, errorf("uactor: %s: %w", method, tooLarge{fmt.Errorf("request: %w", err)})
 		}
 		if errors.Is(err, frame.ErrQueueFull) { // the caller gave up; nothing of it queued
-			c.forget(id, cl)
-			callPool.Put(cl)
-			c.release(win)
+			c.forget(id, cl, win)
 			return nil, errorf("uactor: %s: waiting for the connection to take the request: %w", method, ctx.Err())
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
 		if errors.Is(err, frame.ErrUnwritten) {
-			c.forget(id, cl)
-			callPool.Put(cl)
-			c.release(win)
+			c.forget(id, cl, win)
 			// The connection's first cause, not this write's: a Close
 			// that cut the write ends the call as closed, not as died.
 			return nil, errorf("uactor: %s: %w", method, notSent{c.cause()})
@@ -347,11 +341,11 @@ func (e notSent) Unwrap() error { return e.err }
 var abandoned = &call{}
 
 // forget takes back call id, which was never sent: it leaves the pending
-// table, and cl is left as the pool wants it, having passed on the read
-// role if it had been handed it meanwhile.
-func (c *clientConn) forget(id uint64, cl *call) {
+// table, cl goes back to the pool (having passed on the read role if it
+// had been handed it meanwhile), and the call's slot and its win bytes of
+// the window are given back.
+func (c *clientConn) forget(id uint64, cl *call, win int64) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	c.pending.take(id)
 	if cl.signaled {
 		<-cl.done
@@ -362,6 +356,9 @@ func (c *clientConn) forget(id uint64, cl *call) {
 	}
 	cl.buf.Release()
 	cl.buf, cl.err, cl.answered = nil, nil, false
+	c.mu.Unlock()
+	callPool.Put(cl)
+	c.release(win)
 }
 
 // cause is why the connection ended, nil while it has not.
