@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"unicode/utf8"
 
+	"github.com/uactor-go/uactor/internal/addr"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
@@ -17,7 +18,8 @@ import (
 // handshake refused because the keys differ, or a ref naming an actor whose
 // key this process does not know. It keeps its identity across processes:
 // a call whose request held a ref the actor could not authenticate fails
-// with an error that matches it (and ErrDecode).
+// with an error that matches it (and ErrDecode), and is an *AuthKeyError
+// naming the ref's address.
 var ErrAuthKey = errors.New("uactor: authkey refused or unknown")
 
 // AuthKeyError is the concrete error behind ErrAuthKey: Address is the actor
@@ -155,10 +157,16 @@ func (e tooLarge) Unwrap() error { return e.error }
 // authKeyName names ErrAuthKey in an error frame of code 5 that names no
 // registered sentinel: a request that did not decode because it holds a ref
 // whose key the actor lacks tells its caller so (the fix is the actor's
-// Connect). It is not a registered sentinel: a handler's own error that
+// Connect), and, after a space, the ref's address, so that the caller's
+// error is an *AuthKeyError as the actor's was. It is not a registered sentinel: a handler's own error that
 // wraps a caller's sentinel and an ErrAuthKey keeps the caller's, as a
 // frame names one.
 const authKeyName = "uactor.ErrAuthKey"
+
+// maxAuthKeyAddress is the longest address an error frame names after
+// authKeyName and a space: with a shortened message, the frame still fits
+// in the smallest MaxFrameSize.
+const maxAuthKeyAddress = addr.MaxLen
 
 // registered sentinels, by name, for errors that keep their identity across processes.
 var sentinels struct {
@@ -262,6 +270,9 @@ func appendError(b []byte, code byte, err error) (payload []byte) {
 	}
 	if name == "" && code == codeDecode && errors.Is(err, ErrAuthKey) {
 		name = authKeyName
+		if ake, ok := errors.AsType[*AuthKeyError](err); ok && len(ake.Address) <= maxAuthKeyAddress {
+			name += " " + ake.Address // so the caller's error is an *AuthKeyError too
+		}
 	}
 	if code == codeServe {
 		// The owner runs this same binary on this same system, so the
@@ -322,6 +333,8 @@ func decodeError(method string, p []byte) error {
 		s := sentinelByName(name)
 		if name == authKeyName {
 			s = ErrAuthKey
+		} else if at, ok := strings.CutPrefix(name, authKeyName+" "); ok {
+			s = &AuthKeyError{Address: at}
 		}
 		if s != nil {
 			return &remoteWrap{re, errors.Join(ErrDecode, s)}

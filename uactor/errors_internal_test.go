@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,36 @@ var (
 	errUpstreamSlow = RegisterError("uactor.test.UpstreamSlow", fmt.Errorf("upstream slow: %w", context.DeadlineExceeded))
 	errUpstreamGone = RegisterError("uactor.test.UpstreamGone", fmt.Errorf("gone: %w", errUpstream))
 )
+
+// A request that did not decode for want of a ref's key comes back as an
+// *AuthKeyError naming the ref's address, as the actor's error was, so
+// that the caller knows which actor the actor must Connect to. An address
+// too long to name in the frame leaves ErrAuthKey alone.
+func TestErrorFrameAuthKeyAddress(t *testing.T) {
+	long := "tcp://" + strings.Repeat("h", maxAuthKeyAddress) + ":1"
+	for _, tc := range []struct {
+		name, addr string
+		named      bool
+	}{
+		{"tcp", "tcp://10.0.0.5:7000", true},
+		{"unix, a space in the path", "unix:///run/my actors/a.sock", true},
+		{"too long to name", long, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := decodeError("m", appendError(nil, codeDecode, requestError{fmt.Errorf("arg: %w", &AuthKeyError{Address: tc.addr})}))
+			if !errors.Is(got, ErrAuthKey) || !errors.Is(got, ErrDecode) {
+				t.Fatalf("%v; want ErrAuthKey and ErrDecode", got)
+			}
+			ake, ok := errors.AsType[*AuthKeyError](got)
+			switch {
+			case ok != tc.named:
+				t.Fatalf("%v: an *AuthKeyError: %v; want %v", got, ok, tc.named)
+			case ok && ake.Address != tc.addr:
+				t.Fatalf("*AuthKeyError names %q; want %q", ake.Address, tc.addr)
+			}
+		})
+	}
+}
 
 // An error frame names at most one sentinel. A handler's error keeps the
 // caller's registered sentinel even when it also wraps an ErrAuthKey (a

@@ -112,7 +112,8 @@ var refHolderKind = uactor.Define("ref-holder", func(context.Context, uactor.Ref
 // A ref passed to an actor that lacks its key does not decode there, in a
 // request or as the spawn argument: the caller's error matches ErrDecode
 // and ErrAuthKey, so that it can tell the actor needs the key (Connect)
-// from a request that is garbage.
+// from a request that is garbage, and is an *AuthKeyError that says to
+// which actor.
 func TestRefPassedToActorWithoutItsKey(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	a := spawnCounter(t, ctx)                                      // the tree's key
@@ -121,9 +122,15 @@ func TestRefPassedToActorWithoutItsKey(t *testing.T) {
 	if !errors.Is(err, uactor.ErrAuthKey) || !errors.Is(err, uactor.ErrDecode) {
 		t.Fatalf("a.AddVia(b), b's key unknown to a = %v; want an error matching ErrAuthKey and ErrDecode", err)
 	}
+	if ake, ok := errors.AsType[*uactor.AuthKeyError](err); !ok || ake.Address != b.Address() {
+		t.Fatalf("a.AddVia(b), b's key unknown to a = %v; want an *AuthKeyError naming %s", err, b.Address())
+	}
 	err = spawnFails(t, ctx, refHolderKind, b)
 	if !errors.Is(err, uactor.ErrAuthKey) || !errors.Is(err, uactor.ErrDecode) {
 		t.Fatalf("Spawn with b as the argument, b's key unknown to the child = %v; want an error matching ErrAuthKey and ErrDecode", err)
+	}
+	if ake, ok := errors.AsType[*uactor.AuthKeyError](err); !ok || ake.Address != b.Address() {
+		t.Fatalf("Spawn with b as the argument, b's key unknown to the child = %v; want an *AuthKeyError naming %s", err, b.Address())
 	}
 }
 
