@@ -18,8 +18,8 @@ import (
 // handshake refused because the keys differ, or a ref naming an actor whose
 // key this process does not know. It keeps its identity across processes:
 // a call whose request held a ref the actor could not authenticate fails
-// with an error that matches it (and ErrDecode), and is an *AuthKeyError
-// naming the ref's address.
+// with an error that matches it (and ErrDecode) and, unless the ref's
+// address is over 1024 bytes long, is an *AuthKeyError naming it.
 var ErrAuthKey = errors.New("uactor: authkey refused or unknown")
 
 // AuthKeyError is the concrete error behind ErrAuthKey: Address is the actor
@@ -158,9 +158,9 @@ func (e tooLarge) Unwrap() error { return e.error }
 // registered sentinel: a request that did not decode because it holds a ref
 // whose key the actor lacks tells its caller so (the fix is the actor's
 // Connect), and, after a space, the ref's address, so that the caller's
-// error is an *AuthKeyError as the actor's was. It is not a registered sentinel: a handler's own error that
-// wraps a caller's sentinel and an ErrAuthKey keeps the caller's, as a
-// frame names one.
+// error is an *AuthKeyError as the actor's was. It is not a registered
+// sentinel: a handler's own error that wraps a caller's sentinel and an
+// ErrAuthKey keeps the caller's, as a frame names one.
 const authKeyName = "uactor.ErrAuthKey"
 
 // maxAuthKeyAddress is the longest address an error frame names after
