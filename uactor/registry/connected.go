@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -21,8 +20,11 @@ type ConnectedPool[Req, Resp any] struct {
 	next    atomic.Uint64               // the round-robin tickets of every view, which so carry on the cycle
 	refresh func(context.Context) error // one lookup, and the Connects it needs
 
-	mu     sync.Mutex // one refresh at a time; none after Close
-	closed bool
+	// turn holds a token while a refresh or Close runs: one at a time,
+	// and none after Close. A channel, not a mutex, so that a Refresh
+	// waiting for another's turn leaves when its ctx ends.
+	turn   chan struct{}
+	closed bool // guarded by turn
 	conns  interface {
 		closeAll()
 		open() int
@@ -91,14 +93,22 @@ func (p *ConnectedPool[Req, Resp]) Addresses() []string {
 // pool as it was, and so does a refresh after Close. It fails with
 // ErrNoActors when the source lists no actor that it could connect to;
 // the pool is then empty. If ctx ends while it connects, the pool holds
-// the listed actors it has reached, and Refresh returns ctx's error.
+// the listed actors it has reached, and Refresh returns ctx's error, as
+// it does if ctx ends while it waits for another refresh to end.
 // Close cuts a refresh under way short: it then fails with ErrClosed.
 func (p *ConnectedPool[Req, Resp]) Refresh(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	defer context.AfterFunc(p.life, cancel)()
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	select {
+	case p.turn <- struct{}{}:
+	case <-ctx.Done():
+		if p.life.Err() != nil {
+			return uactor.ErrClosed
+		}
+		return ctx.Err()
+	}
+	defer func() { <-p.turn }()
 	if p.closed {
 		return uactor.ErrClosed
 	}
@@ -117,8 +127,8 @@ func (p *ConnectedPool[Req, Resp]) Close() error {
 	if p.done != nil {
 		<-p.done
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.turn <- struct{}{} // the refresh under way, if any, ends soon: p.end cut it short
+	defer func() { <-p.turn }()
 	if !p.closed {
 		p.closed = true
 		p.conns.closeAll()
@@ -168,7 +178,7 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 	authkey []byte, m uactor.Method[A, Req, Resp], opts ...uactor.Option) (*ConnectedPool[Req, Resp], error) {
 	c := &conns[A, Arg]{k: k, key: append([]byte(nil), authkey...), opts: slices.Clone(opts),
 		refs: map[string]*conn[A]{}, unclosed: map[*conn[A]]struct{}{}}
-	p := &ConnectedPool[Req, Resp]{conns: c}
+	p := &ConnectedPool[Req, Resp]{conns: c, turn: make(chan struct{}, 1)}
 	p.life, p.end = context.WithCancel(context.Background())
 	p.refresh = func(ctx context.Context) error {
 		addrs, err := src.Lookup(ctx)

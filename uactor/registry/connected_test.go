@@ -234,6 +234,49 @@ func TestCloseCutsARefreshShort(t *testing.T) {
 	}
 }
 
+// A Refresh that waits for another refresh to end leaves when its own ctx
+// ends, with ctx's error, and one waiting when Close comes fails with
+// ErrClosed: neither is held for as long as the other refresh takes (up
+// to its own timeout, or for ever with a source that hangs).
+func TestRefreshWaitingForAnotherHonoursItsCtx(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	ws := spawnWorkers(t, ctx, 1)
+	src := &stuck{addrs: registry.Addresses{ws[0].Address()}, begun: make(chan struct{}, 1)}
+	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() { first <- pool.Refresh(context.Background()) }()
+	select {
+	case <-src.begun: // it holds the pool's turn, in a lookup that ends only with Close
+	case <-ctx.Done():
+		t.Fatal("the first refresh did not begin its lookup")
+	}
+	waiting, cancel := context.WithCancel(ctx)
+	second := make(chan error, 1)
+	go func() { second <- pool.Refresh(waiting) }()
+	cancel()
+	select {
+	case err := <-second:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("a Refresh whose ctx ended while another refresh ran: %v; want context.Canceled", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("a Refresh whose ctx ended waited for another refresh that does not end by itself")
+	}
+	third := make(chan error, 1)
+	go func() { third <- pool.Refresh(context.Background()) }()
+	if err := pool.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	for _, ch := range []chan error{first, third} {
+		if err := <-ch; !errors.Is(err, uactor.ErrClosed) {
+			t.Fatalf("a Refresh that Close cut short or found closed: %v; want ErrClosed", err)
+		}
+	}
+}
+
 // A call in flight when Close closes the pool is not handed to another
 // actor: the call was sent and may have run (here it runs), so the
 // ErrClosed it gets comes back as it is.
