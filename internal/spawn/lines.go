@@ -22,12 +22,15 @@ type lineSource struct {
 	fd      int    // f's descriptor, read by the poller; -1 if f has none
 	w       *watch // the poller's hold on fd; nil: a goroutine reads f
 
+	chosen   chan struct{} // closed once start has set w: stop reads it after
 	finished chan struct{} // closed once finish has run
 }
 
 // start has the poller read the pipe, or a goroutine if it cannot.
 func (s *lineSource) start() {
-	s.finished = make(chan struct{})
+	s.finished, s.chosen = make(chan struct{}), make(chan struct{})
+	// FlushOutput finds s from here on, and may stop it before w is set.
+	defer close(s.chosen)
 	live.Lock()
 	live.sources[s] = struct{}{}
 	live.Unlock()
@@ -45,6 +48,7 @@ func (s *lineSource) start() {
 
 // stop ends the source now, with what the pipe holds so far.
 func (s *lineSource) stop() {
+	<-s.chosen
 	if s.w != nil {
 		s.w.cancel() // finishes, unless the source has ended
 		return

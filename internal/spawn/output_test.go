@@ -153,6 +153,44 @@ func TestFlushOutput(t *testing.T) {
 	}
 }
 
+// A process that exits as it starts another (an actor stopping while its
+// supervisor restarts one of its own) may flush output sources that are
+// still starting: FlushOutput then waits until a source has chosen who
+// reads it (its poller or a goroutine) before it stops it, and so stops
+// it the way it is read. Under -race, which CI runs, a stop that read the
+// choice unsynchronised fails here.
+func TestFlushOutputRacingAStart(t *testing.T) {
+	for _, goroutines := range []bool{false, true} {
+		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
+			if goroutines {
+				noPoller.Store(true)
+				t.Cleanup(func() { noPoller.Store(false) })
+			}
+			for range 200 {
+				r := NewRelay(io.Discard, "kind", nil)
+				child, read, err := outputPipes()
+				if err != nil {
+					t.Fatal(err)
+				}
+				started := make(chan (<-chan struct{}), 1)
+				go func() {
+					done, _ := r.read(read, 42, [2]heldOutput{})
+					started <- done
+				}()
+				FlushOutput(10 * time.Second)
+				done := <-started
+				closeAll(child[:]) // the pipes end: a source FlushOutput did not see ends now
+				select {
+				case <-done:
+				case <-time.After(10 * time.Second):
+					t.Fatal("the relay still reads pipes whose writers are all closed")
+				}
+				flushed(t, r)
+			}
+		})
+	}
+}
+
 // A holder keeps what a standby writes up to maxQueued, whole lines, and
 // counts the lines that end past that, the one it cut short included,
 // each once.
