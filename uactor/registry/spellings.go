@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/uactor-go/uactor/uactor"
@@ -26,8 +25,13 @@ type listedActor struct {
 // source said it is, never at a cleaned path no spelling leads to.
 func groupListed(addrs Addresses) []listedActor {
 	var out []listedActor
-	at := make(map[string]int, len(addrs)) // index in out, by key
+	at := make(map[string]int, len(addrs))    // index in out, by key
+	seen := make(map[string]bool, len(addrs)) // spellings listed already: linear, however many name one actor
 	for _, a := range addrs {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
 		k := actorKey(a)
 		i, ok := at[k]
 		switch {
@@ -37,7 +41,7 @@ func groupListed(addrs Addresses) []listedActor {
 		case !ok:
 			at[k] = len(out)
 			out = append(out, listedActor{key: k, first: a, dial: []string{a}})
-		case strings.HasPrefix(k, "unix://") && !slices.Contains(out[i].dial, a):
+		case strings.HasPrefix(k, "unix://"):
 			out[i].dial = append(out[i].dial, a)
 		}
 	}
