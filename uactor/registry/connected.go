@@ -102,11 +102,18 @@ func (p *ConnectedPool[Req, Resp]) Refresh(ctx context.Context) error {
 	defer context.AfterFunc(p.life, cancel)()
 	select {
 	case p.turn <- struct{}{}:
-	case <-ctx.Done():
-		if p.life.Err() != nil {
-			return uactor.ErrClosed
+		// A free turn is taken even with ctx ended: the refresh then runs
+		// as far as ctx lets it, as it always has. Only a wait for another
+		// refresh's turn ends with ctx.
+	default:
+		select {
+		case p.turn <- struct{}{}:
+		case <-ctx.Done():
+			if p.life.Err() != nil {
+				return uactor.ErrClosed
+			}
+			return ctx.Err()
 		}
-		return ctx.Err()
 	}
 	defer func() { <-p.turn }()
 	if p.closed {
