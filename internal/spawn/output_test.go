@@ -60,6 +60,20 @@ func flushed(t *testing.T, r *Relay) {
 	}
 }
 
+// eachReader runs f twice: with the poller reading the pipes, and with a
+// goroutine reading each, as where there is no poller.
+func eachReader(t *testing.T, f func(t *testing.T)) {
+	for _, goroutines := range []bool{false, true} {
+		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
+			if goroutines {
+				noPoller.Store(true)
+				t.Cleanup(func() { noPoller.Store(false) })
+			}
+			f(t)
+		})
+	}
+}
+
 func TestRelayLines(t *testing.T) {
 	long := strings.Repeat("y", maxLine+prefixRoom+10)
 	nested := "outer[41] " + strings.Repeat("n", maxLine) // a nested actor's piece, with its prefix
@@ -75,28 +89,22 @@ func TestRelayLines(t *testing.T) {
 		{"nested piece whole", nested + "\n", "", false, []string{"kind[42] " + nested}, nil},
 		{"held open, stopped", "whole\npartial", "trace\n", true, []string{"kind[42] whole", "kind[42] partial"}, []string{"kind[42] trace"}},
 	}
-	for _, goroutines := range []bool{false, true} {
-		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
-			if goroutines {
-				noPoller.Store(true)
-				t.Cleanup(func() { noPoller.Store(false) })
-			}
-			for _, c := range cases {
-				t.Run(c.name, func(t *testing.T) {
-					got := strings.Split(strings.TrimSuffix(relayed(t, c.stdout, c.stderr, c.held), "\n"), "\n")
-					// The two pipes interleave freely, but each keeps its order.
-					if len(got) != len(c.wantOut)+len(c.wantErr) {
-						t.Fatalf("got %d lines, want %d: %q", len(got), len(c.wantOut)+len(c.wantErr), got)
+	eachReader(t, func(t *testing.T) {
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				got := strings.Split(strings.TrimSuffix(relayed(t, c.stdout, c.stderr, c.held), "\n"), "\n")
+				// The two pipes interleave freely, but each keeps its order.
+				if len(got) != len(c.wantOut)+len(c.wantErr) {
+					t.Fatalf("got %d lines, want %d: %q", len(got), len(c.wantOut)+len(c.wantErr), got)
+				}
+				for _, want := range [][]string{c.wantOut, c.wantErr} {
+					if !inOrder(got, want) {
+						t.Errorf("lines %.80q… do not hold %.80q… in this order", got, want)
 					}
-					for _, want := range [][]string{c.wantOut, c.wantErr} {
-						if !inOrder(got, want) {
-							t.Errorf("lines %.80q… do not hold %.80q… in this order", got, want)
-						}
-					}
-				})
-			}
-		})
-	}
+				}
+			})
+		}
+	})
 }
 
 // inOrder reports whether want's lines all appear in got, in want's order.
@@ -114,43 +122,37 @@ func inOrder(got, want []string) bool {
 // line cut short, though the children still hold their pipes; their
 // reading then ends. A process about to exit relies on it.
 func TestFlushOutput(t *testing.T) {
-	for _, goroutines := range []bool{false, true} {
-		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
-			if goroutines {
-				noPoller.Store(true)
-				t.Cleanup(func() { noPoller.Store(false) })
-			}
-			var out bytes.Buffer // read once flushed
-			r := NewRelay(&out, "kind", nil)
-			child, read, err := outputPipes()
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { closeAll(child[:]) })
-			done, _ := r.read(read, 42, [2]heldOutput{})
-			line := strings.Repeat("z", 1000) + "\n"
-			const n = 100 // more than a pipe holds: the relay reads while they are written
-			var wrote sync.WaitGroup
-			for i := range child {
-				wrote.Go(func() {
-					child[i].WriteString(strings.Repeat(line, n))
-					child[i].WriteString("cut short")
-				})
-			}
-			wrote.Wait()
-			FlushOutput(10 * time.Second)
-			select {
-			case <-done:
-			default:
-				t.Fatal("the relay still reads the pipes after FlushOutput")
-			}
-			flushed(t, r)
-			got := out.String()
-			if whole, cut := strings.Count(got, "kind[42] "+line), strings.Count(got, "kind[42] cut short\n"); whole != 2*n || cut != 2 {
-				t.Fatalf("relayed %d whole lines and %d cut short; want %d and 2", whole, cut, 2*n)
-			}
-		})
-	}
+	eachReader(t, func(t *testing.T) {
+		var out bytes.Buffer // read once flushed
+		r := NewRelay(&out, "kind", nil)
+		child, read, err := outputPipes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { closeAll(child[:]) })
+		done, _ := r.read(read, 42, [2]heldOutput{})
+		line := strings.Repeat("z", 1000) + "\n"
+		const n = 100 // more than a pipe holds: the relay reads while they are written
+		var wrote sync.WaitGroup
+		for i := range child {
+			wrote.Go(func() {
+				child[i].WriteString(strings.Repeat(line, n))
+				child[i].WriteString("cut short")
+			})
+		}
+		wrote.Wait()
+		FlushOutput(10 * time.Second)
+		select {
+		case <-done:
+		default:
+			t.Fatal("the relay still reads the pipes after FlushOutput")
+		}
+		flushed(t, r)
+		got := out.String()
+		if whole, cut := strings.Count(got, "kind[42] "+line), strings.Count(got, "kind[42] cut short\n"); whole != 2*n || cut != 2 {
+			t.Fatalf("relayed %d whole lines and %d cut short; want %d and 2", whole, cut, 2*n)
+		}
+	})
 }
 
 // A process that exits as it starts another (an actor stopping while its
@@ -160,35 +162,29 @@ func TestFlushOutput(t *testing.T) {
 // it the way it is read. Under -race, which CI runs, a stop that read the
 // choice unsynchronised fails here.
 func TestFlushOutputRacingAStart(t *testing.T) {
-	for _, goroutines := range []bool{false, true} {
-		t.Run(map[bool]string{false: "poller", true: "goroutines"}[goroutines], func(t *testing.T) {
-			if goroutines {
-				noPoller.Store(true)
-				t.Cleanup(func() { noPoller.Store(false) })
+	eachReader(t, func(t *testing.T) {
+		for range 200 {
+			r := NewRelay(io.Discard, "kind", nil)
+			child, read, err := outputPipes()
+			if err != nil {
+				t.Fatal(err)
 			}
-			for range 200 {
-				r := NewRelay(io.Discard, "kind", nil)
-				child, read, err := outputPipes()
-				if err != nil {
-					t.Fatal(err)
-				}
-				started := make(chan (<-chan struct{}), 1)
-				go func() {
-					done, _ := r.read(read, 42, [2]heldOutput{})
-					started <- done
-				}()
-				FlushOutput(10 * time.Second)
-				done := <-started
-				closeAll(child[:]) // the pipes end: a source FlushOutput did not see ends now
-				select {
-				case <-done:
-				case <-time.After(10 * time.Second):
-					t.Fatal("the relay still reads pipes whose writers are all closed")
-				}
-				flushed(t, r)
+			started := make(chan (<-chan struct{}), 1)
+			go func() {
+				done, _ := r.read(read, 42, [2]heldOutput{})
+				started <- done
+			}()
+			FlushOutput(10 * time.Second)
+			done := <-started
+			closeAll(child[:]) // the pipes end: a source FlushOutput did not see ends now
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the relay still reads pipes whose writers are all closed")
 			}
-		})
-	}
+			flushed(t, r)
+		}
+	})
 }
 
 // A holder keeps what a standby writes up to maxQueued, whole lines, and

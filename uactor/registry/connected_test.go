@@ -198,11 +198,11 @@ func (s *stuck) Lookup(ctx context.Context) (registry.Addresses, error) {
 	return nil, ctx.Err()
 }
 
-// Close cuts short a refresh under way, whose context has no end of its
-// own, rather than waiting for it: the refresh fails with ErrClosed, and
-// the pool is closed.
-func TestCloseCutsARefreshShort(t *testing.T) {
-	ctx := testCtx(t, 20*time.Second)
+// stuckRefresh returns a pool of one worker, and the result of a Refresh
+// of it, with no end of its own, that is in its source's lookup: it ends
+// only when Close cuts it short.
+func stuckRefresh(t *testing.T, ctx context.Context) (*registry.ConnectedPool[uactor.Empty, string], <-chan error) {
+	t.Helper()
 	ws := spawnWorkers(t, ctx, 1)
 	src := &stuck{addrs: registry.Addresses{ws[0].Address()}, begun: make(chan struct{}, 1)}
 	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
@@ -216,6 +216,15 @@ func TestCloseCutsARefreshShort(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("the refresh did not begin its lookup")
 	}
+	return pool, refreshed
+}
+
+// Close cuts short a refresh under way, whose context has no end of its
+// own, rather than waiting for it: the refresh fails with ErrClosed, and
+// the pool is closed.
+func TestCloseCutsARefreshShort(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	pool, refreshed := stuckRefresh(t, ctx)
 	closed := make(chan error, 1)
 	go func() { closed <- pool.Close() }()
 	select {
@@ -240,19 +249,7 @@ func TestCloseCutsARefreshShort(t *testing.T) {
 // to its own timeout, or for ever with a source that hangs).
 func TestRefreshWaitingForAnotherHonoursItsCtx(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
-	ws := spawnWorkers(t, ctx, 1)
-	src := &stuck{addrs: registry.Addresses{ws[0].Address()}, begun: make(chan struct{}, 1)}
-	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
-	if err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan error, 1)
-	go func() { first <- pool.Refresh(context.Background()) }()
-	select {
-	case <-src.begun: // it holds the pool's turn, in a lookup that ends only with Close
-	case <-ctx.Done():
-		t.Fatal("the first refresh did not begin its lookup")
-	}
+	pool, first := stuckRefresh(t, ctx) // it holds the pool's turn until Close
 	waiting, cancel := context.WithCancel(ctx)
 	second := make(chan error, 1)
 	go func() { second <- pool.Refresh(waiting) }()
@@ -270,7 +267,7 @@ func TestRefreshWaitingForAnotherHonoursItsCtx(t *testing.T) {
 	if err := pool.Close(); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	for _, ch := range []chan error{first, third} {
+	for _, ch := range []<-chan error{first, third} {
 		if err := <-ch; !errors.Is(err, uactor.ErrClosed) {
 			t.Fatalf("a Refresh that Close cut short or found closed: %v; want ErrClosed", err)
 		}
