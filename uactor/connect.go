@@ -34,7 +34,8 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		return Ref[A]{}, err
 	}
 	if len(authkey) == 0 {
-		return Ref[A]{}, errorf("uactor: Connect(%s): %w: empty authkey: give the key the actor was spawned with (its AuthKey)", a, ErrAuthKey)
+		return Ref[A]{}, errorf("uactor: Connect(%s): empty authkey: give the key the actor was spawned with (its AuthKey): %w",
+			a, &AuthKeyError{Address: a.String()})
 	}
 	o := k.opts.with(opts)
 	if err := o.validate(); err != nil {

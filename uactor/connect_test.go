@@ -120,8 +120,12 @@ func TestConnectBadAddresses(t *testing.T) {
 		t.Fatalf("Connect to a socket path that does not exist = %v; want ENOENT, saying to check the actor's Listen", err)
 	}
 	// No key at all: the error names the key Connect wants.
-	if _, err := uactor.Connect(ctx, CounterKind, closed, nil); !errors.Is(err, uactor.ErrAuthKey) || !strings.Contains(err.Error(), "AuthKey") {
+	_, err := uactor.Connect(ctx, CounterKind, closed, nil)
+	if !errors.Is(err, uactor.ErrAuthKey) || !strings.Contains(err.Error(), "AuthKey") {
 		t.Fatalf("Connect with no key = %v; want ErrAuthKey, saying which key to give", err)
+	}
+	if ake, ok := errors.AsType[*uactor.AuthKeyError](err); !ok || ake.Address != "tcp://"+closed {
+		t.Fatalf("Connect with no key = %v; want an *AuthKeyError naming tcp://%s", err, closed)
 	}
 	for _, bad := range []string{"nohost", "http://x:1", "unix://", "tcp://1.2.3.4"} {
 		if _, err := uactor.Connect(ctx, CounterKind, bad, []byte("k")); err == nil {
