@@ -33,24 +33,32 @@ func NewKey() []byte {
 // given by the user are stretched before they are used: each guess then
 // costs a PBKDF2-HMAC-SHA256 of stretchIterations, tens of milliseconds of
 // one core (see BENCHMARKS.md), instead of a microsecond. A process pays that
-// once per user key: the result is cached, and spawned actors receive the
-// stretched key. Both ends of a connection must stretch alike, so the
-// parameters are part of the protocol (PROTOCOL.md).
+// once per user key while it is among the last it used (stretchCache), and
+// spawned actors receive the stretched key. Both ends of a connection must
+// stretch alike, so the parameters are part of the protocol (PROTOCOL.md).
 const (
 	stretchIterations = 250_000
 	stretchSalt       = "uactor/2 authkey"
 	stretchedSize     = 32
 )
 
+// stretchCache holds the stretched keys of the last stretchCacheMax user
+// keys, by the SHA-256 of each: the user's key itself is not kept, and a
+// process that goes through many keys holds a bounded number.
 var stretchCache struct {
 	sync.Mutex
-	keys map[string]*stretchedKey
+	keys map[[sha256.Size]byte]*stretchedKey
 }
+
+const stretchCacheMax = 64
 
 type stretchedKey struct {
 	once sync.Once
 	key  []byte
+	used uint64 // stretchCache's clock when last asked for
 }
+
+var stretchClock uint64 // under stretchCache's lock
 
 // deriveKey is the stretching itself; a variable so that tests can count it.
 var deriveKey = func(raw string) []byte {
@@ -62,7 +70,8 @@ var deriveKey = func(raw string) []byte {
 }
 
 // stretch returns the key a handshake uses for the user key raw, computing
-// it at most once per process (concurrent callers wait for the same work).
+// it at most once while the key stays among the last stretchCacheMax used
+// (concurrent callers wait for the same work).
 // A caller whose ctx has ended starts nothing. One whose ctx ends while the
 // key stretches waits for it, tens of milliseconds at most: the work runs
 // on the caller's goroutine, so that callers who give up early cannot pile
@@ -71,18 +80,37 @@ func stretch(ctx context.Context, raw []byte) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	sum := sha256.Sum256(raw)
 	stretchCache.Lock()
 	if stretchCache.keys == nil {
-		stretchCache.keys = map[string]*stretchedKey{}
+		stretchCache.keys = map[[sha256.Size]byte]*stretchedKey{}
 	}
-	s := stretchCache.keys[string(raw)]
+	s := stretchCache.keys[sum]
 	if s == nil {
+		if len(stretchCache.keys) >= stretchCacheMax {
+			evictStretchedLocked()
+		}
 		s = &stretchedKey{}
-		stretchCache.keys[string(raw)] = s
+		stretchCache.keys[sum] = s
 	}
+	stretchClock++
+	s.used = stretchClock
 	stretchCache.Unlock()
 	s.once.Do(func() { s.key = deriveKey(string(raw)) })
 	return s.key, nil
+}
+
+// evictStretchedLocked forgets the least recently used key. One still
+// stretching is forgotten too: its callers hold it, and finish with it.
+func evictStretchedLocked() {
+	var oldest [sha256.Size]byte
+	least := ^uint64(0)
+	for sum, s := range stretchCache.keys {
+		if s.used < least {
+			oldest, least = sum, s.used
+		}
+	}
+	delete(stretchCache.keys, oldest)
 }
 
 // treeKey is the default authkey of every actor in this process tree: made at

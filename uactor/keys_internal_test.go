@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -70,5 +71,57 @@ func TestStretchHonoursContext(t *testing.T) {
 	}
 	if n := started.Load(); n != 1 {
 		t.Fatalf("four callers at once stretched one key %d times", n)
+	}
+}
+
+// TestStretchCacheIsBounded: the cache keeps the last stretchCacheMax keys;
+// a key pushed out is stretched again, to the same result, and a key in
+// use stays.
+func TestStretchCacheIsBounded(t *testing.T) {
+	orig := deriveKey
+	var started atomic.Int64
+	deriveKey = func(raw string) []byte { // cheap: this test stretches many
+		started.Add(1)
+		sum := sha256.Sum256([]byte(raw))
+		return sum[:]
+	}
+	t.Cleanup(func() { deriveKey = orig })
+	ctx := context.Background()
+	first := NewKey()
+	want, err := stretch(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := NewKey()
+	for range stretchCacheMax + 10 {
+		if _, err := stretch(ctx, kept); err != nil { // used all along
+			t.Fatal(err)
+		}
+		if _, err := stretch(ctx, NewKey()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stretchCache.Lock()
+	n := len(stretchCache.keys)
+	stretchCache.Unlock()
+	if n > stretchCacheMax {
+		t.Fatalf("the cache holds %d keys, more than %d", n, stretchCacheMax)
+	}
+	before := started.Load()
+	if _, err := stretch(ctx, kept); err != nil {
+		t.Fatal(err)
+	}
+	if started.Load() != before {
+		t.Fatal("a key used all along was stretched again")
+	}
+	again, err := stretch(ctx, first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if started.Load() != before+1 {
+		t.Fatalf("a key pushed out of the cache: %d stretchings, want 1", started.Load()-before)
+	}
+	if string(again) != string(want) {
+		t.Fatalf("a key stretched again gave %x, first %x", again, want)
 	}
 }
