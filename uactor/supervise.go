@@ -63,12 +63,14 @@ type supervisor struct {
 
 	state atomic.Pointer[supState] // read by every call; replaced under mu
 
-	mu       sync.Mutex
-	stopping bool
-	quit     context.Context // cancelled by stop: ends a restart's wait or start
-	cancel   context.CancelFunc
-	ended    chan struct{} // closed once the actor's life has ended
-	spare    *peer         // the peer the owner's calls dial through once the handle's gave the actor up (renewPeer); nil: none
+	mu        sync.Mutex
+	stopping  bool
+	stopGrace time.Duration   // the owner's stop's, once stopping
+	killBy    time.Time       // when the owner's stop kills the process, once stopping
+	quit      context.Context // cancelled by stop: ends a restart's wait or start
+	cancel    context.CancelFunc
+	ended     chan struct{} // closed once the actor's life has ended
+	spare     *peer         // the peer the owner's calls dial through once the handle's gave the actor up (renewPeer); nil: none
 
 	// Only exited touches these; one process's exit is handled after the
 	// previous one's, as each registers the next.
@@ -326,10 +328,18 @@ func (s *supervisor) exited(inc *incarnation) {
 			s.quick++
 			continue
 		}
+		if h := testHookRestarted.Load(); h != nil {
+			(*h)(s)
+		}
 		s.mu.Lock()
 		if s.stopping {
+			// The owner's stop came as this process started: it is
+			// stopped as that stop would have stopped it, within what
+			// is left of its time, so that it can stop its own actors.
+			wait := max(time.Until(s.killBy), 0)
+			grace := min(s.stopGrace, wait)
 			s.mu.Unlock()
-			next.p.Stop(0, 0)
+			next.p.Stop(grace, wait)
 			next.c.close(ErrClosed)
 			next.removeSocket()
 			s.finish(errOwnerClosed)
@@ -435,6 +445,7 @@ func (s *supervisor) stopWithin(grace time.Duration) { s.stopBy(grace, addSat(gr
 func (s *supervisor) stopBy(grace, wait time.Duration) {
 	s.mu.Lock()
 	s.stopping = true
+	s.stopGrace, s.killBy = grace, time.Now().Add(wait)
 	inc := s.state.Load().inc
 	s.mu.Unlock()
 	s.cancel()
@@ -548,11 +559,13 @@ func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, err
 // owner's private connection to each process a supervisor starts, and
 // testHookDrain runs as drained begins, so that a test can hold a reply
 // back from its caller until the process has been reaped; testHookExited
-// is told how each reaped process ended.
+// is told how each reaped process ended; testHookRestarted runs as a
+// restarted process is ready, before the supervisor takes it.
 var (
 	testHookOwnerConn atomic.Pointer[func(net.Conn) net.Conn]
 	testHookDrain     atomic.Pointer[func()]
 	testHookExited    atomic.Pointer[func(kind string, exit *ExitError)]
+	testHookRestarted atomic.Pointer[func(*supervisor)]
 )
 
 // drainWait bounds how long the owner's connection to a process that
