@@ -155,7 +155,9 @@ func (p *decoderPool) get() *zstd.Decoder {
 		// below that.
 		zstd.WithDecodeAllCapLimit(true),
 		zstd.WithDecoderMaxMemory(max(uint64(p.max), minWindowLimit)),
-		zstd.WithDecoderMaxWindow(windowLimit(p.max)),
+		// A single-segment frame's window is its content size, which
+		// the bound checks; zstdSize checks any other frame's window.
+		zstd.WithDecoderMaxWindow(max(uint64(p.max), minWindowLimit)),
 	)
 	if err != nil {
 		panic("frame: zstd decoder options: " + err.Error())
@@ -179,8 +181,16 @@ func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
 		room = min(size, max(undeclaredRoom*blockMax, undeclaredRatio*len(z)))
 	}
 	for {
-		out, res, err := decodeInto(p, z, room, exact)
-		if err == nil {
+		// Room only up to the maximum cannot tell a payload that needs
+		// more from one whose last block is corrupt: each fails in that
+		// block. With a block more, one that needs more passes the limit.
+		past := !exact && room == size && size == limit
+		capacity := room
+		if past {
+			capacity = limit + blockMax
+		}
+		out, res, err := decodeInto(p, z, capacity, exact, past)
+		if err == nil && len(res) <= limit {
 			if !exact {
 				out = fit(out)
 			}
@@ -189,14 +199,13 @@ func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
 		out.Release()
 		// Running out of room in the middle of a block has no error of its
 		// own: a block that could have crossed the room counts as that.
-		outOfRoom := errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(res)+blockMax > room
+		outOfRoom := err == nil || errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(res)+blockMax > capacity
 		switch {
+		case past && (outOfRoom || len(res) > limit):
+			return nil, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
 		case !exact && outOfRoom && room < size:
 			room = min(2*room, size)
 			continue
-		case !exact && outOfRoom && size == limit:
-			// Only the maximum held it back.
-			return nil, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
 		default:
 			// Including more output than the declared size or than the
 			// blocks can hold: the frame contradicts itself.
@@ -234,10 +243,15 @@ const (
 )
 
 // decodeInto decodes z into a new Buffer of room bytes, which with exact
-// is z's declared size. On failure it returns the Buffer, for the caller to
-// release, and what was decoded, for it to tell why.
-func decodeInto(p *decoderPool, z []byte, room int, exact bool) (*Buffer, []byte, error) {
-	out := GetBuffer(room)
+// is z's declared size; with owned, one of no pool, whose size class room
+// past the maximum would double. On failure it returns the Buffer, for the
+// caller to release, and what was decoded, for it to tell why.
+func decodeInto(p *decoderPool, z []byte, room int, exact, owned bool) (*Buffer, []byte, error) {
+	get := GetBuffer
+	if owned {
+		get = newOwned
+	}
+	out := get(room)
 	dst := out.buf[:0:room]
 	if exact {
 		// The decoder holds the output to the declared size itself, so

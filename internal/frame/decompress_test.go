@@ -229,35 +229,43 @@ func TestDecompressMalformed(t *testing.T) {
 	fcsAt := hdr.HeaderSize - 2
 	binary.LittleEndian.PutUint16(lying[fcsAt:], binary.LittleEndian.Uint16(lying[fcsAt:])-1)
 
+	// A frame that needs all the room a 1 MiB maximum leaves, but whose
+	// last block does not decode: corrupt, not too large.
+	const bounded = 1 << 20
+	cut := corruptLastBlock(t, zstdStream(t, jsonLike(bounded-BodyHeaderSize-16-4096), 512<<10))
+
 	tests := []struct {
 		name string
 		z    []byte
+		max  int // the Reader's maximum: 0 the default, 4096 uactor's smallest
 	}{
-		{"empty", nil},
-		{"not zstd", []byte("this is not a zstd frame at all")},
-		{"magic only", good[:4]},
-		{"header only", good[:hdr.HeaderSize]},
-		{"truncated", good[:len(good)-1]},
-		{"trailing byte", append(bytes.Clone(good), 0)},
-		{"two frames", append(bytes.Clone(small), small...)},
-		{"skippable frame", skippable},
-		{"skippable after frame", append(bytes.Clone(small), skippable...)},
-		{"dictionary", append(zstdHeader(10, -1, 1), zstdBlock(true, 0, 1, 'x')...)},
-		{"reserved header bit", append(zstdHeader(10, -1, 1<<3), zstdBlock(true, 0, 1, 'x')...)},
-		{"reserved block type", append(zstdHeader(10, -1, 0), zstdBlock(true, 3, 1, 'x')...)},
-		{"no last block", append(zstdHeader(10, -1, 0), zstdBlock(false, 0, 1, 'x')...)},
-		{"raw block over window", append(zstdHeader(10, -1, 0), zstdBlock(true, 0, 2000, make([]byte, 2000)...)...)},
-		{"compressed block of 1 byte", append(zstdHeader(10, -1, 0), zstdBlock(true, 2, 1, 0)...)},
-		{"declares 100, holds 50", append(zstdHeader(0, 100, 0), zstdBlock(true, 0, 50, make([]byte, 50)...)...)},
-		{"declares one byte less", lying},
-		{"checksum missing", withCRC[:len(withCRC)-4]},
-		{"checksum wrong", badCRC},
-		{"garbage block", append(zstdHeader(10, -1, 0), zstdBlock(true, 2, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)...)},
+		{"empty", nil, 0},
+		{"not zstd", []byte("this is not a zstd frame at all"), 0},
+		{"magic only", good[:4], 0},
+		{"header only", good[:hdr.HeaderSize], 0},
+		{"truncated", good[:len(good)-1], 0},
+		{"trailing byte", append(bytes.Clone(good), 0), 0},
+		{"two frames", append(bytes.Clone(small), small...), 0},
+		{"skippable frame", skippable, 0},
+		{"skippable after frame", append(bytes.Clone(small), skippable...), 0},
+		{"dictionary", append(zstdHeader(10, -1, 1), zstdBlock(true, 0, 1, 'x')...), 0},
+		{"reserved header bit", append(zstdHeader(10, -1, 1<<3), zstdBlock(true, 0, 1, 'x')...), 0},
+		{"reserved block type", append(zstdHeader(10, -1, 0), zstdBlock(true, 3, 1, 'x')...), 0},
+		{"no last block", append(zstdHeader(10, -1, 0), zstdBlock(false, 0, 1, 'x')...), 0},
+		{"raw block over window", append(zstdHeader(10, -1, 0), zstdBlock(true, 0, 2000, make([]byte, 2000)...)...), 0},
+		{"compressed block of 1 byte", append(zstdHeader(10, -1, 0), zstdBlock(true, 2, 1, 0)...), 0},
+		{"declares 100, holds 50", append(zstdHeader(0, 100, 0), zstdBlock(true, 0, 50, make([]byte, 50)...)...), 0},
+		{"declares one byte less", lying, 0},
+		{"checksum missing", withCRC[:len(withCRC)-4], 0},
+		{"checksum wrong", badCRC, 0},
+		{"garbage block", append(zstdHeader(10, -1, 0), zstdBlock(true, 2, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)...), 0},
+		{"garbage block at the smallest maximum", append(zstdHeader(12, -1, 0), zstdBlock(true, 2, 8, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff)...), 4096},
+		{"corrupt last block at the bound", cut, bounded},
 	}
 	for _, sealed := range []bool{false, true} {
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("sealed=%v/%s", sealed, tt.name), func(t *testing.T) {
-				r := compressedReader(t, compressedFrame(t, sealed, tt.z), 0, sealed)
+				r := compressedReader(t, compressedFrame(t, sealed, tt.z), tt.max, sealed)
 				_, _, err := r.ReadFrame()
 				if !errors.Is(err, ErrMalformed) {
 					t.Fatalf("ReadFrame() = %v, want ErrMalformed", err)
@@ -274,6 +282,62 @@ func TestDecompressMalformed(t *testing.T) {
 		_, b, err := r.ReadFrame()
 		if err != nil {
 			t.Fatalf("good frame: %v", err)
+		}
+		b.Release()
+	}
+}
+
+// corruptLastBlock returns z, a zstd frame, with the content of its last
+// compressed block overwritten, so that it no longer decodes.
+func corruptLastBlock(t *testing.T, z []byte) []byte {
+	t.Helper()
+	var h zstd.Header
+	if err := h.Decode(z); err != nil {
+		t.Fatal(err)
+	}
+	z = bytes.Clone(z)
+	last, size := -1, 0
+	for off := h.HeaderSize; off+3 <= len(z); {
+		bh := int(z[off]) | int(z[off+1])<<8 | int(z[off+2])<<16
+		typ, n := bh>>1&3, bh>>3
+		if typ == 2 {
+			last, size = off+3, n
+		}
+		if typ == 1 {
+			n = 1
+		}
+		off += 3 + n
+		if bh&1 != 0 {
+			break
+		}
+	}
+	if last < 0 {
+		t.Fatal("the frame has no compressed block")
+	}
+	for i := range size {
+		z[last+i] = 0xff
+	}
+	return z
+}
+
+// TestDecompressSingleSegmentLarge: a single-segment frame's window is its
+// content size, bounded by the maximum like any payload, not by the 8 MiB
+// limit on other frames' windows.
+func TestDecompressSingleSegmentLarge(t *testing.T) {
+	for _, sealed := range []bool{false, true} {
+		src := jsonLike(10 << 20)
+		z := zstdEncode(t, src, zstd.WithSingleSegment(true), zstd.WithWindowSize(8<<20))
+		var h zstd.Header
+		if err := h.Decode(z); err != nil || !h.SingleSegment {
+			t.Fatalf("header %+v, %v; want a single-segment frame", h, err)
+		}
+		r := compressedReader(t, compressedFrame(t, sealed, z), 0, sealed)
+		_, b, err := r.ReadFrame()
+		if err != nil {
+			t.Fatalf("sealed=%v: ReadFrame() = %v, want the 10 MiB payload", sealed, err)
+		}
+		if !bytes.Equal(b.B, src) {
+			t.Fatalf("sealed=%v: payload differs", sealed)
 		}
 		b.Release()
 	}
