@@ -37,10 +37,11 @@ func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option)
 		key.release()
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)
 	}
-	if !trackHosted(s) { // stopHosted has begun: stop it as Close would, at once
+	h := newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key.key, key.id, o, s, key.release)
+	if !trackHosted(s, h.life) { // stopHosted has begun: stop it as Close would, at once
 		s.stopWithin(0)
-		key.release()
+		h.release()
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, errHostClosed)
 	}
-	return Ref[A]{newHandle(k.entry.name, s.id, s.addr, s.adv, os.Getpid(), key.key, key.id, o, s, key.release)}, nil
+	return Ref[A]{h}, nil
 }

@@ -3,6 +3,7 @@ package uactor
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"sync"
 	"sync/atomic"
@@ -244,9 +245,10 @@ func (s *server) removeDir() { removeDir(s.dir) }
 // Close. An actor's process stops them once the actor's own calls are done
 // (stopProcess): a value the actor hands out (uActor's result proxy) is
 // part of it, and its calls in flight get what is left of the grace period.
+// Each maps to the life of the ref Host returned, which ends then.
 var hostedServers struct {
 	sync.Mutex
-	m      map[*server]struct{}
+	m      map[*server]*life
 	closed bool // stopHosted has begun: Host fails with ErrClosed
 }
 
@@ -255,18 +257,18 @@ var hostedServers struct {
 // gracefully, but cut off as the process exits.
 var errHostClosed = fmt.Errorf("%w: this actor's process is stopping, and has stopped the values it hosts", ErrClosed)
 
-// trackHosted tracks s, unless stopHosted has begun: then it reports
-// false, and s is left for its caller to stop.
-func trackHosted(s *server) bool {
+// trackHosted tracks s, whose ref's life is l, unless stopHosted has
+// begun: then it reports false, and s is left for its caller to stop.
+func trackHosted(s *server, l *life) bool {
 	hostedServers.Lock()
 	defer hostedServers.Unlock()
 	if hostedServers.closed {
 		return false
 	}
 	if hostedServers.m == nil {
-		hostedServers.m = map[*server]struct{}{}
+		hostedServers.m = map[*server]*life{}
 	}
-	hostedServers.m[s] = struct{}{}
+	hostedServers.m[s] = l
 	return true
 }
 
@@ -347,15 +349,15 @@ func stopDeadline(now time.Time, grace, wait, own time.Duration) time.Time {
 func stopHosted(grace time.Duration) {
 	hostedServers.Lock()
 	hostedServers.closed = true
-	hosted := make([]*server, 0, len(hostedServers.m))
-	for h := range hostedServers.m {
-		hosted = append(hosted, h)
-	}
+	hosted := maps.Clone(hostedServers.m)
 	hostedServers.Unlock()
 	grace = max(grace, 0)
 	var wg sync.WaitGroup
-	for _, h := range hosted {
-		wg.Go(func() { h.stopWithin(min(h.opts.grace, grace)) })
+	for h, l := range hosted {
+		wg.Go(func() {
+			h.stopWithin(min(h.opts.grace, grace))
+			l.end(errHostClosed) // the ref Host returned: its actor is gone
+		})
 	}
 	wg.Wait()
 }

@@ -1,0 +1,41 @@
+package uactor
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// The ref Host returned tells when its value is gone: when the process
+// stops the values it hosts (an actor's process, as it stops), Done
+// closes and Err wraps ErrClosed, as for a ref whose actor is found gone.
+func TestHostedRefEndsWhenItsProcessStopsIt(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	t.Cleanup(cancel)
+	r, err := Host(ctx, sleeperKind, sleeper{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		r.Close()
+		hostedServers.Lock()
+		hostedServers.closed = false // Host works again for the tests after
+		hostedServers.Unlock()
+	})
+	if err := r.Err(); err != nil {
+		t.Fatalf("Err of a served value's ref: %v", err)
+	}
+	stopHosted(time.Second)
+	select {
+	case <-r.Done():
+	default:
+		t.Fatal("Done of the ref Host returned is open after its value was stopped")
+	}
+	if err := r.Err(); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Err of the ref Host returned after its value was stopped: %v; want ErrClosed", err)
+	}
+	if _, err := sleepM.Call(ctx, r, 0); err == nil {
+		t.Fatal("a call on a stopped value succeeded")
+	}
+}
