@@ -330,6 +330,55 @@ func TestDecodedRefDroppedAsItCalls(t *testing.T) {
 // blocking for a second, its last use of the ref.
 //
 //go:noinline
+// A decoded ref's Done, held by a waiter without the ref: the collector,
+// closing the ref, closes Done too, rather than leave the waiter waiting
+// for ever on a channel nothing watches. A ref that is kept stays open.
+func TestDecodedRefCollectedClosesDone(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	a := spawnCounter(t, ctx)
+	b, err := a.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, keptDone := decodeAndCall(t, ctx, b)
+	_, dropped := decodeAndCall(t, ctx, b)
+	for closed := false; !closed; {
+		runtime.GC()
+		select {
+		case <-dropped:
+			closed = true
+		case <-time.After(10 * time.Millisecond):
+		case <-ctx.Done():
+			t.Fatal("Done of a decoded ref that no copy was left of never closed")
+		}
+	}
+	select {
+	case <-keptDone:
+		t.Fatalf("Done of a decoded ref still held closed: %v", kept.Err())
+	default:
+	}
+	if n, err := Add.Call(ctx, kept, 1); err != nil || n != 1 {
+		t.Fatalf("call through the ref still held = %d, %v", n, err)
+	}
+	runtime.KeepAlive(kept)
+}
+
+// decodeAndCall decodes b into a ref and calls through it, and returns the
+// ref and its Done.
+//
+//go:noinline
+func decodeAndCall(t *testing.T, ctx context.Context, b []byte) (uactor.Ref[*Counter], <-chan struct{}) {
+	t.Helper()
+	var r uactor.Ref[*Counter]
+	if err := r.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Add.Call(ctx, r, 0); err != nil {
+		t.Fatal(err)
+	}
+	return r, r.Done()
+}
+
 func callThroughDecoded(ctx context.Context, b []byte) error {
 	var r uactor.Ref[*Counter]
 	if err := r.UnmarshalBinary(b); err != nil {

@@ -67,6 +67,10 @@ func (e *processEnded) Is(target error) bool {
 // errOwnerClosed is Err after a ref was closed.
 var errOwnerClosed = fmt.Errorf("%w by Close", ErrClosed)
 
+// errRefCollected is Err of a decoded ref that no copy was left of: the
+// collector closed it, and nothing watches its actor for its Done.
+var errRefCollected = fmt.Errorf("%w: no copy of the ref was left, and the collector closed it", ErrClosed)
+
 // life is what Done and Err report for a handle: open until it ends, once.
 type life struct {
 	once sync.Once
@@ -112,7 +116,8 @@ const zeroRef = "zero Ref: it refers to no actor; call through the Ref that Spaw
 // the actor's process has exited, been reaped, and no restart follows (see
 // Restart): Err is then an *ExitError. After the owner's own Close, Done is
 // closed and Err wraps ErrClosed. A value served with Host lives as long as
-// this process, so Done of the ref Host returned closes at its Close.
+// this process, so Done of the ref Host returned closes at its Close, or
+// when this process, an actor's, stops the values it hosts as it stops.
 //
 // For any other ref, it closes once this process has found the actor gone:
 // the actor said it stopped for good (its owner closed it, or it was a
@@ -125,7 +130,10 @@ const zeroRef = "zero Ref: it refers to no actor; call through the Ref that Spaw
 // at its address, or keepalive found it silent; Err then matches
 // ErrActorDied.
 // Closing such a ref closes Done too, with an Err that wraps ErrClosed,
-// since the ref can no longer learn anything.
+// since the ref can no longer learn anything. A ref decoded from a message
+// is closed so once no copy of it is left and the collector finds it, even
+// while its Done channel is waited on: to learn when the actor is gone,
+// keep the ref, not only its channel.
 func (r Ref[A]) Done() <-chan struct{} {
 	if r.h == nil {
 		return endedLife.done

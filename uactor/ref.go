@@ -334,8 +334,16 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	}
 	// The ref holds its key id, so that refs naming it decode while it lives.
 	h := newHandle(kind, id, a, addrStr, int(pid), key, keyID, o, nil, forget)
-	// A decoded ref is rarely closed by hand: let the collector release it.
-	runtime.AddCleanup(h, func(release func()) { release() }, h.release)
+	// A decoded ref is rarely closed by hand: let the collector close it,
+	// Done included, which a waiter may hold without the ref.
+	runtime.AddCleanup(h, func(c collected) { c.life.end(errRefCollected); c.release() }, collected{h.life, h.release})
 	*r = Ref[A]{h}
 	return nil
+}
+
+// collected is what the collector's clean-up of a decoded ref ends: not
+// the handle, which must be unreachable for it to run.
+type collected struct {
+	life    *life
+	release func()
 }
