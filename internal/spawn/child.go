@@ -50,8 +50,17 @@ func OpenChild() (*Child, error) {
 	// write to the output pipe of an owner that died (SIGPIPE, for fds 1 and
 	// 2) would end it at once, leaving its directory behind: caught, they
 	// do nothing (the write fails with EPIPE). Caught rather than ignored,
-	// they keep their default in the programs an actor runs.
-	signal.Notify(make(chan os.Signal, 1), syscall.SIGINT, syscall.SIGHUP, syscall.SIGPIPE)
+	// they keep their default in the programs an actor runs; one the owner
+	// ignores (nohup's SIGHUP) is left ignored, so that they keep that too.
+	var caught []os.Signal
+	for _, s := range []os.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGPIPE} {
+		if !signal.Ignored(s) {
+			caught = append(caught, s)
+		}
+	}
+	if len(caught) > 0 {
+		signal.Notify(make(chan os.Signal, 1), caught...)
+	}
 	f := os.NewFile(bootstrapFD, "uactor-bootstrap")
 	if f == nil {
 		return nil, errors.New("spawn: no bootstrap descriptor")

@@ -3,6 +3,8 @@ package spawn
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 )
@@ -19,7 +21,9 @@ func TestMain(m *testing.M) {
 // runTestChild is a child for the tests of this package: it reports ready
 // with the bootstrap's data, writes a line to stdout and a line cut short
 // to stderr, and exits with the code the bootstrap's first byte gives,
-// at once, or, if that byte is 0xff, once its parent asks it to stop.
+// at once, or, if that byte is 0xff, once its parent asks it to stop. With
+// data ending in "+signals", it first runs a program that writes its
+// /proc status (its signals' dispositions among it) to stdout.
 func runTestChild() int {
 	c, err := OpenChild()
 	if err != nil {
@@ -34,6 +38,11 @@ func runTestChild() int {
 	c.Watch(func(_, _ time.Duration) { close(stop) }, func(bool) { os.Exit(3) })
 	if err := c.Ready(data); err != nil {
 		return 2
+	}
+	if strings.HasSuffix(string(data), "+signals") { // what a program it runs inherits
+		cmd := exec.Command("cat", "/proc/self/status")
+		cmd.Stdout = os.Stdout
+		cmd.Run()
 	}
 	fmt.Fprintf(os.Stdout, "out of %d\n", os.Getpid())
 	fmt.Fprintf(os.Stderr, "cut short")
