@@ -326,10 +326,6 @@ func TestDecodedRefDroppedAsItCalls(t *testing.T) {
 	}
 }
 
-// callThroughDecoded decodes a ref from b and makes one call through it,
-// blocking for a second, its last use of the ref.
-//
-//go:noinline
 // A decoded ref's Done, held by a waiter without the ref: the collector,
 // closing the ref, closes Done too, rather than leave the waiter waiting
 // for ever on a channel nothing watches. A ref that is kept stays open.
@@ -379,6 +375,10 @@ func decodeAndCall(t *testing.T, ctx context.Context, b []byte) (uactor.Ref[*Cou
 	return r, r.Done()
 }
 
+// callThroughDecoded decodes a ref from b and makes one call through it,
+// blocking for a second, its last use of the ref.
+//
+//go:noinline
 func callThroughDecoded(ctx context.Context, b []byte) error {
 	var r uactor.Ref[*Counter]
 	if err := r.UnmarshalBinary(b); err != nil {
