@@ -84,9 +84,10 @@ func (o options) with(opts []Option) options {
 // directory of the process that calls Spawn or Host, when it calls it, so
 // that refs name that socket from any directory and after a Chdir.
 //
-// The private directory is made in TMPDIR if it is set; otherwise in
-// XDG_RUNTIME_DIR, then (on Linux) in /dev/shm, a memory filesystem, and
-// last in the system's temporary directory: the first that takes it. A
+// The private directory is made in TMPDIR if it is set, and only there;
+// otherwise in XDG_RUNTIME_DIR if it is this user's and no one else may
+// enter it, then (on Linux) in /dev/shm, a memory filesystem, and last in
+// the system's temporary directory: the first that takes it. A
 // spawned actor's owner removes the directory once the actor is gone. A
 // hosted value's is removed by Close. One that a program left behind (it
 // returned from main without Close, ended on a signal, or was killed, with
@@ -104,11 +105,12 @@ func Listen(address string) Option { return func(o *options) { o.listen = addres
 // by processes that know that key (see Connect and Capture). An empty key
 // is an error (ErrAuthKey).
 //
-// A key given here is stretched (PBKDF2, once per process; see PROTOCOL.md)
-// so that each guess tested against a recorded handshake is costly, but a
-// short key a person chose remains guessable offline: prefer NewKey for
-// anything reachable from a network you do not trust. The first Spawn,
-// Host or Connect with a key stretches it, unless its context has ended.
+// A key given here is stretched (PBKDF2, once per process while it is among
+// the last 64 keys used; see PROTOCOL.md) so that each guess tested against
+// a recorded handshake is costly, but a short key a person chose remains
+// guessable offline: prefer NewKey for anything reachable from a network
+// you do not trust. The first Spawn, Host or Connect with a key stretches
+// it, unless its context has ended.
 func AuthKey(key []byte) Option {
 	k := append([]byte{}, key...) // never nil, so that an empty key is refused, not taken as "default"
 	return func(o *options) { o.key = k }
