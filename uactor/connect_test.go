@@ -104,6 +104,23 @@ func TestConnectByAddressForms(t *testing.T) {
 	}
 }
 
+// Connect is not a call: the metadata of its context, past the bound that
+// a call's must keep within, neither fails it nor travels.
+func TestConnectCarriesNoCallMetadata(t *testing.T) {
+	ctx := testCtx(t, 20*time.Second)
+	key := uactor.NewKey()
+	r := host(t, ctx, CounterKind, &Counter{}, uactor.AuthKey(key))
+	big := uactor.WithMetadata(ctx, "k", strings.Repeat("x", uactor.MaxMetadataSize))
+	c, err := uactor.Connect(big, CounterKind, r.Address(), key)
+	if err != nil {
+		t.Fatalf("Connect with a context holding more metadata than a call may carry: %v", err)
+	}
+	defer c.Close()
+	if _, err := Add.Call(big, c, 1); !errors.Is(err, uactor.ErrMetadataTooLarge) {
+		t.Fatalf("a call with that context: %v; want ErrMetadataTooLarge", err)
+	}
+}
+
 func TestConnectBadAddresses(t *testing.T) {
 	ctx := testCtx(t, 10*time.Second)
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")

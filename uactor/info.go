@@ -40,7 +40,10 @@ func fetchInfo(ctx context.Context, h *handle) (actorInfo, error) {
 	if err != nil {
 		return actorInfo{}, err // already says what failed where
 	}
-	buf, err := c.roundTrip(ctx, infoMethod, infoPrefix, nil)
+	// Connect is not a call: what the caller's calls carry (metadata of
+	// its own, or of the call it handles) is not the actor's to see, and
+	// must not fail it. Its deadline still bounds the info call.
+	buf, err := c.roundTrip(withoutMetadata{ctx}, infoMethod, infoPrefix, nil)
 	if err != nil {
 		return actorInfo{}, errorf("uactor: Connect(%s): %w", h.addr, err)
 	}
@@ -74,4 +77,14 @@ func decodeInfo(b []byte) (actorInfo, error) {
 	}
 	inf.pid = int(pid)
 	return inf, nil
+}
+
+// withoutMetadata is a context whose calls carry no metadata.
+type withoutMetadata struct{ context.Context }
+
+func (c withoutMetadata) Value(key any) any {
+	if key == (metadataKey{}) {
+		return nil
+	}
+	return c.Context.Value(key)
 }
