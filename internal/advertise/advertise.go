@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"os"
 	"strings"
+
+	"github.com/uactor-go/uactor/internal/addr"
 )
 
 // For returns the Advertise option's address for an actor that listens on
@@ -39,14 +41,12 @@ func For(flag, listen string) (spec string, ok bool) {
 		host := strings.TrimSuffix(strings.TrimPrefix(rest, "["), "]") // "[::1]" as well as "::1"
 		return "tcp://" + net.JoinHostPort(host, "0"), true
 	}
-	rest, isTCP := strings.CutPrefix(listen, "tcp://")
-	if !isTCP {
-		return "", true // a Unix socket: refs name it, and no other host dials it
+	// Read as Listen reads it: a bare "host:port" is TCP too.
+	l, err := addr.Parse(listen)
+	if err != nil || l.Network != "tcp" {
+		return "", true // a Unix socket (refs name it, and no other host dials it), or Listen's to refuse
 	}
-	host, _, err := net.SplitHostPort(rest)
-	if err != nil {
-		return "", false
-	}
+	host, _, _ := net.SplitHostPort(l.Target) // Parse checked it
 	if ip, err := netip.ParseAddr(host); host != "" && (err != nil || !ip.Unmap().IsUnspecified()) {
 		return "", true
 	}

@@ -21,6 +21,7 @@ func TestFor(t *testing.T) {
 		{"tcp://[::1]:", "tcp://0.0.0.0:0", "tcp://[::1]:0"},
 		{"", "tcp://127.0.0.1:0", ""},
 		{"", "tcp://localhost:6000", ""},
+		{"", "127.0.0.1:6000", ""}, // bare, as Listen takes it: TCP
 		{"", "unix", ""}, // a Unix socket: no other host dials it, whatever is advertised
 		{"", "unix:///tmp/actor.sock", ""},
 	} {
@@ -31,7 +32,7 @@ func TestFor(t *testing.T) {
 	// Every interface: this host's one address (theOne's rule, below), or
 	// none known.
 	one, err := only()
-	for _, listen := range []string{"tcp://0.0.0.0:0", "tcp://:0", "tcp://[::]:0", "tcp://[::ffff:0.0.0.0]:0"} {
+	for _, listen := range []string{"tcp://0.0.0.0:0", "tcp://:0", "tcp://[::]:0", "tcp://[::ffff:0.0.0.0]:0", "0.0.0.0:7000", ":7000", "[::]:7000"} {
 		got, ok := For("", listen)
 		if ok != (err == nil) || ok && got != "tcp://"+one.String()+":0" || !ok && got != "" {
 			t.Errorf("For(\"\", %q) = %q, %v; this host's one address is %v (%v)", listen, got, ok, one, err)
