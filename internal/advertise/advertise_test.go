@@ -22,7 +22,7 @@ func TestFor(t *testing.T) {
 		{"", "tcp://127.0.0.1:0", ""},
 		{"", "tcp://localhost:6000", ""},
 		{"", "127.0.0.1:6000", ""}, // bare, as Listen takes it: TCP
-		{"", "unix", ""}, // a Unix socket: no other host dials it, whatever is advertised
+		{"", "unix", ""},           // a Unix socket: no other host dials it, whatever is advertised
 		{"", "unix:///tmp/actor.sock", ""},
 	} {
 		if got, ok := For(c.flag, c.listen); got != c.want || !ok {
