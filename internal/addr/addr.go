@@ -37,8 +37,13 @@ func Parse(s string) (Addr, error) {
 	switch {
 	case strings.HasPrefix(s, "unix://"):
 		p := strings.TrimPrefix(s, "unix://")
-		if p == "" {
+		switch {
+		case p == "":
 			return Addr{}, errors.New("empty socket path")
+		case strings.IndexByte(p, 0) >= 0:
+			// The system would end the path at the NUL: bound or dialled,
+			// the socket is another than the address names.
+			return Addr{}, errors.New("socket path holds a NUL byte")
 		}
 		return Addr{"unix", p}, nil
 	case strings.HasPrefix(s, "tcp://"):

@@ -37,6 +37,8 @@ func TestParse(t *testing.T) {
 		{"tcp://host:00", "tcp://host:0"},      // any port, however written
 		{"tcp://[::1]:0080", "tcp://[::1]:80"}, // the port as refs compare it
 		{"unix://", ""},
+		{"unix:///tmp/a\x00b.sock", ""}, // the system would bind /tmp/a
+		{"unix://@a\x00b", ""},
 		{"http://host:80", ""},
 		{"localhost", ""},
 		{"tcp://", ""},
