@@ -8,6 +8,8 @@ import (
 	"math"
 	"net"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/addr"
 )
 
 // Option configures a kind (given to Define, as the kind's defaults, like
@@ -508,6 +510,11 @@ func (o *options) validate() error {
 		a, err := parseAddress(o.advertise)
 		if err != nil {
 			return bad("Advertise(%q): %w", o.advertise, err)
+		}
+		// Refs carry it, and a receiver refuses an address over
+		// addr.MaxLen: its port filled in may add four digits.
+		if len(o.advertise) > addr.MaxLen-4 {
+			return bad("Advertise: an address of %d bytes, over %d", len(o.advertise), addr.MaxLen-4)
 		}
 		// Port 0 stands for the port bound: on a Unix socket, none, and
 		// refs would name a port no one can dial.

@@ -191,6 +191,7 @@ func TestOptionsValidated(t *testing.T) {
 		{"Advertise all interfaces", uactor.Advertise("tcp://0.0.0.0:7000")},
 		{"Advertise all IPv6 interfaces", uactor.Advertise("tcp://[::]:7000")},
 		{"Advertise all interfaces, IPv4-mapped", uactor.Advertise("tcp://[::ffff:0.0.0.0]:7000")},
+		{"Advertise longer than a ref's address may be", uactor.Advertise("tcp://" + strings.Repeat("h", 1100) + ":7000")},
 		{"Capture malformed", uactor.Capture("bogus://x")},
 		{"GracePeriod negative", uactor.GracePeriod(-1)},
 		{"MaxFrameSize 0", uactor.MaxFrameSize(0)},

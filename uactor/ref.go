@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net"
 	"reflect"
 	"runtime"
 	"sync"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/addr"
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/keyring"
 	"github.com/uactor-go/uactor/uactor/wire"
@@ -279,6 +281,8 @@ func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 // one naming the zero actor id, or a relative socket path, which no
 // process writes: its calls would reach whichever actor serves at its
 // address, or a socket named against this process's working directory.
+// And so does one whose address no process writes either: over 1024
+// bytes, a socket path holding a NUL, or TCP port 0.
 func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if len(b) == 1 && b[0] == 0 {
 		*r = Ref[A]{}
@@ -308,10 +312,18 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if want := reflect.TypeFor[A](); k != nil && k.actor != want {
 		return errorf("%w: ref: the actors of kind %q are %v, not %v", ErrDecode, kind, k.actor, want)
 	}
+	if len(addrStr) > addr.MaxLen { // no process writes one: Advertise refuses it
+		return errorf("%w: ref: an address of %d bytes, over %d", ErrDecode, len(addrStr), addr.MaxLen)
+	}
 	reach, _ := captures.Rewrite(addrStr, id)
 	a, err := parseAddress(reach)
 	if err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)
+	}
+	if _, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" {
+		// Any port, to listen: an actor's ref names the one it bound.
+		// Dialled, it would fail only after DialTimeout.
+		return errorf("%w: ref: %s names port 0", ErrDecode, a)
 	}
 	if a.network == "unix" && relativeSocket(a.addr) {
 		// Read against this process's working directory, it would name

@@ -87,21 +87,32 @@ func TestRefWithZeroActorID(t *testing.T) {
 	}
 }
 
-// No process writes a ref naming a relative socket path (Listen and
-// Advertise make theirs absolute): read against the receiver's working
-// directory, it would name another socket than its writer's. It fails to
-// decode, with ErrDecode.
-func TestRefWithRelativeSocketPath(t *testing.T) {
+// No process writes a ref naming these addresses, and each fails to
+// decode, with ErrDecode: a relative socket path (Listen and Advertise make
+// theirs absolute), read against the receiver's working directory, would
+// name another socket than its writer's; a NUL ends a path early where the
+// system reads it; port 0 (any port, to listen) is no actor's, and would
+// fail only once dialled, after DialTimeout; and an address over 1024
+// bytes is one Advertise refuses.
+func TestRefWithAddressNoProcessWrites(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	c := spawnCounter(t, ctx)
-	var r uactor.Ref[*Counter]
-	err := r.UnmarshalBinary(refWithAddress(t, c, "unix://actor.sock"))
-	if err == nil {
-		r.Close()
-		t.Fatalf("a ref naming a relative socket path decoded, to reach %s; want ErrDecode", r.Address())
-	}
-	if !errors.Is(err, uactor.ErrDecode) {
-		t.Fatalf("a ref naming a relative socket path: %v; want ErrDecode", err)
+	for _, address := range []string{
+		"unix://actor.sock",
+		"unix:///tmp/a\x00b.sock",
+		"tcp://127.0.0.1:0",
+		"tcp://" + strings.Repeat("h", 1100) + ":1",
+	} {
+		var r uactor.Ref[*Counter]
+		err := r.UnmarshalBinary(refWithAddress(t, c, address))
+		if err == nil {
+			r.Close()
+			t.Errorf("a ref naming %.40q decoded, to reach %.40s; want ErrDecode", address, r.Address())
+			continue
+		}
+		if !errors.Is(err, uactor.ErrDecode) {
+			t.Errorf("a ref naming %.40q: %v; want ErrDecode", address, err)
+		}
 	}
 }
 
