@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/uactor-go/uactor/internal/addr"
+	"github.com/uactor-go/uactor/internal/returned"
 	"github.com/uactor-go/uactor/uactor/wire"
 )
 
@@ -240,6 +241,10 @@ type sentinelError struct {
 
 func (e *sentinelError) Error() string { return prefixed(e.method, e.message) }
 func (e *sentinelError) Unwrap() error { return e.sentinel }
+
+// Is says that the handler returned it, whatever the sentinel wraps: a
+// registered error that matches ErrBusy, say, still ran (see returned).
+func (e *sentinelError) Is(target error) bool { return target == returned.ByHandler }
 
 // Error codes in an error frame (PROTOCOL.md, "Error payload").
 const (

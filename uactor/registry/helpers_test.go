@@ -55,12 +55,20 @@ func (w *worker) Fail(ctx context.Context, msg string) (uactor.Empty, error) {
 		panic("worker panics")
 	case "sentinel":
 		return uactor.Empty{}, fmt.Errorf("wrapped: %w", errTest)
+	case "busy":
+		return uactor.Empty{}, errOverloaded
+	case "wrong actor":
+		return uactor.Empty{}, errMoved
 	}
 	return uactor.Empty{}, errors.New(msg)
 }
 
 var (
 	errTest = uactor.RegisterError("registry_test.errTest", errors.New("test sentinel"))
+	// An application's sentinels that match uactor's refusals: returned by
+	// a handler, they still say the call ran.
+	errOverloaded = uactor.RegisterError("registry_test.errOverloaded", fmt.Errorf("overloaded downstream: %w", uactor.ErrBusy))
+	errMoved      = uactor.RegisterError("registry_test.errMoved", fmt.Errorf("moved: %w", uactor.ErrWrongActor))
 
 	workerKind = uactor.Define("registry_test.worker", func(ctx context.Context, name string) (*worker, error) {
 		return &worker{name: name}, nil

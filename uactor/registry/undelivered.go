@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 
+	"github.com/uactor-go/uactor/internal/returned"
 	"github.com/uactor-go/uactor/uactor"
 )
 
@@ -21,6 +22,9 @@ import (
 //   - another actor now serves at the ref's address (uactor.ErrWrongActor);
 //   - the actor refused it over its in-flight bound (uactor.ErrBusy).
 //
+// A sentinel the handler returned is no proof, even one that wraps
+// ErrBusy or ErrWrongActor: the handler ran.
+//
 // Every other error goes back to the caller as it is: whatever the handler
 // returned (a *uactor.RemoteError, or a registered sentinel), a panic, an
 // unknown method, a request or response that does not encode or decode,
@@ -36,6 +40,11 @@ func undelivered(err error) bool {
 	}
 	if _, ok := errors.AsType[*uactor.RemoteError](err); ok && errors.Is(err, uactor.ErrClosed) {
 		return true
+	}
+	if errors.Is(err, returned.ByHandler) {
+		// A registered sentinel the handler returned, which may wrap
+		// ErrBusy or ErrWrongActor: the call ran.
+		return false
 	}
 	return errors.Is(err, uactor.ErrWrongActor) || errors.Is(err, uactor.ErrBusy)
 }
