@@ -76,8 +76,13 @@
 //     actor whose host stops answering costs up to DialTimeout the Pick
 //     that finds it silent, and later Picks only when nothing else
 //     answers. It is dropped after three failed checks in a row: within
-//     about three probe intervals plus three dial timeouts. With the probe
-//     off, Picks check suspects in their turn, as the probe would.
+//     about three probe intervals plus three dial timeouts, while no more
+//     than 16 addresses are silent at once. A probe dials 16 at a time,
+//     and the next starts when it ends, so with more silent addresses each
+//     probe takes a dial timeout for every 16 of them (a key holder that
+//     registers silent addresses slows the dropping of every dead entry,
+//     within MaxEntries). With the probe off, Picks check suspects in
+//     their turn, as the probe would.
 //
 // A key holder may register addresses, so the registry bounds how many it
 // holds (Config.MaxEntries): each is dialled at every probe, and an
