@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"sync"
+
+	"github.com/uactor-go/uactor/internal/sockbuf"
 )
 
 // muxWrites says how the raw multiplexed floor writes, for the legend.
@@ -48,6 +50,7 @@ func newMuxClient(conn net.Conn, callers, size int) (*muxClient, error) {
 	if size < 8 {
 		return nil, fmt.Errorf("raw mux: payload of %d bytes cannot carry an 8-byte id", size)
 	}
+	sockbuf.Size(conn) // as ours: the floor differs from it only by the library
 	c := &muxClient{
 		conn:    conn,
 		slots:   make([]muxSlot, callers),

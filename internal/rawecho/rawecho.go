@@ -13,13 +13,17 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+
+	"github.com/uactor-go/uactor/internal/sockbuf"
 )
 
 // Caller returns one round trip of the floor on c: a size-byte message
 // written, then its echo read back. With owning, each echo is read into a
 // new array, as a caller that keeps it must; otherwise into one array that
-// every call reuses.
+// every call reuses. A Unix connection gets the send buffer uactor's get
+// (sockbuf), so that the floor differs from uactor only by the library.
 func Caller(c net.Conn, size int, owning bool) func() error {
+	sockbuf.Size(c)
 	msg := make([]byte, 4+size)
 	binary.BigEndian.PutUint32(msg, uint32(size))
 	in := make([]byte, len(msg))
@@ -51,6 +55,7 @@ func serve(ln net.Listener, echo func(net.Conn)) error {
 		if tc, ok := c.(*net.TCPConn); ok {
 			tc.SetNoDelay(true)
 		}
+		sockbuf.Size(c) // as an actor's connections
 		go echo(c)
 	}
 }
