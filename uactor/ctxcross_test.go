@@ -41,10 +41,12 @@ func ctxEnding(err error) string {
 }
 
 // Wait waits for its context to end, records how, and returns its error.
+// It counts itself out of Waiting before it records, so that a caller
+// that has the record sees the next Wait alone.
 func (w *CtxWatch) Wait(ctx context.Context, _ uactor.Empty) (uactor.Empty, error) {
 	w.waiting.Add(1)
-	defer w.waiting.Add(-1)
 	<-ctx.Done()
+	w.waiting.Add(-1)
 	select {
 	case w.ended <- ctxEnding(ctx.Err()):
 	default:
@@ -156,9 +158,18 @@ func expectEnded(t *testing.T, ctx context.Context, w uactor.Ref[*CtxWatch], wan
 func TestCallEndingCrossesProcesses(t *testing.T) {
 	ctx := testCtx(t, 2*time.Minute)
 	a, b := spawn(t, ctx, CtxWatchKind, uactor.Empty{}), spawn(t, ctx, CtxWatchKind, uactor.Empty{})
+	// The handler must have started before the call ends, or the actor
+	// drops the call unrun (as it should) and no Wait records anything: a
+	// deadline long enough for a loaded machine to start it, and a cancel
+	// only once the Wait is under way.
+	const deadline = 250 * time.Millisecond
+	cancelOnceWaiting := func(w uactor.Ref[*CtxWatch], cancel context.CancelFunc) {
+		CtxWaiting.Call(ctx, w, []int64{1, int64(10 * time.Second)})
+		cancel()
+	}
 	for i := range 5 {
 		// A deadline: direct, then through a.
-		dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		dctx, cancel := context.WithTimeout(ctx, deadline)
 		_, err := CtxWait.Call(dctx, a, uactor.Empty{})
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -166,7 +177,7 @@ func TestCallEndingCrossesProcesses(t *testing.T) {
 		}
 		expectEnded(t, ctx, a, "deadline", "a call past its deadline")
 
-		dctx, cancel = context.WithTimeout(ctx, 50*time.Millisecond)
+		dctx, cancel = context.WithTimeout(ctx, deadline)
 		_, err = CtxRelay.Call(dctx, a, b)
 		cancel()
 		if !errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
@@ -176,7 +187,7 @@ func TestCallEndingCrossesProcesses(t *testing.T) {
 
 		// A cancel: direct, then through a.
 		cctx, cancel := context.WithCancel(ctx)
-		time.AfterFunc(50*time.Millisecond, cancel)
+		go cancelOnceWaiting(a, cancel)
 		_, err = CtxWait.Call(cctx, a, uactor.Empty{})
 		if !errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("round %d: a cancelled call: %v; want context.Canceled", i, err)
@@ -184,7 +195,7 @@ func TestCallEndingCrossesProcesses(t *testing.T) {
 		expectEnded(t, ctx, a, "canceled", "a cancelled call")
 
 		cctx, cancel = context.WithCancel(ctx)
-		time.AfterFunc(50*time.Millisecond, cancel)
+		go cancelOnceWaiting(b, cancel)
 		_, err = CtxRelay.Call(cctx, a, b)
 		if !errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("round %d: a cancelled relayed call: %v; want context.Canceled", i, err)
