@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"net"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -36,15 +33,7 @@ func sendBuffer(t *testing.T, nc net.Conn) int {
 // takes a large message whole, as far as the kernel allows: the caller's
 // end, and the end an actor serves.
 func TestUnixConnSendBufferFitsLargeMessages(t *testing.T) {
-	raw, err := os.ReadFile("/proc/sys/net/core/wmem_max")
-	if err != nil {
-		t.Skip(err)
-	}
-	wmemMax, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := 2 * min(unixSendBuffer, wmemMax) // the kernel doubles what it is asked for
+	want := conntest.UnixSendGranted(t)
 
 	a, _ := conntest.Unix(t)
 	c := newClientConn(a, address{network: "unix", addr: "pair"}, &handshake.Session{}, defaultOptions(), false)

@@ -2,14 +2,11 @@ package rawecho
 
 import (
 	"net"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"testing"
 
-	"github.com/uactor-go/uactor/internal/sockbuf"
+	"github.com/uactor-go/uactor/internal/conntest"
 )
 
 // sendBuffer is what the kernel reports as c's send buffer, or -1.
@@ -31,15 +28,7 @@ func sendBuffer(c net.Conn) int {
 // connections have: a floor held back by the kernel's default would
 // flatter the library at large messages.
 func TestFloorSendBufferIsUactors(t *testing.T) {
-	raw, err := os.ReadFile("/proc/sys/net/core/wmem_max")
-	if err != nil {
-		t.Skip(err)
-	}
-	wmemMax, err := strconv.Atoi(strings.TrimSpace(string(raw)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := 2 * min(sockbuf.UnixSend, wmemMax) // the kernel doubles what it is asked for
+	want := conntest.UnixSendGranted(t)
 	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "echo.sock"))
 	if err != nil {
 		t.Fatal(err)
