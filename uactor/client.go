@@ -14,6 +14,7 @@ import (
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
 	"github.com/uactor-go/uactor/internal/keyring"
+	"github.com/uactor-go/uactor/internal/sockbuf"
 )
 
 // clientConn is one authenticated connection to an actor, carrying many
@@ -93,7 +94,7 @@ func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o op
 // supervisor sees the actor's process end, which is what a watcher would
 // notice.
 func newClientConn(nc net.Conn, a address, sess *handshake.Session, o options, owner bool) *clientConn {
-	sizeBuffers(nc)
+	sockbuf.Size(nc)
 	wc := withWriteTimeout(nc, o.write)
 	c := &clientConn{
 		nc:      nc,

@@ -47,7 +47,8 @@ const (
 // process that goes through many keys holds a bounded number.
 var stretchCache struct {
 	sync.Mutex
-	keys map[[sha256.Size]byte]*stretchedKey
+	keys  map[[sha256.Size]byte]*stretchedKey
+	clock uint64 // counts the asks, for stretchedKey.used
 }
 
 const stretchCacheMax = 64
@@ -57,8 +58,6 @@ type stretchedKey struct {
 	key  []byte
 	used uint64 // stretchCache's clock when last asked for
 }
-
-var stretchClock uint64 // under stretchCache's lock
 
 // deriveKey is the stretching itself; a variable so that tests can count it.
 var deriveKey = func(raw string) []byte {
@@ -93,8 +92,8 @@ func stretch(ctx context.Context, raw []byte) ([]byte, error) {
 		s = &stretchedKey{}
 		stretchCache.keys[sum] = s
 	}
-	stretchClock++
-	s.used = stretchClock
+	stretchCache.clock++
+	s.used = stretchCache.clock
 	stretchCache.Unlock()
 	s.once.Do(func() { s.key = deriveKey(string(raw)) })
 	return s.key, nil

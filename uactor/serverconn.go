@@ -13,6 +13,7 @@ import (
 
 	"github.com/uactor-go/uactor/internal/frame"
 	"github.com/uactor-go/uactor/internal/handshake"
+	"github.com/uactor-go/uactor/internal/sockbuf"
 )
 
 // serverConn is one authenticated connection into an actor. One goroutine
@@ -117,7 +118,7 @@ func (s *server) serveOwner(nc net.Conn) {
 // serveSession reads and runs calls on an authenticated connection, until
 // it ends or another goroutine reads it; then this one turns worker.
 func (s *server) serveSession(nc net.Conn, sess *handshake.Session) {
-	sizeBuffers(nc)
+	sockbuf.Size(nc)
 	wc := withWriteTimeout(nc, s.opts.write)
 	c := &serverConn{s: s, nc: nc,
 		w:    frame.NewWriter(wc, s.opts.maxFrame),

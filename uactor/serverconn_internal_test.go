@@ -19,6 +19,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/conntest"
 	"github.com/uactor-go/uactor/internal/frame"
+	"github.com/uactor-go/uactor/internal/sockbuf"
 )
 
 type servedActor struct{}
@@ -108,7 +109,7 @@ func TestWatchdogNeverWaitsOnAPeer(t *testing.T) {
 	s := servedServer(t, WriteTimeout(0), Keepalive(0))
 	// Connection a: its client reads nothing, and the socket toward it is full.
 	aCl, aSrv := conntest.Unix(t)
-	sizeBuffers(aSrv) // as serving it will; then fill what that allows
+	sockbuf.Size(aSrv) // as serving it will; then fill what that allows
 	fillSocket(t, aSrv, make([]byte, 64<<10))
 	fillSocket(t, aSrv, make([]byte, 1))
 	s.serveOwner(aSrv)
@@ -284,7 +285,7 @@ func TestLentRequestsWaitingForTheirAnswersCountInConnBuffer(t *testing.T) {
 func serveUnread(t *testing.T, s *server) (net.Conn, *serverConn) {
 	t.Helper()
 	cl, srv := conntest.Unix(t)
-	sizeBuffers(srv)
+	sockbuf.Size(srv)
 	fillSocket(t, srv, make([]byte, 64<<10))
 	fillSocket(t, srv, make([]byte, 1))
 	s.serveOwner(srv)
