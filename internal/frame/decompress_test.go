@@ -156,6 +156,78 @@ func TestDecompressRatioBomb(t *testing.T) {
 	}
 }
 
+// A frame that declares a size its blocks could hold, each counted as
+// full, but whose blocks hold nothing, is refused after the reader
+// allocated about what they turned out to hold, not what it declared: no
+// 15 MiB for a frame of 600 bytes.
+func TestDecompressDeclaredEmptyBlocks(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		z    []byte
+	}{
+		{"15 MiB single segment, 120 empty blocks", append(zstdHeader(0, 15<<20, 0), emptyBlocks(120)...)},
+		{"7 MiB with a window, 60 empty blocks", append(zstdHeader(23, 7<<20, 0), emptyBlocks(60)...)},
+	} {
+		for _, sealed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("sealed=%v/%s", sealed, tt.name), func(t *testing.T) {
+				r := compressedReader(t, compressedFrame(t, sealed, tt.z), DefaultMaxSize, sealed)
+				var err error
+				grew := allocDuring(func() { _, _, err = r.ReadFrame() })
+				if !errors.Is(err, ErrMalformed) {
+					t.Fatalf("ReadFrame() = %v, want ErrMalformed", err)
+				}
+				if bound := uint64(1 << 20); grew > bound {
+					t.Fatalf("allocated %d bytes for a refused %d-byte frame (bound %d)", grew, len(tt.z), bound)
+				}
+				t.Logf("%d-byte frame refused after %d bytes allocated: %v", len(tt.z), grew, err)
+			})
+		}
+	}
+}
+
+// A frame that declares more than the room its blocks bear out at first
+// (a payload that compresses more than eightfold) is decoded into room that
+// grows, and comes out whole; one that holds a byte more or less than it
+// declares is refused.
+func TestDecompressDeclaredBeyondFirstRoom(t *testing.T) {
+	for _, n := range []int{300 << 10, 1 << 20, 9 << 20} {
+		p := bytes.Repeat([]byte("uactor, "), n/8)
+		z := zstdEncode(t, p)
+		if 8*len(z) >= n {
+			t.Fatalf("%d bytes compress to %d: not past the first room", n, len(z))
+		}
+		var h zstd.Header
+		if err := h.Decode(z); err != nil || !h.HasFCS {
+			t.Fatalf("%d bytes: header %+v, %v", n, h, err)
+		}
+		fcs := z[h.HeaderSize-4 : h.HeaderSize] // a 4-byte field for these sizes
+		if binary.LittleEndian.Uint32(fcs) != uint32(n) {
+			t.Fatalf("%d bytes: content size field %x", n, fcs)
+		}
+		for _, d := range []int{0, -1, 1} {
+			zd := bytes.Clone(z)
+			binary.LittleEndian.PutUint32(zd[h.HeaderSize-4:], uint32(n+d))
+			for _, sealed := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%d%+d/sealed=%v", n, d, sealed), func(t *testing.T) {
+					r := compressedReader(t, compressedFrame(t, sealed, zd), DefaultMaxSize, sealed)
+					_, b, err := r.ReadFrame()
+					switch {
+					case d != 0 && !errors.Is(err, ErrMalformed):
+						t.Fatalf("declaring %d: ReadFrame() = %v, want ErrMalformed", n+d, err)
+					case d != 0:
+					case err != nil:
+						t.Fatal(err)
+					case !bytes.Equal(b.B, p):
+						t.Fatalf("decoded %d bytes, not the %d sent", len(b.B), n)
+					default:
+						b.Release()
+					}
+				})
+			}
+		}
+	}
+}
+
 // TestDecompressEmptyBlocks sends frames that declare no size, made of one
 // byte and a run of empty compressed blocks (five bytes each, each counted
 // as able to hold a full block): under a kilobyte bounded at the 16 MiB
