@@ -145,9 +145,6 @@ func (p *decoderPool) get() *zstd.Decoder {
 	if d, ok := p.pool.Get().(*zstd.Decoder); ok {
 		return d
 	}
-	// A frame that undeclared rewrote has a window a little above its
-	// content size, which is under p.max: the limits take that window.
-	_, limit := windowDescriptor(max(uint64(p.max), minWindowLimit))
 	d, err := zstd.NewReader(nil,
 		// Decode on the calling goroutine, one frame at a time.
 		zstd.WithDecoderConcurrency(1),
@@ -157,10 +154,10 @@ func (p *decoderPool) get() *zstd.Decoder {
 		// frame's window is at least 1 KiB, so the memory limit is never
 		// below that.
 		zstd.WithDecodeAllCapLimit(true),
-		zstd.WithDecoderMaxMemory(limit),
+		zstd.WithDecoderMaxMemory(max(uint64(p.max), minWindowLimit)),
 		// A single-segment frame's window is its content size, which
 		// the bound checks; zstdSize checks any other frame's window.
-		zstd.WithDecoderMaxWindow(limit),
+		zstd.WithDecoderMaxWindow(max(uint64(p.max), minWindowLimit)),
 	)
 	if err != nil {
 		panic("frame: zstd decoder options: " + err.Error())
@@ -172,50 +169,34 @@ func (p *decoderPool) put(d *zstd.Decoder) { p.pool.Put(d) }
 
 // decompress decodes z, the payload of a compressed frame, into a new pooled
 // Buffer of at most limit bytes. It allocates nothing for a frame it
-// refuses on the strength of its headers, and for any other about what its
-// blocks turn out to hold (see undeclaredRoom): a frame's declared size is
-// the peer's word, trusted only as far as its blocks bear it out.
+// refuses on the strength of its headers, and for a frame that declares no
+// size about what its blocks turn out to hold (see undeclaredRoom).
 func decompress(p *decoderPool, z []byte, limit int) (*Buffer, error) {
-	size, exact, blockMax, least, err := zstdSize(z, max(limit, 0), windowLimit(p.max))
+	size, exact, blockMax, err := zstdSize(z, max(limit, 0), windowLimit(p.max))
 	if err != nil {
 		return nil, err
 	}
-	plausible := max(least, undeclaredRoom*blockMax, undeclaredRatio*len(z))
-	declared := -1
-	if exact && size > plausible {
-		// Decoded into the room its blocks bear out, growing as they
-		// prove to hold more, and held to its word at the end.
-		var h zstd.Header
-		h.Decode(z) // as zstdSize did
-		u := undeclared(z, &h)
-		defer u.Release()
-		z, exact, declared = u.B, false, size
-	}
 	room := size
 	if !exact {
-		room = min(size, plausible)
+		room = min(size, max(undeclaredRoom*blockMax, undeclaredRatio*len(z)))
 	}
 	for {
 		// Room only up to the maximum cannot tell a payload that needs
 		// more from one whose last block is corrupt: each fails in that
 		// block. With a block more, one that needs more passes the limit.
-		// (Output past a declared size is a contradiction, not too much.)
-		past := !exact && declared < 0 && room == size && size == limit
+		past := !exact && room == size && size == limit
 		capacity := room
 		if past {
 			capacity = limit + blockMax
 		}
 		out, res, err := decodeInto(p, z, capacity, exact, past)
-		if err == nil && len(res) <= limit && (declared < 0 || len(res) == declared) {
+		if err == nil && len(res) <= limit {
 			if !exact {
 				out = fit(out)
 			}
 			return out, nil
 		}
 		out.Release()
-		if err == nil && len(res) < declared {
-			return nil, fmt.Errorf("%w: compressed payload declares %d bytes but holds %d", ErrMalformed, declared, len(res))
-		}
 		// Running out of room in the middle of a block has no error of its
 		// own: a block that could have crossed the room counts as that.
 		outOfRoom := err == nil || errors.Is(err, zstd.ErrDecoderSizeExceeded) || len(res)+blockMax > capacity

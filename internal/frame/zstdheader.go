@@ -10,23 +10,22 @@ import (
 // most limit bytes and uses a window of at most window bytes, reading only
 // its frame header and block headers. It returns the capacity to decode
 // into: the declared content size (exact) or an upper bound of at most
-// limit; the most one of its blocks can hold; and the least its blocks
-// must hold (its raw and RLE blocks).
-func zstdSize(z []byte, limit int, window uint64) (size int, exact bool, blockMax, least int, err error) {
+// limit; and the most one of its blocks can hold.
+func zstdSize(z []byte, limit int, window uint64) (size int, exact bool, blockMax int, err error) {
 	var h zstd.Header
 	rest, err := h.DecodeAndStrip(z)
 	if err != nil {
-		return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: zstd frame header: %v", ErrMalformed, err)
+		return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame header: %v", ErrMalformed, err)
 	}
 	switch {
 	case h.Skippable:
-		return 0, false, 0, 0, fmt.Errorf("%w: compressed payload is a skippable zstd frame", ErrMalformed)
+		return 0, false, 0, fmt.Errorf("%w: compressed payload is a skippable zstd frame", ErrMalformed)
 	case h.DictionaryID != 0:
-		return 0, false, 0, 0, fmt.Errorf("%w: compressed payload needs zstd dictionary %d", ErrMalformed, h.DictionaryID)
+		return 0, false, 0, fmt.Errorf("%w: compressed payload needs zstd dictionary %d", ErrMalformed, h.DictionaryID)
 	case h.HasFCS && h.FrameContentSize > uint64(limit):
-		return 0, false, 0, 0, fmt.Errorf("%w: compressed payload declares %d bytes, maximum is %d", ErrTooLarge, h.FrameContentSize, limit)
+		return 0, false, 0, fmt.Errorf("%w: compressed payload declares %d bytes, maximum is %d", ErrTooLarge, h.FrameContentSize, limit)
 	case !h.SingleSegment && h.WindowSize > window:
-		return 0, false, 0, 0, fmt.Errorf("%w: compressed payload has a zstd window of %d bytes, maximum is %d", ErrTooLarge, h.WindowSize, window)
+		return 0, false, 0, fmt.Errorf("%w: compressed payload has a zstd window of %d bytes, maximum is %d", ErrTooLarge, h.WindowSize, window)
 	}
 	w := h.WindowSize
 	if h.SingleSegment {
@@ -40,7 +39,7 @@ func zstdSize(z []byte, limit int, window uint64) (size int, exact bool, blockMa
 	var lo, hi uint64
 	for {
 		if len(rest) < 3 {
-			return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
 		}
 		bh := uint32(rest[0]) | uint32(rest[1])<<8 | uint32(rest[2])<<16
 		rest = rest[3:]
@@ -53,21 +52,21 @@ func zstdSize(z []byte, limit int, window uint64) (size int, exact bool, blockMa
 			lo, hi, data = lo+n, hi+n, 1
 		case 2: // compressed
 			if n < 2 {
-				return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: zstd block too small", ErrMalformed)
+				return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd block too small", ErrMalformed)
 			}
 			hi, data = hi+bmax, n
 		default:
-			return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: reserved zstd block type", ErrMalformed)
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: reserved zstd block type", ErrMalformed)
 		}
 		if n > bmax {
-			return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: zstd block of %d bytes exceeds %d", ErrMalformed, n, bmax)
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd block of %d bytes exceeds %d", ErrMalformed, n, bmax)
 		}
 		if data > uint64(len(rest)) {
-			return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
 		}
 		rest = rest[data:]
 		if lo > uint64(limit) {
-			return 0, false, 0, 0, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
+			return 0, false, 0, fmt.Errorf("%w: compressed payload decompresses to more than the maximum of %d bytes", ErrTooLarge, limit)
 		}
 		if last {
 			break
@@ -75,60 +74,18 @@ func zstdSize(z []byte, limit int, window uint64) (size int, exact bool, blockMa
 	}
 	if h.HasCheckSum {
 		if len(rest) < 4 {
-			return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
+			return 0, false, 0, fmt.Errorf("%w: compressed payload: zstd frame truncated", ErrMalformed)
 		}
 		rest = rest[4:]
 	}
 	if len(rest) != 0 {
-		return 0, false, 0, 0, fmt.Errorf("%w: compressed payload: %d bytes after the zstd frame", ErrMalformed, len(rest))
+		return 0, false, 0, fmt.Errorf("%w: compressed payload: %d bytes after the zstd frame", ErrMalformed, len(rest))
 	}
 	if h.HasFCS {
 		if h.FrameContentSize < lo || h.FrameContentSize > hi {
-			return 0, false, 0, 0, fmt.Errorf("%w: compressed payload declares %d bytes but its blocks hold %d to %d", ErrMalformed, h.FrameContentSize, lo, hi)
+			return 0, false, 0, fmt.Errorf("%w: compressed payload declares %d bytes but its blocks hold %d to %d", ErrMalformed, h.FrameContentSize, lo, hi)
 		}
-		return int(h.FrameContentSize), true, int(bmax), int(lo), nil
+		return int(h.FrameContentSize), true, int(bmax), nil
 	}
-	return int(min(hi, uint64(limit))), false, int(bmax), int(lo), nil
-}
-
-// undeclared returns z, a zstd frame that declares its content size, with a
-// header that declares none, in a Buffer for the caller to release: so that
-// it can be decoded into less room than it declares, which the decoder
-// refuses for a frame that declares its size. A single-segment frame,
-// whose window is its content size, gets a window descriptor of at least
-// that size (see windowDescriptor).
-func undeclared(z []byte, h *zstd.Header) *Buffer {
-	const (
-		fcsFlag       = 0xc0
-		singleSegment = 0x20
-	)
-	fhd := z[4]
-	wd := z[5] // the window descriptor, unless single-segment
-	if fhd&singleSegment != 0 {
-		wd, _ = windowDescriptor(max(h.FrameContentSize, zstd.MinWindowSize))
-	}
-	// A dictionary is refused before this, so the header is the magic
-	// number, the descriptor and the window descriptor.
-	blocks := z[h.HeaderSize:]
-	u := GetBuffer(6 + len(blocks))
-	copy(u.B, z[:4])
-	u.B[4] = fhd &^ (fcsFlag | singleSegment)
-	u.B[5] = wd
-	copy(u.B[6:], blocks)
-	return u
-}
-
-// windowDescriptor returns the zstd window descriptor of the least window
-// of at least n bytes (n at least 1 KiB), and that window: a power of two
-// of 1 KiB or more, plus up to seven eighths of it in eighths.
-func windowDescriptor(n uint64) (byte, uint64) {
-	for exp := range uint64(32) {
-		base := uint64(1) << (10 + exp)
-		for m := range uint64(8) {
-			if w := base + base/8*m; w >= n {
-				return byte(exp<<3 | m), w
-			}
-		}
-	}
-	panic("frame: no zstd window that large")
+	return int(min(hi, uint64(limit))), false, int(bmax), nil
 }
