@@ -341,7 +341,10 @@ func ConnBuffer(n int) Option { return func(o *options) { o.connBuffer = n } }
 // and call context, which count towards minSize too. Every end accepts
 // compressed frames, bounded by MaxFrameSize once decompressed, unless it
 // was given a negative minSize, which refuses them (peers then send plain).
-// The default, 0, sends plain.
+// Accepting them lets a peer that holds the key make this end allocate up
+// to MaxFrameSize a connection with a frame of a few hundred bytes, as a
+// valid payload of repeated bytes compresses that far; an actor that must
+// not, refuses them. The default, 0, sends plain.
 //
 // Compression pays only on links slower than zstd's fastest level
 // compresses: across a link of about 100 Mbit/s, 1 Gbit/s or a WAN,

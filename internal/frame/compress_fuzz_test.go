@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+
+	"github.com/klauspost/compress/zstd"
 )
 
 // compressedSeeds returns named inputs for FuzzReaderCompressed: valid
@@ -37,6 +39,13 @@ func compressedSeeds(tb testing.TB) []seed {
 		seed{"bomb-zeros-streamed", compressedFrame(tb, false, zstdStream(tb, zeros, 1<<15)), false},
 		seed{"bomb-zeros-sealed", compressedFrame(tb, true, zstdEncode(tb, zeros)), true},
 		seed{"bomb-rle-blocks", compressedFrame(tb, false, append(zstdHeader(15, -1, 0), rleBlocks(16, 32<<10)...)), false},
+	)
+	// Declared sizes far past eight times the compressed size:
+	// one that holds them (a 1 KiB window keeps its blocks small), and one
+	// whose blocks hold nothing.
+	seeds = append(seeds,
+		seed{"valid-declared-highly-compressed", compressedFrame(tb, false, zstdEncode(tb, bytes.Repeat([]byte("uactor, "), 7<<10), zstd.WithWindowSize(1<<10))), false},
+		seed{"malformed-declared-empty-blocks", compressedFrame(tb, false, append(zstdHeader(10, 60<<10, 0), emptyBlocks(60)...)), false},
 	)
 	small := zstdEncode(tb, []byte("hello, hello, hello, hello"))
 	seeds = append(seeds,

@@ -137,6 +137,16 @@ func rleBlocks(n, size int) []byte {
 	return b
 }
 
+// emptyBlocks returns n compressed blocks that hold nothing (no literals,
+// no sequences), the last one marked.
+func emptyBlocks(n int) []byte {
+	var b []byte
+	for i := range n {
+		b = append(b, zstdBlock(i == n-1, 2, 2, 0x00, 0x00)...)
+	}
+	return b
+}
+
 // compressedFrame wraps z, a compressed payload, in a CALL frame with
 // FlagCompressed, sealed with testKey at sequence 0 if sealed.
 func compressedFrame(tb testing.TB, sealed bool, z []byte) []byte {

@@ -156,6 +156,49 @@ func TestDecompressRatioBomb(t *testing.T) {
 	}
 }
 
+// A frame that declares its size and compresses far more than eightfold
+// (the ratio past which a frame that declares no size starts in less room
+// than it needs) comes out whole; one that holds a byte more or less than
+// it declares is refused.
+func TestDecompressDeclaredSize(t *testing.T) {
+	for _, n := range []int{300 << 10, 1 << 20, 9 << 20} {
+		p := bytes.Repeat([]byte("uactor, "), n/8)
+		z := zstdEncode(t, p)
+		if 8*len(z) >= n {
+			t.Fatalf("%d bytes compress to %d: not even eightfold", n, len(z))
+		}
+		var h zstd.Header
+		if err := h.Decode(z); err != nil || !h.HasFCS {
+			t.Fatalf("%d bytes: header %+v, %v", n, h, err)
+		}
+		fcs := z[h.HeaderSize-4 : h.HeaderSize] // a 4-byte field for these sizes
+		if binary.LittleEndian.Uint32(fcs) != uint32(n) {
+			t.Fatalf("%d bytes: content size field %x", n, fcs)
+		}
+		for _, d := range []int{0, -1, 1} {
+			zd := bytes.Clone(z)
+			binary.LittleEndian.PutUint32(zd[h.HeaderSize-4:], uint32(n+d))
+			for _, sealed := range []bool{false, true} {
+				t.Run(fmt.Sprintf("%d%+d/sealed=%v", n, d, sealed), func(t *testing.T) {
+					r := compressedReader(t, compressedFrame(t, sealed, zd), DefaultMaxSize, sealed)
+					_, b, err := r.ReadFrame()
+					switch {
+					case d != 0 && !errors.Is(err, ErrMalformed):
+						t.Fatalf("declaring %d: ReadFrame() = %v, want ErrMalformed", n+d, err)
+					case d != 0:
+					case err != nil:
+						t.Fatal(err)
+					case !bytes.Equal(b.B, p):
+						t.Fatalf("decoded %d bytes, not the %d sent", len(b.B), n)
+					default:
+						b.Release()
+					}
+				})
+			}
+		}
+	}
+}
+
 // TestDecompressEmptyBlocks sends frames that declare no size, made of one
 // byte and a run of empty compressed blocks (five bytes each, each counted
 // as able to hold a full block): under a kilobyte bounded at the 16 MiB
