@@ -51,6 +51,29 @@ func benchEcho(b *testing.B, ctx context.Context, r uactor.Ref[*Counter], size i
 	}
 }
 
+// benchLent is benchCall with the request lent to the handler (Lent) and
+// each response given back (Recycle): the calls that meet the floor which
+// reuses its arrays.
+func benchLent(b *testing.B, size int) {
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	r, err := uactor.Spawn(sctx, CounterKind, 0)
+	cancel()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	req := make([]byte, size)
+	b.SetBytes(int64(2 * size))
+	b.ReportAllocs()
+	for b.Loop() {
+		resp, err := EchoLent.Call(context.Background(), r, uactor.Lent(req))
+		if err != nil {
+			b.Fatal(err)
+		}
+		uactor.Recycle(resp)
+	}
+}
+
 // benchHosted is benchCall with the actor in this process (Host), so that
 // allocs/op counts both ends of a call: the caller's and the actor's.
 func benchHosted(b *testing.B, size int) {
@@ -105,6 +128,7 @@ func BenchmarkRawTCP64(b *testing.B)          { benchRaw(b, "tcp", 64, false) }
 func BenchmarkCallUnix1MiB(b *testing.B)      { benchCall(b, 1<<20) }
 func BenchmarkRawUnix1MiB(b *testing.B)       { benchRaw(b, "unix", 1<<20, false) }
 func BenchmarkRawUnix1MiBOwning(b *testing.B) { benchRaw(b, "unix", 1<<20, true) }
+func BenchmarkCallUnix1MiBLent(b *testing.B)  { benchLent(b, 1<<20) }
 func BenchmarkCallTCP1MiBSealed(b *testing.B) { benchConnected(b, 1<<20, tcp) }
 func BenchmarkCallTCP1MiBPlain(b *testing.B)  { benchConnected(b, 1<<20, tcp, uactor.Sealed(false)) }
 func BenchmarkRawTCP1MiB(b *testing.B)        { benchRaw(b, "tcp", 1<<20, false) }
