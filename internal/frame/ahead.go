@@ -53,7 +53,7 @@ func (r *Reader) startBody(size int) {
 		return
 	}
 	if size >= ownedBody && size <= eagerBody {
-		r.body = newOwned(size)
+		r.body = newOwned(size, r.lead())
 	} else {
 		r.body = GetBuffer(first)
 	}

@@ -249,7 +249,7 @@ const (
 func decodeInto(p *decoderPool, z []byte, room int, exact, owned bool) (*Buffer, []byte, error) {
 	get := GetBuffer
 	if owned {
-		get = newOwned
+		get = func(n int) *Buffer { return newOwned(n, 0) }
 	}
 	out := get(room)
 	dst := out.buf[:0:room]

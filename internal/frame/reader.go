@@ -211,10 +211,7 @@ func (r *Reader) readFrame() (Header, *Buffer, error) {
 // header, and starts the frame's body. It consumes nothing until all of
 // them have arrived, so that a timeout meanwhile leaves the stream as it was.
 func (r *Reader) readHeader() error {
-	need := 4
-	if r.s.aead == nil {
-		need = HeaderSize
-	}
+	need := r.lead()
 	// The length first, so that a peer cannot hold this end waiting for
 	// more of a frame it may not send; in one go if it is all here.
 	first := 4
@@ -260,6 +257,16 @@ func (r *Reader) readHeader() error {
 	}
 	r.got = 0
 	return nil
+}
+
+// lead returns how many bytes of a frame come before the part of it that
+// is read into its body's Buffer: the whole header of a plain frame, the
+// length prefix of a sealed one.
+func (r *Reader) lead() int {
+	if r.s.aead == nil {
+		return HeaderSize
+	}
+	return 4
 }
 
 // ownedBody is the body size from which a frame is read into an array of
@@ -336,20 +343,20 @@ func (r *Reader) readBody(n int) (*Buffer, error) {
 			}
 			return b, nil
 		}
-		r.body = grow(b, r.got, n)
+		r.body = grow(b, r.got, n, r.lead())
 	}
 }
 
 // grow returns a Buffer twice b's size, or n bytes if that is less, holding
 // b's first got bytes, and releases b. A body's last array is one of its
 // own if the body is large enough for that (see ownedBody), as it would
-// have been had it been allocated whole.
-func grow(b *Buffer, got, n int) *Buffer {
+// have been had it been allocated whole; lead is as for newOwned.
+func grow(b *Buffer, got, n, lead int) *Buffer {
 	var grown *Buffer
 	if size := 2 * len(b.B); size < n {
 		grown = GetBuffer(size)
 	} else if n >= ownedBody {
-		grown = newOwned(n)
+		grown = newOwned(n, lead)
 	} else {
 		grown = GetBuffer(n)
 	}

@@ -1,9 +1,6 @@
 package frame
 
-import (
-	"testing"
-	"unsafe"
-)
+import "testing"
 
 // drainRecycled empties the recycled arrays' pools.
 func drainRecycled() {
@@ -29,7 +26,7 @@ func anyRecycled(int) []byte {
 // handed out for a payload it cannot hold.
 func TestRecycle(t *testing.T) {
 	const n = 1 << 20
-	owned := func(n int) []byte { return newOwned(n).B }
+	owned := func(n int) []byte { return newOwned(n, HeaderSize).B }
 	for _, tc := range []struct {
 		name  string
 		give  func() []byte    // what is given back
@@ -42,6 +39,7 @@ func TestRecycle(t *testing.T) {
 		{"through Buffer.Recycle", nil, owned, n, true},
 		{"a smaller payload of its class", func() []byte { return owned(n + 1000) }, owned, n + 10, true},
 		{"too large for it", func() []byte { return make([]byte, n) }, owned, n + 1, false},
+		{"exactly its size", func() []byte { return make([]byte, n) }, owned, n, true},
 		{"a kilobyte value copied", func() []byte { return make([]byte, 4096) }, Recycled, 4000, true},
 		{"as large as a frame of the default size", func() []byte { return make([]byte, DefaultMaxSize) }, owned, DefaultMaxSize - 64, true},
 		{"too small to keep", func() []byte { return make([]byte, 200) }, anyRecycled, 200, false},
@@ -53,7 +51,7 @@ func TestRecycle(t *testing.T) {
 			drainRecycled()
 			var given []byte
 			if tc.give == nil {
-				b := newOwned(n)
+				b := newOwned(n, HeaderSize)
 				given = b.B
 				b.Recycle()
 			} else {
@@ -61,7 +59,7 @@ func TestRecycle(t *testing.T) {
 				Recycle(given)
 			}
 			got := tc.take(tc.want)
-			same := got != nil && unsafe.SliceData(got) == unsafe.SliceData(given)
+			same := got != nil && sameArray(got, given)
 			if got != nil && len(got) != tc.want {
 				t.Fatalf("a %d-byte payload got %d bytes", tc.want, len(got))
 			}
