@@ -6,8 +6,8 @@ import "github.com/uactor-go/uactor/internal/frame"
 // instead of giving them: they are valid only until the handler returns,
 // and the library then reads later requests into them. A handler that
 // needs them afterwards copies them (bytes.Clone); one may return them as
-// its response, which is sent before they are reused. So a Lent request
-// costs no allocation once the actor has arrays to reuse, and an actor
+// its response, which is sent before they are reused. So a Lent request's
+// bytes cost no allocation once the actor has arrays to reuse, and an actor
 // whose handlers take Lent requests and a caller that gives its responses
 // back with Recycle pass kilobytes or megabytes a call without collecting.
 // As a response or a spawn argument, a Lent belongs to its receiver
