@@ -17,9 +17,13 @@ import (
 // as Listen's is). It dials, authenticates with authkey, and checks that the
 // actor is of kind k. Closing the ref disconnects and leaves the actor
 // running. While the ref is open, this process holds authkey in its keyring
-// (so refs to actors with that key decode) and the captures given with
-// Capture; so a ref that is dropped unclosed keeps them, and its connection,
-// until the process exits: Close it when done. The kind's default options
+// under the id the actor knows it by, so refs that name that id decode (the
+// actor's, and those of the other actors keyed with it from the same
+// source); a ref to an actor whose owner was given the same key apart names
+// another id, and decodes once a Connect reaches that actor (see
+// Ref.UnmarshalBinary). It holds the captures given with Capture too; so a
+// ref that is dropped unclosed keeps them, and its connection, until the
+// process exits: Close it when done. The kind's default options
 // (given to Define) apply, then opts; refs share a connection only if their
 // connection options (sealing, frame size, timeouts, keepalive, in-flight
 // bound, ConnBuffer, compression, spinning, logger) have the same effect:

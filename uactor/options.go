@@ -128,8 +128,10 @@ func AuthKey(key []byte) Option {
 // is called, as Listen's is. Where several open Connects capture the same
 // address (the same deployment on several hosts, each actor on
 // 0.0.0.0:7000), a ref goes to the one that reached the actor it names,
-// and, if none did, to the latest. Spawn and Host ignore Capture; given to
-// Define, it applies to each Connect to the kind.
+// and, if none did, to the latest. Spawn and Host ignore Capture, though
+// like every option it is checked wherever it is given, so a malformed one
+// fails them with ErrOption too; given to Define, it applies to each
+// Connect to the kind.
 func Capture(addresses ...string) Option {
 	a := append([]string(nil), addresses...)
 	return func(o *options) { o.captures = append(o.captures[:len(o.captures):len(o.captures)], a...) }
