@@ -95,6 +95,9 @@ func codecFor[T any](role string) (*codec[T], error) {
 	if c, appends := binaryCodec[T](); c != nil {
 		err = cmp.Or(borrowed[T](role, appends, "UnmarshalBinary"), valueReceiver[T](role, "UnmarshalBinary"))
 		if err == nil {
+			if t := timeLent[T](appends); t != nil {
+				return t, nil
+			}
 			return c, nil
 		}
 	}

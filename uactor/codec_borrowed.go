@@ -5,6 +5,8 @@ import (
 	"reflect"
 	"runtime"
 	"strings"
+	"time"
+	"unsafe"
 )
 
 // A struct that embeds a type with codec methods has them too, promoted:
@@ -45,6 +47,34 @@ func borrowed[T any](role string, methods ...string) error {
 		}
 	}
 	return nil
+}
+
+// timeLent returns time.Time's codec applied to the time.Time that T, a
+// struct, embeds, if T's binary methods are that time.Time's and borrowed
+// found nothing they lose (struct{ time.Time }, a common idiom); nil for
+// any other T. Those methods alone would skip what appendTime and
+// decodeTime mend: zone offsets the time package refuses to write, and
+// negative ones with seconds that it reads back wrong.
+func timeLent[T any](appends string) *codec[T] {
+	rt, tt := reflect.TypeFor[T](), reflect.TypeFor[time.Time]()
+	if rt.Kind() != reflect.Struct || declarer(rt, appends) != tt || declarer(rt, "UnmarshalBinary") != tt {
+		return nil
+	}
+	// Where the time.Time lies in T, down the embedded structs that lend
+	// its methods: with no other field beside them, the one path there.
+	var off uintptr
+	for at := rt; at != tt; {
+		i, _ := lender(at, "UnmarshalBinary")
+		off, at = off+at.Field(i).Offset, at.Field(i).Type
+	}
+	field := func(v *T) *time.Time { return (*time.Time)(unsafe.Add(unsafe.Pointer(v), off)) }
+	return &codec[T]{
+		append: func(b []byte, v T) ([]byte, error) { return appendTime(b, *field(&v)), nil },
+		decode: func(b []byte) (v T, err error) {
+			*field(&v), err = decodeTime(b)
+			return v, err
+		},
+	}
 }
 
 // loses returns the error that says rt cannot travel by methods that at (rt,

@@ -40,6 +40,11 @@ type (
 		time.Time
 		_ struct{}
 	}
+	// lateTime is onlyTime with the time past a blank field.
+	lateTime struct {
+		_ [3]int64
+		time.Time
+	}
 	// pointed embeds a pointer to a type with binary methods.
 	pointed struct {
 		*point
@@ -205,6 +210,51 @@ func TestCodecBorrowedMethods(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A struct that travels by the methods of the time.Time it embeds arrives
+// in the zone offset a time.Time alone arrives in, whatever the offset:
+// its codec mends what those methods get wrong, as time.Time's own does.
+func TestCodecLentTimeKeepsOffset(t *testing.T) {
+	for _, off := range []int{3600, -17762, -30, -75, -121, -(5*3600 + 32*60 + 11)} {
+		in := time.Date(1880, 6, 1, 12, 0, 0, 7, time.FixedZone("Z", off))
+		alone, _ := codecFor[time.Time]("test")
+		b, _ := alone.append(nil, in)
+		want, err := alone.decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, wantOff := want.Zone()
+		check := func(name string, b []byte, err error, decode func([]byte) (time.Time, error)) {
+			t.Helper()
+			if err != nil {
+				t.Errorf("%s at offset %d s: encoding: %v", name, off, err)
+				return
+			}
+			got, err := decode(b)
+			if _, gotOff := got.Zone(); err != nil || !got.Equal(in) || gotOff != wantOff {
+				t.Errorf("%s at offset %d s: got %s (offset %d s), %v; a time.Time alone arrives with offset %d s", name, off, got, gotOff, err, wantOff)
+			}
+		}
+		c1 := mustCodecFor[onlyTime](t)
+		b, err = c1.append(nil, onlyTime{Time: in})
+		check("onlyTime", b, err, func(b []byte) (time.Time, error) { v, err := c1.decode(b); return v.Time, err })
+		c2 := mustCodecFor[reOnlyTime](t)
+		b, err = c2.append(nil, reOnlyTime{onlyTime{Time: in}})
+		check("reOnlyTime", b, err, func(b []byte) (time.Time, error) { v, err := c2.decode(b); return v.Time, err })
+		c3 := mustCodecFor[lateTime](t)
+		b, err = c3.append(nil, lateTime{Time: in})
+		check("lateTime", b, err, func(b []byte) (time.Time, error) { v, err := c3.decode(b); return v.Time, err })
+	}
+}
+
+func mustCodecFor[T any](t *testing.T) *codec[T] {
+	t.Helper()
+	c, err := codecFor[T]("test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
 // binaryPair is an interface with a binary codec's methods.
