@@ -31,6 +31,7 @@
 package wire
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/binary"
 	"errors"
@@ -79,7 +80,8 @@ func AppendBytes(b []byte, p []byte) []byte {
 
 // AppendValue appends v's binary form with its length first; a Reader takes
 // it back with Value. If v fails, or gives back fewer bytes than it was
-// handed, b comes back as it was, with the error.
+// handed, or memory of its own rather than what it was handed grown, b
+// comes back as it was, with the error.
 func AppendValue(b []byte, v encoding.BinaryAppender) ([]byte, error) {
 	start := len(b)
 	grown := append(b, make([]byte, binary.MaxVarintLen64)...) // room for the length
@@ -90,6 +92,10 @@ func AppendValue(b []byte, v encoding.BinaryAppender) ([]byte, error) {
 		return b, err
 	case len(out) < body:
 		return b, fmt.Errorf("wire: %T's AppendBinary dropped bytes it was given", v)
+	case &out[0] != &grown[0] && !bytes.Equal(out[:body], grown):
+		// Not b's bytes moved to a larger array: the value's own memory,
+		// which the length below would be written into.
+		return b, fmt.Errorf("wire: %T's AppendBinary returned memory it was not given", v)
 	}
 	n := len(out) - body
 	var room [binary.MaxVarintLen64]byte

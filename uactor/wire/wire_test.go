@@ -159,6 +159,10 @@ func TestAppendValueFailures(t *testing.T) {
 		"bytes and an error": {func(b []byte) ([]byte, error) { return append(b, "half"...), fail }, fail},
 		"nil and no error":   {func([]byte) ([]byte, error) { return nil, nil }, nil},
 		"fewer bytes":        {func(b []byte) ([]byte, error) { return b[:len(b)-1], nil }, nil},
+		// An encoding kept and handed back, longer than what it was given:
+		// AppendValue must neither write its length into that memory nor
+		// return it for b.
+		"memory of its own": {func([]byte) ([]byte, error) { return kept, nil }, nil},
 	} {
 		b, err := AppendValue([]byte("prefix"), c.v)
 		if err == nil || c.want != nil && !errors.Is(err, c.want) {
@@ -167,5 +171,29 @@ func TestAppendValueFailures(t *testing.T) {
 		if string(b) != "prefix" {
 			t.Errorf("%s: b = %q; want the prefix as it was", name, b)
 		}
+	}
+	if !bytes.Equal(kept, bytes.Repeat([]byte{'k'}, 64)) {
+		t.Errorf("AppendValue wrote into an encoding its value kept: %q", kept[:16])
+	}
+}
+
+// kept is an encoding a value keeps and hands back from AppendBinary.
+var kept = bytes.Repeat([]byte{'k'}, 64)
+
+// An AppendBinary that grows what it is handed into a larger array, as
+// append does, is appended as usual.
+func TestAppendValueGrown(t *testing.T) {
+	v := appenderFunc(func(b []byte) ([]byte, error) {
+		grown := make([]byte, len(b), 2*len(b)+100)
+		copy(grown, b)
+		return append(grown, "value"...), nil
+	})
+	b, err := AppendValue(make([]byte, 6, 16), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := NewReader(b[6:])
+	if got := r.Bytes(); string(got) != "value" || r.Close() != nil {
+		t.Fatalf("read back %q (%v)", got, r.Err())
 	}
 }
