@@ -70,7 +70,11 @@
 // default 16 MiB, for a slice of structs holding a [128]int64). Bound msgp
 // types' slices and maps with msgp's //msgp:limit arrays:N maps:N line (or
 // a field's msg:"name,limit=N" tag) so that N elements fit in memory, or
-// keep MaxFrameSize low enough for the largest element.
+// keep MaxFrameSize low enough for the largest element. The bytes a type's
+// UnmarshalMsg or UnmarshalBinary is given may be reused once it returns, as
+// encoding.BinaryUnmarshaler allows: it copies what it keeps, so msgp's
+// zerocopy option, whose fields point into those bytes, is not for types
+// that travel.
 //
 // A value that arrives belongs to its receiver: a handler may keep its
 // request (a []byte or string too) after it returns, and a caller its
