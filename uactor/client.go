@@ -225,8 +225,8 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 	var seq uint64 // the request's number in the Writer
 	if ext == nil {
 		seq, err = c.w.WriteFrameNumbered(ctx, frame.Header{Type: frame.TypeCall, ID: id}, prefix, req)
-	} else { // the context replaces the prefix's zero context byte
-		seq, err = c.w.WriteFrameNumbered(ctx, frame.Header{Type: frame.TypeCall, ID: id}, *ext, prefix[1:], req)
+	} else {
+		seq, err = c.writeCall(ctx, frame.Header{Type: frame.TypeCall, ID: id}, ext, prefix, req)
 		putScratch(ext)
 	}
 	c.sent(win, alone) // in the Writer's order now
@@ -235,9 +235,9 @@ func (c *clientConn) roundTrip(ctx context.Context, method string, prefix, req [
 			c.forget(id, cl, win)
 			return nil, errorf("uactor: %s: %w", method, tooLarge{fmt.Errorf("request: %w", err)})
 		}
-		if errors.Is(err, frame.ErrQueueFull) { // the caller gave up; nothing of it queued
+		if errors.Is(err, frame.ErrQueueFull) { // the caller gave up, or its deadline passed; nothing of it queued
 			c.forget(id, cl, win)
-			return nil, errorf("uactor: %s: waiting for the connection to take the request: %w", method, ctx.Err())
+			return nil, errorf("uactor: %s: waiting for the connection to take the request: %w", method, ctxEnded(ctx))
 		}
 		c.close(fmt.Errorf("%w: %w", ErrActorDied, err)) // fails every pending call, ours too
 		if errors.Is(err, frame.ErrUnwritten) {
@@ -309,6 +309,31 @@ func (c *clientConn) takeWindow(ctx context.Context, prefix, req []byte, ext *[]
 		}
 	}
 	return int64(n), alone, nil
+}
+
+// writeCall writes a call whose context ext carries, in place of prefix's
+// zero context byte. A call with a deadline that must wait for room below
+// the Writer's queue bound (see ConnBuffer) has its context made again
+// after the wait, as takeWindow does, so that the actor gets the time the
+// caller has left when the call is sent, not when it was made. An error
+// wrapping frame.ErrQueueFull means nothing of it was queued: ctx ended, or
+// its deadline passed, while it waited.
+func (c *clientConn) writeCall(ctx context.Context, h frame.Header, ext *[]byte, prefix, req []byte) (uint64, error) {
+	if _, ok := ctx.Deadline(); !ok {
+		return c.w.WriteFrameNumbered(ctx, h, *ext, prefix[1:], req)
+	}
+	for {
+		seq, err := c.w.TryWriteFrameNumbered(ctx, h, *ext, prefix[1:], req)
+		if !errors.Is(err, frame.ErrNoRoom) {
+			return seq, err
+		}
+		if err := c.w.WaitRoom(ctx); err != nil {
+			return 0, err
+		}
+		if *ext, err = appendCallContext((*ext)[:0], ctx); err != nil {
+			return 0, fmt.Errorf("%w: %w", frame.ErrQueueFull, err)
+		}
+	}
 }
 
 // sent tells the window that a call it let in is with the Writer, in wire

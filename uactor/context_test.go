@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -170,5 +171,47 @@ func TestDeadlineAfterWindowWait(t *testing.T) {
 	}
 	if late := res.dl.Sub(callerDL); late > wait/2 {
 		t.Fatalf("the handler's deadline is %v after the caller's, which waited %v for the window", late.Round(time.Millisecond), wait)
+	}
+}
+
+// A call that waited at the caller for room below its own ConnBuffer (its
+// queue of requests not yet written) carries the time its caller has left
+// when it is sent, as one that waited for the actor's window does. Before,
+// it was later by the whole wait, and a cancel at the caller's deadline
+// ended the handler with context.Canceled, not DeadlineExceeded.
+func TestDeadlineAfterQueueWait(t *testing.T) {
+	ctx := testCtx(t, 60*time.Second)
+	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.AuthKey(probeKey))
+	c := connectTo(t, ctx, ProbeKind, r.Address(), probeKey, uactor.ConnBuffer(1<<10))
+	if _, err := ProbePing.Call(ctx, c, uactor.Empty{}); err != nil {
+		t.Fatal(err)
+	}
+	stop(t, r.PID())
+	// A request far larger than the socket's buffers: its write waits for
+	// the stopped actor, and holds the caller's queue over its bound.
+	big := make(chan error, 1)
+	go func() { _, err := ProbeMeta.Call(ctx, c, strings.Repeat("x", 8<<20)); big <- err }()
+	time.Sleep(500 * time.Millisecond)
+	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	callerDL, _ := dctx.Deadline()
+	type result struct {
+		dl  time.Time
+		err error
+	}
+	got := make(chan result, 1)
+	go func() { dl, err := ProbeDeadline.Call(dctx, c, uactor.Empty{}); got <- result{dl, err} }()
+	const wait = 3 * time.Second // at the caller, in its queue
+	time.Sleep(wait)
+	if err := syscall.Kill(r.PID(), syscall.SIGCONT); err != nil {
+		t.Fatal(err)
+	}
+	receive(t, big, 20*time.Second, "the big call's answer")
+	res := receive(t, got, 20*time.Second, "the deadline call's answer")
+	if res.err != nil {
+		t.Fatal(res.err)
+	}
+	if late := res.dl.Sub(callerDL); late > wait/2 {
+		t.Fatalf("the handler's deadline is %v after the caller's, which waited %v in its queue", late.Round(time.Millisecond), wait)
 	}
 }

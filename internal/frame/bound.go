@@ -2,6 +2,7 @@ package frame
 
 import (
 	"context"
+	"errors"
 	"fmt"
 )
 
@@ -23,7 +24,7 @@ func (w *Writer) SetQueueBound(n int) { w.bound = max(n, 0) }
 // error if it has failed; then, or if ctx is done first, nothing of the
 // caller's frame is queued.
 func (w *Writer) roomLocked(ctx context.Context) error {
-	for w.bound > 0 && w.writing && len(w.pending)+w.inWrite >= w.bound && w.err == nil {
+	for w.fullLocked() {
 		if w.room == nil {
 			w.room = make(chan struct{})
 		}
@@ -41,4 +42,32 @@ func (w *Writer) roomLocked(ctx context.Context) error {
 		return unwritten{w.err}
 	}
 	return nil
+}
+
+// fullLocked reports, with w.mu held, whether a frame written now would wait
+// for room below the queue bound.
+func (w *Writer) fullLocked() bool {
+	return w.bound > 0 && w.writing && len(w.pending)+w.inWrite >= w.bound && w.err == nil
+}
+
+// ErrNoRoom is TryWriteFrameNumbered's error for a frame that would have had
+// to wait for room below the queue bound: nothing of it is queued.
+var ErrNoRoom = errors.New("frame: no room below the queue bound")
+
+// TryWriteFrameNumbered is WriteFrameNumbered, except that where that would
+// wait for room below the queue bound it returns ErrNoRoom at once, with
+// nothing of the frame queued: for a caller whose frame says something that
+// a wait makes untrue (the time its call has left), which waits with
+// WaitRoom and makes the frame again.
+func (w *Writer) TryWriteFrameNumbered(ctx context.Context, h Header, parts ...[]byte) (uint64, error) {
+	return w.writeFrame(ctx, h, parts, howTry)
+}
+
+// WaitRoom waits, as WriteFrameNumbered would, for room below the queue
+// bound. It returns ErrQueueFull if ctx is done first, and the Writer's
+// error if it failed. Others may take the room before the caller writes.
+func (w *Writer) WaitRoom(ctx context.Context) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.roomLocked(ctx)
 }

@@ -112,3 +112,43 @@ func waitingAtBound(t *testing.T, w *Writer, waited <-chan error) {
 		}
 	}
 }
+
+// TryWriteFrameNumbered refuses at the bound, with nothing queued, where
+// WriteFrameNumbered would wait; WaitRoom waits for that room, or for its
+// context; below the bound TryWriteFrameNumbered writes as usual.
+func TestWriterTryAtQueueBound(t *testing.T) {
+	g := newGateWriter()
+	w := NewWriter(g, 0)
+	w.SetQueueBound(200)
+	done := startBlocked(t, w, g)
+	for id := uint64(1); w.Buffered() < 200; id++ {
+		if _, err := w.TryWriteFrameNumbered(context.Background(), Header{Type: TypeCall, ID: id}, pattern(int(id), 100)); err != nil {
+			t.Fatalf("below the bound: %v", err)
+		}
+	}
+	queued := w.Buffered()
+	if n, err := w.TryWriteFrameNumbered(context.Background(), Header{Type: TypeCall, ID: 100}, pattern(100, 100)); !errors.Is(err, ErrNoRoom) || n != 0 {
+		t.Fatalf("at the bound: frame %d, %v; want 0 and ErrNoRoom", n, err)
+	}
+	if w.Buffered() != queued {
+		t.Fatalf("a frame refused at the bound left %d bytes queued", w.Buffered()-queued)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := w.WaitRoom(ctx); !errors.Is(err, ErrQueueFull) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("WaitRoom at the bound, with a cancelled context: %v; want ErrQueueFull, context.Canceled", err)
+	}
+	waited := make(chan error, 1)
+	go func() { waited <- w.WaitRoom(context.Background()) }()
+	waitingAtBound(t, w, waited)
+	close(g.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("WaitRoom once the write drained the queue: %v", err)
+	}
+	if n, err := w.TryWriteFrameNumbered(context.Background(), Header{Type: TypeCall, ID: 101}, pattern(101, 100)); err != nil || n == 0 {
+		t.Fatalf("once there is room: frame %d, %v", n, err)
+	}
+}

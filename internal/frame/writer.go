@@ -226,13 +226,16 @@ func (w *Writer) CheckSize(n int) error {
 // how says how writeFrame takes a frame. By default its caller writes it if
 // no write is in progress, and queues it otherwise; howQueue only queues it
 // (QueueFrame); howBounded does as the default once there is room below the
-// queue bound (WriteFrameNumbered, see SetQueueBound).
+// queue bound (WriteFrameNumbered, see SetQueueBound); howTry does so if
+// there is room now, and refuses the frame otherwise
+// (TryWriteFrameNumbered).
 type how uint8
 
 const (
 	howWrite how = iota
 	howQueue
 	howBounded
+	howTry
 )
 
 func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, mode how) (uint64, error) {
@@ -264,6 +267,10 @@ func (w *Writer) writeFrame(ctx context.Context, h Header, parts [][]byte, mode 
 	if err := w.CheckSize(n); err != nil {
 		w.mu.Unlock()
 		return 0, err
+	}
+	if mode == howTry && w.fullLocked() {
+		w.mu.Unlock()
+		return 0, ErrNoRoom
 	}
 	if mode == howBounded && w.writing && w.bound > 0 { // no write in progress: no wait
 		if err := w.roomLocked(ctx); err != nil {
