@@ -152,8 +152,19 @@ func TestDeadlineAfterWindowWait(t *testing.T) {
 	held := make(chan error, 1)
 	go func() { _, err := ProbeHold.Call(ctx, r, uactor.Empty{}); held <- err }()
 	receive(t, p.started, 10*time.Second, "the holding call's start")
-	dctx, stop := context.WithTimeout(ctx, 10*time.Second)
-	defer stop()
+	deadlineAfterWait(t, ctx, r, 2*time.Second, "for the window", func() {
+		close(p.release)
+		receive(t, held, 10*time.Second, "the holding call's end")
+	})
+}
+
+// deadlineAfterWait makes a call with a deadline through r, which waits at
+// the caller until end lets it go, wait later; and fails the test unless
+// the handler's deadline is the caller's, give or take half the wait.
+func deadlineAfterWait(t *testing.T, ctx context.Context, r uactor.Ref[*Probe], wait time.Duration, where string, end func()) {
+	t.Helper()
+	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
 	callerDL, _ := dctx.Deadline()
 	type result struct {
 		dl  time.Time
@@ -161,16 +172,14 @@ func TestDeadlineAfterWindowWait(t *testing.T) {
 	}
 	got := make(chan result, 1)
 	go func() { dl, err := ProbeDeadline.Call(dctx, r, uactor.Empty{}); got <- result{dl, err} }()
-	const wait = 2 * time.Second // at the caller, for the window
 	time.Sleep(wait)
-	close(p.release)
-	receive(t, held, 10*time.Second, "the holding call's end")
-	res := receive(t, got, 10*time.Second, "the deadline call's answer")
+	end()
+	res := receive(t, got, 20*time.Second, "the deadline call's answer")
 	if res.err != nil {
 		t.Fatal(res.err)
 	}
 	if late := res.dl.Sub(callerDL); late > wait/2 {
-		t.Fatalf("the handler's deadline is %v after the caller's, which waited %v for the window", late.Round(time.Millisecond), wait)
+		t.Fatalf("the handler's deadline is %v after the caller's, which waited %v %s", late.Round(time.Millisecond), wait, where)
 	}
 }
 
@@ -192,26 +201,10 @@ func TestDeadlineAfterQueueWait(t *testing.T) {
 	big := make(chan error, 1)
 	go func() { _, err := ProbeMeta.Call(ctx, c, strings.Repeat("x", 8<<20)); big <- err }()
 	time.Sleep(500 * time.Millisecond)
-	dctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	callerDL, _ := dctx.Deadline()
-	type result struct {
-		dl  time.Time
-		err error
-	}
-	got := make(chan result, 1)
-	go func() { dl, err := ProbeDeadline.Call(dctx, c, uactor.Empty{}); got <- result{dl, err} }()
-	const wait = 3 * time.Second // at the caller, in its queue
-	time.Sleep(wait)
-	if err := syscall.Kill(r.PID(), syscall.SIGCONT); err != nil {
-		t.Fatal(err)
-	}
-	receive(t, big, 20*time.Second, "the big call's answer")
-	res := receive(t, got, 20*time.Second, "the deadline call's answer")
-	if res.err != nil {
-		t.Fatal(res.err)
-	}
-	if late := res.dl.Sub(callerDL); late > wait/2 {
-		t.Fatalf("the handler's deadline is %v after the caller's, which waited %v in its queue", late.Round(time.Millisecond), wait)
-	}
+	deadlineAfterWait(t, ctx, c, 3*time.Second, "in its queue", func() {
+		if err := syscall.Kill(r.PID(), syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		receive(t, big, 20*time.Second, "the big call's answer")
+	})
 }
