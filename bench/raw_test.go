@@ -10,6 +10,8 @@ import (
 	"net"
 	"sync"
 	"testing"
+
+	"github.com/uactor-go/uactor/internal/sockbuf"
 )
 
 // The floors: what the same exchanges cost with no library at all.
@@ -56,8 +58,18 @@ func (rc *rawClient) echo(_ context.Context, req []byte) ([]byte, error) {
 	return rc.reply, nil
 }
 
+// dialRaw is dialUnix for a raw floor: its end asks for the send buffer
+// that uactor's connections ask for, as the server's end does, so that the
+// floor differs from uactor only by the library.
+func dialRaw(tb testing.TB, path string) net.Conn {
+	tb.Helper()
+	c := dialUnix(tb, path)
+	sockbuf.Size(c)
+	return c
+}
+
 func startRaw(tb testing.TB) echoFunc {
-	rc := &rawClient{c: dialUnix(tb, startServer(tb, "raw"))}
+	rc := &rawClient{c: dialRaw(tb, startServer(tb, "raw"))}
 	return rc.echo
 }
 
@@ -236,7 +248,7 @@ func (m *rawMux) close() {
 }
 
 func startRawMux(tb testing.TB) echoFunc {
-	m := newRawMux(dialUnix(tb, startServer(tb, "rawmux")))
+	m := newRawMux(dialRaw(tb, startServer(tb, "rawmux")))
 	tb.Cleanup(m.close)
 	return m.echo
 }
