@@ -392,7 +392,9 @@ func Restart(max int, within time.Duration) Option {
 // this process's stderr. A kind name that holds a control character, bytes
 // that are not UTF-8, a '[' or a leading quote is written quoted, as
 // strconv.Quote writes it (`"a\nb"[4242] hello`), so that no actor's name
-// can forge another actor's prefix.
+// can forge another actor's prefix; one of over 200 bytes is cut to its
+// first 200, quoted, with an ellipsis after the closing quote, so that the
+// prefixes of a nested actor's long line fit the room kept for them.
 // A last line that a crash cut short is passed on with a newline added.
 //
 // The actor never waits for w. Lines are read as the actor writes them and

@@ -223,3 +223,51 @@ func TestOutputAllDeliveredWhenCloseReturns(t *testing.T) {
 		t.Fatalf("%d of the actor's %d lines had reached the writer when Close returned", got, n)
 	}
 }
+
+// A kind whose name is longer than the room a nested actor's line has for
+// its prefixes, and one that runs it; neither keeps any state.
+type longNamed struct{}
+
+var (
+	longNamedKind  = uactor.Define(strings.Repeat("p", 5000), func(context.Context, uactor.Empty) (longNamed, error) { return longNamed{}, nil })
+	longNamedPrint = uactor.Expose(longNamedKind, "print", func(_ longNamed, _ context.Context, n int) (int, error) {
+		os.Stdout.WriteString(strings.Repeat("z", n) + "\n")
+		return n, nil
+	})
+	longNamedRunnerKind = uactor.Define("long-named-runner", func(context.Context, uactor.Empty) (longNamed, error) { return longNamed{}, nil })
+	longNamedRun        = uactor.Expose(longNamedRunnerKind, "run", func(_ longNamed, ctx context.Context, n int) (int, error) {
+		k, err := uactor.Spawn(ctx, longNamedKind, uactor.Empty{})
+		if err != nil {
+			return 0, err
+		}
+		defer k.Close()
+		return longNamedPrint.Call(ctx, k, n)
+	})
+)
+
+// A nested actor's long line, passed on in pieces by the actor that runs
+// it, reaches the owner with the nested actor's prefix on every piece,
+// however long the nested kind's name: no piece passes for the runner's
+// own line.
+func TestOutputNestedLongNameLongLine(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	var out uactor.LockedBuffer
+	r := spawn(t, ctx, longNamedRunnerKind, uactor.Empty{}, uactor.Output(&out))
+	if _, err := longNamedRun.Call(ctx, r, 200_000); err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	own := regexp.MustCompile(`^long-named-runner\[\d+\] z`)
+	pieces := 0
+	for _, line := range strings.Split(out.String(), "\n") {
+		if own.MatchString(line) {
+			t.Fatalf("a piece of the nested actor's line reached the owner as its runner's own line (%d bytes)", len(line))
+		}
+		if strings.Contains(line, "[") && strings.HasSuffix(line, "z") {
+			pieces++
+		}
+	}
+	if pieces < 3 {
+		t.Fatalf("the 200 000-byte line reached the owner in %d pieces; want it cut into at least 3", pieces)
+	}
+}

@@ -2,6 +2,7 @@ package spawn
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 )
@@ -12,7 +13,7 @@ import (
 // escape sequence rewrites the terminal), bytes that are not UTF-8, a
 // leading quote (so that a quoted name cannot be spelled by another name),
 // or a '[' (so that a name cannot spell another's whole prefix).
-// Such a name is quoted, as Go quotes a string.
+// Such a name is quoted, as Go quotes a string. So is a very long one, cut.
 func TestRelayPrefixQuotesUnsafeNames(t *testing.T) {
 	for _, c := range []struct{ name, want string }{
 		{"kind", "kind[42] a\n"},
@@ -28,6 +29,11 @@ func TestRelayPrefixQuotesUnsafeNames(t *testing.T) {
 		// No control character, but it spells a whole prefix of another's.
 		{"other[7] forged", `"other[7] forged"[42] a` + "\n"},
 		{"pool[0]", `"pool[0]"[42] a` + "\n"},
+		// A name too long for the room a nested actor's line has for
+		// its prefixes: cut, quoted, and marked as cut.
+		{strings.Repeat("p", 5000), `"` + strings.Repeat("p", maxPrefixName) + `"…[42] a` + "\n"},
+		{strings.Repeat("é", 150), `"` + strings.Repeat("é", maxPrefixName/2) + `"…[42] a` + "\n"},
+		{strings.Repeat("p", maxPrefixName), strings.Repeat("p", maxPrefixName) + "[42] a\n"},
 	} {
 		t.Run(c.want, func(t *testing.T) {
 			var out bytes.Buffer // read once flushed
