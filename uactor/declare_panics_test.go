@@ -32,7 +32,8 @@ func panics(f func()) (msg string) {
 }
 
 // Define and Expose panic, saying why, for each name and function their
-// docs name: empty, reserved ("uactor." is the library's), taken, or nil.
+// docs name: empty, reserved ("uactor." is the library's), taken, holding a
+// NUL (Define), or nil.
 func TestDeclarePanics(t *testing.T) {
 	taken := newKindName()
 	k := uactor.Define(taken, newEmpty)
@@ -45,6 +46,9 @@ func TestDeclarePanics(t *testing.T) {
 		{"Define reserved name", "reserved", func() { uactor.Define("uactor.mine", newEmpty) }},
 		{"Define taken name", "twice", func() { uactor.Define(taken, newEmpty) }},
 		{"Define nil newActor", "nil", func() { uactor.Define[*int, uactor.Empty](newKindName(), nil) }},
+		// A spawned actor finds its kind on its command line, which
+		// cannot hold a NUL: such a kind could never be spawned.
+		{"Define name with a NUL", "NUL", func() { uactor.Define(newKindName()+"\x00x", newEmpty) }},
 		{"Expose empty name", "reserved", func() { uactor.Expose(k, "", ping) }},
 		{"Expose reserved name", "reserved", func() { uactor.Expose(k, "uactor.info", ping) }},
 		{"Expose taken name", "twice", func() { uactor.Expose(k, "ping", ping) }},

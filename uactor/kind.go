@@ -58,11 +58,16 @@ var (
 // Define declares a kind named name. newActor runs inside the actor's own
 // process with the argument given to Spawn; opts are the kind's default
 // options. Define panics if the name is empty, taken or reserved (names
-// that begin with "uactor." are the library's), if newActor is nil, or if
-// Arg cannot travel between processes (the message says what to implement).
+// that begin with "uactor." are the library's), if it holds a NUL byte
+// (which a process's command line and environment, where a spawned actor
+// finds its kind, cannot), if newActor is nil, or if Arg cannot travel
+// between processes (the message says what to implement).
 func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg) (A, error), opts ...Option) *Kind[A, Arg] {
 	if name == "" || strings.HasPrefix(name, "uactor.") {
 		panic(fmt.Sprintf("uactor: Define: kind name %q is empty or reserved", name))
+	}
+	if strings.IndexByte(name, 0) >= 0 {
+		panic(fmt.Sprintf("uactor: Define: kind name %q holds a NUL byte, which no process's command line can", name))
 	}
 	if newActor == nil {
 		panic(fmt.Sprintf("uactor: Define(%q): newActor is nil", name))
