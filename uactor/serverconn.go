@@ -248,7 +248,10 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 			c.refuseStopping(id)
 			return incoming{}, nil
 		}
-		if err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info()); errors.Is(err, frame.ErrTooLarge) {
+		c.ka.holdPeer(true) // the reader writes, and waits for the peer to take it
+		err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info())
+		c.ka.holdPeer(false)
+		if errors.Is(err, frame.ErrTooLarge) {
 			c.fail(id, codeHandler, tooLarge{fmt.Errorf("response: %w", err)}) // over the caller's bound
 		}
 		return incoming{}, nil
@@ -481,8 +484,23 @@ func notStarted(err error) byte {
 	return codeHandler
 }
 
+// fail answers call id with an error, from the reader, which waits for the
+// peer to take it (see kick).
 func (c *serverConn) fail(id uint64, code byte, err error) {
+	c.ka.holdPeer(true)
 	sendError(id, code, err, func(h frame.Header, p []byte) error { return c.w.WriteFrame(h, p) })
+	c.ka.holdPeer(false)
+}
+
+// kick writes the answers held back, from the reader. While the peer takes
+// none of them, the reader waits for it, and what the peer sends meanwhile
+// waits unread by its own doing: holdPeer tells the keepalive so, which
+// then drops a peer that takes nothing, as it does one that the reader
+// waits on for a call slot (waitSlot).
+func (c *serverConn) kick() {
+	c.ka.holdPeer(true)
+	c.w.Kick()
+	c.ka.holdPeer(false)
 }
 
 // sendError sends call id's error frame with write: err whole, or, if that

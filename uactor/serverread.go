@@ -27,7 +27,7 @@ func (c *serverConn) serve() bool {
 	held := false // answers queued and not yet written
 	for {
 		if held && !c.r.FrameBuffered() {
-			c.w.Kick()
+			c.kick()
 			held = false
 		}
 		if !c.waitBuffers() {

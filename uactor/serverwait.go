@@ -85,7 +85,7 @@ func (c *serverConn) waitRequests(limit int) bool {
 		if !over {
 			return true
 		}
-		c.w.Kick() // answers held back go out before the reader sleeps
+		c.kick() // answers held back go out before the reader sleeps
 		ok, next := c.waitOrEmpty()
 		if !ok || next {
 			return ok
@@ -223,8 +223,8 @@ func (c *serverConn) waitSlot(id uint64) error {
 		case !blocked:
 			return nil
 		}
-		c.w.Kick()          // answers held back go out before the reader sleeps
 		c.ka.holdPeer(true) // what the peer sends meanwhile waits by its own doing
+		c.w.Kick()          // answers held back go out before the reader sleeps
 		ok := c.wait()
 		c.ka.holdPeer(false)
 		if !ok {

@@ -1,8 +1,11 @@
 package uactor
 
 import (
+	"bytes"
 	"testing"
 	"time"
+
+	"github.com/uactor-go/uactor/internal/frame"
 )
 
 // A peer that takes none of its answers while the reader waits for a call
@@ -22,5 +25,51 @@ func TestKeepaliveDropsPeerHoldingSlotWithBytesUnread(t *testing.T) {
 	case <-c.dead:
 	case <-time.After(50 * period):
 		t.Fatalf("peer that took no answer still held %v after the reader began to wait for a slot (keepalive %v)", 50*period, period)
+	}
+}
+
+// A peer that takes none of its answers while the reader itself is stuck
+// writing one (the error for a method the kind lacks) is dropped by
+// keepalive after two periods, even if bytes it sent wait unread
+// meanwhile, as at the call-slot bound: the reader waits for the peer, not
+// the peer for a busy reader.
+func TestKeepaliveDropsPeerWhileReaderWritesErrorAnswer(t *testing.T) {
+	const period = 100 * time.Millisecond
+	s := servedServer(t, WriteTimeout(0), Keepalive(period))
+	cl, c := serveUnread(t, s) // nothing the actor writes can leave
+	burst := callFrames(1, []byte("y"), "nosuch")
+	for i := range 64 { // more than the reader takes in one read: left unread
+		burst = append(burst, callFrames(uint64(2+i), make([]byte, 4<<10), "echo")...)
+	}
+	go cl.Write(burst)
+	select {
+	case <-c.dead:
+	case <-time.After(50 * period):
+		t.Fatalf("peer that took no answer, its bytes unread, still held %v later (keepalive %v, WriteTimeout 0)", 50*period, period)
+	}
+}
+
+// As above, with the reader stuck writing answers it held back (a burst of
+// a call and a PING), not an error of its own.
+func TestKeepaliveDropsPeerWhileReaderKicksHeldAnswers(t *testing.T) {
+	const period = 100 * time.Millisecond
+	s := servedServer(t, WriteTimeout(0), Keepalive(period))
+	cl, c := serveUnread(t, s)
+	var b bytes.Buffer
+	b.Write(callFrames(1, []byte("y"), "echo"))
+	if err := frame.NewWriter(&b, 1<<10).WriteFrame(frame.Header{Type: frame.TypePing}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cl.Write(b.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	waitLocked(t, &c.mu, "call 1 to be answered (held back)", func() bool { return len(c.cancels) == 0 && c.w.Buffered() > 0 })
+	time.Sleep(50 * time.Millisecond) // the reader is in its Kick now
+	// Left unread.
+	go cl.Write(callFrames(2, []byte("z"), "echo", "echo"))
+	select {
+	case <-c.dead:
+	case <-time.After(50 * period):
+		t.Fatalf("peer that took no answer, its bytes unread, still held %v later (keepalive %v, WriteTimeout 0)", 50*period, period)
 	}
 }
