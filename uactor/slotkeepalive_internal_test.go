@@ -63,8 +63,10 @@ func TestKeepaliveDropsPeerWhileReaderKicksHeldAnswers(t *testing.T) {
 	if _, err := cl.Write(b.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	waitLocked(t, &c.mu, "call 1 to be answered (held back)", func() bool { return len(c.cancels) == 0 && c.w.Buffered() > 0 })
-	time.Sleep(50 * time.Millisecond) // the reader is in its Kick now
+	// Call 1's answer, held back for the PING behind it, cannot leave:
+	// the reader writes it, and waits.
+	waitLocked(t, &c.mu, "call 1's answer to be written", func() bool { return c.w.Buffered() > 0 })
+	time.Sleep(50 * time.Millisecond)
 	// Left unread.
 	go cl.Write(callFrames(2, []byte("z"), "echo", "echo"))
 	select {
