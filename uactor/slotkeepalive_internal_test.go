@@ -21,10 +21,17 @@ func TestKeepaliveDropsPeerHoldingSlotWithBytesUnread(t *testing.T) {
 	if _, err := cl.Write(callFrames(3, []byte("y"), "echo")); err != nil { // left unread
 		t.Fatal(err)
 	}
+	waitDropped(t, c, period, "the reader began to wait for a slot")
+}
+
+// waitDropped fails the test unless keepalive, every period, drops c's
+// peer, which takes none of its answers, within 50 periods of when.
+func waitDropped(t *testing.T, c *serverConn, period time.Duration, when string) {
+	t.Helper()
 	select {
 	case <-c.dead:
 	case <-time.After(50 * period):
-		t.Fatalf("peer that took no answer still held %v after the reader began to wait for a slot (keepalive %v)", 50*period, period)
+		t.Fatalf("peer that took no answer, its bytes unread, still held %v after %s (keepalive %v, WriteTimeout 0)", 50*period, when, period)
 	}
 }
 
@@ -42,11 +49,7 @@ func TestKeepaliveDropsPeerWhileReaderWritesErrorAnswer(t *testing.T) {
 		burst = append(burst, callFrames(uint64(2+i), make([]byte, 4<<10), "echo")...)
 	}
 	go cl.Write(burst)
-	select {
-	case <-c.dead:
-	case <-time.After(50 * period):
-		t.Fatalf("peer that took no answer, its bytes unread, still held %v later (keepalive %v, WriteTimeout 0)", 50*period, period)
-	}
+	waitDropped(t, c, period, "its burst")
 }
 
 // As above, with the reader stuck writing answers it held back (a burst of
@@ -69,9 +72,5 @@ func TestKeepaliveDropsPeerWhileReaderKicksHeldAnswers(t *testing.T) {
 	time.Sleep(50 * time.Millisecond)
 	// Left unread.
 	go cl.Write(callFrames(2, []byte("z"), "echo", "echo"))
-	select {
-	case <-c.dead:
-	case <-time.After(50 * period):
-		t.Fatalf("peer that took no answer, its bytes unread, still held %v later (keepalive %v, WriteTimeout 0)", 50*period, period)
-	}
+	waitDropped(t, c, period, "the reader began to write its answer")
 }
