@@ -248,9 +248,7 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 			c.refuseStopping(id)
 			return incoming{}, nil
 		}
-		c.ka.holdPeer(true) // the reader writes, and waits for the peer to take it
-		err := c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info())
-		c.ka.holdPeer(false)
+		err := c.readerWrite(func() error { return c.w.WriteFrame(frame.Header{Type: frame.TypeReply, ID: id}, s.info()) })
 		if errors.Is(err, frame.ErrTooLarge) {
 			c.fail(id, codeHandler, tooLarge{fmt.Errorf("response: %w", err)}) // over the caller's bound
 		}
@@ -484,23 +482,27 @@ func notStarted(err error) byte {
 	return codeHandler
 }
 
-// fail answers call id with an error, from the reader, which waits for the
-// peer to take it (see kick).
+// fail answers call id with an error, from the reader (see readerWrite).
 func (c *serverConn) fail(id uint64, code byte, err error) {
-	c.ka.holdPeer(true)
-	sendError(id, code, err, func(h frame.Header, p []byte) error { return c.w.WriteFrame(h, p) })
-	c.ka.holdPeer(false)
+	c.readerWrite(func() error {
+		sendError(id, code, err, func(h frame.Header, p []byte) error { return c.w.WriteFrame(h, p) })
+		return nil
+	})
 }
 
-// kick writes the answers held back, from the reader. While the peer takes
-// none of them, the reader waits for it, and what the peer sends meanwhile
-// waits unread by its own doing: holdPeer tells the keepalive so, which
-// then drops a peer that takes nothing, as it does one that the reader
-// waits on for a call slot (waitSlot).
-func (c *serverConn) kick() {
+// kick writes the answers held back, from the reader (see readerWrite).
+func (c *serverConn) kick() { c.readerWrite(c.w.Kick) }
+
+// readerWrite runs write, a write the reader makes itself. While the peer
+// takes none of it, the reader waits for the peer, and what the peer sends
+// meanwhile waits unread by its own doing: holdPeer tells the keepalive
+// so, which then drops a peer that takes nothing, as it does one that the
+// reader waits on for a call slot (waitSlot).
+func (c *serverConn) readerWrite(write func() error) error {
 	c.ka.holdPeer(true)
-	c.w.Kick()
+	err := write()
 	c.ka.holdPeer(false)
+	return err
 }
 
 // sendError sends call id's error frame with write: err whole, or, if that
