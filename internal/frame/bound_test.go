@@ -17,11 +17,7 @@ func TestWriterQueueBound(t *testing.T) {
 	const bound = 300
 	w.SetQueueBound(bound)
 	done := startBlocked(t, w, g) // frame 0, a PING: HeaderSize bytes in write
-	for id := uint64(1); w.Buffered() < bound; id++ {
-		if _, err := w.WriteFrameNumbered(context.Background(), Header{Type: TypeCall, ID: id}, pattern(int(id), 100)); err != nil {
-			t.Fatalf("below the bound: %v", err)
-		}
-	}
+	fillToBound(t, w, bound, w.WriteFrameNumbered)
 	queued := w.Buffered()
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -44,14 +40,7 @@ func TestWriterQueueBound(t *testing.T) {
 		t.Fatalf("a cancel at the bound: %v", err)
 	}
 	waitingAtBound(t, w, waited)
-
-	close(g.release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if err := <-waited; err != nil {
-		t.Fatalf("the frame that waited for room: %v", err)
-	}
+	release(t, g, done, waited, "the frame that waited for room")
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +80,30 @@ func TestWriterQueueBoundFails(t *testing.T) {
 	}
 }
 
+// fillToBound writes calls of 100 bytes to w with write, numbered from 1,
+// until w holds bound bytes; each must go in.
+func fillToBound(t *testing.T, w *Writer, bound int, write func(context.Context, Header, ...[]byte) (uint64, error)) {
+	t.Helper()
+	for id := uint64(1); w.Buffered() < bound; id++ {
+		if _, err := write(context.Background(), Header{Type: TypeCall, ID: id}, pattern(int(id), 100)); err != nil {
+			t.Fatalf("below the bound: %v", err)
+		}
+	}
+}
+
+// release lets the write stuck in g go on, and fails the test unless it,
+// then what waited behind it (what), end without error.
+func release(t *testing.T, g *gateWriter, done, waited <-chan error, what string) {
+	t.Helper()
+	close(g.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
 // waitingAtBound returns once a frame waits for room below w's bound, and
 // fails the test if the frame whose result comes on waited went in first.
 func waitingAtBound(t *testing.T, w *Writer, waited <-chan error) {
@@ -121,11 +134,7 @@ func TestWriterTryAtQueueBound(t *testing.T) {
 	w := NewWriter(g, 0)
 	w.SetQueueBound(200)
 	done := startBlocked(t, w, g)
-	for id := uint64(1); w.Buffered() < 200; id++ {
-		if _, err := w.TryWriteFrameNumbered(context.Background(), Header{Type: TypeCall, ID: id}, pattern(int(id), 100)); err != nil {
-			t.Fatalf("below the bound: %v", err)
-		}
-	}
+	fillToBound(t, w, 200, w.TryWriteFrameNumbered)
 	queued := w.Buffered()
 	if n, err := w.TryWriteFrameNumbered(context.Background(), Header{Type: TypeCall, ID: 100}, pattern(100, 100)); !errors.Is(err, ErrNoRoom) || n != 0 {
 		t.Fatalf("at the bound: frame %d, %v; want 0 and ErrNoRoom", n, err)
@@ -141,13 +150,7 @@ func TestWriterTryAtQueueBound(t *testing.T) {
 	waited := make(chan error, 1)
 	go func() { waited <- w.WaitRoom(context.Background()) }()
 	waitingAtBound(t, w, waited)
-	close(g.release)
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
-	if err := <-waited; err != nil {
-		t.Fatalf("WaitRoom once the write drained the queue: %v", err)
-	}
+	release(t, g, done, waited, "WaitRoom once the write drained the queue")
 	if n, err := w.TryWriteFrameNumbered(context.Background(), Header{Type: TypeCall, ID: 101}, pattern(101, 100)); err != nil || n == 0 {
 		t.Fatalf("once there is room: frame %d, %v", n, err)
 	}
