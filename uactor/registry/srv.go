@@ -18,10 +18,10 @@ import (
 // The target names are resolved with the same Resolver, so that a
 // Resolver that reaches a private DNS server resolves its names too; the
 // first address of each target is used; a record with port 0 names no
-// actor, and is left out. A name with no records (NXDOMAIN,
-// or an empty answer) lists no actors; a record whose target is not a host
-// name is left out, unless no record is left, which is an error, as other
-// DNS failures are.
+// actor, and is left out, as is a target without an address. A name with
+// no records (NXDOMAIN, or an empty answer) lists no actors; a record whose
+// target is not a host name is left out, unless no actor is left, which is
+// an error wrapping the resolver's, as other DNS failures are.
 type SRV struct {
 	Name     string        // the record's full name, "_service._tcp.domain"
 	Resolver *net.Resolver // nil: net.DefaultResolver
@@ -42,6 +42,7 @@ func (s SRV) Lookup(ctx context.Context) (Addresses, error) {
 	if err != nil && len(srvs) == 0 {
 		return nil, fmt.Errorf("registry: SRV %s: %w", s.Name, err)
 	}
+	malformed := err // if not nil: records were left out
 	out := make(Addresses, 0, len(srvs))
 	seen := map[string]bool{}
 	for _, rec := range srvs {
@@ -64,6 +65,11 @@ func (s SRV) Lookup(ctx context.Context) (Addresses, error) {
 			seen[a] = true
 			out = append(out, a)
 		}
+	}
+	// With no actor left, the malformed records are all there was to
+	// read: an empty list would say that the name lists no actors.
+	if malformed != nil && len(out) == 0 {
+		return nil, fmt.Errorf("registry: SRV %s: no record names an actor: %w", s.Name, malformed)
 	}
 	return out, nil
 }

@@ -193,3 +193,32 @@ func TestSRVLeavesOutPortZero(t *testing.T) {
 		}
 	}
 }
+
+// An answer whose records the resolver found malformed, beside others that
+// name no actor (port 0, a target without an address), lists nothing it
+// could read: that is an error, wrapping the resolver's, not an answer of
+// no actors, as it is when every record is malformed.
+func TestSRVMalformedAndNothingUsable(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	for _, c := range []struct {
+		name  string
+		other dnstest.SRV // beside a record whose target is not a host name
+	}{
+		{"port 0", dnstest.SRV{Target: "w.uactor.test", Port: 0}},
+		{"no address", dnstest.SRV{Target: "nohost.uactor.test", Port: 7002}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			z := zone(7001)
+			z.SRV[0].Target = "bad!name.uactor.test"
+			other := c.other
+			other.Name, other.Priority = srvName, 1
+			z.SRV = append(z.SRV, other)
+			dns := dnstest.Start(t, netip.MustParseAddrPort("127.0.0.1:0"), z, nil)
+			got, err := registry.SRV{Name: srvName, Resolver: dns.Resolver()}.Lookup(ctx)
+			var dnsErr *net.DNSError
+			if !errors.As(err, &dnsErr) {
+				t.Fatalf("Lookup = %q, %v; want an error wrapping the resolver's *net.DNSError", got, err)
+			}
+		})
+	}
+}
