@@ -13,6 +13,7 @@ type entry struct {
 	addr    string    // canonical: "tcp://host:port" or "unix:///path"
 	network string    // "tcp" or "unix"
 	target  string    // host:port, or the socket's path
+	gen     uint64    // which registration of addr this is: see ring.add
 	seen    bool      // a check found it alive once
 	failing time.Time // when the checks began to fail; zero: the last one did not
 	strikes int       // checks in a row that failed without proving anything

@@ -54,7 +54,9 @@
 // that Pick and drop it after three failed checks in a row. Concurrent
 // checks of one address share one dial, and probes asked for before one
 // begins share it (one asked for while a probe checks waits for the next:
-// it is to see what its caller saw).
+// it is to see what its caller saw). A check judges the registration it
+// dialled: an address deregistered and registered again while it dials is
+// a new entry, which it neither drops nor vouches for.
 //
 // What that guarantees, on a lossy link too:
 //

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -22,16 +23,18 @@ const (
 	alive   verdict = iota // a listener accepted the dial
 	dropped                // gone, or out of strikes: removed by this check
 	suspect                // failed this time without proving its actor gone: kept for now
-	absent                 // deregistered while the check ran
+	absent                 // deregistered while the check ran (and maybe registered again)
 	unknown                // the registry is shutting down: no verdict
 )
 
 // check dials e's address and drops it if its actor is gone. Concurrent
-// checks of one address share one dial, and its verdict. The dial runs on
-// the registry's clock, not ctx's (other callers may share it); check
-// returns ctx's error if ctx ends first.
+// checks of one entry share one dial, and its verdict; a check of an
+// address registered again since is another entry's, and dials anew. The
+// dial runs on the registry's clock, not ctx's (other callers may share
+// it); check returns ctx's error if ctx ends first.
 func (r *Registry) check(ctx context.Context, e entry) (verdict, error) {
-	ch := r.checks.DoChan(e.addr, func() (any, error) { return r.dialCheck(e), nil })
+	key := strconv.FormatUint(e.gen, 10) // unique to e's registration, of all
+	ch := r.checks.DoChan(key, func() (any, error) { return r.dialCheck(e), nil })
 	select {
 	case res := <-ch:
 		return res.Val.(verdict), nil
@@ -44,8 +47,7 @@ func (r *Registry) check(ctx context.Context, e entry) (verdict, error) {
 func (r *Registry) dialCheck(e entry) verdict {
 	ctx, cancel := context.WithTimeout(r.life, r.cfg.DialTimeout)
 	defer cancel()
-	var d net.Dialer
-	c, err := d.DialContext(ctx, e.network, e.target)
+	c, err := r.dial(ctx, e.network, e.target)
 	if err == nil {
 		if tc, ok := c.(*net.TCPConn); ok {
 			tc.SetLinger(0) // reset, not FIN: frequent checks leave no TIME_WAIT behind
@@ -58,6 +60,8 @@ func (r *Registry) dialCheck(e entry) verdict {
 }
 
 // judge records the outcome of a dial of e's address: err nil means alive.
+// It is a verdict on e alone: absent if e is no longer registered, even
+// if its address is again.
 //
 // A dial refused (or a socket file missing) proves that nothing listens
 // there now, not that nothing will: an actor supervised with Restart comes
@@ -77,7 +81,7 @@ func (r *Registry) judge(e entry, err error) verdict {
 	defer r.mu.Unlock()
 	cur := r.ring.get(e.addr)
 	switch {
-	case cur == nil:
+	case cur == nil || cur.gen != e.gen: // registered again since: the dial may predate its actor
 		return absent
 	case err == nil:
 		cur.seen, cur.failing, cur.strikes = true, time.Time{}, 0

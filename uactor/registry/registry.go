@@ -3,6 +3,7 @@ package registry
 import (
 	"context"
 	"fmt"
+	"net"
 	"sync"
 	"time"
 
@@ -21,7 +22,8 @@ type Registry struct {
 	mu   sync.Mutex
 	ring ring
 
-	checks singleflight.Group // one dial per address at a time
+	checks singleflight.Group                                                   // one dial per entry at a time
+	dial   func(ctx context.Context, network, address string) (net.Conn, error) // a check's dial: tests replace it
 
 	probeMu   sync.Mutex
 	pending   *probeRun  // the probe run that has not begun its checks: Probe joins it; guarded by probeMu
@@ -40,7 +42,7 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &Registry{cfg: cfg, life: ctx}
+	r := &Registry{cfg: cfg, life: ctx, dial: new(net.Dialer).DialContext}
 	if cfg.ProbeInterval > 0 {
 		go r.probeEvery(cfg.ProbeInterval)
 	}

@@ -15,9 +15,13 @@ type ring struct {
 	at    map[string]int // each entry's index in slots, by address
 	next  int            // index of the slot the next advance starts at: an entry's, unless the ring is empty
 	work  int            // slots remove and compaction visited or moved, in all: tests bound it
+	gens  uint64         // registrations made, in all: the last entry's gen
 }
 
-// add appends e unless its address is there already, and reports whether it did.
+// add appends e unless its address is there already, and reports whether
+// it did. An appended entry gets a gen of its own, so that a check that
+// dialled an address before it was deregistered and registered again
+// tells the entry it judged from the one now there.
 func (r *ring) add(e entry) bool {
 	if r.at == nil {
 		r.at = map[string]int{}
@@ -27,6 +31,8 @@ func (r *ring) add(e entry) bool {
 		old.strikes, old.failing = 0, time.Time{} // registered again: whoever did thinks it lives
 		return false
 	}
+	r.gens++
+	e.gen = r.gens
 	r.at[e.addr] = len(r.slots)
 	r.slots = append(r.slots, &e)
 	return true
