@@ -115,7 +115,10 @@ const zeroRef = "zero Ref: it refers to no actor; call through the Ref that Spaw
 // For the ref Spawn returned (and its copies in this process) it closes once
 // the actor's process has exited, been reaped, and no restart follows (see
 // Restart): Err is then an *ExitError. After the owner's own Close, Done is
-// closed and Err wraps ErrClosed. A value served with Host lives as long as
+// closed and Err wraps ErrClosed, unless the process had ended on its own
+// before the Close (and no restart would have followed): Err is then its
+// *ExitError still, though the Close came before the owner had seen the
+// process's end. A value served with Host lives as long as
 // this process, so Done of the ref Host returned closes at its Close, or
 // when this process, an actor's, stops the values it hosts as it stops.
 //

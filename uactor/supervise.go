@@ -65,6 +65,7 @@ type supervisor struct {
 
 	mu        sync.Mutex
 	stopping  bool
+	unasked   bool            // the owner's stop found the process exited already: its end was not the stop's doing
 	stopGrace time.Duration   // the owner's stop's, once stopping
 	killBy    time.Time       // when the owner's stop kills the process, once stopping
 	quit      context.Context // cancelled by stop: ends a restart's wait or start
@@ -282,7 +283,8 @@ func (s *supervisor) exited(inc *incarnation) {
 	// not tell them already; never with the *ExitError, which says a
 	// call was not sent.
 	s.mu.Lock()
-	ended := &processEnded{pid: exit.PID, closed: s.stopping} // the owner's own Close: nothing to warn about
+	ended := &processEnded{pid: exit.PID, closed: s.stopping && !s.unasked} // the owner's own Close: nothing to warn about
+	unasked := s.unasked
 	s.mu.Unlock()
 	if ended.closed {
 		// A process that stopped gracefully wrote its last answers before
@@ -304,7 +306,7 @@ func (s *supervisor) exited(inc *incarnation) {
 	log, kind := s.boot.opts.log(), s.boot.kind
 	for attempt := 0; ; attempt++ {
 		ok, stopping := s.mayRestart()
-		if attempt == 0 && !stopping {
+		if attempt == 0 && (!stopping || unasked) {
 			log.Warn("uactor: actor process exited", "kind", kind, "pid", exit.PID, "err", exit, "restart", ok)
 		}
 		if !ok {
@@ -374,26 +376,35 @@ func (s *supervisor) restart() (*incarnation, error) {
 
 // mayRestart takes one restart from the budget if the policy allows one now
 // and the owner is not stopping the actor (stopping says whether it is);
-// meanwhile, calls wait.
+// meanwhile, calls wait. A process that had exited before the owner's stop
+// began (unasked) is judged by the budget first, as if the stop had come a
+// moment later: if none would follow, the actor died before the stop, and
+// stopping is false, so that Err is the exit; if one would, the stop ends
+// the actor as it would a restart.
 func (s *supervisor) mayRestart() (ok, stopping bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.stopping && !s.unasked {
+		return false, true
+	}
 	pol := s.boot.opts.restart
-	if s.stopping || pol.max <= 0 {
-		return false, s.stopping
+	now := time.Now()
+	if pol.within > 0 {
+		s.restarts = slices.DeleteFunc(s.restarts, func(t time.Time) bool { return now.Sub(t) >= pol.within })
+	}
+	switch {
+	case pol.max <= 0,
+		// A count, not times: "restart for ever" would keep one a crash.
+		pol.within <= 0 && s.lifelong >= pol.max,
+		pol.within > 0 && len(s.restarts) >= pol.max:
+		return false, false
+	case s.stopping:
+		s.unasked = false // finish: Err wraps ErrClosed
+		return false, true
 	}
 	if pol.within <= 0 {
-		// A count, not times: "restart for ever" would keep one a crash.
-		if s.lifelong >= pol.max {
-			return false, false
-		}
 		s.lifelong++
 	} else {
-		now := time.Now()
-		s.restarts = slices.DeleteFunc(s.restarts, func(t time.Time) bool { return now.Sub(t) >= pol.within })
-		if len(s.restarts) >= pol.max {
-			return false, false
-		}
 		s.restarts = append(s.restarts, now)
 	}
 	s.set(&supState{lastPID: s.state.Load().lastPID})
@@ -408,10 +419,11 @@ func (s *supervisor) set(st *supState) {
 }
 
 // finish ends the actor's life for good: why is Err (unless the owner's
-// Close got there first), its directory goes, and ended closes.
+// Close got there first, and ended a process that had not exited), its
+// directory goes, and ended closes.
 func (s *supervisor) finish(why error) {
 	s.mu.Lock()
-	if s.stopping {
+	if s.stopping && !s.unasked {
 		why = errOwnerClosed
 	}
 	s.set(&supState{lastPID: s.state.Load().lastPID, final: why})
@@ -444,9 +456,16 @@ func (s *supervisor) stopWithin(grace time.Duration) { s.stopBy(grace, addSat(gr
 // wait, which the process is told too (see stopProcess).
 func (s *supervisor) stopBy(grace, wait time.Duration) {
 	s.mu.Lock()
+	inc := s.state.Load().inc
+	if !s.stopping && inc != nil && inc.p.Exited() {
+		// The process ended on its own (a call through the ref may have
+		// failed with ErrActorDied as it did), but its end has not been
+		// handled yet: Err should say how it ended, as it would had this
+		// stop come a moment later, not that the owner closed it.
+		s.unasked = true
+	}
 	s.stopping = true
 	s.stopGrace, s.killBy = grace, time.Now().Add(wait)
-	inc := s.state.Load().inc
 	s.mu.Unlock()
 	s.cancel()
 	if inc != nil {

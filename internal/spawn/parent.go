@@ -327,6 +327,16 @@ func (p *Process) OnExit(f func()) {
 	}
 }
 
+// Exited reports whether the child has exited, though Done may still be
+// open (its output draining, or its reaper not yet run): whatever is asked
+// of it from now on, such as Stop, is not what ended it.
+func (p *Process) Exited() bool {
+	p.outMu.Lock()
+	reaped := p.reaped
+	p.outMu.Unlock()
+	return reaped || exitedUnreaped(p.pid)
+}
+
 // Status returns how the child exited, and whether the system said; it is
 // valid once Done is closed.
 func (p *Process) Status() (ws syscall.WaitStatus, known bool) { return p.status, p.known }

@@ -18,6 +18,7 @@ import (
 
 const (
 	sysPidfdOpen = 434 // pidfd_open(2), the same number on every architecture
+	pPID         = 1   // waitid's idtype P_PID
 	pPidfd       = 3   // waitid's idtype P_PIDFD
 	cldExited    = 1   // siginfo codes of a child that ended
 	cldKilled    = 2
@@ -154,4 +155,23 @@ func (s *siginfo) waitStatus() syscall.WaitStatus {
 		return syscall.WaitStatus(s.status)
 	}
 	return 0
+}
+
+// exitedUnreaped reports whether the child pid has exited, without reaping
+// it (WNOWAIT): a zombie, or reaped already by the time it asks.
+func exitedUnreaped(pid int) bool {
+	const wNowait = 0x01000000
+	for {
+		var info siginfo
+		_, _, e := syscall.Syscall6(syscall.SYS_WAITID, pPID, uintptr(pid), uintptr(unsafe.Pointer(&info)), syscall.WEXITED|syscall.WNOHANG|wNowait, 0, 0)
+		switch e {
+		case syscall.EINTR:
+			continue
+		case syscall.ECHILD:
+			return true // reaped since the caller looked
+		case 0:
+			return info.pid == int32(pid)
+		}
+		return false
+	}
 }

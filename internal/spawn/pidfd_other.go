@@ -18,3 +18,6 @@ func pidfdRefused(*syscall.SysProcAttr, error) bool { return false }
 
 // watchExit is false: there is no pidfd to watch.
 func (*Process) watchExit() bool { return false }
+
+// exitedUnreaped is false: only the reaper tells here that a child exited.
+func exitedUnreaped(int) bool { return false }
