@@ -2,6 +2,8 @@ package registry
 
 import (
 	"fmt"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/addr"
@@ -43,10 +45,17 @@ func parseEntry(s string) (entry, error) {
 
 // actorKey is what tells two listed addresses apart: their canonical form,
 // so that one actor a source lists under two spellings ("h:1" and
-// "tcp://h:1") is one actor; an address Canonical refuses is its own key,
-// and Connect says what is wrong with it. Where pools and ConnectFrom
+// "tcp://h:1") is one actor; a relative socket path is first made absolute
+// against the working directory, as Connect reads it, so that "w.sock" and
+// "./w.sock" are one actor too. An address Canonical refuses is its own
+// key, and Connect says what is wrong with it. Where pools and ConnectFrom
 // dial the actor is groupListed's to say.
 func actorKey(s string) string {
+	if p, ok := strings.CutPrefix(s, "unix://"); ok && p != "" && !filepath.IsAbs(p) && !strings.HasPrefix(p, "@") {
+		if abs, err := filepath.Abs(p); err == nil {
+			s = "unix://" + abs
+		}
+	}
 	if a, err := addr.Canonical(s); err == nil {
 		return a.String()
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/uactor-go/uactor/uactor"
 	"github.com/uactor-go/uactor/uactor/registry"
 )
 
@@ -97,5 +98,34 @@ func TestActorListedFirstUnderUndiallableSpelling(t *testing.T) {
 			t.Errorf("pool over %q, %q: calls went to %v", other, a, got)
 		}
 		pool.Close()
+	}
+}
+
+// An actor a source lists under relative socket paths, which Connect reads
+// against the working directory, is one actor however the path is spelled
+// ("w.sock", "./w.sock"): one place in the pool, not one per spelling.
+func TestOneActorListedTwoRelativeWays(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	dir := t.TempDir()
+	w0, err := uactor.Host(ctx, workerKind, &worker{name: "w0"}, uactor.AuthKey(testKey),
+		uactor.Listen("unix://"+filepath.Join(dir, "w.sock")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w0.Close() })
+	refs, _ := hostWorkers(t, 2)
+	a1 := refs[1].Address()
+	t.Chdir(dir)
+	src := &listings{lists: []registry.Addresses{{"unix://w.sock", "unix://./w.sock", a1}}}
+	pool, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	if got, want := pool.Addresses(), []string{"unix://w.sock", a1}; !slices.Equal(got, want) {
+		t.Errorf("pool of %q; want %q", got, want)
+	}
+	if got, want := calls(t, pool, 4), []string{"w0", "w1", "w0", "w1"}; !slices.Equal(got, want) {
+		t.Errorf("calls went to %v; want %v", got, want)
 	}
 }
