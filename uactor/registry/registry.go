@@ -61,6 +61,12 @@ func New(ctx context.Context, cfg Config) (*Registry, error) {
 // two spellings is one entry: "host:port" becomes "tcp://host:port", IP
 // literals and ports are written the standard way, host names in lower
 // case, and socket paths cleaned. Deregister takes any spelling.
+//
+// An address of all interfaces ("tcp://0.0.0.0:port", "tcp://[::]:port")
+// is kept as given, and names whichever machine dials it: the registry's
+// for its checks, each client's for its calls. Give an actor that other
+// machines call a host name with uactor.Advertise, and register that
+// (Ref.Advertised), not the address it listens on.
 func (r *Registry) Register(ctx context.Context, addrs Addresses) (int, error) {
 	if err := r.cfg.checkCall(addrs); err != nil { // before anything is made for them
 		return 0, err
