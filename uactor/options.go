@@ -408,7 +408,12 @@ func Restart(max int, within time.Duration) Option {
 // Output(io.Discard) silences the actor. Host and Connect ignore Output.
 // The owner's Close returns once the lines its actor wrote have been handed
 // to w, unless w blocks or a process the actor started holds the output
-// open: then it waits for them about a second at most.
+// open: then it waits for them about a second at most, and what has not
+// reached w by then is dropped. Once Close has returned, no Write of w
+// begins (one that w blocks in may still run), so w may be closed then.
+// A process the actor started that writes to the output after that finds
+// the pipe closed, as a program writing to a pipeline whose reader has
+// gone does (SIGPIPE, or EPIPE if it catches or ignores that).
 //
 // An actor's own actors' lines pass through it, each with its prefix too
 // ("front[41] back[42] hello"). When the owner closes an actor, what the

@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -201,6 +203,66 @@ func TestOutputStuckWriterDoesNotHoldClose(t *testing.T) {
 		gate = make(chan struct{})
 		<-closed
 		t.Fatal("Close waited for a stuck Output writer past the output's linger")
+	}
+}
+
+// spewer starts a process that inherits its stdout, outlives it, and
+// writes to it faster than the owner reads.
+type spewer struct{}
+
+func (spewer) Spew(ctx context.Context, _ uactor.Empty) (int, error) {
+	cmd := exec.Command("yes", "spew")
+	cmd.Stdout = os.Stdout
+	if err := cmd.Start(); err != nil {
+		return 0, err
+	}
+	return cmd.Process.Pid, nil
+}
+
+var (
+	spewerKind = uactor.Define("output-spewer", func(context.Context, uactor.Empty) (spewer, error) { return spewer{}, nil })
+	spew       = uactor.Expose(spewerKind, "spew", spewer.Spew)
+)
+
+// lateWriter is a writer that takes every line at once, and closes late
+// on the first Write that begins once closed is set.
+type lateWriter struct {
+	closed   atomic.Bool
+	late     chan struct{}
+	lateOnce sync.Once
+}
+
+func (w *lateWriter) Write(p []byte) (int, error) {
+	if w.closed.Load() {
+		w.lateOnce.Do(func() { close(w.late) })
+	}
+	return len(p), nil
+}
+
+// Once the owner's Close has returned, Output's writer is given no more
+// lines, though a process the actor started still holds the actor's output
+// open and writes to it: its owner may close the writer then. Before, what
+// was read from the pipe as the output's linger ended reached the writer
+// after Close had returned.
+func TestOutputNoWriteAfterClose(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	w := &lateWriter{late: make(chan struct{})}
+	r, err := uactor.Spawn(ctx, spewerKind, uactor.Empty{}, uactor.Output(w), uactor.GracePeriod(100*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spewing, err := spew.Call(ctx, r, uactor.Empty{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { killPID(spewing) })
+	r.Close()
+	w.closed.Store(true)
+	killPID(spewing)
+	select {
+	case <-w.late:
+		t.Fatal("Output's writer was given a line after the owner's Close had returned")
+	case <-time.After(time.Second): // a line queued as Close returned is written long before
 	}
 }
 

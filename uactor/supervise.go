@@ -435,9 +435,20 @@ func (s *supervisor) finish(why error) {
 	}
 	removeDir(s.boot.dir)
 	untrackSpawned(s)
+	// No process of the actor's is left, but one that a process started
+	// may still write to its output: Output's writer gets nothing more
+	// once Close has returned, as its owner may close it then.
+	t := time.NewTimer(outputCloseWait)
+	s.relay.Close(t.C)
+	t.Stop()
 	s.lf.end(why)
 	close(s.ended)
 }
+
+// outputCloseWait bounds how long an actor's end waits for a Write of
+// Output's writer in progress, beyond the wait of its process's end (see
+// Output): a writer that blocks must not hold Close.
+const outputCloseWait = 100 * time.Millisecond
 
 func (s *supervisor) life() *life { return s.lf }
 

@@ -174,6 +174,10 @@ func (s *lineSource) flush() {
 	}
 	if s.dropped > 0 {
 		s.r.mu.Lock()
+		if s.r.closed {
+			s.r.mu.Unlock()
+			return
+		}
 		s.flushDropped(true)
 		s.r.wakeLocked()
 		s.r.mu.Unlock()
@@ -190,6 +194,10 @@ func (s *lineSource) add(line []byte) {
 	}
 	r := s.r
 	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return
+	}
 	s.flushDropped(false)
 	if r.queued+len(b) > maxQueued {
 		s.dropped++

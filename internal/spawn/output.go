@@ -46,6 +46,7 @@ type Relay struct {
 	queue   [][]byte
 	queued  int
 	writing bool          // a writer goroutine is running: it empties the queue, then ends
+	closed  bool          // Close was called: no line is queued or given to w again
 	flushed chan struct{} // closed and replaced when the writer catches up
 }
 
@@ -77,6 +78,19 @@ func (r *Relay) Flush(timeout <-chan time.Time) {
 			return
 		}
 	}
+}
+
+// Close ends the relay: lines queued and lines that come later are
+// dropped, and no Write of w begins once Close has returned. It waits
+// until a Write in progress has returned, or until timeout fires: the
+// owner of w may close it once the relay's last process has gone, and a
+// descendant that still holds a pipe must not reach w after that.
+func (r *Relay) Close(timeout <-chan time.Time) {
+	r.mu.Lock()
+	r.closed = true
+	r.queue, r.queued = nil, 0
+	r.mu.Unlock()
+	r.Flush(timeout)
 }
 
 // wakeLocked starts the writer if lines wait and none runs; r.mu is held.
@@ -136,6 +150,14 @@ func (r *Relay) write() {
 // may have ended a panic(nil) (under GODEBUG=panicnil=1), after which
 // this goroutine writes on.
 func (r *Relay) writeLine(line []byte) {
+	// Checked under r.mu, which Close takes to set closed: no Write
+	// begins after Close has returned.
+	r.mu.Lock()
+	closed := r.closed
+	r.mu.Unlock()
+	if closed {
+		return
+	}
 	defer func() {
 		if v := recover(); v != nil && r.onPanic != nil {
 			r.onPanic(v)
