@@ -151,22 +151,28 @@ func listenOn(spec string) (ln net.Listener, a address, dir string, err error) {
 }
 
 // maxSocketPath is the longest path a Unix socket's address holds: the
-// rest of it is the path's closing NUL.
+// rest of it is the path's closing NUL. A Linux abstract name has none,
+// and its leading "@" stands for the NUL it begins with, so it may be one
+// byte longer (maxSocketPath+1, "@" included).
 const maxSocketPath = len(syscall.RawSockaddrUnix{}.Path) - 1
 
 // checkSocketPath fails, as bind and connect would but saying why, if a's
 // path is too long for a Unix socket's address (maxSocketPath). dir is the
 // private directory listenOn made for it, if any.
 func checkSocketPath(a address, dir string) error {
-	if len(a.addr) <= maxSocketPath {
+	what, max := "path", maxSocketPath
+	if strings.HasPrefix(a.addr, "@") {
+		what, max = "abstract name", maxSocketPath+1
+	}
+	if len(a.addr) <= max {
 		return nil
 	}
 	hint := ""
 	if d := filepath.Dir(a.addr); d == dir || d == ownerDir {
 		hint = " (its private directory went under TMPDIR, or the system default: set TMPDIR to a shorter directory)"
 	}
-	return fmt.Errorf("the path is %d bytes, longer than the %d bytes a Unix socket's address holds%s: %w",
-		len(a.addr), maxSocketPath, hint, syscall.EINVAL)
+	return fmt.Errorf("the %s is %d bytes, longer than the %d bytes a Unix socket's address holds%s: %w",
+		what, len(a.addr), max, hint, syscall.EINVAL)
 }
 
 // listenConfig defers accepting TCP connections until their first bytes
