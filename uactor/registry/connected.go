@@ -207,7 +207,10 @@ func PoolFrom[A, Arg, Req, Resp any](ctx context.Context, src Source, every time
 			old.release() // its connections close once the calls using them end
 		}
 		switch {
-		case len(addrs) > 0 && ctx.Err() != nil: // cut short: not a verdict on the actors
+		case len(errs) > 0 && ctx.Err() != nil: // cut short: not a verdict on the actors
+			// Only a Connect that failed was cut short: once every one
+			// has succeeded, the refresh has done its work, however soon
+			// after ctx ends.
 			return ctx.Err()
 		case len(live) == 0 && len(addrs) == 0:
 			return fmt.Errorf("%w: the source lists no actor", ErrNoActors)

@@ -465,3 +465,32 @@ func TestRefreshKeepsTheCycle(t *testing.T) {
 		t.Fatalf("one call after each refresh went to %v, want %v", got, want)
 	}
 }
+
+// When ctx ends only after every Connect has succeeded, PoolFrom has
+// connected (its godoc fails it with ctx's error only if ctx ends before
+// that), and returns the working pool rather than closing it; a Refresh
+// likewise holds, and reports, what it reached in full.
+func TestPoolFromCtxEndedAfterItConnected(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	ws := spawnWorkers(t, ctx, 2)
+	a, c := ws[0].Address(), ws[1].Address()
+	cctx, cancel := context.WithCancel(ctx)
+	registry.SetConnectedHook(t, cancel)
+	src := &listings{lists: []registry.Addresses{{a}, {a, c}}}
+	pool, err := registry.PoolFrom(cctx, src, 0, workerKind, testKey, hit)
+	if err != nil {
+		t.Fatalf("PoolFrom, its ctx ended once every Connect had succeeded: %v; want the pool", err)
+	}
+	defer pool.Close()
+	if got, err := pool.Handle(ctx, uactor.Empty{}); err != nil || got != "w0" {
+		t.Fatalf("a call through the pool: %q, %v; want w0's answer", got, err)
+	}
+	cctx, cancel = context.WithCancel(ctx)
+	registry.SetConnectedHook(t, cancel)
+	if err := pool.Refresh(cctx); err != nil {
+		t.Fatalf("Refresh, its ctx ended once every Connect had succeeded: %v; want nil", err)
+	}
+	if got := pool.Addresses(); !slices.Equal(got, []string{a, c}) {
+		t.Fatalf("after the refresh: addresses %v; want %v", got, []string{a, c})
+	}
+}

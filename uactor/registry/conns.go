@@ -12,6 +12,10 @@ import (
 // connectParallel bounds the Connects one refresh runs at once.
 const connectParallel = 8
 
+// testHookConnected, if set, runs as sync's Connects have all returned:
+// a test ends the context there.
+var testHookConnected atomic.Pointer[func()]
+
 // conns are a pool's connections, by address. Its owner serialises sync
 // and closeAll; views release their holds from any goroutine.
 type conns[A, Arg any] struct {
@@ -73,6 +77,9 @@ func (c *conns[A, Arg]) sync(ctx context.Context, addrs Addresses) ([]*conn[A], 
 		})
 	}
 	g.Wait()
+	if h := testHookConnected.Load(); h != nil {
+		(*h)()
+	}
 	var failed []error
 	for i, li := range missing {
 		if errs[i] != nil {
