@@ -184,6 +184,48 @@ func TestGoAwayNotSentOnCrash(t *testing.T) {
 // not with the actor's info: a Connect that got it would hand out a ref
 // to an actor that is going away for good.
 func TestInfoWhileStoppingAnsweredClosed(t *testing.T) {
+	w, rd := stoppingConn(t)
+	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1 << 20}, []byte("\x00\x0buactor.info")); err != nil {
+		t.Fatal(err)
+	}
+	h, buf, err := rd.ReadFrame()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer buf.Release()
+	if h.Type != frame.TypeError || h.ID != 1<<20 || buf.B[0] != 4 {
+		t.Fatalf("the info call while the actor stops: %v %q; want ERROR code 4", h, buf.B)
+	}
+}
+
+// A CALL of a method the kind lacks, arriving while the actor stops, is
+// answered as every CALL then is (PROTOCOL.md: ERROR code 4), not with
+// code 3: the caller learns that nothing ran and that it may call
+// elsewhere, not that no actor of the kind has the method.
+func TestUnknownMethodWhileStoppingAnsweredClosed(t *testing.T) {
+	w, rd := stoppingConn(t)
+	for i, method := range []string{"no-such-method", ""} {
+		id := uint64(1<<20 + i)
+		if err := writeCalls(w, id, id, method, nil); err != nil {
+			t.Fatal(err)
+		}
+		h, buf, err := rd.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Type != frame.TypeError || h.ID != id || buf.B[0] != 4 {
+			t.Errorf("a CALL of method %q while the actor stops: %v %q; want ERROR code 4", method, h, buf.B)
+		}
+		buf.Release()
+	}
+}
+
+// stoppingConn hosts a counter, opens a plain connection to it, and
+// starts closing it, held in its grace period by a blocking call until
+// the test ends. It returns once the actor answers a CALL with ERROR code
+// 4: it is stopping.
+func stoppingConn(t *testing.T) (*frame.Writer, *frame.Reader) {
+	t.Helper()
 	ctx := testCtx(t, 30*time.Second)
 	c := &Counter{release: make(chan struct{})}
 	r, conn := hostPlain(t, ctx, CounterKind, c, 0, uactor.GracePeriod(20*time.Second))
@@ -213,19 +255,8 @@ func TestInfoWhileStoppingAnsweredClosed(t *testing.T) {
 		code := buf.B[0]
 		buf.Release()
 		if h.Type == frame.TypeError && code == 4 {
-			break
+			return w, rd
 		}
 		time.Sleep(time.Millisecond)
-	}
-	if err := w.WriteFrame(frame.Header{Type: frame.TypeCall, ID: 1 << 20}, []byte("\x00\x0buactor.info")); err != nil {
-		t.Fatal(err)
-	}
-	h, buf, err := rd.ReadFrame()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer buf.Release()
-	if h.Type != frame.TypeError || h.ID != 1<<20 || buf.B[0] != 4 {
-		t.Fatalf("the info call while the actor stops: %v %q; want ERROR code 4", h, buf.B)
 	}
 }

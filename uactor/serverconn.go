@@ -260,6 +260,12 @@ func (c *serverConn) dispatch(id uint64, buf *frame.Buffer) (incoming, error) {
 		c.refuseStopping(id)
 		buf.Release()
 		return incoming{}, nil
+	case m == nil && s.draining.Load():
+		// As every CALL then is, whatever its method: code 3 would tell
+		// the caller no actor of the kind has it, not that this one stops.
+		c.refuseStopping(id)
+		buf.Release()
+		return incoming{}, nil
 	case m == nil:
 		const quoted = 64 // of the name the peer sent: its error need not echo megabytes
 		if len(name) > quoted {
