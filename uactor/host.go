@@ -13,10 +13,13 @@ import (
 // itself, so every ref to it sees the same state, and concurrently unless
 // Serial. Each Host makes another actor: a value hosted twice is served by
 // two, whose calls Serial orders each on its own, not together. Closing
-// the returned ref stops serving. Host also gives unit tests an in-process
+// the returned ref stops serving; a ref dropped unclosed serves on for as
+// long as the process lives, since copies of it in other processes are out
+// of the collector's sight. Host also gives unit tests an in-process
 // actor. In an actor's process whose owner closes it, Host fails with
 // ErrClosed once the process has stopped the values it hosts, which it
-// does after its own calls.
+// does after its own calls; the refs it returned are then done, and their
+// Err and calls match ErrClosed.
 func Host[A, Arg any](ctx context.Context, k *Kind[A, Arg], a A, opts ...Option) (Ref[A], error) {
 	if err := ctx.Err(); err != nil {
 		return Ref[A]{}, errorf("uactor: Host(%q): %w", k.entry.name, err)

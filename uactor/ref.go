@@ -171,6 +171,15 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 		return nil, errorf("uactor: %s: %w", method, ErrClosed)
 	}
 	s, supervised := h.owner.(supervising)
+	if h.owner != nil && !supervised {
+		// The ref Host returned, whose process stopped the value it
+		// hosts (stopHosted), its socket removed: the call fails as Err
+		// says, as one through a spawned actor's owner ref does, rather
+		// than with the dial of a socket that is gone.
+		if err := h.life.cause(); err != nil {
+			return nil, errorf("uactor: %s: %w", method, err)
+		}
+	}
 	for sends := 1; ; sends++ {
 		var c *clientConn
 		var err error
