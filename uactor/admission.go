@@ -28,15 +28,29 @@ type hsConn struct {
 	left         atomic.Bool  // its goroutine gave back its hsRun token
 	admitted     int64        // unix nanoseconds
 	helloQueued  bool         // its whole hello was seen waiting in the socket buffer; guarded by server.mu
-	waitingSince atomic.Int64 // unix nanoseconds; 0 while not reading
+	waitingSince atomic.Int64 // unix nanoseconds; 0 while not reading, evictedMark once evicted so
 	got          atomic.Int64 // bytes received
 }
 
+// evictedMark is the waitingSince of a connection evicted as it waited
+// for its proof.
+const evictedMark = -1
+
+// errEvicted fails the read that an eviction overtook.
+var errEvicted = fmt.Errorf("%w: evicted for a new connection (MaxHandshakes)", net.ErrClosed)
+
+// Read reads from the peer. Its reader and an eviction each try to swap
+// waitingSince from the same reading: the one that loses learns of the
+// other. An eviction wins only while the read has not returned, and the
+// read then fails, so that a proof the handshake got is never evicted.
 func (c *hsConn) Read(b []byte) (int, error) {
-	c.waitingSince.Store(time.Now().UnixNano())
+	since := time.Now().UnixNano()
+	c.waitingSince.Store(since)
 	n, err := c.Conn.Read(b)
 	c.got.Add(int64(n))
-	c.waitingSince.Store(0)
+	if !c.waitingSince.CompareAndSwap(since, 0) {
+		return 0, errEvicted
+	}
 	return n, err
 }
 
@@ -89,7 +103,7 @@ func (s *server) admit(nc net.Conn) *hsConn {
 // arrived but was not read yet (its reader has not run) counts as sent.
 func (s *server) victim(now int64) *hsConn {
 	var young, waiting *hsConn
-	var youngAge, waited int64
+	var youngAge, since, waited int64
 	for c := range s.hs {
 		got := c.got.Load()
 		if got < handshake.ClientHelloSize {
@@ -99,8 +113,8 @@ func (s *server) victim(now int64) *hsConn {
 			if age := now - c.admitted; young == nil || age > youngAge {
 				young, youngAge = c, age
 			}
-		} else if w := c.waitingSince.Load(); w != 0 && (waiting == nil || now-w > waited) {
-			waiting, waited = c, now-w
+		} else if w := c.waitingSince.Load(); w > 0 && (waiting == nil || now-w > waited) {
+			waiting, since, waited = c, w, now-w
 		}
 	}
 	if young != nil && pending(young.Conn) >= handshake.ClientHelloSize-int(young.got.Load()) {
@@ -109,6 +123,9 @@ func (s *server) victim(now int64) *hsConn {
 	}
 	if young != nil {
 		return young
+	}
+	if waiting != nil && !waiting.waitingSince.CompareAndSwap(since, evictedMark) {
+		return s.victim(now) // its read has just returned: it waits no more, or waits anew
 	}
 	return waiting
 }
