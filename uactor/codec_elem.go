@@ -181,9 +181,17 @@ func timeElem() elem[time.Time] {
 // an offset's seconds (its version 2) it writes them signed but reads them
 // back unsigned, so a negative offset with seconds, such as a local mean
 // time west of Greenwich, would come back 256 s off: the offset is read
-// again here as it was written, and the time put in that zone.
+// again here as it was written, and the time put in that zone. The time
+// package takes any 32 bits for the nanoseconds, too, and makes of those
+// past 999999999, which no time writes, a time whose Nanosecond is out of
+// its range or whose instant moved: they are refused here.
 func decodeTime(p []byte) (time.Time, error) {
 	var t time.Time
+	if len(p) >= minTimeBinary {
+		if ns := binary.BigEndian.Uint32(p[9:13]); ns >= 1e9 {
+			return t, fmt.Errorf("%w: time.Time: %d nanoseconds", ErrDecode, ns)
+		}
+	}
 	if err := t.UnmarshalBinary(p); err != nil {
 		return t, fmt.Errorf("%w: time.Time: %w", ErrDecode, err)
 	}

@@ -3,6 +3,7 @@ package uactor
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -173,6 +174,13 @@ func TestCodecRejectsBadInput(t *testing.T) {
 		"truncated struct":  decodeValue([]byte{2}, &p),
 		"malformed varint":  decodeValue([]byte{0xff}, &i8),
 		"empty uint8 input": decodeValue([]byte{}, new(uint8)),
+		// time.Time's binary form holds its nanoseconds in 32 bits; the
+		// time package reads any of them back, into a time whose
+		// Nanosecond is past 999999999 or whose instant moved.
+		"time nanoseconds 1e9":       decodeValue(timeWithNanos(1e9), new(time.Time)),
+		"time nanoseconds 2^31-1":    decodeValue(timeWithNanos(math.MaxInt32), new(time.Time)),
+		"time nanoseconds negative":  decodeValue(timeWithNanos(math.MaxUint32), new(time.Time)),
+		"[]time.Time with 1e9 nanos": decodeValue(append([]byte{1, 15}, timeWithNanos(1e9)...), new([]time.Time)),
 	}
 	for name, err := range cases {
 		if !errors.Is(err, ErrDecode) {
@@ -191,6 +199,16 @@ func TestCodecRejectsBadInput(t *testing.T) {
 			t.Errorf("%s of 2^40 on a %d-bit platform: %v", name, strconv.IntSize, err)
 		}
 	}
+}
+
+// timeWithNanos is a time.Time's binary form with ns in its nanoseconds.
+func timeWithNanos(ns uint32) []byte {
+	b, err := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC).MarshalBinary()
+	if err != nil {
+		panic(err)
+	}
+	binary.BigEndian.PutUint32(b[9:13], ns)
+	return b
 }
 
 type panicky struct{}
@@ -309,6 +327,7 @@ func FuzzDecode(f *testing.F) {
 	// with a payload.
 	f.Add([]byte{0x80, 0, 0, 0, 0x7f, 0x80, 0, 1})
 	f.Add([]byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0x7f, 0xf0, 0, 0, 0, 0, 0, 1})
+	f.Add(timeWithNanos(1e9)) // a time.Time's length, its nanoseconds a second
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for name, err := range map[string]error{
 			"bool":          decodeValue(b, new(bool)),
