@@ -54,11 +54,13 @@ func TestForwardedProxies(t *testing.T) {
 			if err != nil || pid != conn.PID() || pid == actor.PID() {
 				t.Fatalf("forwarded ref's getpid = %d, %v; want MyOtherActor's %d", pid, err, conn.PID())
 			}
-			// The capture and the key live as long as the connection.
+			// The capture and the key live as long as the connection: a
+			// decoded ref still held keeps neither.
 			conn.Close()
 			if _, err := MyOtherActor.Call(ctx, actor, uactor.Empty{}); !errors.Is(err, uactor.ErrAuthKey) {
 				t.Fatalf("after the connection closed = %v; want AuthKeyError again", err)
 			}
+			runtime.KeepAlive(other)
 		})
 	}
 }

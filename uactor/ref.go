@@ -281,9 +281,13 @@ func (r Ref[A]) MarshalBinary() ([]byte, error) { return r.AppendBinary(nil) }
 // key id up in this process's keyring, which knows the ids of the keys this
 // process gave (Spawn, Host) and those it learned in handshakes with actors
 // it reached with a key, for as long as a ref that reached them (Connect's,
-// and the refs it holds) or names that id is held: a ref whose key id is
-// not among them fails with *AuthKeyError, whether or not this process
-// happens to hold the key under another id. An address captured by Connect
+// and the refs it holds) or names that id is held, and only while this
+// process holds the key itself: a decoded ref holds the id, not the key,
+// which only Spawn, Host and Connect teach a process, so once the last of
+// their refs with it is closed, refs naming its ids no longer decode, even
+// while a decoded ref naming one is held. A ref whose key id is not among
+// them fails with *AuthKeyError, whether or not this process happens to
+// hold the key under another id. An address captured by Connect
 // (see Capture) is rewritten to the connected one. A ref to an actor of a
 // kind that this process defines with an actor type other than A fails
 // with ErrDecode: its calls would reach the wrong kind of actor. So does
