@@ -216,7 +216,9 @@ func DialTimeout(d time.Duration) Option { return func(o *options) { o.dialTimeo
 // largest such write takes to cross. The default is 10 seconds; 0 sets no
 // write deadline (keepalive, if on, still finds a peer that went silent,
 // except while an actor has stopped reading at its ConnBuffer bound: see
-// Keepalive).
+// Keepalive). With Keepalive off as well, a write to a peer that takes
+// nothing waits until the peer closes its socket, for ever if it never
+// does, and holds up what that connection's reader would do next.
 // A caller whose context ends while its request waits to be written
 // returns at once all the same: the rest of the request is written behind
 // it, as the frames on a connection cannot be abandoned halfway.
