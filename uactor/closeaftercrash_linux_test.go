@@ -55,14 +55,15 @@ var (
 func TestCloseAfterCrashKeepsExitError(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		leave   bool            // a process the actor started holds its output open
-		opts    []uactor.Option // spawn options
-		crashed bool            // Err must be the *ExitError; else it wraps ErrClosed
+		leave   bool // a process the actor started holds its output open
+		restart bool // Restart(1, time.Minute)
+		spent   bool // its one restart taken before the crash
+		crashed bool // Err must be the *ExitError; else it wraps ErrClosed
 	}{
-		{"output held open", true, nil, true},
-		{"output closed", false, nil, true},
-		{"restart budget spent", true, []uactor.Option{uactor.Restart(1, time.Minute)}, true},
-		{"restart to follow", true, []uactor.Option{uactor.Restart(1, time.Minute)}, false},
+		{"output held open", true, false, false, true},
+		{"output closed", false, false, false, true},
+		{"restart budget spent", true, true, true, true},
+		{"restart to follow", true, true, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)
@@ -74,8 +75,12 @@ func TestCloseAfterCrashKeepsExitError(t *testing.T) {
 					}
 				}
 			})
-			r := spawn(t, ctx, crasherKind, pidFile, append([]uactor.Option{uactor.Output(io.Discard)}, tc.opts...)...)
-			if tc.name == "restart budget spent" {
+			opts := []uactor.Option{uactor.Output(io.Discard)}
+			if tc.restart {
+				opts = append(opts, uactor.Restart(1, time.Minute))
+			}
+			r := spawn(t, ctx, crasherKind, pidFile, opts...)
+			if tc.spent {
 				pid := r.PID()
 				killExited(t, ctx, pid)
 				for r.PID() == pid { // the one restart the budget allows
