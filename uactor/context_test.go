@@ -75,6 +75,49 @@ func TestMetadataOverBoundFailsAtCaller(t *testing.T) {
 	}
 }
 
+// A call whose metadata is over the bound fails at once through a ref that
+// holds no connection yet (a copy, received in a message): it is not sent,
+// so there is nothing to dial for. Where the actor lives, no connection is
+// made; where nothing listens any more, the call fails with its own error,
+// not the dial's, and the ref does not give its actor up over it.
+func TestMetadataOverBoundDialsNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		alive bool
+	}{
+		{"actor alive", true},
+		{"nothing listens", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			r, err := uactor.Host(ctx, CounterKind, &Counter{})
+			if err != nil {
+				t.Fatalf("Host: %v", err)
+			}
+			t.Cleanup(func() { r.Close() })
+			cp := copyRef(t, r)
+			if !tc.alive {
+				r.Close()
+			}
+			big := uactor.WithMetadata(ctx, "big", strings.Repeat("x", uactor.MaxMetadataSize))
+			if _, err := Add.Call(big, cp, 1); !errors.Is(err, uactor.ErrMetadataTooLarge) || errors.Is(err, uactor.ErrActorDied) {
+				t.Fatalf("a call with metadata over the bound through a ref with no connection = %v; want ErrMetadataTooLarge alone", err)
+			}
+			if n := uactor.Buffered(cp); n != -1 {
+				t.Errorf("the ref holds a connection after that call (%d bytes queued); want none dialled", n)
+			}
+			if isDone(cp) {
+				t.Errorf("the ref's Done is closed by that call (%v); want the actor not given up", cp.Err())
+			}
+			if tc.alive {
+				if _, err := Add.Call(ctx, cp, 1); err != nil {
+					t.Fatalf("a call within the bound afterwards: %v", err)
+				}
+			}
+		})
+	}
+}
+
 // A call queued behind a Serial actor's running call, whose deadline passes
 // while it waits, is dropped: its handler never runs.
 func TestExpiredCallDroppedBehindSerialLock(t *testing.T) {

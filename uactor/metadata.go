@@ -161,8 +161,8 @@ func appendCallContext(b []byte, ctx context.Context) ([]byte, error) {
 		b = binary.AppendUvarint(b, uint64(left))
 	}
 	if md != nil {
-		if len(md.raw) > MaxMetadataSize {
-			return b[:at], fmt.Errorf("%w: %d bytes, at most %d", ErrMetadataTooLarge, len(md.raw), MaxMetadataSize)
+		if err := md.check(); err != nil {
+			return b[:at], err
 		}
 		flags |= callHasMetadata
 		b = binary.AppendUvarint(b, uint64(len(md.raw)))
@@ -170,6 +170,15 @@ func appendCallContext(b []byte, ctx context.Context) ([]byte, error) {
 	}
 	b[at] = flags
 	return b, nil
+}
+
+// check returns the error of a call that carries md, nil if md (nil: none)
+// is within MaxMetadataSize.
+func (md *metadata) check() error {
+	if md != nil && len(md.raw) > MaxMetadataSize {
+		return fmt.Errorf("%w: %d bytes, at most %d", ErrMetadataTooLarge, len(md.raw), MaxMetadataSize)
+	}
+	return nil
 }
 
 // callContext is a received call's deadline and metadata.

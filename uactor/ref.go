@@ -170,6 +170,11 @@ func (h *handle) roundTrip(ctx context.Context, method string, prefix, req []byt
 	if h.closed.Load() {
 		return nil, errorf("uactor: %s: %w", method, ErrClosed)
 	}
+	// A call that will not be sent fails before it looks for a connection,
+	// which may mean a dial: to an actor that may not even be there.
+	if err := metadataOf(ctx).check(); err != nil {
+		return nil, errorf("uactor: %s: %w", method, err)
+	}
 	s, supervised := h.owner.(supervising)
 	if h.owner != nil && !supervised {
 		// The ref Host returned, whose process stopped the value it
