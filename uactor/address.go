@@ -222,13 +222,19 @@ func dialHint(a address, err error) string {
 	return ""
 }
 
-func dialAddress(ctx context.Context, a address, timeout time.Duration) (net.Conn, error) {
+// dialAddress connects to a, giving up at by, or once ctx ends.
+func dialAddress(ctx context.Context, a address, by time.Time) (net.Conn, error) {
 	if a.network == "unix" {
 		if err := checkSocketPath(a, ""); err != nil {
 			return nil, errorf("uactor: dial %s: %w", a, err)
 		}
 	}
-	d := net.Dialer{Timeout: timeout}
+	if f := testHookDial.Load(); f != nil {
+		if err := (*f)(a, by); err != nil {
+			return nil, errorf("uactor: dial %s: %w", a, err)
+		}
+	}
+	d := net.Dialer{Deadline: by}
 	c, err := d.DialContext(ctx, a.network, a.addr)
 	if err != nil {
 		return nil, errorf("uactor: dial %s: %w%s", a, err, dialHint(a, err))

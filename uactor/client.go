@@ -65,10 +65,11 @@ type call struct {
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan bool, 1)} }}
 
-// dialConn dials a, and authenticates with key the actor expect (zero: any).
-// If ctx ends first, it stops, closing what it opened.
-func dialConn(ctx context.Context, a address, key []byte, expect uuid.UUID, o options) (*clientConn, error) {
-	nc, err := dialAddress(ctx, a, o.dialTimeout)
+// dialConn dials a, connecting by the time by, and authenticates with key
+// the actor expect (zero: any). If ctx ends first, it stops, closing what
+// it opened.
+func dialConn(ctx context.Context, a address, by time.Time, key []byte, expect uuid.UUID, o options) (*clientConn, error) {
+	nc, err := dialAddress(ctx, a, by)
 	if err != nil {
 		return nil, err
 	}

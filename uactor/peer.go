@@ -202,8 +202,11 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 	end := time.Now().Add(p.opts.dialTimeout)
 	wait := reconnectFirstWait
 	for {
+		// Each try connects by end, not DialTimeout after it starts: one
+		// begun just before end would otherwise stretch the dial to
+		// nearly twice DialTimeout.
 		ctx, cancel := context.WithTimeout(p.quit, addSat(p.opts.dialTimeout, p.opts.handshake))
-		d.c, d.err = dialConn(ctx, p.addr, p.key, expect, p.opts)
+		d.c, d.err = dialConn(ctx, p.addr, end, p.key, expect, p.opts)
 		cancel()
 		retry := reconnect || named || errors.Is(d.err, handshake.ErrTurnedAway) || errors.Is(d.err, syscall.EAGAIN)
 		if d.err == nil || !retry || hopeless(p.addr, d.err) || time.Now().Add(wait).After(end) {
@@ -213,7 +216,7 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 		case <-time.After(wait):
 		case <-p.quit.Done():
 		}
-		if p.isClosedOrGone() { // a GOAWAY, say, read on the connection that broke
+		if p.isClosedOrGone() || !time.Now().Before(end) { // a GOAWAY, say, read on the connection that broke; or the wait overran end
 			break
 		}
 		wait = min(2*wait, reconnectMaxWait)
@@ -254,6 +257,10 @@ func (p *peer) dial(d *dialResult, served uuid.UUID) {
 	p.mu.Unlock()
 	close(d.done)
 }
+
+// testHookDial, nil outside tests, is told of each dial before it connects,
+// with the time it must connect by, and fails it with the error it returns.
+var testHookDial atomic.Pointer[func(a address, by time.Time) error]
 
 // hopeless reports whether a failed dial is worth no retry: another actor
 // or another key is there, something that does not speak this protocol
