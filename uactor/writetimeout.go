@@ -44,6 +44,12 @@ type deadlineConn struct {
 	more func(fd uintptr) bool
 	vecs vecWriter // WriteBuffers', where the system allows it
 
+	// The deadline begin set for the write now waiting, and that of a
+	// write cut short, which its rest keeps (zero: none). Only the writing
+	// goroutine touches them.
+	until  time.Time
+	resume time.Time
+
 	// mu orders a context's cut against the write it is meant for. The
 	// function that cuts is registered once per context, not per write, and
 	// stays registered across writes made with the same context (a
@@ -99,6 +105,7 @@ func (c *deadlineConn) Write(b []byte) (int, error) {
 func (c *deadlineConn) WriteContext(ctx context.Context, b []byte) (int, error) {
 	n := c.tryWrite(b)
 	if n == len(b) {
+		c.resume = time.Time{} // the rest of a write cut short went out at once
 		return n, nil
 	}
 	c.begin(ctx)
@@ -193,8 +200,16 @@ func (c *deadlineConn) begin(ctx context.Context) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.timeout > 0 {
-		c.Conn.SetWriteDeadline(time.Now().Add(c.timeout))
+		// The rest of a write cut short is the same write, and the
+		// Writer's next: it keeps that write's deadline, or a peer that
+		// stopped reading would hold it for up to twice the timeout.
+		c.until = c.resume
+		if c.until.IsZero() {
+			c.until = time.Now().Add(c.timeout)
+		}
+		c.Conn.SetWriteDeadline(c.until)
 	}
+	c.resume = time.Time{}
 	c.waiting = d
 	switch {
 	case d == nil: // never done
@@ -237,8 +252,12 @@ func (c *deadlineConn) end(ctx context.Context, err error) error {
 	if c.timeout > 0 || cut {
 		c.Conn.SetWriteDeadline(time.Time{})
 	}
+	cut = cut && err != nil && errors.Is(err, os.ErrDeadlineExceeded)
+	if cut {
+		c.resume = c.until
+	}
 	c.mu.Unlock()
-	if cut && err != nil && errors.Is(err, os.ErrDeadlineExceeded) {
+	if cut {
 		return fmt.Errorf("write cut short: %w", ctx.Err())
 	}
 	return err
