@@ -28,6 +28,13 @@
 //		return fmt.Errorf("%d tags: %w", n, wire.ErrShort)
 //	}
 //	p.Tags = make([]string, n)
+//
+// A type that holds values of its own type (a tree) decodes each level by
+// calling itself through Value, and a value nested in a byte or two a level
+// lets a frame nest millions deep: bound the depth as it decodes (carry it
+// in an unexported field of the value being decoded, or in a decoding
+// function of its own), since a goroutine's stack that overflows ends the
+// process where a decode error would fail one call.
 package wire
 
 import (
