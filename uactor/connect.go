@@ -7,6 +7,7 @@ import (
 	"net/netip"
 
 	"github.com/google/uuid"
+	"github.com/uactor-go/uactor/internal/addr"
 	"github.com/uactor-go/uactor/internal/keyring"
 )
 
@@ -107,10 +108,23 @@ func Connect[A, Arg any](ctx context.Context, k *Kind[A, Arg], address string, a
 		// reads extra when it runs).
 		extra = append(extra, captures.Add(from, a.String(), inf.id))
 	}
-	if dialable(inf.advertise) {
+	if carriable(inf.advertise) {
 		h.adv = inf.advertise
 	}
 	return Ref[A]{h}, nil
+}
+
+// carriable reports whether adv, the address an actor said it names in its
+// refs, is one that refs carry: dialable, and one that a ref's decoder
+// takes. An actor that names another (only one not built with this
+// package could) has its refs from Connect carry the address dialled,
+// rather than one that every receiver would refuse.
+func carriable(adv string) bool {
+	if len(adv) > addr.MaxLen || !dialable(adv) {
+		return false
+	}
+	a, err := parseAddress(adv)
+	return err == nil && checkRefAddress(a) == nil
 }
 
 // dialable reports whether adv, the address an actor names in its refs, is

@@ -103,7 +103,8 @@ func (r Ref[A]) Address() string {
 // it travels: the one the actor was given with Advertise (its port filled
 // in), or else the one it listens on. Register this one with a registry.
 // A ref from Connect carries the address dialled instead where the actor
-// names one on all interfaces (it listens on 0.0.0.0 without Advertise).
+// names one on all interfaces (it listens on 0.0.0.0 without Advertise),
+// or one that a ref's decoder would refuse.
 func (r Ref[A]) Advertised() string {
 	if r.h == nil {
 		return ""
@@ -338,15 +339,8 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 	if err != nil {
 		return errorf("%w: ref: %w", ErrDecode, err)
 	}
-	if _, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" {
-		// Any port, to listen: an actor's ref names the one it bound.
-		// Dialled, it would fail only after DialTimeout.
-		return errorf("%w: ref: %s names port 0", ErrDecode, a)
-	}
-	if a.network == "unix" && relativeSocket(a.addr) {
-		// Read against this process's working directory, it would name
-		// another socket than the one its writer meant.
-		return errorf("%w: ref: socket path %q is not absolute", ErrDecode, a.addr)
+	if err := checkRefAddress(a); err != nil {
+		return errorf("%w: ref: %w", ErrDecode, err)
 	}
 	key, forget, ok := heldKeys.Use(keyID)
 	if !ok {
@@ -376,4 +370,19 @@ func (r *Ref[A]) UnmarshalBinary(b []byte) error {
 type collected struct {
 	life    *life
 	release func()
+}
+
+// checkRefAddress refuses an address that no actor's ref names, though it
+// parses: TCP port 0, which is any port to listen on, and dialled would
+// fail only after DialTimeout; and a relative socket path, which read
+// against this process's working directory would name another socket than
+// the one its writer meant.
+func checkRefAddress(a address) error {
+	if _, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" {
+		return fmt.Errorf("%s names port 0", a)
+	}
+	if a.network == "unix" && relativeSocket(a.addr) {
+		return fmt.Errorf("socket path %q is not absolute", a.addr)
+	}
+	return nil
 }
