@@ -16,6 +16,7 @@ type entry struct {
 	network string    // "tcp" or "unix"
 	target  string    // host:port, or the socket's path
 	gen     uint64    // which registration of addr this is: see ring.add
+	regs    uint64    // how often addr was registered again in place since (see ring.add)
 	seen    bool      // a check found it alive once
 	failing time.Time // when the checks began to fail; zero: the last one did not
 	strikes int       // checks in a row that failed without proving anything

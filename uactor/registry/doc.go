@@ -56,7 +56,9 @@
 // begins share it (one asked for while a probe checks waits for the next:
 // it is to see what its caller saw). A check judges the registration it
 // dialled: an address deregistered and registered again while it dials is
-// a new entry, which it neither drops nor vouches for.
+// a new entry, which it neither drops nor vouches for; one registered again
+// while still registered is not dropped, nor struck, for that dial's
+// failure, which may predate the actor its registrant vouches for.
 //
 // What that guarantees, on a lossy link too:
 //

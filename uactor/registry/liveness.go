@@ -33,7 +33,9 @@ const (
 // dial runs on the registry's clock, not ctx's (other callers may share
 // it); check returns ctx's error if ctx ends first.
 func (r *Registry) check(ctx context.Context, e entry) (verdict, error) {
-	key := strconv.FormatUint(e.gen, 10) // unique to e's registration, of all
+	// Unique to e's registration, of all, and to how often it was
+	// registered again in place: a check after that dials anew.
+	key := strconv.FormatUint(e.gen, 10) + "." + strconv.FormatUint(e.regs, 10)
 	ch := r.checks.DoChan(key, func() (any, error) { return r.dialCheck(e), nil })
 	select {
 	case res := <-ch:
@@ -86,6 +88,11 @@ func (r *Registry) judge(e entry, err error) verdict {
 	case err == nil:
 		cur.seen, cur.failing, cur.strikes = true, time.Time{}, 0
 		return alive
+	case cur.regs != e.regs:
+		// Registered again in place while this dial ran: its failure may
+		// predate the actor its registrant vouches for now, so it neither
+		// drops the address nor counts against it.
+		return suspect
 	}
 	now := time.Now()
 	if cur.failing.IsZero() {

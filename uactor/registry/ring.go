@@ -21,7 +21,9 @@ type ring struct {
 // add appends e unless its address is there already, and reports whether
 // it did. An appended entry gets a gen of its own, so that a check that
 // dialled an address before it was deregistered and registered again
-// tells the entry it judged from the one now there.
+// tells the entry it judged from the one now there. An address registered
+// again in place keeps its entry, and counts it (regs): a check that
+// dialled before then does not drop it for a refusal (see judge).
 func (r *ring) add(e entry) bool {
 	if r.at == nil {
 		r.at = map[string]int{}
@@ -29,6 +31,7 @@ func (r *ring) add(e entry) bool {
 	if i, ok := r.at[e.addr]; ok {
 		old := r.slots[i]
 		old.strikes, old.failing = 0, time.Time{} // registered again: whoever did thinks it lives
+		old.regs++
 		return false
 	}
 	r.gens++
