@@ -5,16 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"runtime"
 	"testing"
 	"time"
 )
 
 // probe decodes bytes as one composite type, and reports how many elements
-// came out.
+// came out; again checks what decodes against its encoding.
 type probe struct {
 	name   string
 	decode func(b []byte) (int, error)
+	again  func(b []byte) error
 }
 
 func probeOf[T any]() probe {
@@ -22,15 +24,45 @@ func probeOf[T any]() probe {
 	if err != nil {
 		panic(err)
 	}
+	// length is the number of elements of a decoded slice or map.
+	length := func(v T) int { return reflect.ValueOf(v).Len() }
 	return probe{fmt.Sprintf("%T", *new(T)), func(b []byte) (int, error) {
 		v, err := c.decode(b)
-		switch x := any(v).(type) { // a few stand for all: counts are bounded alike
-		case []string:
-			return len(x), err
-		case map[string]string:
-			return len(x), err
+		if err != nil {
+			return 0, err
 		}
-		return 0, err
+		return length(v), nil
+	}, func(b []byte) error {
+		// What decodes encodes to bytes that decode to as many elements,
+		// and after that one trip, to a value that travels unchanged: the
+		// first trip may only put a time in the zone it travels in.
+		v, err := c.decode(b)
+		if err != nil {
+			return nil
+		}
+		trip := func(v T) (T, error) {
+			enc, err := c.append(nil, v)
+			if err != nil {
+				return v, fmt.Errorf("%v does not encode: %w", v, err)
+			}
+			w, err := c.decode(enc)
+			if err != nil {
+				return v, fmt.Errorf("%v encodes to % x, which does not decode: %w", v, enc, err)
+			}
+			return w, nil
+		}
+		v2, err := trip(v)
+		if err != nil {
+			return err
+		}
+		v3, err := trip(v2)
+		if err != nil {
+			return err
+		}
+		if length(v2) != length(v) || fmt.Sprint(v3) != fmt.Sprint(v2) {
+			return fmt.Errorf("%v travels as %v, then as %v", v, v2, v3)
+		}
+		return nil
 	}}
 }
 
@@ -138,7 +170,8 @@ func TestCompositeHostileCountAllocatesLittle(t *testing.T) {
 // FuzzComposites decodes arbitrary bytes as every built-in slice and map, as
 // MessagePack for a msgp type, and as a Ref's MessagePack form: each decodes
 // or fails with ErrDecode, never panics, and allocates in proportion to the
-// input, never to the counts it claims.
+// input, never to the counts it claims; and a slice or map that decodes
+// travels again with as many elements, unchanged after its first trip.
 func FuzzComposites(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{0})
@@ -172,6 +205,11 @@ func FuzzComposites(f *testing.F) {
 		// bytes per input byte (a map entry, a string header).
 		if limit := uint64(90 * (64*len(b) + 4<<10)); got > limit {
 			t.Fatalf("decoding %d bytes allocated %d bytes", len(b), got)
+		}
+		for _, p := range probes {
+			if err := p.again(b); err != nil {
+				t.Errorf("%s from % x: %v", p.name, b, err)
+			}
 		}
 	})
 }

@@ -317,49 +317,106 @@ func appendVar(v int64) []byte   { return wire.AppendVarint(nil, v) }
 func appendUvar(v uint64) []byte { return wire.AppendUvarint(nil, v) }
 
 // FuzzDecode feeds arbitrary bytes to every built-in codec and to Ref: each
-// must decode or return an error, never panic.
+// must decode or return an error that wraps ErrDecode (or, for a ref, ErrAuthKey), never panic; and what decodes must encode, to bytes that
+// decode to the same value and encode to themselves again (the encoding is
+// the canonical form of what was decoded, though the input may have been
+// a longer form of it, such as a varint with needless bytes). A key is
+// held under fuzzKeyID, so that refs naming it decode as far as a handle.
 func FuzzDecode(f *testing.F) {
+	f.Cleanup(heldKeys.AddAs([]byte("fuzz-decode-key"), fuzzKeyID))
 	f.Add([]byte{})
 	f.Add([]byte{1})
 	f.Add(appendVar(-1 << 40))
 	f.Add([]byte{refVersion, 1, 'k'})
+	f.Add(fuzzRef("unix:///tmp/fuzz.sock", 42))
+	f.Add(fuzzRef("tcp://127.0.0.1:9", 1<<31-1))
 	// A complex64's and a complex128's length, each part a −0 or a NaN
 	// with a payload.
 	f.Add([]byte{0x80, 0, 0, 0, 0x7f, 0x80, 0, 1})
 	f.Add([]byte{0x80, 0, 0, 0, 0, 0, 0, 0, 0x7f, 0xf0, 0, 0, 0, 0, 0, 1})
 	f.Add(timeWithNanos(1e9)) // a time.Time's length, its nanoseconds a second
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for name, err := range map[string]error{
-			"bool":          decodeValue(b, new(bool)),
-			"int":           decodeValue(b, new(int)),
-			"int8":          decodeValue(b, new(int8)),
-			"int16":         decodeValue(b, new(int16)),
-			"int32":         decodeValue(b, new(int32)),
-			"int64":         decodeValue(b, new(int64)),
-			"uint":          decodeValue(b, new(uint)),
-			"uint8":         decodeValue(b, new(uint8)),
-			"uint16":        decodeValue(b, new(uint16)),
-			"uint32":        decodeValue(b, new(uint32)),
-			"uint64":        decodeValue(b, new(uint64)),
-			"uintptr":       decodeValue(b, new(uintptr)),
-			"float32":       decodeValue(b, new(float32)),
-			"float64":       decodeValue(b, new(float64)),
-			"complex64":     decodeValue(b, new(complex64)),
-			"complex128":    decodeValue(b, new(complex128)),
-			"string":        decodeValue(b, new(string)),
-			"[]byte":        decodeValue(b, new([]byte)),
-			"Empty":         decodeValue(b, new(Empty)),
-			"time.Duration": decodeValue(b, new(time.Duration)),
-			"time.Time":     decodeValue(b, new(time.Time)),
-			"point":         decodeValue(b, new(point)),
-			"Ref[*int]":     decodeValue(b, new(Ref[*int])),
-		} {
-			if err != nil && !errors.Is(err, ErrDecode) && !errors.Is(err, ErrAuthKey) {
-				t.Errorf("%s from % x: %v does not wrap ErrDecode", name, b, err)
-			}
-		}
+		fuzzRoundTrip(t, "bool", b, same[bool])
+		fuzzRoundTrip(t, "int", b, same[int])
+		fuzzRoundTrip(t, "int8", b, same[int8])
+		fuzzRoundTrip(t, "int16", b, same[int16])
+		fuzzRoundTrip(t, "int32", b, same[int32])
+		fuzzRoundTrip(t, "int64", b, same[int64])
+		fuzzRoundTrip(t, "uint", b, same[uint])
+		fuzzRoundTrip(t, "uint8", b, same[uint8])
+		fuzzRoundTrip(t, "uint16", b, same[uint16])
+		fuzzRoundTrip(t, "uint32", b, same[uint32])
+		fuzzRoundTrip(t, "uint64", b, same[uint64])
+		fuzzRoundTrip(t, "uintptr", b, same[uintptr])
+		fuzzRoundTrip(t, "float32", b, func(x, y float32) bool { return math.Float32bits(x) == math.Float32bits(y) })
+		fuzzRoundTrip(t, "float64", b, func(x, y float64) bool { return math.Float64bits(x) == math.Float64bits(y) })
+		fuzzRoundTrip(t, "complex64", b, func(x, y complex64) bool {
+			return math.Float32bits(real(x)) == math.Float32bits(real(y)) && math.Float32bits(imag(x)) == math.Float32bits(imag(y))
+		})
+		fuzzRoundTrip(t, "complex128", b, func(x, y complex128) bool {
+			return math.Float64bits(real(x)) == math.Float64bits(real(y)) && math.Float64bits(imag(x)) == math.Float64bits(imag(y))
+		})
+		fuzzRoundTrip(t, "string", b, same[string])
+		fuzzRoundTrip(t, "[]byte", b, bytes.Equal)
+		fuzzRoundTrip(t, "Empty", b, same[Empty])
+		fuzzRoundTrip(t, "time.Duration", b, same[time.Duration])
+		fuzzRoundTrip(t, "time.Time", b, time.Time.Equal)
+		fuzzRoundTrip(t, "point", b, same[point])
+		fuzzRoundTrip(t, "Ref[*int]", b, func(x, y Ref[*int]) bool {
+			bx, _ := x.MarshalBinary()
+			by, _ := y.MarshalBinary()
+			x.Close()
+			y.Close()
+			return bytes.Equal(bx, by)
+		})
 		decodeError("m", b)
 		decodeBootstrap(b)
 		decodeReady(b)
 	})
+}
+
+// fuzzKeyID is the id FuzzDecode holds its key under.
+var fuzzKeyID = [8]byte{'f', 'u', 'z', 'z', 'k', 'e', 'y', 1}
+
+// fuzzRef is the binary form of a ref to kind "k" at adv, naming fuzzKeyID.
+func fuzzRef(adv string, pid uint64) []byte {
+	b := wire.AppendString([]byte{refVersion}, "k")
+	id := uuid.MustParse("6ba7b810-9dad-11d1-80b4-00c04fd430c8")
+	b = append(b, id[:]...)
+	b = wire.AppendString(b, adv)
+	b = wire.AppendUvarint(b, pid)
+	return append(b, fuzzKeyID[:]...)
+}
+
+// fuzzRoundTrip decodes b as a T: it must fail with ErrDecode (or
+// ErrAuthKey), or give a value whose encoding decodes to an equal value
+// (by eq, which may close what it compares) and encodes to the same bytes.
+func fuzzRoundTrip[T any](t *testing.T, name string, b []byte, eq func(x, y T) bool) {
+	t.Helper()
+	c, err := codecFor[T]("test")
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	v, err := c.decode(b)
+	if err != nil {
+		if !errors.Is(err, ErrDecode) && !errors.Is(err, ErrAuthKey) {
+			t.Errorf("%s from % x: %v does not wrap ErrDecode", name, b, err)
+		}
+		return
+	}
+	enc, err := c.append(nil, v)
+	if err != nil {
+		t.Fatalf("%s from % x decodes to %v, which does not encode: %v", name, b, v, err)
+	}
+	v2, err := c.decode(enc)
+	if err != nil {
+		t.Fatalf("%s from % x decodes to %v, whose encoding % x does not decode: %v", name, b, v, enc, err)
+	}
+	again, err := c.append(nil, v2)
+	if err != nil || !bytes.Equal(again, enc) {
+		t.Fatalf("%s from % x: encoded % x, decoded and encoded again % x (%v)", name, b, enc, again, err)
+	}
+	if !eq(v, v2) {
+		t.Fatalf("%s from % x decodes to %v, whose encoding % x decodes to %v", name, b, v, enc, v2)
+	}
 }

@@ -201,7 +201,8 @@ func TestCallContextMetadataFromPeer(t *testing.T) {
 }
 
 // FuzzCallContext: the call-context decoder never panics, never accepts
-// metadata it cannot walk, and what it accepts encodes back the same.
+// metadata it cannot walk, gives the deadline sent, and what it accepts
+// encodes back the same.
 func FuzzCallContext(f *testing.F) {
 	f.Add([]byte{0, 3, 'a', 'd', 'd'})
 	f.Add([]byte{1, 0x80, 0x94, 0xeb, 0xdc, 3, 0})
@@ -216,6 +217,13 @@ func FuzzCallContext(f *testing.F) {
 		}
 		if len(cc.md) > MaxMetadataSize {
 			t.Fatalf("accepted %d bytes of metadata", len(cc.md))
+		}
+		// A deadline is there exactly when its flag is, as far from now as
+		// the nanoseconds sent say: never before now, never wrapped round.
+		if hasDL := p[0]&callHasDeadline != 0; cc.deadline.IsZero() == hasDL {
+			t.Fatalf("flags %#x gave the deadline %v", p[0], cc.deadline)
+		} else if ns, _ := binary.Uvarint(p[1:]); hasDL && cc.deadline.Sub(now) != time.Duration(ns) {
+			t.Fatalf("%d ns left gave the deadline %v, from %v", ns, cc.deadline, now)
 		}
 		// Every byte accepted belongs to a pair: re-encoding the pairs (with
 		// minimal lengths) gives pairs that walk the same.
