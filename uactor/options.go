@@ -412,7 +412,9 @@ func Restart(max int, within time.Duration) Option {
 // to w, unless w blocks or a process the actor started holds the output
 // open: then it waits for them about a second at most, and what has not
 // reached w by then is dropped. Once Close has returned, no Write of w
-// begins (one that w blocks in may still run), so w may be closed then.
+// begins (one that w blocks in may still run), so w may be closed then;
+// the same holds, for the lines of its start, once a Spawn that failed
+// has returned its error.
 // A process the actor started that writes to the output after that finds
 // the pipe closed, as a program writing to a pipeline whose reader has
 // gone does (SIGPIPE, or EPIPE if it catches or ignores that).

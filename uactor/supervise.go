@@ -119,6 +119,9 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 	}
 	inc, rd, err := s.start(ctx, false)
 	if err != nil {
+		// No finish follows a start that failed: Spawn's error ends the
+		// actor's life, and Output's writer gets nothing after it either.
+		s.closeOutput()
 		return nil, err
 	}
 	s.addr, _ = parseAddress(rd.addr)
@@ -435,14 +438,20 @@ func (s *supervisor) finish(why error) {
 	}
 	removeDir(s.boot.dir)
 	untrackSpawned(s)
-	// No process of the actor's is left, but one that a process started
-	// may still write to its output: Output's writer gets nothing more
-	// once Close has returned, as its owner may close it then.
+	s.closeOutput()
+	s.lf.end(why)
+	close(s.ended)
+}
+
+// closeOutput closes the actor's relay once no process of the actor's is
+// left. One that a process started may still write to its output, and
+// lines may still wait for a slow writer: Output's writer gets nothing
+// more once Close (or a Spawn that failed) has returned, as its owner
+// may close it then.
+func (s *supervisor) closeOutput() {
 	t := time.NewTimer(outputCloseWait)
 	s.relay.Close(t.C)
 	t.Stop()
-	s.lf.end(why)
-	close(s.ended)
 }
 
 // outputCloseWait bounds how long an actor's end waits for a Write of
