@@ -84,7 +84,8 @@ func OpenChild() (*Child, error) {
 }
 
 // Bootstrap reads the parent's bootstrap record. A standby, which may
-// wait for it long, gives up when the parent-death signal comes first.
+// wait for it long, gives up when the parent-death signal comes first,
+// and tells the parent so (TagGone).
 func (c *Child) Bootstrap() ([]byte, error) {
 	if c.Kind != "" {
 		return c.readBootstrap() // the parent wrote it before the exec, all or most of it
@@ -96,15 +97,28 @@ func (c *Child) Bootstrap() ([]byte, error) {
 	res := make(chan result, 1)
 	go func() {
 		data, err := c.readBootstrap()
+		if h := testHookBootstrapRead; h != nil {
+			h()
+		}
 		res <- result{data, err}
 	}()
 	select {
 	case r := <-res:
 		return r.data, r.err
 	case <-c.sig:
+		// The record may have been read as the signal came: the parent,
+		// told, hands it to another process, rather than take this end
+		// for the actor's. A parent that is gone reads nothing.
+		c.ctl.SetWriteDeadline(time.Now().Add(time.Second))
+		writeRecord(c.ctl, TagGone, nil)
 		return nil, errors.New("spawn: SIGTERM while waiting for a bootstrap")
 	}
 }
+
+// testHookBootstrapRead, if set, runs in a standby once it has read its
+// bootstrap record, before Bootstrap takes it: a test's child sets it to
+// have a signal come just then.
+var testHookBootstrapRead func()
 
 func (c *Child) readBootstrap() ([]byte, error) {
 	tag, data, err := readRecord(c.ctl)

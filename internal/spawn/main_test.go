@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -29,6 +30,19 @@ func runTestChild() int {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
+	}
+	if c.Kind == "" { // a standby
+		if os.Getenv(envTermAtBootstrap) != "" {
+			// SIGTERM comes as the bootstrap has been read, and Bootstrap
+			// sees it first.
+			testHookBootstrapRead = func() {
+				syscall.Kill(os.Getpid(), syscall.SIGTERM)
+				select {}
+			}
+		}
+		if c.Warm() != nil {
+			return 2
+		}
 	}
 	data, err := c.Bootstrap()
 	if err != nil || len(data) == 0 {

@@ -259,6 +259,10 @@ func (p *Process) handshake(ctx context.Context, rest []byte) ([]byte, error) {
 			return nil, &ExitedError{PID: p.PID(), Status: p.status, Known: p.known, Err: r.err}
 		case r.tag == TagError:
 			return nil, &ChildError{r.data}
+		case r.tag == TagGone:
+			// A standby that a SIGTERM ended as it was given the
+			// record: it ran nothing of the actor's (claim).
+			return nil, errStale
 		case r.tag != TagReady:
 			return nil, fmt.Errorf("spawn: child %d sent unexpected record %q", p.PID(), r.tag)
 		}

@@ -15,6 +15,7 @@ const (
 	TagReady     byte = 'R' // child to parent: serving; data describes where
 	TagError     byte = 'E' // child to parent: could not start; data is the message
 	TagWarm      byte = 'W' // standby to parent: up, waiting for its bootstrap
+	TagGone      byte = 'G' // standby to parent: it ends, and runs no actor, though it may have read the bootstrap
 )
 
 // MaxRecord bounds a record's data, so that a confused peer cannot make the

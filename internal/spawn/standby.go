@@ -283,8 +283,9 @@ func takeStandby() *Process {
 
 // claim gives the standby its bootstrap record and waits for it to report
 // ready, as Start does for a child it started. It returns errStale if the
-// standby died before it read the whole record, and so before it ran
-// anything of the actor's: Start can then start the actor elsewhere.
+// standby died before it read the whole record, or said it ends (a
+// SIGTERM came as it read it), and so before it ran anything of the
+// actor's: Start can then start the actor elsewhere.
 func (p *Process) claim(ctx context.Context, r *Relay, boot []byte) ([]byte, error) {
 	stale := func() ([]byte, error) {
 		p.discard()
@@ -301,10 +302,10 @@ func (p *Process) claim(ctx context.Context, r *Relay, boot []byte) ([]byte, err
 		return stale()
 	}
 	ready, err := p.handshake(ctx, boot[n:])
-	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || err == errStale {
 		// The standby's end was closed with the record, or some of it,
-		// unread (or before the rest of it was written): it died before
-		// it could start the actor.
+		// unread (or before the rest of it was written), or it said it
+		// ends (TagGone): it died before it could start the actor.
 		return stale()
 	}
 	return ready, err
