@@ -2,6 +2,7 @@ package uactor
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/uactor-go/uactor/internal/keyring"
@@ -25,9 +26,13 @@ type bootstrap struct {
 	// kindLogger: opts.logger is the one given to Define, which the child
 	// then takes from its own copy of the declaration, whole.
 	kindLogger bool
+	// deadline is that of the start's ctx (Spawn's, or a restart's bound),
+	// which the constructor's context gets; zero: none. The child runs on
+	// this machine, so it reads the same clock.
+	deadline time.Time
 }
 
-const bootstrapVersion = 3
+const bootstrapVersion = 4
 
 func (b *bootstrap) encode() []byte {
 	p := []byte{bootstrapVersion}
@@ -47,7 +52,12 @@ func (b *bootstrap) encode() []byte {
 	p = wire.AppendVarint(p, int64(level))
 	p = wire.AppendBytes(p, b.arg)
 	p = append(p, b.id[:]...)
-	return wire.AppendString(p, b.dir)
+	p = wire.AppendString(p, b.dir)
+	var dl int64
+	if !b.deadline.IsZero() {
+		dl = b.deadline.UnixNano()
+	}
+	return wire.AppendVarint(p, dl)
 }
 
 func decodeBootstrap(p []byte) (*bootstrap, error) {
@@ -71,6 +81,9 @@ func decodeBootstrap(p []byte) (*bootstrap, error) {
 	b.arg = r.Bytes()
 	copy(b.id[:], r.Raw(16))
 	b.dir = r.String()
+	if dl := r.Varint(); dl != 0 {
+		b.deadline = time.Unix(0, dl)
+	}
 	if err := r.Close(); err != nil {
 		return nil, errorf("uactor: bootstrap: %w", err)
 	}

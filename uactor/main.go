@@ -127,7 +127,7 @@ func runChild() int {
 	if boot.kindLogger {
 		boot.opts.logger = k.opts.logger
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := constructContext(boot.deadline)
 	defer cancel()
 	actor, err := construct(ctx, k, boot.arg)
 	if err != nil {
@@ -164,6 +164,17 @@ func runChild() int {
 // outputFlushWait bounds how long a stopping actor's process waits for the
 // output of the actors it started to be passed on.
 const outputFlushWait = time.Second
+
+// constructContext returns the constructor's context: with the deadline
+// of the owner's start, if it had one (zero: none), as the owner kills the
+// process then, so that a constructor that heeds its context gives up by
+// it rather than be killed.
+func constructContext(deadline time.Time) (context.Context, context.CancelFunc) {
+	if deadline.IsZero() {
+		return context.WithCancel(context.Background())
+	}
+	return context.WithDeadline(context.Background(), deadline)
+}
 
 // construct runs the kind's constructor, turning a panic into an error.
 func construct(ctx context.Context, k *kindEntry, arg []byte) (a any, err error) {

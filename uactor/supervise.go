@@ -160,7 +160,9 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 			return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 		}
 	}
-	boot := s.boot.encode()
+	b := *s.boot
+	b.deadline, _ = ctx.Deadline() // the constructor's context gets it too
+	boot := b.encode()
 	if len(boot) > spawn.MaxRecord {
 		// The spawn argument, mostly: the child could not read it.
 		return nil, ready{}, errorf("uactor: Spawn(%q): argument: %w: bootstrap record of %d bytes, over %d",
