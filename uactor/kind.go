@@ -57,13 +57,16 @@ var (
 
 // Define declares a kind named name. newActor runs inside the actor's own
 // process with the argument given to Spawn, and a ctx with the deadline of
-// Spawn's ctx (for a restart, the one Restart gives it), if it had one: the
-// owner kills a process whose constructor has not returned by then. Its
-// metadata does not travel. opts are the kind's default options. Define panics if the name is empty, taken or reserved (names
-// that begin with "uactor." are the library's), if it holds a NUL byte
-// (which a process's command line and environment, where a spawned actor
-// finds its kind, cannot), if newActor is nil, or if Arg cannot travel
-// between processes (the message says what to implement).
+// Spawn's ctx (for a restart, the one Restart gives it), if it had one:
+// the owner kills a process whose constructor has not returned by then.
+// That ctx ends at that deadline even after newActor has returned, so work
+// that outlives newActor takes a context of its own. Its metadata does
+// not travel. opts are the kind's default options. Define panics if the
+// name is empty, taken or reserved (names that begin with "uactor." are
+// the library's), if it holds a NUL byte (which a process's command line
+// and environment, where a spawned actor finds its kind, cannot), if
+// newActor is nil, or if Arg cannot travel between processes (the message
+// says what to implement).
 func Define[A, Arg any](name string, newActor func(ctx context.Context, arg Arg) (A, error), opts ...Option) *Kind[A, Arg] {
 	if name == "" || strings.HasPrefix(name, "uactor.") {
 		panic(fmt.Sprintf("uactor: Define: kind name %q is empty or reserved", name))
