@@ -101,5 +101,9 @@ func Buffered[A any](r Ref[A]) int {
 // strangers can provoke.
 const LogInterval = logInterval
 
+// PenaltyBox is how many rejected connections an actor holds, outside its
+// handshake budget, until their rejections' turns.
+const PenaltyBox = penaltyBox
+
 // KnownKeyIDs is how many key ids this process's keyring knows keys by.
 func KnownKeyIDs() int { return heldKeys.Known() }

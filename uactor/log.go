@@ -108,6 +108,21 @@ func (s *server) logFull(peer string) {
 	l.Info("uactor: connection refused in its handshake: MaxConnections reached", args...)
 }
 
+// logRefused records a connection refused at MaxHandshakes, at Debug and at
+// most one a logInterval: anyone who can connect provokes it, as fast as
+// they connect.
+func (s *server) logRefused() {
+	l := s.opts.log()
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	args, ok := s.refused.admit([]any{"max", s.opts.maxHS})
+	if !ok {
+		return
+	}
+	l.Debug("uactor: connection refused: MaxHandshakes reached", args...)
+}
+
 // logConnEnd records why a connection ended: a peer that hung up or a
 // local close is churn (Debug); anything else dropped the peer (Warn). A
 // peer that closes with frames of ours unread there resets the connection

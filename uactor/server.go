@@ -39,6 +39,7 @@ type server struct {
 	fails      *failGate     // spaces out rejections of wrong proofs
 	hsLogs     handshakeLogs // bounds the records of failed handshakes
 	full       logLimit      // bounds the records of connections refused at MaxConnections
+	refused    logLimit      // … of connections refused at MaxHandshakes
 	drops      logLimit      // bounds the records of authenticated peers dropped for what they sent
 	silentLogs logLimit      // … of peers dropped as silent
 	hungUpLogs logLimit      // … of peers dropped as hung up while the reader waited
@@ -110,8 +111,7 @@ func (s *server) acceptLoop() {
 			if s.draining.Load() {
 				return
 			}
-			// Debug: a flood of connections would otherwise flood the log.
-			s.opts.log().Debug("uactor: connection refused: MaxHandshakes reached", "max", s.opts.maxHS)
+			s.logRefused()
 			continue
 		}
 		go s.serveConn(hc)
