@@ -305,7 +305,10 @@ func MaxConnections(n int) Option { return func(o *options) { o.maxConns = n } }
 // out; if none is waiting, the new one is closed. Goroutines serving
 // handshakes, those of evicted connections still ending included, are at
 // most twice n: beyond that, new connections wait in the listener's backlog
-// until one ends. A client whose connection was closed so, before the
+// until one ends. Connections whose proof was wrong, waiting for their
+// rejection (which comes slowly, to slow a guesser), wait outside n, in a
+// penalty box of 1024 an actor, so that they do not keep key holders out:
+// a goroutine and a descriptor each, for a few seconds at most. A client whose connection was closed so, before the
 // actor's first handshake bytes or before its verdict, dials again (until
 // DialTimeout has passed), so a key holder that was slow to send its hello
 // or its proof during a flood gets in on a later try. The default is 64; n
