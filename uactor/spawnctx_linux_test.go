@@ -29,27 +29,15 @@ var DeadlineTellerKind = uactor.Define("deadline-teller", func(ctx context.Conte
 // waits on something with it gives up when Spawn does. Before, its
 // context had no deadline and never ended, so it could only be killed.
 func TestConstructorContextHasSpawnDeadline(t *testing.T) {
-	for _, c := range []struct {
-		name    string
-		standby bool
-	}{
-		{"new process", false},
-		{"standby", true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := testCtx(t, 30*time.Second)
-			if c.standby {
-				keepStandbys(t, ctx, 1)
-			}
-			sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-			defer cancel()
-			dl, _ := sctx.Deadline()
-			err := spawnFails(t, sctx, DeadlineTellerKind, uactor.Empty{})
-			if want := fmt.Sprintf("deadline %d", dl.UnixNano()); err == nil || !strings.Contains(err.Error(), want) {
-				t.Fatalf("Spawn = %v; want the constructor's error saying %q, Spawn's deadline", err, want)
-			}
-		})
-	}
+	inBothStarts(t, func(t *testing.T, ctx context.Context) {
+		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		dl, _ := sctx.Deadline()
+		err := spawnFails(t, sctx, DeadlineTellerKind, uactor.Empty{})
+		if want := fmt.Sprintf("deadline %d", dl.UnixNano()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("Spawn = %v; want the constructor's error saying %q, Spawn's deadline", err, want)
+		}
+	})
 }
 
 // A constructor that never returns, not even when its context ends, is
@@ -57,37 +45,25 @@ func TestConstructorContextHasSpawnDeadline(t *testing.T) {
 // context.DeadlineExceeded and leaves no process, whether the actor got a
 // process of its own or a standby's.
 func TestSpawnDeadlineEndsHangingConstructor(t *testing.T) {
-	for _, c := range []struct {
-		name    string
-		standby bool
-	}{
-		{"new process", false},
-		{"standby", true},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			ctx := testCtx(t, 30*time.Second)
-			if c.standby {
-				keepStandbys(t, ctx, 1)
-			}
-			dir := t.TempDir()
-			setMood(t, dir, "hang")
-			sctx := newExpiring(ctx)
-			errc := make(chan error, 1)
-			go func() { errc <- spawnFails(t, sctx, MoodyKind, dir) }()
-			waitStarts(t, ctx, dir, 1) // the constructor runs: now its deadline passes
-			sctx.expire()
-			err := receive(t, errc, 20*time.Second, "Spawn did not return once its deadline passed")
-			if !errors.Is(err, context.DeadlineExceeded) {
-				t.Fatalf("Spawn of a constructor that hangs = %v; want context.DeadlineExceeded", err)
-			}
-			pids := moodyPIDs(t, dir)
-			if len(pids) != 1 {
-				t.Fatalf("%d starts of the constructor; want 1", len(pids))
-			}
-			assertGone(t, pids[0], 5*time.Second)
-			assertReaped(t, pids[0])
-		})
-	}
+	inBothStarts(t, func(t *testing.T, ctx context.Context) {
+		dir := t.TempDir()
+		setMood(t, dir, "hang")
+		sctx := newExpiring(ctx)
+		errc := make(chan error, 1)
+		go func() { errc <- spawnFails(t, sctx, MoodyKind, dir) }()
+		waitStarts(t, ctx, dir, 1) // the constructor runs: now its deadline passes
+		sctx.expire()
+		err := receive(t, errc, 20*time.Second, "Spawn did not return once its deadline passed")
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Spawn of a constructor that hangs = %v; want context.DeadlineExceeded", err)
+		}
+		pids := moodyPIDs(t, dir)
+		if len(pids) != 1 {
+			t.Fatalf("%d starts of the constructor; want 1", len(pids))
+		}
+		assertGone(t, pids[0], 5*time.Second)
+		assertReaped(t, pids[0])
+	})
 }
 
 // expiring is a context whose deadline, an hour away, passes when the test
@@ -111,5 +87,25 @@ func (e *expiring) Err() error {
 		return context.DeadlineExceeded
 	default:
 		return nil
+	}
+}
+
+// inBothStarts runs f as a subtest twice: with the actor started in a
+// process of its own, and with a standby waiting to take it.
+func inBothStarts(t *testing.T, f func(t *testing.T, ctx context.Context)) {
+	for _, c := range []struct {
+		name    string
+		standby bool
+	}{
+		{"new process", false},
+		{"standby", true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx := testCtx(t, 30*time.Second)
+			if c.standby {
+				keepStandbys(t, ctx, 1)
+			}
+			f(t, ctx)
+		})
 	}
 }
