@@ -34,26 +34,16 @@ func (a address) String() string { return a.network + "://" + a.addr }
 
 // absSocket returns spec, an address given to option (Listen, Advertise,
 // Connect, Capture), with a relative socket path made absolute against
-// this process's working directory, now: the path is what refs name, and
-// another process, or this one after a Chdir, would read it against
-// another directory. A Linux abstract name ("@name") is no path and stays
-// as it is, as does anything that is no "unix://" address.
+// this process's working directory, now (addr.AbsSocket): the path is what
+// refs name, and another process, or this one after a Chdir, would read it
+// against another directory.
 func absSocket(option, spec string) (string, error) {
-	p, ok := strings.CutPrefix(spec, "unix://")
-	if !ok || p == "" || !relativeSocket(p) {
-		return spec, nil
-	}
-	abs, err := filepath.Abs(p)
+	abs, err := addr.AbsSocket(spec)
 	if err != nil {
 		return "", fmt.Errorf("%s(%q): %w", option, spec, err)
 	}
-	return "unix://" + abs, nil
+	return abs, nil
 }
-
-// relativeSocket reports whether p, a Unix socket's name, is a path
-// relative to a working directory: not absolute, and no Linux abstract
-// name ("@name").
-func relativeSocket(p string) bool { return !filepath.IsAbs(p) && !strings.HasPrefix(p, "@") }
 
 // absSockets makes o's Listen and Advertise socket paths absolute (see
 // absSocket), where Spawn or Host is called.

@@ -381,7 +381,7 @@ func checkRefAddress(a address) error {
 	if _, port, _ := net.SplitHostPort(a.addr); a.network == "tcp" && port == "0" {
 		return fmt.Errorf("%s names port 0", a)
 	}
-	if a.network == "unix" && relativeSocket(a.addr) {
+	if a.network == "unix" && addr.RelativeSocket(a.addr) {
 		return fmt.Errorf("socket path %q is not absolute", a.addr)
 	}
 	return nil

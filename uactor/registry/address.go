@@ -2,8 +2,6 @@ package registry
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/addr"
@@ -52,10 +50,8 @@ func parseEntry(s string) (entry, error) {
 // key, and Connect says what is wrong with it. Where pools and ConnectFrom
 // dial the actor is groupListed's to say.
 func actorKey(s string) string {
-	if p, ok := strings.CutPrefix(s, "unix://"); ok && p != "" && !filepath.IsAbs(p) && !strings.HasPrefix(p, "@") {
-		if abs, err := filepath.Abs(p); err == nil {
-			s = "unix://" + abs
-		}
+	if abs, err := addr.AbsSocket(s); err == nil {
+		s = abs
 	}
 	if a, err := addr.Canonical(s); err == nil {
 		return a.String()
