@@ -174,7 +174,7 @@ func (s *lineSource) flush() {
 	}
 	if s.dropped > 0 {
 		s.r.mu.Lock()
-		if s.r.closed {
+		if s.r.closed.Load() {
 			s.r.mu.Unlock()
 			return
 		}
@@ -194,7 +194,7 @@ func (s *lineSource) add(line []byte) {
 	}
 	r := s.r
 	r.mu.Lock()
-	if r.closed {
+	if r.closed.Load() {
 		r.mu.Unlock()
 		return
 	}

@@ -46,7 +46,7 @@ type Relay struct {
 	queue   [][]byte
 	queued  int
 	writing bool          // a writer goroutine is running: it empties the queue, then ends
-	closed  bool          // Close was called: no line is queued or given to w again
+	closed  atomic.Bool   // Close was called: no line is queued or given to w again
 	flushed chan struct{} // closed and replaced when the writer catches up
 }
 
@@ -87,7 +87,7 @@ func (r *Relay) Flush(timeout <-chan time.Time) {
 // descendant that still holds a pipe must not reach w after that.
 func (r *Relay) Close(timeout <-chan time.Time) {
 	r.mu.Lock()
-	r.closed = true
+	r.closed.Store(true)
 	r.queue, r.queued = nil, 0
 	r.mu.Unlock()
 	r.Flush(timeout)
@@ -150,12 +150,7 @@ func (r *Relay) write() {
 // may have ended a panic(nil) (under GODEBUG=panicnil=1), after which
 // this goroutine writes on.
 func (r *Relay) writeLine(line []byte) {
-	// Checked under r.mu, which Close takes to set closed: no Write
-	// begins after Close has returned.
-	r.mu.Lock()
-	closed := r.closed
-	r.mu.Unlock()
-	if closed {
+	if r.closed.Load() { // set before Close returns: no Write begins after
 		return
 	}
 	defer func() {
