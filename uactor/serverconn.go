@@ -164,6 +164,11 @@ var testHookServing atomic.Pointer[func(*server)]
 // end frees what the connection held, once its reader has found it done
 // because of err, and logs why.
 func (c *serverConn) end(err error) {
+	// Read no more: a body partly read (the drain's bound ends a
+	// connection on a read deadline, which keeps it) gives its charge to
+	// the process's budget for large bodies back now, not once the
+	// connection is collected.
+	c.r.Abandon()
 	c.s.inline.remove(c)
 	c.ka.stop()
 	c.cancelAll()

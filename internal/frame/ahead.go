@@ -85,3 +85,8 @@ func (r *Reader) giveBack() {
 	r.charging = false
 	r.charged.giveBack()
 }
+
+// AheadInUse returns how many bytes of the process-wide budget for bodies
+// allocated ahead of their bytes are charged now: for tests that check a
+// connection's end gives its charge back.
+func AheadInUse() int64 { return ahead.Load() }

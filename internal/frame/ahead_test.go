@@ -233,10 +233,11 @@ func checkLargeFrame(t *testing.T, random []byte, mode string, size, chunk int) 
 
 // A body's charge to the budget lasts while it is incomplete, through
 // timeouts, and is given back when the body is complete, when the Reader
-// fails, or when a Reader abandoned in the middle of the body is collected.
+// fails, when its reader abandons it (Abandon), or when a Reader left in
+// the middle of the body is collected.
 func TestAheadGivenBack(t *testing.T) {
 	const size = ownedBody
-	for _, end := range []string{"completed", "failed", "abandoned"} {
+	for _, end := range []string{"completed", "failed", "Abandon", "collected"} {
 		t.Run(end, func(t *testing.T) {
 			base := ahead.Load()
 			frame := rawFrame(size+BodyHeaderSize, rawBody(TypeCall, 0, 0, 1, pattern(1, size))...)
@@ -260,7 +261,12 @@ func TestAheadGivenBack(t *testing.T) {
 				b.Release()
 			case "failed":
 				fail(t, r, s)
-			case "abandoned":
+			case "Abandon":
+				r.Abandon()
+				if _, _, err := r.ReadFrame(); !errors.Is(err, ErrAbandoned) {
+					t.Errorf("ReadFrame after Abandon: %v; want ErrAbandoned", err)
+				}
+			case "collected":
 				r = nil
 				deadline := time.Now().Add(10 * time.Second)
 				for ahead.Load() > base && time.Now().Before(deadline) {

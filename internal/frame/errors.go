@@ -43,6 +43,10 @@ var ErrUnwritten = errors.New("frame: not written")
 // reach the connection. The error also matches the context's error.
 var ErrQueueFull = errors.New("frame: write queue full")
 
+// ErrAbandoned is what ReadFrame returns once the Reader was abandoned
+// (see Reader.Abandon).
+var ErrAbandoned = errors.New("frame: reader abandoned")
+
 // unwritten is a write error for a frame none of which was written.
 type unwritten struct{ err error }
 

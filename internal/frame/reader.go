@@ -120,6 +120,24 @@ func (r *Reader) ReadFrame() (Header, *Buffer, error) {
 	return h, b, nil
 }
 
+// Abandon is for the goroutine that reads r once it will read no more (its
+// connection is done, though no read failed: it ended on a timeout, say).
+// It lets go of a frame partly read, and gives that body's charge back to
+// the process's budget for bodies allocated ahead of their bytes (see
+// aheadBudget) now, rather than once r is collected: until then, every
+// large frame that other connections read starts small and grows, copied
+// as it arrives. Every later ReadFrame returns ErrAbandoned.
+func (r *Reader) Abandon() {
+	if r.err == nil {
+		r.err = ErrAbandoned
+	}
+	r.body.Release()
+	r.body = nil
+	if r.charging {
+		r.giveBack()
+	}
+}
+
 // Buffered returns the number of bytes read from the stream but not yet
 // returned as frames: zero means that the next ReadFrame will read the
 // stream.
