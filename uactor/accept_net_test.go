@@ -1,6 +1,6 @@
 package uactor_test
 
-// Acceptance checks of DESIGN.md's promises on identity, sealing and refs,
+// Acceptance checks of the package's promises on identity, sealing and refs,
 // written as an outside programmer would: through the public API, across
 // real processes.
 

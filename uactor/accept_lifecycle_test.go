@@ -1,6 +1,6 @@
 package uactor_test
 
-// Acceptance checks of the lifecycle that DESIGN.md promises (Done / Err,
+// Acceptance checks of the lifecycle that the package promises (Done / Err,
 // Restart, Output, Processes), written against the public API only, in
 // combinations the other lifecycle tests leave out.
 

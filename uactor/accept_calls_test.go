@@ -16,8 +16,8 @@ import (
 	"github.com/uactor-go/uactor/uactor"
 )
 
-// Acceptance checks of DESIGN.md's promises on calls and messages, written
-// against the public API only, as a program using the library would.
+// Acceptance checks of the package's promises on calls and messages,
+// written against the public API only, as a program using the library would.
 
 // accActor meets calls with each other, counts how many run at once, and
 // echoes what it is sent.
