@@ -121,15 +121,10 @@ func TestAcceptSealedWhenEitherEndAsks(t *testing.T) {
 // it was handed, which names a relay by Advertise), the relay sees neither
 // the metadata the call carries nor the answer.
 func TestAcceptSealedBetweenActors(t *testing.T) {
-	ctx := testCtx(t, 30*time.Second)
 	marker := "ACTOR-TO-ACTOR-PLAINTEXT-5e07"
-	p := freePort(t)
-	rl := startRelay(t, "tcp://127.0.0.1:"+p, nil)
-	b := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.Listen("tcp://127.0.0.1:"+p), uactor.Advertise("tcp://"+rl.addr()))
-	a := spawn(t, ctx, ProbeKind, uactor.Empty{})
-	got, err := ProbeRelay.Call(uactor.WithMetadata(ctx, "trace", marker), a, b)
-	if err != nil || !strings.HasPrefix(got, marker+" ") {
-		t.Fatalf("a relays to b = %q, %v; want the trace metadata back", got, err)
+	got, rl := relayBetweenActors(t, ProbeKind, ProbeRelay, marker)
+	if !strings.HasPrefix(got, marker+" ") {
+		t.Fatalf("a relays to b = %q; want the trace metadata back", got)
 	}
 	if rl.relayed() == 0 {
 		t.Fatal("a did not reach b through the relay its ref names")
@@ -137,6 +132,23 @@ func TestAcceptSealedBetweenActors(t *testing.T) {
 	if rl.saw([]byte(marker)) {
 		t.Fatal("the relay between two actor processes saw the plaintext")
 	}
+}
+
+// relayBetweenActors spawns two actors of kind k, b on TCP behind a relay
+// that b's refs name, and has a pass b's ref to relay with marker as the
+// call's "trace" metadata. It returns a's answer and the relay.
+func relayBetweenActors[A any](t *testing.T, k *uactor.Kind[A, uactor.Empty], relay uactor.Method[A, uactor.Ref[A], string], marker string) (string, *relay) {
+	t.Helper()
+	ctx := testCtx(t, 30*time.Second)
+	p := freePort(t)
+	rl := startRelay(t, "tcp://127.0.0.1:"+p, nil)
+	b := spawn(t, ctx, k, uactor.Empty{}, uactor.Listen("tcp://127.0.0.1:"+p), uactor.Advertise("tcp://"+rl.addr()))
+	a := spawn(t, ctx, k, uactor.Empty{})
+	got, err := relay.Call(uactor.WithMetadata(ctx, "trace", marker), a, b)
+	if err != nil {
+		t.Fatalf("a relays to b: %v", err)
+	}
+	return got, rl
 }
 
 // A ref's MessagePack form is a bin value around its binary form, and
@@ -340,17 +352,10 @@ var (
 // the kind, one calling the other through a ref it decoded: both ends
 // take the kind's options, so a relay between them sees the call.
 func TestAcceptUnsealedKindBetweenActors(t *testing.T) {
-	ctx := testCtx(t, 30*time.Second)
 	marker := "UNSEALED-KIND-PLAINTEXT-2b44"
-	p := freePort(t)
-	rl := startRelay(t, "tcp://127.0.0.1:"+p, nil)
-	b := spawn(t, ctx, plainProbeKind, uactor.Empty{}, uactor.Listen("tcp://127.0.0.1:"+p), uactor.Advertise("tcp://"+rl.addr()))
-	a := spawn(t, ctx, plainProbeKind, uactor.Empty{})
-	got, err := plainRelay.Call(uactor.WithMetadata(ctx, "trace", marker), a, b)
-	if err != nil || got != marker {
-		t.Fatalf("a relays to b = %q, %v; want %q", got, err, marker)
-	}
-	if !rl.saw([]byte(marker)) {
+	if got, rl := relayBetweenActors(t, plainProbeKind, plainRelay, marker); got != marker {
+		t.Fatalf("a relays to b = %q; want %q", got, marker)
+	} else if !rl.saw([]byte(marker)) {
 		t.Fatal("the relay saw no plaintext between two actors of a kind defined with Sealed(false)")
 	}
 }
