@@ -133,15 +133,21 @@ func (r Ref[A]) PID() int {
 // the same way once its own calls are done, within what is left of its
 // grace period (or their own, if shorter). For any other ref it drops this
 // process's hold on the connection, leaving the actor running. Close is
-// idempotent; calls through the ref (and its copies) fail with ErrClosed
-// afterwards, as do those in flight that it ends (a spawned actor's match
-// ErrActorDied too: its process ended under them), and Done is closed,
-// with an Err that wraps ErrClosed unless the actor had died before.
+// idempotent; calls through the ref (and copies of the Ref value, which
+// share it) fail with ErrClosed afterwards, as do those in flight that it
+// ends (a spawned actor's match ErrActorDied too: its process ended under
+// them), and Done is closed, with an Err that wraps ErrClosed unless the
+// actor had died before.
 // A connection ends with the last ref in this process that holds it:
 // a call in flight through a ref whose connection another ref still holds
-// (refs to one actor with the same connection options share one; see
-// Connect) is not ended by Close, and runs on to its answer; cancel its
-// context to end it.
+// is not ended by Close, and runs on to its answer; cancel its context to
+// end it. Refs with the same connection options (see Connect) share one
+// if they came alike: those Connect returned for one address share one,
+// and those decoded from messages, with the ref Host returned, share
+// another per actor. A Connect ref and a ref decoded from it do not (the
+// one names whichever actor serves there, the other one actor), so that
+// closing the Connect ref ends its calls in flight. The calls of the ref
+// Spawn returned go over a connection of its own.
 //
 // A handler of a hosted value that closes the value's own ref is one of
 // the calls in flight that Close waits for: it would wait out the whole
