@@ -73,7 +73,8 @@ func Parse(s string) (Addr, error) {
 
 // Canonical parses s as Parse does and puts it in canonical form, so that
 // one actor written two ways is one address: socket paths absolute (or
-// Linux abstract, "@name") and cleaned, ports from 1 to 65535, IP literals
+// Linux abstract, "@name") and cleaned (a ".." after a symbolic link on
+// this host climbing out of its target, as the system reads it), ports from 1 to 65535, IP literals
 // written the standard way, host names in lower case.
 func Canonical(s string) (Addr, error) {
 	if len(s) > MaxLen {
@@ -87,7 +88,7 @@ func Canonical(s string) (Addr, error) {
 		switch p := a.Target; {
 		case strings.HasPrefix(p, "@") && len(p) > 1:
 		case filepath.IsAbs(p):
-			a.Target = filepath.Clean(p)
+			a.Target = cleanSocket(p)
 		default:
 			return Addr{}, errors.New("want an absolute socket path")
 		}
