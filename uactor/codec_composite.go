@@ -3,13 +3,15 @@ package uactor
 import (
 	"encoding/binary"
 	"fmt"
+	"unsafe"
 )
 
 // Slices and maps of built-in elements: a uvarint count, then each element
 // (each key, then its value), as elem encodes it. The count is checked
 // against the bytes that are there before anything is allocated: every
 // element takes at least its elem's min bytes, so a lying count fails at
-// once, and a slice or map is never sized beyond what the input can fill.
+// once, and a slice or map is never sized beyond what the input can fill
+// (a map's entries, far larger in memory than on the wire, by their size).
 // An empty slice decodes as nil, an empty map as an empty, writable map.
 
 func sliceOf[E any](e elem[E]) codec[[]E] {
@@ -40,6 +42,10 @@ func sliceOf[E any](e elem[E]) codec[[]E] {
 }
 
 func mapOf[K comparable, V any](ke elem[K], ve elem[V]) codec[map[K]V] {
+	// slot is what an entry takes in the map, at the least: a key and its
+	// value, far more than the fewest bytes they take on the wire (40
+	// bytes against 2 for map[string][]byte).
+	slot := int(unsafe.Sizeof(*new(K)) + unsafe.Sizeof(*new(V)))
 	return codec[map[K]V]{
 		append: func(b []byte, m map[K]V) ([]byte, error) {
 			b = binary.AppendUvarint(b, uint64(len(m)))
@@ -53,7 +59,11 @@ func mapOf[K comparable, V any](ke elem[K], ve elem[V]) codec[map[K]V] {
 			if err != nil {
 				return nil, err
 			}
-			m := make(map[K]V, n)
+			// The count is the sender's: sized by it, a map whose entries
+			// repeat or break at once would cost tens of bytes a byte of
+			// input before it failed. Sized for what the bytes could fill
+			// at slot each, it grows past that only as entries decode.
+			m := make(map[K]V, min(n, len(b)/slot))
 			for i := range n {
 				k, kn, err := ke.get(b)
 				if err != nil {

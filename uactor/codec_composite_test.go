@@ -7,6 +7,7 @@ import (
 	"math"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 )
@@ -162,6 +163,35 @@ func TestCompositeHostileCountAllocatesLittle(t *testing.T) {
 			var err error
 			if got := leastAllocated(func() { _, err = p.decode(b) }); got > 4<<10 || !errors.Is(err, ErrDecode) {
 				t.Errorf("%s claiming %d elements in %d bytes: allocated %d bytes, err %v", p.name, n, len(b), got, err)
+			}
+		}
+	}
+}
+
+// A map whose count the bytes could hold, but whose entries repeat or
+// break at once, fails having allocated a small multiple of its frame: the
+// count says only how many entries the bytes could hold, at the fewest
+// bytes each, while an entry takes its key's and value's full size in the
+// map (40 bytes and more for map[string][]byte, against 2 on the wire).
+func TestCompositeLyingMapAllocatesInProportion(t *testing.T) {
+	const frame = 256 << 10
+	const perByte = 8 // a small multiple of the frame
+	for _, p := range compositeProbes() {
+		if !strings.HasPrefix(p.name, "map[") {
+			continue
+		}
+		// All zeros after the count: the zero key twice, or an entry that
+		// does not decode; as many entries as the bytes could hold.
+		for _, n := range []uint64{frame / 2, frame / 9, frame / 17} {
+			b := append(binary.AppendUvarint(nil, n), make([]byte, frame)...)
+			var err error
+			got := leastAllocated(func() { _, err = p.decode(b) })
+			if !errors.Is(err, ErrDecode) {
+				t.Fatalf("%s claiming %d entries: err %v; want ErrDecode", p.name, n, err)
+			}
+			if got > perByte*frame {
+				t.Errorf("%s claiming %d entries in %d bytes: allocated %d bytes (%.1f a byte), then failed: %v",
+					p.name, n, len(b), got, float64(got)/float64(len(b)), err)
 			}
 		}
 	}
