@@ -151,6 +151,10 @@ func cannotTravel[T any](role string) error {
 		case k == reflect.Struct && rt.NumField() == 0:
 			builtin = "use uactor.Empty, which travels as nothing, or "
 		}
+		if msgpSkips(rt) {
+			return fmt.Errorf("%s type %s cannot travel between processes: %sdeclare a named type (type Msg %s) with "+
+				"AppendBinary and *Msg.UnmarshalBinary (uactor/wire helps); %s", role, name, builtin, name, msgpSkipsWhy)
+		}
 		return fmt.Errorf("%s type %s cannot travel between processes: %sdeclare a named type (type Msg %s) in a file with "+
 			"//go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate",
 			role, name, builtin, name)
@@ -174,12 +178,31 @@ func cannotTravel[T any](role string) error {
 			"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s",
 			role, name, pkg, convert, name, builtins().describe())
 	}
+	if msgpSkips(rt) {
+		return fmt.Errorf("%s type %s cannot travel between processes: %swrite AppendBinary and *%s.UnmarshalBinary "+
+			"(uactor/wire helps), or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, "+
+			"Ref, or %s; %s%s",
+			role, name, convert, name, builtins().describe(), msgpSkipsWhy, notYours(pkg, name, dep))
+	}
 	return fmt.Errorf("%s type %s cannot travel between processes: %sadd //go:generate go run github.com/tinylib/msgp@latest "+
 		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+
 		"or write AppendBinary and *%s.UnmarshalBinary (uactor/wire helps), "+
 		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s%s",
 		role, name, convert, name, name, builtins().describe(), notYours(pkg, name, dep))
 }
+
+// msgpSkips reports whether rt is a map whose keys are not of type
+// string (a named string type will not do either), for which msgp
+// generates no codec: it passes over such a type (and such a field of a
+// struct) without an error, so advising its go:generate line would leave
+// Define or Expose panicking as before.
+func msgpSkips(rt reflect.Type) bool {
+	return rt.Kind() == reflect.Map && rt.Key() != reflect.TypeFor[string]()
+}
+
+// msgpSkipsWhy is why cannotTravel does not advise msgp for a map that
+// msgpSkips.
+const msgpSkipsWhy = "msgp generates no codec for a map whose keys are not of type string"
 
 // notYours is the advice for a type of a dependency's package, which may
 // be the program's own or not.

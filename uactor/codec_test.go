@@ -301,6 +301,47 @@ func TestExposeMessageNamesTypeAndFix(t *testing.T) {
 	}
 }
 
+// msgp generates no codec for a map whose keys are not of type string (it skips
+// such a type, and such a field, without a word), so for one Expose's
+// panic must not send the user to msgp's go:generate line, which would
+// leave Expose panicking as before: the fix it names is AppendBinary.
+func TestExposeAdviceForMapsMsgpSkips(t *testing.T) {
+	for _, tc := range []struct {
+		name, msg string
+		msgp      bool // msgp generates a codec for the named type the message asks for
+	}{
+		{"map[uint32]int", exposePanic[map[uint32]int]("map[uint32]int"), false},
+		{"map[int32]string", exposePanic[map[int32]string]("map[int32]string"), false},
+		{"map[[2]int]bool", exposePanic[map[[2]int]bool]("map[[2]int]bool"), false},
+		{"uactor.seenSet", exposePanic[seenSet]("seenSet"), false},
+		{"map[uactor.label]int", exposePanic[map[label]int]("map[label]int"), false}, // a named string type is not string
+		// String keys: msgp generates the codec, and its line is the fix.
+		{"map[string]uint8", exposePanic[map[string]uint8]("map[string]uint8"), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.msg == "" || tc.msg == "<nil>" {
+				t.Fatalf("Expose accepted %s", tc.name)
+			}
+			if !strings.Contains(tc.msg, tc.name) {
+				t.Errorf("message does not name %s: %s", tc.name, tc.msg)
+			}
+			if got := strings.Contains(tc.msg, "go:generate"); got != tc.msgp {
+				t.Errorf("message advises msgp's go:generate line: %v, want %v: %s", got, tc.msgp, tc.msg)
+			}
+			if !tc.msgp && (!strings.Contains(tc.msg, "AppendBinary") || !strings.Contains(tc.msg, "keys are not of type string")) {
+				t.Errorf("message does not say why msgp will not do and what will (AppendBinary): %s", tc.msg)
+			}
+		})
+	}
+}
+
+// seenSet is a named map whose keys are not strings; label is a string
+// type other than string.
+type (
+	seenSet map[uint32]int
+	label   string
+)
+
 // textOnly has text methods only.
 type textOnly struct{ s string }
 
