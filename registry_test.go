@@ -274,3 +274,69 @@ func mustList(t *testing.T, ctx context.Context, reg uactor.Ref[*registry.Regist
 	}
 	return all
 }
+
+// add registers its actors again, but not one that died: the registry
+// drops a dead actor (see package registry), and a registrant that
+// vouches for it again every -every, sooner than the registry's
+// DialTimeout, would keep it listed for ever.
+func TestScenarioRegistryAddDoesNotKeepDeadActor(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	t.Cleanup(cancel)
+	bin := example(t, "registry")
+	serve := start(t, bin, "serve", "-listen", "tcp://127.0.0.1:0", "-host", "127.0.0.1", "-probe", "200ms")
+	var regPort int
+	l := serve.line(t, 30*time.Second)
+	if _, err := fmt.Sscanf(l, "Registry listening at port %d", &regPort); err != nil {
+		t.Fatalf("serve printed %q", l)
+	}
+	served := parsePorts(t, serve.line(t, 30*time.Second))
+	address := fmt.Sprintf("127.0.0.1:%d", regPort)
+	add := start(t, bin, "add", "-host", "127.0.0.1", "-every", "100ms", address)
+	added := parsePorts(t, add.line(t, 30*time.Second))
+	pids := map[string]int{} // by port
+	for _, p := range runPicks(t, bin, address, len(served)+len(added)) {
+		pids[p.port] = p.pid
+	}
+	t.Cleanup(func() { // whatever happens, no actor outlives the test
+		for _, pid := range pids {
+			if alive(pid) {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
+	victim, ok := pids[added[0]]
+	if !ok {
+		t.Fatalf("picks reached %v; want add's actor at port %s among them", pids, added[0])
+	}
+	reg, err := uactor.Connect(ctx, registry.Kind, address, []byte("SECRET"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Close() })
+	listed := func() bool {
+		for _, a := range mustList(t, ctx, reg) {
+			if a[strings.LastIndexByte(a, ':')+1:] == added[0] {
+				return true
+			}
+		}
+		return false
+	}
+	if !listed() {
+		t.Fatalf("the registry does not list add's actor at port %s", added[0])
+	}
+	if err := syscall.Kill(victim, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitReaped(t, victim, 5*time.Second)
+	// Its checks find it refused: the registry drops it DialTimeout after
+	// they began to fail, unless it is registered again meanwhile.
+	for end := time.Now().Add(8 * registry.DefaultDialTimeout); listed(); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("add's actor at port %s died, and the registry still lists it %v later: add registers it again", added[0], 8*registry.DefaultDialTimeout)
+		}
+	}
+	add.cmd.Process.Signal(os.Interrupt)
+	add.exited(t, 15*time.Second)
+	serve.cmd.Process.Signal(os.Interrupt)
+	serve.exited(t, 15*time.Second)
+}

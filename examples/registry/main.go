@@ -181,11 +181,12 @@ func add(ctx context.Context, address string, at placement, every time.Duration)
 }
 
 // keepRegistered registers the actors with the registry at address again
-// every d (never, if d is 0) until ctx ends, and returns the ref to the
-// registry it holds then. A registry drops an actor that it cannot reach
-// for a while (a network blip between the hosts) and forgets it for good:
-// registering it again brings it back. A ref that has lost its registry
-// (keepalive found it silent, or it restarted elsewhere) is replaced.
+// every d (never, if d is 0), those still alive, until ctx ends, and
+// returns the ref to the registry it holds then. A registry drops an
+// actor that it cannot reach for a while (a network blip between the
+// hosts) and forgets it for good: registering it again brings it back. A
+// ref that has lost its registry (keepalive found it silent, or it
+// restarted elsewhere) is replaced.
 func keepRegistered(ctx context.Context, address string, reg uactor.Ref[*registry.Registry], actors []uactor.Ref[NetworkActor], d time.Duration) uactor.Ref[*registry.Registry] {
 	if d <= 0 {
 		<-ctx.Done()
@@ -210,10 +211,26 @@ func keepRegistered(ctx context.Context, address string, reg uactor.Ref[*registr
 			reg = fresh
 		default:
 		}
-		if _, err := registry.Register.Call(ctx, reg, addresses(actors)); err != nil && ctx.Err() == nil {
+		// Only the live ones: the registry drops a dead actor once its
+		// checks have failed for a while, and registering it again vouches
+		// for it anew, which would keep it listed for ever.
+		if _, err := registry.Register.Call(ctx, reg, addresses(living(actors))); err != nil && ctx.Err() == nil {
 			log.Printf("registering again at %s: %v", address, err)
 		}
 	}
+}
+
+// living returns the actors whose process has not ended for good.
+func living(actors []uactor.Ref[NetworkActor]) []uactor.Ref[NetworkActor] {
+	var out []uactor.Ref[NetworkActor]
+	for _, a := range actors {
+		select {
+		case <-a.Done():
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // pick is uActor's third program: pick n actors and reach each one.
