@@ -75,7 +75,8 @@ func Parse(s string) (Addr, error) {
 // one actor written two ways is one address: socket paths absolute (or
 // Linux abstract, "@name") and cleaned (a ".." after a symbolic link on
 // this host climbing out of its target, as the system reads it), ports from 1 to 65535, IP literals
-// written the standard way, host names in lower case.
+// written the standard way, host names in lower case (and refused if they
+// hold a byte that no host name has).
 func Canonical(s string) (Addr, error) {
 	if len(s) > MaxLen {
 		return Addr{}, fmt.Errorf("longer than %d bytes", MaxLen)
@@ -105,8 +106,14 @@ func Canonical(s string) (Addr, error) {
 		host = ip.Unmap().String()
 	} else {
 		for i := 0; i < len(host); i++ {
-			if host[i] >= 0x80 { // lower-casing would rewrite it, and could lengthen it
+			switch c := host[i]; {
+			case c >= 0x80: // lower-casing would rewrite it, and could lengthen it
 				return Addr{}, errors.New("want an ASCII host name (IDNs in their xn-- form)")
+			case !hostByte(c):
+				// No host name holds it (a space, a slash, a NUL, a zone
+				// without its IP): no actor listens there, and the
+				// resolver would only say that no such host exists.
+				return Addr{}, errors.New("want an IP address, or a host name of letters, digits, '-', '_' and '.'")
 			}
 		}
 		host = strings.ToLower(host)
@@ -121,4 +128,10 @@ func Canonical(s string) (Addr, error) {
 		return Addr{}, fmt.Errorf("longer than %d bytes with its scheme", MaxLen)
 	}
 	return a, nil
+}
+
+// hostByte reports whether c may stand in a host name: a letter, a digit,
+// '-', '_' (which the resolver accepts, as DNS SRV names have it) or '.'.
+func hostByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.'
 }

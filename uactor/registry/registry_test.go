@@ -93,12 +93,16 @@ func TestPickEmpty(t *testing.T) {
 	expectList(t, ctx, reg, "of an empty registry")
 }
 
-// A bad address fails the whole Register with ErrBadAddress, across the wire.
+// A bad address fails the whole Register with ErrBadAddress, across the
+// wire: one that Parse reads, but whose host is no IP literal and no host
+// name, too.
 func TestRegisterBadAddress(t *testing.T) {
 	ctx := testCtx(t, 20*time.Second)
 	reg := hostRegistry(t, registry.Config{})
 	_, a := listeners(t, 1)
-	for _, bad := range []string{"", "localhost", "tcp://127.0.0.1:0", "tcp://:5000", "http://x:1", "unix://", "unix://rel.sock", strings.Repeat("x", 2000) + ":1"} {
+	for _, bad := range []string{"", "localhost", "tcp://127.0.0.1:0", "tcp://:5000", "http://x:1", "unix://", "unix://rel.sock", strings.Repeat("x", 2000) + ":1",
+		// hosts that no host name spells, and no actor listens at
+		"tcp://a b:80", "tcp://a/b:80", "tcp://x\x00y:80", "tcp://x\ny:80", "tcp://[::1%]:80", "tcp://%:80"} {
 		_, err := registry.Register.Call(ctx, reg, registry.Addresses{a[0], bad})
 		if !errors.Is(err, registry.ErrBadAddress) {
 			t.Errorf("Register(%.20q): %v; want ErrBadAddress", bad, err)
