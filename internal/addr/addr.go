@@ -130,6 +130,17 @@ func Canonical(s string) (Addr, error) {
 	return a, nil
 }
 
+// HostName reports whether s may be a host name, or any DNS name: it is
+// not empty, and each of its bytes is one that hostByte allows.
+func HostName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !hostByte(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // hostByte reports whether c may stand in a host name: a letter, a digit,
 // '-', '_' (which the resolver accepts, as DNS SRV names have it) or '.'.
 func hostByte(c byte) bool {

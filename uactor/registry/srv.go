@@ -7,6 +7,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/uactor-go/uactor/internal/addr"
 )
 
 // SRV is a Source that finds actors through DNS SRV records, as Kubernetes
@@ -21,7 +23,8 @@ import (
 // actor, and is left out, as is a target without an address. A name with
 // no records (NXDOMAIN, or an empty answer) lists no actors; a record whose
 // target is not a host name is left out, unless no actor is left, which is
-// an error wrapping the resolver's, as other DNS failures are.
+// an error wrapping the resolver's, as other DNS failures are. A Name that
+// is empty, or no DNS name, is an error too, and no DNS server is asked.
 type SRV struct {
 	Name     string        // the record's full name, "_service._tcp.domain"
 	Resolver *net.Resolver // nil: net.DefaultResolver
@@ -32,6 +35,12 @@ func (s SRV) Lookup(ctx context.Context) (Addresses, error) {
 	r := s.Resolver
 	if r == nil {
 		r = net.DefaultResolver
+	}
+	// The resolver answers "no such host" for what is no name, which
+	// would read as a name with no records: an unset Name, say, is a
+	// mistake to report, not a service without actors.
+	if !addr.HostName(s.Name) {
+		return nil, fmt.Errorf("registry: SRV %q: want a DNS name, of letters, digits, '-', '_' and '.'", s.Name)
 	}
 	_, srvs, err := r.LookupSRV(ctx, "", "", s.Name)
 	if notFound(err) {

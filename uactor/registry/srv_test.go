@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,5 +222,31 @@ func TestSRVMalformedAndNothingUsable(t *testing.T) {
 				t.Fatalf("Lookup = %q, %v; want an error wrapping the resolver's *net.DNSError", got, err)
 			}
 		})
+	}
+}
+
+// An SRV whose Name is empty (an unset setting, say) or no DNS name is a
+// mistake to report, not a name with no records: its Lookup fails, saying
+// so, rather than answer that no actors are there, and a pool from it
+// fails with that error, not ErrNoActors. No DNS server is asked.
+func TestSRVRefusesWhatIsNoName(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	var asked atomic.Bool
+	resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+		asked.Store(true)
+		return nil, errors.New("no server")
+	}}
+	for _, name := range []string{"", "_worker._tcp.uactor test", "_worker._tcp/uactor.test"} {
+		src := registry.SRV{Name: name, Resolver: resolver}
+		got, err := src.Lookup(ctx)
+		if err == nil || strings.Count(err.Error(), "registry:") != 1 {
+			t.Errorf("Lookup of %q = %q, %v; want an error saying \"registry:\" once", name, got, err)
+		}
+		if _, err := registry.PoolFrom(ctx, src, 0, workerKind, testKey, hit); err == nil || errors.Is(err, registry.ErrNoActors) {
+			t.Errorf("PoolFrom SRV %q: %v; want the Lookup's error, not ErrNoActors", name, err)
+		}
+	}
+	if asked.Load() {
+		t.Error("a DNS server was asked about what is no name")
 	}
 }
