@@ -426,6 +426,15 @@ func (c *clientConn) close(err error) {
 			cl.done <- true
 		}
 	}
+	// Nobody reads c.r from now on. A holder of the read role that reads
+	// lets go of what it read as it stops (its read fails, or passLocked
+	// finds the role taken); with no holder, or a caller handed the role
+	// that has not begun to read (signaled), a body left partly read by a
+	// reader that gave up on its deadline is let go of here, with its
+	// charge to the budget for large bodies.
+	if c.reader == nil || c.reader.signaled {
+		c.r.Abandon()
+	}
 	c.reader = nil
 	onEnd := c.onEnd
 	c.mu.Unlock()

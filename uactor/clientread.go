@@ -199,7 +199,12 @@ func (c *clientConn) deliver(h frame.Header, buf *frame.Buffer, me *call) bool {
 // reply, if there is one; otherwise nobody reads until the next call.
 func (c *clientConn) passLocked(me *call) {
 	if c.reader != me {
-		return // close took it
+		// close took it. me was the last to hold the role, so nobody
+		// reads c.r again: a body that a read given up on its deadline
+		// left partly read gives its charge to the budget for large
+		// bodies back now, not once c.r is collected.
+		c.r.Abandon()
+		return
 	}
 	c.reader = nil
 	if c.err != nil {
