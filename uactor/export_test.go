@@ -107,3 +107,7 @@ const PenaltyBox = penaltyBox
 
 // KnownKeyIDs is how many key ids this process's keyring knows keys by.
 func KnownKeyIDs() int { return heldKeys.Known() }
+
+// HoldBeforeReady has this process, if it becomes an actor, hold for ever
+// once it listens, before it reports ready; call it before Main.
+func HoldBeforeReady() { testHookBeforeReady = func() { select {} } }

@@ -149,6 +149,9 @@ func runChild() int {
 	if ch.Conn != nil {
 		s.serveOwner(ch.Conn)
 	}
+	if h := testHookBeforeReady; h != nil {
+		h()
+	}
 	if err := ch.Ready(ready{addr: s.addr.String(), adv: s.adv, id: s.id}.encode()); err != nil {
 		s.stop()
 		return 1
@@ -160,6 +163,11 @@ func runChild() int {
 	spawn.FlushOutput(min(outputFlushWait, time.Until(deadline)-nestedMargin/2))
 	return 0
 }
+
+// testHookBeforeReady, if set, runs in an actor's process once it listens,
+// before it reports ready: a test's child sets it (before Main) to hold
+// there, so that its owner's start ends in that window.
+var testHookBeforeReady func()
 
 // outputFlushWait bounds how long a stopping actor's process waits for the
 // output of the actors it started to be passed on.

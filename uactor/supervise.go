@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/handshake"
@@ -168,8 +169,10 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		return nil, ready{}, errorf("uactor: Spawn(%q): argument: %w: bootstrap record of %d bytes, over %d",
 			name, ErrTooLarge, len(boot), spawn.MaxRecord)
 	}
+	sock, before := s.listenPath()
 	p, readyData, err := spawn.Start(ctx, spawn.Config{Kind: name, Bootstrap: boot, Output: s.relay})
 	if err != nil {
+		removeLeftSocket(sock, before) // the process is reaped by now
 		if ce, ok := errors.AsType[*spawn.ChildError](err); ok {
 			if len(ce.Data) > 0 && ce.Data[0] == codeServe {
 				return nil, ready{}, decodeError(name+" listener", ce.Data)
@@ -195,6 +198,7 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		p.Kill()
 		<-p.Done()
 		p.Conn().Close()
+		removeLeftSocket(sock, before)
 		return nil, ready{}, errorf("uactor: Spawn(%q): %w", name, err)
 	}
 	nc := p.Conn()
@@ -207,6 +211,43 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		inc.sock, _ = os.Lstat(a.addr)
 	}
 	return inc, rd, nil
+}
+
+// listenPath returns the path of the Unix socket that the actor's
+// processes listen at, and what is there now (nil: nothing); "" for TCP
+// or an abstract name, which leave no file behind.
+func (s *supervisor) listenPath() (string, os.FileInfo) {
+	a, err := parseAddress(s.boot.opts.listen)
+	if err != nil || a.network != "unix" || strings.HasPrefix(a.addr, "@") {
+		return "", nil
+	}
+	fi, _ := os.Lstat(a.addr)
+	return a.addr, fi
+}
+
+// removeLeftSocket removes the socket file at path that a process of the
+// actor left when it ended, killed say, after it listened and before it
+// was ready: at a path the owner chose, outside the private directory,
+// nothing else would, and every later Spawn there would fail with
+// EADDRINUSE. Only a file that was not there before the start (before)
+// and that nobody listens on goes: not a user's own file, nor the socket
+// of another actor that won the path meanwhile.
+func removeLeftSocket(path string, before os.FileInfo) {
+	if path == "" {
+		return
+	}
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode().Type() != os.ModeSocket || before != nil && os.SameFile(before, fi) {
+		return
+	}
+	c, err := net.DialTimeout("unix", path, time.Second)
+	if err == nil {
+		c.Close()
+		return
+	}
+	if errors.Is(err, syscall.ECONNREFUSED) {
+		os.Remove(path)
+	}
 }
 
 // clearAddress makes the actor's address free for a restart: the socket
