@@ -6,12 +6,9 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/uactor-go/uactor/internal/handshake"
@@ -142,17 +139,6 @@ func supervise(ctx context.Context, boot *bootstrap) (*supervisor, error) {
 	return s, nil
 }
 
-// pinPort returns the TCP listen spec with its port replaced by the one bound.
-func pinPort(spec string, bound address) string {
-	a, err := parseAddress(spec)
-	if err != nil {
-		return bound.String()
-	}
-	host, _, _ := net.SplitHostPort(a.addr)
-	_, port, _ := net.SplitHostPort(bound.addr)
-	return "tcp://" + net.JoinHostPort(host, port)
-}
-
 // start starts one process of the actor and waits until it serves.
 func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, ready, error) {
 	name := s.boot.kind
@@ -211,105 +197,6 @@ func (s *supervisor) start(ctx context.Context, restart bool) (*incarnation, rea
 		inc.sock, _ = os.Lstat(a.addr)
 	}
 	return inc, rd, nil
-}
-
-// listenPath returns the path of the Unix socket that the actor's
-// processes listen at, and what is there now (nil: nothing); "" for TCP
-// or an abstract name, which leave no file behind.
-func (s *supervisor) listenPath() (string, os.FileInfo) {
-	a, err := parseAddress(s.boot.opts.listen)
-	if err != nil || a.network != "unix" || strings.HasPrefix(a.addr, "@") {
-		return "", nil
-	}
-	fi, _ := os.Lstat(a.addr)
-	return a.addr, fi
-}
-
-// removeLeftSocket removes the socket file at path that a process of the
-// actor left when it ended, killed say, after it listened and before it
-// was ready: at a path the owner chose, outside the private directory,
-// nothing else would, and every later Spawn there would fail with
-// EADDRINUSE. Only a file that was not there before the start (before)
-// and that nobody listens on goes: not a user's own file, nor the socket
-// of another actor that won the path meanwhile.
-func removeLeftSocket(path string, before os.FileInfo) {
-	if path == "" {
-		return
-	}
-	fi, err := os.Lstat(path)
-	if err != nil || fi.Mode().Type() != os.ModeSocket || before != nil && os.SameFile(before, fi) {
-		return
-	}
-	c, err := net.DialTimeout("unix", path, time.Second)
-	if err == nil {
-		c.Close()
-		return
-	}
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		os.Remove(path)
-	}
-}
-
-// clearAddress makes the actor's address free for a restart: the socket
-// file that a killed process left, and its hosted values' directories
-// (if exited did not remove them: a process that failed to start), are
-// removed. The private directory is the owner's and stays while the actor
-// restarts (its process removes it only once the owner is gone or stops it
-// for good); it is made again only in case something else removed it; one
-// that another user made in its place meanwhile (its name shows in the
-// shared base) is not used.
-func (s *supervisor) clearAddress() error {
-	var stale []string
-	if s.addr.network == "unix" {
-		stale = append(stale, s.addr.addr)
-	}
-	if dir := s.boot.dir; dir != "" {
-		if err := os.Mkdir(dir, 0o700); err == nil {
-			trackLockedDir(dir, lockDir(dir))
-		} else if err := checkPrivateDir(dir); err != nil {
-			return err
-		}
-		// Those that a process which failed to start left (exited removed
-		// a reaped one's).
-		s.removeHosted()
-	}
-	for _, f := range stale {
-		if fi, err := os.Lstat(f); err == nil && fi.Mode().Type() == os.ModeSocket {
-			os.Remove(f)
-		}
-	}
-	return nil
-}
-
-// removeHosted removes the directories of the values that the actor's
-// processes hosted; none of them serves now. Refs to those values find
-// them gone, and give the values up at once. Listed, not globbed: the
-// directory's own name may hold a pattern's characters ("[").
-func (s *supervisor) removeHosted() {
-	dir := s.boot.dir
-	if dir == "" {
-		return
-	}
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if e.IsDir() && strings.HasPrefix(e.Name(), "hosted-") { // not a link: ReadDir does not follow one
-			os.RemoveAll(filepath.Join(dir, e.Name()))
-		}
-	}
-}
-
-// removeSocket removes the socket file that inc's process, reaped now,
-// listened on and left (it was killed, say), if it is still that file: at
-// a path the owner chose, outside the private directory, nothing else
-// would, and a later actor could not listen there.
-func (inc *incarnation) removeSocket() {
-	if inc.sock == nil {
-		return
-	}
-	path := inc.c.addr.addr
-	if fi, err := os.Lstat(path); err == nil && os.SameFile(fi, inc.sock) {
-		os.Remove(path)
-	}
 }
 
 // watch has exited handle inc's end; no goroutine waits for it meanwhile.
@@ -537,105 +424,6 @@ func (s *supervisor) stopBy(grace, wait time.Duration) {
 	<-s.ended
 }
 
-// dialPeer returns the peer that the owner's calls dial the actor's
-// address through while the private connection is broken: the handle's
-// own (fallback), or the one that replaced it (renewPeer).
-func (s *supervisor) dialPeer(fallback *peer) *peer {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.spare != nil {
-		return s.spare
-	}
-	return fallback
-}
-
-// renewPeer replaces gone, if dialPeer still returns it, with a fresh peer,
-// and returns the peer to dial through: a peer that keepalive found silent
-// gives its actor up for good, but the owner's actor is gone only once its
-// process has been reaped, which the supervisor sees.
-func (s *supervisor) renewPeer(fallback, gone *peer) *peer {
-	s.mu.Lock()
-	cur := s.spare
-	if cur == nil {
-		cur = fallback
-	}
-	if cur != gone || s.stopping || s.state.Load().final != nil {
-		s.mu.Unlock()
-		return cur
-	}
-	s.spare = acquirePeer(gone.addr, gone.key, gone.poolKey.id, gone.opts)
-	fresh := s.spare
-	s.mu.Unlock()
-	if gone != fallback {
-		gone.release()
-	}
-	return fresh
-}
-
-// ownerDialWait is how long a call waits, after the owner's private
-// connection broke, for the process to be reaped before it dials the
-// actor's address instead (a stopped or stuck process is not reaped).
-const ownerDialWait = time.Second
-
-// conn returns the connection for the owner's next call: the current
-// process's private one, waiting while the actor restarts. Once the actor
-// is gone for good it returns why, which matches ErrActorDied (or ErrClosed
-// after Close): never a raw dial error.
-func (s *supervisor) conn(ctx context.Context, fallback *peer) (*clientConn, error) {
-	for {
-		st := s.state.Load()
-		switch {
-		case st.final != nil:
-			return nil, st.final
-		case st.inc == nil: // restarting
-			select {
-			case <-st.changed:
-				continue
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			}
-		case st.inc.c.usable():
-			// usable probes a connection idle for a while: a process that
-			// died since the last call, before its reaping says so, is
-			// found here, and the call waits for what follows (a restart,
-			// or the *ExitError of an actor gone) instead of failing unsent.
-			return st.inc.c, nil
-		}
-		// The private connection broke but the process was not reaped (it
-		// was stopped or stuck, and keepalive cut it): a call that waited
-		// before dialled the actor's address, and while that connection
-		// lives, later calls take it without waiting again.
-		p := s.dialPeer(fallback)
-		if c := p.cur.Load(); c != nil && c.usable() {
-			return c, nil
-		}
-		t := time.NewTimer(ownerDialWait)
-		select {
-		case <-st.changed:
-			t.Stop()
-			continue
-		case <-ctx.Done():
-			t.Stop()
-			return nil, ctx.Err()
-		case <-t.C:
-		}
-		c, err := p.conn(ctx)
-		if err != nil && p.isGone() && s.state.Load() == st {
-			// Keepalive cut that connection too, and the peer gave the
-			// actor up; but its process was not reaped, so it is not gone
-			// (it was stopped again, say): dial it afresh.
-			c, err = s.renewPeer(fallback, p).conn(ctx)
-		}
-		switch {
-		case err == nil:
-			return c, nil
-		case ctx.Err() != nil, errors.Is(err, ErrActorDied):
-			return nil, err
-		}
-		return nil, &goneError{addr: s.addr.String(), cause: err}
-	}
-}
-
 // Test hooks, nil outside tests (atomic: a goroutine that a test left may
 // still look at one as the next test sets it). testHookOwnerConn wraps the
 // owner's private connection to each process a supervisor starts, and
@@ -649,21 +437,3 @@ var (
 	testHookExited    atomic.Pointer[func(kind string, exit *ExitError)]
 	testHookRestarted atomic.Pointer[func(*supervisor)]
 )
-
-// drainWait bounds how long the owner's connection to a process that
-// stopped gracefully is left to its callers before what they still wait
-// for fails.
-const drainWait = 500 * time.Millisecond
-
-// drained waits, up to d, until c carries no call or has ended on its own.
-// The process is gone, so its socket ends right after the answers it
-// wrote: a caller reading them meets that end at once, and they are not
-// failed under it by the close that follows the process's end.
-func drained(c *clientConn, d time.Duration) {
-	if h := testHookDrain.Load(); h != nil {
-		(*h)()
-	}
-	for end := time.Now().Add(d); c.calls.Load() > 0 && !c.broken.Load() && time.Now().Before(end); {
-		time.Sleep(time.Millisecond)
-	}
-}
