@@ -263,7 +263,7 @@ func (c *docClient) read(t *testing.T) docFrame {
 		t.Fatalf("read frame length: %v", err)
 	}
 	n := binary.BigEndian.Uint32(l[:])
-	if n > 1<<20 || n < 12 {
+	if n > 16<<20 || n < 12 {
 		t.Fatalf("frame length %d", n)
 	}
 	body := make([]byte, n)
@@ -742,24 +742,33 @@ func TestProtocolDocAnswers(t *testing.T) {
 	}
 
 	// A reply over the client's announced maximum: ERROR code 1 naming
-	// uactor.ErrTooLarge; one that just fits is sent.
-	t.Run("client's maximum", func(t *testing.T) {
-		const max = 4096
-		cl := dial(t, docSeal, func(ch []byte) { binary.BigEndian.PutUint32(ch[72:76], max) })
-		fits := max - 12 - 16 // sealed
-		cl.send(t, docCall, 1, docCallPayload(0, nil, "fill", binary.AppendVarint(nil, int64(fits))))
-		if f := cl.await(t, 1); f.typ != docReply || len(f.payload) != fits {
-			t.Fatalf("fill %d: type %d, %d bytes", fits, f.typ, len(f.payload))
-		}
-		cl.send(t, docCall, 2, docCallPayload(0, nil, "fill", binary.AppendVarint(nil, int64(fits+1))))
-		f := cl.await(t, 2)
-		if f.typ != docError {
-			t.Fatalf("fill %d: type %d, %d bytes", fits+1, f.typ, len(f.payload))
-		}
-		if code, sentinel, msg := docErr(t, f.payload); code != 1 || sentinel != "uactor.ErrTooLarge" {
-			t.Fatalf("fill %d: code %d sentinel %q message %q; want 1 uactor.ErrTooLarge", fits+1, code, sentinel, msg)
-		}
-	})
+	// uactor.ErrTooLarge; one that just fits is sent. A maximum under
+	// 4096 is read as 4096; 0 announces none, so the actor's own holds.
+	for _, c := range []struct {
+		announce uint32
+		limit    int // the largest frame length the actor sends
+	}{
+		{4096, 4096},
+		{100, 4096},
+		{0, 16 << 20},
+	} {
+		t.Run(fmt.Sprintf("client's maximum %d", c.announce), func(t *testing.T) {
+			cl := dial(t, docSeal, func(ch []byte) { binary.BigEndian.PutUint32(ch[72:76], c.announce) })
+			fits := c.limit - 12 - 16 // sealed
+			cl.send(t, docCall, 1, docCallPayload(0, nil, "fill", binary.AppendVarint(nil, int64(fits))))
+			if f := cl.await(t, 1); f.typ != docReply || len(f.payload) != fits {
+				t.Fatalf("fill %d: type %d, %d bytes", fits, f.typ, len(f.payload))
+			}
+			cl.send(t, docCall, 2, docCallPayload(0, nil, "fill", binary.AppendVarint(nil, int64(fits+1))))
+			f := cl.await(t, 2)
+			if f.typ != docError {
+				t.Fatalf("fill %d: type %d, %d bytes", fits+1, f.typ, len(f.payload))
+			}
+			if code, sentinel, msg := docErr(t, f.payload); code != 1 || sentinel != "uactor.ErrTooLarge" {
+				t.Fatalf("fill %d: code %d sentinel %q message %q; want 1 uactor.ErrTooLarge", fits+1, code, sentinel, msg)
+			}
+		})
+	}
 
 	t.Run("answers", func(t *testing.T) {
 		cl := dial(t, docSeal|docZstd)
