@@ -130,15 +130,36 @@ func Canonical(s string) (Addr, error) {
 	return a, nil
 }
 
-// HostName reports whether s may be a host name, or any DNS name: it is
-// not empty, and each of its bytes is one that hostByte allows.
+// HostName reports whether s is a DNS name as the resolver reads one: not
+// empty, of bytes that hostByte allows, in labels of 1 to 63 bytes that
+// neither begin nor end with '-', at most 253 bytes (254 with the root's
+// dot), and not all digits. The resolver answers "no such host" for
+// anything else, as for a name with no records, without asking a server.
 func HostName(s string) bool {
+	if s == "." {
+		return true
+	}
+	if n := len(s); n == 0 || n > 254 || n == 254 && s[n-1] != '.' {
+		return false
+	}
+	label, digitsOnly := 0, true
 	for i := 0; i < len(s); i++ {
-		if !hostByte(s[i]) {
+		switch c := s[i]; {
+		case !hostByte(c):
 			return false
+		case c == '.':
+			if label == 0 || label > 63 || s[i-1] == '-' {
+				return false
+			}
+			label = 0
+		case c == '-' && label == 0:
+			return false
+		default:
+			label++
+			digitsOnly = digitsOnly && '0' <= c && c <= '9'
 		}
 	}
-	return s != ""
+	return label <= 63 && s[len(s)-1] != '-' && !digitsOnly
 }
 
 // hostByte reports whether c may stand in a host name: a letter, a digit,

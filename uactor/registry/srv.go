@@ -40,7 +40,8 @@ func (s SRV) Lookup(ctx context.Context) (Addresses, error) {
 	// would read as a name with no records: an unset Name, say, is a
 	// mistake to report, not a service without actors.
 	if !addr.HostName(s.Name) {
-		return nil, fmt.Errorf("registry: SRV %q: want a DNS name, of letters, digits, '-', '_' and '.'", s.Name)
+		return nil, fmt.Errorf("registry: SRV %q: want a DNS name: labels of 1 to 63 letters, digits, '-' and '_', "+
+			"joined by '.'", s.Name)
 	}
 	_, srvs, err := r.LookupSRV(ctx, "", "", s.Name)
 	if notFound(err) {

@@ -236,7 +236,12 @@ func TestSRVRefusesWhatIsNoName(t *testing.T) {
 		asked.Store(true)
 		return nil, errors.New("no server")
 	}}
-	for _, name := range []string{"", "_worker._tcp.uactor test", "_worker._tcp/uactor.test"} {
+	for _, name := range []string{"", "_worker._tcp.uactor test", "_worker._tcp/uactor.test",
+		// Bytes a name may hold, in no name's shape: the resolver answers
+		// "no such host" for each, as for the ones above.
+		"_worker._tcp..uactor.test", ".uactor.test", "_worker._tcp.uactor-.test", "_worker._tcp.-uactor.test",
+		"_worker._tcp.uactor.test-", "_worker._tcp." + strings.Repeat("a", 64) + ".test", "1.2.3",
+		strings.Repeat("a.", 127) + "ab"} {
 		src := registry.SRV{Name: name, Resolver: resolver}
 		got, err := src.Lookup(ctx)
 		if err == nil || strings.Count(err.Error(), "registry:") != 1 {
@@ -248,5 +253,24 @@ func TestSRVRefusesWhatIsNoName(t *testing.T) {
 	}
 	if asked.Load() {
 		t.Error("a DNS server was asked about what is no name")
+	}
+}
+
+// An SRV whose Name is a DNS name, however written (a trailing dot, upper
+// case, an IDN in its xn-- form, a label of digits, the longest a name may
+// be), is looked up: its Lookup asks the DNS server.
+func TestSRVLooksUpEveryDNSName(t *testing.T) {
+	ctx := testCtx(t, 30*time.Second)
+	for _, name := range []string{"_worker._tcp.uactor.test", "_worker._tcp.uactor.test.", "_Worker._TCP.UActor.Test",
+		"_worker._tcp.xn--bcher-kva.example", "_worker._tcp.10.example", "_w-1._tcp." + strings.Repeat("a", 63) + ".test",
+		strings.Repeat("a.", 126) + "a", strings.Repeat("a.", 127)} {
+		var asked atomic.Bool
+		resolver := &net.Resolver{PreferGo: true, Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			asked.Store(true)
+			return nil, errors.New("no server")
+		}}
+		if got, err := (registry.SRV{Name: name, Resolver: resolver}).Lookup(ctx); err == nil || !asked.Load() {
+			t.Errorf("Lookup of %q = %q, %v; the DNS server asked: %v, want true (and its failure)", name, got, err, asked.Load())
+		}
 	}
 }
