@@ -40,11 +40,12 @@ func (s *supervisor) listenPath() (string, os.FileInfo) {
 
 // removeLeftSocket removes the socket file at path that a process of the
 // actor left when it ended, killed say, after it listened and before it
-// was ready: at a path the owner chose, outside the private directory,
-// nothing else would, and every later Spawn there would fail with
-// EADDRINUSE. Only a file that was not there before the start (before)
-// and that nobody listens on goes: not a user's own file, nor the socket
-// of another actor that won the path meanwhile.
+// was ready. At a path the owner chose nothing else would, and every
+// later Spawn there would fail with EADDRINUSE; in the private directory
+// (the default) it goes with the directory, and this is harmless. Only a
+// file that was not there before the start (before) and that nobody
+// listens on goes: not a user's own file, nor the socket of another actor
+// that won the path meanwhile.
 func removeLeftSocket(path string, before os.FileInfo) {
 	if path == "" {
 		return
