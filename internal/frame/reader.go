@@ -100,7 +100,8 @@ func (r *Reader) SetDecompression(on bool) {
 // one. Other errors wrap ErrTooLarge (detected before the body is
 // allocated, or for a compressed frame before allocating what it declares),
 // ErrMalformed, ErrAuthFailed, ErrSequenceExhausted or the underlying
-// reader's error.
+// reader's error; once the Reader was abandoned (Abandon), it returns
+// ErrAbandoned.
 func (r *Reader) ReadFrame() (Header, *Buffer, error) {
 	if r.err != nil {
 		return Header{}, nil, r.err
