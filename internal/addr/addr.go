@@ -74,9 +74,9 @@ func Parse(s string) (Addr, error) {
 // Canonical parses s as Parse does and puts it in canonical form, so that
 // one actor written two ways is one address: socket paths absolute (or
 // Linux abstract, "@name") and cleaned (a ".." after a symbolic link on
-// this host climbing out of its target, as the system reads it), ports from 1 to 65535, IP literals
-// written the standard way, host names in lower case (and refused if they
-// hold a byte that no host name has).
+// this host climbing out of its target, as the system reads it), ports
+// from 1 to 65535, IP literals written the standard way, host names in
+// lower case (and refused if they hold a byte that no host name has).
 func Canonical(s string) (Addr, error) {
 	if len(s) > MaxLen {
 		return Addr{}, fmt.Errorf("longer than %d bytes", MaxLen)
