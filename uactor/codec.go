@@ -151,13 +151,12 @@ func cannotTravel[T any](role string) error {
 		case k == reflect.Struct && rt.NumField() == 0:
 			builtin = "use uactor.Empty, which travels as nothing, or "
 		}
+		how := "in a file with //go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate"
 		if msgpSkips(rt) {
-			return fmt.Errorf("%s type %s cannot travel between processes: %sdeclare a named type (type Msg %s) with "+
-				"AppendBinary and *Msg.UnmarshalBinary (uactor/wire helps); %s", role, name, builtin, name, msgpSkipsWhy)
+			how = "with AppendBinary and *Msg.UnmarshalBinary (uactor/wire helps); " + msgpSkipsWhy
 		}
-		return fmt.Errorf("%s type %s cannot travel between processes: %sdeclare a named type (type Msg %s) in a file with "+
-			"//go:generate go run github.com/tinylib/msgp@latest -io=false, and run go generate",
-			role, name, builtin, name)
+		return fmt.Errorf("%s type %s cannot travel between processes: %sdeclare a named type (type Msg %s) %s",
+			role, name, builtin, name, how)
 	}
 	convert := ""
 	if u, ok := underlyingBuiltin(rt); ok {
@@ -178,17 +177,16 @@ func cannotTravel[T any](role string) error {
 			"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s",
 			role, name, pkg, convert, name, builtins().describe())
 	}
+	viaMsgp := "add //go:generate go run github.com/tinylib/msgp@latest -io=false to the file that declares it " +
+		"and run go generate (msgp's MarshalMsg and *" + name + ".UnmarshalMsg), or "
+	why := ""
 	if msgpSkips(rt) {
-		return fmt.Errorf("%s type %s cannot travel between processes: %swrite AppendBinary and *%s.UnmarshalBinary "+
-			"(uactor/wire helps), or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, "+
-			"Ref, or %s; %s%s",
-			role, name, convert, name, builtins().describe(), msgpSkipsWhy, notYours(pkg, name, dep))
+		viaMsgp, why = "", "; "+msgpSkipsWhy
 	}
-	return fmt.Errorf("%s type %s cannot travel between processes: %sadd //go:generate go run github.com/tinylib/msgp@latest "+
-		"-io=false to the file that declares it and run go generate (msgp's MarshalMsg and *%s.UnmarshalMsg), "+
-		"or write AppendBinary and *%s.UnmarshalBinary (uactor/wire helps), "+
-		"or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, or %s%s",
-		role, name, convert, name, name, builtins().describe(), notYours(pkg, name, dep))
+	return fmt.Errorf("%s type %s cannot travel between processes: %s%swrite AppendBinary and *%s.UnmarshalBinary "+
+		"(uactor/wire helps), or use a built-in: a number, bool, string, []byte, time.Time, time.Duration, Empty, Ref, "+
+		"or %s%s%s",
+		role, name, convert, viaMsgp, name, builtins().describe(), why, notYours(pkg, name, dep))
 }
 
 // msgpSkips reports whether rt is a map whose keys are not of type
