@@ -115,14 +115,22 @@ func TestLifeConnectedRefSeesOwnersClose(t *testing.T) {
 			}
 			r.Close()
 			assertGone(t, pid, time.Second)
-			waitDone(t, c, 10*time.Second)
-			if !errors.Is(c.Err(), uactor.ErrActorDied) {
-				t.Fatalf("Err = %v; want ErrActorDied", c.Err())
-			}
-			if _, err := Add.Call(ctx, c, 1); !errors.Is(err, uactor.ErrActorDied) {
-				t.Fatalf("call after the owner's Close = %v; want ErrActorDied", err)
-			}
+			seesActorDied(t, ctx, c, "a connected ref after the owner's Close")
 		})
+	}
+}
+
+// seesActorDied waits for r, a ref that is not the owner's, to find its
+// actor gone: its Done closes with an Err matching ErrActorDied, and a
+// call through it fails so too. what names r in a failure.
+func seesActorDied(t *testing.T, ctx context.Context, r uactor.Ref[*Counter], what string) {
+	t.Helper()
+	waitDone(t, r, 10*time.Second)
+	if !errors.Is(r.Err(), uactor.ErrActorDied) {
+		t.Fatalf("%s: Err = %v; want ErrActorDied", what, r.Err())
+	}
+	if _, err := Add.Call(ctx, r, 1); !errors.Is(err, uactor.ErrActorDied) {
+		t.Fatalf("%s: a call = %v; want ErrActorDied", what, err)
 	}
 }
 
@@ -224,13 +232,7 @@ func TestLifeHostedInDeadActor(t *testing.T) {
 	}
 	killPID(r.PID())
 	waitDone(t, r, 10*time.Second)
-	waitDone(t, shared, 10*time.Second)
-	if !errors.Is(shared.Err(), uactor.ErrActorDied) {
-		t.Fatalf("hosted value's ref: Err = %v; want ErrActorDied", shared.Err())
-	}
-	if _, err := Add.Call(ctx, shared, 1); !errors.Is(err, uactor.ErrActorDied) {
-		t.Fatalf("call to the hosted value of a dead actor = %v; want ErrActorDied", err)
-	}
+	seesActorDied(t, ctx, shared, "the ref to a value hosted in a dead actor")
 }
 
 // A constructor's error that wraps a registered sentinel keeps its identity
