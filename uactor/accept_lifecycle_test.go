@@ -139,6 +139,7 @@ func seesActorDied(t *testing.T, ctx context.Context, r uactor.Ref[*Counter], wh
 // does the owner's ref (with the last process's *ExitError); a copy of the
 // ref that another process calls through fails with ErrActorDied there.
 func TestLifeRestartBudgetSeenByOtherRefs(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 60*time.Second)
 	r := spawnCounter(t, ctx, uactor.Restart(1, time.Minute), uactor.AuthKey([]byte("k")), uactor.Listen("tcp://127.0.0.1:0"))
 	holder := spawnCounter(t, ctx, uactor.AuthKey([]byte("k")))
@@ -450,6 +451,7 @@ func TestLifeRestartEndsOldSubtree(t *testing.T) {
 // the actor by that signal: the call fails with ErrActorDied, and Err
 // names the signal.
 func TestLifeSIGTERMWhileBusy(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 30*time.Second)
 	r := spawnCounter(t, ctx)
 	pid := r.PID()

@@ -53,6 +53,7 @@ var (
 // would have followed the crash: then the Close ends the actor, and Err
 // wraps ErrClosed, as for a Close while the actor restarts.
 func TestCloseAfterCrashKeepsExitError(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	for _, tc := range []struct {
 		name    string
 		leave   bool // a process the actor started holds its output open

@@ -189,6 +189,7 @@ func TestExpiredOnArrivalAnsweredNotRun(t *testing.T) {
 // handler's deadline is the caller's. Before, it was later by the whole
 // wait.
 func TestDeadlineAfterWindowWait(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 30*time.Second)
 	p := &Probe{started: make(chan struct{}, 1), release: make(chan struct{})}
 	r := host(t, ctx, ProbeKind, p, uactor.ConnBuffer(1))
@@ -232,6 +233,7 @@ func deadlineAfterWait(t *testing.T, ctx context.Context, r uactor.Ref[*Probe], 
 // it was later by the whole wait, and a cancel at the caller's deadline
 // ended the handler with context.Canceled, not DeadlineExceeded.
 func TestDeadlineAfterQueueWait(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 60*time.Second)
 	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.AuthKey(probeKey))
 	c := connectTo(t, ctx, ProbeKind, r.Address(), probeKey, uactor.ConnBuffer(1<<10))

@@ -342,6 +342,7 @@ func TestOptionsAtTheirLargest(t *testing.T) {
 // actor: with the largest d, a call that ends by itself finishes, rather
 // than the process being killed at once.
 func TestOptionsLargestGracePeriodLetsCallsFinish(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 30*time.Second)
 	r := spawn(t, ctx, CounterKind, 0, uactor.GracePeriod(math.MaxInt64))
 	if ok, err := blockThroughClose(t, ctx, r, time.Second, r); err != nil || !ok {

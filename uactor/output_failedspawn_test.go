@@ -46,6 +46,7 @@ func (w *stuckWriter) Write(p []byte) (int, error) {
 // Before, the lines of the failed start that the writer had not taken
 // within the output's linger reached it after Spawn had returned.
 func TestOutputNoWriteAfterFailedSpawn(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	for _, how := range []string{"error", "panic"} {
 		t.Run(how, func(t *testing.T) {
 			ctx := testCtx(t, 30*time.Second)

@@ -182,6 +182,7 @@ var (
 // output's linger, and Output's writer does not return. Before, Close
 // waited for that writer for ever once the linger had passed.
 func TestOutputStuckWriterDoesNotHoldClose(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 30*time.Second)
 	gate := make(chan struct{})
 	r, err := uactor.Spawn(ctx, leaverKind, uactor.Empty{}, uactor.Output(gated{gate, io.Discard}), uactor.GracePeriod(100*time.Millisecond))

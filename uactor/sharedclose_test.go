@@ -17,6 +17,7 @@ import (
 // that any two refs to one actor with the same options did). Calls through
 // the closed ref fail with ErrClosed afterwards.
 func TestCloseOfARefToAnActorOthersReach(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	for _, tc := range []struct {
 		name string
 		// two returns the ref to close and another to the same actor.

@@ -388,6 +388,7 @@ func TestHostedDirLeftBehindIsRemoved(t *testing.T) {
 // stale file before a restart, removes it too once the actor is gone for
 // good, so that the address can be used again.
 func TestUserSocketRemovedWhenActorGone(t *testing.T) {
+	parallel(t) // its time goes in waiting
 	for _, c := range []struct {
 		name string
 		end  func(t *testing.T, r uactor.Ref[*Counter])
