@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 )
 
 // readBufferSize is the Reader's buffer: big enough that a burst of small
@@ -192,10 +193,12 @@ func (r *Reader) NextEmpty() (bool, error) {
 }
 
 // isTimeout reports whether err is a read deadline passing, which leaves
-// the stream intact.
+// the stream intact. It asks for os.ErrDeadlineExceeded, not for a
+// Timeout method: a connection that failed with ETIMEDOUT (TCP keepalive
+// or retransmissions giving up) says it timed out too, but is broken, and
+// a Reader that went on reading it would take its end for a clean one.
 func isTimeout(err error) bool {
-	var t interface{ Timeout() bool }
-	return errors.As(err, &t) && t.Timeout()
+	return errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 func (r *Reader) readFrame() (Header, *Buffer, error) {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"net"
 	"os"
+	"syscall"
 	"testing"
 	"unsafe"
 )
@@ -236,5 +238,96 @@ func TestBufferOwn(t *testing.T) {
 			t.Errorf("%d-byte payload starts %d bytes into its page, want it well away from either end", tt.size, off)
 		}
 		b.Release()
+	}
+}
+
+// failReader hands out data, then fails once with err, then reports the
+// end of the stream: a connection whose read failed, as a socket does once
+// it has reported its error.
+type failReader struct {
+	data   []byte
+	err    error
+	failed bool
+}
+
+func (f *failReader) Read(p []byte) (int, error) {
+	switch {
+	case len(f.data) > 0:
+		n := copy(p, f.data)
+		f.data = f.data[n:]
+		return n, nil
+	case !f.failed:
+		f.failed = true
+		return 0, f.err
+	}
+	return 0, io.EOF
+}
+
+// Only a read deadline passing leaves the Reader able to go on. A
+// connection that failed with an error that merely calls itself a timeout
+// (ETIMEDOUT, from TCP keepalive or retransmissions giving up, whose
+// net.Error Timeout reports true) is broken: every later ReadFrame returns
+// that error, never io.EOF as if the stream had ended cleanly, and a body
+// in progress gives its charge back to the budget at once.
+func TestReaderConnectionTimeoutIsSticky(t *testing.T) {
+	etimedout := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ETIMEDOUT)}
+	if !etimedout.Timeout() {
+		t.Fatal("ETIMEDOUT does not report Timeout; the test shows nothing")
+	}
+	var stream bytes.Buffer
+	w := NewWriter(&stream, 0)
+	if err := w.WriteFrame(Header{Type: TypeReply, ID: 1}, []byte("first")); err != nil {
+		t.Fatal(err)
+	}
+	first := stream.Len()
+	large := bytes.Repeat([]byte("L"), 2*aheadFree)
+	if err := w.WriteFrame(Header{Type: TypeReply, ID: 2}, large); err != nil {
+		t.Fatal(err)
+	}
+	data := stream.Bytes()
+	for _, c := range []struct {
+		name string
+		cut  int
+	}{
+		{"between frames", first},
+		{"in the length", first + 2},
+		{"in the body header", first + HeaderSize - 1},
+		{"in a large body", first + HeaderSize + 10},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			before := AheadInUse()
+			r := NewReader(&failReader{data: bytes.Clone(data[:c.cut]), err: etimedout}, 0)
+			t.Cleanup(r.Abandon)
+			_, b, err := r.ReadFrame()
+			if err != nil {
+				t.Fatalf("first frame: %v", err)
+			}
+			b.Release()
+			_, _, err = r.ReadFrame()
+			if !errors.Is(err, syscall.ETIMEDOUT) {
+				t.Fatalf("ReadFrame: %v; want the connection's error", err)
+			}
+			if got := AheadInUse(); got != before {
+				t.Errorf("after the connection failed: %d bytes charged to the budget, want %d", got, before)
+			}
+			if _, _, again := r.ReadFrame(); again != err {
+				t.Fatalf("ReadFrame after the connection failed: %v; want its error again (%v)", again, err)
+			}
+		})
+	}
+}
+
+// NextEmpty, too, takes a connection's ETIMEDOUT for the failure it is:
+// the ReadFrame after it returns that error, not io.EOF.
+func TestNextEmptyConnectionTimeoutSticks(t *testing.T) {
+	etimedout := &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ETIMEDOUT)}
+	r := NewReader(&failReader{err: etimedout}, 0)
+	t.Cleanup(r.Abandon)
+	_, err := r.NextEmpty()
+	if !errors.Is(err, syscall.ETIMEDOUT) {
+		t.Fatalf("NextEmpty: %v; want the connection's error", err)
+	}
+	if _, _, again := r.ReadFrame(); again != err {
+		t.Fatalf("ReadFrame after NextEmpty failed: %v; want its error again (%v)", again, err)
 	}
 }
