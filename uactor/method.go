@@ -64,15 +64,19 @@ func Expose[A, Arg, Req, Resp any](k *Kind[A, Arg], name string,
 							return resp, errLentGone
 						}
 						// Here, not only around the interceptor: it may run
-						// handle in a goroutine of its own.
+						// handle in a goroutine of its own. returned tells a
+						// panic(nil) under GODEBUG=panicnil=1 from a return.
+						returned := false
 						defer func() {
-							if r := recover(); r != nil {
+							if r := recover(); !returned {
 								err = &handlerPanic{r}
 							}
 						}()
 						// Else started once its call was over: it runs, but
 						// nothing waits for it (Serial, Close's grace).
-						return fn(a, ctx, req)
+						resp, err = fn(a, ctx, req)
+						returned = true
+						return resp, err
 					})
 			}
 			if err != nil {

@@ -467,12 +467,18 @@ func (c *serverConn) invoke(ctx context.Context, m *methodEntry, req []byte, own
 			return nil, notStarted(err), err
 		}
 	}
+	// returned, not recover's result, tells a panic from a return: under
+	// GODEBUG=panicnil=1 a panic(nil) recovers as nil, and its call would
+	// be answered as if the handler had returned a zero response. (A
+	// Goexit runs this too, and ends the goroutine all the same.)
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
+		if r := recover(); !returned {
 			resp, code, err = nil, codePanic, fmt.Errorf("panic: %v", r)
 		}
 	}()
 	resp, err = m.invoke(ctx, s.actor, req, owned, out, s.intercept, s.adv, ch)
+	returned = true
 	if err != nil {
 		if _, bad := err.(requestError); bad {
 			return resp, codeDecode, err
