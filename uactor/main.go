@@ -186,10 +186,16 @@ func constructContext(deadline time.Time) (context.Context, context.CancelFunc) 
 
 // construct runs the kind's constructor, turning a panic into an error.
 func construct(ctx context.Context, k *kindEntry, arg []byte) (a any, err error) {
+	// returned, not recover's result, tells a panic from a return: under
+	// GODEBUG=panicnil=1 a panic(nil) recovers as nil, and the actor would
+	// be served as a nil value whose every call panics.
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: %v", ErrPanic, r)
+		if r := recover(); !returned {
+			a, err = nil, fmt.Errorf("%w: %v", ErrPanic, r)
 		}
 	}()
-	return k.construct(ctx, arg)
+	a, err = k.construct(ctx, arg)
+	returned = true
+	return a, err
 }

@@ -61,3 +61,17 @@ func TestHandlerNilPanicUnderPanicNil(t *testing.T) {
 		})
 	}
 }
+
+// NilCtorKind's constructor panics with nil.
+var NilCtorKind = uactor.Define("nilctor", func(context.Context, uactor.Empty) (*NilBoom, error) { panic(nil) })
+
+// A constructor that panics with nil in a process run under
+// GODEBUG=panicnil=1 fails its Spawn with ErrPanic, as any other panic
+// does: the actor is not served as a nil value whose every call panics.
+func TestConstructorNilPanicUnderPanicNil(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1") // the spawned actor's process inherits it
+	ctx := testCtx(t, 30*time.Second)
+	if err := spawnFails(t, ctx, NilCtorKind, uactor.Empty{}); !errors.Is(err, uactor.ErrPanic) {
+		t.Fatalf("Spawn with a constructor that panicked with nil: %v; want ErrPanic", err)
+	}
+}
