@@ -263,8 +263,12 @@ const (
 // goes as a panic, as a handler's does: it must not end the process.
 func appendError(b []byte, code byte, err error) (payload []byte) {
 	n := len(b)
+	// returned, not recover's result, tells a panic from a return: under
+	// GODEBUG=panicnil=1 a panic(nil) recovers as nil, and the payload
+	// would be left empty, which the caller takes for a protocol error.
+	returned := false
 	defer func() {
-		if r := recover(); r != nil {
+		if r := recover(); !returned {
 			payload = appendError(b[:n], codePanic, fmt.Errorf("panic: %v (in the methods of the %T it returned)", r, err))
 		}
 	}()
@@ -288,7 +292,9 @@ func appendError(b []byte, code byte, err error) (payload []byte) {
 		}
 	}
 	b = wire.AppendString(b, name)
-	return wire.AppendString(b, err.Error())
+	payload = wire.AppendString(b, err.Error())
+	returned = true
+	return payload
 }
 
 // shortened is an error whose message is cut to maxShortened bytes, for an

@@ -17,12 +17,21 @@ type NilBoom struct{}
 func (NilBoom) NilPanic(context.Context, string) (string, error) { panic(nil) }
 func (NilBoom) Echo(_ context.Context, s string) (string, error) { return s, nil }
 
+// nilPanicError's Error method panics with nil.
+type nilPanicError struct{}
+
+func (nilPanicError) Error() string { panic(nil) }
+
+// NilError returns an error whose Error method panics with nil.
+func (NilBoom) NilError(context.Context, string) (string, error) { return "", nilPanicError{} }
+
 func newNilBoom(context.Context, uactor.Empty) (NilBoom, error) { return NilBoom{}, nil }
 
 var (
 	NilBoomKind  = uactor.Define("nilboom", newNilBoom)
 	NilBoomPanic = uactor.Expose(NilBoomKind, "nilpanic", NilBoom.NilPanic)
 	NilBoomEcho  = uactor.Expose(NilBoomKind, "echo", NilBoom.Echo)
+	NilBoomError = uactor.Expose(NilBoomKind, "nilerror", NilBoom.NilError)
 
 	NilBoomInlineKind  = uactor.Define("nilboominline", newNilBoom, uactor.ServerInterceptors(inline))
 	NilBoomInlinePanic = uactor.Expose(NilBoomInlineKind, "nilpanic", NilBoom.NilPanic)
@@ -73,5 +82,17 @@ func TestConstructorNilPanicUnderPanicNil(t *testing.T) {
 	ctx := testCtx(t, 30*time.Second)
 	if err := spawnFails(t, ctx, NilCtorKind, uactor.Empty{}); !errors.Is(err, uactor.ErrPanic) {
 		t.Fatalf("Spawn with a constructor that panicked with nil: %v; want ErrPanic", err)
+	}
+}
+
+// A handler's error whose Error method panics with nil, under
+// GODEBUG=panicnil=1, gets its call ErrPanic, as one that panics with
+// anything else does: not an empty error frame (ErrProtocol).
+func TestHandlerErrorNilPanicUnderPanicNil(t *testing.T) {
+	t.Setenv("GODEBUG", "panicnil=1") // the spawned actor's process inherits it
+	ctx := testCtx(t, 30*time.Second)
+	r := spawn(t, ctx, NilBoomKind, uactor.Empty{})
+	if _, err := NilBoomError.Call(ctx, r, "x"); !errors.Is(err, uactor.ErrPanic) {
+		t.Fatalf("a call whose error's Error method panicked with nil: %v; want ErrPanic", err)
 	}
 }
