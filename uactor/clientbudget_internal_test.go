@@ -99,36 +99,37 @@ func TestCallerBudgetGivenBackWhenConnectionEndsMidReply(t *testing.T) {
 			}()
 			t.Cleanup(func() { srv.Close(); <-actorDone })
 
+			// call makes a call of method m on c, whose error comes on the
+			// channel it returns.
+			call := func(ctx context.Context, m string) <-chan error {
+				errc := make(chan error, 1)
+				go func() {
+					buf, err := c.roundTrip(ctx, m, callPrefix(m), nil)
+					buf.Release()
+					errc <- err
+				}()
+				return errc
+			}
 			ctxA, cancelA := context.WithCancel(context.Background())
 			defer cancelA()
-			errA := make(chan error, 1)
-			go func() {
-				buf, err := c.roundTrip(ctxA, "a", callPrefix("a"), nil)
-				buf.Release()
-				errA <- err
-			}()
+			errA := call(ctxA, "a")
 			for end := time.Now().Add(10 * time.Second); frame.AheadInUse() <= before; time.Sleep(time.Millisecond) {
 				if time.Now().After(end) {
 					t.Fatalf("the reply's body is not charged after 10s (in use %d, %d before)", frame.AheadInUse(), before)
 				}
 			}
 			cancelA()
-			waitClosed(t, held, "the caller to stop reading")
+			recvWithin(t, held, 10*time.Second, "stop of the caller's reading")
 
 			if tc.handBack {
 				// B reads on for A, finds the rest of the body does not
 				// come, gives up, and hands the role back to A.
 				ctxB, cancelB := context.WithCancel(context.Background())
 				defer cancelB()
-				errB := make(chan error, 1)
-				go func() {
-					buf, err := c.roundTrip(ctxB, "b", callPrefix("b"), nil)
-					buf.Release()
-					errB <- err
-				}()
+				errB := call(ctxB, "b")
 				waitLocked(t, &c.mu, "B to read", func() bool { return c.reader != nil && c.pending.len() == 2 })
 				cancelB()
-				if err := waitErr(t, errB, "B to give up"); !errors.Is(err, context.Canceled) {
+				if err := recvWithin(t, errB, 10*time.Second, "answer to B"); !errors.Is(err, context.Canceled) {
 					t.Fatalf("B: %v; want context.Canceled", err)
 				}
 				c.mu.Lock()
@@ -140,7 +141,7 @@ func TestCallerBudgetGivenBackWhenConnectionEndsMidReply(t *testing.T) {
 			}
 			tc.end(c, srv)
 			closeOnce(proceed)
-			if err := waitErr(t, errA, "A to return"); err == nil {
+			if err := recvWithin(t, errA, 10*time.Second, "answer to A"); err == nil {
 				t.Fatal("A's call succeeded on a reply that never came whole")
 			}
 			for end := time.Now().Add(5 * time.Second); frame.AheadInUse() > before; time.Sleep(time.Millisecond) {
@@ -174,27 +175,5 @@ func closeOnce(ch chan struct{}) {
 	case <-ch:
 	default:
 		close(ch)
-	}
-}
-
-// waitClosed waits up to 10 s for ch to be closed.
-func waitClosed(t *testing.T, ch <-chan struct{}, what string) {
-	t.Helper()
-	select {
-	case <-ch:
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-	}
-}
-
-// waitErr waits up to 10 s for an error (or nil) on ch.
-func waitErr(t *testing.T, ch <-chan error, what string) error {
-	t.Helper()
-	select {
-	case err := <-ch:
-		return err
-	case <-time.After(10 * time.Second):
-		t.Fatalf("timed out waiting for %s", what)
-		return nil
 	}
 }

@@ -18,6 +18,7 @@ func TestMain(m *testing.M) {
 	holdIfStandby()      // a standby whose output outlives it, for one test; returns at once anywhere else
 	forgeReadyIfAsked()  // a hostile actor process for one test; returns at once anywhere else
 	garbleReadyIfAsked() // another, for one test
+	holdReadyIfAsked()   // an actor process that holds before it is ready, for one test
 	uactor.Main()
 	if serveRawEcho() { // the raw-socket floor of the benchmarks, in a child
 		return

@@ -16,11 +16,9 @@ import (
 // before it reports ready (see holdReadyIfAsked).
 const envHoldReady = "UACTOR_TEST_HOLD_READY"
 
-func init() { holdReadyIfAsked() }
-
 // holdReadyIfAsked, in an actor's process started while envHoldReady is
-// set, has it hold once it listens, until it is killed. It runs in init:
-// the hook must be set before Main runs the actor.
+// set, has it hold once it listens, until it is killed. TestMain calls it
+// before Main, which runs the actor.
 func holdReadyIfAsked() {
 	if os.Getenv(envHoldReady) != "" && os.Getenv("UACTOR_KIND") != "" {
 		uactor.HoldBeforeReady()

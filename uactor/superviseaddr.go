@@ -73,10 +73,6 @@ func removeLeftSocket(path string, before os.FileInfo) {
 // that another user made in its place meanwhile (its name shows in the
 // shared base) is not used.
 func (s *supervisor) clearAddress() error {
-	var stale []string
-	if s.addr.network == "unix" {
-		stale = append(stale, s.addr.addr)
-	}
 	if dir := s.boot.dir; dir != "" {
 		if err := os.Mkdir(dir, 0o700); err == nil {
 			trackLockedDir(dir, lockDir(dir))
@@ -87,9 +83,9 @@ func (s *supervisor) clearAddress() error {
 		// a reaped one's).
 		s.removeHosted()
 	}
-	for _, f := range stale {
-		if fi, err := os.Lstat(f); err == nil && fi.Mode().Type() == os.ModeSocket {
-			os.Remove(f)
+	if s.addr.network == "unix" {
+		if fi, err := os.Lstat(s.addr.addr); err == nil && fi.Mode().Type() == os.ModeSocket {
+			os.Remove(s.addr.addr)
 		}
 	}
 	return nil
