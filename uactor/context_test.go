@@ -233,7 +233,6 @@ func deadlineAfterWait(t *testing.T, ctx context.Context, r uactor.Ref[*Probe], 
 // it was later by the whole wait, and a cancel at the caller's deadline
 // ended the handler with context.Canceled, not DeadlineExceeded.
 func TestDeadlineAfterQueueWait(t *testing.T) {
-	parallel(t) // its time goes in waiting
 	ctx := testCtx(t, 60*time.Second)
 	r := spawn(t, ctx, ProbeKind, uactor.Empty{}, uactor.AuthKey(probeKey))
 	c := connectTo(t, ctx, ProbeKind, r.Address(), probeKey, uactor.ConnBuffer(1<<10))
